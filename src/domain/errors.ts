@@ -1,0 +1,35 @@
+/**
+ * Every refusal the product makes is one of these: a stable `code` for programs and tests,
+ * and a message that says what went wrong and what to do about it.
+ */
+export type ErrorCode =
+  | 'INVALID_CN_INPUT'
+  | 'INVALID_CN'
+  | 'INVALID_PEM'
+  | 'WRONG_PASSPHRASE'
+  | 'UNSUPPORTED_KEY'
+  | 'KEY_MISMATCH'
+  | 'INVALID_CA'
+  | 'INVALID_CSR'
+  | 'INVALID_CRL'
+  | 'CRL_TOO_LARGE'
+  | 'CRL_NUMBER'
+  | 'INVALID_EASYRSA'
+  | 'INVALID_PROFILE'
+  | 'INVALID_CONFIG'
+  | 'STATE';
+
+export class VpnChatopsError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'VpnChatopsError';
+  }
+}
+
+export const fail = (code: ErrorCode, message: string, cause?: unknown): never => {
+  throw new VpnChatopsError(code, message, cause === undefined ? undefined : { cause });
+};

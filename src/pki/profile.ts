@@ -1,0 +1,53 @@
+import { VpnChatopsError } from '../domain/errors';
+import { pemBlocks } from './pem';
+
+export interface ProfileInput {
+  /** The endpoint's client configuration: AWS's ExportClientVpnClientConfiguration text or a local server's. */
+  base: string;
+  certPem: string;
+  keyPem: string;
+  /** Self-hosted OpenVPN only: AWS Client VPN does not support tls-crypt. */
+  tlsCryptKey?: string;
+}
+
+const invalid = (message: string) => new VpnChatopsError('INVALID_PROFILE', message);
+
+/** Inline blocks and file references that our blocks replace; two sources for one credential confuse clients. */
+const REPLACED_BLOCKS = ['cert', 'key', 'tls-crypt', 'tls-auth', 'tls-crypt-v2'];
+const REPLACED_DIRECTIVES = /^\s*(cert|key|pkcs12|tls-crypt|tls-auth|tls-crypt-v2|key-direction)(\s|$)/;
+
+function singlePem(text: string, labels: string[], what: string): string {
+  const blocks = pemBlocks(text).filter((block) => labels.includes(block.label));
+  if (blocks.length !== 1) throw invalid(`The ${what} must be exactly one PEM block (${labels.join(' or ')}).`);
+  return blocks[0].text.trim();
+}
+
+export function assembleProfile(input: ProfileInput): string {
+  const base = input.base.replace(/\r\n?/g, '\n');
+  if (!/^\s*remote\s+\S+/m.test(base)) {
+    throw invalid('The endpoint configuration has no `remote` line; export it again from the endpoint.');
+  }
+  if (!/<ca>[\s\S]*-----BEGIN CERTIFICATE-----[\s\S]*<\/ca>/.test(base) && !/^\s*ca\s+\S+/m.test(base)) {
+    throw invalid('The endpoint configuration has no <ca> block, so clients could not verify the server.');
+  }
+  const cert = singlePem(input.certPem, ['CERTIFICATE'], 'client certificate');
+  const key = singlePem(input.keyPem, ['PRIVATE KEY', 'RSA PRIVATE KEY'], 'client private key');
+
+  let text = base;
+  for (const tag of REPLACED_BLOCKS) text = text.replace(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>\\n?`, 'g'), '');
+  const replacing = input.tlsCryptKey !== undefined;
+  const lines = text.split('\n').filter((line) => {
+    const match = REPLACED_DIRECTIVES.exec(line);
+    if (!match) return true;
+    // Keep an AWS profile's tls-* lines unless we bring our own tls-crypt key.
+    return !(['cert', 'key', 'pkcs12'].includes(match[1]) || replacing);
+  });
+  const blocks = [`<cert>\n${cert}\n</cert>`, `<key>\n${key}\n</key>`];
+  if (input.tlsCryptKey !== undefined) {
+    if (!/-----BEGIN OpenVPN Static key V1-----[\s\S]+-----END OpenVPN Static key V1-----/.test(input.tlsCryptKey)) {
+      throw invalid('The tls-crypt key is not an OpenVPN static key (openvpn --genkey tls-crypt).');
+    }
+    blocks.push(`<tls-crypt>\n${input.tlsCryptKey.trim()}\n</tls-crypt>`);
+  }
+  return `${lines.join('\n').trimEnd()}\n${blocks.join('\n')}\n`;
+}
