@@ -84,7 +84,7 @@ export function buildCrl(options: BuildCrlOptions): BuiltCrl {
   if (revocations.length > MAX_CRL_ENTRIES) {
     throw new VpnChatopsError(
       'CRL_TOO_LARGE',
-      `The CRL would list ${revocations.length} certificates; AWS Client VPN accepts at most ${MAX_CRL_ENTRIES}. ` +
+      `The CRL would list ${revocations.length.toLocaleString('en-US')} certificates; AWS Client VPN accepts at most ${MAX_CRL_ENTRIES.toLocaleString('en-US')}. ` +
         'Expired certificates leave the CRL on their own; to get under the limit sooner, shorten CERT_DAYS or move users to a new CA.',
     );
   }

@@ -3,6 +3,7 @@ import { VpnChatopsError } from '../domain/errors';
 import { TAG, children, expectTag, read, readOid } from './der';
 import { CLIENT_KEY_RULE, assertRsaKey } from './keys';
 import { pemDecode } from './pem';
+import { IssueOptions, IssuedCertificate, signCertificateFor } from './certificate';
 
 const RSA_SIGNATURES: Record<string, string> = {
   '1.2.840.113549.1.1.11': 'sha256',
@@ -48,4 +49,10 @@ export function publicKeyFromCsr(csrPem: string): KeyObject {
     throw invalidCsr('The CSR signature does not verify: it was altered or signed with a different key.');
   }
   return publicKey;
+}
+
+/** Sign a user's CSR as a client certificate under our CN; the user's key never leaves their laptop. */
+export function signCsr(options: Omit<IssueOptions, 'publicKey' | 'profile'> & { csrPem: string }): IssuedCertificate {
+  const { csrPem, ...rest } = options;
+  return signCertificateFor({ ...rest, publicKey: publicKeyFromCsr(csrPem), profile: 'client' });
 }

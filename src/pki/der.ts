@@ -152,10 +152,10 @@ export function readTime(node: Node): Date {
   return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
 }
 
-/** INTEGER content as unsigned upper-case hex without redundant leading zeros. */
+/** INTEGER content as unsigned upper-case hex in whole bytes, without a leading 00 byte. */
 export function readUnsignedHex(node: Node): string {
   const content = expectTag(node, TAG.INTEGER, 'INTEGER').content;
   if (content.length === 0) throw malformed('empty INTEGER');
   if (content[0] & 0x80) throw malformed('negative INTEGER');
-  return content.toString('hex').replace(/^(00)+(?=.)/, '').replace(/^0(?=.)/, '').toUpperCase();
+  return content.toString('hex').replace(/^(00)+(?=..)/, '').toUpperCase();
 }

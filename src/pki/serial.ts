@@ -9,23 +9,23 @@ export function randomSerial(): string {
   for (;;) {
     const bytes = randomBytes(16);
     bytes[0] &= 0x7f;
-    if (bytes[0] !== 0) return bytes.toString('hex').toUpperCase();
+    if (bytes[0] !== 0) return normalizeSerial(bytes.toString('hex'));
   }
 }
 
-/** Canonical serial form: upper-case hex, no leading zeros (how OpenSSL and Easy-RSA print them). */
+/** Canonical serial form, as OpenSSL and Easy-RSA's index.txt print it: upper-case hex in whole bytes, no leading 00 byte. */
 export function normalizeSerial(serial: string): string {
   const hex = serial.trim().replace(/^0x/i, '').replace(/:/g, '');
   if (!/^[0-9a-fA-F]{1,40}$/.test(hex)) {
     throw new VpnChatopsError('INVALID_CRL', `"${serial.slice(0, 60)}" is not a certificate serial (hex, at most 20 octets).`);
   }
-  return hex.replace(/^0+(?=.)/, '').toUpperCase();
+  const digits = hex.replace(/^0+(?=.)/, '').toUpperCase();
+  return digits.length % 2 ? `0${digits}` : digits;
 }
 
 /** The serial's unsigned big-endian magnitude. */
 export function serialBytes(serial: string): Buffer {
-  const hex = normalizeSerial(serial);
-  return Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+  return Buffer.from(normalizeSerial(serial), 'hex');
 }
 
 /** forge writes a hex serial as-is into the INTEGER; prefix 00 where the top bit would make it negative. */

@@ -1,0 +1,49 @@
+import { loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      CERT_DOMAIN: 'vpn.local',
+      CERT_DAYS: 365,
+      CRL_DAYS: 180,
+      CRL_RENEW_BEFORE_DAYS: 30,
+      CRL_PUBLISH_MODE: 'immediate',
+      APPROVAL_TIMEOUT_S: 25,
+      REMEMBER_HOURS: 8,
+      PROMPT_LIMIT: 3,
+      PORT: 3000,
+      STATE_DIR: '.vpn-chatops',
+      VPN_ENDPOINTS: [],
+      ADMIN_SLACK_IDS: [],
+    });
+  });
+
+  it('parses lists and endpoints', () => {
+    const config = loadConfig({
+      ADMIN_SLACK_IDS: 'U01, U02 ,',
+      VPN_ENDPOINTS: JSON.stringify([
+        { type: 'aws-client-vpn', id: 'cvpn-endpoint-0123456789abcdef0', region: 'eu-west-1' },
+        { type: 'openvpn', name: 'local', management: '127.0.0.1:7505', crlFile: '/tmp/crl.pem', remote: '127.0.0.1 1194 udp' },
+      ]),
+    });
+    expect(config.ADMIN_SLACK_IDS).toEqual(['U01', 'U02']);
+    expect(config.VPN_ENDPOINTS).toHaveLength(2);
+  });
+
+  it.each([
+    ['CERT_DAYS', 'soon'],
+    ['CERT_DOMAIN', 'Example.COM'],
+    ['APPROVAL_TIMEOUT_S', '30'],
+    ['CRL_PUBLISH_MODE', 'sometimes'],
+    ['CRL_WINDOW', 'Sunday night'],
+    ['VPN_ENDPOINTS', '[{"type":"aws-client-vpn","id":"vpn-1","region":"eu-west-1"}]'],
+    ['VPN_ENDPOINTS', 'not json'],
+  ])('names the bad setting %s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}.*\\n?.*See .env.example`, 's'));
+  });
+
+  it('refuses a renewal lead time as long as the CRL lifetime', () => {
+    expect(() => loadConfig({ CRL_DAYS: '30', CRL_RENEW_BEFORE_DAYS: '30' })).toThrow(/CRL_RENEW_BEFORE_DAYS \(30\) must be less than CRL_DAYS \(30\)/);
+  });
+});
