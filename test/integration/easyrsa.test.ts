@@ -1,0 +1,92 @@
+import fs, { writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { VpnChatopsError } from '../../src/domain/errors';
+import { issueWithNewKey } from '../../src/pki/certificate';
+import { buildCrl, parseCrl } from '../../src/pki/crl';
+import { importEasyRsa } from '../../src/pki/easyrsa';
+import { buildSamplePki } from '../helpers/easyrsa';
+import { EASYRSA, OPENSSL, describeWith, run, tempDir } from '../helpers/tools';
+
+describeWith({ easyrsa: EASYRSA !== undefined, openssl: OPENSSL !== undefined }, 'importing a real Easy-RSA 3 PKI', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let pki: string;
+
+  beforeAll(async () => {
+    dir = tempDir('easyrsa');
+    pki = join(dir.path, 'pki');
+    await buildSamplePki(pki);
+  }, 120_000);
+  afterAll(() => dir.remove());
+
+  it('imports the CA, every certificate with its status, and the old CRL, without opening client keys', () => {
+    const read = jest.spyOn(fs, 'readFileSync');
+    const imported = importEasyRsa(dir.path);
+    const opened = read.mock.calls.map(([path]) => relative(pki, String(path)));
+    read.mockRestore();
+    expect(opened.filter((path) => path.startsWith('private/'))).toEqual(['private/ca.key']);
+
+    expect(imported.ca.x509.subject).toBe('CN=Legacy VPN CA');
+    expect(imported.certificates.map((c) => [c.cn, c.status, c.reason, c.certPem !== undefined])).toEqual([
+      ['alice-U0ALICE.vpn.example.com', 'valid', undefined, true],
+      ['bob-U0BOB.vpn.example.com', 'revoked', 'keyCompromise', true],
+      ['carol-U0CAROL.vpn.example.com', 'valid', undefined, true],
+    ]);
+    expect(imported.crl?.revocations.map((r) => r.serial)).toEqual([imported.certificates[1].serial]);
+    expect(imported.revocations).toEqual([expect.objectContaining({ serial: imported.certificates[1].serial, reason: 'keyCompromise' })]);
+    expect(imported.warnings).toEqual([]);
+  });
+
+  it('issues with the imported CA and revokes an Easy-RSA certificate: OpenSSL sees both revocations', async () => {
+    const imported = importEasyRsa(pki);
+    const { ca } = imported;
+    const taken = new Set(imported.certificates.map((c) => c.serial));
+    const fresh = await issueWithNewKey({ ca, cn: 'dave-U0DAVE.vpn.example.com', isSerialTaken: (s) => taken.has(s) });
+    expect(taken.has(fresh.serial)).toBe(false);
+
+    const carol = imported.certificates[2];
+    const revocations = [...imported.revocations, { serial: carol.serial, revokedAt: new Date(), reason: 'affiliationChanged' as const }];
+    const crl = buildCrl({ ca, number: 1n, revocations });
+    const crlPath = join(dir.path, 'ours.pem');
+    writeFileSync(crlPath, crl.pem);
+    writeFileSync(join(dir.path, 'dave.crt'), fresh.certPem);
+
+    const verify = (cert: string) =>
+      run(OPENSSL!, ['verify', '-CAfile', join(pki, 'ca.crt'), '-crl_check', '-CRLfile', crlPath, cert]);
+    const issued = (name: string) => join(pki, 'issued', `${name}.crt`);
+    expect((await verify(issued('alice-U0ALICE.vpn.example.com'))).code).toBe(0);
+    expect((await verify(join(dir.path, 'dave.crt'))).code).toBe(0);
+    const carolResult = await verify(issued('carol-U0CAROL.vpn.example.com'));
+    expect(carolResult.stdout + carolResult.stderr).toMatch(/certificate revoked/);
+    const bobResult = await verify(join(pki, 'revoked', 'certs_by_serial', `${imported.certificates[1].serial}.crt`));
+    expect(bobResult.stdout + bobResult.stderr).toMatch(/certificate revoked/);
+
+    const text = await run(OPENSSL!, ['crl', '-in', crlPath, '-noout', '-text']);
+    expect(text.stdout).toContain(`Serial Number: ${carol.serial}`);
+    expect(text.stdout).toContain(`Serial Number: ${imported.certificates[1].serial}`);
+    expect(parseCrl(crl.pem, ca).signedBy).toEqual({ signatureValid: true, issuerMatches: true });
+  });
+
+  it('imports a passphrase-protected CA, and says so when the passphrase is missing or wrong', async () => {
+    const secret = join(dir.path, 'secret', 'pki');
+    await buildSamplePki(secret, 'correct horse');
+    expect(readFileSync(join(secret, 'private', 'ca.key'), 'utf8')).toMatch(/ENCRYPTED/);
+    expect(importEasyRsa(secret, { passphrase: 'correct horse' }).certificates).toHaveLength(3);
+    expect(() => importEasyRsa(secret)).toThrow(/encrypted; supply its passphrase/);
+    expect(() => importEasyRsa(secret, { passphrase: 'wrong' })).toThrow(/passphrase is wrong/);
+  }, 120_000);
+
+  it('names what is missing from a folder that is not a PKI', () => {
+    const broken = join(dir.path, 'broken');
+    fs.cpSync(pki, broken, { recursive: true });
+    rmSync(join(broken, 'index.txt'));
+    let error: unknown;
+    try {
+      importEasyRsa(broken);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(VpnChatopsError);
+    expect((error as VpnChatopsError).code).toBe('INVALID_EASYRSA');
+    expect((error as VpnChatopsError).message).toMatch(/index.txt not found/);
+  });
+});
