@@ -5,6 +5,7 @@ import { CertificateAuthority } from './ca';
 import { authorityKeyIdExtension, addDays, commonNameField, backdate, forgePublicKey, signCertificate, toX509 } from './forge-signing';
 import { CLIENT_KEY_RULE, CA_KEY_RULE, assertRsaKey, generateRsaKeyPair, privateKeyToPem } from './keys';
 import { randomSerial, serialToForgeHex } from './serial';
+import type { KeySource } from './key-pool';
 
 export const CERT_DAYS = 365;
 
@@ -88,8 +89,9 @@ export interface IssuedWithKey extends IssuedCertificate {
   keyPem: string;
 }
 
-export async function issueWithNewKey(options: Omit<IssueOptions, 'publicKey'>): Promise<IssuedWithKey> {
-  const { privateKey, publicKey } = await generateRsaKeyPair();
-  const issued = signCertificateFor({ ...options, publicKey });
+export async function issueWithNewKey(options: Omit<IssueOptions, 'publicKey'> & { keys?: KeySource }): Promise<IssuedWithKey> {
+  const { keys = generateRsaKeyPair, ...rest } = options;
+  const { privateKey, publicKey } = await keys();
+  const issued = signCertificateFor({ ...rest, publicKey });
   return { ...issued, keyPem: privateKeyToPem(privateKey) };
 }

@@ -16,12 +16,13 @@ import {
   sequence,
   time,
   tlv,
+  tlvOf,
   unsignedInteger,
   type Node,
 } from './der';
 import { addDays, backdate } from './forge-signing';
 import { pemDecode, pemEncode } from './pem';
-import { normalizeSerial, serialBytes } from './serial';
+import { normalizeSerial } from './serial';
 
 /** AWS Client VPN's CRL quota; not adjustable. */
 export const MAX_CRL_ENTRIES = 20_000;
@@ -70,13 +71,18 @@ export interface BuiltCrl {
 const extension = (id: string, value: Buffer) => sequence(oid(id), tlv(TAG.OCTET_STRING, value));
 const SIGNATURE_ALGORITHM = sequence(oid(OID.sha256WithRSA), tlv(TAG.NULL, Buffer.alloc(0)));
 
-function entry(revocation: Revocation): Buffer {
-  const serial = unsignedInteger(serialBytes(revocation.serial));
-  const code = REVOCATION_REASONS[revocation.reason];
-  // RFC 5280 §5.3.1: leave the reason out rather than write `unspecified`.
-  if (code === undefined) throw new VpnChatopsError('INVALID_CRL', `Unknown revocation reason "${revocation.reason}".`);
-  if (code === 0) return sequence(serial, time(revocation.revokedAt));
-  return sequence(serial, time(revocation.revokedAt), sequence(extension(OID.reasonCode, tlv(TAG.ENUMERATED, Buffer.from([code])))));
+/** Per reason, the constant crlEntryExtensions bytes. RFC 5280 §5.3.1: `unspecified` is left out, not written. */
+const REASON_EXTENSIONS = new Map<string, Buffer[]>(
+  Object.entries(REVOCATION_REASONS).map(([reason, code]) => [
+    reason,
+    code === 0 ? [] : [sequence(extension(OID.reasonCode, tlv(TAG.ENUMERATED, Buffer.from([code]))))],
+  ]),
+);
+
+function entry(serial: Buffer, revocation: Revocation): Buffer {
+  const reason = REASON_EXTENSIONS.get(revocation.reason);
+  if (!reason) throw new VpnChatopsError('INVALID_CRL', `Unknown revocation reason "${revocation.reason}".`);
+  return sequence(unsignedInteger(serial), time(revocation.revokedAt), ...reason);
 }
 
 export function buildCrl(options: BuildCrlOptions): BuiltCrl {
@@ -92,11 +98,12 @@ export function buildCrl(options: BuildCrlOptions): BuiltCrl {
     throw new VpnChatopsError('CRL_NUMBER', `CRL number ${String(number)} is invalid: it must be a positive integer of at most 20 octets.`);
   }
   const seen = new Set<string>();
-  for (const revocation of revocations) {
+  const entries = revocations.map((revocation) => {
     const serial = normalizeSerial(revocation.serial);
     if (seen.has(serial)) throw new VpnChatopsError('INVALID_CRL', `Serial ${serial} is listed twice; a CRL lists each certificate once.`);
     seen.add(serial);
-  }
+    return entry(Buffer.from(serial, 'hex'), revocation);
+  });
   const now = options.now ?? new Date();
   // A thisUpdate even a second in a verifier's future makes every connection fail ("CRL is not yet valid").
   const thisUpdate = backdate(now);
@@ -115,7 +122,7 @@ export function buildCrl(options: BuildCrlOptions): BuiltCrl {
     ca.subjectDer,
     time(thisUpdate),
     time(nextUpdate),
-    ...(revocations.length ? [sequence(...revocations.map(entry))] : []),
+    ...(entries.length ? [tlvOf(TAG.SEQUENCE, entries)] : []),
     extensions,
   );
   const signature = sign('sha256', tbs, ca.key);
