@@ -4,8 +4,10 @@ import { assertCertDomain } from './domain/cn';
 
 /** The one configuration object, read from the environment (`.env.example` documents every name). */
 
-const intIn = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const intIn = (min: number, max: number, fallback: number) => {
+  const expected = `must be a whole number from ${min} to ${max} (default ${fallback})`;
+  return z.coerce.number({ error: expected }).int({ error: expected }).min(min, { error: expected }).max(max, { error: expected }).default(fallback);
+};
 
 const csv = z
   .string()

@@ -24,15 +24,21 @@ async function main(): Promise<void> {
 
   const store = new LocalCaStore(stateDir);
   let material = await store.load();
-  if (material) {
-    step(`CA loaded from ${store.location}`);
-  } else {
+  const created = !material;
+  if (!material) {
     console.log('  … creating a development CA (RSA-2048, 10 years)');
     material = await createCa({ commonName: `vpn-chatops local CA (${config.CERT_DOMAIN})` });
     await store.save(material);
-    step(`CA created in ${store.location} (ca.key is mode 0600)`);
   }
-  const ca = loadCa(material);
+  const ca = (() => {
+    try {
+      return loadCa(material);
+    } catch (error) {
+      if (!(error instanceof VpnChatopsError)) throw error;
+      throw new VpnChatopsError(error.code, `${store.location} is unusable: ${error.message} Restore it from a backup, or move it away to start a new CA.`);
+    }
+  })();
+  step(created ? `CA created in ${store.location} (ca.key is mode 0600)` : `CA loaded from ${store.location}`);
   console.log(`      ${ca.x509.subject.replace(/\n/g, ', ')}, valid until ${ca.notAfter.toISOString().slice(0, 10)}`);
 
   const member = { displayName: 'Ada Lovelace', slackId: 'U0DEMO0001', domain: config.CERT_DOMAIN };

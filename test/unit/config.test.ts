@@ -43,6 +43,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}.*\\n?.*See .env.example`, 's'));
   });
 
+  it('says what a number setting expects', () => {
+    expect(() => loadConfig({ CERT_DAYS: 'soon' })).toThrow('CERT_DAYS: must be a whole number from 1 to 3650 (default 365)');
+    expect(() => loadConfig({ PROMPT_LIMIT: '2.5' })).toThrow('PROMPT_LIMIT: must be a whole number from 1 to 100 (default 3)');
+  });
+
   it('refuses a renewal lead time as long as the CRL lifetime', () => {
     expect(() => loadConfig({ CRL_DAYS: '30', CRL_RENEW_BEFORE_DAYS: '30' })).toThrow(/CRL_RENEW_BEFORE_DAYS \(30\) must be less than CRL_DAYS \(30\)/);
   });
