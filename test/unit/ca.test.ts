@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
-import { VpnChatopsError } from '../../src/domain/errors';
+import { errorOf } from '../helpers/errors';
 import { CaMaterial, createCa, loadCa } from '../../src/pki/ca';
 import { commonNameField, forgePublicKey, signCertificate } from '../../src/pki/forge-signing';
 
@@ -8,16 +8,6 @@ let material: CaMaterial;
 beforeAll(async () => {
   material = await createCa({ commonName: 'Unit CA', now: new Date('2026-01-01T00:00:00Z') });
 });
-
-function errorOf(fn: () => unknown): VpnChatopsError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof VpnChatopsError) return error;
-    throw error;
-  }
-  throw new Error('expected a VpnChatopsError');
-}
 
 /** A CA-like certificate with chosen extensions, to prove loadCa refuses the wrong ones. */
 function craftCa(extensions: object[]): CaMaterial {

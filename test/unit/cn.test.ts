@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { MAX_CN_LENGTH, decodeCn, encodeCn, normalizeDevice, slugify } from '../../src/domain/cn';
-import { VpnChatopsError } from '../../src/domain/errors';
+import { errorOf } from '../helpers/errors';
 
 const DOMAIN = 'vpn.example.com';
 const slackId = fc.stringMatching(/^[UW][A-Z0-9]{2,12}$/);
@@ -10,15 +10,6 @@ const anyName = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 60 }),
   fc.constantFrom('Zoë Ångström', '😀🎉', 'a/b,c=d\ne', 'ΑΒΓ Δ', 'O\'Brien, "Jr."', 'x'.repeat(200), '   ', ''),
 );
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof VpnChatopsError ? error.code : 'not-a-VpnChatopsError';
-  }
-  return undefined;
-}
 
 describe('CN codec', () => {
   it('round-trips any display name, Slack ID and device label', () => {
@@ -71,7 +62,7 @@ describe('CN codec', () => {
     ['domain too long to leave room', { domain: `${'a'.repeat(50)}.example.com` }],
   ])('rejects %s with INVALID_CN_INPUT', (_label, override) => {
     const input = { displayName: 'Jane', slackId: 'U012ABC', domain: DOMAIN, ...override };
-    expect(codeOf(() => encodeCn(input))).toBe('INVALID_CN_INPUT');
+    expect(errorOf(() => encodeCn(input)).code).toBe('INVALID_CN_INPUT');
   });
 
   it.each([
@@ -83,6 +74,6 @@ describe('CN codec', () => {
     ['over 64 characters', `${'a'.repeat(60)}-U012ABC.vpn.example.com`],
     ['an empty string', ''],
   ])('refuses to decode %s with INVALID_CN', (_label, cn) => {
-    expect(codeOf(() => decodeCn(cn, DOMAIN))).toBe('INVALID_CN');
+    expect(errorOf(() => decodeCn(cn, DOMAIN)).code).toBe('INVALID_CN');
   });
 });

@@ -1,4 +1,4 @@
-import { VpnChatopsError } from '../../src/domain/errors';
+import { errorOf } from '../helpers/errors';
 import { Revocation } from '../../src/domain/revocation';
 import { CertificateAuthority } from '../../src/pki/ca';
 import { MAX_CRL_ENTRIES, buildCrl, parseCrl } from '../../src/pki/crl';
@@ -18,16 +18,6 @@ const revocations = (count: number): Revocation[] =>
     revokedAt: new Date(NOW.getTime() - i * 1000),
     reason: (['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const)[i % 5],
   }));
-
-function errorOf(fn: () => unknown): VpnChatopsError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof VpnChatopsError) return error;
-    throw error;
-  }
-  throw new Error('expected a VpnChatopsError');
-}
 
 describe('buildCrl / parseCrl', () => {
   it('round-trips number, dates, serials and reasons, signed by the CA', () => {

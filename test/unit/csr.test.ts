@@ -1,6 +1,6 @@
 import { X509Certificate, generateKeyPairSync, sign } from 'node:crypto';
 import forge from 'node-forge';
-import { VpnChatopsError } from '../../src/domain/errors';
+import { errorOf } from '../helpers/errors';
 import { CertificateAuthority } from '../../src/pki/ca';
 import { signCsr } from '../../src/pki/csr';
 import { integer, oid, sequence, tlv, TAG } from '../../src/pki/der';
@@ -33,15 +33,10 @@ function forgeCsr(options: { bits?: number; md?: forge.md.MessageDigest } = {}):
   return forge.pki.certificationRequestToPem(csr);
 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof VpnChatopsError) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  return 'no error';
-}
+const codeOf = (fn: () => unknown) => {
+  const error = errorOf(fn);
+  return `${error.code}: ${error.message}`;
+};
 
 describe('signing a CSR', () => {
   it('keeps only the public key: our CN, a client certificate, no requested extensions', () => {
