@@ -26,6 +26,7 @@ const endpointSchema = z.discriminatedUnion('type', [
     management: z.string().regex(/^[\d.]+:\d+$/, 'management is host:port, e.g. 127.0.0.1:7505'),
     crlFile: z.string().min(1),
     remote: z.string().min(1),
+    tlsCryptKeyFile: z.string().min(1).optional(),
   }),
 ]);
 

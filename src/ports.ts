@@ -1,4 +1,7 @@
 import type { CaMaterial } from './pki/ca';
+import type { Revocation, RevocationReason } from './domain/revocation';
+import type { CertificateRecord, CertificateStatus } from './domain/certificate';
+import type { AuditEntry, AuditQuery } from './domain/audit';
 
 /** Where the CA certificate and key live: Secrets Manager in AWS, a 0600 file locally. Nothing else holds the key. */
 export interface CaStore {
@@ -7,4 +10,126 @@ export interface CaStore {
   load(): Promise<CaMaterial | undefined>;
   /** Refuses to replace an existing CA unless `overwrite` is set: losing a CA key orphans every certificate. */
   save(material: CaMaterial, options?: { overwrite?: boolean }): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Certificate metadata. Never a private key. */
+export interface CertificateStore {
+  /** Fails with CONFLICT when the serial exists or the CN already has an active certificate. */
+  create(record: CertificateRecord): Promise<void>;
+  /** Bulk insert for migrations; skips serials already present and returns how many were written. */
+  importMany(records: CertificateRecord[]): Promise<number>;
+  get(serial: string): Promise<CertificateRecord | undefined>;
+  byUser(slackId: string): Promise<CertificateRecord[]>;
+  /** The one active (or suspended) certificate holding this CN, if any: what the connect handler's gate reads. */
+  byActiveCn(cn: string): Promise<CertificateRecord | undefined>;
+  list(filter?: { status?: CertificateStatus }): Promise<CertificateRecord[]>;
+  /**
+   * active|suspended → revoked, conditionally (two admins revoking at once is harmless).
+   * Returns the updated record, or undefined when it was already revoked.
+   */
+  markRevoked(serial: string, change: { revokedAt: Date; reason: RevocationReason; actor: string }): Promise<CertificateRecord | undefined>;
+  /** Revoked certificates whose notAfter is after `notAfterSince`: what the next CRL must list. */
+  revocationsForCrl(notAfterSince: Date): Promise<Revocation[]>;
+}
+
+/** Per-endpoint CRL publishing state. `endpoint` is a VpnEndpoint's `key`. */
+export interface EndpointCrlRecord {
+  endpoint: string;
+  /** Bumped by every publish request; `served` says how far publishing has caught up. */
+  requested: number;
+  served: number;
+  crlNumber?: string;
+  thisUpdate?: string;
+  nextUpdate?: string;
+  entries?: number;
+  publishedAt?: string;
+  verifiedAt?: string;
+  lastError?: string;
+  lastErrorAt?: string;
+  /** Days-left thresholds (14/7/3/1) already alerted since the last successful publish. */
+  alerted?: number[];
+}
+
+export interface CrlStateStore {
+  /** Atomic per-CA counter: every CRL gets a fresh, strictly larger number. */
+  nextCrlNumber(caId: string): Promise<bigint>;
+  /** The largest CRL number handed out so far (0 when none). */
+  currentCrlNumber(caId: string): Promise<bigint>;
+  getEndpoint(endpoint: string): Promise<EndpointCrlRecord | undefined>;
+  listEndpoints(): Promise<EndpointCrlRecord[]>;
+  /** Record that `endpoint` needs a new CRL; returns the new `requested` value. */
+  requestPublish(endpoint: string): Promise<number>;
+  /** A lease so that one publisher at a time works on an endpoint, across processes and Lambdas. */
+  acquireLease(endpoint: string, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(endpoint: string, owner: string): Promise<void>;
+  /** Conditional: only moves forward (crlNumber larger than the recorded one). Returns false if a newer one is recorded. */
+  recordPublished(endpoint: string, result: { served: number; crlNumber: bigint; thisUpdate: Date; nextUpdate: Date; entries: number; at: Date }): Promise<boolean>;
+  recordFailure(endpoint: string, error: string, at: Date): Promise<void>;
+  recordAlerted(endpoint: string, thresholds: number[]): Promise<void>;
+}
+
+export interface AuditLog {
+  /** Append-only: an entry is never overwritten or deleted. */
+  append(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: Date }): Promise<AuditEntry>;
+  query(query: AuditQuery): Promise<AuditEntry[]>;
+}
+
+/** One live VPN session as the endpoint reports it. */
+export interface VpnSession {
+  connectionId: string;
+  commonName: string;
+  clientIp?: string;
+  connectedAt?: Date;
+}
+
+/** What an endpoint holds now, read back from it. */
+export interface LiveCrl {
+  /** PEM, or undefined when the endpoint has no CRL at all. */
+  pem?: string;
+  /** AWS reports `pending` | `active`; OpenVPN files are always `active`. */
+  status?: string;
+}
+
+export interface EndpointHealth {
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * A VPN server we manage: AWS Client VPN or self-hosted OpenVPN. Every method fails with a
+ * VpnChatopsError (code ENDPOINT) whose message names the endpoint and says what to do.
+ */
+export interface VpnEndpoint {
+  /** Stable id used in records and messages, e.g. `aws-client-vpn:cvpn-endpoint-…` or `openvpn:local`. */
+  readonly key: string;
+  readonly kind: 'aws-client-vpn' | 'openvpn';
+  /** Replace the endpoint's CRL. On AWS this resets every connection on the endpoint. */
+  importCrl(pem: string): Promise<void>;
+  exportCrl(): Promise<LiveCrl>;
+  listSessions(): Promise<VpnSession[]>;
+  /** Returns the ids actually terminated. */
+  terminateSessions(connectionIds: string[]): Promise<string[]>;
+  /** The client configuration to build profiles from (no client certificate or key in it). */
+  clientConfiguration(): Promise<string>;
+  /** Self-hosted OpenVPN only: the tls-crypt key profiles must carry. */
+  tlsCryptKey?(): Promise<string | undefined>;
+  health(): Promise<EndpointHealth>;
+}
+
+export interface Alert {
+  level: 'warning' | 'critical';
+  endpoint: string;
+  daysLeft: number;
+  message: string;
+}
+
+/** Where alerts go: the admin channel in Slack, stderr for the CLI, a list in tests. */
+export interface AlertSink {
+  send(alert: Alert): Promise<void>;
 }

@@ -17,7 +17,12 @@ export type ErrorCode =
   | 'INVALID_EASYRSA'
   | 'INVALID_PROFILE'
   | 'INVALID_CONFIG'
-  | 'STATE';
+  | 'STATE'
+  | 'CONFLICT'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'ENDPOINT'
+  | 'STORE_UNAVAILABLE';
 
 export class VpnChatopsError extends Error {
   constructor(

@@ -1,0 +1,35 @@
+/** One line of the append-only audit trail: who did what to whom, and how it ended. */
+export type AuditAction =
+  | 'certificate.issue'
+  | 'certificate.revoke'
+  | 'certificate.import'
+  | 'ca.init'
+  | 'ca.import'
+  | 'sessions.terminate'
+  | 'crl.publish'
+  | 'crl.renew'
+  | 'crl.alert'
+  | 'approval.decide'
+  | 'access.refused';
+
+export type AuditOutcome = 'success' | 'failure' | 'refused' | 'partial' | 'deferred';
+
+export interface AuditEntry {
+  id: string;
+  at: Date;
+  /** A Slack member ID, `vpnctl:<os user>`, or `system:<job>`. */
+  actor: string;
+  action: AuditAction;
+  /** What it acted on: a Slack ID, a serial, an endpoint key. */
+  target: string;
+  outcome: AuditOutcome;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  since?: Date;
+  until?: Date;
+  actor?: string;
+  target?: string;
+  limit?: number;
+}

@@ -1,0 +1,31 @@
+import type { RevocationReason } from './revocation';
+
+/** `expired` is never stored: it is derived from notAfter when a record is read (see effectiveStatus). */
+export type CertificateStatus = 'active' | 'revoked' | 'suspended' | 'expired';
+export type StoredStatus = Exclude<CertificateStatus, 'expired'>;
+
+/** What we keep about a certificate. Never its private key. */
+export interface CertificateRecord {
+  serial: string;
+  cn: string;
+  /** Absent for legacy (e.g. Easy-RSA) CNs that carry no Slack ID. */
+  slackId?: string;
+  device?: string;
+  displayName?: string;
+  status: StoredStatus;
+  issuedAt: Date;
+  notBefore: Date;
+  notAfter: Date;
+  /** The public certificate (harmless, and lets admins re-export or inspect it). */
+  certPem?: string;
+  source: 'issued' | 'csr' | 'easyrsa';
+  issuedBy: string;
+  revokedAt?: Date;
+  reason?: RevocationReason;
+  revokedBy?: string;
+}
+
+export function effectiveStatus(record: CertificateRecord, now: Date): CertificateStatus {
+  if (record.status === 'revoked') return 'revoked';
+  return record.notAfter.getTime() <= now.getTime() ? 'expired' : record.status;
+}
