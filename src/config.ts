@@ -55,7 +55,7 @@ const schema = z.object({
   ADMIN_SLACK_IDS: csv,
   ADMIN_USERGROUP_ID: z.string().optional(),
   ADMIN_CHANNEL_ID: z.string().optional(),
-  TABLE_NAME: z.string().default('vpn-chatops'),
+  TABLE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, '3 to 255 letters, digits, _ . or -').default('vpn-chatops'),
   DYNAMODB_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().optional(),
   CA_SECRET_ID: z.string().optional(),

@@ -5,7 +5,9 @@ export interface ProfileInput {
   /** The endpoint's client configuration: AWS's ExportClientVpnClientConfiguration text or a local server's. */
   base: string;
   certPem: string;
-  keyPem: string;
+  /** The private key to inline; or, when the member made the key themselves (CSR), `keyFile` names it. */
+  keyPem?: string;
+  keyFile?: string;
   /** Self-hosted OpenVPN only: AWS Client VPN does not support tls-crypt. */
   tlsCryptKey?: string;
 }
@@ -31,7 +33,8 @@ export function assembleProfile(input: ProfileInput): string {
     throw invalid('The endpoint configuration has no <ca> block, so clients could not verify the server.');
   }
   const cert = singlePem(input.certPem, ['CERTIFICATE'], 'client certificate');
-  const key = singlePem(input.keyPem, ['PRIVATE KEY', 'RSA PRIVATE KEY'], 'client private key');
+  if ((input.keyPem === undefined) === (input.keyFile === undefined)) throw invalid('A profile needs exactly one of a private key or a key file name.');
+  if (input.keyFile !== undefined && !/^[\w.-]{1,128}$/.test(input.keyFile)) throw invalid(`"${input.keyFile}" is not a plain key file name.`);
 
   let text = base;
   for (const tag of REPLACED_BLOCKS) text = text.replace(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>\\n?`, 'g'), '');
@@ -42,7 +45,12 @@ export function assembleProfile(input: ProfileInput): string {
     // Keep an AWS profile's tls-* lines unless we bring our own tls-crypt key.
     return !(['cert', 'key', 'pkcs12'].includes(match[1]) || replacing);
   });
-  const blocks = [`<cert>\n${cert}\n</cert>`, `<key>\n${key}\n</key>`];
+  const blocks = [`<cert>\n${cert}\n</cert>`];
+  if (input.keyPem !== undefined) {
+    blocks.push(`<key>\n${singlePem(input.keyPem, ['PRIVATE KEY', 'RSA PRIVATE KEY'], 'client private key')}\n</key>`);
+  } else {
+    blocks.push(`# The private key never left your computer: keep ${input.keyFile} next to this file.\nkey ${input.keyFile}`);
+  }
   if (input.tlsCryptKey !== undefined) {
     if (!/-----BEGIN OpenVPN Static key V1-----[\s\S]+-----END OpenVPN Static key V1-----/.test(input.tlsCryptKey)) {
       throw invalid('The tls-crypt key is not an OpenVPN static key (openvpn --genkey tls-crypt).');

@@ -1,0 +1,258 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  DescribeClientVpnConnectionsCommand,
+  DescribeClientVpnEndpointsCommand,
+  EC2Client,
+  ExportClientVpnClientCertificateRevocationListCommand,
+  ExportClientVpnClientConfigurationCommand,
+  ImportClientVpnClientCertificateRevocationListCommand,
+  TerminateClientVpnConnectionsCommand,
+  type ClientVpnConnection,
+  type ClientVpnEndpoint,
+} from '@aws-sdk/client-ec2';
+import { VpnChatopsError } from '../../domain/errors';
+import type { EndpointHealth, LiveCrl, VpnEndpoint, VpnSession } from '../../ports';
+
+export interface RetryOptions {
+  /** Tries in all, the first one included. */
+  attempts?: number;
+  baseDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface AwsClientVpnEndpointOptions {
+  id: string;
+  region: string;
+  client?: EC2Client;
+  retry?: RetryOptions;
+}
+
+/** The EC2 actions we call: each is also the IAM action `ec2:<name>` an access-denied message must name. */
+type Ec2Action =
+  | 'ImportClientVpnClientCertificateRevocationList'
+  | 'ExportClientVpnClientCertificateRevocationList'
+  | 'DescribeClientVpnConnections'
+  | 'TerminateClientVpnConnections'
+  | 'ExportClientVpnClientConfiguration'
+  | 'DescribeClientVpnEndpoints';
+
+const THROTTLING_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException']);
+const TRANSIENT_CODES = new Set(['ServiceUnavailable', 'InternalError']);
+const RETRYABLE_STATUSES = new Set([429, 503]);
+const NOT_FOUND_CODES = new Set(['InvalidClientVpnEndpointId.NotFound', 'InvalidClientVpnEndpointId.Malformed']);
+const DENIED_CODES = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException']);
+/** The Describe* maximum: fewer round trips, so fewer chances to be throttled. */
+const PAGE_SIZE = 1000;
+
+/**
+ * An AWS Client VPN endpoint, through the EC2 API. Retries are ours, not the SDK's, so that they are
+ * explicit, bounded and testable; every failure becomes an ENDPOINT error that says what to do.
+ */
+export class AwsClientVpnEndpoint implements VpnEndpoint {
+  readonly key: string;
+  readonly kind = 'aws-client-vpn' as const;
+  private readonly id: string;
+  private readonly region: string;
+  private readonly client: EC2Client;
+  private readonly retry: Required<RetryOptions>;
+
+  constructor(options: AwsClientVpnEndpointOptions) {
+    this.id = options.id;
+    this.region = options.region;
+    this.key = `aws-client-vpn:${options.id}`;
+    this.client = options.client ?? new EC2Client({ region: options.region, maxAttempts: 1 });
+    this.retry = {
+      attempts: options.retry?.attempts ?? 5,
+      baseDelayMs: options.retry?.baseDelayMs ?? 200,
+      sleep: options.retry?.sleep ?? ((ms) => delay(ms)),
+    };
+  }
+
+  async importCrl(pem: string): Promise<void> {
+    await this.call('ImportClientVpnClientCertificateRevocationList', () =>
+      this.client.send(
+        new ImportClientVpnClientCertificateRevocationListCommand({ ClientVpnEndpointId: this.id, CertificateRevocationList: pem }),
+      ),
+    );
+  }
+
+  async exportCrl(): Promise<LiveCrl> {
+    const output = await this.call('ExportClientVpnClientCertificateRevocationList', () =>
+      this.client.send(new ExportClientVpnClientCertificateRevocationListCommand({ ClientVpnEndpointId: this.id })),
+    );
+    return { pem: output.CertificateRevocationList || undefined, status: output.Status?.Code };
+  }
+
+  /** The API cannot filter on common name, so this returns every active session and callers match the CN. */
+  async listSessions(): Promise<VpnSession[]> {
+    const sessions: VpnSession[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call('DescribeClientVpnConnections', () =>
+        this.client.send(
+          new DescribeClientVpnConnectionsCommand({
+            ClientVpnEndpointId: this.id,
+            MaxResults: PAGE_SIZE,
+            ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+          }),
+        ),
+      );
+      sessions.push(...(page.Connections ?? []).flatMap(activeSession));
+      nextToken = page.NextToken || undefined;
+    } while (nextToken !== undefined);
+    return sessions;
+  }
+
+  /** One call per connection (mutual auth leaves no username to terminate by); one failure does not spare the rest. */
+  async terminateSessions(connectionIds: string[]): Promise<string[]> {
+    const terminated: string[] = [];
+    let firstFailure: unknown;
+    for (const connectionId of connectionIds) {
+      try {
+        await this.terminate(connectionId);
+        terminated.push(connectionId);
+      } catch (error) {
+        firstFailure ??= error;
+      }
+    }
+    if (terminated.length === 0 && firstFailure !== undefined) throw firstFailure;
+    return terminated;
+  }
+
+  async clientConfiguration(): Promise<string> {
+    const output = await this.call('ExportClientVpnClientConfiguration', () =>
+      this.client.send(new ExportClientVpnClientConfigurationCommand({ ClientVpnEndpointId: this.id })),
+    );
+    if (!output.ClientConfiguration) {
+      throw new VpnChatopsError(
+        'ENDPOINT',
+        `${this.describe()} returned an empty client configuration: check that the endpoint is available and has an associated subnet.`,
+      );
+    }
+    return output.ClientConfiguration;
+  }
+
+  async health(): Promise<EndpointHealth> {
+    const output = await this.call('DescribeClientVpnEndpoints', () =>
+      this.client.send(new DescribeClientVpnEndpointsCommand({ ClientVpnEndpointIds: [this.id] })),
+    );
+    const endpoint = output.ClientVpnEndpoints?.find((candidate) => candidate.ClientVpnEndpointId === this.id);
+    if (endpoint === undefined) throw this.notFound();
+    const status = endpoint.Status?.Code ?? 'unknown';
+    const statusMessage = endpoint.Status?.Message ? ` (${endpoint.Status.Message})` : '';
+    return {
+      ok: status === 'available',
+      detail: `${this.describe()} is ${status}${statusMessage}; ${connectHandlerState(endpoint)}.`,
+    };
+  }
+
+  private async terminate(connectionId: string): Promise<void> {
+    const output = await this.call('TerminateClientVpnConnections', () =>
+      this.client.send(new TerminateClientVpnConnectionsCommand({ ClientVpnEndpointId: this.id, ConnectionId: connectionId })),
+    );
+    const status = output.ConnectionStatuses?.find((entry) => entry.ConnectionId === connectionId)?.CurrentStatus;
+    if (status?.Code === 'failed-to-terminate') {
+      throw new VpnChatopsError(
+        'ENDPOINT',
+        `${this.describe()} failed to terminate connection ${connectionId}${status.Message ? ` (${status.Message})` : ''}: try again.`,
+      );
+    }
+  }
+
+  private async call<T>(action: Ec2Action, request: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request();
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= this.retry.attempts) throw this.failure(action, error, attempt);
+        await this.retry.sleep(backoffMs(this.retry.baseDelayMs, attempt));
+      }
+    }
+  }
+
+  private failure(action: Ec2Action, error: unknown, attempts: number): VpnChatopsError {
+    const { codes, message } = awsError(error);
+    const has = (known: Set<string>) => codes.some((code) => known.has(code));
+    if (has(NOT_FOUND_CODES)) return this.notFound(error);
+    let text: string;
+    if (has(DENIED_CODES)) {
+      text = `Not allowed to call ec2:${action} on ${this.describe()}: grant ec2:${action} to the IAM role the bot runs as.`;
+    } else if (has(THROTTLING_CODES) || httpStatus(error) === 429) {
+      text = `AWS throttled ec2:${action} on ${this.describe()} ${attempts} times in a row: try again in a few minutes.`;
+    } else {
+      const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+      text = `ec2:${action} failed on ${this.describe()}${tries}: ${codes[0] ?? 'Error'}: ${message}`;
+    }
+    return new VpnChatopsError('ENDPOINT', text, { cause: error });
+  }
+
+  private notFound(cause?: unknown): VpnChatopsError {
+    return new VpnChatopsError(
+      'ENDPOINT',
+      `AWS Client VPN endpoint ${this.id} was not found in ${this.region}: check VPN_ENDPOINTS (id and region).`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
+  private describe(): string {
+    return `AWS Client VPN endpoint ${this.id} in ${this.region}`;
+  }
+}
+
+/** DescribeClientVpnConnections also lists connections that ended in the last hour; only live ones are sessions. */
+function activeSession(connection: ClientVpnConnection): VpnSession[] {
+  if (connection.Status?.Code !== 'active' || !connection.ConnectionId) return [];
+  return [
+    {
+      connectionId: connection.ConnectionId,
+      commonName: connection.CommonName ?? '',
+      clientIp: connection.ClientIp,
+      connectedAt: connection.ConnectionEstablishedTime ? parseAwsTime(connection.ConnectionEstablishedTime) : undefined,
+    },
+  ];
+}
+
+/** AWS writes `2019-08-12 07:57:14` with no zone; UTC is the documented-by-example convention. */
+function parseAwsTime(text: string): Date | undefined {
+  const iso = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text) ? `${text.replace(' ', 'T')}Z` : text;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function connectHandlerState(endpoint: ClientVpnEndpoint): string {
+  const handler = endpoint.ClientConnectOptions;
+  if (!handler?.Enabled) return 'connect handler not enabled';
+  const applying = handler.Status?.Code && handler.Status.Code !== 'applied' ? ` (${handler.Status.Code})` : '';
+  return `connect handler enabled: ${handler.LambdaFunctionArn ?? 'no Lambda function ARN'}${applying}`;
+}
+
+/**
+ * Exponential backoff with "equal jitter": half the window is fixed, half random. Callers that were
+ * throttled together spread apart, and each wait is still longer than the one before.
+ */
+function backoffMs(baseDelayMs: number, attempt: number): number {
+  const window = baseDelayMs * 2 ** attempt;
+  return Math.floor(window / 2 + (Math.random() * window) / 2);
+}
+
+function isRetryable(error: unknown): boolean {
+  const status = httpStatus(error);
+  return (
+    awsError(error).codes.some((code) => THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code)) ||
+    (status !== undefined && RETRYABLE_STATUSES.has(status))
+  );
+}
+
+/** SDK v3 puts the AWS error code in `name`; some errors (and other clients) also carry `code` or `Code`. */
+function awsError(error: unknown): { codes: string[]; message: string } {
+  if (typeof error !== 'object' || error === null) return { codes: [], message: String(error) };
+  const fields = error as { Code?: unknown; code?: unknown; name?: unknown; message?: unknown };
+  const codes = [fields.Code, fields.code, fields.name].filter((code): code is string => typeof code === 'string' && code !== '');
+  return { codes, message: typeof fields.message === 'string' ? fields.message : String(error) };
+}
+
+function httpStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}

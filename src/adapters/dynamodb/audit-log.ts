@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { AuditEntry, AuditQuery } from '../../domain/audit';
+import type { AuditLog } from '../../ports';
+import { Database, guarded, queryAll } from './client';
+import { INDEX } from './table';
+
+const DAY_MS = 86_400_000;
+const DEFAULT_WINDOW_DAYS = 30;
+
+function toEntry(item: Record<string, unknown>): AuditEntry {
+  return {
+    id: item.id as string,
+    at: new Date(item.at as string),
+    actor: item.actor as string,
+    action: item.action as AuditEntry['action'],
+    target: item.target as string,
+    outcome: item.outcome as AuditEntry['outcome'],
+    details: item.details as Record<string, unknown> | undefined,
+  };
+}
+
+/** Day partitions keep "everything since X" a handful of queries; gsi1/gsi2 answer "by actor" and "by target". */
+export class DynamoDbAuditLog implements AuditLog {
+  constructor(private readonly db: Database) {}
+
+  async append(input: Omit<AuditEntry, 'id' | 'at'> & { at?: Date }): Promise<AuditEntry> {
+    const entry: AuditEntry = { ...input, id: randomUUID(), at: input.at ?? new Date() };
+    const at = entry.at.toISOString();
+    const sort = `${at}#${entry.id}`;
+    await guarded(this.db, () =>
+      this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.tableName,
+          Item: {
+            pk: `AUDIT#${at.slice(0, 10)}`,
+            sk: sort,
+            type: 'audit',
+            ...entry,
+            at,
+            details: entry.details && JSON.parse(JSON.stringify(entry.details)),
+            gsi1pk: `ACTOR#${entry.actor}`,
+            gsi1sk: sort,
+            gsi2pk: `TARGET#${entry.target}`,
+            gsi2sk: sort,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return entry;
+  }
+
+  /** Oldest first, within [since, until]. */
+  async query(query: AuditQuery): Promise<AuditEntry[]> {
+    const until = query.until ?? new Date();
+    const since = query.since ?? new Date(until.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
+    const range = { ':from': since.toISOString(), ':to': `${until.toISOString()}~` };
+    let items: Record<string, unknown>[];
+    if (query.target !== undefined || query.actor !== undefined) {
+      const [index, attribute, value] = query.target !== undefined ? [INDEX.byStatus, 'gsi2', `TARGET#${query.target}`] : [INDEX.byUser, 'gsi1', `ACTOR#${query.actor}`];
+      items = await queryAll(this.db, {
+        IndexName: index,
+        KeyConditionExpression: `${attribute}pk = :pk AND ${attribute}sk BETWEEN :from AND :to`,
+        ExpressionAttributeValues: { ':pk': value, ...range },
+      });
+      if (query.target !== undefined && query.actor !== undefined) items = items.filter((item) => item.actor === query.actor);
+    } else {
+      items = [];
+      for (let day = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate()); day <= until.getTime(); day += DAY_MS) {
+        items.push(
+          ...(await queryAll(this.db, {
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':pk': `AUDIT#${new Date(day).toISOString().slice(0, 10)}`, ...range },
+          })),
+        );
+      }
+    }
+    const entries = items.map(toEntry);
+    return query.limit === undefined ? entries : entries.slice(-query.limit);
+  }
+
+}

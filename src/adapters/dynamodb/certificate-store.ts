@@ -1,0 +1,233 @@
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { CertificateRecord, CertificateStatus, StoredStatus } from '../../domain/certificate';
+import { VpnChatopsError } from '../../domain/errors';
+import { Revocation, RevocationReason } from '../../domain/revocation';
+import type { CertificateStore } from '../../ports';
+import { Database, guarded, queryAll, storeError } from './client';
+import { INDEX } from './table';
+
+type Item = Record<string, unknown>;
+
+const certKey = (serial: string) => ({ pk: `CERT#${serial}`, sk: 'CERT' });
+const cnKey = (cn: string) => ({ pk: `CN#${cn}`, sk: 'CN' });
+const iso = (date: Date) => date.toISOString();
+
+function toItem(record: CertificateRecord): Item {
+  const item: Item = {
+    ...certKey(record.serial),
+    type: 'certificate',
+    serial: record.serial,
+    cn: record.cn,
+    slackId: record.slackId,
+    device: record.device,
+    displayName: record.displayName,
+    status: record.status,
+    issuedAt: iso(record.issuedAt),
+    notBefore: iso(record.notBefore),
+    notAfter: iso(record.notAfter),
+    certPem: record.certPem,
+    source: record.source,
+    issuedBy: record.issuedBy,
+    revokedAt: record.revokedAt && iso(record.revokedAt),
+    reason: record.reason,
+    revokedBy: record.revokedBy,
+    gsi2pk: `STATUS#${record.status}`,
+    gsi2sk: `${iso(record.notAfter)}#${record.serial}`,
+  };
+  if (record.slackId) Object.assign(item, { gsi1pk: `USER#${record.slackId}`, gsi1sk: `CERT#${iso(record.issuedAt)}#${record.serial}` });
+  if (record.status === 'revoked') Object.assign(item, { gsi3pk: 'REVOKED', gsi3sk: `${iso(record.notAfter)}#${record.serial}` });
+  return item;
+}
+
+function fromItem(item: Item): CertificateRecord {
+  const date = (key: string) => (typeof item[key] === 'string' ? new Date(item[key] as string) : undefined);
+  const text = (key: string) => (typeof item[key] === 'string' ? (item[key] as string) : undefined);
+  return {
+    serial: item.serial as string,
+    cn: item.cn as string,
+    slackId: text('slackId'),
+    device: text('device'),
+    displayName: text('displayName'),
+    status: item.status as StoredStatus,
+    issuedAt: date('issuedAt')!,
+    notBefore: date('notBefore')!,
+    notAfter: date('notAfter')!,
+    certPem: text('certPem'),
+    source: item.source as CertificateRecord['source'],
+    issuedBy: item.issuedBy as string,
+    revokedAt: date('revokedAt'),
+    reason: text('reason') as RevocationReason | undefined,
+    revokedBy: text('revokedBy'),
+  };
+}
+
+const isConditionFailure = (error: unknown) => {
+  const name = (error as { name?: string }).name;
+  return name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException';
+};
+
+export class DynamoDbCertificateStore implements CertificateStore {
+  constructor(private readonly db: Database) {}
+
+  /** The certificate and its CN claim in one transaction: a CN has at most one live certificate. */
+  async create(record: CertificateRecord): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.createOnce(record);
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw storeError(this.db, error);
+        // A claim left behind by a revocation interrupted before it released the CN is stale: free it once.
+        if (attempt === 0 && (await this.releaseStaleCn(record.cn))) continue;
+        throw new VpnChatopsError('CONFLICT', `${record.cn} already has an active certificate (or serial ${record.serial} exists).`, { cause: error });
+      }
+    }
+  }
+
+  private createOnce(record: CertificateRecord) {
+    return this.db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.db.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: this.db.tableName,
+              Item: { ...cnKey(record.cn), serial: record.serial, notAfter: iso(record.notAfter) },
+              // An expired holder no longer blocks its CN.
+              ConditionExpression: 'attribute_not_exists(pk) OR notAfter < :now',
+              ExpressionAttributeValues: { ':now': iso(new Date()) },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  private async releaseStaleCn(cn: string): Promise<boolean> {
+    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: cnKey(cn), ConsistentRead: true })));
+    if (!Item) return false;
+    const holder = await this.get(Item.serial as string);
+    if (holder && holder.status !== 'revoked') return false;
+    await this.releaseCn(cn, Item.serial as string);
+    return true;
+  }
+
+  async importMany(records: CertificateRecord[]): Promise<number> {
+    let written = 0;
+    const queue = [...records];
+    const worker = async () => {
+      for (let record = queue.shift(); record; record = queue.shift()) {
+        try {
+          await this.db.doc.send(new PutCommand({ TableName: this.db.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' }));
+          written++;
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+      }
+    };
+    await guarded(this.db, () => Promise.all(Array.from({ length: 8 }, worker)));
+    // Easy-RSA allows several live certificates per CN: the CN claim goes to the one that lives longest.
+    const newest = new Map<string, CertificateRecord>();
+    for (const record of records) {
+      if (record.status === 'revoked' || record.notAfter.getTime() <= Date.now()) continue;
+      const current = newest.get(record.cn);
+      if (!current || current.notAfter < record.notAfter) newest.set(record.cn, record);
+    }
+    await guarded(this.db, () =>
+      Promise.all(
+        [...newest.values()].map((record) =>
+          this.db.doc
+            .send(
+              new PutCommand({
+                TableName: this.db.tableName,
+                Item: { ...cnKey(record.cn), serial: record.serial, notAfter: iso(record.notAfter) },
+                ConditionExpression: 'attribute_not_exists(pk) OR notAfter < :notAfter',
+                ExpressionAttributeValues: { ':notAfter': iso(record.notAfter) },
+              }),
+            )
+            .catch((error: unknown) => {
+              if (!isConditionFailure(error)) throw error;
+            }),
+        ),
+      ),
+    );
+    return written;
+  }
+
+  async get(serial: string): Promise<CertificateRecord | undefined> {
+    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: certKey(serial), ConsistentRead: true })));
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async byUser(slackId: string): Promise<CertificateRecord[]> {
+    return (await queryAll(this.db, { IndexName: INDEX.byUser, KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': `USER#${slackId}` } })).map(fromItem);
+  }
+
+  async byActiveCn(cn: string): Promise<CertificateRecord | undefined> {
+    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: cnKey(cn), ConsistentRead: true })));
+    if (!Item) return undefined;
+    const record = await this.get(Item.serial as string);
+    return record && record.status !== 'revoked' ? record : undefined;
+  }
+
+  async list(filter: { status?: CertificateStatus } = {}): Promise<CertificateRecord[]> {
+    const now = new Date();
+    const statuses: StoredStatus[] = filter.status === undefined || filter.status === 'expired' ? ['active', 'suspended', 'revoked'] : [filter.status];
+    const records = (
+      await Promise.all(
+        statuses.map((status) => queryAll(this.db, { IndexName: INDEX.byStatus, KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': `STATUS#${status}` } })),
+      )
+    )
+      .flat()
+      .map(fromItem);
+    const expired = (r: CertificateRecord) => r.status !== 'revoked' && r.notAfter <= now;
+    if (filter.status === 'expired') return records.filter(expired);
+    if (filter.status === 'active' || filter.status === 'suspended') return records.filter((r) => !expired(r));
+    return records;
+  }
+
+  async markRevoked(serial: string, change: { revokedAt: Date; reason: RevocationReason; actor: string }): Promise<CertificateRecord | undefined> {
+    const current = await this.get(serial);
+    if (!current) throw new VpnChatopsError('NOT_FOUND', `No certificate with serial ${serial}.`);
+    if (current.status === 'revoked') return undefined;
+    const revoked: CertificateRecord = { ...current, status: 'revoked', revokedAt: change.revokedAt, reason: change.reason, revokedBy: change.actor };
+    try {
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.tableName,
+          Item: toItem(revoked),
+          // Two admins revoking at once: exactly one write wins, the other sees "already revoked".
+          ConditionExpression: '#status IN (:active, :suspended)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':active': 'active', ':suspended': 'suspended' },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw storeError(this.db, error);
+    }
+    // The gate reads the certificate's status, so access is already refused; freeing the CN lets the member re-issue.
+    await this.releaseCn(current.cn, serial);
+    return revoked;
+  }
+
+  async revocationsForCrl(notAfterSince: Date): Promise<Revocation[]> {
+    const items = await queryAll(this.db, {
+      IndexName: INDEX.revoked,
+      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk > :since',
+      ExpressionAttributeValues: { ':pk': 'REVOKED', ':since': iso(notAfterSince) },
+    });
+    return items.map((item) => ({ serial: item.serial as string, revokedAt: new Date(item.revokedAt as string), reason: item.reason as RevocationReason }));
+  }
+
+  private async releaseCn(cn: string, serial: string): Promise<void> {
+    try {
+      await this.db.doc.send(
+        new DeleteCommand({ TableName: this.db.tableName, Key: cnKey(cn), ConditionExpression: 'serial = :serial', ExpressionAttributeValues: { ':serial': serial } }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storeError(this.db, error);
+    }
+  }
+
+}

@@ -1,0 +1,84 @@
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { VpnChatopsError } from '../../domain/errors';
+import { TTL_ATTRIBUTE, tableDefinition } from './table';
+
+export interface DynamoDbOptions {
+  tableName: string;
+  endpoint?: string;
+  region?: string;
+}
+
+export interface Database {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  /** For messages: where the data lives. */
+  where: string;
+}
+
+export function connectDatabase(options: DynamoDbOptions): Database {
+  const local = options.endpoint !== undefined;
+  const client = new DynamoDBClient({
+    endpoint: options.endpoint,
+    region: options.region ?? (local ? 'us-east-1' : undefined),
+    // DynamoDB Local accepts any credentials; never let a laptop's real ones be used for it.
+    credentials: local ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 },
+  });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return { doc, tableName: options.tableName, where: `table ${options.tableName}${local ? ` at ${options.endpoint}` : ''}` };
+}
+
+/** Turn transport failures into one clear, typed message; leave our own errors alone. */
+export function storeError(db: Database, error: unknown): VpnChatopsError {
+  if (error instanceof VpnChatopsError) return error;
+  const name = (error as { name?: string }).name ?? 'Error';
+  const message = (error as { message?: string }).message ?? String(error);
+  if (name === 'ResourceNotFoundException') {
+    return new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB ${db.where} does not exist: create it (vpnctl does so locally; the CDK app in AWS).`, { cause: error });
+  }
+  const answered = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
+  return new VpnChatopsError(
+    'STORE_UNAVAILABLE',
+    answered
+      ? `DynamoDB ${db.where} refused the request (${name}: ${message}); nothing was changed.`
+      : `DynamoDB ${db.where} is not reachable (${name}: ${message}). Check DYNAMODB_ENDPOINT / AWS_REGION and credentials; nothing was changed.`,
+    { cause: error },
+  );
+}
+
+export async function guarded<T>(db: Database, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw storeError(db, error);
+  }
+}
+
+/** Create the table (and its TTL) when it does not exist yet: the local stack and tests. */
+export async function ensureTable(db: Database): Promise<void> {
+  await guarded(db, async () => {
+    try {
+      await db.doc.send(new DescribeTableCommand({ TableName: db.tableName }));
+      return;
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+    }
+    await db.doc.send(new CreateTableCommand(tableDefinition(db.tableName)));
+    await waitUntilTableExists({ client: db.doc, maxWaitTime: 30 }, { TableName: db.tableName });
+    await db.doc.send(new UpdateTimeToLiveCommand({ TableName: db.tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+  });
+}
+
+/** Every page of a query, in order. */
+export async function queryAll(db: Database, input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await guarded(db, () => db.doc.send(new QueryCommand({ ...input, TableName: db.tableName, ExclusiveStartKey })));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}

@@ -1,0 +1,163 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CrlStateStore, EndpointCrlRecord } from '../../ports';
+import { Database, guarded, storeError } from './client';
+import { TTL_ATTRIBUTE } from './table';
+
+const counterKey = (caId: string) => ({ pk: `CA#${caId}`, sk: 'CRL' });
+const endpointKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'CRL' });
+const leaseKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'LEASE' });
+
+const isConditionFailure = (error: unknown) => (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+function toRecord(item: Record<string, unknown>): EndpointCrlRecord {
+  return {
+    endpoint: item.endpoint as string,
+    requested: Number(item.requested ?? 0),
+    served: Number(item.served ?? 0),
+    crlNumber: item.crlNumber === undefined ? undefined : String(item.crlNumber),
+    thisUpdate: item.thisUpdate as string | undefined,
+    nextUpdate: item.nextUpdate as string | undefined,
+    entries: item.entries as number | undefined,
+    publishedAt: item.publishedAt as string | undefined,
+    verifiedAt: item.verifiedAt as string | undefined,
+    lastError: item.lastError as string | undefined,
+    lastErrorAt: item.lastErrorAt as string | undefined,
+    alerted: (item.alerted as number[] | undefined) ?? [],
+  };
+}
+
+export class DynamoDbCrlStateStore implements CrlStateStore {
+  constructor(private readonly db: Database) {}
+
+  async nextCrlNumber(caId: string): Promise<bigint> {
+    const { Attributes } = await guarded(this.db, () =>
+      this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: counterKey(caId),
+          UpdateExpression: 'ADD crlNumber :one',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
+    );
+    return BigInt(Attributes!.crlNumber as number);
+  }
+
+  async currentCrlNumber(caId: string): Promise<bigint> {
+    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: counterKey(caId), ConsistentRead: true })));
+    return BigInt((Item?.crlNumber as number | undefined) ?? 0);
+  }
+
+  async getEndpoint(endpoint: string): Promise<EndpointCrlRecord | undefined> {
+    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: endpointKey(endpoint), ConsistentRead: true })));
+    return Item ? toRecord(Item) : undefined;
+  }
+
+  async listEndpoints(): Promise<EndpointCrlRecord[]> {
+    // requestPublish registers each endpoint in one small partition, so status pages need no table scan.
+    const { Items } = await guarded(this.db, () =>
+      this.db.doc.send(new QueryCommand({ TableName: this.db.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ENDPOINTS' } })),
+    );
+    const records = await Promise.all((Items ?? []).map((item) => this.getEndpoint(item.sk as string)));
+    return records.filter((record): record is EndpointCrlRecord => record !== undefined);
+  }
+
+  async requestPublish(endpoint: string): Promise<number> {
+    const { Attributes } = await guarded(this.db, async () => {
+      await this.db.doc.send(new PutCommand({ TableName: this.db.tableName, Item: { pk: 'ENDPOINTS', sk: endpoint } }));
+      return this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: endpointKey(endpoint),
+          UpdateExpression: 'SET endpoint = :endpoint ADD requested :one',
+          ExpressionAttributeValues: { ':endpoint': endpoint, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+    });
+    return Number(Attributes!.requested);
+  }
+
+  async acquireLease(endpoint: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    try {
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.tableName,
+          Item: { ...leaseKey(endpoint), owner, leaseUntil: now + ttlMs, [TTL_ATTRIBUTE]: Math.ceil((now + ttlMs) / 1000) + 3600 },
+          // A holder that died keeps the lease only until it runs out.
+          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storeError(this.db, error);
+    }
+  }
+
+  async releaseLease(endpoint: string, owner: string): Promise<void> {
+    try {
+      await this.db.doc.send(
+        new DeleteCommand({ TableName: this.db.tableName, Key: leaseKey(endpoint), ConditionExpression: '#owner = :owner', ExpressionAttributeNames: { '#owner': 'owner' }, ExpressionAttributeValues: { ':owner': owner } }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storeError(this.db, error);
+    }
+  }
+
+  async recordPublished(
+    endpoint: string,
+    result: { served: number; crlNumber: bigint; thisUpdate: Date; nextUpdate: Date; entries: number; at: Date },
+  ): Promise<boolean> {
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: endpointKey(endpoint),
+          UpdateExpression:
+            'SET endpoint = :endpoint, served = :served, crlNumber = :number, thisUpdate = :thisUpdate, nextUpdate = :nextUpdate, entries = :entries, publishedAt = :at, verifiedAt = :at, alerted = :none REMOVE lastError, lastErrorAt',
+          // Records only move forward: an older CRL never overwrites a newer one's record.
+          ConditionExpression: 'attribute_not_exists(crlNumber) OR crlNumber < :number',
+          ExpressionAttributeValues: {
+            ':endpoint': endpoint,
+            ':served': result.served,
+            ':number': Number(result.crlNumber),
+            ':thisUpdate': result.thisUpdate.toISOString(),
+            ':nextUpdate': result.nextUpdate.toISOString(),
+            ':entries': result.entries,
+            ':at': result.at.toISOString(),
+            ':none': [],
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storeError(this.db, error);
+    }
+  }
+
+  async recordFailure(endpoint: string, error: string, at: Date): Promise<void> {
+    await guarded(this.db, () =>
+      this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: endpointKey(endpoint),
+          UpdateExpression: 'SET endpoint = :endpoint, lastError = :error, lastErrorAt = :at',
+          ExpressionAttributeValues: { ':endpoint': endpoint, ':error': error.slice(0, 2000), ':at': at.toISOString() },
+        }),
+      ),
+    );
+  }
+
+  async recordAlerted(endpoint: string, thresholds: number[]): Promise<void> {
+    await guarded(this.db, () =>
+      this.db.doc.send(
+        new UpdateCommand({ TableName: this.db.tableName, Key: endpointKey(endpoint), UpdateExpression: 'SET alerted = :alerted', ExpressionAttributeValues: { ':alerted': thresholds } }),
+      ),
+    );
+  }
+}

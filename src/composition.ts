@@ -1,0 +1,155 @@
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { join, resolve } from 'node:path';
+import { DynamoDbAuditLog } from './adapters/dynamodb/audit-log';
+import { DynamoDbCertificateStore } from './adapters/dynamodb/certificate-store';
+import { Database, connectDatabase, ensureTable } from './adapters/dynamodb/client';
+import { DynamoDbCrlStateStore } from './adapters/dynamodb/crl-state-store';
+import { LocalDynamoDb, startDynamoDbLocal } from './adapters/dynamodb/local-server';
+import { AwsClientVpnEndpoint } from './adapters/aws-client-vpn/endpoint';
+import { LocalCaStore } from './adapters/local-files/ca-store';
+import { OpenVpnEndpoint } from './adapters/openvpn/endpoint';
+import { SecretsManagerCaStore } from './adapters/secrets-manager/ca-store';
+import type { Config, EndpointConfig } from './config';
+import { VpnChatopsError } from './domain/errors';
+import { parseWindow } from './domain/window';
+import { CertificateAuthority, loadCa } from './pki/ca';
+import { KeyPool } from './pki/key-pool';
+import { AlertSink, AuditLog, CaStore, CertificateStore, Clock, CrlStateStore, VpnEndpoint, systemClock } from './ports';
+import { IssueRequest, issueCertificate } from './services/issue';
+import { CrlPublisher, PublishOutcome } from './services/publish-crl';
+import { renewCrls } from './services/renew-crl';
+import { CrlPolicy, RevocationTarget, revoke } from './services/revoke';
+import { sweepSessions } from './services/sessions';
+import type { RevocationReason } from './domain/revocation';
+
+/** Local mode: no AWS settings at all, so state lives under STATE_DIR. */
+export const isLocalMode = (config: Config) => !config.AWS_REGION && !config.CA_SECRET_ID;
+
+export const DEFAULT_LOCAL_DYNAMODB = 'http://127.0.0.1:8000';
+
+export function stateDir(config: Config): string {
+  return resolve(config.STATE_DIR);
+}
+
+export function caStoreFor(config: Config): CaStore {
+  return config.CA_SECRET_ID ? new SecretsManagerCaStore({ secretId: config.CA_SECRET_ID, region: config.AWS_REGION }) : new LocalCaStore(stateDir(config));
+}
+
+/** The OpenVPN endpoint `npm start` runs when no endpoint is configured. */
+export function localEndpointConfig(config: Config): Extract<EndpointConfig, { type: 'openvpn' }> {
+  const dir = join(stateDir(config), 'openvpn');
+  return { type: 'openvpn', name: 'local', management: '127.0.0.1:7505', crlFile: join(dir, 'crl.pem'), remote: '127.0.0.1 1194 udp', tlsCryptKeyFile: join(dir, 'tls-crypt.key') };
+}
+
+export function endpointsFor(config: Config, ca: CertificateAuthority): VpnEndpoint[] {
+  const configured = config.VPN_ENDPOINTS.length > 0 ? config.VPN_ENDPOINTS : isLocalMode(config) ? [localEndpointConfig(config)] : [];
+  return configured.map((endpoint) =>
+    endpoint.type === 'aws-client-vpn'
+      ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })
+      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem }),
+  );
+}
+
+async function answers(db: Database): Promise<boolean> {
+  try {
+    await db.doc.send(new ListTablesCommand({ Limit: 1 }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The database: DYNAMODB_ENDPOINT or AWS. In local mode, when nothing answers on the (loopback)
+ * endpoint, start DynamoDB Local on it with its data under STATE_DIR, and stop it on close.
+ */
+export async function openDatabase(config: Config, options: { startLocal?: boolean } = {}): Promise<{ db: Database; local?: LocalDynamoDb }> {
+  const endpoint = config.DYNAMODB_ENDPOINT ?? (isLocalMode(config) ? DEFAULT_LOCAL_DYNAMODB : undefined);
+  let db = connectDatabase({ tableName: config.TABLE_NAME, endpoint, region: config.AWS_REGION });
+  let local: LocalDynamoDb | undefined;
+  if (endpoint && options.startLocal !== false && !(await answers(db))) {
+    const url = new URL(endpoint);
+    if (!['127.0.0.1', 'localhost'].includes(url.hostname)) {
+      throw new VpnChatopsError('STORE_UNAVAILABLE', `Nothing answers at DYNAMODB_ENDPOINT=${endpoint}; start DynamoDB there or unset it to use the embedded one.`);
+    }
+    db.doc.destroy();
+    local = await startDynamoDbLocal({ dataDir: join(stateDir(config), 'dynamodb'), port: Number(url.port || 8000) });
+    db = connectDatabase({ tableName: config.TABLE_NAME, endpoint: local.endpoint });
+  }
+  if (endpoint) await ensureTable(db);
+  return { db, local };
+}
+
+export interface AppDeps {
+  config: Config;
+  ca: CertificateAuthority;
+  certificates: CertificateStore;
+  crlState: CrlStateStore;
+  audit: AuditLog;
+  endpoints: VpnEndpoint[];
+  alerts: AlertSink;
+  clock?: Clock;
+  /** Tests set 0; in production revocations arriving within this window share one CRL import. */
+  coalesceMs?: number;
+}
+
+/** The use cases, wired once. The CLI, `npm start`, the Slack bot and the Lambda handlers all go through this. */
+export class VpnAdmin {
+  readonly publisher: CrlPublisher;
+  readonly clock: Clock;
+  private readonly keys = new KeyPool(2);
+  private readonly policy: CrlPolicy;
+
+  constructor(readonly deps: AppDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.policy = { mode: deps.config.CRL_PUBLISH_MODE, window: parseWindow(deps.config.CRL_WINDOW) };
+    this.publisher = new CrlPublisher({ ...deps, clock: this.clock, crlDays: deps.config.CRL_DAYS, coalesceMs: deps.coalesceMs ?? 1500 });
+  }
+
+  /** The endpoint profiles are built from: the first one configured. */
+  get profileEndpoint(): VpnEndpoint {
+    const endpoint = this.deps.endpoints[0];
+    if (!endpoint) throw new VpnChatopsError('INVALID_CONFIG', 'No VPN endpoint is configured: set VPN_ENDPOINTS (see .env.example).');
+    return endpoint;
+  }
+
+  issue(request: IssueRequest) {
+    const { ca, certificates, audit, config } = this.deps;
+    return issueCertificate({ ca, certificates, audit, clock: this.clock, endpoint: this.profileEndpoint, keys: this.keys.take, certDomain: config.CERT_DOMAIN, certDays: config.CERT_DAYS }, request);
+  }
+
+  revoke(request: { target: RevocationTarget; reason: RevocationReason; actor: string }) {
+    return revoke({ ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy }, request);
+  }
+
+  publishAll(actor: string): Promise<PublishOutcome[]> {
+    return Promise.all(this.deps.endpoints.map((endpoint) => this.publisher.publish(endpoint, actor)));
+  }
+
+  /** The daily job: renew CRLs and sweep sessions that should not exist. */
+  async daily(actor = 'system:daily') {
+    const renewals = await renewCrls(
+      { ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy, renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS },
+      this.deps.endpoints,
+    );
+    const sessions = await Promise.all(this.deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...this.deps, clock: this.clock, actor })));
+    return { renewals, sessions };
+  }
+}
+
+export async function loadCaFrom(store: CaStore): Promise<CertificateAuthority> {
+  const material = await store.load();
+  if (!material) {
+    throw new VpnChatopsError('STATE', `No CA in ${store.location} yet: run \`vpnctl ca init\` (new CA) or \`vpnctl ca import-easyrsa <dir>\` (existing Easy-RSA PKI).`);
+  }
+  try {
+    return loadCa(material);
+  } catch (error) {
+    if (!(error instanceof VpnChatopsError)) throw error;
+    throw new VpnChatopsError(error.code, `The CA in ${store.location} is unusable: ${error.message}`, { cause: error });
+  }
+}
+
+export function storesFor(db: Database) {
+  return { certificates: new DynamoDbCertificateStore(db), crlState: new DynamoDbCrlStateStore(db), audit: new DynamoDbAuditLog(db) };
+}

@@ -1,0 +1,100 @@
+import { CertificateRecord, effectiveStatus } from '../domain/certificate';
+import { decodeCn, encodeCn } from '../domain/cn';
+import { VpnChatopsError } from '../domain/errors';
+import type { CertificateAuthority } from '../pki/ca';
+import { issueWithNewKey, IssuedCertificate } from '../pki/certificate';
+import { signCsr } from '../pki/csr';
+import type { KeySource } from '../pki/key-pool';
+import { assembleProfile } from '../pki/profile';
+import type { AuditLog, CertificateStore, Clock, VpnEndpoint } from '../ports';
+
+export interface IssueDeps {
+  ca: CertificateAuthority;
+  certificates: CertificateStore;
+  audit: AuditLog;
+  clock: Clock;
+  /** Where the profile's base configuration comes from. */
+  endpoint: VpnEndpoint;
+  keys?: KeySource;
+  certDomain: string;
+  certDays: number;
+}
+
+export interface IssueRequest {
+  slackId: string;
+  displayName: string;
+  device?: string;
+  /** PEM CSR: the key stays on the member's laptop and the profile references it by file name. */
+  csrPem?: string;
+  actor: string;
+}
+
+export interface IssueResult {
+  record: CertificateRecord;
+  certPem: string;
+  /** The unified .ovpn. It holds the private key unless a CSR was used: hand it to its owner only. */
+  profile: string;
+}
+
+/**
+ * Issue a certificate bound to a Slack member and build their profile. The record is written
+ * before anything is returned; if writing the audit entry then fails, the certificate is revoked
+ * again so no valid certificate exists that nobody holds.
+ */
+export async function issueCertificate(deps: IssueDeps, request: IssueRequest): Promise<IssueResult> {
+  const { ca, certificates, audit, clock } = deps;
+  const cn = encodeCn({ displayName: request.displayName, slackId: request.slackId, domain: deps.certDomain, device: request.device });
+  const now = clock.now();
+  const holder = await certificates.byActiveCn(cn);
+  if (holder && effectiveStatus(holder, now) !== 'expired') {
+    const device = decodeCn(cn, deps.certDomain).device;
+    throw new VpnChatopsError(
+      'CONFLICT',
+      `${request.slackId} already has an active certificate${device ? ` for device "${device}"` : ''} (serial ${holder.serial}, expires ${holder.notAfter.toISOString().slice(0, 10)}). Revoke it first, or issue for another device label.`,
+    );
+  }
+  // Fetch the base configuration before signing: an unreachable endpoint leaves nothing behind.
+  const base = await deps.endpoint.clientConfiguration();
+  const tlsCryptKey = await deps.endpoint.tlsCryptKey?.();
+
+  let issued: IssuedCertificate;
+  let keyPem: string | undefined;
+  if (request.csrPem !== undefined) {
+    issued = signCsr({ ca, csrPem: request.csrPem, cn, days: deps.certDays, now });
+  } else {
+    const withKey = await issueWithNewKey({ ca, cn, days: deps.certDays, now, keys: deps.keys });
+    issued = withKey;
+    keyPem = withKey.keyPem;
+  }
+  const profile = assembleProfile({ base, certPem: issued.certPem, keyPem, keyFile: keyPem ? undefined : `${cn}.key`, tlsCryptKey });
+
+  const record: CertificateRecord = {
+    serial: issued.serial,
+    cn,
+    slackId: request.slackId,
+    device: decodeCn(cn, deps.certDomain).device,
+    displayName: request.displayName,
+    status: 'active',
+    issuedAt: now,
+    notBefore: issued.notBefore,
+    notAfter: issued.notAfter,
+    certPem: issued.certPem,
+    source: request.csrPem !== undefined ? 'csr' : 'issued',
+    issuedBy: request.actor,
+  };
+  await certificates.create(record);
+  try {
+    await audit.append({
+      actor: request.actor,
+      action: 'certificate.issue',
+      target: request.slackId,
+      outcome: 'success',
+      at: now,
+      details: { serial: record.serial, cn, source: record.source, notAfter: record.notAfter.toISOString() },
+    });
+  } catch (error) {
+    await certificates.markRevoked(record.serial, { revokedAt: clock.now(), reason: 'cessationOfOperation', actor: 'system:issue-rollback' }).catch(() => undefined);
+    throw error;
+  }
+  return { record, certPem: issued.certPem, profile };
+}

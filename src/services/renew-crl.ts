@@ -1,0 +1,121 @@
+import { isInWindow } from '../domain/window';
+import type { CertificateAuthority } from '../pki/ca';
+import { ParsedCrl, parseCrl } from '../pki/crl';
+import type { AlertSink, AuditLog, CertificateStore, Clock, CrlStateStore, VpnEndpoint } from '../ports';
+import { CrlPublisher, PublishOutcome } from './publish-crl';
+import type { CrlPolicy } from './revoke';
+
+const DAY_MS = 86_400_000;
+/** Alert once at each of these days left while renewal keeps failing; 0 means it has expired. */
+export const ALERT_THRESHOLDS_DAYS = [14, 7, 3, 1, 0];
+/** Below this, renew now even outside the maintenance window: a reset beats an expired CRL. */
+export const URGENT_DAYS = 3;
+
+export interface RenewDeps {
+  ca: CertificateAuthority;
+  certificates: CertificateStore;
+  crlState: CrlStateStore;
+  audit: AuditLog;
+  alerts: AlertSink;
+  clock: Clock;
+  publisher: CrlPublisher;
+  policy: CrlPolicy;
+  renewBeforeDays: number;
+}
+
+export interface RenewResult {
+  endpoint: string;
+  /** Days until the live CRL's nextUpdate before this run (negative: expired; undefined: none or unreadable). */
+  daysLeft?: number;
+  drift: string[];
+  action: 'none' | 'waiting-for-window' | 'renewed' | 'failed';
+  publish?: PublishOutcome;
+  alerts: number[];
+}
+
+/** Why the live CRL is not what we last published, if it is not. */
+async function findDrift(deps: RenewDeps, endpoint: VpnEndpoint, live: ParsedCrl | undefined, liveError: string | undefined): Promise<string[]> {
+  if (liveError) return [`the live CRL could not be read: ${liveError}`];
+  if (!live) return ['the endpoint has no CRL'];
+  const drift: string[] = [];
+  if (!live.signedBy?.signatureValid || !live.signedBy.issuerMatches) drift.push('the live CRL is not signed by our CA');
+  const record = await deps.crlState.getEndpoint(endpoint.key);
+  if (record?.crlNumber !== undefined && (live.number === undefined || live.number < BigInt(record.crlNumber))) {
+    drift.push(`the live CRL is #${live.number ?? 'unnumbered'}, older than our last publish #${record.crlNumber}`);
+  }
+  const listed = new Set(live.revocations.map((r) => r.serial));
+  // Revocations after our last publish are outstanding (e.g. deferred to the window), not drift.
+  const lastPublish = record?.publishedAt ? new Date(record.publishedAt) : undefined;
+  const missing = (await deps.certificates.revocationsForCrl(live.thisUpdate)).filter(
+    (r) => !listed.has(r.serial) && (lastPublish === undefined || r.revokedAt < lastPublish),
+  );
+  if (missing.length) drift.push(`${missing.length} revoked certificate(s) are missing from the live CRL`);
+  return drift;
+}
+
+/**
+ * The daily job that makes seed 000 impossible: read each endpoint's live CRL back, renew it well
+ * before nextUpdate (inside the maintenance window when there is time, at once when there is not),
+ * repair drift, serve outstanding publish requests, and alert admins at 14/7/3/1 days left while
+ * renewal keeps failing.
+ */
+export async function renewCrls(deps: RenewDeps, endpoints: VpnEndpoint[], actor = 'system:crl-renewal'): Promise<RenewResult[]> {
+  const results: RenewResult[] = [];
+  for (const endpoint of endpoints) results.push(await renewOne(deps, endpoint, actor));
+  return results;
+}
+
+async function renewOne(deps: RenewDeps, endpoint: VpnEndpoint, actor: string): Promise<RenewResult> {
+  const now = deps.clock.now();
+  let live: ParsedCrl | undefined;
+  let liveError: string | undefined;
+  try {
+    const exported = await endpoint.exportCrl();
+    live = exported.pem ? parseCrl(exported.pem, deps.ca) : undefined;
+  } catch (error) {
+    liveError = error instanceof Error ? error.message : String(error);
+  }
+  const daysLeft = live?.nextUpdate ? (live.nextUpdate.getTime() - now.getTime()) / DAY_MS : undefined;
+  const drift = await findDrift(deps, endpoint, live, liveError);
+  const record = await deps.crlState.getEndpoint(endpoint.key);
+  const outstanding = record !== undefined && record.requested > record.served;
+  const due = daysLeft === undefined || daysLeft < deps.renewBeforeDays;
+  const urgent = daysLeft === undefined || daysLeft < URGENT_DAYS || drift.length > 0;
+  const windowOpen = deps.policy.mode === 'immediate' || isInWindow(deps.policy.window, now);
+
+  const result: RenewResult = { endpoint: endpoint.key, daysLeft, drift, action: 'none', alerts: [] };
+  if (urgent || ((due || outstanding) && windowOpen)) {
+    result.publish = await deps.publisher.publish(endpoint, actor);
+    result.action = result.publish.outcome === 'failed' ? 'failed' : 'renewed';
+    await deps.audit.append({
+      actor,
+      action: 'crl.renew',
+      target: endpoint.key,
+      outcome: result.action === 'failed' ? 'failure' : 'success',
+      at: now,
+      details: { daysLeft, drift, outcome: result.publish.outcome },
+    });
+  } else if (due || outstanding) {
+    result.action = 'waiting-for-window';
+  }
+
+  if (result.action !== 'renewed' && daysLeft !== undefined) result.alerts = await alertIfDue(deps, endpoint, daysLeft, result);
+  return result;
+}
+
+async function alertIfDue(deps: RenewDeps, endpoint: VpnEndpoint, daysLeft: number, result: RenewResult): Promise<number[]> {
+  const record = await deps.crlState.getEndpoint(endpoint.key);
+  const already = new Set(record?.alerted ?? []);
+  const crossed = ALERT_THRESHOLDS_DAYS.filter((threshold) => daysLeft <= threshold && !already.has(threshold));
+  if (crossed.length === 0) return [];
+  const threshold = Math.min(...crossed);
+  const why = result.publish?.outcome === 'failed' ? ` Renewal failed: ${result.publish.error}` : record?.lastError ? ` Last error: ${record.lastError}` : '';
+  const message =
+    daysLeft <= 0
+      ? `The CRL on ${endpoint.key} has EXPIRED: every VPN connection is refused until a new CRL is imported. Run \`vpnctl crl publish\` now.${why}`
+      : `The CRL on ${endpoint.key} expires in ${daysLeft.toFixed(1)} days and has not been renewed. When it expires, every VPN connection is refused. Run \`vpnctl crl publish\` or check the endpoint.${why}`;
+  await deps.alerts.send({ level: threshold <= URGENT_DAYS ? 'critical' : 'warning', endpoint: endpoint.key, daysLeft, message });
+  await deps.crlState.recordAlerted(endpoint.key, [...already, ...crossed].sort((a, b) => b - a));
+  await deps.audit.append({ actor: 'system:crl-renewal', action: 'crl.alert', target: endpoint.key, outcome: 'success', at: deps.clock.now(), details: { daysLeft, thresholds: crossed } });
+  return crossed;
+}

@@ -1,0 +1,98 @@
+import { CertificateRecord } from '../domain/certificate';
+import { VpnChatopsError } from '../domain/errors';
+import { RevocationReason } from '../domain/revocation';
+import { MaintenanceWindow, isInWindow, nextWindowStart } from '../domain/window';
+import type { AuditLog, CertificateStore, Clock, CrlStateStore, VpnEndpoint } from '../ports';
+import { CrlPublisher, PublishOutcome } from './publish-crl';
+import { terminateSessionsOf } from './sessions';
+
+export type RevocationTarget = { slackId: string } | { serial: string };
+
+export interface CrlPolicy {
+  mode: 'immediate' | 'window';
+  window: MaintenanceWindow;
+}
+
+export interface SessionStep {
+  endpoint: string;
+  terminated: number;
+  error?: string;
+}
+
+export type CrlStep = PublishOutcome | { endpoint: string; outcome: 'deferred'; until: Date };
+
+/** What happened to each of the three ways access ends. */
+export interface RevocationReport {
+  revoked: Pick<CertificateRecord, 'serial' | 'cn' | 'notAfter'>[];
+  alreadyRevoked: string[];
+  sessions: SessionStep[];
+  crl: CrlStep[];
+}
+
+export interface RevokeDeps {
+  certificates: CertificateStore;
+  crlState: CrlStateStore;
+  audit: AuditLog;
+  clock: Clock;
+  endpoints: VpnEndpoint[];
+  publisher: CrlPublisher;
+  policy: CrlPolicy;
+}
+
+async function findTargets(certificates: CertificateStore, target: RevocationTarget): Promise<CertificateRecord[]> {
+  if ('serial' in target) {
+    const record = await certificates.get(target.serial);
+    if (!record) throw new VpnChatopsError('NOT_FOUND', `No certificate has serial ${target.serial}; \`vpnctl list\` shows the serials.`);
+    return [record];
+  }
+  const records = await certificates.byUser(target.slackId);
+  if (records.length === 0) throw new VpnChatopsError('NOT_FOUND', `${target.slackId} has no certificates.`);
+  return records;
+}
+
+/**
+ * Ends access three ways: (a) the database gate, at once; (b) live sessions on every endpoint;
+ * (c) a new CRL on every endpoint, now or in the maintenance window. Step (a) must succeed before
+ * anything else happens; (b) and (c) are reported per endpoint, and a failure there is retried by
+ * the daily job (the session sweep and outstanding publish requests), never dropped.
+ */
+export async function revoke(deps: RevokeDeps, request: { target: RevocationTarget; reason: RevocationReason; actor: string }): Promise<RevocationReport> {
+  const { certificates, audit, clock } = deps;
+  const records = await findTargets(certificates, request.target);
+  const report: RevocationReport = { revoked: [], alreadyRevoked: [], sessions: [], crl: [] };
+  const now = clock.now();
+  for (const record of records) {
+    const revoked = await certificates.markRevoked(record.serial, { revokedAt: now, reason: request.reason, actor: request.actor });
+    if (!revoked) {
+      report.alreadyRevoked.push(record.serial);
+      continue;
+    }
+    report.revoked.push({ serial: revoked.serial, cn: revoked.cn, notAfter: revoked.notAfter });
+    await audit.append({
+      actor: request.actor,
+      action: 'certificate.revoke',
+      target: record.slackId ?? record.serial,
+      outcome: 'success',
+      at: now,
+      details: { serial: record.serial, cn: record.cn, reason: request.reason },
+    });
+  }
+  if (report.revoked.length === 0) return report;
+
+  const cns = new Set(report.revoked.map((r) => r.cn));
+  report.sessions = await Promise.all(deps.endpoints.map((endpoint) => terminateSessionsOf(endpoint, cns, { audit, actor: request.actor, clock })));
+  report.crl = await Promise.all(deps.endpoints.map((endpoint) => publishPerPolicy(deps, endpoint, request.actor)));
+  return report;
+}
+
+async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, actor: string): Promise<CrlStep> {
+  const now = deps.clock.now();
+  if (deps.policy.mode === 'window' && !isInWindow(deps.policy.window, now)) {
+    // The gate and the session kill already ended access; the import (which resets every AWS session) waits.
+    await deps.crlState.requestPublish(endpoint.key);
+    const until = nextWindowStart(deps.policy.window, now);
+    await deps.audit.append({ actor, action: 'crl.publish', target: endpoint.key, outcome: 'deferred', at: now, details: { until: until.toISOString() } });
+    return { endpoint: endpoint.key, outcome: 'deferred', until };
+  }
+  return deps.publisher.publish(endpoint, actor);
+}

@@ -1,0 +1,92 @@
+import { parseCrl } from '../../src/pki/crl';
+import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
+import { seededRandom } from '../helpers/endpoints';
+import { describeWith } from '../helpers/tools';
+import { serviceWorld } from '../helpers/world';
+
+const DAY = 86_400_000;
+/** A Sunday, 04:00 UTC: inside the default `Sun 03:00-05:00 UTC` window once a week. */
+const START = new Date('2027-01-03T04:00:00Z');
+
+type World = Awaited<ReturnType<typeof serviceWorld>>;
+
+/** Run the daily job once per simulated day; return the live CRL's days left after each run. */
+async function simulate(world: World, days: number, clock: { now: Date }, each?: (day: number) => Promise<void>) {
+  const daysLeftAfterRun: number[] = [];
+  for (let day = 0; day < days; day++) {
+    clock.now = new Date(START.getTime() + day * DAY);
+    await each?.(day);
+    await world.admin.daily();
+    const live = parseCrl((await world.inner.exportCrl()).pem!, world.ca);
+    daysLeftAfterRun.push((live.nextUpdate!.getTime() - clock.now.getTime()) / DAY);
+  }
+  return daysLeftAfterRun;
+}
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'CRL renewal over two simulated years', () => {
+  let world: World;
+  afterEach(() => world?.close());
+
+  it.each(['immediate', 'window'] as const)('never lets the endpoint hold an expired CRL with 10%% of imports failing (%s mode)', async (mode) => {
+    const clock = { now: START };
+    const random = seededRandom(mode === 'window' ? 7 : 42);
+    let failures = 0;
+    world = await serviceWorld({
+      env: { CRL_PUBLISH_MODE: mode },
+      clock: { now: () => clock.now },
+      hooks: {
+        beforeImport: () => {
+          if (random() < 0.1) {
+            failures++;
+            throw new Error('simulated import failure');
+          }
+        },
+      },
+    });
+    // A deployment starts from a published CRL (vpnctl crl publish retries until it succeeds).
+    while ((await world.admin.publishAll('U0ADMIN'))[0].outcome !== 'published');
+    const leavers: { serial: string; notAfter: Date }[] = [];
+    const daysLeft = await simulate(world, 730, clock, async (day) => {
+      if (day % 15 !== 10) return;
+      const member = await world.enrol(`Leaver ${day}`, `U0DAY${day}`);
+      await world.admin.revoke({ target: { serial: member.serial }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+      leavers.push(member);
+    });
+
+    // The CRL is never expired, and never even close to it (renewal starts at 30 days left).
+    expect(Math.min(...daysLeft)).toBeGreaterThan(20);
+    expect(failures).toBeGreaterThan(0);
+    // No alert fired while the CRL still had fewer than 7 days left: nothing ever got that far.
+    expect(world.alerts.filter((alert) => alert.daysLeft < 7)).toEqual([]);
+    // Every revocation of a still-valid certificate is on the endpoint; expired ones were pruned.
+    const live = new Set(parseCrl((await world.inner.exportCrl()).pem!, world.ca).revocations.map((r) => r.serial));
+    const unexpired = leavers.filter((l) => l.notAfter > clock.now).map((l) => l.serial);
+    expect(unexpired.length).toBeGreaterThan(10);
+    expect(unexpired.filter((serial) => !live.has(serial))).toEqual([]);
+    expect([...live].every((serial) => leavers.some((l) => l.serial === serial))).toBe(true);
+    expect(live.size).toBeLessThan(leavers.length);
+  }, 240_000);
+
+  it('alerts at 14, 7, 3 and 1 days left and on expiry, once each, while renewal keeps failing', async () => {
+    const clock = { now: START };
+    let broken = false;
+    world = await serviceWorld({
+      clock: { now: () => clock.now },
+      hooks: { beforeImport: () => (broken ? Promise.reject(new Error('AccessDenied: ec2:ImportClientVpnClientCertificateRevocationList')) : undefined) },
+    });
+    await world.admin.publishAll('U0ADMIN');
+    broken = true;
+    // The CRL has 180 days; renewal starts failing at 30 days left (day 150) and never recovers.
+    const daysLeft = await simulate(world, 185, clock);
+    expect(world.alerts.map((a) => a.level)).toEqual(['warning', 'warning', 'critical', 'critical', 'critical']);
+    const [fourteen, seven, three, one, expired] = world.alerts;
+    expect(fourteen.daysLeft).toBeGreaterThan(13);
+    expect(fourteen.daysLeft).toBeLessThanOrEqual(14);
+    expect(seven.daysLeft).toBeGreaterThan(6);
+    expect(three.daysLeft).toBeGreaterThan(2);
+    expect(one.daysLeft).toBeGreaterThan(0);
+    expect(fourteen.message).toMatch(/expires in 1[34]\.\d days.*AccessDenied: ec2:ImportClientVpnClientCertificateRevocationList/);
+    expect(expired.message).toMatch(/EXPIRED: every VPN connection is refused/);
+    expect(daysLeft.at(-1)).toBeLessThan(0);
+  }, 120_000);
+});

@@ -1,0 +1,164 @@
+import { DynamoDbAuditLog } from '../../src/adapters/dynamodb/audit-log';
+import { DynamoDbCertificateStore } from '../../src/adapters/dynamodb/certificate-store';
+import { connectDatabase } from '../../src/adapters/dynamodb/client';
+import { DynamoDbCrlStateStore } from '../../src/adapters/dynamodb/crl-state-store';
+import { CertificateRecord } from '../../src/domain/certificate';
+import { randomSerial } from '../../src/pki/serial';
+import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
+import { describeWith } from '../helpers/tools';
+
+const DAY = 86_400_000;
+function record(overrides: Partial<CertificateRecord> = {}): CertificateRecord {
+  const now = Date.now();
+  return {
+    serial: randomSerial(),
+    cn: `jane.laptop-U0JANE.vpn.test`,
+    slackId: 'U0JANE',
+    device: 'laptop',
+    status: 'active',
+    issuedAt: new Date(now),
+    notBefore: new Date(now - 300_000),
+    notAfter: new Date(now + 365 * DAY),
+    source: 'issued',
+    issuedBy: 'U0ADMIN',
+    ...overrides,
+  };
+}
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'DynamoDB stores on DynamoDB Local', () => {
+  let db: Awaited<ReturnType<typeof testDatabase>>;
+  let certificates: DynamoDbCertificateStore;
+  let crl: DynamoDbCrlStateStore;
+  let audit: DynamoDbAuditLog;
+  beforeAll(async () => {
+    db = await testDatabase();
+    certificates = new DynamoDbCertificateStore(db);
+    crl = new DynamoDbCrlStateStore(db);
+    audit = new DynamoDbAuditLog(db);
+  });
+  afterAll(() => db.drop());
+
+  describe('certificates', () => {
+    it('stores metadata and finds it by serial, user, CN and status; never a private key', async () => {
+      const jane = record({ cn: 'jane.a-U0FIND.vpn.test', slackId: 'U0FIND' });
+      await certificates.create(jane);
+      expect(await certificates.get(jane.serial)).toEqual({ ...jane, displayName: undefined, certPem: undefined, revokedAt: undefined, reason: undefined, revokedBy: undefined });
+      expect((await certificates.byUser('U0FIND')).map((c) => c.serial)).toEqual([jane.serial]);
+      expect((await certificates.byActiveCn(jane.cn))?.serial).toBe(jane.serial);
+      expect((await certificates.list({ status: 'active' })).map((c) => c.serial)).toContain(jane.serial);
+      const raw = JSON.stringify(await db.doc.send(new (await import('@aws-sdk/lib-dynamodb')).ScanCommand({ TableName: db.tableName })));
+      expect(raw).not.toMatch(/PRIVATE KEY/);
+    });
+
+    it('allows one active certificate per CN, and frees the CN on revocation', async () => {
+      const first = record({ cn: 'one-U0ONE.vpn.test', slackId: 'U0ONE' });
+      await certificates.create(first);
+      const second = record({ cn: first.cn, slackId: 'U0ONE' });
+      expect((await certificates.create(second).catch((e: unknown) => e)) as Error).toMatchObject({ code: 'CONFLICT' });
+      expect(await certificates.get(second.serial)).toBeUndefined();
+
+      const revoked = await certificates.markRevoked(first.serial, { revokedAt: new Date(), reason: 'superseded', actor: 'U0ADMIN' });
+      expect(revoked).toMatchObject({ status: 'revoked', reason: 'superseded', revokedBy: 'U0ADMIN' });
+      expect(await certificates.byActiveCn(first.cn)).toBeUndefined();
+      await certificates.create(second);
+      expect((await certificates.byActiveCn(first.cn))?.serial).toBe(second.serial);
+    });
+
+    it('lets an expired certificate\'s CN be reused', async () => {
+      const old = record({ cn: 'old-U0OLD.vpn.test', slackId: 'U0OLD', notAfter: new Date(Date.now() - DAY) });
+      await certificates.create(old);
+      await certificates.create(record({ cn: old.cn, slackId: 'U0OLD' }));
+      expect((await certificates.list({ status: 'expired' })).map((c) => c.serial)).toContain(old.serial);
+    });
+
+    it('revokes exactly once when two admins race', async () => {
+      const target = record({ cn: 'race-U0RACE.vpn.test', slackId: 'U0RACE' });
+      await certificates.create(target);
+      const results = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => certificates.markRevoked(target.serial, { revokedAt: new Date(), reason: 'keyCompromise', actor: `U0ADM${i}` })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await certificates.get(target.serial))?.status).toBe('revoked');
+    });
+
+    it('says so for an unknown serial', async () => {
+      await expect(certificates.markRevoked('0ABCDEF0', { revokedAt: new Date(), reason: 'unspecified', actor: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('lists revocations for the CRL, leaving out certificates that expired before the cut-off', async () => {
+      const live = record({ cn: 'crl1-U0CRL.vpn.test', slackId: 'U0CRL' });
+      const expired = record({ cn: 'crl2-U0CRL.vpn.test', slackId: 'U0CRL', notAfter: new Date(Date.now() - 10 * DAY) });
+      for (const r of [live, expired]) {
+        await certificates.create(r);
+        await certificates.markRevoked(r.serial, { revokedAt: new Date(), reason: 'cessationOfOperation', actor: 'U0ADMIN' });
+      }
+      const serials = (await certificates.revocationsForCrl(new Date(Date.now() - DAY))).map((r) => r.serial);
+      expect(serials).toContain(live.serial);
+      expect(serials).not.toContain(expired.serial);
+      expect((await certificates.revocationsForCrl(new Date(Date.now() - 20 * DAY))).map((r) => r.serial)).toContain(expired.serial);
+    });
+
+    it('imports in bulk, skipping serials it already has, giving the CN to the longest-lived certificate', async () => {
+      const a = record({ cn: 'legacy', slackId: undefined, source: 'easyrsa', notAfter: new Date(Date.now() + 10 * DAY) });
+      const b = record({ cn: 'legacy', slackId: undefined, source: 'easyrsa', notAfter: new Date(Date.now() + 20 * DAY) });
+      expect(await certificates.importMany([a, b])).toBe(2);
+      expect(await certificates.importMany([a, b])).toBe(0);
+      expect((await certificates.byActiveCn('legacy'))?.serial).toBe(b.serial);
+    });
+  });
+
+  describe('CRL state', () => {
+    it('hands out strictly increasing CRL numbers under concurrency', async () => {
+      const numbers = await Promise.all(Array.from({ length: 40 }, () => crl.nextCrlNumber('ca-1')));
+      expect(new Set(numbers.map(String)).size).toBe(40);
+      expect(await crl.currentCrlNumber('ca-1')).toBe(40n);
+      expect(await crl.currentCrlNumber('ca-other')).toBe(0n);
+    });
+
+    it('gives a lease to one owner at a time, and takes it back from a holder whose lease ran out', async () => {
+      expect(await crl.acquireLease('ep', 'a', 60_000)).toBe(true);
+      expect(await crl.acquireLease('ep', 'b', 60_000)).toBe(false);
+      await crl.releaseLease('ep', 'b');
+      expect(await crl.acquireLease('ep', 'b', 60_000)).toBe(false);
+      await crl.releaseLease('ep', 'a');
+      expect(await crl.acquireLease('ep', 'b', 1)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await crl.acquireLease('ep', 'c', 60_000)).toBe(true);
+    });
+
+    it('records publishes only forward', async () => {
+      const at = new Date();
+      const base = { thisUpdate: at, nextUpdate: new Date(at.getTime() + 180 * DAY), entries: 1, at };
+      expect(await crl.requestPublish('ep2')).toBe(1);
+      expect(await crl.recordPublished('ep2', { ...base, served: 1, crlNumber: 5n })).toBe(true);
+      expect(await crl.recordPublished('ep2', { ...base, served: 1, crlNumber: 4n })).toBe(false);
+      await crl.recordFailure('ep2', 'boom', at);
+      expect(await crl.getEndpoint('ep2')).toMatchObject({ crlNumber: '5', served: 1, requested: 1, lastError: 'boom' });
+      expect(await crl.recordPublished('ep2', { ...base, served: 1, crlNumber: 6n })).toBe(true);
+      expect((await crl.getEndpoint('ep2'))?.lastError).toBeUndefined();
+      expect((await crl.listEndpoints()).map((e) => e.endpoint)).toContain('ep2');
+    });
+  });
+
+  describe('audit', () => {
+    it('appends and answers by time, actor and target', async () => {
+      const t0 = new Date('2026-11-20T10:00:00Z');
+      await audit.append({ actor: 'U0A', action: 'certificate.issue', target: 'U0B', outcome: 'success', at: t0, details: { serial: '01' } });
+      await audit.append({ actor: 'U0A', action: 'certificate.revoke', target: 'U0C', outcome: 'success', at: new Date('2026-11-21T10:00:00Z') });
+      await audit.append({ actor: 'U0D', action: 'certificate.revoke', target: 'U0B', outcome: 'refused', at: new Date('2026-11-22T10:00:00Z') });
+      const range = { since: new Date('2026-11-19T00:00:00Z'), until: new Date('2026-11-23T00:00:00Z') };
+      expect((await audit.query(range)).map((e) => e.action)).toEqual(['certificate.issue', 'certificate.revoke', 'certificate.revoke']);
+      expect((await audit.query({ ...range, actor: 'U0A' })).map((e) => e.target)).toEqual(['U0B', 'U0C']);
+      expect((await audit.query({ ...range, target: 'U0B' })).map((e) => e.outcome)).toEqual(['success', 'refused']);
+      expect((await audit.query({ ...range, since: new Date('2026-11-21T00:00:00Z') })).length).toBe(2);
+      expect((await audit.query(range))[0].details).toEqual({ serial: '01' });
+    });
+  });
+
+  it('fails with a clear message when DynamoDB is down, and writes nothing', async () => {
+    const down = new DynamoDbCertificateStore(connectDatabase({ tableName: 'nowhere', endpoint: 'http://127.0.0.1:9' }));
+    const error = await down.create(record()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect((error as Error).message).toMatch(/not reachable.*nothing was changed/);
+  });
+});

@@ -1,0 +1,116 @@
+import { parseCrl } from '../../src/pki/crl';
+import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
+import { describeWith } from '../helpers/tools';
+import { serviceWorld } from '../helpers/world';
+
+type World = Awaited<ReturnType<typeof serviceWorld>>;
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'revocation and CRL publishing', () => {
+  let world: World;
+  afterEach(() => world?.close());
+
+  it('ends access three ways and reports each', async () => {
+    world = await serviceWorld({ hooks: { sessions: () => [{ connectionId: '7', commonName: 'bob.laptop-U0BOB.vpn.test' }, { connectionId: '8', commonName: 'jane-U0JANE.vpn.test' }] } });
+    const bob = await world.enrol('Bob', 'U0BOB', 'laptop');
+    await world.enrol('Jane', 'U0JANE');
+    const report = await world.admin.revoke({ target: { slackId: 'U0BOB' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+
+    expect(report.revoked).toEqual([{ serial: bob.serial, cn: bob.cn, notAfter: bob.notAfter }]);
+    expect((await world.certificates.get(bob.serial))?.status).toBe('revoked');
+    expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
+    expect(report.sessions).toEqual([{ endpoint: 'openvpn:test', terminated: 1 }]);
+    expect(world.endpoint.terminated).toEqual(['7']);
+    expect(report.crl).toEqual([expect.objectContaining({ endpoint: 'openvpn:test', outcome: 'published', entries: 1 })]);
+    const live = parseCrl((await world.inner.exportCrl()).pem!, world.ca);
+    expect(live.revocations.map((r) => [r.serial, r.reason])).toEqual([[bob.serial, 'affiliationChanged']]);
+
+    const trail = await world.audit.query({});
+    expect(trail.map((e) => `${e.action}:${e.outcome}`)).toEqual(['certificate.revoke:success', 'sessions.terminate:success', 'crl.publish:success']);
+
+    const again = await world.admin.revoke({ target: { slackId: 'U0BOB' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+    expect(again).toEqual({ revoked: [], alreadyRevoked: [bob.serial], sessions: [], crl: [] });
+  });
+
+  it('says so for an unknown member or serial, and changes nothing', async () => {
+    world = await serviceWorld();
+    await expect(world.admin.revoke({ target: { slackId: 'U0NOBODY' }, reason: 'unspecified', actor: 'U0ADMIN' })).rejects.toThrow('U0NOBODY has no certificates.');
+    await expect(world.admin.revoke({ target: { serial: '0A0B' }, reason: 'unspecified', actor: 'U0ADMIN' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await world.audit.query({})).toEqual([]);
+    expect((await world.inner.exportCrl()).pem).toBeUndefined();
+  });
+
+  it('reports a session step that keeps failing, and still publishes the CRL', async () => {
+    world = await serviceWorld({ hooks: { sessions: () => Promise.reject(new Error('management interface down')) } });
+    const bob = await world.enrol('Bob', 'U0BOB');
+    const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    expect(report.sessions).toEqual([{ endpoint: 'openvpn:test', terminated: 0, error: 'management interface down' }]);
+    expect(report.crl[0]).toMatchObject({ outcome: 'published' });
+    expect((await world.audit.query({ target: 'openvpn:test' })).map((e) => `${e.action}:${e.outcome}`)).toEqual(['sessions.terminate:failure', 'crl.publish:success']);
+  }, 20_000);
+
+  it('lists all 50 of 50 concurrent revocations on the final CRL, with fewer imports than revocations', async () => {
+    world = await serviceWorld();
+    const members = await Promise.all(Array.from({ length: 50 }, (_, i) => world.enrol(`Leaver ${i}`, `U0LEAVE${i}`)));
+    const reports = await Promise.all(members.map((m) => world.admin.revoke({ target: { serial: m.serial }, reason: 'affiliationChanged', actor: 'U0ADMIN' })));
+    expect(reports.every((r) => r.revoked.length === 1)).toBe(true);
+    expect(reports.filter((r) => r.crl[0].outcome === 'failed')).toEqual([]);
+
+    const live = parseCrl((await world.inner.exportCrl()).pem!, world.ca);
+    expect(new Set(live.revocations.map((r) => r.serial))).toEqual(new Set(members.map((m) => m.serial)));
+    const record = await world.crlState.getEndpoint('openvpn:test');
+    expect(record).toMatchObject({ requested: 50, served: 50, crlNumber: String(live.number), entries: 50 });
+    expect(world.endpoint.imports.length).toBeLessThan(50);
+    // Each import carried a higher number than the one before.
+    const numbers = world.endpoint.imports.map((pem) => parseCrl(pem).number!);
+    expect(numbers).toEqual([...numbers].sort((a, b) => (a < b ? -1 : 1)));
+  }, 60_000);
+
+  it('never lets an older CRL replace a newer one, even when a publisher stalls past its lease', async () => {
+    let release!: () => void;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    world = await serviceWorld({ hooks: { beforeExport: (call) => (call === 1 ? stalled : undefined) } });
+    const slow = new (world.admin.publisher.constructor as typeof import('../../src/services/publish-crl').CrlPublisher)({
+      ca: world.ca, certificates: world.certificates, crlState: world.crlState, audit: world.audit, clock: { now: () => new Date() }, crlDays: 180, leaseMs: 50,
+    });
+    const first = slow.publish(world.endpoint, 'U0SLOW');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await world.admin.publisher.publish(world.endpoint, 'U0FAST');
+    expect(second).toMatchObject({ outcome: 'published', crlNumber: 2n });
+    release();
+    expect(await first).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/already holds CRL #2, newer than #1/) });
+    expect(parseCrl((await world.inner.exportCrl()).pem!).number).toBe(2n);
+    expect((await world.crlState.getEndpoint('openvpn:test'))?.crlNumber).toBe('2');
+  });
+
+  it('keeps a revocation recorded when the import fails, and publishes it on the next run', async () => {
+    world = await serviceWorld({ hooks: { beforeImport: (_pem, call) => (call === 1 ? Promise.reject(new Error('disk full')) : undefined) } });
+    const bob = await world.enrol('Bob', 'U0BOB');
+    const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    expect(report.crl[0]).toMatchObject({ outcome: 'failed', error: 'disk full' });
+    expect((await world.certificates.get(bob.serial))?.status).toBe('revoked');
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 1, served: 0, lastError: 'disk full' });
+
+    const { renewals } = await world.admin.daily();
+    expect(renewals[0]).toMatchObject({ action: 'renewed', drift: ['the endpoint has no CRL'] });
+    expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial)).toEqual([bob.serial]);
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 2, served: 2 });
+  });
+
+  it('defers the import to the maintenance window while the gate already refuses the certificate', async () => {
+    const tuesday = new Date('2026-11-24T10:00:00Z');
+    let now = tuesday;
+    world = await serviceWorld({ env: { CRL_PUBLISH_MODE: 'window', CRL_WINDOW: 'Sun 03:00-05:00 UTC' }, clock: { now: () => now } });
+    const bob = await world.enrol('Bob', 'U0BOB');
+    await world.admin.publishAll('U0ADMIN');
+    const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'superseded', actor: 'U0ADMIN' });
+    expect(report.crl).toEqual([{ endpoint: 'openvpn:test', outcome: 'deferred', until: new Date('2026-11-29T03:00:00Z') }]);
+    expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
+    expect(parseCrl((await world.inner.exportCrl()).pem!).revocations).toEqual([]);
+
+    now = new Date('2026-11-25T04:00:00Z');
+    expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'waiting-for-window' });
+    now = new Date('2026-11-29T04:00:00Z');
+    expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'renewed' });
+    expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial)).toEqual([bob.serial]);
+  });
+});
