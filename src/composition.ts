@@ -1,5 +1,6 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDbAuditLog } from './adapters/dynamodb/audit-log';
 import { DynamoDbCertificateStore } from './adapters/dynamodb/certificate-store';
 import { Database, connectDatabase, ensureTable } from './adapters/dynamodb/client';
@@ -14,6 +15,7 @@ import { VpnChatopsError } from './domain/errors';
 import { parseWindow } from './domain/window';
 import { CertificateAuthority, loadCa } from './pki/ca';
 import { KeyPool } from './pki/key-pool';
+import { generateTlsCryptKey } from './pki/tls-crypt';
 import { AlertSink, AuditLog, CaStore, CertificateStore, Clock, CrlStateStore, VpnEndpoint, systemClock } from './ports';
 import { IssueRequest, issueCertificate } from './services/issue';
 import { CrlPublisher, PublishOutcome } from './services/publish-crl';
@@ -41,8 +43,21 @@ export function localEndpointConfig(config: Config): Extract<EndpointConfig, { t
   return { type: 'openvpn', name: 'local', management: '127.0.0.1:7505', crlFile: join(dir, 'crl.pem'), remote: '127.0.0.1 1194 udp', tlsCryptKeyFile: join(dir, 'tls-crypt.key') };
 }
 
+/** The local endpoint's own secret: created once, mode 0600, kept with the rest of the local state. */
+function ensureLocalTlsCryptKey(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, generateTlsCryptKey(), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 export function endpointsFor(config: Config, ca: CertificateAuthority): VpnEndpoint[] {
-  const configured = config.VPN_ENDPOINTS.length > 0 ? config.VPN_ENDPOINTS : isLocalMode(config) ? [localEndpointConfig(config)] : [];
+  const useLocal = config.VPN_ENDPOINTS.length === 0 && isLocalMode(config);
+  const local = localEndpointConfig(config);
+  if (useLocal) ensureLocalTlsCryptKey(local.tlsCryptKeyFile!);
+  const configured = config.VPN_ENDPOINTS.length > 0 ? config.VPN_ENDPOINTS : useLocal ? [local] : [];
   return configured.map((endpoint) =>
     endpoint.type === 'aws-client-vpn'
       ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })

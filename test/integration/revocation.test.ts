@@ -1,4 +1,6 @@
 import { parseCrl } from '../../src/pki/crl';
+import { CrlPublisher } from '../../src/services/publish-crl';
+import { InstrumentedEndpoint } from '../helpers/endpoints';
 import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
 import { describeWith } from '../helpers/tools';
 import { serviceWorld } from '../helpers/world';
@@ -66,14 +68,17 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   }, 60_000);
 
   it('never lets an older CRL replace a newer one, even when a publisher stalls past its lease', async () => {
+    world = await serviceWorld();
+    let stalledAt!: () => void;
+    const reachedExport = new Promise<void>((resolve) => (stalledAt = resolve));
     let release!: () => void;
     const stalled = new Promise<void>((resolve) => (release = resolve));
-    world = await serviceWorld({ hooks: { beforeExport: (call) => (call === 1 ? stalled : undefined) } });
-    const slow = new (world.admin.publisher.constructor as typeof import('../../src/services/publish-crl').CrlPublisher)({
-      ca: world.ca, certificates: world.certificates, crlState: world.crlState, audit: world.audit, clock: { now: () => new Date() }, crlDays: 180, leaseMs: 50,
-    });
-    const first = slow.publish(world.endpoint, 'U0SLOW');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The slow publisher has taken CRL #1 and stops right before it looks at the endpoint.
+    const slowView = new InstrumentedEndpoint(world.inner, { beforeExport: (call) => (call === 1 ? (stalledAt(), stalled) : undefined) });
+    const slow = new CrlPublisher({ ca: world.ca, certificates: world.certificates, crlState: world.crlState, audit: world.audit, clock: { now: () => new Date() }, crlDays: 180, leaseMs: 50 });
+    const first = slow.publish(slowView, 'U0SLOW');
+    await reachedExport;
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const second = await world.admin.publisher.publish(world.endpoint, 'U0FAST');
     expect(second).toMatchObject({ outcome: 'published', crlNumber: 2n });
     release();

@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { VpnChatopsError } from '../../domain/errors';
+import type { EndpointHealth, LiveCrl, VpnEndpoint, VpnSession } from '../../ports';
+import { openvpnClientBase } from './client-base';
+import { ManagementClient, ManagementCommandError } from './management';
+
+export interface OpenVpnEndpointOptions {
+  /** Short name: the endpoint's key is `openvpn:<name>`. */
+  name: string;
+  /** The server's `--management` address, `host:port`. */
+  management: string;
+  /** The server's `--crl-verify` file. */
+  crlFile: string;
+  /** "host port [proto]" that clients connect to. */
+  remote: string;
+  caPem: string;
+  tlsCryptKeyFile?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * A self-hosted OpenVPN 2.6 server. The CRL is a file the server re-reads on every connection, and
+ * sessions are read and killed through the management interface.
+ */
+export class OpenVpnEndpoint implements VpnEndpoint {
+  readonly key: string;
+  readonly kind = 'openvpn' as const;
+
+  constructor(private readonly options: OpenVpnEndpointOptions) {
+    this.key = `openvpn:${options.name}`;
+  }
+
+  async importCrl(pem: string): Promise<void> {
+    const file = this.options.crlFile;
+    try {
+      await replaceFile(file, pem, 0o644);
+    } catch (error) {
+      throw this.failure(`could not write the CRL to ${file} (${reason(error)}): check that its folder exists and is writable`, error);
+    }
+  }
+
+  async exportCrl(): Promise<LiveCrl> {
+    const file = this.options.crlFile;
+    try {
+      return { pem: await readFile(file, 'utf8'), status: 'active' };
+    } catch (error) {
+      if (isMissing(error)) return {};
+      throw this.failure(`could not read the CRL file ${file} (${reason(error)})`, error);
+    }
+  }
+
+  async listSessions(): Promise<VpnSession[]> {
+    return this.withManagement(async (management) => sessionsFromStatus(await management.command('status 3')));
+  }
+
+  async terminateSessions(connectionIds: string[]): Promise<string[]> {
+    if (connectionIds.length === 0) return [];
+    return this.withManagement(async (management) => {
+      const terminated: string[] = [];
+      for (const id of connectionIds) {
+        if (await killClient(management, id)) terminated.push(id);
+      }
+      return terminated;
+    });
+  }
+
+  async clientConfiguration(): Promise<string> {
+    return openvpnClientBase({ remote: this.options.remote, caPem: this.options.caPem });
+  }
+
+  async tlsCryptKey(): Promise<string | undefined> {
+    const file = this.options.tlsCryptKeyFile;
+    if (file === undefined) return undefined;
+    try {
+      return await readFile(file, 'utf8');
+    } catch (error) {
+      throw this.failure(`could not read the tls-crypt key ${file} (${reason(error)}): check the tlsCryptKeyFile setting`, error);
+    }
+  }
+
+  async health(): Promise<EndpointHealth> {
+    const checks = await Promise.all([this.checkManagement(), this.checkCrlFile()]);
+    return { ok: checks.every((check) => check.ok), detail: checks.map((check) => check.detail).join('; ') };
+  }
+
+  private async checkManagement(): Promise<EndpointHealth> {
+    try {
+      const [reply] = await this.withManagement((management) => management.command('pid'));
+      return { ok: true, detail: `management interface at ${this.options.management} answers (${reply.replace(/^SUCCESS:\s*/, '')})` };
+    } catch (error) {
+      return { ok: false, detail: reason(error) };
+    }
+  }
+
+  private async checkCrlFile(): Promise<EndpointHealth> {
+    const file = this.options.crlFile;
+    try {
+      const info = await stat(file);
+      return info.isFile() ? { ok: true, detail: `CRL file ${file} is present` } : { ok: false, detail: `CRL file ${file} is not a regular file` };
+    } catch (error) {
+      const problem = isMissing(error) ? 'is missing: publish a CRL' : `cannot be read (${reason(error)})`;
+      return { ok: false, detail: `CRL file ${file} ${problem}` };
+    }
+  }
+
+  /** One connection per operation: OpenVPN serves a single management client at a time, so holding one would lock others out. */
+  private async withManagement<T>(work: (management: ManagementClient) => Promise<T>): Promise<T> {
+    try {
+      const management = await ManagementClient.connect(this.options.management, { timeoutMs: this.options.timeoutMs });
+      try {
+        return await work(management);
+      } finally {
+        await management.close();
+      }
+    } catch (error) {
+      throw this.failure(reason(error), error);
+    }
+  }
+
+  private failure(problem: string, cause: unknown): VpnChatopsError {
+    return new VpnChatopsError('ENDPOINT', `${this.key}: ${problem}`, { cause });
+  }
+}
+
+/**
+ * The live sessions in a `status 3` reply. Columns are looked up by their names in the
+ * `HEADER\tCLIENT_LIST` line because OpenVPN has added columns between releases.
+ */
+export function sessionsFromStatus(lines: string[]): VpnSession[] {
+  const rows = lines.map((line) => line.split('\t'));
+  const header = rows.find((row) => row[0] === 'HEADER' && row[1] === 'CLIENT_LIST');
+  if (!header) {
+    throw new VpnChatopsError('ENDPOINT', 'the "status 3" reply has no HEADER CLIENT_LIST line: is the OpenVPN server running in server mode?');
+  }
+  // Header rows carry one more leading field ("HEADER") than the CLIENT_LIST rows they describe.
+  const column = (name: string) => {
+    const index = header.indexOf(name, 2);
+    return index < 0 ? undefined : index - 1;
+  };
+  const commonName = column('Common Name');
+  const clientId = column('Client ID');
+  if (commonName === undefined || clientId === undefined) {
+    throw new VpnChatopsError('ENDPOINT', `the "status 3" CLIENT_LIST header lacks Common Name or Client ID (it has: ${header.slice(2).join(', ')}): OpenVPN 2.4 or later is needed`);
+  }
+  const realAddress = column('Real Address');
+  const connectedSince = column('Connected Since (time_t)');
+  return rows
+    .filter((row) => row[0] === 'CLIENT_LIST')
+    .map((row) => ({
+      connectionId: row[clientId],
+      commonName: row[commonName],
+      clientIp: realAddress === undefined ? undefined : hostOf(row[realAddress]),
+      connectedAt: connectedSince === undefined ? undefined : dateOf(row[connectedSince]),
+    }));
+}
+
+/** "1.2.3.4:51820", "[2001:db8::1]:1194", "udp4:1.2.3.4:51820" → the host part. */
+function hostOf(address: string | undefined): string | undefined {
+  const bare = (address ?? '').replace(/^(udp|tcp)[46]?(-server|-client)?:/, '');
+  const bracketed = /^\[(.*)\]:\d+$/.exec(bare);
+  if (bracketed) return bracketed[1];
+  const portAt = bare.lastIndexOf(':');
+  const host = portAt > 0 ? bare.slice(0, portAt) : bare;
+  return host === '' ? undefined : host;
+}
+
+function dateOf(seconds: string | undefined): Date | undefined {
+  const value = Number(seconds);
+  return seconds && Number.isInteger(value) && value > 0 ? new Date(value * 1000) : undefined;
+}
+
+/** True when the server killed the client; an ERROR reply (e.g. it already left) is not a failure of the whole batch. */
+async function killClient(management: ManagementClient, connectionId: string): Promise<boolean> {
+  // Client IDs are numbers; anything else could smuggle a second command onto the line.
+  if (!/^\d+$/.test(connectionId)) return false;
+  try {
+    // HALT, not the default RESTART: a revoked member's client should stop, not reconnect at once.
+    await management.command(`client-kill ${connectionId} HALT`);
+    return true;
+  } catch (error) {
+    if (error instanceof ManagementCommandError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Replace `path` so that a reader sees the old file or the new one, never a partial one:
+ * OpenVPN re-reads its crl-verify file on every connection attempt.
+ */
+async function replaceFile(path: string, text: string, mode: number): Promise<void> {
+  const staging = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const file = await open(staging, 'wx', mode);
+    try {
+      await file.writeFile(text);
+      // open()'s mode is narrowed by the umask, and OpenVPN may read the file as another user after dropping privileges.
+      await file.chmod(mode);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(staging, path);
+  } catch (error) {
+    await rm(staging, { force: true });
+    throw error;
+  }
+}
+
+// Structural checks rather than `instanceof Error`: errors from Node's fs can come from another realm (as under Jest).
+function isMissing(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
+}
+
+function reason(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string' ? error.message : String(error);
+}

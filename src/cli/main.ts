@@ -1,0 +1,215 @@
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { SecretsManagerCaStore } from '../adapters/secrets-manager/ca-store';
+import { VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, openDatabase, storesFor } from '../composition';
+import { Config, loadConfig } from '../config';
+import { VpnChatopsError } from '../domain/errors';
+import { REVOCATION_REASONS, parseRevocationReason } from '../domain/revocation';
+import { caMaterial, createCa } from '../pki/ca';
+import { importEasyRsa } from '../pki/easyrsa';
+import type { CaStore } from '../ports';
+import { crlStatus } from '../services/crl-status';
+import { importedRecords } from '../services/import-easyrsa';
+import { auditCsv, auditTable, certificatesTable, crlStatusTable, publishLine, revocationReport } from './render';
+
+// Node 20 is supported until the SDK drops it; the warning would otherwise precede every command's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const actor = () => `vpnctl:${userInfo().username}`;
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+/** Open the database (starting DynamoDB Local in local mode), run `work`, always stop what was started. */
+async function withStores<T>(config: Config, work: (stores: ReturnType<typeof storesFor>) => Promise<T>): Promise<T> {
+  const { db, local } = await openDatabase(config);
+  try {
+    return await work(storesFor(db));
+  } finally {
+    db.doc.destroy();
+    await local?.stop();
+  }
+}
+
+async function withAdmin<T>(config: Config, work: (admin: VpnAdmin) => Promise<T>): Promise<T> {
+  const ca = await loadCaFrom(caStoreFor(config));
+  return withStores(config, (stores) =>
+    work(new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => void process.stderr.write(`ALERT ${alert.message}\n`) } })),
+  );
+}
+
+const caStoreFrom = (config: Config, secret?: string): CaStore =>
+  secret ? new SecretsManagerCaStore({ secretId: secret, region: config.AWS_REGION }) : caStoreFor(config);
+
+function readPassphrase(file?: string): string | undefined {
+  if (file) return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  return process.env.VPNCTL_CA_PASSPHRASE || undefined;
+}
+
+const since = (text?: string) => {
+  if (text === undefined) return undefined;
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new CommanderError(2, 'vpnctl.usage', `"${text}" is not a date; use ISO form, e.g. 2026-11-01 or 2026-11-01T09:00:00Z.`);
+  return date;
+};
+
+export function buildProgram(config: () => Config): Command {
+  const program = new Command('vpnctl')
+    .description('Break-glass and migration CLI for vpn-chatops: same configuration and store as the bot.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const ca = program.command('ca').description('the certificate authority');
+  ca.command('init')
+    .description('create a new CA (RSA-2048, 10 years) in the CA store')
+    .option('--secret <id>', 'store it in this Secrets Manager secret instead of CA_SECRET_ID / STATE_DIR')
+    .option('--name <cn>', 'the CA common name')
+    .option('--force', 'replace an existing CA (every certificate it issued stops working)')
+    .action(async (options: { secret?: string; name?: string; force?: boolean }) => {
+      const cfg = config();
+      const store = caStoreFrom(cfg, options.secret);
+      const material = await createCa({ commonName: options.name ?? `vpn-chatops CA (${cfg.CERT_DOMAIN})` });
+      await store.save(material, { overwrite: options.force });
+      await withStores(cfg, (stores) => stores.audit.append({ actor: actor(), action: 'ca.init', target: store.location, outcome: 'success', details: { replaced: Boolean(options.force) } }));
+      out(`✔ CA created in ${store.location}`);
+      out('  For AWS Client VPN, import its certificate into ACM (see docs): the endpoint must trust it for client authentication.');
+    });
+
+  ca.command('import-easyrsa <dir>')
+    .description('import an Easy-RSA 3 PKI: its CA, every certificate and revocation (client keys are never read)')
+    .option('--secret <id>', 'store the CA in this Secrets Manager secret')
+    .option('--passphrase-file <file>', 'file holding the CA key passphrase (or set VPNCTL_CA_PASSPHRASE)')
+    .option('--force', 'replace an existing CA in the store')
+    .action(async (dir: string, options: { secret?: string; passphraseFile?: string; force?: boolean }) => {
+      const cfg = config();
+      const imported = importEasyRsa(dir, { passphrase: readPassphrase(options.passphraseFile) });
+      const records = importedRecords(imported, cfg.CERT_DOMAIN, actor());
+      const store = caStoreFrom(cfg, options.secret);
+      await withStores(cfg, async (stores) => {
+        // Certificates first: a failure here leaves no CA behind, so the import can simply be run again.
+        const written = await stores.certificates.importMany(records);
+        await store.save(caMaterial(imported.ca), { overwrite: options.force });
+        await stores.audit.append({
+          actor: actor(),
+          action: 'ca.import',
+          target: store.location,
+          outcome: 'success',
+          details: { source: dir, certificates: records.length, written, revoked: imported.revocations.length, warnings: imported.warnings },
+        });
+        out(`✔ CA "${imported.ca.x509.subject}" stored in ${store.location}`);
+        out(`✔ ${written} of ${records.length} certificates imported (${imported.revocations.length} revoked)`);
+      });
+      for (const warning of imported.warnings) out(`⚠ ${warning}`);
+      out('Next: `vpnctl crl publish` puts a CRL with every imported revocation on the endpoints.');
+    });
+
+  program
+    .command('issue')
+    .description('issue a certificate and write a ready .ovpn profile (mode 0600)')
+    .requiredOption('--user <slackId>', 'Slack member ID, e.g. U012ABCDEF')
+    .requiredOption('--name <fullName>', 'display name, used in the CN')
+    .option('--device <label>', 'device label, e.g. laptop')
+    .option('--csr <file>', 'sign this CSR instead of generating a key')
+    .requiredOption('--out <file.ovpn>', 'where to write the profile (must not exist)')
+    .action(async (options: { user: string; name: string; device?: string; csr?: string; out: string }) => {
+      const cfg = config();
+      const csrPem = options.csr === undefined ? undefined : readFileSync(options.csr, 'utf8');
+      // Claim the output file first: a profile we could not write would leave a valid certificate nobody holds.
+      const file = await open(options.out, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+        throw new VpnChatopsError('STATE', `Cannot write ${options.out} (${error.code}): choose another --out; an existing file is never overwritten.`);
+      });
+      try {
+        const result = await withAdmin(cfg, (admin) => admin.issue({ slackId: options.user, displayName: options.name, device: options.device, csrPem, actor: actor() }));
+        await file.writeFile(result.profile);
+        await file.close();
+        out(`✔ issued ${result.record.cn}, serial ${result.record.serial}, expires ${result.record.notAfter.toISOString()}`);
+        out(`✔ profile written to ${options.out} (mode 0600${csrPem ? '; it refers to your own key file' : '; it holds the private key: hand it to its owner only'})`);
+      } catch (error) {
+        await file.close();
+        await unlink(options.out);
+        throw error;
+      }
+    });
+
+  program
+    .command('revoke')
+    .description('end access three ways: database gate, live sessions, CRL')
+    .addOption(new Option('--user <slackId>', 'every certificate of this member').conflicts('serial'))
+    .addOption(new Option('--serial <hex>', 'one certificate').conflicts('user'))
+    .addOption(new Option('--reason <reason>', 'RFC 5280 reason').choices(Object.keys(REVOCATION_REASONS)).default('unspecified'))
+    .action(async (options: { user?: string; serial?: string; reason: string }) => {
+      if (!options.user && !options.serial) throw new CommanderError(2, 'vpnctl.usage', 'revoke needs --user <slackId> or --serial <hex>.');
+      const target = options.user ? { slackId: options.user } : { serial: options.serial!.toUpperCase() };
+      const report = await withAdmin(config(), (admin) => admin.revoke({ target, reason: parseRevocationReason(options.reason), actor: actor() }));
+      out(revocationReport(report));
+      if (report.sessions.some((s) => s.error) || report.crl.some((c) => c.outcome === 'failed')) process.exitCode = 1;
+    });
+
+  program
+    .command('list')
+    .description('list certificates')
+    .option('--user <slackId>', 'only this member')
+    .addOption(new Option('--status <status>').choices(['active', 'revoked', 'suspended', 'expired']))
+    .option('--json', 'machine-readable output')
+    .action(async (options: { user?: string; status?: 'active' | 'revoked' | 'suspended' | 'expired'; json?: boolean }) => {
+      const now = new Date();
+      const records = await withStores(config(), async ({ certificates }) => {
+        const all = options.user ? await certificates.byUser(options.user) : await certificates.list(options.status ? { status: options.status } : {});
+        return options.user && options.status ? all.filter((r) => (r.notAfter <= now && r.status !== 'revoked' ? 'expired' : r.status) === options.status) : all;
+      });
+      out(options.json ? JSON.stringify(records.map(({ certPem: _pem, ...r }) => r), null, 2) : certificatesTable(records, now));
+    });
+
+  const crl = program.command('crl').description('certificate revocation lists');
+  crl.command('publish')
+    .description('build a CRL from the database and import it on every endpoint now')
+    .action(async () => {
+      const outcomes = await withAdmin(config(), (admin) => admin.publishAll(actor()));
+      out(outcomes.length ? outcomes.map(publishLine).join('\n') : 'No VPN endpoints configured (VPN_ENDPOINTS).');
+      if (outcomes.some((o) => o.outcome === 'failed')) process.exitCode = 1;
+    });
+  crl.command('status')
+    .description("each endpoint's live CRL: number, nextUpdate, days left, entries, drift")
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean }) => {
+      const cfg = config();
+      const statuses = await withAdmin(cfg, (admin) =>
+        Promise.all(admin.deps.endpoints.map((endpoint) => crlStatus({ ...admin.deps, clock: admin.clock, renewBeforeDays: cfg.CRL_RENEW_BEFORE_DAYS }, endpoint))),
+      );
+      out(options.json ? JSON.stringify(statuses, null, 2) : crlStatusTable(statuses));
+      if (statuses.some((s) => s.health === 'fail')) process.exitCode = 1;
+    });
+
+  program
+    .command('audit')
+    .description('the audit trail, oldest first (default: the last 30 days)')
+    .option('--since <date>', 'ISO date or time')
+    .option('--until <date>', 'ISO date or time')
+    .option('--actor <id>', 'only this actor')
+    .option('--target <id>', 'only this target')
+    .option('--csv', 'CSV output')
+    .action(async (options: { since?: string; until?: string; actor?: string; target?: string; csv?: boolean }) => {
+      const entries = await withStores(config(), ({ audit }) => audit.query({ since: since(options.since), until: since(options.until), actor: options.actor, target: options.target }));
+      if (options.csv) process.stdout.write(auditCsv(entries));
+      else out(auditTable(entries));
+    });
+
+  return program;
+}
+
+/** Exit codes: 0 success, 1 refused or failed (message on stderr), 2 usage. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram(() => loadConfig());
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (error.code === 'vpnctl.usage') process.stderr.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`✖ ${error instanceof VpnChatopsError ? error.message : `Unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,85 @@
+import { CertificateRecord, effectiveStatus } from '../domain/certificate';
+import type { AuditEntry } from '../domain/audit';
+import type { RevocationReport } from '../services/revoke';
+import type { PublishOutcome } from '../services/publish-crl';
+import type { CrlStatus } from '../services/crl-status';
+
+const day = (date: Date) => date.toISOString().slice(0, 10);
+
+/** Plain aligned columns: readable in a terminal, greppable in a script. */
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+}
+
+export function certificatesTable(records: CertificateRecord[], now: Date): string {
+  if (records.length === 0) return 'No certificates.';
+  const rows = [...records]
+    .sort((a, b) => a.issuedAt.getTime() - b.issuedAt.getTime())
+    .map((r) => [r.serial, effectiveStatus(r, now), r.slackId ?? '-', r.device ?? '-', day(r.notAfter), r.source, r.cn]);
+  return table([['SERIAL', 'STATUS', 'SLACK ID', 'DEVICE', 'EXPIRES', 'SOURCE', 'CN'], ...rows]);
+}
+
+export function publishLine(outcome: PublishOutcome | { endpoint: string; outcome: 'deferred'; until: Date }): string {
+  switch (outcome.outcome) {
+    case 'published':
+      return `✔ ${outcome.endpoint}: CRL #${outcome.crlNumber} with ${outcome.entries} entr${outcome.entries === 1 ? 'y' : 'ies'}, next update ${outcome.nextUpdate.toISOString()}`;
+    case 'coalesced':
+      return `✔ ${outcome.endpoint}: folded into a publish already running`;
+    case 'deferred':
+      return `… ${outcome.endpoint}: deferred to the maintenance window (${outcome.until.toISOString()}); the certificate is already refused at connect`;
+    case 'failed':
+      return `✖ ${outcome.endpoint}: CRL not published: ${outcome.error} (it stays queued: \`vpnctl crl publish\` or the daily job retries it)`;
+  }
+}
+
+export function revocationReport(report: RevocationReport): string {
+  const lines: string[] = [];
+  for (const r of report.revoked) lines.push(`✔ database: revoked ${r.serial} (${r.cn}); new logins are refused now`);
+  for (const serial of report.alreadyRevoked) lines.push(`• ${serial} was already revoked`);
+  for (const step of report.sessions) {
+    lines.push(
+      step.error
+        ? `✖ sessions on ${step.endpoint}: ${step.error} (the daily session sweep retries; the CRL also refuses them)`
+        : `✔ sessions on ${step.endpoint}: ${step.terminated} terminated`,
+    );
+  }
+  for (const step of report.crl) lines.push(publishLine(step));
+  return lines.join('\n');
+}
+
+export function crlStatusTable(statuses: CrlStatus[]): string {
+  if (statuses.length === 0) return 'No VPN endpoints configured (VPN_ENDPOINTS).';
+  return statuses
+    .map((s) => {
+      const head = `${s.health === 'ok' ? '✔' : s.health === 'warn' ? '⚠' : '✖'} ${s.endpoint}`;
+      const facts = [
+        s.live ? `live CRL #${s.live.number ?? '?'}, ${s.live.entries} entries (limit 20,000), next update ${s.live.nextUpdate ?? 'none'}` : 'no CRL on the endpoint',
+        s.live && s.daysLeft !== undefined ? `${s.daysLeft.toFixed(1)} days left` : undefined,
+        s.live && !s.live.signedByOurCa ? 'NOT signed by our CA' : undefined,
+        s.recordedNumber !== undefined ? `last publish #${s.recordedNumber}${s.publishedAt ? ` at ${s.publishedAt}` : ''}` : 'never published by us',
+        s.outstanding ? `${s.outstanding} publish request(s) outstanding` : undefined,
+        s.lastError ? `last error: ${s.lastError}` : undefined,
+        s.readError ? `could not read the live CRL: ${s.readError}` : undefined,
+      ].filter(Boolean);
+      return [head, ...facts.map((fact) => `    ${fact}`), ...s.problems.map((p) => `    → ${p}`)].join('\n');
+    })
+    .join('\n');
+}
+
+const csvCell = (value: string) => (/[",\n\r]/.test(value) || /^[=+\-@]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+
+/** RFC 4180 CSV; cells that a spreadsheet would run as a formula are quoted. */
+export function auditCsv(entries: AuditEntry[]): string {
+  const rows = [['time', 'actor', 'action', 'target', 'outcome', 'details']];
+  for (const e of entries) rows.push([e.at.toISOString(), e.actor, e.action, e.target, e.outcome, e.details ? JSON.stringify(e.details) : '']);
+  return `${rows.map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
+}
+
+export function auditTable(entries: AuditEntry[]): string {
+  if (entries.length === 0) return 'No audit entries in that window.';
+  return table([
+    ['TIME', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'DETAILS'],
+    ...entries.map((e) => [e.at.toISOString(), e.actor, e.action, e.target, e.outcome, e.details ? JSON.stringify(e.details) : '']),
+  ]);
+}
