@@ -1,8 +1,11 @@
+import { crlPublishBenchmark } from './crl-publish';
 import { pkiBenchmarks } from './pki';
 
 /** `npm run bench`: one `name: key=value …` line per result, baselines side by side. */
 async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   await pkiBenchmarks();
+  await crlPublishBenchmark();
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { sign, verify } from 'node:crypto';
 import { VpnChatopsError } from '../domain/errors';
-import { REVOCATION_REASONS, Revocation, reasonFromCode } from '../domain/revocation';
+import { REVOCATION_REASONS, Revocation, RevocationReason, reasonFromCode } from '../domain/revocation';
 import { CertificateAuthority } from './ca';
 import {
   TAG,
@@ -165,14 +165,34 @@ function parseExtensions(node: Node | undefined): Map<string, Buffer> {
   return out;
 }
 
-function parseEntry(node: Node): Revocation {
-  const [serial, date, extensions] = children(expectTag(node, TAG.SEQUENCE, 'revoked entry'));
-  const reasonDer = parseExtensions(extensions).get(OID.reasonCode);
-  const reason = reasonDer ? reasonFromCode(expectTag(read(reasonDer), TAG.ENUMERATED, 'reason').content[0]) : 'unspecified';
-  return { serial: readUnsignedHex(serial), revokedAt: readTime(date), reason };
+const REASON_CODE_OID = oid(OID.reasonCode);
+
+/** The revoked list is most of a large CRL: walk it without building per-entry arrays. */
+function parseEntries(list: Node): Revocation[] {
+  const out: Revocation[] = [];
+  const bytes = list.content;
+  for (let offset = 0; offset < bytes.length; ) {
+    const entry = expectTag(read(bytes, offset), TAG.SEQUENCE, 'revoked entry');
+    offset = entry.end;
+    const serial = read(entry.content, 0);
+    const date = read(entry.content, serial.end);
+    let reason: RevocationReason = 'unspecified';
+    if (date.end < entry.content.length) {
+      for (const ext of children(read(entry.content, date.end))) {
+        const parts = children(ext);
+        if (parts[0].raw.equals(REASON_CODE_OID)) reason = reasonFromCode(expectTag(read(parts[parts.length - 1].content), TAG.ENUMERATED, 'reason').content[0]);
+      }
+    }
+    out.push({ serial: readUnsignedHex(serial), revokedAt: readTime(date), reason });
+  }
+  return out;
 }
 
-export function parseCrl(input: string | Buffer, ca?: CertificateAuthority): ParsedCrl {
+/**
+ * Parse a CRL. With `entries: false` the revoked list is skipped (its count is still unknown then):
+ * enough to read the number and dates of a 20,000-entry CRL cheaply.
+ */
+export function parseCrl(input: string | Buffer, ca?: CertificateAuthority, options: { entries?: boolean } = {}): ParsedCrl {
   const der = typeof input === 'string' ? pemDecode(input, ['X509 CRL'], 'CRL').der : input;
   try {
     const outer = expectTag(read(der), TAG.SEQUENCE, 'CRL');
@@ -185,7 +205,8 @@ export function parseCrl(input: string | Buffer, ca?: CertificateAuthority): Par
     const thisUpdate = readTime(fields[index++]);
     let nextUpdate: Date | undefined;
     if (fields[index]?.tag === TAG.UTC_TIME || fields[index]?.tag === TAG.GENERALIZED_TIME) nextUpdate = readTime(fields[index++]);
-    const revocations = fields[index]?.tag === TAG.SEQUENCE ? children(fields[index++]).map(parseEntry) : [];
+    const list = fields[index]?.tag === TAG.SEQUENCE ? fields[index++] : undefined;
+    const revocations = list && options.entries !== false ? parseEntries(list) : [];
     const extensions = parseExtensions(fields[index]?.tag === TAG.CONTEXT_0 ? children(fields[index])[0] : undefined);
 
     const numberDer = extensions.get(OID.crlNumber);

@@ -157,19 +157,27 @@ export function readOid(node: Node): string {
   return parts.join('.');
 }
 
+function digits(bytes: Buffer, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const digit = bytes[i] - 0x30;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ), UTC with seconds, as RFC 5280 requires. */
 export function readTime(node: Node): Date {
-  const text = node.content.toString('ascii');
-  const match =
-    node.tag === TAG.UTC_TIME
-      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
-      : node.tag === TAG.GENERALIZED_TIME
-        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
-        : null;
-  if (!match) throw malformed(`bad time "${text}"`);
-  let year = Number(match[1]);
-  if (node.tag === TAG.UTC_TIME) year += year < 50 ? 2000 : 1900;
-  const [month, day, hour, minute, second] = match.slice(2).map(Number);
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const bytes = node.content;
+  const yearDigits = node.tag === TAG.UTC_TIME ? 2 : node.tag === TAG.GENERALIZED_TIME ? 4 : 0;
+  if (yearDigits === 0 || bytes.length !== yearDigits + 11 || bytes[bytes.length - 1] !== 0x5a) throw malformed(`bad time "${bytes.toString('latin1')}"`);
+  let year = digits(bytes, 0, yearDigits);
+  if (yearDigits === 2) year += year < 50 ? 2000 : 1900;
+  const at = (k: number) => digits(bytes, yearDigits + 2 * k, 2);
+  const time = Date.UTC(year, at(0) - 1, at(1), at(2), at(3), at(4));
+  if (Number.isNaN(time)) throw malformed(`bad time "${bytes.toString('latin1')}"`);
+  return new Date(time);
 }
 
 /** INTEGER content as unsigned upper-case hex in whole bytes, without a leading 00 byte. */

@@ -91,7 +91,7 @@ export class CrlPublisher {
       }
       await endpoint.importCrl(crl.pem);
       const readBack = await endpoint.exportCrl();
-      const readNumber = readBack.pem ? this.ourNumber(readBack.pem) : undefined;
+      const readNumber = readBack.pem === crl.pem ? number : readBack.pem ? this.ourNumber(readBack.pem) : undefined;
       if (readNumber !== number) {
         throw new VpnChatopsError('ENDPOINT', `${endpoint.key} reports CRL #${readNumber ?? 'none'} after importing #${number}.`);
       }
@@ -132,7 +132,7 @@ export class CrlPublisher {
   /** The number of a CRL our CA signed; a foreign or unsigned CRL counts as none. */
   private ourNumber(pem: string): bigint | undefined {
     try {
-      const parsed = parseCrl(pem, this.deps.ca);
+      const parsed = parseCrl(pem, this.deps.ca, { entries: false });
       return parsed.signedBy?.signatureValid ? parsed.number : undefined;
     } catch {
       return undefined;

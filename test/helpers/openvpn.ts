@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { OPENVPN } from './tools';
 
 /** A free UDP port on loopback (bound and released; the window for a clash is tiny). */
@@ -15,18 +14,8 @@ export function freeUdpPort(): Promise<number> {
   });
 }
 
-/** A free TCP port on loopback, e.g. for `--management` (bound and released, like freeUdpPort). */
-export function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on loopback, e.g. for `--management`. */
+export { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
 
 export interface RunningOpenVpn {
   process: ChildProcess;

@@ -1,4 +1,13 @@
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchGetCommandOutput,
+  BatchWriteCommand,
+  BatchWriteCommandOutput,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { CertificateRecord, CertificateStatus, StoredStatus } from '../../domain/certificate';
 import { VpnChatopsError } from '../../domain/errors';
 import { Revocation, RevocationReason } from '../../domain/revocation';
@@ -9,6 +18,13 @@ import { INDEX } from './table';
 type Item = Record<string, unknown>;
 
 const certKey = (serial: string) => ({ pk: `CERT#${serial}`, sk: 'CERT' });
+
+/**
+ * The revoked index is spread over a few partition keys by serial, so building a CRL reads them in
+ * parallel (a 20,000-entry CRL is several 1 MB pages) and no single index partition runs hot.
+ */
+const REVOKED_SHARDS = 8;
+const revokedShard = (serial: string) => `REVOKED#${parseInt(serial.slice(-2), 16) % REVOKED_SHARDS}`;
 const cnKey = (cn: string) => ({ pk: `CN#${cn}`, sk: 'CN' });
 const iso = (date: Date) => date.toISOString();
 
@@ -35,7 +51,7 @@ function toItem(record: CertificateRecord): Item {
     gsi2sk: `${iso(record.notAfter)}#${record.serial}`,
   };
   if (record.slackId) Object.assign(item, { gsi1pk: `USER#${record.slackId}`, gsi1sk: `CERT#${iso(record.issuedAt)}#${record.serial}` });
-  if (record.status === 'revoked') Object.assign(item, { gsi3pk: 'REVOKED', gsi3sk: `${iso(record.notAfter)}#${record.serial}` });
+  if (record.status === 'revoked') Object.assign(item, { gsi3pk: revokedShard(record.serial), gsi3sk: `${iso(record.notAfter)}#${record.serial}` });
   return item;
 }
 
@@ -59,6 +75,21 @@ function fromItem(item: Item): CertificateRecord {
     reason: text('reason') as RevocationReason | undefined,
     revokedBy: text('revokedBy'),
   };
+}
+
+const chunk = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+async function inParallel<T>(batches: T[], work: (batch: T) => Promise<void>, concurrency = 8): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, async () => {
+    while (next < batches.length) await work(batches[next++]);
+  }));
+}
+
+/** DynamoDB hands back unprocessed items when throttled: wait longer each time, and give up after a while. */
+async function backoff(attempt: number): Promise<void> {
+  if (attempt >= 8) throw new VpnChatopsError('STORE_UNAVAILABLE', 'DynamoDB kept throttling the import; run it again later (already imported certificates are skipped).');
+  await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
 }
 
 const isConditionFailure = (error: unknown) => {
@@ -112,20 +143,31 @@ export class DynamoDbCertificateStore implements CertificateStore {
     return true;
   }
 
+  /** Migrations: thousands of records, so batched; serials already stored are skipped, never overwritten. */
   async importMany(records: CertificateRecord[]): Promise<number> {
-    let written = 0;
-    const queue = [...records];
-    const worker = async () => {
-      for (let record = queue.shift(); record; record = queue.shift()) {
-        try {
-          await this.db.doc.send(new PutCommand({ TableName: this.db.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' }));
-          written++;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
+    const unique = [...new Map(records.map((record) => [record.serial, record])).values()];
+    const existing = new Set<string>();
+    await inParallel(chunk(unique, 100), async (batch) => {
+      let keys: Record<string, unknown>[] | undefined = batch.map((record) => certKey(record.serial));
+      for (let attempt = 0; keys?.length; attempt++) {
+        const result: BatchGetCommandOutput = await guarded(this.db, () =>
+          this.db.doc.send(new BatchGetCommand({ RequestItems: { [this.db.tableName]: { Keys: keys, ProjectionExpression: 'serial' } } })),
+        );
+        for (const item of result.Responses?.[this.db.tableName] ?? []) existing.add(item.serial as string);
+        keys = result.UnprocessedKeys?.[this.db.tableName]?.Keys;
+        if (keys?.length) await backoff(attempt);
       }
-    };
-    await guarded(this.db, () => Promise.all(Array.from({ length: 8 }, worker)));
+    });
+    const fresh = unique.filter((record) => !existing.has(record.serial));
+    await inParallel(chunk(fresh, 25), async (batch) => {
+      let requests = batch.map((record) => ({ PutRequest: { Item: toItem(record) } })) as NonNullable<BatchWriteCommandOutput['UnprocessedItems']>[string] | undefined;
+      for (let attempt = 0; requests?.length; attempt++) {
+        const result: BatchWriteCommandOutput = await guarded(this.db, () => this.db.doc.send(new BatchWriteCommand({ RequestItems: { [this.db.tableName]: requests! } })));
+        requests = result.UnprocessedItems?.[this.db.tableName];
+        if (requests?.length) await backoff(attempt);
+      }
+    });
+    const written = fresh.length;
     // Easy-RSA allows several live certificates per CN: the CN claim goes to the one that lives longest.
     const newest = new Map<string, CertificateRecord>();
     for (const record of records) {
@@ -133,24 +175,20 @@ export class DynamoDbCertificateStore implements CertificateStore {
       const current = newest.get(record.cn);
       if (!current || current.notAfter < record.notAfter) newest.set(record.cn, record);
     }
-    await guarded(this.db, () =>
-      Promise.all(
-        [...newest.values()].map((record) =>
-          this.db.doc
-            .send(
-              new PutCommand({
-                TableName: this.db.tableName,
-                Item: { ...cnKey(record.cn), serial: record.serial, notAfter: iso(record.notAfter) },
-                ConditionExpression: 'attribute_not_exists(pk) OR notAfter < :notAfter',
-                ExpressionAttributeValues: { ':notAfter': iso(record.notAfter) },
-              }),
-            )
-            .catch((error: unknown) => {
-              if (!isConditionFailure(error)) throw error;
-            }),
-        ),
-      ),
-    );
+    await inParallel([...newest.values()], async (record) => {
+      try {
+        await this.db.doc.send(
+          new PutCommand({
+            TableName: this.db.tableName,
+            Item: { ...cnKey(record.cn), serial: record.serial, notAfter: iso(record.notAfter) },
+            ConditionExpression: 'attribute_not_exists(pk) OR notAfter < :notAfter',
+            ExpressionAttributeValues: { ':notAfter': iso(record.notAfter) },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw storeError(this.db, error);
+      }
+    });
     return written;
   }
 
@@ -212,11 +250,14 @@ export class DynamoDbCertificateStore implements CertificateStore {
   }
 
   async revocationsForCrl(notAfterSince: Date): Promise<Revocation[]> {
-    const items = await queryAll(this.db, {
-      IndexName: INDEX.revoked,
-      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk > :since',
-      ExpressionAttributeValues: { ':pk': 'REVOKED', ':since': iso(notAfterSince) },
-    });
+    const shards = Array.from({ length: REVOKED_SHARDS }, (_, shard) =>
+      queryAll(this.db, {
+        IndexName: INDEX.revoked,
+        KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk > :since',
+        ExpressionAttributeValues: { ':pk': `REVOKED#${shard}`, ':since': iso(notAfterSince) },
+      }),
+    );
+    const items = (await Promise.all(shards)).flat();
     return items.map((item) => ({ serial: item.serial as string, revokedAt: new Date(item.revokedAt as string), reason: item.reason as RevocationReason }));
   }
 

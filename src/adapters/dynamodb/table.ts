@@ -7,7 +7,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   CERT#<serial> / CERT         a certificate's metadata (never a private key)
  *       gsi1: USER#<slackId> / CERT#<issuedAt>#<serial>      certificates of a member
  *       gsi2: STATUS#<status> / <notAfter>#<serial>          certificates by status, soonest expiry first
- *       gsi3: REVOKED / <notAfter>#<serial>                  sparse: what the next CRL lists
+ *       gsi3: REVOKED#<0-7> / <notAfter>#<serial>            sparse, sharded by serial: what the next CRL lists
  *   CN#<cn> / CN                 the CN's active certificate (unique per active certificate)
  *   CA#<caId> / CRL              the CA's CRL-number counter
  *   ENDPOINT#<key> / CRL         per-endpoint publish record (requested/served, number, nextUpdate, …)

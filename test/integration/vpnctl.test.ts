@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
+import { parseCrl } from '../../src/pki/crl';
+import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
+import { buildSamplePki } from '../helpers/easyrsa';
+import { EASYRSA, describeWith, run, tempDir } from '../helpers/tools';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'vpnctl.js');
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, easyrsa: EASYRSA !== undefined }, 'vpnctl, the real binary', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let env: NodeJS.ProcessEnv;
+  const vpnctl = (args: string[], extra: NodeJS.ProcessEnv = {}) => run(process.execPath, [BIN, ...args], { cwd: dir.path, env: { ...env, ...extra }, timeoutMs: 60_000 });
+
+  beforeAll(() => {
+    dir = tempDir('vpnctl');
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      STATE_DIR: join(dir.path, 'state'),
+      DYNAMODB_ENDPOINT,
+      TABLE_NAME: `cli-${randomBytes(4).toString('hex')}`,
+      CERT_DOMAIN: 'vpn.example.com',
+    };
+  });
+  afterAll(() => dir.remove());
+
+  it('prints help and exits 2 on usage errors', async () => {
+    const help = await vpnctl(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['ca', 'issue', 'revoke', 'list', 'crl', 'audit']) expect(help.stdout).toContain(command);
+    expect((await vpnctl(['bogus'])).code).toBe(2);
+    expect((await vpnctl(['issue', '--user', 'U0X'])).code).toBe(2);
+    const revoke = await vpnctl(['revoke']);
+    expect(revoke.code).toBe(2);
+    expect(revoke.stderr).toContain('revoke needs --user <slackId> or --serial <hex>');
+    expect((await vpnctl(['revoke', '--user', 'U0X', '--serial', '01'])).code).toBe(2);
+    expect((await vpnctl(['revoke', '--user', 'U0X', '--reason', 'because'])).code).toBe(2);
+  });
+
+  it('says there is no CA yet, and what to run', async () => {
+    const result = await vpnctl(['issue', '--user', 'U012ABCDEF', '--name', 'Jane', '--out', 'x.ovpn']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/No CA in .* yet: run `vpnctl ca init`/);
+    expect(existsSync(join(dir.path, 'x.ovpn'))).toBe(false);
+  });
+
+  it('migrates an Easy-RSA PKI, then issues, lists, revokes, publishes and audits', async () => {
+    await buildSamplePki(join(dir.path, 'legacy', 'pki'));
+    const imported = await vpnctl(['ca', 'import-easyrsa', join(dir.path, 'legacy')]);
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(/✔ 3 of 3 certificates imported \(1 revoked\)/);
+    expect(statSync(join(dir.path, 'state', 'ca', 'ca.key')).mode & 0o777).toBe(0o600);
+
+    const listed = JSON.parse((await vpnctl(['list', '--json'])).stdout) as { serial: string; cn: string; status: string; slackId?: string; source: string }[];
+    expect(listed.map((c) => [c.cn, c.status, c.slackId, c.source]).sort()).toEqual([
+      ['alice-U0ALICE.vpn.example.com', 'active', 'U0ALICE', 'easyrsa'],
+      ['bob-U0BOB.vpn.example.com', 'revoked', 'U0BOB', 'easyrsa'],
+      ['carol-U0CAROL.vpn.example.com', 'active', 'U0CAROL', 'easyrsa'],
+    ]);
+
+    const issued = await vpnctl(['issue', '--user', 'U012ABCDEF', '--name', 'Jane Doe', '--device', 'laptop', '--out', 'jane.ovpn']);
+    expect(issued.code).toBe(0);
+    const profile = readFileSync(join(dir.path, 'jane.ovpn'), 'utf8');
+    expect(profile).toMatch(/<cert>[\s\S]+<\/cert>\n<key>\n-----BEGIN PRIVATE KEY-----[\s\S]+<\/key>\n<tls-crypt>/);
+    expect(statSync(join(dir.path, 'jane.ovpn')).mode & 0o777).toBe(0o600);
+    const again = await vpnctl(['issue', '--user', 'U012ABCDEF', '--name', 'Jane Doe', '--device', 'laptop', '--out', 'jane-again.ovpn']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already has an active certificate for device "laptop"/);
+    expect(existsSync(join(dir.path, 'jane-again.ovpn'))).toBe(false);
+
+    // The break-glass path on a certificate Easy-RSA issued.
+    const carol = listed.find((c) => c.cn.startsWith('carol'))!;
+    const revoked = await vpnctl(['revoke', '--serial', carol.serial.toLowerCase(), '--reason', 'affiliationChanged']);
+    expect(revoked.stdout).toContain(`✔ database: revoked ${carol.serial}`);
+    expect(revoked.stdout).toMatch(/✔ openvpn:local: CRL #1 with 2 entries/);
+    // No local OpenVPN server runs here, so the session step fails and says so, and the exit code says so too.
+    expect(revoked.stdout).toMatch(/✖ sessions on openvpn:local: .*refused the connection/);
+    expect(revoked.code).toBe(1);
+    const crl = parseCrl(readFileSync(join(dir.path, 'state', 'openvpn', 'crl.pem'), 'utf8'));
+    expect(crl.revocations.map((r) => r.serial).sort()).toEqual([carol.serial, listed.find((c) => c.cn.startsWith('bob'))!.serial].sort());
+
+    const status = await vpnctl(['crl', 'status', '--json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual([expect.objectContaining({ endpoint: 'openvpn:local', health: 'ok', recordedNumber: '1', live: expect.objectContaining({ number: '1', entries: 2, signedByOurCa: true }) })]);
+
+    const published = await vpnctl(['crl', 'publish']);
+    expect(published.code).toBe(0);
+    expect(published.stdout).toMatch(/CRL #2 with 2 entries/);
+
+    const csv = (await vpnctl(['audit', '--csv'])).stdout;
+    expect(csv.split('\r\n')[0]).toBe('time,actor,action,target,outcome,details');
+    expect(csv).toMatch(/vpnctl:\w+,ca\.import,.*,success/);
+    expect(csv).toMatch(/certificate\.issue,U012ABCDEF,success/);
+    expect(csv).toMatch(/certificate\.revoke,U0CAROL,success/);
+    expect(csv).toMatch(/sessions\.terminate,openvpn:local,failure/);
+    expect((await vpnctl(['audit', '--since', 'yesterday'])).code).toBe(2);
+  }, 120_000);
+
+  it('refuses to replace an existing CA', async () => {
+    const result = await vpnctl(['ca', 'init']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/A CA already exists .*refusing to replace it/);
+  });
+
+  it('writes a CSR profile that refers to the member\'s own key file', async () => {
+    const key = join(dir.path, 'own.key');
+    const csr = join(dir.path, 'own.csr');
+    await run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=whatever']);
+    const result = await vpnctl(['issue', '--user', 'U0CSR', '--name', 'Own Key', '--csr', csr, '--out', 'own.ovpn']);
+    expect(result.code).toBe(0);
+    const profile = readFileSync(join(dir.path, 'own.ovpn'), 'utf8');
+    expect(profile).not.toContain('PRIVATE KEY');
+    expect(profile).toMatch(/\nkey own-key-U0CSR\.vpn\.example\.com\.key\n/);
+    writeFileSync(join(dir.path, 'garbage.csr'), 'not a csr');
+    const garbage = await vpnctl(['issue', '--user', 'U0CSR2', '--name', 'Bad', '--csr', join(dir.path, 'garbage.csr'), '--out', 'bad.ovpn']);
+    expect(garbage.code).toBe(1);
+    expect(garbage.stderr).toMatch(/not PEM/);
+    expect(existsSync(join(dir.path, 'bad.ovpn'))).toBe(false);
+  });
+
+  it('fails clearly when DynamoDB is unreachable, and changes nothing', async () => {
+    const before = (await vpnctl(['list', '--json'])).stdout;
+    const result = await vpnctl(['revoke', '--user', 'U012ABCDEF'], { DYNAMODB_ENDPOINT: 'http://127.0.0.2:9' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Nothing answers at DYNAMODB_ENDPOINT=http:\/\/127\.0\.0\.2:9/);
+    expect((await vpnctl(['list', '--json'])).stdout).toBe(before);
+  });
+
+  it('starts its own DynamoDB Local under STATE_DIR when nothing answers on loopback, and stops it again', async () => {
+    const port = await freeTcpPort();
+    const own = { DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`, STATE_DIR: join(dir.path, 'own-state') };
+    expect((await vpnctl(['ca', 'init'], own)).code).toBe(0);
+    expect((await vpnctl(['issue', '--user', 'U0OWN', '--name', 'Own', '--out', 'own-db.ovpn'], own)).code).toBe(0);
+    const listed = await vpnctl(['list'], own);
+    expect(listed.stdout).toMatch(/own-U0OWN\.vpn\.example\.com/);
+    expect(existsSync(join(dir.path, 'own-state', 'dynamodb', 'shared-local-instance.db'))).toBe(true);
+    const probe = await fetch(`http://127.0.0.1:${port}`).then(() => 'answered', () => 'closed');
+    expect(probe).toBe('closed');
+  }, 60_000);
+});
