@@ -133,3 +133,9 @@ export interface Alert {
 export interface AlertSink {
   send(alert: Alert): Promise<void>;
 }
+
+/** "Seen once" markers, e.g. Slack event ids: Slack retries deliveries, and a retry must not act twice. */
+export interface IdempotencyStore {
+  /** True the first time `key` is claimed within `ttlSeconds`; false for every repeat. */
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+}

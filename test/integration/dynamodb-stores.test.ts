@@ -2,6 +2,8 @@ import { DynamoDbAuditLog } from '../../src/adapters/dynamodb/audit-log';
 import { DynamoDbCertificateStore } from '../../src/adapters/dynamodb/certificate-store';
 import { connectDatabase } from '../../src/adapters/dynamodb/client';
 import { DynamoDbCrlStateStore } from '../../src/adapters/dynamodb/crl-state-store';
+import { DynamoDbIdempotencyStore } from '../../src/adapters/dynamodb/idempotency-store';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CertificateRecord } from '../../src/domain/certificate';
 import { randomSerial } from '../../src/pki/serial';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
@@ -152,6 +154,19 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect((await audit.query({ ...range, target: 'U0B' })).map((e) => e.outcome)).toEqual(['success', 'refused']);
       expect((await audit.query({ ...range, since: new Date('2026-11-21T00:00:00Z') })).length).toBe(2);
       expect((await audit.query(range))[0].details).toEqual({ serial: '01' });
+    });
+  });
+
+  describe('idempotency keys', () => {
+    it('claims a key once, with a TTL, and lets it be claimed again once expired', async () => {
+      const idempotency = new DynamoDbIdempotencyStore(db);
+      expect(await Promise.all([idempotency.claim('event:Ev1', 3600), idempotency.claim('event:Ev1', 3600)])).toEqual(expect.arrayContaining([true, false]));
+      expect(await idempotency.claim('event:Ev1', 3600)).toBe(false);
+      expect(await idempotency.claim('event:Ev2', 3600)).toBe(true);
+      const { Item } = await db.doc.send(new GetCommand({ TableName: db.tableName, Key: { pk: 'IDEMPOTENCY#event:Ev2', sk: 'KEY' } }));
+      expect(Item!.expiresAt).toBeGreaterThan(Date.now() / 1000 + 3500);
+      expect(await idempotency.claim('event:short', -1)).toBe(true);
+      expect(await idempotency.claim('event:short', 3600)).toBe(true);
     });
   });
 

@@ -101,6 +101,20 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 2, served: 2 });
   });
 
+  it('refuses a CRL over the 20,000-entry AWS limit, saying what to do, while the revocation stays in force', async () => {
+    world = await serviceWorld();
+    const bob = await world.enrol('Bob', 'U0BOB');
+    // Stand-in for 20,001 unexpired revocations in the table (seeding that many takes ~12 s; the store is tested elsewhere).
+    jest.spyOn(world.certificates, 'revocationsForCrl').mockResolvedValue(
+      Array.from({ length: 20_001 }, (_, i) => ({ serial: (i + 1).toString(16).padStart(6, '0').toUpperCase(), revokedAt: new Date(), reason: 'superseded' as const })),
+    );
+    const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    expect(report.crl[0]).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/20,001 unexpired revoked certificates exceed the AWS Client VPN limit of 20,000.*shorten CERT_DAYS or move to a new CA/) });
+    expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
+    expect((await world.inner.exportCrl()).pem).toBeUndefined();
+    expect((await world.crlState.getEndpoint('openvpn:test'))?.lastError).toMatch(/exceed the AWS Client VPN limit/);
+  });
+
   it('defers the import to the maintenance window while the gate already refuses the certificate', async () => {
     const tuesday = new Date('2026-11-24T10:00:00Z');
     let now = tuesday;
