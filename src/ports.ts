@@ -41,6 +41,10 @@ export interface CertificateStore {
 /** Per-endpoint CRL publishing state. `endpoint` is a VpnEndpoint's `key`. */
 export interface EndpointCrlRecord {
   endpoint: string;
+  /** The CA whose counter `crlNumber` comes from: numbers from different CAs do not compare. */
+  caId?: string;
+  /** Serials revoked since the last publish, carried with the request: an index read may lag behind. */
+  pending: string[];
   /** Bumped by every publish request; `served` says how far publishing has caught up. */
   requested: number;
   served: number;
@@ -63,13 +67,18 @@ export interface CrlStateStore {
   currentCrlNumber(caId: string): Promise<bigint>;
   getEndpoint(endpoint: string): Promise<EndpointCrlRecord | undefined>;
   listEndpoints(): Promise<EndpointCrlRecord[]>;
-  /** Record that `endpoint` needs a new CRL; returns the new `requested` value. */
-  requestPublish(endpoint: string): Promise<number>;
+  /** Record that `endpoint` needs a new CRL (listing `serials`); returns the new `requested` value, the caller's ticket. */
+  requestPublish(endpoint: string, serials?: string[]): Promise<number>;
   /** A lease so that one publisher at a time works on an endpoint, across processes and Lambdas. */
   acquireLease(endpoint: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extend a lease still held by `owner`; false when it was lost (expired and taken). */
+  renewLease(endpoint: string, owner: string, ttlMs: number): Promise<boolean>;
   releaseLease(endpoint: string, owner: string): Promise<void>;
-  /** Conditional: only moves forward (crlNumber larger than the recorded one). Returns false if a newer one is recorded. */
-  recordPublished(endpoint: string, result: { served: number; crlNumber: bigint; thisUpdate: Date; nextUpdate: Date; entries: number; at: Date }): Promise<boolean>;
+  /** Conditional: only moves forward within one CA. Returns false if a newer CRL of that CA is recorded. */
+  recordPublished(
+    endpoint: string,
+    result: { caId: string; served: number; crlNumber: bigint; thisUpdate: Date; nextUpdate: Date; entries: number; at: Date; listed: string[] },
+  ): Promise<boolean>;
   recordFailure(endpoint: string, error: string, at: Date): Promise<void>;
   recordAlerted(endpoint: string, thresholds: number[]): Promise<void>;
 }

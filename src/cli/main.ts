@@ -12,6 +12,7 @@ import { importEasyRsa } from '../pki/easyrsa';
 import type { CaStore } from '../ports';
 import { crlStatus } from '../services/crl-status';
 import { importedRecords } from '../services/import-easyrsa';
+import { rollBack } from '../services/issue';
 import { auditCsv, auditTable, certificatesTable, crlStatusTable, publishLine, revocationReport } from './render';
 
 // Node 20 is supported until the SDK drops it; the warning would otherwise precede every command's output.
@@ -82,9 +83,11 @@ export function buildProgram(config: () => Config): Command {
     .option('--force', 'replace an existing CA in the store')
     .action(async (dir: string, options: { secret?: string; passphraseFile?: string; force?: boolean }) => {
       const cfg = config();
+      const store = caStoreFrom(cfg, options.secret);
+      // Refuse before writing anything: certificates of a CA we will not keep must not land in the table.
+      if (!options.force && (await store.load())) throw new VpnChatopsError('STATE', `A CA already exists in ${store.location}; refusing to replace it (use --force to migrate over it).`);
       const imported = importEasyRsa(dir, { passphrase: readPassphrase(options.passphraseFile) });
       const records = importedRecords(imported, cfg.CERT_DOMAIN, actor());
-      const store = caStoreFrom(cfg, options.secret);
       await withStores(cfg, async (stores) => {
         // Certificates first: a failure here leaves no CA behind, so the import can simply be run again.
         const written = await stores.certificates.importMany(records);
@@ -119,8 +122,15 @@ export function buildProgram(config: () => Config): Command {
         throw new VpnChatopsError('STATE', `Cannot write ${options.out} (${error.code}): choose another --out; an existing file is never overwritten.`);
       });
       try {
-        const result = await withAdmin(cfg, (admin) => admin.issue({ slackId: options.user, displayName: options.name, device: options.device, csrPem, actor: actor() }));
-        await file.writeFile(result.profile);
+        const result = await withAdmin(cfg, async (admin) => {
+          const issued = await admin.issue({ slackId: options.user, displayName: options.name, device: options.device, csrPem, actor: actor() });
+          try {
+            await file.writeFile(issued.profile);
+          } catch (error) {
+            await rollBack(admin.deps.certificates, issued.record, admin.clock, new VpnChatopsError('STATE', `Could not write ${options.out}: ${(error as Error).message}`));
+          }
+          return issued;
+        });
         await file.close();
         out(`✔ issued ${result.record.cn}, serial ${result.record.serial}, expires ${result.record.notAfter.toISOString()}`);
         out(`✔ profile written to ${options.out} (mode 0600${csrPem ? '; it refers to your own key file' : '; it holds the private key: hand it to its owner only'})`);

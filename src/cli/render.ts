@@ -25,9 +25,11 @@ export function publishLine(outcome: PublishOutcome | { endpoint: string; outcom
     case 'published':
       return `✔ ${outcome.endpoint}: CRL #${outcome.crlNumber} with ${outcome.entries} entr${outcome.entries === 1 ? 'y' : 'ies'}, next update ${outcome.nextUpdate.toISOString()}`;
     case 'coalesced':
-      return `✔ ${outcome.endpoint}: folded into a publish already running`;
+      return `✔ ${outcome.endpoint}: included in CRL #${outcome.crlNumber ?? '?'}, published together with other requests`;
+    case 'queued':
+      return `… ${outcome.endpoint}: CRL queued, not yet confirmed (${outcome.reason}); \`vpnctl crl status\` shows when it lands`;
     case 'deferred':
-      return `… ${outcome.endpoint}: deferred to the maintenance window (${outcome.until.toISOString()}); the certificate is already refused at connect`;
+      return `… ${outcome.endpoint}: CRL deferred to the maintenance window (${outcome.until.toISOString()}); until then only the connect handler (login approval) refuses the certificate`;
     case 'failed':
       return `✖ ${outcome.endpoint}: CRL not published: ${outcome.error} (it stays queued: \`vpnctl crl publish\` or the daily job retries it)`;
   }

@@ -93,8 +93,27 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
       details: { serial: record.serial, cn, source: record.source, notAfter: record.notAfter.toISOString() },
     });
   } catch (error) {
-    await certificates.markRevoked(record.serial, { revokedAt: clock.now(), reason: 'cessationOfOperation', actor: 'system:issue-rollback' }).catch(() => undefined);
-    throw error;
+    await rollBack(certificates, record, clock, error);
   }
   return { record, certPem: issued.certPem, profile };
+}
+
+/**
+ * The certificate is recorded but will not be delivered: revoke it so no valid certificate exists
+ * that nobody holds. If even that fails, say exactly what is left behind and how to clean it up.
+ */
+export async function rollBack(certificates: CertificateStore, record: CertificateRecord, clock: Clock, cause: unknown): Promise<never> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const revoked = await certificates
+      .markRevoked(record.serial, { revokedAt: clock.now(), reason: 'cessationOfOperation', actor: 'system:issue-rollback' })
+      .then(() => true, () => false);
+    if (revoked) throw cause;
+    if (attempt < 3) await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+  }
+  const why = cause instanceof Error ? cause.message : String(cause);
+  throw new VpnChatopsError(
+    'STATE',
+    `Certificate ${record.serial} (${record.cn}) was recorded but could not be delivered (${why}), and revoking it failed too. Its key is gone, so nobody can use it; revoke it when the database is back: vpnctl revoke --serial ${record.serial}`,
+    { cause },
+  );
 }

@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { MAX_CRL_ENTRIES, buildCrl, parseCrl } from '../pki/crl';
-import type { AuditLog, CertificateStore, Clock, CrlStateStore, VpnEndpoint } from '../ports';
+import type { Revocation } from '../domain/revocation';
+import type { AuditLog, CertificateStore, Clock, CrlStateStore, EndpointCrlRecord, VpnEndpoint } from '../ports';
 
 const DAY_MS = 86_400_000;
 
 export type PublishOutcome =
   | { endpoint: string; outcome: 'published'; crlNumber: bigint; entries: number; nextUpdate: Date }
-  /** Another publisher holds the endpoint's lease and will include this request before it lets go. */
-  | { endpoint: string; outcome: 'coalesced' }
+  /** Another publisher's CRL already includes this request (confirmed, not assumed). */
+  | { endpoint: string; outcome: 'coalesced'; crlNumber?: string }
+  /** Not confirmed in time: the request stays outstanding and the next publish or the daily job serves it. */
+  | { endpoint: string; outcome: 'queued'; reason: string }
   | { endpoint: string; outcome: 'failed'; error: string };
 
 export interface CrlPublisherDeps {
@@ -30,57 +33,85 @@ export const caIdOf = (ca: CertificateAuthority) => ca.keyId.toString('hex');
 /**
  * Builds CRLs from the database and imports them, one publisher per endpoint at a time.
  *
- * Every request bumps the endpoint's `requested` counter and then competes for its lease. The
- * holder keeps publishing until `served` has caught up with `requested`, and checks once more after
- * letting go, so a request that lost the race for the lease is always served by someone: fifty
- * concurrent revocations end with one CRL that lists all fifty.
+ * Every request bumps the endpoint's `requested` counter (its ticket) and carries its serials;
+ * whoever holds the endpoint's lease publishes until `served` catches up. A caller that loses the
+ * race for the lease waits until a CRL covering its ticket is recorded (or the holder fails, or
+ * time runs out), and takes the lease over if it comes free: fifty concurrent revocations end
+ * with a CRL that lists all fifty, in a handful of imports.
  */
 export class CrlPublisher {
   constructor(private readonly deps: CrlPublisherDeps) {}
 
-  async publish(endpoint: VpnEndpoint, actor: string): Promise<PublishOutcome> {
-    await this.deps.crlState.requestPublish(endpoint.key);
-    return this.drain(endpoint, actor);
+  private get leaseMs() {
+    return this.deps.leaseMs ?? 120_000;
   }
 
-  /** Serve outstanding requests for `endpoint` if nobody else is; safe to call any time. */
-  async drain(endpoint: VpnEndpoint, actor: string): Promise<PublishOutcome> {
-    const { crlState } = this.deps;
-    let last: PublishOutcome = { endpoint: endpoint.key, outcome: 'coalesced' };
-    for (let pass = 0; pass < 5; pass++) {
-      const owner = randomUUID();
-      if (!(await crlState.acquireLease(endpoint.key, owner, this.deps.leaseMs ?? 120_000))) return last;
-      try {
-        if (this.deps.coalesceMs) await new Promise((resolve) => setTimeout(resolve, this.deps.coalesceMs));
-        for (let round = 0; round < 10; round++) {
-          const record = await crlState.getEndpoint(endpoint.key);
-          if (!record || record.served >= record.requested) break;
-          last = await this.publishOnce(endpoint, record.requested, record.thisUpdate, actor);
-          if (last.outcome === 'failed') return last;
-        }
-      } finally {
-        await crlState.releaseLease(endpoint.key, owner);
+  request(endpoint: string, serials: string[] = []): Promise<number> {
+    return this.deps.crlState.requestPublish(endpoint, serials);
+  }
+
+  async publish(endpoint: VpnEndpoint, actor: string, serials: string[] = []): Promise<PublishOutcome> {
+    return this.serve(endpoint, actor, await this.request(endpoint.key, serials));
+  }
+
+  /** Make sure a CRL covering `ticket` reaches the endpoint, publishing it ourselves when the lease is free. */
+  async serve(endpoint: VpnEndpoint, actor: string, ticket: number): Promise<PublishOutcome> {
+    const { crlState, clock } = this.deps;
+    const since = clock.now().getTime();
+    const deadline = Date.now() + 2 * this.leaseMs;
+    let ours: PublishOutcome | undefined;
+    for (;;) {
+      const drained = await this.drain(endpoint, actor);
+      if (drained !== 'busy') {
+        if (drained.outcome === 'failed') return drained;
+        ours = drained;
       }
-      const after = await crlState.getEndpoint(endpoint.key);
-      if (!after || after.served >= after.requested) return last;
+      const record = await crlState.getEndpoint(endpoint.key);
+      if (!record || record.served >= ticket) return ours ?? { endpoint: endpoint.key, outcome: 'coalesced', crlNumber: record?.crlNumber };
+      if (drained === 'busy' && record.lastError && record.lastErrorAt && Date.parse(record.lastErrorAt) >= since) {
+        return { endpoint: endpoint.key, outcome: 'failed', error: record.lastError };
+      }
+      if (Date.now() > deadline) return { endpoint: endpoint.key, outcome: 'queued', reason: 'another publisher holds the endpoint and has not finished' };
+      if (drained === 'busy') await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /** Publish while requests are outstanding, if nobody else holds the lease. */
+  private async drain(endpoint: VpnEndpoint, actor: string): Promise<PublishOutcome | 'busy'> {
+    const { crlState } = this.deps;
+    const owner = randomUUID();
+    if (!(await crlState.acquireLease(endpoint.key, owner, this.leaseMs))) return 'busy';
+    let last: PublishOutcome = { endpoint: endpoint.key, outcome: 'coalesced' };
+    try {
+      if (this.deps.coalesceMs) await new Promise((resolve) => setTimeout(resolve, this.deps.coalesceMs));
+      for (let round = 0; round < 10; round++) {
+        const record = await crlState.getEndpoint(endpoint.key);
+        if (!record || record.served >= record.requested) break;
+        last = await this.publishOnce(endpoint, record, actor, owner);
+        if (last.outcome === 'failed') break;
+      }
+    } finally {
+      await crlState.releaseLease(endpoint.key, owner);
     }
     return last;
   }
 
-  private async publishOnce(endpoint: VpnEndpoint, snapshot: number, previousThisUpdate: string | undefined, actor: string): Promise<PublishOutcome> {
-    const { ca, certificates, crlState, audit, clock, crlDays } = this.deps;
+  private async publishOnce(endpoint: VpnEndpoint, record: EndpointCrlRecord, actor: string, owner: string): Promise<PublishOutcome> {
+    const { ca, crlState, audit, clock, crlDays } = this.deps;
+    const caId = caIdOf(ca);
     try {
-      // RFC 5280 §3.3: an expired certificate stays on the first CRL issued after its expiry, then leaves.
-      const cutoff = previousThisUpdate ? new Date(previousThisUpdate) : new Date(0);
-      const revocations = await certificates.revocationsForCrl(cutoff);
+      const now = clock.now();
+      // RFC 5280 §3.3: an expired certificate stays on the first CRL issued after its expiry, then
+      // leaves. A first CRL (or the first from a new CA) needs no expired entries at all.
+      const cutoff = record.thisUpdate && record.caId === caId ? new Date(record.thisUpdate) : now;
+      const revocations = await this.revocationsFor(record, cutoff);
       if (revocations.length > MAX_CRL_ENTRIES) {
         throw new VpnChatopsError(
           'CRL_TOO_LARGE',
           `${revocations.length.toLocaleString('en-US')} unexpired revoked certificates exceed the AWS Client VPN limit of ${MAX_CRL_ENTRIES.toLocaleString('en-US')} CRL entries. Revocations stay recorded and the database gate keeps refusing them; shorten CERT_DAYS or move to a new CA to get under the limit.`,
         );
       }
-      const number = await crlState.nextCrlNumber(caIdOf(ca));
-      const now = clock.now();
+      const number = await crlState.nextCrlNumber(caId);
       const crl = buildCrl({ ca, number, revocations, now, days: crlDays });
       this.verifyLocally(crl.pem, number, revocations.map((r) => r.serial), now);
 
@@ -89,13 +120,28 @@ export class CrlPublisher {
       if (liveNumber !== undefined && liveNumber >= number) {
         throw new VpnChatopsError('CONFLICT', `${endpoint.key} already holds CRL #${liveNumber}, newer than #${number}; not replacing it with an older one.`);
       }
+      // A publisher that stalled past its lease must not import over whoever took over.
+      if (!(await crlState.renewLease(endpoint.key, owner, this.leaseMs))) {
+        throw new VpnChatopsError('CONFLICT', `Lost the publishing lease on ${endpoint.key} while building CRL #${number}; the new holder publishes instead.`);
+      }
       await endpoint.importCrl(crl.pem);
       const readBack = await endpoint.exportCrl();
       const readNumber = readBack.pem === crl.pem ? number : readBack.pem ? this.ourNumber(readBack.pem) : undefined;
       if (readNumber !== number) {
         throw new VpnChatopsError('ENDPOINT', `${endpoint.key} reports CRL #${readNumber ?? 'none'} after importing #${number}.`);
       }
-      await crlState.recordPublished(endpoint.key, { served: snapshot, crlNumber: number, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, entries: crl.entries, at: now });
+      const listed = revocations.map((r) => r.serial);
+      const recorded = await crlState.recordPublished(endpoint.key, {
+        caId,
+        served: record.requested,
+        crlNumber: number,
+        thisUpdate: crl.thisUpdate,
+        nextUpdate: crl.nextUpdate,
+        entries: crl.entries,
+        at: now,
+        listed: record.pending.filter((serial) => listed.includes(serial)),
+      });
+      if (!recorded) throw new VpnChatopsError('CONFLICT', `A newer CRL than #${number} is already recorded for ${endpoint.key}.`);
       await audit.append({
         actor,
         action: 'crl.publish',
@@ -113,6 +159,22 @@ export class CrlPublisher {
       await audit.append({ actor, action: 'crl.publish', target: endpoint.key, outcome: 'failure', at, details: { error: message } });
       return { endpoint: endpoint.key, outcome: 'failed', error: message };
     }
+  }
+
+  /**
+   * The revoked index is eventually consistent; the serials carried by the requests are read
+   * directly (strongly consistent), so a revocation that just happened is never left off.
+   */
+  private async revocationsFor(record: EndpointCrlRecord, cutoff: Date): Promise<Revocation[]> {
+    const revocations = await this.deps.certificates.revocationsForCrl(cutoff);
+    const listed = new Set(revocations.map((r) => r.serial));
+    for (const serial of record.pending.filter((s) => !listed.has(s))) {
+      const certificate = await this.deps.certificates.get(serial);
+      if (certificate?.status === 'revoked' && certificate.revokedAt && certificate.reason && certificate.notAfter > cutoff) {
+        revocations.push({ serial, revokedAt: certificate.revokedAt, reason: certificate.reason });
+      }
+    }
+    return revocations;
   }
 
   /** Never import what we have not read back ourselves: signature, issuer, number, entries, lifetime. */

@@ -86,7 +86,7 @@ async function renewOne(deps: RenewDeps, endpoint: VpnEndpoint, actor: string): 
   const result: RenewResult = { endpoint: endpoint.key, daysLeft, drift, action: 'none', alerts: [] };
   if (urgent || ((due || outstanding) && windowOpen)) {
     result.publish = await deps.publisher.publish(endpoint, actor);
-    result.action = result.publish.outcome === 'failed' ? 'failed' : 'renewed';
+    result.action = result.publish.outcome === 'published' || result.publish.outcome === 'coalesced' ? 'renewed' : 'failed';
     await deps.audit.append({
       actor,
       action: 'crl.renew',
@@ -99,19 +99,21 @@ async function renewOne(deps: RenewDeps, endpoint: VpnEndpoint, actor: string): 
     result.action = 'waiting-for-window';
   }
 
-  if (result.action !== 'renewed' && daysLeft !== undefined) result.alerts = await alertIfDue(deps, endpoint, daysLeft, result);
+  // No readable CRL and no renewal either: treat it like an expired one, so admins hear about it.
+  if (result.action !== 'renewed') result.alerts = await alertIfDue(deps, endpoint, daysLeft ?? 0, result, daysLeft === undefined ? liveError ?? 'the endpoint has no CRL' : undefined);
   return result;
 }
 
-async function alertIfDue(deps: RenewDeps, endpoint: VpnEndpoint, daysLeft: number, result: RenewResult): Promise<number[]> {
+async function alertIfDue(deps: RenewDeps, endpoint: VpnEndpoint, daysLeft: number, result: RenewResult, missing?: string): Promise<number[]> {
   const record = await deps.crlState.getEndpoint(endpoint.key);
   const already = new Set(record?.alerted ?? []);
   const crossed = ALERT_THRESHOLDS_DAYS.filter((threshold) => daysLeft <= threshold && !already.has(threshold));
   if (crossed.length === 0) return [];
   const threshold = Math.min(...crossed);
   const why = result.publish?.outcome === 'failed' ? ` Renewal failed: ${result.publish.error}` : record?.lastError ? ` Last error: ${record.lastError}` : '';
-  const message =
-    daysLeft <= 0
+  const message = missing
+    ? `The CRL on ${endpoint.key} is missing or unreadable (${missing}) and a new one could not be published. Run \`vpnctl crl publish\` and check the endpoint.${why}`
+    : daysLeft <= 0
       ? `The CRL on ${endpoint.key} has EXPIRED: every VPN connection is refused until a new CRL is imported. Run \`vpnctl crl publish\` now.${why}`
       : `The CRL on ${endpoint.key} expires in ${daysLeft.toFixed(1)} days and has not been renewed. When it expires, every VPN connection is refused. Run \`vpnctl crl publish\` or check the endpoint.${why}`;
   await deps.alerts.send({ level: threshold <= URGENT_DAYS ? 'critical' : 'warning', endpoint: endpoint.key, daysLeft, message });

@@ -60,8 +60,15 @@ export async function revoke(deps: RevokeDeps, request: { target: RevocationTarg
   const { certificates, audit, clock } = deps;
   const records = await findTargets(certificates, request.target);
   const report: RevocationReport = { revoked: [], alreadyRevoked: [], sessions: [], crl: [] };
+  const fresh = records.filter((record) => record.status !== 'revoked');
+  report.alreadyRevoked = records.filter((record) => record.status === 'revoked').map((record) => record.serial);
+  // Ask for the CRL before touching the certificates: if anything below fails half-way, the request is
+  // already on record and the next publish or the daily job lists these serials.
+  const tickets = fresh.length
+    ? await Promise.all(deps.endpoints.map((endpoint) => deps.publisher.request(endpoint.key, fresh.map((r) => r.serial))))
+    : undefined;
   const now = clock.now();
-  for (const record of records) {
+  for (const record of fresh) {
     const revoked = await certificates.markRevoked(record.serial, { revokedAt: now, reason: request.reason, actor: request.actor });
     if (!revoked) {
       report.alreadyRevoked.push(record.serial);
@@ -77,22 +84,27 @@ export async function revoke(deps: RevokeDeps, request: { target: RevocationTarg
       details: { serial: record.serial, cn: record.cn, reason: request.reason },
     });
   }
-  if (report.revoked.length === 0) return report;
-
-  const cns = new Set(report.revoked.map((r) => r.cn));
-  report.sessions = await Promise.all(deps.endpoints.map((endpoint) => terminateSessionsOf(endpoint, cns, { audit, actor: request.actor, clock })));
-  report.crl = await Promise.all(deps.endpoints.map((endpoint) => publishPerPolicy(deps, endpoint, request.actor)));
+  if (report.revoked.length) {
+    const cns = new Set(report.revoked.map((r) => r.cn));
+    report.sessions = await Promise.all(deps.endpoints.map((endpoint) => terminateSessionsOf(endpoint, cns, { audit, actor: request.actor, clock })));
+  }
+  // A retry after a half-finished revocation finds nothing new to revoke, but still serves what is outstanding.
+  report.crl = (
+    await Promise.all(deps.endpoints.map((endpoint, i) => publishPerPolicy(deps, endpoint, request.actor, tickets?.[i])))
+  ).filter((step): step is CrlStep => step !== undefined);
   return report;
 }
 
-async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, actor: string): Promise<CrlStep> {
+async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, actor: string, ticket: number | undefined): Promise<CrlStep | undefined> {
+  const record = ticket === undefined ? await deps.crlState.getEndpoint(endpoint.key) : undefined;
+  const target = ticket ?? (record && record.requested > record.served ? record.requested : undefined);
+  if (target === undefined) return undefined;
   const now = deps.clock.now();
   if (deps.policy.mode === 'window' && !isInWindow(deps.policy.window, now)) {
-    // The gate and the session kill already ended access; the import (which resets every AWS session) waits.
-    await deps.crlState.requestPublish(endpoint.key);
+    // Live sessions are already ended; the import, which resets every AWS session, waits for the window.
     const until = nextWindowStart(deps.policy.window, now);
     await deps.audit.append({ actor, action: 'crl.publish', target: endpoint.key, outcome: 'deferred', at: now, details: { until: until.toISOString() } });
     return { endpoint: endpoint.key, outcome: 'deferred', until };
   }
-  return deps.publisher.publish(endpoint, actor);
+  return deps.publisher.serve(endpoint, actor, target);
 }

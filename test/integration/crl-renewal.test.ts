@@ -67,6 +67,16 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(live.size).toBeLessThan(leavers.length);
   }, 240_000);
 
+  it('alerts once when the endpoint has no CRL and none can be published', async () => {
+    const clock = { now: START };
+    world = await serviceWorld({ clock: { now: () => clock.now }, hooks: { beforeImport: () => Promise.reject(new Error('endpoint unreachable')) } });
+    for (let day = 0; day < 3; day++) {
+      clock.now = new Date(START.getTime() + day * DAY);
+      expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'failed', drift: ['the endpoint has no CRL'] });
+    }
+    expect(world.alerts).toEqual([expect.objectContaining({ level: 'critical', message: expect.stringMatching(/missing or unreadable \(the endpoint has no CRL\).*endpoint unreachable/) })]);
+  });
+
   it('alerts at 14, 7, 3 and 1 days left and on expiry, once each, while renewal keeps failing', async () => {
     const clock = { now: START };
     let broken = false;

@@ -4,6 +4,7 @@ import { connectDatabase } from '../../src/adapters/dynamodb/client';
 import { DynamoDbCrlStateStore } from '../../src/adapters/dynamodb/crl-state-store';
 import { DynamoDbIdempotencyStore } from '../../src/adapters/dynamodb/idempotency-store';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { readFileSync } from 'node:fs';
 import { CertificateRecord } from '../../src/domain/certificate';
 import { randomSerial } from '../../src/pki/serial';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
@@ -130,7 +131,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
 
     it('records publishes only forward', async () => {
       const at = new Date();
-      const base = { thisUpdate: at, nextUpdate: new Date(at.getTime() + 180 * DAY), entries: 1, at };
+      const base = { caId: 'ca-a', thisUpdate: at, nextUpdate: new Date(at.getTime() + 180 * DAY), entries: 1, at, listed: [] };
       expect(await crl.requestPublish('ep2')).toBe(1);
       expect(await crl.recordPublished('ep2', { ...base, served: 1, crlNumber: 5n })).toBe(true);
       expect(await crl.recordPublished('ep2', { ...base, served: 1, crlNumber: 4n })).toBe(false);
@@ -139,7 +140,25 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect(await crl.recordPublished('ep2', { ...base, served: 1, crlNumber: 6n })).toBe(true);
       expect((await crl.getEndpoint('ep2'))?.lastError).toBeUndefined();
       expect((await crl.listEndpoints()).map((e) => e.endpoint)).toContain('ep2');
+      // A new CA starts its own sequence: its #1 is recorded over the old CA's #6.
+      expect(await crl.recordPublished('ep2', { ...base, caId: 'ca-b', served: 1, crlNumber: 1n })).toBe(true);
+      expect(await crl.getEndpoint('ep2')).toMatchObject({ caId: 'ca-b', crlNumber: '1' });
     });
+  });
+
+  it('carries the serials of a request until a published CRL lists them', async () => {
+    await crl.requestPublish('ep3', ['0A', '0B']);
+    await crl.requestPublish('ep3', ['0C']);
+    expect((await crl.getEndpoint('ep3'))?.pending.sort()).toEqual(['0A', '0B', '0C']);
+    const at = new Date();
+    await crl.recordPublished('ep3', { caId: 'ca-a', served: 2, crlNumber: 1n, thisUpdate: at, nextUpdate: at, entries: 2, at, listed: ['0A', '0B'] });
+    expect((await crl.getEndpoint('ep3'))?.pending).toEqual(['0C']);
+  });
+
+  it('renews a lease only for its owner', async () => {
+    expect(await crl.acquireLease('ep4', 'a', 60_000)).toBe(true);
+    expect(await crl.renewLease('ep4', 'a', 60_000)).toBe(true);
+    expect(await crl.renewLease('ep4', 'b', 60_000)).toBe(false);
   });
 
   describe('audit', () => {
@@ -168,6 +187,18 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect(await idempotency.claim('event:short', -1)).toBe(true);
       expect(await idempotency.claim('event:short', 3600)).toBe(true);
     });
+  });
+
+  it('runs DynamoDB Local on 127.0.0.1 only (its data accepts any credentials)', () => {
+    const port = Number(new URL(DYNAMODB_ENDPOINT!).port).toString(16).toUpperCase().padStart(4, '0');
+    const listening = ['/proc/net/tcp', '/proc/net/tcp6']
+      .flatMap((file) => readFileSync(file, 'utf8').split('\n').slice(1))
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[1]?.endsWith(`:${port}`) && fields[3] === '0A')
+      .map((fields) => fields[1].split(':')[0]);
+    expect(listening.length).toBeGreaterThan(0);
+    // 127.0.0.1, as IPv4 or IPv4-mapped IPv6, in /proc's little-endian hex.
+    expect(listening.every((address) => address === '0100007F' || address === '0000000000000000FFFF00000100007F')).toBe(true);
   });
 
   it('fails with a clear message when DynamoDB is down, and writes nothing', async () => {

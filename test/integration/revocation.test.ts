@@ -55,7 +55,8 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const members = await Promise.all(Array.from({ length: 50 }, (_, i) => world.enrol(`Leaver ${i}`, `U0LEAVE${i}`)));
     const reports = await Promise.all(members.map((m) => world.admin.revoke({ target: { serial: m.serial }, reason: 'affiliationChanged', actor: 'U0ADMIN' })));
     expect(reports.every((r) => r.revoked.length === 1)).toBe(true);
-    expect(reports.filter((r) => r.crl[0].outcome === 'failed')).toEqual([]);
+    // Every caller learns its revocation is on a published CRL: its own, or one it was confirmed to be part of.
+    expect(reports.map((r) => r.crl[0].outcome).filter((o) => o !== 'published' && o !== 'coalesced')).toEqual([]);
 
     const live = parseCrl((await world.inner.exportCrl()).pem!, world.ca);
     expect(new Set(live.revocations.map((r) => r.serial))).toEqual(new Set(members.map((m) => m.serial)));
@@ -101,6 +102,43 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 2, served: 2 });
   });
 
+  it('publishes once, under its own numbering, after the CA is replaced', async () => {
+    world = await serviceWorld();
+    await world.admin.publishAll('U0ADMIN');
+    await world.admin.publishAll('U0ADMIN');
+    const { VpnAdmin } = await import('../../src/composition');
+    const { createCa, loadCa } = await import('../../src/pki/ca');
+    const newCa = loadCa(await createCa({ commonName: 'Replacement CA' }));
+    const replaced = new VpnAdmin({ ...world.admin.deps, ca: newCa, coalesceMs: 0 });
+    const before = world.endpoint.imports.length;
+    expect(await replaced.publishAll('U0ADMIN')).toEqual([expect.objectContaining({ outcome: 'published', crlNumber: 1n })]);
+    expect(world.endpoint.imports.length).toBe(before + 1);
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ crlNumber: '1', requested: 3, served: 3 });
+    expect(parseCrl((await world.inner.exportCrl()).pem!, newCa).signedBy).toEqual({ signatureValid: true, issuerMatches: true });
+  });
+
+  it('still publishes when a revocation is retried after failing half-way', async () => {
+    world = await serviceWorld();
+    const bob = await world.enrol('Bob', 'U0BOB');
+    const append = world.audit.append.bind(world.audit);
+    const failing = jest.spyOn(world.audit, 'append').mockImplementationOnce(() => Promise.reject(new Error('audit table throttled')));
+    await expect(world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' })).rejects.toThrow('audit table throttled');
+    failing.mockImplementation(append);
+    expect((await world.certificates.get(bob.serial))?.status).toBe('revoked');
+    const retry = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    expect(retry).toMatchObject({ revoked: [], alreadyRevoked: [bob.serial], crl: [expect.objectContaining({ outcome: 'published', entries: 1 })] });
+    expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial)).toEqual([bob.serial]);
+  });
+
+  it('revokes a certificate it could not deliver, so no valid certificate is left that nobody holds', async () => {
+    world = await serviceWorld();
+    jest.spyOn(world.audit, 'append').mockRejectedValueOnce(new Error('audit write failed'));
+    await expect(world.admin.issue({ slackId: 'U0LOST', displayName: 'Lost', actor: 'U0ADMIN' })).rejects.toThrow('audit write failed');
+    const [record] = await world.certificates.byUser('U0LOST');
+    expect(record).toMatchObject({ status: 'revoked', revokedBy: 'system:issue-rollback' });
+    expect((await world.admin.issue({ slackId: 'U0LOST', displayName: 'Lost', actor: 'U0ADMIN' })).record.status).toBe('active');
+  });
+
   it('refuses a CRL over the 20,000-entry AWS limit, saying what to do, while the revocation stays in force', async () => {
     world = await serviceWorld();
     const bob = await world.enrol('Bob', 'U0BOB');
@@ -109,7 +147,8 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       Array.from({ length: 20_001 }, (_, i) => ({ serial: (i + 1).toString(16).padStart(6, '0').toUpperCase(), revokedAt: new Date(), reason: 'superseded' as const })),
     );
     const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
-    expect(report.crl[0]).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/20,001 unexpired revoked certificates exceed the AWS Client VPN limit of 20,000.*shorten CERT_DAYS or move to a new CA/) });
+    // 20,001 from the index plus Bob, whose serial travels with the publish request (the index may lag).
+    expect(report.crl[0]).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/20,002 unexpired revoked certificates exceed the AWS Client VPN limit of 20,000.*shorten CERT_DAYS or move to a new CA/) });
     expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
     expect((await world.inner.exportCrl()).pem).toBeUndefined();
     expect((await world.crlState.getEndpoint('openvpn:test'))?.lastError).toMatch(/exceed the AWS Client VPN limit/);

@@ -100,11 +100,17 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     expect((await vpnctl(['audit', '--since', 'yesterday'])).code).toBe(2);
   }, 120_000);
 
-  it('refuses to replace an existing CA', async () => {
+  it('refuses to replace an existing CA, by init or by import, and imports nothing then', async () => {
     const result = await vpnctl(['ca', 'init']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/A CA already exists .*refusing to replace it/);
-  });
+    const before = (await vpnctl(['list', '--json'])).stdout;
+    await buildSamplePki(join(dir.path, 'other', 'pki'));
+    const imported = await vpnctl(['ca', 'import-easyrsa', join(dir.path, 'other')]);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toMatch(/A CA already exists .*--force/);
+    expect((await vpnctl(['list', '--json'])).stdout).toBe(before);
+  }, 60_000);
 
   it('writes a CSR profile that refers to the member\'s own key file', async () => {
     const key = join(dir.path, 'own.key');

@@ -12,6 +12,8 @@ const isConditionFailure = (error: unknown) => (error as { name?: string }).name
 function toRecord(item: Record<string, unknown>): EndpointCrlRecord {
   return {
     endpoint: item.endpoint as string,
+    caId: item.caId as string | undefined,
+    pending: item.pending instanceof Set ? [...(item.pending as Set<string>)] : [],
     requested: Number(item.requested ?? 0),
     served: Number(item.served ?? 0),
     crlNumber: item.crlNumber === undefined ? undefined : String(item.crlNumber),
@@ -63,15 +65,15 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
     return records.filter((record): record is EndpointCrlRecord => record !== undefined);
   }
 
-  async requestPublish(endpoint: string): Promise<number> {
+  async requestPublish(endpoint: string, serials: string[] = []): Promise<number> {
     const { Attributes } = await guarded(this.db, async () => {
       await this.db.doc.send(new PutCommand({ TableName: this.db.tableName, Item: { pk: 'ENDPOINTS', sk: endpoint } }));
       return this.db.doc.send(
         new UpdateCommand({
           TableName: this.db.tableName,
           Key: endpointKey(endpoint),
-          UpdateExpression: 'SET endpoint = :endpoint ADD requested :one',
-          ExpressionAttributeValues: { ':endpoint': endpoint, ':one': 1 },
+          UpdateExpression: `SET endpoint = :endpoint ADD requested :one${serials.length ? ', pending :serials' : ''}`,
+          ExpressionAttributeValues: { ':endpoint': endpoint, ':one': 1, ...(serials.length ? { ':serials': new Set(serials) } : {}) },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -98,6 +100,26 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
     }
   }
 
+  async renewLease(endpoint: string, owner: string, ttlMs: number): Promise<boolean> {
+    const until = Date.now() + ttlMs;
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: leaseKey(endpoint),
+          UpdateExpression: 'SET leaseUntil = :until, #ttl = :ttl',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':owner': owner, ':until': until, ':ttl': Math.ceil(until / 1000) + 3600 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storeError(this.db, error);
+    }
+  }
+
   async releaseLease(endpoint: string, owner: string): Promise<void> {
     try {
       await this.db.doc.send(
@@ -110,7 +132,7 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
 
   async recordPublished(
     endpoint: string,
-    result: { served: number; crlNumber: bigint; thisUpdate: Date; nextUpdate: Date; entries: number; at: Date },
+    result: { caId: string; served: number; crlNumber: bigint; thisUpdate: Date; nextUpdate: Date; entries: number; at: Date; listed: string[] },
   ): Promise<boolean> {
     try {
       await this.db.doc.send(
@@ -118,10 +140,13 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
           TableName: this.db.tableName,
           Key: endpointKey(endpoint),
           UpdateExpression:
-            'SET endpoint = :endpoint, served = :served, crlNumber = :number, thisUpdate = :thisUpdate, nextUpdate = :nextUpdate, entries = :entries, publishedAt = :at, verifiedAt = :at, alerted = :none REMOVE lastError, lastErrorAt',
-          // Records only move forward: an older CRL never overwrites a newer one's record.
-          ConditionExpression: 'attribute_not_exists(crlNumber) OR crlNumber < :number',
+            'SET endpoint = :endpoint, caId = :caId, served = :served, crlNumber = :number, thisUpdate = :thisUpdate, nextUpdate = :nextUpdate, entries = :entries, publishedAt = :at, verifiedAt = :at, alerted = :none REMOVE lastError, lastErrorAt' +
+            (result.listed.length ? ' DELETE pending :listed' : ''),
+          // Records only move forward within a CA: an older CRL never overwrites a newer one's record.
+          ConditionExpression: 'attribute_not_exists(crlNumber) OR attribute_not_exists(caId) OR caId <> :caId OR crlNumber < :number',
           ExpressionAttributeValues: {
+            ...(result.listed.length ? { ':listed': new Set(result.listed) } : {}),
+            ':caId': result.caId,
             ':endpoint': endpoint,
             ':served': result.served,
             ':number': Number(result.crlNumber),

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { VpnChatopsError } from '../../domain/errors';
 import { connectDatabase } from './client';
@@ -49,9 +49,12 @@ export function freeTcpPort(): Promise<number> {
   });
 }
 
+/** Binds DynamoDB Local to 127.0.0.1 (the jar has no such option); three levels up from src/ and dist/ alike. */
+const LOOPBACK_LAUNCHER = join(__dirname, '..', '..', '..', 'resources', 'LoopbackDynamoDbLocal.java');
+
 /**
- * Start DynamoDB Local: in memory, or persisted under `dataDir`. Telemetry is off (this machine
- * talks to nobody). Clients reach it on 127.0.0.1 only; the jar itself has no bind-address option.
+ * Start DynamoDB Local: in memory, or persisted under `dataDir`, listening on 127.0.0.1 only (its
+ * data accepts any credentials, so nothing else may reach it), with telemetry off.
  */
 export async function startDynamoDbLocal(options: { dataDir?: string; port?: number; readyTimeoutMs?: number } = {}): Promise<LocalDynamoDb> {
   assertJava();
@@ -59,7 +62,8 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   const port = options.port ?? (await freeTcpPort());
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const args = [`-Djava.library.path=${join(dirname(jar), 'DynamoDBLocal_lib')}`, '-jar', jar, '-port', String(port), '-disableTelemetry', '-sharedDb', ...storage];
+  const lib = join(dirname(jar), 'DynamoDBLocal_lib');
+  const args = [`-Djava.library.path=${lib}`, '-cp', `${jar}${delimiter}${join(lib, '*')}`, LOOPBACK_LAUNCHER, '-port', String(port), '-disableTelemetry', '-sharedDb', ...storage];
   const child = spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
