@@ -52,6 +52,8 @@ const schema = z.object({
   SLACK_SIGNING_SECRET: z.string().optional(),
   SLACK_APP_TOKEN: z.string().optional(),
   SLACK_API_URL: z.url().optional(),
+  SLACK_BOT_ID: z.string().regex(/^B[A-Z0-9]+$/, 'a bot id looks like B0123ABCD').optional(),
+  SLACK_BOT_USER_ID: z.string().regex(/^[UW][A-Z0-9]+$/, 'a bot user id looks like U0123ABCD').optional(),
   ADMIN_SLACK_IDS: csv,
   ADMIN_USERGROUP_ID: z.string().optional(),
   ADMIN_CHANNEL_ID: z.string().optional(),
@@ -59,6 +61,7 @@ const schema = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().optional(),
   CA_SECRET_ID: z.string().optional(),
+  WORKER_FUNCTION_NAME: z.string().optional(),
   VPN_ENDPOINTS: endpoints,
   CERT_DOMAIN: z
     .string()

@@ -6,6 +6,7 @@ import { VpnChatopsError } from '../domain/errors';
 import { createCa } from '../pki/ca';
 import { crlStatusTable } from '../cli/render';
 import { crlStatus } from '../services/crl-status';
+import { runBot } from './bot';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -20,6 +21,7 @@ const DEMO = { slackId: 'U0DEMO0001', displayName: 'Ada Lovelace' };
 async function main(): Promise<void> {
   const config = loadConfig();
   console.log(`vpn-chatops · local run · state in ${stateDir(config)}\n`);
+  if (config.SLACK_BOT_TOKEN && (config.SLACK_APP_TOKEN || config.SLACK_SIGNING_SECRET)) return runBot(config);
 
   const store = caStoreFor(config);
   if (!(await store.load())) {

@@ -1,0 +1,16 @@
+import { WebClient } from '@slack/web-api';
+import type { Config } from '../config';
+import { VpnChatopsError } from '../domain/errors';
+
+/**
+ * The Web API client for the bot and the worker. Short retries and a timeout: the default policy
+ * retries for about 30 minutes, far past any Lambda's life or a user's patience.
+ */
+export function slackClient(config: Config): WebClient {
+  if (!config.SLACK_BOT_TOKEN) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack.');
+  return new WebClient(config.SLACK_BOT_TOKEN, {
+    slackApiUrl: config.SLACK_API_URL,
+    retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 2_000 },
+    timeout: 5_000,
+  });
+}

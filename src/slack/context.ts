@@ -1,0 +1,17 @@
+import type { AuditLog, CertificateStore, Clock, IdempotencyStore } from '../ports';
+import type { AdminPolicy } from './admins';
+import type { JobQueue } from './jobs';
+
+/**
+ * What every listener may use. Listeners answer within Slack's 3 seconds and hand slow work to
+ * `jobs`. No CA here: the ingress never signs, so it never needs the CA secret.
+ */
+export interface ListenerDeps {
+  certificates: CertificateStore;
+  audit: AuditLog;
+  clock: Clock;
+  admins: AdminPolicy;
+  jobs: JobQueue;
+  idempotency: IdempotencyStore;
+  log: (message: string, error?: unknown) => void;
+}

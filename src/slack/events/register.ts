@@ -1,0 +1,23 @@
+import type { App } from '@slack/bolt';
+import type { ListenerDeps } from '../context';
+
+/** Slack redelivers events it thinks we missed; each event id is acted on once (a DynamoDB conditional put). */
+export function registerEvents(app: App, deps: ListenerDeps): void {
+  app.use(async ({ body, next }) => {
+    const eventId = (body as { type?: string; event_id?: string }).type === 'event_callback' ? (body as { event_id?: string }).event_id : undefined;
+    if (eventId) {
+      const first = await deps.idempotency.claim(`slack-event:${eventId}`, 3_600).catch((error: unknown) => {
+        // Acting twice on an idempotent event beats dropping it because the dedupe store hiccuped.
+        deps.log('event dedupe unavailable', error);
+        return true;
+      });
+      if (!first) return;
+    }
+    await next();
+  });
+
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home') return;
+    await deps.jobs.enqueue({ type: 'home', userId: event.user });
+  });
+}

@@ -1,0 +1,31 @@
+/** Every action, callback and block id the bot uses: one place, so views and listeners agree. */
+export const ACTION = {
+  issue: 'vpn_issue',
+  issueWithCsr: 'vpn_issue_csr',
+  revokeOwn: 'vpn_revoke_own',
+  revokeCertificate: 'vpn_revoke_certificate',
+  revokeConfirm: 'vpn_revoke_confirm',
+  revokeCancel: 'vpn_revoke_cancel',
+  publishCrl: 'vpn_publish_crl',
+  homePage: 'vpn_home_page',
+} as const;
+
+export const VIEW = {
+  csr: 'vpn_csr_submit',
+} as const;
+
+export const BLOCK = {
+  csrInput: 'csr',
+  csrAction: 'csr_value',
+  deviceInput: 'device',
+  deviceAction: 'device_value',
+} as const;
+
+/** What a revoke confirmation button carries (JSON in the button `value`, ≤ 2000 chars). */
+export interface RevokeRequestValue {
+  /** Revoke every certificate of this member… */
+  slackId?: string;
+  /** …or just this one. */
+  serial?: string;
+  reason: string;
+}

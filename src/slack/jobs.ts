@@ -1,0 +1,35 @@
+import type { RevocationReason } from '../domain/revocation';
+import type { RevocationTarget } from '../services/revoke';
+
+/**
+ * Slow work handed off by a listener that has already answered Slack (the 3-second rule): on
+ * Lambda an asynchronous invocation of the worker, locally the same job in this process.
+ * Jobs are plain JSON, and the worker re-checks who may do what when it runs them.
+ */
+export type Job =
+  | { type: 'issue'; userId: string; device?: string; csrPem?: string; responseUrl?: string }
+  | { type: 'revoke'; actorId: string; target: RevocationTarget; reason: RevocationReason; responseUrl?: string }
+  | { type: 'publish-crl'; actorId: string; responseUrl?: string }
+  | { type: 'crl-status'; actorId: string; responseUrl: string }
+  | { type: 'home'; userId: string; page?: number };
+
+export interface JobQueue {
+  enqueue(job: Job): Promise<void>;
+}
+
+/** Runs jobs in this process after the current request has been answered; `idle()` lets tests wait. */
+export class InProcessJobQueue implements JobQueue {
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly run: (job: Job) => Promise<void>) {}
+
+  async enqueue(job: Job): Promise<void> {
+    const task = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.run(job));
+    const tracked = task.finally(() => this.running.delete(tracked));
+    this.running.add(tracked);
+  }
+
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+}

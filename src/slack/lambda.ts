@@ -1,0 +1,38 @@
+import { AwsLambdaReceiver } from '@slack/bolt';
+import type { Config } from '../config';
+import { VpnChatopsError } from '../domain/errors';
+import { connectDatabase } from '../adapters/dynamodb/client';
+import { createSlackApp } from './app';
+import { createListenerDeps, jobQueueFor } from './runtime';
+
+type LambdaEvent = { body?: string; isBase64Encoded?: boolean } & Record<string, unknown>;
+type Handler = (event: LambdaEvent, context: unknown) => Promise<unknown>;
+
+/**
+ * Bolt decodes base64 bodies as ASCII, which breaks on any non-ASCII text (an echoed Home view with
+ * "✅" in it): decode as UTF-8 before Bolt sees the body.
+ */
+export function decodeBody(event: LambdaEvent): LambdaEvent {
+  if (!event.isBase64Encoded || typeof event.body !== 'string') return event;
+  return { ...event, body: Buffer.from(event.body, 'base64').toString('utf8'), isBase64Encoded: false };
+}
+
+/** A two-argument Lambda handler; the app is built once per container, on the first request. */
+export function createSlackLambdaHandler(loadConfig: () => Config): Handler {
+  let ready: Promise<Handler> | undefined;
+  const init = async (): Promise<Handler> => {
+    const config = loadConfig();
+    if (!config.SLACK_SIGNING_SECRET) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_SIGNING_SECRET is not set.');
+    const receiver = new AwsLambdaReceiver({ signingSecret: config.SLACK_SIGNING_SECRET });
+    const db = connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+    createSlackApp({ config, deps: createListenerDeps(config, db, await jobQueueFor(config, db)), receiver });
+    return (await receiver.start()) as unknown as Handler;
+  };
+  return async (event, context) => {
+    ready ??= init().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    return (await ready)(decodeBody(event), context);
+  };
+}

@@ -1,0 +1,199 @@
+import type { AuditEntry, AuditOutcome } from '../../domain/audit';
+import { CertificateRecord, CertificateStatus, effectiveStatus } from '../../domain/certificate';
+import { isSlackId } from '../../domain/cn';
+import type { CrlStatus } from '../../services/crl-status';
+import { ACTION } from '../ids';
+import { clip } from './limits';
+import {
+  actions,
+  button,
+  byCn,
+  byHealth,
+  byRelevance,
+  certificateText,
+  code,
+  context,
+  crlStatusText,
+  formatTime,
+  header,
+  isRevocable,
+  listSection,
+  mention,
+  packedSections,
+  publishCrlButton,
+  section,
+  userText,
+} from './messages';
+import type { Block, HomeData, HomeView, LoginRecord, PendingApprovalRow, SessionRow } from './types';
+
+/*
+ * The Home tab holds at most 100 blocks. The worst case (every list overflowing, admin view) is
+ * 17 blocks for the member's part and 19 + HOME_PAGE_SIZE for the admin's, so 20 rows per page
+ * leave a wide margin; every other list is capped and ends in "…and N more".
+ */
+export const HOME_PAGE_SIZE = 20;
+const OWN_CERTIFICATES_SHOWN = 10;
+const LINES_SHOWN = 10;
+const SESSIONS_SHOWN = 20;
+const CRL_BLOCKS = 3;
+
+const divider: Block = { type: 'divider' };
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** A certificate, with a Revoke button (behind a confirmation dialog) while revoking still changes something. */
+function certificateRow(record: CertificateRecord, now: Date, options: { owner: boolean; actionId: string }): Block {
+  const row = section(certificateText(record, now, { owner: options.owner }));
+  if (!isRevocable(record, now)) return row;
+  const what = options.owner ? `${record.cn} (serial ${record.serial})` : `Your certificate for ${record.device ?? 'this device'} (serial ${record.serial})`;
+  return {
+    ...row,
+    accessory: button('Revoke', options.actionId, {
+      value: record.serial,
+      style: 'danger',
+      confirm: {
+        title: 'Revoke this certificate?',
+        text: `${clip(what, 200)} stops working at once: new logins are refused, live sessions end, and the CRL lists it. This cannot be undone.`,
+        confirm: 'Revoke',
+        deny: 'Keep it',
+      },
+    }),
+  };
+}
+
+const LOGIN_OUTCOME: Record<LoginRecord['outcome'], string> = { allowed: '✅ Allowed', denied: '⛔ Denied', expired: '⌛ Not approved in time' };
+
+function loginLine(login: LoginRecord): string {
+  const from = login.publicIp ? ` from ${userText(login.publicIp, 64)}` : '';
+  const platform = login.platform ? ` · ${userText(login.platform, 60)}` : '';
+  return `${LOGIN_OUTCOME[login.outcome]} · ${formatTime(login.at)} · ${code(login.cn)}${from}${platform}`;
+}
+
+function memberBlocks(data: HomeData): Block[] {
+  const { now } = data;
+  const mine = [...data.certificates].sort(byRelevance(now));
+  const shown = mine.slice(0, OWN_CERTIFICATES_SHOWN);
+  const logins = [...data.recentLogins].sort((a, b) => b.at.getTime() - a.at.getTime());
+  return [
+    header('Your VPN access'),
+    section(
+      mine.length
+        ? `*Your certificates* (${count(mine.length)})`
+        : '*Your certificates*\nYou have none yet. *Issue a VPN profile* sends one to your DM, ready for the AWS VPN Client or OpenVPN Connect.',
+    ),
+    ...shown.map((record) => certificateRow(record, now, { owner: false, actionId: ACTION.revokeOwn })),
+    ...(mine.length > shown.length ? [context(`…and ${count(mine.length - shown.length)} more: \`/vpn status\` lists them all.`)] : []),
+    actions(button('Issue a VPN profile', ACTION.issue, { style: 'primary' }), button('Use my own key (CSR)', ACTION.issueWithCsr)),
+    context('To label the device, type `/vpn issue laptop`. `/vpn help` lists every command.'),
+    divider,
+    listSection('*Recent logins*', logins.map(loginLine), {
+      maxLines: LINES_SHOWN,
+      empty: 'No VPN logins yet. Each new login shows up here.',
+      more: (hidden) => `…and ${count(hidden)} earlier.`,
+    }),
+  ];
+}
+
+const HEALTH_COUNT: [CrlStatus['health'], string][] = [
+  ['fail', '❌ failing'],
+  ['warn', '⚠️ warning'],
+  ['ok', '✅ OK'],
+];
+
+function crlBlocks(statuses: CrlStatus[]): Block[] {
+  if (statuses.length === 0) return [section('*CRL health*\nNo VPN endpoints are configured (VPN_ENDPOINTS).')];
+  const summary = HEALTH_COUNT.map(([health, label]) => [statuses.filter((s) => s.health === health).length, label] as const)
+    .filter(([n]) => n > 0)
+    .map(([n, label]) => `${count(n)} ${label}`)
+    .join(' · ');
+  return [
+    section(`*CRL health* · ${summary}`),
+    ...packedSections([...statuses].sort(byHealth).map(crlStatusText), {
+      maxBlocks: CRL_BLOCKS,
+      separator: '\n\n',
+      more: (hidden) => `…and ${count(hidden)} more endpoints: \`/vpn crl\` lists them all.`,
+    }),
+    actions(publishCrlButton()),
+  ];
+}
+
+function approvalLine(approval: PendingApprovalRow, now: Date): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - approval.requestedAt.getTime()) / 60_000));
+  const from = approval.publicIp ? ` from ${userText(approval.publicIp, 64)}` : '';
+  return `⏳ ${mention(approval.slackId)} · ${code(approval.cn)}${from} · asked ${formatTime(approval.requestedAt)} (${count(minutes)} min ago)`;
+}
+
+function sessionLine(session: SessionRow): string {
+  const from = session.clientIp ? ` from ${userText(session.clientIp, 64)}` : '';
+  const since = session.connectedAt ? ` · since ${formatTime(session.connectedAt)}` : '';
+  return `🔌 ${code(session.commonName)} on *${userText(session.endpoint, 100)}*${from}${since}`;
+}
+
+const AUDIT_OUTCOME: Record<AuditOutcome, string> = { success: '✅', failure: '❌', refused: '⛔', partial: '⚠️', deferred: '⏳' };
+
+function auditLine(entry: AuditEntry): string {
+  const target = isSlackId(entry.target) ? mention(entry.target) : code(entry.target, 100);
+  const details = entry.details ? ` · ${code(JSON.stringify(entry.details), 150)}` : '';
+  return `${AUDIT_OUTCOME[entry.outcome]} ${formatTime(entry.at)} · ${mention(entry.actor)} · ${entry.action} · ${target} · ${entry.outcome}${details}`;
+}
+
+const STATUSES: CertificateStatus[] = ['active', 'suspended', 'expired', 'revoked'];
+
+/** One page of every certificate, by CN; `page` counts from 0 and is clamped, since certificates come and go between clicks. */
+function certificatePage(certificates: CertificateRecord[], requested: number, now: Date): Block[] {
+  if (certificates.length === 0) return [section('*All certificates*\nNone has been issued yet.')];
+  const all = [...certificates].sort(byCn);
+  const pages = Math.ceil(all.length / HOME_PAGE_SIZE);
+  const page = Number.isInteger(requested) ? Math.min(Math.max(requested, 0), pages - 1) : 0;
+  const breakdown = STATUSES.map((status) => [status, all.filter((r) => effectiveStatus(r, now) === status).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${count(n)} ${status}`)
+    .join(', ');
+  const rows = all.slice(page * HOME_PAGE_SIZE, (page + 1) * HOME_PAGE_SIZE);
+  // Two actions blocks, because Slack wants action_ids unique within a block and both buttons are ACTION.homePage.
+  const pager = [
+    page > 0 && actions(button('◀ Previous', ACTION.homePage, { value: String(page - 1) })),
+    page < pages - 1 && actions(button('Next ▶', ACTION.homePage, { value: String(page + 1) })),
+  ].filter((block): block is Block => block !== false);
+  return [
+    section(`*All certificates* (${count(all.length)}: ${breakdown})`),
+    ...rows.map((record) => certificateRow(record, now, { owner: true, actionId: ACTION.revokeCertificate })),
+    context(`Page ${count(page + 1)} of ${count(pages)}, sorted by CN · \`vpnctl list\` prints them all`),
+    ...pager,
+  ];
+}
+
+function adminBlocks(admin: NonNullable<HomeData['admin']>, now: Date): Block[] {
+  const approvals = [...admin.pendingApprovals].sort((a, b) => b.requestedAt.getTime() - a.requestedAt.getTime());
+  const sessions = [...admin.sessions].sort((a, b) => (b.connectedAt?.getTime() ?? 0) - (a.connectedAt?.getTime() ?? 0));
+  const audit = [...admin.audit].sort((a, b) => b.at.getTime() - a.at.getTime());
+  return [
+    divider,
+    header('VPN administration'),
+    ...crlBlocks(admin.crl),
+    divider,
+    listSection(`*Pending approvals* (${count(approvals.length)})`, approvals.map((approval) => approvalLine(approval, now)), {
+      maxLines: LINES_SHOWN,
+      empty: 'No logins are waiting for approval.',
+      more: (hidden) => `…and ${count(hidden)} more.`,
+    }),
+    divider,
+    listSection(`*Active sessions* (${count(sessions.length)})`, sessions.map(sessionLine), {
+      maxLines: SESSIONS_SHOWN,
+      empty: 'No one is connected.',
+      more: (hidden) => `…and ${count(hidden)} more.`,
+    }),
+    divider,
+    ...certificatePage(admin.certificates, admin.page, now),
+    divider,
+    listSection('*Latest audit entries*', audit.map(auditLine), {
+      maxLines: LINES_SHOWN,
+      empty: 'Nothing recorded yet.',
+      more: (hidden) => `…and ${count(hidden)} more: \`vpnctl audit\` exports the full trail.`,
+    }),
+  ];
+}
+
+/** The App Home: every member sees their own access; admins (`data.admin` set) also see the fleet. */
+export function homeView(data: HomeData): HomeView {
+  return { type: 'home', blocks: [...memberBlocks(data), ...(data.admin ? adminBlocks(data.admin, data.now) : [])] };
+}

@@ -1,0 +1,66 @@
+import type { AuditEntry } from '../../domain/audit';
+import type { CertificateRecord } from '../../domain/certificate';
+import type { CrlStatus } from '../../services/crl-status';
+import type { VpnSession } from '../../ports';
+
+/** A Block Kit block, as plain data (views are pure functions of data and are unit-tested as JSON). */
+export type Block = Record<string, unknown> & { type: string };
+
+export interface MessageView {
+  /** Fallback text for notifications and screen readers; always set. */
+  text: string;
+  blocks: Block[];
+}
+
+export interface HomeView {
+  type: 'home';
+  blocks: Block[];
+  private_metadata?: string;
+}
+
+export interface ModalView {
+  type: 'modal';
+  callback_id: string;
+  title: { type: 'plain_text'; text: string };
+  submit?: { type: 'plain_text'; text: string };
+  close?: { type: 'plain_text'; text: string };
+  blocks: Block[];
+  private_metadata?: string;
+}
+
+export interface LoginRecord {
+  at: Date;
+  cn: string;
+  publicIp?: string;
+  platform?: string;
+  outcome: 'allowed' | 'denied' | 'expired';
+}
+
+export interface PendingApprovalRow {
+  id: string;
+  slackId: string;
+  cn: string;
+  publicIp?: string;
+  requestedAt: Date;
+}
+
+export interface SessionRow extends VpnSession {
+  endpoint: string;
+}
+
+export interface HomeData {
+  userId: string;
+  now: Date;
+  /** The viewer's own certificates. */
+  certificates: CertificateRecord[];
+  recentLogins: LoginRecord[];
+  admin?: {
+    crl: CrlStatus[];
+    pendingApprovals: PendingApprovalRow[];
+    sessions: SessionRow[];
+    /** Every certificate; the view shows one page of them. */
+    certificates: CertificateRecord[];
+    page: number;
+    audit: AuditEntry[];
+  };
+}

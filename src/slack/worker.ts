@@ -1,0 +1,143 @@
+import type { WebClient } from '@slack/web-api';
+import type { VpnAdmin } from '../composition';
+import { VpnChatopsError } from '../domain/errors';
+import { rollBack } from '../services/issue';
+import { crlStatus } from '../services/crl-status';
+import type { AdminPolicy } from './admins';
+import { loadHomeData } from './home-data';
+import type { Job } from './jobs';
+import { respond } from './respond';
+import { homeView } from './views/home';
+import {
+  crlHealthMessage,
+  errorMessage,
+  issuedDmMessage,
+  progressMessage,
+  publishReportMessage,
+  revocationReportMessage,
+} from './views/messages';
+import type { MessageView } from './views/types';
+
+export interface WorkerDeps {
+  admin: VpnAdmin;
+  client: WebClient;
+  admins: AdminPolicy;
+  log?: (message: string, error?: unknown) => void;
+}
+
+/** What the user sees when something fails: our own errors say what to do; anything else stays generic. */
+function explain(error: unknown): string {
+  if (error instanceof VpnChatopsError) return error.message;
+  return 'Something went wrong on our side and nothing was changed. Try again in a minute; if it keeps failing, ask an admin to check the bot logs.';
+}
+
+/** Runs the slow half of every command, then reports through response_url, DMs and the Home tab. */
+export class SlackWorker {
+  constructor(private readonly deps: WorkerDeps) {}
+
+  async run(job: Job): Promise<void> {
+    const reply = (message: MessageView, replaceOriginal = false) =>
+      'responseUrl' in job && job.responseUrl ? respond(job.responseUrl, message, { replaceOriginal }) : this.dm(job, message);
+    try {
+      switch (job.type) {
+        case 'issue':
+          return await this.issue(job, reply);
+        case 'revoke':
+          return await this.revoke(job, reply);
+        case 'publish-crl':
+          return await this.publishCrl(job, reply);
+        case 'crl-status':
+          return await this.crlStatus(job, reply);
+        case 'home':
+          return await this.publishHome(job.userId, job.page);
+      }
+    } catch (error) {
+      this.deps.log?.(`job ${job.type} failed`, error);
+      await reply(errorMessage(explain(error))).catch((replyError: unknown) => this.deps.log?.('could not report a failed job', replyError));
+    }
+  }
+
+  /** Work started from the Home tab has no response_url: its outcome goes to the person's DM. */
+  private async dm(job: Job, message: MessageView): Promise<void> {
+    const userId = 'userId' in job ? job.userId : job.actorId;
+    if (job.type === 'home') return;
+    const { channel } = await this.deps.client.conversations.open({ users: userId });
+    if (channel?.id) await this.deps.client.chat.postMessage({ channel: channel.id, ...message });
+  }
+
+  /** Server-side authority check at the moment the work runs; refusals are audited. */
+  private async requireAdmin(actorId: string, what: string): Promise<void> {
+    if (await this.deps.admins.isAdmin(actorId)) return;
+    await this.deps.admin.deps.audit.append({ actor: actorId, action: 'access.refused', target: actorId, outcome: 'refused', details: { what } });
+    throw new VpnChatopsError('FORBIDDEN', `Only VPN admins can ${what}.`);
+  }
+
+  private async issue(job: Extract<Job, { type: 'issue' }>, reply: (m: MessageView) => Promise<void>): Promise<void> {
+    const { client, admin } = this.deps;
+    const { user } = await client.users.info({ user: job.userId });
+    if (!user || user.deleted || user.is_bot) throw new VpnChatopsError('FORBIDDEN', 'Only active people in this workspace can get a VPN certificate.');
+    if (user.is_restricted || user.is_ultra_restricted) {
+      await admin.deps.audit.append({ actor: job.userId, action: 'access.refused', target: job.userId, outcome: 'refused', details: { what: 'issue', why: 'guest account' } });
+      throw new VpnChatopsError('FORBIDDEN', 'Guest accounts cannot get VPN certificates; ask a VPN admin.');
+    }
+    const displayName = user.real_name || user.profile?.real_name || user.name || job.userId;
+    const issued = await admin.issue({ slackId: job.userId, displayName, device: job.device, csrPem: job.csrPem, actor: job.userId });
+    const fileName = `${issued.record.cn}.ovpn`;
+    try {
+      // The profile (with the private key) goes only into the owner's DM.
+      const { channel } = await client.conversations.open({ users: job.userId });
+      const dm = channel?.id;
+      if (!dm) throw new Error('Slack did not open a DM channel');
+      await client.filesUploadV2({ channel_id: dm, filename: fileName, title: fileName, content: issued.profile });
+      const message = issuedDmMessage({
+        cn: issued.record.cn,
+        serial: issued.record.serial,
+        notAfter: issued.record.notAfter,
+        endpointKind: admin.profileEndpoint.kind,
+        fileName,
+        csr: job.csrPem !== undefined,
+      });
+      await client.chat.postMessage({ channel: dm, ...message });
+    } catch (error) {
+      await rollBack(
+        admin.deps.certificates,
+        issued.record,
+        admin.clock,
+        new VpnChatopsError('ENDPOINT', `Your profile could not be delivered to your DM (${(error as Error).message}); the certificate was revoked again, so nothing is left behind. Try again in a minute.`),
+      );
+    }
+    await reply(progressMessage(`✅ Your VPN profile *${fileName}* is in your DM from me. It expires on ${issued.record.notAfter.toISOString().slice(0, 10)}.`));
+    await this.publishHome(job.userId).catch((error: unknown) => this.deps.log?.('home refresh failed', error));
+  }
+
+  private async revoke(job: Extract<Job, { type: 'revoke' }>, reply: (m: MessageView, replace?: boolean) => Promise<void>): Promise<void> {
+    const { admin } = this.deps;
+    const own = 'slackId' in job.target ? job.target.slackId === job.actorId : (await admin.deps.certificates.get(job.target.serial))?.slackId === job.actorId;
+    if (!own) await this.requireAdmin(job.actorId, "revoke other people's certificates");
+    await reply(progressMessage('⏳ Revoking: closing the database gate, ending live sessions, publishing the CRL…'), true);
+    const report = await admin.revoke({ target: job.target, reason: job.reason, actor: job.actorId });
+    await reply(revocationReportMessage(report), true);
+    await this.publishHome(job.actorId).catch((error: unknown) => this.deps.log?.('home refresh failed', error));
+  }
+
+  private async publishCrl(job: Extract<Job, { type: 'publish-crl' }>, reply: (m: MessageView, replace?: boolean) => Promise<void>): Promise<void> {
+    await this.requireAdmin(job.actorId, 'publish the CRL');
+    await reply(progressMessage('⏳ Publishing a new CRL on every endpoint…'));
+    await reply(publishReportMessage(await this.deps.admin.publishAll(job.actorId)));
+  }
+
+  private async crlStatus(job: Extract<Job, { type: 'crl-status' }>, reply: (m: MessageView) => Promise<void>): Promise<void> {
+    await this.requireAdmin(job.actorId, 'see CRL health');
+    const { admin } = this.deps;
+    const statuses = await Promise.all(
+      admin.deps.endpoints.map((endpoint) => crlStatus({ ...admin.deps, clock: admin.clock, renewBeforeDays: admin.deps.config.CRL_RENEW_BEFORE_DAYS }, endpoint)),
+    );
+    await reply(crlHealthMessage(statuses));
+  }
+
+  async publishHome(userId: string, page = 0): Promise<void> {
+    const isAdmin = await this.deps.admins.isAdmin(userId);
+    const data = await loadHomeData(this.deps.admin, userId, isAdmin, page);
+    await this.deps.client.views.publish({ user_id: userId, view: homeView(data) });
+  }
+}

@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
+import { storesFor } from '../../src/composition';
+import { loadConfig } from '../../src/config';
+import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
+import { caMaterial } from '../../src/pki/ca';
+import { parseCrl } from '../../src/pki/crl';
+import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
+import { createSlackLambdaHandler } from '../../src/slack/lambda';
+import { testCa } from '../helpers/ca';
+import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
+import { SIGNING_SECRET, blockAction, eventCallback, signedRequest, slashCommand, viewSubmission } from '../helpers/slack';
+import { describeWith, tempDir } from '../helpers/tools';
+
+type Response = { statusCode: number; body?: string; headers?: Record<string, string> };
+
+async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'the Slack bot: real Bolt app, signed requests, Web API stand-in', () => {
+  let slack: SlackStandIn;
+  let db: Awaited<ReturnType<typeof testDatabase>>;
+  let dir: ReturnType<typeof tempDir>;
+  let handler: (event: unknown, context: unknown) => Promise<unknown>;
+  let crlFile: string;
+
+  const call = async (event: unknown) => (await handler(event, {})) as Response;
+  const command = (user: string, text: string) => call(slashCommand(user, text, slack.mintResponseUrl(user)));
+  const ackText = (response: Response) => (JSON.parse(response.body ?? '{}') as { text?: string }).text ?? '';
+  const lastResponse = (user: string) => slack.responses(user).at(-1)?.body as { text?: string; replace_original?: boolean; blocks?: unknown[] } | undefined;
+  const stores = () => storesFor(db);
+
+  beforeAll(async () => {
+    [slack, db] = await Promise.all([startSlackStandIn(), testDatabase()]);
+    dir = tempDir('slack-bot');
+    crlFile = join(dir.path, 'crl.pem');
+    await new LocalCaStore(dir.path).save(caMaterial(await testCa()));
+    const env = {
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_BOT_ID: 'BBOT',
+      SLACK_BOT_USER_ID: 'UBOT',
+      ADMIN_SLACK_IDS: 'U0ADMIN',
+      TABLE_NAME: db.tableName,
+      DYNAMODB_ENDPOINT,
+      STATE_DIR: dir.path,
+      CERT_DOMAIN: 'vpn.test',
+      VPN_ENDPOINTS: JSON.stringify([{ type: 'openvpn', name: 'test', management: '127.0.0.1:9', crlFile, remote: '127.0.0.1 1194 udp' }]),
+    };
+    handler = createSlackLambdaHandler(() => loadConfig(env)) as typeof handler;
+  });
+  afterAll(async () => {
+    // Let jobs still running in the background (Home refreshes) finish before their Slack and table go away.
+    for (let quiet = 0, seen = -1; quiet < 10 && seen !== slack?.calls.length; quiet++) {
+      seen = slack.calls.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    await slack?.stop();
+    await db?.drop();
+    dir?.remove();
+  });
+
+  describe('request verification', () => {
+    it.each([
+      ['a forged signature', { secret: 'not-the-secret' }],
+      ['a timestamp older than 5 minutes', { timestamp: Math.floor(Date.now() / 1000) - 301 }],
+      ['no signature header', { omit: ['x-slack-signature'] }],
+      ['no timestamp header', { omit: ['x-slack-request-timestamp'] }],
+    ])('rejects %s with 401 and does nothing', async (_label, options) => {
+      const before = slack.calls.length;
+      const response = await call(slashCommand('U0ALICE', 'issue', slack.mintResponseUrl('U0ALICE'), options));
+      expect(response.statusCode).toBe(401);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(slack.calls.length).toBe(before);
+      expect(await stores().certificates.byUser('U0ALICE')).toEqual([]);
+    });
+  });
+
+  it('answers help, and unknown or malformed commands, with help', async () => {
+    const help = await command('U0BOB', 'help');
+    expect(help.statusCode).toBe(200);
+    expect(ackText(help)).toMatch(/issue/);
+    expect(ackText(await command('U0BOB', 'frobnicate'))).toMatch(/I don't know "frobnicate"/);
+    expect(ackText(await command('U0ADMIN', 'revoke <#C0123|general>'))).toMatch(/That is a channel/);
+    expect(ackText(await command('U0BOB', 'x'.repeat(4000)))).toMatch(/characters long/);
+  });
+
+  it('issues: acks at once, uploads the profile only into the DM, records the certificate', async () => {
+    const response = await command('U0ALICE', 'issue laptop');
+    expect(response.statusCode).toBe(200);
+    expect(ackText(response)).toMatch(/Issuing your certificate/);
+
+    const upload = await eventually(() => slack.callsTo('files.completeUploadExternal')[0], 'the profile upload');
+    expect(upload.args.channel_id).toBe('DU0ALICE');
+    const [record] = await eventually(async () => {
+      const mine = await stores().certificates.byUser('U0ALICE');
+      return mine.length ? mine : undefined;
+    }, 'the certificate record');
+    expect(record).toMatchObject({ cn: 'alice-example.laptop-U0ALICE.vpn.test', status: 'active', device: 'laptop' });
+    const file = await eventually(() => slack.messages('DU0ALICE').flatMap((m) => m.files ?? [])[0], 'the file message');
+    const profile = slack.file(file.id)!.bytes!.toString('utf8');
+    expect(profile).toMatch(/<cert>[\s\S]*<\/cert>\n<key>\n-----BEGIN PRIVATE KEY-----/);
+    expect(profile).toContain('remote 127.0.0.1 1194');
+    await eventually(() => lastResponse('U0ALICE')?.text?.includes('is in your DM'), 'the confirmation');
+    await eventually(() => slack.messages('DU0ALICE').some((m) => /AWS VPN Client|OpenVPN Connect/.test(JSON.stringify(m.blocks ?? m.text))), 'the setup steps');
+
+    // The key never appears anywhere but the owner's DM.
+    const elsewhere = JSON.stringify([slack.calls.filter((c) => c.method !== 'files.completeUploadExternal').map((c) => c.args), slack.responses('U0ALICE')]);
+    expect(elsewhere).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('acks /vpn issue within 1 s even when the worker\'s Slack calls are slow', async () => {
+    slack.delay('users.info', 4_000);
+    slack.delay('files.getUploadURLExternal', 4_000);
+    try {
+      const started = performance.now();
+      const response = await command('U0BOB', 'issue phone');
+      const elapsed = performance.now() - started;
+      expect(response.statusCode).toBe(200);
+      expect(elapsed).toBeLessThan(1_000);
+      await eventually(() => slack.callsTo('files.completeUploadExternal').find((c) => c.args.channel_id === 'DU0BOB'), 'the slow upload', 20_000);
+    } finally {
+      slack.delay('users.info', 0);
+      slack.delay('files.getUploadURLExternal', 0);
+    }
+  }, 30_000);
+
+  it('revokes the certificate again when the upload fails, so no orphan is left valid', async () => {
+    slack.failNext('files.completeUploadExternal', { error: 'channel_not_found' });
+    await command('U0ADMIN', 'issue desktop');
+    await eventually(() => lastResponse('U0ADMIN')?.text?.match(/could not be delivered/), 'the failure message');
+    const mine = await stores().certificates.byUser('U0ADMIN');
+    expect(mine.map((c) => c.status)).toEqual(['revoked']);
+  });
+
+  it('refuses admin commands to non-admins, audits the refusal, and confirms before revoking', async () => {
+    expect(ackText(await command('U0BOB', 'revoke <@U0ALICE>'))).toMatch(/Only VPN admins/);
+    expect(ackText(await command('U0BOB', 'list'))).toMatch(/Only VPN admins/);
+    expect(ackText(await command('U0BOB', 'crl'))).toMatch(/Only VPN admins/);
+    const refusals = await stores().audit.query({ actor: 'U0BOB' });
+    expect(refusals.filter((e) => e.action === 'access.refused')).toHaveLength(3);
+
+    // A forged button from a non-admin is re-checked on the server when it runs.
+    await call(blockAction('U0BOB', ACTION.revokeConfirm, JSON.stringify({ slackId: 'U0ALICE', reason: 'affiliationChanged' }), slack.mintResponseUrl('U0BOB')));
+    await eventually(() => lastResponse('U0BOB')?.text?.match(/Only VPN admins/), 'the refusal');
+    expect((await stores().certificates.byUser('U0ALICE')).every((c) => c.status === 'active')).toBe(true);
+    expect(ackText(await command('U0ADMIN', 'revoke <@U0NOBODY>'))).toMatch(/has no certificates/);
+  });
+
+  it('revokes @user after the admin confirms, and reports the three steps', async () => {
+    const confirm = await command('U0ADMIN', 'revoke <@U0ALICE> affiliationChanged');
+    const body = JSON.parse(confirm.body!) as { blocks: { elements?: { action_id: string; value?: string }[] }[] };
+    const button = body.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === ACTION.revokeConfirm)!;
+    expect(JSON.parse(button.value!)).toEqual({ slackId: 'U0ALICE', reason: 'affiliationChanged' });
+
+    const responseUrl = slack.mintResponseUrl('U0ADMIN');
+    const clicked = await call(blockAction('U0ADMIN', ACTION.revokeConfirm, button.value!, responseUrl));
+    expect(clicked.statusCode).toBe(200);
+    const report = await eventually(() => slack.responses('U0ADMIN').find((r) => r.body.replace_original === true && /openvpn:test/.test(JSON.stringify(r.body))), 'the report');
+    expect(JSON.stringify(report.body)).toMatch(/CRL/);
+    const alice = await stores().certificates.byUser('U0ALICE');
+    expect(alice.every((c) => c.status === 'revoked')).toBe(true);
+    const crl = parseCrl(readFileSync(crlFile, 'utf8'));
+    for (const certificate of alice) expect(crl.revocations.map((r) => r.serial)).toContain(certificate.serial);
+  });
+
+  it('shows status with exact expiry dates, and lists for admins', async () => {
+    const [bob] = await stores().certificates.byUser('U0BOB');
+    expect(ackText(await command('U0BOB', 'status'))).toContain(bob.notAfter.toISOString().slice(0, 10));
+    expect(JSON.stringify(JSON.parse((await command('U0ADMIN', 'list <@U0BOB>')).body!))).toContain(bob.serial);
+  });
+
+  it('reports CRL health to admins after reading it back', async () => {
+    expect(ackText(await command('U0ADMIN', 'crl'))).toMatch(/Reading the CRL back/);
+    await eventually(() => JSON.stringify(lastResponse('U0ADMIN')).match(/openvpn:test/), 'the CRL health');
+  });
+
+  it('publishes the App Home once per event id, with admin sections only for admins', async () => {
+    const opened = (user: string, id: string) => call(eventCallback({ type: 'app_home_opened', user, channel: `D${user}`, tab: 'home', event_ts: `${Date.now() / 1000}` }, id));
+    const publishesFor = (user: string) => slack.callsTo('views.publish').filter((c) => c.args.user_id === user).length;
+    const before = publishesFor('U0ALICE');
+    // Slack's "immediate" retry of the same delivery arrives while the first is still being handled.
+    const [first, retry] = await Promise.all([opened('U0ALICE', 'Ev0HOME1'), opened('U0ALICE', 'Ev0HOME1')]);
+    expect([first.statusCode, retry.statusCode]).toEqual([200, 200]);
+    await eventually(() => publishesFor('U0ALICE') > before, 'Alice\'s home');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(publishesFor('U0ALICE')).toBe(before + 1);
+    await opened('U0ADMIN', 'Ev0HOME2');
+    await opened('U0BOB', 'Ev0HOME3');
+    await eventually(() => slack.homeView('U0BOB'), 'Bob\'s home');
+    const admin = await eventually(() => slack.homeView('U0ADMIN'), 'the admin home');
+    expect(JSON.stringify(admin)).toMatch(/CRL/);
+    expect(JSON.stringify(slack.homeView('U0BOB'))).not.toMatch(/Audit/i);
+    // The messages tab is not the Home tab.
+    await call(eventCallback({ type: 'app_home_opened', user: 'U0BOB', channel: 'DU0BOB', tab: 'messages', event_ts: '1' }, 'Ev0MSG'));
+  });
+
+  it('decodes base64 bodies as UTF-8 (Bolt alone would choke on "✅")', async () => {
+    const body = JSON.stringify({ type: 'event_callback', event_id: 'Ev0UTF8', team_id: 'T0LOCAL', api_app_id: 'A0VPN', event: { type: 'app_home_opened', user: 'U0BOB', tab: 'home', view: { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '✅ ünïcödé' } }] } } });
+    expect((await call(signedRequest(body, 'application/json', { base64: true }))).statusCode).toBe(200);
+  });
+
+  it('checks a pasted CSR in the modal and shows the mistake next to the field', async () => {
+    const garbage = await call(viewSubmission('U0BOB', VIEW.csr, { [BLOCK.csrInput]: { [BLOCK.csrAction]: { type: 'plain_text_input', value: 'not a csr' } }, [BLOCK.deviceInput]: { [BLOCK.deviceAction]: { type: 'plain_text_input', value: null } } }));
+    expect(garbage.statusCode).toBe(200);
+    expect(JSON.parse(garbage.body!)).toMatchObject({ response_action: 'errors', errors: { [BLOCK.csrInput]: expect.stringMatching(/not PEM/) } });
+  });
+});

@@ -1,0 +1,36 @@
+import { MAX_COMMAND_TEXT, parseVpnCommand } from '../../src/slack/commands/parse';
+
+describe('parseVpnCommand', () => {
+  it.each([
+    ['issue', { kind: 'issue' }],
+    ['  issue   work laptop ', { kind: 'issue', device: 'work laptop' }],
+    ['revoke', { kind: 'revoke', reason: 'keyCompromise' }],
+    ['revoke <@U012ABC>', { kind: 'revoke', target: 'U012ABC', reason: 'affiliationChanged' }],
+    ['revoke <@W0ABC|jane> superseded', { kind: 'revoke', target: 'W0ABC', reason: 'superseded' }],
+    ['REVOKE <@U012ABC> keycompromise', { kind: 'revoke', target: 'U012ABC', reason: 'keyCompromise' }],
+    ['status', { kind: 'status' }],
+    ['list', { kind: 'list' }],
+    ['list <@U0BOB|bob>', { kind: 'list', target: 'U0BOB' }],
+    ['crl', { kind: 'crl' }],
+    ['', { kind: 'help' }],
+    ['help', { kind: 'help' }],
+  ])('%j', (text, expected) => {
+    expect(parseVpnCommand(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['revoke <#C0123|general>', /channel/],
+    ['revoke @jane', /not a mention/],
+    ['revoke <!here>', /Mention one person/],
+    ['revoke <@U0A> because', /not a revocation reason/],
+    ['revoke <@U0A> superseded extra', /one person and at most one reason/],
+    ['list <@U0A> <@U0B>', /list \[@user\]/],
+    ['status now', /takes no arguments/],
+    ['delete everything', /I don't know "delete"/],
+    ['x'.repeat(MAX_COMMAND_TEXT + 1), /characters long/],
+  ])('%j → help with a reason', (text, problem) => {
+    const parsed = parseVpnCommand(text);
+    expect(parsed.kind).toBe('help');
+    expect(parsed.kind === 'help' && parsed.problem).toMatch(problem);
+  });
+});
