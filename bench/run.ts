@@ -1,11 +1,13 @@
 import { crlPublishBenchmark } from './crl-publish';
 import { pkiBenchmarks } from './pki';
+import { slackBenchmarks } from './slack';
 
 /** `npm run bench`: one `name: key=value …` line per result, baselines side by side. */
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   await pkiBenchmarks();
   await crlPublishBenchmark();
+  await slackBenchmarks();
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,7 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DynamoDbAuditLog } from './adapters/dynamodb/audit-log';
-import { DynamoDbCertificateStore } from './adapters/dynamodb/certificate-store';
 import { Database, connectDatabase, ensureTable } from './adapters/dynamodb/client';
-import { DynamoDbCrlStateStore } from './adapters/dynamodb/crl-state-store';
-import { DynamoDbIdempotencyStore } from './adapters/dynamodb/idempotency-store';
 import { LocalDynamoDb, startDynamoDbLocal } from './adapters/dynamodb/local-server';
 import { AwsClientVpnEndpoint } from './adapters/aws-client-vpn/endpoint';
 import { LocalCaStore } from './adapters/local-files/ca-store';
@@ -166,11 +162,4 @@ export async function loadCaFrom(store: CaStore): Promise<CertificateAuthority> 
   }
 }
 
-export function storesFor(db: Database) {
-  return {
-    certificates: new DynamoDbCertificateStore(db),
-    crlState: new DynamoDbCrlStateStore(db),
-    audit: new DynamoDbAuditLog(db),
-    idempotency: new DynamoDbIdempotencyStore(db),
-  };
-}
+export { storesFor } from './adapters/dynamodb/stores';

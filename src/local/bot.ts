@@ -2,7 +2,8 @@ import type { Config } from '../config';
 import { openDatabase } from '../composition';
 import { createSlackApp } from '../slack/app';
 import { InProcessJobQueue } from '../slack/jobs';
-import { createListenerDeps, createWorker } from '../slack/runtime';
+import { createListenerDeps } from '../slack/ingress';
+import { createWorker } from '../slack/runtime';
 
 /**
  * The bot against a real Slack workspace, from a laptop: Socket Mode with SLACK_APP_TOKEN (no

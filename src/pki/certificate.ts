@@ -5,6 +5,7 @@ import { CertificateAuthority } from './ca';
 import { authorityKeyIdExtension, addDays, commonNameField, backdate, forgePublicKey, signCertificate, toX509 } from './forge-signing';
 import { CLIENT_KEY_RULE, CA_KEY_RULE, assertRsaKey, generateRsaKeyPair, privateKeyToPem } from './keys';
 import { randomSerial, serialToForgeHex } from './serial';
+import { publicKeyFromCsr } from './csr';
 import type { KeySource } from './key-pool';
 
 export const CERT_DAYS = 365;
@@ -94,4 +95,10 @@ export async function issueWithNewKey(options: Omit<IssueOptions, 'publicKey'> &
   const { privateKey, publicKey } = await keys();
   const issued = signCertificateFor({ ...rest, publicKey });
   return { ...issued, keyPem: privateKeyToPem(privateKey) };
+}
+
+/** Sign a user's CSR as a client certificate under our CN; the user's key never leaves their laptop. */
+export function signCsr(options: Omit<IssueOptions, 'publicKey' | 'profile'> & { csrPem: string }): IssuedCertificate {
+  const { csrPem, ...rest } = options;
+  return signCertificateFor({ ...rest, publicKey: publicKeyFromCsr(csrPem), profile: 'client' });
 }

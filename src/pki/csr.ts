@@ -3,7 +3,6 @@ import { VpnChatopsError } from '../domain/errors';
 import { TAG, children, expectTag, read, readOid } from './der';
 import { CLIENT_KEY_RULE, assertRsaKey } from './keys';
 import { pemDecode } from './pem';
-import { IssueOptions, IssuedCertificate, signCertificateFor } from './certificate';
 
 const RSA_SIGNATURES: Record<string, string> = {
   '1.2.840.113549.1.1.11': 'sha256',
@@ -51,8 +50,3 @@ export function publicKeyFromCsr(csrPem: string): KeyObject {
   return publicKey;
 }
 
-/** Sign a user's CSR as a client certificate under our CN; the user's key never leaves their laptop. */
-export function signCsr(options: Omit<IssueOptions, 'publicKey' | 'profile'> & { csrPem: string }): IssuedCertificate {
-  const { csrPem, ...rest } = options;
-  return signCertificateFor({ ...rest, publicKey: publicKeyFromCsr(csrPem), profile: 'client' });
-}

@@ -4,7 +4,7 @@ import { VpnChatopsError } from '../../src/domain/errors';
 import { CertificateAuthority } from '../../src/pki/ca';
 import { issueWithNewKey } from '../../src/pki/certificate';
 import { buildCrl } from '../../src/pki/crl';
-import { signCsr } from '../../src/pki/csr';
+import { signCsr } from '../../src/pki/certificate';
 import { randomSerial } from '../../src/pki/serial';
 import { testCa } from '../helpers/ca';
 import { OPENSSL, describeWith, run, tempDir } from '../helpers/tools';

@@ -9,6 +9,7 @@ import { caMaterial } from '../../src/pki/ca';
 import { parseCrl } from '../../src/pki/crl';
 import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
+import { inProcessJobs } from '../../src/slack/runtime';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { SIGNING_SECRET, blockAction, eventCallback, signedRequest, slashCommand, viewSubmission } from '../helpers/slack';
@@ -57,7 +58,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       CERT_DOMAIN: 'vpn.test',
       VPN_ENDPOINTS: JSON.stringify([{ type: 'openvpn', name: 'test', management: '127.0.0.1:9', crlFile, remote: '127.0.0.1 1194 udp' }]),
     };
-    handler = createSlackLambdaHandler(() => loadConfig(env)) as typeof handler;
+    handler = createSlackLambdaHandler(() => loadConfig(env), inProcessJobs) as typeof handler;
   });
   afterAll(async () => {
     // Let jobs still running in the background (Home refreshes) finish before their Slack and table go away.

@@ -2,7 +2,7 @@ import { X509Certificate, generateKeyPairSync, sign } from 'node:crypto';
 import forge from 'node-forge';
 import { errorOf } from '../helpers/errors';
 import { CertificateAuthority } from '../../src/pki/ca';
-import { signCsr } from '../../src/pki/csr';
+import { signCsr } from '../../src/pki/certificate';
 import { integer, oid, sequence, tlv, TAG } from '../../src/pki/der';
 import { pemEncode } from '../../src/pki/pem';
 import { testCa } from '../helpers/ca';

@@ -1,0 +1,14 @@
+import { DynamoDbAuditLog } from './audit-log';
+import { DynamoDbCertificateStore } from './certificate-store';
+import type { Database } from './client';
+import { DynamoDbCrlStateStore } from './crl-state-store';
+import { DynamoDbIdempotencyStore } from './idempotency-store';
+
+export function storesFor(db: Database) {
+  return {
+    certificates: new DynamoDbCertificateStore(db),
+    crlState: new DynamoDbCrlStateStore(db),
+    audit: new DynamoDbAuditLog(db),
+    idempotency: new DynamoDbIdempotencyStore(db),
+  };
+}

@@ -1,0 +1,28 @@
+import type { Database } from '../adapters/dynamodb/client';
+import { storesFor } from '../adapters/dynamodb/stores';
+import type { Config } from '../config';
+import { systemClock } from '../ports';
+import { AdminPolicy } from './admins';
+import { slackClient } from './client';
+import type { ListenerDeps } from './context';
+import type { JobQueue } from './jobs';
+
+export const log = (message: string, error?: unknown) =>
+  console.error(JSON.stringify({ level: 'error', message, error: error instanceof Error ? error.message : error }));
+
+/**
+ * The listeners' side: stores, admin policy, and a queue that reaches the worker. Deliberately
+ * free of the composition root, so the Slack function's bundle carries no PKI, EC2 or CA code.
+ */
+export function createListenerDeps(config: Config, db: Database, jobs: JobQueue): ListenerDeps {
+  const stores = storesFor(db);
+  return {
+    certificates: stores.certificates,
+    audit: stores.audit,
+    idempotency: stores.idempotency,
+    clock: systemClock,
+    admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, slackClient(config)),
+    jobs,
+    log,
+  };
+}
