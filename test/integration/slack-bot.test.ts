@@ -13,7 +13,7 @@ import { inProcessJobs } from '../../src/slack/runtime';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { SIGNING_SECRET, blockAction, eventCallback, signedRequest, slashCommand, viewSubmission } from '../helpers/slack';
-import { describeWith, tempDir } from '../helpers/tools';
+import { describeWith, run, tempDir } from '../helpers/tools';
 
 type Response = { statusCode: number; body?: string; headers?: Record<string, string> };
 
@@ -209,6 +209,32 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   it('decodes base64 bodies as UTF-8 (Bolt alone would choke on "✅")', async () => {
     const body = JSON.stringify({ type: 'event_callback', event_id: 'Ev0UTF8', team_id: 'T0LOCAL', api_app_id: 'A0VPN', event: { type: 'app_home_opened', user: 'U0BOB', tab: 'home', view: { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '✅ ünïcödé' } }] } } });
     expect((await call(signedRequest(body, 'application/json', { base64: true }))).statusCode).toBe(200);
+  });
+
+  it('opens the CSR modal from the help message\'s button', async () => {
+    const help = JSON.parse((await command('U0BOB', 'help')).body!) as { blocks: { elements?: { action_id: string }[] }[] };
+    expect(help.blocks.flatMap((b) => b.elements ?? []).map((e) => e.action_id)).toContain(ACTION.issueWithCsr);
+    const before = slack.callsTo('views.open').length;
+    expect((await call(blockAction('U0BOB', ACTION.issueWithCsr, '', slack.mintResponseUrl('U0BOB')))).statusCode).toBe(200);
+    const opened = slack.callsTo('views.open').slice(before)[0];
+    expect(opened.args.view).toMatchObject({ type: 'modal', callback_id: VIEW.csr });
+  });
+
+  it('issues from a pasted CSR: the profile refers to the member\'s own key and carries none', async () => {
+    const csr = join(dir.path, 'carol.csr');
+    await run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir.path, 'carol.key'), '-out', csr, '-subj', '/CN=anything']);
+    const values = {
+      [BLOCK.csrInput]: { [BLOCK.csrAction]: { type: 'plain_text_input', value: readFileSync(csr, 'utf8') } },
+      [BLOCK.deviceInput]: { [BLOCK.deviceAction]: { type: 'plain_text_input', value: 'own key' } },
+    };
+    const submitted = await call(viewSubmission('U0ADMIN', VIEW.csr, values));
+    expect(submitted.statusCode).toBe(200);
+    expect(submitted.body ?? '').not.toMatch(/errors/);
+    const upload = await eventually(() => slack.messages('DU0ADMIN').flatMap((m) => m.files ?? []).find((f) => f.name.includes('own-key')), 'the CSR profile');
+    const profile = slack.file(upload.id)!.bytes!.toString('utf8');
+    expect(profile).not.toContain('PRIVATE KEY');
+    expect(profile).toMatch(/\nkey ada-admin\.own-key-U0ADMIN\.vpn\.test\.key\n/);
+    expect((await stores().certificates.byUser('U0ADMIN')).find((c) => c.device === 'own-key')).toMatchObject({ source: 'csr', status: 'active' });
   });
 
   it('checks a pasted CSR in the modal and shows the mistake next to the field', async () => {

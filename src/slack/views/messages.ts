@@ -263,7 +263,8 @@ export function helpMessage(isAdmin: boolean): MessageView {
   }
   return message('VPN commands: /vpn issue [device], /vpn status, /vpn revoke, /vpn help', [
     section(lines.join('\n')),
-    context('Your certificates and recent logins are on the Home tab of this app. To keep your private key on your own computer, use *Use my own key (CSR)* there.'),
+    actions(button('Use my own key (CSR)', ACTION.issueWithCsr)),
+    context('To keep your private key on your own computer, paste a certificate signing request instead. Your certificates and recent logins are on the Home tab of this app.'),
   ]);
 }
 
