@@ -14,6 +14,8 @@ import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { SIGNING_SECRET, blockAction, eventCallback, signedRequest, slashCommand, viewSubmission } from '../helpers/slack';
 import { describeWith, run, tempDir } from '../helpers/tools';
+import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
+import { startBot } from '../../src/local/bot';
 
 type Response = { statusCode: number; body?: string; headers?: Record<string, string> };
 
@@ -33,6 +35,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   let dir: ReturnType<typeof tempDir>;
   let handler: (event: unknown, context: unknown) => Promise<unknown>;
   let crlFile: string;
+  let env: Record<string, string | undefined>;
 
   const call = async (event: unknown) => (await handler(event, {})) as Response;
   const command = (user: string, text: string) => call(slashCommand(user, text, slack.mintResponseUrl(user)));
@@ -45,7 +48,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     dir = tempDir('slack-bot');
     crlFile = join(dir.path, 'crl.pem');
     await new LocalCaStore(dir.path).save(caMaterial(await testCa()));
-    const env = {
+    env = {
       SLACK_BOT_TOKEN: slack.token,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.apiUrl,
@@ -204,6 +207,21 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(JSON.stringify(slack.homeView('U0BOB'))).not.toMatch(/Audit/i);
     // The messages tab is not the Home tab.
     await call(eventCallback({ type: 'app_home_opened', user: 'U0BOB', channel: 'DU0BOB', tab: 'messages', event_ts: '1' }, 'Ev0MSG'));
+  });
+
+  it('runs the same app over HTTP on 127.0.0.1 for local runs', async () => {
+    const port = await freeTcpPort();
+    const bot = await startBot(loadConfig({ ...env, PORT: String(port) }));
+    try {
+      expect(bot.url).toBe(`http://127.0.0.1:${port}/slack/events`);
+      const post = (event: ReturnType<typeof slashCommand>) => fetch(bot.url!, { method: 'POST', headers: event.headers, body: event.body });
+      const help = await post(slashCommand('U0BOB', 'help', slack.mintResponseUrl('U0BOB')));
+      expect(help.status).toBe(200);
+      expect(((await help.json()) as { text: string }).text).toMatch(/issue/);
+      expect((await post(slashCommand('U0BOB', 'help', slack.mintResponseUrl('U0BOB'), { secret: 'forged' }))).status).toBe(401);
+    } finally {
+      await bot.stop();
+    }
   });
 
   it('decodes base64 bodies as UTF-8 (Bolt alone would choke on "✅")', async () => {
