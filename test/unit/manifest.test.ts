@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
 
-const SCHEMA_PATH = join(__dirname, '..', '..', '..', 'shared', 'reference', 'slack-manifest-schema', 'manifest.schema.1.0.0.json');
+const SCHEMA_PATH = join(__dirname, '..', 'fixtures', 'slack-manifest-schema', 'manifest.schema.1.0.0.json');
 const MANIFEST_PATH = join(__dirname, '..', '..', 'manifest.yml');
 
 /** Exactly what the bot calls (reference/slack.md §2.3); any extra scope is one more thing a workspace admin must approve. */
