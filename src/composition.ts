@@ -88,7 +88,13 @@ export async function openDatabase(config: Config, options: { startLocal?: boole
     local = await startDynamoDbLocal({ dataDir: join(stateDir(config), 'dynamodb'), port: Number(url.port || 8000) });
     db = connectDatabase({ tableName: config.TABLE_NAME, endpoint: local.endpoint });
   }
-  if (endpoint) await ensureTable(db);
+  try {
+    if (endpoint) await ensureTable(db);
+  } catch (error) {
+    db.doc.destroy();
+    await local?.stop();
+    throw error;
+  }
   return { db, local };
 }
 

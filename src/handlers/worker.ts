@@ -3,14 +3,31 @@ import { loadConfig } from '../config';
 import type { Job } from '../slack/jobs';
 import { createWorker } from '../slack/runtime';
 import type { SlackWorker } from '../slack/worker';
+import { respond } from '../slack/respond';
+import { errorMessage } from '../slack/views/messages';
 
 let worker: Promise<SlackWorker> | undefined;
 
-/** Invoked asynchronously by the Slack function with one job: issue, revoke, publish, Home refresh. */
+/**
+ * Invoked asynchronously by the Slack function with one job: issue, revoke, publish, Home refresh.
+ * A worker that cannot start (e.g. the CA secret is unreadable) tells the person instead of
+ * failing into Lambda's silent retries.
+ */
 export const handler = async (job: Job): Promise<void> => {
   worker ??= (async () => {
     const config = loadConfig();
     return createWorker(config, connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }));
   })();
-  await (await worker).run(job);
+  let ready: SlackWorker;
+  try {
+    ready = await worker;
+  } catch (error) {
+    worker = undefined;
+    console.error(JSON.stringify({ level: 'error', message: 'worker could not start', error: error instanceof Error ? error.message : String(error) }));
+    if ('responseUrl' in job && job.responseUrl) {
+      await respond(job.responseUrl, errorMessage('The VPN bot could not start its worker, so nothing was done. An admin needs to look at the worker logs.')).catch(() => undefined);
+    }
+    return;
+  }
+  await ready.run(job);
 };

@@ -112,7 +112,7 @@ export async function rollBack(certificates: CertificateStore, record: Certifica
   const why = cause instanceof Error ? cause.message : String(cause);
   throw new VpnChatopsError(
     'STATE',
-    `Certificate ${record.serial} (${record.cn}) was recorded but could not be delivered (${why}), and revoking it failed too. Its key is gone, so nobody can use it; revoke it when the database is back: vpnctl revoke --serial ${record.serial}`,
+    `Certificate ${record.serial} (${record.cn}) was recorded but could not be delivered (${why}), and revoking it failed too. Revoke it when the database is back: vpnctl revoke --serial ${record.serial}`,
     { cause },
   );
 }

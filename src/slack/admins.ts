@@ -1,8 +1,11 @@
 import type { WebClient } from '@slack/web-api';
+import { VpnChatopsError } from '../domain/errors';
 
 /**
  * Who is a VPN admin: ADMIN_SLACK_IDS, and members of ADMIN_USERGROUP_ID. Checked on the server
- * every time an admin action runs. A failed group lookup counts as "not admin" (fail closed).
+ * every time an admin action runs. The group lookup is cached; when Slack does not answer, the last
+ * known list is used, and with none the check fails closed with an error that says so (it is not
+ * recorded as a refusal, because nobody was refused).
  */
 export class AdminPolicy {
   private groupMembers?: { ids: Set<string>; until: number };
@@ -20,15 +23,20 @@ export class AdminPolicy {
     return (await this.members()).has(userId);
   }
 
+  /** No network: for showing or hiding admin hints, never for deciding. */
+  knownAdmin(userId: string): boolean {
+    return this.ids.includes(userId) || Boolean(this.groupMembers?.ids.has(userId));
+  }
+
   private async members(): Promise<Set<string>> {
     if (this.groupMembers && this.groupMembers.until > Date.now()) return this.groupMembers.ids;
     try {
       const result = await this.client.usergroups.users.list({ usergroup: this.usergroupId! });
-      const ids = new Set(result.users ?? []);
-      this.groupMembers = { ids, until: Date.now() + this.cacheMs };
-      return ids;
-    } catch {
-      return new Set();
+      this.groupMembers = { ids: new Set(result.users ?? []), until: Date.now() + this.cacheMs };
+      return this.groupMembers.ids;
+    } catch (error) {
+      if (this.groupMembers) return this.groupMembers.ids;
+      throw new VpnChatopsError('STORE_UNAVAILABLE', "Could not check the VPN admin group: Slack did not answer. Nothing was done; try again in a minute.", { cause: error });
     }
   }
 }

@@ -14,3 +14,12 @@ export function slackClient(config: Config): WebClient {
     timeout: 5_000,
   });
 }
+
+/**
+ * For listeners, which must answer within 3 seconds: one short attempt, and a 429 fails at once
+ * instead of waiting out Retry-After.
+ */
+export function slackClientForListeners(config: Config): WebClient {
+  if (!config.SLACK_BOT_TOKEN) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack.');
+  return new WebClient(config.SLACK_BOT_TOKEN, { slackApiUrl: config.SLACK_API_URL, retryConfig: { retries: 0 }, timeout: 800, rejectRateLimitedCalls: true });
+}

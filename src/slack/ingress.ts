@@ -3,7 +3,7 @@ import { storesFor } from '../adapters/dynamodb/stores';
 import type { Config } from '../config';
 import { systemClock } from '../ports';
 import { AdminPolicy } from './admins';
-import { slackClient } from './client';
+import { slackClientForListeners } from './client';
 import type { ListenerDeps } from './context';
 import type { JobQueue } from './jobs';
 
@@ -21,7 +21,7 @@ export function createListenerDeps(config: Config, db: Database, jobs: JobQueue)
     audit: stores.audit,
     idempotency: stores.idempotency,
     clock: systemClock,
-    admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, slackClient(config)),
+    admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, slackClientForListeners(config)),
     jobs,
     log,
   };

@@ -6,12 +6,17 @@ import type { RevocationTarget } from '../services/revoke';
  * Lambda an asynchronous invocation of the worker, locally the same job in this process.
  * Jobs are plain JSON, and the worker re-checks who may do what when it runs them.
  */
-export type Job =
-  | { type: 'issue'; userId: string; device?: string; csrPem?: string; responseUrl?: string }
+export type Job = (
+  | { type: 'issue'; userId: string; teamId?: string; device?: string; csrPem?: string; responseUrl?: string }
   | { type: 'revoke'; actorId: string; target: RevocationTarget; reason: RevocationReason; responseUrl?: string }
   | { type: 'publish-crl'; actorId: string; responseUrl?: string }
   | { type: 'crl-status'; actorId: string; responseUrl: string }
-  | { type: 'home'; userId: string; page?: number };
+  | { type: 'list'; actorId: string; responseUrl: string }
+  | { type: 'home'; userId: string; page?: number }
+) & {
+  /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
+  id?: string;
+};
 
 export interface JobQueue {
   enqueue(job: Job): Promise<void>;

@@ -12,8 +12,9 @@ import { SlackWorker } from './worker';
 export async function createWorker(config: Config, db: Database): Promise<SlackWorker> {
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
-  const admin = new VpnAdmin({ config, ca, ...storesFor(db), endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => log(alert.message) } });
-  return new SlackWorker({ admin, client, admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client), log });
+  const stores = storesFor(db);
+  const admin = new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => log(alert.message) } });
+  return new SlackWorker({ admin, client, admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client), idempotency: stores.idempotency, log });
 }
 
 /** Outside Lambda: jobs run in this process, after the reply. */

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { VpnAdmin } from '../composition';
+import type { IdempotencyStore } from '../ports';
 import { VpnChatopsError } from '../domain/errors';
-import { rollBack } from '../services/issue';
 import { crlStatus } from '../services/crl-status';
 import type { AdminPolicy } from './admins';
 import { loadHomeData } from './home-data';
@@ -9,6 +9,7 @@ import type { Job } from './jobs';
 import { respond } from './respond';
 import { homeView } from './views/home';
 import {
+  certificateListMessage,
   crlHealthMessage,
   errorMessage,
   issuedDmMessage,
@@ -22,13 +23,14 @@ export interface WorkerDeps {
   admin: VpnAdmin;
   client: WebClient;
   admins: AdminPolicy;
+  idempotency: IdempotencyStore;
   log?: (message: string, error?: unknown) => void;
 }
 
 /** What the user sees when something fails: our own errors say what to do; anything else stays generic. */
 function explain(error: unknown): string {
   if (error instanceof VpnChatopsError) return error.message;
-  return 'Something went wrong on our side and nothing was changed. Try again in a minute; if it keeps failing, ask an admin to check the bot logs.';
+  return 'Something went wrong on our side. `/vpn status` shows where your certificates stand; try again in a minute, and if it keeps failing, ask an admin to check the bot logs.';
 }
 
 /** Runs the slow half of every command, then reports through response_url, DMs and the Home tab. */
@@ -39,6 +41,8 @@ export class SlackWorker {
     const reply = (message: MessageView, replaceOriginal = false) =>
       'responseUrl' in job && job.responseUrl ? respond(job.responseUrl, message, { replaceOriginal }) : this.dm(job, message);
     try {
+      // Lambda may deliver an asynchronous invocation twice; the work must happen once.
+      if (job.id && !(await this.deps.idempotency.claim(`job:${job.id}`, 86_400))) return;
       switch (job.type) {
         case 'issue':
           return await this.issue(job, reply);
@@ -48,6 +52,9 @@ export class SlackWorker {
           return await this.publishCrl(job, reply);
         case 'crl-status':
           return await this.crlStatus(job, reply);
+        case 'list':
+          await this.requireAdmin(job.actorId, 'list certificates');
+          return await reply(certificateListMessage(await this.deps.admin.deps.certificates.list(), this.deps.admin.clock.now()));
         case 'home':
           return await this.publishHome(job.userId, job.page);
       }
@@ -76,6 +83,11 @@ export class SlackWorker {
     const { client, admin } = this.deps;
     const { user } = await client.users.info({ user: job.userId });
     if (!user || user.deleted || user.is_bot) throw new VpnChatopsError('FORBIDDEN', 'Only active people in this workspace can get a VPN certificate.');
+    // Slack Connect: people from other organizations can use apps in shared channels, but not our VPN.
+    if (user.is_stranger || (job.teamId && user.team_id && user.team_id !== job.teamId)) {
+      await admin.deps.audit.append({ actor: job.userId, action: 'access.refused', target: job.userId, outcome: 'refused', details: { what: 'issue', why: 'external organization' } });
+      throw new VpnChatopsError('FORBIDDEN', 'People from other organizations cannot get VPN certificates here.');
+    }
     if (user.is_restricted || user.is_ultra_restricted) {
       await admin.deps.audit.append({ actor: job.userId, action: 'access.refused', target: job.userId, outcome: 'refused', details: { what: 'issue', why: 'guest account' } });
       throw new VpnChatopsError('FORBIDDEN', 'Guest accounts cannot get VPN certificates; ask a VPN admin.');
@@ -83,29 +95,29 @@ export class SlackWorker {
     const displayName = user.real_name || user.profile?.real_name || user.name || job.userId;
     const issued = await admin.issue({ slackId: job.userId, displayName, device: job.device, csrPem: job.csrPem, actor: job.userId });
     const fileName = `${issued.record.cn}.ovpn`;
+    let dm: string;
     try {
       // The profile (with the private key) goes only into the owner's DM.
       const { channel } = await client.conversations.open({ users: job.userId });
-      const dm = channel?.id;
-      if (!dm) throw new Error('Slack did not open a DM channel');
+      if (!channel?.id) throw new Error('Slack did not open a DM channel');
+      dm = channel.id;
       await client.filesUploadV2({ channel_id: dm, filename: fileName, title: fileName, content: issued.profile });
-      const message = issuedDmMessage({
-        cn: issued.record.cn,
-        serial: issued.record.serial,
-        notAfter: issued.record.notAfter,
-        endpointKind: admin.profileEndpoint.kind,
-        fileName,
-        csr: job.csrPem !== undefined,
-      });
-      await client.chat.postMessage({ channel: dm, ...message });
     } catch (error) {
-      await rollBack(
-        admin.deps.certificates,
-        issued.record,
-        admin.clock,
-        new VpnChatopsError('ENDPOINT', `Your profile could not be delivered to your DM (${(error as Error).message}); the certificate was revoked again, so nothing is left behind. Try again in a minute.`),
-      );
+      // Undelivered, or perhaps half-delivered: revoke it the full way, so the CRL lists it too.
+      await admin
+        .revoke({ target: { serial: issued.record.serial }, reason: 'cessationOfOperation', actor: 'system:issue-rollback' })
+        .catch((revokeError: unknown) => this.deps.log?.(`could not revoke undelivered certificate ${issued.record.serial}`, revokeError));
+      throw new VpnChatopsError('ENDPOINT', `Your profile could not be delivered to your DM (${(error as Error).message}); the certificate was revoked again. Try again in a minute.`);
     }
+    const guide = issuedDmMessage({
+      cn: issued.record.cn,
+      serial: issued.record.serial,
+      notAfter: issued.record.notAfter,
+      endpointKind: admin.profileEndpoint.kind,
+      fileName,
+      csr: job.csrPem !== undefined,
+    });
+    await client.chat.postMessage({ channel: dm, ...guide }).catch((error: unknown) => this.deps.log?.('setup steps not posted', error));
     await reply(progressMessage(`✅ Your VPN profile *${fileName}* is in your DM from me. It expires on ${issued.record.notAfter.toISOString().slice(0, 10)}.`));
     await this.publishHome(job.userId).catch((error: unknown) => this.deps.log?.('home refresh failed', error));
   }

@@ -63,7 +63,10 @@ export function slashCommand(userId: string, text: string, responseUrl: string, 
   return signedRequest(body, 'application/x-www-form-urlencoded', options);
 }
 
-export function blockAction(userId: string, actionId: string, value: string, responseUrl?: string): LambdaUrlEvent {
+let clicks = 0;
+
+/** A button click; each call comes from a different message unless `messageTs` says otherwise. */
+export function blockAction(userId: string, actionId: string, value: string, responseUrl?: string, messageTs = `${Date.now() / 1000}.${++clicks}`): LambdaUrlEvent {
   const payload = {
     type: 'block_actions',
     team: { id: 'T0LOCAL', domain: 'local' },
@@ -72,7 +75,7 @@ export function blockAction(userId: string, actionId: string, value: string, res
     token: 'deprecated',
     trigger_id: `${Date.now()}.123.abcdef`,
     response_url: responseUrl,
-    container: responseUrl ? { type: 'message', message_ts: '1.2', channel_id: 'C0GENERAL', is_ephemeral: true } : { type: 'view', view_id: 'V0HOME' },
+    container: responseUrl ? { type: 'message', message_ts: messageTs, channel_id: 'C0GENERAL', is_ephemeral: true } : { type: 'view', view_id: `V0HOME${messageTs}` },
     actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: `${Date.now() / 1000}` }],
   };
   return signedRequest(form({ payload: JSON.stringify(payload) }), 'application/x-www-form-urlencoded');

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { storesFor } from '../../src/composition';
 import { loadConfig } from '../../src/config';
-import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
+import { DEFAULT_USERGROUPS, DEFAULT_USERS, SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
 import { parseCrl } from '../../src/pki/crl';
 import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
@@ -44,7 +44,12 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   const stores = () => storesFor(db);
 
   beforeAll(async () => {
-    [slack, db] = await Promise.all([startSlackStandIn(), testDatabase()]);
+    const users = [
+      ...DEFAULT_USERS,
+      { id: 'U0EXT', name: 'ext', real_name: 'Shared Channel Guest', team_id: 'T0OTHER', is_stranger: true },
+      { id: 'U0GUEST', name: 'guest', real_name: 'Guest Account', is_restricted: true },
+    ];
+    [slack, db] = await Promise.all([startSlackStandIn({ users, usergroups: DEFAULT_USERGROUPS }), testDatabase()]);
     dir = tempDir('slack-bot');
     crlFile = join(dir.path, 'crl.pem');
     await new LocalCaStore(dir.path).save(caMaterial(await testCa()));
@@ -145,6 +150,18 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     await eventually(() => lastResponse('U0ADMIN')?.text?.match(/could not be delivered/), 'the failure message');
     const mine = await stores().certificates.byUser('U0ADMIN');
     expect(mine.map((c) => c.status)).toEqual(['revoked']);
+    // Revoked the full way: it may have reached the DM half-way, so the CRL lists it too.
+    await eventually(() => parseCrl(readFileSync(crlFile, 'utf8')).revocations.some((r) => r.serial === mine[0].serial), 'the CRL entry');
+  });
+
+  it('refuses certificates to guests and to people from other organizations, and audits it', async () => {
+    await command('U0EXT', 'issue');
+    await eventually(() => lastResponse('U0EXT')?.text?.match(/other organizations/), 'the Slack Connect refusal');
+    await command('U0GUEST', 'issue');
+    await eventually(() => lastResponse('U0GUEST')?.text?.match(/Guest accounts/), 'the guest refusal');
+    expect(await stores().certificates.byUser('U0EXT')).toEqual([]);
+    expect(await stores().certificates.byUser('U0GUEST')).toEqual([]);
+    expect((await stores().audit.query({ target: 'U0EXT' })).map((e) => e.action)).toEqual(['access.refused']);
   });
 
   it('refuses admin commands to non-admins, audits the refusal, and confirms before revoking', async () => {
@@ -168,12 +185,18 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(JSON.parse(button.value!)).toEqual({ slackId: 'U0ALICE', reason: 'affiliationChanged' });
 
     const responseUrl = slack.mintResponseUrl('U0ADMIN');
-    const clicked = await call(blockAction('U0ADMIN', ACTION.revokeConfirm, button.value!, responseUrl));
-    expect(clicked.statusCode).toBe(200);
+    // A double click: the second click on the same message does nothing.
+    const [clicked, again] = await Promise.all([
+      call(blockAction('U0ADMIN', ACTION.revokeConfirm, button.value!, responseUrl, '1700000000.000001')),
+      call(blockAction('U0ADMIN', ACTION.revokeConfirm, button.value!, responseUrl, '1700000000.000001')),
+    ]);
+    expect([clicked.statusCode, again.statusCode]).toEqual([200, 200]);
     const report = await eventually(() => slack.responses('U0ADMIN').find((r) => r.body.replace_original === true && /openvpn:test/.test(JSON.stringify(r.body))), 'the report');
     expect(JSON.stringify(report.body)).toMatch(/CRL/);
     const alice = await stores().certificates.byUser('U0ALICE');
     expect(alice.every((c) => c.status === 'revoked')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(slack.responses('U0ADMIN').filter((r) => /openvpn:test/.test(JSON.stringify(r.body)) && r.body.replace_original === true)).toHaveLength(1);
     const crl = parseCrl(readFileSync(crlFile, 'utf8'));
     for (const certificate of alice) expect(crl.revocations.map((r) => r.serial)).toContain(certificate.serial);
   });
@@ -182,6 +205,9 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const [bob] = await stores().certificates.byUser('U0BOB');
     expect(ackText(await command('U0BOB', 'status'))).toContain(bob.notAfter.toISOString().slice(0, 10));
     expect(JSON.stringify(JSON.parse((await command('U0ADMIN', 'list <@U0BOB>')).body!))).toContain(bob.serial);
+    // Every certificate is a table-wide read, so it runs as a job and arrives through response_url.
+    expect(ackText(await command('U0ADMIN', 'list'))).toMatch(/Listing every certificate/);
+    await eventually(() => JSON.stringify(lastResponse('U0ADMIN')).includes(bob.serial), 'the full list');
   });
 
   it('reports CRL health to admins after reading it back', async () => {

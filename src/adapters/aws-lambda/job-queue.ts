@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { VpnChatopsError } from '../../domain/errors';
 import type { Job, JobQueue } from '../../slack/jobs';
@@ -10,7 +11,8 @@ export class LambdaJobQueue implements JobQueue {
   ) {}
 
   async enqueue(job: Job): Promise<void> {
-    const result = await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(job)) }));
+    const payload = { ...job, id: job.id ?? randomUUID() };
+    const result = await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }));
     if (result.StatusCode !== 202) throw new VpnChatopsError('ENDPOINT', `The worker ${this.functionName} did not accept the job (status ${result.StatusCode}).`);
   }
 }

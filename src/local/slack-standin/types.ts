@@ -7,6 +7,11 @@ export interface SlackUser {
   is_bot?: boolean;
   deleted?: boolean;
   is_admin?: boolean;
+  /** A guest account. */
+  is_restricted?: boolean;
+  /** Someone from another organization (Slack Connect): their own team id, and Slack marks them a stranger. */
+  team_id?: string;
+  is_stranger?: boolean;
 }
 
 export interface StandInOptions {
@@ -17,7 +22,7 @@ export interface StandInOptions {
   /** The workspace's people; replaces the defaults (U0ADMIN, U0ALICE, U0BOB). The bot user is always added. */
   users?: SlackUser[];
   /** Usergroup id → member ids. Default S0VPNADMINS → [U0ADMIN], or none when `users` is given. */
-  usergroups?: Record<string, string[]>;
+  usergroups?: Readonly<Record<string, readonly string[]>>;
   /** Sliding 60-second windows per method (per channel for chat.postMessage); these override `enforceRateLimits`. */
   rateLimits?: Record<string, { perMinute: number }>;
   /** Apply Slack's published tiers to the methods the stand-in serves. */

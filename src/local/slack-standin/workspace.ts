@@ -50,7 +50,9 @@ export class Workspace {
   userJson(user: SlackUser): Record<string, unknown> {
     return {
       id: user.id,
-      team_id: TEAM_ID,
+      team_id: user.team_id ?? TEAM_ID,
+      is_restricted: user.is_restricted ?? false,
+      is_stranger: user.is_stranger ?? false,
       name: user.name,
       real_name: user.real_name,
       deleted: user.deleted ?? false,

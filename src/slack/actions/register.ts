@@ -1,33 +1,75 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { normalizeDevice } from '../../domain/cn';
 import { VpnChatopsError } from '../../domain/errors';
-import { parseRevocationReason } from '../../domain/revocation';
+import { REVOCATION_REASONS, RevocationReason } from '../../domain/revocation';
 import { publicKeyFromCsr } from '../../pki/csr';
 import type { ListenerDeps } from '../context';
 import { ACTION, BLOCK, RevokeRequestValue, VIEW } from '../ids';
+import type { Job } from '../jobs';
 import { csrModal } from '../views/modals';
+import { errorMessage } from '../views/messages';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
-function buttonValue(body: ButtonBody): string {
-  return body.actions[0]?.value ?? '';
+const buttonValue = (body: ButtonBody) => body.actions[0]?.value ?? '';
+
+function revokeRequest(value: string): Pick<Extract<Job, { type: 'revoke' }>, 'target' | 'reason'> | undefined {
+  try {
+    const request = JSON.parse(value) as Partial<RevokeRequestValue>;
+    const reason = (request.reason ?? '') in REVOCATION_REASONS ? (request.reason as RevocationReason) : undefined;
+    const target = typeof request.serial === 'string' ? { serial: request.serial } : typeof request.slackId === 'string' ? { slackId: request.slackId } : undefined;
+    return target && reason ? { target, reason } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-/** Buttons and modals. Every one acks at once; authority is re-checked by the worker when the job runs. */
+/**
+ * Buttons and modals. The job is queued before Slack gets its answer (on Lambda the answer waits
+ * for the listener anyway), so a failure can still be shown; authority is re-checked by the worker.
+ */
 export function registerActions(app: App, deps: ListenerDeps): void {
-  const { jobs } = deps;
+  const { jobs, idempotency } = deps;
 
-  app.action<ButtonBody>(ACTION.revokeConfirm, async ({ ack, body }) => {
-    await ack();
-    let request: RevokeRequestValue;
-    try {
-      request = JSON.parse(buttonValue(body)) as RevokeRequestValue;
-    } catch {
-      return;
-    }
-    const target = request.serial ? { serial: request.serial } : request.slackId ? { slackId: request.slackId } : undefined;
-    if (!target) return;
-    await jobs.enqueue({ type: 'revoke', actorId: body.user.id, target, reason: parseRevocationReason(request.reason), responseUrl: body.response_url });
+  /** A double click must not revoke or publish twice: on AWS every CRL import drops every connection. */
+  const firstClick = (body: ButtonBody) => {
+    const where = body.container?.message_ts ?? body.view?.id ?? body.trigger_id;
+    return idempotency.claim(`click:${body.user.id}:${where}:${body.actions[0]?.action_id}`, 600).catch(() => true);
+  };
+
+  const enqueueFromButton = (id: string, toJob: (body: ButtonBody) => Job | undefined, options: { once?: boolean } = {}) =>
+    app.action<ButtonBody>(id, async ({ ack, body, respond }) => {
+      try {
+        const job = toJob(body);
+        if (job && (!options.once || (await firstClick(body)))) await jobs.enqueue(job);
+        await ack();
+      } catch (error) {
+        deps.log(`button ${id} failed`, error);
+        await ack();
+        if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, ...errorMessage('That did not go through, and nothing was changed. Try again in a minute.') });
+      }
+    });
+
+  enqueueFromButton(
+    ACTION.revokeConfirm,
+    (body) => {
+      const request = revokeRequest(buttonValue(body));
+      return request && { type: 'revoke', actorId: body.user.id, ...request, responseUrl: body.response_url };
+    },
+    { once: true },
+  );
+  for (const id of [ACTION.revokeOwn, ACTION.revokeCertificate]) {
+    enqueueFromButton(id, (body) => {
+      const serial = buttonValue(body);
+      if (!/^[0-9A-F]{2,40}$/.test(serial)) return undefined;
+      return { type: 'revoke', actorId: body.user.id, target: { serial }, reason: id === ACTION.revokeOwn ? 'keyCompromise' : 'affiliationChanged', responseUrl: body.response_url };
+    }, { once: true });
+  }
+  enqueueFromButton(ACTION.publishCrl, (body) => ({ type: 'publish-crl', actorId: body.user.id, responseUrl: body.response_url }), { once: true });
+  enqueueFromButton(ACTION.issue, (body) => ({ type: 'issue', userId: body.user.id, teamId: body.team?.id, responseUrl: body.response_url }), { once: true });
+  enqueueFromButton(ACTION.homePage, (body) => {
+    const page = Number(buttonValue(body));
+    return { type: 'home', userId: body.user.id, page: Number.isInteger(page) && page >= 0 ? page : 0 };
   });
 
   app.action<ButtonBody>(ACTION.revokeCancel, async ({ ack, respond }) => {
@@ -35,38 +77,14 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     await respond({ delete_original: true });
   });
 
-  for (const id of [ACTION.revokeOwn, ACTION.revokeCertificate]) {
-    app.action<ButtonBody>(id, async ({ ack, body }) => {
-      await ack();
-      const serial = buttonValue(body);
-      if (/^[0-9A-F]{2,40}$/.test(serial)) await jobs.enqueue({ type: 'revoke', actorId: body.user.id, target: { serial }, reason: id === ACTION.revokeOwn ? 'keyCompromise' : 'affiliationChanged', responseUrl: body.response_url });
-    });
-  }
-
-  app.action<ButtonBody>(ACTION.publishCrl, async ({ ack, body }) => {
-    await ack();
-    await jobs.enqueue({ type: 'publish-crl', actorId: body.user.id, responseUrl: body.response_url });
-  });
-
-  app.action<ButtonBody>(ACTION.issue, async ({ ack, body }) => {
-    await ack();
-    await jobs.enqueue({ type: 'issue', userId: body.user.id, responseUrl: body.response_url });
-  });
-
   app.action<ButtonBody>(ACTION.issueWithCsr, async ({ ack, body, client }) => {
     await ack();
     await client.views.open({ trigger_id: body.trigger_id, view: csrModal() });
   });
 
-  app.action<ButtonBody>(ACTION.homePage, async ({ ack, body }) => {
-    await ack();
-    const page = Number(buttonValue(body));
-    await jobs.enqueue({ type: 'home', userId: body.user.id, page: Number.isInteger(page) && page >= 0 ? page : 0 });
-  });
-
   app.view(VIEW.csr, async ({ ack, body, view }) => {
     const csrPem = view.state.values[BLOCK.csrInput]?.[BLOCK.csrAction]?.value ?? '';
-    const device = view.state.values[BLOCK.deviceInput]?.[BLOCK.deviceAction]?.value ?? undefined;
+    const device = view.state.values[BLOCK.deviceInput]?.[BLOCK.deviceAction]?.value || undefined;
     // Check what can be checked in milliseconds now, so mistakes show next to the field that has them.
     try {
       publicKeyFromCsr(csrPem);
@@ -78,7 +96,12 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     } catch (error) {
       return ack({ response_action: 'errors', errors: { [BLOCK.deviceInput]: (error as Error).message.slice(0, 150) } });
     }
+    try {
+      await jobs.enqueue({ type: 'issue', userId: body.user.id, teamId: body.team?.id, csrPem, device });
+    } catch (error) {
+      deps.log('CSR job could not be queued', error);
+      return ack({ response_action: 'errors', errors: { [BLOCK.csrInput]: 'Could not start issuing just now; nothing was changed. Submit again in a minute.' } });
+    }
     await ack();
-    await jobs.enqueue({ type: 'issue', userId: body.user.id, csrPem, device: device || undefined });
   });
 }

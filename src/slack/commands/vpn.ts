@@ -14,7 +14,7 @@ export function registerVpnCommand(app: App, deps: ListenerDeps): void {
   app.command('/vpn', async ({ command, ack }) => {
     const respondNow: Ack = (response) => ack(response);
     try {
-      await handle(parseVpnCommand(command.text ?? ''), command.user_id, command.response_url, respondNow, deps);
+      await handle(parseVpnCommand(command.text ?? ''), command.user_id, command.team_id, command.response_url, respondNow, deps);
     } catch (error) {
       deps.log('/vpn failed', error);
       await respondNow(ephemeral(errorMessage(error instanceof VpnChatopsError ? error.message : 'Something went wrong and nothing was changed. Try again in a minute.')));
@@ -27,18 +27,18 @@ async function refuse(deps: ListenerDeps, userId: string, what: string, ack: Ack
   await ack(ephemeral(errorMessage(`Only VPN admins can ${what}. Ask one of them, or see \`/vpn help\`.`)));
 }
 
-async function handle(command: VpnCommand, userId: string, responseUrl: string, ack: Ack, deps: ListenerDeps): Promise<void> {
+async function handle(command: VpnCommand, userId: string, teamId: string, responseUrl: string, ack: Ack, deps: ListenerDeps): Promise<void> {
   const { certificates, clock, admins, jobs } = deps;
   switch (command.kind) {
     case 'help': {
-      const help = helpMessage(await admins.isAdmin(userId));
+      const help = helpMessage(admins.knownAdmin(userId));
       if (!command.problem) return ack(ephemeral(help));
       const problem = errorMessage(command.problem);
       return ack(ephemeral({ text: `${problem.text}\n${help.text}`, blocks: [...problem.blocks, ...help.blocks] }));
     }
     case 'issue': {
       if (command.device !== undefined) normalizeDevice(command.device);
-      await jobs.enqueue({ type: 'issue', userId, device: command.device, responseUrl });
+      await jobs.enqueue({ type: 'issue', userId, teamId, device: command.device, responseUrl });
       return ack(ephemeral(progressMessage('⏳ Issuing your certificate; your profile arrives in a DM from me in a few seconds.')));
     }
     case 'revoke': {
@@ -55,8 +55,10 @@ async function handle(command: VpnCommand, userId: string, responseUrl: string, 
       return ack(ephemeral(statusMessage(await certificates.byUser(userId), clock.now())));
     case 'list': {
       if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'list certificates', ack);
-      const records = command.target ? await certificates.byUser(command.target) : await certificates.list();
-      return ack(ephemeral(certificateListMessage(records, clock.now(), command.target ? `<@${command.target}>` : undefined)));
+      if (command.target) return ack(ephemeral(certificateListMessage(await certificates.byUser(command.target), clock.now(), `<@${command.target}>`)));
+      // Every certificate is a whole-table read: too slow to risk inside Slack's 3 seconds.
+      await jobs.enqueue({ type: 'list', actorId: userId, responseUrl });
+      return ack(ephemeral(progressMessage('⏳ Listing every certificate…')));
     }
     case 'crl': {
       if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'see CRL health', ack);
