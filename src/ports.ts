@@ -2,6 +2,7 @@ import type { CaMaterial } from './pki/ca';
 import type { Revocation, RevocationReason } from './domain/revocation';
 import type { CertificateRecord, CertificateStatus } from './domain/certificate';
 import type { AuditEntry, AuditQuery } from './domain/audit';
+import type { Approval, ApprovalStatus } from './domain/approval';
 
 /** Where the CA certificate and key live: Secrets Manager in AWS, a 0600 file locally. Nothing else holds the key. */
 export interface CaStore {
@@ -147,4 +148,27 @@ export interface AlertSink {
 export interface IdempotencyStore {
   /** True the first time `key` is claimed within `ttlSeconds`; false for every repeat. */
   claim(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/** Login approvals and the state that guards them against MFA fatigue. */
+export interface ApprovalStore {
+  /** A new PENDING approval; its TTL lies past its deadline, so nothing stays PENDING forever. */
+  create(approval: Approval): Promise<void>;
+  /** Strongly consistent: the connect handler polls this. */
+  get(id: string): Promise<Approval | undefined>;
+  /** Record the DM that carries the prompt, so a reaction on it can be traced back. */
+  attachMessage(id: string, channel: string, ts: string): Promise<void>;
+  byMessage(channel: string, ts: string): Promise<Approval | undefined>;
+  /** Conditional PENDING → status; false when it was already decided (duplicates and retries are harmless). */
+  decide(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date): Promise<boolean>;
+  /** Remember an approval of this CN from this public IP until `until`. */
+  remember(cn: string, publicIp: string, until: Date): Promise<void>;
+  isRemembered(cn: string, publicIp: string, now: Date): Promise<boolean>;
+  /** Atomically record a prompt to `slackId` if fewer than `limit` were sent in the last `windowMs`; false when over. */
+  claimPrompt(slackId: string, now: Date, limit: number, windowMs: number): Promise<boolean>;
+  /** After "Not me": no prompts for this certificate until `until`. */
+  coolDown(serial: string, until: Date): Promise<void>;
+  isCoolingDown(serial: string, now: Date): Promise<boolean>;
+  /** The member's latest approvals, newest first (App Home "recent logins"). */
+  recent(slackId: string, limit: number): Promise<Approval[]>;
 }
