@@ -35,6 +35,8 @@ export interface CertificateStore {
    * Returns the updated record, or undefined when it was already revoked.
    */
   markRevoked(serial: string, change: { revokedAt: Date; reason: RevocationReason; actor: string }): Promise<CertificateRecord | undefined>;
+  /** active ↔ suspended ("Not me" pauses a certificate until its owner or an admin re-enables it); false if it was not in `from`. */
+  setSuspended(serial: string, suspended: boolean): Promise<boolean>;
   /** Revoked certificates whose notAfter is after `notAfterSince`: what the next CRL must list. */
   revocationsForCrl(notAfterSince: Date): Promise<Revocation[]>;
 }

@@ -1,4 +1,5 @@
-import type { AuditLog, CertificateStore, Clock, IdempotencyStore } from '../ports';
+import type { ApprovalStore, AuditLog, CertificateStore, Clock, IdempotencyStore } from '../ports';
+import type { RecordDecisionDeps } from '../services/record-decision';
 import type { AdminPolicy } from './admins';
 import type { JobQueue } from './jobs';
 
@@ -13,5 +14,8 @@ export interface ListenerDeps {
   admins: AdminPolicy;
   jobs: JobQueue;
   idempotency: IdempotencyStore;
+  approvals: ApprovalStore;
+  /** Approve / Not me from a reaction or a button (the connect handler reads the result from DynamoDB). */
+  decisions: Pick<RecordDecisionDeps, 'notifier' | 'policy'>;
   log: (message: string, error?: unknown) => void;
 }

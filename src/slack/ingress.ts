@@ -6,6 +6,8 @@ import { AdminPolicy } from './admins';
 import { slackClientForListeners } from './client';
 import type { ListenerDeps } from './context';
 import type { JobQueue } from './jobs';
+import { SlackApprovalNotifier } from './approval-notifier';
+import { DEFAULT_POLICY } from '../services/decide-connection';
 
 export const log = (message: string, error?: unknown) =>
   console.error(JSON.stringify({ level: 'error', message, error: error instanceof Error ? error.message : error }));
@@ -16,12 +18,15 @@ export const log = (message: string, error?: unknown) =>
  */
 export function createListenerDeps(config: Config, db: Database, jobs: JobQueue): ListenerDeps {
   const stores = storesFor(db);
+  const client = slackClientForListeners(config);
   return {
+    approvals: stores.approvals,
+    decisions: { notifier: new SlackApprovalNotifier(client, config.ADMIN_CHANNEL_ID, log), policy: { coolDownMs: DEFAULT_POLICY.coolDownMs } },
     certificates: stores.certificates,
     audit: stores.audit,
     idempotency: stores.idempotency,
     clock: systemClock,
-    admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, slackClientForListeners(config)),
+    admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client),
     jobs,
     log,
   };

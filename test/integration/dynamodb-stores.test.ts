@@ -84,6 +84,17 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect((await certificates.get(target.serial))?.status).toBe('revoked');
     });
 
+    it('suspends and re-enables a certificate, keeping its CN claim', async () => {
+      const paused = record({ cn: 'paused-U0PAUSE.vpn.test', slackId: 'U0PAUSE' });
+      await certificates.create(paused);
+      expect(await certificates.setSuspended(paused.serial, true)).toBe(true);
+      expect(await certificates.setSuspended(paused.serial, true)).toBe(false);
+      expect(await certificates.byActiveCn(paused.cn)).toMatchObject({ serial: paused.serial, status: 'suspended' });
+      expect((await certificates.list({ status: 'suspended' })).map((c) => c.serial)).toContain(paused.serial);
+      expect(await certificates.setSuspended(paused.serial, false)).toBe(true);
+      expect((await certificates.get(paused.serial))?.status).toBe('active');
+    });
+
     it('says so for an unknown serial', async () => {
       await expect(certificates.markRevoked('0ABCDEF0', { revokedAt: new Date(), reason: 'unspecified', actor: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });

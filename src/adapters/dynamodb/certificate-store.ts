@@ -249,6 +249,27 @@ export class DynamoDbCertificateStore implements CertificateStore {
     return revoked;
   }
 
+  async setSuspended(serial: string, suspended: boolean): Promise<boolean> {
+    const [from, to] = suspended ? ['active', 'suspended'] : ['suspended', 'active'];
+    const current = await this.get(serial);
+    if (!current || current.status !== from) return false;
+    try {
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.tableName,
+          Item: toItem({ ...current, status: to as 'active' | 'suspended' }),
+          ConditionExpression: '#status = :from',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':from': from },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storeError(this.db, error);
+    }
+  }
+
   async revocationsForCrl(notAfterSince: Date): Promise<Revocation[]> {
     const shards = Array.from({ length: REVOKED_SHARDS }, (_, shard) =>
       queryAll(this.db, {

@@ -1,3 +1,4 @@
+import { DynamoDbApprovalStore } from './approval-store';
 import { DynamoDbAuditLog } from './audit-log';
 import { DynamoDbCertificateStore } from './certificate-store';
 import type { Database } from './client';
@@ -10,5 +11,6 @@ export function storesFor(db: Database) {
     crlState: new DynamoDbCrlStateStore(db),
     audit: new DynamoDbAuditLog(db),
     idempotency: new DynamoDbIdempotencyStore(db),
+    approvals: new DynamoDbApprovalStore(db),
   };
 }

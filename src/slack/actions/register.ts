@@ -8,6 +8,7 @@ import { ACTION, BLOCK, RevokeRequestValue, VIEW } from '../ids';
 import type { Job } from '../jobs';
 import { csrModal } from '../views/modals';
 import { errorMessage } from '../views/messages';
+import { recordAnswer } from '../../services/record-decision';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
@@ -71,6 +72,13 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     const page = Number(buttonValue(body));
     return { type: 'home', userId: body.user.id, page: Number.isInteger(page) && page >= 0 ? page : 0 };
   });
+
+  for (const [id, answer] of [[ACTION.approve, 'approve'], [ACTION.notMe, 'not-me']] as const) {
+    app.action<ButtonBody>(id, async ({ ack, body }) => {
+      await ack();
+      await recordAnswer({ ...deps, ...deps.decisions }, { approvalId: buttonValue(body), user: body.user.id, answer });
+    });
+  }
 
   app.action<ButtonBody>(ACTION.revokeCancel, async ({ ack, respond }) => {
     await ack();

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { ListenerDeps } from '../context';
+import { recordReaction } from '../../services/record-decision';
 
 /** Slack redelivers events it thinks we missed; each event id is acted on once (a DynamoDB conditional put). */
 export function registerEvents(app: App, deps: ListenerDeps): void {
@@ -14,6 +15,15 @@ export function registerEvents(app: App, deps: ListenerDeps): void {
       if (!first) return;
     }
     await next();
+  });
+
+  // Approving is one conditional write: fast enough to do inline, within Slack's 3 seconds.
+  app.event('reaction_added', async ({ event }) => {
+    if (event.item.type !== 'message') return;
+    await recordReaction(
+      { ...deps, ...deps.decisions },
+      { user: event.user, name: event.reaction, channel: event.item.channel, ts: event.item.ts },
+    );
   });
 
   app.event('app_home_opened', async ({ event }) => {

@@ -1,0 +1,49 @@
+import type { Config } from '../../config';
+import { deny } from '../../domain/approval';
+import { systemClock } from '../../ports';
+import { ApprovalPolicy, DEFAULT_POLICY, DecideDeps, decideConnection } from '../../services/decide-connection';
+import { SlackApprovalNotifier } from '../../slack/approval-notifier';
+import { slackClient } from '../../slack/client';
+import { connectDatabase } from '../dynamodb/client';
+import { storesFor } from '../dynamodb/stores';
+import { connectResponse, parseConnectEvent } from './connect-event';
+
+export function approvalPolicy(config: Config): ApprovalPolicy {
+  return {
+    ...DEFAULT_POLICY,
+    certDomain: config.CERT_DOMAIN,
+    timeoutMs: config.APPROVAL_TIMEOUT_S * 1000,
+    rememberHours: config.REMEMBER_HOURS,
+    promptLimit: config.PROMPT_LIMIT,
+  };
+}
+
+export function decideDeps(config: Config): DecideDeps {
+  const stores = storesFor(connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }));
+  const log = (message: string, error?: unknown) => console.error(JSON.stringify({ level: 'error', message, error: error instanceof Error ? error.message : error }));
+  return {
+    ...stores,
+    notifier: new SlackApprovalNotifier(slackClient(config), config.ADMIN_CHANNEL_ID, log),
+    clock: systemClock,
+    policy: approvalPolicy(config),
+  };
+}
+
+/**
+ * Client VPN's connect handler (AWSClientVPN-…): 30 s hard limit, any exception or malformed answer
+ * is a refusal the user cannot understand, so every path returns a v2 answer with a message.
+ */
+export function createConnectHandler(loadConfig: () => Config) {
+  let deps: DecideDeps | undefined;
+  return async (event: unknown) => {
+    const started = systemClock.now();
+    const request = parseConnectEvent(event);
+    if (!request || !request.commonName) return connectResponse(deny('bad-request', 'The VPN could not read your certificate name. Use the profile from /vpn issue in Slack.'));
+    try {
+      deps ??= decideDeps(loadConfig());
+    } catch {
+      return connectResponse(deny('error', 'The VPN login check is misconfigured, so logins are refused. Tell your VPN admin.'));
+    }
+    return connectResponse(await decideConnection(deps, request, started));
+  };
+}

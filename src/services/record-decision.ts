@@ -1,0 +1,55 @@
+import { Approval, isThumbsUp } from '../domain/approval';
+import type { ApprovalStore, AuditLog, CertificateStore, Clock } from '../ports';
+import type { ApprovalNotifier, ApprovalPolicy } from './decide-connection';
+
+export interface RecordDecisionDeps {
+  approvals: ApprovalStore;
+  certificates: CertificateStore;
+  audit: AuditLog;
+  clock: Clock;
+  notifier: Pick<ApprovalNotifier, 'alertAdmins'>;
+  policy: Pick<ApprovalPolicy, 'coolDownMs'>;
+}
+
+export type Answer = 'approve' | 'not-me';
+export type Recorded = 'approved' | 'denied' | 'ignored';
+
+/** A reaction counts only as a 👍, by the owner, on that approval's own message, while it is pending. */
+export async function recordReaction(deps: RecordDecisionDeps, reaction: { user: string; name: string; channel: string; ts: string }): Promise<Recorded> {
+  if (!isThumbsUp(reaction.name)) return 'ignored';
+  const approval = await deps.approvals.byMessage(reaction.channel, reaction.ts);
+  if (!approval || approval.slackId !== reaction.user) return 'ignored';
+  return record(deps, approval, reaction.user, 'approve');
+}
+
+/** The Approve / Not me buttons: the same rules, looked up by approval id. */
+export async function recordAnswer(deps: RecordDecisionDeps, answer: { approvalId: string; user: string; answer: Answer }): Promise<Recorded> {
+  const approval = await deps.approvals.get(answer.approvalId);
+  if (!approval || approval.slackId !== answer.user) return 'ignored';
+  return record(deps, approval, answer.user, answer.answer);
+}
+
+async function record(deps: RecordDecisionDeps, approval: Approval, user: string, answer: Answer): Promise<Recorded> {
+  const now = deps.clock.now();
+  const changed = await deps.approvals.decide(approval.id, answer === 'approve' ? 'APPROVED' : 'DENIED', user, now);
+  if (!changed) return 'ignored';
+  await deps.audit.append({
+    actor: user,
+    action: 'approval.decide',
+    target: approval.cn,
+    outcome: answer === 'approve' ? 'success' : 'refused',
+    at: now,
+    details: { approval: approval.id, answer, publicIp: approval.request.publicIp, platform: approval.request.platform },
+  });
+  if (answer === 'approve') return 'approved';
+  // "Not me": someone else holds this certificate. Pause it and tell the admins, with what we know.
+  await deps.certificates.setSuspended(approval.serial, true);
+  await deps.approvals.coolDown(approval.serial, new Date(now.getTime() + deps.policy.coolDownMs));
+  const { request } = approval;
+  await deps.notifier
+    .alertAdmins(
+      `:rotating_light: <@${user}> answered *Not me* to a VPN login with their certificate ${approval.cn} (serial ${approval.serial}) from ${request.publicIp || 'an unknown IP'}, ${request.platform || 'unknown platform'} ${request.platformVersion}, client ${request.clientVersion || 'unknown'}, endpoint ${request.endpointId}. The certificate is paused; revoke it with /vpn revoke <@${user}> if it was stolen.`,
+    )
+    .catch(() => undefined);
+  return 'denied';
+}

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbApprovalStore } from '../../src/adapters/dynamodb/approval-store';
+import { connectDatabase } from '../../src/adapters/dynamodb/client';
+import { Approval } from '../../src/domain/approval';
+import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
+import { describeWith } from '../helpers/tools';
+
+const MINUTE = 60_000;
+
+function approval(overrides: Partial<Approval> = {}): Approval {
+  const now = Date.now();
+  return {
+    id: randomUUID(),
+    status: 'PENDING',
+    slackId: 'U0JANE',
+    cn: 'jane.laptop-U0JANE.vpn.test',
+    serial: '4F2A9C',
+    request: {
+      connectionId: 'cvpn-connection-0abc',
+      endpointId: 'cvpn-endpoint-0def',
+      commonName: 'jane.laptop-U0JANE.vpn.test',
+      publicIp: '203.0.113.7',
+      platform: 'mac',
+      platformVersion: '14.4',
+      clientVersion: 'AWS VPN Client 3.12.0',
+    },
+    requestedAt: new Date(now),
+    deadline: new Date(now + MINUTE),
+    ...overrides,
+  };
+}
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'DynamoDB approval store on DynamoDB Local', () => {
+  let db: Awaited<ReturnType<typeof testDatabase>>;
+  let approvals: DynamoDbApprovalStore;
+  beforeAll(async () => {
+    db = await testDatabase();
+    approvals = new DynamoDbApprovalStore(db);
+  });
+  afterAll(() => db.drop());
+
+  const raw = async (pk: string, sk: string) => (await db.doc.send(new GetCommand({ TableName: db.tableName, Key: { pk, sk }, ConsistentRead: true }))).Item;
+
+  it('round-trips every field of an approval, and refuses a second create with the same id', async () => {
+    const full = approval({ channel: 'D0JANE', ts: '1718000000.000100', decidedAt: new Date(Date.now() - 1000), decidedBy: 'U0JANE', status: 'DENIED' });
+    await approvals.create(full);
+    expect(await approvals.get(full.id)).toEqual(full);
+
+    const minimal = approval();
+    await approvals.create(minimal);
+    expect(await approvals.get(minimal.id)).toEqual({ ...minimal, channel: undefined, ts: undefined, decidedAt: undefined, decidedBy: undefined });
+    expect(await approvals.get('no-such-id')).toBeUndefined();
+    await expect(approvals.create(minimal)).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('finds an approval by the message carrying its prompt, and only by that message', async () => {
+    const pending = approval();
+    await approvals.create(pending);
+    await approvals.attachMessage(pending.id, 'D0JANE', '1718000000.000200');
+    expect(await approvals.byMessage('D0JANE', '1718000000.000200')).toEqual({ ...pending, channel: 'D0JANE', ts: '1718000000.000200' });
+    expect(await approvals.byMessage('D0JANE', '1718000000.999999')).toBeUndefined();
+
+    await approvals.attachMessage(pending.id, 'D0JANE', '1718000000.000300');
+    expect(await approvals.byMessage('D0JANE', '1718000000.000200')).toBeUndefined();
+    expect((await approvals.byMessage('D0JANE', '1718000000.000300'))?.id).toBe(pending.id);
+
+    await expect(approvals.attachMessage('no-such-id', 'D0JANE', '1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await raw('APPROVAL#no-such-id', 'APPROVAL')).toBeUndefined();
+  });
+
+  it('decides exactly once when ten decisions race', async () => {
+    const pending = approval();
+    await approvals.create(pending);
+    const at = new Date();
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => approvals.decide(pending.id, i % 2 ? 'APPROVED' : 'DENIED', `U0R${i}`, at)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results.indexOf(true);
+    expect(await approvals.get(pending.id)).toMatchObject({ status: winner % 2 ? 'APPROVED' : 'DENIED', decidedBy: `U0R${winner}`, decidedAt: at });
+    expect(await approvals.decide('no-such-id', 'DENIED', 'U0JANE', at)).toBe(false);
+  });
+
+  it('refuses a late approval but lets the approval expire', async () => {
+    const pending = approval();
+    await approvals.create(pending);
+    const late = new Date(pending.deadline.getTime() + 1);
+    expect(await approvals.decide(pending.id, 'APPROVED', 'U0JANE', late)).toBe(false);
+    expect((await approvals.get(pending.id))?.status).toBe('PENDING');
+    expect(await approvals.decide(pending.id, 'EXPIRED', 'connect-handler', late)).toBe(true);
+    expect(await approvals.get(pending.id)).toMatchObject({ status: 'EXPIRED', decidedBy: 'connect-handler', decidedAt: late });
+
+    const onTime = approval();
+    await approvals.create(onTime);
+    expect(await approvals.decide(onTime.id, 'APPROVED', 'U0JANE', onTime.deadline)).toBe(true);
+  });
+
+  it('reads an undecided approval past its deadline as EXPIRED, though TTL has not removed it', async () => {
+    const stale = approval({ requestedAt: new Date(Date.now() - 2 * MINUTE), deadline: new Date(Date.now() - MINUTE) });
+    await approvals.create(stale);
+    expect((await approvals.get(stale.id))?.status).toBe('EXPIRED');
+    expect((await raw(`APPROVAL#${stale.id}`, 'APPROVAL'))?.status).toBe('PENDING');
+
+    const justDue = approval({ deadline: new Date(Date.now() - 1000) });
+    await approvals.create(justDue);
+    expect((await approvals.get(justDue.id))?.status).toBe('PENDING');
+  });
+
+  it('remembers a CN from one public IP until the given time, by its own clock', async () => {
+    const until = new Date(Date.now() + 8 * 60 * MINUTE);
+    await approvals.remember('jane.laptop-U0JANE.vpn.test', '203.0.113.7', until);
+    expect(await approvals.isRemembered('jane.laptop-U0JANE.vpn.test', '203.0.113.7', new Date(until.getTime() - 1))).toBe(true);
+    expect(await approvals.isRemembered('jane.laptop-U0JANE.vpn.test', '203.0.113.7', until)).toBe(false);
+    expect(await approvals.isRemembered('jane.laptop-U0JANE.vpn.test', '198.51.100.9', new Date())).toBe(false);
+    expect(await approvals.isRemembered('bob.laptop-U0BOB.vpn.test', '203.0.113.7', new Date())).toBe(false);
+  });
+
+  it('claims at most `limit` prompts per window even when twenty race, and again once the window has passed', async () => {
+    const now = Date.now();
+    const window = 10 * MINUTE;
+    const burst = await Promise.all(Array.from({ length: 20 }, () => approvals.claimPrompt('U0BURST', new Date(now), 3, window)));
+    expect(burst.filter(Boolean)).toHaveLength(3);
+    expect(await approvals.claimPrompt('U0BURST', new Date(now + window - 1), 3, window)).toBe(false);
+    expect(await approvals.claimPrompt('U0OTHER', new Date(now), 3, window)).toBe(true);
+
+    const later = await Promise.all(Array.from({ length: 20 }, () => approvals.claimPrompt('U0BURST', new Date(now + window), 3, window)));
+    expect(later.filter(Boolean)).toHaveLength(3);
+    expect(await raw('PROMPTS#U0BURST', 'PROMPTS')).toMatchObject({ sent: [now + window, now + window, now + window] });
+  });
+
+  it('cools a certificate down until the given time, and a shorter cooldown does not cut it short', async () => {
+    const now = new Date();
+    const until = new Date(now.getTime() + 15 * MINUTE);
+    expect(await approvals.isCoolingDown('C0FFEE', now)).toBe(false);
+    await approvals.coolDown('C0FFEE', until);
+    await approvals.coolDown('C0FFEE', new Date(now.getTime() + MINUTE));
+    expect(await approvals.isCoolingDown('C0FFEE', new Date(until.getTime() - 1))).toBe(true);
+    expect(await approvals.isCoolingDown('C0FFEE', until)).toBe(false);
+    expect(await approvals.isCoolingDown('BADF00D', now)).toBe(false);
+  });
+
+  it('lists a member\'s latest approvals, newest first, up to the limit', async () => {
+    const base = Date.now() - 60 * MINUTE;
+    const made = Array.from({ length: 5 }, (_, i) => approval({ slackId: 'U0RECENT', requestedAt: new Date(base + i * MINUTE), deadline: new Date(base + i * MINUTE + MINUTE) }));
+    for (const each of made) await approvals.create(each);
+    await approvals.create(approval({ slackId: 'U0SOMEONE' }));
+    await approvals.decide(made[4].id, 'APPROVED', 'U0RECENT', made[4].requestedAt);
+
+    const latest = await approvals.recent('U0RECENT', 3);
+    expect(latest.map((a) => a.id)).toEqual([made[4].id, made[3].id, made[2].id]);
+    expect(latest.map((a) => a.status)).toEqual(['APPROVED', 'EXPIRED', 'EXPIRED']);
+    expect((await approvals.recent('U0RECENT', 10)).map((a) => a.id)).toEqual([...made].reverse().map((a) => a.id));
+    expect(await approvals.recent('U0NOBODY', 10)).toEqual([]);
+  });
+
+  it('puts a TTL on every item it writes', async () => {
+    const now = new Date();
+    const pending = approval({ slackId: 'U0TTL' });
+    await approvals.create(pending);
+    await approvals.attachMessage(pending.id, 'D0TTL', '1718000000.000400');
+    await approvals.remember(pending.cn, '203.0.113.8', new Date(now.getTime() + MINUTE));
+    await approvals.claimPrompt('U0TTL', now, 3, MINUTE);
+    await approvals.coolDown('77TTL', new Date(now.getTime() + MINUTE));
+
+    const approvalTtl = (await raw(`APPROVAL#${pending.id}`, 'APPROVAL'))?.expiresAt;
+    expect(approvalTtl).toBe(Math.ceil(pending.deadline.getTime() / 1000) + 3600);
+    expect((await raw('APPROVALMSG#D0TTL#1718000000.000400', 'APPROVALMSG'))?.expiresAt).toBe(approvalTtl);
+    for (const [pk, sk] of [
+      [`REMEMBER#${pending.cn}#203.0.113.8`, 'REMEMBER'],
+      ['PROMPTS#U0TTL', 'PROMPTS'],
+      ['COOLDOWN#77TTL', 'COOLDOWN'],
+    ]) {
+      expect((await raw(pk, sk))?.expiresAt).toBeGreaterThanOrEqual(Math.floor(now.getTime() / 1000) + 60);
+    }
+  });
+
+  it('fails with a clear STORE_UNAVAILABLE error when DynamoDB is unreachable', async () => {
+    const down = connectDatabase({ tableName: 'nowhere', endpoint: 'http://127.0.0.1:9' });
+    const store = new DynamoDbApprovalStore(down);
+    try {
+      for (const attempt of [() => store.create(approval()), () => store.get('x'), () => store.decide('x', 'DENIED', 'U0JANE', new Date()), () => store.claimPrompt('U0JANE', new Date(), 3, MINUTE)]) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+        expect((error as Error).message).toMatch(/not reachable.*nothing was changed/);
+      }
+    } finally {
+      down.doc.destroy();
+    }
+  });
+});

@@ -1,0 +1,191 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { WebClient } from '@slack/web-api';
+import { connectResponse, parseConnectEvent } from '../../src/adapters/aws-client-vpn/connect-event';
+import { approvalPolicy } from '../../src/adapters/aws-client-vpn/connect-handler';
+import { connectDatabase } from '../../src/adapters/dynamodb/client';
+import { storesFor } from '../../src/adapters/dynamodb/stores';
+import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
+import { loadConfig } from '../../src/config';
+import type { ConnectRequest } from '../../src/domain/approval';
+import { encodeCn } from '../../src/domain/cn';
+import { DEFAULT_USERGROUPS, DEFAULT_USERS, SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
+import { caMaterial } from '../../src/pki/ca';
+import { signCertificateFor } from '../../src/pki/certificate';
+import { DecideDeps, decideConnection } from '../../src/services/decide-connection';
+import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
+import { ACTION } from '../../src/slack/ids';
+import { createSlackLambdaHandler } from '../../src/slack/lambda';
+import { testCa } from '../helpers/ca';
+import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
+import { SIGNING_SECRET, blockAction, eventCallback } from '../helpers/slack';
+import { describeWith, tempDir } from '../helpers/tools';
+
+const DOMAIN = 'vpn.test';
+
+async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'login approval: connect decision, 👍 through the real Bolt app', () => {
+  let slack: SlackStandIn;
+  let db: Awaited<ReturnType<typeof testDatabase>>;
+  let dir: ReturnType<typeof tempDir>;
+  let deps: DecideDeps;
+  let bolt: (event: unknown, context: unknown) => Promise<unknown>;
+  let events = 0;
+
+  const stores = () => storesFor(db);
+  const request = (cn: string, overrides: Partial<ConnectRequest> = {}): ConnectRequest => ({
+    connectionId: `cvpn-connection-${Math.random().toString(16).slice(2, 10)}`,
+    endpointId: 'cvpn-endpoint-0123456789abcdef0',
+    commonName: cn,
+    publicIp: '198.51.100.7',
+    platform: 'mac',
+    platformVersion: '14.5',
+    clientVersion: '2.6.14',
+    ...overrides,
+  });
+
+  async function enrol(name: string, slackId: string, device?: string) {
+    const ca = await testCa();
+    const cn = encodeCn({ displayName: name, slackId, domain: DOMAIN, device });
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const issued = signCertificateFor({ ca, cn, publicKey });
+    await stores().certificates.create({ serial: issued.serial, cn, slackId, device, status: 'active', issuedAt: new Date(), notBefore: issued.notBefore, notAfter: issued.notAfter, source: 'issued', issuedBy: 'test' });
+    return { cn, serial: issued.serial };
+  }
+
+  /** The prompt the bot posted into `user`'s DM for this login. */
+  const promptFor = (user: string, cn: string) => eventually(() => slack.messages(`D${user}`).find((m) => JSON.stringify(m).includes(cn)), `the prompt to ${user}`);
+  const react = (user: string, name: string, channel: string, ts: string) =>
+    bolt(eventCallback({ type: 'reaction_added', user, reaction: name, item_user: 'UBOT', item: { type: 'message', channel, ts }, event_ts: `${Date.now() / 1000}` }, `Ev0R${++events}`), {});
+
+  beforeAll(async () => {
+    [slack, db] = await Promise.all([startSlackStandIn({ users: [...DEFAULT_USERS], usergroups: DEFAULT_USERGROUPS }), testDatabase()]);
+    dir = tempDir('approval');
+    await new LocalCaStore(dir.path).save(caMaterial(await testCa()));
+    const env = {
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_BOT_ID: 'BBOT',
+      SLACK_BOT_USER_ID: 'UBOT',
+      ADMIN_SLACK_IDS: 'U0ADMIN',
+      ADMIN_CHANNEL_ID: 'C0VPNADMINS',
+      TABLE_NAME: db.tableName,
+      DYNAMODB_ENDPOINT,
+      STATE_DIR: dir.path,
+      CERT_DOMAIN: DOMAIN,
+      APPROVAL_TIMEOUT_S: '3',
+      VPN_ENDPOINTS: '[]',
+      AWS_REGION: 'us-east-1',
+    };
+    const config = loadConfig(env);
+    const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+    deps = { ...stores(), notifier: new SlackApprovalNotifier(client, 'C0VPNADMINS', () => undefined), clock: { now: () => new Date() }, policy: approvalPolicy(config) };
+    bolt = createSlackLambdaHandler(() => config, () => ({ enqueue: async () => undefined })) as typeof bolt;
+  });
+  afterAll(async () => {
+    await slack?.stop();
+    await db?.drop();
+    dir?.remove();
+  });
+
+  it('reads Client VPN events leniently and answers in schema v2', () => {
+    expect(parseConnectEvent('nonsense')).toBeUndefined();
+    expect(parseConnectEvent({ 'common-name': 42, 'public-ip': ['x'], extra: true, 'connection-id': 'x'.repeat(10_000) })).toEqual({
+      connectionId: 'x'.repeat(256), endpointId: '', commonName: '42', publicIp: '', platform: '', platformVersion: '', clientVersion: '',
+    });
+    expect(connectResponse({ allow: false, reason: 'timeout', message: 'no' })).toEqual({ allow: false, 'error-msg-on-denied-connection': 'no', 'posture-compliance-statuses': [], 'schema-version': 'v2' });
+  });
+
+  it.each([
+    ['a garbled CN', '%%%'],
+    ['a foreign domain', 'jane-U0JANE.evil.example'],
+    ['an unknown Slack ID', 'ghost-U0GHOST.vpn.test'],
+    ['an absurd CN', 'x'.repeat(256)],
+    ['an empty CN', ''],
+  ])('denies %s at once, without asking anyone', async (_label, cn) => {
+    const before = slack.calls.length;
+    const decision = await decideConnection(deps, request(cn));
+    expect(decision).toMatchObject({ allow: false, reason: 'unknown-certificate' });
+    expect(decision.message).toMatch(/not active/);
+    expect(slack.calls.length).toBe(before);
+  });
+
+  it('allows after the owner reacts 👍 (any skin tone), in two Slack calls, and remembers it for that IP', async () => {
+    const jane = await enrol('Jane', 'U0ALICE', 'laptop');
+    const first = decideConnection(deps, request(jane.cn));
+    const prompt = await promptFor('U0ALICE', jane.cn);
+    const calls = slack.calls.length;
+    // Someone else's 👍, a 👎 and a 👍 on another message change nothing.
+    await react('U0BOB', '+1', 'DU0ALICE', prompt.ts);
+    await react('U0ALICE', '-1', 'DU0ALICE', prompt.ts);
+    await react('U0ALICE', '+1', 'DU0ALICE', '1.000001');
+    await react('U0ALICE', '+1::skin-tone-4', 'DU0ALICE', prompt.ts);
+    expect(await first).toMatchObject({ allow: true, reason: 'approved' });
+    expect(slack.calls.length - calls).toBe(1);
+    expect(slack.callsTo('chat.update').at(-1)?.args).toMatchObject({ channel: 'DU0ALICE', ts: prompt.ts });
+
+    const promptsBefore = slack.callsTo('chat.postMessage').length;
+    expect(await decideConnection(deps, request(jane.cn))).toMatchObject({ allow: true, reason: 'remembered' });
+    expect(slack.callsTo('chat.postMessage').length).toBe(promptsBefore);
+    // Another IP is a new question; now the DM channel is cached: post and update, nothing else.
+    const before = slack.calls.length;
+    const again = decideConnection(deps, request(jane.cn, { publicIp: '203.0.113.9' }));
+    const second = await eventually(() => slack.messages('DU0ALICE').filter((m) => /203\.0\.113\.9/.test(m.text ?? '')).at(-1), 'the second prompt');
+    await bolt(blockAction('U0ALICE', ACTION.approve, (second.blocks as { elements?: { value?: string }[] }[])[1].elements![0].value!), {});
+    expect(await again).toMatchObject({ allow: true, reason: 'approved' });
+    expect(slack.calls.slice(before).map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
+  });
+
+  it('denies at the deadline when nobody answers, and a late 👍 changes nothing', async () => {
+    const bob = await enrol('Bob', 'U0BOB');
+    const started = Date.now();
+    const decision = await decideConnection(deps, request(bob.cn));
+    expect(decision).toMatchObject({ allow: false, reason: 'timeout' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+    const prompt = await promptFor('U0BOB', bob.cn);
+    await react('U0BOB', 'thumbsup', 'DU0BOB', prompt.ts);
+    const [approval] = await stores().approvals.recent('U0BOB', 1);
+    expect(approval.status).toBe('EXPIRED');
+    expect(JSON.stringify(slack.messages('DU0BOB').find((m) => m.ts === prompt.ts))).toMatch(/Expired/);
+  });
+
+  it('"Not me" denies, pauses the certificate, alerts the admins, and keeps refusing', async () => {
+    const carol = await enrol('Carol', 'U0ADMIN', 'phone');
+    const pending = decideConnection(deps, request(carol.cn, { publicIp: '192.0.2.66' }));
+    const prompt = await promptFor('U0ADMIN', carol.cn);
+    await bolt(blockAction('U0ADMIN', ACTION.notMe, (prompt.blocks as { elements?: { value?: string }[] }[])[1].elements![1].value!), {});
+    expect(await pending).toMatchObject({ allow: false, reason: 'denied-by-owner' });
+    expect((await stores().certificates.get(carol.serial))?.status).toBe('suspended');
+    expect(JSON.stringify(slack.messages('C0VPNADMINS'))).toMatch(/Not me.*192\.0\.2\.66/);
+    expect(await decideConnection(deps, request(carol.cn))).toMatchObject({ allow: false, reason: 'suspended' });
+  });
+
+  it('limits prompts per person and alerts the admins once', async () => {
+    const dave = await enrol('Dave', 'U0BOB', 'desktop');
+    const quick = { ...deps, policy: { ...deps.policy, timeoutMs: 200, promptLimit: 2 } };
+    const decisions = [];
+    for (let i = 0; i < 4; i++) decisions.push(await decideConnection(quick, request(dave.cn, { publicIp: `198.51.100.${i}` })));
+    // U0BOB was already prompted once in the deadline test, within the same 10 minutes.
+    expect(decisions.map((d) => d.reason)).toEqual(['timeout', 'rate-limited', 'rate-limited', 'rate-limited']);
+    expect(slack.messages('C0VPNADMINS').filter((m) => /login prompts for <@U0BOB>/.test(m.text ?? ''))).toHaveLength(1);
+  });
+
+  it('refuses a revoked certificate at once (the gate), and fails closed when DynamoDB is down', async () => {
+    const erin = await enrol('Erin', 'U0ALICE', 'tablet');
+    await stores().certificates.markRevoked(erin.serial, { revokedAt: new Date(), reason: 'keyCompromise', actor: 'test' });
+    expect(await decideConnection(deps, request(erin.cn))).toMatchObject({ allow: false, reason: 'unknown-certificate' });
+    const down = { ...deps, ...storesFor(connectDatabase({ tableName: 'nowhere', endpoint: 'http://127.0.0.1:9' })) };
+    const decision = await decideConnection(down, request(erin.cn));
+    expect(decision).toMatchObject({ allow: false, reason: 'error' });
+    expect(decision.message).toMatch(/could not check your login/);
+  });
+});
