@@ -13,7 +13,7 @@ import { parseWindow } from './domain/window';
 import { CertificateAuthority, loadCa } from './pki/ca';
 import { KeyPool } from './pki/key-pool';
 import { generateTlsCryptKey } from './pki/tls-crypt';
-import { AlertSink, AuditLog, CaStore, CertificateStore, Clock, CrlStateStore, VpnEndpoint, systemClock } from './ports';
+import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, CrlStateStore, VpnEndpoint, systemClock } from './ports';
 import { IssueRequest, issueCertificate } from './services/issue';
 import { CrlPublisher, PublishOutcome } from './services/publish-crl';
 import { renewCrls } from './services/renew-crl';
@@ -104,6 +104,8 @@ export interface AppDeps {
   certificates: CertificateStore;
   crlState: CrlStateStore;
   audit: AuditLog;
+  /** Login approvals, for the App Home's recent logins; absent where approvals are not used. */
+  approvals?: ApprovalStore;
   endpoints: VpnEndpoint[];
   alerts: AlertSink;
   clock?: Clock;

@@ -3,6 +3,7 @@ export type AuditAction =
   | 'certificate.issue'
   | 'certificate.revoke'
   | 'certificate.import'
+  | 'certificate.reenable'
   | 'ca.init'
   | 'ca.import'
   | 'sessions.terminate'

@@ -1,15 +1,27 @@
 import type { VpnAdmin } from '../composition';
 import { crlStatus } from '../services/crl-status';
-import type { HomeData, SessionRow } from './views/types';
+import type { ApprovalStatus } from '../domain/approval';
+import type { HomeData, LoginRecord, SessionRow } from './views/types';
 
 const AUDIT_ROWS = 10;
 
 /** Everything the Home tab shows, read in parallel; an endpoint that does not answer shows as such, not as an error page. */
+const LOGINS = 5;
+const OUTCOME: Record<Exclude<ApprovalStatus, 'PENDING'>, LoginRecord['outcome']> = { APPROVED: 'allowed', DENIED: 'denied', EXPIRED: 'expired' };
+
+async function recentLogins(admin: VpnAdmin, userId: string): Promise<LoginRecord[]> {
+  const approvals = (await admin.deps.approvals?.recent(userId, LOGINS)) ?? [];
+  return approvals.flatMap((approval) =>
+    approval.status === 'PENDING' ? [] : [{ at: approval.requestedAt, cn: approval.cn, publicIp: approval.request.publicIp, platform: approval.request.platform, outcome: OUTCOME[approval.status] }],
+  );
+}
+
 export async function loadHomeData(admin: VpnAdmin, userId: string, isAdmin: boolean, page: number): Promise<HomeData> {
   const { certificates, audit, endpoints, config } = admin.deps;
   const now = admin.clock.now();
   const own = certificates.byUser(userId);
-  if (!isAdmin) return { userId, now, certificates: await own, recentLogins: [] };
+  const logins = recentLogins(admin, userId);
+  if (!isAdmin) return { userId, now, certificates: await own, recentLogins: await logins };
 
   const sessions = Promise.all(
     endpoints.map(async (endpoint): Promise<SessionRow[]> => {
@@ -20,18 +32,19 @@ export async function loadHomeData(admin: VpnAdmin, userId: string, isAdmin: boo
       }
     }),
   ).then((rows) => rows.flat());
-  const [mine, crl, live, all, trail] = await Promise.all([
+  const [mine, crl, live, all, trail, latest] = await Promise.all([
     own,
     Promise.all(endpoints.map((endpoint) => crlStatus({ ...admin.deps, clock: admin.clock, renewBeforeDays: config.CRL_RENEW_BEFORE_DAYS }, endpoint))),
     sessions,
     certificates.list(),
     audit.query({ limit: AUDIT_ROWS }),
+    logins,
   ]);
   return {
     userId,
     now,
     certificates: mine,
-    recentLogins: [],
+    recentLogins: latest,
     admin: { crl, pendingApprovals: [], sessions: live, certificates: all, page, audit: trail.reverse() },
   };
 }

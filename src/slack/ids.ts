@@ -10,6 +10,7 @@ export const ACTION = {
   homePage: 'vpn_home_page',
   approve: 'vpn_login_approve',
   notMe: 'vpn_login_not_me',
+  reenable: 'vpn_reenable_certificate',
 } as const;
 
 export const VIEW = {

@@ -167,6 +167,13 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect((await stores().certificates.get(carol.serial))?.status).toBe('suspended');
     expect(JSON.stringify(slack.messages('C0VPNADMINS'))).toMatch(/Not me.*192\.0\.2\.66/);
     expect(await decideConnection(deps, request(carol.cn))).toMatchObject({ allow: false, reason: 'suspended' });
+
+    // Only the owner (or an admin) lifts the pause, from the App Home; anyone else is refused and audited.
+    await bolt(blockAction('U0BOB', ACTION.reenable, carol.serial), {});
+    expect((await stores().certificates.get(carol.serial))?.status).toBe('suspended');
+    expect((await stores().audit.query({ actor: 'U0BOB' })).some((e) => e.action === 'access.refused')).toBe(true);
+    await bolt(blockAction('U0ADMIN', ACTION.reenable, carol.serial), {});
+    expect((await stores().certificates.get(carol.serial))?.status).toBe('active');
   });
 
   it('limits prompts per person and alerts the admins once', async () => {

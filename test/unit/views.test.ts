@@ -508,3 +508,18 @@ describe('Slack limits', () => {
     expect(clipMrkdwn(`hi <@${ALICE}> there`, 8)).toBe('hi …');
   });
 });
+
+describe('re-enabling a paused certificate', () => {
+  it('offers Re-enable, behind a confirmation, on the owner\'s own suspended certificate', async () => {
+    const { homeView } = await import('../../src/slack/views/home');
+    const { ACTION } = await import('../../src/slack/ids');
+    const now = new Date('2026-11-22T10:00:00Z');
+    const paused = {
+      serial: '0A0B', cn: 'jane.phone-U0JANE.vpn.test', slackId: 'U0JANE', device: 'phone', status: 'suspended' as const,
+      issuedAt: now, notBefore: now, notAfter: new Date('2027-11-22T10:00:00Z'), source: 'issued' as const, issuedBy: 'U0JANE',
+    };
+    const view = JSON.stringify(homeView({ userId: 'U0JANE', now, certificates: [paused], recentLogins: [] }));
+    expect(view).toContain(ACTION.reenable);
+    expect(view).toMatch(/Re-enable this certificate\?/);
+  });
+});

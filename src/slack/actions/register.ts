@@ -80,6 +80,22 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     });
   }
 
+  // One conditional write, done inline: lift a "Not me" pause, for the owner or an admin only.
+  app.action<ButtonBody>(ACTION.reenable, async ({ ack, body }) => {
+    await ack();
+    const serial = buttonValue(body);
+    const record = await deps.certificates.get(serial);
+    const allowed = record !== undefined && (record.slackId === body.user.id || (await deps.admins.isAdmin(body.user.id)));
+    if (!allowed) {
+      await deps.audit.append({ actor: body.user.id, action: 'access.refused', target: serial.slice(0, 40), outcome: 'refused', details: { what: 're-enable' } });
+      return;
+    }
+    if (await deps.certificates.setSuspended(serial, false)) {
+      await deps.audit.append({ actor: body.user.id, action: 'certificate.reenable', target: record.slackId ?? serial, outcome: 'success', details: { serial } });
+    }
+    await jobs.enqueue({ type: 'home', userId: body.user.id });
+  });
+
   app.action<ButtonBody>(ACTION.revokeCancel, async ({ ack, respond }) => {
     await ack();
     await respond({ delete_original: true });

@@ -43,6 +43,21 @@ const count = (n: number) => n.toLocaleString('en-US');
 /** A certificate, with a Revoke button (behind a confirmation dialog) while revoking still changes something. */
 function certificateRow(record: CertificateRecord, now: Date, options: { owner: boolean; actionId: string }): Block {
   const row = section(certificateText(record, now, { owner: options.owner }));
+  if (!options.owner && effectiveStatus(record, now) === 'suspended') {
+    // Paused after a "Not me": its owner can lift the pause once the device is back in their hands.
+    return {
+      ...row,
+      accessory: button('Re-enable', ACTION.reenable, {
+        value: record.serial,
+        confirm: {
+          title: 'Re-enable this certificate?',
+          text: `Only if ${clip(record.device ?? 'this device', 60)} is yours and in your hands: logins with it will be asked to approve again.`,
+          confirm: 'Re-enable',
+          deny: 'Keep paused',
+        },
+      }),
+    };
+  }
   if (!isRevocable(record, now)) return row;
   const what = options.owner ? `${record.cn} (serial ${record.serial})` : `Your certificate for ${record.device ?? 'this device'} (serial ${record.serial})`;
   return {
