@@ -18,19 +18,10 @@ import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { SIGNING_SECRET, blockAction, eventCallback } from '../helpers/slack';
+import { eventually } from '../helpers/eventually';
 import { describeWith, tempDir } from '../helpers/tools';
 
 const DOMAIN = 'vpn.test';
-
-async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'login approval: connect decision, 👍 through the real Bolt app', () => {
   let slack: SlackStandIn;

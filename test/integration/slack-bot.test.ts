@@ -13,21 +13,12 @@ import { inProcessJobs } from '../../src/slack/runtime';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { SIGNING_SECRET, blockAction, eventCallback, signedRequest, slashCommand, viewSubmission } from '../helpers/slack';
+import { eventually } from '../helpers/eventually';
 import { describeWith, run, tempDir } from '../helpers/tools';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
 import { startBot } from '../../src/local/bot';
 
 type Response = { statusCode: number; body?: string; headers?: Record<string, string> };
-
-async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'the Slack bot: real Bolt app, signed requests, Web API stand-in', () => {
   let slack: SlackStandIn;

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AwsClientVpnEndpoint } from '../../src/adapters/aws-client-vpn/endpoint';
-import { VpnChatopsError } from '../../src/domain/errors';
+import { rejectionOf } from '../helpers/errors';
 
 const ID = 'cvpn-endpoint-0123456789abcdef0';
 const REGION = 'eu-west-1';
@@ -37,17 +37,6 @@ function endpoint(attempts?: number): AwsClientVpnEndpoint {
 
 function awsError(name: string, httpStatusCode = 400, message = `${name} from AWS`): EC2ServiceException {
   return new EC2ServiceException({ name, $fault: httpStatusCode >= 500 ? 'server' : 'client', $metadata: { httpStatusCode }, message });
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<VpnChatopsError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof VpnChatopsError)) throw new Error(`expected a VpnChatopsError, got: ${String(error)}`);
-  return error;
 }
 
 function connection(id: string, commonName: string, status: ClientVpnConnectionStatusCode, extra: Partial<ClientVpnConnection> = {}): ClientVpnConnection {

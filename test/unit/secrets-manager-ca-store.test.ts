@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SecretsManagerCaStore } from '../../src/adapters/secrets-manager/ca-store';
-import { VpnChatopsError } from '../../src/domain/errors';
+import { rejectionOf as typedRejection } from '../helpers/errors';
 
 const SECRET_ID = 'vpn-chatops/ca';
 const KEY_PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-very-secret\n-----END PRIVATE KEY-----\n';
@@ -25,14 +25,8 @@ const awsError = (name: string, message: string) =>
   new SecretsManagerServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
 
 /** The typed error a promise rejects with; asserts, for every one, that the key never leaks into it. */
-async function rejectionOf(promise: Promise<unknown>): Promise<VpnChatopsError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof VpnChatopsError)) throw new Error(`expected a VpnChatopsError, got: ${String(error)}`);
+async function rejectionOf(promise: Promise<unknown>) {
+  const error = await typedRejection(promise);
   expect(error.message).not.toContain('very-secret');
   expect(String(error.cause ?? '')).not.toContain('very-secret');
   return error;

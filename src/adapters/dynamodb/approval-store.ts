@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { Approval, ApprovalStatus, ConnectRequest } from '../../domain/approval';
 import { VpnChatopsError } from '../../domain/errors';
 import type { ApprovalStore } from '../../ports';
-import { Database, guarded, storeError } from './client';
+import { Database, guarded, storeError, isConditionFailure } from './client';
 import { INDEX, TTL_ATTRIBUTE } from './table';
 
 type Item = Record<string, unknown>;
@@ -29,7 +29,6 @@ const REQUEST_FIELDS = ['connectionId', 'endpointId', 'commonName', 'publicIp', 
 
 const iso = (date: Date) => date.toISOString();
 const epochSeconds = (date: Date) => Math.ceil(date.getTime() / 1000);
-const isConditionFailure = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 function malformed(item: Item, field: string): VpnChatopsError {
   return new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB item ${String(item.pk)} has no valid "${field}"; it was not written by this version of vpn-chatops.`);

@@ -12,7 +12,7 @@ import { CertificateRecord, CertificateStatus, StoredStatus } from '../../domain
 import { VpnChatopsError } from '../../domain/errors';
 import { Revocation, RevocationReason } from '../../domain/revocation';
 import type { CertificateStore } from '../../ports';
-import { Database, guarded, queryAll, storeError } from './client';
+import { Database, guarded, isConditionFailure, queryAll, storeError } from './client';
 import { INDEX } from './table';
 
 type Item = Record<string, unknown>;
@@ -92,10 +92,6 @@ async function backoff(attempt: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
 }
 
-const isConditionFailure = (error: unknown) => {
-  const name = (error as { name?: string }).name;
-  return name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException';
-};
 
 export class DynamoDbCertificateStore implements CertificateStore {
   constructor(private readonly db: Database) {}

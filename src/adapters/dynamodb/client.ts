@@ -30,6 +30,12 @@ export function connectDatabase(options: DynamoDbOptions): Database {
   return { doc, tableName: options.tableName, where: `table ${options.tableName}${local ? ` at ${options.endpoint}` : ''}` };
 }
 
+/** A conditional write (or a transaction with one) lost: the expected outcome of a race, not a failure. */
+export function isConditionFailure(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException';
+}
+
 /** Turn transport failures into one clear, typed message; leave our own errors alone. */
 export function storeError(db: Database, error: unknown): VpnChatopsError {
   if (error instanceof VpnChatopsError) return error;

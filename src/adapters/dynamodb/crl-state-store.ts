@@ -1,13 +1,12 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CrlStateStore, EndpointCrlRecord } from '../../ports';
-import { Database, guarded, storeError } from './client';
+import { Database, guarded, storeError, isConditionFailure } from './client';
 import { TTL_ATTRIBUTE } from './table';
 
 const counterKey = (caId: string) => ({ pk: `CA#${caId}`, sk: 'CRL' });
 const endpointKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'CRL' });
 const leaseKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'LEASE' });
 
-const isConditionFailure = (error: unknown) => (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 function toRecord(item: Record<string, unknown>): EndpointCrlRecord {
   return {

@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { IdempotencyStore } from '../../ports';
-import { Database, storeError } from './client';
+import { Database, isConditionFailure, storeError } from './client';
 import { TTL_ATTRIBUTE } from './table';
 
 export class DynamoDbIdempotencyStore implements IdempotencyStore {
@@ -20,7 +20,7 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(error)) return false;
       throw storeError(this.db, error);
     }
   }

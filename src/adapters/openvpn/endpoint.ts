@@ -18,6 +18,11 @@ export interface OpenVpnEndpointOptions {
   caPem: string;
   tlsCryptKeyFile?: string;
   timeoutMs?: number;
+  /**
+   * A management connection held open elsewhere (by the login-approval bridge). OpenVPN serves one
+   * management client at a time, so while one is held every operation must go through it.
+   */
+  shared?: ManagementClient;
 }
 
 /**
@@ -105,17 +110,25 @@ export class OpenVpnEndpoint implements VpnEndpoint {
     }
   }
 
-  /** One connection per operation: OpenVPN serves a single management client at a time, so holding one would lock others out. */
+  /**
+   * The shared connection when there is one (it serializes commands itself); otherwise one connection
+   * per operation, because OpenVPN serves a single management client at a time and holding one would lock others out.
+   */
   private async withManagement<T>(work: (management: ManagementClient) => Promise<T>): Promise<T> {
     try {
-      const management = await ManagementClient.connect(this.options.management, { timeoutMs: this.options.timeoutMs });
-      try {
-        return await work(management);
-      } finally {
-        await management.close();
-      }
+      const shared = this.options.shared;
+      return shared ? await work(shared) : await this.withOwnManagement(work);
     } catch (error) {
       throw this.failure(reason(error), error);
+    }
+  }
+
+  private async withOwnManagement<T>(work: (management: ManagementClient) => Promise<T>): Promise<T> {
+    const management = await ManagementClient.connect(this.options.management, { timeoutMs: this.options.timeoutMs });
+    try {
+      return await work(management);
+    } finally {
+      await management.close();
     }
   }
 
