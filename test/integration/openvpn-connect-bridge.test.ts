@@ -1,35 +1,21 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { openvpnClientBase } from '../../src/adapters/openvpn/client-base';
 import { OpenVpnConnectBridge } from '../../src/adapters/openvpn/connect-bridge';
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
 import { ManagementClient } from '../../src/adapters/openvpn/management';
 import { ConnectDecision, ConnectRequest, deny } from '../../src/domain/approval';
 import { encodeCn } from '../../src/domain/cn';
-import { CertificateAuthority } from '../../src/pki/ca';
-import { issueWithNewKey, signCertificateFor } from '../../src/pki/certificate';
-import { buildCrl } from '../../src/pki/crl';
-import { assembleProfile } from '../../src/pki/profile';
-import { generateTlsCryptKey } from '../../src/pki/tls-crypt';
-import { testCa } from '../helpers/ca';
-import { CONNECTED, RunningOpenVpn, clientArgs, freeTcpPort, freeUdpPort, serverArgs, startOpenVpn } from '../helpers/openvpn';
-import { HAS_TUN, OPENVPN, describeWith, tempDir } from '../helpers/tools';
+import { CONNECTED, ManagedTestVpn, RunningOpenVpn, prepareTestVpn } from '../helpers/openvpn';
+import { HAS_TUN, OPENVPN, describeWith } from '../helpers/tools';
 
 const SLOW_DECISION_MS = 2000;
 /** Quotes and a line break, which must not break the client-deny command. */
 const DENY_MESSAGE = 'Bob\'s login was "denied"\nby the owner';
 
 describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenVpnConnectBridge against a real OpenVPN 2.6 server with --management-client-auth', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let ca: CertificateAuthority;
-  let port: number;
-  let tlsCrypt: string;
+  let vpn: ManagedTestVpn;
   let server: RunningOpenVpn;
   let management: ManagementClient;
   let bridge: OpenVpnConnectBridge;
   let endpoint: OpenVpnEndpoint;
-  const clients: RunningOpenVpn[] = [];
   const requests: ConnectRequest[] = [];
   /** When each CN's decision was asked for (ms since epoch). */
   const asked = new Map<string, number>();
@@ -48,19 +34,12 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenV
     return deny('denied-by-owner', DENY_MESSAGE);
   }
 
-  async function profileFor(commonName: string): Promise<string> {
-    const issued = await issueWithNewKey({ ca, cn: commonName });
-    const base = openvpnClientBase({ remote: `127.0.0.1 ${port} udp`, caPem: ca.certPem });
-    const path = join(dir.path, `${commonName}.ovpn`);
-    writeFileSync(path, assembleProfile({ base, certPem: issued.certPem, keyPem: issued.keyPem, tlsCryptKey: tlsCrypt }), { mode: 0o600 });
-    return path;
+  /** Issue a certificate for `name`/`slackId` (whose CN is `cn(name, slackId)`) and return its profile's path. */
+  async function profileFor(name: string, slackId: string): Promise<string> {
+    return (await vpn.profileFor(name, slackId)).path;
   }
 
-  function startClient(profile: string): RunningOpenVpn {
-    const client = startOpenVpn(clientArgs(profile));
-    clients.push(client);
-    return client;
-  }
+  const startClient = (profile: string): RunningOpenVpn => vpn.startClient(profile);
 
   async function decisionStarted(commonName: string, timeoutMs = 20_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
@@ -81,48 +60,24 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenV
   }
 
   beforeAll(async () => {
-    dir = tempDir('openvpn-connect-bridge');
-    ca = await testCa();
-    const managementPort = await freeTcpPort();
-    port = await freeUdpPort();
-    tlsCrypt = generateTlsCryptKey();
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const serverCert = signCertificateFor({ ca, cn: 'server.vpn.test', publicKey, profile: 'server' });
-    const file = (name: string, text: string) => {
-      writeFileSync(join(dir.path, name), text, { mode: 0o600 });
-      return join(dir.path, name);
-    };
-    server = startOpenVpn(
-      serverArgs({
-        port,
-        ca: file('ca.crt', ca.certPem),
-        cert: file('server.crt', serverCert.certPem),
-        key: file('server.key', privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
-        crl: file('crl.pem', buildCrl({ ca, number: 1n, revocations: [] }).pem),
-        tlsCrypt: file('tc.key', tlsCrypt),
-        // Without --auth-user-pass-optional, --management-client-auth makes OpenVPN demand a username and
-        // password ("Auth Username/Password was not provided by peer") before it asks the management client.
-        extra: ['--management', '127.0.0.1', String(managementPort), '--management-client-auth', '--auth-user-pass-optional'],
-      }),
-    );
-    await server.waitFor(CONNECTED);
-    const address = `127.0.0.1:${managementPort}`;
-    management = await ManagementClient.connect(address);
+    vpn = await prepareTestVpn({ prefix: 'openvpn-connect-bridge', management: true });
+    // Without --auth-user-pass-optional, --management-client-auth makes OpenVPN demand a username and
+    // password ("Auth Username/Password was not provided by peer") before it asks the management client.
+    server = await vpn.start(['--management-client-auth', '--auth-user-pass-optional']);
+    management = await ManagementClient.connect(vpn.management);
     bridge = new OpenVpnConnectBridge({ management, endpointId: 'openvpn:test', decide, log: (message) => logged.push(message) });
     bridge.start();
-    endpoint = new OpenVpnEndpoint({ name: 'test', management: address, crlFile: join(dir.path, 'crl.pem'), remote: `127.0.0.1 ${port} udp`, caPem: ca.certPem, shared: management });
+    endpoint = new OpenVpnEndpoint({ name: 'test', management: vpn.management, crlFile: vpn.files.crl, remote: vpn.remote, caPem: vpn.ca.certPem, shared: management });
   }, 60_000);
 
   afterAll(async () => {
     bridge?.stop();
-    await Promise.all(clients.map((client) => client.stop()));
     await management?.close();
-    await server?.stop();
-    dir?.remove();
+    await vpn?.stop();
   });
 
   it('asks decide with the client details OpenVPN reports, and lets an allowed client in', async () => {
-    const client = startClient(await profileFor(JANE));
+    const client = startClient(await profileFor('Jane Doe', 'U0JANE'));
     await client.waitFor(CONNECTED);
     expect(requests.find((request) => request.commonName === JANE)).toEqual({
       connectionId: expect.stringMatching(/^\d+$/),
@@ -137,7 +92,7 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenV
   }, 30_000);
 
   it('refuses a denied client, which sees AUTH_FAILED with the sanitized message', async () => {
-    const client = startClient(await profileFor(BOB));
+    const client = startClient(await profileFor('Bob Denied', 'U0BOB'));
     const log = await client.waitFor(/AUTH_FAILED/);
     expect(log).toContain("AUTH_FAILED,Bob's login was denied by the owner");
     expect(log).not.toMatch(CONNECTED);
@@ -146,8 +101,8 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenV
   }, 30_000);
 
   it('decides clients concurrently: a slow approval completes after its delay while another client is decided meanwhile', async () => {
-    const carol = startClient(await profileFor(CAROL));
-    const daveProfile = await profileFor(DAVE);
+    const carol = startClient(await profileFor('Carol Slow', 'U0CAROL'));
+    const daveProfile = await profileFor('Dave', 'U0DAVE');
     const carolAsked = await decisionStarted(CAROL);
 
     const dave = startClient(daveProfile);

@@ -1,41 +1,24 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
 import { ManagementClient } from '../../src/adapters/openvpn/management';
-import { encodeCn } from '../../src/domain/cn';
 import type { VpnSession } from '../../src/ports';
-import { CertificateAuthority } from '../../src/pki/ca';
-import { IssuedWithKey, issueWithNewKey, signCertificateFor } from '../../src/pki/certificate';
 import { buildCrl } from '../../src/pki/crl';
-import { assembleProfile } from '../../src/pki/profile';
-import { generateTlsCryptKey } from '../../src/pki/tls-crypt';
-import { testCa } from '../helpers/ca';
-import { CONNECTED, RunningOpenVpn, clientArgs, freeTcpPort, freeUdpPort, serverArgs, startOpenVpn } from '../helpers/openvpn';
-import { HAS_TUN, OPENVPN, describeWith, tempDir } from '../helpers/tools';
+import { CONNECTED, ManagedTestVpn, RunningOpenVpn, freeTcpPort, prepareTestVpn } from '../helpers/openvpn';
+import { HAS_TUN, OPENVPN, describeWith } from '../helpers/tools';
 
 describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenVpnEndpoint against a real OpenVPN 2.6 server', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let ca: CertificateAuthority;
+  let vpn: ManagedTestVpn;
   let server: RunningOpenVpn;
   let endpoint: OpenVpnEndpoint;
-  let management: string;
-  let tlsCrypt: string;
-  const clients: RunningOpenVpn[] = [];
-  const crlFile = () => join(dir.path, 'crl.pem');
+  const crlFile = () => vpn.files.crl;
 
-  async function profileFor(name: string, slackId: string): Promise<{ issued: IssuedWithKey; path: string }> {
-    const issued = await issueWithNewKey({ ca, cn: encodeCn({ displayName: name, slackId, domain: 'vpn.test' }) });
-    const base = await endpoint.clientConfiguration();
-    const path = join(dir.path, `${slackId}.ovpn`);
-    writeFileSync(path, assembleProfile({ base, certPem: issued.certPem, keyPem: issued.keyPem, tlsCryptKey: await endpoint.tlsCryptKey() }), { mode: 0o600 });
-    return { issued, path };
-  }
+  /** A profile built from what the endpoint hands out. */
+  const profileFor = (name: string, slackId: string) => vpn.profileFor(name, slackId, { from: endpoint });
 
   /** A client that stays connected until the suite ends (or a test stops it). */
   async function connectedClient(profile: string): Promise<RunningOpenVpn> {
-    const client = startOpenVpn(clientArgs(profile));
-    clients.push(client);
+    const client = vpn.startClient(profile);
     await client.waitFor(CONNECTED);
     return client;
   }
@@ -43,7 +26,7 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenV
   /** Try once and wait for the server's verdict; the client is stopped either way. */
   async function refused(profile: string, verdict: RegExp): Promise<string> {
     const before = server.log().length;
-    const client = startOpenVpn(clientArgs(profile));
+    const client = vpn.startClient(profile);
     try {
       await server.waitFor(verdict, { since: before });
       // Give a wrongly accepted client the chance to finish before we look.
@@ -68,45 +51,22 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenV
   }
 
   beforeAll(async () => {
-    dir = tempDir('openvpn-endpoint');
-    ca = await testCa();
-    const [port, managementPort] = await Promise.all([freeUdpPort(), freeTcpPort()]);
-    management = `127.0.0.1:${managementPort}`;
-    tlsCrypt = generateTlsCryptKey();
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const serverCert = signCertificateFor({ ca, cn: 'server.vpn.test', publicKey, profile: 'server' });
-    const file = (name: string, text: string) => {
-      writeFileSync(join(dir.path, name), text, { mode: 0o600 });
-      return join(dir.path, name);
-    };
+    vpn = await prepareTestVpn({ prefix: 'openvpn-endpoint', management: true, initialCrl: false });
     endpoint = new OpenVpnEndpoint({
       name: 'test',
-      management,
+      management: vpn.management,
       crlFile: crlFile(),
-      remote: `127.0.0.1 ${port} udp`,
-      caPem: ca.certPem,
-      tlsCryptKeyFile: file('tc.key', tlsCrypt),
+      remote: vpn.remote,
+      caPem: vpn.ca.certPem,
+      tlsCryptKeyFile: vpn.files.tlsCrypt,
     });
     // OpenVPN will not start without its crl-verify file, so the first CRL goes in through the adapter too.
-    await endpoint.importCrl(buildCrl({ ca, number: 1n, revocations: [] }).pem);
-    server = startOpenVpn(
-      serverArgs({
-        port,
-        ca: file('ca.crt', ca.certPem),
-        cert: file('server.crt', serverCert.certPem),
-        key: file('server.key', privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
-        crl: crlFile(),
-        tlsCrypt: join(dir.path, 'tc.key'),
-        extra: ['--management', '127.0.0.1', String(managementPort)],
-      }),
-    );
-    await server.waitFor(CONNECTED);
+    await endpoint.importCrl(buildCrl({ ca: vpn.ca, number: 1n, revocations: [] }).pem);
+    server = await vpn.start();
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.stop()));
-    await server?.stop();
-    dir?.remove();
+    await vpn?.stop();
   });
 
   it('lists a connected client by CN and kills its session by Client ID', async () => {
@@ -133,7 +93,7 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenV
   it('revokes through importCrl: the revoked client is refused, another still connects, exportCrl reads it back', async () => {
     const bob = await profileFor('Bob Leaver', 'U0BOB');
     const alice = await profileFor('Alice', 'U0ALICE');
-    const crl = buildCrl({ ca, number: 2n, revocations: [{ serial: bob.issued.serial, revokedAt: new Date(), reason: 'affiliationChanged' }] });
+    const crl = buildCrl({ ca: vpn.ca, number: 2n, revocations: [{ serial: bob.issued.serial, revokedAt: new Date(), reason: 'affiliationChanged' }] });
 
     await endpoint.importCrl(crl.pem);
 
@@ -151,8 +111,8 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenV
   });
 
   it('is unhealthy, saying why, when nothing listens on the management port or the CRL file is missing', async () => {
-    const missingCrl = join(dir.path, 'missing-crl.pem');
-    const closed = new OpenVpnEndpoint({ name: 'closed', management: `127.0.0.1:${await freeTcpPort()}`, crlFile: missingCrl, remote: '127.0.0.1 1194', caPem: ca.certPem });
+    const missingCrl = join(vpn.dir.path, 'missing-crl.pem');
+    const closed = new OpenVpnEndpoint({ name: 'closed', management: `127.0.0.1:${await freeTcpPort()}`, crlFile: missingCrl, remote: '127.0.0.1 1194', caPem: vpn.ca.certPem });
     const health = await closed.health();
     expect(health.ok).toBe(false);
     expect(health.detail).toMatch(/refused the connection: is the server running with --management 127\.0\.0\.1 \d+\?/);
@@ -160,9 +120,9 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenV
   });
 
   it('waits, and times out clearly, while another management client holds the interface', async () => {
-    const holder = await ManagementClient.connect(management);
+    const holder = await ManagementClient.connect(vpn.management);
     try {
-      const impatient = new OpenVpnEndpoint({ name: 'test', management, crlFile: crlFile(), remote: '127.0.0.1 1194', caPem: ca.certPem, timeoutMs: 1000 });
+      const impatient = new OpenVpnEndpoint({ name: 'test', management: vpn.management, crlFile: crlFile(), remote: '127.0.0.1 1194', caPem: vpn.ca.certPem, timeoutMs: 1000 });
       const health = await impatient.health();
       expect(health.ok).toBe(false);
       expect(health.detail).toMatch(/no >INFO: banner within 1000 ms: OpenVPN serves one management client at a time/);
