@@ -98,3 +98,20 @@ export function eventCallback(event: Record<string, unknown>, eventId: string, o
   const body = JSON.stringify({ token: 'deprecated', team_id: 'T0LOCAL', api_app_id: 'A0VPN', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event });
   return signedRequest(body, 'application/json', options);
 }
+
+/** The configuration of a bot wired to the Slack stand-in and a test table (overrides win). */
+export function botEnv(slack: { token: string; apiUrl: string }, tableName: string, stateDir: string, overrides: Record<string, string> = {}): Record<string, string | undefined> {
+  return {
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_BOT_ID: 'BBOT',
+    SLACK_BOT_USER_ID: 'UBOT',
+    ADMIN_SLACK_IDS: 'U0ADMIN',
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: process.env.TEST_DYNAMODB_ENDPOINT,
+    STATE_DIR: stateDir,
+    CERT_DOMAIN: 'vpn.test',
+    ...overrides,
+  };
+}

@@ -17,7 +17,7 @@ import { ACTION } from '../../src/slack/ids';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
-import { SIGNING_SECRET, blockAction, eventCallback } from '../helpers/slack';
+import { blockAction, botEnv, eventCallback } from '../helpers/slack';
 import { eventually } from '../helpers/eventually';
 import { describeWith, tempDir } from '../helpers/tools';
 
@@ -61,22 +61,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     [slack, db] = await Promise.all([startSlackStandIn({ users: [...DEFAULT_USERS], usergroups: DEFAULT_USERGROUPS }), testDatabase()]);
     dir = tempDir('approval');
     await new LocalCaStore(dir.path).save(caMaterial(await testCa()));
-    const env = {
-      SLACK_BOT_TOKEN: slack.token,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_BOT_ID: 'BBOT',
-      SLACK_BOT_USER_ID: 'UBOT',
-      ADMIN_SLACK_IDS: 'U0ADMIN',
-      ADMIN_CHANNEL_ID: 'C0VPNADMINS',
-      TABLE_NAME: db.tableName,
-      DYNAMODB_ENDPOINT,
-      STATE_DIR: dir.path,
-      CERT_DOMAIN: DOMAIN,
-      APPROVAL_TIMEOUT_S: '3',
-      VPN_ENDPOINTS: '[]',
-      AWS_REGION: 'us-east-1',
-    };
+    const env = botEnv(slack, db.tableName, dir.path, { ADMIN_CHANNEL_ID: 'C0VPNADMINS', CERT_DOMAIN: DOMAIN, APPROVAL_TIMEOUT_S: '3', VPN_ENDPOINTS: '[]', AWS_REGION: 'us-east-1' });
     const config = loadConfig(env);
     const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
     deps = { ...stores(), notifier: new SlackApprovalNotifier(client, 'C0VPNADMINS', () => undefined), clock: { now: () => new Date() }, policy: approvalPolicy(config) };

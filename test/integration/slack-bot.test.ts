@@ -12,7 +12,7 @@ import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/slack/runtime';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
-import { SIGNING_SECRET, blockAction, eventCallback, signedRequest, slashCommand, viewSubmission } from '../helpers/slack';
+import { blockAction, botEnv, eventCallback, signedRequest, slashCommand, viewSubmission } from '../helpers/slack';
 import { eventually } from '../helpers/eventually';
 import { describeWith, run, tempDir } from '../helpers/tools';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
@@ -44,19 +44,9 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     dir = tempDir('slack-bot');
     crlFile = join(dir.path, 'crl.pem');
     await new LocalCaStore(dir.path).save(caMaterial(await testCa()));
-    env = {
-      SLACK_BOT_TOKEN: slack.token,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_BOT_ID: 'BBOT',
-      SLACK_BOT_USER_ID: 'UBOT',
-      ADMIN_SLACK_IDS: 'U0ADMIN',
-      TABLE_NAME: db.tableName,
-      DYNAMODB_ENDPOINT,
-      STATE_DIR: dir.path,
-      CERT_DOMAIN: 'vpn.test',
+    env = botEnv(slack, db.tableName, dir.path, {
       VPN_ENDPOINTS: JSON.stringify([{ type: 'openvpn', name: 'test', management: '127.0.0.1:9', crlFile, remote: '127.0.0.1 1194 udp' }]),
-    };
+    });
     handler = createSlackLambdaHandler(() => loadConfig(env), inProcessJobs) as typeof handler;
   });
   afterAll(async () => {

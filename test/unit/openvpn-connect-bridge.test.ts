@@ -3,6 +3,7 @@ import { OpenVpnConnectBridge, OpenVpnConnectBridgeOptions } from '../../src/ada
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
 import { ManagementClient } from '../../src/adapters/openvpn/management';
 import { ConnectDecision, ConnectRequest, deny } from '../../src/domain/approval';
+import { onLines } from '../helpers/lines';
 
 const BANNER = ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info";
 
@@ -63,17 +64,10 @@ async function fakeManagement(failing: (command: string) => boolean = () => fals
     socket.on('error', () => undefined);
     socket.on('close', () => peers.delete(socket));
     socket.write(`${BANNER}\r\n`);
-    let buffer = '';
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const command = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        commands.push(command);
-        socket.write(`${reply(command, failing(command))}\r\n`);
-        waiters.splice(0).forEach((wake) => wake());
-      }
+    onLines(socket, (command) => {
+      commands.push(command);
+      socket.write(`${reply(command, failing(command))}\r\n`);
+      waiters.splice(0).forEach((wake) => wake());
     });
   });
   servers.push(server);

@@ -7,6 +7,7 @@ import { ManagementClient } from '../../src/adapters/openvpn/management';
 import { VpnChatopsError } from '../../src/domain/errors';
 import { freeTcpPort } from '../helpers/openvpn';
 import { tempDir } from '../helpers/tools';
+import { onLines } from '../helpers/lines';
 
 const BANNER = ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info";
 
@@ -66,16 +67,9 @@ async function fakeManagement(script: Script, options: { greeting?: string } = {
     });
     const greeting = options.greeting ?? `${BANNER}\r\n`;
     if (greeting !== '') peer.write(greeting);
-    let buffer = '';
-    peer.on('data', (chunk: string) => {
-      buffer += chunk;
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const command = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        commands.push(command);
-        script(command, peer);
-      }
+    onLines(peer, (command) => {
+      commands.push(command);
+      script(command, peer);
     });
   });
   servers.push(server);
