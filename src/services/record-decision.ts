@@ -14,10 +14,22 @@ export interface RecordDecisionDeps {
 export type Answer = 'approve' | 'not-me';
 export type Recorded = 'approved' | 'denied' | 'ignored';
 
+/**
+ * A quick 👍 can beat the write that links the prompt message to its approval (the prompt is posted
+ * first, then linked): look again for a moment before concluding it is not an approval prompt.
+ */
+async function approvalFor(deps: RecordDecisionDeps, channel: string, ts: string): Promise<Approval | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const approval = await deps.approvals.byMessage(channel, ts);
+    if (approval || attempt >= 5 || !channel.startsWith('D')) return approval;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** A reaction counts only as a 👍, by the owner, on that approval's own message, while it is pending. */
 export async function recordReaction(deps: RecordDecisionDeps, reaction: { user: string; name: string; channel: string; ts: string }): Promise<Recorded> {
   if (!isThumbsUp(reaction.name)) return 'ignored';
-  const approval = await deps.approvals.byMessage(reaction.channel, reaction.ts);
+  const approval = await approvalFor(deps, reaction.channel, reaction.ts);
   if (!approval || approval.slackId !== reaction.user) return 'ignored';
   return record(deps, approval, reaction.user, 'approve');
 }

@@ -4,9 +4,10 @@ import type { ApprovalNotifier } from '../services/decide-connection';
 import { approvalPromptMessage, approvalSettledMessage } from './views/approval';
 
 /**
- * Approval DMs through the Web API. The DM channel id is cached for the life of the process, so a
- * prompted login costs two calls (post and update) once the cache is warm, which matters in the
- * reconnect storm after a CRL import on AWS.
+ * Approval DMs through the Web API: a prompted login costs two calls, the post and the update. The
+ * post goes to the member's id, which lands in the app's DM with them, so no conversations.open
+ * (Tier 3, 50 a minute) is needed even in a cold Lambda during the reconnect storm that follows a CRL
+ * import on AWS; should Slack refuse that, the DM is opened once and its id cached.
  */
 export class SlackApprovalNotifier implements ApprovalNotifier {
   private readonly dms = new Map<string, string>();
@@ -19,8 +20,16 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
 
   async prompt(approval: Approval): Promise<{ channel: string; ts: string }> {
     const message = approvalPromptMessage(approval);
-    const posted = await this.client.chat.postMessage({ channel: await this.dm(approval.slackId), ...message });
+    const channel = this.dms.get(approval.slackId) ?? approval.slackId;
+    let posted;
+    try {
+      posted = await this.client.chat.postMessage({ channel, ...message });
+    } catch (error) {
+      if (channel !== approval.slackId || (error as { data?: { error?: string } }).data?.error !== 'channel_not_found') throw error;
+      posted = await this.client.chat.postMessage({ channel: await this.dm(approval.slackId), ...message });
+    }
     if (!posted.channel || !posted.ts) throw new Error('Slack did not return the prompt message');
+    this.dms.set(approval.slackId, posted.channel);
     return { channel: posted.channel, ts: posted.ts };
   }
 

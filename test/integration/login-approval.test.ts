@@ -107,6 +107,8 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     await react('U0ALICE', '+1::skin-tone-4', 'DU0ALICE', prompt.ts);
     expect(await first).toMatchObject({ allow: true, reason: 'approved' });
     expect(slack.calls.length - calls).toBe(1);
+    // The prompt went to the member's id (the app DM), with no conversations.open, cold as it was.
+    expect(slack.callsTo('conversations.open')).toEqual([]);
     expect(slack.callsTo('chat.update').at(-1)?.args).toMatchObject({ channel: 'DU0ALICE', ts: prompt.ts });
 
     const promptsBefore = slack.callsTo('chat.postMessage').length;
