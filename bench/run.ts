@@ -1,3 +1,4 @@
+import { approvalBenchmarks } from './approval';
 import { crlPublishBenchmark } from './crl-publish';
 import { pkiBenchmarks } from './pki';
 import { slackBenchmarks } from './slack';
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   await pkiBenchmarks();
   await crlPublishBenchmark();
   await slackBenchmarks();
+  await approvalBenchmarks();
 }
 
 main().catch((error: unknown) => {

@@ -32,7 +32,7 @@ export const DEFAULT_POLICY: Omit<ApprovalPolicy, 'certDomain'> = {
   promptLimit: 3,
   promptWindowMs: 10 * 60_000,
   coolDownMs: 20 * 60_000,
-  pollMs: 200,
+  pollMs: 100,
 };
 
 export interface DecideDeps {
@@ -115,7 +115,8 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date)
   const placed = { ...approval, ...message };
 
   const outcome = await waitForDecision(deps, approval.id, deadline);
-  await settleQuietly(deps, placed, outcome);
+  // Approve and Not me rewrite the prompt on the bot's side; only an unanswered prompt is closed here.
+  if (outcome === 'EXPIRED') await settleQuietly(deps, placed, outcome);
   if (outcome === 'APPROVED') {
     if (policy.rememberHours > 0 && request.publicIp) {
       await approvals.remember(request.commonName, request.publicIp, new Date(clock.now().getTime() + policy.rememberHours * 3_600_000));

@@ -7,7 +7,7 @@ export interface RecordDecisionDeps {
   certificates: CertificateStore;
   audit: AuditLog;
   clock: Clock;
-  notifier: Pick<ApprovalNotifier, 'alertAdmins'>;
+  notifier: Pick<ApprovalNotifier, 'alertAdmins' | 'settle'>;
   policy: Pick<ApprovalPolicy, 'coolDownMs'>;
 }
 
@@ -21,8 +21,8 @@ export type Recorded = 'approved' | 'denied' | 'ignored';
 async function approvalFor(deps: RecordDecisionDeps, channel: string, ts: string): Promise<Approval | undefined> {
   for (let attempt = 0; ; attempt++) {
     const approval = await deps.approvals.byMessage(channel, ts);
-    if (approval || attempt >= 5 || !channel.startsWith('D')) return approval;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (approval || attempt >= 30 || !channel.startsWith('D')) return approval;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -43,8 +43,11 @@ export async function recordAnswer(deps: RecordDecisionDeps, answer: { approvalI
 
 async function record(deps: RecordDecisionDeps, approval: Approval, user: string, answer: Answer): Promise<Recorded> {
   const now = deps.clock.now();
-  const changed = await deps.approvals.decide(approval.id, answer === 'approve' ? 'APPROVED' : 'DENIED', user, now);
+  const status = answer === 'approve' ? 'APPROVED' : 'DENIED';
+  const changed = await deps.approvals.decide(approval.id, status, user, now);
   if (!changed) return 'ignored';
+  // The bot rewrites the prompt itself, so the connect handler can answer the VPN without waiting on Slack.
+  await deps.notifier.settle(approval, status).catch(() => undefined);
   await deps.audit.append({
     actor: user,
     action: 'approval.decide',

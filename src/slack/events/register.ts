@@ -5,7 +5,10 @@ import { recordReaction } from '../../services/record-decision';
 /** Slack redelivers events it thinks we missed; each event id is acted on once (a DynamoDB conditional put). */
 export function registerEvents(app: App, deps: ListenerDeps): void {
   app.use(async ({ body, next }) => {
-    const eventId = (body as { type?: string; event_id?: string }).type === 'event_callback' ? (body as { event_id?: string }).event_id : undefined;
+    const envelope = body as { type?: string; event_id?: string; event?: { type?: string } };
+    // A 👍 is recorded by a conditional PENDING → APPROVED write, already safe to repeat: skip the extra
+    // write on the path a waiting VPN login is timed on.
+    const eventId = envelope.type === 'event_callback' && envelope.event?.type !== 'reaction_added' ? envelope.event_id : undefined;
     if (eventId) {
       const first = await deps.idempotency.claim(`slack-event:${eventId}`, 3_600).catch((error: unknown) => {
         // Acting twice on an idempotent event beats dropping it because the dedupe store hiccuped.
