@@ -26,6 +26,15 @@ async function approvalFor(deps: RecordDecisionDeps, channel: string, ts: string
   }
 }
 
+/** A button can be clicked before the prompt is linked to its approval: wait a moment for the link. */
+async function withMessage(deps: RecordDecisionDeps, approval: Approval): Promise<Approval> {
+  for (let attempt = 0, current = approval; ; attempt++) {
+    if ((current.channel && current.ts) || attempt >= 30) return current;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    current = (await deps.approvals.get(approval.id)) ?? current;
+  }
+}
+
 /** A reaction counts only as a 👍, by the owner, on that approval's own message, while it is pending. */
 export async function recordReaction(deps: RecordDecisionDeps, reaction: { user: string; name: string; channel: string; ts: string }): Promise<Recorded> {
   if (!isThumbsUp(reaction.name)) return 'ignored';
@@ -47,7 +56,7 @@ async function record(deps: RecordDecisionDeps, approval: Approval, user: string
   const changed = await deps.approvals.decide(approval.id, status, user, now);
   if (!changed) return 'ignored';
   // The bot rewrites the prompt itself, so the connect handler can answer the VPN without waiting on Slack.
-  await deps.notifier.settle(approval, status).catch(() => undefined);
+  await deps.notifier.settle(await withMessage(deps, approval), status).catch(() => undefined);
   await deps.audit.append({
     actor: user,
     action: 'approval.decide',
