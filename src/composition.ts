@@ -17,6 +17,7 @@ import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, C
 import { IssueRequest, issueCertificate } from './services/issue';
 import { CrlPublisher, PublishOutcome } from './services/publish-crl';
 import { renewCrls } from './services/renew-crl';
+import { CrlStatus, crlStatus } from './services/crl-status';
 import { CrlPolicy, RevocationTarget, revoke } from './services/revoke';
 import { sweepSessions } from './services/sessions';
 import type { RevocationReason } from './domain/revocation';
@@ -144,6 +145,11 @@ export class VpnAdmin {
 
   publishAll(actor: string): Promise<PublishOutcome[]> {
     return Promise.all(this.deps.endpoints.map((endpoint) => this.publisher.publish(endpoint, actor)));
+  }
+
+  /** Each endpoint's live CRL, read back and compared with our records. */
+  crlStatuses(): Promise<CrlStatus[]> {
+    return Promise.all(this.deps.endpoints.map((endpoint) => crlStatus({ ...this.deps, clock: this.clock, renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS }, endpoint)));
   }
 
   /** The daily job: renew CRLs and sweep sessions that should not exist. */

@@ -10,7 +10,6 @@ import { REVOCATION_REASONS, parseRevocationReason } from '../domain/revocation'
 import { caMaterial, createCa } from '../pki/ca';
 import { importEasyRsa } from '../pki/easyrsa';
 import type { CaStore } from '../ports';
-import { crlStatus } from '../services/crl-status';
 import { importedRecords } from '../services/import-easyrsa';
 import { rollBack } from '../services/issue';
 import { auditCsv, auditTable, certificatesTable, crlStatusTable, publishLine, revocationReport } from './render';
@@ -183,9 +182,7 @@ export function buildProgram(config: () => Config): Command {
     .option('--json', 'machine-readable output')
     .action(async (options: { json?: boolean }) => {
       const cfg = config();
-      const statuses = await withAdmin(cfg, (admin) =>
-        Promise.all(admin.deps.endpoints.map((endpoint) => crlStatus({ ...admin.deps, clock: admin.clock, renewBeforeDays: cfg.CRL_RENEW_BEFORE_DAYS }, endpoint))),
-      );
+      const statuses = await withAdmin(cfg, (admin) => admin.crlStatuses());
       out(options.json ? JSON.stringify(statuses, null, 2) : crlStatusTable(statuses));
       if (statuses.some((s) => s.health === 'fail')) process.exitCode = 1;
     });

@@ -1,5 +1,6 @@
 import { connectDatabase } from '../adapters/dynamodb/client';
 import { loadConfig } from '../config';
+import { logError } from '../log';
 import type { Job } from '../slack/jobs';
 import { createWorker } from '../slack/runtime';
 import type { SlackWorker } from '../slack/worker';
@@ -23,7 +24,7 @@ export const handler = async (job: Job): Promise<void> => {
     ready = await worker;
   } catch (error) {
     worker = undefined;
-    console.error(JSON.stringify({ level: 'error', message: 'worker could not start', error: error instanceof Error ? error.message : String(error) }));
+    logError('worker could not start', error);
     if ('responseUrl' in job && job.responseUrl) {
       await respond(job.responseUrl, errorMessage('The VPN bot could not start its worker, so nothing was done. An admin needs to look at the worker logs.')).catch(() => undefined);
     }

@@ -5,7 +5,6 @@ import { loadConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import { createCa } from '../pki/ca';
 import { crlStatusTable } from '../cli/render';
-import { crlStatus } from '../services/crl-status';
 import { runBot } from './bot';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -56,7 +55,7 @@ async function main(): Promise<void> {
     step(`revoked it (lost phone): database gate closed${report.crl[0]?.outcome === 'published' ? `, CRL #${report.crl[0].crlNumber} published` : ''}`);
     for (const sessions of report.sessions.filter((s) => s.error)) console.log(`  ⚠ live sessions on ${sessions.endpoint} not checked: ${sessions.error}`);
 
-    const statuses = await Promise.all(admin.deps.endpoints.map((e) => crlStatus({ ...admin.deps, clock: admin.clock, renewBeforeDays: config.CRL_RENEW_BEFORE_DAYS }, e)));
+    const statuses = await admin.crlStatuses();
     console.log(`\nCRL health:\n${crlStatusTable(statuses)}`);
     console.log(`
 Try the break-glass CLI on the same state:  npx vpnctl list   ·   npx vpnctl crl status   ·   npx vpnctl audit

@@ -1,5 +1,4 @@
 import type { VpnAdmin } from '../composition';
-import { crlStatus } from '../services/crl-status';
 import type { ApprovalStatus } from '../domain/approval';
 import type { HomeData, LoginRecord, SessionRow } from './views/types';
 
@@ -17,7 +16,7 @@ async function recentLogins(admin: VpnAdmin, userId: string): Promise<LoginRecor
 }
 
 export async function loadHomeData(admin: VpnAdmin, userId: string, isAdmin: boolean, page: number): Promise<HomeData> {
-  const { certificates, audit, endpoints, config } = admin.deps;
+  const { certificates, audit, endpoints } = admin.deps;
   const now = admin.clock.now();
   const own = certificates.byUser(userId);
   const logins = recentLogins(admin, userId);
@@ -34,7 +33,7 @@ export async function loadHomeData(admin: VpnAdmin, userId: string, isAdmin: boo
   ).then((rows) => rows.flat());
   const [mine, crl, live, all, trail, latest] = await Promise.all([
     own,
-    Promise.all(endpoints.map((endpoint) => crlStatus({ ...admin.deps, clock: admin.clock, renewBeforeDays: config.CRL_RENEW_BEFORE_DAYS }, endpoint))),
+    admin.crlStatuses(),
     sessions,
     certificates.list(),
     audit.query({ limit: AUDIT_ROWS }),

@@ -1,6 +1,7 @@
 import type { Database } from '../adapters/dynamodb/client';
 import { storesFor } from '../adapters/dynamodb/stores';
 import type { Config } from '../config';
+import { logError } from '../log';
 import { systemClock } from '../ports';
 import { AdminPolicy } from './admins';
 import { slackClientForListeners } from './client';
@@ -9,8 +10,6 @@ import type { JobQueue } from './jobs';
 import { SlackApprovalNotifier } from './approval-notifier';
 import { DEFAULT_POLICY } from '../services/decide-connection';
 
-export const log = (message: string, error?: unknown) =>
-  console.error(JSON.stringify({ level: 'error', message, error: error instanceof Error ? error.message : error }));
 
 /**
  * The listeners' side: stores, admin policy, and a queue that reaches the worker. Deliberately
@@ -21,13 +20,13 @@ export function createListenerDeps(config: Config, db: Database, jobs: JobQueue)
   const client = slackClientForListeners(config);
   return {
     approvals: stores.approvals,
-    decisions: { notifier: new SlackApprovalNotifier(client, config.ADMIN_CHANNEL_ID, log), policy: { coolDownMs: DEFAULT_POLICY.coolDownMs } },
+    decisions: { notifier: new SlackApprovalNotifier(client, config.ADMIN_CHANNEL_ID, logError), policy: { coolDownMs: DEFAULT_POLICY.coolDownMs } },
     certificates: stores.certificates,
     audit: stores.audit,
     idempotency: stores.idempotency,
     clock: systemClock,
     admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client),
     jobs,
-    log,
+    log: logError,
   };
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, storesFor } from '../composition';
-import { log } from './ingress';
+import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
 import { AdminPolicy } from './admins';
 import { slackClient } from './client';

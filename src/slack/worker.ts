@@ -2,7 +2,6 @@ import type { WebClient } from '@slack/web-api';
 import type { VpnAdmin } from '../composition';
 import type { IdempotencyStore } from '../ports';
 import { VpnChatopsError } from '../domain/errors';
-import { crlStatus } from '../services/crl-status';
 import type { AdminPolicy } from './admins';
 import { loadHomeData } from './home-data';
 import type { Job } from './jobs';
@@ -140,11 +139,7 @@ export class SlackWorker {
 
   private async crlStatus(job: Extract<Job, { type: 'crl-status' }>, reply: (m: MessageView) => Promise<void>): Promise<void> {
     await this.requireAdmin(job.actorId, 'see CRL health');
-    const { admin } = this.deps;
-    const statuses = await Promise.all(
-      admin.deps.endpoints.map((endpoint) => crlStatus({ ...admin.deps, clock: admin.clock, renewBeforeDays: admin.deps.config.CRL_RENEW_BEFORE_DAYS }, endpoint)),
-    );
-    await reply(crlHealthMessage(statuses));
+    await reply(crlHealthMessage(await this.deps.admin.crlStatuses()));
   }
 
   async publishHome(userId: string, page = 0): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Config } from '../../config';
+import { logError } from '../../log';
 import { deny } from '../../domain/approval';
 import { systemClock } from '../../ports';
 import { ApprovalPolicy, DEFAULT_POLICY, DecideDeps, decideConnection } from '../../services/decide-connection';
@@ -20,10 +21,9 @@ export function approvalPolicy(config: Config): ApprovalPolicy {
 
 export function decideDeps(config: Config): DecideDeps {
   const stores = storesFor(connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }));
-  const log = (message: string, error?: unknown) => console.error(JSON.stringify({ level: 'error', message, error: error instanceof Error ? error.message : error }));
   return {
     ...stores,
-    notifier: new SlackApprovalNotifier(slackClient(config), config.ADMIN_CHANNEL_ID, log),
+    notifier: new SlackApprovalNotifier(slackClient(config), config.ADMIN_CHANNEL_ID, logError),
     clock: systemClock,
     policy: approvalPolicy(config),
   };

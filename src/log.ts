@@ -1,0 +1,4 @@
+/** One structured line per error on stderr (CloudWatch on Lambda, the terminal locally). Never pass key material. */
+export function logError(message: string, error?: unknown): void {
+  console.error(JSON.stringify({ level: 'error', message, error: error instanceof Error ? error.message : error }));
+}
