@@ -21,12 +21,15 @@ export async function startBot(config: Config): Promise<RunningBot> {
   const { db, local } = await openDatabase(config);
   try {
     const worker = await createWorker(config, db);
-    const app = createSlackApp({ config, deps: createListenerDeps(config, db, new InProcessJobQueue((job) => worker.run(job))), socketMode });
+    const jobs = new InProcessJobQueue((job) => worker.run(job));
+    const app = createSlackApp({ config, deps: createListenerDeps(config, db, jobs), socketMode });
     await (socketMode ? app.start() : app.start({ port: config.PORT, host: '127.0.0.1' }));
     return {
       url: socketMode ? undefined : `http://127.0.0.1:${config.PORT}/slack/events`,
       stop: async () => {
         await app.stop();
+        // A job already answered in Slack (an issue, a revoke) finishes before its table goes away.
+        await jobs.idle();
         db.doc.destroy();
         await local?.stop();
       },

@@ -4,7 +4,7 @@ import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
 import { AdminPolicy } from './admins';
 import { slackClient } from './client';
-import { InProcessJobQueue, JobQueue } from './jobs';
+import { InProcessJobQueue } from './jobs';
 import { SlackWorker } from './worker';
 
 
@@ -18,7 +18,7 @@ export async function createWorker(config: Config, db: Database): Promise<SlackW
 }
 
 /** Outside Lambda: jobs run in this process, after the reply. */
-export async function inProcessJobs(config: Config, db: Database): Promise<JobQueue> {
+export async function inProcessJobs(config: Config, db: Database): Promise<InProcessJobQueue> {
   const worker = await createWorker(config, db);
   return new InProcessJobQueue((job) => worker.run(job));
 }

@@ -17,6 +17,7 @@ import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
 import { ACTION } from '../../src/slack/ids';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/slack/runtime';
+import type { InProcessJobQueue } from '../../src/slack/jobs';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';
 import { CONNECTED, ManagedTestVpn, RunningOpenVpn, prepareTestVpn } from '../helpers/openvpn';
@@ -62,6 +63,7 @@ describeWith(
     const asked: ConnectRequest[] = [];
     const decided: Decided[] = [];
     const bridgeLog: string[] = [];
+    const queues: InProcessJobQueue[] = [];
     let events = 0;
 
     const stores = () => storesFor(db);
@@ -119,7 +121,11 @@ describeWith(
       // The hand-window must outlast the owner's time to answer, or OpenVPN drops the client first.
       server = await vpn.start(['--management-client-auth', '--auth-user-pass-optional', '--hand-window', String(APPROVAL_TIMEOUT_S * 5)]);
 
-      bolt = createSlackLambdaHandler(() => loadConfig(env), inProcessJobs) as Bolt;
+      bolt = createSlackLambdaHandler(() => loadConfig(env), async (cfg, database) => {
+        const queue = await inProcessJobs(cfg, database);
+        queues.push(queue);
+        return queue;
+      }) as Bolt;
       const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
       deps = {
         ...stores(),
@@ -151,11 +157,8 @@ describeWith(
       bridge?.stop();
       await management?.close();
       await vpn?.stop();
-      // Let jobs still running in the background (Home refreshes) finish before their Slack and table go away.
-      for (let quiet = 0, seen = -1; slack && quiet < 10 && seen !== slack.calls.length; quiet++) {
-        seen = slack.calls.length;
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
+      // Jobs still running in the background (Home refreshes) finish before their Slack and table go away.
+      await Promise.all(queues.map((queue) => queue.idle()));
       await slack?.stop();
       await db?.drop();
       stateDir?.remove();

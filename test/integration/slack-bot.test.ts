@@ -10,6 +10,7 @@ import { parseCrl } from '../../src/pki/crl';
 import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/slack/runtime';
+import type { InProcessJobQueue } from '../../src/slack/jobs';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { blockAction, botEnv, eventCallback, signedRequest, slashCommand, viewSubmission } from '../helpers/slack';
@@ -27,6 +28,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   let handler: (event: unknown, context: unknown) => Promise<unknown>;
   let crlFile: string;
   let env: Record<string, string | undefined>;
+  const queues: InProcessJobQueue[] = [];
 
   const call = async (event: unknown) => (await handler(event, {})) as Response;
   const command = (user: string, text: string) => call(slashCommand(user, text, slack.mintResponseUrl(user)));
@@ -47,14 +49,15 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     env = botEnv(slack, db.tableName, dir.path, {
       VPN_ENDPOINTS: JSON.stringify([{ type: 'openvpn', name: 'test', management: '127.0.0.1:9', crlFile, remote: '127.0.0.1 1194 udp' }]),
     });
-    handler = createSlackLambdaHandler(() => loadConfig(env), inProcessJobs) as typeof handler;
+    handler = createSlackLambdaHandler(() => loadConfig(env), async (config, database) => {
+      const queue = await inProcessJobs(config, database);
+      queues.push(queue);
+      return queue;
+    }) as typeof handler;
   });
   afterAll(async () => {
-    // Let jobs still running in the background (Home refreshes) finish before their Slack and table go away.
-    for (let quiet = 0, seen = -1; quiet < 10 && seen !== slack?.calls.length; quiet++) {
-      seen = slack.calls.length;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
+    // Jobs still running in the background (Home refreshes) finish before their Slack and table go away.
+    await Promise.all(queues.map((queue) => queue.idle()));
     await slack?.stop();
     await db?.drop();
     dir?.remove();
