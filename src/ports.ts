@@ -171,6 +171,8 @@ export interface ApprovalStore {
   /** After "Not me": no prompts for this certificate until `until`. */
   coolDown(serial: string, until: Date): Promise<void>;
   isCoolingDown(serial: string, now: Date): Promise<boolean>;
+  /** Undecided approvals whose deadline has not passed, soonest deadline first (admin App Home). */
+  pending(now: Date): Promise<Approval[]>;
   /** The member's latest approvals, newest first (App Home "recent logins"). */
   recent(slackId: string, limit: number): Promise<Approval[]>;
 }

@@ -31,19 +31,21 @@ export async function loadHomeData(admin: VpnAdmin, userId: string, isAdmin: boo
       }
     }),
   ).then((rows) => rows.flat());
-  const [mine, crl, live, all, trail, latest] = await Promise.all([
+  const waiting = admin.deps.approvals?.pending(now) ?? Promise.resolve([]);
+  const [mine, crl, live, all, trail, latest, pending] = await Promise.all([
     own,
     admin.crlStatuses(),
     sessions,
     certificates.list(),
     audit.query({ limit: AUDIT_ROWS }),
     logins,
+    waiting,
   ]);
   return {
     userId,
     now,
     certificates: mine,
     recentLogins: latest,
-    admin: { crl, pendingApprovals: [], sessions: live, certificates: all, page, audit: trail.reverse() },
+    admin: { crl, pendingApprovals: pending.map(({ id, slackId, cn, request, requestedAt }) => ({ id, slackId, cn, publicIp: request.publicIp, requestedAt })), sessions: live, certificates: all, page, audit: trail.reverse() },
   };
 }

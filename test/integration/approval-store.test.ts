@@ -152,6 +152,25 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(await approvals.recent('U0NOBODY', 10)).toEqual([]);
   });
 
+  it('lists undecided approvals before their deadline, soonest deadline first, for the admin Home', async () => {
+    const mine = (list: Approval[]) => list.filter((entry) => entry.slackId === 'U0PEND').map((entry) => entry.id);
+    const now = Date.now();
+    const soon = approval({ slackId: 'U0PEND', deadline: new Date(now + 20_000) });
+    const later = approval({ slackId: 'U0PEND', deadline: new Date(now + 40_000) });
+    const decided = approval({ slackId: 'U0PEND' });
+    const lapsed = approval({ slackId: 'U0PEND', requestedAt: new Date(now - 2 * MINUTE), deadline: new Date(now - MINUTE) });
+    const createdDecided = approval({ slackId: 'U0PEND', status: 'APPROVED', decidedAt: new Date(now), decidedBy: 'U0PEND' });
+    for (const entry of [later, decided, lapsed, soon, createdDecided]) await approvals.create(entry);
+    expect(await approvals.decide(decided.id, 'DENIED', 'U0PEND', new Date())).toBe(true);
+
+    const pending = await approvals.pending(new Date());
+    expect(mine(pending)).toEqual([soon.id, later.id]);
+    expect(pending.every((entry) => entry.status === 'PENDING')).toBe(true);
+    // The index entry leaves with the decision, not only the status: nothing decided lingers in the index.
+    expect((await raw(`APPROVAL#${decided.id}`, 'APPROVAL'))?.gsi2pk).toBeUndefined();
+    expect(mine(await approvals.pending(new Date(now + 30_000)))).toEqual([later.id]);
+  });
+
   it('puts a TTL on every item it writes', async () => {
     const now = new Date();
     const pending = approval({ slackId: 'U0TTL' });

@@ -5,7 +5,10 @@ import { approvalPolicy } from '../../src/adapters/aws-client-vpn/connect-handle
 import { connectDatabase } from '../../src/adapters/dynamodb/client';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
-import { loadConfig } from '../../src/config';
+import { Config, loadConfig } from '../../src/config';
+import { VpnAdmin } from '../../src/composition';
+import { loadHomeData } from '../../src/slack/home-data';
+import { homeView } from '../../src/slack/views/home';
 import type { ConnectRequest } from '../../src/domain/approval';
 import { encodeCn } from '../../src/domain/cn';
 import { DEFAULT_USERGROUPS, DEFAULT_USERS, SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
@@ -30,6 +33,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   let deps: DecideDeps;
   let bolt: (event: unknown, context: unknown) => Promise<unknown>;
   let events = 0;
+  let config: Config;
 
   const stores = () => storesFor(db);
   const request = (cn: string, overrides: Partial<ConnectRequest> = {}): ConnectRequest => ({
@@ -62,7 +66,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     dir = tempDir('approval');
     await new LocalCaStore(dir.path).save(caMaterial(await testCa()));
     const env = botEnv(slack, db.tableName, dir.path, { ADMIN_CHANNEL_ID: 'C0VPNADMINS', CERT_DOMAIN: DOMAIN, APPROVAL_TIMEOUT_S: '3', VPN_ENDPOINTS: '[]', AWS_REGION: 'us-east-1' });
-    const config = loadConfig(env);
+    config = loadConfig(env);
     const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
     deps = { ...stores(), notifier: new SlackApprovalNotifier(client, 'C0VPNADMINS', () => undefined), clock: { now: () => new Date() }, policy: approvalPolicy(config) };
     bolt = createSlackLambdaHandler(() => config, () => ({ enqueue: async () => undefined })) as typeof bolt;
@@ -126,8 +130,15 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   it('denies at the deadline when nobody answers, and a late 👍 changes nothing', async () => {
     const bob = await enrol('Bob', 'U0BOB');
     const started = Date.now();
-    const decision = await decideConnection(deps, request(bob.cn));
+    const waiting = decideConnection(deps, request(bob.cn, { publicIp: '192.0.2.44' }));
+    // While it waits, the admin Home lists it under pending approvals; once it is over, it is gone.
+    const admin = new VpnAdmin({ config, ca: await testCa(), ...stores(), endpoints: [], alerts: { send: async () => undefined } });
+    const pendingText = async () => JSON.stringify(homeView(await loadHomeData(admin, 'U0ADMIN', true, 0)).blocks);
+    await promptFor('U0BOB', bob.cn);
+    expect(await pendingText()).toMatch(new RegExp(`Pending approvals\\* \\(1\\)[^]*${bob.cn.replace(/\./g, '\\.')}[^]*192\\.0\\.2\\.44`));
+    const decision = await waiting;
     expect(decision).toMatchObject({ allow: false, reason: 'timeout' });
+    expect(await pendingText()).toMatch(/No logins are waiting for approval/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
     const prompt = await promptFor('U0BOB', bob.cn);
     await react('U0BOB', 'thumbsup', 'DU0BOB', prompt.ts);

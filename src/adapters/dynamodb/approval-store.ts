@@ -13,6 +13,10 @@ const rememberKey = (cn: string, publicIp: string) => ({ pk: `REMEMBER#${cn}#${p
 const promptsKey = (slackId: string) => ({ pk: `PROMPTS#${slackId}`, sk: 'PROMPTS' });
 const coolDownKey = (serial: string) => ({ pk: `COOLDOWN#${serial}`, sk: 'COOLDOWN' });
 const recentPk = (slackId: string) => `APPROVALS#${slackId}`;
+/** Sparse: only undecided approvals carry it, so the admin Home reads what is waiting without a scan. */
+const PENDING_PK = 'APPROVALS#PENDING';
+/** The admin Home shows a page of waiting logins; more than this at once is a storm, summarized by its count. */
+const PENDING_PAGE = 100;
 
 /** Approvals outlive their deadline by this much, so a decision racing the deadline still finds its item. */
 const APPROVAL_TTL_SLACK_SECONDS = 3600;
@@ -122,6 +126,7 @@ export class DynamoDbApprovalStore implements ApprovalStore {
             decidedBy: approval.decidedBy,
             gsi1pk: recentPk(approval.slackId),
             gsi1sk: `${iso(approval.requestedAt)}#${approval.id}`,
+            ...(approval.status === 'PENDING' && { gsi2pk: PENDING_PK, gsi2sk: `${iso(approval.deadline)}#${approval.id}` }),
             [TTL_ATTRIBUTE]: epochSeconds(approval.deadline) + APPROVAL_TTL_SLACK_SECONDS,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -183,7 +188,7 @@ export class DynamoDbApprovalStore implements ApprovalStore {
         new UpdateCommand({
           TableName: this.db.tableName,
           Key: approvalKey(id),
-          UpdateExpression: 'SET #status = :status, decidedAt = :at, decidedBy = :by',
+          UpdateExpression: 'SET #status = :status, decidedAt = :at, decidedBy = :by REMOVE gsi2pk, gsi2sk',
           // A late 👍 must not let in a connection whose handler has already given up waiting.
           ConditionExpression: status === 'APPROVED' ? '#status = :pending AND deadline >= :at' : '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -259,6 +264,24 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: coolDownKey(serial), ConsistentRead: true })));
     const until = untilOf(Item);
     return until !== undefined && until > now;
+  }
+
+  async pending(now: Date): Promise<Approval[]> {
+    // Undecided items past their deadline (plus grace) are over, whatever they say: skip them in the key condition.
+    const from = iso(new Date(now.getTime() - EXPIRY_GRACE_MS));
+    const { Items } = await guarded(this.db, () =>
+      this.db.doc.send(
+        new QueryCommand({
+          TableName: this.db.tableName,
+          IndexName: INDEX.byStatus,
+          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk >= :from',
+          ExpressionAttributeValues: { ':pk': PENDING_PK, ':from': from },
+          Limit: PENDING_PAGE,
+        }),
+      ),
+    );
+    // The index lags the table: an approval decided a moment ago may still be listed, so its own status decides.
+    return (Items ?? []).map((item) => toApproval(item, now)).filter((approval) => approval.status === 'PENDING');
   }
 
   async recent(slackId: string, limit: number): Promise<Approval[]> {
