@@ -15,7 +15,9 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   AUDIT#<yyyy-mm-dd> / <at>#<id>   append-only audit; gsi1 ACTOR#…, gsi2 TARGET#…
  *   IDEMPOTENCY#<key> / KEY      "seen once" markers (TTL)
  *   APPROVAL#<id> / APPROVAL     login approvals (TTL)
- *       gsi1: APPROVALS#<slackId> / <requestedAt>#<id>; also APPROVALMSG#<channel>#<ts>, REMEMBER#<cn>#<ip>, PROMPTS#<slackId>, COOLDOWN#<serial> (all TTL)
+ *       gsi1: APPROVALS#<slackId> / <requestedAt>#<id>
+ *       gsi2: APPROVALS#PENDING / <deadline>#<id>          sparse: removed by the decision (admin Home)
+ *   also APPROVALMSG#<channel>#<ts>, REMEMBER#<cn>#<ip>, PROMPTS#<slackId>, COOLDOWN#<serial> (all TTL)
  */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
