@@ -107,8 +107,9 @@ async function ours(w: World): Promise<{ latencies: number[]; callsPerLogin: num
         const prompted = promptOf(w.slack, user);
         const decision = decideConnection(w.deps, login(w.cns[i], i));
         const { channel, ts } = await prompted;
-        // A person reads the prompt before reacting; the clock starts when the bot receives the 👍.
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        // A person reads the prompt before reacting, some quicker than others (the baseline's owners take
+        // 0–2 s too); the clock starts when the bot receives the 👍.
+        await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 2_000));
         const received = performance.now();
         // The bot's audit entry and DM update finish on their own; the VPN waits only for the decision.
         const handled = w.bolt(reaction(user, channel, ts), {});

@@ -160,7 +160,12 @@ export interface ApprovalStore {
   get(id: string): Promise<Approval | undefined>;
   /** Record the DM that carries the prompt, so a reaction on it can be traced back. */
   attachMessage(id: string, channel: string, ts: string): Promise<void>;
-  byMessage(channel: string, ts: string): Promise<Approval | undefined>;
+  /**
+   * The 👍 path: the approval whose prompt is the message (channel, ts), decided by `owner` in one
+   * conditional write. 'unlinked' when no approval names that message (yet); undefined when it is not
+   * `owner`'s, no longer pending, or (for APPROVED) past its deadline.
+   */
+  decideByMessage(channel: string, ts: string, owner: string, status: Exclude<ApprovalStatus, 'PENDING'>, at: Date): Promise<Approval | 'unlinked' | undefined>;
   /** Conditional PENDING → status; false when it was already decided (duplicates and retries are harmless). */
   decide(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date): Promise<boolean>;
   /** Remember an approval of this CN from this public IP until `until`. */

@@ -14,18 +14,6 @@ export interface RecordDecisionDeps {
 export type Answer = 'approve' | 'not-me';
 export type Recorded = 'approved' | 'denied' | 'ignored';
 
-/**
- * A quick 👍 can beat the write that links the prompt message to its approval (the prompt is posted
- * first, then linked): look again for a moment before concluding it is not an approval prompt.
- */
-async function approvalFor(deps: RecordDecisionDeps, channel: string, ts: string): Promise<Approval | undefined> {
-  for (let attempt = 0; ; attempt++) {
-    const approval = await deps.approvals.byMessage(channel, ts);
-    if (approval || attempt >= 30 || !channel.startsWith('D')) return approval;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** A button can be clicked before the prompt is linked to its approval: wait a moment for the link. */
 async function withMessage(deps: RecordDecisionDeps, approval: Approval): Promise<Approval> {
   for (let attempt = 0, current = approval; ; attempt++) {
@@ -35,12 +23,20 @@ async function withMessage(deps: RecordDecisionDeps, approval: Approval): Promis
   }
 }
 
-/** A reaction counts only as a 👍, by the owner, on that approval's own message, while it is pending. */
+/**
+ * A reaction counts only as a 👍, by the owner, on that approval's own message, while it is pending.
+ * A quick 👍 can beat the write that links the prompt to its approval (the prompt is posted first,
+ * then linked): on a DM, look again for a moment before concluding it is not an approval prompt.
+ */
 export async function recordReaction(deps: RecordDecisionDeps, reaction: { user: string; name: string; channel: string; ts: string }): Promise<Recorded> {
   if (!isThumbsUp(reaction.name)) return 'ignored';
-  const approval = await approvalFor(deps, reaction.channel, reaction.ts);
-  if (!approval || approval.slackId !== reaction.user) return 'ignored';
-  return record(deps, approval, reaction.user, 'approve');
+  const now = deps.clock.now();
+  for (let attempt = 0; ; attempt++) {
+    const decided = await deps.approvals.decideByMessage(reaction.channel, reaction.ts, reaction.user, 'APPROVED', now);
+    if (decided !== 'unlinked') return decided ? settled(deps, decided, reaction.user, 'approve', now) : 'ignored';
+    if (attempt >= 30 || !reaction.channel.startsWith('D')) return 'ignored';
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The Approve / Not me buttons: the same rules, looked up by approval id. */
@@ -53,10 +49,14 @@ export async function recordAnswer(deps: RecordDecisionDeps, answer: { approvalI
 async function record(deps: RecordDecisionDeps, approval: Approval, user: string, answer: Answer): Promise<Recorded> {
   const now = deps.clock.now();
   const status = answer === 'approve' ? 'APPROVED' : 'DENIED';
-  const changed = await deps.approvals.decide(approval.id, status, user, now);
-  if (!changed) return 'ignored';
+  if (!(await deps.approvals.decide(approval.id, status, user, now))) return 'ignored';
+  return settled(deps, await withMessage(deps, approval), user, answer, now);
+}
+
+/** After the decision is written: the prompt rewritten, the audit entry, and for "Not me" the pause and the alert. */
+async function settled(deps: RecordDecisionDeps, approval: Approval, user: string, answer: Answer, now: Date): Promise<Recorded> {
   // The bot rewrites the prompt itself, so the connect handler can answer the VPN without waiting on Slack.
-  await deps.notifier.settle(await withMessage(deps, approval), status).catch(() => undefined);
+  await deps.notifier.settle(approval, answer === 'approve' ? 'APPROVED' : 'DENIED').catch(() => undefined);
   await deps.audit.append({
     actor: user,
     action: 'approval.decide',

@@ -177,7 +177,7 @@ describeWith(
       expect(aliceClient.log()).not.toMatch(CONNECTED);
 
       // The bot records which message is the prompt right after posting it; a 👍 counts only from then on.
-      await eventually(() => stores().approvals.byMessage(prompt.channel, prompt.ts), 'the prompt recorded on its approval');
+      await eventually(async () => (await stores().approvals.recent('U0ALICE', 1))[0]?.ts === prompt.ts || undefined, 'the prompt recorded on its approval');
       expect((await react('U0ALICE', prompt)).statusCode).toBe(200);
       await aliceClient.waitFor(CONNECTED);
       expect((await decisionFor(alice.cn)).decision).toMatchObject({ allow: true, reason: 'approved' });

@@ -54,16 +54,29 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     await expect(approvals.create(minimal)).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
-  it('finds an approval by the message carrying its prompt, and only by that message', async () => {
+  it('decides by the message carrying the prompt: only that message, only its owner, only while pending', async () => {
     const pending = approval();
+    const at = new Date();
     await approvals.create(pending);
+    // Posted but not yet linked: the caller is told so, and may look again.
+    expect(await approvals.decideByMessage('D0JANE', '1718000000.000200', 'U0JANE', 'APPROVED', at)).toBe('unlinked');
     await approvals.attachMessage(pending.id, 'D0JANE', '1718000000.000200');
-    expect(await approvals.byMessage('D0JANE', '1718000000.000200')).toEqual({ ...pending, channel: 'D0JANE', ts: '1718000000.000200' });
-    expect(await approvals.byMessage('D0JANE', '1718000000.999999')).toBeUndefined();
+    expect(await approvals.decideByMessage('D0JANE', '1718000000.999999', 'U0JANE', 'APPROVED', at)).toBe('unlinked');
 
+    // A re-sent prompt retires the older message.
     await approvals.attachMessage(pending.id, 'D0JANE', '1718000000.000300');
-    expect(await approvals.byMessage('D0JANE', '1718000000.000200')).toBeUndefined();
-    expect((await approvals.byMessage('D0JANE', '1718000000.000300'))?.id).toBe(pending.id);
+    expect(await approvals.decideByMessage('D0JANE', '1718000000.000200', 'U0JANE', 'APPROVED', at)).toBeUndefined();
+    // Someone else's 👍 on the owner's prompt changes nothing.
+    expect(await approvals.decideByMessage('D0JANE', '1718000000.000300', 'U0BOB', 'APPROVED', at)).toBeUndefined();
+    expect((await approvals.get(pending.id))?.status).toBe('PENDING');
+    // A 👍 after the deadline does not approve.
+    expect(await approvals.decideByMessage('D0JANE', '1718000000.000300', 'U0JANE', 'APPROVED', new Date(pending.deadline.getTime() + 1))).toBeUndefined();
+
+    const decided = await approvals.decideByMessage('D0JANE', '1718000000.000300', 'U0JANE', 'APPROVED', at);
+    expect(decided).toEqual({ ...pending, status: 'APPROVED', channel: 'D0JANE', ts: '1718000000.000300', decidedAt: at, decidedBy: 'U0JANE' });
+    expect(await approvals.get(pending.id)).toEqual(decided);
+    // Once decided, a second 👍 (a retry, a duplicate event) is harmless.
+    expect(await approvals.decideByMessage('D0JANE', '1718000000.000300', 'U0JANE', 'APPROVED', at)).toBeUndefined();
 
     await expect(approvals.attachMessage('no-such-id', 'D0JANE', '1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await raw('APPROVAL#no-such-id', 'APPROVAL')).toBeUndefined();

@@ -173,13 +173,29 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     );
   }
 
-  async byMessage(channel: string, ts: string): Promise<Approval | undefined> {
+  async decideByMessage(channel: string, ts: string, owner: string, status: Exclude<ApprovalStatus, 'PENDING'>, at: Date): Promise<Approval | 'unlinked' | undefined> {
     const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: messageKey(channel, ts), ConsistentRead: true })));
     const approvalId = Item && optionalText(Item, 'approvalId');
-    if (approvalId === undefined) return undefined;
-    const approval = await this.get(approvalId);
-    // Only the message the approval currently names counts: a re-sent prompt retires the older one.
-    return approval?.channel === channel && approval.ts === ts ? approval : undefined;
+    if (approvalId === undefined) return 'unlinked';
+    try {
+      const { Attributes } = await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: approvalKey(approvalId),
+          UpdateExpression: 'SET #status = :status, decidedAt = :at, decidedBy = :by REMOVE gsi2pk, gsi2sk',
+          // Owner, message and state checked in the write itself: the 👍 path costs one read and one write.
+          // Only the message the approval currently names counts: a re-sent prompt retires the older one.
+          ConditionExpression: `#status = :pending AND slackId = :by AND channel = :channel AND ts = :ts${status === 'APPROVED' ? ' AND deadline >= :at' : ''}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':pending': 'PENDING', ':at': iso(at), ':by': owner, ':channel': channel, ':ts': ts },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toApproval(Attributes, at) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw storeError(this.db, error);
+    }
   }
 
   async decide(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date): Promise<boolean> {
