@@ -6,6 +6,7 @@ import { LocalDynamoDb, startDynamoDbLocal } from './adapters/dynamodb/local-ser
 import { AwsClientVpnEndpoint } from './adapters/aws-client-vpn/endpoint';
 import { LocalCaStore } from './adapters/local-files/ca-store';
 import { OpenVpnEndpoint } from './adapters/openvpn/endpoint';
+import type { ManagementClient } from './adapters/openvpn/management';
 import { SecretsManagerCaStore } from './adapters/secrets-manager/ca-store';
 import type { Config, EndpointConfig } from './config';
 import { VpnChatopsError } from './domain/errors';
@@ -38,7 +39,14 @@ export function caStoreFor(config: Config): CaStore {
 /** The OpenVPN endpoint `npm start` runs when no endpoint is configured. */
 export function localEndpointConfig(config: Config): Extract<EndpointConfig, { type: 'openvpn' }> {
   const dir = join(stateDir(config), 'openvpn');
-  return { type: 'openvpn', name: 'local', management: '127.0.0.1:7505', crlFile: join(dir, 'crl.pem'), remote: '127.0.0.1 1194 udp', tlsCryptKeyFile: join(dir, 'tls-crypt.key') };
+  return {
+    type: 'openvpn',
+    name: 'local',
+    management: `127.0.0.1:${config.LOCAL_VPN_MANAGEMENT_PORT}`,
+    crlFile: join(dir, 'crl.pem'),
+    remote: `127.0.0.1 ${config.LOCAL_VPN_PORT} udp`,
+    tlsCryptKeyFile: join(dir, 'tls-crypt.key'),
+  };
 }
 
 /** The local endpoint's own secret: created once, mode 0600, kept with the rest of the local state. */
@@ -51,19 +59,37 @@ function ensureLocalTlsCryptKey(file: string): void {
   }
 }
 
-export function endpointsFor(config: Config, ca: CertificateAuthority): VpnEndpoint[] {
-  const useLocal = config.VPN_ENDPOINTS.length === 0 && isLocalMode(config);
-  const local = localEndpointConfig(config);
-  if (useLocal) ensureLocalTlsCryptKey(local.tlsCryptKeyFile!);
-  const configured = config.VPN_ENDPOINTS.length > 0 ? config.VPN_ENDPOINTS : useLocal ? [local] : [];
+export interface EndpointWiring {
+  /**
+   * Management connections held open by a login-approval bridge, by OpenVPN endpoint name. OpenVPN
+   * serves one management client at a time, so the endpoint must send its commands (session kills,
+   * status) through the bridge's connection instead of opening a second one that would never be served.
+   */
+  management?: ReadonlyMap<string, ManagementClient>;
+}
+
+/** Every OpenVPN endpoint in `config` (the configured list, or the local one). */
+export function openvpnEndpointConfigs(config: Config): Extract<EndpointConfig, { type: 'openvpn' }>[] {
+  return configuredEndpoints(config).filter((endpoint) => endpoint.type === 'openvpn');
+}
+
+function configuredEndpoints(config: Config): EndpointConfig[] {
+  if (config.VPN_ENDPOINTS.length > 0) return config.VPN_ENDPOINTS;
+  return isLocalMode(config) ? [localEndpointConfig(config)] : [];
+}
+
+export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: EndpointWiring = {}): VpnEndpoint[] {
+  const configured = configuredEndpoints(config);
+  if (config.VPN_ENDPOINTS.length === 0 && configured.length > 0) ensureLocalTlsCryptKey(localEndpointConfig(config).tlsCryptKeyFile!);
   return configured.map((endpoint) =>
     endpoint.type === 'aws-client-vpn'
       ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })
-      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem }),
+      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: wiring.management?.get(endpoint.name) }),
   );
 }
 
-async function answers(db: Database): Promise<boolean> {
+/** Whether a DynamoDB answers at `db`'s endpoint. */
+export async function databaseAnswers(db: Database): Promise<boolean> {
   try {
     await db.doc.send(new ListTablesCommand({ Limit: 1 }));
     return true;
@@ -80,7 +106,7 @@ export async function openDatabase(config: Config, options: { startLocal?: boole
   const endpoint = config.DYNAMODB_ENDPOINT ?? (isLocalMode(config) ? DEFAULT_LOCAL_DYNAMODB : undefined);
   let db = connectDatabase({ tableName: config.TABLE_NAME, endpoint, region: config.AWS_REGION });
   let local: LocalDynamoDb | undefined;
-  if (endpoint && options.startLocal !== false && !(await answers(db))) {
+  if (endpoint && options.startLocal !== false && !(await databaseAnswers(db))) {
     const url = new URL(endpoint);
     if (!['127.0.0.1', 'localhost'].includes(url.hostname)) {
       throw new VpnChatopsError('STORE_UNAVAILABLE', `Nothing answers at DYNAMODB_ENDPOINT=${endpoint}; start DynamoDB there or unset it to use the embedded one.`);

@@ -56,7 +56,23 @@ const LOOPBACK_LAUNCHER = join(__dirname, '..', '..', '..', 'resources', 'Loopba
  * Start DynamoDB Local: in memory, or persisted under `dataDir`, listening on 127.0.0.1 only (its
  * data accepts any credentials, so nothing else may reach it), with telemetry off.
  */
-export async function startDynamoDbLocal(options: { dataDir?: string; port?: number; readyTimeoutMs?: number } = {}): Promise<LocalDynamoDb> {
+export interface DynamoDbLocalOptions {
+  dataDir?: string;
+  port?: number;
+  readyTimeoutMs?: number;
+  /**
+   * Its own process group, so a Ctrl-C in the terminal reaches only the parent, which then stops it
+   * after the work that still needs the database (the local stack). Tests leave it in theirs.
+   */
+  detached?: boolean;
+  /** Told the child's pid as soon as it runs, before it answers (the local stack records it in its lock). */
+  onSpawn?: (pid: number) => void;
+}
+
+/** SQLite's words for a data file that is not a database (or a damaged one). */
+const CORRUPT_DATA = /\[(file is (?:encrypted or is )?not a database|database disk image is malformed)\]/;
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<LocalDynamoDb> {
   assertJava();
   const jar = findJar();
   const port = options.port ?? (await freeTcpPort());
@@ -64,7 +80,8 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const lib = join(dirname(jar), 'DynamoDBLocal_lib');
   const args = [`-Djava.library.path=${lib}`, '-cp', `${jar}${delimiter}${join(lib, '*')}`, LOOPBACK_LAUNCHER, '-port', String(port), '-disableTelemetry', '-sharedDb', ...storage];
-  const child = spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -83,13 +100,28 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null) {
+      db.doc.destroy();
+      if (/Address already in use/.test(output)) {
+        throw new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB Local could not listen on 127.0.0.1:${port}: another program uses that port. Stop it, or point DYNAMODB_ENDPOINT at another port (e.g. http://127.0.0.1:8001).`);
+      }
       throw new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB Local exited during start-up (code ${child.exitCode}):\n${output.slice(-2000)}`);
+    }
+    const corrupt = CORRUPT_DATA.exec(output);
+    if (corrupt && options.dataDir) {
+      db.doc.destroy();
+      await stop();
+      throw new VpnChatopsError(
+        'STATE',
+        `DynamoDB Local cannot read its data in ${options.dataDir} (${corrupt[1]}). Delete that folder to start with an empty database ` +
+          '(the certificates recorded there are forgotten; the CA is kept elsewhere and stays), or restore it from a backup.',
+      );
     }
     try {
       await db.doc.send(new ListTablesCommand({ Limit: 1 }));
       break;
     } catch {
       if (Date.now() > deadline) {
+        db.doc.destroy();
         await stop();
         throw new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? 30_000} ms:\n${output.slice(-2000)}`);
       }
