@@ -19,6 +19,26 @@
   const unescapeSlack = (text) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   const emoji = (name) => EMOJI[name.split('::')[0]] || null;
 
+  /** `<!date^seconds^format|fallback>` in the reader's time zone, as Slack's client shows it. */
+  function slackDate(target, fallback) {
+    const [, seconds, format] = target.split('^');
+    const date = new Date(Number(seconds) * 1000);
+    if (!format || Number.isNaN(date.getTime())) return unescapeSlack(fallback || target);
+    const day = (options) => date.toLocaleDateString([], options);
+    const tokens = {
+      date_num: () => date.toISOString().slice(0, 10),
+      date: () => day({ month: 'long', day: 'numeric', year: 'numeric' }),
+      date_short: () => day({ month: 'short', day: 'numeric', year: 'numeric' }),
+      date_long: () => day({ weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' }),
+      date_pretty: () => day({ month: 'long', day: 'numeric', year: 'numeric' }),
+      date_short_pretty: () => day({ month: 'short', day: 'numeric', year: 'numeric' }),
+      date_long_pretty: () => day({ weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' }),
+      time: () => date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+      time_secs: () => date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+    };
+    return format.replace(/\{(\w+)\}/g, (whole, name) => (tokens[name] ? tokens[name]() : whole));
+  }
+
   /** A Slack `<…>` token: mentions, channels, links, dates and special mentions. */
   function token(inner, users) {
     const [target, label] = inner.split('|');
@@ -27,7 +47,7 @@
       return `<span class="mention">@${escapeHtml(user ? user.realName : label || target.slice(1))}</span>`;
     }
     if (target.startsWith('#')) return `<span class="mention">#${escapeHtml(label || target.slice(1))}</span>`;
-    if (target.startsWith('!date^')) return escapeHtml(unescapeSlack(label || target));
+    if (target.startsWith('!date^')) return escapeHtml(slackDate(target, label));
     if (target.startsWith('!')) return `<span class="mention">@${escapeHtml(target.slice(1).split('^')[0])}</span>`;
     if (/^(https?:|mailto:)/.test(target)) return `<a href="${escapeHtml(unescapeSlack(target))}" target="_blank" rel="noopener noreferrer">${escapeHtml(unescapeSlack(label || target))}</a>`;
     return escapeHtml(`<${unescapeSlack(inner)}>`);
