@@ -1,7 +1,7 @@
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { Database, connectDatabase, ensureTable } from './adapters/dynamodb/client';
+import { dirname, join } from 'node:path';
+import { Database, connectDatabase, databaseAnswers, ensureTable } from './adapters/dynamodb/client';
+import { DEFAULT_LOCAL_DYNAMODB, isLocalMode, stateDir } from './state';
 import { LocalDynamoDb, startDynamoDbLocal } from './adapters/dynamodb/local-server';
 import { AwsClientVpnEndpoint } from './adapters/aws-client-vpn/endpoint';
 import { LocalCaStore } from './adapters/local-files/ca-store';
@@ -11,7 +11,7 @@ import { SecretsManagerCaStore } from './adapters/secrets-manager/ca-store';
 import type { Config, EndpointConfig } from './config';
 import { VpnChatopsError } from './domain/errors';
 import { parseWindow } from './domain/window';
-import { CertificateAuthority, loadCa } from './pki/ca';
+import type { CertificateAuthority } from './pki/ca';
 import { KeyPool } from './pki/key-pool';
 import { generateTlsCryptKey } from './pki/tls-crypt';
 import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, CrlStateStore, VpnEndpoint, systemClock } from './ports';
@@ -23,14 +23,8 @@ import { CrlPolicy, RevocationTarget, revoke } from './services/revoke';
 import { sweepSessions } from './services/sessions';
 import type { RevocationReason } from './domain/revocation';
 
-/** Local mode: no AWS settings at all, so state lives under STATE_DIR. */
-export const isLocalMode = (config: Config) => !config.AWS_REGION && !config.CA_SECRET_ID;
-
-export const DEFAULT_LOCAL_DYNAMODB = 'http://127.0.0.1:8000';
-
-export function stateDir(config: Config): string {
-  return resolve(config.STATE_DIR);
-}
+export { DEFAULT_LOCAL_DYNAMODB, isLocalMode, loadCaFrom, stateDir } from './state';
+export { databaseAnswers } from './adapters/dynamodb/client';
 
 export function caStoreFor(config: Config): CaStore {
   return config.CA_SECRET_ID ? new SecretsManagerCaStore({ secretId: config.CA_SECRET_ID, region: config.AWS_REGION }) : new LocalCaStore(stateDir(config));
@@ -88,15 +82,6 @@ export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: E
   );
 }
 
-/** Whether a DynamoDB answers at `db`'s endpoint. */
-export async function databaseAnswers(db: Database): Promise<boolean> {
-  try {
-    await db.doc.send(new ListTablesCommand({ Limit: 1 }));
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The database: DYNAMODB_ENDPOINT or AWS. In local mode, when nothing answers on the (loopback)
@@ -186,19 +171,6 @@ export class VpnAdmin {
     );
     const sessions = await Promise.all(this.deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...this.deps, clock: this.clock, actor })));
     return { renewals, sessions };
-  }
-}
-
-export async function loadCaFrom(store: CaStore): Promise<CertificateAuthority> {
-  const material = await store.load();
-  if (!material) {
-    throw new VpnChatopsError('STATE', `No CA in ${store.location} yet: run \`vpnctl ca init\` (new CA) or \`vpnctl ca import-easyrsa <dir>\` (existing Easy-RSA PKI).`);
-  }
-  try {
-    return loadCa(material);
-  } catch (error) {
-    if (!(error instanceof VpnChatopsError)) throw error;
-    throw new VpnChatopsError(error.code, `The CA in ${store.location} is unusable: ${error.message}`, { cause: error });
   }
 }
 

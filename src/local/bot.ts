@@ -7,9 +7,8 @@ import { createSlackApp } from '../slack/app';
 import { createListenerDeps } from '../slack/ingress';
 import { InProcessJobQueue } from '../slack/jobs';
 import { createWorker } from '../slack/runtime';
+import type { BotMode } from './prepare';
 
-/** How the bot meets Slack: the local console's server, a real workspace by Socket Mode, or HTTP behind a tunnel. */
-export type BotMode = 'console' | 'socket' | 'http';
 
 export interface RunningBot {
   mode: BotMode;
@@ -18,12 +17,6 @@ export interface RunningBot {
   /** In console mode: the app's request handler, mounted at /slack/events on the console's server. */
   listener?: RequestListener;
   stop(): Promise<void>;
-}
-
-export function botModeFor(config: Config): BotMode | undefined {
-  if (!config.SLACK_BOT_TOKEN) return undefined;
-  if (config.SLACK_APP_TOKEN) return 'socket';
-  return config.SLACK_SIGNING_SECRET ? 'http' : undefined;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { stateDir } from '../composition';
 import { Config, loadConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
+import { stateDir } from '../state';
+import { Prepared, Started, prepareStack } from './prepare';
 import { Progress } from './progress';
-import { RunningStack, startStack } from './stack';
+import type { RunningStack } from './stack';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   const began = performance.now();
   out(`vpn-chatops · npm start · state in ${stateDir(config)}\n`);
 
+  let prepared: Prepared | undefined;
   let stack: RunningStack | undefined;
   let stopRequested = false;
   let resolveStop: () => void = () => undefined;
@@ -55,16 +57,22 @@ async function main(): Promise<void> {
     },
     () => {
       out('  ✖ forced: killing the child processes');
-      stack?.killNow();
+      prepared?.lock.killChildrenNow();
       process.exit(130);
     },
   );
   // Whatever happens, no child outlives us (they run in their own process groups so Ctrl-C reaches us first).
-  process.on('exit', () => stack?.killNow());
+  process.on('exit', () => prepared?.lock.killChildrenNow());
 
+  const progress = new Progress();
+  const started = new Started();
   try {
-    stack = await startStack(config, new Progress());
+    prepared = await prepareStack(config, progress, started);
+    // Loaded only now (the AWS SDK clients, Bolt: seconds), while DynamoDB Local's JVM boots.
+    const { startStack } = await import('./stack');
+    stack = await startStack(config, progress, prepared);
   } catch (error) {
+    await started.stop();
     report(error);
     process.exitCode = 1;
     return;

@@ -1,22 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Database, connectDatabase, ensureTable } from '../adapters/dynamodb/client';
-import { startDynamoDbLocal } from '../adapters/dynamodb/local-server';
+import type { Database } from '../adapters/dynamodb/client';
 import type { ManagementClient } from '../adapters/openvpn/management';
-import { DEFAULT_LOCAL_DYNAMODB, VpnAdmin, caStoreFor, databaseAnswers, endpointsFor, isLocalMode, loadCaFrom, localEndpointConfig, stateDir, storesFor } from '../composition';
+import { VpnAdmin, caStoreFor, endpointsFor, isLocalMode, loadCaFrom, localEndpointConfig, stateDir, storesFor } from '../composition';
 import type { Config } from '../config';
-import { VpnChatopsError } from '../domain/errors';
-import { logError } from '../log';
-import { CertificateAuthority, createCa, loadCa } from '../pki/ca';
+import type { CertificateAuthority } from '../pki/ca';
 import { parseCrl } from '../pki/crl';
-import { RunningBot, botModeFor, startBot } from './bot';
-import { startConsoleServer } from './console/server';
-import { StateLock } from './lock';
-import { openvpnAvailability, startLocalOpenVpn } from './openvpn-server';
-import { assertTcpPortFree, prepareStateDir } from './preflight';
-import type { Progress } from './progress';
 import { startApprovalBridge } from './approval-bridge';
+import { RunningBot, startBot } from './bot';
+import { startConsoleServer } from './console/server';
+import type { StateLock } from './lock';
+import { openvpnAvailability, startLocalOpenVpn } from './openvpn-server';
+import type { Prepared, Started } from './prepare';
+import type { Progress } from './progress';
 import { SlackStandIn, startSlackStandIn } from './slack-standin/server';
 import { BOT_ID, BOT_USER_ID } from './slack-standin/workspace';
 
@@ -32,57 +28,18 @@ export interface RunningStack {
   hint: string;
   /** Stops every part that was started, the last one first; safe to call twice. */
   stop(): Promise<void>;
-  /** Kill the children at once (a second Ctrl-C, or the process exiting without stop()). */
-  killNow(): void;
-}
-
-/** Parts started so far, stopped in reverse order whether start-up finished or not. */
-class Started {
-  private readonly parts: { what: string; stop: () => Promise<void> | void }[] = [];
-  private stopping: Promise<void> | undefined;
-
-  add(what: string, stop: () => Promise<void> | void): void {
-    this.parts.push({ what, stop });
-  }
-
-  stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      for (const part of this.parts.reverse()) {
-        try {
-          await part.stop();
-        } catch (error) {
-          logError(`stopping ${part.what} failed`, error);
-        }
-      }
-    })();
-    return this.stopping;
-  }
 }
 
 /**
- * `npm start`: DynamoDB Local, a development CA, the local OpenVPN server with the approval bridge,
- * and the bot, in the console (no Slack tokens), Socket Mode or HTTP. Every part is stopped again
- * when a later one fails to start, so a failure never leaves half a stack running.
+ * `npm start`, second half: the Slack side, the local OpenVPN server with the approval bridge, and
+ * the bot in the console (no Slack tokens), Socket Mode or HTTP. Every part is stopped again when a
+ * later one fails to start, so a failure never leaves half a stack running.
  */
-export async function startStack(initial: Config, progress: Progress): Promise<RunningStack> {
-  const started = new Started();
-  let lock: StateLock | undefined;
+export async function startStack(initial: Config, progress: Progress, prepared: Prepared): Promise<RunningStack> {
+  const { started, lock, mode } = prepared;
   try {
-    const dir = stateDir(initial);
-    prepareStateDir(dir);
-    lock = await StateLock.acquire(dir);
-    const held = lock;
-    started.add('the state dir lock', () => held.release());
-    lock.notes.forEach((note) => progress.warn(note));
-
-    const mode = botModeFor(initial) ?? 'console';
-    if (mode === 'console' && initial.SLACK_BOT_TOKEN) {
-      progress.warn('SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP): running the local console instead');
-    }
-    if (mode !== 'socket') await assertTcpPortFree(initial.PORT, 'PORT', mode === 'console' ? 'the console' : 'the bot');
-
-    const ca = await loadOrCreateCa(initial, progress);
-    const db = await openStackDatabase(initial, lock, started, progress);
+    const ca = prepared.ca ?? (await loadCaFrom(caStoreFor(initial)));
+    const db = await prepared.database;
 
     let config = initial;
     let slack: SlackStandIn | undefined;
@@ -120,81 +77,11 @@ export async function startStack(initial: Config, progress: Progress): Promise<R
       where,
       hint,
       stop: () => started.stop(),
-      killNow: () => lock?.killChildrenNow(),
     };
   } catch (error) {
     await started.stop();
     throw error;
   }
-}
-
-/** The development CA under STATE_DIR, created on first run; a damaged one is reported with what to do. */
-async function loadOrCreateCa(config: Config, progress: Progress): Promise<CertificateAuthority> {
-  const store = caStoreFor(config);
-  const fix = `fix or restore it, or move ${store.location} away to create a new development CA (certificates issued by the old one then stop working)`;
-  let material;
-  try {
-    material = await store.load();
-  } catch (error) {
-    if (error instanceof VpnChatopsError) throw error;
-    throw new VpnChatopsError('STATE', `The CA in ${store.location} cannot be read (${(error as Error).message}): ${fix}.`);
-  }
-  if (!material) {
-    const created = await progress.task(
-      'creating a development CA (RSA-2048, 10 years)',
-      async () => {
-        const fresh = await createCa({ commonName: `vpn-chatops local CA (${config.CERT_DOMAIN})` });
-        await store.save(fresh);
-        return fresh;
-      },
-      () => `created a development CA in ${store.location} (key mode 0600)`,
-    );
-    return loadCa(created);
-  }
-  let ca: CertificateAuthority;
-  try {
-    ca = await loadCaFrom(store);
-  } catch (error) {
-    throw new VpnChatopsError('STATE', `${(error as Error).message.replace(/\.?$/, '')}; ${fix}.`);
-  }
-  progress.step(`CA ${ca.x509.subject.replace(/\n/g, ', ')}, valid until ${ca.notAfter.toISOString().slice(0, 10)} (${store.location})`);
-  return ca;
-}
-
-/** DYNAMODB_ENDPOINT when something answers there; otherwise DynamoDB Local on it, with its data under STATE_DIR. */
-async function openStackDatabase(config: Config, lock: StateLock, started: Started, progress: Progress): Promise<Database> {
-  const endpoint = config.DYNAMODB_ENDPOINT ?? (isLocalMode(config) ? DEFAULT_LOCAL_DYNAMODB : undefined);
-  let db = connectDatabase({ tableName: config.TABLE_NAME, endpoint, region: config.AWS_REGION });
-  if (!endpoint) {
-    started.add('the database client', () => db.doc.destroy());
-    progress.step(`DynamoDB: ${db.where} in ${config.AWS_REGION ?? 'the default AWS region'}`);
-    return db;
-  }
-  if (await databaseAnswers(db)) {
-    progress.step(`DynamoDB at ${endpoint} (already running, so not started here)`);
-  } else {
-    db.doc.destroy();
-    const url = new URL(endpoint);
-    if (!['127.0.0.1', 'localhost'].includes(url.hostname)) {
-      throw new VpnChatopsError('STORE_UNAVAILABLE', `Nothing answers at DYNAMODB_ENDPOINT=${endpoint}; start DynamoDB there, or unset DYNAMODB_ENDPOINT to use the embedded DynamoDB Local.`);
-    }
-    const port = Number(url.port || 80);
-    await assertTcpPortFree(port, 'DYNAMODB_ENDPOINT', 'DynamoDB Local');
-    const dataDir = join(stateDir(config), 'dynamodb');
-    const local = await progress.task(
-      'starting DynamoDB Local (Java)',
-      () => startDynamoDbLocal({ dataDir, port, detached: true, onSpawn: (pid) => lock.addChild({ pid, what: 'DynamoDB Local', marker: dataDir }) }),
-      (running) => `DynamoDB Local at ${running.endpoint}, data in ${dataDir}`,
-    );
-    started.add('DynamoDB Local', async () => {
-      await local.stop();
-      if (local.process.pid !== undefined) lock.removeChild(local.process.pid);
-    });
-    db = connectDatabase({ tableName: config.TABLE_NAME, endpoint: local.endpoint });
-  }
-  started.add('the database client', () => db.doc.destroy());
-  await ensureTable(db);
-  return db;
 }
 
 function consoleConfig(config: Config, slack: SlackStandIn): Config {
