@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chmod } from 'node:fs/promises';
 import { BrowserContext, Page, chromium } from 'playwright-core';
@@ -42,6 +42,7 @@ describeWith(
     };
 
     beforeAll(async () => {
+      rmSync(ARTIFACTS, { recursive: true, force: true });
       mkdirSync(ARTIFACTS, { recursive: true });
       dir = tempDir('e2e-console');
       ports = await freeStackPorts();
