@@ -313,9 +313,10 @@ class LocalSlack implements SlackStandIn {
       this.state.addMessage({ channel, ts, user: BOT_USER_ID, bot_id: BOT_ID, ...content, reactions: [], files: [] });
       return;
     }
+    const originalShown = originalTs !== undefined && this.state.ephemerals(user).some((message) => message.ts === originalTs);
     this.state.addEphemeral({ channel, user, ts, ...content });
     // With nothing to replace yet, the first message posted here becomes what later posts replace.
-    target.originalTs ??= ts;
+    if (!originalShown) target.originalTs = ts;
   }
 
   /** Slack's upload URLs answer plain text, "OK - <bytes>". */
