@@ -18,7 +18,7 @@ export async function createWorker(config: Config, db: Database, wiring: Endpoin
 }
 
 /** Outside Lambda: jobs run in this process, after the reply. */
-export async function inProcessJobs(config: Config, db: Database): Promise<InProcessJobQueue> {
-  const worker = await createWorker(config, db);
+export async function inProcessJobs(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<InProcessJobQueue> {
+  const worker = await createWorker(config, db, wiring);
   return new InProcessJobQueue((job) => worker.run(job));
 }
