@@ -3,6 +3,7 @@ import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:cry
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config, EndpointConfig } from '../config';
+import { stopperFor } from '../adapters/child-process';
 import { ManagementClient } from '../adapters/openvpn/management';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
@@ -113,13 +114,7 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
   const output = collectOutput(child, logFile);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(killer);
-  };
+  const stop = stopperFor(child);
 
   try {
     await waitForReady(child, output, options.readyTimeoutMs ?? 20_000, logFile);

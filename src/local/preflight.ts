@@ -55,9 +55,9 @@ export function prepareStateDir(dir: string): void {
   }
 }
 
-/** Where `name` is on PATH, or in the sbin folders where Debian puts daemons (not on a normal user's PATH). */
-export function findProgram(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/local/sbin', '/usr/sbin', '/sbin'];
+/** Where `name` is on PATH, or in the sbin folders where Debian puts daemons (not on a normal user's PATH), or in `extraDirs`. */
+export function findProgram(name: string, extraDirs: string[] = []): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/local/sbin', '/usr/sbin', '/sbin', ...extraDirs];
   for (const dir of dirs) {
     const candidate = join(dir, name);
     try {

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { VpnChatopsError } from '../../domain/errors';
+import { stopperFor } from '../child-process';
 import { connectDatabase } from './client';
 
 export interface LocalDynamoDb {
@@ -126,16 +127,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const endpoint = `http://127.0.0.1:${port}`;
-
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(killer);
-  };
+  const stop = stopperFor(child);
 
   const db = connectDatabase({ tableName: 'probe', endpoint });
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
