@@ -2,6 +2,7 @@ import { approvalBenchmarks } from './approval';
 import { crlPublishBenchmark } from './crl-publish';
 import { pkiBenchmarks } from './pki';
 import { slackBenchmarks } from './slack';
+import { startBenchmark } from './start';
 
 /** `npm run bench`: one `name: key=value …` line per result, baselines side by side. */
 async function main(): Promise<void> {
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   await crlPublishBenchmark();
   await slackBenchmarks();
   await approvalBenchmarks();
+  await startBenchmark();
 }
 
 main().catch((error: unknown) => {

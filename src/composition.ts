@@ -1,16 +1,17 @@
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { Database, connectDatabase, ensureTable } from './adapters/dynamodb/client';
+import { dirname, join } from 'node:path';
+import { Database, connectDatabase, databaseAnswers, ensureTable } from './adapters/dynamodb/client';
+import { DEFAULT_LOCAL_DYNAMODB, isLocalMode, stateDir } from './state';
 import { LocalDynamoDb, startDynamoDbLocal } from './adapters/dynamodb/local-server';
 import { AwsClientVpnEndpoint } from './adapters/aws-client-vpn/endpoint';
 import { LocalCaStore } from './adapters/local-files/ca-store';
 import { OpenVpnEndpoint } from './adapters/openvpn/endpoint';
+import type { ManagementClient } from './adapters/openvpn/management';
 import { SecretsManagerCaStore } from './adapters/secrets-manager/ca-store';
 import type { Config, EndpointConfig } from './config';
 import { VpnChatopsError } from './domain/errors';
 import { parseWindow } from './domain/window';
-import { CertificateAuthority, loadCa } from './pki/ca';
+import type { CertificateAuthority } from './pki/ca';
 import { KeyPool } from './pki/key-pool';
 import { generateTlsCryptKey } from './pki/tls-crypt';
 import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, CrlStateStore, VpnEndpoint, systemClock } from './ports';
@@ -22,14 +23,8 @@ import { CrlPolicy, RevocationTarget, revoke } from './services/revoke';
 import { sweepSessions } from './services/sessions';
 import type { RevocationReason } from './domain/revocation';
 
-/** Local mode: no AWS settings at all, so state lives under STATE_DIR. */
-export const isLocalMode = (config: Config) => !config.AWS_REGION && !config.CA_SECRET_ID;
-
-export const DEFAULT_LOCAL_DYNAMODB = 'http://127.0.0.1:8000';
-
-export function stateDir(config: Config): string {
-  return resolve(config.STATE_DIR);
-}
+export { DEFAULT_LOCAL_DYNAMODB, isLocalMode, loadCaFrom, stateDir } from './state';
+export { databaseAnswers } from './adapters/dynamodb/client';
 
 export function caStoreFor(config: Config): CaStore {
   return config.CA_SECRET_ID ? new SecretsManagerCaStore({ secretId: config.CA_SECRET_ID, region: config.AWS_REGION }) : new LocalCaStore(stateDir(config));
@@ -38,7 +33,14 @@ export function caStoreFor(config: Config): CaStore {
 /** The OpenVPN endpoint `npm start` runs when no endpoint is configured. */
 export function localEndpointConfig(config: Config): Extract<EndpointConfig, { type: 'openvpn' }> {
   const dir = join(stateDir(config), 'openvpn');
-  return { type: 'openvpn', name: 'local', management: '127.0.0.1:7505', crlFile: join(dir, 'crl.pem'), remote: '127.0.0.1 1194 udp', tlsCryptKeyFile: join(dir, 'tls-crypt.key') };
+  return {
+    type: 'openvpn',
+    name: 'local',
+    management: `127.0.0.1:${config.LOCAL_VPN_MANAGEMENT_PORT}`,
+    crlFile: join(dir, 'crl.pem'),
+    remote: `127.0.0.1 ${config.LOCAL_VPN_PORT} udp`,
+    tlsCryptKeyFile: join(dir, 'tls-crypt.key'),
+  };
 }
 
 /** The local endpoint's own secret: created once, mode 0600, kept with the rest of the local state. */
@@ -51,26 +53,35 @@ function ensureLocalTlsCryptKey(file: string): void {
   }
 }
 
-export function endpointsFor(config: Config, ca: CertificateAuthority): VpnEndpoint[] {
-  const useLocal = config.VPN_ENDPOINTS.length === 0 && isLocalMode(config);
-  const local = localEndpointConfig(config);
-  if (useLocal) ensureLocalTlsCryptKey(local.tlsCryptKeyFile!);
-  const configured = config.VPN_ENDPOINTS.length > 0 ? config.VPN_ENDPOINTS : useLocal ? [local] : [];
+export interface EndpointWiring {
+  /**
+   * Management connections held open by a login-approval bridge, by OpenVPN endpoint name. OpenVPN
+   * serves one management client at a time, so the endpoint must send its commands (session kills,
+   * status) through the bridge's connection instead of opening a second one that would never be served.
+   */
+  management?: ReadonlyMap<string, ManagementClient>;
+}
+
+/** Every OpenVPN endpoint in `config` (the configured list, or the local one). */
+export function openvpnEndpointConfigs(config: Config): Extract<EndpointConfig, { type: 'openvpn' }>[] {
+  return configuredEndpoints(config).filter((endpoint) => endpoint.type === 'openvpn');
+}
+
+function configuredEndpoints(config: Config): EndpointConfig[] {
+  if (config.VPN_ENDPOINTS.length > 0) return config.VPN_ENDPOINTS;
+  return isLocalMode(config) ? [localEndpointConfig(config)] : [];
+}
+
+export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: EndpointWiring = {}): VpnEndpoint[] {
+  const configured = configuredEndpoints(config);
+  if (config.VPN_ENDPOINTS.length === 0 && configured.length > 0) ensureLocalTlsCryptKey(localEndpointConfig(config).tlsCryptKeyFile!);
   return configured.map((endpoint) =>
     endpoint.type === 'aws-client-vpn'
       ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })
-      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem }),
+      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: wiring.management?.get(endpoint.name) }),
   );
 }
 
-async function answers(db: Database): Promise<boolean> {
-  try {
-    await db.doc.send(new ListTablesCommand({ Limit: 1 }));
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The database: DYNAMODB_ENDPOINT or AWS. In local mode, when nothing answers on the (loopback)
@@ -80,7 +91,7 @@ export async function openDatabase(config: Config, options: { startLocal?: boole
   const endpoint = config.DYNAMODB_ENDPOINT ?? (isLocalMode(config) ? DEFAULT_LOCAL_DYNAMODB : undefined);
   let db = connectDatabase({ tableName: config.TABLE_NAME, endpoint, region: config.AWS_REGION });
   let local: LocalDynamoDb | undefined;
-  if (endpoint && options.startLocal !== false && !(await answers(db))) {
+  if (endpoint && options.startLocal !== false && !(await databaseAnswers(db))) {
     const url = new URL(endpoint);
     if (!['127.0.0.1', 'localhost'].includes(url.hostname)) {
       throw new VpnChatopsError('STORE_UNAVAILABLE', `Nothing answers at DYNAMODB_ENDPOINT=${endpoint}; start DynamoDB there or unset it to use the embedded one.`);
@@ -160,19 +171,6 @@ export class VpnAdmin {
     );
     const sessions = await Promise.all(this.deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...this.deps, clock: this.clock, actor })));
     return { renewals, sessions };
-  }
-}
-
-export async function loadCaFrom(store: CaStore): Promise<CertificateAuthority> {
-  const material = await store.load();
-  if (!material) {
-    throw new VpnChatopsError('STATE', `No CA in ${store.location} yet: run \`vpnctl ca init\` (new CA) or \`vpnctl ca import-easyrsa <dir>\` (existing Easy-RSA PKI).`);
-  }
-  try {
-    return loadCa(material);
-  } catch (error) {
-    if (!(error instanceof VpnChatopsError)) throw error;
-    throw new VpnChatopsError(error.code, `The CA in ${store.location} is unusable: ${error.message}`, { cause: error });
   }
 }
 

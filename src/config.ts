@@ -89,6 +89,10 @@ const schema = z.object({
   PROMPT_LIMIT: intIn(1, 100, 3),
   PORT: intIn(1, 65535, 3000),
   STATE_DIR: z._default(z.string().check(z.minLength(1)), '.vpn-chatops'),
+  LOCAL_VPN_PORT: intIn(1, 65535, 1194),
+  LOCAL_VPN_MANAGEMENT_PORT: intIn(1, 65535, 7505),
+  OPENVPN_BIN: z.optional(z.string().check(z.minLength(1))),
+  LOCAL_VPN_NOEXEC: z._default(z.enum(['true', 'false']), 'false'),
 });
 
 export type Config = z.infer<typeof schema>;

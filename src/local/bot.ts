@@ -1,54 +1,46 @@
+import type { RequestListener } from 'node:http';
+import { HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { Database } from '../adapters/dynamodb/client';
+import type { EndpointWiring } from '../composition';
 import type { Config } from '../config';
-import { openDatabase } from '../composition';
 import { createSlackApp } from '../slack/app';
 import { createListenerDeps } from '../slack/ingress';
 import { InProcessJobQueue } from '../slack/jobs';
 import { createWorker } from '../slack/runtime';
+import type { BotMode } from './prepare';
+
 
 export interface RunningBot {
+  mode: BotMode;
   /** Where Slack (or a tunnel) sends requests, in HTTP mode. */
   url?: string;
+  /** In console mode: the app's request handler, mounted at /slack/events on the console's server. */
+  listener?: RequestListener;
   stop(): Promise<void>;
 }
 
 /**
- * The bot against a real Slack workspace, from a laptop: Socket Mode with SLACK_APP_TOKEN (no
- * public URL needed), else HTTP on 127.0.0.1:PORT at /slack/events (a tunnel forwards to it).
- * Jobs run in-process.
+ * The one Bolt app with its jobs in this process. `wiring` shares the approval bridge's management
+ * connection with the endpoint the worker kills sessions on. `stop()` waits for jobs already
+ * answered in Slack (an issue, a revoke) before the caller takes the database away.
  */
-export async function startBot(config: Config): Promise<RunningBot> {
-  const socketMode = Boolean(config.SLACK_APP_TOKEN);
-  const { db, local } = await openDatabase(config);
-  try {
-    const worker = await createWorker(config, db);
-    const jobs = new InProcessJobQueue((job) => worker.run(job));
-    const app = createSlackApp({ config, deps: createListenerDeps(config, db, jobs), socketMode });
-    await (socketMode ? app.start() : app.start({ port: config.PORT, host: '127.0.0.1' }));
-    return {
-      url: socketMode ? undefined : `http://127.0.0.1:${config.PORT}/slack/events`,
-      stop: async () => {
-        await app.stop();
-        // A job already answered in Slack (an issue, a revoke) finishes before its table goes away.
-        await jobs.idle();
-        db.doc.destroy();
-        await local?.stop();
-      },
-    };
-  } catch (error) {
-    db.doc.destroy();
-    await local?.stop();
-    throw error;
+export async function startBot(config: Config, db: Database, mode: BotMode, wiring: EndpointWiring = {}): Promise<RunningBot> {
+  const worker = await createWorker(config, db, wiring);
+  const jobs = new InProcessJobQueue((job) => worker.run(job));
+  const deps = createListenerDeps(config, db, jobs);
+  if (mode === 'console') {
+    const receiver = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET ?? '', logLevel: LogLevel.WARN });
+    createSlackApp({ config, deps, receiver });
+    return { mode, listener: receiver.requestListener, stop: () => jobs.idle() };
   }
-}
-
-export async function runBot(config: Config): Promise<void> {
-  const bot = await startBot(config);
-  console.log(bot.url ? `  ✔ bot listening on ${bot.url}` : '  ✔ bot connected to Slack in Socket Mode');
-  console.log('  Press Ctrl-C to stop.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
-  console.log('\n  … stopping');
-  await bot.stop();
+  const app = createSlackApp({ config, deps, socketMode: mode === 'socket' });
+  await (mode === 'socket' ? app.start() : app.start({ port: config.PORT, host: '127.0.0.1' }));
+  return {
+    mode,
+    url: mode === 'http' ? `http://127.0.0.1:${config.PORT}/slack/events` : undefined,
+    stop: async () => {
+      await app.stop();
+      await jobs.idle();
+    },
+  };
 }

@@ -1,72 +1,101 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, openDatabase, stateDir, storesFor } from '../composition';
-import { loadConfig } from '../config';
+import { performance } from 'node:perf_hooks';
+import { Config, loadConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
-import { createCa } from '../pki/ca';
-import { crlStatusTable } from '../cli/render';
-import { runBot } from './bot';
+import { stateDir } from '../state';
+import { Prepared, Started, prepareStack } from './prepare';
+import { Progress } from './progress';
+import type { RunningStack } from './stack';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const step = (text: string) => console.log(`  ✔ ${text}`);
-const DEMO = { slackId: 'U0DEMO0001', displayName: 'Ada Lovelace' };
+const out = (line = '') => process.stdout.write(`${line}\n`);
 
-/**
- * What `npm start` runs until the Slack bot and the local console land: the certificate lifecycle
- * on the embedded defaults. DynamoDB Local and the CA live under STATE_DIR; the local OpenVPN
- * endpoint's CRL file is kept current. A second run reuses everything.
- */
-async function main(): Promise<void> {
-  const config = loadConfig();
-  console.log(`vpn-chatops · local run · state in ${stateDir(config)}\n`);
-  if (config.SLACK_BOT_TOKEN && (config.SLACK_APP_TOKEN || config.SLACK_SIGNING_SECRET)) return runBot(config);
-
-  const store = caStoreFor(config);
-  if (!(await store.load())) {
-    console.log('  … creating a development CA (RSA-2048, 10 years)');
-    await store.save(await createCa({ commonName: `vpn-chatops local CA (${config.CERT_DOMAIN})` }));
+/** A failure as one line that says what to do; a stack trace only for what we did not foresee. */
+function report(error: unknown): void {
+  if (error instanceof VpnChatopsError) {
+    console.error(`\n✖ ${error.message}`);
+    return;
   }
-  const ca = await loadCaFrom(store);
-  step(`CA ${ca.x509.subject}, valid until ${ca.notAfter.toISOString().slice(0, 10)}, in ${store.location}`);
-
-  console.log('  … starting DynamoDB Local (Java)');
-  const { db, local } = await openDatabase(config);
-  try {
-    step(`DynamoDB: table ${config.TABLE_NAME} at ${local?.endpoint ?? config.DYNAMODB_ENDPOINT ?? 'AWS'}`);
-    const admin = new VpnAdmin({ config, ca, ...storesFor(db), endpoints: endpointsFor(config, ca), alerts: { send: async (a) => console.log(`  ⚠ ${a.message}`) } });
-    const actor = 'local:npm-start';
-
-    const laptop = (await admin.deps.certificates.byUser(DEMO.slackId)).find((c) => c.device === 'laptop' && c.status === 'active');
-    if (laptop) {
-      step(`${DEMO.displayName} already has ${laptop.cn} (serial ${laptop.serial})`);
-    } else {
-      const issued = await admin.issue({ ...DEMO, device: 'laptop', actor });
-      const dir = join(stateDir(config), 'profiles');
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const path = join(dir, `${issued.record.cn}.ovpn`);
-      await writeFile(path, issued.profile, { mode: 0o600 });
-      step(`issued ${issued.record.cn}; profile in ${path} (mode 0600: it holds the private key)`);
-    }
-
-    const phone = await admin.issue({ ...DEMO, device: `phone-${Date.now().toString(36)}`, actor });
-    step(`issued ${phone.record.cn}`);
-    const report = await admin.revoke({ target: { serial: phone.record.serial }, reason: 'keyCompromise', actor });
-    step(`revoked it (lost phone): database gate closed${report.crl[0]?.outcome === 'published' ? `, CRL #${report.crl[0].crlNumber} published` : ''}`);
-    for (const sessions of report.sessions.filter((s) => s.error)) console.log(`  ⚠ live sessions on ${sessions.endpoint} not checked: ${sessions.error}`);
-
-    const statuses = await admin.crlStatuses();
-    console.log(`\nCRL health:\n${crlStatusTable(statuses)}`);
-    console.log(`
-Try the break-glass CLI on the same state:  npx vpnctl list   ·   npx vpnctl crl status   ·   npx vpnctl audit
-The Slack bot, the local OpenVPN server and the browser console come next (see README).`);
-  } finally {
-    db.doc.destroy();
-    await local?.stop();
-  }
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`\n✖ npm start failed unexpectedly: ${message}\n  Every part it had started was stopped. Details for a bug report:\n${error instanceof Error ? error.stack : ''}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof VpnChatopsError ? `✖ ${error.message}` : error);
-  process.exitCode = 1;
-});
+/** Ctrl-C (or SIGTERM) once: stop cleanly. Twice: kill the children and leave at once. */
+function onStopSignal(stop: () => void, force: () => void): void {
+  let signals = 0;
+  const handle = () => {
+    signals += 1;
+    if (signals === 1) stop();
+    else force();
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    report(error);
+    process.exitCode = 1;
+    return;
+  }
+  const began = performance.now();
+  out(`vpn-chatops · npm start · state in ${stateDir(config)}\n`);
+
+  let prepared: Prepared | undefined;
+  let stack: RunningStack | undefined;
+  let stopRequested = false;
+  let resolveStop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (resolveStop = resolve));
+  onStopSignal(
+    () => {
+      stopRequested = true;
+      out('\n  … stopping (Ctrl-C again to force)');
+      resolveStop();
+    },
+    () => {
+      out('  ✖ forced: killing the child processes');
+      prepared?.lock.killChildrenNow();
+      process.exit(130);
+    },
+  );
+  // Whatever happens, no child outlives us (they run in their own process groups so Ctrl-C reaches us first).
+  process.on('exit', () => prepared?.lock.killChildrenNow());
+
+  const progress = new Progress();
+  const started = new Started();
+  try {
+    prepared = await prepareStack(config, progress, started);
+    // Loaded only now (the AWS SDK clients, Bolt: seconds), while DynamoDB Local's JVM boots.
+    const { startStack } = await import('./stack');
+    stack = await startStack(config, progress, prepared);
+  } catch (error) {
+    await started.stop();
+    report(error);
+    process.exitCode = 1;
+    return;
+  }
+  const running = stack;
+  process.on('uncaughtException', (error) => {
+    report(error);
+    process.exitCode = 1;
+    void running.stop().finally(() => process.exit(1));
+  });
+
+  if (!stopRequested) {
+    const width = Math.max(...running.where.map(([what]) => what.length));
+    out(`\nReady in ${((performance.now() - began) / 1000).toFixed(1)} s.\n`);
+    for (const [what, where] of running.where) out(`  ${what.padEnd(width)}  ${where}`);
+    out(`\n${running.hint}`);
+    out('Press Ctrl-C to stop.');
+  }
+  await stopped;
+  await running.stop();
+  out('  ✔ stopped; state kept for the next npm start');
+  // Open keep-alive sockets or timers from libraries must not hold the process after a clean stop.
+  process.exit(process.exitCode ?? 0);
+}
+
+void main();

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, storesFor } from '../composition';
+import { EndpointWiring, VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, storesFor } from '../composition';
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
 import { AdminPolicy } from './admins';
@@ -9,16 +9,16 @@ import { SlackWorker } from './worker';
 
 
 /** The worker side: the only part of the bot that loads the CA. */
-export async function createWorker(config: Config, db: Database): Promise<SlackWorker> {
+export async function createWorker(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<SlackWorker> {
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
   const stores = storesFor(db);
-  const admin = new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => log(alert.message) } });
+  const admin = new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca, wiring), alerts: { send: async (alert) => log(alert.message) } });
   return new SlackWorker({ admin, client, admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client), idempotency: stores.idempotency, log });
 }
 
 /** Outside Lambda: jobs run in this process, after the reply. */
-export async function inProcessJobs(config: Config, db: Database): Promise<InProcessJobQueue> {
-  const worker = await createWorker(config, db);
+export async function inProcessJobs(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<InProcessJobQueue> {
+  const worker = await createWorker(config, db, wiring);
   return new InProcessJobQueue((job) => worker.run(job));
 }

@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stopperFor } from '../../src/adapters/child-process';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
 import { openvpnClientBase } from '../../src/adapters/openvpn/client-base';
 import { encodeCn } from '../../src/domain/cn';
@@ -48,7 +49,6 @@ export function startOpenVpn(args: string[]): RunningOpenVpn {
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   return {
     process: child,
@@ -72,13 +72,7 @@ export function startOpenVpn(args: string[]): RunningOpenVpn {
         check();
       });
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(killer);
-    },
+    stop: stopperFor(child, 3000),
   };
 }
 

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { findProgram } from '../../src/local/preflight';
 
 const execFileAsync = promisify(execFile);
 
@@ -29,18 +30,8 @@ export async function run(file: string, args: string[], options: { cwd?: string;
   }
 }
 
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '/usr/share/easy-rsa'])) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
-}
+/** Debian keeps easyrsa outside PATH. */
+const onPath = (name: string) => findProgram(name, ['/usr/share/easy-rsa']);
 
 export const OPENSSL = onPath('openssl');
 export const OPENVPN = onPath('openvpn');

@@ -221,7 +221,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
 
   it('runs the same app over HTTP on 127.0.0.1 for local runs', async () => {
     const port = await freeTcpPort();
-    const bot = await startBot(loadConfig({ ...env, PORT: String(port) }));
+    const bot = await startBot(loadConfig({ ...env, PORT: String(port) }), db, 'http');
     try {
       expect(bot.url).toBe(`http://127.0.0.1:${port}/slack/events`);
       const post = (event: ReturnType<typeof slashCommand>) => fetch(bot.url!, { method: 'POST', headers: event.headers, body: event.body });

@@ -326,3 +326,61 @@ describe('Slack stand-in: reset()', () => {
     expect(slack.calls).toHaveLength(2);
   });
 });
+
+describe('Slack stand-in: what a person sees (the console)', () => {
+  const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('shows an app answer and response_url posts as ephemeral messages, replacing and deleting the original', async () => {
+    const slack = await standIn();
+    const changes: StandInChange[] = [];
+    slack.onChange((change) => changes.push(change));
+    const ts = slack.nextTs();
+    const url = slack.mintResponseUrl('U0ADMIN', { channel: 'C0GENERAL', originalTs: ts });
+    slack.postAppAnswer('U0ADMIN', 'C0GENERAL', ts, { text: 'Revoke?', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Revoke?' } }] });
+    expect((await post(url, { replace_original: true, text: 'Revoking…' })).status).toBe(200);
+    expect(slack.ephemerals('U0ADMIN')).toEqual([{ channel: 'C0GENERAL', user: 'U0ADMIN', ts, text: 'Revoking…' }]);
+    await post(url, { text: 'Also this' });
+    expect(slack.ephemerals('U0ADMIN').map((m) => m.text)).toEqual(['Revoking…', 'Also this']);
+    await post(url, { delete_original: true });
+    expect(slack.ephemerals('U0ADMIN').map((m) => m.text)).toEqual(['Also this']);
+    // Only the person who acted sees any of it; the raw posts are still recorded in order.
+    expect(slack.ephemerals('U0ALICE')).toEqual([]);
+    expect(slack.responses('U0ADMIN').map((r) => r.body)).toEqual([{ replace_original: true, text: 'Revoking…' }, { text: 'Also this' }, { delete_original: true }]);
+    expect(changes.map((c) => c.kind)).toEqual(['ephemeral_posted', 'ephemeral_updated', 'ephemeral_posted', 'ephemeral_deleted']);
+  });
+
+  it('an empty answer shows nothing; the first response_url post then becomes the original', async () => {
+    const slack = await standIn();
+    const ts = slack.nextTs();
+    slack.postAppAnswer('U0BOB', 'C0GENERAL', ts, {});
+    const url = slack.mintResponseUrl('U0BOB', { originalTs: ts });
+    await post(url, { replace_original: true, text: 'first' });
+    await post(url, { replace_original: true, text: 'second' });
+    expect(slack.ephemerals('U0BOB').map((m) => m.text)).toEqual(['second']);
+  });
+
+  it('takes a reaction from a person and reports it; refuses a repeat and unknown messages', async () => {
+    const slack = await standIn();
+    const client = clientFor(slack);
+    const { ts } = await client.chat.postMessage({ channel: 'U0ALICE', text: 'Is this you?' });
+    const changes: StandInChange[] = [];
+    slack.onChange((change) => changes.push(change));
+    expect(slack.addReaction('U0ALICE', 'DU0ALICE', ts!, '+1')).toEqual({ ok: true });
+    expect(slack.addReaction('U0ALICE', 'DU0ALICE', ts!, '+1')).toEqual({ ok: false, error: 'already_reacted' });
+    expect(slack.addReaction('U0ALICE', 'DU0ALICE', '1.000001', '+1')).toEqual({ ok: false, error: 'message_not_found' });
+    expect(slack.messages('U0ALICE')[0].reactions).toEqual([{ name: '+1', users: ['U0ALICE'], count: 1 }]);
+    expect(changes).toEqual([{ kind: 'reaction_added', channel: 'DU0ALICE', ts, user: 'U0ALICE', name: '+1' }]);
+  });
+
+  it("closes a person's modal, and shows a view the app answered a submission with", async () => {
+    const slack = await standIn();
+    const client = clientFor(slack);
+    const modal = { type: 'modal' as const, callback_id: 'x', title: { type: 'plain_text' as const, text: 'One' }, blocks: [] };
+    await client.views.open({ trigger_id: slack.mintTriggerId('U0BOB'), view: modal });
+    slack.showModal('U0BOB', { ...modal, title: { type: 'plain_text', text: 'Two' } });
+    expect((slack.openModal('U0BOB')?.view.title as { text: string }).text).toBe('Two');
+    slack.closeModal('U0BOB');
+    expect(slack.openModal('U0BOB')).toBeUndefined();
+    expect(slack.channelIds()).toEqual([]);
+  });
+});

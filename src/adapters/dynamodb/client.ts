@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { VpnChatopsError } from '../../domain/errors';
 import { TTL_ATTRIBUTE, tableDefinition } from './table';
@@ -87,4 +87,14 @@ export async function queryAll(db: Database, input: Omit<QueryCommandInput, 'Tab
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return items;
+}
+
+/** Whether a DynamoDB answers at `db`'s endpoint. */
+export async function databaseAnswers(db: Database): Promise<boolean> {
+  try {
+    await db.doc.send(new ListTablesCommand({ Limit: 1 }));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -7,10 +7,16 @@ import { RateLimiter, RateRule, rateRules } from './rate-limit';
 import { parseApiRequest, readBody, uploadedBytes } from './request';
 import { ChangeListener, StandInState } from './state';
 import type { EphemeralMessage, Fault, RecordedCall, StandInOptions, StoredFile, StoredMessage, StoredView } from './types';
-import { DEFAULT_USERGROUPS, DEFAULT_USERS, Workspace } from './workspace';
+import { BOT_ID, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS, GENERAL_CHANNEL, Workspace } from './workspace';
+
+/** The text and blocks of a message body as an app sends it (ack, response_url). */
+function messageContent(body: Record<string, unknown>): { text: string; blocks?: unknown[] } {
+  const text = typeof body.text === 'string' ? body.text : '';
+  return Array.isArray(body.blocks) && body.blocks.length > 0 ? { text, blocks: body.blocks } : { text };
+}
 
 export type * from './types';
-export { BOT_ID, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS, TEAM_ID, dmChannelId } from './workspace';
+export { BOT_ID, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS, GENERAL_CHANNEL, TEAM_ID, dmChannelId } from './workspace';
 
 /**
  * A local Slack Web API for tests and the local console. Point a WebClient (or Bolt's
@@ -43,8 +49,24 @@ export interface SlackStandIn {
   file(id: string): StoredFile | undefined;
   /** A trigger id for an interaction payload, so views.open knows whose modal it opens. */
   mintTriggerId(user: string): string;
-  /** A response_url for a command or interaction by `user`; what the bot posts to it is kept in order. */
-  mintResponseUrl(user: string): string;
+  /**
+   * A response_url for a command or interaction by `user` in `context.channel` (default #general);
+   * what the bot posts to it is kept in order and shown as Slack would: ephemeral messages to `user`,
+   * `replace_original` / `delete_original` acting on `context.originalTs` (the ephemeral the click came from).
+   */
+  mintResponseUrl(user: string, context?: { channel?: string; originalTs?: string }): string;
+  /** A fresh, strictly increasing message ts: reserve one before sending a command, so its answer sorts first. */
+  nextTs(): string;
+  /** A message the app put in its HTTP answer to a command or click (the ack): Slack shows it to `user` only. */
+  postAppAnswer(user: string, channel: string, ts: string, body: Record<string, unknown>): void;
+  /** `user` reacts with `name` to a message, as a person would in Slack (the app then gets reaction_added). */
+  addReaction(user: string, channel: string, ts: string, name: string): { ok: true } | { ok: false; error: string };
+  /** `user` closed their modal. */
+  closeModal(user: string): void;
+  /** A view the app returned in its answer to a submission (`response_action: update|push`): it becomes the open modal. */
+  showModal(user: string, view: Record<string, unknown>): void;
+  /** Every channel that holds a message. */
+  channelIds(): string[];
   /** Everything posted to `user`'s response URLs, oldest first (replace_original / delete_original as sent). */
   responses(user: string): ResponsePost[];
   /** Called on every state change; returns the unsubscribe function. */
@@ -84,7 +106,7 @@ class LocalSlack implements SlackStandIn {
   private readonly limiter: RateLimiter;
   private readonly faults = new Map<string, Fault[]>();
   private readonly delays = new Map<string, number>();
-  private readonly responseOwners = new Map<string, string>();
+  private readonly responseUrls = new Map<string, { user: string; channel: string; originalTs?: string }>();
   private readonly responsePosts: ResponsePost[] = [];
   /** Aborts delayed answers on stop(), so no timer outlives the server. */
   private readonly stopping = new AbortController();
@@ -218,10 +240,43 @@ class LocalSlack implements SlackStandIn {
     send(res, fault.status, STATUS_CODES[fault.status] ?? 'Server Error', { 'content-type': 'text/plain' });
   }
 
-  mintResponseUrl(user: string): string {
+  mintResponseUrl(user: string, context: { channel?: string; originalTs?: string } = {}): string {
     const id = randomBytes(8).toString('hex');
-    this.responseOwners.set(id, user);
+    this.responseUrls.set(id, { user, channel: context.channel ?? GENERAL_CHANNEL, originalTs: context.originalTs });
     return `${this.url}/response/${id}`;
+  }
+
+  nextTs(): string {
+    return this.state.nextTs();
+  }
+
+  postAppAnswer(user: string, channel: string, ts: string, body: Record<string, unknown>): void {
+    const content = messageContent(body);
+    if (content.text === '' && !content.blocks) return;
+    this.state.addEphemeral({ channel, user, ts, ...content });
+  }
+
+  addReaction(user: string, channel: string, ts: string, name: string): { ok: true } | { ok: false; error: string } {
+    try {
+      this.methods['reactions.add']({ channel, timestamp: ts, name, user });
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof SlackRefusal) return { ok: false, error: error.error };
+      throw error;
+    }
+  }
+
+  closeModal(user: string): void {
+    this.state.closeModal(user);
+  }
+
+  showModal(user: string, view: Record<string, unknown>): void {
+    const current = this.state.openModal(user);
+    this.state.saveView({ id: current?.id ?? this.state.nextId('V'), user, hash: randomBytes(8).toString('hex'), view }, 'modal');
+  }
+
+  channelIds(): string[] {
+    return this.state.channelIds();
   }
 
   responses(user: string): ResponsePost[] {
@@ -230,16 +285,38 @@ class LocalSlack implements SlackStandIn {
 
   /** Like Slack: an unknown or garbled post is refused, a good one answers "ok". */
   private receiveResponse(id: string, body: Buffer, res: ServerResponse): void {
-    const user = this.responseOwners.get(id);
+    const target = this.responseUrls.get(id);
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
     } catch {
       parsed = undefined;
     }
-    if (!user || typeof parsed !== 'object' || parsed === null) return send(res, 404, 'no_response_url', { 'content-type': 'text/plain' });
-    this.responsePosts.push({ user, at: new Date(), body: parsed as Record<string, unknown> });
+    if (!target || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return send(res, 404, 'no_response_url', { 'content-type': 'text/plain' });
+    const post = parsed as Record<string, unknown>;
+    this.responsePosts.push({ user: target.user, at: new Date(), body: post });
+    this.showResponse(target, post);
     send(res, 200, 'ok', { 'content-type': 'text/plain' });
+  }
+
+  /** What a person sees after a response_url post: the original replaced or deleted, or a new message. */
+  private showResponse(target: { user: string; channel: string; originalTs?: string }, post: Record<string, unknown>): void {
+    const { user, channel, originalTs } = target;
+    if (post.delete_original === true) {
+      if (originalTs !== undefined) this.state.deleteEphemeral(user, originalTs);
+      return;
+    }
+    const content = messageContent(post);
+    if (post.replace_original === true && originalTs !== undefined && this.state.replaceEphemeral(user, originalTs, content)) return;
+    const ts = this.state.nextTs();
+    if (post.response_type === 'in_channel') {
+      this.state.addMessage({ channel, ts, user: BOT_USER_ID, bot_id: BOT_ID, ...content, reactions: [], files: [] });
+      return;
+    }
+    const originalShown = originalTs !== undefined && this.state.ephemerals(user).some((message) => message.ts === originalTs);
+    this.state.addEphemeral({ channel, user, ts, ...content });
+    // With nothing to replace yet, the first message posted here becomes what later posts replace.
+    if (!originalShown) target.originalTs = ts;
   }
 
   /** Slack's upload URLs answer plain text, "OK - <bytes>". */

@@ -69,6 +69,31 @@ export class StandInState {
     return structuredClone(this.ephemeralsByUser.get(user) ?? []);
   }
 
+  /** What replace_original does to an ephemeral message: same place, new content. False when it is gone. */
+  replaceEphemeral(user: string, ts: string, content: Pick<EphemeralMessage, 'text' | 'blocks'>): boolean {
+    const message = this.ephemeralsByUser.get(user)?.find((candidate) => candidate.ts === ts);
+    if (!message) return false;
+    message.text = content.text;
+    if (content.blocks) message.blocks = content.blocks;
+    else delete message.blocks;
+    this.emit({ kind: 'ephemeral_updated', channel: message.channel, user, ts });
+    return true;
+  }
+
+  deleteEphemeral(user: string, ts: string): boolean {
+    const list = this.ephemeralsByUser.get(user) ?? [];
+    const index = list.findIndex((candidate) => candidate.ts === ts);
+    if (index < 0) return false;
+    const [message] = list.splice(index, 1);
+    this.emit({ kind: 'ephemeral_deleted', channel: message.channel, user, ts });
+    return true;
+  }
+
+  /** Every channel that holds a message, in first-message order. */
+  channelIds(): string[] {
+    return [...this.messagesByChannel.keys()];
+  }
+
   /** The live view, for views.update and hash checks. */
   view(id: string): StoredView | undefined {
     return this.views.get(id);
@@ -98,6 +123,14 @@ export class StandInState {
   openModal(user: string): StoredView | undefined {
     const id = this.modalViewIds.get(user);
     return id === undefined ? undefined : structuredClone(this.views.get(id));
+  }
+
+  /** The person closed their modal (Cancel, ×, or a submission the app accepted). */
+  closeModal(user: string): void {
+    const id = this.modalViewIds.get(user);
+    if (id === undefined) return;
+    this.modalViewIds.delete(user);
+    this.emit({ kind: 'modal_closed', user, viewId: id });
   }
 
   /** False when the DM was already open (conversations.open then warns `already_open`). */

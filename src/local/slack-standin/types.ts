@@ -104,9 +104,10 @@ export type StandInChange =
   | { kind: 'message_posted'; channel: string; ts: string }
   | { kind: 'message_updated'; channel: string; ts: string }
   | { kind: 'dm_opened'; channel: string; user: string }
-  | { kind: 'ephemeral_posted'; channel: string; user: string; ts: string }
+  | { kind: 'ephemeral_posted' | 'ephemeral_updated' | 'ephemeral_deleted'; channel: string; user: string; ts: string }
   | { kind: 'reaction_added'; channel: string; ts: string; user: string; name: string }
   | { kind: 'home_published'; user: string; viewId: string }
   | { kind: 'modal_opened' | 'modal_updated'; user: string | undefined; viewId: string }
+  | { kind: 'modal_closed'; user: string; viewId: string }
   | { kind: 'file_uploaded'; fileId: string }
   | { kind: 'reset' };

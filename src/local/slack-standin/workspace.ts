@@ -5,6 +5,8 @@ export const TEAM_ID = 'T0LOCAL';
 export const TEAM_NAME = 'vpn-chatops local';
 export const BOT_USER_ID = 'UBOT';
 export const BOT_ID = 'BBOT';
+/** Where slash commands are typed unless said otherwise. */
+export const GENERAL_CHANNEL = 'C0GENERAL';
 
 export const DEFAULT_USERS: readonly SlackUser[] = [
   { id: 'U0ADMIN', name: 'ada', real_name: 'Ada Admin', is_admin: true },

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Database } from '../adapters/dynamodb/client';
+import type { ManagementClient } from '../adapters/openvpn/management';
+import { VpnAdmin, caStoreFor, endpointsFor, isLocalMode, loadCaFrom, localEndpointConfig, stateDir, storesFor } from '../composition';
+import type { Config } from '../config';
+import type { CertificateAuthority } from '../pki/ca';
+import { parseCrl } from '../pki/crl';
+import { startApprovalBridge } from './approval-bridge';
+import { RunningBot, startBot } from './bot';
+import { startConsoleServer } from './console/server';
+import type { StateLock } from './lock';
+import { openvpnAvailability, startLocalOpenVpn } from './openvpn-server';
+import type { Prepared, Started } from './prepare';
+import type { Progress } from './progress';
+import { SlackStandIn, startSlackStandIn } from './slack-standin/server';
+import { BOT_ID, BOT_USER_ID } from './slack-standin/workspace';
+
+/** The console's admin channel, where "Not me" alerts land, unless ADMIN_CHANNEL_ID says otherwise. */
+const CONSOLE_ADMIN_CHANNEL = 'C0VPNADMINS';
+const CONSOLE_ADMIN = 'U0ADMIN';
+const ACTOR = 'local:npm-start';
+
+export interface RunningStack {
+  /** "what: where" lines for the ready banner. */
+  where: [string, string][];
+  /** Something to do first, for the banner's last line. */
+  hint: string;
+  /** Stops every part that was started, the last one first; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm start`, second half: the Slack side, the local OpenVPN server with the approval bridge, and
+ * the bot in the console (no Slack tokens), Socket Mode or HTTP. Every part is stopped again when a
+ * later one fails to start, so a failure never leaves half a stack running.
+ */
+export async function startStack(initial: Config, progress: Progress, prepared: Prepared): Promise<RunningStack> {
+  const { started, lock, mode } = prepared;
+  try {
+    const ca = prepared.ca ?? (await loadCaFrom(caStoreFor(initial)));
+    const db = await prepared.database;
+
+    let config = initial;
+    let slack: SlackStandIn | undefined;
+    if (mode === 'console') {
+      slack = await startSlackStandIn();
+      started.add('the Slack stand-in', () => slack!.stop());
+      config = consoleConfig(initial, slack);
+    }
+
+    const vpn = await startVpn(config, ca, db, lock, started, progress);
+    const bot = await startBot(config, db, mode, { management: vpn ? new Map([[vpn.name, vpn.management]]) : undefined });
+    started.add('the bot', () => bot.stop());
+
+    const where: [string, string][] = [];
+    let hint: string;
+    if (mode === 'console') {
+      const console = await startConsoleServer({
+        port: config.PORT,
+        slack: slack!,
+        signingSecret: config.SLACK_SIGNING_SECRET!,
+        admins: config.ADMIN_SLACK_IDS,
+        adminChannel: config.ADMIN_CHANNEL_ID,
+        app: bot.listener!,
+        about: aboutLines(config, db, vpn),
+      });
+      started.add('the console', () => console.stop());
+      where.push(['Console', `http://localhost:${config.PORT}/  (plays Slack: Ada Admin, Alice and Bob)`], ['Slack events', `${console.url}/slack/events (signed requests, from the console)`], ['Slack Web API', `${slack!.apiUrl} (stand-in)`]);
+      hint = `Open http://localhost:${config.PORT}/, pick who you are, and type /vpn issue.`;
+    } else {
+      where.push(['Slack', botWhere(bot)]);
+      hint = mode === 'socket' ? 'In Slack, type /vpn help.' : `Point your tunnel at ${bot.url} and type /vpn help in Slack.`;
+    }
+    where.push(['DynamoDB', db.where], ['VPN endpoint', vpn ? vpn.where : endpointWhere(config)], ['State', `${stateDir(config)} (CA in ca/, data in dynamodb/, OpenVPN files in openvpn/)`]);
+    return {
+      where,
+      hint,
+      stop: () => started.stop(),
+    };
+  } catch (error) {
+    await started.stop();
+    throw error;
+  }
+}
+
+function consoleConfig(config: Config, slack: SlackStandIn): Config {
+  return {
+    ...config,
+    SLACK_BOT_TOKEN: slack.token,
+    // A fresh secret per run: only this process signs requests to the bot.
+    SLACK_SIGNING_SECRET: randomBytes(32).toString('hex'),
+    SLACK_APP_TOKEN: undefined,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_BOT_ID: BOT_ID,
+    SLACK_BOT_USER_ID: BOT_USER_ID,
+    ADMIN_SLACK_IDS: config.ADMIN_SLACK_IDS.length > 0 ? config.ADMIN_SLACK_IDS : [CONSOLE_ADMIN],
+    ADMIN_CHANNEL_ID: config.ADMIN_CHANNEL_ID ?? CONSOLE_ADMIN_CHANNEL,
+  };
+}
+
+interface RunningVpn {
+  name: string;
+  management: ManagementClient;
+  where: string;
+}
+
+/** The local OpenVPN server and its approval bridge, or a ⚠ saying exactly why there is none. */
+async function startVpn(config: Config, ca: CertificateAuthority, db: Database, lock: StateLock, started: Started, progress: Progress): Promise<RunningVpn | undefined> {
+  if (config.VPN_ENDPOINTS.length > 0 || !isLocalMode(config)) return undefined;
+  const endpoint = localEndpointConfig(config);
+  // The CRL first: OpenVPN refuses to start without its crl-verify file, and a stale one would lock everyone out.
+  const admin = new VpnAdmin({ config, ca, ...storesFor(db), endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => progress.warn(alert.message) } });
+  if (crlNeedsPublishing(endpoint.crlFile, ca, config.CRL_RENEW_BEFORE_DAYS)) {
+    const [outcome] = await admin.publishAll(ACTOR);
+    progress.step(`published CRL${outcome && 'crlNumber' in outcome ? ` #${String(outcome.crlNumber)}` : ''} to ${endpoint.crlFile}`);
+  }
+  const available = await openvpnAvailability(config, endpoint);
+  if ('why' in available) {
+    progress.warn(`no local OpenVPN server: ${available.why}.`);
+    progress.warn(`running without a VPN endpoint: profiles still name ${endpoint.remote} and the CRL is kept in ${endpoint.crlFile}, but nothing answers there.`);
+    return undefined;
+  }
+  const server = await progress.task(
+    `starting OpenVPN ${available.program.version}`,
+    () => startLocalOpenVpn({ config, ca, endpoint, program: available.program, onSpawn: (pid) => lock.addChild({ pid, what: 'OpenVPN', marker: endpoint.crlFile }) }),
+    () => `OpenVPN ${available.program.version} on udp ${endpoint.remote.split(' ').slice(0, 2).join(':')}, management ${endpoint.management}${config.LOCAL_VPN_NOEXEC === 'true' ? ' (LOCAL_VPN_NOEXEC: no address or route is set up)' : ''}`,
+  );
+  started.add('OpenVPN', async () => {
+    await server.stop();
+    lock.removeChild(server.pid);
+  });
+  server.onExit((summary) => progress.warn(`${summary}. Logins through the local endpoint fail until npm start is restarted.`));
+  const bridge = startApprovalBridge(config, db, server.management, `openvpn:${endpoint.name}`);
+  started.add('the approval bridge', () => bridge.stop());
+  return {
+    name: endpoint.name,
+    management: server.management,
+    where: `openvpn:${endpoint.name}, udp ${endpoint.remote.split(' ').slice(0, 2).join(':')}, management ${endpoint.management}, logins approved in Slack; log ${server.logFile}`,
+  };
+}
+
+function crlNeedsPublishing(file: string, ca: CertificateAuthority, renewBeforeDays: number): boolean {
+  if (!existsSync(file)) return true;
+  try {
+    const crl = parseCrl(readFileSync(file, 'utf8'), ca);
+    return crl.nextUpdate === undefined || crl.nextUpdate.getTime() - Date.now() < renewBeforeDays * 86_400_000;
+  } catch {
+    // Unreadable, or signed by a CA that is no longer ours: OpenVPN would refuse every login.
+    return true;
+  }
+}
+
+function endpointWhere(config: Config): string {
+  if (config.VPN_ENDPOINTS.length > 0) return config.VPN_ENDPOINTS.map((endpoint) => (endpoint.type === 'openvpn' ? `openvpn:${endpoint.name}` : endpoint.id)).join(', ');
+  return isLocalMode(config) ? `none running (profiles name ${localEndpointConfig(config).remote})` : 'none configured (VPN_ENDPOINTS)';
+}
+
+function botWhere(bot: RunningBot): string {
+  return bot.mode === 'socket' ? 'your workspace, in Socket Mode' : `your workspace, over HTTP at ${bot.url}`;
+}
+
+function aboutLines(config: Config, db: Database, vpn: RunningVpn | undefined): Record<string, string> {
+  return {
+    'VPN endpoint': vpn ? vpn.where : endpointWhere(config),
+    DynamoDB: db.where,
+    'State dir': stateDir(config),
+    Admins: config.ADMIN_SLACK_IDS.join(', '),
+    'Approval timeout': `${config.APPROVAL_TIMEOUT_S} s`,
+  };
+}
