@@ -164,6 +164,23 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(slack.messages('C0VPNADMINS').filter((m) => /login prompts for <@U0BOB>/.test(m.text ?? ''))).toHaveLength(1);
   });
 
+  it('with APPROVALS=off, lets active certificates in without a prompt but still refuses revoked and paused ones', async () => {
+    const off = { ...deps, policy: approvalPolicy(loadConfig({ CERT_DOMAIN: DOMAIN, APPROVALS: 'off' })) };
+    const frank = await enrol('Frank', 'U0BOB', 'spare');
+    const gone = await enrol('Gina', 'U0ALICE', 'old');
+    const paused = await enrol('Hal', 'U0ADMIN', 'old');
+    await stores().certificates.markRevoked(gone.serial, { revokedAt: new Date(), reason: 'keyCompromise', actor: 'test' });
+    await stores().certificates.setSuspended(paused.serial, true);
+    const before = slack.calls.length;
+    expect(await decideConnection(off, request(frank.cn, { publicIp: '198.51.100.200' }))).toMatchObject({ allow: true, reason: 'approvals-off' });
+    expect(await decideConnection(off, request(gone.cn))).toMatchObject({ allow: false, reason: 'unknown-certificate' });
+    expect(await decideConnection(off, request(paused.cn))).toMatchObject({ allow: false, reason: 'suspended' });
+    expect(await decideConnection(off, request('ghost-U0GHOST.vpn.test'))).toMatchObject({ allow: false, reason: 'unknown-certificate' });
+    expect(slack.calls.length).toBe(before);
+    const audited = await stores().audit.query({ target: frank.cn });
+    expect(audited.map((entry) => [entry.action, entry.details?.reason])).toContainEqual(['approval.decide', 'approvals-off']);
+  });
+
   it('refuses a revoked certificate at once (the gate), and fails closed when DynamoDB is down', async () => {
     const erin = await enrol('Erin', 'U0ALICE', 'tablet');
     await stores().certificates.markRevoked(erin.serial, { revokedAt: new Date(), reason: 'keyCompromise', actor: 'test' });

@@ -13,6 +13,7 @@ export function approvalPolicy(config: Config): ApprovalPolicy {
   return {
     ...DEFAULT_POLICY,
     certDomain: config.CERT_DOMAIN,
+    approvals: config.APPROVALS,
     timeoutMs: config.APPROVAL_TIMEOUT_S * 1000,
     rememberHours: config.REMEMBER_HOURS,
     promptLimit: config.PROMPT_LIMIT,
