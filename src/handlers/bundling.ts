@@ -1,10 +1,15 @@
 import { join } from 'node:path';
 
-/** Entry points of the Lambda functions, relative to the repository root. */
+/** Entry points of the Lambda functions, relative to the repository root (the CDK app deploys exactly these). */
 export const LAMBDA_ENTRIES = {
   slack: 'src/handlers/slack.ts',
   worker: 'src/handlers/worker.ts',
+  connect: 'src/handlers/connect.ts',
+  scheduler: 'src/handlers/scheduler.ts',
+  alarms: 'src/handlers/alarms.ts',
 } as const;
+
+export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 
 const STUB = join(__dirname, 'unavailable.ts');
 
@@ -16,5 +21,6 @@ export const LAMBDA_BUNDLE_OPTIONS = {
   platform: 'node' as const,
   target: 'node22',
   format: 'cjs' as const,
+  mainFields: ['module', 'main'],
   alias: { express: STUB, 'raw-body': STUB, '@slack/socket-mode': STUB, '@slack/oauth': STUB },
 };
