@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_ENTRIES, LambdaName } from '../src/handlers/bundling';
@@ -25,6 +25,8 @@ export function bundlingOptions(): BundlingOptions {
     externalModules: [],
     sourceMap: false,
     forceDockerBundling: false,
+    // Only what is wrong: the size lines and a known warning (a require.resolve used in local mode only) are noise here.
+    logLevel: LogLevel.ERROR,
     esbuildArgs: Object.fromEntries(Object.entries(options.alias).map(([module, stub]) => [`--alias:${module}`, stub])),
   };
 }
