@@ -3,8 +3,8 @@ import { join } from 'node:path';
 /** Entry points of the Lambda functions, relative to the repository root (the CDK app deploys exactly these). */
 export const LAMBDA_ENTRIES = {
   slack: 'src/handlers/slack.ts',
-  worker: 'src/handlers/worker.ts',
   connect: 'src/handlers/connect.ts',
+  worker: 'src/handlers/worker.ts',
   scheduler: 'src/handlers/scheduler.ts',
   alarms: 'src/handlers/alarms.ts',
 } as const;
