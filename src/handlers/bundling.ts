@@ -21,6 +21,7 @@ export const LAMBDA_BUNDLE_OPTIONS = {
   platform: 'node' as const,
   target: 'node22',
   format: 'cjs' as const,
+  // Packages' ESM builds, so esbuild can drop the AWS SDK schemas a function never uses (worker 2.1 → 1.4 MB).
   mainFields: ['module', 'main'],
   alias: { express: STUB, 'raw-body': STUB, '@slack/socket-mode': STUB, '@slack/oauth': STUB },
 };
