@@ -74,6 +74,8 @@ function newEndpoint(scope: Construct, settings: Settings, handlerArn: string): 
   return { id: endpoint.ref, arn: endpointArn(scope, endpoint.ref) };
 }
 
-export function vpnEndpoint(scope: Construct, settings: Settings, handlerArn: string): VpnEndpoint {
-  return settings.createEndpoint ? newEndpoint(scope, settings, handlerArn) : existingEndpoint(scope, settings, handlerArn);
+/** The endpoint the bot serves; undefined for `"endpoint": "none"` (the bot runs, but can issue nothing yet). */
+export function vpnEndpoint(scope: Construct, settings: Settings, handlerArn: string): VpnEndpoint | undefined {
+  if (settings.createEndpoint) return newEndpoint(scope, settings, handlerArn);
+  return settings.endpointId ? existingEndpoint(scope, settings, handlerArn) : undefined;
 }

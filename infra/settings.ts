@@ -104,7 +104,8 @@ const schema = z
         return false;
       }
     }, 'must be a lower-case DNS name (the CN suffix of every certificate)'),
-    endpoint: z.string().refine((value) => ENDPOINT_ID.test(value) || ENDPOINT_ARN.test(value), 'must be a Client VPN endpoint id or ARN').optional(),
+    // "none": a first deployment for a new endpoint, whose ACM certificates need the CA this deployment stores.
+    endpoint: z.string().refine((value) => value === 'none' || ENDPOINT_ID.test(value) || ENDPOINT_ARN.test(value), 'must be a Client VPN endpoint id or ARN (or "none" before a new endpoint exists)').optional(),
     createEndpoint: json(createEndpointSchema).optional(),
     adminChannelId: z.string({ error: 'missing (alarms and CRL alerts are posted there)' }).regex(/^[CG][A-Z0-9]{8,}$/, 'must be a Slack channel id (C…), not a #name'),
     adminSlackIds: list(/^[UW][A-Z0-9]{2,}$/, 'U0123456789').default([]),
@@ -169,7 +170,7 @@ export function readSettings(context: Record<string, unknown>): Settings {
     });
     throw new SettingsError(`Invalid deployment settings (CDK context: cdk.json "context", or -c name=value):\n${[...new Set(lines)].join('\n')}\nSee docs/deploy.md, "Settings".`);
   }
-  const settings: Settings = { ...result.data!, endpointId: result.data!.endpoint ? (ENDPOINT_ARN.exec(result.data!.endpoint)?.[4] ?? result.data!.endpoint) : undefined };
+  const settings: Settings = { ...result.data!, endpointId: result.data!.endpoint && result.data!.endpoint !== 'none' ? (ENDPOINT_ARN.exec(result.data!.endpoint)?.[4] ?? result.data!.endpoint) : undefined };
   try {
     // The functions' own configuration check, at synth time rather than at the first login.
     loadConfig({ ...settings.botSettings, CERT_DOMAIN: settings.domain, ADMIN_CHANNEL_ID: settings.adminChannelId, APPROVALS: settings.approvals });

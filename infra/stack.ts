@@ -83,7 +83,7 @@ export class VpnChatopsStack extends Stack {
         : connect;
 
     const endpoint = vpnEndpoint(this, settings, connectTarget.functionArn);
-    const vpnEndpoints = Stack.of(this).toJsonString([{ type: 'aws-client-vpn', id: endpoint.id, region: this.region }]);
+    const vpnEndpoints = endpoint ? Stack.of(this).toJsonString([{ type: 'aws-client-vpn', id: endpoint.id, region: this.region }]) : '[]';
     const withCa = { ...shared, CA_SECRET_ID: secretNames.ca, VPN_ENDPOINTS: vpnEndpoints };
 
     const worker = botFunction(this, 'worker', {
@@ -98,7 +98,7 @@ export class VpnChatopsStack extends Stack {
     grantBotTableAccess(worker, table);
     caSecret.grantRead(worker);
     slackSecret.grantRead(worker);
-    grantEndpointAccess(worker, 'worker', endpoint.arn, this.region);
+    if (endpoint) grantEndpointAccess(worker, 'worker', endpoint.arn, this.region);
 
     const slack = botFunction(this, 'slack', {
       functionName: names.slack,
@@ -123,7 +123,7 @@ export class VpnChatopsStack extends Stack {
     grantBotTableAccess(scheduler, table);
     caSecret.grantRead(scheduler);
     slackSecret.grantRead(scheduler);
-    grantEndpointAccess(scheduler, 'scheduler', endpoint.arn, this.region);
+    if (endpoint) grantEndpointAccess(scheduler, 'scheduler', endpoint.arn, this.region);
     new Schedule(this, 'Daily', {
       scheduleName: `${name}-daily`,
       description: 'vpn-chatops daily job (CRL renewal inside CRL_WINDOW, drift check, sweep)',
@@ -142,7 +142,7 @@ export class VpnChatopsStack extends Stack {
     const { topic } = botAlarms(this, { connect, worker, scheduler, slack, notifier, schedulerName: names.scheduler, stackName: name, email: settings.alarmEmail });
 
     new CfnOutput(this, 'SlackRequestUrl', { value: `${url.url}slack/events`, description: 'Paste into manifest.yml (slash command, interactivity and event URLs)' });
-    new CfnOutput(this, 'EndpointId', { value: endpoint.id, description: 'The Client VPN endpoint the bot serves' });
+    new CfnOutput(this, 'EndpointId', { value: endpoint?.id ?? 'none', description: 'The Client VPN endpoint the bot serves' });
     new CfnOutput(this, 'ConnectHandlerArn', { value: connectTarget.functionArn, description: 'Attached as the endpoint client connect handler' });
     new CfnOutput(this, 'CaSecretName', { value: secretNames.ca, description: 'vpnctl ca init --secret <this>, or ca import-easyrsa <dir> --secret <this>' });
     new CfnOutput(this, 'SlackSecretName', { value: secretNames.slack, description: 'JSON {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}' });

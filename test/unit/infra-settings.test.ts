@@ -54,7 +54,7 @@ describe('deployment settings (CDK context)', () => {
   it.each([
     ['region', 'Ireland', 'region: must be an AWS Region such as eu-west-1. Example: "region": "eu-west-1"'],
     ['domain', 'VPN.Example.COM', 'domain: must be a lower-case DNS name (the CN suffix of every certificate). Example: "domain": "vpn.example.com"'],
-    ['endpoint', 'vpn-123', 'endpoint: must be a Client VPN endpoint id or ARN. Example: "endpoint": "cvpn-endpoint-0123456789abcdef0"'],
+    ['endpoint', 'vpn-123', 'endpoint: must be a Client VPN endpoint id or ARN (or "none" before a new endpoint exists). Example: "endpoint": "cvpn-endpoint-0123456789abcdef0"'],
     ['adminChannelId', '#vpn-admins', 'adminChannelId: must be a Slack channel id (C…), not a #name'],
     ['connectProvisionedConcurrency', 'lots', 'connectProvisionedConcurrency: must be a whole number'],
     ['approvals', 'maybe', 'approvals: must be "on" or "off"'],

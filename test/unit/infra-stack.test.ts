@@ -250,6 +250,14 @@ describe('the CDK stack, synthesized offline', () => {
     expect(JSON.stringify(statementsOf(created, 'Worker'))).toMatch(/:client-vpn-endpoint\/",\{"Ref":"Endpoint/);
   });
 
+  it('deploys the bot without an endpoint ("none"), with no EC2 access at all, for a new endpoint\'s first step', () => {
+    const first = synth({ endpoint: 'none' });
+    expect(Object.keys(first.findResources('Custom::AWS'))).toEqual([]);
+    for (const role of ROLES) expect(statementsOf(first, role).flatMap(actions).filter((action) => action.startsWith('ec2:'))).toEqual([]);
+    expect(functionNamed(first, 'Worker').Environment.Variables.VPN_ENDPOINTS).toBe('[]');
+    first.hasOutput('EndpointId', { Value: 'none' });
+  });
+
   it('adopts the table and secrets a deleted stack left behind, instead of creating new ones', () => {
     const again = synth({ reuseRetained: true });
     again.resourceCountIs('AWS::DynamoDB::Table', 0);
