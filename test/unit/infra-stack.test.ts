@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/bin/app';
 import { tableDefinition } from '../../src/adapters/dynamodb/table';
+import { tempDir } from '../helpers/tools';
 
 const ENDPOINT = 'cvpn-endpoint-0123456789abcdef0';
 const SETTINGS = { region: 'eu-west-1', domain: 'vpn.example.com', endpoint: ENDPOINT, adminChannelId: 'C0123456789', adminSlackIds: ['U0ADMIN1'] };
@@ -22,9 +24,13 @@ interface Statement {
   Condition?: Json;
 }
 
+let outdirs: ReturnType<typeof tempDir> | undefined;
+afterAll(() => outdirs?.remove());
+
 /** Synthesized offline, without bundling (test/integration/lambda-bundle.test.ts synthesizes with it). */
 function synth(context: Json = {}): Template {
-  const app = new App({ context: { ...SETTINGS, ...context, 'aws:cdk:bundling-stacks': [] } });
+  outdirs ??= tempDir('synth');
+  const app = new App({ outdir: join(outdirs.path, String(Math.random()).slice(2)), context: { ...SETTINGS, ...context, 'aws:cdk:bundling-stacks': [] } });
   return Template.fromStack(buildApp(app));
 }
 
