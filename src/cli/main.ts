@@ -1,13 +1,16 @@
 import { Command, CommanderError, Option } from 'commander';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { SecretsManagerCaStore } from '../adapters/secrets-manager/ca-store';
 import { VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, openDatabase, storesFor } from '../composition';
 import { Config, loadConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import { REVOCATION_REASONS, parseRevocationReason } from '../domain/revocation';
 import { caMaterial, createCa } from '../pki/ca';
+import { signCertificateFor } from '../pki/certificate';
 import { importEasyRsa } from '../pki/easyrsa';
 import type { CaStore } from '../ports';
 import { importedRecords } from '../services/import-easyrsa';
@@ -73,6 +76,46 @@ export function buildProgram(config: () => Config): Command {
       await withStores(cfg, (stores) => stores.audit.append({ actor: actor(), action: 'ca.init', target: store.location, outcome: 'success', details: { replaced: Boolean(options.force) } }));
       out(`✔ CA created in ${store.location}`);
       out('  For AWS Client VPN, import its certificate into ACM (see docs): the endpoint must trust it for client authentication.');
+    });
+
+  ca.command('server-cert')
+    .description('write a server certificate for the Client VPN endpoint (and ca.crt), ready for `aws acm import-certificate`')
+    .requiredOption('--cn <dns-name>', 'the server name, a DNS name, e.g. server.vpn.example.com (ACM wants a domain)')
+    .requiredOption('--out-dir <dir>', 'an existing folder; server.crt, server.key (mode 0600) and ca.crt must not exist in it yet')
+    .option('--secret <id>', 'the CA in this Secrets Manager secret instead of CA_SECRET_ID / STATE_DIR')
+    .action(async (options: { cn: string; outDir: string; secret?: string }) => {
+      const cfg = config();
+      if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(options.cn)) {
+        throw new VpnChatopsError('INVALID_CONFIG', `--cn "${options.cn}" is not a lower-case DNS name; ACM refuses a server certificate without a domain. Example: --cn server.${cfg.CERT_DOMAIN}`);
+      }
+      const authority = await loadCaFrom(caStoreFrom(cfg, options.secret));
+      const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      // Client VPN accepts RSA-2048 at most; ten years, capped at the CA's own expiry.
+      const issued = signCertificateFor({ ca: authority, cn: options.cn, publicKey, profile: 'server', days: 3650 });
+      const files: [string, string, number][] = [
+        ['server.key', privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600],
+        ['server.crt', issued.certPem, 0o644],
+        ['ca.crt', authority.certPem, 0o644],
+      ];
+      const written: string[] = [];
+      try {
+        for (const [name, text, mode] of files) {
+          const path = join(options.outDir, name);
+          const file = await open(path, 'wx', mode).catch((error: NodeJS.ErrnoException) => {
+            throw new VpnChatopsError('STATE', `Cannot write ${path} (${error.code}): use an existing, empty --out-dir; no file is ever overwritten.`);
+          });
+          written.push(path);
+          await file.writeFile(text);
+          await file.close();
+        }
+      } catch (error) {
+        await Promise.all(written.map((path) => unlink(path).catch(() => undefined)));
+        throw error;
+      }
+      await withStores(cfg, (stores) => stores.audit.append({ actor: actor(), action: 'ca.server-cert', target: options.cn, outcome: 'success', details: { serial: issued.serial, notAfter: issued.notAfter.toISOString() } }));
+      out(`✔ server certificate ${options.cn}, serial ${issued.serial}, expires ${issued.notAfter.toISOString().slice(0, 10)}, in ${options.outDir}`);
+      out(`  aws acm import-certificate --certificate fileb://${join(options.outDir, 'server.crt')} --private-key fileb://${join(options.outDir, 'server.key')} --certificate-chain fileb://${join(options.outDir, 'ca.crt')}`);
+      out('  Then delete server.key: ACM keeps the only copy the endpoint needs.');
     });
 
   ca.command('import-easyrsa <dir>')

@@ -23,6 +23,7 @@ export interface ConnectDecision {
   reason:
     | 'approved'
     | 'remembered'
+    | 'approvals-off'
     | 'denied-by-owner'
     | 'timeout'
     | 'unknown-certificate'

@@ -6,6 +6,7 @@ export type AuditAction =
   | 'certificate.reenable'
   | 'ca.init'
   | 'ca.import'
+  | 'ca.server-cert'
   | 'sessions.terminate'
   | 'crl.publish'
   | 'crl.renew'

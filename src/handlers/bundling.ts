@@ -1,10 +1,15 @@
 import { join } from 'node:path';
 
-/** Entry points of the Lambda functions, relative to the repository root. */
+/** Entry points of the Lambda functions, relative to the repository root (the CDK app deploys exactly these). */
 export const LAMBDA_ENTRIES = {
   slack: 'src/handlers/slack.ts',
+  connect: 'src/handlers/connect.ts',
   worker: 'src/handlers/worker.ts',
+  scheduler: 'src/handlers/scheduler.ts',
+  alarms: 'src/handlers/alarms.ts',
 } as const;
+
+export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 
 const STUB = join(__dirname, 'unavailable.ts');
 
@@ -16,5 +21,7 @@ export const LAMBDA_BUNDLE_OPTIONS = {
   platform: 'node' as const,
   target: 'node22',
   format: 'cjs' as const,
+  // Packages' ESM builds, so esbuild can drop the AWS SDK schemas a function never uses (worker 2.1 → 1.4 MB).
+  mainFields: ['module', 'main'],
   alias: { express: STUB, 'raw-body': STUB, '@slack/socket-mode': STUB, '@slack/oauth': STUB },
 };

@@ -1,5 +1,5 @@
 import { createConnectHandler } from '../adapters/aws-client-vpn/connect-handler';
-import { loadConfig } from '../config';
+import { loadLambdaConfig } from './config';
 
 /** Client VPN → here (function name AWSClientVPN-…): allow or deny one new connection. */
-export const handler = createConnectHandler(() => loadConfig());
+export const handler = createConnectHandler(() => loadLambdaConfig());

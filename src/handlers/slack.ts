@@ -1,5 +1,5 @@
-import { loadConfig } from '../config';
 import { createSlackLambdaHandler } from '../slack/lambda';
+import { loadLambdaConfig } from './config';
 
 /** Slack → Function URL → here: every /vpn command, button, modal and event. */
-export const handler = createSlackLambdaHandler(() => loadConfig());
+export const handler = createSlackLambdaHandler(() => loadLambdaConfig());

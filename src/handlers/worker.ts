@@ -1,5 +1,5 @@
 import { connectDatabase } from '../adapters/dynamodb/client';
-import { loadConfig } from '../config';
+import { loadLambdaConfig } from './config';
 import { logError } from '../log';
 import type { Job } from '../slack/jobs';
 import { createWorker } from '../slack/runtime';
@@ -11,12 +11,12 @@ let worker: Promise<SlackWorker> | undefined;
 
 /**
  * Invoked asynchronously by the Slack function with one job: issue, revoke, publish, Home refresh.
- * A worker that cannot start (e.g. the CA secret is unreadable) tells the person instead of
- * failing into Lambda's silent retries.
+ * A worker that cannot start (e.g. the CA secret is unreadable) tells the person, then fails the
+ * invocation so the deployment's worker-errors alarm reaches the admins (async retries are 0).
  */
 export const handler = async (job: Job): Promise<void> => {
   worker ??= (async () => {
-    const config = loadConfig();
+    const config = await loadLambdaConfig();
     return createWorker(config, connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }));
   })();
   let ready: SlackWorker;
@@ -28,7 +28,7 @@ export const handler = async (job: Job): Promise<void> => {
     if ('responseUrl' in job && job.responseUrl) {
       await respond(job.responseUrl, errorMessage('The VPN bot could not start its worker, so nothing was done. An admin needs to look at the worker logs.')).catch(() => undefined);
     }
-    return;
+    throw error;
   }
   await ready.run(job);
 };

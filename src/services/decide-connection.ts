@@ -15,6 +15,8 @@ export interface ApprovalNotifier {
 
 export interface ApprovalPolicy {
   certDomain: string;
+  /** APPROVALS=off: the certificate gate alone decides (an emergency switch for when Slack is down). */
+  approvals: 'on' | 'off';
   /** How long the owner has to answer (APPROVAL_TIMEOUT_S); the VPN stops waiting at 30 s. */
   timeoutMs: number;
   /** 0 turns remembered approvals off. */
@@ -27,6 +29,7 @@ export interface ApprovalPolicy {
 }
 
 export const DEFAULT_POLICY: Omit<ApprovalPolicy, 'certDomain'> = {
+  approvals: 'on',
   timeoutMs: 25_000,
   rememberHours: 8,
   promptLimit: 3,
@@ -87,6 +90,8 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date)
   if (status === 'expired') return deny('expired', 'This VPN certificate has expired. Get a new profile with /vpn issue in Slack.');
   if (status === 'suspended') return deny('suspended', 'This VPN certificate is paused after a "Not me" answer. Re-enable it on the VPN app\'s Home tab in Slack, or ask a VPN admin.');
   if (status !== 'active') return deny('revoked', NOT_YOURS);
+  // Revoked, paused, expired and unknown certificates are refused above whatever this switch says.
+  if (policy.approvals === 'off') return { allow: true, reason: 'approvals-off', message: '' };
 
   if (policy.rememberHours > 0 && request.publicIp && (await approvals.isRemembered(request.commonName, request.publicIp, clock.now()))) {
     return { allow: true, reason: 'remembered', message: '' };

@@ -30,10 +30,10 @@ function workerQueue(config: Config): JobQueue {
  * A two-argument Lambda handler; the app is built once per container, on the first request.
  * `jobs` lets tests and local runs keep the worker in-process.
  */
-export function createSlackLambdaHandler(loadConfig: () => Config, jobs: (config: Config, db: Database) => Promise<JobQueue> | JobQueue = workerQueue): Handler {
+export function createSlackLambdaHandler(loadConfig: () => Config | Promise<Config>, jobs: (config: Config, db: Database) => Promise<JobQueue> | JobQueue = workerQueue): Handler {
   let ready: Promise<Handler> | undefined;
   const init = async (): Promise<Handler> => {
-    const config = loadConfig();
+    const config = await loadConfig();
     if (!config.SLACK_SIGNING_SECRET) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_SIGNING_SECRET is not set.');
     const receiver = new AwsLambdaReceiver({ signingSecret: config.SLACK_SIGNING_SECRET });
     const db = connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });

@@ -1,19 +1,27 @@
+import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config';
 import { EndpointWiring, VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, storesFor } from '../composition';
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
+import { slackAlertSink } from './admin-alerts';
 import { AdminPolicy } from './admins';
 import { slackClient } from './client';
 import { InProcessJobQueue } from './jobs';
 import { SlackWorker } from './worker';
 
 
-/** The worker side: the only part of the bot that loads the CA. */
-export async function createWorker(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<SlackWorker> {
+/** The use cases with the CA loaded and CRL alerts going to ADMIN_CHANNEL_ID: the worker's and the scheduler's. */
+export async function createAdmin(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<{ admin: VpnAdmin; client: WebClient; stores: ReturnType<typeof storesFor> }> {
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
   const stores = storesFor(db);
-  const admin = new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca, wiring), alerts: { send: async (alert) => log(alert.message) } });
+  const admin = new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca, wiring), alerts: slackAlertSink(client, config.ADMIN_CHANNEL_ID, log) });
+  return { admin, client, stores };
+}
+
+/** The worker side: with the scheduler, the only part of the bot that loads the CA. */
+export async function createWorker(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<SlackWorker> {
+  const { admin, client, stores } = await createAdmin(config, db, wiring);
   return new SlackWorker({ admin, client, admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client), idempotency: stores.idempotency, log });
 }
 

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { WebClient } from '@slack/web-api';
 import { connectResponse, parseConnectEvent } from '../../src/adapters/aws-client-vpn/connect-event';
+import { CONNECT_READS, CONNECT_WRITES } from '../../infra/permissions';
 import { approvalPolicy } from '../../src/adapters/aws-client-vpn/connect-handler';
 import { connectDatabase } from '../../src/adapters/dynamodb/client';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
@@ -173,6 +174,55 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     // U0BOB was already prompted once in the deadline test, within the same 10 minutes.
     expect(decisions.map((d) => d.reason)).toEqual(['timeout', 'rate-limited', 'rate-limited', 'rate-limited']);
     expect(slack.messages('C0VPNADMINS').filter((m) => /login prompts for <@U0BOB>/.test(m.text ?? ''))).toHaveLength(1);
+  });
+
+  it('with APPROVALS=off, lets active certificates in without a prompt but still refuses revoked and paused ones', async () => {
+    const off = { ...deps, policy: approvalPolicy(loadConfig({ CERT_DOMAIN: DOMAIN, APPROVALS: 'off' })) };
+    const frank = await enrol('Frank', 'U0BOB', 'spare');
+    const gone = await enrol('Gina', 'U0ALICE', 'old');
+    const paused = await enrol('Hal', 'U0ADMIN', 'old');
+    await stores().certificates.markRevoked(gone.serial, { revokedAt: new Date(), reason: 'keyCompromise', actor: 'test' });
+    await stores().certificates.setSuspended(paused.serial, true);
+    const before = slack.calls.length;
+    expect(await decideConnection(off, request(frank.cn, { publicIp: '198.51.100.200' }))).toMatchObject({ allow: true, reason: 'approvals-off' });
+    expect(await decideConnection(off, request(gone.cn))).toMatchObject({ allow: false, reason: 'unknown-certificate' });
+    expect(await decideConnection(off, request(paused.cn))).toMatchObject({ allow: false, reason: 'suspended' });
+    expect(await decideConnection(off, request('ghost-U0GHOST.vpn.test'))).toMatchObject({ allow: false, reason: 'unknown-certificate' });
+    expect(slack.calls.length).toBe(before);
+    const audited = await stores().audit.query({ target: frank.cn });
+    expect(audited.map((entry) => [entry.action, entry.details?.reason])).toContainEqual(['approval.decide', 'approvals-off']);
+  });
+
+  it('touches only the items the deployed connect handler may (infra/permissions.ts), in every kind of decision', async () => {
+    const calls: { command: string; pk: string }[] = [];
+    const recorded = connectDatabase({ tableName: db.tableName, endpoint: DYNAMODB_ENDPOINT });
+    recorded.doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: { pk?: string }; Item?: { pk?: string } };
+        // GetItemCommand → dynamodb:GetItem, the IAM action the call is authorized as.
+        calls.push({ command: `dynamodb:${String(context.commandName).replace(/Command$/, '')}`, pk: String(input.Key?.pk ?? input.Item?.pk ?? '(no key)') });
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const watched = { ...deps, ...storesFor(recorded), policy: { ...deps.policy, promptLimit: 100 } };
+    const ivy = await enrol('Ivy', 'U0ADMIN', 'watch');
+    const approved = decideConnection(watched, request(ivy.cn, { publicIp: '203.0.113.50' }));
+    const prompt = await promptFor('U0ADMIN', ivy.cn);
+    await react('U0ADMIN', '+1', 'DU0ADMIN', prompt.ts);
+    expect(await approved).toMatchObject({ allow: true, reason: 'approved' });
+    expect(await decideConnection(watched, request(ivy.cn, { publicIp: '203.0.113.50' }))).toMatchObject({ reason: 'remembered' });
+    // Whatever other tests prompted this member, one prompt in the window is enough to hit a limit of 1.
+    expect(await decideConnection({ ...watched, policy: { ...watched.policy, promptLimit: 1 } }, request(ivy.cn, { publicIp: '203.0.113.51' }))).toMatchObject({ reason: 'rate-limited' });
+    expect(await decideConnection(watched, request('ghost-U0GHOST.vpn.test'))).toMatchObject({ reason: 'unknown-certificate' });
+    expect(await decideConnection({ ...watched, policy: { ...watched.policy, approvals: 'off' } }, request(ivy.cn))).toMatchObject({ reason: 'approvals-off' });
+    recorded.doc.destroy();
+
+    const allowed = (patterns: string[], pk: string) => patterns.some((pattern) => pk.startsWith(pattern.slice(0, -1)));
+    const refused = calls.filter(({ command, pk }) => (command === 'dynamodb:GetItem' ? !allowed(CONNECT_READS, pk) : !['dynamodb:PutItem', 'dynamodb:UpdateItem'].includes(command) || !allowed(CONNECT_WRITES, pk)));
+    expect(refused).toEqual([]);
+    // Every kind of item the policy names was really needed by one of these decisions.
+    expect(new Set(calls.map(({ pk }) => `${pk.slice(0, pk.indexOf('#') + 1)}*`))).toEqual(new Set([...CONNECT_READS, ...CONNECT_WRITES]));
   });
 
   it('refuses a revoked certificate at once (the gate), and fails closed when DynamoDB is down', async () => {

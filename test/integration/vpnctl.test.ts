@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
 import { parseCrl } from '../../src/pki/crl';
@@ -110,6 +110,28 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     expect(imported.code).toBe(1);
     expect(imported.stderr).toMatch(/A CA already exists .*--force/);
     expect((await vpnctl(['list', '--json'])).stdout).toBe(before);
+  }, 60_000);
+
+  it('writes a server certificate for ACM (serverAuth, SAN, chains to the CA, key matches), and never overwrites a file', async () => {
+    const out = join(dir.path, 'acm');
+    mkdirSync(out);
+    const result = await vpnctl(['ca', 'server-cert', '--cn', 'server.vpn.example.com', '--out-dir', out]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`aws acm import-certificate --certificate fileb://${join(out, 'server.crt')} --private-key fileb://${join(out, 'server.key')} --certificate-chain fileb://${join(out, 'ca.crt')}`);
+    expect(statSync(join(out, 'server.key')).mode & 0o777).toBe(0o600);
+    const cert = new X509Certificate(readFileSync(join(out, 'server.crt')));
+    expect(cert.verify(new X509Certificate(readFileSync(join(out, 'ca.crt'))).publicKey)).toBe(true);
+    expect(cert.subjectAltName).toBe('DNS:server.vpn.example.com');
+    expect(cert.checkPrivateKey(createPrivateKey(readFileSync(join(out, 'server.key'))))).toBe(true);
+    expect(cert.toLegacyObject().ext_key_usage).toEqual(['1.3.6.1.5.5.7.3.1']);
+
+    const before = readFileSync(join(out, 'server.key'));
+    const again = await vpnctl(['ca', 'server-cert', '--cn', 'server.vpn.example.com', '--out-dir', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/Cannot write .*server.key \(EEXIST\)/);
+    expect(readFileSync(join(out, 'server.key')).equals(before)).toBe(true);
+    const bad = await vpnctl(['ca', 'server-cert', '--cn', 'Server VPN', '--out-dir', out]);
+    expect(bad.stderr).toContain('--cn "Server VPN" is not a lower-case DNS name; ACM refuses a server certificate without a domain. Example: --cn server.vpn.example.com');
   }, 60_000);
 
   it('writes a CSR profile that refers to the member\'s own key file', async () => {

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       CRL_DAYS: 180,
       CRL_RENEW_BEFORE_DAYS: 30,
       CRL_PUBLISH_MODE: 'immediate',
+      APPROVALS: 'on',
       APPROVAL_TIMEOUT_S: 25,
       REMEMBER_HOURS: 8,
       PROMPT_LIMIT: 3,
@@ -36,11 +37,18 @@ describe('loadConfig', () => {
     ['CERT_DOMAIN', 'Example.COM'],
     ['APPROVAL_TIMEOUT_S', '30'],
     ['CRL_PUBLISH_MODE', 'sometimes'],
+    ['APPROVALS', 'false'],
+    ['APPROVALS', 'OFF'],
     ['CRL_WINDOW', 'Sunday night'],
     ['VPN_ENDPOINTS', '[{"type":"aws-client-vpn","id":"vpn-1","region":"eu-west-1"}]'],
     ['VPN_ENDPOINTS', 'not json'],
   ])('names the bad setting %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}.*\\n?.*See .env.example`, 's'));
+  });
+
+  it('turns approvals off only when told exactly "off"', () => {
+    expect(loadConfig({ APPROVALS: 'off' }).APPROVALS).toBe('off');
+    expect(() => loadConfig({ APPROVALS: 'no' })).toThrow('APPROVALS: must be "on" (ask in Slack) or "off" (certificate check only, for emergencies)');
   });
 
   it('says what a number setting expects', () => {

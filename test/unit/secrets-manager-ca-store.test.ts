@@ -82,6 +82,11 @@ describe('SecretsManagerCaStore', () => {
       expect((await rejectionOf(store().load())).message).toContain(problem);
     });
 
+    it('finds no CA in the placeholder the deployment created', async () => {
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ vpnChatopsPlaceholder: 'run vpnctl ca init', filler: 'x1y2' }) });
+      expect(await store().load()).toBeUndefined();
+    });
+
     it('refuses a binary secret', async () => {
       secrets.on(GetSecretValueCommand).resolves({ SecretBinary: Buffer.from(KEY_PEM) });
       expect((await rejectionOf(store().load())).message).toContain('has no SecretString');
@@ -152,6 +157,14 @@ describe('SecretsManagerCaStore', () => {
       secrets.on(PutSecretValueCommand).resolves({});
       await store().save(material);
       expect(inputs(GetSecretValueCommand)).toHaveLength(2);
+      expect(inputs(PutSecretValueCommand)).toStrictEqual([{ SecretId: SECRET_ID, SecretString: JSON.stringify(material) }]);
+    });
+
+    it('fills the placeholder the deployment created, without --force', async () => {
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ vpnChatopsPlaceholder: 'run vpnctl ca init', filler: 'x1y2' }) });
+      secrets.on(CreateSecretCommand).rejects(new ResourceExistsException({ $metadata: {}, message: 'exists' }));
+      secrets.on(PutSecretValueCommand).resolves({});
+      await store().save(material);
       expect(inputs(PutSecretValueCommand)).toStrictEqual([{ SecretId: SECRET_ID, SecretString: JSON.stringify(material) }]);
     });
 

@@ -13,6 +13,7 @@ export function approvalPolicy(config: Config): ApprovalPolicy {
   return {
     ...DEFAULT_POLICY,
     certDomain: config.CERT_DOMAIN,
+    approvals: config.APPROVALS,
     timeoutMs: config.APPROVAL_TIMEOUT_S * 1000,
     rememberHours: config.REMEMBER_HOURS,
     promptLimit: config.PROMPT_LIMIT,
@@ -33,17 +34,22 @@ export function decideDeps(config: Config): DecideDeps {
  * Client VPN's connect handler (AWSClientVPN-…): 30 s hard limit, any exception or malformed answer
  * is a refusal the user cannot understand, so every path returns a v2 answer with a message.
  */
-export function createConnectHandler(loadConfig: () => Config) {
-  let deps: DecideDeps | undefined;
+export function createConnectHandler(loadConfig: () => Config | Promise<Config>) {
+  let deps: Promise<DecideDeps> | undefined;
   return async (event: unknown) => {
     const started = systemClock.now();
     const request = parseConnectEvent(event);
     if (!request || !request.commonName) return connectResponse(deny('bad-request', 'The VPN could not read your certificate name. Use the profile from /vpn issue in Slack.'));
+    let ready: DecideDeps;
     try {
-      deps ??= decideDeps(loadConfig());
-    } catch {
+      deps ??= (async () => decideDeps(await loadConfig()))();
+      ready = await deps;
+    } catch (error) {
+      // Not cached: a Secrets Manager hiccup must not refuse every login this container ever sees.
+      deps = undefined;
+      logError('connect handler could not start', error);
       return connectResponse(deny('error', 'The VPN login check is misconfigured, so logins are refused. Tell your VPN admin.'));
     }
-    return connectResponse(await decideConnection(deps, request, started));
+    return connectResponse(await decideConnection(ready, request, started));
   };
 }

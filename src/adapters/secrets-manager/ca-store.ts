@@ -8,6 +8,7 @@ import {
 import { VpnChatopsError } from '../../domain/errors';
 import type { CaMaterial } from '../../pki/ca';
 import type { CaStore } from '../../ports';
+import { isPlaceholder } from './placeholder';
 
 export interface SecretsManagerCaStoreOptions {
   secretId: string;
@@ -55,10 +56,11 @@ export class SecretsManagerCaStore implements CaStore {
     await this.put(secretString);
   }
 
-  /** The current value, or undefined when there is none: no such secret, or a secret that never got a value. */
+  /** The current value, or undefined when there is none: no such secret, one that never got a value, or the deployment's placeholder. */
   private async read(): Promise<GetSecretValueCommandOutput | undefined> {
     try {
-      return await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+      const output = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+      return isPlaceholder(output.SecretString) ? undefined : output;
     } catch (error) {
       if (errorName(error) === 'ResourceNotFoundException') return undefined;
       throw this.failure('GetSecretValue', error);

@@ -1,0 +1,51 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+
+/**
+ * What the bot's own code calls on the table, and nothing more: no Scan, no BatchWriteItem (only
+ * `vpnctl ca import-easyrsa` writes in batches, with the admin's own credentials), no table management.
+ * TransactWriteItems is authorized as the PutItem/ConditionCheckItem it contains.
+ */
+export const BOT_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+
+/**
+ * The connect handler, item by item (src/services/decide-connection.ts and the stores it uses). It
+ * reads certificates (CN#, CERT#) but can never write one, so a compromised handler cannot un-revoke
+ * or re-enable a certificate; it reads and writes approvals and their guards, and appends audit entries.
+ * It runs no Query, so no index is granted.
+ */
+export const CONNECT_READS = ['CN#*', 'CERT#*', 'APPROVAL#*', 'REMEMBER#*', 'COOLDOWN#*', 'PROMPTS#*'];
+export const CONNECT_WRITES = ['APPROVAL#*', 'APPROVALMSG#*', 'REMEMBER#*', 'PROMPTS#*', 'AUDIT#*', 'IDEMPOTENCY#*'];
+
+export function grantBotTableAccess(grantee: IGrantable, table: ITable): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: BOT_TABLE_ACTIONS, resources: [table.tableArn, `${table.tableArn}/index/*`] }));
+}
+
+/**
+ * `ForAllValues:StringLike` on `dynamodb:LeadingKeys` limits every item a request touches to these
+ * partition-key prefixes. Only actions that always carry a key are granted: ForAllValues is true for a
+ * request with no key at all (a Scan), which is why Scan and Query on indexes are not here.
+ */
+export function grantConnectTableAccess(grantee: IGrantable, table: ITable): void {
+  const onlyKeys = (prefixes: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } });
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn], conditions: onlyKeys(CONNECT_READS) }));
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [table.tableArn], conditions: onlyKeys(CONNECT_WRITES) }));
+}
+
+/** The EC2 calls each role makes on the endpoint (src/adapters/aws-client-vpn/endpoint.ts). */
+export const EC2_ACTIONS = {
+  worker: ['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:ExportClientVpnClientCertificateRevocationList', 'ec2:TerminateClientVpnConnections', 'ec2:ExportClientVpnClientConfiguration'],
+  scheduler: ['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:ExportClientVpnClientCertificateRevocationList', 'ec2:TerminateClientVpnConnections'],
+} as const;
+
+/**
+ * Import/Export/Terminate accept the endpoint's ARN as their resource. DescribeClientVpnConnections
+ * supports no resource-level permission (the Service Authorization Reference lists no resource type for
+ * it, and AWS's own Client VPN policy examples use "*"), so it is granted on "*", limited to the Region.
+ */
+export function grantEndpointAccess(grantee: IGrantable, role: keyof typeof EC2_ACTIONS, endpointArn: string, region: string): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...EC2_ACTIONS[role]], resources: [endpointArn] }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['ec2:DescribeClientVpnConnections'], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': region } } }),
+  );
+}

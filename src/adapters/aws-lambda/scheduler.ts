@@ -1,0 +1,39 @@
+import type { VpnAdmin } from '../../composition';
+import { VpnChatopsError } from '../../domain/errors';
+import { CRL_DAYS_LEFT, METRICS_NAMESPACE, emfLine } from './metrics';
+
+/** What an EventBridge Scheduler schedule asks for, as its input `{"task": …}`. */
+export const SCHEDULED_TASKS = ['daily'] as const;
+export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
+
+export function scheduledTask(event: unknown): ScheduledTask {
+  const task = typeof event === 'object' && event !== null ? (event as { task?: unknown }).task : undefined;
+  const known = SCHEDULED_TASKS.find((candidate) => candidate === task);
+  if (known === undefined) throw new VpnChatopsError('INVALID_CONFIG', `The scheduler was invoked with ${JSON.stringify(task ?? null)}; expected {"task": one of ${SCHEDULED_TASKS.join(', ')}}.`);
+  return known;
+}
+
+/**
+ * The scheduler function: the daily job (CRL renewal, drift repair, session sweep, alerts), then each
+ * endpoint's CRL days left, read back from the endpoint after renewal, as a CloudWatch metric. An
+ * unreadable or missing CRL counts as 0 days, so the alarm fires rather than going quiet.
+ */
+export function createSchedulerHandler(start: () => Promise<VpnAdmin>, emit: (line: string) => void = (line) => console.log(line)) {
+  let admin: Promise<VpnAdmin> | undefined;
+  return async (event: unknown) => {
+    const task = scheduledTask(event);
+    admin ??= start().catch((error: unknown) => {
+      admin = undefined;
+      throw error;
+    });
+    const ready = await admin;
+    const { renewals, sessions } = await ready.daily(`system:scheduler:${task}`);
+    const statuses = await ready.crlStatuses();
+    const function_ = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local';
+    const at = ready.clock.now();
+    const daysLeft = statuses.map((status) => ({ endpoint: status.endpoint, days: Math.max(0, status.daysLeft ?? 0) }));
+    for (const { endpoint, days } of daysLeft) emit(emfLine(METRICS_NAMESPACE, { Function: function_, Endpoint: endpoint }, { [CRL_DAYS_LEFT]: days }, at));
+    if (daysLeft.length) emit(emfLine(METRICS_NAMESPACE, { Function: function_ }, { [CRL_DAYS_LEFT]: Math.min(...daysLeft.map((entry) => entry.days)) }, at));
+    return { task, renewals: renewals.map(({ endpoint, action, daysLeft: before }) => ({ endpoint, action, daysLeft: before })), sessions, crlDaysLeft: daysLeft };
+  };
+}
