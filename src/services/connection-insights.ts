@@ -21,6 +21,7 @@ export const INSIGHT_RULES = {
 } as const;
 
 export interface InsightWindow {
+  /** The start of the clock hour `hours` before `to`, so that hourly bars are clock hours. */
   from: number;
   to: number;
   hours: number;
@@ -28,13 +29,17 @@ export interface InsightWindow {
   requestedHours?: number;
 }
 
-/** `hours` back from `now`, capped at MAX_HOURS. */
+/** At least `hours` back from `now` (capped at MAX_HOURS), from the start of that clock hour. */
 export function insightWindow(hours: number, now: Date): InsightWindow {
   if (!Number.isInteger(hours) || hours < 1) throw new RangeError(`hours must be a whole number of at least 1, not ${hours}`);
   const capped = Math.min(hours, MAX_HOURS);
   const to = now.getTime();
-  return { from: to - capped * HOUR_MS, to, hours: capped, ...(hours > MAX_HOURS && { requestedHours: hours }) };
+  const from = Math.floor((to - capped * HOUR_MS) / HOUR_MS) * HOUR_MS;
+  return { from, to, hours: capped, ...(hours > MAX_HOURS && { requestedHours: hours }) };
 }
+
+/** One bar per clock hour of the window; the last one may be a part hour. */
+export const hourCount = (window: InsightWindow) => Math.ceil((window.to - window.from) / HOUR_MS);
 
 /** One row of a ranked list: `key` is '' for attempts the log names no value for. */
 export interface Tally {
@@ -178,7 +183,8 @@ interface NameStats {
 
 /** Everything the summary says, from attempts already read; pure, so the benchmark measures exactly this. */
 export function summarizeConnections(endpoint: string, read: ConnectionLogRead, window: InsightWindow): ConnectionSummary {
-  const { from, to, hours } = window;
+  const { from, to } = window;
+  const hours = hourCount(window);
   const inWindow = read.attempts.filter((attempt) => attempt.at >= from && attempt.at < to);
   const { unique, duplicates } = dedupe(inWindow);
   const hourly: HourBucket[] = Array.from({ length: hours }, (_, i) => ({ start: from + i * HOUR_MS, successful: 0, failed: 0, other: 0 }));
@@ -258,7 +264,7 @@ function floods(attempts: ConnectionAttempt[], ips: Counter, window: InsightWind
   const threshold = INSIGHT_RULES.floodFailuresPerHour;
   const candidates = new Map<string, { perHour: Uint32Array; names: Set<string>; firstAt: number; lastAt: number }>();
   for (const [ip, tally] of ips.counts) {
-    if (ip !== '' && tally.failed >= threshold) candidates.set(ip, { perHour: new Uint32Array(window.hours), names: new Set(), firstAt: Infinity, lastAt: -Infinity });
+    if (ip !== '' && tally.failed >= threshold) candidates.set(ip, { perHour: new Uint32Array(hourCount(window)), names: new Set(), firstAt: Infinity, lastAt: -Infinity });
   }
   if (candidates.size === 0) return [];
   for (const attempt of attempts) {

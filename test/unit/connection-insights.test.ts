@@ -31,6 +31,16 @@ describe('insightWindow', () => {
     expect(insightWindow(1000, NOW)).toEqual({ from: NOW.getTime() - MAX_HOURS * HOUR, to: NOW.getTime(), hours: MAX_HOURS, requestedHours: 1000 });
   });
 
+  it('starts on a clock hour, so that every bar is one', () => {
+    const now = new Date('2026-03-01T10:05:00Z');
+    const window = insightWindow(1, now);
+    expect(window).toEqual({ from: Date.parse('2026-03-01T09:00:00Z'), to: now.getTime(), hours: 1 });
+    expect(summarizeConnections('openvpn:local', read([]), window).hourly.map((bucket) => new Date(bucket.start).toISOString())).toEqual([
+      '2026-03-01T09:00:00.000Z',
+      '2026-03-01T10:00:00.000Z',
+    ]);
+  });
+
   it.each([0, -3, 1.5, Number.NaN])('refuses %p hours', (hours) => {
     expect(() => insightWindow(hours, NOW)).toThrow(RangeError);
   });
