@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, storesFor } from '../composition';
+import { VpnAdmin, caStoreFor, connectionLogsFor, endpointsFor, loadCaFrom, storesFor } from '../composition';
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
 import { AdminPolicy } from './admins';
@@ -13,7 +13,14 @@ export async function createWorker(config: Config, db: Database): Promise<SlackW
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
   const stores = storesFor(db);
-  const admin = new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => log(alert.message) } });
+  const admin = new VpnAdmin({
+    config,
+    ca,
+    ...stores,
+    endpoints: endpointsFor(config, ca),
+    connectionLogs: connectionLogsFor(config),
+    alerts: { send: async (alert) => log(alert.message) },
+  });
   return new SlackWorker({ admin, client, admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client), idempotency: stores.idempotency, log });
 }
 
