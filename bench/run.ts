@@ -1,5 +1,6 @@
 import { approvalBenchmarks } from './approval';
 import { crlPublishBenchmark } from './crl-publish';
+import { logSummaryBenchmark } from './log-summary';
 import { pkiBenchmarks } from './pki';
 import { slackBenchmarks } from './slack';
 
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   await crlPublishBenchmark();
   await slackBenchmarks();
   await approvalBenchmarks();
+  await logSummaryBenchmark();
 }
 
 main().catch((error: unknown) => {

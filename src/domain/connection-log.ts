@@ -74,17 +74,30 @@ function text(value: unknown): string | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
 }
 
+const digits = (value: string, start: number, end: number): number => {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+};
+
 /** `YYYY-MM-DD HH:MM:SS`, no zone: UTC by AWS's examples (reference §5.1). Hand-parsed: Date.parse is 10× slower here. */
 export function parseAwsTime(value: string): number | undefined {
   if (value.length !== 19 || value[4] !== '-' || value[7] !== '-' || value[10] !== ' ' || value[13] !== ':' || value[16] !== ':') {
     const fallback = Date.parse(value);
     return Number.isNaN(fallback) ? undefined : fallback;
   }
-  const n = (start: number, end: number) => Number(value.slice(start, end));
-  const [month, day, hour, minute, second] = [n(5, 7), n(8, 10), n(11, 13), n(14, 16), n(17, 19)];
+  const month = digits(value, 5, 7);
+  const day = digits(value, 8, 10);
+  const hour = digits(value, 11, 13);
+  const minute = digits(value, 14, 16);
+  const second = digits(value, 17, 19);
   // Date.UTC rolls month 13 into next year; a garbled time must not become a plausible one.
   if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60)) return undefined;
-  const ms = Date.UTC(n(0, 4), month - 1, day, hour, minute, second);
+  const ms = Date.UTC(digits(value, 0, 4), month - 1, day, hour, minute, second);
   return Number.isNaN(ms) ? undefined : ms;
 }
 
@@ -112,19 +125,18 @@ export function parseAwsConnectionLogEvent(message: string, publishedAt?: number
   const startText = text(fields['connection-start-time']);
   const at = (startText === undefined ? undefined : parseAwsTime(startText)) ?? publishedAt;
   if (at === undefined) return 'malformed';
-  const attempt: ConnectionAttempt = { at, status: status === undefined ? 'unknown' : status.toLowerCase() };
-  const reason = text(fields['connection-attempt-failure-reason']);
-  const commonName = text(fields['common-name']) ?? text(fields.username);
-  const sourceIp = text(fields['device-ip']);
-  const platform = text(fields['device-type']);
-  const connectionId = text(fields['connection-id']);
   let clientVersion: string | undefined;
   for (const key of VERSION_KEYS) clientVersion ??= text(fields[key]);
-  if (reason !== undefined) attempt.reason = reason;
-  if (commonName !== undefined) attempt.commonName = commonName;
-  if (sourceIp !== undefined) attempt.sourceIp = sourceIp;
-  if (clientVersion !== undefined) attempt.clientVersion = clientVersion;
-  if (platform !== undefined) attempt.platform = platform;
-  if (connectionId !== undefined) attempt.connectionId = connectionId;
+  // Every field in one literal, absent ones undefined: one object shape keeps the summary's property reads fast.
+  const attempt: ConnectionAttempt = {
+    at,
+    status: status === undefined ? 'unknown' : status.toLowerCase(),
+    reason: text(fields['connection-attempt-failure-reason']),
+    commonName: text(fields['common-name']) ?? text(fields.username),
+    sourceIp: text(fields['device-ip']),
+    clientVersion,
+    platform: text(fields['device-type']),
+    connectionId: text(fields['connection-id']),
+  };
   return attempt;
 }

@@ -189,19 +189,17 @@ export class OpenVpnLogParser {
     this.refused.set(key, at);
     if (previous !== undefined && at - previous < HAND_WINDOW_MS) return;
     if (this.refused.size > MAX_OPEN) this.refused.delete(this.refused.keys().next().value!);
-    this.record({ at, status: FAILED, reason, sourceIp: from[1] });
+    this.record(attemptOf(at, FAILED, reason, from[1]));
   }
 
   private settle(key: string, handshake: Handshake, status: string, reason?: string): void {
     this.open.delete(key);
     this.settled.set(key, handshake.seen);
     if (this.settled.size > MAX_OPEN) this.settled.delete(this.settled.keys().next().value!);
-    const attempt: ConnectionAttempt = { at: handshake.at, status, sourceIp: handshake.ip };
-    if (reason !== undefined) attempt.reason = reason;
-    if (handshake.commonName !== undefined) attempt.commonName = handshake.commonName;
-    const version = handshake.guiVersion ?? handshake.version;
-    if (version !== undefined) attempt.clientVersion = version;
-    if (handshake.platform !== undefined) attempt.platform = handshake.platform;
+    const attempt = attemptOf(handshake.at, status, reason, handshake.ip);
+    attempt.commonName = handshake.commonName;
+    attempt.clientVersion = handshake.guiVersion ?? handshake.version;
+    attempt.platform = handshake.platform;
     this.record(attempt);
   }
 
@@ -213,6 +211,11 @@ export class OpenVpnLogParser {
     const [key, handshake] = this.open.entries().next().value!;
     this.settle(key, handshake, 'incomplete');
   }
+}
+
+/** Every field present (absent ones undefined): one object shape keeps the summary's property reads fast. */
+function attemptOf(at: number, status: string, reason: string | undefined, sourceIp: string): ConnectionAttempt {
+  return { at, status, reason, commonName: undefined, sourceIp, clientVersion: undefined, platform: undefined, connectionId: undefined };
 }
 
 /** What a peer's line says about why its attempt failed, if it says so. */

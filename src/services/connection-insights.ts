@@ -126,18 +126,32 @@ export interface InsightsReport {
 
 const isDecisive = (status: string) => status === SUCCESSFUL || status === FAILED;
 
-/** AWS writes an entry per connection and updates it as it goes: one attempt per connection id, its latest decisive status. */
-function dedupe(attempts: ConnectionAttempt[]): { unique: ConnectionAttempt[]; duplicates: number } {
+/**
+ * The attempts inside the window, one per connection: AWS writes an entry per connection and updates
+ * it as it goes, so a connection counts once, with its earliest start and its latest decisive status.
+ */
+function attemptsIn(attempts: ConnectionAttempt[], from: number, to: number): { unique: ConnectionAttempt[]; duplicates: number; outside: number } {
   const byId = new Map<string, number>();
   const unique: ConnectionAttempt[] = [];
+  let outside = 0;
+  let duplicates = 0;
   for (const attempt of attempts) {
+    if (attempt.at < from || attempt.at >= to) {
+      outside++;
+      continue;
+    }
     const id = attempt.connectionId;
-    const index = id === undefined ? undefined : byId.get(id);
-    if (index === undefined) {
-      if (id !== undefined) byId.set(id, unique.length);
+    if (id === undefined) {
       unique.push(attempt);
       continue;
     }
+    const index = byId.get(id);
+    if (index === undefined) {
+      byId.set(id, unique.length);
+      unique.push(attempt);
+      continue;
+    }
+    duplicates++;
     const kept = unique[index];
     const merged: ConnectionAttempt = { ...attempt, ...kept, at: Math.min(kept.at, attempt.at) };
     if (isDecisive(attempt.status) || !isDecisive(kept.status)) {
@@ -146,54 +160,55 @@ function dedupe(attempts: ConnectionAttempt[]): { unique: ConnectionAttempt[]; d
     }
     unique[index] = merged;
   }
-  return { unique, duplicates: attempts.length - unique.length };
+  return { unique, duplicates, outside };
 }
 
-class Counter {
-  readonly counts = new Map<string, Tally>();
+/** A name's tally also remembers what "keeps failing" needs. */
+interface NameTally extends Tally {
+  successful: number;
+  lastAt: number;
+  lastFailed: boolean;
+  reasons?: Map<string, number>;
+  ips?: Set<string>;
+}
 
-  add(key: string | undefined, failed: boolean): void {
+class Counter<T extends Tally = Tally> {
+  readonly counts = new Map<string, T>();
+
+  constructor(private readonly create: (key: string) => T = (key) => ({ key, attempts: 0, failed: 0 }) as T) {}
+
+  add(key: string | undefined, failed: boolean): T {
     const k = key ?? '';
     let tally = this.counts.get(k);
     if (!tally) {
-      tally = { key: k, attempts: 0, failed: 0 };
+      tally = this.create(k);
       this.counts.set(k, tally);
     }
     tally.attempts++;
     if (failed) tally.failed++;
+    return tally;
   }
 
-  ranking(by: 'attempts' | 'failed' = 'attempts'): Ranking {
+  ranking(): Ranking {
     const top = [...this.counts.values()]
-      .filter((tally) => tally[by] > 0)
-      .sort((a, b) => b[by] - a[by] || b.attempts - a.attempts || (a.key < b.key ? -1 : 1))
-      .slice(0, INSIGHT_RULES.top);
+      .sort((a, b) => b.attempts - a.attempts || b.failed - a.failed || (a.key < b.key ? -1 : 1))
+      .slice(0, INSIGHT_RULES.top)
+      .map(({ key, attempts, failed }) => ({ key, attempts, failed }));
     return { top, distinct: this.counts.size };
   }
-}
-
-interface NameStats {
-  failed: number;
-  successful: number;
-  lastAt: number;
-  lastFailed: boolean;
-  reasons: Map<string, number>;
-  ips: Set<string>;
 }
 
 /** Everything the summary says, from attempts already read; pure, so the benchmark measures exactly this. */
 export function summarizeConnections(endpoint: string, read: ConnectionLogRead, window: InsightWindow): ConnectionSummary {
   const { from, to } = window;
   const hours = hourCount(window);
-  const inWindow = read.attempts.filter((attempt) => attempt.at >= from && attempt.at < to);
-  const { unique, duplicates } = dedupe(inWindow);
+  const { unique, duplicates, outside } = attemptsIn(read.attempts, from, to);
   const hourly: HourBucket[] = Array.from({ length: hours }, (_, i) => ({ start: from + i * HOUR_MS, successful: 0, failed: 0, other: 0 }));
   const status = new Counter();
   const reason = new Counter();
-  const name = new Counter();
+  const name = new Counter<NameTally>((key) => ({ key, attempts: 0, failed: 0, successful: 0, lastAt: -Infinity, lastFailed: false }));
   const ip = new Counter();
   const version = new Counter();
-  const names = new Map<string, NameStats>();
   let successful = 0;
   let failed = 0;
   for (const attempt of unique) {
@@ -208,10 +223,10 @@ export function summarizeConnections(endpoint: string, read: ConnectionLogRead, 
       bucket.successful++;
     } else bucket.other++;
     status.add(attempt.status, isFailed);
-    name.add(attempt.commonName, isFailed);
     ip.add(attempt.sourceIp, isFailed);
     version.add(attempt.clientVersion, isFailed);
-    if (attempt.commonName !== undefined && (isFailed || attempt.status === SUCCESSFUL)) trackName(names, attempt, isFailed);
+    const tally = name.add(attempt.commonName, isFailed);
+    if (attempt.commonName !== undefined && (isFailed || attempt.status === SUCCESSFUL)) track(tally, attempt, isFailed);
   }
   return {
     endpoint,
@@ -226,12 +241,12 @@ export function summarizeConnections(endpoint: string, read: ConnectionLogRead, 
     byClientVersion: version.ranking(),
     hourly,
     floods: floods(unique, ip, window),
-    repeatFailures: repeatFailures(names),
+    repeatFailures: repeatFailures(name),
     input: {
       events: read.events,
       malformed: read.malformed,
       ignored: read.ignored,
-      outsideWindow: read.attempts.length - inWindow.length,
+      outsideWindow: outside,
       duplicates,
       unrecognisedFields: [...read.unrecognisedFields].sort(),
       ...(read.truncated !== undefined && { truncated: read.truncated }),
@@ -240,23 +255,21 @@ export function summarizeConnections(endpoint: string, read: ConnectionLogRead, 
   };
 }
 
-function trackName(names: Map<string, NameStats>, attempt: ConnectionAttempt, isFailed: boolean): void {
-  const key = attempt.commonName!;
-  let stats = names.get(key);
-  if (!stats) {
-    stats = { failed: 0, successful: 0, lastAt: attempt.at, lastFailed: isFailed, reasons: new Map(), ips: new Set() };
-    names.set(key, stats);
+/** The latest decisive attempt, and for failures why and from where (a sample of addresses is enough). */
+function track(tally: NameTally, attempt: ConnectionAttempt, isFailed: boolean): void {
+  if (attempt.at >= tally.lastAt) {
+    tally.lastAt = attempt.at;
+    tally.lastFailed = isFailed;
   }
-  if (isFailed) {
-    stats.failed++;
-    const why = attempt.reason ?? 'unspecified';
-    stats.reasons.set(why, (stats.reasons.get(why) ?? 0) + 1);
-  } else stats.successful++;
-  if (attempt.at >= stats.lastAt) {
-    stats.lastAt = attempt.at;
-    stats.lastFailed = isFailed;
+  if (!isFailed) {
+    tally.successful++;
+    return;
   }
-  if (attempt.sourceIp !== undefined && stats.ips.size < 100) stats.ips.add(attempt.sourceIp);
+  const why = attempt.reason ?? 'unspecified';
+  tally.reasons ??= new Map();
+  tally.reasons.set(why, (tally.reasons.get(why) ?? 0) + 1);
+  tally.ips ??= new Set();
+  if (attempt.sourceIp !== undefined && tally.ips.size < 100) tally.ips.add(attempt.sourceIp);
 }
 
 /** Only addresses over the threshold in the whole window can be over it in one hour: a second pass over just those. */
@@ -296,13 +309,13 @@ function floods(attempts: ConnectionAttempt[], ips: Counter, window: InsightWind
   return found.sort((a, b) => b.failed - a.failed);
 }
 
-function repeatFailures(names: Map<string, NameStats>): RepeatFailure[] {
+function repeatFailures(names: Counter<NameTally>): RepeatFailure[] {
   const found: RepeatFailure[] = [];
-  for (const [commonName, stats] of names) {
-    if (stats.failed < INSIGHT_RULES.repeatFailures) continue;
+  for (const [commonName, tally] of names.counts) {
+    if (commonName === '' || tally.failed < INSIGHT_RULES.repeatFailures) continue;
     let topReason: string | undefined;
-    for (const [why, count] of stats.reasons) if (topReason === undefined || count > stats.reasons.get(topReason)!) topReason = why;
-    found.push({ commonName, failed: stats.failed, successful: stats.successful, lastAt: stats.lastAt, stillFailing: stats.lastFailed, topReason, ips: stats.ips.size });
+    for (const [why, count] of tally.reasons ?? []) if (topReason === undefined || count > tally.reasons!.get(topReason)!) topReason = why;
+    found.push({ commonName, failed: tally.failed, successful: tally.successful, lastAt: tally.lastAt, stillFailing: tally.lastFailed, topReason, ips: tally.ips?.size ?? 0 });
   }
   return found.sort((a, b) => Number(b.stillFailing) - Number(a.stillFailing) || b.failed - a.failed || (a.commonName < b.commonName ? -1 : 1));
 }
