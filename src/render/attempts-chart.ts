@@ -25,6 +25,16 @@ export function niceCeiling(value: number): number {
 
 const two = (n: number) => String(n).padStart(2, '0');
 
+const SPARK = '▁▂▃▄▅▆▇█';
+
+/** One character per hour, blank when empty: the shape of the window in text, for Slack and the terminal. */
+export function sparkline(hourly: HourBucket[]): string {
+  const totals = hourly.map((bucket) => bucket.successful + bucket.failed + bucket.other);
+  const peak = Math.max(0, ...totals);
+  if (peak === 0) return '';
+  return totals.map((total) => (total === 0 ? ' ' : SPARK[Math.min(SPARK.length - 1, Math.floor((total / peak) * (SPARK.length - 1)))])).join('');
+}
+
 /**
  * Attempts per hour as stacked bars (successful, failed, other) over the window, with counts on the
  * y-axis and UTC hours (dates at midnight) on the x-axis. The legend lives in the message beside it.

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { storesFor } from '../../src/composition';
@@ -11,30 +11,12 @@ import { inProcessJobs } from '../../src/slack/runtime';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';
+import { recentServerLog } from '../helpers/connection-logs';
 import { botEnv, slashCommand } from '../helpers/slack';
 import { describeWith, tempDir } from '../helpers/tools';
 
 type Response = { statusCode: number; body?: string };
 type Reply = { text?: string; blocks?: unknown[] };
-
-const STAMP = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d) /;
-const two = (n: number) => String(n).padStart(2, '0');
-
-/** The captured server log, moved in time so that its last line was written `agoMs` before now (OpenVPN writes local time). */
-function recentServerLog(agoMs: number): string {
-  const lines = readFileSync(join(__dirname, '..', 'fixtures', 'connection-logs', 'openvpn-2.6.14-server.log'), 'utf8').split('\n');
-  const local = (match: RegExpExecArray) => new Date(+match[1], +match[2] - 1, +match[3], +match[4], +match[5], +match[6]).getTime();
-  const last = Math.max(...lines.map((line) => STAMP.exec(line)).filter((m): m is RegExpExecArray => m !== null).map(local));
-  const shift = Date.now() - agoMs - last;
-  return lines
-    .map((line) => {
-      const match = STAMP.exec(line);
-      if (!match) return line;
-      const d = new Date(local(match) + shift);
-      return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${line.slice(match[0].length)}`;
-    })
-    .join('\n');
-}
 
 describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '/vpn logs through the real Bolt app, signed requests and the Slack stand-in', () => {
   let slack: SlackStandIn;

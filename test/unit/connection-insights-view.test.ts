@@ -4,7 +4,8 @@ import { parseAwsConnectionLogEvent, type ConnectionAttempt } from '../../src/do
 import type { ConnectionLogRead } from '../../src/ports';
 import { insightWindow, summarizeConnections, type InsightsReport } from '../../src/services/connection-insights';
 import { assertWithinSlackLimits } from '../../src/slack/views/limits';
-import { chartComment, connectionInsightsMessage, sparkline } from '../../src/slack/views/connection-insights';
+import { sparkline } from '../../src/render/attempts-chart';
+import { chartComment, connectionInsightsMessage } from '../../src/slack/views/connection-insights';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const HOSTILE = '<!channel> & co';
@@ -118,8 +119,8 @@ describe('sparkline and chart comment', () => {
   it('draws one character per hour, blank for empty hours, full for the busiest', () => {
     const at = (hour: number) => NOW.getTime() - (4 - hour) * 3_600_000;
     const summary = summarizeConnections('openvpn:local', read([{ at: at(0), status: 'successful' }, ...Array.from({ length: 8 }, () => ({ at: at(2), status: 'failed' }))]), insightWindow(4, NOW));
-    expect(sparkline(summary)).toBe('▁ █ ');
-    expect(sparkline(summarizeConnections('openvpn:local', read([]), insightWindow(4, NOW)))).toBe('');
+    expect(sparkline(summary.hourly)).toBe('▁ █ ');
+    expect(sparkline(summarizeConnections('openvpn:local', read([]), insightWindow(4, NOW)).hourly)).toBe('');
     expect(chartComment(summary)).toBe('Connection attempts per hour on openvpn:local, 2026-03-01 08:00 UTC – 2026-03-01 12:00 UTC: green successful, red failed, grey other. 9 attempts, 8 failed.');
   });
 });

@@ -1,5 +1,6 @@
 import { MAX_HOURS } from '../../domain/connection-log';
 import { INSIGHT_RULES, type ConnectionSummary, type EndpointInsights, type InsightsReport, type Ranking, type Tally } from '../../services/connection-insights';
+import { sparkline } from '../../render/attempts-chart';
 import { SLACK_LIMITS, clip, clipMrkdwn } from './limits';
 import { code, context, formatTime, plural, section, userText } from './messages';
 import type { Block, MessageView } from './types';
@@ -8,7 +9,6 @@ import type { Block, MessageView } from './types';
 const MAX_ENDPOINTS = 6;
 const FIELD_LINES = 5;
 const LIST_LINES = 5;
-const SPARK = '▁▂▃▄▅▆▇█';
 
 /** Where the chart went: into the admin's DM, or nowhere and why. */
 export type ChartDelivery = { sent: true } | { sent: false; reason: string };
@@ -21,14 +21,6 @@ function windowText(report: InsightsReport): string {
   const { window } = report;
   const span = `${hourLabel(window.from)} – ${hourLabel(window.to)}`;
   return `*Connection attempts, last ${plural(window.hours, 'hour')}* (${span})`;
-}
-
-/** One bar character per hour: the shape of the window at a glance, even without the chart. */
-export function sparkline(summary: ConnectionSummary): string {
-  const totals = summary.hourly.map((bucket) => bucket.successful + bucket.failed + bucket.other);
-  const peak = Math.max(0, ...totals);
-  if (peak === 0) return '';
-  return totals.map((total) => (total === 0 ? ' ' : SPARK[Math.min(SPARK.length - 1, Math.floor((total / peak) * (SPARK.length - 1)))])).join('');
 }
 
 function keyText(key: string, missing: string): string {
@@ -51,7 +43,7 @@ function overview(summary: ConnectionSummary): string {
   if (busiest && summary.attempts > 0) {
     const total = busiest.successful + busiest.failed + busiest.other;
     lines.push(`Busiest hour: ${hourLabel(busiest.start)}, ${plural(total, 'attempt')}${busiest.failed ? ` (${count(busiest.failed)} failed)` : ''}`);
-    lines.push(`Per hour: \`${sparkline(summary)}\``);
+    lines.push(`Per hour: \`${sparkline(summary.hourly)}\``);
   }
   return lines.join('\n');
 }
