@@ -185,10 +185,9 @@ export class VpnAdmin {
     return Promise.all(this.deps.endpoints.map((endpoint) => crlStatus({ ...this.deps, clock: this.clock, renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS }, endpoint)));
   }
 
-  /** Connection attempts over the last `hours` (capped), per endpoint, optionally only the endpoints whose key contains `endpoint`. */
-  connectionInsights(hours: number, endpoint?: string): Promise<InsightsReport> {
-    const sources = (this.deps.connectionLogs ?? []).filter((source) => endpoint === undefined || source.endpoint.includes(endpoint));
-    return connectionInsights(sources, hours, this.clock.now());
+  /** Connection attempts over the last `hours` (capped), per endpoint. */
+  connectionInsights(hours: number): Promise<InsightsReport> {
+    return connectionInsights(this.deps.connectionLogs ?? [], hours, this.clock.now());
   }
 
   /** The daily job: renew CRLs and sweep sessions that should not exist. */
