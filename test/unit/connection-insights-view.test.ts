@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseAwsConnectionLogEvent, type ConnectionAttempt } from '../../src/domain/connection-log';
+import type { ConnectionAttempt } from '../../src/domain/connection-log';
 import type { ConnectionLogRead } from '../../src/ports';
+import { awsFixtureRead, logRead } from '../helpers/connection-logs';
 import { insightWindow, summarizeConnections, type InsightsReport } from '../../src/services/connection-insights';
 import { assertWithinSlackLimits } from '../../src/slack/views/limits';
 import { sparkline } from '../../src/render/attempts-chart';
@@ -9,22 +8,6 @@ import { chartComment, connectionInsightsMessage } from '../../src/slack/views/c
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const HOSTILE = '<!channel> & co';
-
-function read(attempts: ConnectionAttempt[], extra: Partial<ConnectionLogRead> = {}): ConnectionLogRead {
-  return { attempts, events: attempts.length, malformed: 0, ignored: 0, unrecognisedFields: new Set(), ...extra };
-}
-
-function awsRead(): ConnectionLogRead {
-  const result = read([], { notes: ['AWS Client VPN does not log failed mutual-TLS attempts'] });
-  for (const line of readFileSync(join(__dirname, '..', 'fixtures', 'connection-logs', 'aws-client-vpn-connection-log.jsonl'), 'utf8').split('\n').slice(0, -1)) {
-    result.events++;
-    const entry = parseAwsConnectionLogEvent(line, undefined, result.unrecognisedFields);
-    if (entry === 'malformed') result.malformed++;
-    else if (entry === 'other') result.ignored++;
-    else result.attempts.push(entry);
-  }
-  return result;
-}
 
 const texts = (message: { blocks: unknown[] }) => JSON.stringify(message.blocks);
 
@@ -50,12 +33,12 @@ function worstCase(): ConnectionLogRead {
       clientVersion: `${HOSTILE} ${i % 30}`,
     });
   }
-  return read(attempts, { malformed: 12, unrecognisedFields: new Set(Array.from({ length: 30 }, (_, i) => `${HOSTILE}-field-${i}`)), truncated: `stopped ${'y'.repeat(400)}`, notes: ['n'.repeat(500)] });
+  return logRead(attempts, { malformed: 12, unrecognisedFields: new Set(Array.from({ length: 30 }, (_, i) => `${HOSTILE}-field-${i}`)), truncated: `stopped ${'y'.repeat(400)}`, notes: ['n'.repeat(500)] });
 }
 
 describe('connectionInsightsMessage', () => {
   it('shows the AWS fixture: totals, who keeps failing, rankings and what was skipped', () => {
-    const message = connectionInsightsMessage(report(12, ['aws-client-vpn:cvpn-endpoint-0123456789abcdef0', awsRead()]));
+    const message = connectionInsightsMessage(report(12, ['aws-client-vpn:cvpn-endpoint-0123456789abcdef0', awsFixtureRead({ notes: ['AWS Client VPN does not log failed mutual-TLS attempts'] })]));
     assertWithinSlackLimits('message', message);
     const all = texts(message);
     expect(message.text).toBe('Connection attempts, last 12 hours: aws-client-vpn:cvpn-endpoint-0123456789abcdef0: 8 attempts, 5 failed.');
@@ -75,7 +58,7 @@ describe('connectionInsightsMessage', () => {
   it('flags a flood and says what to do about it', () => {
     const at = NOW.getTime() - 2 * 3_600_000;
     const flood = Array.from({ length: 500 }, (_, i) => ({ at: at + i * 1000, status: 'failed', reason: 'tls-handshake-timeout', sourceIp: '148.163.126.72' }));
-    const message = connectionInsightsMessage(report(24, ['openvpn:local', read(flood)]));
+    const message = connectionInsightsMessage(report(24, ['openvpn:local', logRead(flood)]));
     assertWithinSlackLimits('message', message);
     expect(message.text).toContain('1 possible flood');
     expect(texts(message)).toMatch(/🚨 \*Possible flood\*.*`148\.163\.126\.72`: 500 failed, 0 successful; peak 500 failures in the hour from 2026-03-01 10:00 UTC; no certificate name seen/);
@@ -97,7 +80,7 @@ describe('connectionInsightsMessage', () => {
 
   it('says why an endpoint could not be read, beside the ones that could', () => {
     const message = connectionInsightsMessage(
-      report(24, ['aws-client-vpn:cvpn-endpoint-0123456789abcdef0', 'aws-client-vpn:cvpn-endpoint-0123456789abcdef0: missing permission logs:FilterLogEvents on log group g'], ['openvpn:local', read([])]),
+      report(24, ['aws-client-vpn:cvpn-endpoint-0123456789abcdef0', 'aws-client-vpn:cvpn-endpoint-0123456789abcdef0: missing permission logs:FilterLogEvents on log group g'], ['openvpn:local', logRead([])]),
       { sent: true },
     );
     assertWithinSlackLimits('message', message);
@@ -118,9 +101,9 @@ describe('connectionInsightsMessage', () => {
 describe('sparkline and chart comment', () => {
   it('draws one character per hour, blank for empty hours, full for the busiest', () => {
     const at = (hour: number) => NOW.getTime() - (4 - hour) * 3_600_000;
-    const summary = summarizeConnections('openvpn:local', read([{ at: at(0), status: 'successful' }, ...Array.from({ length: 8 }, () => ({ at: at(2), status: 'failed' }))]), insightWindow(4, NOW));
+    const summary = summarizeConnections('openvpn:local', logRead([{ at: at(0), status: 'successful' }, ...Array.from({ length: 8 }, () => ({ at: at(2), status: 'failed' }))]), insightWindow(4, NOW));
     expect(sparkline(summary.hourly)).toBe('▁ █ ');
-    expect(sparkline(summarizeConnections('openvpn:local', read([]), insightWindow(4, NOW)).hourly)).toBe('');
+    expect(sparkline(summarizeConnections('openvpn:local', logRead([]), insightWindow(4, NOW)).hourly)).toBe('');
     expect(chartComment(summary)).toBe('Connection attempts per hour on openvpn:local, 2026-03-01 08:00 UTC – 2026-03-01 12:00 UTC: green successful, red failed, grey other. 9 attempts, 8 failed.');
   });
 });

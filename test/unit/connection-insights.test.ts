@@ -1,29 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { MAX_HOURS, parseAwsConnectionLogEvent, type ConnectionAttempt } from '../../src/domain/connection-log';
+import { MAX_HOURS, type ConnectionAttempt } from '../../src/domain/connection-log';
 import { VpnChatopsError } from '../../src/domain/errors';
 import { OpenVpnLogParser } from '../../src/domain/openvpn-log';
 import type { ConnectionLogRead, ConnectionLogSource } from '../../src/ports';
+import { awsFixtureRead, logRead } from '../helpers/connection-logs';
 import { INSIGHT_RULES, connectionInsights, insightWindow, summarizeConnections } from '../../src/services/connection-insights';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-03-01T12:00:00Z');
 
-function read(attempts: ConnectionAttempt[], extra: Partial<ConnectionLogRead> = {}): ConnectionLogRead {
-  return { attempts, events: attempts.length, malformed: 0, ignored: 0, unrecognisedFields: new Set(), ...extra };
-}
-
-function awsFixture(): ConnectionLogRead {
-  const result = read([]);
-  for (const line of readFileSync(join(__dirname, '..', 'fixtures', 'connection-logs', 'aws-client-vpn-connection-log.jsonl'), 'utf8').split('\n').slice(0, -1)) {
-    result.events++;
-    const entry = parseAwsConnectionLogEvent(line, undefined, result.unrecognisedFields);
-    if (entry === 'malformed') result.malformed++;
-    else if (entry === 'other') result.ignored++;
-    else result.attempts.push(entry);
-  }
-  return result;
-}
 
 describe('insightWindow', () => {
   it('reaches back the hours asked for, up to a week, and says when it capped', () => {
@@ -35,7 +19,7 @@ describe('insightWindow', () => {
     const now = new Date('2026-03-01T10:05:00Z');
     const window = insightWindow(1, now);
     expect(window).toEqual({ from: Date.parse('2026-03-01T09:00:00Z'), to: now.getTime(), hours: 1 });
-    expect(summarizeConnections('openvpn:local', read([]), window).hourly.map((bucket) => new Date(bucket.start).toISOString())).toEqual([
+    expect(summarizeConnections('openvpn:local', logRead([]), window).hourly.map((bucket) => new Date(bucket.start).toISOString())).toEqual([
       '2026-03-01T09:00:00.000Z',
       '2026-03-01T10:00:00.000Z',
     ]);
@@ -48,7 +32,7 @@ describe('insightWindow', () => {
 
 describe('summarizeConnections', () => {
   it('summarizes the AWS fixture: one attempt per connection, by status, reason, name, address and client version', () => {
-    const summary = summarizeConnections('aws-client-vpn:cvpn-endpoint-0123456789abcdef0', awsFixture(), insightWindow(12, NOW));
+    const summary = summarizeConnections('aws-client-vpn:cvpn-endpoint-0123456789abcdef0', awsFixtureRead(), insightWindow(12, NOW));
     expect(summary).toMatchObject({ attempts: 8, successful: 3, failed: 5 });
     expect(summary.input).toEqual({ events: 19, malformed: 6, ignored: 1, outsideWindow: 1, duplicates: 3, unrecognisedFields: ['aws-client-version', 'tunnel-mtu'], notes: [] });
     expect(summary.byStatus.top).toEqual([
@@ -102,7 +86,7 @@ describe('summarizeConnections', () => {
     lines.sort();
     const parser = new OpenVpnLogParser({ now: NOW.getTime() });
     for (const line of lines) parser.push(line);
-    const summary = summarizeConnections('openvpn:local', read(parser.finish()), insightWindow(24, NOW));
+    const summary = summarizeConnections('openvpn:local', logRead(parser.finish()), insightWindow(24, NOW));
 
     expect(summary.failed).toBe(3600 + 29);
     expect(summary.floods).toEqual([
@@ -127,7 +111,7 @@ describe('summarizeConnections', () => {
       Array.from({ length: count }, (_, i) => ({ at: from + offset + i * spacingMs, status: 'failed', reason: 'tls-crypt-failed', sourceIp: ip }));
     const summary = summarizeConnections(
       'openvpn:local',
-      read([
+      logRead([
         ...failures('192.0.2.1', INSIGHT_RULES.floodFailuresPerHour, 60_000),
         ...failures('192.0.2.2', INSIGHT_RULES.floodFailuresPerHour - 1, 60_000),
         // Many failures, but spread over the day: a retrying client, not a flood.
@@ -143,7 +127,7 @@ describe('summarizeConnections', () => {
     const attempt = (cn: string, minute: number, status: string, reason?: string): ConnectionAttempt => ({ at: from + minute * 60_000, status, commonName: cn, sourceIp: '192.0.2.7', ...(reason && { reason }) });
     const summary = summarizeConnections(
       'aws-client-vpn:cvpn-endpoint-0123456789abcdef0',
-      read([
+      logRead([
         attempt('recovered', 1, 'failed', 'client-connect-failed'),
         attempt('recovered', 2, 'failed', 'client-connect-failed'),
         attempt('recovered', 3, 'failed', 'client-connect-handler-timed-out'),
@@ -164,7 +148,7 @@ describe('summarizeConnections', () => {
   });
 
   it('summarizes an empty window as zeros with an empty bar for every hour', () => {
-    const summary = summarizeConnections('openvpn:local', read([]), insightWindow(6, NOW));
+    const summary = summarizeConnections('openvpn:local', logRead([]), insightWindow(6, NOW));
     expect(summary).toMatchObject({ attempts: 0, successful: 0, failed: 0, floods: [], repeatFailures: [] });
     expect(summary.hourly).toHaveLength(6);
     expect(summary.hourly.every((bucket) => bucket.successful + bucket.failed + bucket.other === 0)).toBe(true);
@@ -175,7 +159,7 @@ describe('summarizeConnections', () => {
     const at = NOW.getTime() - HOUR;
     const summary = summarizeConnections(
       'aws-client-vpn:cvpn-endpoint-0123456789abcdef0',
-      read([
+      logRead([
         { at, status: 'waiting-for-assertion', connectionId: 'c1' },
         { at, status: 'successful', connectionId: 'c1', commonName: 'a' },
         { at, status: 'unknown', connectionId: 'c1' },
@@ -196,7 +180,7 @@ describe('summarizeConnections', () => {
   it(`lists at most ${INSIGHT_RULES.top} entries per ranking and counts the rest`, () => {
     const at = NOW.getTime() - HOUR;
     const attempts = Array.from({ length: 500 }, (_, i) => ({ at, status: 'successful', commonName: `user-${i}`, sourceIp: `10.0.${i % 250}.1` }));
-    const summary = summarizeConnections('openvpn:local', read(attempts), insightWindow(2, NOW));
+    const summary = summarizeConnections('openvpn:local', logRead(attempts), insightWindow(2, NOW));
     expect(summary.byCommonName.top).toHaveLength(INSIGHT_RULES.top);
     expect(summary.byCommonName.distinct).toBe(500);
     expect(summary.byIp.top[0].attempts).toBe(2);
@@ -210,7 +194,7 @@ describe('connectionInsights', () => {
   };
 
   it('reads every endpoint over the same capped window; one that fails is reported beside the others', async () => {
-    const ok = source('openvpn:local', async () => read([{ at: NOW.getTime() - HOUR, status: 'successful', commonName: 'a' }]));
+    const ok = source('openvpn:local', async () => logRead([{ at: NOW.getTime() - HOUR, status: 'successful', commonName: 'a' }]));
     const denied = source('aws-client-vpn:cvpn-endpoint-0123456789abcdef0', async () => {
       throw new VpnChatopsError('ENDPOINT', 'aws-client-vpn:cvpn-endpoint-0123456789abcdef0: missing permission logs:FilterLogEvents on log group x');
     });
