@@ -1,6 +1,7 @@
 import { approvalBenchmarks } from './approval';
 import { crlPublishBenchmark } from './crl-publish';
 import { deployBenchmarks } from './deploy';
+import { logSummaryBenchmark } from './log-summary';
 import { pkiBenchmarks } from './pki';
 import { slackBenchmarks } from './slack';
 import { startBenchmark } from './start';
@@ -12,6 +13,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   approval: approvalBenchmarks,
   deploy: deployBenchmarks,
   start: startBenchmark,
+  'log-summary': logSummaryBenchmark,
 };
 
 /** `npm run bench [group …]`: one `name: key=value …` line per result, baselines side by side; no group means all. */

@@ -7,6 +7,8 @@ import { AwsClientVpnEndpoint } from './adapters/aws-client-vpn/endpoint';
 import { LocalCaStore } from './adapters/local-files/ca-store';
 import { OpenVpnEndpoint } from './adapters/openvpn/endpoint';
 import type { ManagementClient } from './adapters/openvpn/management';
+import { OpenVpnConnectionLog } from './adapters/openvpn/connection-log';
+import { CloudWatchConnectionLog } from './adapters/cloudwatch-logs/connection-log';
 import { SecretsManagerCaStore } from './adapters/secrets-manager/ca-store';
 import type { Config, EndpointConfig } from './config';
 import { VpnChatopsError } from './domain/errors';
@@ -14,7 +16,8 @@ import { parseWindow } from './domain/window';
 import type { CertificateAuthority } from './pki/ca';
 import { KeyPool } from './pki/key-pool';
 import { generateTlsCryptKey } from './pki/tls-crypt';
-import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, CrlStateStore, VpnEndpoint, systemClock } from './ports';
+import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, ConnectionLogSource, CrlStateStore, VpnEndpoint, systemClock } from './ports';
+import { InsightsReport, connectionInsights } from './services/connection-insights';
 import { IssueRequest, issueCertificate } from './services/issue';
 import { CrlPublisher, PublishOutcome } from './services/publish-crl';
 import { renewCrls } from './services/renew-crl';
@@ -40,6 +43,7 @@ export function localEndpointConfig(config: Config): Extract<EndpointConfig, { t
     crlFile: join(dir, 'crl.pem'),
     remote: `127.0.0.1 ${config.LOCAL_VPN_PORT} udp`,
     tlsCryptKeyFile: join(dir, 'tls-crypt.key'),
+    logFile: join(dir, 'openvpn.log'),
   };
 }
 
@@ -82,6 +86,25 @@ export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: E
   );
 }
 
+/** Each endpoint's connection log; one without a log configured says how to configure it when read. */
+export function connectionLogsFor(config: Config): ConnectionLogSource[] {
+  const configured = config.VPN_ENDPOINTS.length > 0 ? config.VPN_ENDPOINTS : isLocalMode(config) ? [localEndpointConfig(config)] : [];
+  return configured.map((endpoint): ConnectionLogSource => {
+    if (endpoint.type === 'aws-client-vpn') {
+      return endpoint.logGroup
+        ? new CloudWatchConnectionLog({ endpointId: endpoint.id, region: endpoint.region, logGroup: endpoint.logGroup, logStream: endpoint.logStream })
+        : unconfiguredLog(`aws-client-vpn:${endpoint.id}`, 'add "logGroup" (the CloudWatch Logs group its connection logging writes to) to this endpoint in VPN_ENDPOINTS');
+    }
+    return endpoint.logFile
+      ? new OpenVpnConnectionLog({ name: endpoint.name, logFile: endpoint.logFile })
+      : unconfiguredLog(`openvpn:${endpoint.name}`, 'add "logFile" (the file the server writes with --log-append) to this endpoint in VPN_ENDPOINTS');
+  });
+}
+
+const unconfiguredLog = (endpoint: string, fix: string): ConnectionLogSource => ({
+  endpoint,
+  read: () => Promise.reject(new VpnChatopsError('INVALID_CONFIG', `${endpoint}: no connection log is configured: ${fix}.`)),
+});
 
 /**
  * The database: DYNAMODB_ENDPOINT or AWS. In local mode, when nothing answers on the (loopback)
@@ -119,6 +142,8 @@ export interface AppDeps {
   /** Login approvals, for the App Home's recent logins; absent where approvals are not used. */
   approvals?: ApprovalStore;
   endpoints: VpnEndpoint[];
+  /** Each endpoint's connection log, for connection insights; absent where they are not read. */
+  connectionLogs?: ConnectionLogSource[];
   alerts: AlertSink;
   clock?: Clock;
   /** Tests set 0; in production revocations arriving within this window share one CRL import. */
@@ -161,6 +186,11 @@ export class VpnAdmin {
   /** Each endpoint's live CRL, read back and compared with our records. */
   crlStatuses(): Promise<CrlStatus[]> {
     return Promise.all(this.deps.endpoints.map((endpoint) => crlStatus({ ...this.deps, clock: this.clock, renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS }, endpoint)));
+  }
+
+  /** Connection attempts over the last `hours` (capped), per endpoint. */
+  connectionInsights(hours: number): Promise<InsightsReport> {
+    return connectionInsights(this.deps.connectionLogs ?? [], hours, this.clock.now());
   }
 
   /** The daily job: renew CRLs and sweep sessions that should not exist. */

@@ -24,6 +24,9 @@ const endpointSchema = z.discriminatedUnion('type', [
     type: z.literal('aws-client-vpn'),
     id: matching(/^cvpn-endpoint-[0-9a-f]{8,17}$/, 'an endpoint id looks like cvpn-endpoint-0123456789abcdef0'),
     region: matching(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region looks like eu-west-1'),
+    /** The CloudWatch Logs group its connection logging writes to: what `/vpn logs` reads. */
+    logGroup: z.optional(matching(/^[A-Za-z0-9_./#-]{1,512}$/, 'a log group name is 1 to 512 letters, digits and _ - / . #')),
+    logStream: z.optional(z.string().check(z.minLength(1))),
   }),
   z.object({
     type: z.literal('openvpn'),
@@ -32,6 +35,8 @@ const endpointSchema = z.discriminatedUnion('type', [
     crlFile: z.string().check(z.minLength(1)),
     remote: z.string().check(z.minLength(1)),
     tlsCryptKeyFile: z.optional(z.string().check(z.minLength(1))),
+    /** The server's --log-append file: what `/vpn logs` reads. */
+    logFile: z.optional(z.string().check(z.minLength(1))),
   }),
 ]);
 

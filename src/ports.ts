@@ -3,6 +3,7 @@ import type { Revocation, RevocationReason } from './domain/revocation';
 import type { CertificateRecord, CertificateStatus } from './domain/certificate';
 import type { AuditEntry, AuditQuery } from './domain/audit';
 import type { Approval, ApprovalStatus } from './domain/approval';
+import type { ConnectionAttempt } from './domain/connection-log';
 
 /** Where the CA certificate and key live: Secrets Manager in AWS, a 0600 file locally. Nothing else holds the key. */
 export interface CaStore {
@@ -132,6 +133,31 @@ export interface VpnEndpoint {
   /** Self-hosted OpenVPN only: the tls-crypt key profiles must carry. */
   tlsCryptKey?(): Promise<string | undefined>;
   health(): Promise<EndpointHealth>;
+}
+
+/** What reading a connection log over a window produced, and what it had to skip. */
+export interface ConnectionLogRead {
+  attempts: ConnectionAttempt[];
+  /** Log events (AWS) or lines (OpenVPN) read. */
+  events: number;
+  /** Entries that are not valid log entries at all: skipped and counted, never fatal. */
+  malformed: number;
+  /** Valid entries that are not connection attempts. */
+  ignored: number;
+  /** Field names the documented format does not have: a sign the log format has moved on. */
+  unrecognisedFields: Set<string>;
+  /** Set when reading stopped before the end of the window, saying where and why. */
+  truncated?: string;
+  /** What a reader of the summary must know about this kind of log. */
+  notes?: string[];
+}
+
+/** An endpoint's connection log: CloudWatch Logs for AWS Client VPN, the server's log file for OpenVPN. */
+export interface ConnectionLogSource {
+  /** The VpnEndpoint key it belongs to, e.g. `aws-client-vpn:cvpn-endpoint-…`. */
+  readonly endpoint: string;
+  /** Attempts logged within [from, to), bounded in size. Fails with a VpnChatopsError that says what to do. */
+  read(from: Date, to: Date): Promise<ConnectionLogRead>;
 }
 
 export interface Alert {

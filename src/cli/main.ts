@@ -1,11 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open, unlink, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerCaStore } from '../adapters/secrets-manager/ca-store';
-import { VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, openDatabase, storesFor } from '../composition';
+import { VpnAdmin, caStoreFor, connectionLogsFor, endpointsFor, loadCaFrom, openDatabase, storesFor } from '../composition';
 import { Config, loadConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import { REVOCATION_REASONS, parseRevocationReason } from '../domain/revocation';
@@ -16,6 +16,10 @@ import type { CaStore } from '../ports';
 import { importedRecords } from '../services/import-easyrsa';
 import { rollBack } from '../services/issue';
 import { auditCsv, auditTable, certificatesTable, crlStatusTable, publishLine, revocationReport } from './render';
+import { connectionInsightsText } from './render-insights';
+import { DEFAULT_HOURS } from '../domain/connection-log';
+import { connectionInsights } from '../services/connection-insights';
+import { attemptsChartPng } from '../render/attempts-chart';
 
 // Node 20 is supported until the SDK drops it; the warning would otherwise precede every command's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -244,7 +248,34 @@ export function buildProgram(config: () => Config): Command {
       else out(auditTable(entries));
     });
 
+  program
+    .command('logs')
+    .description('connection attempts per endpoint from its connection log: by status, reason, name, address, client version; floods; who keeps failing')
+    .option('--hours <n>', `the last n hours, 1 to 168 (default ${DEFAULT_HOURS})`, wholeHours, DEFAULT_HOURS)
+    .option('--endpoint <name>', 'only endpoints whose key contains this, e.g. local or cvpn-endpoint-0123')
+    .option('--json', 'machine-readable output')
+    .option('--chart <file.png>', 'also write a chart of attempts per hour (first endpoint with attempts)')
+    .action(async (options: { hours: number; endpoint?: string; json?: boolean; chart?: string }) => {
+      // Reading logs needs neither the CA nor the database.
+      const sources = connectionLogsFor(config()).filter((source) => options.endpoint === undefined || source.endpoint.includes(options.endpoint));
+      const report = await connectionInsights(sources, options.hours, new Date());
+      out(options.json ? JSON.stringify(report, null, 2) : connectionInsightsText(report));
+      const charted = report.endpoints.find((insights) => insights.summary && insights.summary.attempts > 0)?.summary;
+      if (options.chart && charted) {
+        await writeFile(options.chart, attemptsChartPng(charted.hourly), { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+          throw new VpnChatopsError('STATE', `Cannot write ${options.chart} (${error.code}): choose another --chart; an existing file is never overwritten.`);
+        });
+        out(`✔ chart of ${charted.endpoint} written to ${options.chart}`);
+      }
+      if (report.endpoints.some((insights) => insights.error)) process.exitCode = 1;
+    });
+
   return program;
+}
+
+function wholeHours(text: string): number {
+  if (!/^\d{1,7}$/.test(text) || Number(text) < 1) throw new CommanderError(2, 'vpnctl.usage', `--hours "${text}" is not a whole number of hours from 1 to 168.`);
+  return Number(text);
 }
 
 /** Exit codes: 0 success, 1 refused or failed (message on stderr), 2 usage. */

@@ -12,6 +12,7 @@ export type Job = (
   | { type: 'publish-crl'; actorId: string; responseUrl?: string }
   | { type: 'crl-status'; actorId: string; responseUrl: string }
   | { type: 'list'; actorId: string; responseUrl: string }
+  | { type: 'logs'; actorId: string; hours: number; responseUrl: string }
   | { type: 'home'; userId: string; page?: number }
 ) & {
   /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */

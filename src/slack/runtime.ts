@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config';
-import { EndpointWiring, VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, storesFor } from '../composition';
+import { EndpointWiring, VpnAdmin, caStoreFor, connectionLogsFor, endpointsFor, loadCaFrom, storesFor } from '../composition';
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
 import { slackAlertSink } from './admin-alerts';
@@ -15,7 +15,14 @@ export async function createAdmin(config: Config, db: Database, wiring: Endpoint
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
   const stores = storesFor(db);
-  const admin = new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca, wiring), alerts: slackAlertSink(client, config.ADMIN_CHANNEL_ID, log) });
+  const admin = new VpnAdmin({
+    config,
+    ca,
+    ...stores,
+    endpoints: endpointsFor(config, ca, wiring),
+    connectionLogs: connectionLogsFor(config),
+    alerts: slackAlertSink(client, config.ADMIN_CHANNEL_ID, log),
+  });
   return { admin, client, stores };
 }
 

@@ -17,6 +17,11 @@ import {
   revocationReportMessage,
 } from './views/messages';
 import type { MessageView } from './views/types';
+import { attemptsChartPng } from '../render/attempts-chart';
+import { ChartDelivery, chartComment, connectionInsightsMessage } from './views/connection-insights';
+
+/** One chart per endpoint with attempts, for this many endpoints at most: the text covers the rest. */
+const MAX_CHARTS = 3;
 
 export interface WorkerDeps {
   admin: VpnAdmin;
@@ -51,6 +56,8 @@ export class SlackWorker {
           return await this.publishCrl(job, reply);
         case 'crl-status':
           return await this.crlStatus(job, reply);
+        case 'logs':
+          return await this.connectionLogs(job, reply);
         case 'list':
           await this.requireAdmin(job.actorId, 'list certificates');
           return await reply(certificateListMessage(await this.deps.admin.deps.certificates.list(), this.deps.admin.clock.now()));
@@ -140,6 +147,29 @@ export class SlackWorker {
   private async crlStatus(job: Extract<Job, { type: 'crl-status' }>, reply: (m: MessageView) => Promise<void>): Promise<void> {
     await this.requireAdmin(job.actorId, 'see CRL health');
     await reply(crlHealthMessage(await this.deps.admin.crlStatuses()));
+  }
+
+  private async connectionLogs(job: Extract<Job, { type: 'logs' }>, reply: (m: MessageView) => Promise<void>): Promise<void> {
+    await this.requireAdmin(job.actorId, 'read connection logs');
+    const report = await this.deps.admin.connectionInsights(job.hours);
+    const charted = report.endpoints.flatMap((insights) => (insights.summary && insights.summary.attempts > 0 ? [insights.summary] : [])).slice(0, MAX_CHARTS);
+    let chart: ChartDelivery | undefined;
+    if (charted.length > 0) {
+      try {
+        // A response_url reply cannot carry a file and an image block needs a public URL: the PNG goes to the DM.
+        const { channel } = await this.deps.client.conversations.open({ users: job.actorId });
+        if (!channel?.id) throw new Error('Slack did not open a DM channel');
+        for (const summary of charted) {
+          const filename = `connection-attempts-${summary.endpoint.replace(/[^A-Za-z0-9.-]+/g, '-')}.png`;
+          await this.deps.client.filesUploadV2({ channel_id: channel.id, file: attemptsChartPng(summary.hourly), filename, title: filename, initial_comment: chartComment(summary) });
+        }
+        chart = { sent: true };
+      } catch (error) {
+        this.deps.log?.('connection chart upload failed', error);
+        chart = { sent: false, reason: `${(error as Error).message}. The summary above is complete without it.` };
+      }
+    }
+    await reply(connectionInsightsMessage(report, chart));
   }
 
   async publishHome(userId: string, page = 0): Promise<void> {

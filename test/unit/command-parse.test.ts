@@ -12,6 +12,11 @@ describe('parseVpnCommand', () => {
     ['list', { kind: 'list' }],
     ['list <@U0BOB|bob>', { kind: 'list', target: 'U0BOB' }],
     ['crl', { kind: 'crl' }],
+    ['logs', { kind: 'logs', hours: 24 }],
+    ['logs 48', { kind: 'logs', hours: 48 }],
+    ['LOGS 6h', { kind: 'logs', hours: 6 }],
+    ['logs 1000', { kind: 'logs', hours: 1000 }],
+    ['logs 99999999999999999999999', { kind: 'logs', hours: 1_000_000 }],
     ['', { kind: 'help' }],
     ['help', { kind: 'help' }],
   ])('%j', (text, expected) => {
@@ -26,6 +31,11 @@ describe('parseVpnCommand', () => {
     ['revoke <@U0A> superseded extra', /one person and at most one reason/],
     ['list <@U0A> <@U0B>', /list \[@user\]/],
     ['status now', /takes no arguments/],
+    ['logs abc', /"abc" is not a number of hours/],
+    ['logs -5', /"-5" is not a number of hours/],
+    ['logs 1.5', /"1.5" is not a number of hours/],
+    ['logs 0', /0 hours has nothing in it/],
+    ['logs 24 48', /Use `\/vpn logs \[hours\]`/],
     ['delete everything', /I don't know "delete"/],
     ['x'.repeat(MAX_COMMAND_TEXT + 1), /characters long/],
   ])('%j → help with a reason', (text, problem) => {

@@ -32,6 +32,19 @@ describe('loadConfig', () => {
     expect(config.VPN_ENDPOINTS).toHaveLength(2);
   });
 
+  it('takes where each endpoint logs its connections', () => {
+    const config = loadConfig({
+      VPN_ENDPOINTS: JSON.stringify([
+        { type: 'aws-client-vpn', id: 'cvpn-endpoint-0123456789abcdef0', region: 'eu-west-1', logGroup: '/aws/clientvpn/connections', logStream: 'cvpn' },
+        { type: 'openvpn', name: 'local', management: '127.0.0.1:7505', crlFile: '/tmp/crl.pem', remote: '127.0.0.1 1194 udp', logFile: '/var/log/openvpn.log' },
+      ]),
+    });
+    expect(config.VPN_ENDPOINTS).toMatchObject([{ logGroup: '/aws/clientvpn/connections', logStream: 'cvpn' }, { logFile: '/var/log/openvpn.log' }]);
+    expect(() =>
+      loadConfig({ VPN_ENDPOINTS: JSON.stringify([{ type: 'aws-client-vpn', id: 'cvpn-endpoint-0123456789abcdef0', region: 'eu-west-1', logGroup: 'no spaces allowed' }]) }),
+    ).toThrow(/VPN_ENDPOINTS.0.logGroup: a log group name is 1 to 512 letters/);
+  });
+
   it.each([
     ['CERT_DAYS', 'soon'],
     ['CERT_DOMAIN', 'Example.COM'],

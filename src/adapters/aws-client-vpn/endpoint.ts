@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { VpnChatopsError } from '../../domain/errors';
 import type { EndpointHealth, LiveCrl, VpnEndpoint, VpnSession } from '../../ports';
+import { DENIED_CODES, awsError, backoffMs, hasCode, isRetryable, isThrottled } from '../aws-errors';
 
 export interface RetryOptions {
   /** Tries in all, the first one included. */
@@ -36,11 +37,7 @@ type Ec2Action =
   | 'ExportClientVpnClientConfiguration'
   | 'DescribeClientVpnEndpoints';
 
-const THROTTLING_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException']);
-const TRANSIENT_CODES = new Set(['ServiceUnavailable', 'InternalError']);
-const RETRYABLE_STATUSES = new Set([429, 503]);
 const NOT_FOUND_CODES = new Set(['InvalidClientVpnEndpointId.NotFound', 'InvalidClientVpnEndpointId.Malformed']);
-const DENIED_CODES = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException']);
 /** The Describe* maximum: fewer round trips, so fewer chances to be throttled. */
 const PAGE_SIZE = 1000;
 
@@ -172,12 +169,11 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
 
   private failure(action: Ec2Action, error: unknown, attempts: number): VpnChatopsError {
     const { codes, message } = awsError(error);
-    const has = (known: Set<string>) => codes.some((code) => known.has(code));
-    if (has(NOT_FOUND_CODES)) return this.notFound(error);
+    if (hasCode(error, NOT_FOUND_CODES)) return this.notFound(error);
     let text: string;
-    if (has(DENIED_CODES)) {
+    if (hasCode(error, DENIED_CODES)) {
       text = `Not allowed to call ec2:${action} on ${this.describe()}: grant ec2:${action} to the IAM role the bot runs as.`;
-    } else if (has(THROTTLING_CODES) || httpStatus(error) === 429) {
+    } else if (isThrottled(error)) {
       text = `AWS throttled ec2:${action} on ${this.describe()} ${attempts} times in a row: try again in a few minutes.`;
     } else {
       const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
@@ -224,35 +220,4 @@ function connectHandlerState(endpoint: ClientVpnEndpoint): string {
   if (!handler?.Enabled) return 'connect handler not enabled';
   const applying = handler.Status?.Code && handler.Status.Code !== 'applied' ? ` (${handler.Status.Code})` : '';
   return `connect handler enabled: ${handler.LambdaFunctionArn ?? 'no Lambda function ARN'}${applying}`;
-}
-
-/**
- * Exponential backoff with "equal jitter": half the window is fixed, half random. Callers that were
- * throttled together spread apart, and each wait is still longer than the one before.
- */
-function backoffMs(baseDelayMs: number, attempt: number): number {
-  const window = baseDelayMs * 2 ** attempt;
-  return Math.floor(window / 2 + (Math.random() * window) / 2);
-}
-
-function isRetryable(error: unknown): boolean {
-  const status = httpStatus(error);
-  return (
-    awsError(error).codes.some((code) => THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code)) ||
-    (status !== undefined && RETRYABLE_STATUSES.has(status))
-  );
-}
-
-/** SDK v3 puts the AWS error code in `name`; some errors (and other clients) also carry `code` or `Code`. */
-function awsError(error: unknown): { codes: string[]; message: string } {
-  if (typeof error !== 'object' || error === null) return { codes: [], message: String(error) };
-  const fields = error as { Code?: unknown; code?: unknown; name?: unknown; message?: unknown };
-  const codes = [fields.Code, fields.code, fields.name].filter((code): code is string => typeof code === 'string' && code !== '');
-  return { codes, message: typeof fields.message === 'string' ? fields.message : String(error) };
-}
-
-function httpStatus(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const status = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
-  return typeof status === 'number' ? status : undefined;
 }

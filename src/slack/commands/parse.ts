@@ -1,3 +1,4 @@
+import { DEFAULT_HOURS, MAX_HOURS } from '../../domain/connection-log';
 import { REVOCATION_REASONS, RevocationReason, parseRevocationReason } from '../../domain/revocation';
 
 /** What `/vpn <text>` asks for. Parsing is pure; who may do it is decided when it runs. */
@@ -7,6 +8,7 @@ export type VpnCommand =
   | { kind: 'status' }
   | { kind: 'list'; target?: string }
   | { kind: 'crl' }
+  | { kind: 'logs'; hours: number }
   | { kind: 'help'; problem?: string };
 
 export const MAX_COMMAND_TEXT = 500;
@@ -54,9 +56,25 @@ export function parseVpnCommand(text: string): VpnCommand {
     }
     case 'crl':
       return { kind: 'crl' };
+    case 'logs':
+      return parseLogs(rest);
     case 'help':
       return { kind: 'help' };
     default:
       return { kind: 'help', problem: `I don't know "${verb.slice(0, 40)}".` };
   }
+}
+
+/** Beyond this a number of hours is just "a lot": the summary caps the window anyway, and says so. */
+const HOURS_CEILING = 1_000_000;
+
+/** `/vpn logs [hours]`: a whole number of hours (`24` or `24h`); more than a week is capped by the summary, which says so. */
+function parseLogs(rest: string[]): VpnCommand {
+  const usage = `Use \`/vpn logs [hours]\` with a whole number of hours from 1 to ${MAX_HOURS}, e.g. \`/vpn logs 24\`.`;
+  if (rest.length === 0) return { kind: 'logs', hours: DEFAULT_HOURS };
+  const match = rest.length === 1 ? /^(\d+)h?$/i.exec(rest[0]) : null;
+  if (!match) return { kind: 'help', problem: rest.length === 1 ? `"${rest[0].slice(0, 40)}" is not a number of hours. ${usage}` : usage };
+  const hours = match[1].length > 7 ? HOURS_CEILING : Math.min(Number(match[1]), HOURS_CEILING);
+  if (hours < 1) return { kind: 'help', problem: `A window of 0 hours has nothing in it. ${usage}` };
+  return { kind: 'logs', hours };
 }

@@ -65,5 +65,10 @@ async function handle(command: VpnCommand, userId: string, teamId: string, respo
       await jobs.enqueue({ type: 'crl-status', actorId: userId, responseUrl });
       return ack(ephemeral(progressMessage('⏳ Reading the CRL back from every endpoint…')));
     }
+    case 'logs': {
+      if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'read connection logs', ack);
+      await jobs.enqueue({ type: 'logs', actorId: userId, hours: command.hours, responseUrl });
+      return ack(ephemeral(progressMessage('⏳ Reading every endpoint\'s connection log…')));
+    }
   }
 }

@@ -50,7 +50,7 @@ export function mention(id: string): string {
   return isSlackId(bare) ? `<@${bare}>` : userText(id, 80);
 }
 
-const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+export const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
 
 export function formatTime(date: Date): string {
   if (Number.isNaN(date.getTime())) return 'an unknown time';
@@ -259,6 +259,7 @@ export function helpMessage(isAdmin: boolean): MessageView {
       "`/vpn revoke @user [reason]`: end someone's VPN access everywhere: new logins refused at once, live sessions ended, a new CRL published. Reason e.g. `affiliationChanged` or `keyCompromise`",
       "`/vpn list [@user]`: every certificate, or one member's",
       '`/vpn crl`: CRL health per endpoint, with *Publish now*',
+      '`/vpn logs [hours]`: connection attempts over the last 24 hours (at most 168): failures by reason, floods, people who keep failing',
     );
   }
   return message('VPN commands: /vpn issue [device], /vpn status, /vpn revoke, /vpn help', [
