@@ -9,6 +9,8 @@ import type { Settings } from './settings';
 export interface VpnEndpoint {
   id: string;
   arn: string;
+  /** Where the endpoint's connection log goes, for /vpn logs; unknown for an existing endpoint unless configured. */
+  logGroup?: string;
 }
 
 const endpointArn = (scope: Construct, id: string) => Arn.format({ service: 'ec2', resource: 'client-vpn-endpoint', resourceName: id }, Stack.of(scope));
@@ -37,7 +39,7 @@ function existingEndpoint(scope: Construct, settings: Settings, handlerArn: stri
       installLatestAwsSdk: false,
     });
   }
-  return { id, arn };
+  return { id, arn, logGroup: settings.connectionLogGroup };
 }
 
 /**
@@ -71,7 +73,7 @@ function newEndpoint(scope: Construct, settings: Settings, handlerArn: string): 
     new CfnClientVpnTargetNetworkAssociation(scope, `Subnet${i + 1}`, { clientVpnEndpointId: endpoint.ref, subnetId });
   });
   new CfnClientVpnAuthorizationRule(scope, 'VpcAccess', { clientVpnEndpointId: endpoint.ref, targetNetworkCidr: create.vpcCidr, authorizeAllGroups: true, description: 'Every client with a valid, approved certificate' });
-  return { id: endpoint.ref, arn: endpointArn(scope, endpoint.ref) };
+  return { id: endpoint.ref, arn: endpointArn(scope, endpoint.ref), logGroup: logs.logGroupName };
 }
 
 /** The endpoint the bot serves; undefined for `"endpoint": "none"` (the bot runs, but can issue nothing yet). */

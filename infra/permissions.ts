@@ -1,5 +1,7 @@
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
 
 /**
  * What the bot's own code calls on the table, and nothing more: no Scan, no BatchWriteItem (only
@@ -48,4 +50,11 @@ export function grantEndpointAccess(grantee: IGrantable, role: keyof typeof EC2_
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({ actions: ['ec2:DescribeClientVpnConnections'], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': region } } }),
   );
+}
+
+/** /vpn logs reads the endpoint's connection log: FilterLogEvents on that one log group. */
+export function grantConnectionLogRead(grantee: IGrantable, logGroup: string, scope: Construct): void {
+  const arn = Arn.format({ service: 'logs', resource: 'log-group', resourceName: logGroup, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, Stack.of(scope));
+  // IAM matches the group's ARN with and without the ":*" stream suffix depending on the API version: both.
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:FilterLogEvents'], resources: [arn, `${arn}:*`] }));
 }

@@ -35,6 +35,7 @@ const EXAMPLES: Record<string, string> = {
   connectProvisionedConcurrency: '"connectProvisionedConcurrency": 2',
   approvals: '"approvals": "on"',
   attachConnectHandler: '"attachConnectHandler": true',
+  connectionLogGroup: '"connectionLogGroup": "/aws/clientvpn/connections" (the log group the existing endpoint\'s connection logging writes to)',
   alarmEmail: '"alarmEmail": "vpn-admins@example.com"',
   reuseRetained: '"reuseRetained": true',
   botSettings: '"botSettings": {"CRL_PUBLISH_MODE": "window", "CRL_WINDOW": "Sun 03:00-05:00 UTC"}',
@@ -113,6 +114,8 @@ const schema = z
     connectProvisionedConcurrency: json(z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).max(100).default(0)),
     approvals: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
     attachConnectHandler: flag(true),
+    // CloudWatch Logs group names: 1–512 of [.-_/#A-Za-z0-9].
+    connectionLogGroup: z.string().regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'must be a CloudWatch Logs group name such as /aws/clientvpn/connections').optional(),
     alarmEmail: z.email('must be an e-mail address').optional(),
     reuseRetained: flag(false),
     botSettings: json(z.record(z.string(), z.union([z.string(), z.number()]).transform(String))).default({}),

@@ -9,7 +9,7 @@ import { parseWindow } from '../src/domain/window';
 import { botAlarms } from './alarms';
 import { vpnEndpoint } from './endpoint';
 import { botFunction } from './functions';
-import { grantBotTableAccess, grantConnectTableAccess, grantEndpointAccess } from './permissions';
+import { grantBotTableAccess, grantConnectTableAccess, grantConnectionLogRead, grantEndpointAccess } from './permissions';
 import type { Settings } from './settings';
 import { stateTable } from './table';
 
@@ -83,7 +83,7 @@ export class VpnChatopsStack extends Stack {
         : connect;
 
     const endpoint = vpnEndpoint(this, settings, connectTarget.functionArn);
-    const vpnEndpoints = endpoint ? Stack.of(this).toJsonString([{ type: 'aws-client-vpn', id: endpoint.id, region: this.region }]) : '[]';
+    const vpnEndpoints = endpoint ? Stack.of(this).toJsonString([{ type: 'aws-client-vpn', id: endpoint.id, region: this.region, ...(endpoint.logGroup && { logGroup: endpoint.logGroup }) }]) : '[]';
     const withCa = { ...shared, CA_SECRET_ID: secretNames.ca, VPN_ENDPOINTS: vpnEndpoints };
 
     const worker = botFunction(this, 'worker', {
@@ -99,6 +99,7 @@ export class VpnChatopsStack extends Stack {
     caSecret.grantRead(worker);
     slackSecret.grantRead(worker);
     if (endpoint) grantEndpointAccess(worker, 'worker', endpoint.arn, this.region);
+    if (endpoint?.logGroup) grantConnectionLogRead(worker, endpoint.logGroup, this);
 
     const slack = botFunction(this, 'slack', {
       functionName: names.slack,

@@ -254,6 +254,22 @@ describe('the CDK stack, synthesized offline', () => {
     // The functions and their IAM follow the new endpoint's id.
     expect(JSON.stringify(functionNamed(created, 'Worker').Environment.Variables.VPN_ENDPOINTS)).toContain('{"Ref":"Endpoint');
     expect(JSON.stringify(statementsOf(created, 'Worker'))).toMatch(/:client-vpn-endpoint\/",\{"Ref":"Endpoint/);
+    // /vpn logs: the worker knows the connection log group and may read that group, and only the worker may.
+    expect(JSON.stringify(functionNamed(created, 'Worker').Environment.Variables.VPN_ENDPOINTS)).toMatch(/\\"logGroup\\":\\"",\{"Ref":"ConnectionLogs/);
+    const reads = statementsOf(created, 'Worker').filter((statement) => actions(statement).includes('logs:FilterLogEvents'));
+    expect(reads).toHaveLength(1);
+    expect(actions(reads[0])).toEqual(['logs:FilterLogEvents']);
+    expect(JSON.stringify(reads[0].Resource)).toMatch(/:log-group:",\{"Ref":"ConnectionLogs[0-9A-F]+"\}\]/);
+    for (const role of ROLES.filter((name) => name !== 'Worker')) expect(statementsOf(created, role).flatMap(actions)).not.toContain('logs:FilterLogEvents');
+  });
+
+  it('lets the worker read an existing endpoint\'s connection log when its group is named, and nothing of CloudWatch Logs otherwise', () => {
+    const named = synth({ connectionLogGroup: '/aws/clientvpn/connections' });
+    expect(JSON.parse(functionNamed(named, 'Worker').Environment.Variables.VPN_ENDPOINTS as string)).toEqual([{ type: 'aws-client-vpn', id: ENDPOINT, region: 'eu-west-1', logGroup: '/aws/clientvpn/connections' }]);
+    const [read] = statementsOf(named, 'Worker').filter((statement) => actions(statement).includes('logs:FilterLogEvents'));
+    expect(JSON.stringify(read.Resource)).toContain(':log-group:/aws/clientvpn/connections:*');
+    expect(statementsOf(template, 'Worker').flatMap(actions)).not.toContain('logs:FilterLogEvents');
+    expect(() => synth({ connectionLogGroup: 'no spaces allowed' })).toThrow(/connectionLogGroup[^]*CloudWatch Logs group name/);
   });
 
   it('deploys the bot without an endpoint ("none"), with no EC2 access at all, for a new endpoint\'s first step', () => {
