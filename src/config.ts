@@ -32,6 +32,7 @@ const endpointSchema = z.discriminatedUnion('type', [
     crlFile: z.string().check(z.minLength(1)),
     remote: z.string().check(z.minLength(1)),
     tlsCryptKeyFile: z.optional(z.string().check(z.minLength(1))),
+    serverCertFile: z.optional(z.string().check(z.minLength(1))),
   }),
 ]);
 
