@@ -13,7 +13,12 @@ import { parseWindow } from './domain/window';
 import { CertificateAuthority, loadCa } from './pki/ca';
 import { KeyPool } from './pki/key-pool';
 import { generateTlsCryptKey } from './pki/tls-crypt';
-import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, CrlStateStore, VpnEndpoint, systemClock } from './ports';
+import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, CrlStateStore, DatabaseProbe, SlackProbe, TimeReference, VpnEndpoint, systemClock } from './ports';
+import { DynamoDbProbe } from './adapters/dynamodb/probe';
+import { storesFor } from './adapters/dynamodb/stores';
+import { SlackWebProbe } from './adapters/slack-web/probe';
+import { BOT_SCOPES } from './adapters/slack-web/scopes';
+import { Check, DoctorDeps, DoctorPolicy, runDoctor } from './services/doctor';
 import { IssueRequest, issueCertificate } from './services/issue';
 import { CrlPublisher, PublishOutcome } from './services/publish-crl';
 import { renewCrls } from './services/renew-crl';
@@ -99,6 +104,36 @@ export async function openDatabase(config: Config, options: { startLocal?: boole
   return { db, local };
 }
 
+/** What `doctor` probes beyond the stores and endpoints: the database itself, Slack, a remote clock. */
+export interface DoctorProbes {
+  database: DatabaseProbe;
+  slack?: SlackProbe;
+  time?: TimeReference;
+}
+
+export function doctorProbes(config: Config, db: Database): DoctorProbes {
+  const slack = config.SLACK_BOT_TOKEN ? new SlackWebProbe({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }) : undefined;
+  return { database: new DynamoDbProbe(db), slack, time: slack };
+}
+
+const doctorPolicy = (config: Config): DoctorPolicy => ({ renewBeforeDays: config.CRL_RENEW_BEFORE_DAYS, publishMode: config.CRL_PUBLISH_MODE, certDays: config.CERT_DAYS });
+
+/**
+ * `doctor` straight from configuration, for vpnctl: it runs without a usable CA too (and says so),
+ * because that is when it is needed most.
+ */
+export async function diagnose(config: Config, db: Database, clock: Clock = systemClock): Promise<Check[]> {
+  const base: Omit<DoctorDeps, 'ca' | 'caProblem' | 'endpoints'> = { crlState: storesFor(db).crlState, clock, policy: doctorPolicy(config), requiredScopes: BOT_SCOPES, ...doctorProbes(config, db) };
+  let ca: CertificateAuthority;
+  try {
+    ca = await loadCaFrom(caStoreFor(config));
+  } catch (error) {
+    if (!(error instanceof VpnChatopsError)) throw error;
+    return runDoctor({ ...base, caProblem: error.message, endpoints: [] });
+  }
+  return runDoctor({ ...base, ca, endpoints: endpointsFor(config, ca) });
+}
+
 export interface AppDeps {
   config: Config;
   ca: CertificateAuthority;
@@ -152,6 +187,12 @@ export class VpnAdmin {
     return Promise.all(this.deps.endpoints.map((endpoint) => crlStatus({ ...this.deps, clock: this.clock, renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS }, endpoint)));
   }
 
+  /** Every health check, one line each; see services/doctor.ts. */
+  doctor(probes: DoctorProbes): Promise<Check[]> {
+    const { ca, crlState, endpoints, config } = this.deps;
+    return runDoctor({ ca, crlState, endpoints, clock: this.clock, policy: doctorPolicy(config), requiredScopes: BOT_SCOPES, ...probes });
+  }
+
   /** The daily job: renew CRLs and sweep sessions that should not exist. */
   async daily(actor = 'system:daily') {
     const renewals = await renewCrls(
@@ -176,4 +217,4 @@ export async function loadCaFrom(store: CaStore): Promise<CertificateAuthority> 
   }
 }
 
-export { storesFor } from './adapters/dynamodb/stores';
+export { storesFor };

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { SecretsManagerCaStore } from '../adapters/secrets-manager/ca-store';
-import { VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, openDatabase, storesFor } from '../composition';
+import { connectDatabase } from '../adapters/dynamodb/client';
+import { DEFAULT_LOCAL_DYNAMODB, VpnAdmin, caStoreFor, diagnose, endpointsFor, isLocalMode, loadCaFrom, openDatabase, storesFor } from '../composition';
 import { Config, loadConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import { REVOCATION_REASONS, parseRevocationReason } from '../domain/revocation';
@@ -12,7 +13,8 @@ import { importEasyRsa } from '../pki/easyrsa';
 import type { CaStore } from '../ports';
 import { importedRecords } from '../services/import-easyrsa';
 import { rollBack } from '../services/issue';
-import { auditCsv, auditTable, certificatesTable, crlStatusTable, publishLine, revocationReport } from './render';
+import { auditCsv } from '../services/audit-export';
+import { auditTable, certificatesTable, crlStatusTable, doctorReport, publishLine, revocationReport } from './render';
 
 // Node 20 is supported until the SDK drops it; the warning would otherwise precede every command's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -199,6 +201,25 @@ export function buildProgram(config: () => Config): Command {
       const entries = await withStores(config(), ({ audit }) => audit.query({ since: since(options.since), until: since(options.until), actor: options.actor, target: options.target }));
       if (options.csv) process.stdout.write(auditCsv(entries));
       else out(auditTable(entries));
+    });
+
+  program
+    .command('doctor')
+    .description('check everything that can lock people out, one line each with the fix (exit 1 when any check fails)')
+    .action(async () => {
+      const cfg = config();
+      // A database that cannot be opened is one of the things to report, not a reason to stop.
+      const opened = await openDatabase(cfg).catch(() => undefined);
+      const endpoint = cfg.DYNAMODB_ENDPOINT ?? (isLocalMode(cfg) ? DEFAULT_LOCAL_DYNAMODB : undefined);
+      const db = opened?.db ?? connectDatabase({ tableName: cfg.TABLE_NAME, endpoint, region: cfg.AWS_REGION });
+      try {
+        const checks = await diagnose(cfg, db);
+        out(doctorReport(checks));
+        if (checks.some((check) => check.status === 'fail')) process.exitCode = 1;
+      } finally {
+        db.doc.destroy();
+        await opened?.local?.stop();
+      }
     });
 
   return program;

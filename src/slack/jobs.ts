@@ -13,6 +13,9 @@ export type Job = (
   | { type: 'crl-status'; actorId: string; responseUrl: string }
   | { type: 'list'; actorId: string; responseUrl: string }
   | { type: 'home'; userId: string; page?: number }
+  | { type: 'doctor'; actorId: string; responseUrl?: string }
+  /** `since` is an ISO time; the CSV goes to the actor's DM. */
+  | { type: 'audit-export'; actorId: string; slackId?: string; since: string; responseUrl?: string }
 ) & {
   /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
   id?: string;

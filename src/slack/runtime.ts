@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { VpnAdmin, caStoreFor, endpointsFor, loadCaFrom, storesFor } from '../composition';
+import { VpnAdmin, caStoreFor, doctorProbes, endpointsFor, loadCaFrom, storesFor } from '../composition';
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
 import { AdminPolicy } from './admins';
@@ -14,7 +14,7 @@ export async function createWorker(config: Config, db: Database): Promise<SlackW
   const client = slackClient(config);
   const stores = storesFor(db);
   const admin = new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => log(alert.message) } });
-  return new SlackWorker({ admin, client, admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client), idempotency: stores.idempotency, log });
+  return new SlackWorker({ admin, client, admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client), idempotency: stores.idempotency, probes: doctorProbes(config, db), log });
 }
 
 /** Outside Lambda: jobs run in this process, after the reply. */

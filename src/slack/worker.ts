@@ -1,11 +1,13 @@
 import type { WebClient } from '@slack/web-api';
-import type { VpnAdmin } from '../composition';
+import type { DoctorProbes, VpnAdmin } from '../composition';
 import type { IdempotencyStore } from '../ports';
 import { VpnChatopsError } from '../domain/errors';
 import type { AdminPolicy } from './admins';
 import { loadHomeData } from './home-data';
 import type { Job } from './jobs';
+import { auditExportJob, doctorJob, OperabilityDeps } from './operability';
 import { respond } from './respond';
+import type { RetryPolicy } from './upload';
 import { homeView } from './views/home';
 import {
   certificateListMessage,
@@ -23,6 +25,9 @@ export interface WorkerDeps {
   client: WebClient;
   admins: AdminPolicy;
   idempotency: IdempotencyStore;
+  /** What `doctor` checks beyond the admin's stores and endpoints. */
+  probes: DoctorProbes;
+  uploadRetry?: RetryPolicy;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -34,7 +39,11 @@ function explain(error: unknown): string {
 
 /** Runs the slow half of every command, then reports through response_url, DMs and the Home tab. */
 export class SlackWorker {
-  constructor(private readonly deps: WorkerDeps) {}
+  private readonly operability: OperabilityDeps;
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.operability = { ...deps, requireAdmin: (actorId, what) => this.requireAdmin(actorId, what) };
+  }
 
   async run(job: Job): Promise<void> {
     const reply = (message: MessageView, replaceOriginal = false) =>
@@ -56,6 +65,10 @@ export class SlackWorker {
           return await reply(certificateListMessage(await this.deps.admin.deps.certificates.list(), this.deps.admin.clock.now()));
         case 'home':
           return await this.publishHome(job.userId, job.page);
+        case 'doctor':
+          return await doctorJob(this.operability, job, reply);
+        case 'audit-export':
+          return await auditExportJob(this.operability, job, reply);
       }
     } catch (error) {
       this.deps.log?.(`job ${job.type} failed`, error);
