@@ -13,7 +13,7 @@ import { parseWindow } from './domain/window';
 import { CertificateAuthority, loadCa } from './pki/ca';
 import { KeyPool } from './pki/key-pool';
 import { generateTlsCryptKey } from './pki/tls-crypt';
-import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, CrlStateStore, DatabaseProbe, SlackProbe, TimeReference, VpnEndpoint, systemClock } from './ports';
+import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, CrlStateStore, DatabaseProbe, IdempotencyStore, SlackProbe, TimeReference, VpnEndpoint, systemClock } from './ports';
 import { DynamoDbProbe } from './adapters/dynamodb/probe';
 import { storesFor } from './adapters/dynamodb/stores';
 import { SlackWebProbe } from './adapters/slack-web/probe';
@@ -23,9 +23,10 @@ import { IssueRequest, issueCertificate } from './services/issue';
 import { CrlPublisher, PublishOutcome } from './services/publish-crl';
 import { renewCrls } from './services/renew-crl';
 import { CrlStatus, crlStatus } from './services/crl-status';
-import { CrlPolicy, RevocationTarget, revoke } from './services/revoke';
+import { CrlPolicy, RevokeRequest, revoke } from './services/revoke';
+import { DIGEST_DAYS, ExpiryNotifier, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from './services/reminders';
+import { RetireReason, overdueReplacements, renewCertificate, retireReplaced } from './services/renewal';
 import { sweepSessions } from './services/sessions';
-import type { RevocationReason } from './domain/revocation';
 
 /** Local mode: no AWS settings at all, so state lives under STATE_DIR. */
 export const isLocalMode = (config: Config) => !config.AWS_REGION && !config.CA_SECRET_ID;
@@ -144,6 +145,10 @@ export interface AppDeps {
   approvals?: ApprovalStore;
   endpoints: VpnEndpoint[];
   alerts: AlertSink;
+  /** Expiry reminders, the admins' digest and renewal notices; the daily job skips them without it. */
+  expiry?: ExpiryNotifier;
+  /** "Sent once" claims for reminders and the digest. */
+  idempotency?: IdempotencyStore;
   clock?: Clock;
   /** Tests set 0; in production revocations arriving within this window share one CRL import. */
   coalesceMs?: number;
@@ -174,8 +179,20 @@ export class VpnAdmin {
     return issueCertificate({ ca, certificates, audit, clock: this.clock, endpoint: this.profileEndpoint, keys: this.keys.take, certDomain: config.CERT_DOMAIN, certDays: config.CERT_DAYS }, request);
   }
 
-  revoke(request: { target: RevocationTarget; reason: RevocationReason; actor: string }) {
+  revoke(request: RevokeRequest) {
     return revoke({ ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy }, request);
+  }
+
+  /** A new certificate for the same device that retires the old one once it is used (services/renewal.ts). */
+  renew(request: { serial: string; userId: string; displayName: string }) {
+    return renewCertificate({ ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue) }, request);
+  }
+
+  /** Retire what `replacementSerial` replaces, and tell its owner; the owner's DM is a courtesy that may fail. */
+  async retireReplaced(replacementSerial: string, why: RetireReason) {
+    const retired = await retireReplaced({ certificates: this.deps.certificates, revoke: (request) => this.revoke(request) }, replacementSerial, why);
+    if (retired) await this.deps.expiry?.retired(retired.old, retired.replacement, why).catch(() => undefined);
+    return retired;
   }
 
   publishAll(actor: string): Promise<PublishOutcome[]> {
@@ -193,14 +210,46 @@ export class VpnAdmin {
     return runDoctor({ ca, crlState, endpoints, clock: this.clock, policy: doctorPolicy(config), requiredScopes: BOT_SCOPES, ...probes });
   }
 
-  /** The daily job: renew CRLs and sweep sessions that should not exist. */
+  /**
+   * The daily job: retire renewed certificates whose grace period is over (first, so their CRL entries
+   * go out with this run's renewal), renew CRLs, sweep sessions that should not exist, then remind
+   * owners of expiring certificates and, once a week, send admins the digest. The CRL work never
+   * waits on, or fails because of, the reminders.
+   */
   async daily(actor = 'system:daily') {
+    const { certificates, expiry, idempotency } = this.deps;
+    const window = () => {
+      const now = this.clock.now();
+      return certificates.expiring(now, new Date(now.getTime() + DIGEST_DAYS * 86_400_000));
+    };
+    const problems: string[] = [];
+    const note =
+      (what: string) =>
+      (error: unknown): undefined => {
+        problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined;
+      };
+    const retired: string[] = [];
+    for (const old of overdueReplacements((await window().catch(note('reading replaced certificates'))) ?? [], this.clock.now())) {
+      const done = await this.retireReplaced(old.replacedBy!, 'grace-period').catch(note(`retiring ${old.serial}`));
+      if (done) retired.push(done.old.serial);
+    }
     const renewals = await renewCrls(
       { ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy, renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS },
       this.deps.endpoints,
     );
     const sessions = await Promise.all(this.deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...this.deps, clock: this.clock, actor })));
-    return { renewals, sessions };
+    let reminders: ReminderResult | undefined;
+    let digest: boolean | undefined;
+    if (expiry && idempotency) {
+      const reminderDeps = { certificates, idempotency, notifier: expiry, clock: this.clock };
+      const expiring = await window().catch(note('reading expiring certificates'));
+      if (expiring) {
+        reminders = await sendExpiryReminders(reminderDeps, expiring).catch(note('reminders'));
+        digest = await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest'));
+      }
+    }
+    return { renewals, sessions, retired, reminders, digest, problems };
   }
 }
 

@@ -39,6 +39,14 @@ export interface CertificateStore {
   setSuspended(serial: string, suspended: boolean): Promise<boolean>;
   /** Revoked certificates whose notAfter is after `notAfterSince`: what the next CRL must list. */
   revocationsForCrl(notAfterSince: Date): Promise<Revocation[]>;
+  /** Active and suspended certificates with notAfter in (from, to], soonest first: what reminders and the digest read. */
+  expiring(from: Date, to: Date): Promise<CertificateRecord[]>;
+  /**
+   * Record that `serial` was renewed into `replacement`, conditionally: only while it is active or
+   * suspended and not already replaced by another (`previous` names a replacement that may be overwritten,
+   * e.g. one that was revoked again). False when the condition did not hold.
+   */
+  markReplaced(serial: string, replacement: string, at: Date, previous?: string): Promise<boolean>;
 }
 
 /** Per-endpoint CRL publishing state. `endpoint` is a VpnEndpoint's `key`. */
@@ -172,6 +180,8 @@ export interface AlertSink {
 export interface IdempotencyStore {
   /** True the first time `key` is claimed within `ttlSeconds`; false for every repeat. */
   claim(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Forget a claim whose work failed, so the next attempt may claim it again. */
+  release(key: string): Promise<void>;
 }
 
 /** Login approvals and the state that guards them against MFA fatigue. */
