@@ -55,8 +55,12 @@ export async function renewalRefusal(deps: Pick<RenewalDeps, 'certificates' | 'c
  */
 export async function renewCertificate(deps: RenewalDeps, request: { serial: string; userId: string; displayName: string }): Promise<{ old: CertificateRecord; issued: IssueResult }> {
   const old = await deps.certificates.get(request.serial);
+  if (!old || old.slackId !== request.userId) {
+    await deps.audit.append({ actor: request.userId, action: 'access.refused', target: request.userId, outcome: 'refused', at: deps.clock.now(), details: { what: 'renew', serial: request.serial.slice(0, 40) } });
+    throw new VpnChatopsError('FORBIDDEN', 'You can only renew your own certificates.');
+  }
   const refusal = await renewalRefusal(deps, old, request.userId);
-  if (refusal || !old) throw new VpnChatopsError('CONFLICT', refusal ?? 'No such certificate.');
+  if (refusal) throw new VpnChatopsError('CONFLICT', refusal);
   const issued = await deps.issue({ slackId: request.userId, displayName: request.displayName, device: renewalDevice(old.device), actor: request.userId, replaces: old.serial });
   const now = deps.clock.now();
   try {

@@ -3,7 +3,9 @@ import { VpnAdmin, caStoreFor, doctorProbes, endpointsFor, loadCaFrom, storesFor
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
 import { AdminPolicy } from './admins';
+import { SlackAlertSink } from './alerts';
 import { slackClient } from './client';
+import { SlackExpiryNotifier } from './expiry-notifier';
 import { InProcessJobQueue } from './jobs';
 import { SlackWorker } from './worker';
 
@@ -13,8 +15,16 @@ export async function createWorker(config: Config, db: Database): Promise<SlackW
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
   const stores = storesFor(db);
-  const admin = new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => log(alert.message) } });
-  return new SlackWorker({ admin, client, admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client), idempotency: stores.idempotency, probes: doctorProbes(config, db), log });
+  const admins = new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client);
+  const admin = new VpnAdmin({
+    config,
+    ca,
+    ...stores,
+    endpoints: endpointsFor(config, ca),
+    alerts: new SlackAlertSink(client, config.ADMIN_CHANNEL_ID, admins, log),
+    expiry: new SlackExpiryNotifier(client, admins),
+  });
+  return new SlackWorker({ admin, client, admins, idempotency: stores.idempotency, probes: doctorProbes(config, db), log });
 }
 
 /** Outside Lambda: jobs run in this process, after the reply. */

@@ -107,7 +107,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(issued.record).toMatchObject({ cn: 'bob-example.laptop-r2-U0BOB.vpn.test', device: 'laptop-r2', replaces: bob.serial, status: 'active' });
     expect(issued.profile).toContain('BEGIN PRIVATE KEY');
     expect(await world.certificates.get(bob.serial)).toMatchObject({ status: 'active', replacedBy: issued.record.serial, replacedAt: at(3) });
-    expect((await world.audit.query({ since: at(-400), until: at(4), target: 'U0BOB' })).map((e) => e.action)).toEqual(['certificate.issue', 'certificate.renew']);
+    expect((await world.audit.query({ since: at(-400), until: at(4), target: 'U0BOB' })).map((e) => e.action).sort()).toEqual(['certificate.issue', 'certificate.renew']);
     // Renewing twice gives nothing new.
     expect((await rejectionOf(admin.renew({ serial: bob.serial, userId: 'U0BOB', displayName: 'Bob Example' }))).message).toBe(
       'Already renewed: the new profile (bob-example.laptop-r2-U0BOB.vpn.test) is in your DM from me.',
@@ -164,6 +164,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const refusal = async (serial: string, userId = 'U0DAVE') => (await rejectionOf(admin.renew({ serial, userId, displayName: 'Dave Example' }))).message;
     expect(await refusal(dave.serial, 'U0ALICE')).toBe('You can only renew your own certificates.');
     expect(await refusal('0A0B0C')).toBe('You can only renew your own certificates.');
+    expect((await world.audit.query({ since: at(-1), until: at(1), actor: 'U0ALICE' })).map((e) => [e.action, e.details?.what])).toEqual([['access.refused', 'renew']]);
     expect(await refusal(far.serial)).toMatch(/^Renewal opens 30 days before expiry; this certificate is good until 2027-07-23\.$/);
     await world.certificates.setSuspended(dave.serial, true);
     expect(await refusal(dave.serial)).toMatch(/paused after a "Not me" answer/);
