@@ -124,13 +124,13 @@ const doctorPolicy = (config: Config): DoctorPolicy => ({ renewBeforeDays: confi
  * because that is when it is needed most.
  */
 export async function diagnose(config: Config, db: Database, clock: Clock = systemClock): Promise<Check[]> {
-  const base: Omit<DoctorDeps, 'ca' | 'caProblem' | 'endpoints'> = { crlState: storesFor(db).crlState, clock, policy: doctorPolicy(config), requiredScopes: BOT_SCOPES, ...doctorProbes(config, db) };
+  const base: Omit<DoctorDeps, 'ca' | 'caError' | 'endpoints'> = { crlState: storesFor(db).crlState, clock, policy: doctorPolicy(config), requiredScopes: BOT_SCOPES, ...doctorProbes(config, db) };
   let ca: CertificateAuthority;
   try {
     ca = await loadCaFrom(caStoreFor(config));
   } catch (error) {
     if (!(error instanceof VpnChatopsError)) throw error;
-    return runDoctor({ ...base, caProblem: error.message, endpoints: [] });
+    return runDoctor({ ...base, caError: error, endpoints: [] });
   }
   return runDoctor({ ...base, ca, endpoints: endpointsFor(config, ca) });
 }

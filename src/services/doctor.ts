@@ -1,6 +1,6 @@
 import type { CertificateAuthority } from '../pki/ca';
 import type { Clock, CrlStateStore, DatabaseProbe, SlackProbe, TimeReference, VpnEndpoint } from '../ports';
-import { Check, CheckStatus, DAY_MS, days, guard, iso } from './doctor-check';
+import { Check, CheckStatus, DAY_MS, days, failure, guard, iso } from './doctor-check';
 import { endpointChecks } from './doctor-endpoint';
 
 export type { Check, CheckStatus } from './doctor-check';
@@ -12,9 +12,9 @@ export interface DoctorPolicy {
 }
 
 export interface DoctorDeps {
-  /** Undefined when the CA could not be loaded; `caProblem` says why, and endpoints are not checked. */
+  /** Undefined when the CA could not be loaded; `caError` says why, and endpoints are not checked. */
   ca?: CertificateAuthority;
-  caProblem?: string;
+  caError?: unknown;
   crlState: CrlStateStore;
   endpoints: VpnEndpoint[];
   clock: Clock;
@@ -34,9 +34,7 @@ const CA_FAIL_DAYS = 30;
 
 function caCheck(deps: DoctorDeps): Check {
   const name = 'CA certificate';
-  if (!deps.ca) {
-    return { name, status: 'fail', detail: deps.caProblem ?? 'no CA could be loaded', fix: 'Create one with `vpnctl ca init`, or import the existing PKI with `vpnctl ca import-easyrsa <dir>`.' };
-  }
+  if (!deps.ca) return failure(name, deps.caError ?? 'no CA could be loaded', 'Create one with `vpnctl ca init`, or import the existing PKI with `vpnctl ca import-easyrsa <dir>`.');
   const left = deps.ca.notAfter.getTime() - deps.clock.now().getTime();
   const detail = `${deps.ca.x509.subject.replace(/\n/g, ', ')}, valid until ${iso(deps.ca.notAfter)} (${days(left)} days)`;
   const rotate = 'Plan a CA rotation: create a new CA, import it where the VPN trusts client CAs, and re-issue every certificate before this one expires.';

@@ -15,6 +15,7 @@ import { DynamoDbProbe } from '../../src/adapters/dynamodb/probe';
 import { SlackWebProbe } from '../../src/adapters/slack-web/probe';
 import { BOT_SCOPES } from '../../src/adapters/slack-web/scopes';
 import { storesFor } from '../../src/composition';
+import { VpnChatopsError } from '../../src/domain/errors';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { buildCrl, parseCrl } from '../../src/pki/crl';
 import { Check, DoctorDeps, runDoctor, worst } from '../../src/services/doctor';
@@ -304,9 +305,12 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     it('fails the CA check and still checks the rest', async () => {
       const db = await testDatabase();
       try {
-        const checks = await runDoctor({ caProblem: 'No CA in /tmp/x yet', crlState: storesFor(db).crlState, endpoints: [], clock: { now: () => new Date() }, policy: { renewBeforeDays: 30, publishMode: 'immediate', certDays: 365 }, database: new DynamoDbProbe(db), requiredScopes: BOT_SCOPES });
+        const checks = await runDoctor({ caError: new VpnChatopsError('STATE', 'No CA in /tmp/x yet'), crlState: storesFor(db).crlState, endpoints: [], clock: { now: () => new Date() }, policy: { renewBeforeDays: 30, publishMode: 'immediate', certDays: 365 }, database: new DynamoDbProbe(db), requiredScopes: BOT_SCOPES });
         expect(checks.map((check) => [check.name, check.status])).toEqual([['CA certificate', 'fail'], ['DynamoDB', 'pass'], ['Slack token', 'warn'], ['Clock', 'warn']]);
-        expect(byName(checks, 'CA certificate').fix).toBe('Create one with `vpnctl ca init`, or import the existing PKI with `vpnctl ca import-easyrsa <dir>`.');
+        expect(byName(checks, 'CA certificate')).toMatchObject({ detail: 'No CA in /tmp/x yet', fix: 'Create one with `vpnctl ca init`, or import the existing PKI with `vpnctl ca import-easyrsa <dir>`.' });
+        const denied = new VpnChatopsError('STATE', 'Not allowed to call secretsmanager:GetSecretValue on secret vpn-ca', { permission: 'secretsmanager:GetSecretValue' });
+        const secret = await runDoctor({ caError: denied, crlState: storesFor(db).crlState, endpoints: [], clock: { now: () => new Date() }, policy: { renewBeforeDays: 30, publishMode: 'immediate', certDays: 365 }, database: new DynamoDbProbe(db), requiredScopes: BOT_SCOPES });
+        expect(byName(secret, 'CA certificate')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^missing permission secretsmanager:GetSecretValue /), fix: 'Grant secretsmanager:GetSecretValue to the IAM role the bot and vpnctl run as.' });
       } finally {
         await db.drop();
       }
