@@ -1,7 +1,6 @@
-import type { DoctorProbes } from '../composition';
 import { auditCsv, auditEntries } from '../services/audit-export';
 import type { Job } from './jobs';
-import { RetryPolicy, uploadToDm } from './upload';
+import { uploadToDm } from './upload';
 import { doctorMessage } from './views/doctor';
 import { progressMessage } from './views/messages';
 import type { MessageView } from './views/types';
@@ -10,9 +9,7 @@ import type { WorkerDeps } from './worker';
 type Reply = (message: MessageView, replaceOriginal?: boolean) => Promise<void>;
 
 export interface OperabilityDeps extends WorkerDeps {
-  probes: DoctorProbes;
   requireAdmin(actorId: string, what: string): Promise<void>;
-  uploadRetry?: RetryPolicy;
 }
 
 /** `/vpn doctor`: every check, failures first. */
@@ -30,12 +27,7 @@ export async function auditExportJob(deps: OperabilityDeps, job: Extract<Job, { 
   const entries = await auditEntries({ audit, certificates }, { slackId: job.slackId, since, until });
   const filename = `vpn-audit-${job.slackId ?? 'all'}-since-${job.since.slice(0, 10)}.csv`;
   const whose = job.slackId ? ` about <@${job.slackId}>` : '';
-  await uploadToDm(
-    deps.client,
-    job.actorId,
-    { filename, content: auditCsv(entries), comment: `Audit trail${whose} from ${job.since} to ${until.toISOString()}: ${entries.length} entries.` },
-    deps.uploadRetry,
-  );
+  await uploadToDm(deps.client, job.actorId, { filename, content: auditCsv(entries), comment: `Audit trail${whose} from ${job.since} to ${until.toISOString()}: ${entries.length} entries.` });
   await audit.append({ actor: job.actorId, action: 'audit.export', target: job.slackId ?? 'all', outcome: 'success', details: { since: job.since, until: until.toISOString(), entries: entries.length } });
   await reply(progressMessage(`📄 *${filename}* (${entries.length} entries) is in your DM from me.`));
 }

@@ -9,7 +9,6 @@ import { deliverProfile, memberName } from './delivery';
 import { auditExportJob, doctorJob, OperabilityDeps } from './operability';
 import { dailyJob, renewJob, retireReplacedJob } from './renewal-jobs';
 import { respond } from './respond';
-import type { RetryPolicy } from './upload';
 import { homeView } from './views/home';
 import {
   certificateListMessage,
@@ -28,7 +27,6 @@ export interface WorkerDeps {
   idempotency: IdempotencyStore;
   /** What `doctor` checks beyond the admin's stores and endpoints. */
   probes: DoctorProbes;
-  uploadRetry?: RetryPolicy;
   log?: (message: string, error?: unknown) => void;
 }
 
