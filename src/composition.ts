@@ -201,7 +201,8 @@ export class VpnAdmin {
 
   /** Each endpoint's live CRL, read back and compared with our records. */
   crlStatuses(): Promise<CrlStatus[]> {
-    return Promise.all(this.deps.endpoints.map((endpoint) => crlStatus({ ...this.deps, clock: this.clock, renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS }, endpoint)));
+    const { CRL_RENEW_BEFORE_DAYS: renewBeforeDays, CRL_PUBLISH_MODE: publishMode } = this.deps.config;
+    return Promise.all(this.deps.endpoints.map((endpoint) => crlStatus({ ...this.deps, clock: this.clock, renewBeforeDays, publishMode }, endpoint)));
   }
 
   /** Every health check, one line each; see services/doctor.ts. */

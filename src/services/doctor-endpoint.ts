@@ -3,7 +3,7 @@ import { MAX_CRL_ENTRIES, ParsedCrl, parseCrl } from '../pki/crl';
 import type { EndpointCrlRecord, VpnEndpoint } from '../ports';
 import type { DoctorDeps } from './doctor';
 import { Check, DAY_MS, days, guard, iso } from './doctor-check';
-import { ALERT_THRESHOLDS_DAYS, URGENT_DAYS } from './renew-crl';
+import { overdueBelowDays } from './renew-crl';
 
 const SERVER_CERT_FAIL_DAYS = 14;
 const SERVER_CERT_WARN_DAYS = 30;
@@ -13,15 +13,6 @@ const QUOTA_FAIL = 0.95;
 const HANDLER_PREFIX = 'AWSClientVPN-';
 
 type Deps = DoctorDeps & { ca: CertificateAuthority };
-
-/**
- * Below this many days left the daily job should long since have renewed the CRL: it renews at
- * `renewBeforeDays` (in window mode within a week of that), and starts alerting at 14 days.
- */
-export function overdueBelowDays(policy: DoctorDeps['policy']): number {
-  const slack = policy.publishMode === 'window' ? 8 : 2;
-  return Math.max(URGENT_DAYS, Math.min(ALERT_THRESHOLDS_DAYS[0], policy.renewBeforeDays - slack));
-}
 
 async function availability(endpoint: VpnEndpoint): Promise<Check> {
   const health = await endpoint.health();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { storesFor } from '../../src/composition';
 import { loadConfig } from '../../src/config';
-import { SlackStandIn, StandInOptions, startSlackStandIn } from '../../src/local/slack-standin/server';
+import { StandInOptions, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
 import type { InProcessJobQueue } from '../../src/slack/jobs';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
@@ -37,7 +37,7 @@ export async function testBot(options: { slack?: StandInOptions; env?: Record<st
 
   const call = (event: unknown) => handler(event, {});
   return {
-    slack: slack as SlackStandIn,
+    slack,
     db,
     dir,
     ca,

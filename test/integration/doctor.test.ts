@@ -61,6 +61,9 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       // The rest of the CRL is fine: signed by us, the one we published, far from the quota.
       expect(['CRL signature', 'CRL vs last publish', 'CRL size'].map((what) => byName(checks, `openvpn:test: ${what}`).status)).toEqual(['pass', 'pass', 'pass']);
       expect(worst(checks)).toBe('fail');
+      // `/vpn crl`, the App Home and `vpnctl crl status` agree that this is a failure, not a mere warning.
+      const [health] = await world.admin.crlStatuses();
+      expect(health).toMatchObject({ health: 'fail', problems: [expect.stringMatching(/^10\.0 days left and nobody has renewed it: run `vpnctl crl publish` now/)] });
 
       await world.admin.publishAll('U0ADMIN');
       const after = byName(await doctor(), 'openvpn:test: CRL expiry');
@@ -82,6 +85,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       const expiry = byName(await doctor(), 'openvpn:test: CRL expiry');
       expect(expiry).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^expires in 25\.0 days .*renewal is due$/) });
       expect(expiry.fix).toBe('Nothing to do if the daily job runs: it renews the CRL on its next run (`vpnctl crl publish` renews it now).');
+      expect((await world.admin.crlStatuses())[0].health).toBe('warn');
     });
 
     it('no CRL at all is a failure', async () => {
