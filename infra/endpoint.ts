@@ -11,6 +11,8 @@ export interface VpnEndpoint {
   arn: string;
   /** Where the endpoint's connection log goes, for /vpn logs; unknown for an existing endpoint unless configured. */
   logGroup?: string;
+  /** Its server certificate in ACM, for /vpn doctor; unknown for an existing endpoint. */
+  serverCertificateArn?: string;
 }
 
 const endpointArn = (scope: Construct, id: string) => Arn.format({ service: 'ec2', resource: 'client-vpn-endpoint', resourceName: id }, Stack.of(scope));
@@ -73,7 +75,7 @@ function newEndpoint(scope: Construct, settings: Settings, handlerArn: string): 
     new CfnClientVpnTargetNetworkAssociation(scope, `Subnet${i + 1}`, { clientVpnEndpointId: endpoint.ref, subnetId });
   });
   new CfnClientVpnAuthorizationRule(scope, 'VpcAccess', { clientVpnEndpointId: endpoint.ref, targetNetworkCidr: create.vpcCidr, authorizeAllGroups: true, description: 'Every client with a valid, approved certificate' });
-  return { id: endpoint.ref, arn: endpointArn(scope, endpoint.ref), logGroup: logs.logGroupName };
+  return { id: endpoint.ref, arn: endpointArn(scope, endpoint.ref), logGroup: logs.logGroupName, serverCertificateArn: create.serverCertificateArn };
 }
 
 /** The endpoint the bot serves; undefined for `"endpoint": "none"` (the bot runs, but can issue nothing yet). */

@@ -41,15 +41,34 @@ export const EC2_ACTIONS = {
 } as const;
 
 /**
- * Import/Export/Terminate accept the endpoint's ARN as their resource. DescribeClientVpnConnections
- * supports no resource-level permission (the Service Authorization Reference lists no resource type for
- * it, and AWS's own Client VPN policy examples use "*"), so it is granted on "*", limited to the Region.
+ * The Describe calls: sessions for both; the endpoint itself (its state, connect handler and server
+ * certificate) for the worker, which runs `/vpn doctor`.
+ */
+const EC2_DESCRIBE = {
+  worker: ['ec2:DescribeClientVpnConnections', 'ec2:DescribeClientVpnEndpoints'],
+  scheduler: ['ec2:DescribeClientVpnConnections'],
+} as const;
+
+/**
+ * Import/Export/Terminate accept the endpoint's ARN as their resource. The Describe calls support no
+ * resource-level permission (the Service Authorization Reference lists no resource type for them, and
+ * AWS's own Client VPN policy examples use "*"), so they are granted on "*", limited to the Region.
  */
 export function grantEndpointAccess(grantee: IGrantable, role: keyof typeof EC2_ACTIONS, endpointArn: string, region: string): void {
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...EC2_ACTIONS[role]], resources: [endpointArn] }));
   grantee.grantPrincipal.addToPrincipalPolicy(
-    new PolicyStatement({ actions: ['ec2:DescribeClientVpnConnections'], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': region } } }),
+    new PolicyStatement({ actions: [...EC2_DESCRIBE[role]], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': region } } }),
   );
+}
+
+/**
+ * `/vpn doctor` reads the endpoint's server certificate expiry from ACM. A created endpoint's certificate
+ * ARN is known; an existing endpoint's is not (it is read from the endpoint at run time), so the grant is
+ * then this account's certificates in this Region.
+ */
+export function grantServerCertificateRead(grantee: IGrantable, scope: Construct, certificateArn?: string): void {
+  const arn = certificateArn ?? Arn.format({ service: 'acm', resource: 'certificate', resourceName: '*' }, Stack.of(scope));
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['acm:DescribeCertificate'], resources: [arn] }));
 }
 
 /** /vpn logs reads the endpoint's connection log: FilterLogEvents on that one log group. */

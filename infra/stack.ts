@@ -9,7 +9,7 @@ import { parseWindow } from '../src/domain/window';
 import { botAlarms } from './alarms';
 import { vpnEndpoint } from './endpoint';
 import { botFunction } from './functions';
-import { grantBotTableAccess, grantConnectTableAccess, grantConnectionLogRead, grantEndpointAccess } from './permissions';
+import { grantBotTableAccess, grantConnectTableAccess, grantConnectionLogRead, grantEndpointAccess, grantServerCertificateRead } from './permissions';
 import type { Settings } from './settings';
 import { stateTable } from './table';
 
@@ -100,6 +100,7 @@ export class VpnChatopsStack extends Stack {
     slackSecret.grantRead(worker);
     if (endpoint) grantEndpointAccess(worker, 'worker', endpoint.arn, this.region);
     if (endpoint?.logGroup) grantConnectionLogRead(worker, endpoint.logGroup, this);
+    if (endpoint) grantServerCertificateRead(worker, this, endpoint.serverCertificateArn);
 
     const slack = botFunction(this, 'slack', {
       functionName: names.slack,

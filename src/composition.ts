@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Database, connectDatabase, databaseAnswers, ensureTable } from './adapters/dynamodb/client';
-import { DEFAULT_LOCAL_DYNAMODB, isLocalMode, stateDir } from './state';
+import { DEFAULT_LOCAL_DYNAMODB, isLocalMode, loadCaFrom, stateDir } from './state';
 import { LocalDynamoDb, startDynamoDbLocal } from './adapters/dynamodb/local-server';
 import { AwsClientVpnEndpoint } from './adapters/aws-client-vpn/endpoint';
 import { LocalCaStore } from './adapters/local-files/ca-store';
@@ -16,15 +16,21 @@ import { parseWindow } from './domain/window';
 import type { CertificateAuthority } from './pki/ca';
 import { KeyPool } from './pki/key-pool';
 import { generateTlsCryptKey } from './pki/tls-crypt';
-import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, ConnectionLogSource, CrlStateStore, VpnEndpoint, systemClock } from './ports';
+import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, ConnectionLogSource, CrlStateStore, DatabaseProbe, IdempotencyStore, SlackProbe, TimeReference, VpnEndpoint, systemClock } from './ports';
 import { InsightsReport, connectionInsights } from './services/connection-insights';
+import { DynamoDbProbe } from './adapters/dynamodb/probe';
+import { storesFor } from './adapters/dynamodb/stores';
+import { SlackWebProbe } from './adapters/slack-web/probe';
+import { BOT_SCOPES } from './adapters/slack-web/scopes';
+import { Check, DoctorDeps, DoctorPolicy, runDoctor } from './services/doctor';
 import { IssueRequest, issueCertificate } from './services/issue';
 import { CrlPublisher, PublishOutcome } from './services/publish-crl';
 import { renewCrls } from './services/renew-crl';
 import { CrlStatus, crlStatus } from './services/crl-status';
-import { CrlPolicy, RevocationTarget, revoke } from './services/revoke';
+import { CrlPolicy, RevokeRequest, revoke } from './services/revoke';
+import { DIGEST_DAYS, ExpiryNotifier, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from './services/reminders';
+import { RetireReason, overdueReplacements, renewCertificate, retireReplaced } from './services/renewal';
 import { sweepSessions } from './services/sessions';
-import type { RevocationReason } from './domain/revocation';
 
 export { DEFAULT_LOCAL_DYNAMODB, isLocalMode, loadCaFrom, stateDir } from './state';
 export { databaseAnswers } from './adapters/dynamodb/client';
@@ -133,6 +139,36 @@ export async function openDatabase(config: Config, options: { startLocal?: boole
   return { db, local };
 }
 
+/** What `doctor` probes beyond the stores and endpoints: the database itself, Slack, a remote clock. */
+export interface DoctorProbes {
+  database: DatabaseProbe;
+  slack?: SlackProbe;
+  time?: TimeReference;
+}
+
+export function doctorProbes(config: Config, db: Database): DoctorProbes {
+  const slack = config.SLACK_BOT_TOKEN ? new SlackWebProbe({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }) : undefined;
+  return { database: new DynamoDbProbe(db), slack, time: slack };
+}
+
+const doctorPolicy = (config: Config): DoctorPolicy => ({ renewBeforeDays: config.CRL_RENEW_BEFORE_DAYS, publishMode: config.CRL_PUBLISH_MODE, certDays: config.CERT_DAYS });
+
+/**
+ * `doctor` straight from configuration, for vpnctl: it runs without a usable CA too (and says so),
+ * because that is when it is needed most.
+ */
+export async function diagnose(config: Config, db: Database, clock: Clock = systemClock): Promise<Check[]> {
+  const base: Omit<DoctorDeps, 'ca' | 'caError' | 'endpoints'> = { crlState: storesFor(db).crlState, clock, policy: doctorPolicy(config), requiredScopes: BOT_SCOPES, ...doctorProbes(config, db) };
+  let ca: CertificateAuthority;
+  try {
+    ca = await loadCaFrom(caStoreFor(config));
+  } catch (error) {
+    if (!(error instanceof VpnChatopsError)) throw error;
+    return runDoctor({ ...base, caError: error, endpoints: [] });
+  }
+  return runDoctor({ ...base, ca, endpoints: endpointsFor(config, ca) });
+}
+
 export interface AppDeps {
   config: Config;
   ca: CertificateAuthority;
@@ -145,6 +181,10 @@ export interface AppDeps {
   /** Each endpoint's connection log, for connection insights; absent where they are not read. */
   connectionLogs?: ConnectionLogSource[];
   alerts: AlertSink;
+  /** Expiry reminders, the admins' digest and renewal notices; the daily job skips them without it. */
+  expiry?: ExpiryNotifier;
+  /** "Sent once" claims for reminders and the digest. */
+  idempotency?: IdempotencyStore;
   clock?: Clock;
   /** Tests set 0; in production revocations arriving within this window share one CRL import. */
   coalesceMs?: number;
@@ -175,8 +215,20 @@ export class VpnAdmin {
     return issueCertificate({ ca, certificates, audit, clock: this.clock, endpoint: this.profileEndpoint, keys: this.keys.take, certDomain: config.CERT_DOMAIN, certDays: config.CERT_DAYS }, request);
   }
 
-  revoke(request: { target: RevocationTarget; reason: RevocationReason; actor: string }) {
+  revoke(request: RevokeRequest) {
     return revoke({ ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy }, request);
+  }
+
+  /** A new certificate for the same device that retires the old one once it is used (services/renewal.ts). */
+  renew(request: { serial: string; userId: string; displayName: string }) {
+    return renewCertificate({ ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue) }, request);
+  }
+
+  /** Retire what `replacementSerial` replaces, and tell its owner; the owner's DM is a courtesy that may fail. */
+  async retireReplaced(replacementSerial: string, why: RetireReason) {
+    const retired = await retireReplaced({ certificates: this.deps.certificates, revoke: (request) => this.revoke(request) }, replacementSerial, why);
+    if (retired) await this.deps.expiry?.retired(retired.old, retired.replacement, why).catch(() => undefined);
+    return retired;
   }
 
   publishAll(actor: string): Promise<PublishOutcome[]> {
@@ -185,7 +237,8 @@ export class VpnAdmin {
 
   /** Each endpoint's live CRL, read back and compared with our records. */
   crlStatuses(): Promise<CrlStatus[]> {
-    return Promise.all(this.deps.endpoints.map((endpoint) => crlStatus({ ...this.deps, clock: this.clock, renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS }, endpoint)));
+    const { CRL_RENEW_BEFORE_DAYS: renewBeforeDays, CRL_PUBLISH_MODE: publishMode } = this.deps.config;
+    return Promise.all(this.deps.endpoints.map((endpoint) => crlStatus({ ...this.deps, clock: this.clock, renewBeforeDays, publishMode }, endpoint)));
   }
 
   /** Connection attempts over the last `hours` (capped), per endpoint. */
@@ -193,15 +246,53 @@ export class VpnAdmin {
     return connectionInsights(this.deps.connectionLogs ?? [], hours, this.clock.now());
   }
 
-  /** The daily job: renew CRLs and sweep sessions that should not exist. */
+  /** Every health check, one line each; see services/doctor.ts. */
+  doctor(probes: DoctorProbes): Promise<Check[]> {
+    const { ca, crlState, endpoints, config } = this.deps;
+    return runDoctor({ ca, crlState, endpoints, clock: this.clock, policy: doctorPolicy(config), requiredScopes: BOT_SCOPES, ...probes });
+  }
+
+  /**
+   * The daily job: retire renewed certificates whose grace period is over (first, so their CRL entries
+   * go out with this run's renewal), renew CRLs, sweep sessions that should not exist, then remind
+   * owners of expiring certificates and, once a week, send admins the digest. The CRL work never
+   * waits on, or fails because of, the reminders.
+   */
   async daily(actor = 'system:daily') {
+    const { certificates, expiry, idempotency } = this.deps;
+    const window = () => {
+      const now = this.clock.now();
+      return certificates.expiring(now, new Date(now.getTime() + DIGEST_DAYS * 86_400_000));
+    };
+    const problems: string[] = [];
+    const note =
+      (what: string) =>
+      (error: unknown): undefined => {
+        problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined;
+      };
+    const retired: string[] = [];
+    for (const old of overdueReplacements((await window().catch(note('reading replaced certificates'))) ?? [], this.clock.now())) {
+      const done = await this.retireReplaced(old.replacedBy!, 'grace-period').catch(note(`retiring ${old.serial}`));
+      if (done) retired.push(done.old.serial);
+    }
     const renewals = await renewCrls(
       { ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy, renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS },
       this.deps.endpoints,
     );
     const sessions = await Promise.all(this.deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...this.deps, clock: this.clock, actor })));
-    return { renewals, sessions };
+    let reminders: ReminderResult | undefined;
+    let digest: boolean | undefined;
+    if (expiry && idempotency) {
+      const reminderDeps = { certificates, idempotency, notifier: expiry, clock: this.clock };
+      const expiring = await window().catch(note('reading expiring certificates'));
+      if (expiring) {
+        reminders = await sendExpiryReminders(reminderDeps, expiring).catch(note('reminders'));
+        digest = await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest'));
+      }
+    }
+    return { renewals, sessions, retired, reminders, digest, problems };
   }
 }
 
-export { storesFor } from './adapters/dynamodb/stores';
+export { storesFor };

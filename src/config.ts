@@ -37,6 +37,7 @@ const endpointSchema = z.discriminatedUnion('type', [
     tlsCryptKeyFile: z.optional(z.string().check(z.minLength(1))),
     /** The server's --log-append file: what `/vpn logs` reads. */
     logFile: z.optional(z.string().check(z.minLength(1))),
+    serverCertFile: z.optional(z.string().check(z.minLength(1))),
   }),
 ]);
 

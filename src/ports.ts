@@ -40,6 +40,14 @@ export interface CertificateStore {
   setSuspended(serial: string, suspended: boolean): Promise<boolean>;
   /** Revoked certificates whose notAfter is after `notAfterSince`: what the next CRL must list. */
   revocationsForCrl(notAfterSince: Date): Promise<Revocation[]>;
+  /** Active and suspended certificates with notAfter in (from, to], soonest first: what reminders and the digest read. */
+  expiring(from: Date, to: Date): Promise<CertificateRecord[]>;
+  /**
+   * Record that `serial` was renewed into `replacement`, conditionally: only while it is active or
+   * suspended and not already replaced by another (`previous` names a replacement that may be overwritten,
+   * e.g. one that was revoked again). False when the condition did not hold.
+   */
+  markReplaced(serial: string, replacement: string, at: Date, previous?: string): Promise<boolean>;
 }
 
 /** Per-endpoint CRL publishing state. `endpoint` is a VpnEndpoint's `key`. */
@@ -114,6 +122,24 @@ export interface EndpointHealth {
   detail: string;
 }
 
+/** The certificate a VPN server presents to its clients: when it runs out, nobody can connect. */
+export interface ServerCertificate {
+  /** Where it lives: an ACM certificate ARN or a file path. */
+  location: string;
+  subject?: string;
+  notAfter: Date;
+  /** ACM's status (ISSUED, EXPIRED, REVOKED…); absent for a file. */
+  status?: string;
+}
+
+/** Client VPN's connect handler (login approval) as the endpoint reports it. */
+export interface ConnectHandlerState {
+  enabled: boolean;
+  functionArn?: string;
+  /** `applying` while a change rolls out, `applied` once in force. */
+  status?: string;
+}
+
 /**
  * A VPN server we manage: AWS Client VPN or self-hosted OpenVPN. Every method fails with a
  * VpnChatopsError (code ENDPOINT) whose message names the endpoint and says what to do.
@@ -133,6 +159,10 @@ export interface VpnEndpoint {
   /** Self-hosted OpenVPN only: the tls-crypt key profiles must carry. */
   tlsCryptKey?(): Promise<string | undefined>;
   health(): Promise<EndpointHealth>;
+  /** Read from where the endpoint keeps it; undefined when its configuration does not say where that is. */
+  serverCertificate?(): Promise<ServerCertificate | undefined>;
+  /** AWS Client VPN only: whether login approval is attached, and to which function. */
+  connectHandler?(): Promise<ConnectHandlerState>;
 }
 
 /** What reading a connection log over a window produced, and what it had to skip. */
@@ -176,6 +206,8 @@ export interface AlertSink {
 export interface IdempotencyStore {
   /** True the first time `key` is claimed within `ttlSeconds`; false for every repeat. */
   claim(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Forget a claim whose work failed, so the next attempt may claim it again. */
+  release(key: string): Promise<void>;
 }
 
 /** Login approvals and the state that guards them against MFA fatigue. */
@@ -206,4 +238,28 @@ export interface ApprovalStore {
   pending(now: Date): Promise<Approval[]>;
   /** The member's latest approvals, newest first (App Home "recent logins"). */
   recent(slackId: string, limit: number): Promise<Approval[]>;
+}
+
+/** Whether the state store answers, for `doctor`: a short description on success, a typed error otherwise. */
+export interface DatabaseProbe {
+  probe(): Promise<string>;
+}
+
+/** Who the bot token belongs to, as Slack's auth.test reports it. */
+export interface SlackIdentity {
+  team: string;
+  botUserId: string;
+  /** The token's scopes, from Slack's `x-oauth-scopes` header; undefined when Slack did not send it. */
+  scopes?: string[];
+}
+
+export interface SlackProbe {
+  /** Fails with a typed error when Slack refuses the token or does not answer. */
+  identity(): Promise<SlackIdentity>;
+}
+
+/** A clock we do not control (a server's `Date` header), to measure our own clock against. */
+export interface TimeReference {
+  readonly source: string;
+  now(): Promise<Date>;
 }

@@ -5,7 +5,8 @@ import { open, unlink, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerCaStore } from '../adapters/secrets-manager/ca-store';
-import { VpnAdmin, caStoreFor, connectionLogsFor, endpointsFor, loadCaFrom, openDatabase, storesFor } from '../composition';
+import { connectDatabase } from '../adapters/dynamodb/client';
+import { DEFAULT_LOCAL_DYNAMODB, VpnAdmin, caStoreFor, connectionLogsFor, diagnose, endpointsFor, isLocalMode, loadCaFrom, openDatabase, storesFor } from '../composition';
 import { Config, loadConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import { REVOCATION_REASONS, parseRevocationReason } from '../domain/revocation';
@@ -15,7 +16,8 @@ import { importEasyRsa } from '../pki/easyrsa';
 import type { CaStore } from '../ports';
 import { importedRecords } from '../services/import-easyrsa';
 import { rollBack } from '../services/issue';
-import { auditCsv, auditTable, certificatesTable, crlStatusTable, publishLine, revocationReport } from './render';
+import { auditCsv } from '../services/audit-export';
+import { auditTable, certificatesTable, crlStatusTable, doctorReport, publishLine, revocationReport } from './render';
 import { connectionInsightsText } from './render-insights';
 import { DEFAULT_HOURS } from '../domain/connection-log';
 import { connectionInsights } from '../services/connection-insights';
@@ -268,6 +270,25 @@ export function buildProgram(config: () => Config): Command {
         out(`✔ chart of ${charted.endpoint} written to ${options.chart}`);
       }
       if (report.endpoints.some((insights) => insights.error)) process.exitCode = 1;
+    });
+
+  program
+    .command('doctor')
+    .description('check everything that can lock people out, one line each with the fix (exit 1 when any check fails)')
+    .action(async () => {
+      const cfg = config();
+      // A database that cannot be opened is one of the things to report, not a reason to stop.
+      const opened = await openDatabase(cfg).catch(() => undefined);
+      const endpoint = cfg.DYNAMODB_ENDPOINT ?? (isLocalMode(cfg) ? DEFAULT_LOCAL_DYNAMODB : undefined);
+      const db = opened?.db ?? connectDatabase({ tableName: cfg.TABLE_NAME, endpoint, region: cfg.AWS_REGION });
+      try {
+        const checks = await diagnose(cfg, db);
+        out(doctorReport(checks));
+        if (checks.some((check) => check.status === 'fail')) process.exitCode = 1;
+      } finally {
+        db.doc.destroy();
+        await opened?.local?.stop();
+      }
     });
 
   return program;

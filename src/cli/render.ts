@@ -3,6 +3,7 @@ import type { AuditEntry } from '../domain/audit';
 import type { RevocationReport } from '../services/revoke';
 import type { PublishOutcome } from '../services/publish-crl';
 import type { CrlStatus } from '../services/crl-status';
+import type { Check } from '../services/doctor';
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
@@ -69,19 +70,19 @@ export function crlStatusTable(statuses: CrlStatus[]): string {
     .join('\n');
 }
 
-const csvCell = (value: string) => (/[",\n\r]/.test(value) || /^[=+\-@]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-
-/** RFC 4180 CSV; cells that a spreadsheet would run as a formula are quoted. */
-export function auditCsv(entries: AuditEntry[]): string {
-  const rows = [['time', 'actor', 'action', 'target', 'outcome', 'details']];
-  for (const e of entries) rows.push([e.at.toISOString(), e.actor, e.action, e.target, e.outcome, e.details ? JSON.stringify(e.details) : '']);
-  return `${rows.map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
-}
-
 export function auditTable(entries: AuditEntry[]): string {
   if (entries.length === 0) return 'No audit entries in that window.';
   return table([
     ['TIME', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'DETAILS'],
     ...entries.map((e) => [e.at.toISOString(), e.actor, e.action, e.target, e.outcome, e.details ? JSON.stringify(e.details) : '']),
   ]);
+}
+
+const CHECK_ICON: Record<Check['status'], string> = { pass: '✅', warn: '⚠️ ', fail: '❌' };
+
+/** One line per check, the fix after an arrow, then the tally. */
+export function doctorReport(checks: Check[]): string {
+  const lines = checks.map((check) => `${CHECK_ICON[check.status]} ${check.name}: ${check.detail}${check.fix ? ` → ${check.fix}` : ''}`);
+  const count = (status: Check['status']) => checks.filter((check) => check.status === status).length;
+  return [...lines, '', `${count('fail')} failing, ${count('warn')} warning, ${count('pass')} passing`].join('\n');
 }

@@ -1,6 +1,7 @@
 /** One line of the append-only audit trail: who did what to whom, and how it ended. */
 export type AuditAction =
   | 'certificate.issue'
+  | 'certificate.renew'
   | 'certificate.revoke'
   | 'certificate.import'
   | 'certificate.reenable'
@@ -12,7 +13,8 @@ export type AuditAction =
   | 'crl.renew'
   | 'crl.alert'
   | 'approval.decide'
-  | 'access.refused';
+  | 'access.refused'
+  | 'audit.export';
 
 export type AuditOutcome = 'success' | 'failure' | 'refused' | 'partial' | 'deferred';
 

@@ -23,6 +23,11 @@ export interface CertificateRecord {
   revokedAt?: Date;
   reason?: RevocationReason;
   revokedBy?: string;
+  /** A renewal: the serial of the certificate this one replaces (retired once this one connects, or after a grace period). */
+  replaces?: string;
+  /** Set on the old certificate when it is renewed: the replacement's serial, and when. */
+  replacedBy?: string;
+  replacedAt?: Date;
 }
 
 export function effectiveStatus(record: CertificateRecord, now: Date): CertificateStatus {

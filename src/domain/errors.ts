@@ -22,16 +22,21 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'FORBIDDEN'
   | 'ENDPOINT'
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  | 'SLACK_UNAVAILABLE';
 
 export class VpnChatopsError extends Error {
+  /** When the failure is a missing grant: the IAM action (`ec2:…`, `acm:…`, `dynamodb:…`) or Slack scope, so checks can name it. */
+  readonly permission?: string;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; permission?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VpnChatopsError';
+    if (options?.permission !== undefined) this.permission = options.permission;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { CertificateAuthority } from '../pki/ca';
 import { parseCrl } from '../pki/crl';
 import type { Clock, CrlStateStore, VpnEndpoint } from '../ports';
-import { URGENT_DAYS } from './renew-crl';
+import { URGENT_DAYS, overdueBelowDays } from './renew-crl';
 
 const DAY_MS = 86_400_000;
 
@@ -20,7 +20,7 @@ export interface CrlStatus {
 }
 
 export async function crlStatus(
-  deps: { ca: CertificateAuthority; crlState: CrlStateStore; clock: Clock; renewBeforeDays: number },
+  deps: { ca: CertificateAuthority; crlState: CrlStateStore; clock: Clock; renewBeforeDays: number; publishMode?: 'immediate' | 'window' },
   endpoint: VpnEndpoint,
 ): Promise<CrlStatus> {
   const now = deps.clock.now();
@@ -66,6 +66,9 @@ export async function crlStatus(
     if (status.daysLeft === undefined) fail('The live CRL has no nextUpdate.');
     else if (status.daysLeft <= 0) fail('The live CRL has EXPIRED and every connection is refused: run `vpnctl crl publish` now.');
     else if (status.daysLeft < URGENT_DAYS) fail(`Only ${status.daysLeft.toFixed(1)} days until every connection is refused: run \`vpnctl crl publish\` now.`);
+    else if (status.daysLeft < overdueBelowDays({ renewBeforeDays: deps.renewBeforeDays, publishMode: deps.publishMode ?? 'immediate' })) {
+      fail(`${status.daysLeft.toFixed(1)} days left and nobody has renewed it: run \`vpnctl crl publish\` now, then check why the daily job did not (\`vpnctl doctor\`).`);
+    }
     else if (status.daysLeft < deps.renewBeforeDays) warn(`Renewal is due (fewer than ${deps.renewBeforeDays} days left); the daily job renews it, or run \`vpnctl crl publish\`.`);
     if (record?.crlNumber !== undefined && status.live.number !== record.crlNumber) warn(`The endpoint holds #${status.live.number ?? '?'}, but our last publish was #${record.crlNumber}.`);
   }

@@ -26,6 +26,8 @@ export interface IssueRequest {
   /** PEM CSR: the key stays on the member's laptop and the profile references it by file name. */
   csrPem?: string;
   actor: string;
+  /** A renewal: the serial of the certificate this one replaces. */
+  replaces?: string;
 }
 
 export interface IssueResult {
@@ -80,6 +82,7 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
     certPem: issued.certPem,
     source: request.csrPem !== undefined ? 'csr' : 'issued',
     issuedBy: request.actor,
+    ...(request.replaces !== undefined && { replaces: request.replaces }),
   };
   await certificates.create(record);
   try {

@@ -1,4 +1,5 @@
 import { Approval, isThumbsUp } from '../domain/approval';
+import type { CertificateRecord } from '../domain/certificate';
 import type { ApprovalStore, AuditLog, CertificateStore, Clock } from '../ports';
 import type { ApprovalNotifier, ApprovalPolicy } from './decide-connection';
 
@@ -9,6 +10,11 @@ export interface RecordDecisionDeps {
   clock: Clock;
   notifier: Pick<ApprovalNotifier, 'alertAdmins' | 'settle'>;
   policy: Pick<ApprovalPolicy, 'coolDownMs'>;
+  /**
+   * An approved login with a renewal's new certificate: the old one it replaces can be retired.
+   * Only the owner's approval counts (a remembered login needs one first), so this is the moment.
+   */
+  onReplacementUsed?: (replacement: CertificateRecord) => Promise<void>;
 }
 
 export type Answer = 'approve' | 'not-me';
@@ -20,6 +26,20 @@ async function withMessage(deps: RecordDecisionDeps, approval: Approval): Promis
     if ((current.channel && current.ts) || attempt >= 30) return current;
     await new Promise((resolve) => setTimeout(resolve, 50));
     current = (await deps.approvals.get(approval.id)) ?? current;
+  }
+}
+
+/** Best effort: a missed signal only means the old certificate is retired by the daily job after its grace period. */
+async function replacementUsed(deps: RecordDecisionDeps, approval: Approval): Promise<void> {
+  if (!deps.onReplacementUsed) return;
+  try {
+    const certificate = await deps.certificates.get(approval.serial);
+    if (!certificate?.replaces) return;
+    // Only the first approved login after a renewal finds the old certificate still live.
+    const old = await deps.certificates.get(certificate.replaces);
+    if (old && old.status !== 'revoked') await deps.onReplacementUsed(certificate);
+  } catch {
+    // The login is approved either way; see above.
   }
 }
 
@@ -65,7 +85,10 @@ async function settled(deps: RecordDecisionDeps, approval: Approval, user: strin
     at: now,
     details: { approval: approval.id, answer, publicIp: approval.request.publicIp, platform: approval.request.platform },
   });
-  if (answer === 'approve') return 'approved';
+  if (answer === 'approve') {
+    await replacementUsed(deps, approval);
+    return 'approved';
+  }
   // "Not me": someone else holds this certificate. Pause it and tell the admins, with what we know.
   await deps.certificates.setSuspended(approval.serial, true);
   await deps.approvals.coolDown(approval.serial, new Date(now.getTime() + deps.policy.coolDownMs));

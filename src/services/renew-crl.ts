@@ -11,6 +11,16 @@ export const ALERT_THRESHOLDS_DAYS = [14, 7, 3, 1, 0];
 /** Below this, renew now even outside the maintenance window: a reset beats an expired CRL. */
 export const URGENT_DAYS = 3;
 
+/**
+ * Below this many days left the daily job should long since have renewed the CRL: it renews at
+ * `renewBeforeDays` (in window mode within a week of that), and starts alerting at 14 days. A CRL
+ * this close to expiry means nobody is renewing it.
+ */
+export function overdueBelowDays(policy: { renewBeforeDays: number; publishMode: 'immediate' | 'window' }): number {
+  const slack = policy.publishMode === 'window' ? 8 : 2;
+  return Math.max(URGENT_DAYS, Math.min(ALERT_THRESHOLDS_DAYS[0], policy.renewBeforeDays - slack));
+}
+
 export interface RenewDeps {
   ca: CertificateAuthority;
   certificates: CertificateStore;

@@ -56,7 +56,19 @@ async function findTargets(certificates: CertificateStore, target: RevocationTar
  * anything else happens; (b) and (c) are reported per endpoint, and a failure there is retried by
  * the daily job (the session sweep and outstanding publish requests), never dropped.
  */
-export async function revoke(deps: RevokeDeps, request: { target: RevocationTarget; reason: RevocationReason; actor: string }): Promise<RevocationReport> {
+export interface RevokeRequest {
+  target: RevocationTarget;
+  reason: RevocationReason;
+  actor: string;
+  /**
+   * `queued` leaves the CRL import to the daily job (in window mode, to the window): for routine
+   * revocations such as a renewed certificate's retirement, which on AWS must not reset everyone's
+   * session on their own. The database gate and the session kill still act at once. Default `policy`.
+   */
+  crl?: 'policy' | 'queued';
+}
+
+export async function revoke(deps: RevokeDeps, request: RevokeRequest): Promise<RevocationReport> {
   const { certificates, audit, clock } = deps;
   const records = await findTargets(certificates, request.target);
   const report: RevocationReport = { revoked: [], alreadyRevoked: [], sessions: [], crl: [] };
@@ -90,20 +102,25 @@ export async function revoke(deps: RevokeDeps, request: { target: RevocationTarg
   }
   // A retry after a half-finished revocation finds nothing new to revoke, but still serves what is outstanding.
   report.crl = (
-    await Promise.all(deps.endpoints.map((endpoint, i) => publishPerPolicy(deps, endpoint, request.actor, tickets?.[i])))
+    await Promise.all(deps.endpoints.map((endpoint, i) => publishPerPolicy(deps, endpoint, request, tickets?.[i])))
   ).filter((step): step is CrlStep => step !== undefined);
   return report;
 }
 
-async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, actor: string, ticket: number | undefined): Promise<CrlStep | undefined> {
+const DAY_MS = 86_400_000;
+
+async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, request: RevokeRequest, ticket: number | undefined): Promise<CrlStep | undefined> {
+  const { actor } = request;
   const record = ticket === undefined ? await deps.crlState.getEndpoint(endpoint.key) : undefined;
   const target = ticket ?? (record && record.requested > record.served ? record.requested : undefined);
   if (target === undefined) return undefined;
   const now = deps.clock.now();
-  if (deps.policy.mode === 'window' && !isInWindow(deps.policy.window, now)) {
-    // Live sessions are already ended; the import, which resets every AWS session, waits for the window.
-    const until = nextWindowStart(deps.policy.window, now);
-    await deps.audit.append({ actor, action: 'crl.publish', target: endpoint.key, outcome: 'deferred', at: now, details: { until: until.toISOString() } });
+  const windowMode = deps.policy.mode === 'window';
+  if ((windowMode && !isInWindow(deps.policy.window, now)) || request.crl === 'queued') {
+    // Live sessions are already ended; the import, which resets every AWS session, waits for the
+    // window, or for a queued revocation, for the daily job (which serves outstanding requests).
+    const until = windowMode ? nextWindowStart(deps.policy.window, now) : new Date(now.getTime() + DAY_MS);
+    await deps.audit.append({ actor, action: 'crl.publish', target: endpoint.key, outcome: 'deferred', at: now, details: { until: until.toISOString(), ...(request.crl === 'queued' && { queued: true }) } });
     return { endpoint: endpoint.key, outcome: 'deferred', until };
   }
   return deps.publisher.serve(endpoint, actor, target);

@@ -23,6 +23,12 @@ export class AdminPolicy {
     return (await this.members()).has(userId);
   }
 
+  /** Every admin now, for messages meant for all of them (the weekly digest). */
+  async all(): Promise<string[]> {
+    const group = this.usergroupId ? [...(await this.members())] : [];
+    return [...new Set([...this.ids, ...group])];
+  }
+
   /** No network: for showing or hiding admin hints, never for deciding. */
   knownAdmin(userId: string): boolean {
     return this.ids.includes(userId) || Boolean(this.groupMembers?.ids.has(userId));

@@ -16,6 +16,6 @@ export interface ListenerDeps {
   idempotency: IdempotencyStore;
   approvals: ApprovalStore;
   /** Approve / Not me from a reaction or a button (the connect handler reads the result from DynamoDB). */
-  decisions: Pick<RecordDecisionDeps, 'notifier' | 'policy'>;
+  decisions: Pick<RecordDecisionDeps, 'notifier' | 'policy' | 'onReplacementUsed'>;
   log: (message: string, error?: unknown) => void;
 }

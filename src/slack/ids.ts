@@ -11,6 +11,7 @@ export const ACTION = {
   approve: 'vpn_login_approve',
   notMe: 'vpn_login_not_me',
   reenable: 'vpn_reenable_certificate',
+  renew: 'vpn_renew_certificate',
 } as const;
 
 export const VIEW = {

@@ -20,7 +20,12 @@ export function createListenerDeps(config: Config, db: Database, jobs: JobQueue)
   const client = slackClientForListeners(config);
   return {
     approvals: stores.approvals,
-    decisions: { notifier: new SlackApprovalNotifier(client, config.ADMIN_CHANNEL_ID, logError), policy: { coolDownMs: DEFAULT_POLICY.coolDownMs } },
+    decisions: {
+      notifier: new SlackApprovalNotifier(client, config.ADMIN_CHANNEL_ID, logError),
+      policy: { coolDownMs: DEFAULT_POLICY.coolDownMs },
+      // Retiring revokes, which needs the CA's side of the bot: the worker does it.
+      onReplacementUsed: (replacement) => jobs.enqueue({ type: 'retire-replaced', serial: replacement.serial }),
+    },
     certificates: stores.certificates,
     audit: stores.audit,
     idempotency: stores.idempotency,

@@ -14,6 +14,15 @@ export type Job = (
   | { type: 'list'; actorId: string; responseUrl: string }
   | { type: 'logs'; actorId: string; hours: number; responseUrl: string }
   | { type: 'home'; userId: string; page?: number }
+  | { type: 'doctor'; actorId: string; responseUrl?: string }
+  /** `since` is an ISO time; the CSV goes to the actor's DM. */
+  | { type: 'audit-export'; actorId: string; slackId?: string; since: string; responseUrl?: string }
+  /** The Renew button of an expiry reminder: a new certificate for the same device as `serial`. */
+  | { type: 'renew'; userId: string; teamId?: string; serial: string; responseUrl?: string }
+  /** The replacement `serial` has connected: retire the certificate it replaces. */
+  | { type: 'retire-replaced'; serial: string }
+  /** From the scheduler once a day: CRL renewal, session sweep, renewals' grace periods, reminders, the digest. */
+  | { type: 'daily' }
 ) & {
   /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
   id?: string;

@@ -1,35 +1,38 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config';
-import { EndpointWiring, VpnAdmin, caStoreFor, connectionLogsFor, endpointsFor, loadCaFrom, storesFor } from '../composition';
+import { EndpointWiring, VpnAdmin, caStoreFor, connectionLogsFor, doctorProbes, endpointsFor, loadCaFrom, storesFor } from '../composition';
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
-import { slackAlertSink } from './admin-alerts';
 import { AdminPolicy } from './admins';
+import { SlackAlertSink } from './alerts';
 import { slackClient } from './client';
+import { SlackExpiryNotifier } from './expiry-notifier';
 import { InProcessJobQueue } from './jobs';
 import { SlackWorker } from './worker';
 
 
 /** The use cases with the CA loaded and CRL alerts going to ADMIN_CHANNEL_ID: the worker's and the scheduler's. */
-export async function createAdmin(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<{ admin: VpnAdmin; client: WebClient; stores: ReturnType<typeof storesFor> }> {
+export async function createAdmin(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<{ admin: VpnAdmin; client: WebClient; stores: ReturnType<typeof storesFor>; admins: AdminPolicy }> {
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
   const stores = storesFor(db);
+  const admins = new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client);
   const admin = new VpnAdmin({
     config,
     ca,
     ...stores,
     endpoints: endpointsFor(config, ca, wiring),
     connectionLogs: connectionLogsFor(config),
-    alerts: slackAlertSink(client, config.ADMIN_CHANNEL_ID, log),
+    alerts: new SlackAlertSink(client, config.ADMIN_CHANNEL_ID, admins, log),
+    expiry: new SlackExpiryNotifier(client, admins),
   });
-  return { admin, client, stores };
+  return { admin, client, stores, admins };
 }
 
 /** The worker side: with the scheduler, the only part of the bot that loads the CA. */
 export async function createWorker(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<SlackWorker> {
-  const { admin, client, stores } = await createAdmin(config, db, wiring);
-  return new SlackWorker({ admin, client, admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client), idempotency: stores.idempotency, log });
+  const { admin, client, stores, admins } = await createAdmin(config, db, wiring);
+  return new SlackWorker({ admin, client, admins, idempotency: stores.idempotency, probes: doctorProbes(config, db), log });
 }
 
 /** Outside Lambda: jobs run in this process, after the reply. */

@@ -1,17 +1,19 @@
 import type { WebClient } from '@slack/web-api';
-import type { VpnAdmin } from '../composition';
+import type { DoctorProbes, VpnAdmin } from '../composition';
 import type { IdempotencyStore } from '../ports';
 import { VpnChatopsError } from '../domain/errors';
 import type { AdminPolicy } from './admins';
 import { loadHomeData } from './home-data';
 import type { Job } from './jobs';
+import { deliverProfile, memberName } from './delivery';
+import { auditExportJob, doctorJob, OperabilityDeps } from './operability';
+import { dailyJob, renewJob, retireReplacedJob } from './renewal-jobs';
 import { respond } from './respond';
 import { homeView } from './views/home';
 import {
   certificateListMessage,
   crlHealthMessage,
   errorMessage,
-  issuedDmMessage,
   progressMessage,
   publishReportMessage,
   revocationReportMessage,
@@ -28,6 +30,8 @@ export interface WorkerDeps {
   client: WebClient;
   admins: AdminPolicy;
   idempotency: IdempotencyStore;
+  /** What `doctor` checks beyond the admin's stores and endpoints. */
+  probes: DoctorProbes;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -39,7 +43,11 @@ function explain(error: unknown): string {
 
 /** Runs the slow half of every command, then reports through response_url, DMs and the Home tab. */
 export class SlackWorker {
-  constructor(private readonly deps: WorkerDeps) {}
+  private readonly operability: OperabilityDeps;
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.operability = { ...deps, requireAdmin: (actorId, what) => this.requireAdmin(actorId, what) };
+  }
 
   async run(job: Job): Promise<void> {
     const reply = (message: MessageView, replaceOriginal = false) =>
@@ -63,6 +71,17 @@ export class SlackWorker {
           return await reply(certificateListMessage(await this.deps.admin.deps.certificates.list(), this.deps.admin.clock.now()));
         case 'home':
           return await this.publishHome(job.userId, job.page);
+        case 'doctor':
+          return await doctorJob(this.operability, job, reply);
+        case 'audit-export':
+          return await auditExportJob(this.operability, job, reply);
+        case 'renew':
+          await renewJob(this.deps, job, reply);
+          return await this.publishHome(job.userId).catch((error: unknown) => this.deps.log?.('home refresh failed', error));
+        case 'retire-replaced':
+          return await retireReplacedJob(this.deps, job);
+        case 'daily':
+          return await dailyJob(this.deps);
       }
     } catch (error) {
       this.deps.log?.(`job ${job.type} failed`, error);
@@ -70,10 +89,10 @@ export class SlackWorker {
     }
   }
 
-  /** Work started from the Home tab has no response_url: its outcome goes to the person's DM. */
+  /** Work started from the Home tab has no response_url: its outcome goes to the person's DM. System jobs have nobody to tell; they log. */
   private async dm(job: Job, message: MessageView): Promise<void> {
-    const userId = 'userId' in job ? job.userId : job.actorId;
-    if (job.type === 'home') return;
+    const userId = 'userId' in job ? job.userId : 'actorId' in job ? job.actorId : undefined;
+    if (job.type === 'home' || userId === undefined) return;
     const { channel } = await this.deps.client.conversations.open({ users: userId });
     if (channel?.id) await this.deps.client.chat.postMessage({ channel: channel.id, ...message });
   }
@@ -86,44 +105,9 @@ export class SlackWorker {
   }
 
   private async issue(job: Extract<Job, { type: 'issue' }>, reply: (m: MessageView) => Promise<void>): Promise<void> {
-    const { client, admin } = this.deps;
-    const { user } = await client.users.info({ user: job.userId });
-    if (!user || user.deleted || user.is_bot) throw new VpnChatopsError('FORBIDDEN', 'Only active people in this workspace can get a VPN certificate.');
-    // Slack Connect: people from other organizations can use apps in shared channels, but not our VPN.
-    if (user.is_stranger || (job.teamId && user.team_id && user.team_id !== job.teamId)) {
-      await admin.deps.audit.append({ actor: job.userId, action: 'access.refused', target: job.userId, outcome: 'refused', details: { what: 'issue', why: 'external organization' } });
-      throw new VpnChatopsError('FORBIDDEN', 'People from other organizations cannot get VPN certificates here.');
-    }
-    if (user.is_restricted || user.is_ultra_restricted) {
-      await admin.deps.audit.append({ actor: job.userId, action: 'access.refused', target: job.userId, outcome: 'refused', details: { what: 'issue', why: 'guest account' } });
-      throw new VpnChatopsError('FORBIDDEN', 'Guest accounts cannot get VPN certificates; ask a VPN admin.');
-    }
-    const displayName = user.real_name || user.profile?.real_name || user.name || job.userId;
-    const issued = await admin.issue({ slackId: job.userId, displayName, device: job.device, csrPem: job.csrPem, actor: job.userId });
-    const fileName = `${issued.record.cn}.ovpn`;
-    let dm: string;
-    try {
-      // The profile (with the private key) goes only into the owner's DM.
-      const { channel } = await client.conversations.open({ users: job.userId });
-      if (!channel?.id) throw new Error('Slack did not open a DM channel');
-      dm = channel.id;
-      await client.filesUploadV2({ channel_id: dm, filename: fileName, title: fileName, content: issued.profile });
-    } catch (error) {
-      // Undelivered, or perhaps half-delivered: revoke it the full way, so the CRL lists it too.
-      await admin
-        .revoke({ target: { serial: issued.record.serial }, reason: 'cessationOfOperation', actor: 'system:issue-rollback' })
-        .catch((revokeError: unknown) => this.deps.log?.(`could not revoke undelivered certificate ${issued.record.serial}`, revokeError));
-      throw new VpnChatopsError('ENDPOINT', `Your profile could not be delivered to your DM (${(error as Error).message}); the certificate was revoked again. Try again in a minute.`);
-    }
-    const guide = issuedDmMessage({
-      cn: issued.record.cn,
-      serial: issued.record.serial,
-      notAfter: issued.record.notAfter,
-      endpointKind: admin.profileEndpoint.kind,
-      fileName,
-      csr: job.csrPem !== undefined,
-    });
-    await client.chat.postMessage({ channel: dm, ...guide }).catch((error: unknown) => this.deps.log?.('setup steps not posted', error));
+    const displayName = await memberName(this.deps, job.userId, job.teamId, 'issue');
+    const issued = await this.deps.admin.issue({ slackId: job.userId, displayName, device: job.device, csrPem: job.csrPem, actor: job.userId });
+    const fileName = await deliverProfile(this.deps, issued, { csr: job.csrPem !== undefined });
     await reply(progressMessage(`✅ Your VPN profile *${fileName}* is in your DM from me. It expires on ${issued.record.notAfter.toISOString().slice(0, 10)}.`));
     await this.publishHome(job.userId).catch((error: unknown) => this.deps.log?.('home refresh failed', error));
   }

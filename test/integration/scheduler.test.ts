@@ -6,10 +6,14 @@ import { loadConfig } from '../../src/config';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
 import { createAdmin } from '../../src/slack/runtime';
+import { storesFor } from '../../src/composition';
+import { ACTION } from '../../src/slack/ids';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { botEnv } from '../helpers/slack';
 import { describeWith, tempDir } from '../helpers/tools';
+
+const DAY = 86_400_000;
 
 interface EmfLine {
   _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
@@ -76,7 +80,28 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     }
     expect(metrics().map((line) => line.CrlDaysLeft)).toEqual([0, 0]);
     const [alert] = slack.messages('C0VPNADMINS');
-    expect(alert.text).toMatch(/^:rotating_light: The CRL on openvpn:office is missing or unreadable .*vpnctl crl publish/);
+    expect(alert.text).toMatch(/^🚨 The CRL on openvpn:office is missing or unreadable .*vpnctl crl publish/);
+  });
+
+  it('sends expiry reminders with a Renew button from the same daily run, once each', async () => {
+    const { handler } = scheduler(join(dir.path, 'crl.pem'));
+    const now = Date.now();
+    await storesFor(db).certificates.create({
+      serial: '5C4EDD1E0001', cn: 'alice-example.laptop-U0ALICE.vpn.test', slackId: 'U0ALICE', device: 'laptop', status: 'active',
+      issuedAt: new Date(now - 360 * DAY), notBefore: new Date(now - 360 * DAY), notAfter: new Date(now + 5 * DAY), source: 'issued', issuedBy: 'test',
+    });
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const first = await handler({ task: 'daily' });
+      expect(first.reminders).toEqual({ sent: 1, failed: 0 });
+      expect(first.problems).toEqual([]);
+      expect((await handler({ task: 'daily' })).reminders).toEqual({ sent: 0, failed: 0 });
+    } finally {
+      spy.mockRestore();
+    }
+    const reminders = slack.messages('DU0ALICE').filter((message) => JSON.stringify(message.blocks).includes(ACTION.renew));
+    expect(reminders).toHaveLength(1);
+    expect(JSON.stringify(reminders[0].blocks)).toContain('"value":"5C4EDD1E0001"');
   });
 
   it('refuses an event that names no known task, before touching anything', async () => {

@@ -44,3 +44,35 @@ describe('parseVpnCommand', () => {
     expect(parsed.kind === 'help' && parsed.problem).toMatch(problem);
   });
 });
+
+describe('parseVpnCommand: doctor and audit', () => {
+  it.each([
+    ['doctor', { kind: 'doctor' }],
+    ['audit', { kind: 'audit' }],
+    ['audit <@U0BOB|bob>', { kind: 'audit', target: 'U0BOB' }],
+    ['audit 30d', { kind: 'audit', since: { days: 30 } }],
+    ['audit <@U0BOB> 2026-11-01', { kind: 'audit', target: 'U0BOB', since: { at: new Date('2026-11-01T00:00:00Z') } }],
+    ['AUDIT 2026-11-01T09:30Z <@U0BOB>', { kind: 'audit', target: 'U0BOB', since: { at: new Date('2026-11-01T09:30:00Z') } }],
+    ['audit 2024-02-29T23:59:59Z', { kind: 'audit', since: { at: new Date('2024-02-29T23:59:59Z') } }],
+  ])('%j', (text, expected) => {
+    expect(parseVpnCommand(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['doctor now', /takes no arguments/],
+    ['audit yesterday', /"yesterday" is not a start date/],
+    ['audit 2026-02-30', /"2026-02-30" is not a start date/],
+    ['audit 2026-11-01T25:00Z', /is not a start date/],
+    ['audit 0d', /"0d" is not a start date/],
+    ['audit 9999d', /at most 3650/],
+    ['audit 30d 2026-11-01', /\/vpn audit \[@user\] \[since\]/],
+    ['audit <@U0A> <@U0B>', /\/vpn audit \[@user\] \[since\]/],
+    ['audit <#C0123|general>', /That is a channel/],
+    ['audit @jane', /not a mention/],
+    ['audit <@U0A> 30d extra', /\/vpn audit \[@user\] \[since\]/],
+  ])('%j → help with a reason', (text, problem) => {
+    const parsed = parseVpnCommand(text);
+    expect(parsed.kind).toBe('help');
+    expect(parsed.kind === 'help' && parsed.problem).toMatch(problem);
+  });
+});

@@ -195,9 +195,8 @@ describe('the CDK stack, synthesized offline', () => {
           const onEndpoint = ec2.find((s) => actions(s).includes('ec2:ImportClientVpnClientCertificateRevocationList'))!;
           expect(actions(onEndpoint)).toEqual(expect.arrayContaining(['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:TerminateClientVpnConnections', 'ec2:ExportClientVpnClientCertificateRevocationList']));
           expect(onEndpoint.Resource).toEqual(endpointArn);
-          expect(ec2.filter((s) => s !== onEndpoint)).toEqual([
-            { Effect: 'Allow', Action: 'ec2:DescribeClientVpnConnections', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } },
-          ]);
+          const describe = role === 'Worker' ? ['ec2:DescribeClientVpnConnections', 'ec2:DescribeClientVpnEndpoints'] : 'ec2:DescribeClientVpnConnections';
+          expect(ec2.filter((s) => s !== onEndpoint)).toEqual([{ Effect: 'Allow', Action: describe, Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }]);
         } else {
           expect([role, readsCa, ec2]).toEqual([role, false, []]);
         }
@@ -210,11 +209,19 @@ describe('the CDK stack, synthesized offline', () => {
       expect(all.filter((action) => /^secretsmanager:(Put|Update|Create|Delete)|^dynamodb:(Scan|BatchWriteItem|DeleteTable)|\*/.test(action))).toEqual([]);
     });
 
-    it('uses "*" only for DescribeClientVpnConnections, which supports no resource-level permission', () => {
+    it('uses "*" only for the Client VPN Describe calls, which support no resource-level permission, and only in the Region', () => {
       const wildcard = Object.values(template.findResources('AWS::IAM::Policy'))
         .flatMap((policy) => (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement)
         .filter((statement) => [statement.Resource].flat().includes('*'));
-      expect(new Set(wildcard.flatMap(actions))).toEqual(new Set(['ec2:DescribeClientVpnConnections']));
+      expect(new Set(wildcard.flatMap(actions))).toEqual(new Set(['ec2:DescribeClientVpnConnections', 'ec2:DescribeClientVpnEndpoints']));
+      for (const statement of wildcard) expect(statement.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } });
+      // Only the worker (which runs /vpn doctor) describes the endpoint and reads its server certificate from ACM.
+      for (const role of ROLES) {
+        const granted = statementsOf(template, role).flatMap(actions);
+        expect(granted.includes('ec2:DescribeClientVpnEndpoints') && granted.includes('acm:DescribeCertificate')).toBe(role === 'Worker');
+      }
+      const [acm] = statementsOf(template, 'Worker').filter((statement) => actions(statement).includes('acm:DescribeCertificate'));
+      expect(JSON.stringify(acm.Resource)).toMatch(/:acm:eu-west-1:",\{"Ref":"AWS::AccountId"\},":certificate\/\*"/);
       const attach = Object.values(template.findResources('AWS::IAM::Policy')).find((policy) => JSON.stringify(policy).includes('ec2:ModifyClientVpnEndpoint'))!;
       expect((attach.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: 'ec2:ModifyClientVpnEndpoint', Resource: endpointArn }]);
     });
@@ -261,6 +268,9 @@ describe('the CDK stack, synthesized offline', () => {
     expect(actions(reads[0])).toEqual(['logs:FilterLogEvents']);
     expect(JSON.stringify(reads[0].Resource)).toMatch(/:log-group:",\{"Ref":"ConnectionLogs[0-9A-F]+"\}\]/);
     for (const role of ROLES.filter((name) => name !== 'Worker')) expect(statementsOf(created, role).flatMap(actions)).not.toContain('logs:FilterLogEvents');
+    // A created endpoint's server certificate is known: doctor reads exactly that one.
+    const [acm] = statementsOf(created, 'Worker').filter((statement) => actions(statement).includes('acm:DescribeCertificate'));
+    expect(acm.Resource).toBe(CREATE.serverCertificateArn);
   });
 
   it('lets the worker read an existing endpoint\'s connection log when its group is named, and nothing of CloudWatch Logs otherwise', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
+import { BOT_SCOPES } from '../../src/adapters/slack-web/scopes';
 
 const SCHEMA_PATH = join(__dirname, '..', 'fixtures', 'slack-manifest-schema', 'manifest.schema.1.0.0.json');
 const MANIFEST_PATH = join(__dirname, '..', '..', 'manifest.yml');
@@ -72,6 +73,10 @@ describe('manifest.yml', () => {
     const manifest = loadManifest();
     expect(at(manifest, 'oauth_config', 'scopes', 'bot')).toEqual(SCOPES);
     expect(at(manifest, 'settings', 'event_subscriptions', 'bot_events')).toEqual(EVENTS);
+  });
+
+  it('asks for the scopes doctor expects the bot token to hold (BOT_SCOPES)', () => {
+    expect(at(loadManifest(), 'oauth_config', 'scopes', 'bot')).toEqual([...BOT_SCOPES]);
   });
 
   it('has one /vpn command that escapes mentions into member IDs, with a usage hint', () => {

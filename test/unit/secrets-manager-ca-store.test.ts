@@ -97,6 +97,7 @@ describe('SecretsManagerCaStore', () => {
       const error = await rejectionOf(store().load());
       expect(error.code).toBe('STATE');
       expect(error.message).toMatch(/^Not allowed to call secretsmanager:GetSecretValue on secret vpn-chatops\/ca: grant secretsmanager:GetSecretValue /);
+      expect(error.permission).toBe('secretsmanager:GetSecretValue');
     });
 
     it('reports other failures as the store being unavailable', async () => {

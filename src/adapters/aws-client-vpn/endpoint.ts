@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import {
   DescribeClientVpnConnectionsCommand,
   DescribeClientVpnEndpointsCommand,
@@ -11,7 +12,7 @@ import {
   type ClientVpnEndpoint,
 } from '@aws-sdk/client-ec2';
 import { VpnChatopsError } from '../../domain/errors';
-import type { EndpointHealth, LiveCrl, VpnEndpoint, VpnSession } from '../../ports';
+import type { ConnectHandlerState, EndpointHealth, LiveCrl, ServerCertificate, VpnEndpoint, VpnSession } from '../../ports';
 import { DENIED_CODES, awsError, backoffMs, hasCode, isRetryable, isThrottled } from '../aws-errors';
 
 export interface RetryOptions {
@@ -25,19 +26,22 @@ export interface AwsClientVpnEndpointOptions {
   id: string;
   region: string;
   client?: EC2Client;
+  /** ACM, where the endpoint's server certificate lives; only `doctor` reads it. */
+  acm?: ACMClient;
   retry?: RetryOptions;
 }
 
-/** The EC2 actions we call: each is also the IAM action `ec2:<name>` an access-denied message must name. */
-type Ec2Action =
-  | 'ImportClientVpnClientCertificateRevocationList'
-  | 'ExportClientVpnClientCertificateRevocationList'
-  | 'DescribeClientVpnConnections'
-  | 'TerminateClientVpnConnections'
-  | 'ExportClientVpnClientConfiguration'
-  | 'DescribeClientVpnEndpoints';
+/** The AWS actions we call, named as IAM names them: an access-denied message must say which one to grant. */
+type AwsAction =
+  | 'ec2:ImportClientVpnClientCertificateRevocationList'
+  | 'ec2:ExportClientVpnClientCertificateRevocationList'
+  | 'ec2:DescribeClientVpnConnections'
+  | 'ec2:TerminateClientVpnConnections'
+  | 'ec2:ExportClientVpnClientConfiguration'
+  | 'ec2:DescribeClientVpnEndpoints'
+  | 'acm:DescribeCertificate';
 
-const NOT_FOUND_CODES = new Set(['InvalidClientVpnEndpointId.NotFound', 'InvalidClientVpnEndpointId.Malformed']);
+const NOT_FOUND_CODES = new Set(['InvalidClientVpnEndpointId.NotFound', 'InvalidClientVpnEndpointId.Malformed', 'ResourceNotFoundException']);
 /** The Describe* maximum: fewer round trips, so fewer chances to be throttled. */
 const PAGE_SIZE = 1000;
 
@@ -51,6 +55,7 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
   private readonly id: string;
   private readonly region: string;
   private readonly client: EC2Client;
+  private acmClient?: ACMClient;
   private readonly retry: Required<RetryOptions>;
 
   constructor(options: AwsClientVpnEndpointOptions) {
@@ -58,6 +63,7 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
     this.region = options.region;
     this.key = `aws-client-vpn:${options.id}`;
     this.client = options.client ?? new EC2Client({ region: options.region, maxAttempts: 1 });
+    this.acmClient = options.acm;
     this.retry = {
       attempts: options.retry?.attempts ?? 5,
       baseDelayMs: options.retry?.baseDelayMs ?? 200,
@@ -66,7 +72,7 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
   }
 
   async importCrl(pem: string): Promise<void> {
-    await this.call('ImportClientVpnClientCertificateRevocationList', () =>
+    await this.call('ec2:ImportClientVpnClientCertificateRevocationList', () =>
       this.client.send(
         new ImportClientVpnClientCertificateRevocationListCommand({ ClientVpnEndpointId: this.id, CertificateRevocationList: pem }),
       ),
@@ -74,7 +80,7 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
   }
 
   async exportCrl(): Promise<LiveCrl> {
-    const output = await this.call('ExportClientVpnClientCertificateRevocationList', () =>
+    const output = await this.call('ec2:ExportClientVpnClientCertificateRevocationList', () =>
       this.client.send(new ExportClientVpnClientCertificateRevocationListCommand({ ClientVpnEndpointId: this.id })),
     );
     return { pem: output.CertificateRevocationList || undefined, status: output.Status?.Code };
@@ -85,7 +91,7 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
     const sessions: VpnSession[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.call('DescribeClientVpnConnections', () =>
+      const page = await this.call('ec2:DescribeClientVpnConnections', () =>
         this.client.send(
           new DescribeClientVpnConnectionsCommand({
             ClientVpnEndpointId: this.id,
@@ -117,7 +123,7 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
   }
 
   async clientConfiguration(): Promise<string> {
-    const output = await this.call('ExportClientVpnClientConfiguration', () =>
+    const output = await this.call('ec2:ExportClientVpnClientConfiguration', () =>
       this.client.send(new ExportClientVpnClientConfigurationCommand({ ClientVpnEndpointId: this.id })),
     );
     if (!output.ClientConfiguration) {
@@ -130,11 +136,7 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
   }
 
   async health(): Promise<EndpointHealth> {
-    const output = await this.call('DescribeClientVpnEndpoints', () =>
-      this.client.send(new DescribeClientVpnEndpointsCommand({ ClientVpnEndpointIds: [this.id] })),
-    );
-    const endpoint = output.ClientVpnEndpoints?.find((candidate) => candidate.ClientVpnEndpointId === this.id);
-    if (endpoint === undefined) throw this.notFound();
+    const endpoint = await this.describeEndpoint();
     const status = endpoint.Status?.Code ?? 'unknown';
     const statusMessage = endpoint.Status?.Message ? ` (${endpoint.Status.Message})` : '';
     return {
@@ -143,8 +145,40 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
     };
   }
 
+  async connectHandler(): Promise<ConnectHandlerState> {
+    const handler = (await this.describeEndpoint()).ClientConnectOptions;
+    return { enabled: Boolean(handler?.Enabled), functionArn: handler?.LambdaFunctionArn || undefined, status: handler?.Status?.Code };
+  }
+
+  /** The endpoint names its server certificate by ARN; ACM knows when it expires. */
+  async serverCertificate(): Promise<ServerCertificate> {
+    const arn = (await this.describeEndpoint()).ServerCertificateArn;
+    if (!arn) throw new VpnChatopsError('ENDPOINT', `${this.describe()} reports no server certificate ARN: check the endpoint in the VPC console.`);
+    const acm = this.acm();
+    const output = await this.call('acm:DescribeCertificate', () => acm.send(new DescribeCertificateCommand({ CertificateArn: arn })), () =>
+      new VpnChatopsError('ENDPOINT', `The server certificate ${arn} of ${this.describe()} is not in ACM: import it again and update the endpoint.`),
+    );
+    const certificate = output.Certificate;
+    if (!certificate?.NotAfter) throw new VpnChatopsError('ENDPOINT', `ACM returned no expiry date for ${arn} (status ${certificate?.Status ?? 'unknown'}): check the certificate in ACM.`);
+    return { location: arn, subject: certificate.Subject ?? certificate.DomainName, notAfter: certificate.NotAfter, status: certificate.Status };
+  }
+
+  private async describeEndpoint(): Promise<ClientVpnEndpoint> {
+    const output = await this.call('ec2:DescribeClientVpnEndpoints', () =>
+      this.client.send(new DescribeClientVpnEndpointsCommand({ ClientVpnEndpointIds: [this.id] })),
+    );
+    const endpoint = output.ClientVpnEndpoints?.find((candidate) => candidate.ClientVpnEndpointId === this.id);
+    if (endpoint === undefined) throw this.notFound();
+    return endpoint;
+  }
+
+  /** Made on first use: only `doctor` needs ACM, and the bot's other paths should not pay for the client. */
+  private acm(): ACMClient {
+    return (this.acmClient ??= new ACMClient({ region: this.region, maxAttempts: 1 }));
+  }
+
   private async terminate(connectionId: string): Promise<void> {
-    const output = await this.call('TerminateClientVpnConnections', () =>
+    const output = await this.call('ec2:TerminateClientVpnConnections', () =>
       this.client.send(new TerminateClientVpnConnectionsCommand({ ClientVpnEndpointId: this.id, ConnectionId: connectionId })),
     );
     const status = output.ConnectionStatuses?.find((entry) => entry.ConnectionId === connectionId)?.CurrentStatus;
@@ -156,28 +190,32 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
     }
   }
 
-  private async call<T>(action: Ec2Action, request: () => Promise<T>): Promise<T> {
+  private async call<T>(action: AwsAction, request: () => Promise<T>, notFound = () => this.notFound()): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await request();
       } catch (error) {
-        if (!isRetryable(error) || attempt >= this.retry.attempts) throw this.failure(action, error, attempt);
+        if (!isRetryable(error) || attempt >= this.retry.attempts) throw this.failure(action, error, attempt, notFound);
         await this.retry.sleep(backoffMs(this.retry.baseDelayMs, attempt));
       }
     }
   }
 
-  private failure(action: Ec2Action, error: unknown, attempts: number): VpnChatopsError {
+  private failure(action: AwsAction, error: unknown, attempts: number, notFound: () => VpnChatopsError): VpnChatopsError {
     const { codes, message } = awsError(error);
-    if (hasCode(error, NOT_FOUND_CODES)) return this.notFound(error);
-    let text: string;
+    if (hasCode(error, NOT_FOUND_CODES)) {
+      const missing = notFound();
+      return new VpnChatopsError(missing.code, missing.message, { cause: error });
+    }
     if (hasCode(error, DENIED_CODES)) {
-      text = `Not allowed to call ec2:${action} on ${this.describe()}: grant ec2:${action} to the IAM role the bot runs as.`;
-    } else if (isThrottled(error)) {
-      text = `AWS throttled ec2:${action} on ${this.describe()} ${attempts} times in a row: try again in a few minutes.`;
+      return new VpnChatopsError('ENDPOINT', `Not allowed to call ${action} on ${this.describe()}: grant ${action} to the IAM role the bot runs as.`, { cause: error, permission: action });
+    }
+    let text: string;
+    if (isThrottled(error)) {
+      text = `AWS throttled ${action} on ${this.describe()} ${attempts} times in a row: try again in a few minutes.`;
     } else {
       const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-      text = `ec2:${action} failed on ${this.describe()}${tries}: ${codes[0] ?? 'Error'}: ${message}`;
+      text = `${action} failed on ${this.describe()}${tries}: ${codes[0] ?? 'Error'}: ${message}`;
     }
     return new VpnChatopsError('ENDPOINT', text, { cause: error });
   }

@@ -1,5 +1,6 @@
 import type { VpnAdmin } from '../../composition';
 import { VpnChatopsError } from '../../domain/errors';
+import { logError } from '../../log';
 import { CRL_DAYS_LEFT, METRICS_NAMESPACE, emfLine } from './metrics';
 
 /** What an EventBridge Scheduler schedule asks for, as its input `{"task": …}`. */
@@ -14,11 +15,12 @@ export function scheduledTask(event: unknown): ScheduledTask {
 }
 
 /**
- * The scheduler function: the daily job (CRL renewal, drift repair, session sweep, alerts), then each
+ * The scheduler function: the daily job (retiring renewed certificates, CRL renewal, drift repair,
+ * session sweep, alerts, expiry reminders and the weekly digest), then each
  * endpoint's CRL days left, read back from the endpoint after renewal, as a CloudWatch metric. An
  * unreadable or missing CRL counts as 0 days, so the alarm fires rather than going quiet.
  */
-export function createSchedulerHandler(start: () => Promise<VpnAdmin>, emit: (line: string) => void = (line) => console.log(line)) {
+export function createSchedulerHandler(start: () => Promise<VpnAdmin>, emit: (line: string) => void = (line) => console.log(line), log: (message: string) => void = logError) {
   let admin: Promise<VpnAdmin> | undefined;
   return async (event: unknown) => {
     const task = scheduledTask(event);
@@ -27,13 +29,25 @@ export function createSchedulerHandler(start: () => Promise<VpnAdmin>, emit: (li
       throw error;
     });
     const ready = await admin;
-    const { renewals, sessions } = await ready.daily(`system:scheduler:${task}`);
+    const { renewals, sessions, retired, reminders, digest, problems } = await ready.daily(`system:scheduler:${task}`);
+    // Reminders and retirements never stop the CRL work; what went wrong with them is on record here.
+    for (const problem of problems) log(`daily job: ${problem}`);
+    for (const failure of reminders?.failed ?? []) log(`daily job: reminder for ${failure.serial} not sent (retried tomorrow)`);
     const statuses = await ready.crlStatuses();
     const function_ = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local';
     const at = ready.clock.now();
     const daysLeft = statuses.map((status) => ({ endpoint: status.endpoint, days: Math.max(0, status.daysLeft ?? 0) }));
     for (const { endpoint, days } of daysLeft) emit(emfLine(METRICS_NAMESPACE, { Function: function_, Endpoint: endpoint }, { [CRL_DAYS_LEFT]: days }, at));
     if (daysLeft.length) emit(emfLine(METRICS_NAMESPACE, { Function: function_ }, { [CRL_DAYS_LEFT]: Math.min(...daysLeft.map((entry) => entry.days)) }, at));
-    return { task, renewals: renewals.map(({ endpoint, action, daysLeft: before }) => ({ endpoint, action, daysLeft: before })), sessions, crlDaysLeft: daysLeft };
+    return {
+      task,
+      renewals: renewals.map(({ endpoint, action, daysLeft: before }) => ({ endpoint, action, daysLeft: before })),
+      sessions,
+      retired,
+      reminders: reminders && { sent: reminders.sent.length, failed: reminders.failed.length },
+      digest,
+      problems,
+      crlDaysLeft: daysLeft,
+    };
   };
 }

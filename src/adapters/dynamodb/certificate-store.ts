@@ -7,6 +7,7 @@ import {
   GetCommand,
   PutCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { CertificateRecord, CertificateStatus, StoredStatus } from '../../domain/certificate';
 import { VpnChatopsError } from '../../domain/errors';
@@ -47,6 +48,9 @@ function toItem(record: CertificateRecord): Item {
     revokedAt: record.revokedAt && iso(record.revokedAt),
     reason: record.reason,
     revokedBy: record.revokedBy,
+    replaces: record.replaces,
+    replacedBy: record.replacedBy,
+    replacedAt: record.replacedAt && iso(record.replacedAt),
     gsi2pk: `STATUS#${record.status}`,
     gsi2sk: `${iso(record.notAfter)}#${record.serial}`,
   };
@@ -74,6 +78,9 @@ function fromItem(item: Item): CertificateRecord {
     revokedAt: date('revokedAt'),
     reason: text('reason') as RevocationReason | undefined,
     revokedBy: text('revokedBy'),
+    replaces: text('replaces'),
+    replacedBy: text('replacedBy'),
+    replacedAt: date('replacedAt'),
   };
 }
 
@@ -276,6 +283,39 @@ export class DynamoDbCertificateStore implements CertificateStore {
     );
     const items = (await Promise.all(shards)).flat();
     return items.map((item) => ({ serial: item.serial as string, revokedAt: new Date(item.revokedAt as string), reason: item.reason as RevocationReason }));
+  }
+
+  async expiring(from: Date, to: Date): Promise<CertificateRecord[]> {
+    const range = { ':from': `${iso(from)}~`, ':to': `${iso(to)}~` };
+    const pages = await Promise.all(
+      (['active', 'suspended'] as const).map((status) =>
+        queryAll(this.db, {
+          IndexName: INDEX.byStatus,
+          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': `STATUS#${status}`, ...range },
+        }),
+      ),
+    );
+    return pages.flat().map(fromItem).sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime());
+  }
+
+  async markReplaced(serial: string, replacement: string, at: Date, previous?: string): Promise<boolean> {
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: certKey(serial),
+          UpdateExpression: 'SET replacedBy = :replacement, replacedAt = :at',
+          ConditionExpression: `#status IN (:active, :suspended) AND (attribute_not_exists(replacedBy)${previous === undefined ? '' : ' OR replacedBy = :previous'})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':replacement': replacement, ':at': iso(at), ':active': 'active', ':suspended': 'suspended', ...(previous === undefined ? {} : { ':previous': previous }) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storeError(this.db, error);
+    }
   }
 
   private async releaseCn(cn: string, serial: string): Promise<void> {

@@ -1,6 +1,6 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { IdempotencyStore } from '../../ports';
-import { Database, isConditionFailure, storeError } from './client';
+import { Database, guarded, isConditionFailure, storeError } from './client';
 import { TTL_ATTRIBUTE } from './table';
 
 export class DynamoDbIdempotencyStore implements IdempotencyStore {
@@ -23,5 +23,9 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       if (isConditionFailure(error)) return false;
       throw storeError(this.db, error);
     }
+  }
+
+  async release(key: string): Promise<void> {
+    await guarded(this.db, () => this.db.doc.send(new DeleteCommand({ TableName: this.db.tableName, Key: { pk: `IDEMPOTENCY#${key}`, sk: 'KEY' } })));
   }
 }

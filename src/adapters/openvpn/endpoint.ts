@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VpnChatopsError } from '../../domain/errors';
-import type { EndpointHealth, LiveCrl, VpnEndpoint, VpnSession } from '../../ports';
+import type { EndpointHealth, LiveCrl, ServerCertificate, VpnEndpoint, VpnSession } from '../../ports';
 import { openvpnClientBase } from './client-base';
 import { ManagementClient, ManagementCommandError } from './management';
 
@@ -17,6 +17,8 @@ export interface OpenVpnEndpointOptions {
   remote: string;
   caPem: string;
   tlsCryptKeyFile?: string;
+  /** The server's `--cert` file, so `doctor` can see when it expires. */
+  serverCertFile?: string;
   timeoutMs?: number;
   /**
    * A management connection held open elsewhere (by the login-approval bridge). OpenVPN serves one
@@ -82,6 +84,23 @@ export class OpenVpnEndpoint implements VpnEndpoint {
       return await readFile(file, 'utf8');
     } catch (error) {
       throw this.failure(`could not read the tls-crypt key ${file} (${reason(error)}): check the tlsCryptKeyFile setting`, error);
+    }
+  }
+
+  async serverCertificate(): Promise<ServerCertificate | undefined> {
+    const file = this.options.serverCertFile;
+    if (file === undefined) return undefined;
+    let pem: string;
+    try {
+      pem = await readFile(file, 'utf8');
+    } catch (error) {
+      throw this.failure(`could not read the server certificate ${file} (${reason(error)}): check the serverCertFile setting`, error);
+    }
+    try {
+      const certificate = new X509Certificate(pem);
+      return { location: file, subject: certificate.subject.replace(/\n/g, ', '), notAfter: new Date(certificate.validTo) };
+    } catch (error) {
+      throw this.failure(`${file} is not a PEM certificate (${reason(error)}): point serverCertFile at the file the server's --cert option names`, error);
     }
   }
 

@@ -117,7 +117,7 @@ export class SecretsManagerCaStore implements CaStore {
       return new VpnChatopsError(
         'STATE',
         `Not allowed to call secretsmanager:${action} on secret ${this.secretId}: grant secretsmanager:${action} to the IAM role the bot runs as (and use of the secret's KMS key, if it is a customer-managed one).`,
-        { cause: error },
+        { cause: error, permission: `secretsmanager:${action}` },
       );
     }
     const message = error instanceof Error ? error.message : String(error);

@@ -8,6 +8,8 @@ import { parseApiRequest, readBody, uploadedBytes } from './request';
 import { ChangeListener, StandInState } from './state';
 import type { EphemeralMessage, Fault, RecordedCall, StandInOptions, StoredFile, StoredMessage, StoredView } from './types';
 import { BOT_ID, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS, GENERAL_CHANNEL, Workspace } from './workspace';
+import { BOT_SCOPES } from '../../adapters/slack-web/scopes';
+import { SCOPE_NEEDED } from './scopes';
 
 /** The text and blocks of a message body as an app sends it (ack, response_url). */
 function messageContent(body: Record<string, unknown>): { text: string; blocks?: unknown[] } {
@@ -30,6 +32,8 @@ export interface SlackStandIn {
   readonly port: number;
   readonly token: string;
   readonly workspace: Workspace;
+  /** The bot token's scopes: sent in `x-oauth-scopes` as Slack does, and a method needing another answers `missing_scope`. */
+  readonly scopes: readonly string[];
   /** Every Web API call, in arrival order, including refused and faulted ones. */
   readonly calls: readonly RecordedCall[];
   /** 429 answers given so far, injected or from rate limiting. */
@@ -99,6 +103,7 @@ class LocalSlack implements SlackStandIn {
   readonly apiUrl: string;
   readonly token: string;
   readonly workspace: Workspace;
+  readonly scopes: readonly string[];
   readonly calls: RecordedCall[] = [];
   rateLimited = 0;
   private readonly state = new StandInState();
@@ -117,7 +122,9 @@ class LocalSlack implements SlackStandIn {
     token: string,
     workspace: Workspace,
     rules: Map<string, readonly RateRule[]>,
+    scopes: readonly string[],
   ) {
+    this.scopes = [...scopes];
     this.url = `http://127.0.0.1:${port}`;
     this.apiUrl = `${this.url}/api/`;
     this.token = token;
@@ -217,17 +224,20 @@ class LocalSlack implements SlackStandIn {
     if (fault) return this.sendFault(res, fault);
     if (request.token !== this.token) return sendJson(res, 200, { ok: false, error: request.token === undefined ? 'not_authed' : 'invalid_auth' });
     if (request.malformed !== undefined) return sendJson(res, 200, { ok: false, error: request.malformed });
+    const scopes = { 'x-oauth-scopes': this.scopes.join(',') };
     const handler = this.methods[method];
-    if (!handler) return sendJson(res, 200, { ok: false, error: 'unknown_method', req_method: method });
+    if (!handler) return sendJson(res, 200, { ok: false, error: 'unknown_method', req_method: method }, scopes);
+    const needed = SCOPE_NEEDED[method];
+    if (needed !== undefined && !this.scopes.includes(needed)) return sendJson(res, 200, { ok: false, error: 'missing_scope', needed, provided: this.scopes.join(',') }, scopes);
     const channel = typeof request.args.channel === 'string' ? (this.workspace.channelFor(request.args.channel) ?? request.args.channel) : undefined;
     const retryAfter = this.limiter.admit(method, channel);
     if (retryAfter !== undefined) return this.sendFault(res, { status: 429, retryAfter });
     try {
       // A copy, so what the state keeps and what `calls` recorded never alias each other.
-      sendJson(res, 200, { ok: true, ...handler(structuredClone(request.args)) });
+      sendJson(res, 200, { ok: true, ...handler(structuredClone(request.args)) }, scopes);
     } catch (error) {
       if (!(error instanceof SlackRefusal)) throw error;
-      sendJson(res, 200, { ok: false, error: error.error });
+      sendJson(res, 200, { ok: false, error: error.error }, scopes);
     }
   }
 
@@ -357,5 +367,5 @@ export async function startSlackStandIn(options: StandInOptions = {}): Promise<S
   const rules = rateRules(options);
   const server = createServer();
   const port = await listen(server, options.port ?? 0);
-  return new LocalSlack(server, port, options.token ?? 'xoxb-local', workspace, rules);
+  return new LocalSlack(server, port, options.token ?? 'xoxb-local', workspace, rules, options.scopes ?? BOT_SCOPES);
 }

@@ -27,6 +27,8 @@ export interface StandInOptions {
   rateLimits?: Record<string, { perMinute: number }>;
   /** Apply Slack's published tiers to the methods the stand-in serves. */
   enforceRateLimits?: boolean;
+  /** The bot token's scopes (default: the ones manifest.yml asks for); methods needing others answer `missing_scope`. */
+  scopes?: readonly string[];
 }
 
 export interface RecordedCall {

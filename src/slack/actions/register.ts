@@ -68,6 +68,11 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   }
   enqueueFromButton(ACTION.publishCrl, (body) => ({ type: 'publish-crl', actorId: body.user.id, responseUrl: body.response_url }), { once: true });
   enqueueFromButton(ACTION.issue, (body) => ({ type: 'issue', userId: body.user.id, teamId: body.team?.id, responseUrl: body.response_url }), { once: true });
+  // Renew from an expiry reminder; whose certificate it is, and whether it can be renewed, is checked when the job runs.
+  enqueueFromButton(ACTION.renew, (body) => {
+    const serial = buttonValue(body);
+    return /^[0-9A-F]{2,40}$/.test(serial) ? { type: 'renew', userId: body.user.id, teamId: body.team?.id, serial, responseUrl: body.response_url } : undefined;
+  }, { once: true });
   enqueueFromButton(ACTION.homePage, (body) => {
     const page = Number(buttonValue(body));
     return { type: 'home', userId: body.user.id, page: Number.isInteger(page) && page >= 0 ? page : 0 };

@@ -9,7 +9,53 @@ export type VpnCommand =
   | { kind: 'list'; target?: string }
   | { kind: 'crl' }
   | { kind: 'logs'; hours: number }
+  | { kind: 'doctor' }
+  | { kind: 'audit'; target?: string; since?: Since }
   | { kind: 'help'; problem?: string };
+
+/** `/vpn audit`'s start: a number of days back, or a moment (resolved against the clock when it runs). */
+export type Since = { days: number } | { at: Date };
+
+export const MAX_SINCE_DAYS = 3650;
+const SINCE_DAYS = /^(\d{1,4})d$/i;
+const SINCE_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?Z)?$/;
+
+/** `30d`, `2026-11-01` (UTC midnight) or `2026-11-01T09:00Z`; anything else, and impossible dates like 2026-02-30, is refused. */
+export function parseSince(text: string): Since | undefined {
+  const days = SINCE_DAYS.exec(text);
+  if (days) {
+    const count = Number(days[1]);
+    return count >= 1 && count <= MAX_SINCE_DAYS ? { days: count } : undefined;
+  }
+  const parts = SINCE_DATE.exec(text);
+  if (!parts) return undefined;
+  const [year, month, day, hour = 0, minute = 0, second = 0] = parts.slice(1).map((part) => (part === undefined ? undefined : Number(part))) as number[];
+  const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const roundTrips = at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === day && at.getUTCHours() === hour && at.getUTCMinutes() === minute && at.getUTCSeconds() === second;
+  return roundTrips ? { at } : undefined;
+}
+
+const AUDIT_USAGE = 'Use `/vpn audit [@user] [since]`, e.g. `/vpn audit @jane 30d` or `/vpn audit 2026-11-01`.';
+
+function parseAudit(words: string[]): VpnCommand {
+  if (words.length > 2) return { kind: 'help', problem: AUDIT_USAGE };
+  let target: string | undefined;
+  let since: Since | undefined;
+  for (const word of words) {
+    if (word.startsWith('<') || word.startsWith('@')) {
+      const who = mention(word);
+      if (who.problem || target) return { kind: 'help', problem: who.problem ?? AUDIT_USAGE };
+      target = who.id;
+      continue;
+    }
+    const parsed = parseSince(word);
+    if (!parsed || since) {
+      return { kind: 'help', problem: parsed ? AUDIT_USAGE : `"${word.slice(0, 40)}" is not a start date: use a date like 2026-11-01 or a number of days like 30d (at most ${MAX_SINCE_DAYS}).` };
+    }
+    since = parsed;
+  }
+  return { kind: 'audit', ...(target && { target }), ...(since && { since }) };
+}
 
 export const MAX_COMMAND_TEXT = 500;
 
@@ -58,6 +104,10 @@ export function parseVpnCommand(text: string): VpnCommand {
       return { kind: 'crl' };
     case 'logs':
       return parseLogs(rest);
+    case 'doctor':
+      return rest.length ? { kind: 'help', problem: '`/vpn doctor` takes no arguments.' } : { kind: 'doctor' };
+    case 'audit':
+      return parseAudit(rest);
     case 'help':
       return { kind: 'help' };
     default:

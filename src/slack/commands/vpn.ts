@@ -4,9 +4,12 @@ import { VpnChatopsError } from '../../domain/errors';
 import type { ListenerDeps } from '../context';
 import { certificateListMessage, errorMessage, helpMessage, progressMessage, revokeConfirmMessage, statusMessage } from '../views/messages';
 import type { MessageView } from '../views/types';
-import { VpnCommand, parseVpnCommand } from './parse';
+import { Since, VpnCommand, parseVpnCommand } from './parse';
 
 type Ack = (response: RespondArguments) => Promise<void>;
+const DAY_MS = 86_400_000;
+/** What `/vpn audit` exports when no start is given. */
+const AUDIT_DEFAULT_DAYS = 30;
 const ephemeral = (message: MessageView): RespondArguments => ({ response_type: 'ephemeral', ...message });
 
 /** `/vpn …`: parse, check, answer at once; anything slow becomes a job that reports through response_url. */
@@ -70,5 +73,20 @@ async function handle(command: VpnCommand, userId: string, teamId: string, respo
       await jobs.enqueue({ type: 'logs', actorId: userId, hours: command.hours, responseUrl });
       return ack(ephemeral(progressMessage('⏳ Reading every endpoint\'s connection log…')));
     }
+    case 'doctor': {
+      if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'run doctor', ack);
+      await jobs.enqueue({ type: 'doctor', actorId: userId, responseUrl });
+      return ack(ephemeral(progressMessage('⏳ Checking the CA, every endpoint, its CRL and certificates, DynamoDB, Slack and the clock…')));
+    }
+    case 'audit': {
+      if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'export the audit trail', ack);
+      const since = resolveSince(command.since ?? { days: AUDIT_DEFAULT_DAYS }, clock.now());
+      if (since.getTime() > clock.now().getTime()) return ack(ephemeral(errorMessage(`${since.toISOString()} is in the future; nothing was exported. Give a past date or a number of days, e.g. 30d.`)));
+      await jobs.enqueue({ type: 'audit-export', actorId: userId, slackId: command.target, since: since.toISOString(), responseUrl });
+      const whose = command.target ? ` for <@${command.target}>` : '';
+      return ack(ephemeral(progressMessage(`⏳ Exporting the audit trail${whose} since ${since.toISOString().slice(0, 16).replace('T', ' ')} UTC; the CSV arrives in your DM from me.`)));
+    }
   }
 }
+
+const resolveSince = (since: Since, now: Date): Date => ('at' in since ? since.at : new Date(now.getTime() - since.days * DAY_MS));

@@ -1,0 +1,34 @@
+import { VpnChatopsError } from '../domain/errors';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+/** One line of `doctor`: what was checked, what was found, and (unless it passed) the fix in one sentence. */
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+export const DAY_MS = 86_400_000;
+export const days = (ms: number) => (ms / DAY_MS).toFixed(1);
+export const iso = (date: Date) => date.toISOString().replace('.000Z', 'Z');
+
+/** A check that threw: a missing grant is named as such; anything else keeps its message and gets `fix`. */
+export function failure(name: string, error: unknown, fix: string): Check {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof VpnChatopsError && error.permission) {
+    return { name, status: 'fail', detail: `missing permission ${error.permission} (${message})`, fix: `Grant ${error.permission} to the IAM role the bot and vpnctl run as.` };
+  }
+  return { name, status: 'fail', detail: message, fix };
+}
+
+/** Run one check; whatever it throws becomes a failed line, so one broken part never hides the others. */
+export async function guard(name: string, fix: string, check: () => Promise<Check | Check[]>): Promise<Check[]> {
+  try {
+    const result = await check();
+    return Array.isArray(result) ? result : [result];
+  } catch (error) {
+    return [failure(name, error, fix)];
+  }
+}

@@ -1,0 +1,114 @@
+import { CertificateRecord, effectiveStatus } from '../domain/certificate';
+import type { CertificateStore, Clock, IdempotencyStore } from '../ports';
+import { RENEWAL_OPENS_DAYS } from './renewal';
+
+const DAY_MS = 86_400_000;
+/** Owners hear about an expiring certificate at these days left, once each. */
+export const REMINDER_DAYS: readonly number[] = [30, 7, 1];
+/** How far ahead the admins' weekly digest looks. */
+export const DIGEST_DAYS = 30;
+/** Claims outlive any certificate they are about, so a reminder is never sent twice. */
+const CLAIM_TTL_S = 400 * 86_400;
+
+export interface Reminder {
+  record: CertificateRecord;
+  daysLeft: number;
+  /** The threshold just crossed: 30, 7 or 1. */
+  threshold: number;
+  /** Whether a Renew button can do it (certificates on the owner's own key need a new CSR instead). */
+  renewable: boolean;
+}
+
+export interface DigestEntry {
+  record: CertificateRecord;
+  daysLeft: number;
+  /** The live replacement, when the owner has renewed already. */
+  renewedAs?: string;
+}
+
+/** How owners and admins are told: Slack DMs in production. */
+export interface ExpiryNotifier {
+  remind(reminder: Reminder): Promise<void>;
+  digest(entries: DigestEntry[], now: Date): Promise<void>;
+  /** The owner's old certificate was revoked because its replacement took over. */
+  retired(old: CertificateRecord, replacement: CertificateRecord, why: 'used' | 'grace-period'): Promise<void>;
+}
+
+export interface ReminderDeps {
+  certificates: CertificateStore;
+  idempotency: IdempotencyStore;
+  notifier: ExpiryNotifier;
+  clock: Clock;
+}
+
+export interface ReminderResult {
+  sent: { serial: string; threshold: number }[];
+  failed: { serial: string; error: string }[];
+}
+
+const daysLeftOf = (record: CertificateRecord, now: Date) => (record.notAfter.getTime() - now.getTime()) / DAY_MS;
+
+/** A renewed certificate's replacement, when it is still live: then the old one needs no reminders. */
+async function liveReplacement(certificates: CertificateStore, record: CertificateRecord): Promise<CertificateRecord | undefined> {
+  if (!record.replacedBy) return undefined;
+  const replacement = await certificates.get(record.replacedBy);
+  return replacement && replacement.status !== 'revoked' ? replacement : undefined;
+}
+
+/**
+ * DM each owner at 30, 7 and 1 days before expiry, once each: a DynamoDB claim per certificate and
+ * threshold makes a second run on the same day (a retried Lambda) send nothing. When a run was
+ * missed, only the most urgent threshold crossed is sent. A DM that fails gives its claim back, so
+ * the next run tries again.
+ */
+export async function sendExpiryReminders(deps: ReminderDeps, expiring: CertificateRecord[]): Promise<ReminderResult> {
+  const now = deps.clock.now();
+  const result: ReminderResult = { sent: [], failed: [] };
+  for (const record of expiring) {
+    if (!record.slackId || effectiveStatus(record, now) !== 'active' || (await liveReplacement(deps.certificates, record))) continue;
+    const daysLeft = daysLeftOf(record, now);
+    const crossed = REMINDER_DAYS.filter((threshold) => daysLeft <= threshold);
+    if (crossed.length === 0) continue;
+    const threshold = Math.min(...crossed);
+    const keys = crossed.map((days) => `expiry-reminder:${record.serial}:${days}`);
+    const fresh = await Promise.all(keys.map((key) => deps.idempotency.claim(key, CLAIM_TTL_S)));
+    if (!fresh[crossed.indexOf(threshold)]) continue;
+    try {
+      await deps.notifier.remind({ record, daysLeft, threshold, renewable: record.source !== 'csr' && daysLeft <= RENEWAL_OPENS_DAYS });
+      result.sent.push({ serial: record.serial, threshold });
+    } catch (error) {
+      await Promise.all(keys.filter((_, i) => fresh[i]).map((key) => deps.idempotency.release(key).catch(() => undefined)));
+      result.failed.push({ serial: record.serial, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return result;
+}
+
+/** ISO 8601 week, e.g. `2027-W01`: the digest goes out on the first daily run of each. */
+export function isoWeek(date: Date): string {
+  const day = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+  const weekday = day.getUTCDay() || 7;
+  day.setUTCDate(day.getUTCDate() + 4 - weekday);
+  const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((day.getTime() - yearStart) / DAY_MS + 1) / 7);
+  return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/** Once per ISO week: what expires in the next 30 days, and who has renewed. Sent even when empty, so silence means the job is not running. */
+export async function sendWeeklyDigest(deps: ReminderDeps, expiring: CertificateRecord[]): Promise<boolean> {
+  const now = deps.clock.now();
+  const key = `expiry-digest:${isoWeek(now)}`;
+  if (!(await deps.idempotency.claim(key, 8 * 86_400))) return false;
+  const entries: DigestEntry[] = [];
+  for (const record of expiring) {
+    const renewed = await liveReplacement(deps.certificates, record);
+    entries.push({ record, daysLeft: daysLeftOf(record, now), ...(renewed && { renewedAs: renewed.cn }) });
+  }
+  try {
+    await deps.notifier.digest(entries, now);
+  } catch (error) {
+    await deps.idempotency.release(key).catch(() => undefined);
+    throw error;
+  }
+  return true;
+}

@@ -1,0 +1,47 @@
+import type { WebClient } from '@slack/web-api';
+import type { VpnAdmin } from '../composition';
+import { VpnChatopsError } from '../domain/errors';
+import type { IssueResult } from '../services/issue';
+import { issuedDmMessage } from './views/messages';
+
+/**
+ * Who may hold a VPN certificate: active people of this workspace, not bots, guests or people from
+ * other organizations (Slack Connect). Refusals are audited. Returns the name the CN is built from.
+ */
+export async function memberName(deps: { client: WebClient; admin: VpnAdmin }, userId: string, teamId: string | undefined, what: string): Promise<string> {
+  const { user } = await deps.client.users.info({ user: userId });
+  if (!user || user.deleted || user.is_bot) throw new VpnChatopsError('FORBIDDEN', 'Only active people in this workspace can get a VPN certificate.');
+  const refuse = async (why: string, message: string): Promise<never> => {
+    await deps.admin.deps.audit.append({ actor: userId, action: 'access.refused', target: userId, outcome: 'refused', details: { what, why } });
+    throw new VpnChatopsError('FORBIDDEN', message);
+  };
+  // Slack Connect: people from other organizations can use apps in shared channels, but not our VPN.
+  if (user.is_stranger || (teamId && user.team_id && user.team_id !== teamId)) await refuse('external organization', 'People from other organizations cannot get VPN certificates here.');
+  if (user.is_restricted || user.is_ultra_restricted) await refuse('guest account', 'Guest accounts cannot get VPN certificates; ask a VPN admin.');
+  return user.real_name || user.profile?.real_name || user.name || userId;
+}
+
+/**
+ * The profile (with the private key) into its owner's DM only, then the setup steps. A profile that
+ * could not be delivered, or perhaps only half, is revoked the full way so the CRL lists it too.
+ */
+export async function deliverProfile(deps: { client: WebClient; admin: VpnAdmin; log?: (message: string, error?: unknown) => void }, issued: IssueResult, options: { csr: boolean }): Promise<string> {
+  const { client, admin } = deps;
+  const owner = issued.record.slackId!;
+  const fileName = `${issued.record.cn}.ovpn`;
+  let dm: string;
+  try {
+    const { channel } = await client.conversations.open({ users: owner });
+    if (!channel?.id) throw new Error('Slack did not open a DM channel');
+    dm = channel.id;
+    await client.filesUploadV2({ channel_id: dm, filename: fileName, title: fileName, content: issued.profile });
+  } catch (error) {
+    await admin
+      .revoke({ target: { serial: issued.record.serial }, reason: 'cessationOfOperation', actor: 'system:issue-rollback' })
+      .catch((revokeError: unknown) => deps.log?.(`could not revoke undelivered certificate ${issued.record.serial}`, revokeError));
+    throw new VpnChatopsError('ENDPOINT', `Your profile could not be delivered to your DM (${(error as Error).message}); the certificate was revoked again. Try again in a minute.`);
+  }
+  const guide = issuedDmMessage({ cn: issued.record.cn, serial: issued.record.serial, notAfter: issued.record.notAfter, endpointKind: admin.profileEndpoint.kind, fileName, csr: options.csr });
+  await client.chat.postMessage({ channel: dm, ...guide }).catch((error: unknown) => deps.log?.('setup steps not posted', error));
+  return fileName;
+}

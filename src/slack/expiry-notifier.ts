@@ -1,0 +1,32 @@
+import type { WebClient } from '@slack/web-api';
+import type { CertificateRecord } from '../domain/certificate';
+import type { DigestEntry, ExpiryNotifier, Reminder } from '../services/reminders';
+import type { AdminPolicy } from './admins';
+import { digestMessage, reminderMessage, retiredMessage } from './views/expiry';
+
+/**
+ * Reminders and retirement notices go to the owner's DM (a message to a member id lands there), the
+ * weekly digest to every admin's. A failed post throws, so the reminder service can try again tomorrow.
+ */
+export class SlackExpiryNotifier implements ExpiryNotifier {
+  constructor(
+    private readonly client: WebClient,
+    private readonly admins: AdminPolicy,
+  ) {}
+
+  async remind(reminder: Reminder): Promise<void> {
+    await this.client.chat.postMessage({ channel: reminder.record.slackId!, ...reminderMessage(reminder) });
+  }
+
+  async digest(entries: DigestEntry[], now: Date): Promise<void> {
+    const message = digestMessage(entries, now);
+    const results = await Promise.allSettled((await this.admins.all()).map((admin) => this.client.chat.postMessage({ channel: admin, ...message })));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed && results.every((result) => result.status === 'rejected')) throw failed.reason;
+  }
+
+  async retired(old: CertificateRecord, replacement: CertificateRecord, why: 'used' | 'grace-period'): Promise<void> {
+    if (!old.slackId) return;
+    await this.client.chat.postMessage({ channel: old.slackId, ...retiredMessage(old, replacement, why) });
+  }
+}

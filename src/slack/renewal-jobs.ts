@@ -1,0 +1,26 @@
+import { deliverProfile, memberName } from './delivery';
+import type { Job } from './jobs';
+import { renewedText } from './views/expiry';
+import { progressMessage } from './views/messages';
+import type { MessageView } from './views/types';
+import type { WorkerDeps } from './worker';
+
+/** Renew from a reminder: the same member checks and delivery as an issue, for the same device. */
+export async function renewJob(deps: WorkerDeps, job: Extract<Job, { type: 'renew' }>, reply: (message: MessageView) => Promise<void>): Promise<void> {
+  const displayName = await memberName(deps, job.userId, job.teamId, 'renew');
+  const { old, issued } = await deps.admin.renew({ serial: job.serial, userId: job.userId, displayName });
+  const fileName = await deliverProfile(deps, issued, { csr: false });
+  await reply(progressMessage(renewedText({ fileName, old, at: deps.admin.clock.now() })));
+}
+
+/** A renewal's replacement has connected (its owner approved the login): retire what it replaces. */
+export async function retireReplacedJob(deps: WorkerDeps, job: Extract<Job, { type: 'retire-replaced' }>): Promise<void> {
+  await deps.admin.retireReplaced(job.serial, 'used');
+}
+
+/** The scheduler's daily run. CRL alerts go out through the admin's alert sink; anything else that went wrong is logged. */
+export async function dailyJob(deps: WorkerDeps): Promise<void> {
+  const run = await deps.admin.daily();
+  for (const problem of run.problems) deps.log?.(`daily job: ${problem}`);
+  for (const failure of run.reminders?.failed ?? []) deps.log?.(`daily job: reminder for ${failure.serial} not sent (retried tomorrow)`, failure.error);
+}

@@ -1,0 +1,38 @@
+import { LogLevel, WebClient } from '@slack/web-api';
+import { BOT_SCOPES } from '../../src/adapters/slack-web/scopes';
+import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
+import { uploadToDm } from '../../src/slack/upload';
+import { rejectionOf } from '../helpers/errors';
+
+const started: SlackStandIn[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((slack) => slack.stop()));
+});
+
+async function setUp(scopes = BOT_SCOPES) {
+  const slack = await startSlackStandIn({ scopes });
+  started.push(slack);
+  return { slack, client: new WebClient(slack.token, { slackApiUrl: slack.apiUrl, logLevel: LogLevel.ERROR, retryConfig: { retries: 0 } }) };
+}
+
+const FILE = { filename: 'audit.csv', content: 'time,actor\r\n' };
+const FAST = { attempts: 3, delayMs: 10 };
+
+describe('uploadToDm', () => {
+  it('puts the file into the DM, on a later attempt when Slack fails at first', async () => {
+    const { slack, client } = await setUp();
+    slack.failNext('files.getUploadURLExternal', { status: 503 });
+    slack.failNext('files.completeUploadExternal', { error: 'internal_error' });
+    await uploadToDm(client, 'U0ADMIN', FILE, FAST);
+    const [file] = slack.messages('DU0ADMIN').flatMap((message) => message.files);
+    expect(slack.file(file.id)?.bytes?.toString()).toBe(FILE.content);
+    expect(slack.callsTo('files.getUploadURLExternal')).toHaveLength(3);
+  });
+
+  it('gives up at once, naming the scope, when the app may not upload', async () => {
+    const { slack, client } = await setUp(BOT_SCOPES.filter((scope) => scope !== 'files:write'));
+    const error = await rejectionOf(uploadToDm(client, 'U0ADMIN', FILE, FAST));
+    expect(error.message).toBe("Slack did not accept audit.csv (the app lacks the files:write scope); nothing was lost. Add files:write to the app's bot scopes (manifest.yml) and reinstall it.");
+    expect(slack.callsTo('files.getUploadURLExternal')).toHaveLength(1);
+  });
+});
