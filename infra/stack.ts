@@ -88,7 +88,7 @@ export class VpnChatopsStack extends Stack {
 
     const worker = botFunction(this, 'worker', {
       functionName: names.worker,
-      description: 'Slow work from Slack: issue, revoke, CRL publish, App Home',
+      description: 'Slow work from Slack: issue, renew, revoke, CRL publish, doctor, logs, audit export, App Home',
       timeout: Duration.minutes(5),
       memorySize: 1024,
       environment: withCa,
@@ -117,7 +117,7 @@ export class VpnChatopsStack extends Stack {
 
     const scheduler = botFunction(this, 'scheduler', {
       functionName: names.scheduler,
-      description: 'Daily: CRL renewal, drift check, session sweep, CRL days-left metric',
+      description: 'Daily: CRL renewal, drift check, session sweep, retirements, expiry reminders, digest, CRL days-left metric',
       timeout: Duration.minutes(10),
       memorySize: 1024,
       environment: withCa,
@@ -128,7 +128,7 @@ export class VpnChatopsStack extends Stack {
     if (endpoint) grantEndpointAccess(scheduler, 'scheduler', endpoint.arn, this.region);
     new Schedule(this, 'Daily', {
       scheduleName: `${name}-daily`,
-      description: 'vpn-chatops daily job (CRL renewal inside CRL_WINDOW, drift check, sweep)',
+      description: 'vpn-chatops daily job (CRL renewal inside CRL_WINDOW, drift check, sweep, reminders)',
       schedule: ScheduleExpression.cron(dailyCron(settings.botSettings.CRL_WINDOW ?? 'Sun 03:00-05:00 UTC')),
       target: new LambdaInvoke(scheduler, { input: ScheduleTargetInput.fromObject({ task: 'daily' }), retryAttempts: 2 }),
     });

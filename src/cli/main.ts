@@ -17,7 +17,8 @@ import type { CaStore } from '../ports';
 import { importedRecords } from '../services/import-easyrsa';
 import { rollBack } from '../services/issue';
 import { auditCsv } from '../services/audit-export';
-import { auditTable, certificatesTable, crlStatusTable, doctorReport, publishLine, revocationReport } from './render';
+import { auditTable, certificatesTable, crlStatusTable, dailyReport, doctorReport, publishLine, revocationReport } from './render';
+import { createAdmin } from '../slack/runtime';
 import { connectionInsightsText } from './render-insights';
 import { DEFAULT_HOURS } from '../domain/connection-log';
 import { connectionInsights } from '../services/connection-insights';
@@ -40,11 +41,13 @@ async function withStores<T>(config: Config, work: (stores: ReturnType<typeof st
   }
 }
 
-async function withAdmin<T>(config: Config, work: (admin: VpnAdmin) => Promise<T>): Promise<T> {
+async function adminFor(config: Config, stores: ReturnType<typeof storesFor>): Promise<VpnAdmin> {
   const ca = await loadCaFrom(caStoreFor(config));
-  return withStores(config, (stores) =>
-    work(new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => void process.stderr.write(`ALERT ${alert.message}\n`) } })),
-  );
+  return new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => void process.stderr.write(`ALERT ${alert.message}\n`) } });
+}
+
+async function withAdmin<T>(config: Config, work: (admin: VpnAdmin) => Promise<T>): Promise<T> {
+  return withStores(config, async (stores) => work(await adminFor(config, stores)));
 }
 
 const caStoreFrom = (config: Config, secret?: string): CaStore =>
@@ -226,6 +229,24 @@ export function buildProgram(config: () => Config): Command {
       out(outcomes.length ? outcomes.map(publishLine).join('\n') : 'No VPN endpoints configured (VPN_ENDPOINTS).');
       if (outcomes.some((o) => o.outcome === 'failed')) process.exitCode = 1;
     });
+  program
+    .command('daily')
+    .description('the daily job, for cron or a systemd timer outside AWS: retire renewed certificates, renew CRLs, sweep sessions; with SLACK_BOT_TOKEN also expiry reminders and the weekly digest (exit 1 when anything failed)')
+    .action(async () => {
+      const cfg = config();
+      const { db, local } = await openDatabase(cfg);
+      try {
+        // With a Slack token, the same admin as the bot's worker: reminders, the digest and alerts go to Slack.
+        const admin = cfg.SLACK_BOT_TOKEN ? (await createAdmin(cfg, db)).admin : await adminFor(cfg, storesFor(db));
+        const result = await admin.daily(actor());
+        out(dailyReport(result, Boolean(cfg.SLACK_BOT_TOKEN)));
+        if (result.problems.length || result.renewals.some((renewal) => renewal.action === 'failed') || result.reminders?.failed.length) process.exitCode = 1;
+      } finally {
+        db.doc.destroy();
+        await local?.stop();
+      }
+    });
+
   crl.command('status')
     .description("each endpoint's live CRL: number, nextUpdate, days left, entries, drift")
     .option('--json', 'machine-readable output')

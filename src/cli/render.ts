@@ -4,6 +4,7 @@ import type { RevocationReport } from '../services/revoke';
 import type { PublishOutcome } from '../services/publish-crl';
 import type { CrlStatus } from '../services/crl-status';
 import type { Check } from '../services/doctor';
+import type { VpnAdmin } from '../composition';
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
@@ -85,4 +86,28 @@ export function doctorReport(checks: Check[]): string {
   const lines = checks.map((check) => `${CHECK_ICON[check.status]} ${check.name}: ${check.detail}${check.fix ? ` → ${check.fix}` : ''}`);
   const count = (status: Check['status']) => checks.filter((check) => check.status === status).length;
   return [...lines, '', `${count('fail')} failing, ${count('warn')} warning, ${count('pass')} passing`].join('\n');
+}
+
+type DailyResult = Awaited<ReturnType<VpnAdmin['daily']>>;
+
+const RENEWAL_TEXT: Record<DailyResult['renewals'][number]['action'], string> = {
+  none: 'CRL current, nothing to renew',
+  'waiting-for-window': 'CRL renewal due, waiting for CRL_WINDOW',
+  renewed: 'CRL renewed',
+  failed: 'CRL renewal FAILED (retried tomorrow; `vpnctl crl publish` now)',
+};
+
+/** One line per thing the daily job did or could not do. */
+export function dailyReport(result: DailyResult, withSlack: boolean): string {
+  const lines = result.renewals.map((renewal) => {
+    const left = renewal.daysLeft === undefined ? 'no readable CRL' : `${renewal.daysLeft.toFixed(1)} days left before`;
+    return `${renewal.action === 'failed' ? '✖' : '✔'} ${renewal.endpoint}: ${RENEWAL_TEXT[renewal.action]} (${left})${renewal.drift.length ? `; drift: ${renewal.drift.join('; ')}` : ''}`;
+  });
+  for (const sweep of result.sessions) lines.push(sweep.error ? `⚠ ${sweep.endpoint}: sessions not swept: ${sweep.error}` : `✔ ${sweep.endpoint}: ${sweep.terminated} session(s) that should not exist ended`);
+  if (result.retired.length) lines.push(`✔ retired ${result.retired.length} renewed certificate(s) after their grace period: ${result.retired.join(', ')}`);
+  if (result.reminders) lines.push(`✔ expiry reminders: ${result.reminders.sent.length} sent, ${result.reminders.failed.length} failed (retried tomorrow)`);
+  else if (!withSlack) lines.push('⚠ expiry reminders and the weekly digest need Slack: set SLACK_BOT_TOKEN (the bot sends them when it runs this job)');
+  if (result.digest) lines.push('✔ weekly digest sent to the admins');
+  for (const problem of result.problems) lines.push(`✖ ${problem}`);
+  return lines.length ? lines.join('\n') : 'No VPN endpoints configured (VPN_ENDPOINTS) and nothing else to do.';
 }

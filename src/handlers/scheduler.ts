@@ -3,7 +3,7 @@ import { createSchedulerHandler } from '../adapters/aws-lambda/scheduler';
 import { createAdmin } from '../slack/runtime';
 import { loadLambdaConfig } from './config';
 
-/** EventBridge Scheduler → here, with {"task": "daily"}: CRL renewal, drift check, session sweep, the CRL metric. */
+/** EventBridge Scheduler → here, with {"task": "daily"}: the daily job (CRL renewal, sweep, reminders…) and the CRL metric. */
 export const handler = createSchedulerHandler(async () => {
   const config = await loadLambdaConfig();
   return (await createAdmin(config, connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }))).admin;

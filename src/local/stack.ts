@@ -6,7 +6,9 @@ import { VpnAdmin, caStoreFor, endpointsFor, isLocalMode, loadCaFrom, localEndpo
 import type { Config } from '../config';
 import type { CertificateAuthority } from '../pki/ca';
 import { parseCrl } from '../pki/crl';
+import { createAdmin } from '../slack/runtime';
 import { startApprovalBridge } from './approval-bridge';
+import { scheduleDaily } from './daily';
 import { RunningBot, startBot } from './bot';
 import { startConsoleServer } from './console/server';
 import type { StateLock } from './lock';
@@ -50,8 +52,12 @@ export async function startStack(initial: Config, progress: Progress, prepared: 
     }
 
     const vpn = await startVpn(config, ca, db, lock, started, progress);
-    const bot = await startBot(config, db, mode, { management: vpn ? new Map([[vpn.name, vpn.management]]) : undefined });
+    const wiring = { management: vpn ? new Map([[vpn.name, vpn.management]]) : undefined };
+    const bot = await startBot(config, db, mode, wiring);
     started.add('the bot', () => bot.stop());
+    // What the scheduler function does on AWS: CRL renewal, the session sweep, reminders, retirements.
+    const daily = scheduleDaily((await createAdmin(config, db, wiring)).admin, (message) => progress.warn(message));
+    started.add('the daily job', () => daily.stop());
 
     const where: [string, string][] = [];
     let hint: string;

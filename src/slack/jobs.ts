@@ -21,8 +21,6 @@ export type Job = (
   | { type: 'renew'; userId: string; teamId?: string; serial: string; responseUrl?: string }
   /** The replacement `serial` has connected: retire the certificate it replaces. */
   | { type: 'retire-replaced'; serial: string }
-  /** From the scheduler once a day: CRL renewal, session sweep, renewals' grace periods, reminders, the digest. */
-  | { type: 'daily' }
 ) & {
   /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
   id?: string;

@@ -17,10 +17,3 @@ export async function renewJob(deps: WorkerDeps, job: Extract<Job, { type: 'rene
 export async function retireReplacedJob(deps: WorkerDeps, job: Extract<Job, { type: 'retire-replaced' }>): Promise<void> {
   await deps.admin.retireReplaced(job.serial, 'used');
 }
-
-/** The scheduler's daily run. CRL alerts go out through the admin's alert sink; anything else that went wrong is logged. */
-export async function dailyJob(deps: WorkerDeps): Promise<void> {
-  const run = await deps.admin.daily();
-  for (const problem of run.problems) deps.log?.(`daily job: ${problem}`);
-  for (const failure of run.reminders?.failed ?? []) deps.log?.(`daily job: reminder for ${failure.serial} not sent (retried tomorrow)`, failure.error);
-}

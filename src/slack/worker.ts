@@ -7,7 +7,7 @@ import { loadHomeData } from './home-data';
 import type { Job } from './jobs';
 import { deliverProfile, memberName } from './delivery';
 import { auditExportJob, doctorJob, OperabilityDeps } from './operability';
-import { dailyJob, renewJob, retireReplacedJob } from './renewal-jobs';
+import { renewJob, retireReplacedJob } from './renewal-jobs';
 import { respond } from './respond';
 import { homeView } from './views/home';
 import {
@@ -80,8 +80,6 @@ export class SlackWorker {
           return await this.publishHome(job.userId).catch((error: unknown) => this.deps.log?.('home refresh failed', error));
         case 'retire-replaced':
           return await retireReplacedJob(this.deps, job);
-        case 'daily':
-          return await dailyJob(this.deps);
       }
     } catch (error) {
       this.deps.log?.(`job ${job.type} failed`, error);

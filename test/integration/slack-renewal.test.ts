@@ -8,7 +8,7 @@ import { signCertificateFor } from '../../src/pki/certificate';
 import { decideConnection } from '../../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
 import { ACTION } from '../../src/slack/ids';
-import { createWorker } from '../../src/slack/runtime';
+import { createAdmin } from '../../src/slack/runtime';
 import { TestBot, testBot } from '../helpers/bot';
 import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';
@@ -31,8 +31,8 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     await bot.stores.certificates.create(record);
     return record;
   }
-  /** What the scheduler does once a day: one `daily` job to the worker. */
-  const runDaily = async () => (await createWorker(loadConfig(bot.env), bot.db)).run({ type: 'daily', id: `daily-${Math.random()}` });
+  /** What the scheduler function (on AWS) and npm start's timer do once a day. */
+  const runDaily = async () => (await createAdmin(loadConfig(bot.env), bot.db)).admin.daily();
 
   beforeAll(async () => {
     bot = await testBot();

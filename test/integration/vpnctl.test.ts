@@ -100,6 +100,27 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     expect((await vpnctl(['audit', '--since', 'yesterday'])).code).toBe(2);
   }, 120_000);
 
+  it('runs the daily job for cron outside AWS: seed 000\'s CRL, 10 days from expiry, is renewed', async () => {
+    const short = await vpnctl(['crl', 'publish'], { CRL_DAYS: '10', CRL_RENEW_BEFORE_DAYS: '5' });
+    expect(short.code).toBe(0);
+    const crlFile = join(dir.path, 'state', 'openvpn', 'crl.pem');
+    const before = parseCrl(readFileSync(crlFile, 'utf8'));
+    expect((before.nextUpdate!.getTime() - Date.now()) / 86_400_000).toBeLessThan(10.01);
+
+    const daily = await vpnctl(['daily']);
+    expect(daily.stderr).toBe('');
+    expect(daily.stdout).toMatch(/^✔ openvpn:local: CRL renewed \(\d+\.\d days left before\)/m);
+    // No OpenVPN server runs here: the sweep says so; without a Slack token, so do the reminders.
+    expect(daily.stdout).toMatch(/^⚠ openvpn:local: sessions not swept: .*refused the connection/m);
+    expect(daily.stdout).toMatch(/^⚠ expiry reminders and the weekly digest need Slack: set SLACK_BOT_TOKEN/m);
+    expect(daily.code).toBe(0);
+    const after = parseCrl(readFileSync(crlFile, 'utf8'));
+    expect(after.number!).toBeGreaterThan(before.number!);
+    expect((after.nextUpdate!.getTime() - Date.now()) / 86_400_000).toBeGreaterThan(179);
+    // A second run the same day has nothing to renew.
+    expect((await vpnctl(['daily'])).stdout).toMatch(/^✔ openvpn:local: CRL current, nothing to renew/m);
+  });
+
   it('refuses to replace an existing CA, by init or by import, and imports nothing then', async () => {
     const result = await vpnctl(['ca', 'init']);
     expect(result.code).toBe(1);

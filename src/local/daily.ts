@@ -1,0 +1,40 @@
+import type { VpnAdmin } from '../composition';
+
+const DAY_MS = 86_400_000;
+
+export interface DailySchedule {
+  /** No further runs; resolves once a run in progress has finished, so its database is still there for it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The daily job for a bot that is not on AWS (npm start, self-hosted OpenVPN): right after start, then
+ * every 24 hours while it runs. Without it nobody renews the CRL, which is seed 000's outage. Problems
+ * are reported, never thrown: the next run tries again.
+ */
+export function scheduleDaily(admin: Pick<VpnAdmin, 'daily'>, report: (message: string) => void, options: { firstMs?: number; everyMs?: number } = {}): DailySchedule {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  const run = async () => {
+    try {
+      const result = await admin.daily('system:npm-start');
+      for (const problem of result.problems) report(`daily job: ${problem}`);
+      for (const renewal of result.renewals.filter((entry) => entry.action === 'failed')) report(`daily job: CRL renewal on ${renewal.endpoint} failed; it is retried in 24 hours, or run \`vpnctl crl publish\``);
+    } catch (error) {
+      report(`daily job failed: ${error instanceof Error ? error.message : String(error)}; it runs again in 24 hours, or run \`vpnctl daily\``);
+    }
+    if (!stopped) timer = setTimeout(start, options.everyMs ?? DAY_MS).unref();
+  };
+  const start = () => {
+    running = run().finally(() => (running = undefined));
+  };
+  timer = setTimeout(start, options.firstMs ?? 0).unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
