@@ -184,6 +184,17 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(mine(await approvals.pending(new Date(now + 30_000)))).toEqual([later.id]);
   });
 
+  it('spreads waiting approvals over index shards (a storm must not throttle one partition) and still lists them all, soonest first', async () => {
+    const now = Date.now();
+    const storm = Array.from({ length: 24 }, (_, i) => approval({ slackId: 'U0STORM', deadline: new Date(now + 60_000 + i * 1000) }));
+    await Promise.all(storm.map((entry) => approvals.create(entry)));
+    const shards = new Set(await Promise.all(storm.map(async (entry) => String((await raw(`APPROVAL#${entry.id}`, 'APPROVAL'))?.gsi2pk))));
+    expect([...shards].every((shard) => /^APPROVALS#PENDING#[0-7]$/.test(shard))).toBe(true);
+    expect(shards.size).toBeGreaterThan(1);
+    const listed = (await approvals.pending(new Date())).filter((entry) => entry.slackId === 'U0STORM').map((entry) => entry.id);
+    expect(listed).toEqual(storm.map((entry) => entry.id));
+  });
+
   it('puts a TTL on every item it writes', async () => {
     const now = new Date();
     const pending = approval({ slackId: 'U0TTL' });

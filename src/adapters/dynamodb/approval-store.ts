@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Approval, ApprovalStatus, ConnectRequest } from '../../domain/approval';
 import { VpnChatopsError } from '../../domain/errors';
@@ -13,8 +14,14 @@ const rememberKey = (cn: string, publicIp: string) => ({ pk: `REMEMBER#${cn}#${p
 const promptsKey = (slackId: string) => ({ pk: `PROMPTS#${slackId}`, sk: 'PROMPTS' });
 const coolDownKey = (serial: string) => ({ pk: `COOLDOWN#${serial}`, sk: 'COOLDOWN' });
 const recentPk = (slackId: string) => `APPROVALS#${slackId}`;
-/** Sparse: only undecided approvals carry it, so the admin Home reads what is waiting without a scan. */
-const PENDING_PK = 'APPROVALS#PENDING';
+/**
+ * Sparse: only undecided approvals carry it, so the admin Home reads what is waiting without a scan.
+ * Sharded like the revoked index: a reconnect storm writes every prompt at once, and one index
+ * partition key would throttle those writes (and so the approvals) on real DynamoDB.
+ */
+const PENDING_SHARDS = 8;
+const pendingPk = (shard: number) => `APPROVALS#PENDING#${shard}`;
+const pendingShard = (id: string) => createHash('sha256').update(id).digest()[0] % PENDING_SHARDS;
 /** The admin Home shows a page of waiting logins; more than this at once is a storm, summarized by its count. */
 const PENDING_PAGE = 100;
 
@@ -126,7 +133,7 @@ export class DynamoDbApprovalStore implements ApprovalStore {
             decidedBy: approval.decidedBy,
             gsi1pk: recentPk(approval.slackId),
             gsi1sk: `${iso(approval.requestedAt)}#${approval.id}`,
-            ...(approval.status === 'PENDING' && { gsi2pk: PENDING_PK, gsi2sk: `${iso(approval.deadline)}#${approval.id}` }),
+            ...(approval.status === 'PENDING' && { gsi2pk: pendingPk(pendingShard(approval.id)), gsi2sk: `${iso(approval.deadline)}#${approval.id}` }),
             [TTL_ATTRIBUTE]: epochSeconds(approval.deadline) + APPROVAL_TTL_SLACK_SECONDS,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -285,19 +292,27 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   async pending(now: Date): Promise<Approval[]> {
     // Undecided items past their deadline (plus grace) are over, whatever they say: skip them in the key condition.
     const from = iso(new Date(now.getTime() - EXPIRY_GRACE_MS));
-    const { Items } = await guarded(this.db, () =>
-      this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.tableName,
-          IndexName: INDEX.byStatus,
-          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk >= :from',
-          ExpressionAttributeValues: { ':pk': PENDING_PK, ':from': from },
-          Limit: PENDING_PAGE,
-        }),
+    const shards = await Promise.all(
+      Array.from({ length: PENDING_SHARDS }, (_, shard) =>
+        guarded(this.db, () =>
+          this.db.doc.send(
+            new QueryCommand({
+              TableName: this.db.tableName,
+              IndexName: INDEX.byStatus,
+              KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk >= :from',
+              ExpressionAttributeValues: { ':pk': pendingPk(shard), ':from': from },
+              Limit: PENDING_PAGE,
+            }),
+          ),
+        ),
       ),
     );
+    const soonest = shards
+      .flatMap(({ Items }) => Items ?? [])
+      .sort((a, b) => String(a.gsi2sk).localeCompare(String(b.gsi2sk)))
+      .slice(0, PENDING_PAGE);
     // The index lags the table: an approval decided a moment ago may still be listed, so its own status decides.
-    return (Items ?? []).map((item) => toApproval(item, now)).filter((approval) => approval.status === 'PENDING');
+    return soonest.map((item) => toApproval(item, now)).filter((approval) => approval.status === 'PENDING');
   }
 
   async recent(slackId: string, limit: number): Promise<Approval[]> {

@@ -16,7 +16,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   IDEMPOTENCY#<key> / KEY      "seen once" markers (TTL)
  *   APPROVAL#<id> / APPROVAL     login approvals (TTL)
  *       gsi1: APPROVALS#<slackId> / <requestedAt>#<id>
- *       gsi2: APPROVALS#PENDING / <deadline>#<id>          sparse: removed by the decision (admin Home)
+ *       gsi2: APPROVALS#PENDING#<0-7> / <deadline>#<id>    sparse, sharded: removed by the decision (admin Home)
  *   also APPROVALMSG#<channel>#<ts>, REMEMBER#<cn>#<ip>, PROMPTS#<slackId>, COOLDOWN#<serial> (all TTL)
  */
 export const TTL_ATTRIBUTE = 'expiresAt';
