@@ -72,11 +72,7 @@ export interface EndpointWiring {
   management?: ReadonlyMap<string, ManagementClient>;
 }
 
-/** Every OpenVPN endpoint in `config` (the configured list, or the local one). */
-export function openvpnEndpointConfigs(config: Config): Extract<EndpointConfig, { type: 'openvpn' }>[] {
-  return configuredEndpoints(config).filter((endpoint) => endpoint.type === 'openvpn');
-}
-
+/** The configured endpoints, or in local mode the local one. */
 function configuredEndpoints(config: Config): EndpointConfig[] {
   if (config.VPN_ENDPOINTS.length > 0) return config.VPN_ENDPOINTS;
   return isLocalMode(config) ? [localEndpointConfig(config)] : [];
@@ -94,8 +90,7 @@ export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: E
 
 /** Each endpoint's connection log; one without a log configured says how to configure it when read. */
 export function connectionLogsFor(config: Config): ConnectionLogSource[] {
-  const configured = config.VPN_ENDPOINTS.length > 0 ? config.VPN_ENDPOINTS : isLocalMode(config) ? [localEndpointConfig(config)] : [];
-  return configured.map((endpoint): ConnectionLogSource => {
+  return configuredEndpoints(config).map((endpoint): ConnectionLogSource => {
     if (endpoint.type === 'aws-client-vpn') {
       return endpoint.logGroup
         ? new CloudWatchConnectionLog({ endpointId: endpoint.id, region: endpoint.region, logGroup: endpoint.logGroup, logStream: endpoint.logStream })
