@@ -13,14 +13,24 @@ export interface AuditExportQuery {
  * everything done to them: entries name a member as target (issue, revoke), but also their
  * certificates' serials and CNs (a revocation by serial, a login approval), so all of those are read.
  */
-export async function auditEntries(deps: { audit: AuditLog; certificates: CertificateStore }, query: AuditExportQuery): Promise<AuditEntry[]> {
+/** One export holds at most this many entries (the newest): a file a spreadsheet opens, and a worker that does not run out of memory. */
+export const EXPORT_MAX_ENTRIES = 100_000;
+
+/** The entries in the window, oldest first; `truncated` when older ones were left out to stay within EXPORT_MAX_ENTRIES. */
+export async function auditEntries(deps: { audit: AuditLog; certificates: CertificateStore }, query: AuditExportQuery, max = EXPORT_MAX_ENTRIES): Promise<{ entries: AuditEntry[]; truncated: boolean }> {
   const { since, until, slackId } = query;
-  if (slackId === undefined) return deps.audit.query({ since, until });
-  const certificates = await deps.certificates.byUser(slackId);
-  const targets = [...new Set([slackId, ...certificates.flatMap((record) => [record.serial, record.cn])])];
-  const pages = await Promise.all([deps.audit.query({ since, until, actor: slackId }), ...targets.map((target) => deps.audit.query({ since, until, target }))]);
-  const byId = new Map(pages.flat().map((entry) => [entry.id, entry]));
-  return [...byId.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1));
+  const limit = max + 1;
+  let found: AuditEntry[];
+  if (slackId === undefined) {
+    found = await deps.audit.query({ since, until, limit });
+  } else {
+    const certificates = await deps.certificates.byUser(slackId);
+    const targets = [...new Set([slackId, ...certificates.flatMap((record) => [record.serial, record.cn])])];
+    const pages = await Promise.all([deps.audit.query({ since, until, actor: slackId, limit }), ...targets.map((target) => deps.audit.query({ since, until, target, limit }))]);
+    const byId = new Map(pages.flat().map((entry) => [entry.id, entry]));
+    found = [...byId.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1));
+  }
+  return { entries: found.slice(-max), truncated: found.length > max };
 }
 
 /** Cells a spreadsheet would run as a formula (OWASP's list: = + - @, tab, carriage return). */

@@ -24,10 +24,11 @@ export async function auditExportJob(deps: OperabilityDeps, job: Extract<Job, { 
   const { audit, certificates } = deps.admin.deps;
   const since = new Date(job.since);
   const until = deps.admin.clock.now();
-  const entries = await auditEntries({ audit, certificates }, { slackId: job.slackId, since, until });
+  const { entries, truncated } = await auditEntries({ audit, certificates }, { slackId: job.slackId, since, until });
   const filename = `vpn-audit-${job.slackId ?? 'all'}-since-${job.since.slice(0, 10)}.csv`;
   const whose = job.slackId ? ` about <@${job.slackId}>` : '';
-  await uploadToDm(deps.client, job.actorId, { filename, content: auditCsv(entries), comment: `Audit trail${whose} from ${job.since} to ${until.toISOString()}: ${entries.length} entries.` });
-  await audit.append({ actor: job.actorId, action: 'audit.export', target: job.slackId ?? 'all', outcome: 'success', details: { since: job.since, until: until.toISOString(), entries: entries.length } });
-  await reply(progressMessage(`📄 *${filename}* (${entries.length} entries) is in your DM from me.`));
+  const cut = truncated ? ` Only the newest ${entries.length} fit in one file: entries before ${entries[0].at.toISOString()} are left out; export them with an earlier window ending there (\`vpnctl audit --since … --until …\`).` : '';
+  await uploadToDm(deps.client, job.actorId, { filename, content: auditCsv(entries), comment: `Audit trail${whose} from ${job.since} to ${until.toISOString()}: ${entries.length} entries.${cut}` });
+  await audit.append({ actor: job.actorId, action: 'audit.export', target: job.slackId ?? 'all', outcome: 'success', details: { since: job.since, until: until.toISOString(), entries: entries.length, truncated } });
+  await reply(progressMessage(`📄 *${filename}* (${entries.length} entries) is in your DM from me.${cut}`));
 }

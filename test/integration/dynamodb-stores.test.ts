@@ -1,4 +1,5 @@
 import { DynamoDbAuditLog } from '../../src/adapters/dynamodb/audit-log';
+import { auditEntries } from '../../src/services/audit-export';
 import { DynamoDbCertificateStore } from '../../src/adapters/dynamodb/certificate-store';
 import { connectDatabase } from '../../src/adapters/dynamodb/client';
 import { DynamoDbCrlStateStore } from '../../src/adapters/dynamodb/crl-state-store';
@@ -184,6 +185,45 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect((await audit.query({ ...range, target: 'U0B' })).map((e) => e.outcome)).toEqual(['success', 'refused']);
       expect((await audit.query({ ...range, since: new Date('2026-11-21T00:00:00Z') })).length).toBe(2);
       expect((await audit.query(range))[0].details).toEqual({ serial: '01' });
+    });
+
+    it('with a limit, answers the newest entries oldest first, across days and by actor or target, reading no further than it must', async () => {
+      const log = new DynamoDbAuditLog(db);
+      const day = (d: number, h: number) => new Date(Date.UTC(2026, 9, d, h));
+      for (const [d, h] of [[1, 9], [1, 15], [2, 9], [3, 9], [3, 15]]) await log.append({ actor: 'U0LIM', action: 'certificate.issue', target: 'U0TGT', outcome: 'success', at: day(d, h) });
+      const range = { since: day(1, 0), until: day(4, 0) };
+      const times = (entries: { at: Date }[]) => entries.map((entry) => entry.at.toISOString());
+      expect(times(await log.query({ ...range, limit: 3 }))).toEqual(times([{ at: day(2, 9) }, { at: day(3, 9) }, { at: day(3, 15) }]));
+      expect(times(await log.query({ ...range, actor: 'U0LIM', limit: 2 }))).toEqual(times([{ at: day(3, 9) }, { at: day(3, 15) }]));
+      expect(times(await log.query({ ...range, target: 'U0TGT', limit: 10 }))).toHaveLength(5);
+
+      const reads: string[] = [];
+      const send = db.doc.send.bind(db.doc);
+      const spy = jest.spyOn(db.doc, 'send').mockImplementation(((command: { input: { ExpressionAttributeValues?: Record<string, unknown> } }) => {
+        reads.push(String(command.input.ExpressionAttributeValues?.[':pk']));
+        return send(command as never);
+      }) as typeof db.doc.send);
+      try {
+        await log.query({ ...range, limit: 2 });
+      } finally {
+        spy.mockRestore();
+      }
+      // Newest day first (the window's last day is empty); the 3rd holds both, so the 2nd and 1st are never read.
+      expect(reads).toEqual(['AUDIT#2026-10-04', 'AUDIT#2026-10-03']);
+    });
+
+    it('exports at most the newest N entries and says when older ones were left out', async () => {
+      const log = new DynamoDbAuditLog(db);
+      const at = (h: number) => new Date(Date.UTC(2026, 8, 1, h));
+      for (let h = 1; h <= 5; h++) await log.append({ actor: 'U0EXP', action: 'certificate.issue', target: `U0T${h}`, outcome: 'success', at: at(h) });
+      const range = { since: at(0), until: at(23) };
+      const all = await auditEntries({ audit: log, certificates }, range, 5);
+      expect([all.entries.length, all.truncated]).toEqual([5, false]);
+      const cut = await auditEntries({ audit: log, certificates }, range, 3);
+      expect(cut.truncated).toBe(true);
+      expect(cut.entries.map((entry) => entry.target)).toEqual(['U0T3', 'U0T4', 'U0T5']);
+      const one = await auditEntries({ audit: log, certificates }, { ...range, slackId: 'U0EXP' }, 2);
+      expect([one.entries.map((entry) => entry.target), one.truncated]).toEqual([['U0T4', 'U0T5'], true]);
     });
   });
 

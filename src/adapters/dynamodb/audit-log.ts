@@ -56,26 +56,36 @@ export class DynamoDbAuditLog implements AuditLog {
     const until = query.until ?? new Date();
     const since = query.since ?? new Date(until.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
     const range = { ':from': since.toISOString(), ':to': `${until.toISOString()}~` };
+    // With a limit, read newest first and stop once it is reached: the App Home's latest ten must not read a month.
+    const max = query.limit ?? Infinity;
+    const newestFirst = query.limit !== undefined;
     let items: Record<string, unknown>[];
     if (query.target !== undefined || query.actor !== undefined) {
       const [index, attribute, value] = query.target !== undefined ? [INDEX.byStatus, 'gsi2', `TARGET#${query.target}`] : [INDEX.byUser, 'gsi1', `ACTOR#${query.actor}`];
-      items = await queryAll(this.db, {
-        IndexName: index,
-        KeyConditionExpression: `${attribute}pk = :pk AND ${attribute}sk BETWEEN :from AND :to`,
-        ExpressionAttributeValues: { ':pk': value, ...range },
-      });
+      items = await queryAll(
+        this.db,
+        { IndexName: index, KeyConditionExpression: `${attribute}pk = :pk AND ${attribute}sk BETWEEN :from AND :to`, ExpressionAttributeValues: { ':pk': value, ...range }, ScanIndexForward: !newestFirst },
+        query.target !== undefined && query.actor !== undefined ? Infinity : max,
+      );
       if (query.target !== undefined && query.actor !== undefined) items = items.filter((item) => item.actor === query.actor);
     } else {
+      const first = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate());
+      const days: number[] = [];
+      for (let day = first; day <= until.getTime(); day += DAY_MS) days.push(day);
+      if (newestFirst) days.reverse();
       items = [];
-      for (let day = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate()); day <= until.getTime(); day += DAY_MS) {
+      for (const day of days) {
+        if (items.length >= max) break;
         items.push(
-          ...(await queryAll(this.db, {
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':pk': `AUDIT#${new Date(day).toISOString().slice(0, 10)}`, ...range },
-          })),
+          ...(await queryAll(
+            this.db,
+            { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to', ExpressionAttributeValues: { ':pk': `AUDIT#${new Date(day).toISOString().slice(0, 10)}`, ...range }, ScanIndexForward: !newestFirst },
+            max - items.length,
+          )),
         );
       }
     }
+    if (newestFirst) items.reverse();
     const entries = items.map(toEntry);
     return query.limit === undefined ? entries : entries.slice(-query.limit);
   }

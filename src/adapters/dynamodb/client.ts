@@ -78,14 +78,15 @@ export async function ensureTable(db: Database): Promise<void> {
 }
 
 /** Every page of a query, in order. */
-export async function queryAll(db: Database, input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+/** Every page of a query, or only as many pages as it takes to hold `max` items. */
+export async function queryAll(db: Database, input: Omit<QueryCommandInput, 'TableName'>, max = Infinity): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await guarded(db, () => db.doc.send(new QueryCommand({ ...input, TableName: db.tableName, ExclusiveStartKey })));
     items.push(...(page.Items ?? []));
     ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  } while (ExclusiveStartKey && items.length < max);
   return items;
 }
 
