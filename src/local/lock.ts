@@ -132,15 +132,29 @@ export class StateLock {
     rmSync(this.path, { force: true });
   }
 
-  /** The lock file, created only if there is none: of two runs starting together, exactly one gets it. */
+  /**
+   * The lock file, created only if there is none: of two runs starting together, exactly one gets it.
+   * Written aside and linked into place (link, like open with 'wx', fails if the name exists) so that
+   * nobody ever reads it empty or half-written and takes a live lock for a garbled, stale one.
+   */
   private create(): boolean {
+    const fresh = this.writeAside();
     try {
-      writeFileSync(this.path, this.content(), { mode: 0o600, flag: 'wx' });
+      linkSync(fresh, this.path);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw new VpnChatopsError('STATE', `Cannot create the lock file ${this.path} (${(error as Error).message}): fix the permissions of ${dirname(this.path)}.`);
+    } finally {
+      rmSync(fresh, { force: true });
     }
+  }
+
+  private writeAside(): string {
+    const fresh = `${this.path}.${process.pid}.new`;
+    const lock: LockFile = { pid: process.pid, startedAt: new Date().toISOString(), children: this.children };
+    writeFileSync(fresh, `${JSON.stringify(lock, null, 2)}\n`, { mode: 0o600 });
+    return fresh;
   }
 
   private createOrRefuse(stateDir: string): StateLock {
@@ -177,14 +191,10 @@ export class StateLock {
     rmSync(aside, { force: true });
   }
 
-  private content(): string {
-    const lock: LockFile = { pid: process.pid, startedAt: new Date().toISOString(), children: this.children };
-    return `${JSON.stringify(lock, null, 2)}\n`;
-  }
-
+  /** Replaced in one step (rename), for the same reason the first write is linked into place. */
   private write(): void {
     if (this.released) return;
-    writeFileSync(this.path, this.content(), { mode: 0o600 });
+    renameSync(this.writeAside(), this.path);
   }
 }
 
