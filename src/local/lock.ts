@@ -165,7 +165,8 @@ export class StateLock {
 
   /**
    * Moves the stale lock aside under a name of our own, which only one run can do, and deletes it. A run
-   * that raced us there may have replaced it with its own fresh lock meanwhile: that one is put back.
+   * that raced us there may have replaced it with its own fresh lock meanwhile: that one is put back. (A third
+   * run creating one in the instant it is away would also win: three starts at once on a stale lock are not covered.)
    */
   private removeStale(seen: string, stateDir: string): void {
     const aside = `${this.path}.stale-${process.pid}`;
