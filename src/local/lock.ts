@@ -1,5 +1,5 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { VpnChatopsError } from '../domain/errors';
 
 /** A child program of the stack, recorded so that a later run can clean up after a crash. */
@@ -45,14 +45,16 @@ function stillOurs(child: ChildRecord): boolean {
   return line === undefined ? false : line.includes(child.marker);
 }
 
-function readLock(path: string): LockFile | 'garbled' | undefined {
-  let text: string;
+function readLockText(path: string): string | undefined {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new VpnChatopsError('STATE', `Cannot read the lock file ${path} (${(error as Error).message}): fix its permissions or delete it.`);
   }
+}
+
+function parseLock(text: string): LockFile | 'garbled' {
   try {
     const parsed = JSON.parse(text) as Partial<LockFile>;
     if (!Number.isInteger(parsed.pid) || (parsed.pid ?? 0) < 1) return 'garbled';
@@ -61,6 +63,12 @@ function readLock(path: string): LockFile | 'garbled' | undefined {
   } catch {
     return 'garbled';
   }
+}
+
+function anotherRun(stateDir: string, pid: number | undefined): VpnChatopsError {
+  const who = pid === undefined ? '' : ` (pid ${pid})`;
+  const stop = pid === undefined ? 'stop it (Ctrl-C in its terminal)' : `stop it (Ctrl-C in its terminal, or kill ${pid})`;
+  return new VpnChatopsError('STATE', `Another npm start is running${who} on ${stateDir}; ${stop} or use a different STATE_DIR.`);
 }
 
 /**
@@ -80,20 +88,19 @@ export class StateLock {
 
   static async acquire(stateDir: string): Promise<StateLock> {
     const path = join(stateDir, LOCK_FILE);
-    const notes: string[] = [];
-    const existing = readLock(path);
-    if (existing === 'garbled') {
-      notes.push(`replaced an unreadable lock file ${path}`);
-    } else if (existing) {
-      if (existing.pid !== process.pid && alive(existing.pid) && (commandLine(existing.pid) ?? 'node').includes('node')) {
-        throw new VpnChatopsError('STATE', `Another npm start is running (pid ${existing.pid}) on ${stateDir}; stop it (Ctrl-C in its terminal, or kill ${existing.pid}) or use a different STATE_DIR.`);
-      }
-      notes.push(`took over a stale lock from pid ${existing.pid}, a run that did not stop cleanly`);
-      notes.push(...(await stopLeftovers(existing.children)));
+    const lock = new StateLock(path, []);
+    if (lock.create()) return lock;
+    const seen = readLockText(path);
+    // Gone between the create and the read: its owner just released it; one more try decides.
+    if (seen === undefined) return lock.createOrRefuse(stateDir);
+    const existing = parseLock(seen);
+    if (existing !== 'garbled' && existing.pid !== process.pid && alive(existing.pid) && (commandLine(existing.pid) ?? 'node').includes('node')) {
+      throw anotherRun(stateDir, existing.pid);
     }
-    const lock = new StateLock(path, notes);
-    lock.write();
-    return lock;
+    lock.notes.push(existing === 'garbled' ? `replaced an unreadable lock file ${path}` : `took over a stale lock from pid ${existing.pid}, a run that did not stop cleanly`);
+    if (existing !== 'garbled') lock.notes.push(...(await stopLeftovers(existing.children)));
+    lock.removeStale(seen, stateDir);
+    return lock.createOrRefuse(stateDir);
   }
 
   /** Record a child as soon as it runs, so a crash right after still leaves a trace. */
@@ -125,10 +132,70 @@ export class StateLock {
     rmSync(this.path, { force: true });
   }
 
+  /**
+   * The lock file, created only if there is none: of two runs starting together, exactly one gets it.
+   * Written aside and linked into place (link, like open with 'wx', fails if the name exists) so that
+   * nobody ever reads it empty or half-written and takes a live lock for a garbled, stale one.
+   */
+  private create(): boolean {
+    const fresh = this.writeAside();
+    try {
+      linkSync(fresh, this.path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw new VpnChatopsError('STATE', `Cannot create the lock file ${this.path} (${(error as Error).message}): fix the permissions of ${dirname(this.path)}.`);
+    } finally {
+      rmSync(fresh, { force: true });
+    }
+  }
+
+  private writeAside(): string {
+    const fresh = `${this.path}.${process.pid}.new`;
+    const lock: LockFile = { pid: process.pid, startedAt: new Date().toISOString(), children: this.children };
+    writeFileSync(fresh, `${JSON.stringify(lock, null, 2)}\n`, { mode: 0o600 });
+    return fresh;
+  }
+
+  private createOrRefuse(stateDir: string): StateLock {
+    if (this.create()) return this;
+    const winner = parseLock(readLockText(this.path) ?? '');
+    throw anotherRun(stateDir, winner === 'garbled' ? undefined : winner.pid);
+  }
+
+  /**
+   * Moves the stale lock aside under a name of our own, which only one run can do, and deletes it. A run
+   * that raced us there may have replaced it with its own fresh lock meanwhile: that one is put back. (A third
+   * run creating one in the instant it is away would also win: three starts at once on a stale lock are not covered.)
+   */
+  private removeStale(seen: string, stateDir: string): void {
+    const aside = `${this.path}.stale-${process.pid}`;
+    try {
+      renameSync(this.path, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    const moved = readLockText(aside);
+    if (moved !== seen) {
+      try {
+        linkSync(aside, this.path);
+      } catch (error) {
+        // EEXIST: a third run holds the lock by now; either way, it is not ours.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      } finally {
+        rmSync(aside, { force: true });
+      }
+      const winner = parseLock(moved ?? '');
+      throw anotherRun(stateDir, winner === 'garbled' ? undefined : winner.pid);
+    }
+    rmSync(aside, { force: true });
+  }
+
+  /** Replaced in one step (rename), for the same reason the first write is linked into place. */
   private write(): void {
     if (this.released) return;
-    const lock: LockFile = { pid: process.pid, startedAt: new Date().toISOString(), children: this.children };
-    writeFileSync(this.path, `${JSON.stringify(lock, null, 2)}\n`, { mode: 0o600 });
+    renameSync(this.writeAside(), this.path);
   }
 }
 

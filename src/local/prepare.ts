@@ -27,6 +27,21 @@ export function botModeFor(config: Config): BotMode | undefined {
   return config.SLACK_SIGNING_SECRET ? 'http' : undefined;
 }
 
+/**
+ * The console plays Slack with made-up people, one of them an admin when ADMIN_SLACK_IDS is empty:
+ * pointed at a real CA (CA_SECRET_ID), real tables (AWS_REGION) or real endpoints (VPN_ENDPOINTS),
+ * anyone at the keyboard could mint real certificates or revoke real ones. So it runs only on the local stack.
+ */
+export function assertConsoleIsLocal(config: Config): void {
+  const real = [config.AWS_REGION && 'AWS_REGION', config.CA_SECRET_ID && 'CA_SECRET_ID', config.VPN_ENDPOINTS.length > 0 && 'VPN_ENDPOINTS'].filter(Boolean);
+  if (isLocalMode(config) && real.length === 0) return;
+  throw new VpnChatopsError(
+    'INVALID_CONFIG',
+    `The local console runs only on the local stack, but ${real.join(', ')} ${real.length === 1 ? 'is' : 'are'} set, so its made-up users would act on real certificates. ` +
+      'To run against your real Slack workspace, set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP); to use the local console, unset AWS_REGION, CA_SECRET_ID and VPN_ENDPOINTS.',
+  );
+}
+
 /** Parts started so far, stopped in reverse order whether start-up finished or not. */
 export class Started {
   private readonly parts: { what: string; stop: () => Promise<void> | void }[] = [];
@@ -61,13 +76,14 @@ export interface Prepared {
 
 /** Everything before the app itself; on failure, whatever was started is stopped again. */
 export async function prepareStack(config: Config, progress: Progress, started: Started): Promise<Prepared> {
+  const mode = botModeFor(config) ?? 'console';
+  if (mode === 'console') assertConsoleIsLocal(config);
   const dir = stateDir(config);
   prepareStateDir(dir);
   const lock = await StateLock.acquire(dir);
   started.add('the state dir lock', () => lock.release());
   lock.notes.forEach((note) => progress.warn(note));
 
-  const mode = botModeFor(config) ?? 'console';
   if (mode === 'console' && config.SLACK_BOT_TOKEN) {
     progress.warn('SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP): running the local console instead');
   }

@@ -46,7 +46,8 @@ export async function startStack(initial: Config, progress: Progress, prepared: 
     let config = initial;
     let slack: SlackStandIn | undefined;
     if (mode === 'console') {
-      slack = await startSlackStandIn();
+      // A fresh token per run: the stand-in's Web API then answers only the bot this process started.
+      slack = await startSlackStandIn({ token: `xoxb-local-${randomBytes(16).toString('hex')}` });
       started.add('the Slack stand-in', () => slack!.stop());
       config = consoleConfig(initial, slack);
     }

@@ -71,6 +71,22 @@ describeWith({ 'Java 17+ (DynamoDB Local)': HAS_JAVA }, 'npm start: bad input an
     expect(JSON.parse(readFileSync(join(state(), 'npm-start.lock'), 'utf8')).pid).toBe(process.pid);
   }, 60_000);
 
+  const endpoint = JSON.stringify([{ type: 'openvpn', name: 'office', management: '127.0.0.1:7505', crlFile: '/etc/openvpn/crl.pem', remote: 'vpn.example.com 1194 udp' }]);
+  it.each([
+    ['AWS_REGION', { AWS_REGION: 'eu-west-1' }],
+    ['CA_SECRET_ID', { CA_SECRET_ID: 'vpn-chatops/ca' }],
+    ['VPN_ENDPOINTS', { VPN_ENDPOINTS: endpoint }],
+    ['AWS_REGION, CA_SECRET_ID', { AWS_REGION: 'eu-west-1', CA_SECRET_ID: 'vpn-chatops/ca', SLACK_BOT_TOKEN: 'xoxb-without-the-rest' }],
+  ])('refuses the local console when %s is set: its made-up admin must not act on real certificates', async (names, settings) => {
+    mkdirSync(state(), { recursive: true });
+    const output = await expectCleanFailure(
+      state(),
+      stackEnv(state(), await freeStackPorts(), settings),
+      new RegExp(`The local console runs only on the local stack, but ${names} (is|are) set.*set SLACK_BOT_TOKEN with SLACK_APP_TOKEN \\(Socket Mode\\) or SLACK_SIGNING_SECRET \\(HTTP\\); to use the local console, unset AWS_REGION, CA_SECRET_ID and VPN_ENDPOINTS\\.`),
+    );
+    expect(output).not.toMatch(/DynamoDB|development CA/);
+  }, 60_000);
+
   it('names the CA folder when the CA is unreadable, and changes nothing', async () => {
     mkdirSync(join(state(), 'ca'), { recursive: true });
     writeFileSync(join(state(), 'ca', 'ca.crt'), 'not a certificate');

@@ -3,6 +3,7 @@ import { IncomingMessage, RequestListener, Server, ServerResponse, createServer 
 import { join } from 'node:path';
 import type { SlackStandIn } from '../slack-standin/server';
 import { AppUnavailableError, ConsoleApi, ConsoleInputError } from './api';
+import { consoleRefusal } from '../loopback-guard';
 
 const PUBLIC_DIR = join(__dirname, 'public');
 const STATIC: Record<string, { file: string; type: string }> = {
@@ -60,7 +61,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 /**
  * The local console on 127.0.0.1:PORT: the page at /, its small JSON API under /console/api/, live
  * updates as server-sent events, profile downloads at /files/<id>, and the app's own Request URL at
- * /slack/events, which the console reaches over HTTP like Slack does.
+ * /slack/events, which the console reaches over HTTP like Slack does. Every request must name this
+ * server in Host (and Origin, when a browser sends one), and API posts must be JSON: see loopback-guard.ts.
  */
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const url = `http://127.0.0.1:${options.port}`;
@@ -83,6 +85,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', url).pathname;
+    // Before anything else, /slack/events included: only the console's own server-side fetch posts there.
+    const refusal = consoleRefusal(req, options.port, { requireJson: path.startsWith('/console/api/') });
+    if (refusal) return send(res, 403, refusal, 'text/plain; charset=utf-8');
     if (path === '/slack/events') return options.app(req, res);
     if (req.method === 'GET' && STATIC[path]) {
       const { file, type } = STATIC[path];

@@ -10,6 +10,7 @@ import type { EphemeralMessage, Fault, RecordedCall, StandInOptions, StoredFile,
 import { BOT_ID, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS, GENERAL_CHANNEL, Workspace } from './workspace';
 import { BOT_SCOPES } from '../../adapters/slack-web/scopes';
 import { SCOPE_NEEDED } from './scopes';
+import { hostRefusal } from '../loopback-guard';
 
 /** The text and blocks of a message body as an app sends it (ack, response_url). */
 function messageContent(body: Record<string, unknown>): { text: string; blocks?: unknown[] } {
@@ -198,6 +199,9 @@ class LocalSlack implements SlackStandIn {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      // Its file links serve profiles without a token: a rebound DNS name must not reach them.
+      const refusal = hostRefusal(req, this.port);
+      if (refusal) return send(res, 403, refusal, { 'content-type': 'text/plain; charset=utf-8' });
       const url = new URL(req.url ?? '/', this.url);
       const body = await readBody(req);
       const api = API_PATH.exec(url.pathname);
