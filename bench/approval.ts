@@ -16,6 +16,7 @@ import { createCa, loadCa } from '../src/pki/ca';
 import { signCertificateFor } from '../src/pki/certificate';
 import { DecideDeps, decideConnection } from '../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../src/slack/approval-notifier';
+import { adminAlertsFor } from '../src/slack/admin-alert';
 import { createSlackLambdaHandler } from '../src/slack/lambda';
 import { ms, report } from './lib';
 import { createHmac } from 'node:crypto';
@@ -61,7 +62,7 @@ async function world(members: number, options: { enforceRateLimits: boolean }): 
     }),
   );
   const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 3, minTimeout: 100, maxTimeout: 1_000 } });
-  const deps: DecideDeps = { ...stores, notifier: new SlackApprovalNotifier(client, undefined, () => undefined), clock: { now: () => new Date() }, policy: { ...approvalPolicy(config), rememberHours: 0 } };
+  const deps: DecideDeps = { ...stores, notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, () => undefined)), clock: { now: () => new Date() }, policy: { ...approvalPolicy(config), rememberHours: 0 } };
   const bolt = createSlackLambdaHandler(() => config, () => ({ enqueue: async () => undefined })) as World['bolt'];
   return {
     slack, deps, bolt, cns,
