@@ -11,14 +11,15 @@ import { storesFor } from '../src/adapters/dynamodb/stores';
 import { loadConfig } from '../src/config';
 import type { ConnectRequest } from '../src/domain/approval';
 import { encodeCn } from '../src/domain/cn';
+import { eventCallbackRequest, functionUrlEvent } from '../src/local/slack-requests';
 import { SlackStandIn, startSlackStandIn } from '../src/local/slack-standin/server';
 import { createCa, loadCa } from '../src/pki/ca';
 import { signCertificateFor } from '../src/pki/certificate';
 import { DecideDeps, decideConnection } from '../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../src/slack/approval-notifier';
+import { adminAlertsFor } from '../src/slack/admin-alert';
 import { createSlackLambdaHandler } from '../src/slack/lambda';
 import { ms, report } from './lib';
-import { createHmac } from 'node:crypto';
 
 const SECRET = 'bench-secret';
 const APPROVALS = 200;
@@ -61,7 +62,7 @@ async function world(members: number, options: { enforceRateLimits: boolean }): 
     }),
   );
   const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 3, minTimeout: 100, maxTimeout: 1_000 } });
-  const deps: DecideDeps = { ...stores, notifier: new SlackApprovalNotifier(client, undefined, () => undefined), clock: { now: () => new Date() }, policy: { ...approvalPolicy(config), rememberHours: 0 } };
+  const deps: DecideDeps = { ...stores, notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, () => undefined)), clock: { now: () => new Date() }, policy: { ...approvalPolicy(config), rememberHours: 0 } };
   const bolt = createSlackLambdaHandler(() => config, () => ({ enqueue: async () => undefined })) as World['bolt'];
   return {
     slack, deps, bolt, cns,
@@ -75,10 +76,7 @@ async function world(members: number, options: { enforceRateLimits: boolean }): 
 
 let events = 0;
 function reaction(user: string, channel: string, ts: string) {
-  const body = JSON.stringify({ type: 'event_callback', event_id: `Ev0B${++events}`, team_id: 'T0LOCAL', api_app_id: 'A0VPN', event: { type: 'reaction_added', user, reaction: '+1', item_user: 'UBOT', item: { type: 'message', channel, ts }, event_ts: `${Date.now() / 1000}` } });
-  const timestamp = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return { version: '2.0', rawPath: '/slack/events', rawQueryString: '', routeKey: '$default', requestContext: {}, isBase64Encoded: false, body, headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature } };
+  return functionUrlEvent(eventCallbackRequest({ type: 'reaction_added', user, reaction: '+1', item_user: 'UBOT', item: { type: 'message', channel, ts }, event_ts: `${Date.now() / 1000}` }, `Ev0B${++events}`), SECRET);
 }
 
 const login = (cn: string, i: number): ConnectRequest => ({ connectionId: `c${i}`, endpointId: 'cvpn-endpoint-0123456789abcdef0', commonName: cn, publicIp: `198.51.100.${i % 250}`, platform: 'mac', platformVersion: '14', clientVersion: '2.6.14' });

@@ -8,12 +8,12 @@ import { AwsLambdaReceiver } from '@slack/bolt';
 import { connectDatabase, ensureTable } from '../src/adapters/dynamodb/client';
 import { startDynamoDbLocal } from '../src/adapters/dynamodb/local-server';
 import { loadConfig } from '../src/config';
+import { functionUrlEvent, slashCommandRequest } from '../src/local/slack-requests';
 import { startSlackStandIn } from '../src/local/slack-standin/server';
 import { createSlackApp } from '../src/slack/app';
 import { createListenerDeps } from '../src/slack/ingress';
 import type { Job } from '../src/slack/jobs';
 import { measure, ms, report } from './lib';
-import { createHmac } from 'node:crypto';
 
 const SECRET = 'bench-secret';
 
@@ -45,12 +45,7 @@ async function ackBenchmark(): Promise<void> {
     const receiver = new AwsLambdaReceiver({ signingSecret: SECRET });
     createSlackApp({ config, deps: createListenerDeps(config, db, { enqueue: async (job) => void jobs.push(job) }), receiver });
     const handler = await receiver.start();
-    const request = () => {
-      const body = new URLSearchParams({ command: '/vpn', text: 'issue laptop', user_id: 'U0ALICE', team_id: 'T0LOCAL', channel_id: 'C0', response_url: slack.mintResponseUrl('U0ALICE'), trigger_id: '1.2.abc' }).toString();
-      const ts = Math.floor(Date.now() / 1000);
-      const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
-      return { body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature }, isBase64Encoded: false, rawPath: '/slack/events', version: '2.0', rawQueryString: '', routeKey: '$default', requestContext: {} };
-    };
+    const request = () => functionUrlEvent(slashCommandRequest({ userId: 'U0ALICE', text: 'issue laptop', responseUrl: slack.mintResponseUrl('U0ALICE') }), SECRET);
     const stats = await measure(async () => {
       const response = (await handler(request() as never, {} as never)) as { statusCode: number };
       if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);

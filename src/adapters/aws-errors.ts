@@ -4,6 +4,7 @@ export const THROTTLING_CODES = new Set(['RequestLimitExceeded', 'Throttling', '
 const TRANSIENT_CODES = new Set(['ServiceUnavailable', 'ServiceUnavailableException', 'InternalError']);
 const RETRYABLE_STATUSES = new Set([429, 503]);
 export const DENIED_CODES = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException']);
+export const RESOURCE_NOT_FOUND_CODES = new Set(['ResourceNotFoundException']);
 
 /** SDK v3 puts the AWS error code in `name`; some errors (and other clients) also carry `code` or `Code`. */
 export function awsError(error: unknown): { codes: string[]; message: string } {

@@ -9,6 +9,7 @@ import { logError } from '../log';
 import { systemClock } from '../ports';
 import { DecideDeps, decideConnection } from '../services/decide-connection';
 import { SlackApprovalNotifier } from '../slack/approval-notifier';
+import { adminAlertsFor } from '../slack/admin-alert';
 import { slackClient } from '../slack/client';
 
 /**
@@ -18,9 +19,10 @@ import { slackClient } from '../slack/client';
  */
 export function startApprovalBridge(config: Config, db: Database, management: ManagementClient, endpointId: string): OpenVpnConnectBridge {
   const stores = storesFor(db);
+  const client = slackClient(config);
   const deps: DecideDeps = {
     ...stores,
-    notifier: new SlackApprovalNotifier(slackClient(config), config.ADMIN_CHANNEL_ID, logError),
+    notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError)),
     clock: systemClock,
     policy: approvalPolicy(config),
   };

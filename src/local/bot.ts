@@ -5,10 +5,8 @@ import type { EndpointWiring } from '../composition';
 import type { Config } from '../config';
 import { createSlackApp } from '../slack/app';
 import { createListenerDeps } from '../slack/ingress';
-import { InProcessJobQueue } from '../slack/jobs';
-import { createWorker } from '../slack/runtime';
+import { inProcessJobs } from '../slack/runtime';
 import type { BotMode } from './prepare';
-
 
 export interface RunningBot {
   mode: BotMode;
@@ -25,8 +23,7 @@ export interface RunningBot {
  * answered in Slack (an issue, a revoke) before the caller takes the database away.
  */
 export async function startBot(config: Config, db: Database, mode: BotMode, wiring: EndpointWiring = {}): Promise<RunningBot> {
-  const worker = await createWorker(config, db, wiring);
-  const jobs = new InProcessJobQueue((job) => worker.run(job));
+  const jobs = await inProcessJobs(config, db, wiring);
   const deps = createListenerDeps(config, db, jobs);
   if (mode === 'console') {
     const receiver = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET ?? '', logLevel: LogLevel.WARN });

@@ -151,3 +151,8 @@ export async function sendToApp(url: string, request: SlackRequest, secret: stri
   }
   return { status: response.status, body };
 }
+
+/** The same request as a Lambda Function URL event (payload 2.0), for handing straight to the Slack handler. */
+export function functionUrlEvent(request: SlackRequest, secret: string) {
+  return { version: '2.0', rawPath: '/slack/events', rawQueryString: '', routeKey: '$default', requestContext: {}, isBase64Encoded: false, headers: signedHeaders(request, secret), body: request.body };
+}

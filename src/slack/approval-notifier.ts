@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import type { AdminAlerts } from './admin-alert';
 import type { Approval, ApprovalStatus } from '../domain/approval';
 import type { ApprovalNotifier } from '../services/decide-connection';
 import { approvalPromptMessage, approvalSettledMessage } from './views/approval';
@@ -14,8 +15,7 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
 
   constructor(
     private readonly client: WebClient,
-    private readonly adminChannel: string | undefined,
-    private readonly log: (message: string, error?: unknown) => void,
+    private readonly alerts: AdminAlerts,
   ) {}
 
   async prompt(approval: Approval): Promise<{ channel: string; ts: string }> {
@@ -39,11 +39,7 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   }
 
   async alertAdmins(text: string): Promise<void> {
-    if (!this.adminChannel) {
-      this.log(`admin alert (ADMIN_CHANNEL_ID not set): ${text}`);
-      return;
-    }
-    await this.client.chat.postMessage({ channel: this.adminChannel, text });
+    await this.alerts.send({ text });
   }
 
   private async dm(userId: string): Promise<string> {

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { VpnAdmin } from '../composition';
 import { VpnChatopsError } from '../domain/errors';
 import type { IssueResult } from '../services/issue';
+import { uploadToDm } from './upload';
 import { issuedDmMessage } from './views/messages';
 
 /**
@@ -22,8 +23,9 @@ export async function memberName(deps: { client: WebClient; admin: VpnAdmin }, u
 }
 
 /**
- * The profile (with the private key) into its owner's DM only, then the setup steps. A profile that
- * could not be delivered, or perhaps only half, is revoked the full way so the CRL lists it too.
+ * The profile (with the private key) into its owner's DM only, then the setup steps. The upload is
+ * retried (see uploadToDm); only a profile that still could not be delivered, or perhaps only half,
+ * is revoked, the full way so the CRL lists it too.
  */
 export async function deliverProfile(deps: { client: WebClient; admin: VpnAdmin; log?: (message: string, error?: unknown) => void }, issued: IssueResult, options: { csr: boolean }): Promise<string> {
   const { client, admin } = deps;
@@ -31,15 +33,12 @@ export async function deliverProfile(deps: { client: WebClient; admin: VpnAdmin;
   const fileName = `${issued.record.cn}.ovpn`;
   let dm: string;
   try {
-    const { channel } = await client.conversations.open({ users: owner });
-    if (!channel?.id) throw new Error('Slack did not open a DM channel');
-    dm = channel.id;
-    await client.filesUploadV2({ channel_id: dm, filename: fileName, title: fileName, content: issued.profile });
+    ({ channel: dm } = await uploadToDm(client, owner, { filename: fileName, content: issued.profile }));
   } catch (error) {
     await admin
       .revoke({ target: { serial: issued.record.serial }, reason: 'cessationOfOperation', actor: 'system:issue-rollback' })
       .catch((revokeError: unknown) => deps.log?.(`could not revoke undelivered certificate ${issued.record.serial}`, revokeError));
-    throw new VpnChatopsError('ENDPOINT', `Your profile could not be delivered to your DM (${(error as Error).message}); the certificate was revoked again. Try again in a minute.`);
+    throw new VpnChatopsError('ENDPOINT', `Your profile could not be delivered to your DM: ${(error as Error).message} The certificate was revoked again so no undelivered key stays valid; run /vpn issue again.`);
   }
   const guide = issuedDmMessage({ cn: issued.record.cn, serial: issued.record.serial, notAfter: issued.record.notAfter, endpointKind: admin.profileEndpoint.kind, fileName, csr: options.csr });
   await client.chat.postMessage({ channel: dm, ...guide }).catch((error: unknown) => deps.log?.('setup steps not posted', error));

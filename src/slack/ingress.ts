@@ -8,6 +8,7 @@ import { slackClientForListeners } from './client';
 import type { ListenerDeps } from './context';
 import type { JobQueue } from './jobs';
 import { SlackApprovalNotifier } from './approval-notifier';
+import { adminAlertsFor } from './admin-alert';
 import { DEFAULT_POLICY } from '../services/decide-connection';
 
 
@@ -18,10 +19,11 @@ import { DEFAULT_POLICY } from '../services/decide-connection';
 export function createListenerDeps(config: Config, db: Database, jobs: JobQueue): ListenerDeps {
   const stores = storesFor(db);
   const client = slackClientForListeners(config);
+  const admins = new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client);
   return {
     approvals: stores.approvals,
     decisions: {
-      notifier: new SlackApprovalNotifier(client, config.ADMIN_CHANNEL_ID, logError),
+      notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError, admins)),
       policy: { coolDownMs: DEFAULT_POLICY.coolDownMs },
       // Retiring revokes, which needs the CA's side of the bot: the worker does it.
       onReplacementUsed: (replacement) => jobs.enqueue({ type: 'retire-replaced', serial: replacement.serial }),
@@ -30,7 +32,7 @@ export function createListenerDeps(config: Config, db: Database, jobs: JobQueue)
     audit: stores.audit,
     idempotency: stores.idempotency,
     clock: systemClock,
-    admins: new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client),
+    admins,
     jobs,
     log: logError,
   };

@@ -4,6 +4,7 @@ import { EndpointWiring, VpnAdmin, caStoreFor, connectionLogsFor, doctorProbes, 
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
 import { AdminPolicy } from './admins';
+import { adminAlertsFor } from './admin-alert';
 import { SlackAlertSink } from './alerts';
 import { slackClient } from './client';
 import { SlackExpiryNotifier } from './expiry-notifier';
@@ -23,7 +24,7 @@ export async function createAdmin(config: Config, db: Database, wiring: Endpoint
     ...stores,
     endpoints: endpointsFor(config, ca, wiring),
     connectionLogs: connectionLogsFor(config),
-    alerts: new SlackAlertSink(client, config.ADMIN_CHANNEL_ID, admins, log),
+    alerts: new SlackAlertSink(adminAlertsFor(config, client, log, admins)),
     expiry: new SlackExpiryNotifier(client, admins),
   });
   return { admin, client, stores, admins };

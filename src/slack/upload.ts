@@ -28,19 +28,42 @@ function why(error: unknown): Failure {
   return { text: data?.error ?? (error instanceof Error ? error.message : String(error)) };
 }
 
+export interface DmFile {
+  filename: string;
+  /** Text (a profile, a CSV) or bytes (a PNG). */
+  content: string | Buffer;
+  title?: string;
+  comment?: string;
+}
+
+export interface Delivered {
+  /** The DM the file landed in, for follow-up messages. */
+  channel: string;
+  fileIds: string[];
+}
+
 /**
  * A file into `userId`'s DM (files.uploadV2), tried `attempts` times with growing pauses; the
  * WebClient's own retries cover single calls, this covers the three-step upload as a whole.
  * Fails with a message that says what happened and what to do.
+ *
+ * Profiles carry a private key, so two rules hold. Nothing here logs, and the error thrown carries
+ * no `cause`: Slack's error data names the failure, never the bytes. And a retry may duplicate: if
+ * Slack carried out files.completeUploadExternal but its answer was lost, the next attempt shares a
+ * second copy. That is acceptable only because the target is always the owner's own DM (no channel
+ * can be passed in): the copy reaches nobody new, while giving up would revoke a working certificate.
  */
-export async function uploadToDm(client: WebClient, userId: string, file: { filename: string; content: string; title?: string; comment?: string }, retry = DEFAULT_UPLOAD_RETRY): Promise<void> {
+export async function uploadToDm(client: WebClient, userId: string, file: DmFile, retry = DEFAULT_UPLOAD_RETRY): Promise<Delivered> {
   let last: Failure = { text: 'no attempt was made' };
+  // files.uploadV2 reads `file` as bytes (or a path, for a string) and `content` as text.
+  const body = typeof file.content === 'string' ? { content: file.content } : { file: file.content };
   for (let attempt = 1; attempt <= retry.attempts; attempt++) {
     try {
       const { channel } = await client.conversations.open({ users: userId });
       if (!channel?.id) throw new Error('Slack did not open a DM channel');
-      await client.filesUploadV2({ channel_id: channel.id, filename: file.filename, title: file.title ?? file.filename, content: file.content, initial_comment: file.comment });
-      return;
+      const result = await client.filesUploadV2({ channel_id: channel.id, filename: file.filename, title: file.title ?? file.filename, initial_comment: file.comment, ...body });
+      const completions = (result as { files?: { files?: { id?: string }[] }[] }).files ?? [];
+      return { channel: channel.id, fileIds: completions.flatMap((done) => done.files ?? []).flatMap((f) => (f.id ? [f.id] : [])) };
     } catch (error) {
       last = why(error);
       if (last.fix) break;

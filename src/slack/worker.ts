@@ -9,6 +9,7 @@ import { deliverProfile, memberName } from './delivery';
 import { auditExportJob, doctorJob, OperabilityDeps } from './operability';
 import { renewJob, retireReplacedJob } from './renewal-jobs';
 import { respond } from './respond';
+import { uploadToDm } from './upload';
 import { homeView } from './views/home';
 import {
   certificateListMessage,
@@ -139,16 +140,14 @@ export class SlackWorker {
     if (charted.length > 0) {
       try {
         // A response_url reply cannot carry a file and an image block needs a public URL: the PNG goes to the DM.
-        const { channel } = await this.deps.client.conversations.open({ users: job.actorId });
-        if (!channel?.id) throw new Error('Slack did not open a DM channel');
         for (const summary of charted) {
           const filename = `connection-attempts-${summary.endpoint.replace(/[^A-Za-z0-9.-]+/g, '-')}.png`;
-          await this.deps.client.filesUploadV2({ channel_id: channel.id, file: attemptsChartPng(summary.hourly), filename, title: filename, initial_comment: chartComment(summary) });
+          await uploadToDm(this.deps.client, job.actorId, { filename, content: attemptsChartPng(summary.hourly), comment: chartComment(summary) });
         }
         chart = { sent: true };
       } catch (error) {
         this.deps.log?.('connection chart upload failed', error);
-        chart = { sent: false, reason: `${(error as Error).message}. The summary above is complete without it.` };
+        chart = { sent: false, reason: `${(error as Error).message} The summary above is complete without it.` };
       }
     }
     await reply(connectionInsightsMessage(report, chart));

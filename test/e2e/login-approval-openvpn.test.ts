@@ -14,6 +14,7 @@ import { caMaterial } from '../../src/pki/ca';
 import { parseCrl } from '../../src/pki/crl';
 import { DecideDeps, decideConnection } from '../../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
+import { adminAlertsFor } from '../../src/slack/admin-alert';
 import { ACTION } from '../../src/slack/ids';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/slack/runtime';
@@ -130,7 +131,7 @@ describeWith(
       const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
       deps = {
         ...stores(),
-        notifier: new SlackApprovalNotifier(client, config.ADMIN_CHANNEL_ID, (message) => bridgeLog.push(message)),
+        notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, (message) => bridgeLog.push(message))),
         clock: { now: () => new Date() },
         policy: approvalPolicy(config),
       };

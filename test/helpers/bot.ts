@@ -4,7 +4,7 @@ import { storesFor } from '../../src/composition';
 import { loadConfig } from '../../src/config';
 import { StandInOptions, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
-import type { InProcessJobQueue } from '../../src/slack/jobs';
+import type { InProcessJobQueue, Job } from '../../src/slack/jobs';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/slack/runtime';
 import { testCa } from './ca';
@@ -49,6 +49,11 @@ export async function testBot(options: { slack?: StandInOptions; env?: Record<st
     click: (user: string, actionId: string, value: string) => call(blockAction(user, actionId, value, slack.mintResponseUrl(user))),
     ackText: (response: Response) => (JSON.parse(response.body ?? '{}') as { text?: string }).text ?? '',
     lastResponse: (user: string) => slack.responses(user).at(-1)?.body as { text?: string; blocks?: unknown[] } | undefined,
+    /** A job straight to the worker, as a late or replayed queue entry arrives; the bot must have served a request first. */
+    enqueue(job: Job) {
+      if (!queues[0]) throw new Error('The bot has no job queue yet: send it a command first.');
+      return queues[0].enqueue(job);
+    },
     /** Wait for every job the bot has queued, e.g. before looking at what it did, and before closing. */
     idle: () => Promise.all(queues.map((queue) => queue.idle())),
     async close() {

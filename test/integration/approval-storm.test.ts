@@ -9,6 +9,7 @@ import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/s
 import { signCertificateFor } from '../../src/pki/certificate';
 import { DecideDeps, decideConnection } from '../../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
+import { adminAlertsFor } from '../../src/slack/admin-alert';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
@@ -48,7 +49,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     await stores.certificates.importMany(records);
     // As deployed: the Web API client waits out Retry-After on a 429 and tries again.
     const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 3, minTimeout: 100, maxTimeout: 1_000 } });
-    deps = { ...stores, notifier: new SlackApprovalNotifier(client, undefined, () => undefined), clock: { now: () => new Date() }, policy: approvalPolicy(config) };
+    deps = { ...stores, notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, () => undefined)), clock: { now: () => new Date() }, policy: approvalPolicy(config) };
     bolt = createSlackLambdaHandler(() => config, () => ({ enqueue: async () => undefined })) as typeof bolt;
 
     // Each member answers their own prompt with a 👍 a moment after it arrives, as a person would.

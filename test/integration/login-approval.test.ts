@@ -17,6 +17,7 @@ import { caMaterial } from '../../src/pki/ca';
 import { signCertificateFor } from '../../src/pki/certificate';
 import { DecideDeps, decideConnection } from '../../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
+import { adminAlertsFor } from '../../src/slack/admin-alert';
 import { ACTION } from '../../src/slack/ids';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { testCa } from '../helpers/ca';
@@ -69,7 +70,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const env = botEnv(slack, db.tableName, dir.path, { ADMIN_CHANNEL_ID: 'C0VPNADMINS', CERT_DOMAIN: DOMAIN, APPROVAL_TIMEOUT_S: '3', VPN_ENDPOINTS: '[]', AWS_REGION: 'us-east-1' });
     config = loadConfig(env);
     const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
-    deps = { ...stores(), notifier: new SlackApprovalNotifier(client, 'C0VPNADMINS', () => undefined), clock: { now: () => new Date() }, policy: approvalPolicy(config) };
+    deps = { ...stores(), notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, () => undefined)), clock: { now: () => new Date() }, policy: approvalPolicy(config) };
     bolt = createSlackLambdaHandler(() => config, () => ({ enqueue: async () => undefined })) as typeof bolt;
   });
   afterAll(async () => {
@@ -164,6 +165,22 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect((await stores().audit.query({ actor: 'U0BOB' })).some((e) => e.action === 'access.refused')).toBe(true);
     await bolt(blockAction('U0ADMIN', ACTION.reenable, carol.serial), {});
     expect((await stores().certificates.get(carol.serial))?.status).toBe('active');
+  });
+
+  it('"Not me" without ADMIN_CHANNEL_ID alerts every admin in their DM', async () => {
+    // Admins by id (U0BOB) and by user group (S0VPNADMINS: U0ADMIN); no admin channel to fall back on.
+    const noChannel = loadConfig({ ...botEnv(slack, db.tableName, dir.path), ADMIN_CHANNEL_ID: undefined, ADMIN_SLACK_IDS: 'U0BOB', ADMIN_USERGROUP_ID: 'S0VPNADMINS', CERT_DOMAIN: DOMAIN, VPN_ENDPOINTS: '[]', AWS_REGION: 'us-east-1' });
+    const listeners = createSlackLambdaHandler(() => noChannel, () => ({ enqueue: async () => undefined })) as typeof bolt;
+    const erin = await enrol('Erin', 'U0ALICE', 'laptop');
+    const pending = decideConnection(deps, request(erin.cn, { publicIp: '203.0.113.9' }));
+    const prompt = await promptFor('U0ALICE', erin.cn);
+    const channelPosts = slack.messages('C0VPNADMINS').length;
+    await listeners(blockAction('U0ALICE', ACTION.notMe, (prompt.blocks as { elements?: { value?: string }[] }[])[1].elements![1].value!), {});
+    expect(await pending).toMatchObject({ allow: false, reason: 'denied-by-owner' });
+    const alertIn = (dm: string) => slack.messages(dm).find((m) => /Not me/.test(m.text ?? '') && (m.text ?? '').includes(erin.cn));
+    for (const dm of ['DU0BOB', 'DU0ADMIN']) expect((await eventually(() => alertIn(dm), `the alert in ${dm}`)).text).toMatch(/203\.0\.113\.9.*paused/);
+    expect(alertIn('DU0ALICE')).toBeUndefined();
+    expect(slack.messages('C0VPNADMINS')).toHaveLength(channelPosts);
   });
 
   it('limits prompts per person and alerts the admins once', async () => {

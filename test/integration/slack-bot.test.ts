@@ -128,10 +128,22 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     }
   }, 30_000);
 
+  it('retries a profile upload that Slack fails with 5xx, so the new certificate stays active', async () => {
+    // Three 503s outlast the WebClient's own retries of that one call: the second whole upload succeeds.
+    slack.failNext('files.completeUploadExternal', { status: 503 }, 3);
+    await command('U0BOB', 'issue tablet');
+    await eventually(() => lastResponse('U0BOB')?.text?.includes('tablet') && lastResponse('U0BOB')?.text?.includes('is in your DM'), 'the confirmation', 20_000);
+    const tablet = (await stores().certificates.byUser('U0BOB')).find((c) => c.device === 'tablet')!;
+    expect(tablet.status).toBe('active');
+    expect(slack.messages('DU0BOB').flatMap((m) => m.files ?? []).filter((f) => f.name === `${tablet.cn}.ovpn`)).toHaveLength(1);
+    expect(slack.callsTo('files.getUploadURLExternal').filter((c) => String(c.args.filename).includes(tablet.cn))).toHaveLength(2);
+  }, 30_000);
+
   it('revokes the certificate again when the upload fails, so no orphan is left valid', async () => {
     slack.failNext('files.completeUploadExternal', { error: 'channel_not_found' });
     await command('U0ADMIN', 'issue desktop');
-    await eventually(() => lastResponse('U0ADMIN')?.text?.match(/could not be delivered/), 'the failure message');
+    const failure = await eventually(() => lastResponse('U0ADMIN')?.text?.match(/could not be delivered.*/)?.[0], 'the failure message');
+    expect(failure).toMatch(/channel_not_found.*The certificate was revoked again/);
     const mine = await stores().certificates.byUser('U0ADMIN');
     expect(mine.map((c) => c.status)).toEqual(['revoked']);
     // Revoked the full way: it may have reached the DM half-way, so the CRL lists it too.

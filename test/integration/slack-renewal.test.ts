@@ -7,6 +7,7 @@ import { encodeCn } from '../../src/domain/cn';
 import { signCertificateFor } from '../../src/pki/certificate';
 import { decideConnection } from '../../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
+import { adminAlertsFor } from '../../src/slack/admin-alert';
 import { ACTION } from '../../src/slack/ids';
 import { createAdmin } from '../../src/slack/runtime';
 import { TestBot, testBot } from '../helpers/bot';
@@ -67,7 +68,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const config = loadConfig(bot.env);
     const client = new WebClient(bot.slack.token, { slackApiUrl: bot.slack.apiUrl, retryConfig: { retries: 0 } });
     const decision = decideConnection(
-      { ...bot.stores, notifier: new SlackApprovalNotifier(client, undefined, () => undefined), clock: { now: () => new Date() }, policy: approvalPolicy(config) },
+      { ...bot.stores, notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, () => undefined)), clock: { now: () => new Date() }, policy: approvalPolicy(config) },
       { connectionId: 'cvpn-connection-1', endpointId: 'openvpn:test', commonName: replacement.cn, publicIp: '198.51.100.7', platform: 'mac', platformVersion: '14', clientVersion: '2.6' },
     );
     const prompt = await eventually(() => bot.slack.messages('DU0ALICE').find((message) => buttonsOf(message.blocks).some((button) => button.action_id === ACTION.approve)), 'the login prompt');
@@ -81,7 +82,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(retired.text).toContain(`you connected with the new one, \`${replacement.cn}\``);
     // The old certificate's own logins are refused at the gate from now on.
     const refused = await decideConnection(
-      { ...bot.stores, notifier: new SlackApprovalNotifier(client, undefined, () => undefined), clock: { now: () => new Date() }, policy: approvalPolicy(config) },
+      { ...bot.stores, notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, () => undefined)), clock: { now: () => new Date() }, policy: approvalPolicy(config) },
       { connectionId: 'cvpn-connection-2', endpointId: 'openvpn:test', commonName: old.cn, publicIp: '198.51.100.7', platform: 'mac', platformVersion: '14', clientVersion: '2.6' },
     );
     expect(refused).toMatchObject({ allow: false, reason: 'unknown-certificate' });

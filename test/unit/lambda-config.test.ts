@@ -62,6 +62,13 @@ describe('loadLambdaConfig: Slack credentials from Secrets Manager', () => {
     expect((await failure({ SLACK_SECRET_ID: SECRET_ID })).message).toContain(problem);
   });
 
+  it.each(['AccessDeniedException', 'AccessDenied'])('names the permission a %s needs, for doctor to report', async (code) => {
+    secrets.on(GetSecretValueCommand).rejects(new SecretsManagerServiceException({ name: code, $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized' }));
+    const error = await failure({ SLACK_SECRET_ID: SECRET_ID });
+    expect(error).toMatchObject({ code: 'INVALID_CONFIG', permission: 'secretsmanager:GetSecretValue' });
+    expect(error.message).toMatch(/Not allowed to call secretsmanager:GetSecretValue on the Slack secret vpn-chatops\/slack: grant it to this function's role/);
+  });
+
   it('explains a missing secret, a denied read and an outage', async () => {
     secrets.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ $metadata: {}, message: "Secrets Manager can't find the specified secret." }));
     expect((await failure({ SLACK_SECRET_ID: SECRET_ID })).message).toMatch(/does not exist or has no value/);

@@ -29,6 +29,16 @@ describe('uploadToDm', () => {
     expect(slack.callsTo('files.getUploadURLExternal')).toHaveLength(3);
   });
 
+  it('uploads bytes as they are, with a comment, and says where they went', async () => {
+    const { slack, client } = await setUp();
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff]);
+    const delivered = await uploadToDm(client, 'U0ADMIN', { filename: 'chart.png', content: png, comment: 'Attempts per hour' }, FAST);
+    const [message] = slack.messages('DU0ADMIN');
+    expect(delivered).toEqual({ channel: 'DU0ADMIN', fileIds: [message.files![0].id] });
+    expect(message.text).toBe('Attempts per hour');
+    expect(slack.file(delivered.fileIds[0])?.bytes).toEqual(png);
+  });
+
   it('gives up at once, naming the scope, when the app may not upload', async () => {
     const { slack, client } = await setUp(BOT_SCOPES.filter((scope) => scope !== 'files:write'));
     const error = await rejectionOf(uploadToDm(client, 'U0ADMIN', FILE, FAST));

@@ -4,6 +4,7 @@ import { deny } from '../../domain/approval';
 import { systemClock } from '../../ports';
 import { ApprovalPolicy, DEFAULT_POLICY, DecideDeps, decideConnection } from '../../services/decide-connection';
 import { SlackApprovalNotifier } from '../../slack/approval-notifier';
+import { adminAlertsFor } from '../../slack/admin-alert';
 import { slackClient } from '../../slack/client';
 import { connectDatabase } from '../dynamodb/client';
 import { storesFor } from '../dynamodb/stores';
@@ -22,9 +23,10 @@ export function approvalPolicy(config: Config): ApprovalPolicy {
 
 export function decideDeps(config: Config): DecideDeps {
   const stores = storesFor(connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }));
+  const client = slackClient(config);
   return {
     ...stores,
-    notifier: new SlackApprovalNotifier(slackClient(config), config.ADMIN_CHANNEL_ID, logError),
+    notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError)),
     clock: systemClock,
     policy: approvalPolicy(config),
   };

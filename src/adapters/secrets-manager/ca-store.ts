@@ -6,9 +6,12 @@ import {
   type GetSecretValueCommandOutput,
 } from '@aws-sdk/client-secrets-manager';
 import { VpnChatopsError } from '../../domain/errors';
+import { DENIED_CODES, RESOURCE_NOT_FOUND_CODES, awsError, hasCode } from '../aws-errors';
 import type { CaMaterial } from '../../pki/ca';
 import type { CaStore } from '../../ports';
 import { isPlaceholder } from './placeholder';
+
+const EXISTS_CODES = new Set(['ResourceExistsException']);
 
 export interface SecretsManagerCaStoreOptions {
   secretId: string;
@@ -62,7 +65,7 @@ export class SecretsManagerCaStore implements CaStore {
       const output = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
       return isPlaceholder(output.SecretString) ? undefined : output;
     } catch (error) {
-      if (errorName(error) === 'ResourceNotFoundException') return undefined;
+      if (hasCode(error, RESOURCE_NOT_FOUND_CODES)) return undefined;
       throw this.failure('GetSecretValue', error);
     }
   }
@@ -73,7 +76,7 @@ export class SecretsManagerCaStore implements CaStore {
       await this.client.send(new CreateSecretCommand({ Name: this.secretId, SecretString: secretString, Description: DESCRIPTION }));
       return true;
     } catch (error) {
-      if (errorName(error) === 'ResourceExistsException') return false;
+      if (hasCode(error, EXISTS_CODES)) return false;
       throw this.failure('CreateSecret', error);
     }
   }
@@ -112,27 +115,20 @@ export class SecretsManagerCaStore implements CaStore {
   }
 
   private failure(action: SecretsAction, error: unknown): VpnChatopsError {
-    const name = errorName(error) ?? 'Error';
-    if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+    if (hasCode(error, DENIED_CODES)) {
       return new VpnChatopsError(
         'STATE',
         `Not allowed to call secretsmanager:${action} on secret ${this.secretId}: grant secretsmanager:${action} to the IAM role the bot runs as (and use of the secret's KMS key, if it is a customer-managed one).`,
         { cause: error, permission: `secretsmanager:${action}` },
       );
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const { codes, message } = awsError(error);
     return new VpnChatopsError(
       'STORE_UNAVAILABLE',
-      `secretsmanager:${action} failed on secret ${this.secretId} (${name}: ${message}); check CA_SECRET_ID, AWS_REGION and credentials.`,
+      `secretsmanager:${action} failed on secret ${this.secretId} (${codes[0] ?? 'Error'}: ${message}); check CA_SECRET_ID, AWS_REGION and credentials.`,
       { cause: error },
     );
   }
-}
-
-function errorName(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { name } = error as { name?: unknown };
-  return typeof name === 'string' ? name : undefined;
 }
 
 function isText(value: unknown): value is string {

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { VpnChatopsError } from '../../domain/errors';
+import { DENIED_CODES, RESOURCE_NOT_FOUND_CODES, awsError, hasCode } from '../aws-errors';
 import { isPlaceholder } from './placeholder';
 
 export const SLACK_SECRET_KEYS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'] as const;
@@ -17,12 +18,16 @@ export async function readSlackSecret(secretId: string, client: SecretsManagerCl
   try {
     ({ SecretString: secretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId })));
   } catch (error) {
-    const name = (error as { name?: string }).name ?? 'Error';
-    if (name === 'ResourceNotFoundException') throw new VpnChatopsError('INVALID_CONFIG', `The Slack secret ${secretId} (SLACK_SECRET_ID) does not exist or has no value. ${fix}`);
-    if (name === 'AccessDeniedException') {
-      throw new VpnChatopsError('INVALID_CONFIG', `Not allowed to call secretsmanager:GetSecretValue on the Slack secret ${secretId}: grant it to this function's role.`, { cause: error });
+    if (hasCode(error, RESOURCE_NOT_FOUND_CODES)) throw new VpnChatopsError('INVALID_CONFIG', `The Slack secret ${secretId} (SLACK_SECRET_ID) does not exist or has no value. ${fix}`);
+    if (hasCode(error, DENIED_CODES)) {
+      throw new VpnChatopsError(
+        'INVALID_CONFIG',
+        `Not allowed to call secretsmanager:GetSecretValue on the Slack secret ${secretId}: grant it to this function's role (and use of the secret's KMS key, if it is a customer-managed one).`,
+        { cause: error, permission: 'secretsmanager:GetSecretValue' },
+      );
     }
-    throw new VpnChatopsError('STORE_UNAVAILABLE', `Could not read the Slack secret ${secretId} (${name}: ${(error as Error).message}).`, { cause: error });
+    const { codes, message } = awsError(error);
+    throw new VpnChatopsError('STORE_UNAVAILABLE', `Could not read the Slack secret ${secretId} (${codes[0] ?? 'Error'}: ${message}).`, { cause: error });
   }
   if (secretString === undefined || isPlaceholder(secretString)) throw new VpnChatopsError('INVALID_CONFIG', `The Slack secret ${secretId} has not been filled in yet. ${fix}`);
   let value: unknown;
