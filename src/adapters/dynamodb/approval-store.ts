@@ -184,44 +184,36 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: messageKey(channel, ts), ConsistentRead: true })));
     const approvalId = Item && optionalText(Item, 'approvalId');
     if (approvalId === undefined) return 'unlinked';
+    // Owner and message checked in the write itself: the 👍 path costs one read and one write. Only the
+    // message the approval currently names counts: a re-sent prompt retires the older one.
+    return this.settle(approvalId, status, owner, at, { condition: 'slackId = :by AND channel = :channel AND ts = :ts', values: { ':channel': channel, ':ts': ts } });
+  }
+
+  async decide(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date): Promise<boolean> {
+    return (await this.settle(id, status, by, at)) !== undefined;
+  }
+
+  /** The conditional PENDING → status write both decisions share; undefined when the conditions do not hold. */
+  private async settle(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date, also?: { condition: string; values: Record<string, string> }): Promise<Approval | undefined> {
+    // A late 👍 must not let in a connection whose handler has already given up waiting.
+    const conditions = ['#status = :pending', ...(status === 'APPROVED' ? ['deadline >= :at'] : []), ...(also ? [also.condition] : [])];
     try {
       const { Attributes } = await this.db.doc.send(
         new UpdateCommand({
           TableName: this.db.tableName,
-          Key: approvalKey(approvalId),
+          Key: approvalKey(id),
           UpdateExpression: 'SET #status = :status, decidedAt = :at, decidedBy = :by REMOVE gsi2pk, gsi2sk',
-          // Owner, message and state checked in the write itself: the 👍 path costs one read and one write.
-          // Only the message the approval currently names counts: a re-sent prompt retires the older one.
-          ConditionExpression: `#status = :pending AND slackId = :by AND channel = :channel AND ts = :ts${status === 'APPROVED' ? ' AND deadline >= :at' : ''}`,
+          ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ':pending': 'PENDING', ':at': iso(at), ':by': owner, ':channel': channel, ':ts': ts },
+          ExpressionAttributeValues: { ':status': status, ':pending': 'PENDING', ':at': iso(at), ':by': by, ...also?.values },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return Attributes ? toApproval(Attributes, at) : undefined;
+      if (!Attributes) throw malformed(approvalKey(id), 'status');
+      return toApproval(Attributes, at);
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
-      throw storeError(this.db, error);
-    }
-  }
-
-  async decide(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date): Promise<boolean> {
-    try {
-      await this.db.doc.send(
-        new UpdateCommand({
-          TableName: this.db.tableName,
-          Key: approvalKey(id),
-          UpdateExpression: 'SET #status = :status, decidedAt = :at, decidedBy = :by REMOVE gsi2pk, gsi2sk',
-          // A late 👍 must not let in a connection whose handler has already given up waiting.
-          ConditionExpression: status === 'APPROVED' ? '#status = :pending AND deadline >= :at' : '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ':pending': 'PENDING', ':at': iso(at), ':by': by },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw storeError(this.db, error);
+      throw error instanceof VpnChatopsError ? error : storeError(this.db, error);
     }
   }
 
