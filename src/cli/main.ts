@@ -5,7 +5,7 @@ import { open, unlink, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerCaStore } from '../adapters/secrets-manager/ca-store';
-import { connectDatabase } from '../adapters/dynamodb/client';
+import { Database, connectDatabase } from '../adapters/dynamodb/client';
 import { DEFAULT_LOCAL_DYNAMODB, VpnAdmin, caStoreFor, connectionLogsFor, diagnose, endpointsFor, isLocalMode, loadCaFrom, openDatabase, storesFor } from '../composition';
 import { Config, loadConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
@@ -31,15 +31,17 @@ const actor = () => `vpnctl:${userInfo().username}`;
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
 /** Open the database (starting DynamoDB Local in local mode), run `work`, always stop what was started. */
-async function withStores<T>(config: Config, work: (stores: ReturnType<typeof storesFor>) => Promise<T>): Promise<T> {
+async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
   const { db, local } = await openDatabase(config);
   try {
-    return await work(storesFor(db));
+    return await work(db);
   } finally {
     db.doc.destroy();
     await local?.stop();
   }
 }
+
+const withStores = <T>(config: Config, work: (stores: ReturnType<typeof storesFor>) => Promise<T>): Promise<T> => withDatabase(config, (db) => work(storesFor(db)));
 
 async function adminFor(config: Config, stores: ReturnType<typeof storesFor>): Promise<VpnAdmin> {
   const ca = await loadCaFrom(caStoreFor(config));
@@ -234,17 +236,13 @@ export function buildProgram(config: () => Config): Command {
     .description('the daily job, for cron or a systemd timer outside AWS: retire renewed certificates, renew CRLs, sweep sessions; with SLACK_BOT_TOKEN also expiry reminders and the weekly digest (exit 1 when anything failed)')
     .action(async () => {
       const cfg = config();
-      const { db, local } = await openDatabase(cfg);
-      try {
+      const result = await withDatabase(cfg, async (db) => {
         // With a Slack token, the same admin as the bot's worker: reminders, the digest and alerts go to Slack.
         const admin = cfg.SLACK_BOT_TOKEN ? (await createAdmin(cfg, db)).admin : await adminFor(cfg, storesFor(db));
-        const result = await admin.daily(actor());
-        out(dailyReport(result, Boolean(cfg.SLACK_BOT_TOKEN)));
-        if (result.problems.length || result.renewals.some((renewal) => renewal.action === 'failed') || result.reminders?.failed.length) process.exitCode = 1;
-      } finally {
-        db.doc.destroy();
-        await local?.stop();
-      }
+        return admin.daily(actor());
+      });
+      out(dailyReport(result, Boolean(cfg.SLACK_BOT_TOKEN)));
+      if (result.problems.length || result.renewals.some((renewal) => renewal.action === 'failed') || result.reminders?.failed.length) process.exitCode = 1;
     });
 
   crl.command('status')
