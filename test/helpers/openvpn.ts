@@ -4,6 +4,7 @@ import { createSocket } from 'node:dgram';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopperFor } from '../../src/adapters/child-process';
+import { childOutput } from './child-output';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
 import { openvpnClientBase } from '../../src/adapters/openvpn/client-base';
 import { encodeCn } from '../../src/domain/cn';
@@ -41,37 +42,12 @@ export interface RunningOpenVpn {
 /** Start `openvpn` with `args`; every caller must `stop()` it (tests do so in `finally`/`afterAll`). */
 export function startOpenVpn(args: string[]): RunningOpenVpn {
   const child = spawn(OPENVPN!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-    listeners.forEach((notify) => notify());
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  const output = childOutput(child, 'openvpn');
 
   return {
     process: child,
-    log: () => output,
-    waitFor(pattern, { timeoutMs = 20_000, since = 0 } = {}) {
-      return new Promise((resolve, reject) => {
-        const done = (error?: Error) => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          child.off('exit', onExit);
-          if (error) reject(error);
-          else resolve(output);
-        };
-        const check = () => {
-          if (pattern.test(output.slice(since))) done();
-        };
-        const onExit = () => done(new Error(`openvpn exited before ${pattern}:\n${output.slice(-3000)}`));
-        const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}:\n${output.slice(-3000)}`)), timeoutMs);
-        listeners.add(check);
-        child.once('exit', onExit);
-        check();
-      });
-    },
+    log: output.text,
+    waitFor: (pattern, { timeoutMs = 20_000, since = 0 } = {}) => output.waitFor(pattern, { timeoutMs, since }),
     stop: stopperFor(child, 3000),
   };
 }

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
+import { childOutput } from './child-output';
 import { freeUdpPort } from './openvpn';
 
 const ROOT = join(__dirname, '..', '..');
@@ -52,14 +53,7 @@ export interface StackProcess {
 /** `npm start` without npm: the same entry point, one process, so a signal reaches it directly. */
 export function startStackProcess(env: NodeJS.ProcessEnv): StackProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const listeners = new Set<() => void>();
-  const receive = (chunk: Buffer) => {
-    output += chunk.toString();
-    listeners.forEach((notify) => notify());
-  };
-  child.stdout!.on('data', receive);
-  child.stderr!.on('data', receive);
+  const output = childOutput(child, 'npm start');
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const exited = async (timeoutMs = 30_000) => {
@@ -76,25 +70,8 @@ export function startStackProcess(env: NodeJS.ProcessEnv): StackProcess {
 
   return {
     child,
-    output: () => output,
-    waitFor: (pattern, timeoutMs = 120_000) =>
-      new Promise((resolve, reject) => {
-        const done = (error?: Error) => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          child.off('exit', onExit);
-          if (error) reject(error);
-          else resolve(output);
-        };
-        const check = () => {
-          if (pattern.test(output)) done();
-        };
-        const onExit = () => setImmediate(() => (pattern.test(output) ? done() : done(new Error(`npm start exited before ${pattern}:\n${output}`))));
-        const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}:\n${output}`)), timeoutMs);
-        listeners.add(check);
-        child.once('exit', onExit);
-        check();
-      }),
+    output: output.text,
+    waitFor: (pattern, timeoutMs = 120_000) => output.waitFor(pattern, { timeoutMs }),
     exited,
     interrupt: (timeoutMs) => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
