@@ -73,8 +73,8 @@ export interface EndpointCrlRecord {
 }
 
 export interface CrlStateStore {
-  /** Atomic per-CA counter: every CRL gets a fresh, strictly larger number. */
-  nextCrlNumber(caId: string): Promise<bigint>;
+  /** Atomic per-CA counter: every CRL gets a fresh, strictly larger number (larger than `after` too, when given). */
+  nextCrlNumber(caId: string, after?: bigint): Promise<bigint>;
   /** The largest CRL number handed out so far (0 when none). */
   currentCrlNumber(caId: string): Promise<bigint>;
   getEndpoint(endpoint: string): Promise<EndpointCrlRecord | undefined>;

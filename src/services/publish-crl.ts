@@ -111,15 +111,21 @@ export class CrlPublisher {
           `${revocations.length.toLocaleString('en-US')} unexpired revoked certificates exceed the AWS Client VPN limit of ${MAX_CRL_ENTRIES.toLocaleString('en-US')} CRL entries. Revocations stay recorded and the database gate keeps refusing them; shorten CERT_DAYS or move to a new CA to get under the limit.`,
         );
       }
-      const number = await crlState.nextCrlNumber(caId);
-      const crl = buildCrl({ ca, number, revocations, now, days: crlDays });
-      this.verifyLocally(crl.pem, number, revocations.map((r) => r.serial), now);
-
+      let number = await crlState.nextCrlNumber(caId);
       const live = await endpoint.exportCrl();
       const liveNumber = live.pem ? this.ourNumber(live.pem) : undefined;
       if (liveNumber !== undefined && liveNumber >= number) {
-        throw new VpnChatopsError('CONFLICT', `${endpoint.key} already holds CRL #${liveNumber}, newer than #${number}; not replacing it with an older one.`);
+        // Either another publisher got there first (then it holds the lease now), or the endpoint keeps
+        // a CRL of ours from before the counter restarted (a recreated table, a deleted local database).
+        // Refusing the second case forever would let that CRL expire: number past it instead.
+        if (!(await crlState.renewLease(endpoint.key, owner, this.leaseMs))) {
+          throw new VpnChatopsError('CONFLICT', `${endpoint.key} already holds CRL #${liveNumber}, newer than #${number}; not replacing it with an older one.`);
+        }
+        number = await crlState.nextCrlNumber(caId, liveNumber);
       }
+      const crl = buildCrl({ ca, number, revocations, now, days: crlDays });
+      this.verifyLocally(crl.pem, number, revocations.map((r) => r.serial), now);
+
       // A publisher that stalled past its lease must not import over whoever took over.
       if (!(await crlState.renewLease(endpoint.key, owner, this.leaseMs))) {
         throw new VpnChatopsError('CONFLICT', `Lost the publishing lease on ${endpoint.key} while building CRL #${number}; the new holder publishes instead.`);

@@ -130,6 +130,12 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect(await crl.currentCrlNumber('ca-other')).toBe(0n);
     });
 
+    it('numbers past a given CRL number, and never moves the counter back', async () => {
+      expect(await crl.nextCrlNumber('ca-2', 7n)).toBe(8n);
+      expect(await crl.nextCrlNumber('ca-2', 3n)).toBe(9n);
+      expect(await crl.nextCrlNumber('ca-2')).toBe(10n);
+    });
+
     it('gives a lease to one owner at a time, and takes it back from a holder whose lease ran out', async () => {
       expect(await crl.acquireLease('ep', 'a', 60_000)).toBe(true);
       expect(await crl.acquireLease('ep', 'b', 60_000)).toBe(false);

@@ -1,7 +1,8 @@
 import { parseCrl } from '../../src/pki/crl';
 import { CrlPublisher } from '../../src/services/publish-crl';
 import { InstrumentedEndpoint } from '../helpers/endpoints';
-import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
+import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
+import { storesFor } from '../../src/composition';
 import { describeWith } from '../helpers/tools';
 import { serviceWorld } from '../helpers/world';
 
@@ -86,6 +87,23 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(await first).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/already holds CRL #2, newer than #1/) });
     expect(parseCrl((await world.inner.exportCrl()).pem!).number).toBe(2n);
     expect((await world.crlState.getEndpoint('openvpn:test'))?.crlNumber).toBe('2');
+  });
+
+  it('numbers past a CRL of ours the endpoint kept when the table was recreated, instead of refusing to publish', async () => {
+    world = await serviceWorld();
+    for (let i = 0; i < 3; i++) await world.admin.publisher.publish(world.endpoint, 'U0ADMIN');
+    expect(parseCrl((await world.inner.exportCrl()).pem!).number).toBe(3n);
+
+    const fresh = await testDatabase();
+    try {
+      const stores = storesFor(fresh);
+      const publisher = new CrlPublisher({ ca: world.ca, ...stores, clock: { now: () => new Date() }, crlDays: 180 });
+      expect(await publisher.publish(world.endpoint, 'U0ADMIN')).toMatchObject({ outcome: 'published', crlNumber: 4n });
+      expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca)).toMatchObject({ number: 4n, signedBy: { signatureValid: true } });
+      expect(await stores.crlState.getEndpoint('openvpn:test')).toMatchObject({ crlNumber: '4', lastError: undefined });
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('keeps a revocation recorded when the import fails, and publishes it on the next run', async () => {

@@ -30,7 +30,8 @@ function toRecord(item: Record<string, unknown>): EndpointCrlRecord {
 export class DynamoDbCrlStateStore implements CrlStateStore {
   constructor(private readonly db: Database) {}
 
-  async nextCrlNumber(caId: string): Promise<bigint> {
+  async nextCrlNumber(caId: string, after?: bigint): Promise<bigint> {
+    if (after !== undefined) await this.raiseCrlNumber(caId, after);
     const { Attributes } = await guarded(this.db, () =>
       this.db.doc.send(
         new UpdateCommand({
@@ -43,6 +44,23 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
       ),
     );
     return BigInt(Attributes!.crlNumber as number);
+  }
+
+  /** Moves the counter up to `floor`, never down: a concurrent raise or increment may already be past it. */
+  private async raiseCrlNumber(caId: string, floor: bigint): Promise<void> {
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: counterKey(caId),
+          UpdateExpression: 'SET crlNumber = :floor',
+          ConditionExpression: 'attribute_not_exists(crlNumber) OR crlNumber < :floor',
+          ExpressionAttributeValues: { ':floor': Number(floor) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storeError(this.db, error);
+    }
   }
 
   async currentCrlNumber(caId: string): Promise<bigint> {
