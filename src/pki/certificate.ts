@@ -75,7 +75,7 @@ export function signCertificateFor(options: IssueOptions): IssuedCertificate {
     { name: 'subjectKeyIdentifier' },
     authorityKeyIdExtension(ca.keyId),
   ]);
-  const certPem = signCertificate(certificate, ca.key);
+  const certPem = signCertificate(certificate, ca.key, ca.subjectDer);
 
   // Cheap (<0.1 ms) insurance that what we hand out chains to the CA byte for byte.
   const issued = toX509(certPem);

@@ -11,14 +11,20 @@ export function commonNameField(cn: string): forge.pki.CertificateField[] {
   return [{ name: 'commonName', value: cn, valueTagClass: forge.asn1.Type.UTF8 }] as unknown as forge.pki.CertificateField[];
 }
 
+/** version [0], serialNumber, signature, issuer: forge always writes the version. */
+const TBS_ISSUER = 3;
+
 /**
- * forge builds the certificate; node:crypto signs it. forge's own RSA signing is pure JS
+ * forge builds the certificate; node:crypto signs it. `issuerDer` is the CA's subject exactly as
+ * the CA certificate holds it: forge reads a UTF8String as raw bytes and would encode them a second
+ * time, so a CA named "Müller" would issue certificates whose issuer no longer matches it. forge's own RSA signing is pure JS
  * (~30 ms against ~0.3 ms native) and silently defaults to SHA-1.
  */
-export function signCertificate(certificate: forge.pki.Certificate, signer: KeyObject): string {
+export function signCertificate(certificate: forge.pki.Certificate, signer: KeyObject, issuerDer?: Buffer): string {
   certificate.siginfo.algorithmOid = SHA256_WITH_RSA;
   certificate.signatureOid = SHA256_WITH_RSA;
   const tbs = getTBSCertificate(certificate);
+  if (issuerDer) (tbs.value as forge.asn1.Asn1[])[TBS_ISSUER] = forge.asn1.fromDer(issuerDer.toString('binary'));
   const tbsDer = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
   (certificate as unknown as { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbs;
   certificate.signature = sign('sha256', tbsDer, signer).toString('binary');

@@ -4,7 +4,7 @@ import { VpnChatopsError } from '../../src/domain/errors';
 import { issueWithNewKey } from '../../src/pki/certificate';
 import { buildCrl, parseCrl } from '../../src/pki/crl';
 import { importEasyRsa } from '../../src/pki/easyrsa';
-import { buildSamplePki } from '../helpers/easyrsa';
+import { buildSamplePki, easyrsa } from '../helpers/easyrsa';
 import { EASYRSA, OPENSSL, describeWith, run, tempDir } from '../helpers/tools';
 
 describeWith({ easyrsa: EASYRSA !== undefined, openssl: OPENSSL !== undefined }, 'importing a real Easy-RSA 3 PKI', () => {
@@ -73,6 +73,18 @@ describeWith({ easyrsa: EASYRSA !== undefined, openssl: OPENSSL !== undefined },
     expect(importEasyRsa(secret, { passphrase: 'correct horse' }).certificates).toHaveLength(3);
     expect(() => importEasyRsa(secret)).toThrow(/encrypted; supply its passphrase/);
     expect(() => importEasyRsa(secret, { passphrase: 'wrong' })).toThrow(/passphrase is wrong/);
+  }, 120_000);
+
+  it('issues with an imported CA whose distinguished name is not ASCII, and OpenSSL verifies the result', async () => {
+    const org = join(dir.path, 'org', 'pki');
+    await easyrsa(org, ['init-pki']);
+    await easyrsa(org, ['--dn-mode=org', '--req-c=DE', '--req-st=Bayern', '--req-city=München', '--req-org=Ätna GmbH', '--req-email=it@example.com', '--req-ou=IT', '--req-cn=Müller VPN CA', 'build-ca', 'nopass']);
+    const { ca } = importEasyRsa(org);
+    expect(ca.x509.subject).toContain('O=Ätna GmbH');
+    const issued = await issueWithNewKey({ ca, cn: 'dave-U0DAVE.vpn.example.com' });
+    writeFileSync(join(dir.path, 'org-dave.crt'), issued.certPem);
+    const verify = await run(OPENSSL!, ['verify', '-CAfile', join(org, 'ca.crt'), join(dir.path, 'org-dave.crt')]);
+    expect(verify.stdout + verify.stderr).toMatch(/org-dave\.crt: OK/);
   }, 120_000);
 
   it('names what is missing from a folder that is not a PKI', () => {

@@ -73,6 +73,15 @@ describe('client certificates', () => {
     expect(issued.notAfter.getTime()).toBe(shortCa.notAfter.getTime());
   });
 
+  it('chain to a CA whose name is not ASCII, with its subject copied byte for byte', async () => {
+    const umlautCa = loadCa(await createCa({ commonName: 'Müller VPN CA — Zürich' }));
+    const issued = await issueWithNewKey({ ca: umlautCa, cn: CN });
+    const x509 = new X509Certificate(issued.certPem);
+    expect(x509.issuer).toBe('CN=Müller VPN CA — Zürich');
+    expect(x509.checkIssued(umlautCa.x509)).toBe(true);
+    expect(x509.verify(umlautCa.x509.publicKey)).toBe(true);
+  });
+
   it('refuse EC and RSA-1024 keys', () => {
     for (const publicKey of [
       generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
