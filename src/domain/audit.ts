@@ -12,6 +12,7 @@ export type AuditAction =
   | 'crl.publish'
   | 'crl.renew'
   | 'crl.alert'
+  | 'crl.carry-forward'
   | 'approval.decide'
   | 'access.refused'
   | 'audit.export';

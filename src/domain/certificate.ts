@@ -18,7 +18,8 @@ export interface CertificateRecord {
   notAfter: Date;
   /** The public certificate (harmless, and lets admins re-export or inspect it). */
   certPem?: string;
-  source: 'issued' | 'csr' | 'easyrsa';
+  /** `crl`: a serial known only from a CRL of ours that an endpoint held when the database did not (see CrlPublisher). */
+  source: 'issued' | 'csr' | 'easyrsa' | 'crl';
   issuedBy: string;
   revokedAt?: Date;
   reason?: RevocationReason;

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
-import { MAX_CRL_ENTRIES, buildCrl, parseCrl } from '../pki/crl';
+import { MAX_CRL_ENTRIES, ParsedCrl, buildCrl, parseCrl } from '../pki/crl';
+import type { CertificateRecord } from '../domain/certificate';
 import type { Revocation } from '../domain/revocation';
 import type { AuditLog, CertificateStore, Clock, CrlStateStore, EndpointCrlRecord, VpnEndpoint } from '../ports';
 
 const DAY_MS = 86_400_000;
+/** Database lookups in flight at once while carrying live CRL entries forward. */
+const LOOKUP_BATCH = 16;
 
 export type PublishOutcome =
   | { endpoint: string; outcome: 'published'; crlNumber: bigint; entries: number; nextUpdate: Date }
@@ -105,23 +108,24 @@ export class CrlPublisher {
       // leaves. A first CRL (or the first from a new CA) needs no expired entries at all.
       const cutoff = record.thisUpdate && record.caId === caId ? new Date(record.thisUpdate) : now;
       const revocations = await this.revocationsFor(record, cutoff);
+      let number = await crlState.nextCrlNumber(caId);
+      const live = await endpoint.exportCrl();
+      const liveCrl = live.pem ? this.ours(live.pem) : undefined;
+      if (liveCrl?.number !== undefined && liveCrl.number >= number) {
+        // Either another publisher got there first (then it holds the lease now), or the endpoint keeps
+        // a CRL of ours from before the counter restarted (a recreated table, a deleted local database).
+        // Refusing the second case forever would let that CRL expire: number past it instead.
+        if (!(await crlState.renewLease(endpoint.key, owner, this.leaseMs))) {
+          throw new VpnChatopsError('CONFLICT', `${endpoint.key} already holds CRL #${liveCrl.number}, newer than #${number}; not replacing it with an older one.`);
+        }
+        number = await crlState.nextCrlNumber(caId, liveCrl.number);
+      }
+      if (liveCrl) revocations.push(...(await this.carryForward(endpoint.key, liveCrl, revocations, actor, now)));
       if (revocations.length > MAX_CRL_ENTRIES) {
         throw new VpnChatopsError(
           'CRL_TOO_LARGE',
           `${revocations.length.toLocaleString('en-US')} unexpired revoked certificates exceed the AWS Client VPN limit of ${MAX_CRL_ENTRIES.toLocaleString('en-US')} CRL entries. Revocations stay recorded and the database gate keeps refusing them; shorten CERT_DAYS or move to a new CA to get under the limit.`,
         );
-      }
-      let number = await crlState.nextCrlNumber(caId);
-      const live = await endpoint.exportCrl();
-      const liveNumber = live.pem ? this.ourNumber(live.pem) : undefined;
-      if (liveNumber !== undefined && liveNumber >= number) {
-        // Either another publisher got there first (then it holds the lease now), or the endpoint keeps
-        // a CRL of ours from before the counter restarted (a recreated table, a deleted local database).
-        // Refusing the second case forever would let that CRL expire: number past it instead.
-        if (!(await crlState.renewLease(endpoint.key, owner, this.leaseMs))) {
-          throw new VpnChatopsError('CONFLICT', `${endpoint.key} already holds CRL #${liveNumber}, newer than #${number}; not replacing it with an older one.`);
-        }
-        number = await crlState.nextCrlNumber(caId, liveNumber);
       }
       const crl = buildCrl({ ca, number, revocations, now, days: crlDays });
       this.verifyLocally(crl.pem, number, revocations.map((r) => r.serial), now);
@@ -183,6 +187,55 @@ export class CrlPublisher {
     return revocations;
   }
 
+  /**
+   * A serial our CA revoked stays revoked: a live CRL entry the database does not list as revoked
+   * (a recreated table, a restored backup) is written back to the database and kept on the new CRL.
+   * Only entries the database itself pruned (revoked, and expired before the cutoff) may leave.
+   */
+  private async carryForward(endpointKey: string, live: ParsedCrl, revocations: Revocation[], actor: string, now: Date): Promise<Revocation[]> {
+    const { certificates, audit, ca } = this.deps;
+    const listed = new Set(revocations.map((r) => r.serial));
+    const unlisted = live.revocations.filter((r) => !listed.has(r.serial));
+    const kept: Revocation[] = [];
+    const unknown: CertificateRecord[] = [];
+    for (let i = 0; i < unlisted.length; i += LOOKUP_BATCH) {
+      const batch = unlisted.slice(i, i + LOOKUP_BATCH);
+      const records = await Promise.all(batch.map((entry) => certificates.get(entry.serial)));
+      for (const [index, entry] of batch.entries()) {
+        const record = records[index];
+        if (record?.status === 'revoked') continue;
+        kept.push(entry);
+        if (record) {
+          await certificates.markRevoked(entry.serial, { revokedAt: entry.revokedAt, reason: entry.reason, actor });
+        } else {
+          unknown.push({
+            serial: entry.serial, cn: `unknown-${entry.serial}`, status: 'revoked', source: 'crl', issuedBy: actor,
+            issuedAt: entry.revokedAt, notBefore: entry.revokedAt,
+            // Its expiry is unknown; it cannot outlive the CA, so it stays listed until then.
+            notAfter: ca.notAfter,
+            revokedAt: entry.revokedAt, reason: entry.reason, revokedBy: actor,
+          });
+        }
+      }
+    }
+    if (!kept.length) return kept;
+    await certificates.importMany(unknown);
+    await audit.append({
+      actor,
+      action: 'crl.carry-forward',
+      target: endpointKey,
+      outcome: 'success',
+      at: now,
+      details: {
+        liveCrlNumber: String(live.number ?? 'none'),
+        serials: kept.length,
+        unknownToDatabase: unknown.length,
+        note: 'revoked on the endpoint\'s CRL but not in the database: recorded as revoked again and kept on the new CRL',
+      },
+    });
+    return kept;
+  }
+
   /** Never import what we have not read back ourselves: signature, issuer, number, entries, lifetime. */
   private verifyLocally(pem: string, number: bigint, serials: string[], now: Date): void {
     const parsed = parseCrl(pem, this.deps.ca);
@@ -195,6 +248,16 @@ export class CrlPublisher {
       (!parsed.nextUpdate || parsed.nextUpdate.getTime() - now.getTime() < (this.deps.crlDays - 1) * DAY_MS) && 'nextUpdate is too close',
     ].filter(Boolean);
     if (problems.length) throw new VpnChatopsError('INVALID_CRL', `The new CRL failed its own check (${problems.join('; ')}); nothing was imported.`);
+  }
+
+  /** A CRL our CA signed, with its entries; a foreign, unsigned or unreadable CRL counts as none. */
+  private ours(pem: string): ParsedCrl | undefined {
+    try {
+      const parsed = parseCrl(pem, this.deps.ca);
+      return parsed.signedBy?.signatureValid ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The number of a CRL our CA signed; a foreign or unsigned CRL counts as none. */

@@ -60,6 +60,11 @@ async function findDrift(deps: RenewDeps, endpoint: VpnEndpoint, live: ParsedCrl
     (r) => !listed.has(r.serial) && (lastPublish === undefined || r.revokedAt < lastPublish),
   );
   if (missing.length) drift.push(`${missing.length} revoked certificate(s) are missing from the live CRL`);
+  if (live.signedBy?.signatureValid) {
+    const revoked = new Set((await deps.certificates.revocationsForCrl(new Date(0))).map((r) => r.serial));
+    const unrecorded = live.revocations.filter((r) => !revoked.has(r.serial)).length;
+    if (unrecorded) drift.push(`${unrecorded} serial(s) revoked on the live CRL are not revoked in the database (recorded again on the next CRL)`);
+  }
   return drift;
 }
 

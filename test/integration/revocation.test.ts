@@ -2,7 +2,7 @@ import { parseCrl } from '../../src/pki/crl';
 import { CrlPublisher } from '../../src/services/publish-crl';
 import { InstrumentedEndpoint } from '../helpers/endpoints';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
-import { storesFor } from '../../src/composition';
+import { VpnAdmin, storesFor } from '../../src/composition';
 import { describeWith } from '../helpers/tools';
 import { serviceWorld } from '../helpers/world';
 
@@ -101,6 +101,39 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect(await publisher.publish(world.endpoint, 'U0ADMIN')).toMatchObject({ outcome: 'published', crlNumber: 4n });
       expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca)).toMatchObject({ number: 4n, signedBy: { signatureValid: true } });
       expect(await stores.crlState.getEndpoint('openvpn:test')).toMatchObject({ crlNumber: '4', lastError: undefined });
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('keeps every serial of our live CRL revoked when the database lost it: a recreated table, a restored backup', async () => {
+    world = await serviceWorld();
+    const bob = await world.enrol('Bob', 'U0BOB');
+    const carol = await world.enrol('Carol', 'U0CAROL');
+    await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    await world.admin.revoke({ target: { serial: carol.serial }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+    const before = parseCrl((await world.inner.exportCrl()).pem!).number!;
+
+    const fresh = await testDatabase();
+    try {
+      const stores = storesFor(fresh);
+      // The backup predates Carol's revocation; Bob's record is not in it at all.
+      await stores.certificates.create({ ...carol, status: 'active', revokedAt: undefined, reason: undefined, revokedBy: undefined });
+      const admin = new VpnAdmin({ config: world.config, ca: world.ca, ...stores, endpoints: [world.endpoint], alerts: { send: async () => undefined }, coalesceMs: 0 });
+      const { renewals } = await admin.daily();
+      expect(renewals[0]).toMatchObject({ action: 'renewed', drift: [expect.stringMatching(/^2 serial\(s\) revoked on the live CRL are not revoked in the database/)] });
+
+      const live = parseCrl((await world.inner.exportCrl()).pem!, world.ca);
+      expect(live.number).toBe(before + 1n);
+      expect(live.revocations.map((r) => `${r.serial}:${r.reason}`).sort()).toEqual([`${bob.serial}:keyCompromise`, `${carol.serial}:affiliationChanged`].sort());
+      expect(await stores.certificates.get(bob.serial)).toMatchObject({ status: 'revoked', source: 'crl', reason: 'keyCompromise', notAfter: world.ca.notAfter });
+      expect(await stores.certificates.get(carol.serial)).toMatchObject({ status: 'revoked', source: 'issued', reason: 'affiliationChanged' });
+      expect(await stores.audit.query({ target: 'openvpn:test' })).toContainEqual(
+        expect.objectContaining({ action: 'crl.carry-forward', details: expect.objectContaining({ serials: 2, unknownToDatabase: 1 }) }),
+      );
+
+      const { renewals: next } = await admin.daily();
+      expect(next[0]).toMatchObject({ action: 'none', drift: [] });
     } finally {
       await fresh.drop();
     }

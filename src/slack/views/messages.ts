@@ -98,7 +98,7 @@ export function certificateText(record: CertificateRecord, now: Date, options: {
   const owner = options.owner
     ? ` · ${record.slackId ? mention(record.slackId) : 'no Slack owner'}${record.displayName ? ` (${userText(record.displayName, 80)})` : ''}`
     : '';
-  const source = record.source === 'csr' ? ' · own key (CSR)' : record.source === 'easyrsa' ? ' · imported from Easy-RSA' : '';
+  const source = { issued: '', csr: ' · own key (CSR)', easyrsa: ' · imported from Easy-RSA', crl: ' · known only from an endpoint\'s CRL' }[record.source];
   const lines = [
     `${statusBadge(record, now)} · *${deviceName(record)}*${owner}`,
     `${code(record.cn)} · serial ${code(record.serial, 64)}${source}`,
