@@ -55,8 +55,16 @@ async function withAdmin<T>(config: Config, work: (admin: VpnAdmin) => Promise<T
 const caStoreFrom = (config: Config, secret?: string): CaStore =>
   secret ? new SecretsManagerCaStore({ secretId: secret, region: config.AWS_REGION }) : caStoreFor(config);
 
+function readInput(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new VpnChatopsError('STATE', `Cannot read ${flag} ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was changed.`);
+  }
+}
+
 function readPassphrase(file?: string): string | undefined {
-  if (file) return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  if (file) return readInput(file, '--passphrase-file').replace(/\r?\n$/, '');
   return process.env.VPNCTL_CA_PASSPHRASE || undefined;
 }
 
@@ -83,8 +91,11 @@ export function buildProgram(config: () => Config): Command {
       const cfg = config();
       const store = caStoreFrom(cfg, options.secret);
       const material = await createCa({ commonName: options.name ?? `vpn-chatops CA (${cfg.CERT_DOMAIN})` });
-      await store.save(material, { overwrite: options.force });
-      await withStores(cfg, (stores) => stores.audit.append({ actor: actor(), action: 'ca.init', target: store.location, outcome: 'success', details: { replaced: Boolean(options.force) } }));
+      // The database first: a CA saved without its audit entry would also refuse a second try.
+      await withStores(cfg, async (stores) => {
+        await store.save(material, { overwrite: options.force });
+        await stores.audit.append({ actor: actor(), action: 'ca.init', target: store.location, outcome: 'success', details: { replaced: Boolean(options.force) } });
+      });
       out(`✔ CA created in ${store.location}`);
       out('  For AWS Client VPN, import its certificate into ACM (see docs): the endpoint must trust it for client authentication.');
     });
@@ -109,21 +120,24 @@ export function buildProgram(config: () => Config): Command {
         ['ca.crt', authority.certPem, 0o644],
       ];
       const written: string[] = [];
-      try {
-        for (const [name, text, mode] of files) {
-          const path = join(options.outDir, name);
-          const file = await open(path, 'wx', mode).catch((error: NodeJS.ErrnoException) => {
-            throw new VpnChatopsError('STATE', `Cannot write ${path} (${error.code}): use an existing, empty --out-dir; no file is ever overwritten.`);
-          });
-          written.push(path);
-          await file.writeFile(text);
-          await file.close();
+      // Inside the database's scope, so that an unreachable database leaves no key file behind.
+      await withStores(cfg, async (stores) => {
+        try {
+          for (const [name, text, mode] of files) {
+            const path = join(options.outDir, name);
+            const file = await open(path, 'wx', mode).catch((error: NodeJS.ErrnoException) => {
+              throw new VpnChatopsError('STATE', `Cannot write ${path} (${error.code}): use an existing, empty --out-dir; no file is ever overwritten.`);
+            });
+            written.push(path);
+            await file.writeFile(text);
+            await file.close();
+          }
+          await stores.audit.append({ actor: actor(), action: 'ca.server-cert', target: options.cn, outcome: 'success', details: { serial: issued.serial, notAfter: issued.notAfter.toISOString() } });
+        } catch (error) {
+          await Promise.all(written.map((path) => unlink(path).catch(() => undefined)));
+          throw error;
         }
-      } catch (error) {
-        await Promise.all(written.map((path) => unlink(path).catch(() => undefined)));
-        throw error;
-      }
-      await withStores(cfg, (stores) => stores.audit.append({ actor: actor(), action: 'ca.server-cert', target: options.cn, outcome: 'success', details: { serial: issued.serial, notAfter: issued.notAfter.toISOString() } }));
+      });
       out(`✔ server certificate ${options.cn}, serial ${issued.serial}, expires ${issued.notAfter.toISOString().slice(0, 10)}, in ${options.outDir}`);
       out(`  aws acm import-certificate --certificate fileb://${join(options.outDir, 'server.crt')} --private-key fileb://${join(options.outDir, 'server.key')} --certificate-chain fileb://${join(options.outDir, 'ca.crt')}`);
       out('  Then delete server.key: ACM keeps the only copy the endpoint needs.');
@@ -169,7 +183,8 @@ export function buildProgram(config: () => Config): Command {
     .requiredOption('--out <file.ovpn>', 'where to write the profile (must not exist)')
     .action(async (options: { user: string; name: string; device?: string; csr?: string; out: string }) => {
       const cfg = config();
-      const csrPem = options.csr === undefined ? undefined : readFileSync(options.csr, 'utf8');
+      if (!options.name.trim()) throw new CommanderError(2, 'vpnctl.usage', '--name is empty; give the member\'s full name, e.g. --name "Jane Doe" (it goes into the CN).');
+      const csrPem = options.csr === undefined ? undefined : readInput(options.csr, '--csr');
       // Claim the output file first: a profile we could not write would leave a valid certificate nobody holds.
       const file = await open(options.out, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
         throw new VpnChatopsError('STATE', `Cannot write ${options.out} (${error.code}): choose another --out; an existing file is never overwritten.`);

@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
 import { parseCrl } from '../../src/pki/crl';
@@ -169,6 +169,15 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     expect(garbage.code).toBe(1);
     expect(garbage.stderr).toMatch(/not PEM/);
     expect(existsSync(join(dir.path, 'bad.ovpn'))).toBe(false);
+    const missing = await vpnctl(['issue', '--user', 'U0CSR3', '--name', 'Missing', '--csr', join(dir.path, 'nowhere.csr'), '--out', 'missing.ovpn']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`✖ Cannot read --csr ${join(dir.path, 'nowhere.csr')} (ENOENT); nothing was changed.\n`);
+    expect(existsSync(join(dir.path, 'missing.ovpn'))).toBe(false);
+    const blank = await vpnctl(['issue', '--user', 'U0CSR4', '--name', '  ', '--out', 'blank.ovpn']);
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toContain('--name is empty');
+    expect(existsSync(join(dir.path, 'blank.ovpn'))).toBe(false);
+    expect((await vpnctl(['list', '--json'])).stdout).not.toMatch(/U0CSR[34]/);
   });
 
   it('fails clearly when DynamoDB is unreachable, and changes nothing', async () => {
@@ -177,6 +186,17 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Nothing answers at DYNAMODB_ENDPOINT=http:\/\/127\.0\.0\.2:9/);
     expect((await vpnctl(['list', '--json'])).stdout).toBe(before);
+
+    const down = { DYNAMODB_ENDPOINT: 'http://127.0.0.2:9', STATE_DIR: join(dir.path, 'down-state') };
+    const init = await vpnctl(['ca', 'init'], down);
+    expect(init.code).toBe(1);
+    expect(init.stderr).toMatch(/Nothing answers at DYNAMODB_ENDPOINT/);
+    expect(existsSync(join(dir.path, 'down-state', 'ca'))).toBe(false);
+    const out = join(dir.path, 'acm-down');
+    mkdirSync(out);
+    const serverCert = await vpnctl(['ca', 'server-cert', '--cn', 'server.vpn.example.com', '--out-dir', out], { DYNAMODB_ENDPOINT: 'http://127.0.0.2:9' });
+    expect(serverCert.code).toBe(1);
+    expect(readdirSync(out)).toEqual([]);
   });
 
   it('starts its own DynamoDB Local under STATE_DIR when nothing answers on loopback, and stops it again', async () => {
