@@ -96,6 +96,33 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect((await certificates.get(paused.serial))?.status).toBe('active');
     });
 
+    it('keeps a renewal link written while a revocation or a suspension is under way', async () => {
+      const old = record({ cn: 'linked-U0LINK.vpn.test', slackId: 'U0LINK' });
+      const paused = record({ cn: 'linked2-U0LINK.vpn.test', slackId: 'U0LINK' });
+      await certificates.create(old);
+      await certificates.create(paused);
+      const read = certificates.get.bind(certificates);
+      // The renewal lands between the store's read and its write.
+      const spy = jest.spyOn(certificates, 'get').mockImplementation(async (serial) => {
+        const before = await read(serial);
+        expect(await certificates.markReplaced(serial, `NEW${serial}`, new Date())).toBe(true);
+        return before;
+      });
+      try {
+        await certificates.markRevoked(old.serial, { revokedAt: new Date(), reason: 'superseded', actor: 'U0ADMIN' });
+      } finally {
+        spy.mockRestore();
+      }
+      expect(await certificates.get(old.serial)).toMatchObject({ status: 'revoked', reason: 'superseded', replacedBy: `NEW${old.serial}` });
+      expect((await certificates.revocationsForCrl(new Date(0))).map((r) => r.serial)).toContain(old.serial);
+
+      expect(await certificates.markReplaced(paused.serial, `NEW${paused.serial}`, new Date())).toBe(true);
+      expect(await certificates.setSuspended(paused.serial, true)).toBe(true);
+      expect(await certificates.get(paused.serial)).toMatchObject({ status: 'suspended', replacedBy: `NEW${paused.serial}` });
+      expect(await certificates.setSuspended('0DEADBEEF0', true)).toBe(false);
+      expect(await certificates.get('0DEADBEEF0')).toBeUndefined();
+    });
+
     it('says so for an unknown serial', async () => {
       await expect(certificates.markRevoked('0ABCDEF0', { revokedAt: new Date(), reason: 'unspecified', actor: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });

@@ -231,18 +231,32 @@ export class DynamoDbCertificateStore implements CertificateStore {
     const current = await this.get(serial);
     if (!current) throw new VpnChatopsError('NOT_FOUND', `No certificate with serial ${serial}.`);
     if (current.status === 'revoked') return undefined;
-    const revoked: CertificateRecord = { ...current, status: 'revoked', revokedAt: change.revokedAt, reason: change.reason, revokedBy: change.actor };
+    let revoked: CertificateRecord;
     try {
-      await this.db.doc.send(
-        new PutCommand({
+      // An update, not a put of what was read: a renewal linking this certificate meanwhile is kept.
+      const { Attributes } = await this.db.doc.send(
+        new UpdateCommand({
           TableName: this.db.tableName,
-          Item: toItem(revoked),
+          Key: certKey(serial),
+          UpdateExpression: 'SET #status = :revoked, revokedAt = :at, reason = :reason, revokedBy = :actor, gsi2pk = :byStatus, gsi3pk = :shard, gsi3sk = :revokedSort',
           // Two admins revoking at once: exactly one write wins, the other sees "already revoked".
           ConditionExpression: '#status IN (:active, :suspended)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':active': 'active', ':suspended': 'suspended' },
+          ExpressionAttributeValues: {
+            ':revoked': 'revoked',
+            ':at': iso(change.revokedAt),
+            ':reason': change.reason,
+            ':actor': change.actor,
+            ':byStatus': 'STATUS#revoked',
+            ':shard': revokedShard(serial),
+            ':revokedSort': `${iso(current.notAfter)}#${serial}`,
+            ':active': 'active',
+            ':suspended': 'suspended',
+          },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      revoked = fromItem(Attributes!);
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw storeError(this.db, error);
@@ -254,16 +268,15 @@ export class DynamoDbCertificateStore implements CertificateStore {
 
   async setSuspended(serial: string, suspended: boolean): Promise<boolean> {
     const [from, to] = suspended ? ['active', 'suspended'] : ['suspended', 'active'];
-    const current = await this.get(serial);
-    if (!current || current.status !== from) return false;
     try {
       await this.db.doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.db.tableName,
-          Item: toItem({ ...current, status: to as 'active' | 'suspended' }),
+          Key: certKey(serial),
+          UpdateExpression: 'SET #status = :to, gsi2pk = :byStatus',
           ConditionExpression: '#status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':from': from },
+          ExpressionAttributeValues: { ':from': from, ':to': to, ':byStatus': `STATUS#${to}` },
         }),
       );
       return true;
