@@ -15,7 +15,9 @@ export interface ProfileInput {
 const invalid = (message: string) => new VpnChatopsError('INVALID_PROFILE', message);
 
 /** Inline blocks and file references that our blocks replace; two sources for one credential confuse clients. */
-const REPLACED_BLOCKS = ['cert', 'key', 'tls-crypt', 'tls-auth', 'tls-crypt-v2'];
+const CREDENTIAL_BLOCKS = ['cert', 'key'];
+/** Replaced only when we bring our own tls-crypt key; otherwise the base's own stays, or the client could not connect. */
+const TLS_BLOCKS = ['tls-crypt', 'tls-auth', 'tls-crypt-v2'];
 const REPLACED_DIRECTIVES = /^\s*(cert|key|pkcs12|tls-crypt|tls-auth|tls-crypt-v2|key-direction)(\s|$)/;
 
 function singlePem(text: string, labels: string[], what: string): string {
@@ -36,13 +38,13 @@ export function assembleProfile(input: ProfileInput): string {
   if ((input.keyPem === undefined) === (input.keyFile === undefined)) throw invalid('A profile needs exactly one of a private key or a key file name.');
   if (input.keyFile !== undefined && !/^[\w.-]{1,128}$/.test(input.keyFile)) throw invalid(`"${input.keyFile}" is not a plain key file name.`);
 
-  let text = base;
-  for (const tag of REPLACED_BLOCKS) text = text.replace(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>\\n?`, 'g'), '');
   const replacing = input.tlsCryptKey !== undefined;
+  let text = base;
+  for (const tag of [...CREDENTIAL_BLOCKS, ...(replacing ? TLS_BLOCKS : [])]) text = text.replace(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>\\n?`, 'g'), '');
   const lines = text.split('\n').filter((line) => {
     const match = REPLACED_DIRECTIVES.exec(line);
     if (!match) return true;
-    // Keep an AWS profile's tls-* lines unless we bring our own tls-crypt key.
+    // Keep the base's tls-* lines and blocks unless we bring our own tls-crypt key.
     return !(['cert', 'key', 'pkcs12'].includes(match[1]) || replacing);
   });
   const blocks = [`<cert>\n${cert}\n</cert>`];

@@ -60,6 +60,16 @@ describe('assembleProfile', () => {
     expect(tls.trim().split('\n')).toHaveLength(18);
   });
 
+  it("keeps the base's own tls-auth or tls-crypt when we bring no key, so the client can still connect", () => {
+    const tls = generateTlsCryptKey();
+    const withAuth = `${AWS_BASE}\nkey-direction 1\n<tls-auth>\n${tls.trim()}\n</tls-auth>\n`;
+    const profile = assembleProfile({ base: withAuth, certPem: CERT, keyPem: KEY });
+    expect(profile).toContain(`key-direction 1\n<tls-auth>\n${tls.trim()}\n</tls-auth>\n`);
+    expect(blockCount(profile, 'key')).toBe(1);
+    const withCrypt = assembleProfile({ base: `${AWS_BASE}\n<tls-crypt>\n${tls.trim()}\n</tls-crypt>\n`, certPem: CERT, keyPem: KEY });
+    expect(blockCount(withCrypt, 'tls-crypt')).toBe(1);
+  });
+
   it.each([
     ['a base with no remote', { base: `client\n<ca>\n${CA}\n</ca>\n` }, /no `remote` line/],
     ['a base with no CA', { base: 'client\nremote vpn.example.com 443\n' }, /no <ca> block/],
