@@ -133,6 +133,21 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     expect((await vpnctl(['list', '--json'])).stdout).toBe(before);
   }, 60_000);
 
+  it('imports nothing from a passphrase-protected PKI when the passphrase is wrong or missing', async () => {
+    await buildSamplePki(join(dir.path, 'locked', 'pki'), 'correct horse');
+    const fresh = { STATE_DIR: join(dir.path, 'locked-state'), TABLE_NAME: `cli-locked-${randomBytes(4).toString('hex')}` };
+    writeFileSync(join(dir.path, 'wrong.pass'), 'battery staple\n');
+    const wrong = await vpnctl(['ca', 'import-easyrsa', join(dir.path, 'locked'), '--passphrase-file', join(dir.path, 'wrong.pass')], fresh);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/passphrase is wrong/);
+    const missing = await vpnctl(['ca', 'import-easyrsa', join(dir.path, 'locked')], fresh);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/encrypted; supply its passphrase/);
+    expect(existsSync(join(dir.path, 'locked-state', 'ca'))).toBe(false);
+    const listed = await vpnctl(['list', '--json'], fresh);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+  }, 120_000);
+
   it('writes a server certificate for ACM (serverAuth, SAN, chains to the CA, key matches), and never overwrites a file', async () => {
     const out = join(dir.path, 'acm');
     mkdirSync(out);
@@ -178,6 +193,19 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     expect(blank.stderr).toContain('--name is empty');
     expect(existsSync(join(dir.path, 'blank.ovpn'))).toBe(false);
     expect((await vpnctl(['list', '--json'])).stdout).not.toMatch(/U0CSR[34]/);
+
+    const before = (await vpnctl(['list', '--json'])).stdout;
+    const ecKey = join(dir.path, 'ec.key');
+    const ecCsr = join(dir.path, 'ec.csr');
+    await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', ecKey, '-out', ecCsr, '-subj', '/CN=ec']);
+    const ec = await vpnctl(['issue', '--user', 'U0EC', '--name', 'Elliptic', '--csr', ecCsr, '--out', 'ec.ovpn']);
+    expect(ec.code).toBe(1);
+    expect(ec.stderr).toMatch(/RSA/);
+    const injected = await vpnctl(['issue', '--user', 'U0X,CN=root', '--name', 'Mallory', '--out', 'inj.ovpn']);
+    expect(injected.code).toBe(1);
+    expect(injected.stderr).toMatch(/Slack member ID/i);
+    expect(existsSync(join(dir.path, 'ec.ovpn')) || existsSync(join(dir.path, 'inj.ovpn'))).toBe(false);
+    expect((await vpnctl(['list', '--json'])).stdout).toBe(before);
   });
 
   it('fails clearly when DynamoDB is unreachable, and changes nothing', async () => {
