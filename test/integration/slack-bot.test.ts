@@ -1,4 +1,13 @@
 import { readFileSync } from 'node:fs';
+import {
+  DescribeClientVpnConnectionsCommand,
+  EC2Client,
+  ExportClientVpnClientCertificateRevocationListCommand,
+  ExportClientVpnClientConfigurationCommand,
+  ImportClientVpnClientCertificateRevocationListCommand,
+  TerminateClientVpnConnectionsCommand,
+} from '@aws-sdk/client-ec2';
+import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
@@ -11,6 +20,7 @@ import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/slack/runtime';
 import type { InProcessJobQueue } from '../../src/slack/jobs';
+import { TestBot, testBot } from '../helpers/bot';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { blockAction, botEnv, eventCallback, signedRequest, slashCommand, viewSubmission } from '../helpers/slack';
@@ -282,4 +292,86 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(garbage.statusCode).toBe(200);
     expect(JSON.parse(garbage.body!)).toMatchObject({ response_action: 'errors', errors: { [BLOCK.csrInput]: expect.stringMatching(/not PEM/) } });
   });
+});
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'the Slack bot on an AWS Client VPN endpoint whose EC2 calls are slow', () => {
+  const ENDPOINT_ID = 'cvpn-endpoint-0123456789abcdef0';
+  const KEY = `aws-client-vpn:${ENDPOINT_ID}`;
+  /** Longer than Slack's 3 seconds: only a reply that does not wait for EC2 can come back within 1 s. */
+  const EC2_DELAY_MS = 4_000;
+  let bot: TestBot;
+  let ec2: AwsClientStub<EC2Client>;
+  let slowMs = 0;
+  /** What the fake endpoint holds: the CRL last imported, and one live session of Alice's. */
+  let liveCrl: string | undefined;
+  let aliceCn = '';
+  const terminated: string[] = [];
+
+  const answerAfterDelay = <T>(answer: () => T) => new Promise<T>((resolve) => setTimeout(() => resolve(answer()), slowMs));
+  const timed = async (request: () => Promise<Response>) => {
+    const started = performance.now();
+    const response = await request();
+    return { response, elapsed: performance.now() - started };
+  };
+
+  beforeAll(async () => {
+    const ca = await testCa();
+    // Every EC2Client in this process, including the one the bot's endpoint makes for itself.
+    ec2 = mockClient(EC2Client);
+    ec2.on(ExportClientVpnClientConfigurationCommand).callsFake(() =>
+      answerAfterDelay(() => ({ ClientConfiguration: `client\ndev tun\nproto udp\nremote ${ENDPOINT_ID}.prod.clientvpn.eu-west-1.amazonaws.com 443\n<ca>\n${ca.certPem.trim()}\n</ca>\n` })),
+    );
+    ec2.on(ExportClientVpnClientCertificateRevocationListCommand).callsFake(() =>
+      answerAfterDelay(() => ({ CertificateRevocationList: liveCrl, Status: { Code: liveCrl ? 'active' : 'pending' } })),
+    );
+    ec2.on(ImportClientVpnClientCertificateRevocationListCommand).callsFake((input: { CertificateRevocationList?: string }) =>
+      answerAfterDelay(() => {
+        liveCrl = input.CertificateRevocationList;
+        return { Return: true };
+      }),
+    );
+    ec2.on(DescribeClientVpnConnectionsCommand).callsFake(() =>
+      answerAfterDelay(() => ({ Connections: terminated.length ? [] : [{ ConnectionId: 'cvpn-connection-0a1b2c3d', CommonName: aliceCn, Status: { Code: 'active' } }] })),
+    );
+    ec2.on(TerminateClientVpnConnectionsCommand).callsFake((input: { ConnectionId?: string }) =>
+      answerAfterDelay(() => {
+        terminated.push(input.ConnectionId!);
+        return { ConnectionStatuses: [{ ConnectionId: input.ConnectionId, CurrentStatus: { Code: 'terminating' } }] };
+      }),
+    );
+    bot = await testBot({ env: { VPN_ENDPOINTS: JSON.stringify([{ type: 'aws-client-vpn', id: ENDPOINT_ID, region: 'eu-west-1' }]) } });
+  });
+  afterAll(async () => {
+    // The slow jobs finish before their Slack stand-in and table go away.
+    await bot?.close();
+    ec2?.restore();
+  });
+
+  it('acks the revoke confirm click and /vpn crl within 1 s while EC2 takes 4 s a call, then reports', async () => {
+    await bot.command('U0ALICE', 'issue laptop');
+    await eventually(() => bot.lastResponse('U0ALICE')?.text?.includes('is in your DM'), 'Alice\'s profile');
+    const [alice] = await bot.stores.certificates.byUser('U0ALICE');
+    aliceCn = alice.cn;
+    await bot.idle();
+
+    slowMs = EC2_DELAY_MS;
+    const confirm = JSON.parse((await bot.command('U0ADMIN', 'revoke <@U0ALICE>')).body!) as { blocks: { elements?: { action_id: string; value?: string }[] }[] };
+    const button = confirm.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === ACTION.revokeConfirm)!;
+    const click = await timed(() => bot.click('U0ADMIN', ACTION.revokeConfirm, button.value!));
+    expect(click.response.statusCode).toBe(200);
+    expect(click.elapsed).toBeLessThan(1_000);
+    // The work goes on after the answer: sessions ended and the CRL imported, each through a slow EC2 call.
+    const report = await eventually(() => bot.slack.responses('U0ADMIN').find((r) => r.body.replace_original === true && JSON.stringify(r.body).includes(KEY) && /CRL/.test(JSON.stringify(r.body))), 'the revocation report', 60_000);
+    expect(JSON.stringify(report.body)).toMatch(/1 session/);
+    expect(terminated).toEqual(['cvpn-connection-0a1b2c3d']);
+    expect((await bot.stores.certificates.get(alice.serial))?.status).toBe('revoked');
+    expect(parseCrl(liveCrl!).revocations.map((r) => r.serial)).toContain(alice.serial);
+
+    const crl = await timed(() => bot.command('U0ADMIN', 'crl'));
+    expect(crl.response.statusCode).toBe(200);
+    expect(crl.elapsed).toBeLessThan(1_000);
+    expect(bot.ackText(crl.response)).toMatch(/Reading the CRL back/);
+    const health = await eventually(() => bot.slack.responses('U0ADMIN').find((r) => /^CRL health/.test((r.body as { text?: string }).text ?? '')), 'the CRL health', 30_000);
+    expect(JSON.stringify(health.body)).toContain(`*${KEY}*\\nLive CRL #1 · 1 entry`);
+  }, 120_000);
 });
