@@ -51,6 +51,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       ...DEFAULT_USERS,
       { id: 'U0EXT', name: 'ext', real_name: 'Shared Channel Guest', team_id: 'T0OTHER', is_stranger: true },
       { id: 'U0GUEST', name: 'guest', real_name: 'Guest Account', is_restricted: true },
+      { id: 'U0CAROL', name: 'carol', real_name: 'Carol Example' },
     ];
     [slack, db] = await Promise.all([startSlackStandIn({ users, usergroups: DEFAULT_USERGROUPS }), testDatabase()]);
     dir = tempDir('slack-bot');
@@ -205,6 +206,53 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(slack.responses('U0ADMIN').filter((r) => /openvpn:test/.test(JSON.stringify(r.body)) && r.body.replace_original === true)).toHaveLength(1);
     const crl = parseCrl(readFileSync(crlFile, 'utf8'));
     for (const certificate of alice) expect(crl.revocations.map((r) => r.serial)).toContain(certificate.serial);
+  });
+
+  it('lets a member revoke their own certificates: nothing to revoke at first, then confirm, progress and the report', async () => {
+    const auditBefore = (await stores().audit.query({ actor: 'U0CAROL' })).length;
+    const nothing = await command('U0CAROL', 'revoke');
+    expect(nothing.statusCode).toBe(200);
+    expect(ackText(nothing)).toMatch(/You have no certificates to revoke\./);
+    expect(JSON.stringify(JSON.parse(nothing.body!))).not.toContain(ACTION.revokeConfirm);
+    expect((await stores().audit.query({ actor: 'U0CAROL' })).length).toBe(auditBefore);
+
+    await command('U0CAROL', 'issue laptop');
+    await eventually(() => lastResponse('U0CAROL')?.text?.includes('is in your DM'), 'Carol\'s profile');
+    const [laptop] = await stores().certificates.byUser('U0CAROL');
+
+    const confirm = await command('U0CAROL', 'revoke');
+    const body = JSON.parse(confirm.body!) as { text: string; blocks: { elements?: { action_id: string; value?: string }[] }[] };
+    expect(body.text).toMatch(/Revoke your VPN certificates\?/);
+    expect(JSON.stringify(body.blocks)).toContain(laptop.serial);
+    const button = body.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === ACTION.revokeConfirm)!;
+    expect(JSON.parse(button.value!)).toEqual({ slackId: 'U0CAROL', reason: 'keyCompromise' });
+    // Nothing happens before the click.
+    expect((await stores().certificates.get(laptop.serial))?.status).toBe('active');
+
+    const responseUrl = slack.mintResponseUrl('U0CAROL');
+    expect((await call(blockAction('U0CAROL', ACTION.revokeConfirm, button.value!, responseUrl))).statusCode).toBe(200);
+    const report = await eventually(() => slack.responses('U0CAROL').find((r) => r.body.replace_original === true && /openvpn:test/.test(JSON.stringify(r.body))), 'the report');
+    const progress = slack.responses('U0CAROL').find((r) => r.body.replace_original === true && /Revoking: closing the database gate/.test(String(r.body.text)));
+    expect(progress).toBeDefined();
+    expect(slack.responses('U0CAROL').indexOf(progress!)).toBeLessThan(slack.responses('U0CAROL').indexOf(report));
+    expect(JSON.stringify(report.body)).toContain(laptop.cn);
+    expect(await stores().certificates.get(laptop.serial)).toMatchObject({ status: 'revoked', reason: 'keyCompromise', revokedBy: 'U0CAROL' });
+    expect((await stores().audit.query({ actor: 'U0CAROL' })).filter((e) => e.action === 'certificate.revoke')).toHaveLength(1);
+    await eventually(() => parseCrl(readFileSync(crlFile, 'utf8')).revocations.some((r) => r.serial === laptop.serial), 'the CRL entry');
+  });
+
+  it('answers /vpn revoke @bot clearly and changes nothing', async () => {
+    // Earlier tests' Home refreshes settle first, so any Slack call counted below is this command's.
+    await Promise.all(queues.map((queue) => queue.idle()));
+    const callsBefore = slack.calls.length;
+    const auditBefore = (await stores().audit.query({ actor: 'U0ADMIN' })).length;
+    const response = await command('U0ADMIN', 'revoke <@UBOT>');
+    expect(response.statusCode).toBe(200);
+    expect(ackText(response)).toMatch(/<@UBOT> has no certificates to revoke\./);
+    expect(JSON.stringify(JSON.parse(response.body!))).not.toContain(ACTION.revokeConfirm);
+    await Promise.all(queues.map((queue) => queue.idle()));
+    expect(slack.calls.length).toBe(callsBefore);
+    expect((await stores().audit.query({ actor: 'U0ADMIN' })).length).toBe(auditBefore);
   });
 
   it('shows status with exact expiry dates, and lists for admins', async () => {
