@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   DescribeClientVpnConnectionsCommand,
   EC2Client,
@@ -253,6 +253,34 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     await Promise.all(queues.map((queue) => queue.idle()));
     expect(slack.calls.length).toBe(callsBefore);
     expect((await stores().audit.query({ actor: 'U0ADMIN' })).length).toBe(auditBefore);
+  });
+
+  it('re-checks "Publish now" on the server: a non-admin\'s click is refused, audited, and publishes nothing', async () => {
+    const crlNow = () => (existsSync(crlFile) ? readFileSync(crlFile, 'utf8') : undefined);
+    const crlBefore = crlNow();
+    const recordBefore = await stores().crlState.getEndpoint('openvpn:test');
+    const responseUrl = slack.mintResponseUrl('U0BOB');
+    expect((await call(blockAction('U0BOB', ACTION.publishCrl, '', responseUrl))).statusCode).toBe(200);
+    await eventually(() => lastResponse('U0BOB')?.text?.match(/Only VPN admins can publish the CRL/), 'the refusal');
+    const bobs = await stores().audit.query({ actor: 'U0BOB' });
+    expect(bobs.filter((e) => e.action === 'access.refused' && e.details?.what === 'publish the CRL')).toHaveLength(1);
+    expect(bobs.filter((e) => e.action === 'crl.publish')).toEqual([]);
+    expect(crlNow()).toBe(crlBefore);
+    expect(await stores().crlState.getEndpoint('openvpn:test')).toEqual(recordBefore);
+  });
+
+  it.each([ACTION.revokeCertificate, ACTION.revokeOwn])('re-checks %s on the server: a non-admin cannot revoke someone else\'s serial', async (actionId) => {
+    const bobs = (await stores().certificates.byUser('U0BOB')).find((c) => c.status === 'active');
+    expect(bobs).toBeDefined();
+    const refusals = async () => (await stores().audit.query({ actor: 'U0ALICE' })).filter((e) => e.action === 'access.refused' && e.details?.what === "revoke other people's certificates").length;
+    const before = await refusals();
+    const seen = slack.responses('U0ALICE').length;
+    const responseUrl = slack.mintResponseUrl('U0ALICE');
+    expect((await call(blockAction('U0ALICE', actionId, bobs!.serial, responseUrl))).statusCode).toBe(200);
+    await eventually(() => slack.responses('U0ALICE').slice(seen).find((r) => /Only VPN admins can revoke other people's certificates/.test(String(r.body.text))), 'the refusal');
+    expect(await refusals()).toBe(before + 1);
+    expect((await stores().certificates.get(bobs!.serial))?.status).toBe('active');
+    expect((await stores().audit.query({ actor: 'U0ALICE' })).filter((e) => e.action === 'certificate.revoke')).toEqual([]);
   });
 
   it('shows status with exact expiry dates, and lists for admins', async () => {
