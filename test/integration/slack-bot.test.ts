@@ -283,6 +283,40 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect((await stores().audit.query({ actor: 'U0ALICE' })).filter((e) => e.action === 'certificate.revoke')).toEqual([]);
   });
 
+  it('answers 200 when a listener throws (DynamoDB failing), so Slack does not retry the event', async () => {
+    // A table that does not exist: every store call fails, as in an outage or a missing grant.
+    const broken = createSlackLambdaHandler(() => loadConfig({ ...env, TABLE_NAME: `${db.tableName}-missing` }), async (config, database) => {
+      const queue = await inProcessJobs(config, database);
+      queues.push(queue);
+      return queue;
+    }) as typeof handler;
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const thumbsUp = { type: 'reaction_added', user: 'U0BOB', reaction: '+1', item: { type: 'message', channel: 'DU0BOB', ts: '1700000000.000100' }, event_ts: '1700000001.000000' };
+      const response = (await broken(eventCallback(thumbsUp, 'Ev0THROWS'), {})) as Response;
+      expect(response.statusCode).toBe(200);
+      expect(errors.mock.calls.map(([line]) => String(line)).find((line) => line.includes('listener failed'))).toMatch(/does not exist|not found/i);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it.each([
+    ['known (SLACK_BOT_ID, SLACK_BOT_USER_ID)', {}, 0],
+    ['not configured', { SLACK_BOT_ID: undefined, SLACK_BOT_USER_ID: undefined }, 1],
+  ])('calls auth.test on a cold start only when the bot ids are %s', async (_label, ids, expected) => {
+    const before = slack.callsTo('auth.test').length;
+    const cold = createSlackLambdaHandler(() => loadConfig({ ...env, ...ids }), async (config, database) => {
+      const queue = await inProcessJobs(config, database);
+      queues.push(queue);
+      return queue;
+    }) as typeof handler;
+    for (const text of ['help', 'status']) {
+      expect(((await cold(slashCommand('U0BOB', text, slack.mintResponseUrl('U0BOB')), {})) as Response).statusCode).toBe(200);
+    }
+    expect(slack.callsTo('auth.test').length - before).toBe(expected);
+  });
+
   it('shows status with exact expiry dates, and lists for admins', async () => {
     const [bob] = await stores().certificates.byUser('U0BOB');
     expect(ackText(await command('U0BOB', 'status'))).toContain(bob.notAfter.toISOString().slice(0, 10));
