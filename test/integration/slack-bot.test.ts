@@ -1,4 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import {
+  DescribeClientVpnConnectionsCommand,
+  EC2Client,
+  ExportClientVpnClientCertificateRevocationListCommand,
+  ExportClientVpnClientConfigurationCommand,
+  ImportClientVpnClientCertificateRevocationListCommand,
+  TerminateClientVpnConnectionsCommand,
+} from '@aws-sdk/client-ec2';
+import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
@@ -11,6 +20,7 @@ import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/slack/runtime';
 import type { InProcessJobQueue } from '../../src/slack/jobs';
+import { TestBot, testBot } from '../helpers/bot';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { blockAction, botEnv, eventCallback, signedRequest, slashCommand, viewSubmission } from '../helpers/slack';
@@ -41,6 +51,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       ...DEFAULT_USERS,
       { id: 'U0EXT', name: 'ext', real_name: 'Shared Channel Guest', team_id: 'T0OTHER', is_stranger: true },
       { id: 'U0GUEST', name: 'guest', real_name: 'Guest Account', is_restricted: true },
+      { id: 'U0CAROL', name: 'carol', real_name: 'Carol Example' },
     ];
     [slack, db] = await Promise.all([startSlackStandIn({ users, usergroups: DEFAULT_USERGROUPS }), testDatabase()]);
     dir = tempDir('slack-bot');
@@ -197,6 +208,115 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     for (const certificate of alice) expect(crl.revocations.map((r) => r.serial)).toContain(certificate.serial);
   });
 
+  it('lets a member revoke their own certificates: nothing to revoke at first, then confirm, progress and the report', async () => {
+    const auditBefore = (await stores().audit.query({ actor: 'U0CAROL' })).length;
+    const nothing = await command('U0CAROL', 'revoke');
+    expect(nothing.statusCode).toBe(200);
+    expect(ackText(nothing)).toMatch(/You have no certificates to revoke\./);
+    expect(JSON.stringify(JSON.parse(nothing.body!))).not.toContain(ACTION.revokeConfirm);
+    expect((await stores().audit.query({ actor: 'U0CAROL' })).length).toBe(auditBefore);
+
+    await command('U0CAROL', 'issue laptop');
+    await eventually(() => lastResponse('U0CAROL')?.text?.includes('is in your DM'), 'Carol\'s profile');
+    const [laptop] = await stores().certificates.byUser('U0CAROL');
+
+    const confirm = await command('U0CAROL', 'revoke');
+    const body = JSON.parse(confirm.body!) as { text: string; blocks: { elements?: { action_id: string; value?: string }[] }[] };
+    expect(body.text).toMatch(/Revoke your VPN certificates\?/);
+    expect(JSON.stringify(body.blocks)).toContain(laptop.serial);
+    const button = body.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === ACTION.revokeConfirm)!;
+    expect(JSON.parse(button.value!)).toEqual({ slackId: 'U0CAROL', reason: 'keyCompromise' });
+    // Nothing happens before the click.
+    expect((await stores().certificates.get(laptop.serial))?.status).toBe('active');
+
+    const responseUrl = slack.mintResponseUrl('U0CAROL');
+    expect((await call(blockAction('U0CAROL', ACTION.revokeConfirm, button.value!, responseUrl))).statusCode).toBe(200);
+    const report = await eventually(() => slack.responses('U0CAROL').find((r) => r.body.replace_original === true && /openvpn:test/.test(JSON.stringify(r.body))), 'the report');
+    const progress = slack.responses('U0CAROL').find((r) => r.body.replace_original === true && /Revoking: closing the database gate/.test(String(r.body.text)));
+    expect(progress).toBeDefined();
+    expect(slack.responses('U0CAROL').indexOf(progress!)).toBeLessThan(slack.responses('U0CAROL').indexOf(report));
+    expect(JSON.stringify(report.body)).toContain(laptop.cn);
+    expect(await stores().certificates.get(laptop.serial)).toMatchObject({ status: 'revoked', reason: 'keyCompromise', revokedBy: 'U0CAROL' });
+    expect((await stores().audit.query({ actor: 'U0CAROL' })).filter((e) => e.action === 'certificate.revoke')).toHaveLength(1);
+    await eventually(() => parseCrl(readFileSync(crlFile, 'utf8')).revocations.some((r) => r.serial === laptop.serial), 'the CRL entry');
+  });
+
+  it('answers /vpn revoke @bot clearly and changes nothing', async () => {
+    // Earlier tests' Home refreshes settle first, so any Slack call counted below is this command's.
+    await Promise.all(queues.map((queue) => queue.idle()));
+    const callsBefore = slack.calls.length;
+    const auditBefore = (await stores().audit.query({ actor: 'U0ADMIN' })).length;
+    const response = await command('U0ADMIN', 'revoke <@UBOT>');
+    expect(response.statusCode).toBe(200);
+    expect(ackText(response)).toMatch(/<@UBOT> has no certificates to revoke\./);
+    expect(JSON.stringify(JSON.parse(response.body!))).not.toContain(ACTION.revokeConfirm);
+    await Promise.all(queues.map((queue) => queue.idle()));
+    expect(slack.calls.length).toBe(callsBefore);
+    expect((await stores().audit.query({ actor: 'U0ADMIN' })).length).toBe(auditBefore);
+  });
+
+  it('re-checks "Publish now" on the server: a non-admin\'s click is refused, audited, and publishes nothing', async () => {
+    const crlNow = () => (existsSync(crlFile) ? readFileSync(crlFile, 'utf8') : undefined);
+    const crlBefore = crlNow();
+    const recordBefore = await stores().crlState.getEndpoint('openvpn:test');
+    const responseUrl = slack.mintResponseUrl('U0BOB');
+    expect((await call(blockAction('U0BOB', ACTION.publishCrl, '', responseUrl))).statusCode).toBe(200);
+    await eventually(() => lastResponse('U0BOB')?.text?.match(/Only VPN admins can publish the CRL/), 'the refusal');
+    const bobs = await stores().audit.query({ actor: 'U0BOB' });
+    expect(bobs.filter((e) => e.action === 'access.refused' && e.details?.what === 'publish the CRL')).toHaveLength(1);
+    expect(bobs.filter((e) => e.action === 'crl.publish')).toEqual([]);
+    expect(crlNow()).toBe(crlBefore);
+    expect(await stores().crlState.getEndpoint('openvpn:test')).toEqual(recordBefore);
+  });
+
+  it.each([ACTION.revokeCertificate, ACTION.revokeOwn])('re-checks %s on the server: a non-admin cannot revoke someone else\'s serial', async (actionId) => {
+    const bobs = (await stores().certificates.byUser('U0BOB')).find((c) => c.status === 'active');
+    expect(bobs).toBeDefined();
+    const refusals = async () => (await stores().audit.query({ actor: 'U0ALICE' })).filter((e) => e.action === 'access.refused' && e.details?.what === "revoke other people's certificates").length;
+    const before = await refusals();
+    const seen = slack.responses('U0ALICE').length;
+    const responseUrl = slack.mintResponseUrl('U0ALICE');
+    expect((await call(blockAction('U0ALICE', actionId, bobs!.serial, responseUrl))).statusCode).toBe(200);
+    await eventually(() => slack.responses('U0ALICE').slice(seen).find((r) => /Only VPN admins can revoke other people's certificates/.test(String(r.body.text))), 'the refusal');
+    expect(await refusals()).toBe(before + 1);
+    expect((await stores().certificates.get(bobs!.serial))?.status).toBe('active');
+    expect((await stores().audit.query({ actor: 'U0ALICE' })).filter((e) => e.action === 'certificate.revoke')).toEqual([]);
+  });
+
+  it('answers 200 when a listener throws (DynamoDB failing), so Slack does not retry the event', async () => {
+    // A table that does not exist: every store call fails, as in an outage or a missing grant.
+    const broken = createSlackLambdaHandler(() => loadConfig({ ...env, TABLE_NAME: `${db.tableName}-missing` }), async (config, database) => {
+      const queue = await inProcessJobs(config, database);
+      queues.push(queue);
+      return queue;
+    }) as typeof handler;
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const thumbsUp = { type: 'reaction_added', user: 'U0BOB', reaction: '+1', item: { type: 'message', channel: 'DU0BOB', ts: '1700000000.000100' }, event_ts: '1700000001.000000' };
+      const response = (await broken(eventCallback(thumbsUp, 'Ev0THROWS'), {})) as Response;
+      expect(response.statusCode).toBe(200);
+      expect(errors.mock.calls.map(([line]) => String(line)).find((line) => line.includes('listener failed'))).toMatch(/does not exist|not found/i);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it.each([
+    ['known (SLACK_BOT_ID, SLACK_BOT_USER_ID)', {}, 0],
+    ['not configured', { SLACK_BOT_ID: undefined, SLACK_BOT_USER_ID: undefined }, 1],
+  ])('calls auth.test on a cold start only when the bot ids are %s', async (_label, ids, expected) => {
+    const before = slack.callsTo('auth.test').length;
+    const cold = createSlackLambdaHandler(() => loadConfig({ ...env, ...ids }), async (config, database) => {
+      const queue = await inProcessJobs(config, database);
+      queues.push(queue);
+      return queue;
+    }) as typeof handler;
+    for (const text of ['help', 'status']) {
+      expect(((await cold(slashCommand('U0BOB', text, slack.mintResponseUrl('U0BOB')), {})) as Response).statusCode).toBe(200);
+    }
+    expect(slack.callsTo('auth.test').length - before).toBe(expected);
+  });
+
   it('shows status with exact expiry dates, and lists for admins', async () => {
     const [bob] = await stores().certificates.byUser('U0BOB');
     expect(ackText(await command('U0BOB', 'status'))).toContain(bob.notAfter.toISOString().slice(0, 10));
@@ -282,4 +402,86 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(garbage.statusCode).toBe(200);
     expect(JSON.parse(garbage.body!)).toMatchObject({ response_action: 'errors', errors: { [BLOCK.csrInput]: expect.stringMatching(/not PEM/) } });
   });
+});
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'the Slack bot on an AWS Client VPN endpoint whose EC2 calls are slow', () => {
+  const ENDPOINT_ID = 'cvpn-endpoint-0123456789abcdef0';
+  const KEY = `aws-client-vpn:${ENDPOINT_ID}`;
+  /** Longer than Slack's 3 seconds: only a reply that does not wait for EC2 can come back within 1 s. */
+  const EC2_DELAY_MS = 4_000;
+  let bot: TestBot;
+  let ec2: AwsClientStub<EC2Client>;
+  let slowMs = 0;
+  /** What the fake endpoint holds: the CRL last imported, and one live session of Alice's. */
+  let liveCrl: string | undefined;
+  let aliceCn = '';
+  const terminated: string[] = [];
+
+  const answerAfterDelay = <T>(answer: () => T) => new Promise<T>((resolve) => setTimeout(() => resolve(answer()), slowMs));
+  const timed = async (request: () => Promise<Response>) => {
+    const started = performance.now();
+    const response = await request();
+    return { response, elapsed: performance.now() - started };
+  };
+
+  beforeAll(async () => {
+    const ca = await testCa();
+    // Every EC2Client in this process, including the one the bot's endpoint makes for itself.
+    ec2 = mockClient(EC2Client);
+    ec2.on(ExportClientVpnClientConfigurationCommand).callsFake(() =>
+      answerAfterDelay(() => ({ ClientConfiguration: `client\ndev tun\nproto udp\nremote ${ENDPOINT_ID}.prod.clientvpn.eu-west-1.amazonaws.com 443\n<ca>\n${ca.certPem.trim()}\n</ca>\n` })),
+    );
+    ec2.on(ExportClientVpnClientCertificateRevocationListCommand).callsFake(() =>
+      answerAfterDelay(() => ({ CertificateRevocationList: liveCrl, Status: { Code: liveCrl ? 'active' : 'pending' } })),
+    );
+    ec2.on(ImportClientVpnClientCertificateRevocationListCommand).callsFake((input: { CertificateRevocationList?: string }) =>
+      answerAfterDelay(() => {
+        liveCrl = input.CertificateRevocationList;
+        return { Return: true };
+      }),
+    );
+    ec2.on(DescribeClientVpnConnectionsCommand).callsFake(() =>
+      answerAfterDelay(() => ({ Connections: terminated.length ? [] : [{ ConnectionId: 'cvpn-connection-0a1b2c3d', CommonName: aliceCn, Status: { Code: 'active' } }] })),
+    );
+    ec2.on(TerminateClientVpnConnectionsCommand).callsFake((input: { ConnectionId?: string }) =>
+      answerAfterDelay(() => {
+        terminated.push(input.ConnectionId!);
+        return { ConnectionStatuses: [{ ConnectionId: input.ConnectionId, CurrentStatus: { Code: 'terminating' } }] };
+      }),
+    );
+    bot = await testBot({ env: { VPN_ENDPOINTS: JSON.stringify([{ type: 'aws-client-vpn', id: ENDPOINT_ID, region: 'eu-west-1' }]) } });
+  });
+  afterAll(async () => {
+    // The slow jobs finish before their Slack stand-in and table go away.
+    await bot?.close();
+    ec2?.restore();
+  });
+
+  it('acks the revoke confirm click and /vpn crl within 1 s while EC2 takes 4 s a call, then reports', async () => {
+    await bot.command('U0ALICE', 'issue laptop');
+    await eventually(() => bot.lastResponse('U0ALICE')?.text?.includes('is in your DM'), 'Alice\'s profile');
+    const [alice] = await bot.stores.certificates.byUser('U0ALICE');
+    aliceCn = alice.cn;
+    await bot.idle();
+
+    slowMs = EC2_DELAY_MS;
+    const confirm = JSON.parse((await bot.command('U0ADMIN', 'revoke <@U0ALICE>')).body!) as { blocks: { elements?: { action_id: string; value?: string }[] }[] };
+    const button = confirm.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === ACTION.revokeConfirm)!;
+    const click = await timed(() => bot.click('U0ADMIN', ACTION.revokeConfirm, button.value!));
+    expect(click.response.statusCode).toBe(200);
+    expect(click.elapsed).toBeLessThan(1_000);
+    // The work goes on after the answer: sessions ended and the CRL imported, each through a slow EC2 call.
+    const report = await eventually(() => bot.slack.responses('U0ADMIN').find((r) => r.body.replace_original === true && JSON.stringify(r.body).includes(KEY) && /CRL/.test(JSON.stringify(r.body))), 'the revocation report', 60_000);
+    expect(JSON.stringify(report.body)).toMatch(/1 session/);
+    expect(terminated).toEqual(['cvpn-connection-0a1b2c3d']);
+    expect((await bot.stores.certificates.get(alice.serial))?.status).toBe('revoked');
+    expect(parseCrl(liveCrl!).revocations.map((r) => r.serial)).toContain(alice.serial);
+
+    const crl = await timed(() => bot.command('U0ADMIN', 'crl'));
+    expect(crl.response.statusCode).toBe(200);
+    expect(crl.elapsed).toBeLessThan(1_000);
+    expect(bot.ackText(crl.response)).toMatch(/Reading the CRL back/);
+    const health = await eventually(() => bot.slack.responses('U0ADMIN').find((r) => /^CRL health/.test((r.body as { text?: string }).text ?? '')), 'the CRL health', 30_000);
+    expect(JSON.stringify(health.body)).toContain(`*${KEY}*\\nLive CRL #1 · 1 entry`);
+  }, 120_000);
 });

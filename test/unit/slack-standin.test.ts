@@ -220,6 +220,49 @@ describe('Slack stand-in: methods through the real WebClient', () => {
   });
 });
 
+describe('Slack stand-in: Block Kit limits, as Slack refuses them', () => {
+  const sections = (count: number) => Array.from({ length: count }, (_, i) => ({ type: 'section', text: { type: 'mrkdwn', text: `line ${i}` } }));
+
+  test('a message over 50 blocks gets invalid_blocks, naming the limit, and is not posted', async () => {
+    const slack = await standIn();
+    const client = clientFor(slack);
+    const error = await rejection(client.chat.postMessage({ channel: 'C0OPS', text: 'Too long', blocks: sections(51) }));
+    expect(error).toBeInstanceOf(WebAPIPlatformError);
+    expect((error as WebAPIPlatformError).data).toMatchObject({ error: 'invalid_blocks', response_metadata: { messages: ['[ERROR] message.blocks: block count is 51, over the limit of 50'] } });
+    expect(slack.messages('C0OPS')).toEqual([]);
+    expect(await platformError(client.chat.postEphemeral({ channel: 'C0GENERAL', user: 'U0BOB', text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(3001) } }] }))).toBe('invalid_blocks');
+    expect(slack.ephemerals('U0BOB')).toEqual([]);
+    // At the limit, and plain text with no blocks at all, are fine.
+    await client.chat.postMessage({ channel: 'C0OPS', text: 'Just right', blocks: sections(50) });
+    const posted = await client.chat.postMessage({ channel: 'C0OPS', text: 'x'.repeat(5000) });
+    expect(await platformError(client.chat.update({ channel: 'C0OPS', ts: posted.ts!, text: 'Too long', blocks: sections(51) }))).toBe('invalid_blocks');
+    expect(slack.messages('C0OPS').map((m) => m.blocks?.length ?? 0)).toEqual([50, 0]);
+  });
+
+  test('a view over 100 blocks gets invalid_arguments and the old one stays', async () => {
+    const slack = await standIn();
+    const client = clientFor(slack);
+    await client.views.publish({ user_id: 'U0BOB', view: { type: 'home', blocks: sections(100) } });
+    expect(await platformError(client.views.publish({ user_id: 'U0BOB', view: { type: 'home', blocks: sections(101) } }))).toBe('invalid_arguments');
+    expect(slack.homeView('U0BOB')?.view.blocks).toHaveLength(100);
+    const modal = { type: 'modal' as const, callback_id: 'x', title: { type: 'plain_text' as const, text: 'A title longer than 24 characters' }, blocks: [] };
+    expect(await platformError(client.views.open({ trigger_id: slack.mintTriggerId('U0BOB'), view: modal }))).toBe('invalid_arguments');
+    expect(slack.openModal('U0BOB')).toBeUndefined();
+  });
+
+  test('a response_url post over the limits gets 400 invalid_blocks, like a webhook, and shows nothing', async () => {
+    const slack = await standIn();
+    const url = slack.mintResponseUrl('U0BOB');
+    const post = (body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const refused = await post({ text: 'Too long', blocks: sections(51) });
+    expect([refused.status, await refused.text()]).toEqual([400, 'invalid_blocks']);
+    expect(slack.responses('U0BOB')).toEqual([]);
+    expect(slack.ephemerals('U0BOB')).toEqual([]);
+    expect((await post({ text: 'Fine', blocks: sections(2) })).status).toBe(200);
+    expect(slack.responses('U0BOB')).toHaveLength(1);
+  });
+});
+
 describe('Slack stand-in: faults, delays and rate limits', () => {
   test('an injected 429 carries Retry-After, which the WebClient waits out before succeeding', async () => {
     const slack = await standIn();

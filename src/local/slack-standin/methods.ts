@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { assertWithinSlackLimits, type Surface } from '../../slack/views/limits';
 import type { StandInState } from './state';
 import type { FileSummary, SlackUser, StoredMessage, StoredView } from './types';
 import { BOT_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME, Workspace, dmChannelId } from './workspace';
 
-/** A Slack `{ ok: false, error }` answer, thrown from deep inside a handler. */
+/** A Slack `{ ok: false, error }` answer, thrown from deep inside a handler; `messages` as Slack's response_metadata carries them. */
 export class SlackRefusal extends Error {
-  constructor(readonly error: string) {
+  constructor(
+    readonly error: string,
+    readonly messages?: string[],
+  ) {
     super(error);
     this.name = 'SlackRefusal';
   }
@@ -43,7 +47,34 @@ function blocksOf(args: Args): unknown[] | undefined {
   return Array.isArray(blocks) ? blocks : refuse('invalid_blocks');
 }
 
-const viewOf = (args: Args): Record<string, unknown> => (isRecord(args.view) ? args.view : refuse('invalid_arguments'));
+/**
+ * Slack refuses a whole message or view that breaks one Block Kit limit (invalid_blocks, or
+ * invalid_arguments for a view), so the stand-in does too: every integration run checks the payloads
+ * the bot really sends, not only the ones the view tests build. Stricter than Slack in one way: blocks
+ * without fallback text are refused too, because every message this bot sends must carry it.
+ */
+export function checkBlockKit(surface: Surface, payload: Record<string, unknown>): void {
+  try {
+    assertWithinSlackLimits(surface, payload);
+  } catch (error) {
+    const problems = (error as Error).message.split('\n- ').slice(1);
+    throw new SlackRefusal(surface === 'message' ? 'invalid_blocks' : 'invalid_arguments', problems.map((problem) => `[ERROR] ${problem}`));
+  }
+}
+
+/** A message's text and blocks, checked against the limits when it has blocks (plain text has none to break). */
+function messageBlocks(args: Args): unknown[] | undefined {
+  const blocks = blocksOf(args);
+  if (blocks !== undefined && blocks.length > 0) checkBlockKit('message', { text: optional(args, 'text'), blocks });
+  return blocks;
+}
+
+function viewOf(args: Args, surface: 'home' | 'modal'): Record<string, unknown> {
+  const view = isRecord(args.view) ? args.view : refuse('invalid_arguments');
+  if (view.type !== surface) refuse('invalid_arguments');
+  checkBlockKit(surface, view);
+  return view;
+}
 
 function messageJson(message: StoredMessage): Record<string, unknown> {
   const { reactions, files, ...rest } = message;
@@ -87,7 +118,7 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
     'chat.postMessage': (args) => {
       const channel = channelOf(args);
       const text = optional(args, 'text');
-      const blocks = blocksOf(args);
+      const blocks = messageBlocks(args);
       if (text === undefined && blocks === undefined) refuse('no_text');
       const threadTs = optional(args, 'thread_ts');
       const message: StoredMessage = {
@@ -110,7 +141,7 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
       const channel = channelOf(args);
       if (channel.startsWith('D') && channel !== dmChannelId(user)) refuse('user_not_in_channel');
       const text = optional(args, 'text');
-      const blocks = blocksOf(args);
+      const blocks = messageBlocks(args);
       if (text === undefined && blocks === undefined) refuse('no_text');
       const threadTs = optional(args, 'thread_ts');
       const ts = state.nextTs();
@@ -121,7 +152,7 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
     'chat.update': (args) => {
       const message = liveMessage(args, 'ts');
       const text = optional(args, 'text');
-      const blocks = blocksOf(args);
+      const blocks = messageBlocks(args);
       if (text === undefined && blocks === undefined) refuse('no_text');
       // Slack keeps the old blocks when none are sent and drops them for an empty list.
       message.text = text ?? '';
@@ -134,8 +165,7 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
 
     'views.publish': (args) => {
       const user = userOf(args, 'user_id').id;
-      const view = viewOf(args);
-      if (view.type !== 'home') refuse('invalid_arguments');
+      const view = viewOf(args, 'home');
       const id = state.homeViewId(user);
       checkHash(args, id === undefined ? undefined : state.view(id));
       const stored: StoredView = { id: id ?? state.nextId('V'), user, hash: newHash(), view };
@@ -148,8 +178,7 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
       if (triggerId === undefined || !TRIGGER_ID.test(triggerId)) return refuse('invalid_trigger_id');
       const trigger = state.trigger(triggerId);
       if (trigger && Date.now() - trigger.mintedAt > TRIGGER_TTL_MS) refuse('expired_trigger_id');
-      const view = viewOf(args);
-      if (view.type !== 'modal') refuse('invalid_arguments');
+      const view = viewOf(args, 'modal');
       const stored: StoredView = { id: state.nextId('V'), user: trigger?.user, hash: newHash(), view };
       state.saveView(stored, 'modal');
       return { view: viewJson(stored) };
@@ -158,9 +187,10 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
     'views.update': (args) => {
       const current = state.view(required(args, 'view_id', 'not_found')) ?? refuse('not_found');
       checkHash(args, current);
-      const view = viewOf(args);
+      const surface = current.view.type === 'home' ? 'home' : 'modal';
+      const view = viewOf(args, surface);
       const stored: StoredView = { ...current, hash: newHash(), view };
-      state.saveView(stored, current.view.type === 'home' ? 'home' : 'modal');
+      state.saveView(stored, surface);
       return { view: viewJson(stored) };
     },
 
@@ -199,6 +229,8 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
     'files.completeUploadExternal': (args) => {
       const entries = Array.isArray(args.files) && args.files.length > 0 ? args.files : refuse('invalid_arguments');
       const channel = args.channel_id === undefined ? undefined : channelOf(args, 'channel_id');
+      const blocks = blocksOf(args);
+      if (blocks !== undefined && blocks.length > 0) checkBlockKit('message', { text: optional(args, 'initial_comment'), blocks });
       // Check every file before sharing any, so a refusal leaves nothing half-shared.
       const files = entries.map((entry) => {
         const id = isRecord(entry) && typeof entry.id === 'string' ? entry.id : refuse('invalid_arguments');
@@ -216,7 +248,6 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
       });
       if (channel !== undefined) {
         const threadTs = optional(args, 'thread_ts');
-        const blocks = blocksOf(args);
         state.addMessage({
           channel,
           ts: state.nextTs(),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { IncomingMessage, STATUS_CODES, Server, ServerResponse, createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VpnChatopsError } from '../../domain/errors';
-import { Handler, SlackRefusal, slackMethods } from './methods';
+import { Handler, SlackRefusal, checkBlockKit, slackMethods } from './methods';
 import { RateLimiter, RateRule, rateRules } from './rate-limit';
 import { parseApiRequest, readBody, uploadedBytes } from './request';
 import { ChangeListener, StandInState } from './state';
@@ -241,7 +241,7 @@ class LocalSlack implements SlackStandIn {
       sendJson(res, 200, { ok: true, ...handler(structuredClone(request.args)) }, scopes);
     } catch (error) {
       if (!(error instanceof SlackRefusal)) throw error;
-      sendJson(res, 200, { ok: false, error: error.error }, scopes);
+      sendJson(res, 200, { ok: false, error: error.error, ...(error.messages && { response_metadata: { messages: error.messages } }) }, scopes);
     }
   }
 
@@ -308,6 +308,15 @@ class LocalSlack implements SlackStandIn {
     }
     if (!target || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return send(res, 404, 'no_response_url', { 'content-type': 'text/plain' });
     const post = parsed as Record<string, unknown>;
+    // Like a webhook: blocks over Block Kit's limits are refused whole, with a 400 and nothing shown.
+    if (Array.isArray(post.blocks) && post.blocks.length > 0) {
+      try {
+        checkBlockKit('message', post);
+      } catch (error) {
+        if (!(error instanceof SlackRefusal)) throw error;
+        return send(res, 400, error.error, { 'content-type': 'text/plain' });
+      }
+    }
     this.responsePosts.push({ user: target.user, at: new Date(), body: post });
     this.showResponse(target, post);
     send(res, 200, 'ok', { 'content-type': 'text/plain' });
