@@ -24,7 +24,8 @@ export function connectDatabase(options: DynamoDbOptions): Database {
     // DynamoDB Local accepts any credentials; never let a laptop's real ones be used for it.
     credentials: local ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 },
+    // Without throwOnRequestTimeout, @smithy/node-http-handler 4 only logs a warning when requestTimeout passes.
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return { doc, tableName: options.tableName, where: `table ${options.tableName}${local ? ` at ${options.endpoint}` : ''}` };
