@@ -1,4 +1,5 @@
-import { parseCrl } from '../../src/pki/crl';
+import { createCa, loadCa } from '../../src/pki/ca';
+import { buildCrl, parseCrl } from '../../src/pki/crl';
 import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
 import { seededRandom } from '../helpers/endpoints';
 import { describeWith } from '../helpers/tools';
@@ -99,4 +100,73 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(expired.message).toMatch(/EXPIRED: every VPN connection is refused/);
     expect(daysLeft.at(-1)).toBeLessThan(0);
   }, 120_000);
+});
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'CRL renewal repairs drift', () => {
+  let world: World;
+  /** Time moves one second per reading, so a revocation always precedes the publish that follows it. */
+  let now: number;
+  afterEach(() => world?.close());
+
+  async function driftWorld() {
+    now = Date.now();
+    world = await serviceWorld({ clock: { now: () => new Date((now += 1000)) } });
+    const revoke = async (name: string, slackId: string) => {
+      const member = await world.enrol(name, slackId);
+      const report = await world.admin.revoke({ target: { serial: member.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+      expect(report.crl[0]).toMatchObject({ outcome: 'published' });
+      return { member, pem: (await world.inner.exportCrl()).pem! };
+    };
+    return { revoke, now: () => new Date(now) };
+  }
+
+  /** The daily job saw exactly `drift`, republished, and the endpoint now holds our newest CRL listing every revoked serial. */
+  async function expectRepaired(drift: string[], serials: string[], number: bigint) {
+    const imports = world.endpoint.imports.length;
+    const { renewals } = await world.admin.daily();
+    expect(renewals).toEqual([expect.objectContaining({ action: 'renewed', drift, publish: expect.objectContaining({ outcome: 'published', crlNumber: number }) })]);
+    expect(world.endpoint.imports).toHaveLength(imports + 1);
+    const live = parseCrl((await world.inner.exportCrl()).pem!, world.ca);
+    expect(live).toMatchObject({ number, signedBy: { signatureValid: true, issuerMatches: true } });
+    expect(live.revocations.map((r) => r.serial).sort()).toEqual([...serials].sort());
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ crlNumber: String(number), lastError: undefined });
+    expect(await world.audit.query({ target: 'openvpn:test', until: new Date(now) })).toContainEqual(
+      expect.objectContaining({ action: 'crl.renew', outcome: 'success', details: expect.objectContaining({ drift, outcome: 'published' }) }),
+    );
+    // Repaired for good: the next run finds nothing to do.
+    expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'none', drift: [] });
+  }
+
+  it('replaces a CRL signed by a foreign CA with the same name, even one listing every serial we revoked', async () => {
+    const { revoke, now } = await driftWorld();
+    const { member: bob } = await revoke('Bob', 'U0BOB');
+    // Same subject, other key: only the signature tells it apart. A higher number and Bob's serial leave nothing else to notice.
+    const foreign = loadCa(await createCa({ commonName: 'Test VPN CA' }));
+    const forged = buildCrl({ ca: foreign, number: 7n, revocations: [{ serial: bob.serial, revokedAt: now(), reason: 'keyCompromise' }], now: now() });
+    expect(parseCrl(forged.pem, world.ca).signedBy).toEqual({ signatureValid: false, issuerMatches: true });
+    await world.inner.importCrl(forged.pem);
+
+    await expectRepaired(['the live CRL is not signed by our CA'], [bob.serial], 2n);
+  });
+
+  it('replaces an older CRL of ours put back on the endpoint (a restored backup) with the newest, listing the later revocation', async () => {
+    const { revoke } = await driftWorld();
+    const { member: bob, pem: first } = await revoke('Bob', 'U0BOB');
+    const { member: carol } = await revoke('Carol', 'U0CAROL');
+    expect(parseCrl(first).number).toBe(1n);
+    await world.inner.importCrl(first);
+
+    await expectRepaired(['the live CRL is #1, older than our last publish #2', '1 revoked certificate(s) are missing from the live CRL'], [bob.serial, carol.serial], 3n);
+  });
+
+  it('republishes when a CRL of ours, as new as our last, lacks a serial revoked before that publish', async () => {
+    const { revoke, now } = await driftWorld();
+    const { member: bob, pem: first } = await revoke('Bob', 'U0BOB');
+    const { member: carol } = await revoke('Carol', 'U0CAROL');
+    // Signed with our key and numbered like our last publish, but made without Carol (e.g. by hand from a stale index).
+    const stale = buildCrl({ ca: world.ca, number: 2n, revocations: parseCrl(first).revocations, now: now() });
+    await world.inner.importCrl(stale.pem);
+
+    await expectRepaired(['1 revoked certificate(s) are missing from the live CRL'], [bob.serial, carol.serial], 3n);
+  });
 });
