@@ -1,3 +1,4 @@
+import { isInWindow, nextWindowStart, parseWindow } from '../../src/domain/window';
 import { createCa, loadCa } from '../../src/pki/ca';
 import { buildCrl, parseCrl } from '../../src/pki/crl';
 import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
@@ -168,5 +169,47 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     await world.inner.importCrl(stale.pem);
 
     await expectRepaired(['1 revoked certificate(s) are missing from the live CRL'], [bob.serial, carol.serial], 3n);
+  });
+});
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'CRL renewal in window mode', () => {
+  const WINDOW = 'Sun 03:00-05:00 UTC';
+  /** START's CRL has 180 days: it expires on Friday 2027-07-02 04:00 UTC. */
+  const EXPIRES = new Date('2027-07-02T04:00:00Z');
+  let world: World;
+  afterEach(() => world?.close());
+
+  async function windowWorld() {
+    const clock = { now: START };
+    world = await serviceWorld({ env: { CRL_PUBLISH_MODE: 'window', CRL_WINDOW: WINDOW }, clock: { now: () => clock.now } });
+    expect(await world.admin.publishAll('U0ADMIN')).toEqual([expect.objectContaining({ outcome: 'published', crlNumber: 1n, nextUpdate: EXPIRES })]);
+    return clock;
+  }
+
+  it('defers a due renewal outside the window without importing, and renews inside it', async () => {
+    const clock = await windowWorld();
+    clock.now = new Date('2027-06-12T10:00:00Z'); // Saturday, 19.75 days left: due (renew before 30), not urgent.
+    expect(isInWindow(parseWindow(WINDOW), clock.now)).toBe(false);
+    expect((await world.admin.daily()).renewals).toEqual([{ endpoint: 'openvpn:test', daysLeft: 19.75, drift: [], action: 'waiting-for-window', alerts: [] }]);
+    expect(world.endpoint.imports).toHaveLength(1);
+    expect(parseCrl((await world.inner.exportCrl()).pem!).number).toBe(1n);
+
+    clock.now = new Date('2027-06-13T04:00:00Z'); // Sunday, inside the window.
+    expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'renewed', daysLeft: 19, publish: { outcome: 'published', crlNumber: 2n } });
+    expect(world.endpoint.imports).toHaveLength(2);
+    expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca)).toMatchObject({ number: 2n, nextUpdate: new Date('2027-12-10T04:00:00Z') });
+    expect(world.alerts).toEqual([]);
+  });
+
+  it('renews at once outside the window when fewer than 3 days are left, rather than wait for a window after expiry', async () => {
+    const clock = await windowWorld();
+    clock.now = new Date('2027-06-29T16:00:00Z'); // Tuesday, 2.5 days left; the next window opens two days after expiry.
+    const window = parseWindow(WINDOW);
+    expect(isInWindow(window, clock.now)).toBe(false);
+    expect(nextWindowStart(window, clock.now).getTime()).toBeGreaterThan(EXPIRES.getTime());
+
+    expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'renewed', daysLeft: 2.5, drift: [], publish: { outcome: 'published', crlNumber: 2n } });
+    expect(world.endpoint.imports).toHaveLength(2);
+    expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca)).toMatchObject({ number: 2n, nextUpdate: new Date('2027-12-26T16:00:00Z') });
   });
 });
