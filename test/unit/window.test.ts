@@ -28,6 +28,10 @@ describe('CRL_WINDOW parsing', () => {
     },
   );
 
+  it.each(['Sun 24:00-25:00 UTC', 'Sun 03:60-04:00 UTC', 'Daily 22:00-99:99 UTC'])('refuses %j: hours run 00-23 and minutes 00-59', (text) => {
+    expect(() => parseWindow(text)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining('should look like "Sun 03:00-05:00 UTC"') }));
+  });
+
   it.each(['Sun 05:00-03:00 UTC', 'Sun 03:00-03:00 UTC', 'Daily 23:00-00:30 UTC'])('refuses %j: a window ends after it starts, on the same day', (text) => {
     expect(() => parseWindow(text)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: `CRL_WINDOW "${text}" must end after it starts, on the same day.` }));
   });
