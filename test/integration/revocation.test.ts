@@ -1,3 +1,4 @@
+import { CertificateRecord } from '../../src/domain/certificate';
 import { parseCrl } from '../../src/pki/crl';
 import { CrlPublisher } from '../../src/services/publish-crl';
 import { InstrumentedEndpoint } from '../helpers/endpoints';
@@ -7,6 +8,7 @@ import { describeWith } from '../helpers/tools';
 import { serviceWorld } from '../helpers/world';
 
 type World = Awaited<ReturnType<typeof serviceWorld>>;
+const DAY = 86_400_000;
 
 describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'revocation and CRL publishing', () => {
   let world: World;
@@ -190,20 +192,48 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect((await world.admin.issue({ slackId: 'U0LOST', displayName: 'Lost', actor: 'U0ADMIN' })).record.status).toBe('active');
   });
 
-  it('refuses a CRL over the 20,000-entry AWS limit, saying what to do, while the revocation stays in force', async () => {
+  it('refuses a CRL over the 20,000-entry AWS limit from 20,001 revocations in the table, saying what to do, while every revocation stays in force', async () => {
     world = await serviceWorld();
+    const now = new Date();
+    // The realistic way to get there: an Easy-RSA migration bringing a long revocation history.
+    const migrated: CertificateRecord[] = Array.from({ length: 20_001 }, (_, i) => ({
+      serial: (0x100000 + i).toString(16).toUpperCase(),
+      cn: `leaver-${i}`,
+      status: 'revoked',
+      source: 'easyrsa',
+      issuedBy: 'U0ADMIN',
+      issuedAt: new Date(now.getTime() - 200 * DAY),
+      notBefore: new Date(now.getTime() - 200 * DAY),
+      notAfter: new Date(now.getTime() + 165 * DAY),
+      revokedAt: new Date(now.getTime() - DAY),
+      reason: 'superseded',
+      revokedBy: 'U0ADMIN',
+    }));
+    expect(await world.certificates.importMany(migrated)).toBe(20_001);
     const bob = await world.enrol('Bob', 'U0BOB');
-    // Stand-in for 20,001 unexpired revocations in the table (seeding that many takes ~12 s; the store is tested elsewhere).
-    jest.spyOn(world.certificates, 'revocationsForCrl').mockResolvedValue(
-      Array.from({ length: 20_001 }, (_, i) => ({ serial: (i + 1).toString(16).padStart(6, '0').toUpperCase(), revokedAt: new Date(), reason: 'superseded' as const })),
-    );
+
     const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
-    // 20,001 from the index plus Bob, whose serial travels with the publish request (the index may lag).
-    expect(report.crl[0]).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/20,002 unexpired revoked certificates exceed the AWS Client VPN limit of 20,000.*shorten CERT_DAYS or move to a new CA/) });
-    expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
+    expect(report.revoked).toEqual([expect.objectContaining({ serial: bob.serial })]);
+    expect(report.crl).toEqual([
+      {
+        endpoint: 'openvpn:test',
+        outcome: 'failed',
+        error:
+          '20,002 unexpired revoked certificates exceed the AWS Client VPN limit of 20,000 CRL entries. Revocations stay recorded and the database gate keeps refusing them; shorten CERT_DAYS or move to a new CA to get under the limit.',
+      },
+    ]);
+    expect(world.endpoint.imports).toEqual([]);
     expect((await world.inner.exportCrl()).pem).toBeUndefined();
-    expect((await world.crlState.getEndpoint('openvpn:test'))?.lastError).toMatch(/exceed the AWS Client VPN limit/);
-  });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 1, served: 0, lastError: expect.stringMatching(/^20,002 unexpired revoked certificates exceed/) });
+    expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
+    const recorded = await world.certificates.revocationsForCrl(now);
+    expect(recorded).toHaveLength(20_002);
+    expect(new Set(recorded.map((r) => r.serial))).toEqual(new Set([...migrated.map((m) => m.serial), bob.serial]));
+
+    // The daily job retries and refuses the same way; it never imports a partial CRL.
+    expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'failed', publish: { outcome: 'failed', error: expect.stringMatching(/^20,002 unexpired/) } });
+    expect(world.endpoint.imports).toEqual([]);
+  }, 120_000);
 
   it('defers the import to the maintenance window while the gate already refuses the certificate', async () => {
     const tuesday = new Date('2026-11-24T10:00:00Z');
