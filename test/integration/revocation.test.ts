@@ -71,6 +71,26 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(numbers).toEqual([...numbers].sort((a, b) => (a < b ? -1 : 1)));
   }, 60_000);
 
+  it('with the default coalescing window, revocations arriving within it share one import that lists them all', async () => {
+    world = await serviceWorld();
+    // The production wiring: no coalesceMs, so VpnAdmin's default window applies (serviceWorld turns it off).
+    const admin = new VpnAdmin({ ...world.admin.deps, coalesceMs: undefined });
+    const members = await Promise.all(Array.from({ length: 6 }, (_, i) => world.enrol(`Leaver ${i}`, `U0BURST${i}`)));
+    // One every 50 ms: the last arrives a quarter of a second after the first, well within the window.
+    const reports = await Promise.all(
+      members.map(async (member, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 50));
+        return admin.revoke({ target: { serial: member.serial }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+      }),
+    );
+    expect(reports.map((r) => r.crl[0].outcome).sort()).toEqual(['coalesced', 'coalesced', 'coalesced', 'coalesced', 'coalesced', 'published']);
+    expect(world.endpoint.imports).toHaveLength(1);
+    const imported = parseCrl(world.endpoint.imports[0], world.ca);
+    expect(imported.number).toBe(1n);
+    expect(imported.revocations.map((r) => r.serial).sort()).toEqual(members.map((m) => m.serial).sort());
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 6, served: 6, crlNumber: '1', entries: 6 });
+  });
+
   it('never lets an older CRL replace a newer one, even when a publisher stalls past its lease', async () => {
     world = await serviceWorld();
     let stalledAt!: () => void;
