@@ -91,6 +91,32 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 6, served: 6, crlNumber: '1', entries: 6 });
   });
 
+  it('keeps an expired certificate on exactly one more CRL, then prunes it', async () => {
+    let now = new Date();
+    world = await serviceWorld({ clock: { now: () => now } });
+    const listed = async () => parseCrl((await world.inner.exportCrl()).pem!, world.ca).revocations.map((r) => r.serial).sort();
+    const bob = await world.enrol('Bob', 'U0BOB');
+    await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    now = new Date(now.getTime() + 200 * DAY);
+    const carol = await world.enrol('Carol', 'U0CAROL');
+    await world.admin.revoke({ target: { serial: carol.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    expect(await listed()).toEqual([bob.serial, carol.serial].sort());
+
+    // The first CRL issued after Bob's certificate expired still lists it (RFC 5280 §3.3)…
+    now = new Date(bob.notAfter.getTime() + 3_600_000);
+    expect(await world.admin.publishAll('U0ADMIN')).toEqual([expect.objectContaining({ outcome: 'published', crlNumber: 3n, entries: 2 })]);
+    expect(await listed()).toEqual([bob.serial, carol.serial].sort());
+    // …and the next one no longer does; Carol's, still valid, stays.
+    now = new Date(now.getTime() + DAY);
+    expect(await world.admin.publishAll('U0ADMIN')).toEqual([expect.objectContaining({ outcome: 'published', crlNumber: 4n, entries: 1 })]);
+    expect(await listed()).toEqual([carol.serial]);
+    now = new Date(now.getTime() + DAY);
+    await world.admin.publishAll('U0ADMIN');
+    expect(await listed()).toEqual([carol.serial]);
+    // Pruned from the CRL, not from history: the database still says revoked.
+    expect(await world.certificates.get(bob.serial)).toMatchObject({ status: 'revoked', reason: 'keyCompromise' });
+  });
+
   it('never lets an older CRL replace a newer one, even when a publisher stalls past its lease', async () => {
     world = await serviceWorld();
     let stalledAt!: () => void;
