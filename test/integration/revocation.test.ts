@@ -64,7 +64,8 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const live = parseCrl((await world.inner.exportCrl()).pem!, world.ca);
     expect(new Set(live.revocations.map((r) => r.serial))).toEqual(new Set(members.map((m) => m.serial)));
     const record = await world.crlState.getEndpoint('openvpn:test');
-    expect(record).toMatchObject({ requested: 50, served: 50, crlNumber: String(live.number), entries: 50 });
+    // Each revocation asks twice: before marking the certificate (so a crash leaves the request on record) and after (the one it waits for).
+    expect(record).toMatchObject({ requested: 100, served: 100, crlNumber: String(live.number), entries: 50 });
     expect(world.endpoint.imports.length).toBeLessThan(50);
     // Each import carried a higher number than the one before.
     const numbers = world.endpoint.imports.map((pem) => parseCrl(pem).number!);
@@ -88,7 +89,30 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const imported = parseCrl(world.endpoint.imports[0], world.ca);
     expect(imported.number).toBe(1n);
     expect(imported.revocations.map((r) => r.serial).sort()).toEqual(members.map((m) => m.serial).sort());
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 6, served: 6, crlNumber: '1', entries: 6 });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 12, served: 12, crlNumber: '1', entries: 6 });
+  });
+
+  it('lists a revocation whose request a CRL build read before the certificate was marked revoked, before confirming it', async () => {
+    let importStarted!: () => void;
+    const firstImport = new Promise<void>((resolve) => (importStarted = resolve));
+    world = await serviceWorld({ hooks: { beforeImport: (_pem, call) => void (call === 1 && importStarted()) } });
+    const bob = await world.enrol('Bob', 'U0BOB');
+    const carol = await world.enrol('Carol', 'U0CAROL');
+    // Carol's revocation has asked for a CRL but its database write is slow: it lands only once Bob's CRL is being imported.
+    const markRevoked = world.certificates.markRevoked.bind(world.certificates);
+    jest.spyOn(world.certificates, 'markRevoked').mockImplementation(async (serial, change) => {
+      if (serial === carol.serial) await firstImport;
+      return markRevoked(serial, change);
+    });
+    const carolRevoked = world.admin.revoke({ target: { serial: carol.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    for (let i = 0; i < 100 && (await world.crlState.getEndpoint('openvpn:test'))?.requested !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    expect(parseCrl(world.endpoint.imports[0]).revocations.map((r) => r.serial)).toEqual([bob.serial]);
+    const carolReport = await carolRevoked;
+    expect(carolReport.crl).toEqual([expect.objectContaining({ outcome: expect.stringMatching(/^(published|coalesced)$/) })]);
+    // Confirmed means on the endpoint: a CRL built before Carol was marked revoked does not count.
+    expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial).sort()).toEqual([bob.serial, carol.serial].sort());
   });
 
   it('keeps an expired certificate on exactly one more CRL, then prunes it', async () => {
@@ -193,12 +217,12 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
     expect(report.crl[0]).toMatchObject({ outcome: 'failed', error: 'disk full' });
     expect((await world.certificates.get(bob.serial))?.status).toBe('revoked');
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 1, served: 0, lastError: 'disk full' });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 2, served: 0, lastError: 'disk full' });
 
     const { renewals } = await world.admin.daily();
     expect(renewals[0]).toMatchObject({ action: 'renewed', drift: ['the endpoint has no CRL'] });
     expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial)).toEqual([bob.serial]);
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 2, served: 2 });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 3, served: 3 });
   });
 
   it('publishes once, under its own numbering, after the CA is replaced', async () => {
@@ -270,7 +294,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     ]);
     expect(world.endpoint.imports).toEqual([]);
     expect((await world.inner.exportCrl()).pem).toBeUndefined();
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 1, served: 0, lastError: expect.stringMatching(/^20,002 unexpired revoked certificates exceed/) });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 2, served: 0, lastError: expect.stringMatching(/^20,002 unexpired revoked certificates exceed/) });
     expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
     const recorded = await world.certificates.revocationsForCrl(now);
     expect(recorded).toHaveLength(20_002);
