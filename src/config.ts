@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { VpnChatopsError } from './domain/errors';
 import { assertCertDomain } from './domain/cn';
+import { parseWindow } from './domain/window';
 
 /**
  * The one configuration object, read from the environment (`.env.example` documents every name).
@@ -120,5 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `CRL_RENEW_BEFORE_DAYS (${config.CRL_RENEW_BEFORE_DAYS}) must be less than CRL_DAYS (${config.CRL_DAYS}), or every CRL would be due for renewal the moment it is published.`,
     );
   }
+  // The pattern above cannot see a window that ends before it starts; VpnAdmin would only refuse it later.
+  parseWindow(config.CRL_WINDOW);
   return config;
 }

@@ -12,7 +12,7 @@ export interface MaintenanceWindow {
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 export function parseWindow(text: string): MaintenanceWindow {
-  const match = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun|Daily) (\d\d):(\d\d)-(\d\d):(\d\d) UTC$/.exec(text.trim());
+  const match = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun|Daily) ([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d) UTC$/.exec(text.trim());
   if (!match) throw new VpnChatopsError('INVALID_CONFIG', `CRL_WINDOW "${text}" should look like "Sun 03:00-05:00 UTC" or "Daily 02:00-03:00 UTC".`);
   const startMinute = Number(match[2]) * 60 + Number(match[3]);
   const endMinute = Number(match[4]) * 60 + Number(match[5]);

@@ -123,5 +123,7 @@ async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, request
     await deps.audit.append({ actor, action: 'crl.publish', target: endpoint.key, outcome: 'deferred', at: now, details: { until: until.toISOString(), ...(request.crl === 'queued' && { queued: true }) } });
     return { endpoint: endpoint.key, outcome: 'deferred', until };
   }
-  return deps.publisher.serve(endpoint, actor, target);
+  // A publish that read the requests before these certificates were marked revoked left them off its CRL
+  // yet counts their ticket served. A ticket taken now, after marking, is served only by a CRL that lists them.
+  return deps.publisher.serve(endpoint, actor, ticket === undefined ? target : await deps.publisher.request(endpoint.key));
 }

@@ -4,12 +4,14 @@ import { DynamoDbCertificateStore } from '../../src/adapters/dynamodb/certificat
 import { connectDatabase } from '../../src/adapters/dynamodb/client';
 import { DynamoDbCrlStateStore } from '../../src/adapters/dynamodb/crl-state-store';
 import { DynamoDbIdempotencyStore } from '../../src/adapters/dynamodb/idempotency-store';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CertificateRecord } from '../../src/domain/certificate';
 import { randomSerial } from '../../src/pki/serial';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { describeWith } from '../helpers/tools';
+import { serviceWorld } from '../helpers/world';
 
 const DAY = 86_400_000;
 function record(overrides: Partial<CertificateRecord> = {}): CertificateRecord {
@@ -271,6 +273,49 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect(await idempotency.claim('event:short', -1)).toBe(true);
       expect(await idempotency.claim('event:short', 3600)).toBe(true);
     });
+  });
+
+  it('holds no trace of an issued private key anywhere in the table after issue, revoke and publish; only the profile has it', async () => {
+    const world = await serviceWorld();
+    try {
+      const kept = await world.admin.issue({ slackId: 'U0KEY', displayName: 'Key Holder', device: 'laptop', actor: 'U0ADMIN' });
+      const revoked = await world.admin.issue({ slackId: 'U0LEFT', displayName: 'Leaver', actor: 'U0ADMIN' });
+      await world.admin.revoke({ target: { serial: revoked.record.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await world.db.doc.send(new ScanCommand({ TableName: world.db.tableName, ExclusiveStartKey: start }));
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      const raw = JSON.stringify(items);
+      expect(raw).not.toContain('PRIVATE KEY');
+
+      for (const { profile, certPem } of [kept, revoked]) {
+        const pemBody = (pem: string) => pem.split(/\r?\n/).filter((line) => line && !line.startsWith('-----'));
+        const keyPem = /-----BEGIN (?:RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA )?PRIVATE KEY-----/.exec(profile)?.[0];
+        expect(keyPem).toBeDefined();
+        const keyLines = pemBody(keyPem!);
+        expect(keyLines.length).toBeGreaterThan(20);
+        // The scan does see what is stored about the certificate: its public PEM.
+        expect(pemBody(certPem).every((line) => raw.includes(line))).toBe(true);
+        expect(raw).not.toContain(keyLines.join(''));
+        expect(raw).not.toContain(keyLines.join('\\n'));
+        // Key lines that hold only public bytes (the modulus) may also be in the certificate: those do not count.
+        const secretLines = keyLines.filter((line) => !certPem.includes(line));
+        expect(secretLines.length).toBeGreaterThan(10);
+        expect(secretLines.filter((line) => raw.includes(line))).toEqual([]);
+        // Nor the private numbers in any common encoding.
+        const jwk = createPrivateKey(keyPem!).export({ format: 'jwk' });
+        for (const secret of [jwk.d!, jwk.p!, jwk.q!]) {
+          const bytes = Buffer.from(secret, 'base64url');
+          for (const encoded of [secret, bytes.toString('base64'), bytes.toString('hex'), bytes.toString('hex').toUpperCase()]) expect(raw).not.toContain(encoded.slice(8, 72));
+        }
+      }
+    } finally {
+      await world.close();
+    }
   });
 
   it('runs DynamoDB Local on 127.0.0.1 only (its data accepts any credentials)', () => {

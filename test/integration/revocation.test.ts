@@ -1,3 +1,4 @@
+import { CertificateRecord } from '../../src/domain/certificate';
 import { parseCrl } from '../../src/pki/crl';
 import { CrlPublisher } from '../../src/services/publish-crl';
 import { InstrumentedEndpoint } from '../helpers/endpoints';
@@ -7,6 +8,7 @@ import { describeWith } from '../helpers/tools';
 import { serviceWorld } from '../helpers/world';
 
 type World = Awaited<ReturnType<typeof serviceWorld>>;
+const DAY = 86_400_000;
 
 describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'revocation and CRL publishing', () => {
   let world: World;
@@ -62,12 +64,83 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const live = parseCrl((await world.inner.exportCrl()).pem!, world.ca);
     expect(new Set(live.revocations.map((r) => r.serial))).toEqual(new Set(members.map((m) => m.serial)));
     const record = await world.crlState.getEndpoint('openvpn:test');
-    expect(record).toMatchObject({ requested: 50, served: 50, crlNumber: String(live.number), entries: 50 });
+    // Each revocation asks twice: before marking the certificate (so a crash leaves the request on record) and after (the one it waits for).
+    expect(record).toMatchObject({ requested: 100, served: 100, crlNumber: String(live.number), entries: 50 });
     expect(world.endpoint.imports.length).toBeLessThan(50);
     // Each import carried a higher number than the one before.
     const numbers = world.endpoint.imports.map((pem) => parseCrl(pem).number!);
     expect(numbers).toEqual([...numbers].sort((a, b) => (a < b ? -1 : 1)));
   }, 60_000);
+
+  it('with the default coalescing window, revocations arriving within it share one import that lists them all', async () => {
+    world = await serviceWorld();
+    // The production wiring: no coalesceMs, so VpnAdmin's default window applies (serviceWorld turns it off).
+    const admin = new VpnAdmin({ ...world.admin.deps, coalesceMs: undefined });
+    const members = await Promise.all(Array.from({ length: 6 }, (_, i) => world.enrol(`Leaver ${i}`, `U0BURST${i}`)));
+    // One every 50 ms: the last arrives a quarter of a second after the first, well within the window.
+    const reports = await Promise.all(
+      members.map(async (member, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 50));
+        return admin.revoke({ target: { serial: member.serial }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+      }),
+    );
+    expect(reports.map((r) => r.crl[0].outcome).sort()).toEqual(['coalesced', 'coalesced', 'coalesced', 'coalesced', 'coalesced', 'published']);
+    expect(world.endpoint.imports).toHaveLength(1);
+    const imported = parseCrl(world.endpoint.imports[0], world.ca);
+    expect(imported.number).toBe(1n);
+    expect(imported.revocations.map((r) => r.serial).sort()).toEqual(members.map((m) => m.serial).sort());
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 12, served: 12, crlNumber: '1', entries: 6 });
+  });
+
+  it('lists a revocation whose request a CRL build read before the certificate was marked revoked, before confirming it', async () => {
+    let importStarted!: () => void;
+    const firstImport = new Promise<void>((resolve) => (importStarted = resolve));
+    world = await serviceWorld({ hooks: { beforeImport: (_pem, call) => void (call === 1 && importStarted()) } });
+    const bob = await world.enrol('Bob', 'U0BOB');
+    const carol = await world.enrol('Carol', 'U0CAROL');
+    // Carol's revocation has asked for a CRL but its database write is slow: it lands only once Bob's CRL is being imported.
+    const markRevoked = world.certificates.markRevoked.bind(world.certificates);
+    jest.spyOn(world.certificates, 'markRevoked').mockImplementation(async (serial, change) => {
+      if (serial === carol.serial) await firstImport;
+      return markRevoked(serial, change);
+    });
+    const carolRevoked = world.admin.revoke({ target: { serial: carol.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    for (let i = 0; i < 100 && (await world.crlState.getEndpoint('openvpn:test'))?.requested !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 1, pending: [carol.serial] });
+
+    await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    expect(parseCrl(world.endpoint.imports[0]).revocations.map((r) => r.serial)).toEqual([bob.serial]);
+    const carolReport = await carolRevoked;
+    expect(carolReport.crl).toEqual([expect.objectContaining({ outcome: expect.stringMatching(/^(published|coalesced)$/) })]);
+    // Confirmed means on the endpoint: a CRL built before Carol was marked revoked does not count.
+    expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial).sort()).toEqual([bob.serial, carol.serial].sort());
+  });
+
+  it('keeps an expired certificate on exactly one more CRL, then prunes it', async () => {
+    let now = new Date();
+    world = await serviceWorld({ clock: { now: () => now } });
+    const listed = async () => parseCrl((await world.inner.exportCrl()).pem!, world.ca).revocations.map((r) => r.serial).sort();
+    const bob = await world.enrol('Bob', 'U0BOB');
+    await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    now = new Date(now.getTime() + 200 * DAY);
+    const carol = await world.enrol('Carol', 'U0CAROL');
+    await world.admin.revoke({ target: { serial: carol.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    expect(await listed()).toEqual([bob.serial, carol.serial].sort());
+
+    // The first CRL issued after Bob's certificate expired still lists it (RFC 5280 §3.3)…
+    now = new Date(bob.notAfter.getTime() + 3_600_000);
+    expect(await world.admin.publishAll('U0ADMIN')).toEqual([expect.objectContaining({ outcome: 'published', crlNumber: 3n, entries: 2 })]);
+    expect(await listed()).toEqual([bob.serial, carol.serial].sort());
+    // …and the next one no longer does; Carol's, still valid, stays.
+    now = new Date(now.getTime() + DAY);
+    expect(await world.admin.publishAll('U0ADMIN')).toEqual([expect.objectContaining({ outcome: 'published', crlNumber: 4n, entries: 1 })]);
+    expect(await listed()).toEqual([carol.serial]);
+    now = new Date(now.getTime() + DAY);
+    await world.admin.publishAll('U0ADMIN');
+    expect(await listed()).toEqual([carol.serial]);
+    // Pruned from the CRL, not from history: the database still says revoked.
+    expect(await world.certificates.get(bob.serial)).toMatchObject({ status: 'revoked', reason: 'keyCompromise' });
+  });
 
   it('never lets an older CRL replace a newer one, even when a publisher stalls past its lease', async () => {
     world = await serviceWorld();
@@ -145,12 +218,12 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
     expect(report.crl[0]).toMatchObject({ outcome: 'failed', error: 'disk full' });
     expect((await world.certificates.get(bob.serial))?.status).toBe('revoked');
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 1, served: 0, lastError: 'disk full' });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 2, served: 0, lastError: 'disk full' });
 
     const { renewals } = await world.admin.daily();
     expect(renewals[0]).toMatchObject({ action: 'renewed', drift: ['the endpoint has no CRL'] });
     expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial)).toEqual([bob.serial]);
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 2, served: 2 });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 3, served: 3 });
   });
 
   it('publishes once, under its own numbering, after the CA is replaced', async () => {
@@ -190,20 +263,48 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect((await world.admin.issue({ slackId: 'U0LOST', displayName: 'Lost', actor: 'U0ADMIN' })).record.status).toBe('active');
   });
 
-  it('refuses a CRL over the 20,000-entry AWS limit, saying what to do, while the revocation stays in force', async () => {
+  it('refuses a CRL over the 20,000-entry AWS limit from 20,001 revocations in the table, saying what to do, while every revocation stays in force', async () => {
     world = await serviceWorld();
+    const now = new Date();
+    // The realistic way to get there: an Easy-RSA migration bringing a long revocation history.
+    const migrated: CertificateRecord[] = Array.from({ length: 20_001 }, (_, i) => ({
+      serial: (0x100000 + i).toString(16).toUpperCase(),
+      cn: `leaver-${i}`,
+      status: 'revoked',
+      source: 'easyrsa',
+      issuedBy: 'U0ADMIN',
+      issuedAt: new Date(now.getTime() - 200 * DAY),
+      notBefore: new Date(now.getTime() - 200 * DAY),
+      notAfter: new Date(now.getTime() + 165 * DAY),
+      revokedAt: new Date(now.getTime() - DAY),
+      reason: 'superseded',
+      revokedBy: 'U0ADMIN',
+    }));
+    expect(await world.certificates.importMany(migrated)).toBe(20_001);
     const bob = await world.enrol('Bob', 'U0BOB');
-    // Stand-in for 20,001 unexpired revocations in the table (seeding that many takes ~12 s; the store is tested elsewhere).
-    jest.spyOn(world.certificates, 'revocationsForCrl').mockResolvedValue(
-      Array.from({ length: 20_001 }, (_, i) => ({ serial: (i + 1).toString(16).padStart(6, '0').toUpperCase(), revokedAt: new Date(), reason: 'superseded' as const })),
-    );
+
     const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
-    // 20,001 from the index plus Bob, whose serial travels with the publish request (the index may lag).
-    expect(report.crl[0]).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/20,002 unexpired revoked certificates exceed the AWS Client VPN limit of 20,000.*shorten CERT_DAYS or move to a new CA/) });
-    expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
+    expect(report.revoked).toEqual([expect.objectContaining({ serial: bob.serial })]);
+    expect(report.crl).toEqual([
+      {
+        endpoint: 'openvpn:test',
+        outcome: 'failed',
+        error:
+          '20,002 unexpired revoked certificates exceed the AWS Client VPN limit of 20,000 CRL entries. Revocations stay recorded and the database gate keeps refusing them; shorten CERT_DAYS or move to a new CA to get under the limit.',
+      },
+    ]);
+    expect(world.endpoint.imports).toEqual([]);
     expect((await world.inner.exportCrl()).pem).toBeUndefined();
-    expect((await world.crlState.getEndpoint('openvpn:test'))?.lastError).toMatch(/exceed the AWS Client VPN limit/);
-  });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 2, served: 0, lastError: expect.stringMatching(/^20,002 unexpired revoked certificates exceed/) });
+    expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
+    const recorded = await world.certificates.revocationsForCrl(now);
+    expect(recorded).toHaveLength(20_002);
+    expect(new Set(recorded.map((r) => r.serial))).toEqual(new Set([...migrated.map((m) => m.serial), bob.serial]));
+
+    // The daily job retries and refuses the same way; it never imports a partial CRL.
+    expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'failed', publish: { outcome: 'failed', error: expect.stringMatching(/^20,002 unexpired/) } });
+    expect(world.endpoint.imports).toEqual([]);
+  }, 120_000);
 
   it('defers the import to the maintenance window while the gate already refuses the certificate', async () => {
     const tuesday = new Date('2026-11-24T10:00:00Z');

@@ -69,6 +69,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PROMPT_LIMIT: '2.5' })).toThrow('PROMPT_LIMIT: must be a whole number from 1 to 100 (default 3)');
   });
 
+  it('refuses a CRL_WINDOW that ends before it starts when the configuration loads, not when the first command needs it', () => {
+    expect(() => loadConfig({ CRL_WINDOW: 'Sun 05:00-03:00 UTC' })).toThrow('CRL_WINDOW "Sun 05:00-03:00 UTC" must end after it starts, on the same day.');
+    expect(loadConfig({ CRL_WINDOW: 'Daily 02:00-03:00 UTC' }).CRL_WINDOW).toBe('Daily 02:00-03:00 UTC');
+  });
+
   it('refuses a renewal lead time as long as the CRL lifetime', () => {
     expect(() => loadConfig({ CRL_DAYS: '30', CRL_RENEW_BEFORE_DAYS: '30' })).toThrow(/CRL_RENEW_BEFORE_DAYS \(30\) must be less than CRL_DAYS \(30\)/);
   });
