@@ -86,10 +86,15 @@ export class CrlPublisher {
     if (!(await crlState.acquireLease(endpoint.key, owner, this.leaseMs))) return 'busy';
     let last: PublishOutcome = { endpoint: endpoint.key, outcome: 'coalesced' };
     try {
-      if (this.deps.coalesceMs) await new Promise((resolve) => setTimeout(resolve, this.deps.coalesceMs));
-      for (let round = 0; round < 10; round++) {
+      const outstanding = async () => {
         const record = await crlState.getEndpoint(endpoint.key);
-        if (!record || record.served >= record.requested) break;
+        return record && record.served < record.requested ? record : undefined;
+      };
+      // Nothing to wait for when a publisher that just let go already served every request.
+      if (this.deps.coalesceMs && (await outstanding())) await new Promise((resolve) => setTimeout(resolve, this.deps.coalesceMs));
+      for (let round = 0; round < 10; round++) {
+        const record = await outstanding();
+        if (!record) break;
         last = await this.publishOnce(endpoint, record, actor, owner);
         if (last.outcome === 'failed') break;
       }
