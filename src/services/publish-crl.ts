@@ -9,6 +9,8 @@ import type { AuditLog, CertificateStore, Clock, CrlStateStore, EndpointCrlRecor
 const DAY_MS = 86_400_000;
 /** Database lookups in flight at once while carrying live CRL entries forward. */
 const LOOKUP_BATCH = 16;
+/** Serials named in one carry-forward audit entry; the count covers the rest. */
+const AUDITED_SERIALS = 100;
 
 export type PublishOutcome =
   | { endpoint: string; outcome: 'published'; crlNumber: bigint; entries: number; nextUpdate: Date }
@@ -125,7 +127,7 @@ export class CrlPublisher {
         }
         number = await crlState.nextCrlNumber(caId, liveCrl.number);
       }
-      if (liveCrl) revocations.push(...(await this.carryForward(endpoint.key, liveCrl, revocations, actor, now)));
+      if (liveCrl) revocations.push(...(await this.carryForward(endpoint.key, liveCrl, revocations, cutoff, actor, owner)));
       if (revocations.length > MAX_CRL_ENTRIES) {
         throw new VpnChatopsError(
           'CRL_TOO_LARGE',
@@ -193,52 +195,97 @@ export class CrlPublisher {
   }
 
   /**
-   * A serial our CA revoked stays revoked: a live CRL entry the database does not list as revoked
-   * (a recreated table, a restored backup) is written back to the database and kept on the new CRL.
-   * Only entries the database itself pruned (revoked, and expired before the cutoff) may leave.
+   * A serial our CA revoked stays revoked. An entry of our live CRL that the new one would leave out is
+   * kept when the database holds it as revoked and unexpired at the cutoff (the revoked index lags on real
+   * DynamoDB, and `pending` forgets a serial once a CRL lists it), and kept and recorded again when the
+   * database does not hold it as revoked (a recreated table, a restored backup). Only the database's own
+   * pruning (revoked, and expired by the cutoff) removes an entry.
    */
-  private async carryForward(endpointKey: string, live: ParsedCrl, revocations: Revocation[], actor: string, now: Date): Promise<Revocation[]> {
-    const { certificates, audit, ca } = this.deps;
+  private async carryForward(endpointKey: string, live: ParsedCrl, revocations: Revocation[], cutoff: Date, actor: string, owner: string): Promise<Revocation[]> {
     const listed = new Set(revocations.map((r) => r.serial));
-    const unlisted = live.revocations.filter((r) => !listed.has(r.serial));
-    const kept: Revocation[] = [];
-    const unknown: CertificateRecord[] = [];
-    for (let i = 0; i < unlisted.length; i += LOOKUP_BATCH) {
-      const batch = unlisted.slice(i, i + LOOKUP_BATCH);
-      const records = await Promise.all(batch.map((entry) => certificates.get(entry.serial)));
-      for (const [index, entry] of batch.entries()) {
-        const record = records[index];
-        if (record?.status === 'revoked') continue;
-        kept.push(entry);
-        if (record) {
-          await certificates.markRevoked(entry.serial, { revokedAt: entry.revokedAt, reason: entry.reason, actor });
-        } else {
-          unknown.push({
-            serial: entry.serial, cn: `unknown-${entry.serial}`, status: 'revoked', source: 'crl', issuedBy: actor,
-            issuedAt: entry.revokedAt, notBefore: entry.revokedAt,
-            // Its expiry is unknown; it cannot outlive the CA, so it stays listed until then.
-            notAfter: ca.notAfter,
-            revokedAt: entry.revokedAt, reason: entry.reason, revokedBy: actor,
-          });
-        }
-      }
+    const looked = await this.lookUp(live.revocations.filter((r) => !listed.has(r.serial)), endpointKey, owner);
+    const unrecorded = looked.filter(([, record]) => record?.status !== 'revoked');
+    await this.record(endpointKey, live, unrecorded, actor, owner);
+    return looked.filter(([, record]) => record?.status !== 'revoked' || record.notAfter > cutoff).map(([entry]) => entry);
+  }
+
+  /**
+   * The daily job's repair without an import: entries of our live CRL that the database does not hold
+   * as revoked are recorded again, so the gate refuses them too. The live CRL already lists them, so
+   * nothing needs publishing (and on AWS an import would reset every session). Returns their serials.
+   */
+  async recordLiveRevocations(endpointKey: string, live: ParsedCrl, actor: string): Promise<string[]> {
+    const revoked = new Set((await this.deps.certificates.revocationsForCrl(new Date(0))).map((r) => r.serial));
+    const looked = await this.lookUp(live.revocations.filter((r) => !revoked.has(r.serial)), endpointKey);
+    const unrecorded = looked.filter(([, record]) => record?.status !== 'revoked');
+    await this.record(endpointKey, live, unrecorded, actor);
+    return unrecorded.map(([entry]) => entry.serial);
+  }
+
+  /** Strongly consistent reads, a batch at a time, keeping the publishing lease alive when we hold it. */
+  private async lookUp(entries: Revocation[], endpointKey: string, owner?: string): Promise<[Revocation, CertificateRecord | undefined][]> {
+    const looked: [Revocation, CertificateRecord | undefined][] = [];
+    for (let i = 0; i < entries.length; i += LOOKUP_BATCH) {
+      const batch = entries.slice(i, i + LOOKUP_BATCH);
+      const records = await Promise.all(batch.map((entry) => this.deps.certificates.get(entry.serial)));
+      batch.forEach((entry, index) => looked.push([entry, records[index]]));
+      if (owner) await this.keepLease(endpointKey, owner);
     }
-    if (!kept.length) return kept;
+    return looked;
+  }
+
+  private async record(endpointKey: string, live: ParsedCrl, unrecorded: [Revocation, CertificateRecord | undefined][], actor: string, owner?: string): Promise<void> {
+    if (!unrecorded.length) return;
+    const { certificates, audit, ca, clock } = this.deps;
+    const from = `CRL #${live.number ?? 'unnumbered'} on ${endpointKey}`;
+    const known = unrecorded.filter(([, record]) => record !== undefined) as [Revocation, CertificateRecord][];
+    for (let i = 0; i < known.length; i += LOOKUP_BATCH) {
+      await Promise.all(
+        known.slice(i, i + LOOKUP_BATCH).map(async ([entry, record]) => {
+          const revoked = await certificates.markRevoked(entry.serial, { revokedAt: entry.revokedAt, reason: entry.reason, actor });
+          if (!revoked) return;
+          await audit.append({
+            actor,
+            action: 'certificate.revoke',
+            target: record.slackId ?? record.serial,
+            outcome: 'success',
+            at: clock.now(),
+            details: { serial: record.serial, cn: record.cn, reason: entry.reason, carriedForwardFrom: from },
+          });
+        }),
+      );
+      if (owner) await this.keepLease(endpointKey, owner);
+    }
+    const unknown: CertificateRecord[] = unrecorded
+      .filter(([, record]) => record === undefined)
+      .map(([entry]) => ({
+        serial: entry.serial, cn: `unknown-${entry.serial}`, status: 'revoked', source: 'crl', issuedBy: actor,
+        issuedAt: entry.revokedAt, notBefore: entry.revokedAt,
+        // Its expiry is unknown; it cannot outlive the CA, so it stays listed until then (or until an import replaces it).
+        notAfter: ca.notAfter,
+        revokedAt: entry.revokedAt, reason: entry.reason, revokedBy: actor,
+      }));
     await certificates.importMany(unknown);
     await audit.append({
       actor,
       action: 'crl.carry-forward',
       target: endpointKey,
       outcome: 'success',
-      at: now,
+      at: clock.now(),
       details: {
-        liveCrlNumber: String(live.number ?? 'none'),
-        serials: kept.length,
+        from,
+        serials: unrecorded.length,
         unknownToDatabase: unknown.length,
-        note: 'revoked on the endpoint\'s CRL but not in the database: recorded as revoked again and kept on the new CRL',
+        ...(unknown.length && { unknownSerials: unknown.slice(0, AUDITED_SERIALS).map((r) => r.serial), more: Math.max(0, unknown.length - AUDITED_SERIALS) }),
+        note: 'revoked on the endpoint\'s CRL but not in the database: recorded as revoked again and kept on every new CRL',
       },
     });
-    return kept;
+  }
+
+  private async keepLease(endpointKey: string, owner: string): Promise<void> {
+    if (!(await this.deps.crlState.renewLease(endpointKey, owner, this.leaseMs))) {
+      throw new VpnChatopsError('CONFLICT', `Lost the publishing lease on ${endpointKey} while reading the live CRL's entries; the new holder publishes instead.`);
+    }
   }
 
   /** Never import what we have not read back ourselves: signature, issuer, number, entries, lifetime. */
@@ -255,14 +302,19 @@ export class CrlPublisher {
     if (problems.length) throw new VpnChatopsError('INVALID_CRL', `The new CRL failed its own check (${problems.join('; ')}); nothing was imported.`);
   }
 
-  /** A CRL our CA signed, with its entries; a foreign, unsigned or unreadable CRL counts as none. */
+  /** A CRL our CA signed, with its entries; a foreign or unsigned CRL counts as none. */
   private ours(pem: string): ParsedCrl | undefined {
+    let parsed: ParsedCrl;
     try {
-      const parsed = parseCrl(pem, this.deps.ca);
-      return parsed.signedBy?.signatureValid ? parsed : undefined;
-    } catch {
+      parsed = parseCrl(pem, this.deps.ca);
+    } catch (error) {
+      // Replacing a CRL our key signed without reading its entries could drop revocations.
+      if (this.ourNumber(pem) !== undefined) {
+        throw new VpnChatopsError('INVALID_CRL', `The live CRL is signed by our CA but its entries cannot be read (${(error as Error).message}); not replacing it, as that could drop revocations. Find out what else signs CRLs with this CA's key.`);
+      }
       return undefined;
     }
+    return parsed.signedBy?.signatureValid ? parsed : undefined;
   }
 
   /** The number of a CRL our CA signed; a foreign or unsigned CRL counts as none. */

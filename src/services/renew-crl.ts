@@ -60,11 +60,6 @@ async function findDrift(deps: RenewDeps, endpoint: VpnEndpoint, live: ParsedCrl
     (r) => !listed.has(r.serial) && (lastPublish === undefined || r.revokedAt < lastPublish),
   );
   if (missing.length) drift.push(`${missing.length} revoked certificate(s) are missing from the live CRL`);
-  if (live.signedBy?.signatureValid) {
-    const revoked = new Set((await deps.certificates.revocationsForCrl(new Date(0))).map((r) => r.serial));
-    const unrecorded = live.revocations.filter((r) => !revoked.has(r.serial)).length;
-    if (unrecorded) drift.push(`${unrecorded} serial(s) revoked on the live CRL are not revoked in the database (recorded again on the next CRL)`);
-  }
   return drift;
 }
 
@@ -92,6 +87,8 @@ async function renewOne(deps: RenewDeps, endpoint: VpnEndpoint, actor: string): 
   }
   const daysLeft = live?.nextUpdate ? (live.nextUpdate.getTime() - now.getTime()) / DAY_MS : undefined;
   const drift = await findDrift(deps, endpoint, live, liveError);
+  // Repaired in the database only: the live CRL already lists these, so they do not make a publish urgent.
+  const recorded = live?.signedBy?.signatureValid ? await deps.publisher.recordLiveRevocations(endpoint.key, live, actor) : [];
   const record = await deps.crlState.getEndpoint(endpoint.key);
   const outstanding = record !== undefined && record.requested > record.served;
   const due = daysLeft === undefined || daysLeft < deps.renewBeforeDays;
@@ -99,6 +96,7 @@ async function renewOne(deps: RenewDeps, endpoint: VpnEndpoint, actor: string): 
   const windowOpen = deps.policy.mode === 'immediate' || isInWindow(deps.policy.window, now);
 
   const result: RenewResult = { endpoint: endpoint.key, daysLeft, drift, action: 'none', alerts: [] };
+  if (recorded.length) result.drift = [...drift, `${recorded.length} serial(s) revoked on the live CRL were not revoked in the database: recorded as revoked again`];
   if (urgent || ((due || outstanding) && windowOpen)) {
     result.publish = await deps.publisher.publish(endpoint, actor);
     result.action = result.publish.outcome === 'published' || result.publish.outcome === 'coalesced' ? 'renewed' : 'failed';
