@@ -100,9 +100,13 @@ export async function revoke(deps: RevokeDeps, request: RevokeRequest): Promise<
     const cns = new Set(report.revoked.map((r) => r.cn));
     report.sessions = await Promise.all(deps.endpoints.map((endpoint) => terminateSessionsOf(endpoint, cns, { audit, actor: request.actor, clock })));
   }
+  // A publish that read the first requests before these certificates were marked revoked left them off its
+  // CRL yet counted those tickets served. Tickets taken now, after marking, are served only by a CRL that
+  // lists them, in every mode: a deferred or queued revocation stays outstanding until one does.
+  const confirmed = tickets && (await Promise.all(deps.endpoints.map((endpoint) => deps.publisher.request(endpoint.key))));
   // A retry after a half-finished revocation finds nothing new to revoke, but still serves what is outstanding.
   report.crl = (
-    await Promise.all(deps.endpoints.map((endpoint, i) => publishPerPolicy(deps, endpoint, request, tickets?.[i])))
+    await Promise.all(deps.endpoints.map((endpoint, i) => publishPerPolicy(deps, endpoint, request, confirmed?.[i])))
   ).filter((step): step is CrlStep => step !== undefined);
   return report;
 }
@@ -123,7 +127,5 @@ async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, request
     await deps.audit.append({ actor, action: 'crl.publish', target: endpoint.key, outcome: 'deferred', at: now, details: { until: until.toISOString(), ...(request.crl === 'queued' && { queued: true }) } });
     return { endpoint: endpoint.key, outcome: 'deferred', until };
   }
-  // A publish that read the requests before these certificates were marked revoked left them off its CRL
-  // yet counts their ticket served. A ticket taken now, after marking, is served only by a CRL that lists them.
-  return deps.publisher.serve(endpoint, actor, ticket === undefined ? target : await deps.publisher.request(endpoint.key));
+  return deps.publisher.serve(endpoint, actor, target);
 }

@@ -116,6 +116,33 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial).sort()).toEqual([bob.serial, carol.serial].sort());
   });
 
+  it('keeps a queued revocation outstanding when a CRL build read its request before the certificate was marked revoked', async () => {
+    let importStarted!: () => void;
+    const firstImport = new Promise<void>((resolve) => (importStarted = resolve));
+    world = await serviceWorld({ hooks: { beforeImport: (_pem, call) => void (call === 1 && importStarted()) } });
+    const bob = await world.enrol('Bob', 'U0BOB');
+    const carol = await world.enrol('Carol', 'U0CAROL');
+    const markRevoked = world.certificates.markRevoked.bind(world.certificates);
+    jest.spyOn(world.certificates, 'markRevoked').mockImplementation(async (serial, change) => {
+      if (serial === carol.serial) await firstImport;
+      return markRevoked(serial, change);
+    });
+    // A renewal's retirement: its CRL entry is left to the daily job.
+    const carolRevoked = world.admin.revoke({ target: { serial: carol.serial }, reason: 'superseded', actor: 'system:renewal', crl: 'queued' });
+    for (let i = 0; i < 100 && (await world.crlState.getEndpoint('openvpn:test'))?.requested !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 1, pending: [carol.serial] });
+
+    await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    expect((await carolRevoked).crl).toEqual([expect.objectContaining({ outcome: 'deferred' })]);
+    // Bob's publisher may have gone round again after Carol was marked; if it did not, her request is still open.
+    const listed = parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial);
+    const record = (await world.crlState.getEndpoint('openvpn:test'))!;
+    if (!listed.includes(carol.serial)) expect(record.requested).toBeGreaterThan(record.served);
+
+    await world.admin.daily();
+    expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial).sort()).toEqual([bob.serial, carol.serial].sort());
+  });
+
   it('keeps an expired certificate on exactly one more CRL, then prunes it', async () => {
     let now = new Date();
     world = await serviceWorld({ clock: { now: () => now } });
