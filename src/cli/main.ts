@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open, unlink, writeFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { Database, connectDatabase } from '../adapters/dynamodb/client';
 import { DEFAULT_LOCAL_DYNAMODB, VpnAdmin, caStoreFor, connectionLogsFor, diagnose, endpointsFor, isLocalMode, loadCaFrom, openDatabase, storesFor } from '../composition';
 import { Config, loadConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
-import { REVOCATION_REASONS, parseRevocationReason } from '../domain/revocation';
+import { REVOKING_REASONS, RevokingReason, parseRevokingReason } from '../domain/revocation';
 import { caMaterial, createCa } from '../pki/ca';
 import { signCertificateFor } from '../pki/certificate';
 import { importEasyRsa } from '../pki/easyrsa';
@@ -214,11 +214,11 @@ export function buildProgram(config: () => Config): Command {
     .description('end access three ways: database gate, live sessions, CRL')
     .addOption(new Option('--user <slackId>', 'every certificate of this member').conflicts('serial'))
     .addOption(new Option('--serial <hex>', 'one certificate').conflicts('user'))
-    .addOption(new Option('--reason <reason>', 'RFC 5280 reason').choices(Object.keys(REVOCATION_REASONS)).default('unspecified'))
-    .action(async (options: { user?: string; serial?: string; reason: string }) => {
+    .addOption(new Option('--reason <reason>', 'RFC 5280 reason').choices(REVOKING_REASONS).argParser(reasonArgument).default('unspecified'))
+    .action(async (options: { user?: string; serial?: string; reason: RevokingReason }) => {
       if (!options.user && !options.serial) throw new CommanderError(2, 'vpnctl.usage', 'revoke needs --user <slackId> or --serial <hex>.');
       const target = options.user ? { slackId: options.user } : { serial: options.serial!.toUpperCase() };
-      const report = await withAdmin(config(), (admin) => admin.revoke({ target, reason: parseRevocationReason(options.reason), actor: actor() }));
+      const report = await withAdmin(config(), (admin) => admin.revoke({ target, reason: options.reason, actor: actor() }));
       out(revocationReport(report));
       if (report.sessions.some((s) => s.error) || report.crl.some((c) => c.outcome === 'failed')) process.exitCode = 1;
     });
@@ -326,6 +326,15 @@ export function buildProgram(config: () => Config): Command {
     });
 
   return program;
+}
+
+/** The listed choices, in any letter case; removeFromCRL is refused with why (a usage error, exit 2). */
+function reasonArgument(text: string): RevokingReason {
+  try {
+    return parseRevokingReason(text);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof VpnChatopsError ? error.message : String(error));
+  }
 }
 
 function wholeHours(text: string): number {

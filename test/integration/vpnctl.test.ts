@@ -38,6 +38,10 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     expect(revoke.stderr).toContain('revoke needs --user <slackId> or --serial <hex>');
     expect((await vpnctl(['revoke', '--user', 'U0X', '--serial', '01'])).code).toBe(2);
     expect((await vpnctl(['revoke', '--user', 'U0X', '--reason', 'because'])).code).toBe(2);
+    // RFC 5280: removeFromCRL belongs in delta CRLs; on a full CRL OpenSSL would let the certificate connect.
+    const removeFromCrl = await vpnctl(['revoke', '--user', 'U0X', '--reason', 'removeFromCRL']);
+    expect(removeFromCrl.code).toBe(2);
+    expect(removeFromCrl.stderr).toMatch(/removeFromCRL is not a reason to revoke: .*Use one of: unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise\./);
   });
 
   it('says there is no CA yet, and what to run', async () => {
