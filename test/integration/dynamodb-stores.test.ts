@@ -11,6 +11,7 @@ import { CertificateRecord } from '../../src/domain/certificate';
 import { randomSerial } from '../../src/pki/serial';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { describeWith } from '../helpers/tools';
+import { rejectionOf } from '../helpers/errors';
 import { serviceWorld } from '../helpers/world';
 
 const DAY = 86_400_000;
@@ -201,6 +202,22 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect(await crl.nextCrlNumber('ca-2', 7n)).toBe(8n);
       expect(await crl.nextCrlNumber('ca-2', 3n)).toBe(9n);
       expect(await crl.nextCrlNumber('ca-2')).toBe(10n);
+    });
+
+    it('numbers exactly up to 2^53 - 1, and refuses to count past a larger live CRL number instead of rounding', async () => {
+      const largest = BigInt(Number.MAX_SAFE_INTEGER);
+      expect(await crl.nextCrlNumber('ca-edge', largest - 1n)).toBe(largest);
+      for (const live of [largest, 2n ** 53n + 1n, 2n ** 159n]) {
+        const error = await rejectionOf(crl.nextCrlNumber('ca-big', live));
+        expect(error.code).toBe('CRL_NUMBER');
+        expect(error.message).toContain(`A CRL of this CA carries number ${live}, and vpn-chatops counts CRL numbers exactly only up to 9007199254740991`);
+        expect(error.message).toMatch(/another tool must have signed it with this CA's key/);
+      }
+      expect(await crl.currentCrlNumber('ca-big')).toBe(0n);
+      const at = new Date();
+      const published = { caId: 'ca-big', served: 1, thisUpdate: at, nextUpdate: at, entries: 0, at, listed: [] };
+      expect((await rejectionOf(crl.recordPublished('ep-big', { ...published, crlNumber: 2n ** 53n + 1n }))).code).toBe('CRL_NUMBER');
+      expect(await crl.getEndpoint('ep-big')).toBeUndefined();
     });
 
     it('gives a lease to one owner at a time, and takes it back from a holder whose lease ran out', async () => {
