@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open, unlink, writeFile } from 'node:fs/promises';
@@ -6,10 +6,11 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerCaStore } from '../adapters/secrets-manager/ca-store';
 import { Database, connectDatabase } from '../adapters/dynamodb/client';
+import { DynamoDbProbe } from '../adapters/dynamodb/probe';
 import { DEFAULT_LOCAL_DYNAMODB, VpnAdmin, caStoreFor, connectionLogsFor, diagnose, endpointsFor, isLocalMode, loadCaFrom, openDatabase, storesFor } from '../composition';
 import { Config, loadConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
-import { REVOCATION_REASONS, parseRevocationReason } from '../domain/revocation';
+import { REVOKING_REASONS, RevokingReason, parseRevokingReason } from '../domain/revocation';
 import { caMaterial, createCa } from '../pki/ca';
 import { signCertificateFor } from '../pki/certificate';
 import { importEasyRsa } from '../pki/easyrsa';
@@ -42,6 +43,17 @@ async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T
 }
 
 const withStores = <T>(config: Config, work: (stores: ReturnType<typeof storesFor>) => Promise<T>): Promise<T> => withDatabase(config, (db) => work(storesFor(db)));
+
+/**
+ * For commands that write outside the table before their first table write (a CA, key files): one
+ * GetItem first, so a wrong TABLE_NAME, missing credentials or an unreachable DynamoDB stop them
+ * before anything is written. Outside local mode nothing creates the table, and nothing else would tell.
+ */
+const withCheckedStores = <T>(config: Config, work: (stores: ReturnType<typeof storesFor>) => Promise<T>): Promise<T> =>
+  withDatabase(config, async (db) => {
+    await new DynamoDbProbe(db).probe();
+    return work(storesFor(db));
+  });
 
 async function adminFor(config: Config, stores: ReturnType<typeof storesFor>): Promise<VpnAdmin> {
   const ca = await loadCaFrom(caStoreFor(config));
@@ -92,7 +104,7 @@ export function buildProgram(config: () => Config): Command {
       const store = caStoreFrom(cfg, options.secret);
       const material = await createCa({ commonName: options.name ?? `vpn-chatops CA (${cfg.CERT_DOMAIN})` });
       // The database first: a CA saved without its audit entry would also refuse a second try.
-      await withStores(cfg, async (stores) => {
+      await withCheckedStores(cfg, async (stores) => {
         await store.save(material, { overwrite: options.force });
         await stores.audit.append({ actor: actor(), action: 'ca.init', target: store.location, outcome: 'success', details: { replaced: Boolean(options.force) } });
       });
@@ -121,7 +133,7 @@ export function buildProgram(config: () => Config): Command {
       ];
       const written: string[] = [];
       // Inside the database's scope, so that an unreachable database leaves no key file behind.
-      await withStores(cfg, async (stores) => {
+      await withCheckedStores(cfg, async (stores) => {
         try {
           for (const [name, text, mode] of files) {
             const path = join(options.outDir, name);
@@ -155,7 +167,7 @@ export function buildProgram(config: () => Config): Command {
       if (!options.force && (await store.load())) throw new VpnChatopsError('STATE', `A CA already exists in ${store.location}; refusing to replace it (use --force to migrate over it).`);
       const imported = importEasyRsa(dir, { passphrase: readPassphrase(options.passphraseFile) });
       const records = importedRecords(imported, cfg.CERT_DOMAIN, actor());
-      await withStores(cfg, async (stores) => {
+      await withCheckedStores(cfg, async (stores) => {
         // Certificates first: a failure here leaves no CA behind, so the import can simply be run again.
         const written = await stores.certificates.importMany(records);
         await store.save(caMaterial(imported.ca), { overwrite: options.force });
@@ -214,11 +226,11 @@ export function buildProgram(config: () => Config): Command {
     .description('end access three ways: database gate, live sessions, CRL')
     .addOption(new Option('--user <slackId>', 'every certificate of this member').conflicts('serial'))
     .addOption(new Option('--serial <hex>', 'one certificate').conflicts('user'))
-    .addOption(new Option('--reason <reason>', 'RFC 5280 reason').choices(Object.keys(REVOCATION_REASONS)).default('unspecified'))
-    .action(async (options: { user?: string; serial?: string; reason: string }) => {
+    .addOption(new Option('--reason <reason>', 'RFC 5280 reason').choices(REVOKING_REASONS).argParser(reasonArgument).default('unspecified'))
+    .action(async (options: { user?: string; serial?: string; reason: RevokingReason }) => {
       if (!options.user && !options.serial) throw new CommanderError(2, 'vpnctl.usage', 'revoke needs --user <slackId> or --serial <hex>.');
       const target = options.user ? { slackId: options.user } : { serial: options.serial!.toUpperCase() };
-      const report = await withAdmin(config(), (admin) => admin.revoke({ target, reason: parseRevocationReason(options.reason), actor: actor() }));
+      const report = await withAdmin(config(), (admin) => admin.revoke({ target, reason: options.reason, actor: actor() }));
       out(revocationReport(report));
       if (report.sessions.some((s) => s.error) || report.crl.some((c) => c.outcome === 'failed')) process.exitCode = 1;
     });
@@ -326,6 +338,15 @@ export function buildProgram(config: () => Config): Command {
     });
 
   return program;
+}
+
+/** The listed choices, in any letter case; removeFromCRL is refused with why (a usage error, exit 2). */
+function reasonArgument(text: string): RevokingReason {
+  try {
+    return parseRevokingReason(text);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof VpnChatopsError ? error.message : String(error));
+  }
 }
 
 function wholeHours(text: string): number {

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'INVALID_CA'
   | 'INVALID_CSR'
   | 'INVALID_CRL'
+  | 'INVALID_REASON'
   | 'CRL_TOO_LARGE'
   | 'CRL_NUMBER'
   | 'INVALID_EASYRSA'

@@ -36,6 +36,38 @@ export function parseRevocationReason(text: string): RevocationReason {
   return reason;
 }
 
+/**
+ * The reasons a certificate may be revoked for. RFC 5280 §5.3.1 allows removeFromCRL only in a delta
+ * CRL, to take an entry back off; we publish full CRLs, where OpenSSL 3 reads it as "not revoked".
+ */
+export type RevokingReason = Exclude<RevocationReason, 'removeFromCRL'>;
+export const REVOKING_REASONS = Object.keys(REVOCATION_REASONS).filter((name) => name !== 'removeFromCRL') as RevokingReason[];
+
+/** Refuse removeFromCRL wherever a revocation starts, so no path can write an entry that leaves the certificate working. */
+export function revokingReason(reason: RevocationReason): RevokingReason {
+  if (reason === 'removeFromCRL') {
+    throw new VpnChatopsError(
+      'INVALID_REASON',
+      `removeFromCRL is not a reason to revoke: it only takes an entry off a delta CRL, and on our CRL the certificate would keep working. Use one of: ${REVOKING_REASONS.join(', ')}.`,
+    );
+  }
+  return reason;
+}
+
+/** A reason typed by a person (vpnctl --reason, `/vpn revoke @user reason`): any letter case, never removeFromCRL. */
+export function parseRevokingReason(text: string): RevokingReason {
+  const reason = BY_LOWER.get(text.trim().toLowerCase());
+  if (!reason) throw new VpnChatopsError('INVALID_REASON', `"${text}" is not a revocation reason. Use one of: ${REVOKING_REASONS.join(', ')}.`);
+  return revokingReason(reason);
+}
+
+/**
+ * The reason a full CRL may carry for a stored revocation. A removeFromCRL already on record (an
+ * earlier vpnctl, an imported index.txt) still means "revoked": it is written as unspecified,
+ * because with code 8 OpenSSL would let the certificate connect.
+ */
+export const reasonOnFullCrl = (reason: RevocationReason): RevokingReason => (reason === 'removeFromCRL' ? 'unspecified' : reason);
+
 export function reasonFromCode(code: number): RevocationReason {
   const reason = BY_CODE.get(code);
   if (!reason) throw new VpnChatopsError('INVALID_CRL', `Unknown CRL reason code ${code}.`);

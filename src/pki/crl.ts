@@ -1,6 +1,6 @@
 import { sign, verify } from 'node:crypto';
 import { VpnChatopsError } from '../domain/errors';
-import { REVOCATION_REASONS, Revocation, RevocationReason, reasonFromCode } from '../domain/revocation';
+import { REVOCATION_REASONS, REVOKING_REASONS, Revocation, RevocationReason, reasonFromCode, reasonOnFullCrl } from '../domain/revocation';
 import { CertificateAuthority } from './ca';
 import {
   TAG,
@@ -71,16 +71,20 @@ export interface BuiltCrl {
 const extension = (id: string, value: Buffer) => sequence(oid(id), tlv(TAG.OCTET_STRING, value));
 const SIGNATURE_ALGORITHM = sequence(oid(OID.sha256WithRSA), tlv(TAG.NULL, Buffer.alloc(0)));
 
-/** Per reason, the constant crlEntryExtensions bytes. RFC 5280 §5.3.1: `unspecified` is left out, not written. */
+/**
+ * Per reason, the constant crlEntryExtensions bytes. RFC 5280 §5.3.1: `unspecified` is left out, not
+ * written, and removeFromCRL (code 8) has no entry at all: it belongs in delta CRLs only.
+ */
 const REASON_EXTENSIONS = new Map<string, Buffer[]>(
-  Object.entries(REVOCATION_REASONS).map(([reason, code]) => [
-    reason,
-    code === 0 ? [] : [sequence(extension(OID.reasonCode, tlv(TAG.ENUMERATED, Buffer.from([code]))))],
-  ]),
+  REVOKING_REASONS.map((reason) => {
+    const code = REVOCATION_REASONS[reason];
+    return [reason, code === 0 ? [] : [sequence(extension(OID.reasonCode, tlv(TAG.ENUMERATED, Buffer.from([code]))))]];
+  }),
 );
 
 function entry(serial: Buffer, revocation: Revocation): Buffer {
-  const reason = REASON_EXTENSIONS.get(revocation.reason);
+  // A stored removeFromCRL still means revoked: with code 8 on a full CRL, OpenSSL 3 would let the certificate connect.
+  const reason = REASON_EXTENSIONS.get(reasonOnFullCrl(revocation.reason));
   if (!reason) throw new VpnChatopsError('INVALID_CRL', `Unknown revocation reason "${revocation.reason}".`);
   return sequence(unsignedInteger(serial), time(revocation.revokedAt), ...reason);
 }

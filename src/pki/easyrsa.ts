@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { VpnChatopsError } from '../domain/errors';
-import { Revocation, RevocationReason, parseRevocationReason } from '../domain/revocation';
+import { Revocation, RevocationReason, parseRevocationReason, reasonOnFullCrl } from '../domain/revocation';
 import { CertificateAuthority, loadCa } from './ca';
 import { ParsedCrl, parseCrl } from './crl';
 import { normalizeSerial } from './serial';
@@ -69,7 +69,8 @@ export function parseIndexTxt(text: string, now = new Date()): IndexEntry[] {
     if (status === 'revoked') {
       const [date, reason] = revocation.split(',');
       entry.revokedAt = parseIndexTime(date, line);
-      entry.reason = reason ? parseRevocationReason(reason) : 'unspecified';
+      // Easy-RSA cannot write removeFromCRL; a hand-edited line that says so still marks the certificate revoked.
+      entry.reason = reason ? reasonOnFullCrl(parseRevocationReason(reason)) : 'unspecified';
     }
     const cn = /(?:^|\/)CN=([^/]*)/.exec(subject)?.[1];
     if (cn) entry.cn = cn;
@@ -134,7 +135,8 @@ export function importEasyRsa(dir: string, options: { passphrase?: string; now?:
       const known = new Set(revocations.map((r) => r.serial));
       const extra = parsed.revocations.filter((r) => !known.has(r.serial));
       if (extra.length) warnings.push(`crl.pem lists ${extra.length} serial(s) that index.txt does not mark revoked; they stay revoked.`);
-      revocations.push(...extra);
+      // Listed on the old CRL is revoked for us, whatever the entry's reason (removeFromCRL included).
+      revocations.push(...extra.map((revocation) => ({ ...revocation, reason: reasonOnFullCrl(revocation.reason) })));
     } else {
       warnings.push('crl.pem is not signed by this CA; it was ignored.');
     }

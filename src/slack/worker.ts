@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { DoctorProbes, VpnAdmin } from '../composition';
 import type { IdempotencyStore } from '../ports';
 import { VpnChatopsError } from '../domain/errors';
+import { revokingReason } from '../domain/revocation';
 import type { AdminPolicy } from './admins';
 import { loadHomeData } from './home-data';
 import type { Job } from './jobs';
@@ -115,6 +116,8 @@ export class SlackWorker {
     const { admin } = this.deps;
     const own = 'slackId' in job.target ? job.target.slackId === job.actorId : (await admin.deps.certificates.get(job.target.serial))?.slackId === job.actorId;
     if (!own) await this.requireAdmin(job.actorId, "revoke other people's certificates");
+    // Refused before the progress message: a button value is the client's to send, and may carry any reason.
+    revokingReason(job.reason);
     await reply(progressMessage('⏳ Revoking: closing the database gate, ending live sessions, publishing the CRL…'), true);
     const report = await admin.revoke({ target: job.target, reason: job.reason, actor: job.actorId });
     await reply(revocationReportMessage(report), true);

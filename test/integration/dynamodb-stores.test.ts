@@ -11,6 +11,7 @@ import { CertificateRecord } from '../../src/domain/certificate';
 import { randomSerial } from '../../src/pki/serial';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { describeWith } from '../helpers/tools';
+import { rejectionOf } from '../helpers/errors';
 import { serviceWorld } from '../helpers/world';
 
 const DAY = 86_400_000;
@@ -160,6 +161,44 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect(await certificates.importMany([a, b])).toBe(0);
       expect((await certificates.byActiveCn('legacy'))?.serial).toBe(b.serial);
     });
+
+    it('replaces a placeholder known only from our CRL with the imported record, still revoked, and overwrites nothing else', async () => {
+      const revokedAt = new Date(Date.now() - DAY);
+      // What the CRL publisher writes for a serial on a live CRL that the (recreated) table did not know.
+      const placeholder = record({ cn: 'unknown-placeholder', slackId: undefined, device: undefined, status: 'revoked', source: 'crl', issuedBy: 'system:crl', notAfter: new Date(Date.now() + 3650 * DAY), revokedAt, reason: 'keyCompromise', revokedBy: 'system:crl' });
+      expect(await certificates.importMany([placeholder])).toBe(1);
+      const issued = record({ cn: 'kept-U0KEPT.vpn.test', slackId: 'U0KEPT' });
+      await certificates.create(issued);
+      const issuedBefore = await certificates.get(issued.serial);
+
+      // A re-run of the Easy-RSA import, whose index.txt still calls the placeholder's certificate valid.
+      const real = record({ serial: placeholder.serial, cn: 'dave-U0DAVE.vpn.test', slackId: 'U0DAVE', source: 'easyrsa', issuedBy: 'vpnctl:ops', notAfter: new Date(Date.now() + 30 * DAY) });
+      const otherOverIssued = record({ serial: issued.serial, cn: 'mallory-U0MAL.vpn.test', slackId: 'U0MAL', source: 'easyrsa', status: 'revoked', revokedAt, reason: 'superseded' });
+      const newcomer = record({ cn: 'erin-U0ERIN.vpn.test', slackId: 'U0ERIN', source: 'easyrsa' });
+      const placeholderOverPlaceholder = record({ ...placeholder, cn: 'unknown-again', revokedAt: new Date() });
+      expect(await certificates.importMany([real, otherOverIssued, newcomer])).toBe(2);
+      expect(await certificates.importMany([placeholderOverPlaceholder])).toBe(0);
+
+      const replaced = await certificates.get(placeholder.serial);
+      expect(replaced).toMatchObject({ cn: real.cn, slackId: 'U0DAVE', source: 'easyrsa', notAfter: real.notAfter, status: 'revoked', revokedAt, reason: 'keyCompromise', revokedBy: 'system:crl' });
+      expect(await certificates.get(issued.serial)).toEqual(issuedBefore);
+      expect((await certificates.get(newcomer.serial))?.status).toBe('active');
+      // Revoked, it holds no CN; listed on the CRL until its real expiry, not the CA's.
+      expect(await certificates.byActiveCn(real.cn)).toBeUndefined();
+      expect((await certificates.byUser('U0DAVE')).map((c) => c.serial)).toEqual([placeholder.serial]);
+      expect((await certificates.revocationsForCrl(new Date())).map((r) => r.serial)).toContain(placeholder.serial);
+      expect((await certificates.revocationsForCrl(new Date(Date.now() + 31 * DAY))).map((r) => r.serial)).not.toContain(placeholder.serial);
+      expect(await certificates.importMany([real])).toBe(0);
+    });
+
+    it('claims a CN on a re-run by what is stored, not by a stale input that calls a revoked certificate valid', async () => {
+      const shorter = record({ cn: 'legacy2', slackId: undefined, source: 'easyrsa', notAfter: new Date(Date.now() + 10 * DAY) });
+      const longer = record({ cn: 'legacy2', slackId: undefined, source: 'easyrsa', notAfter: new Date(Date.now() + 20 * DAY) });
+      expect(await certificates.importMany([shorter, longer])).toBe(2);
+      await certificates.markRevoked(longer.serial, { revokedAt: new Date(), reason: 'keyCompromise', actor: 'U0ADMIN' });
+      expect(await certificates.importMany([shorter, longer])).toBe(0);
+      expect((await certificates.byActiveCn('legacy2'))?.serial).toBe(shorter.serial);
+    });
   });
 
   describe('CRL state', () => {
@@ -174,6 +213,22 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect(await crl.nextCrlNumber('ca-2', 7n)).toBe(8n);
       expect(await crl.nextCrlNumber('ca-2', 3n)).toBe(9n);
       expect(await crl.nextCrlNumber('ca-2')).toBe(10n);
+    });
+
+    it('numbers exactly up to 2^53 - 1, and refuses to count past a larger live CRL number instead of rounding', async () => {
+      const largest = BigInt(Number.MAX_SAFE_INTEGER);
+      expect(await crl.nextCrlNumber('ca-edge', largest - 1n)).toBe(largest);
+      for (const live of [largest, 2n ** 53n + 1n, 2n ** 159n]) {
+        const error = await rejectionOf(crl.nextCrlNumber('ca-big', live));
+        expect(error.code).toBe('CRL_NUMBER');
+        expect(error.message).toContain(`A CRL of this CA carries number ${live}, and vpn-chatops counts CRL numbers exactly only up to 9007199254740991`);
+        expect(error.message).toMatch(/another tool must have signed it with this CA's key/);
+      }
+      expect(await crl.currentCrlNumber('ca-big')).toBe(0n);
+      const at = new Date();
+      const published = { caId: 'ca-big', served: 1, thisUpdate: at, nextUpdate: at, entries: 0, at, listed: [] };
+      expect((await rejectionOf(crl.recordPublished('ep-big', { ...published, crlNumber: 2n ** 53n + 1n }))).code).toBe('CRL_NUMBER');
+      expect(await crl.getEndpoint('ep-big')).toBeUndefined();
     });
 
     it('gives a lease to one owner at a time, and takes it back from a holder whose lease ran out', async () => {

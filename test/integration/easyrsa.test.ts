@@ -66,6 +66,40 @@ describeWith({ easyrsa: EASYRSA !== undefined, openssl: OPENSSL !== undefined },
     expect(parseCrl(crl.pem, ca).signedBy).toEqual({ signatureValid: true, issuerMatches: true });
   });
 
+  it('keeps removeFromCRL entries (a hand-edited index.txt, an old crl.pem) revoked, as plain revocations OpenSSL refuses', async () => {
+    const edited = join(dir.path, 'edited', 'pki');
+    fs.cpSync(pki, edited, { recursive: true });
+    const index = join(edited, 'index.txt');
+    const lines = readFileSync(index, 'utf8').split('\n');
+    const [bobLine, carolLine] = [lines.findIndex((l) => l.includes('/CN=bob-')), lines.findIndex((l) => l.includes('/CN=carol-'))];
+    const carolValid = lines[carolLine];
+    const [, expiry, , serial, , subject] = carolValid.split('\t');
+    // Easy-RSA cannot write this reason; `openssl ca -gencrl` (what `easyrsa gen-crl` runs) puts code 8 on the CRL.
+    lines[bobLine] = lines[bobLine].replace(',keyCompromise', ',removeFromCRL');
+    lines[carolLine] = ['R', expiry, '261122051841Z,removeFromCRL', serial, 'unknown', subject].join('\t');
+    writeFileSync(index, lines.join('\n'));
+    await easyrsa(edited, ['gen-crl']);
+    // Carol is back to valid in index.txt: only the old crl.pem still lists her.
+    lines[carolLine] = carolValid;
+    writeFileSync(index, lines.join('\n'));
+    const oldCrl = await run(OPENSSL!, ['crl', '-in', join(edited, 'crl.pem'), '-noout', '-text']);
+    expect(oldCrl.stdout.match(/Remove From CRL/g)).toHaveLength(2);
+
+    const imported = importEasyRsa(edited);
+    const bob = imported.certificates.find((c) => c.cn?.startsWith('bob-'))!;
+    const carol = imported.certificates.find((c) => c.cn?.startsWith('carol-'))!;
+    expect([bob.status, bob.reason]).toEqual(['revoked', 'unspecified']);
+    expect(imported.revocations.map((r) => [r.serial, r.reason]).sort()).toEqual([[bob.serial, 'unspecified'], [carol.serial, 'unspecified']].sort());
+    expect(imported.warnings).toEqual(['crl.pem lists 1 serial(s) that index.txt does not mark revoked; they stay revoked.']);
+
+    const crlPath = join(dir.path, 'edited-ours.pem');
+    writeFileSync(crlPath, buildCrl({ ca: imported.ca, number: 2n, revocations: imported.revocations }).pem);
+    for (const cert of [join(edited, 'issued', 'carol-U0CAROL.vpn.example.com.crt'), join(edited, 'revoked', 'certs_by_serial', `${bob.serial}.crt`)]) {
+      const result = await run(OPENSSL!, ['verify', '-CAfile', join(edited, 'ca.crt'), '-crl_check', '-CRLfile', crlPath, cert]);
+      expect(result.stdout + result.stderr).toMatch(/certificate revoked/);
+    }
+  }, 60_000);
+
   it('imports a passphrase-protected CA, and says so when the passphrase is missing or wrong', async () => {
     const secret = join(dir.path, 'secret', 'pki');
     await buildSamplePki(secret, 'correct horse');

@@ -71,6 +71,18 @@ describeWith({ openssl: OPENSSL !== undefined }, 'OpenSSL accepts what we sign',
     expect(text.stdout.match(/CRL Reason Code/g)).toHaveLength(3);
   });
 
+  it('keeps a certificate revoked when its stored reason is removeFromCRL (an earlier vpnctl, an imported index.txt)', async () => {
+    const kept = await issueWithNewKey({ ca, cn: 'dave-U0DAVE.vpn.example.com' });
+    const certPath = file('dave.crt', kept.certPem);
+    const crl = file('remove-from-crl.pem', buildCrl({ ca, number: 11n, revocations: [{ serial: kept.serial, revokedAt: new Date(), reason: 'removeFromCRL' }] }).pem);
+    const refused = await verify(certPath, crl);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/error 23 at 0 depth lookup: certificate revoked/);
+    const text = await openssl(['crl', '-in', crl, '-noout', '-text']);
+    expect(text.stdout).toContain(`Serial Number: ${kept.serial}`);
+    expect(text.stdout).not.toMatch(/CRL Reason Code|Remove From CRL/);
+  });
+
   it('accepts a 20,000-entry CRL', async () => {
     const revocations = Array.from({ length: 20_000 }, () => ({ serial: randomSerial(), revokedAt: new Date(), reason: 'superseded' as const }));
     const good = await issueWithNewKey({ ca, cn: 'big-U0BIG.vpn.example.com' });

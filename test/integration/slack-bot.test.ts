@@ -185,6 +185,23 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(ackText(await command('U0ADMIN', 'revoke <@U0NOBODY>'))).toMatch(/has no certificates/);
   });
 
+  it('refuses removeFromCRL as a reason, typed or in a forged button, and revokes nothing', async () => {
+    const typed = await command('U0ADMIN', 'revoke <@U0ALICE> removeFromCRL');
+    expect(ackText(typed)).toMatch(/removeFromCRL is not a reason to revoke: it only takes an entry off a delta CRL/);
+    expect(typed.body).not.toContain(ACTION.revokeConfirm);
+
+    const responseUrl = slack.mintResponseUrl('U0ADMIN');
+    const before = slack.responses('U0ADMIN').length;
+    await call(blockAction('U0ADMIN', ACTION.revokeConfirm, JSON.stringify({ slackId: 'U0ALICE', reason: 'removeFromCRL' }), responseUrl, '1700000000.000009'));
+    const refusal = await eventually(() => slack.responses('U0ADMIN').slice(before).find((r) => /removeFromCRL is not a reason to revoke/.test(JSON.stringify(r.body))), 'the refusal');
+    expect(JSON.stringify(refusal.body)).toMatch(/Use one of: unspecified/);
+    // Refused before work started: no "Revoking…" progress, and Alice's certificates still work.
+    expect(slack.responses('U0ADMIN').slice(before).some((r) => /Revoking/.test(JSON.stringify(r.body)))).toBe(false);
+    const alice = await stores().certificates.byUser('U0ALICE');
+    expect(alice.length).toBeGreaterThan(0);
+    expect(alice.every((c) => c.status === 'active')).toBe(true);
+  });
+
   it('revokes @user after the admin confirms, and reports the three steps', async () => {
     const confirm = await command('U0ADMIN', 'revoke <@U0ALICE> affiliationChanged');
     const body = JSON.parse(confirm.body!) as { blocks: { elements?: { action_id: string; value?: string }[] }[] };

@@ -1,6 +1,8 @@
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connectDatabase } from '../../src/adapters/dynamodb/client';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
 import { parseCrl } from '../../src/pki/crl';
 import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
@@ -38,6 +40,10 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     expect(revoke.stderr).toContain('revoke needs --user <slackId> or --serial <hex>');
     expect((await vpnctl(['revoke', '--user', 'U0X', '--serial', '01'])).code).toBe(2);
     expect((await vpnctl(['revoke', '--user', 'U0X', '--reason', 'because'])).code).toBe(2);
+    // RFC 5280: removeFromCRL belongs in delta CRLs; on a full CRL OpenSSL would let the certificate connect.
+    const removeFromCrl = await vpnctl(['revoke', '--user', 'U0X', '--reason', 'removeFromCRL']);
+    expect(removeFromCrl.code).toBe(2);
+    expect(removeFromCrl.stderr).toMatch(/removeFromCRL is not a reason to revoke: .*Use one of: unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise\./);
   });
 
   it('says there is no CA yet, and what to run', async () => {
@@ -225,6 +231,44 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     const serverCert = await vpnctl(['ca', 'server-cert', '--cn', 'server.vpn.example.com', '--out-dir', out], { DYNAMODB_ENDPOINT: 'http://127.0.0.2:9' });
     expect(serverCert.code).toBe(1);
     expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('outside local mode, where nothing creates the table, stops at a missing table before writing a CA, key file or import', async () => {
+    // AWS settings (so no table is created for us), with the SDK's own endpoint variable pointing at DynamoDB Local.
+    const aws = {
+      DYNAMODB_ENDPOINT: undefined,
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_DYNAMODB: DYNAMODB_ENDPOINT,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      TABLE_NAME: `cli-missing-${randomBytes(4).toString('hex')}`,
+      STATE_DIR: join(dir.path, 'aws-state'),
+    };
+    const missing = `DynamoDB table ${aws.TABLE_NAME} does not exist`;
+    const init = await vpnctl(['ca', 'init'], aws);
+    expect(init.code).toBe(1);
+    expect(init.stderr).toContain(missing);
+    expect(existsSync(join(dir.path, 'aws-state', 'ca'))).toBe(false);
+
+    cpSync(join(dir.path, 'state', 'ca'), join(dir.path, 'aws-state', 'ca'), { recursive: true });
+    const out = join(dir.path, 'acm-missing-table');
+    mkdirSync(out);
+    const serverCert = await vpnctl(['ca', 'server-cert', '--cn', 'server.vpn.example.com', '--out-dir', out], aws);
+    expect(serverCert.code).toBe(1);
+    expect(serverCert.stderr).toContain(missing);
+    expect(readdirSync(out)).toEqual([]);
+
+    const imported = await vpnctl(['ca', 'import-easyrsa', join(dir.path, 'legacy')], { ...aws, STATE_DIR: join(dir.path, 'aws-import-state') });
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain(missing);
+    expect(existsSync(join(dir.path, 'aws-import-state', 'ca'))).toBe(false);
+
+    const db = connectDatabase({ tableName: aws.TABLE_NAME, endpoint: DYNAMODB_ENDPOINT });
+    try {
+      await expect(db.doc.send(new DescribeTableCommand({ TableName: aws.TABLE_NAME }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    } finally {
+      db.doc.destroy();
+    }
   });
 
   it('starts its own DynamoDB Local under STATE_DIR when nothing answers on loopback, and stops it again', async () => {

@@ -36,6 +36,12 @@ describe('buildCrl / parseCrl', () => {
     expect(parsed.revocations).toEqual(entries.map((e) => ({ ...e, revokedAt: new Date(Math.floor(e.revokedAt.getTime() / 1000) * 1000) })));
   });
 
+  it('writes a stored removeFromCRL as a plain (unspecified) revocation: that reason belongs in delta CRLs only', () => {
+    const serial = randomSerial();
+    const built = buildCrl({ ca, number: 3n, revocations: [{ serial, revokedAt: NOW, reason: 'removeFromCRL' }], now: NOW });
+    expect(parseCrl(built.der, ca).revocations).toEqual([{ serial, revokedAt: new Date('2026-11-22T10:00:00.000Z'), reason: 'unspecified' }]);
+  });
+
   it('omits revokedCertificates when nothing is revoked', () => {
     const parsed = parseCrl(buildCrl({ ca, number: 1n, revocations: [], now: NOW }).der, ca);
     expect(parsed.revocations).toEqual([]);

@@ -25,6 +25,11 @@ describe('parseIndexTxt', () => {
     expect(entries[4].notAfter.toISOString()).toBe('2051-01-01T00:00:00.000Z');
   });
 
+  it('reads a hand-edited removeFromCRL as revoked, unspecified: on a full CRL that reason would let the certificate connect', () => {
+    const [entry] = parseIndexTxt('R\t290224051840Z\t261122051841Z,removeFromCRL\t0C\tunknown\t/CN=dave-U0DAVE.vpn.example.com\n', NOW);
+    expect([entry.status, entry.reason, entry.revokedAt?.toISOString()]).toEqual(['revoked', 'unspecified', '2026-11-22T05:18:41.000Z']);
+  });
+
   it.each([
     ['too few fields', 'V\t290224051836Z\tAB'],
     ['an unknown status', 'X\t290224051836Z\t\tAB\tunknown\t/CN=x'],

@@ -241,6 +241,16 @@ describe('messages', () => {
     expect(certificateListMessage([], NOW).text).toBe('No VPN certificates have been issued yet.');
   });
 
+  it('says where a certificate came from, and nothing (never "undefined") for a source it does not know', () => {
+    const placeholder = certificate({ serial: 'C3', source: 'crl' });
+    // The store reads `source` unchecked: a row written by a newer version may carry one this one does not know.
+    const unknown = certificate({ serial: 'D4', source: 'acme' as CertificateRecord['source'] });
+    const text = textOf(certificateListMessage([placeholder, unknown], NOW).blocks);
+    expect(text).toContain("`C3` · known only from an endpoint's CRL");
+    expect(text).toMatch(/serial `D4`\n/);
+    expect(text).not.toContain('undefined');
+  });
+
   it('CRL health has a Publish now button, unless there is nothing to publish to', () => {
     expect(buttonsWith(crlHealthMessage([crl()]).blocks, ACTION.publishCrl)).toHaveLength(1);
     expect(crlHealthMessage([crl({ health: 'fail' })]).text).toBe('CRL health: 1 endpoint failing, 0 with warnings, of 1.');

@@ -6,8 +6,10 @@ import type { Job, JobQueue } from '../../slack/jobs';
 /**
  * Slack gets its answer only after the listener, and so this Invoke, has finished: a hung Invoke must
  * give up well inside Slack's 3 seconds, so the member sees an error instead of "dispatch_failed".
- * An Event invoke normally answers in tens of milliseconds; two tries of at most a second each
- * leave the rest of the budget to the cold start and the listener.
+ * An Event invoke normally answers in tens of milliseconds; two tries of at most a second each, with
+ * the SDK's jittered backoff between them (under 50 ms after a timeout or network error), leave the
+ * rest of the budget to the cold start and the listener. A throttled first try waits longer (up to a
+ * second, or what Lambda's Retry-After asks), and may then outlast Slack's 3 seconds.
  */
 export const INVOKE_LIMITS = { maxAttempts: 2, connectionTimeout: 500, requestTimeout: 1_000 } as const;
 

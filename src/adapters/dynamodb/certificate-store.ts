@@ -100,6 +100,26 @@ async function backoff(attempt: number): Promise<void> {
 }
 
 
+type CnCandidate = Pick<CertificateRecord, 'serial' | 'cn' | 'status' | 'notAfter'>;
+
+/** What importMany reads of a serial already stored: enough to claim its CN and to carry a placeholder's revocation. */
+const STORED_PROJECTION = ['serial', 'cn', 'status', 'notAfter', 'source', 'revokedAt', 'reason', 'revokedBy'];
+
+/**
+ * A placeholder exists because one of our CRLs listed the serial: that revocation stands even when the
+ * imported record (a stale index.txt, say) calls the certificate valid.
+ */
+function stillRevoked(record: CertificateRecord, placeholder: Item): CertificateRecord {
+  if (record.status === 'revoked') return record;
+  return {
+    ...record,
+    status: 'revoked',
+    revokedAt: new Date(placeholder.revokedAt as string),
+    reason: placeholder.reason as RevocationReason,
+    revokedBy: placeholder.revokedBy as string | undefined,
+  };
+}
+
 export class DynamoDbCertificateStore implements CertificateStore {
   constructor(private readonly db: Database) {}
 
@@ -146,22 +166,36 @@ export class DynamoDbCertificateStore implements CertificateStore {
     return true;
   }
 
-  /** Migrations: thousands of records, so batched; serials already stored are skipped, never overwritten. */
+  /**
+   * Migrations: thousands of records, so batched. A serial already stored is skipped, never overwritten,
+   * except a placeholder (`source: 'crl'`, a serial known only from a CRL of ours): the real record takes
+   * its place, still revoked, so it is pruned at its real expiry instead of the CA's.
+   */
   async importMany(records: CertificateRecord[]): Promise<number> {
     const unique = [...new Map(records.map((record) => [record.serial, record])).values()];
-    const existing = new Set<string>();
+    const stored = new Map<string, Item>();
     await inParallel(chunk(unique, 100), async (batch) => {
       let keys: Record<string, unknown>[] | undefined = batch.map((record) => certKey(record.serial));
       for (let attempt = 0; keys?.length; attempt++) {
         const result: BatchGetCommandOutput = await guarded(this.db, () =>
-          this.db.doc.send(new BatchGetCommand({ RequestItems: { [this.db.tableName]: { Keys: keys, ProjectionExpression: 'serial' } } })),
+          this.db.doc.send(
+            new BatchGetCommand({
+              RequestItems: {
+                [this.db.tableName]: {
+                  Keys: keys,
+                  ProjectionExpression: STORED_PROJECTION.map((name) => `#${name}`).join(', '),
+                  ExpressionAttributeNames: Object.fromEntries(STORED_PROJECTION.map((name) => [`#${name}`, name])),
+                },
+              },
+            }),
+          ),
         );
-        for (const item of result.Responses?.[this.db.tableName] ?? []) existing.add(item.serial as string);
+        for (const item of result.Responses?.[this.db.tableName] ?? []) stored.set(item.serial as string, item);
         keys = result.UnprocessedKeys?.[this.db.tableName]?.Keys;
         if (keys?.length) await backoff(attempt);
       }
     });
-    const fresh = unique.filter((record) => !existing.has(record.serial));
+    const fresh = unique.filter((record) => !stored.has(record.serial));
     await inParallel(chunk(fresh, 25), async (batch) => {
       let requests = batch.map((record) => ({ PutRequest: { Item: toItem(record) } })) as NonNullable<BatchWriteCommandOutput['UnprocessedItems']>[string] | undefined;
       for (let attempt = 0; requests?.length; attempt++) {
@@ -170,10 +204,20 @@ export class DynamoDbCertificateStore implements CertificateStore {
         if (requests?.length) await backoff(attempt);
       }
     });
-    const written = fresh.length;
+    const replaced = await this.replacePlaceholders(unique.flatMap((record) => {
+      const placeholder = stored.get(record.serial);
+      return placeholder?.source === 'crl' && record.source !== 'crl' ? [stillRevoked(record, placeholder)] : [];
+    }));
+    const written = [...fresh, ...replaced];
+    // A skipped serial counts as stored, not as the input says: a stale index.txt may call valid what we revoked.
+    const writtenSerials = new Set(written.map((record) => record.serial));
+    const kept = [...stored.values()]
+      .filter((item) => !writtenSerials.has(item.serial as string))
+      .map((item): CnCandidate => ({ serial: item.serial as string, cn: item.cn as string, status: item.status as StoredStatus, notAfter: new Date(item.notAfter as string) }));
     // Easy-RSA allows several live certificates per CN: the CN claim goes to the one that lives longest.
-    const newest = new Map<string, CertificateRecord>();
-    for (const record of records) {
+    // Claimed again for skipped serials too, so a re-run finishes an import that failed before its claims.
+    const newest = new Map<string, CnCandidate>();
+    for (const record of [...written, ...kept]) {
       if (record.status === 'revoked' || record.notAfter.getTime() <= Date.now()) continue;
       const current = newest.get(record.cn);
       if (!current || current.notAfter < record.notAfter) newest.set(record.cn, record);
@@ -192,7 +236,29 @@ export class DynamoDbCertificateStore implements CertificateStore {
         if (!isConditionFailure(error)) throw storeError(this.db, error);
       }
     });
-    return written;
+    return written.length;
+  }
+
+  /** One conditional put each: a placeholder that changed meanwhile (someone else replaced it) is left alone. */
+  private async replacePlaceholders(records: CertificateRecord[]): Promise<CertificateRecord[]> {
+    const replaced: CertificateRecord[] = [];
+    await inParallel(records, async (record) => {
+      try {
+        await this.db.doc.send(
+          new PutCommand({
+            TableName: this.db.tableName,
+            Item: toItem(record),
+            ConditionExpression: '#source = :crl',
+            ExpressionAttributeNames: { '#source': 'source' },
+            ExpressionAttributeValues: { ':crl': 'crl' },
+          }),
+        );
+        replaced.push(record);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw storeError(this.db, error);
+      }
+    });
+    return replaced;
   }
 
   async get(serial: string): Promise<CertificateRecord | undefined> {

@@ -1,7 +1,27 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { VpnChatopsError } from '../../domain/errors';
 import type { CrlStateStore, EndpointCrlRecord } from '../../ports';
 import { Database, guarded, storeError, isConditionFailure } from './client';
 import { TTL_ATTRIBUTE } from './table';
+
+/**
+ * The counter is a DynamoDB number read back as a JavaScript number: exact up to 2^53 - 1 only. Past
+ * that it would round, and two different CRLs could carry the same number; refuse instead.
+ */
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+const pastExact = (number: bigint) =>
+  new VpnChatopsError(
+    'CRL_NUMBER',
+    `A CRL of this CA carries number ${number}, and vpn-chatops counts CRL numbers exactly only up to ${MAX_EXACT}: ` +
+      "another tool must have signed it with this CA's key, and no CRL is numbered past it. Stop that tool publishing for this CA, " +
+      'or move users to a new CA (vpnctl ca init --force, then issue new certificates).',
+  );
+
+function exact(number: bigint): number {
+  if (number > MAX_EXACT) throw pastExact(number);
+  return Number(number);
+}
 
 const counterKey = (caId: string) => ({ pk: `CA#${caId}`, sk: 'CRL' });
 const endpointKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'CRL' });
@@ -31,7 +51,11 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
   constructor(private readonly db: Database) {}
 
   async nextCrlNumber(caId: string, after?: bigint): Promise<bigint> {
-    if (after !== undefined) await this.raiseCrlNumber(caId, after);
+    if (after !== undefined) {
+      // The number handed out is past `after`: it too must be exact.
+      if (after >= MAX_EXACT) throw pastExact(after);
+      await this.raiseCrlNumber(caId, Number(after));
+    }
     const { Attributes } = await guarded(this.db, () =>
       this.db.doc.send(
         new UpdateCommand({
@@ -47,7 +71,7 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
   }
 
   /** Moves the counter up to `floor`, never down: a concurrent raise or increment may already be past it. */
-  private async raiseCrlNumber(caId: string, floor: bigint): Promise<void> {
+  private async raiseCrlNumber(caId: string, floor: number): Promise<void> {
     try {
       await this.db.doc.send(
         new UpdateCommand({
@@ -55,7 +79,7 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
           Key: counterKey(caId),
           UpdateExpression: 'SET crlNumber = :floor',
           ConditionExpression: 'attribute_not_exists(crlNumber) OR crlNumber < :floor',
-          ExpressionAttributeValues: { ':floor': Number(floor) },
+          ExpressionAttributeValues: { ':floor': floor },
         }),
       );
     } catch (error) {
@@ -166,7 +190,7 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
             ':caId': result.caId,
             ':endpoint': endpoint,
             ':served': result.served,
-            ':number': Number(result.crlNumber),
+            ':number': exact(result.crlNumber),
             ':thisUpdate': result.thisUpdate.toISOString(),
             ':nextUpdate': result.nextUpdate.toISOString(),
             ':entries': result.entries,

@@ -1,10 +1,11 @@
 import { DEFAULT_HOURS, MAX_HOURS } from '../../domain/connection-log';
-import { REVOCATION_REASONS, RevocationReason, parseRevocationReason } from '../../domain/revocation';
+import { VpnChatopsError } from '../../domain/errors';
+import { RevokingReason, parseRevokingReason } from '../../domain/revocation';
 
 /** What `/vpn <text>` asks for. Parsing is pure; who may do it is decided when it runs. */
 export type VpnCommand =
   | { kind: 'issue'; device?: string }
-  | { kind: 'revoke'; target?: string; reason: RevocationReason }
+  | { kind: 'revoke'; target?: string; reason: RevokingReason }
   | { kind: 'status' }
   | { kind: 'list'; target?: string }
   | { kind: 'crl' }
@@ -83,12 +84,14 @@ export function parseVpnCommand(text: string): VpnCommand {
       if (extra.length) return { kind: 'help', problem: 'Use `/vpn revoke @user [reason]`, with one person and at most one reason.' };
       const target = mention(who);
       if (target.problem) return { kind: 'help', problem: target.problem };
-      let reason: RevocationReason = target.id ? 'affiliationChanged' : 'keyCompromise';
+      let reason: RevokingReason = target.id ? 'affiliationChanged' : 'keyCompromise';
       if (reasonText !== undefined) {
         try {
-          reason = parseRevocationReason(reasonText);
-        } catch {
-          return { kind: 'help', problem: `"${reasonText.slice(0, 40)}" is not a revocation reason. Use one of: ${Object.keys(REVOCATION_REASONS).join(', ')}.` };
+          // No reason is longer than 40 characters; the cut only keeps an echoed unknown word short.
+          reason = parseRevokingReason(reasonText.slice(0, 40));
+        } catch (error) {
+          if (!(error instanceof VpnChatopsError)) throw error;
+          return { kind: 'help', problem: error.message };
         }
       }
       return target.id ? { kind: 'revoke', target: target.id, reason } : { kind: 'revoke', reason };

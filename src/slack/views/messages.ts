@@ -98,7 +98,8 @@ export function certificateText(record: CertificateRecord, now: Date, options: {
   const owner = options.owner
     ? ` · ${record.slackId ? mention(record.slackId) : 'no Slack owner'}${record.displayName ? ` (${userText(record.displayName, 80)})` : ''}`
     : '';
-  const source = { issued: '', csr: ' · own key (CSR)', easyrsa: ' · imported from Easy-RSA', crl: ' · known only from an endpoint\'s CRL' }[record.source];
+  // `source` is read from the table unchecked; one this version does not know shows nothing rather than "undefined".
+  const source = { issued: '', csr: ' · own key (CSR)', easyrsa: ' · imported from Easy-RSA', crl: ' · known only from an endpoint\'s CRL' }[record.source] ?? '';
   const lines = [
     `${statusBadge(record, now)} · *${deviceName(record)}*${owner}`,
     `${code(record.cn)} · serial ${code(record.serial, 64)}${source}`,
