@@ -13,7 +13,6 @@ import { SecretsManagerCaStore } from './adapters/secrets-manager/ca-store';
 import type { Config, EndpointConfig } from './config';
 import { VpnChatopsError } from './domain/errors';
 import { parseWindow } from './domain/window';
-import { revokingReason } from './domain/revocation';
 import type { CertificateAuthority } from './pki/ca';
 import { KeyPool } from './pki/key-pool';
 import { generateTlsCryptKey } from './pki/tls-crypt';
@@ -211,9 +210,7 @@ export class VpnAdmin {
     return issueCertificate({ ca, certificates, audit, clock: this.clock, endpoint: this.profileEndpoint, keys: this.keys.take, certDomain: config.CERT_DOMAIN, certDays: config.CERT_DAYS }, request);
   }
 
-  /** Every revocation goes through here (vpnctl, Slack, renewals, rollbacks): no path may revoke with removeFromCRL. */
-  async revoke(request: RevokeRequest) {
-    revokingReason(request.reason);
+  revoke(request: RevokeRequest) {
     return revoke({ ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy }, request);
   }
 

@@ -1,6 +1,6 @@
 import { CertificateRecord } from '../domain/certificate';
 import { VpnChatopsError } from '../domain/errors';
-import { RevocationReason } from '../domain/revocation';
+import { RevocationReason, revokingReason } from '../domain/revocation';
 import { MaintenanceWindow, isInWindow, nextWindowStart } from '../domain/window';
 import type { AuditLog, CertificateStore, Clock, CrlStateStore, VpnEndpoint } from '../ports';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
@@ -69,6 +69,8 @@ export interface RevokeRequest {
 }
 
 export async function revoke(deps: RevokeDeps, request: RevokeRequest): Promise<RevocationReport> {
+  // Every revocation passes here (vpnctl, Slack, renewals): none may write an entry that leaves the certificate working.
+  revokingReason(request.reason);
   const { certificates, audit, clock } = deps;
   const records = await findTargets(certificates, request.target);
   const report: RevocationReport = { revoked: [], alreadyRevoked: [], sessions: [], crl: [] };
