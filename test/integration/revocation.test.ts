@@ -1,6 +1,7 @@
 import { CertificateRecord } from '../../src/domain/certificate';
 import { parseCrl } from '../../src/pki/crl';
 import { CrlPublisher } from '../../src/services/publish-crl';
+import type { RevokeRequest } from '../../src/services/revoke';
 import { InstrumentedEndpoint } from '../helpers/endpoints';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { VpnAdmin, storesFor } from '../../src/composition';
@@ -13,6 +14,27 @@ const DAY = 86_400_000;
 describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'revocation and CRL publishing', () => {
   let world: World;
   afterEach(() => world?.close());
+
+  /**
+   * Carol's revocation has asked for a CRL but its database write is slow: it lands only once the CRL
+   * of Bob's revocation (which the caller starts) is being imported.
+   */
+  async function carolMarkedDuringBobsImport(request: Omit<RevokeRequest, 'target'>) {
+    let importStarted!: () => void;
+    const firstImport = new Promise<void>((resolve) => (importStarted = resolve));
+    world = await serviceWorld({ hooks: { beforeImport: (_pem, call) => void (call === 1 && importStarted()) } });
+    const bob = await world.enrol('Bob', 'U0BOB');
+    const carol = await world.enrol('Carol', 'U0CAROL');
+    const markRevoked = world.certificates.markRevoked.bind(world.certificates);
+    jest.spyOn(world.certificates, 'markRevoked').mockImplementation(async (serial, change) => {
+      if (serial === carol.serial) await firstImport;
+      return markRevoked(serial, change);
+    });
+    const carolRevoked = world.admin.revoke({ ...request, target: { serial: carol.serial } });
+    for (let i = 0; i < 100 && (await world.crlState.getEndpoint('openvpn:test'))?.requested !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 1, pending: [carol.serial] });
+    return { bob, carol, carolRevoked };
+  }
 
   it('ends access three ways and reports each', async () => {
     world = await serviceWorld({ hooks: { sessions: () => [{ connectionId: '7', commonName: 'bob.laptop-U0BOB.vpn.test' }, { connectionId: '8', commonName: 'jane-U0JANE.vpn.test' }] } });
@@ -93,21 +115,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   });
 
   it('lists a revocation whose request a CRL build read before the certificate was marked revoked, before confirming it', async () => {
-    let importStarted!: () => void;
-    const firstImport = new Promise<void>((resolve) => (importStarted = resolve));
-    world = await serviceWorld({ hooks: { beforeImport: (_pem, call) => void (call === 1 && importStarted()) } });
-    const bob = await world.enrol('Bob', 'U0BOB');
-    const carol = await world.enrol('Carol', 'U0CAROL');
-    // Carol's revocation has asked for a CRL but its database write is slow: it lands only once Bob's CRL is being imported.
-    const markRevoked = world.certificates.markRevoked.bind(world.certificates);
-    jest.spyOn(world.certificates, 'markRevoked').mockImplementation(async (serial, change) => {
-      if (serial === carol.serial) await firstImport;
-      return markRevoked(serial, change);
-    });
-    const carolRevoked = world.admin.revoke({ target: { serial: carol.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
-    for (let i = 0; i < 100 && (await world.crlState.getEndpoint('openvpn:test'))?.requested !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 1, pending: [carol.serial] });
-
+    const { bob, carol, carolRevoked } = await carolMarkedDuringBobsImport({ reason: 'keyCompromise', actor: 'U0ADMIN' });
     await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
     expect(parseCrl(world.endpoint.imports[0]).revocations.map((r) => r.serial)).toEqual([bob.serial]);
     const carolReport = await carolRevoked;
@@ -117,21 +125,8 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   });
 
   it('keeps a queued revocation outstanding when a CRL build read its request before the certificate was marked revoked', async () => {
-    let importStarted!: () => void;
-    const firstImport = new Promise<void>((resolve) => (importStarted = resolve));
-    world = await serviceWorld({ hooks: { beforeImport: (_pem, call) => void (call === 1 && importStarted()) } });
-    const bob = await world.enrol('Bob', 'U0BOB');
-    const carol = await world.enrol('Carol', 'U0CAROL');
-    const markRevoked = world.certificates.markRevoked.bind(world.certificates);
-    jest.spyOn(world.certificates, 'markRevoked').mockImplementation(async (serial, change) => {
-      if (serial === carol.serial) await firstImport;
-      return markRevoked(serial, change);
-    });
     // A renewal's retirement: its CRL entry is left to the daily job.
-    const carolRevoked = world.admin.revoke({ target: { serial: carol.serial }, reason: 'superseded', actor: 'system:renewal', crl: 'queued' });
-    for (let i = 0; i < 100 && (await world.crlState.getEndpoint('openvpn:test'))?.requested !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 1, pending: [carol.serial] });
-
+    const { bob, carol, carolRevoked } = await carolMarkedDuringBobsImport({ reason: 'superseded', actor: 'system:renewal', crl: 'queued' });
     await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
     expect((await carolRevoked).crl).toEqual([expect.objectContaining({ outcome: 'deferred' })]);
     // Bob's publisher may have gone round again after Carol was marked; if it did not, her request is still open.
