@@ -12,6 +12,9 @@ const LOOKUP_BATCH = 16;
 /** Serials named in one carry-forward audit entry; the count covers the rest. */
 const AUDITED_SERIALS = 100;
 
+/** A live CRL entry and what the database holds for its serial. */
+type LookedUp = [Revocation, CertificateRecord | undefined];
+
 export type PublishOutcome =
   | { endpoint: string; outcome: 'published'; crlNumber: bigint; entries: number; nextUpdate: Date }
   /** Another publisher's CRL already includes this request (confirmed, not assumed). */
@@ -203,9 +206,7 @@ export class CrlPublisher {
    */
   private async carryForward(endpointKey: string, live: ParsedCrl, revocations: Revocation[], cutoff: Date, actor: string, owner: string): Promise<Revocation[]> {
     const listed = new Set(revocations.map((r) => r.serial));
-    const looked = await this.lookUp(live.revocations.filter((r) => !listed.has(r.serial)), endpointKey, owner);
-    const unrecorded = looked.filter(([, record]) => record?.status !== 'revoked');
-    await this.record(endpointKey, live, unrecorded, actor, owner);
+    const looked = await this.recordUnrecorded(endpointKey, live, live.revocations.filter((r) => !listed.has(r.serial)), actor, owner);
     return looked.filter(([, record]) => record?.status !== 'revoked' || record.notAfter > cutoff).map(([entry]) => entry);
   }
 
@@ -216,25 +217,28 @@ export class CrlPublisher {
    */
   async recordLiveRevocations(endpointKey: string, live: ParsedCrl, actor: string): Promise<string[]> {
     const revoked = new Set((await this.deps.certificates.revocationsForCrl(new Date(0))).map((r) => r.serial));
-    const looked = await this.lookUp(live.revocations.filter((r) => !revoked.has(r.serial)), endpointKey);
-    const unrecorded = looked.filter(([, record]) => record?.status !== 'revoked');
-    await this.record(endpointKey, live, unrecorded, actor);
-    return unrecorded.map(([entry]) => entry.serial);
+    const looked = await this.recordUnrecorded(endpointKey, live, live.revocations.filter((r) => !revoked.has(r.serial)), actor);
+    return looked.filter(([, record]) => record?.status !== 'revoked').map(([entry]) => entry.serial);
   }
 
-  /** Strongly consistent reads, a batch at a time, keeping the publishing lease alive when we hold it. */
-  private async lookUp(entries: Revocation[], endpointKey: string, owner?: string): Promise<[Revocation, CertificateRecord | undefined][]> {
-    const looked: [Revocation, CertificateRecord | undefined][] = [];
+  /**
+   * Looks the entries up (strongly consistent, a batch at a time, keeping the publishing lease alive when
+   * we hold it) and records as revoked those the database does not hold as revoked. Returns every lookup,
+   * as it was before recording.
+   */
+  private async recordUnrecorded(endpointKey: string, live: ParsedCrl, entries: Revocation[], actor: string, owner?: string): Promise<LookedUp[]> {
+    const looked: LookedUp[] = [];
     for (let i = 0; i < entries.length; i += LOOKUP_BATCH) {
       const batch = entries.slice(i, i + LOOKUP_BATCH);
       const records = await Promise.all(batch.map((entry) => this.deps.certificates.get(entry.serial)));
       batch.forEach((entry, index) => looked.push([entry, records[index]]));
       if (owner) await this.keepLease(endpointKey, owner);
     }
+    await this.record(endpointKey, live, looked.filter(([, record]) => record?.status !== 'revoked'), actor, owner);
     return looked;
   }
 
-  private async record(endpointKey: string, live: ParsedCrl, unrecorded: [Revocation, CertificateRecord | undefined][], actor: string, owner?: string): Promise<void> {
+  private async record(endpointKey: string, live: ParsedCrl, unrecorded: LookedUp[], actor: string, owner?: string): Promise<void> {
     if (!unrecorded.length) return;
     const { certificates, audit, ca, clock } = this.deps;
     const from = `CRL #${live.number ?? 'unnumbered'} on ${endpointKey}`;
