@@ -24,6 +24,8 @@ export type Job = (
 ) & {
   /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
   id?: string;
+  /** The click this job answers (see actions/register.ts): held while the job is in flight, released by the worker when it has run. */
+  claim?: string;
 };
 
 export interface JobQueue {

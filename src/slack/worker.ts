@@ -54,9 +54,13 @@ export class SlackWorker {
   async run(job: Job): Promise<void> {
     const reply = (message: MessageView, replaceOriginal = false) =>
       'responseUrl' in job && job.responseUrl ? respond(job.responseUrl, message, { replaceOriginal }) : this.dm(job, message);
+    let duplicate = false;
     try {
       // Lambda may deliver an asynchronous invocation twice; the work must happen once.
-      if (job.id && !(await this.deps.idempotency.claim(`job:${job.id}`, 86_400))) return;
+      if (job.id && !(await this.deps.idempotency.claim(`job:${job.id}`, 86_400))) {
+        duplicate = true;
+        return;
+      }
       switch (job.type) {
         case 'issue':
           return await this.issue(job, reply);
@@ -86,6 +90,9 @@ export class SlackWorker {
     } catch (error) {
       this.deps.log?.(`job ${job.type} failed`, error);
       await reply(errorMessage(explain(error))).catch((replyError: unknown) => this.deps.log?.('could not report a failed job', replyError));
+    } finally {
+      // The click that queued this job has had its answer: clicking again is a new request (see actions/register.ts).
+      if (job.claim && !duplicate) await this.deps.idempotency.release(job.claim).catch((error: unknown) => this.deps.log?.('could not release a click claim', error));
     }
   }
 

@@ -4,12 +4,13 @@ import { storesFor } from '../../src/composition';
 import { loadConfig } from '../../src/config';
 import { StandInOptions, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
-import type { InProcessJobQueue, Job } from '../../src/slack/jobs';
+import type { InProcessJobQueue, Job, JobQueue } from '../../src/slack/jobs';
+import { blockActionRequest } from '../../src/local/slack-requests';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/slack/runtime';
 import { testCa } from './ca';
 import { testDatabase } from './dynamodb';
-import { blockAction, botEnv, slashCommand } from './slack';
+import { blockAction, botEnv, lambdaEvent, slashCommand } from './slack';
 import { tempDir } from './tools';
 
 export type Response = { statusCode: number; body?: string };
@@ -18,7 +19,7 @@ export type Response = { statusCode: number; body?: string };
  * The real Lambda entry point and Bolt app, wired to the Slack stand-in, a fresh DynamoDB Local
  * table and a file-backed OpenVPN endpoint (no server), with jobs running in this process.
  */
-export async function testBot(options: { slack?: StandInOptions; env?: Record<string, string> } = {}) {
+export async function testBot(options: { slack?: StandInOptions; env?: Record<string, string>; handOff?: HandOff } = {}) {
   const [slack, db] = await Promise.all([startSlackStandIn(options.slack), testDatabase()]);
   const dir = tempDir('bot');
   const crlFile = join(dir.path, 'crl.pem');
@@ -29,10 +30,11 @@ export async function testBot(options: { slack?: StandInOptions; env?: Record<st
     ...options.env,
   });
   const queues: InProcessJobQueue[] = [];
-  const handler = createSlackLambdaHandler(() => loadConfig(env), async (config, database) => {
+  const handler = createSlackLambdaHandler(() => loadConfig(env), async (config, database): Promise<JobQueue> => {
     const queue = await inProcessJobs(config, database);
     queues.push(queue);
-    return queue;
+    const { handOff } = options;
+    return handOff ? { enqueue: (job) => handOff(job, (held) => queue.enqueue(held)) } : queue;
   }) as unknown as (event: unknown, context: unknown) => Promise<Response>;
 
   const call = (event: unknown) => handler(event, {});
@@ -47,6 +49,18 @@ export async function testBot(options: { slack?: StandInOptions; env?: Record<st
     call,
     command: (user: string, text: string) => call(slashCommand(user, text, slack.mintResponseUrl(user))),
     click: (user: string, actionId: string, value: string) => call(blockAction(user, actionId, value, slack.mintResponseUrl(user))),
+    /** The buttons with `actionId` on the Home view the bot last published for `user`. */
+    homeButtons(user: string, actionId: string): { action_id: string; value?: string }[] {
+      const blocks = (slack.homeView(user)?.view.blocks ?? []) as { accessory?: unknown; elements?: unknown[] }[];
+      return blocks.flatMap((block) => [block.accessory, ...(block.elements ?? [])]).filter((e): e is { action_id: string; value?: string } => (e as { action_id?: string } | undefined)?.action_id === actionId);
+    },
+    /** A click on the Home view the bot published for `user`, with that view's id as real Slack sends it. */
+    homeClick(user: string, actionId: string, value?: string) {
+      const home = slack.homeView(user);
+      if (!home) throw new Error(`The bot has published no Home view for ${user}: there is nothing to click.`);
+      const view = { ...home.view, id: home.id, hash: home.hash, state: { values: {} } };
+      return call(lambdaEvent(blockActionRequest({ userId: user, actionId, value, container: { type: 'view', view } })));
+    },
     ackText: (response: Response) => (JSON.parse(response.body ?? '{}') as { text?: string }).text ?? '',
     lastResponse: (user: string) => slack.responses(user).at(-1)?.body as { text?: string; blocks?: unknown[] } | undefined,
     /** A job straight to the worker, as a late or replayed queue entry arrives; the bot must have served a request first. */
@@ -66,3 +80,6 @@ export async function testBot(options: { slack?: StandInOptions; env?: Record<st
 }
 
 export type TestBot = Awaited<ReturnType<typeof testBot>>;
+
+/** What stands between the listeners and the worker: lets a test fail or hold the hand-off, as a Lambda Invoke could. */
+export type HandOff = (job: Job, enqueue: (job: Job) => Promise<void>) => Promise<void>;

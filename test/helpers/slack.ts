@@ -47,7 +47,7 @@ export function signedRequest(body: string, contentType: string, options: SignOp
   };
 }
 
-const lambdaEvent = (request: SlackRequest, options: SignOptions = {}) => signedRequest(request.body, request.contentType, options);
+export const lambdaEvent = (request: SlackRequest, options: SignOptions = {}) => signedRequest(request.body, request.contentType, options);
 
 export function slashCommand(userId: string, text: string, responseUrl: string, options: SignOptions = {}): LambdaUrlEvent {
   return lambdaEvent(slashCommandRequest({ userId, text, responseUrl }), options);
@@ -55,11 +55,14 @@ export function slashCommand(userId: string, text: string, responseUrl: string, 
 
 let clicks = 0;
 
-/** A button click; each call comes from a different message unless `messageTs` says otherwise. */
-export function blockAction(userId: string, actionId: string, value: string, responseUrl?: string, messageTs = `${Date.now() / 1000}.${++clicks}`): LambdaUrlEvent {
+/**
+ * A button click. With a response_url it sits in a message, a different one per call unless `messageTs`
+ * says otherwise; without, on the App Home, whose view id Slack keeps for every click (`homeViewId`).
+ */
+export function blockAction(userId: string, actionId: string, value: string, responseUrl?: string, messageTs = `${Date.now() / 1000}.${++clicks}`, homeViewId = `V0HOME${userId}`): LambdaUrlEvent {
   const container = responseUrl
     ? ({ type: 'message', channelId: 'C0GENERAL', messageTs, isEphemeral: true } as const)
-    : ({ type: 'view', view: { id: `V0HOME${messageTs}`, type: 'home' } } as const);
+    : ({ type: 'view', view: { id: homeViewId, type: 'home' } } as const);
   return lambdaEvent(blockActionRequest({ userId, actionId, value, responseUrl, container }));
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { normalizeDevice } from '../../domain/cn';
 import { VpnChatopsError } from '../../domain/errors';
@@ -32,22 +33,55 @@ function revokeRequest(value: string): Pick<Extract<Job, { type: 'revoke' }>, 't
 export function registerActions(app: App, deps: ListenerDeps): void {
   const { jobs, idempotency } = deps;
 
-  /** A double click must not revoke or publish twice: on AWS every CRL import drops every connection. */
-  const firstClick = (body: ButtonBody) => {
+  /**
+   * A double click must not revoke or publish twice: on AWS every CRL import drops every connection.
+   * Slack sends each click as its own payload (its own action_ts), so a double click arrives as two
+   * payloads for the same button: same person, same message or view, same action_id and value. Slack
+   * keeps one view id for every click on a Home view, and every row's Revoke shares one action_id, so
+   * the value (which certificate) tells the rows apart. The claim on a button holds while its job is in
+   * flight: the worker lets go when the job has run, whatever its outcome, and this listener when the job
+   * could not be handed off; so a click after an answer, or after an error, is always acted on.
+   */
+  const clickKey = (body: ButtonBody) => {
     const where = body.container?.message_ts ?? body.view?.id ?? body.trigger_id;
-    return idempotency.claim(`click:${body.user.id}:${where}:${body.actions[0]?.action_id}`, 600).catch(() => true);
+    const action = body.actions[0];
+    const value = createHash('sha256').update(action?.value ?? '').digest('base64url').slice(0, 22);
+    return `click:${body.user.id}:${where}:${action?.action_id}:${value}`;
+  };
+  /** Longer than a worker job may run (5 minutes) after its wait in Lambda's queue: the claim of a worker that died lapses. */
+  const CLICK_CLAIM_S = 600;
+
+  /** The person is told to try again when the hand-off fails: their retry must not count as a double click. */
+  const handOff = async (job: Job, claim: string | undefined) => {
+    try {
+      await jobs.enqueue(job);
+    } catch (error) {
+      if (claim !== undefined) await idempotency.release(claim).catch((releaseError: unknown) => deps.log('could not release a click claim', releaseError));
+      throw error;
+    }
   };
 
   const enqueueFromButton = (id: string, toJob: (body: ButtonBody) => Job | undefined, options: { once?: boolean } = {}) =>
-    app.action<ButtonBody>(id, async ({ ack, body, respond }) => {
+    app.action<ButtonBody>(id, async ({ ack, body, respond, client }) => {
       try {
         const job = toJob(body);
-        if (job && (!options.once || (await firstClick(body)))) await jobs.enqueue(job);
+        if (job) {
+          const claim = options.once ? clickKey(body) : undefined;
+          // Acting twice beats dropping a click because the claim store hiccuped.
+          const first = claim === undefined || (await idempotency.claim(claim, CLICK_CLAIM_S).catch(() => true));
+          if (first) await handOff(claim === undefined ? job : { ...job, claim }, claim);
+        }
         await ack();
       } catch (error) {
         deps.log(`button ${id} failed`, error);
         await ack();
-        if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, ...errorMessage('That did not go through, and nothing was changed. Try again in a minute.') });
+        const failed = errorMessage('That did not go through, and nothing was changed. Try again in a minute.');
+        if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, ...failed });
+        else {
+          // A click on the Home tab has no response_url: the person hears of it in their DM.
+          const { channel } = await client.conversations.open({ users: body.user.id });
+          if (channel?.id) await client.chat.postMessage({ channel: channel.id, ...failed });
+        }
       }
     });
 

@@ -17,7 +17,13 @@ export function registerEvents(app: App, deps: ListenerDeps): void {
       });
       if (!first) return;
     }
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      // The event was not acted on: Slack's next retry of it must be, not taken for a repeat.
+      if (eventId) await deps.idempotency.release(`slack-event:${eventId}`).catch((releaseError: unknown) => deps.log('could not release an event claim', releaseError));
+      throw error;
+    }
   });
 
   // Approving is one conditional write: fast enough to do inline, within Slack's 3 seconds.
