@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { GENERAL_CHANNEL, TEAM_ID } from './slack-standin/workspace';
+import { BOT_USER_ID, GENERAL_CHANNEL, TEAM_ID } from './slack-standin/workspace';
 
 /**
  * Requests exactly as Slack sends them to an app's Request URL: the payload shapes and the v0
@@ -68,7 +68,18 @@ export type ActionContainer =
   | { type: 'message'; channelId: string; messageTs: string; isEphemeral: boolean; message?: Record<string, unknown> }
   | { type: 'view'; view: Record<string, unknown> & { id: string } };
 
+/**
+ * An org-wide install on Enterprise Grid: Slack then sends `team: null` with the enterprise beside it
+ * (docs.slack.dev/reference/interaction-payloads/block_actions-payload, "Null if the app is org-installed").
+ */
+export interface OrgInstall {
+  enterprise: { id: string; name: string };
+}
+
+const teamOf = (org: OrgInstall | undefined) => (org ? { team: null, enterprise: org.enterprise, is_enterprise_install: true } : { team, enterprise: null, is_enterprise_install: false });
+
 export interface BlockActionInput {
+  org?: OrgInstall;
   userId: string;
   actionId: string;
   value?: string;
@@ -91,7 +102,7 @@ export function blockActionRequest(input: BlockActionInput): SlackRequest {
       : { container: { type: 'view', view_id: container.view.id }, view: container.view };
   return interaction({
     type: 'block_actions',
-    team,
+    ...teamOf(input.org),
     user: who(input.userId),
     api_app_id: APP_ID,
     token: 'deprecated',
@@ -105,6 +116,7 @@ export function blockActionRequest(input: BlockActionInput): SlackRequest {
 export type ViewStateValues = Record<string, Record<string, { type: string; value: string | null }>>;
 
 export interface ViewSubmissionInput {
+  org?: OrgInstall;
   userId: string;
   view: { id: string; callback_id: string; private_metadata?: string; hash?: string } & Record<string, unknown>;
   values: ViewStateValues;
@@ -114,7 +126,7 @@ export interface ViewSubmissionInput {
 export function viewSubmissionRequest(input: ViewSubmissionInput): SlackRequest {
   return interaction({
     type: 'view_submission',
-    team,
+    ...teamOf(input.org),
     user: who(input.userId),
     api_app_id: APP_ID,
     token: 'deprecated',
@@ -123,9 +135,21 @@ export function viewSubmissionRequest(input: ViewSubmissionInput): SlackRequest 
   });
 }
 
+/** Every event arrives with `authorizations`: the installation it is delivered for, here the bot's in this workspace. */
 export function eventCallbackRequest(event: Record<string, unknown>, eventId: string): SlackRequest {
+  const authorizations = [{ enterprise_id: null, team_id: TEAM_ID, user_id: BOT_USER_ID, is_bot: true, is_enterprise_install: false }];
   return {
-    body: JSON.stringify({ token: 'deprecated', team_id: TEAM_ID, api_app_id: APP_ID, type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event }),
+    body: JSON.stringify({
+      token: 'deprecated',
+      team_id: TEAM_ID,
+      api_app_id: APP_ID,
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      event,
+      authorizations,
+      is_ext_shared_channel: false,
+    }),
     contentType: 'application/json',
   };
 }

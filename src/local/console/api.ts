@@ -220,7 +220,7 @@ export class ConsoleApi {
     if (!message) throw new ConsoleInputError('Only messages everyone in the conversation sees can get reactions.');
     const added = this.slack.addReaction(user, channel, ts, nameInput);
     if (!added.ok) throw new ConsoleInputError(added.error === 'already_reacted' ? 'You already reacted with that.' : `Slack refused the reaction (${added.error}).`);
-    const event = { type: 'reaction_added', user, reaction: nameInput, item_user: message.user, item: { type: 'message', channel, ts }, event_ts: this.slack.nextTs() };
+    const event = { type: 'reaction_added', user, reaction: nameInput, item_user: message.user, item: { type: 'message', channel, ts, channel_type: channel.startsWith('D') ? 'im' : 'channel' }, event_ts: this.slack.nextTs() };
     await this.send(eventCallbackRequest(event, this.eventId()), 'the reaction');
   }
 
