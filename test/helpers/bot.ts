@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config';
 import { StandInOptions, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
 import type { InProcessJobQueue, Job, JobQueue } from '../../src/slack/jobs';
-import { blockActionRequest } from '../../src/local/slack-requests';
+import { OrgInstall, blockActionRequest } from '../../src/local/slack-requests';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/slack/runtime';
 import { testCa } from './ca';
@@ -55,11 +55,11 @@ export async function testBot(options: { slack?: StandInOptions; env?: Record<st
       return blocks.flatMap((block) => [block.accessory, ...(block.elements ?? [])]).filter((e): e is { action_id: string; value?: string } => (e as { action_id?: string } | undefined)?.action_id === actionId);
     },
     /** A click on the Home view the bot published for `user`, with that view's id as real Slack sends it. */
-    homeClick(user: string, actionId: string, value?: string) {
+    homeClick(user: string, actionId: string, value?: string, org?: OrgInstall) {
       const home = slack.homeView(user);
       if (!home) throw new Error(`The bot has published no Home view for ${user}: there is nothing to click.`);
       const view = { ...home.view, id: home.id, hash: home.hash, state: { values: {} } };
-      return call(lambdaEvent(blockActionRequest({ userId: user, actionId, value, container: { type: 'view', view } })));
+      return call(lambdaEvent(blockActionRequest({ userId: user, actionId, value, container: { type: 'view', view }, org })));
     },
     ackText: (response: Response) => (JSON.parse(response.body ?? '{}') as { text?: string }).text ?? '',
     lastResponse: (user: string) => slack.responses(user).at(-1)?.body as { text?: string; blocks?: unknown[] } | undefined,

@@ -130,13 +130,14 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect((await bot.stores.certificates.byUser('U0ADMIN')).every((c) => c.status === 'revoked')).toBe(true);
   });
 
-  it('tells a Home click whose hand-off failed in the DM, and acts on the retry', async () => {
+  it('tells a Home click whose hand-off failed in the DM, and acts on the retry (an org-wide install: team null)', async () => {
     await openHome('U0ALICE', 'Ev0CLICKS4');
     const before = profiles('U0ALICE').length;
+    const org = { enterprise: { id: 'E0GRID', name: 'Grid Org' } };
     failNext = 1;
-    expect((await bot.homeClick('U0ALICE', ACTION.issue)).statusCode).toBe(200);
+    expect((await bot.homeClick('U0ALICE', ACTION.issue, undefined, org)).statusCode).toBe(200);
     expect(dmTexts('U0ALICE').at(-1)).toMatch(/did not go through, and nothing was changed\. Try again/);
-    expect((await bot.homeClick('U0ALICE', ACTION.issue)).statusCode).toBe(200);
+    expect((await bot.homeClick('U0ALICE', ACTION.issue, undefined, org)).statusCode).toBe(200);
     await eventually(() => profiles('U0ALICE').length === before + 1, 'the profile');
   });
 
