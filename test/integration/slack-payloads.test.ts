@@ -127,6 +127,8 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     it.each(['event-reaction-added-thumbsup', 'event-reaction-added-skin-tone'])('%s approves the waiting login', async (name) => {
       const decision = login(cn, `cvpn-connection-${name}`);
       const prompt = await prompted();
+      // The Messages tab is read-only (manifest.yml): the prompt must not depend on reactions alone.
+      expect(prompt.text).toMatch(/Approve or react 👍/);
       expect((await bot.call(request(name, { PROMPT_TS: prompt.ts, EVENT_ID: eventId() }))).statusCode).toBe(200);
       expect(await decision).toMatchObject({ allow: true, reason: 'approved' });
     });
