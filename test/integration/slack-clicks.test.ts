@@ -6,7 +6,8 @@ import { TestBot, testBot } from '../helpers/bot';
 import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';
 import { blockAction, eventCallback } from '../helpers/slack';
-import { describeWith } from '../helpers/tools';
+import { describeWith, tempDir } from '../helpers/tools';
+import { handler as workerHandler } from '../../src/handlers/worker';
 
 /**
  * Clicks as real Slack sends them: every click on a Home view carries that view's one id, each click
@@ -158,3 +159,43 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
 function blockActionOn(messageTs: string, value: string, responseUrl: string) {
   return blockAction('U0ADMIN', ACTION.revokeConfirm, value, responseUrl, messageTs);
 }
+
+describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'a click whose worker cannot start (the worker Lambda handler)', () => {
+  let bot: TestBot;
+  const handedOff: Job[] = [];
+  const saved = { ...process.env };
+  const noCa = tempDir('no-ca');
+
+  beforeAll(async () => {
+    // The Lambda Invoke succeeds; the worker function then fails to load its CA, as with an unreadable secret.
+    bot = await testBot({
+      handOff: async (job) => {
+        handedOff.push(job);
+        await workerHandler(JSON.parse(JSON.stringify(job)) as Job).catch(() => undefined);
+      },
+    });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    noCa.remove();
+    await bot?.close();
+  });
+
+  it('releases the click when the worker cannot start, so the retry reaches a worker that can', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      process.env = { ...saved, ...bot.env, STATE_DIR: noCa.path };
+      const responseUrl = bot.slack.mintResponseUrl('U0ADMIN');
+      const click = () => bot.call(blockAction('U0ADMIN', ACTION.publishCrl, '', responseUrl, '1700000000.000077'));
+      expect((await click()).statusCode).toBe(200);
+      expect(bot.lastResponse('U0ADMIN')?.text).toMatch(/could not start its worker, so nothing was done/);
+
+      process.env = { ...saved, ...bot.env };
+      expect((await click()).statusCode).toBe(200);
+      expect(handedOff.filter((job) => job.type === 'publish-crl')).toHaveLength(2);
+      await eventually(() => (bot.lastResponse('U0ADMIN')?.text ?? '').match(/openvpn:test|CRL/) && !/could not start/.test(bot.lastResponse('U0ADMIN')?.text ?? ''), 'the publish report');
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
