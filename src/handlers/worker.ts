@@ -11,17 +11,17 @@ import { errorMessage } from '../slack/views/messages';
 
 let worker: Promise<SlackWorker> | undefined;
 
-/**
- * Invoked asynchronously by the Slack function with one job: issue, revoke, publish, Home refresh.
- * A worker that cannot start (e.g. the CA secret is unreadable) tells the person, then fails the
- * invocation so the deployment's worker-errors alarm reaches the admins (async retries are 0).
- */
 /** The table is named in the environment, so a worker whose CA or Slack secret failed can still reach it. */
 async function releaseClaim(key: string): Promise<void> {
   const config = loadConfig(process.env);
   await new DynamoDbIdempotencyStore(connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION })).release(key);
 }
 
+/**
+ * Invoked asynchronously by the Slack function with one job: issue, revoke, publish, Home refresh.
+ * A worker that cannot start (e.g. the CA secret is unreadable) tells the person, then fails the
+ * invocation so the deployment's worker-errors alarm reaches the admins (async retries are 0).
+ */
 export const handler = async (job: Job): Promise<void> => {
   worker ??= (async () => {
     const config = await loadLambdaConfig();

@@ -116,7 +116,6 @@ export function blockActionRequest(input: BlockActionInput): SlackRequest {
 export type ViewStateValues = Record<string, Record<string, { type: string; value: string | null }>>;
 
 export interface ViewSubmissionInput {
-  org?: OrgInstall;
   userId: string;
   view: { id: string; callback_id: string; private_metadata?: string; hash?: string } & Record<string, unknown>;
   values: ViewStateValues;
@@ -126,7 +125,7 @@ export interface ViewSubmissionInput {
 export function viewSubmissionRequest(input: ViewSubmissionInput): SlackRequest {
   return interaction({
     type: 'view_submission',
-    ...teamOf(input.org),
+    team,
     user: who(input.userId),
     api_app_id: APP_ID,
     token: 'deprecated',
