@@ -383,6 +383,7 @@ describe('OpenVpnEndpoint', () => {
     expect(await endpointAt(fake.address).health()).toEqual({
       ok: true,
       detail: `management interface at ${fake.address} answers (pid=4242); CRL file ${join(dir.path, 'crl.pem')} is present`,
+      management: { address: fake.address, transport: 'tcp', passwordProtected: false },
     });
   });
 
