@@ -72,6 +72,9 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'a gua
       `OpenVPN management interface at ${address} asks for a password: set "managementPasswordFile" for this endpoint in VPN_ENDPOINTS to a file holding it`,
     );
     await expect(endpointFor(vpnWithPassword, address, join(vpnWithPassword.dir.path, 'missing.pw')).listSessions()).rejects.toThrow(/Cannot read the management password file .*missing\.pw .*check "managementPasswordFile" in VPN_ENDPOINTS/);
+    // A server that is down is reported as down, not as a password file it never asked for.
+    const down = `127.0.0.1:${await freeTcpPort()}`;
+    await expect(endpointFor(vpnWithPassword, down, join(vpnWithPassword.dir.path, 'missing.pw')).listSessions()).rejects.toThrow(`${down} refused the connection`);
   });
 
   describe('over a Unix socket', () => {

@@ -65,14 +65,18 @@ export class ManagementClient {
    */
   static async connect(address: string, options: ManagementConnectOptions = {}): Promise<ManagementClient> {
     const target = parseAddress(address);
-    const password = options.passwordFile === undefined ? undefined : await readPassword(address, options.passwordFile);
+    // Read only once asked: a server that is down should be reported as down, not as a missing password file.
+    const passwordFile = options.passwordFile;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const socket = createConnection(target);
       socket.setEncoding('utf8');
       let received = '';
       let askedForPassword = false;
+      let settled = false;
       const finish = (error?: VpnChatopsError) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         socket.off('data', onData);
         socket.off('error', onError);
@@ -95,8 +99,11 @@ export class ManagementClient {
             // OpenVPN asks again after a wrong password; asking a second time would only use up its three tries.
             if (askedForPassword) return finish(endpointError(address, `did not accept the password in ${options.passwordFile}: it must hold, on its first line, the password in the file the server's --management line names`));
             askedForPassword = true;
-            if (password === undefined) return finish(endpointError(address, 'asks for a password: set "managementPasswordFile" for this endpoint in VPN_ENDPOINTS to a file holding it (the file the server\'s --management line names)'));
-            socket.write(`${password}\n`);
+            if (passwordFile === undefined) return finish(endpointError(address, 'asks for a password: set "managementPasswordFile" for this endpoint in VPN_ENDPOINTS to a file holding it (the file the server\'s --management line names)'));
+            readPassword(address, passwordFile).then(
+              (password) => void (settled || socket.write(`${password}\n`)),
+              (error: VpnChatopsError) => finish(error),
+            );
             continue;
           }
           const newline = received.indexOf('\n');
