@@ -97,11 +97,13 @@ export class ManagementClient {
           if (received.startsWith(PASSWORD_PROMPT)) {
             received = received.slice(PASSWORD_PROMPT.length);
             // OpenVPN asks again after a wrong password; asking a second time would only use up its three tries.
-            if (askedForPassword) return finish(endpointError(address, `did not accept the password in ${options.passwordFile}: it must hold, on its first line, the password in the file the server's --management line names`));
+            if (askedForPassword) return finish(endpointError(address, `did not accept the password in ${passwordFile}: it must hold, on its first line, the password in the file the server's --management line names`));
             askedForPassword = true;
             if (passwordFile === undefined) return finish(endpointError(address, 'asks for a password: set "managementPasswordFile" for this endpoint in VPN_ENDPOINTS to a file holding it (the file the server\'s --management line names)'));
             readPassword(address, passwordFile).then(
-              (password) => void (settled || socket.write(`${password}\n`)),
+              (password) => {
+                if (!settled) socket.write(`${password}\n`);
+              },
               (error: VpnChatopsError) => finish(error),
             );
             continue;
