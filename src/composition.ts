@@ -50,6 +50,8 @@ export function localEndpointConfig(config: Config): Extract<EndpointConfig, { t
     remote: `127.0.0.1 ${config.LOCAL_VPN_PORT} udp`,
     tlsCryptKeyFile: join(dir, 'tls-crypt.key'),
     logFile: join(dir, 'openvpn.log'),
+    // Without it any local user could approve logins through the management port (the server creates it).
+    managementPasswordFile: join(dir, 'management.pw'),
   };
 }
 

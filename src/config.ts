@@ -20,6 +20,18 @@ const csv = z.pipe(
   z.transform((text: string) => text.split(',').map((item) => item.trim()).filter(Boolean)),
 );
 
+const MANAGEMENT = /^(unix:\/.+|(\d{1,3}\.){3}\d{1,3}:\d{1,5}|localhost:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5})$/;
+const LOOPBACK_MANAGEMENT = /^(unix:|127\.\d{1,3}\.\d{1,3}\.\d{1,3}:|localhost:|\[::1\]:)/;
+const REMOTE_MANAGEMENT = (issue: { input?: unknown }) =>
+  `${(issue.input as { management?: string } | undefined)?.management} is not on this host: whoever reaches it can approve any login and end any session. Use 127.0.0.1 or a unix: socket, or, if the network is trusted, set "allowRemoteManagement": true together with "managementPasswordFile"`;
+
+/** Anyone who reaches the management interface can send client-auth-nt, so off-host needs both an explicit yes and a password. */
+function managementStaysLocal(endpoint: { management: string; allowRemoteManagement?: true; managementPasswordFile?: string }): boolean {
+  // A malformed address has its own message already.
+  if (LOOPBACK_MANAGEMENT.test(endpoint.management) || !MANAGEMENT.test(endpoint.management)) return true;
+  return endpoint.allowRemoteManagement === true && endpoint.managementPasswordFile !== undefined;
+}
+
 const endpointSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('aws-client-vpn'),
@@ -32,14 +44,18 @@ const endpointSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('openvpn'),
     name: z.string().check(z.minLength(1)),
-    management: matching(/^[\d.]+:\d+$/, 'management is host:port, e.g. 127.0.0.1:7505'),
+    management: matching(MANAGEMENT, 'management is host:port (e.g. 127.0.0.1:7505) or unix:/absolute/path (e.g. unix:/run/openvpn/mgmt.sock)'),
+    /** The file, mode 0600, whose first line is the password the server's `--management … pw-file` names. */
+    managementPasswordFile: z.optional(z.string().check(z.minLength(1))),
+    /** Only this permits a management address off the host; it needs a password too. */
+    allowRemoteManagement: z.optional(z.literal(true, { error: 'allowRemoteManagement is true or absent' })),
     crlFile: z.string().check(z.minLength(1)),
     remote: z.string().check(z.minLength(1)),
     tlsCryptKeyFile: z.optional(z.string().check(z.minLength(1))),
     /** The server's --log-append file: what `/vpn logs` reads. */
     logFile: z.optional(z.string().check(z.minLength(1))),
     serverCertFile: z.optional(z.string().check(z.minLength(1))),
-  }),
+  }).check(z.refine(managementStaysLocal, { error: REMOTE_MANAGEMENT, path: ['management'] })),
 ]);
 
 export type EndpointConfig = z.infer<typeof endpointSchema>;

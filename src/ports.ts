@@ -120,6 +120,18 @@ export interface LiveCrl {
 export interface EndpointHealth {
   ok: boolean;
   detail: string;
+  /** Self-hosted OpenVPN only, when its management interface answered: how it is guarded. */
+  management?: ManagementAccess;
+}
+
+/** Whoever can send commands to an OpenVPN management interface can approve any login (client-auth-nt) or end any session. */
+export interface ManagementAccess {
+  address: string;
+  transport: 'tcp' | 'unix';
+  /** The server asked for a password before it took commands. */
+  passwordProtected: boolean;
+  /** Unix socket only: its file mode lets every local user connect. */
+  openToAllUsers?: boolean;
 }
 
 /** The certificate a VPN server presents to its clients: when it runs out, nobody can connect. */

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config, EndpointConfig } from '../config';
@@ -61,6 +61,18 @@ function ensureServerCertificate(ca: CertificateAuthority, dir: string, domain: 
   return { cert, key };
 }
 
+/**
+ * The management password (mode 0600), made once: the port is on loopback, but every local user can
+ * reach loopback, and whoever holds the port can approve logins with client-auth-nt.
+ */
+function ensureManagementPassword(file: string): void {
+  try {
+    writeFileSync(file, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 function writeAtomically(path: string, text: string, mode: number): void {
   writeFileSync(`${path}.tmp`, text, { mode });
   renameSync(`${path}.tmp`, path);
@@ -86,7 +98,7 @@ export interface StartOpenVpnOptions {
 
 /**
  * The local OpenVPN 2.6 server: loopback only, crl-verify on the file the bot publishes, tls-crypt,
- * and the management interface on 127.0.0.1 with --management-client-auth, so every login is
+ * and the management interface on 127.0.0.1, behind a password, with --management-client-auth, so every login is
  * decided by the approval bridge. With LOCAL_VPN_NOEXEC=true (tests) no address or route is set up.
  */
 export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<LocalOpenVpn> {
@@ -97,6 +109,8 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
   const { cert, key } = ensureServerCertificate(ca, dir, config.CERT_DOMAIN);
   const [host, port] = endpoint.remote.split(/\s+/);
   const [managementHost, managementPort] = endpoint.management.split(':');
+  const passwordFile = endpoint.managementPasswordFile ?? join(dir, 'management.pw');
+  ensureManagementPassword(passwordFile);
   // OpenVPN drops a client whose TLS handshake is not done within the hand-window; approval must fit inside it.
   const handWindow = Math.max(60, config.APPROVAL_TIMEOUT_S * 2 + 10);
   const args = [
@@ -104,7 +118,7 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
     '--dev', 'tun', '--topology', 'subnet', '--server', ...TUNNEL_NETWORK,
     '--ca', caFile, '--cert', cert, '--key', key, '--dh', 'none',
     '--crl-verify', endpoint.crlFile, '--tls-crypt', endpoint.tlsCryptKeyFile!,
-    '--management', managementHost, managementPort, '--management-client-auth', '--auth-user-pass-optional',
+    '--management', managementHost, managementPort, passwordFile, '--management-client-auth', '--auth-user-pass-optional',
     '--hand-window', String(handWindow), '--keepalive', '10', '60', '--persist-key', '--verb', '3',
     ...(config.LOCAL_VPN_NOEXEC === 'true' ? ['--ifconfig-noexec', '--route-noexec'] : []),
   ];
@@ -118,7 +132,7 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
 
   try {
     await waitForReady(child, output, options.readyTimeoutMs ?? 20_000, logFile);
-    const management = await ManagementClient.connect(endpoint.management);
+    const management = await ManagementClient.connect(endpoint.management, { passwordFile });
     let exitListener: ((summary: string) => void) | undefined;
     let stopping = false;
     void exited.then((code) => {

@@ -1,6 +1,6 @@
 import type { CertificateAuthority } from '../pki/ca';
 import { MAX_CRL_ENTRIES, ParsedCrl, parseCrl } from '../pki/crl';
-import type { EndpointCrlRecord, VpnEndpoint } from '../ports';
+import type { EndpointCrlRecord, ManagementAccess, VpnEndpoint } from '../ports';
 import type { DoctorDeps } from './doctor';
 import { Check, DAY_MS, days, guard, iso } from './doctor-check';
 import { overdueBelowDays } from './renew-crl';
@@ -14,13 +14,29 @@ const HANDLER_PREFIX = 'AWSClientVPN-';
 
 type Deps = DoctorDeps & { ca: CertificateAuthority };
 
-async function availability(endpoint: VpnEndpoint): Promise<Check> {
+/** Whether the endpoint answers and, for a self-hosted one, whether its management interface is guarded. */
+export async function availability(endpoint: VpnEndpoint): Promise<Check[]> {
   const health = await endpoint.health();
   const fix =
     endpoint.kind === 'aws-client-vpn'
       ? 'Open the endpoint in the VPC console: it must be available, with a target network (subnet) associated.'
       : 'Start the OpenVPN server with the --management address and --crl-verify file that VPN_ENDPOINTS names.';
-  return health.ok ? { name: `${endpoint.key}: endpoint`, status: 'pass', detail: health.detail } : { name: `${endpoint.key}: endpoint`, status: 'fail', detail: health.detail, fix };
+  const check: Check = health.ok ? { name: `${endpoint.key}: endpoint`, status: 'pass', detail: health.detail } : { name: `${endpoint.key}: endpoint`, status: 'fail', detail: health.detail, fix };
+  return health.management ? [check, managementAccess(endpoint, health.management)] : [check];
+}
+
+/** A management interface that takes commands from anyone who reaches it lets them approve any login or end any session. */
+function managementAccess(endpoint: VpnEndpoint, access: ManagementAccess): Check {
+  const name = `${endpoint.key}: management access`;
+  const risk = 'can approve any login (client-auth-nt, bypassing Slack) or end any session';
+  const fix = `Give the server's --management line a password file (mode 0600) and set "managementPasswordFile" to it in VPN_ENDPOINTS, or use a Unix socket (--management /run/openvpn/mgmt.sock unix, management "unix:/run/openvpn/mgmt.sock").`;
+  if (access.passwordProtected) return { name, status: 'pass', detail: `${access.address} asks for a password` };
+  if (access.transport === 'unix') {
+    return access.openToAllUsers
+      ? { name, status: 'warn', detail: `the socket ${access.address} lets every local user connect, and asks for no password: any of them ${risk}`, fix: `Make the socket reachable only by OpenVPN's and the agent's user (OpenVPN 2.6: --management-client-user / --management-client-group), or give it a password file. ${fix}` }
+      : { name, status: 'pass', detail: `the socket ${access.address} asks for no password; its file permissions guard it` };
+  }
+  return { name, status: 'warn', detail: `${access.address} takes commands without a password: anyone who can reach it (every local user on the host) ${risk}`, fix };
 }
 
 async function connectHandler(deps: Deps, endpoint: VpnEndpoint, read: NonNullable<VpnEndpoint['connectHandler']>): Promise<Check> {

@@ -6,19 +6,11 @@ import { createSlackApp } from './app';
 import { LambdaJobQueue } from '../adapters/aws-lambda/job-queue';
 import type { Database } from '../adapters/dynamodb/client';
 import { createListenerDeps } from './ingress';
+import { verifySlackRequest } from './verify-request';
 import type { JobQueue } from './jobs';
+import { logWarning } from '../log';
 
-type LambdaEvent = { body?: string; isBase64Encoded?: boolean } & Record<string, unknown>;
-type Handler = (event: LambdaEvent, context: unknown) => Promise<unknown>;
-
-/**
- * Bolt decodes base64 bodies as ASCII, which breaks on any non-ASCII text (an echoed Home view with
- * "✅" in it): decode as UTF-8 before Bolt sees the body.
- */
-export function decodeBody(event: LambdaEvent): LambdaEvent {
-  if (!event.isBase64Encoded || typeof event.body !== 'string') return event;
-  return { ...event, body: Buffer.from(event.body, 'base64').toString('utf8'), isBase64Encoded: false };
-}
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 /** On Lambda, slow work goes to the worker function (WORKER_FUNCTION_NAME). */
 function workerQueue(config: Config): JobQueue {
@@ -28,23 +20,32 @@ function workerQueue(config: Config): JobQueue {
 
 /**
  * A two-argument Lambda handler; the app is built once per container, on the first request.
- * `jobs` lets tests and local runs keep the worker in-process.
+ * `jobs` lets tests and local runs keep the worker in-process. Every request is verified here before
+ * Bolt sees it (see verify-request.ts): the Function URL is open to the internet, and what Bolt
+ * cannot parse it throws on, failing the invocation and raising the Slack function's error alarm.
  */
 export function createSlackLambdaHandler(loadConfig: () => Config | Promise<Config>, jobs: (config: Config, db: Database) => Promise<JobQueue> | JobQueue = workerQueue): Handler {
-  let ready: Promise<Handler> | undefined;
-  const init = async (): Promise<Handler> => {
+  let ready: Promise<{ signingSecret: string; bolt: Handler }> | undefined;
+  const init = async () => {
     const config = await loadConfig();
     if (!config.SLACK_SIGNING_SECRET) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_SIGNING_SECRET is not set.');
     const receiver = new AwsLambdaReceiver({ signingSecret: config.SLACK_SIGNING_SECRET });
     const db = connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
     createSlackApp({ config, deps: createListenerDeps(config, db, await jobs(config, db)), receiver });
-    return (await receiver.start()) as unknown as Handler;
+    return { signingSecret: config.SLACK_SIGNING_SECRET, bolt: (await receiver.start()) as unknown as Handler };
   };
   return async (event, context) => {
     ready ??= init().catch((error: unknown) => {
       ready = undefined;
       throw error;
     });
-    return (await ready)(decodeBody(event), context);
+    const { signingSecret, bolt } = await ready;
+    const verdict = verifySlackRequest(event, signingSecret, Date.now());
+    if (!verdict.ok) {
+      // A warning, not an error: anyone on the internet can send these, and errors page the admins.
+      logWarning(`Slack request refused with ${verdict.response.statusCode}: ${verdict.reason}`);
+      return verdict.response;
+    }
+    return bolt(verdict.event, context);
   };
 }

@@ -79,6 +79,11 @@ describeWith(
       expect(statSync(join(dir.path, 'state', 'ca', 'ca.key')).mode & 0o777).toBe(0o600);
       expect(output).toMatch(new RegExp(`DynamoDB Local at http://127\\.0\\.0\\.1:${ports.dynamodb}`));
       expect(output).toMatch(new RegExp(`OpenVPN 2\\.6\\.\\d+ on udp 127\\.0\\.0\\.1:${ports.vpn}, management 127\\.0\\.0\\.1:${ports.management}`));
+      // Every local user can reach loopback: the management port, which can approve any login, asks for a password,
+      // and the stack got past it (its bridge is connected, or it would not be ready).
+      const passwordFile = join(dir.path, 'state', 'openvpn', 'management.pw');
+      expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
+      expect(serverLog()).toContain(`--management 127.0.0.1 ${ports.management} ${passwordFile} --management-client-auth`);
       expect(output).toMatch(new RegExp(`Console +http://localhost:${ports.port}/`));
       expect(children).toHaveLength(2);
     });

@@ -50,6 +50,8 @@ describeWith(
       expect(healthy.stdout).toMatch(/^✅ openvpn:test: server certificate: CN=server\.vpn\.test, valid until .* \(365\.0 days\)$/m);
       expect(healthy.stdout).toMatch(/^✅ openvpn:test: CRL expiry: 180\.0 days left/m);
       expect(healthy.stdout).toMatch(/^✅ openvpn:test: CRL vs last publish: #1, as published at /m);
+      // This test server's management port takes commands without a password: anyone on the host could approve logins.
+      expect(healthy.stdout).toMatch(new RegExp(`^⚠️ {2}openvpn:test: management access: ${vpn.management} takes commands without a password: .* → Give the server's --management line a password file`, 'm'));
       // Without Slack there is no remote clock and nobody to remind: warnings, which do not fail the run.
       expect(healthy.stdout).toMatch(/^⚠️ {2}Slack token: SLACK_BOT_TOKEN is not set/m);
       expect(healthy.stdout).toMatch(/^✅ DynamoDB: /m);

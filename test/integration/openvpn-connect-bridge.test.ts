@@ -128,7 +128,7 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenV
     }
     // OpenVPN lists a denied client in CLIENT_LIST until it tears the instance down, about 5 s after AUTH_FAILED.
     await sessionsWithout(BOB, 15_000);
-    expect(await endpoint.health()).toEqual({ ok: true, detail: expect.stringMatching(/answers \(pid=\d+\)/) });
+    expect(await endpoint.health()).toEqual({ ok: true, detail: expect.stringMatching(/answers \(pid=\d+\)/), management: { address: vpn.management, transport: 'tcp', passwordProtected: false } });
     expect(logged).toEqual([]);
   }, 30_000);
 });

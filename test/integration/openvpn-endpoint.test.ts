@@ -107,7 +107,11 @@ describeWith({ openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN }, 'OpenV
 
   it('is healthy while the management interface answers and the CRL file exists', async () => {
     const health = await endpoint.health();
-    expect(health).toEqual({ ok: true, detail: expect.stringMatching(/management interface at 127\.0\.0\.1:\d+ answers \(pid=\d+\); CRL file .* is present/) });
+    expect(health).toEqual({
+      ok: true,
+      detail: expect.stringMatching(/management interface at 127\.0\.0\.1:\d+ answers \(pid=\d+\); CRL file .* is present/),
+      management: { address: vpn.management, transport: 'tcp', passwordProtected: false },
+    });
   });
 
   it('is unhealthy, saying why, when nothing listens on the management port or the CRL file is missing', async () => {

@@ -45,6 +45,37 @@ describe('loadConfig', () => {
     ).toThrow(/VPN_ENDPOINTS.0.logGroup: a log group name is 1 to 512 letters/);
   });
 
+  describe('an OpenVPN management interface', () => {
+    const openvpn = (settings: Record<string, unknown>) => ({
+      VPN_ENDPOINTS: JSON.stringify([{ type: 'openvpn', name: 'office', crlFile: '/etc/openvpn/crl.pem', remote: 'vpn.example.com 1194 udp', ...settings }]),
+    });
+
+    it.each(['127.0.0.1:7505', '127.0.0.53:7505', 'localhost:7505', '[::1]:7505', 'unix:/run/openvpn/mgmt.sock'])('takes %s, on this host', (management) => {
+      expect(loadConfig(openvpn({ management, managementPasswordFile: '/etc/openvpn/mgmt.pw' })).VPN_ENDPOINTS).toMatchObject([{ management, managementPasswordFile: '/etc/openvpn/mgmt.pw' }]);
+    });
+
+    it.each([
+      ['an address off the host', { management: '10.0.0.5:7505' }],
+      ['every address', { management: '0.0.0.0:7505' }],
+      ['an address off the host with a password but no explicit yes', { management: '10.0.0.5:7505', managementPasswordFile: '/etc/openvpn/mgmt.pw' }],
+      ['an address off the host with an explicit yes but no password', { management: '10.0.0.5:7505', allowRemoteManagement: true }],
+    ])('refuses %s at load, naming the setting and the way out', (_label, settings) => {
+      expect(() => loadConfig(openvpn(settings))).toThrow(
+        `VPN_ENDPOINTS.0.management: ${settings.management} is not on this host: whoever reaches it can approve any login and end any session. Use 127.0.0.1 or a unix: socket, or, if the network is trusted, set "allowRemoteManagement": true together with "managementPasswordFile"`,
+      );
+    });
+
+    it('takes an address off the host only with "allowRemoteManagement": true and a password file', () => {
+      const settings = { management: '10.0.0.5:7505', allowRemoteManagement: true, managementPasswordFile: '/etc/openvpn/mgmt.pw' };
+      expect(loadConfig(openvpn(settings)).VPN_ENDPOINTS).toMatchObject([settings]);
+      expect(() => loadConfig(openvpn({ ...settings, allowRemoteManagement: 'yes' }))).toThrow('VPN_ENDPOINTS.0.allowRemoteManagement: allowRemoteManagement is true or absent');
+    });
+
+    it('says what an address looks like', () => {
+      expect(() => loadConfig(openvpn({ management: 'unix:relative.sock' }))).toThrow('VPN_ENDPOINTS.0.management: management is host:port (e.g. 127.0.0.1:7505) or unix:/absolute/path (e.g. unix:/run/openvpn/mgmt.sock)');
+    });
+  });
+
   it.each([
     ['CERT_DAYS', 'soon'],
     ['CERT_DOMAIN', 'Example.COM'],

@@ -251,6 +251,39 @@ describe('ManagementClient', () => {
     expect(error.message).toMatch(/asks for a password/);
   });
 
+  it('gives the password once, however the prompt and the replies are split, and keeps what follows the banner', async () => {
+    const dir = tempDir('management-password');
+    const received: string[] = [];
+    const server = createServer((peer) => {
+      peers.add(peer);
+      peer.on('close', () => peers.delete(peer));
+      // The prompt in two pieces, the way a slow link can deliver it; then everything else in one.
+      peer.write('ENTER PASS');
+      setTimeout(() => peer.write('WORD:'), 50);
+      onLines(peer, (line) => {
+        received.push(line);
+        if (line === 'secret') peer.write(`SUCCESS: password is correct\r\n${BANNER}\r\n>HOLD:waiting\r\n`);
+        else if (line === 'pid') peer.write('SUCCESS: pid=7\r\n');
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const passwordFile = join(dir.path, 'pw');
+      writeFileSync(passwordFile, 'secret\nsecond line is not the password\n', { mode: 0o600 });
+      const client = await ManagementClient.connect(`127.0.0.1:${(server.address() as AddressInfo).port}`, { passwordFile, timeoutMs: 2000 });
+      clients.push(client);
+      const notes: string[] = [];
+      client.onNotification((line) => notes.push(line));
+      expect(await client.command('pid')).toEqual(['SUCCESS: pid=7']);
+      expect(notes).toEqual(['>HOLD:waiting']);
+      expect(received).toEqual(['secret', 'pid']);
+      expect(client.passwordProtected).toBe(true);
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('explains a refused connection', async () => {
     const port = await freeTcpPort();
     const error = await rejection(ManagementClient.connect(`127.0.0.1:${port}`));
@@ -383,6 +416,7 @@ describe('OpenVpnEndpoint', () => {
     expect(await endpointAt(fake.address).health()).toEqual({
       ok: true,
       detail: `management interface at ${fake.address} answers (pid=4242); CRL file ${join(dir.path, 'crl.pem')} is present`,
+      management: { address: fake.address, transport: 'tcp', passwordProtected: false },
     });
   });
 

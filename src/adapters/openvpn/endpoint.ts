@@ -2,15 +2,17 @@ import { X509Certificate, randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VpnChatopsError } from '../../domain/errors';
-import type { EndpointHealth, LiveCrl, ServerCertificate, VpnEndpoint, VpnSession } from '../../ports';
+import type { EndpointHealth, LiveCrl, ManagementAccess, ServerCertificate, VpnEndpoint, VpnSession } from '../../ports';
 import { openvpnClientBase } from './client-base';
-import { ManagementClient, ManagementCommandError } from './management';
+import { ManagementClient, ManagementCommandError, parseAddress } from './management';
 
 export interface OpenVpnEndpointOptions {
   /** Short name: the endpoint's key is `openvpn:<name>`. */
   name: string;
-  /** The server's `--management` address, `host:port`. */
+  /** The server's `--management` address: `host:port`, or `unix:/path` for a Unix socket. */
   management: string;
+  /** The file holding the management password on its first line, when the server's `--management` line names one. */
+  managementPasswordFile?: string;
   /** The server's `--crl-verify` file. */
   crlFile: string;
   /** "host port [proto]" that clients connect to. */
@@ -106,16 +108,27 @@ export class OpenVpnEndpoint implements VpnEndpoint {
 
   async health(): Promise<EndpointHealth> {
     const checks = await Promise.all([this.checkManagement(), this.checkCrlFile()]);
-    return { ok: checks.every((check) => check.ok), detail: checks.map((check) => check.detail).join('; ') };
+    const management = checks[0].management;
+    return { ok: checks.every((check) => check.ok), detail: checks.map((check) => check.detail).join('; '), ...(management ? { management } : {}) };
   }
 
   private async checkManagement(): Promise<EndpointHealth> {
     try {
-      const [reply] = await this.withManagement((management) => management.command('pid'));
-      return { ok: true, detail: `management interface at ${this.options.management} answers (${reply.replace(/^SUCCESS:\s*/, '')})` };
+      return await this.withManagement(async (management) => {
+        const [reply] = await management.command('pid');
+        return { ok: true, detail: `management interface at ${this.options.management} answers (${reply.replace(/^SUCCESS:\s*/, '')})`, management: await this.access(management) };
+      });
     } catch (error) {
       return { ok: false, detail: reason(error) };
     }
+  }
+
+  private async access(management: ManagementClient): Promise<ManagementAccess> {
+    const target = parseAddress(this.options.management);
+    if (!('path' in target)) return { address: this.options.management, transport: 'tcp', passwordProtected: management.passwordProtected };
+    // Connecting to a Unix socket takes write permission on it.
+    const openToAllUsers = await stat(target.path).then((info) => (info.mode & 0o002) !== 0, () => undefined);
+    return { address: this.options.management, transport: 'unix', passwordProtected: management.passwordProtected, ...(openToAllUsers === undefined ? {} : { openToAllUsers }) };
   }
 
   private async checkCrlFile(): Promise<EndpointHealth> {
@@ -143,7 +156,7 @@ export class OpenVpnEndpoint implements VpnEndpoint {
   }
 
   private async withOwnManagement<T>(work: (management: ManagementClient) => Promise<T>): Promise<T> {
-    const management = await ManagementClient.connect(this.options.management, { timeoutMs: this.options.timeoutMs });
+    const management = await ManagementClient.connect(this.options.management, { timeoutMs: this.options.timeoutMs, passwordFile: this.options.managementPasswordFile });
     try {
       return await work(management);
     } finally {

@@ -1,7 +1,18 @@
+import { readFile } from 'node:fs/promises';
 import { Socket, createConnection } from 'node:net';
 import { VpnChatopsError } from '../../domain/errors';
 
 const DEFAULT_TIMEOUT_MS = 5000;
+/** Sent with no line break, before anything else, by a server started with `--management … pw-file`. */
+const PASSWORD_PROMPT = 'ENTER PASSWORD:';
+const PASSWORD_ACCEPTED = 'SUCCESS: password is correct';
+const UNIX_PREFIX = 'unix:';
+
+export interface ManagementConnectOptions {
+  timeoutMs?: number;
+  /** The file holding the password on its first line: the same file the server's `--management … pw-file` names. */
+  passwordFile?: string;
+}
 
 /** The server answered a command with `ERROR: …`: the connection itself is still usable. */
 export class ManagementCommandError extends VpnChatopsError {
@@ -40,21 +51,32 @@ export class ManagementClient {
     private readonly socket: Socket,
     readonly address: string,
     private readonly timeoutMs: number,
+    /** Whether the server asked for a password before serving us; without one, anyone who reaches the address can approve logins. */
+    readonly passwordProtected: boolean,
   ) {
     socket.on('data', (chunk: string) => this.receive(chunk));
     socket.on('error', (error) => this.markClosed(`dropped the connection (${error.message})`));
     socket.on('close', () => this.markClosed('closed the connection'));
   }
 
-  /** Connect and wait for the `>INFO:` banner, which tells us a management interface (not some other service) is listening. */
-  static connect(address: string, options: { timeoutMs?: number } = {}): Promise<ManagementClient> {
+  /**
+   * Connect to `host:port` or `unix:/path`, give the password if the server asks for one, and wait for
+   * the `>INFO:` banner, which tells us a management interface (not some other service) is listening.
+   */
+  static async connect(address: string, options: ManagementConnectOptions = {}): Promise<ManagementClient> {
+    const target = parseAddress(address);
+    // Read only once asked: a server that is down should be reported as down, not as a missing password file.
+    const passwordFile = options.passwordFile;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
-      const { host, port } = parseAddress(address);
-      const socket = createConnection({ host, port });
+      const socket = createConnection(target);
       socket.setEncoding('utf8');
       let received = '';
+      let askedForPassword = false;
+      let settled = false;
       const finish = (error?: VpnChatopsError) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         socket.off('data', onData);
         socket.off('error', onError);
@@ -65,18 +87,34 @@ export class ManagementClient {
           return;
         }
         socket.pause();
-        const client = new ManagementClient(socket, address, timeoutMs);
-        client.start(received.slice(received.indexOf('\n') + 1));
+        const client = new ManagementClient(socket, address, timeoutMs, askedForPassword);
+        client.start(received);
         resolve(client);
       };
       const onData = (chunk: string) => {
         received += chunk;
-        const firstLine = received.split('\n', 1)[0];
-        if (received.includes('\n')) {
-          if (firstLine.startsWith('>INFO:')) finish();
-          else finish(endpointError(address, `sent "${firstLine.trim()}" instead of the >INFO: banner: is this an OpenVPN management port?`));
-        } else if (received.startsWith('ENTER PASSWORD:')) {
-          finish(endpointError(address, 'asks for a password, which this client does not support: remove the password file from --management'));
+        for (;;) {
+          if (received.startsWith(PASSWORD_PROMPT)) {
+            received = received.slice(PASSWORD_PROMPT.length);
+            // OpenVPN asks again after a wrong password; asking a second time would only use up its three tries.
+            if (askedForPassword) return finish(endpointError(address, `did not accept the password in ${passwordFile}: it must hold, on its first line, the password in the file the server's --management line names`));
+            askedForPassword = true;
+            if (passwordFile === undefined) return finish(endpointError(address, 'asks for a password: set "managementPasswordFile" for this endpoint in VPN_ENDPOINTS to a file holding it (the file the server\'s --management line names)'));
+            readPassword(address, passwordFile).then(
+              (password) => {
+                if (!settled) socket.write(`${password}\n`);
+              },
+              (error: VpnChatopsError) => finish(error),
+            );
+            continue;
+          }
+          const newline = received.indexOf('\n');
+          if (newline < 0) return;
+          const line = received.slice(0, newline).trim();
+          received = received.slice(newline + 1);
+          if (askedForPassword && line === PASSWORD_ACCEPTED) continue;
+          if (line.startsWith('>INFO:')) return finish();
+          return finish(endpointError(address, `sent "${line}" instead of the >INFO: banner: is this an OpenVPN management port?`));
         }
       };
       const onError = (error: NodeJS.ErrnoException) => finish(connectError(address, error));
@@ -198,13 +236,33 @@ export class ManagementClient {
   }
 }
 
-function parseAddress(address: string): { host: string; port: number } {
-  const match = /^(.+):(\d{1,5})$/.exec(address.trim());
-  const port = match ? Number(match[2]) : 0;
-  if (!match || port < 1 || port > 65535) {
-    throw new VpnChatopsError('ENDPOINT', `"${address}" is not a management address: expected host:port, e.g. 127.0.0.1:7505`);
+type ManagementTarget = { host: string; port: number } | { path: string };
+
+/** `host:port` (TCP) or `unix:/path` (a Unix socket, as `--management /path unix` makes). */
+export function parseAddress(address: string): ManagementTarget {
+  const text = address.trim();
+  if (text.startsWith(UNIX_PREFIX)) {
+    const path = text.slice(UNIX_PREFIX.length);
+    if (path.startsWith('/')) return { path };
+  } else {
+    const match = /^(.+):(\d{1,5})$/.exec(text);
+    const port = match ? Number(match[2]) : 0;
+    if (match && port >= 1 && port <= 65535) return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
   }
-  return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
+  throw new VpnChatopsError('ENDPOINT', `"${address}" is not a management address: expected host:port (e.g. 127.0.0.1:7505) or unix:/absolute/path (e.g. unix:/run/openvpn/mgmt.sock)`);
+}
+
+/** OpenVPN reads the password from the pw-file's first line; so do we. */
+async function readPassword(address: string, file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new VpnChatopsError('ENDPOINT', `Cannot read the management password file ${file} for ${address}: ${(error as Error).message}: check "managementPasswordFile" in VPN_ENDPOINTS`, { cause: error });
+  }
+  const password = text.split(/\r?\n/, 1)[0];
+  if (password === '') throw new VpnChatopsError('ENDPOINT', `The management password file ${file} for ${address} has an empty first line: put the password there`);
+  return password;
 }
 
 function endpointError(address: string, problem: string): VpnChatopsError {
@@ -212,9 +270,12 @@ function endpointError(address: string, problem: string): VpnChatopsError {
 }
 
 function connectError(address: string, error: NodeJS.ErrnoException): VpnChatopsError {
-  if (error.code === 'ECONNREFUSED') {
-    const { host, port } = parseAddress(address);
-    return endpointError(address, `refused the connection: is the server running with --management ${host} ${port}?`);
+  const target = parseAddress(address);
+  if ('path' in target && (error.code === 'ENOENT' || error.code === 'ECONNREFUSED')) {
+    return endpointError(address, `is not listening: is the server running with --management ${target.path} unix?`);
+  }
+  if ('host' in target && error.code === 'ECONNREFUSED') {
+    return endpointError(address, `refused the connection: is the server running with --management ${target.host} ${target.port}?`);
   }
   return new VpnChatopsError('ENDPOINT', `Cannot reach the OpenVPN management interface at ${address}: ${error.message}`, { cause: error });
 }
