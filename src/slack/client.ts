@@ -1,5 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import type { Config } from '../config';
+import type { Deadline } from '../domain/deadline';
 import { VpnChatopsError } from '../domain/errors';
 
 /**
@@ -22,4 +23,20 @@ export function slackClient(config: Config): WebClient {
 export function slackClientForListeners(config: Config): WebClient {
   if (!config.SLACK_BOT_TOKEN) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack.');
   return new WebClient(config.SLACK_BOT_TOKEN, { slackApiUrl: config.SLACK_API_URL, retryConfig: { retries: 0 }, timeout: 800, rejectRateLimitedCalls: true });
+}
+
+/**
+ * For the login path, which must answer the VPN by `deadline`: one attempt, a 429 fails at once
+ * (Slack's Retry-After is often longer than the VPN waits), and the request is aborted when the
+ * deadline passes, so no call made for an abandoned login lands later.
+ */
+export function slackClientWithin(config: Config, deadline: Deadline): WebClient {
+  if (!config.SLACK_BOT_TOKEN) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack.');
+  return new WebClient(config.SLACK_BOT_TOKEN, {
+    slackApiUrl: config.SLACK_API_URL,
+    retryConfig: { retries: 0 },
+    timeout: 5_000,
+    rejectRateLimitedCalls: true,
+    fetch: (url, init) => fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, deadline.signal()]) : deadline.signal() }),
+  });
 }
