@@ -34,6 +34,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   let db: Awaited<ReturnType<typeof testDatabase>>;
   let proxy: DynamoDbProxy;
   let dir: ReturnType<typeof tempDir>;
+  let connectConfig: Config;
   let handler: (event: unknown) => Promise<ConnectAnswer>;
   let bolt: (event: unknown, context: unknown) => Promise<unknown>;
   let reactions = 0;
@@ -69,7 +70,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     dir = tempDir('connect-deadline');
     const env = botEnv(slack, db.tableName, dir.path, { CERT_DOMAIN: DOMAIN, APPROVAL_TIMEOUT_S: String(APPROVAL_TIMEOUT_S), PROMPT_LIMIT: '100', VPN_ENDPOINTS: '[]', AWS_REGION: 'us-east-1' });
     // The connect handler reaches DynamoDB through the proxy; the bot (recording 👍s) directly.
-    const connectConfig: Config = loadConfig({ ...env, DYNAMODB_ENDPOINT: proxy.endpoint });
+    connectConfig = loadConfig({ ...env, DYNAMODB_ENDPOINT: proxy.endpoint });
     const botConfig = loadConfig(env);
     handler = createConnectHandler(() => connectConfig) as typeof handler;
     bolt = createSlackLambdaHandler(() => botConfig, () => ({ enqueue: async () => undefined })) as typeof bolt;
@@ -122,7 +123,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(audited).toMatchObject({ outcome: 'refused', details: { reason: 'error' } });
     if (!when.startsWith('before')) {
       await eventually(async () => (await latestApproval(user)).status === 'EXPIRED', 'the approval closed as EXPIRED');
-      expect(JSON.stringify(slack.messages(`D${user}`).find((m) => JSON.stringify(m).includes(cn)))).toMatch(/Expired/);
+      await eventually(() => /Expired/.test(JSON.stringify(slack.messages(`D${user}`).find((m) => JSON.stringify(m).includes(cn)))), 'the prompt rewritten as Expired');
     }
   }, 60_000);
 
@@ -141,5 +142,27 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     // Not remembered, so the next login from there asks again rather than letting itself in.
     slack.failNext('chat.postMessage', { status: 429, retryAfter: 30 });
     expect(await handler(event(cn, '192.0.2.80'))).toMatchObject({ allow: false });
+  }, 60_000);
+
+  it("counts a cold start's initialization against the owner's time, but not a container started ahead of the call", async () => {
+    const uptime = jest.spyOn(process, 'uptime');
+    /** The owner's time left when the approval was created, in a fresh container whose process has run `initS`. */
+    const windowAfter = async (initS: number, user: string, device: string) => {
+      uptime.mockReturnValue(initS);
+      const cold = createConnectHandler(() => connectConfig) as typeof handler;
+      const cn = await enrol(user, user, device);
+      expect(await cold(event(cn, '192.0.2.90'))).toMatchObject({ allow: false });
+      const approval = await latestApproval(user);
+      expect(approval.cn).toBe(cn);
+      return approval.deadline.getTime() - approval.requestedAt.getTime();
+    };
+    try {
+      // Lambda spent 3.5 of Client VPN's seconds starting the process: they are not the owner's to wait (0.5 s at most is left).
+      expect(await windowAfter(APPROVAL_TIMEOUT_S - 0.5, 'U0BOB', 'cold')).toBeLessThan(1_000);
+      // Over Lambda's 10 s init limit, the process was started before the call (provisioned concurrency): the owner's time is whole.
+      expect(await windowAfter(60, 'U0ADMIN', 'warm')).toBeGreaterThan(1_500);
+    } finally {
+      uptime.mockRestore();
+    }
   }, 60_000);
 });
