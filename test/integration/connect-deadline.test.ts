@@ -61,6 +61,8 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   }
 
   const promptFor = (user: string, cn: string) => eventually(() => slack.messages(`D${user}`).find((m) => JSON.stringify(m).includes(cn)), `the prompt to ${user}`);
+  const react = (user: string, ts: string) =>
+    bolt(eventCallback({ type: 'reaction_added', user, reaction: '+1', item_user: 'UBOT', item: { type: 'message', channel: `D${user}`, ts }, event_ts: `${Date.now() / 1000}` }, `Ev0D${++reactions}`), {});
   const latestApproval = async (user: string) => (await stores().approvals.recent(user, 1))[0];
   const auditOf = async (cn: string) => (await stores().audit.query({ target: cn })).filter((entry) => entry.action === 'approval.decide' && entry.actor === 'system:connect');
 
@@ -99,6 +101,16 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
   }, 60_000);
 
+  it('waits out a Retry-After that still leaves the owner time, and lets them in after their 👍', async () => {
+    const cn = await enrol('Jane', 'U0ALICE', 'spare');
+    slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    const answering = handler(event(cn, '198.51.100.8'));
+    const prompt = await promptFor('U0ALICE', cn);
+    await react('U0ALICE', prompt.ts);
+    expect(await answering).toMatchObject({ allow: true });
+    expect(slack.callsTo('chat.postMessage').filter((call) => JSON.stringify(call.args).includes(cn))).toHaveLength(2);
+  }, 60_000);
+
   it.each([
     ['before the certificate is read', 'U0BOB', /could not check your login/],
     ['while it waits for the owner', 'U0ADMIN', /could not read your answer in Slack in time/],
@@ -133,7 +145,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     try {
       const answering = handler(event(cn, '192.0.2.80'));
       const prompt = await promptFor('U0ALICE', cn);
-      await bolt(eventCallback({ type: 'reaction_added', user: 'U0ALICE', reaction: '+1', item_user: 'UBOT', item: { type: 'message', channel: 'DU0ALICE', ts: prompt.ts }, event_ts: `${Date.now() / 1000}` }, `Ev0D${++reactions}`), {});
+      await react('U0ALICE', prompt.ts);
       expect(await answering).toMatchObject({ allow: true });
       expect(await auditOf(cn)).toMatchObject([{ outcome: 'success', details: { reason: 'approved', remembered: false } }]);
     } finally {
