@@ -55,8 +55,8 @@ export interface DecideDeps {
   policy: ApprovalPolicy;
   sleep?: (ms: number) => Promise<void>;
   /**
-   * The same stores and notifier with every call bounded by `deadline` (aborted when it passes, Slack
-   * 429s refused rather than waited out). Without it, only the decision as a whole is bounded.
+   * The same stores and notifier with every call bounded by `deadline` (aborted when it passes, a
+   * Slack 429 waited out only while that leaves time). Without it, only the decision as a whole is bounded.
    */
   within?: (deadline: Deadline) => Pick<DecideDeps, 'certificates' | 'approvals' | 'audit' | 'idempotency' | 'notifier'>;
 }
@@ -103,37 +103,51 @@ export async function decideConnection(deps: DecideDeps, request: ConnectRequest
     decision = deny('error', FAILED[progress.stage]);
   }
   // Closing uses the unbounded stores: what cannot finish before the answer still finishes after it.
-  const closed = await settleBy(close(deps, request, decision, progress), answerBy).catch((): typeof OUT_OF_TIME => OUT_OF_TIME);
-  return closed === OUT_OF_TIME ? decision : closed;
+  const resolving = resolveOpen(deps, decision, progress);
+  const resolved = await settleBy(resolving, answerBy).catch((): typeof OUT_OF_TIME => OUT_OF_TIME);
+  // The audit records the answer actually given: an owner's answer found too late does not change it.
+  const final = resolved === OUT_OF_TIME ? decision : resolved.decision;
+  const recording = (async () => {
+    await audit(deps, request, final, progress);
+    const open = progress.open;
+    if (open && (await resolving).expired) await settleQuietly(deps, open, 'EXPIRED');
+  })();
+  await settleBy(recording, answerBy).catch(() => undefined);
+  return final;
 }
 
 /**
  * An approval left open (the decision failed or ran out of time) is marked EXPIRED, unless the owner
- * decided it meanwhile: their 👍 then still lets them in if the answer is not given yet. Then audit.
+ * decided it meanwhile: their answer then stands, if there is still time to give it.
  */
-async function close(deps: DecideDeps, request: ConnectRequest, decision: ConnectDecision, progress: Progress): Promise<ConnectDecision> {
+async function resolveOpen(deps: DecideDeps, decision: ConnectDecision, progress: Progress): Promise<{ decision: ConnectDecision; expired: boolean }> {
   const open = progress.open;
-  let final = decision;
-  let expired = false;
-  if (open) {
-    expired = await deps.approvals.decide(open.id, 'EXPIRED', 'system:deadline', deps.clock.now()).catch(() => false);
-    if (!expired) {
-      const current = await deps.approvals.get(open.id).catch(() => undefined);
-      if (current?.status === 'APPROVED') final = { allow: true, reason: 'approved', message: '' };
-      if (current?.status === 'DENIED') final = deny('denied-by-owner', DENIED_BY_OWNER);
-    }
-  }
+  if (!open) return { decision, expired: false };
+  if (await deps.approvals.decide(open.id, 'EXPIRED', 'system:deadline', deps.clock.now()).catch(() => false)) return { decision, expired: true };
+  const current = await deps.approvals.get(open.id).catch(() => undefined);
+  if (current?.status === 'APPROVED') return { decision: { allow: true, reason: 'approved', message: '' }, expired: false };
+  if (current?.status === 'DENIED') return { decision: deny('denied-by-owner', DENIED_BY_OWNER), expired: false };
+  return { decision, expired: false };
+}
+
+async function audit(deps: DecideDeps, request: ConnectRequest, decision: ConnectDecision, progress: Progress): Promise<void> {
   await deps.audit
     .append({
       actor: 'system:connect',
       action: 'approval.decide',
       target: request.commonName.slice(0, 100) || '(no CN)',
-      outcome: final.allow ? 'success' : 'refused',
-      details: { reason: final.reason, endpoint: request.endpointId, connection: request.connectionId, publicIp: request.publicIp, platform: request.platform, ...(open && { approval: open.id }), ...progress.notes },
+      outcome: decision.allow ? 'success' : 'refused',
+      details: {
+        reason: decision.reason,
+        endpoint: request.endpointId,
+        connection: request.connectionId,
+        publicIp: request.publicIp,
+        platform: request.platform,
+        ...(progress.open && { approval: progress.open.id }),
+        ...progress.notes,
+      },
     })
     .catch(() => undefined);
-  if (open && expired) await settleQuietly(deps, open, 'EXPIRED');
-  return final;
 }
 
 const DENIED_BY_OWNER = 'You answered "Not me" in Slack, so this login was refused and the certificate paused.';
