@@ -31,23 +31,32 @@ export function slackClientForListeners(config: Config): WebClient {
 /** A 429 is waited out only when the prompt would still arrive with this much of the login's time left (or half the owner's time, if less). */
 const USEFUL_AFTER_WAIT_MS = 5_000;
 const MAX_ATTEMPTS = 3;
+const RETRY_PAUSE_MS = 200;
 
 /**
- * For the login path, which must answer the VPN by `deadline`: a 429 is waited out only when its
- * Retry-After ends well before the deadline (one `Retry-After: 30` would otherwise outlast the VPN's
- * patience), and every request is aborted when the deadline passes, so no call made for an abandoned
- * login lands later.
+ * For the login path, which must answer the VPN by `deadline`: a failed attempt (network, 5xx, 429)
+ * is retried only when the pause (a 429's Retry-After) ends well before the deadline (one
+ * `Retry-After: 30` would otherwise outlast the VPN's patience), and every request is aborted when
+ * the deadline passes, so no call made for an abandoned login lands later.
  */
 export function slackClientWithin(config: Config, deadline: Deadline): WebClient {
   if (!config.SLACK_BOT_TOKEN) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack.');
   const usefulMs = Math.min(USEFUL_AFTER_WAIT_MS, (config.APPROVAL_TIMEOUT_S * 1000) / 2);
+  const worthWaiting = (pauseMs: number, attempt: number) => attempt < MAX_ATTEMPTS && pauseMs >= 0 && pauseMs <= deadline.remainingMs() - usefulMs;
   const fetchWithin = async (url: string | URL, init?: RequestInit): Promise<Response> => {
     for (let attempt = 1; ; attempt++) {
-      const response = await fetch(url, { ...init, signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), deadline.signal()]) });
-      const waitMs = Number(response.headers.get('retry-after') ?? NaN) * 1000;
-      if (response.status !== 429 || attempt >= MAX_ATTEMPTS || !(waitMs >= 0) || waitMs > deadline.remainingMs() - usefulMs) return response;
+      let response: Response;
+      try {
+        response = await fetch(url, { ...init, signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), deadline.signal()]) });
+      } catch (error) {
+        if (!worthWaiting(RETRY_PAUSE_MS * attempt, attempt)) throw error;
+        await sleep(RETRY_PAUSE_MS * attempt, undefined, { signal: deadline.signal() });
+        continue;
+      }
+      const pauseMs = response.status === 429 ? Number(response.headers.get('retry-after') ?? NaN) * 1000 : RETRY_PAUSE_MS * attempt;
+      if ((response.status !== 429 && response.status < 500) || !worthWaiting(pauseMs, attempt)) return response;
       await response.body?.cancel();
-      await sleep(waitMs, undefined, { signal: deadline.signal() });
+      await sleep(pauseMs, undefined, { signal: deadline.signal() });
     }
   };
   return new WebClient(config.SLACK_BOT_TOKEN, {

@@ -101,9 +101,12 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
   }, 60_000);
 
-  it('waits out a Retry-After that still leaves the owner time, and lets them in after their 👍', async () => {
-    const cn = await enrol('Jane', 'U0ALICE', 'spare');
-    slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+  it.each([
+    ['a 429 whose Retry-After (1 s) still leaves the owner time', 'spare', { status: 429 as const, retryAfter: 1 }],
+    ['a 503', 'backup', { status: 503 as const }],
+  ])('tries the prompt again after %s, and lets the owner in after their 👍', async (_fault, device, fault) => {
+    const cn = await enrol('Jane', 'U0ALICE', device);
+    slack.failNext('chat.postMessage', fault);
     const answering = handler(event(cn, '198.51.100.8'));
     const prompt = await promptFor('U0ALICE', cn);
     await react('U0ALICE', prompt.ts);
