@@ -66,6 +66,8 @@ interface Progress {
   stage: 'checking' | 'prompting' | 'waiting';
   /** The approval created and not yet decided, with its DM once posted. */
   open?: Approval;
+  /** The owner's answer once read: it stands even if what follows (remembering it) runs out of time. */
+  answered?: ConnectDecision;
   /** Facts for the audit entry, e.g. that an approval could not be remembered. */
   notes: Record<string, string | boolean>;
 }
@@ -97,7 +99,7 @@ export async function decideConnection(deps: DecideDeps, request: ConnectRequest
   let decision: ConnectDecision;
   try {
     const outcome = await settleBy(decide({ ...deps, ...deps.within?.(decideBy) }, request, deadline, progress), decideBy);
-    decision = outcome === OUT_OF_TIME ? deny('error', FAILED[progress.stage]) : outcome;
+    decision = outcome === OUT_OF_TIME ? (progress.answered ?? deny('error', FAILED[progress.stage])) : outcome;
     if (outcome === OUT_OF_TIME) progress.notes.outOfTime = progress.stage;
   } catch {
     decision = deny('error', FAILED[progress.stage]);
@@ -204,6 +206,7 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date,
   // Approve and Not me rewrite the prompt on the bot's side; only an unanswered prompt is closed here.
   if (outcome === 'EXPIRED') await settleQuietly(deps, placed, outcome);
   if (outcome === 'APPROVED') {
+    progress.answered = { allow: true, reason: 'approved', message: '' };
     if (policy.rememberHours > 0 && request.publicIp) {
       // The owner said yes: failing to remember it only means they are asked again next time.
       await approvals

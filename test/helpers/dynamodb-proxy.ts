@@ -18,6 +18,8 @@ export interface DynamoDbProxy {
   readonly endpoint: string;
   /** Hold every request from now until resume(). */
   pause(): void;
+  /** Hold only the requests whose operation and body match, from now until resume(). */
+  pauseWhen(matches: (operation: string, body: string) => boolean): void;
   resume(): void;
   /** Answer requests whose operation (e.g. `PutItem`) and body match with `fault`, until cleared. */
   failWhen(matches: (operation: string, body: string) => boolean, fault: DynamoDbFault): () => void;
@@ -26,7 +28,7 @@ export interface DynamoDbProxy {
 
 export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy> {
   const upstream = new URL(target);
-  let paused: { released: Promise<void>; release: () => void } | undefined;
+  let paused: { released: Promise<void>; release: () => void; matches: (operation: string, body: string) => boolean } | undefined;
   const faults = new Set<{ matches: (operation: string, body: string) => boolean; fault: DynamoDbFault }>();
 
   const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
@@ -45,10 +47,10 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
     req.on('end', () => {
       void (async () => {
         const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
-        await paused?.released;
+        const body = Buffer.concat(chunks);
+        if (paused?.matches(operation, body.toString())) await paused.released;
         // The client gave up (aborted) while the database was stalled: nothing to answer.
         if (res.destroyed) return;
-        const body = Buffer.concat(chunks);
         const fault = [...faults].find((entry) => entry.matches(operation, body.toString()))?.fault;
         if (fault) {
           const answer = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${fault.type}`, message: fault.message });
@@ -63,18 +65,20 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
+  const pauseWhen = (matches: (operation: string, body: string) => boolean) => {
+    resume();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    paused = { released, release, matches };
+  };
   const resume = () => {
     paused?.release();
     paused = undefined;
   };
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    pause() {
-      if (paused) return;
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      paused = { released, release };
-    },
+    pause: () => pauseWhen(() => true),
+    pauseWhen,
     resume,
     failWhen(matches, fault) {
       const entry = { matches, fault };

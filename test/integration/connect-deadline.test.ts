@@ -159,6 +159,17 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(await handler(event(cn, '192.0.2.80'))).toMatchObject({ allow: false });
   }, 60_000);
 
+  it('lets an approved login in when remembering the approval stalls past the deadline', async () => {
+    const cn = await enrol('Jane', 'U0ALICE', 'travel');
+    proxy.pauseWhen((operation, body) => operation === 'PutItem' && body.includes('"REMEMBER#'));
+    const answering = handler(event(cn, '192.0.2.81'));
+    const prompt = await promptFor('U0ALICE', cn);
+    await react('U0ALICE', prompt.ts);
+    const first = await Promise.race([answering, sleep(10_000).then(() => 'DynamoDB is still stalled' as const)]);
+    expect(first).toMatchObject({ allow: true });
+    proxy.resume();
+  }, 60_000);
+
   it("counts a cold start's initialization against the owner's time, but not a container started ahead of the call", async () => {
     const uptime = jest.spyOn(process, 'uptime');
     /** The owner's time left when the approval was created, in a fresh container whose process has run `initS`. */
