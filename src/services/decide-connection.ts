@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Approval, ApprovalStatus, ConnectDecision, ConnectRequest, deny } from '../domain/approval';
 import { effectiveStatus } from '../domain/certificate';
 import { decodeCn } from '../domain/cn';
+import { Deadline, OUT_OF_TIME, settleBy } from '../domain/deadline';
 import type { ApprovalStore, AuditLog, CertificateStore, Clock, IdempotencyStore } from '../ports';
 
 /** How the owner is asked and told: a Slack DM in production, a recorder in tests. */
@@ -17,8 +18,13 @@ export interface ApprovalPolicy {
   certDomain: string;
   /** APPROVALS=off: the certificate gate alone decides (an emergency switch for when Slack is down). */
   approvals: 'on' | 'off';
-  /** How long the owner has to answer (APPROVAL_TIMEOUT_S); the VPN stops waiting at 30 s. */
+  /** How long the owner has to answer (APPROVAL_TIMEOUT_S), counted from the VPN's call; the VPN stops waiting at 30 s. */
   timeoutMs: number;
+  /**
+   * Reserved after the owner's time for the last writes and the answer: the answer is due `timeoutMs +
+   * closingMs` after the VPN's call. Half goes to the decision's own last steps, half to closing it.
+   */
+  closingMs: number;
   /** 0 turns remembered approvals off. */
   rememberHours: number;
   promptLimit: number;
@@ -31,6 +37,7 @@ export interface ApprovalPolicy {
 export const DEFAULT_POLICY: Omit<ApprovalPolicy, 'certDomain'> = {
   approvals: 'on',
   timeoutMs: 25_000,
+  closingMs: 3_000,
   rememberHours: 8,
   promptLimit: 3,
   promptWindowMs: 10 * 60_000,
@@ -47,36 +54,107 @@ export interface DecideDeps {
   clock: Clock;
   policy: ApprovalPolicy;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The same stores and notifier with every call bounded by `deadline` (aborted when it passes, a
+   * Slack 429 waited out only while that leaves time). Without it, only the decision as a whole is bounded.
+   */
+  within?: (deadline: Deadline) => Pick<DecideDeps, 'certificates' | 'approvals' | 'audit' | 'idempotency' | 'notifier'>;
+}
+
+/** How far one decision got, for closing it whatever happened: a placed prompt is never left PENDING. */
+interface Progress {
+  stage: 'checking' | 'prompting' | 'waiting';
+  /** The approval created and not yet decided, with its DM once posted. */
+  open?: Approval;
+  /** The owner's answer once read: it stands even if what follows (remembering it) runs out of time. */
+  answered?: ConnectDecision;
+  /** Facts for the audit entry, e.g. that an approval could not be remembered. */
+  notes: Record<string, string | boolean>;
 }
 
 const NOT_YOURS = 'This VPN certificate is not active (revoked, expired or unknown). Get a new profile with /vpn issue in Slack.';
 const ERROR = 'The VPN could not check your login just now, so it was refused. Try again in a minute; if it keeps failing, tell your VPN admin.';
+/** What went wrong, by how far the decision got: the person is told the truth, never blamed for our fault. */
+const FAILED: Record<Progress['stage'], string> = {
+  checking: ERROR,
+  prompting: 'The VPN could not send your login request to Slack just now, so this login was refused. Connect again in a minute; if it keeps failing, tell your VPN admin.',
+  waiting: 'The VPN could not read your answer in Slack in time (its database was too slow), so this login was refused. Connect again in a minute; if it keeps failing, tell your VPN admin.',
+};
 
 /**
  * Decide one new VPN connection: the certificate gate (known, active, unexpired, the owner's),
  * then a remembered approval, fatigue limits, and otherwise the owner's 👍 read from DynamoDB
  * until the deadline. Any failure denies (fails closed) with a message the person can act on.
+ *
+ * The VPN gives up after 30 s (Client VPN) and then refuses with a message of its own, so the
+ * whole decision races its deadline: whatever Slack or DynamoDB do, the answer is given by
+ * `startedAt + timeoutMs + closingMs`, audited, and an approval it opened is closed.
  */
 export async function decideConnection(deps: DecideDeps, request: ConnectRequest, startedAt = deps.clock.now()): Promise<ConnectDecision> {
+  const now = () => deps.clock.now();
   const deadline = new Date(startedAt.getTime() + deps.policy.timeoutMs);
+  const answerBy = new Deadline(new Date(deadline.getTime() + deps.policy.closingMs), now);
+  const decideBy = new Deadline(new Date(answerBy.at.getTime() - deps.policy.closingMs / 2), now);
+  const progress: Progress = { stage: 'checking', notes: {} };
+  let decision: ConnectDecision;
   try {
-    const decision = await decide(deps, request, deadline);
-    await deps.audit
-      .append({
-        actor: 'system:connect',
-        action: 'approval.decide',
-        target: request.commonName.slice(0, 100) || '(no CN)',
-        outcome: decision.allow ? 'success' : 'refused',
-        details: { reason: decision.reason, endpoint: request.endpointId, connection: request.connectionId, publicIp: request.publicIp, platform: request.platform },
-      })
-      .catch(() => undefined);
-    return decision;
+    const outcome = await settleBy(decide({ ...deps, ...deps.within?.(decideBy) }, request, deadline, progress), decideBy);
+    decision = outcome === OUT_OF_TIME ? (progress.answered ?? deny('error', FAILED[progress.stage])) : outcome;
+    if (outcome === OUT_OF_TIME) progress.notes.outOfTime = progress.stage;
   } catch {
-    return deny('error', ERROR);
+    decision = deny('error', FAILED[progress.stage]);
   }
+  // Closing uses the unbounded stores: what cannot finish before the answer still finishes after it.
+  const resolving = resolveOpen(deps, decision, progress);
+  const resolved = await settleBy(resolving, answerBy).catch((): typeof OUT_OF_TIME => OUT_OF_TIME);
+  // The audit records the answer actually given: an owner's answer found too late does not change it.
+  const final = resolved === OUT_OF_TIME ? decision : resolved.decision;
+  const recording = (async () => {
+    await audit(deps, request, final, progress);
+    const open = progress.open;
+    if (open && (await resolving).expired) await settleQuietly(deps, open, 'EXPIRED');
+  })();
+  await settleBy(recording, answerBy).catch(() => undefined);
+  return final;
 }
 
-async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date): Promise<ConnectDecision> {
+/**
+ * An approval left open (the decision failed or ran out of time) is marked EXPIRED, unless the owner
+ * decided it meanwhile: their answer then stands, if there is still time to give it.
+ */
+async function resolveOpen(deps: DecideDeps, decision: ConnectDecision, progress: Progress): Promise<{ decision: ConnectDecision; expired: boolean }> {
+  const open = progress.open;
+  if (!open) return { decision, expired: false };
+  if (await deps.approvals.decide(open.id, 'EXPIRED', 'system:deadline', deps.clock.now()).catch(() => false)) return { decision, expired: true };
+  const current = await deps.approvals.get(open.id).catch(() => undefined);
+  if (current?.status === 'APPROVED') return { decision: { allow: true, reason: 'approved', message: '' }, expired: false };
+  if (current?.status === 'DENIED') return { decision: deny('denied-by-owner', DENIED_BY_OWNER), expired: false };
+  return { decision, expired: false };
+}
+
+async function audit(deps: DecideDeps, request: ConnectRequest, decision: ConnectDecision, progress: Progress): Promise<void> {
+  await deps.audit
+    .append({
+      actor: 'system:connect',
+      action: 'approval.decide',
+      target: request.commonName.slice(0, 100) || '(no CN)',
+      outcome: decision.allow ? 'success' : 'refused',
+      details: {
+        reason: decision.reason,
+        endpoint: request.endpointId,
+        connection: request.connectionId,
+        publicIp: request.publicIp,
+        platform: request.platform,
+        ...(progress.open && { approval: progress.open.id }),
+        ...progress.notes,
+      },
+    })
+    .catch(() => undefined);
+}
+
+const DENIED_BY_OWNER = 'You answered "Not me" in Slack, so this login was refused and the certificate paused.';
+
+async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date, progress: Progress): Promise<ConnectDecision> {
   const { certificates, approvals, clock, policy } = deps;
   let slackId: string;
   try {
@@ -114,21 +192,30 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date)
     requestedAt: clock.now(),
     deadline,
   };
+  progress.open = approval;
   await approvals.create(approval);
+  progress.stage = 'prompting';
   const message = await deps.notifier.prompt(approval);
-  await approvals.attachMessage(approval.id, message.channel, message.ts);
   const placed = { ...approval, ...message };
+  progress.open = placed;
+  progress.stage = 'waiting';
+  await approvals.attachMessage(approval.id, message.channel, message.ts);
 
   const outcome = await waitForDecision(deps, approval.id, deadline);
+  progress.open = undefined;
   // Approve and Not me rewrite the prompt on the bot's side; only an unanswered prompt is closed here.
   if (outcome === 'EXPIRED') await settleQuietly(deps, placed, outcome);
   if (outcome === 'APPROVED') {
+    progress.answered = { allow: true, reason: 'approved', message: '' };
     if (policy.rememberHours > 0 && request.publicIp) {
-      await approvals.remember(request.commonName, request.publicIp, new Date(clock.now().getTime() + policy.rememberHours * 3_600_000));
+      // The owner said yes: failing to remember it only means they are asked again next time.
+      await approvals
+        .remember(request.commonName, request.publicIp, new Date(clock.now().getTime() + policy.rememberHours * 3_600_000))
+        .catch(() => (progress.notes.remembered = false));
     }
     return { allow: true, reason: 'approved', message: '' };
   }
-  if (outcome === 'DENIED') return deny('denied-by-owner', 'You answered "Not me" in Slack, so this login was refused and the certificate paused.');
+  if (outcome === 'DENIED') return deny('denied-by-owner', DENIED_BY_OWNER);
   return deny('timeout', 'Nobody approved this login in Slack in time. Connect again and react 👍 to the message from the VPN bot.');
 }
 

@@ -11,12 +11,16 @@ import { approvalPromptMessage, approvalSettledMessage } from './views/approval'
  * import on AWS; should Slack refuse that, the DM is opened once and its id cached.
  */
 export class SlackApprovalNotifier implements ApprovalNotifier {
-  private readonly dms = new Map<string, string>();
-
   constructor(
     private readonly client: WebClient,
     private readonly alerts: AdminAlerts,
+    private readonly dms = new Map<string, string>(),
   ) {}
+
+  /** The same notifier through another client (e.g. one bounded by a login's deadline), sharing the DM cache. */
+  using(client: WebClient, alerts: AdminAlerts): SlackApprovalNotifier {
+    return new SlackApprovalNotifier(client, alerts, this.dms);
+  }
 
   async prompt(approval: Approval): Promise<{ channel: string; ts: string }> {
     const message = approvalPromptMessage(approval);

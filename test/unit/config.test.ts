@@ -76,6 +76,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('caps APPROVAL_TIMEOUT_S at 25, so a login is answered by 28 s of Client VPN\'s 30 (the answer is due 3 s after the owner\'s time)', () => {
+    expect(loadConfig({ APPROVAL_TIMEOUT_S: '25' }).APPROVAL_TIMEOUT_S).toBe(25);
+    expect(() => loadConfig({ APPROVAL_TIMEOUT_S: '26' })).toThrow(/APPROVAL_TIMEOUT_S: must be a whole number from 1 to 25/);
+  });
+
   it.each([
     ['CERT_DAYS', 'soon'],
     ['CERT_DOMAIN', 'Example.COM'],

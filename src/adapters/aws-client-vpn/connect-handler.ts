@@ -1,12 +1,13 @@
 import type { Config } from '../../config';
 import { logError } from '../../log';
 import { deny } from '../../domain/approval';
+import { Deadline, OUT_OF_TIME, settleBy } from '../../domain/deadline';
 import { systemClock } from '../../ports';
 import { ApprovalPolicy, DEFAULT_POLICY, DecideDeps, decideConnection } from '../../services/decide-connection';
 import { SlackApprovalNotifier } from '../../slack/approval-notifier';
 import { adminAlertsFor } from '../../slack/admin-alert';
-import { slackClient } from '../../slack/client';
-import { connectDatabase } from '../dynamodb/client';
+import { slackClient, slackClientWithin } from '../../slack/client';
+import { Database, connectDatabase, withDeadline } from '../dynamodb/client';
 import { storesFor } from '../dynamodb/stores';
 import { connectResponse, parseConnectEvent } from './connect-event';
 
@@ -21,36 +22,61 @@ export function approvalPolicy(config: Config): ApprovalPolicy {
   };
 }
 
-export function decideDeps(config: Config): DecideDeps {
-  const stores = storesFor(connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }));
+export function decideDeps(config: Config, db: Database = connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION })): DecideDeps {
   const client = slackClient(config);
+  const notifier = new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError));
   return {
-    ...stores,
-    notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError)),
+    ...storesFor(db),
+    notifier,
     clock: systemClock,
     policy: approvalPolicy(config),
+    within: (deadline) => {
+      const bounded = slackClientWithin(config, deadline);
+      return { ...storesFor(withDeadline(db, deadline)), notifier: notifier.using(bounded, adminAlertsFor(config, bounded, logError)) };
+    },
   };
 }
 
+/** Lambda gives a function's initialization at most 10 s; a process older than that was started ahead of the call. */
+const INIT_LIMIT_MS = 10_000;
+
+/**
+ * When Client VPN started waiting. On a cold start it called before this process ran its first line:
+ * the initialization (module loading) counts against its 30 s as well.
+ */
+function invokedAt(now: Date, cold: boolean): Date {
+  const initMs = process.uptime() * 1000;
+  return cold && initMs <= INIT_LIMIT_MS ? new Date(now.getTime() - initMs) : now;
+}
+
+/** The latest the configuration may take to load (Secrets Manager on a cold start), counted from the call. */
+const START_BY_MS = 20_000;
+
 /**
  * Client VPN's connect handler (AWSClientVPN-…): 30 s hard limit, any exception or malformed answer
- * is a refusal the user cannot understand, so every path returns a v2 answer with a message.
+ * is a refusal the user cannot understand, so every path returns a v2 answer with a message, in time.
  */
 export function createConnectHandler(loadConfig: () => Config | Promise<Config>) {
   let deps: Promise<DecideDeps> | undefined;
+  let cold = true;
   return async (event: unknown) => {
-    const started = systemClock.now();
+    const started = invokedAt(systemClock.now(), cold);
+    cold = false;
     const request = parseConnectEvent(event);
     if (!request || !request.commonName) return connectResponse(deny('bad-request', 'The VPN could not read your certificate name. Use the profile from /vpn issue in Slack.'));
-    let ready: DecideDeps;
+    let ready: DecideDeps | typeof OUT_OF_TIME;
     try {
       deps ??= (async () => decideDeps(await loadConfig()))();
-      ready = await deps;
+      ready = await settleBy(deps, new Deadline(new Date(started.getTime() + START_BY_MS)));
     } catch (error) {
       // Not cached: a Secrets Manager hiccup must not refuse every login this container ever sees.
       deps = undefined;
       logError('connect handler could not start', error);
       return connectResponse(deny('error', 'The VPN login check is misconfigured, so logins are refused. Tell your VPN admin.'));
+    }
+    if (ready === OUT_OF_TIME) {
+      logError('connect handler could not load its configuration in time');
+      return connectResponse(deny('error', 'The VPN login check could not start in time, so this login was refused. Connect again in a minute.'));
     }
     return connectResponse(await decideConnection(ready, request, started));
   };

@@ -1,5 +1,6 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Deadline } from '../../domain/deadline';
 import { VpnChatopsError } from '../../domain/errors';
 import { TTL_ATTRIBUTE, tableDefinition } from './table';
 
@@ -29,6 +30,16 @@ export function connectDatabase(options: DynamoDbOptions): Database {
   });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return { doc, tableName: options.tableName, where: `table ${options.tableName}${local ? ` at ${options.endpoint}` : ''}` };
+}
+
+/**
+ * The same table, with every request aborted once `deadline` passes (retries included): for the
+ * login path, which must answer the VPN in time whatever DynamoDB does.
+ */
+export function withDeadline(db: Database, deadline: Deadline): Database {
+  const send = db.doc.send.bind(db.doc) as (command: unknown, options?: object) => Promise<unknown>;
+  const bounded = (command: unknown, options?: object) => send(command, { ...options, abortSignal: deadline.signal() });
+  return { ...db, doc: Object.create(db.doc, { send: { value: bounded } }) as DynamoDBDocumentClient };
 }
 
 /** A conditional write (or a transaction with one) lost: the expected outcome of a race, not a failure. */
