@@ -291,6 +291,7 @@ describe('messages', () => {
     const report: RevocationReport = {
       revoked: [{ serial: '0A1B', cn: 'alice-cn', notAfter: new Date('2027-01-01T00:00:00Z') }],
       alreadyRevoked: ['FF01'],
+      failed: [],
       sessions: [
         { endpoint: 'aws:one', terminated: 2 },
         { endpoint: 'aws:two', terminated: 0, error: 'ThrottlingException' },
@@ -438,6 +439,7 @@ describe('Slack limits', () => {
     const report: RevocationReport = {
       revoked: admin.certificates.map((r) => ({ serial: r.serial, cn: r.cn, notAfter: r.notAfter })),
       alreadyRevoked: admin.certificates.map((r) => r.serial),
+      failed: admin.certificates.map((r, i) => ({ serial: r.serial, cn: r.cn, step: i % 2 ? 'audit' : 'revoke', error: long(seed) })),
       sessions: admin.crl.map((s, i) => ({ endpoint: s.endpoint, terminated: i, error: i % 2 ? long(seed) : undefined })),
       crl: [...outcomes, { endpoint: long(seed), outcome: 'deferred', until: NOW }],
     };
