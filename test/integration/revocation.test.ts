@@ -1,3 +1,13 @@
+import {
+  DescribeClientVpnConnectionsCommand,
+  EC2Client,
+  EC2ServiceException,
+  ExportClientVpnClientCertificateRevocationListCommand,
+  ImportClientVpnClientCertificateRevocationListCommand,
+  TerminateClientVpnConnectionsCommand,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AwsClientVpnEndpoint } from '../../src/adapters/aws-client-vpn/endpoint';
 import { CertificateRecord } from '../../src/domain/certificate';
 import { parseCrl } from '../../src/pki/crl';
 import { CrlPublisher } from '../../src/services/publish-crl';
@@ -444,6 +454,45 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect(world.endpoint.terminated.sort()).toEqual(['1', '2']);
       await expectConverged([laptop.serial, phone.serial], [laptop.cn, phone.cn]);
       expect(revocationReportMessage(retry).text).toMatch(/^Revoked 1 certificate; 2 sessions ended; CRL updated on 1 of 1 endpoint\./);
+    });
+
+    it('EC2 refusing to terminate AWS Client VPN connections: the retry ends the session of the certificate already revoked', async () => {
+      // No emulator implements the EC2 Client VPN API (moto raises NotImplementedError): aws-sdk-client-mock plays the endpoint,
+      // keeping its connections and CRL. What it cannot prove: that AWS ends a terminated session as promptly, or that it
+      // answers a throttled terminate the way we model it.
+      world = await serviceWorld();
+      const bob = await world.enrol('Bob', 'U0BOB', 'laptop');
+      const ec2 = mockClient(EC2Client);
+      try {
+        let crl: string | undefined;
+        let refuse = true;
+        const connections = new Map([['cvpn-connection-1', bob.cn], ['cvpn-connection-2', 'jane-U0JANE.vpn.test']]);
+        ec2.on(DescribeClientVpnConnectionsCommand).callsFake(() => ({ Connections: [...connections].map(([ConnectionId, CommonName]) => ({ ConnectionId, CommonName, Status: { Code: 'active' } })) }));
+        ec2.on(TerminateClientVpnConnectionsCommand).callsFake((input: { ConnectionId: string }) => {
+          if (refuse) throw new EC2ServiceException({ name: 'RequestLimitExceeded', $fault: 'client', $metadata: { httpStatusCode: 503 }, message: 'Request limit exceeded.' });
+          connections.delete(input.ConnectionId);
+          return { ConnectionStatuses: [{ ConnectionId: input.ConnectionId }] };
+        });
+        ec2.on(ImportClientVpnClientCertificateRevocationListCommand).callsFake((input: { CertificateRevocationList: string }) => ((crl = input.CertificateRevocationList), { Return: true }));
+        ec2.on(ExportClientVpnClientCertificateRevocationListCommand).callsFake(() => ({ CertificateRevocationList: crl ?? '', Status: { Code: 'active' } }));
+        const aws = new AwsClientVpnEndpoint({ id: 'cvpn-endpoint-0123456789abcdef0', region: 'eu-west-1', client: new EC2Client({ region: 'eu-west-1' }), retry: { sleep: async () => undefined } });
+        const admin = new VpnAdmin({ ...world.admin.deps, endpoints: [aws], coalesceMs: 0 });
+        const revokeBob = () => admin.revoke({ target: { slackId: 'U0BOB' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+
+        const first = await revokeBob();
+        expect(first.revoked.map((r) => r.serial)).toEqual([bob.serial]);
+        expect(first.sessions).toEqual([{ endpoint: aws.key, terminated: 0, error: expect.stringMatching(/throttled ec2:TerminateClientVpnConnections/) }]);
+        expect(first.crl).toEqual([expect.objectContaining({ outcome: 'published', entries: 1 })]);
+        expect([...connections.values()]).toContain(bob.cn);
+
+        refuse = false;
+        const retry = await revokeBob();
+        expect(retry).toMatchObject({ revoked: [], alreadyRevoked: [bob.serial], failed: [], sessions: [{ endpoint: aws.key, terminated: 1 }], crl: [] });
+        expect([...connections.values()]).toEqual(['jane-U0JANE.vpn.test']);
+        expect(parseCrl(crl!, world.ca).revocations.map((r) => r.serial)).toEqual([bob.serial]);
+      } finally {
+        ec2.restore();
+      }
     });
 
     type Fault = (bob: Awaited<ReturnType<typeof bobWithTwoSessions>>) => () => void;
