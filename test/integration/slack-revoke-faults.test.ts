@@ -1,3 +1,5 @@
+import { DynamoDbCertificateStore } from '../../src/adapters/dynamodb/certificate-store';
+import { VpnChatopsError } from '../../src/domain/errors';
 import { ACTION } from '../../src/slack/ids';
 import { TestBot, testBot } from '../helpers/bot';
 import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
@@ -32,5 +34,18 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const dm = bot.slack.messages('DU0ALICE').map((m) => m.text ?? '');
     expect(dm).toContainEqual(expect.stringMatching(/^Revoked 1 certificate;/));
     expect(dm.join('\n')).not.toMatch(/went wrong/i);
+  });
+  it('an undelivered profile whose certificate the database then refuses to revoke tells the person the truth, not "revoked again"', async () => {
+    bot = await testBot();
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    bot.slack.failNext('files.completeUploadExternal', { error: 'channel_not_found' });
+    jest.spyOn(DynamoDbCertificateStore.prototype, 'markRevoked').mockRejectedValueOnce(new VpnChatopsError('STORE_UNAVAILABLE', 'DynamoDB refused the request.'));
+    await bot.command('U0ALICE', 'issue laptop');
+    await bot.idle();
+    const [certificate] = await bot.stores.certificates.byUser('U0ALICE');
+    expect(certificate.status).toBe('active');
+    const told = await eventually(() => bot.lastResponse('U0ALICE')?.text?.match(/could not be delivered.*/)?.[0], 'the failure message');
+    expect(told).toContain(`The certificate (serial ${certificate.serial}) could not be revoked again: ask an admin to revoke it`);
+    expect(told).not.toContain('was revoked again');
   });
 });
