@@ -232,7 +232,7 @@ export function buildProgram(config: () => Config): Command {
       const target = options.user ? { slackId: options.user } : { serial: options.serial!.toUpperCase() };
       const report = await withAdmin(config(), (admin) => admin.revoke({ target, reason: options.reason, actor: actor() }));
       out(revocationReport(report));
-      if (report.sessions.some((s) => s.error) || report.crl.some((c) => c.outcome === 'failed')) process.exitCode = 1;
+      if (report.failed.length || report.sessions.some((s) => s.error) || report.crl.some((c) => c.outcome === 'failed')) process.exitCode = 1;
     });
 
   program

@@ -39,6 +39,13 @@ export function publishLine(outcome: PublishOutcome | { endpoint: string; outcom
 
 export function revocationReport(report: RevocationReport): string {
   const lines: string[] = [];
+  for (const failure of report.failed) {
+    lines.push(
+      failure.step === 'revoke'
+        ? `✖ database: ${failure.serial} (${failure.cn}) is still active: ${failure.error} (run the same revoke again to finish)`
+        : `⚠ database: revoked ${failure.serial} (${failure.cn}), but its audit entry could not be written: ${failure.error}`,
+    );
+  }
   for (const r of report.revoked) lines.push(`✔ database: revoked ${r.serial} (${r.cn}); new logins are refused now`);
   for (const serial of report.alreadyRevoked) lines.push(`• ${serial} was already revoked`);
   for (const step of report.sessions) {

@@ -26,6 +26,36 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'SLACK_UNAVAILABLE';
 
+/**
+ * Whose to fix: `user`, a refusal of what a person asked for or typed (a second certificate for one device,
+ * a bad CSR, someone else's certificate); `fault`, ours or a dependency's (a store down, an endpoint failing,
+ * a broken configuration). Logs and alarms tell the two apart; every new code must say which it is.
+ */
+const KIND: Record<ErrorCode, 'user' | 'fault'> = {
+  INVALID_CN_INPUT: 'user',
+  INVALID_CN: 'fault',
+  INVALID_PEM: 'user',
+  WRONG_PASSPHRASE: 'user',
+  UNSUPPORTED_KEY: 'user',
+  KEY_MISMATCH: 'user',
+  INVALID_CA: 'fault',
+  INVALID_CSR: 'user',
+  INVALID_CRL: 'fault',
+  INVALID_REASON: 'user',
+  CRL_TOO_LARGE: 'fault',
+  CRL_NUMBER: 'fault',
+  INVALID_EASYRSA: 'user',
+  INVALID_PROFILE: 'fault',
+  INVALID_CONFIG: 'fault',
+  STATE: 'fault',
+  CONFLICT: 'user',
+  NOT_FOUND: 'user',
+  FORBIDDEN: 'user',
+  ENDPOINT: 'fault',
+  STORE_UNAVAILABLE: 'fault',
+  SLACK_UNAVAILABLE: 'fault',
+};
+
 export class VpnChatopsError extends Error {
   /** When the failure is a missing grant: the IAM action (`ec2:…`, `acm:…`, `dynamodb:…`) or Slack scope, so checks can name it. */
   readonly permission?: string;
@@ -44,3 +74,6 @@ export class VpnChatopsError extends Error {
 export const fail = (code: ErrorCode, message: string, cause?: unknown): never => {
   throw new VpnChatopsError(code, message, cause === undefined ? undefined : { cause });
 };
+
+/** A person's mistake, refused with a message that tells them what to do: not a fault, and never an error-level log line. */
+export const isUserError = (error: unknown): error is VpnChatopsError => error instanceof VpnChatopsError && KIND[error.code] === 'user';

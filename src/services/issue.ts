@@ -51,7 +51,8 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
     const device = decodeCn(cn, deps.certDomain).device;
     throw new VpnChatopsError(
       'CONFLICT',
-      `${request.slackId} already has an active certificate${device ? ` for device "${device}"` : ''} (serial ${holder.serial}, expires ${holder.notAfter.toISOString().slice(0, 10)}). Revoke it first, or issue for another device label.`,
+      // Said to the person themselves when they asked (the Slack path), about the member when an admin did.
+      `${request.actor === request.slackId ? 'You already have' : `${request.slackId} already has`} an active certificate${device ? ` for device "${device}"` : ''} (serial ${holder.serial}, expires ${holder.notAfter.toISOString().slice(0, 10)}). Revoke it first, or issue for another device label.`,
     );
   }
   // Fetch the base configuration before signing: an unreachable endpoint leaves nothing behind.

@@ -99,6 +99,9 @@ export async function retireReplaced(deps: RetireDeps, replacementSerial: string
   const old = await deps.certificates.get(replacement.replaces);
   if (!old || old.status === 'revoked' || old.replacedBy !== replacement.serial) return undefined;
   const report = await deps.revoke({ target: { serial: old.serial }, reason: 'superseded', actor: `system:renewal-${why}`, crl: 'queued' });
+  // The old certificate is still active: say so, as the daily job's note and the retirement job's log need it.
+  const left = report.failed.find((failure) => failure.step === 'revoke');
+  if (left) throw new VpnChatopsError('STORE_UNAVAILABLE', `Could not retire certificate ${old.serial}: ${left.error}`);
   return report.revoked.length ? { old, replacement } : undefined;
 }
 

@@ -21,10 +21,22 @@ export interface SessionStep {
 
 export type CrlStep = PublishOutcome | { endpoint: string; outcome: 'deferred'; until: Date };
 
-/** What happened to each of the three ways access ends. */
+/**
+ * A certificate this run could not finish: `revoke`, it is still active (running the same revocation
+ * again finishes it); `audit`, it is revoked but its audit entry could not be written.
+ */
+export interface RevocationFailure {
+  serial: string;
+  cn: string;
+  step: 'revoke' | 'audit';
+  error: string;
+}
+
+/** What happened to each of the three ways access ends, and what is left. */
 export interface RevocationReport {
   revoked: Pick<CertificateRecord, 'serial' | 'cn' | 'notAfter'>[];
   alreadyRevoked: string[];
+  failed: RevocationFailure[];
   sessions: SessionStep[];
   crl: CrlStep[];
 }
@@ -50,12 +62,6 @@ async function findTargets(certificates: CertificateStore, target: RevocationTar
   return records;
 }
 
-/**
- * Ends access three ways: (a) the database gate, at once; (b) live sessions on every endpoint;
- * (c) a new CRL on every endpoint, now or in the maintenance window. Step (a) must succeed before
- * anything else happens; (b) and (c) are reported per endpoint, and a failure there is retried by
- * the daily job (the session sweep and outstanding publish requests), never dropped.
- */
 export interface RevokeRequest {
   target: RevocationTarget;
   reason: RevocationReason;
@@ -68,27 +74,76 @@ export interface RevokeRequest {
   crl?: 'policy' | 'queued';
 }
 
+/**
+ * Ends access three ways: (a) the database gate, at once; (b) live sessions on every endpoint;
+ * (c) a new CRL on every endpoint, now or in the maintenance window. A certificate's sessions are
+ * ended only once (a) holds for it. Only finding the targets and recording the CRL request throw
+ * (nothing has changed then); every later failure is reported, and the rest still runs.
+ *
+ * Convergent: a target found already revoked (by an earlier run that failed half-way, or by someone
+ * else) still has its sessions ended and, while no CRL lists it, a CRL published. Running the same
+ * revocation again after any failure finishes the job.
+ */
 export async function revoke(deps: RevokeDeps, request: RevokeRequest): Promise<RevocationReport> {
   // Every revocation passes here (vpnctl, Slack, renewals): none may write an entry that leaves the certificate working.
   revokingReason(request.reason);
-  const { certificates, audit, clock } = deps;
-  const records = await findTargets(certificates, request.target);
-  const report: RevocationReport = { revoked: [], alreadyRevoked: [], sessions: [], crl: [] };
+  const records = await findTargets(deps.certificates, request.target);
+  const report: RevocationReport = { revoked: [], alreadyRevoked: [], failed: [], sessions: [], crl: [] };
   const fresh = records.filter((record) => record.status !== 'revoked');
-  report.alreadyRevoked = records.filter((record) => record.status === 'revoked').map((record) => record.serial);
+  const already = records.filter((record) => record.status === 'revoked');
   // Ask for the CRL before touching the certificates: if anything below fails half-way, the request is
   // already on record and the next publish or the daily job lists these serials.
-  const tickets = fresh.length
-    ? await Promise.all(deps.endpoints.map((endpoint) => deps.publisher.request(endpoint.key, fresh.map((r) => r.serial))))
-    : undefined;
-  const now = clock.now();
+  if (fresh.length) await Promise.all(deps.endpoints.map((endpoint) => deps.publisher.request(endpoint.key, fresh.map((r) => r.serial))));
+  const now = deps.clock.now();
   for (const record of fresh) {
-    const revoked = await certificates.markRevoked(record.serial, { revokedAt: now, reason: request.reason, actor: request.actor });
-    if (!revoked) {
-      report.alreadyRevoked.push(record.serial);
-      continue;
+    if ((await markOne(deps, request, record, now, report)) === 'already') already.push(record);
+  }
+  report.alreadyRevoked = already.map((record) => record.serial);
+
+  const cns = await cnsToEnd(deps.certificates, report.revoked, already);
+  if (cns.size) {
+    report.sessions = await Promise.all(
+      deps.endpoints.map((endpoint) =>
+        terminateSessionsOf(endpoint, cns, { audit: deps.audit, actor: request.actor, clock: deps.clock }).catch((error: unknown) => ({ endpoint: endpoint.key, terminated: 0, error: messageOf(error) })),
+      ),
+    );
+  }
+  const serials = [...report.revoked, ...already].map((record) => record.serial);
+  report.crl = (
+    await Promise.all(
+      deps.endpoints.map(async (endpoint): Promise<CrlStep | undefined> => {
+        try {
+          const ticket = await crlTicket(deps, endpoint, report.revoked.length > 0, serials);
+          return ticket === undefined ? undefined : await publishPerPolicy(deps, endpoint, request, ticket);
+        } catch (error) {
+          return { endpoint: endpoint.key, outcome: 'failed', error: messageOf(error) };
+        }
+      }),
+    )
+  ).filter((step): step is CrlStep => step !== undefined);
+  return report;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Step (a) for one certificate, recorded in `report`; `already` when someone else revoked it first. */
+async function markOne(deps: RevokeDeps, request: RevokeRequest, record: CertificateRecord, now: Date, report: RevocationReport): Promise<'revoked' | 'already' | 'failed'> {
+  const { certificates, audit } = deps;
+  let revoked: CertificateRecord | undefined;
+  try {
+    revoked = await certificates.markRevoked(record.serial, { revokedAt: now, reason: request.reason, actor: request.actor });
+  } catch (error) {
+    // A write that failed after the status changed still revoked the certificate: report what holds, not what was tried.
+    const after = await certificates.get(record.serial).catch(() => undefined);
+    if (after?.status !== 'revoked') {
+      report.failed.push({ serial: record.serial, cn: record.cn, step: 'revoke', error: messageOf(error) });
+      return 'failed';
     }
-    report.revoked.push({ serial: revoked.serial, cn: revoked.cn, notAfter: revoked.notAfter });
+    revoked = after.revokedBy === request.actor && after.revokedAt?.getTime() === now.getTime() ? after : undefined;
+  }
+  if (!revoked) return 'already';
+  report.revoked.push({ serial: revoked.serial, cn: revoked.cn, notAfter: revoked.notAfter });
+  try {
     await audit.append({
       actor: request.actor,
       action: 'certificate.revoke',
@@ -97,29 +152,46 @@ export async function revoke(deps: RevokeDeps, request: RevokeRequest): Promise<
       at: now,
       details: { serial: record.serial, cn: record.cn, reason: request.reason },
     });
+  } catch (error) {
+    report.failed.push({ serial: record.serial, cn: record.cn, step: 'audit', error: messageOf(error) });
   }
-  if (report.revoked.length) {
-    const cns = new Set(report.revoked.map((r) => r.cn));
-    report.sessions = await Promise.all(deps.endpoints.map((endpoint) => terminateSessionsOf(endpoint, cns, { audit, actor: request.actor, clock })));
+  return 'revoked';
+}
+
+/**
+ * The CNs whose sessions end: every target revoked now, except a CN that an active certificate
+ * bears again (a re-issue for the same device). A lookup that fails counts as no such certificate:
+ * a revoked certificate's session must not survive.
+ */
+async function cnsToEnd(certificates: CertificateStore, revoked: { cn: string }[], already: { cn: string }[]): Promise<Set<string>> {
+  const cns = new Set(revoked.map((record) => record.cn));
+  for (const cn of new Set(already.map((record) => record.cn))) {
+    if (!cns.has(cn) && !(await certificates.byActiveCn(cn).catch(() => undefined))) cns.add(cn);
   }
-  // A publish that read the first requests before these certificates were marked revoked left them off its
-  // CRL yet counted those tickets served. Tickets taken now, after marking, are served only by a CRL that
-  // lists them, in every mode: a deferred or queued revocation stays outstanding until one does.
-  const confirmed = tickets && (await Promise.all(deps.endpoints.map((endpoint) => deps.publisher.request(endpoint.key))));
-  // A retry after a half-finished revocation finds nothing new to revoke, but still serves what is outstanding.
-  report.crl = (
-    await Promise.all(deps.endpoints.map((endpoint, i) => publishPerPolicy(deps, endpoint, request, confirmed?.[i])))
-  ).filter((step): step is CrlStep => step !== undefined);
-  return report;
+  return cns;
+}
+
+/**
+ * The ticket this revocation waits for on `endpoint`, or none when a CRL there already lists every target.
+ * A publish that read the first requests before these certificates were marked revoked left them off its
+ * CRL yet counted those tickets served. Tickets taken after marking are served only by a CRL that lists
+ * them, in every mode: a deferred or queued revocation stays outstanding until one does.
+ */
+async function crlTicket(deps: RevokeDeps, endpoint: VpnEndpoint, marked: boolean, serials: string[]): Promise<number | undefined> {
+  // Nothing revoked, nothing to list: on AWS an import would only reset every session.
+  if (serials.length === 0) return undefined;
+  if (marked) return deps.publisher.request(endpoint.key);
+  const record = await deps.crlState.getEndpoint(endpoint.key);
+  if (record && record.requested > record.served) return record.requested;
+  // `pending` keeps a revoked serial until a published CRL lists it.
+  const unlisted = serials.filter((serial) => !record || record.pending.includes(serial));
+  return unlisted.length ? deps.publisher.request(endpoint.key, unlisted) : undefined;
 }
 
 const DAY_MS = 86_400_000;
 
-async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, request: RevokeRequest, ticket: number | undefined): Promise<CrlStep | undefined> {
+async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, request: RevokeRequest, ticket: number): Promise<CrlStep> {
   const { actor } = request;
-  const record = ticket === undefined ? await deps.crlState.getEndpoint(endpoint.key) : undefined;
-  const target = ticket ?? (record && record.requested > record.served ? record.requested : undefined);
-  if (target === undefined) return undefined;
   const now = deps.clock.now();
   const windowMode = deps.policy.mode === 'window';
   if ((windowMode && !isInWindow(deps.policy.window, now)) || request.crl === 'queued') {
@@ -129,5 +201,5 @@ async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, request
     await deps.audit.append({ actor, action: 'crl.publish', target: endpoint.key, outcome: 'deferred', at: now, details: { until: until.toISOString(), ...(request.crl === 'queued' && { queued: true }) } });
     return { endpoint: endpoint.key, outcome: 'deferred', until };
   }
-  return deps.publisher.serve(endpoint, actor, target);
+  return deps.publisher.serve(endpoint, actor, ticket);
 }

@@ -35,10 +35,19 @@ export async function deliverProfile(deps: { client: WebClient; admin: VpnAdmin;
   try {
     ({ channel: dm } = await uploadToDm(client, owner, { filename: fileName, content: issued.profile }));
   } catch (error) {
-    await admin
-      .revoke({ target: { serial: issued.record.serial }, reason: 'cessationOfOperation', actor: 'system:issue-rollback' })
-      .catch((revokeError: unknown) => deps.log?.(`could not revoke undelivered certificate ${issued.record.serial}`, revokeError));
-    throw new VpnChatopsError('ENDPOINT', `Your profile could not be delivered to your DM: ${(error as Error).message} The certificate was revoked again so no undelivered key stays valid; run /vpn issue again.`);
+    const serial = issued.record.serial;
+    const revoked = await admin
+      .revoke({ target: { serial }, reason: 'cessationOfOperation', actor: 'system:issue-rollback' })
+      .then((report) => {
+        const left = report.failed.find((failure) => failure.step === 'revoke');
+        if (left) deps.log?.(`could not revoke undelivered certificate ${serial}`, left.error);
+        return !left;
+      })
+      .catch((revokeError: unknown) => (deps.log?.(`could not revoke undelivered certificate ${serial}`, revokeError), false));
+    const after = revoked
+      ? 'The certificate was revoked again so no undelivered key stays valid; run /vpn issue again.'
+      : `The certificate (serial ${serial}) could not be revoked again: ask an admin to revoke it, then run /vpn issue again.`;
+    throw new VpnChatopsError('ENDPOINT', `Your profile could not be delivered to your DM: ${(error as Error).message} ${after}`);
   }
   const guide = issuedDmMessage({ cn: issued.record.cn, serial: issued.record.serial, notAfter: issued.record.notAfter, endpointKind: admin.profileEndpoint.kind, fileName, csr: options.csr });
   await client.chat.postMessage({ channel: dm, ...guide }).catch((error: unknown) => deps.log?.('setup steps not posted', error));

@@ -125,9 +125,20 @@ export class SlackWorker {
     if (!own) await this.requireAdmin(job.actorId, "revoke other people's certificates");
     // Refused before the progress message: a button value is the client's to send, and may carry any reason.
     revokingReason(job.reason);
-    await reply(progressMessage('⏳ Revoking: closing the database gate, ending live sessions, publishing the CRL…'), true);
+    // Slack failing to show progress must not hold up ending someone's access.
+    await reply(progressMessage('⏳ Revoking: closing the database gate, ending live sessions, publishing the CRL…'), true).catch((error: unknown) =>
+      this.deps.log?.('revoke progress not posted', error),
+    );
     const report = await admin.revoke({ target: job.target, reason: job.reason, actor: job.actorId });
-    await reply(revocationReportMessage(report), true);
+    // Whatever Slack does now, the revocation happened: its report goes to the DM if it cannot go where it was asked,
+    // and is never replaced by an error saying something went wrong.
+    const told = revocationReportMessage(report);
+    await reply(told, true)
+      .catch((error: unknown) => {
+        this.deps.log?.('revoke report not posted; trying the DM', error);
+        return this.dm(job, told);
+      })
+      .catch((error: unknown) => this.deps.log?.('revoke report not posted', error));
     await this.publishHome(job.actorId).catch((error: unknown) => this.deps.log?.('home refresh failed', error));
   }
 

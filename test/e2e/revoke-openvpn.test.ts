@@ -74,5 +74,25 @@ describeWith(
       // (a) the database gate: the certificate is no longer the active one for its CN.
       expect(await storesFor(db).certificates.byActiveCn('bob-leaver.laptop-U0BOB.vpn.test')).toBeUndefined();
     }, 90_000);
+    it('converges when the management interface is down during the revoke: the retry halts the session of the certificate already revoked', async () => {
+      const carol = await admin.issue({ slackId: 'U0CAROL', displayName: 'Carol Leaver', actor: 'U0ADMIN' });
+      const carolClient = await connect(vpn.file('carol.ovpn', carol.profile));
+      await carolClient.waitFor(CONNECTED);
+
+      // The same endpoint, its management port unreachable (nothing listens on port 9): the CRL file is still written.
+      const unreachable = new OpenVpnEndpoint({ name: 'e2e', management: '127.0.0.1:9', crlFile: vpn.files.crl, remote: vpn.remote, caPem: vpn.ca.certPem, timeoutMs: 1000 });
+      const cut = new VpnAdmin({ ...admin.deps, endpoints: [unreachable], coalesceMs: 0 });
+      const first = await cut.revoke({ target: { slackId: 'U0CAROL' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+      expect(first.revoked.map((r) => r.serial)).toEqual([carol.record.serial]);
+      expect(first.sessions).toEqual([{ endpoint: 'openvpn:e2e', terminated: 0, error: expect.any(String) }]);
+      expect(first.crl).toEqual([expect.objectContaining({ outcome: 'published' })]);
+      // A CRL is checked at the next handshake: the live session outlives it.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(carolClient.log()).not.toMatch(/process exiting/);
+
+      const retry = await admin.revoke({ target: { slackId: 'U0CAROL' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+      expect(retry).toMatchObject({ revoked: [], alreadyRevoked: [carol.record.serial], failed: [], sessions: [{ endpoint: 'openvpn:e2e', terminated: 1 }], crl: [] });
+      await carolClient.waitFor(/server-pushed-halt\] received, process exiting/);
+    }, 90_000);
   },
 );

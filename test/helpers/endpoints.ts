@@ -37,8 +37,10 @@ export class InstrumentedEndpoint implements VpnEndpoint {
     await this.hooks.beforeExport?.(++this.exportCalls);
     return this.inner.exportCrl();
   }
+  /** With a `sessions` hook, a session this endpoint terminated is gone, as on a real server. */
   async listSessions(): Promise<VpnSession[]> {
-    return this.hooks.sessions ? this.hooks.sessions() : this.inner.listSessions();
+    if (!this.hooks.sessions) return this.inner.listSessions();
+    return (await this.hooks.sessions()).filter((session) => !this.terminated.includes(session.connectionId));
   }
   async terminateSessions(ids: string[]): Promise<string[]> {
     if (!this.hooks.sessions) return this.inner.terminateSessions(ids);

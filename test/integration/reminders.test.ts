@@ -1,5 +1,6 @@
 import { VpnAdmin } from '../../src/composition';
 import type { CertificateRecord } from '../../src/domain/certificate';
+import { VpnChatopsError } from '../../src/domain/errors';
 import { parseCrl } from '../../src/pki/crl';
 import { DigestEntry, ExpiryNotifier, Reminder, isoWeek } from '../../src/services/reminders';
 import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
@@ -134,6 +135,17 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       await admin.daily();
     }
     expect(notifier.reminders.map((r) => r.threshold)).toEqual([30]);
+  }, 60_000);
+
+  it('renewal: a retirement the database refuses is an error, not a silent no-op, and the next signal retires the old certificate', async () => {
+    const erin = await expiringIn(25, 'Erin Example', 'U0ERIN', 'phone');
+    const { issued } = await admin.renew({ serial: erin.serial, userId: 'U0ERIN', displayName: 'Erin Example' });
+    jest.spyOn(world.certificates, 'markRevoked').mockRejectedValueOnce(new VpnChatopsError('STORE_UNAVAILABLE', 'DynamoDB refused the request (ProvisionedThroughputExceededException).'));
+    const refused = await rejectionOf(admin.retireReplaced(issued.record.serial, 'used'));
+    expect(refused.message).toBe(`Could not retire certificate ${erin.serial}: DynamoDB refused the request (ProvisionedThroughputExceededException).`);
+    expect((await world.certificates.get(erin.serial))?.status).toBe('active');
+    expect((await admin.retireReplaced(issued.record.serial, 'used'))?.old.serial).toBe(erin.serial);
+    expect((await world.certificates.get(erin.serial))?.status).toBe('revoked');
   }, 60_000);
 
   it('renewal: once the new certificate has connected, the old one is retired at once and its CRL entry waits for the daily job', async () => {

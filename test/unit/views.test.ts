@@ -3,6 +3,7 @@ import type { AuditEntry } from '../../src/domain/audit';
 import type { CertificateRecord } from '../../src/domain/certificate';
 import type { CrlStatus } from '../../src/services/crl-status';
 import type { PublishOutcome } from '../../src/services/publish-crl';
+import { revocationReport } from '../../src/cli/render';
 import type { RevocationReport } from '../../src/services/revoke';
 import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { HOME_PAGE_SIZE, homeView } from '../../src/slack/views/home';
@@ -291,6 +292,7 @@ describe('messages', () => {
     const report: RevocationReport = {
       revoked: [{ serial: '0A1B', cn: 'alice-cn', notAfter: new Date('2027-01-01T00:00:00Z') }],
       alreadyRevoked: ['FF01'],
+      failed: [],
       sessions: [
         { endpoint: 'aws:one', terminated: 2 },
         { endpoint: 'aws:two', terminated: 0, error: 'ThrottlingException' },
@@ -323,6 +325,27 @@ describe('messages', () => {
       expect(text).toContain(fact);
     }
     expect(text.indexOf('aws:five')).toBeLessThan(text.indexOf('✅ *aws:one*: CRL'));
+  });
+
+  it('says what a half-finished revocation left, in Slack and in vpnctl: what is still active, what has no audit entry, and to run it again', () => {
+    const report: RevocationReport = {
+      revoked: [{ serial: '0A1B', cn: 'bob.laptop-U0BOB', notAfter: new Date('2027-01-01T00:00:00Z') }],
+      alreadyRevoked: [],
+      failed: [
+        { serial: '0C2D', cn: 'bob.phone-U0BOB', step: 'revoke', error: 'DynamoDB refused the request' },
+        { serial: '0A1B', cn: 'bob.laptop-U0BOB', step: 'audit', error: 'audit table throttled' },
+      ],
+      sessions: [{ endpoint: 'aws:one', terminated: 1 }],
+      crl: [{ endpoint: 'aws:one', outcome: 'published', crlNumber: 9n, entries: 1, nextUpdate: new Date('2026-08-28T12:00:00Z') }],
+    };
+    const message = revocationReportMessage(report);
+    expect(message.text).toBe('Revoked 1 of 2 certificates, 1 still active: run the same revoke again to finish; 1 session ended; CRL updated on 1 of 1 endpoint.');
+    const text = textOf(message.blocks);
+    expect(text).toContain('❌ `0C2D` (`bob.phone-U0BOB`) is *still active*: DynamoDB refused the request');
+    expect(text).toContain('⚠️ Revoked `0A1B` (`bob.laptop-U0BOB`), but its audit entry could not be written: audit table throttled');
+    const cli = revocationReport(report);
+    expect(cli).toContain('✖ database: 0C2D (bob.phone-U0BOB) is still active: DynamoDB refused the request (run the same revoke again to finish)');
+    expect(cli).toContain('⚠ database: revoked 0A1B (bob.laptop-U0BOB), but its audit entry could not be written: audit table throttled');
   });
 
   it('reports a publish per endpoint', () => {
@@ -438,6 +461,7 @@ describe('Slack limits', () => {
     const report: RevocationReport = {
       revoked: admin.certificates.map((r) => ({ serial: r.serial, cn: r.cn, notAfter: r.notAfter })),
       alreadyRevoked: admin.certificates.map((r) => r.serial),
+      failed: admin.certificates.map((r, i) => ({ serial: r.serial, cn: r.cn, step: i % 2 ? 'audit' : 'revoke', error: long(seed) })),
       sessions: admin.crl.map((s, i) => ({ endpoint: s.endpoint, terminated: i, error: i % 2 ? long(seed) : undefined })),
       crl: [...outcomes, { endpoint: long(seed), outcome: 'deferred', until: NOW }],
     };
