@@ -101,10 +101,12 @@ export function encodeCn(input: CnInput): string {
   }
   if (input.tag !== undefined && !TAG.test(input.tag)) throw invalidInput(`"${input.tag}" is not a CN tag.`);
   const domain = assertCertDomain(input.domain);
-  const device = input.device === undefined ? undefined : normalizeDevice(input.device);
-  const suffix = `${device ? `.${device}` : ''}${input.tag ? `--${input.tag}` : ''}-${input.slackId}.${domain}`;
+  const tail = `${input.tag ? `--${input.tag}` : ''}-${input.slackId}.${domain}`;
+  // The tag takes room a long device label had before tags: shorten the label, leaving the name one character.
+  const device = input.device === undefined ? undefined : normalizeDevice(input.device).slice(0, Math.max(0, MAX_CN_LENGTH - tail.length - 2)).replace(/-+$/, '');
+  const suffix = `${device === undefined ? '' : `.${device}`}${tail}`;
   const room = MAX_CN_LENGTH - suffix.length;
-  if (room < 1) {
+  if (room < 1 || device === '') {
     throw invalidInput(
       `A CN for ${input.slackId} in ${domain} cannot fit in ${MAX_CN_LENGTH} characters; use a shorter CERT_DOMAIN or device label.`,
     );

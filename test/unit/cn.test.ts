@@ -48,6 +48,13 @@ describe('CN codec', () => {
     );
   });
 
+  it('shortens a long device label to make room for the tag, never the ID, tag or domain', () => {
+    const cn = encodeCn({ displayName: 'Jane', slackId: 'U0123456789', domain: 'vpn.corp.example.com', device: 'x'.repeat(24), tag: 'abcde' });
+    expect(cn).toHaveLength(64);
+    expect(cn).toBe(`j.${'x'.repeat(22)}--abcde-U0123456789.vpn.corp.example.com`);
+    expect(decodeCn(cn, 'vpn.corp.example.com')).toEqual({ slackId: 'U0123456789', nameSlug: 'j', device: 'x'.repeat(22), tag: 'abcde' });
+  });
+
   it('gives two certificates of one device two CNs with one untagged form', () => {
     const input = { displayName: 'Jane Doe', slackId: 'U012ABCDEF', domain: DOMAIN, device: 'laptop' };
     const first = encodeCn({ ...input, tag: cnTag(new Uint8Array([0, 1, 2, 3, 4])) });
@@ -103,6 +110,7 @@ describe('CN codec', () => {
     ['domain with a slash', { domain: 'vpn/example.com' }],
     ['domain too long to leave room', { domain: `${'a'.repeat(50)}.example.com` }],
     ['a malformed tag', { tag: 'ABCDE' }],
+    ['no room left for the device label next to the tag', { slackId: 'U0123456789', domain: `${'a'.repeat(35)}.example.com`, device: 'laptop', tag: 'abcde' }],
     ['a tag with a dash', { tag: 'ab-de' }],
   ])('rejects %s with INVALID_CN_INPUT', (_label, override) => {
     const input = { displayName: 'Jane', slackId: 'U012ABC', domain: DOMAIN, ...override };
