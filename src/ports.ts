@@ -238,9 +238,10 @@ export interface ApprovalStore {
   decideByMessage(channel: string, ts: string, owner: string, status: Exclude<ApprovalStatus, 'PENDING'>, at: Date): Promise<Approval | 'unlinked' | undefined>;
   /** Conditional PENDING → status; false when it was already decided (duplicates and retries are harmless). */
   decide(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date): Promise<boolean>;
-  /** Remember an approval of this CN from this public IP until `until`. */
-  remember(cn: string, publicIp: string, until: Date): Promise<void>;
-  isRemembered(cn: string, publicIp: string, now: Date): Promise<boolean>;
+  /** Remember an approval of this certificate from this public IP, granted at `from`, until `until`. */
+  remember(serial: string, publicIp: string, window: { from: Date; until: Date }): Promise<void>;
+  /** Whether a remembered approval of this certificate from this IP holds at `now`; one granted before `notBefore` does not. */
+  isRemembered(serial: string, publicIp: string, now: Date, notBefore?: Date): Promise<boolean>;
   /** Atomically record a prompt to `slackId` if fewer than `limit` were sent in the last `windowMs`; false when over. */
   claimPrompt(slackId: string, now: Date, limit: number, windowMs: number): Promise<boolean>;
   /** After "Not me": no prompts for this certificate until `until`. */

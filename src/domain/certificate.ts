@@ -29,6 +29,8 @@ export interface CertificateRecord {
   /** Set on the old certificate when it is renewed: the replacement's serial, and when. */
   replacedBy?: string;
   replacedAt?: Date;
+  /** The last time it was paused: approvals remembered before then no longer count. */
+  suspendedAt?: Date;
 }
 
 export function effectiveStatus(record: CertificateRecord, now: Date): CertificateStatus {

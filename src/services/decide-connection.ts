@@ -171,7 +171,8 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date,
   // Revoked, paused, expired and unknown certificates are refused above whatever this switch says.
   if (policy.approvals === 'off') return { allow: true, reason: 'approvals-off', message: '' };
 
-  if (policy.rememberHours > 0 && request.publicIp && (await approvals.isRemembered(request.commonName, request.publicIp, clock.now()))) {
+  // A remembered approval is the certificate's own, and a pause ("Not me") ends those granted before it.
+  if (policy.rememberHours > 0 && request.publicIp && (await approvals.isRemembered(certificate.serial, request.publicIp, clock.now(), certificate.suspendedAt))) {
     return { allow: true, reason: 'remembered', message: '' };
   }
   if (await approvals.isCoolingDown(certificate.serial, clock.now())) {
@@ -206,11 +207,15 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date,
   // Approve and Not me rewrite the prompt on the bot's side; only an unanswered prompt is closed here.
   if (outcome === 'EXPIRED') await settleQuietly(deps, placed, outcome);
   if (outcome === 'APPROVED') {
+    // Revoked or paused while the prompt was open: the 👍 was for a certificate that no longer lets anyone in.
+    const still = await certificates.byActiveCn(request.commonName);
+    if (still?.serial !== certificate.serial || effectiveStatus(still, clock.now()) !== 'active') return deny('revoked', NOT_YOURS);
     progress.answered = { allow: true, reason: 'approved', message: '' };
     if (policy.rememberHours > 0 && request.publicIp) {
+      const now = clock.now();
       // The owner said yes: failing to remember it only means they are asked again next time.
       await approvals
-        .remember(request.commonName, request.publicIp, new Date(clock.now().getTime() + policy.rememberHours * 3_600_000))
+        .remember(certificate.serial, request.publicIp, { from: now, until: new Date(now.getTime() + policy.rememberHours * 3_600_000) })
         .catch(() => (progress.notes.remembered = false));
     }
     return { allow: true, reason: 'approved', message: '' };

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { CertificateRecord, effectiveStatus } from '../domain/certificate';
-import { decodeCn, encodeCn } from '../domain/cn';
+import { cnTag, CN_TAG_LENGTH, decodeCn, encodeCn } from '../domain/cn';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { issueWithNewKey, IssuedCertificate, signCsr } from '../pki/certificate';
@@ -44,11 +45,13 @@ export interface IssueResult {
  */
 export async function issueCertificate(deps: IssueDeps, request: IssueRequest): Promise<IssueResult> {
   const { ca, certificates, audit, clock } = deps;
-  const cn = encodeCn({ displayName: request.displayName, slackId: request.slackId, domain: deps.certDomain, device: request.device });
+  // Every certificate its own CN (see domain/cn.ts); the store refuses a CN an unexpired certificate bears.
+  const cn = encodeCn({ displayName: request.displayName, slackId: request.slackId, domain: deps.certDomain, device: request.device, tag: cnTag(randomBytes(CN_TAG_LENGTH)) });
+  const device = decodeCn(cn, deps.certDomain).device;
   const now = clock.now();
-  const holder = await certificates.byActiveCn(cn);
-  if (holder && effectiveStatus(holder, now) !== 'expired') {
-    const device = decodeCn(cn, deps.certDomain).device;
+  // The store holds one live certificate per device for what it issues; this also finds those issued before tags, and imports.
+  const holder = (await certificates.byUser(request.slackId)).find((record) => record.device === device && ['active', 'suspended'].includes(effectiveStatus(record, now)));
+  if (holder) {
     throw new VpnChatopsError(
       'CONFLICT',
       // Said to the person themselves when they asked (the Slack path), about the member when an admin did.
@@ -74,7 +77,7 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
     serial: issued.serial,
     cn,
     slackId: request.slackId,
-    device: decodeCn(cn, deps.certDomain).device,
+    device,
     displayName: request.displayName,
     status: 'active',
     issuedAt: now,

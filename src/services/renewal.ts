@@ -13,8 +13,9 @@ export const REPLACED_GRACE_DAYS = 7;
 
 /**
  * The device label of a renewal: the same device with a renewal count, `laptop` → `laptop-r2` →
- * `laptop-r3` (no label → `r2`). A renewal needs its own CN: the VPN tells the connect handler only
- * the CN, and "the new one has connected" must be told apart from the old one connecting.
+ * `laptop-r3` (no label → `r2`). Every certificate has its own CN (see domain/cn.ts); a renewal also
+ * needs its own device label, because the old certificate stays live until the new one connects and
+ * a device holds one live certificate at a time.
  */
 export function renewalDevice(device: string | undefined): string {
   const renewed = /^(?:(.*)-)?r(\d+)$/.exec(device ?? '');
@@ -49,7 +50,7 @@ export async function renewalRefusal(deps: Pick<RenewalDeps, 'certificates' | 'c
 }
 
 /**
- * A new certificate for the same device (its own CN, see renewalDevice) that remembers what it
+ * A new certificate for the same device (its own label, see renewalDevice) that remembers what it
  * replaces; the old one stays valid until the new one connects, or REPLACED_GRACE_DAYS pass. If the
  * old one cannot be marked as replaced, the new one is revoked again: no unlinked pair is left.
  */

@@ -103,12 +103,12 @@ describeWith(
       await page.getByTestId('tab-messages').click();
       await command('/vpn issue laptop');
       await message(/Issuing your certificate/).waitFor();
-      const file = page.getByTestId('file').filter({ hasText: 'alice-example.laptop-U0ALICE' });
+      const file = page.getByTestId('file').filter({ hasText: /alice-example\.laptop--[a-z2-7]{5}-U0ALICE/ });
       await file.waitFor({ timeout: 30_000 });
       await message(/Your VPN profile is ready/).waitFor();
       await screenshot('alice-profile-in-dm');
       const [download] = await Promise.all([page.waitForEvent('download'), file.click()]);
-      expect(download.suggestedFilename()).toBe('alice-example.laptop-U0ALICE.vpn.local.ovpn');
+      expect(download.suggestedFilename()).toMatch(/^alice-example\.laptop--[a-z2-7]{5}-U0ALICE\.vpn\.local\.ovpn$/);
       profile = join(dir.path, 'alice.ovpn');
       await download.saveAs(profile);
       await chmod(profile, 0o600);
@@ -123,7 +123,7 @@ describeWith(
       clients.push(client);
       const prompt = message(/Is this you connecting to the VPN\?/);
       await prompt.waitFor({ timeout: 30_000 });
-      await expect(prompt.innerText()).resolves.toMatch(/From: 127\.0\.0\.1[\s\S]*alice-example\.laptop-U0ALICE\.vpn\.local[\s\S]*openvpn:local/);
+      await expect(prompt.innerText()).resolves.toMatch(/From: 127\.0\.0\.1[\s\S]*alice-example\.laptop--[a-z2-7]{5}-U0ALICE\.vpn\.local[\s\S]*openvpn:local/);
       expect(client.log()).not.toMatch(CONNECTED);
       await screenshot('approval-prompt');
 
@@ -160,7 +160,7 @@ describeWith(
       const since = serverLog().length;
       const retry = startOpenVpn(clientArgs(profile));
       clients.push(retry);
-      await eventually(() => /VERIFY ERROR: depth=0, error=certificate revoked.*alice-example\.laptop-U0ALICE/.test(serverLog().slice(since)), 'the server refusing the revoked certificate', 30_000);
+      await eventually(() => /VERIFY ERROR: depth=0, error=certificate revoked.*alice-example\.laptop--[a-z2-7]{5}-U0ALICE/.test(serverLog().slice(since)), 'the server refusing the revoked certificate', 30_000);
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(retry.log()).not.toMatch(CONNECTED);
       await retry.stop();

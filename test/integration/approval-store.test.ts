@@ -118,13 +118,22 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect((await approvals.get(justDue.id))?.status).toBe('PENDING');
   });
 
-  it('remembers a CN from one public IP until the given time, by its own clock', async () => {
-    const until = new Date(Date.now() + 8 * 60 * MINUTE);
-    await approvals.remember('jane.laptop-U0JANE.vpn.test', '203.0.113.7', until);
-    expect(await approvals.isRemembered('jane.laptop-U0JANE.vpn.test', '203.0.113.7', new Date(until.getTime() - 1))).toBe(true);
-    expect(await approvals.isRemembered('jane.laptop-U0JANE.vpn.test', '203.0.113.7', until)).toBe(false);
-    expect(await approvals.isRemembered('jane.laptop-U0JANE.vpn.test', '198.51.100.9', new Date())).toBe(false);
-    expect(await approvals.isRemembered('bob.laptop-U0BOB.vpn.test', '203.0.113.7', new Date())).toBe(false);
+  it('remembers a certificate from one public IP until the given time, by its own clock', async () => {
+    const from = new Date();
+    const until = new Date(from.getTime() + 8 * 60 * MINUTE);
+    await approvals.remember('77JANE', '203.0.113.7', { from, until });
+    expect(await approvals.isRemembered('77JANE', '203.0.113.7', new Date(until.getTime() - 1))).toBe(true);
+    expect(await approvals.isRemembered('77JANE', '203.0.113.7', until)).toBe(false);
+    expect(await approvals.isRemembered('77JANE', '198.51.100.9', new Date())).toBe(false);
+    expect(await approvals.isRemembered('77BOB', '203.0.113.7', new Date())).toBe(false);
+  });
+
+  it('ends a remembered approval with a pause of its certificate after it was granted', async () => {
+    const from = new Date();
+    await approvals.remember('77PAUSED', '203.0.113.7', { from, until: new Date(from.getTime() + 60 * MINUTE) });
+    expect(await approvals.isRemembered('77PAUSED', '203.0.113.7', new Date(), new Date(from.getTime() - 1))).toBe(true);
+    expect(await approvals.isRemembered('77PAUSED', '203.0.113.7', new Date(), from)).toBe(false);
+    expect(await approvals.isRemembered('77PAUSED', '203.0.113.7', new Date(), new Date(from.getTime() + 1))).toBe(false);
   });
 
   it('claims at most `limit` prompts per window even when twenty race, and again once the window has passed', async () => {
@@ -200,7 +209,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const pending = approval({ slackId: 'U0TTL' });
     await approvals.create(pending);
     await approvals.attachMessage(pending.id, 'D0TTL', '1718000000.000400');
-    await approvals.remember(pending.cn, '203.0.113.8', new Date(now.getTime() + MINUTE));
+    await approvals.remember(pending.serial, '203.0.113.8', { from: now, until: new Date(now.getTime() + MINUTE) });
     await approvals.claimPrompt('U0TTL', now, 3, MINUTE);
     await approvals.coolDown('77TTL', new Date(now.getTime() + MINUTE));
 
@@ -208,7 +217,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(approvalTtl).toBe(Math.ceil(pending.deadline.getTime() / 1000) + 3600);
     expect((await raw('APPROVALMSG#D0TTL#1718000000.000400', 'APPROVALMSG'))?.expiresAt).toBe(approvalTtl);
     for (const [pk, sk] of [
-      [`REMEMBER#${pending.cn}#203.0.113.8`, 'REMEMBER'],
+      [`REMEMBER#${pending.serial}#203.0.113.8`, 'REMEMBER'],
       ['PROMPTS#U0TTL', 'PROMPTS'],
       ['COOLDOWN#77TTL', 'COOLDOWN'],
     ]) {

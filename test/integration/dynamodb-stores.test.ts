@@ -57,7 +57,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect(raw).not.toMatch(/PRIVATE KEY/);
     });
 
-    it('allows one active certificate per CN, and frees the CN on revocation', async () => {
+    it('allows one active certificate per CN, and frees the CN of a certificate issued before tags on revocation', async () => {
       const first = record({ cn: 'one-U0ONE.vpn.test', slackId: 'U0ONE' });
       await certificates.create(first);
       const second = record({ cn: first.cn, slackId: 'U0ONE' });
@@ -67,8 +67,26 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       const revoked = await certificates.markRevoked(first.serial, { revokedAt: new Date(), reason: 'superseded', actor: 'U0ADMIN' });
       expect(revoked).toMatchObject({ status: 'revoked', reason: 'superseded', revokedBy: 'U0ADMIN' });
       expect(await certificates.byActiveCn(first.cn)).toBeUndefined();
+      // Only an Easy-RSA import brings an untagged CN again (Easy-RSA reuses CNs); the live one gets it.
       await certificates.create(second);
       expect((await certificates.byActiveCn(first.cn))?.serial).toBe(second.serial);
+    });
+
+    it('never lets a second certificate bear a tagged CN while the first is unexpired, revoked or not; the device is free again after a revocation', async () => {
+      const first = record({ cn: 'two.laptop--abcde-U0TWO.vpn.test', slackId: 'U0TWO' });
+      await certificates.create(first);
+      const sameDevice = record({ cn: 'two.laptop--fghij-U0TWO.vpn.test', slackId: 'U0TWO' });
+      expect(await rejectionOf(certificates.create(sameDevice))).toMatchObject({ code: 'CONFLICT' });
+
+      await certificates.markRevoked(first.serial, { revokedAt: new Date(), reason: 'keyCompromise', actor: 'U0ADMIN' });
+      const sameCn = record({ cn: first.cn, slackId: 'U0TWO' });
+      expect(await rejectionOf(certificates.create(sameCn))).toMatchObject({ code: 'CONFLICT' });
+      expect(await certificates.get(sameCn.serial)).toBeUndefined();
+      expect(await certificates.byActiveCn(first.cn)).toBeUndefined();
+
+      await certificates.create(sameDevice);
+      expect((await certificates.byActiveCn(sameDevice.cn))?.serial).toBe(sameDevice.serial);
+      expect(await certificates.byActiveCn(first.cn)).toBeUndefined();
     });
 
     it('lets an expired certificate\'s CN be reused', async () => {

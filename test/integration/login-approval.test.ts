@@ -167,6 +167,32 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect((await stores().certificates.get(carol.serial))?.status).toBe('active');
   });
 
+  it('a remembered approval ends with a pause of its certificate, and a 👍 after a revocation lets no one in', async () => {
+    const asking = { ...deps, policy: { ...deps.policy, promptLimit: 100 } };
+    const kim = await enrol('Kim', 'U0ADMIN', 'kiosk');
+    const first = decideConnection(asking, request(kim.cn, { publicIp: '192.0.2.90' }));
+    await react('U0ADMIN', '+1', 'DU0ADMIN', (await promptFor('U0ADMIN', kim.cn)).ts);
+    expect(await first).toMatchObject({ allow: true, reason: 'approved' });
+    expect(await decideConnection(asking, request(kim.cn, { publicIp: '192.0.2.90' }))).toMatchObject({ allow: true, reason: 'remembered' });
+
+    // Paused ("Not me") and re-enabled: the approval remembered before the pause no longer counts.
+    await stores().certificates.setSuspended(kim.serial, true);
+    await stores().certificates.setSuspended(kim.serial, false);
+    const prompts = () => slack.messages('DU0ADMIN').filter((m) => JSON.stringify(m).includes(kim.cn)).length;
+    const before = prompts();
+    expect(await decideConnection({ ...asking, policy: { ...asking.policy, timeoutMs: 300 } }, request(kim.cn, { publicIp: '192.0.2.90' }))).toMatchObject({ allow: false, reason: 'timeout' });
+    expect(prompts()).toBe(before + 1);
+
+    // Revoked while the prompt waits: the owner's 👍 comes too late to let anyone in, and nothing is remembered.
+    const pending = decideConnection(asking, request(kim.cn, { publicIp: '192.0.2.91' }));
+    const prompt = await eventually(() => slack.messages('DU0ADMIN').find((m) => JSON.stringify(m).includes(kim.cn) && JSON.stringify(m).includes('192.0.2.91')), 'the prompt from the new address');
+    await eventually(async () => (await stores().approvals.recent('U0ADMIN', 1))[0]?.ts === prompt.ts || undefined, 'the prompt recorded on its approval');
+    await stores().certificates.markRevoked(kim.serial, { revokedAt: new Date(), reason: 'keyCompromise', actor: 'test' });
+    await react('U0ADMIN', '+1', 'DU0ADMIN', prompt.ts);
+    expect(await pending).toMatchObject({ allow: false, reason: 'revoked' });
+    expect(await stores().approvals.isRemembered(kim.serial, '192.0.2.91', new Date())).toBe(false);
+  });
+
   it('"Not me" without ADMIN_CHANNEL_ID alerts every admin in their DM', async () => {
     // Admins by id (U0BOB) and by user group (S0VPNADMINS: U0ADMIN); no admin channel to fall back on.
     const noChannel = loadConfig({ ...botEnv(slack, db.tableName, dir.path), ADMIN_CHANNEL_ID: undefined, ADMIN_SLACK_IDS: 'U0BOB', ADMIN_USERGROUP_ID: 'S0VPNADMINS', CERT_DOMAIN: DOMAIN, VPN_ENDPOINTS: '[]', AWS_REGION: 'us-east-1' });

@@ -57,7 +57,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     // Renew: a new profile for the same device, in Alice's DM.
     expect((await bot.click('U0ALICE', ACTION.renew, old.serial)).statusCode).toBe(200);
     const profile = await eventually(() => bot.slack.messages('DU0ALICE').flatMap((message) => message.files).find((file) => file.name.includes('laptop-r2')), 'the renewed profile');
-    expect(profile.name).toBe('alice-example.laptop-r2-U0ALICE.vpn.test.ovpn');
+    expect(profile.name).toMatch(/^alice-example\.laptop-r2--[a-z2-7]{5}-U0ALICE\.vpn\.test\.ovpn$/);
     expect(bot.slack.file(profile.id)?.bytes?.toString()).toContain('BEGIN PRIVATE KEY');
     const replied = await eventually(() => bot.lastResponse('U0ALICE')?.text?.match(/renewed VPN profile.*/)?.[0], 'the renew reply');
     expect(replied).toContain(`your current certificate (${old.cn}) stops working then`);

@@ -184,7 +184,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     expect(result.code).toBe(0);
     const profile = readFileSync(join(dir.path, 'own.ovpn'), 'utf8');
     expect(profile).not.toContain('PRIVATE KEY');
-    expect(profile).toMatch(/\nkey own-key-U0CSR\.vpn\.example\.com\.key\n/);
+    expect(profile).toMatch(/\nkey own-key--[a-z2-7]{5}-U0CSR\.vpn\.example\.com\.key\n/);
     writeFileSync(join(dir.path, 'garbage.csr'), 'not a csr');
     const garbage = await vpnctl(['issue', '--user', 'U0CSR2', '--name', 'Bad', '--csr', join(dir.path, 'garbage.csr'), '--out', 'bad.ovpn']);
     expect(garbage.code).toBe(1);
@@ -277,7 +277,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, eas
     expect((await vpnctl(['ca', 'init'], own)).code).toBe(0);
     expect((await vpnctl(['issue', '--user', 'U0OWN', '--name', 'Own', '--out', 'own-db.ovpn'], own)).code).toBe(0);
     const listed = await vpnctl(['list'], own);
-    expect(listed.stdout).toMatch(/own-U0OWN\.vpn\.example\.com/);
+    expect(listed.stdout).toMatch(/own--[a-z2-7]{5}-U0OWN\.vpn\.example\.com/);
     expect(existsSync(join(dir.path, 'own-state', 'dynamodb', 'shared-local-instance.db'))).toBe(true);
     const probe = await fetch(`http://127.0.0.1:${port}`).then(() => 'answered', () => 'closed');
     expect(probe).toBe('closed');

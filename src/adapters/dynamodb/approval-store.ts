@@ -10,7 +10,8 @@ type Item = Record<string, unknown>;
 
 const approvalKey = (id: string) => ({ pk: `APPROVAL#${id}`, sk: 'APPROVAL' });
 const messageKey = (channel: string, ts: string) => ({ pk: `APPROVALMSG#${channel}#${ts}`, sk: 'APPROVALMSG' });
-const rememberKey = (cn: string, publicIp: string) => ({ pk: `REMEMBER#${cn}#${publicIp}`, sk: 'REMEMBER' });
+/** By serial, not CN: a remembered approval belongs to one certificate and never carries over to another. */
+const rememberKey = (serial: string, publicIp: string) => ({ pk: `REMEMBER#${serial}#${publicIp}`, sk: 'REMEMBER' });
 const promptsKey = (slackId: string) => ({ pk: `PROMPTS#${slackId}`, sk: 'PROMPTS' });
 const coolDownKey = (serial: string) => ({ pk: `COOLDOWN#${serial}`, sk: 'COOLDOWN' });
 const recentPk = (slackId: string) => `APPROVALS#${slackId}`;
@@ -217,18 +218,23 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     }
   }
 
-  async remember(cn: string, publicIp: string, until: Date): Promise<void> {
+  async remember(serial: string, publicIp: string, window: { from: Date; until: Date }): Promise<void> {
     await guarded(this.db, () =>
       this.db.doc.send(
-        new PutCommand({ TableName: this.db.tableName, Item: { ...rememberKey(cn, publicIp), until: iso(until), [TTL_ATTRIBUTE]: epochSeconds(until) } }),
+        new PutCommand({
+          TableName: this.db.tableName,
+          Item: { ...rememberKey(serial, publicIp), from: iso(window.from), until: iso(window.until), [TTL_ATTRIBUTE]: epochSeconds(window.until) },
+        }),
       ),
     );
   }
 
-  async isRemembered(cn: string, publicIp: string, now: Date): Promise<boolean> {
-    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: rememberKey(cn, publicIp), ConsistentRead: true })));
+  async isRemembered(serial: string, publicIp: string, now: Date, notBefore?: Date): Promise<boolean> {
+    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: rememberKey(serial, publicIp), ConsistentRead: true })));
     const until = untilOf(Item);
-    return until !== undefined && until > now;
+    const from = Item === undefined ? undefined : optionalText(Item, 'from');
+    if (until === undefined || until <= now || from === undefined) return false;
+    return notBefore === undefined || new Date(from) > notBefore;
   }
 
   async claimPrompt(slackId: string, now: Date, limit: number, windowMs: number): Promise<boolean> {

@@ -10,6 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { CertificateRecord, CertificateStatus, StoredStatus } from '../../domain/certificate';
+import { untaggedCn } from '../../domain/cn';
 import { VpnChatopsError } from '../../domain/errors';
 import { Revocation, RevocationReason } from '../../domain/revocation';
 import type { CertificateStore } from '../../ports';
@@ -26,7 +27,10 @@ const certKey = (serial: string) => ({ pk: `CERT#${serial}`, sk: 'CERT' });
  */
 const REVOKED_SHARDS = 8;
 const revokedShard = (serial: string) => `REVOKED#${parseInt(serial.slice(-2), 16) % REVOKED_SHARDS}`;
+/** Held by the certificate bearing the CN until it expires, revoked or not: a CN never names two certificates. */
 const cnKey = (cn: string) => ({ pk: `CN#${cn}`, sk: 'CN' });
+/** One live certificate per member's device: held while the certificate lives, freed by its revocation. */
+const slotKey = (cn: string) => ({ pk: `SLOT#${untaggedCn(cn)}`, sk: 'SLOT' });
 const iso = (date: Date) => date.toISOString();
 
 function toItem(record: CertificateRecord): Item {
@@ -51,6 +55,7 @@ function toItem(record: CertificateRecord): Item {
     replaces: record.replaces,
     replacedBy: record.replacedBy,
     replacedAt: record.replacedAt && iso(record.replacedAt),
+    suspendedAt: record.suspendedAt && iso(record.suspendedAt),
     gsi2pk: `STATUS#${record.status}`,
     gsi2sk: `${iso(record.notAfter)}#${record.serial}`,
   };
@@ -81,6 +86,7 @@ function fromItem(item: Item): CertificateRecord {
     replaces: text('replaces'),
     replacedBy: text('replacedBy'),
     replacedAt: date('replacedAt'),
+    suspendedAt: date('suspendedAt'),
   };
 }
 
@@ -123,7 +129,10 @@ function stillRevoked(record: CertificateRecord, placeholder: Item): Certificate
 export class DynamoDbCertificateStore implements CertificateStore {
   constructor(private readonly db: Database) {}
 
-  /** The certificate and its CN claim in one transaction: a CN has at most one live certificate. */
+  /**
+   * The certificate, its CN claim and its device slot in one transaction: a CN is borne by one
+   * certificate until that one expires, and a device has at most one live certificate.
+   */
   async create(record: CertificateRecord): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -131,38 +140,38 @@ export class DynamoDbCertificateStore implements CertificateStore {
         return;
       } catch (error) {
         if (!isConditionFailure(error)) throw storeError(this.db, error);
-        // A claim left behind by a revocation interrupted before it released the CN is stale: free it once.
-        if (attempt === 0 && (await this.releaseStaleCn(record.cn))) continue;
-        throw new VpnChatopsError('CONFLICT', `${record.cn} already has an active certificate (or serial ${record.serial} exists).`, { cause: error });
+        // A slot left behind by a revocation interrupted before it freed the slot is stale: free it once.
+        if (attempt === 0 && (await this.releaseStaleSlot(record.cn))) continue;
+        throw new VpnChatopsError(
+          'CONFLICT',
+          `${record.cn} is already borne by an unexpired certificate, its device already has an active certificate, or serial ${record.serial} exists.`,
+          { cause: error },
+        );
       }
     }
   }
 
   private createOnce(record: CertificateRecord) {
+    const claim = { serial: record.serial, notAfter: iso(record.notAfter) };
+    // An expired holder no longer blocks its CN or its slot.
+    const free = { ConditionExpression: 'attribute_not_exists(pk) OR notAfter < :now', ExpressionAttributeValues: { ':now': iso(new Date()) } };
     return this.db.doc.send(
       new TransactWriteCommand({
         TransactItems: [
           { Put: { TableName: this.db.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
-          {
-            Put: {
-              TableName: this.db.tableName,
-              Item: { ...cnKey(record.cn), serial: record.serial, notAfter: iso(record.notAfter) },
-              // An expired holder no longer blocks its CN.
-              ConditionExpression: 'attribute_not_exists(pk) OR notAfter < :now',
-              ExpressionAttributeValues: { ':now': iso(new Date()) },
-            },
-          },
+          { Put: { TableName: this.db.tableName, Item: { ...cnKey(record.cn), ...claim }, ...free } },
+          { Put: { TableName: this.db.tableName, Item: { ...slotKey(record.cn), ...claim }, ...free } },
         ],
       }),
     );
   }
 
-  private async releaseStaleCn(cn: string): Promise<boolean> {
-    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: cnKey(cn), ConsistentRead: true })));
+  private async releaseStaleSlot(cn: string): Promise<boolean> {
+    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: slotKey(cn), ConsistentRead: true })));
     if (!Item) return false;
     const holder = await this.get(Item.serial as string);
     if (holder && holder.status !== 'revoked') return false;
-    await this.releaseCn(cn, Item.serial as string);
+    await this.releaseSlot(cn, Item.serial as string);
     return true;
   }
 
@@ -274,7 +283,7 @@ export class DynamoDbCertificateStore implements CertificateStore {
     const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: cnKey(cn), ConsistentRead: true })));
     if (!Item) return undefined;
     const record = await this.get(Item.serial as string);
-    return record && record.status !== 'revoked' ? record : undefined;
+    return record && record.cn === cn && record.status !== 'revoked' ? record : undefined;
   }
 
   async list(filter: { status?: CertificateStatus } = {}): Promise<CertificateRecord[]> {
@@ -327,8 +336,12 @@ export class DynamoDbCertificateStore implements CertificateStore {
       if (isConditionFailure(error)) return undefined;
       throw storeError(this.db, error);
     }
-    // The gate reads the certificate's status, so access is already refused; freeing the CN lets the member re-issue.
-    await this.releaseCn(current.cn, serial);
+    // The gate reads the certificate's status, so access is already refused. A tagged CN stays claimed
+    // until the certificate expires; freeing the device's slot lets the member re-issue, under a CN of
+    // its own. A CN without a tag is never issued again, only imported: Easy-RSA reuses CNs, and the
+    // claim passes to a live certificate imported with it, as it did before tags.
+    await this.releaseSlot(current.cn, serial);
+    if (untaggedCn(current.cn) === current.cn) await this.releaseCn(current.cn, serial);
     return revoked;
   }
 
@@ -339,10 +352,11 @@ export class DynamoDbCertificateStore implements CertificateStore {
         new UpdateCommand({
           TableName: this.db.tableName,
           Key: certKey(serial),
-          UpdateExpression: 'SET #status = :to, gsi2pk = :byStatus',
+          // The pause time ends the approvals remembered for this certificate before it (see decide-connection).
+          UpdateExpression: `SET #status = :to, gsi2pk = :byStatus${suspended ? ', suspendedAt = :now' : ''}`,
           ConditionExpression: '#status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':from': from, ':to': to, ':byStatus': `STATUS#${to}` },
+          ExpressionAttributeValues: { ':from': from, ':to': to, ':byStatus': `STATUS#${to}`, ...(suspended && { ':now': iso(new Date()) }) },
         }),
       );
       return true;
@@ -398,9 +412,17 @@ export class DynamoDbCertificateStore implements CertificateStore {
   }
 
   private async releaseCn(cn: string, serial: string): Promise<void> {
+    await this.releaseClaim(cnKey(cn), serial);
+  }
+
+  private async releaseSlot(cn: string, serial: string): Promise<void> {
+    await this.releaseClaim(slotKey(cn), serial);
+  }
+
+  private async releaseClaim(key: { pk: string; sk: string }, serial: string): Promise<void> {
     try {
       await this.db.doc.send(
-        new DeleteCommand({ TableName: this.db.tableName, Key: cnKey(cn), ConditionExpression: 'serial = :serial', ExpressionAttributeValues: { ':serial': serial } }),
+        new DeleteCommand({ TableName: this.db.tableName, Key: key, ConditionExpression: 'serial = :serial', ExpressionAttributeValues: { ':serial': serial } }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw storeError(this.db, error);

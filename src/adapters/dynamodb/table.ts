@@ -8,7 +8,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *       gsi1: USER#<slackId> / CERT#<issuedAt>#<serial>      certificates of a member
  *       gsi2: STATUS#<status> / <notAfter>#<serial>          certificates by status, soonest expiry first
  *       gsi3: REVOKED#<0-7> / <notAfter>#<serial>            sparse, sharded by serial: what the next CRL lists
- *   CN#<cn> / CN                 the CN's active certificate (unique per active certificate)
+ *   CN#<cn> / CN                 the certificate bearing the CN, until its notAfter, revoked or not (docs/identity.md)
+ *   SLOT#<cn without tag> / SLOT the device's live certificate (one per member's device; freed by revocation)
  *   CA#<caId> / CRL              the CA's CRL-number counter
  *   ENDPOINT#<key> / CRL         per-endpoint publish record (requested/served, number, nextUpdate, …)
  *   ENDPOINT#<key> / LEASE       one publisher at a time per endpoint (TTL)
@@ -17,7 +18,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   APPROVAL#<id> / APPROVAL     login approvals (TTL)
  *       gsi1: APPROVALS#<slackId> / <requestedAt>#<id>
  *       gsi2: APPROVALS#PENDING#<0-7> / <deadline>#<id>    sparse, sharded: removed by the decision (admin Home)
- *   also APPROVALMSG#<channel>#<ts>, REMEMBER#<cn>#<ip>, PROMPTS#<slackId>, COOLDOWN#<serial> (all TTL)
+ *   also APPROVALMSG#<channel>#<ts>, REMEMBER#<serial>#<ip>, PROMPTS#<slackId>, COOLDOWN#<serial> (all TTL)
  */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
