@@ -4,9 +4,9 @@ import { IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 
 /**
- * What the bot's own code calls on the table, and nothing more: no Scan, no BatchWriteItem (only
- * `vpnctl ca import-easyrsa` writes in batches, with the admin's own credentials), no table management.
- * TransactWriteItems is authorized as the PutItem/ConditionCheckItem it contains.
+ * What the bot's own code calls on the table, and nothing more: no Scan, no table management.
+ * TransactWriteItems is authorized as the PutItem/ConditionCheckItem it contains. Every request each
+ * function can send is checked against its grant by test/unit/infra-operations.test.ts.
  */
 export const BOT_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 
@@ -19,8 +19,15 @@ export const BOT_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', '
 export const CONNECT_READS = ['CN#*', 'CERT#*', 'APPROVAL#*', 'REMEMBER#*', 'COOLDOWN#*', 'PROMPTS#*'];
 export const CONNECT_WRITES = ['APPROVAL#*', 'APPROVALMSG#*', 'REMEMBER#*', 'PROMPTS#*', 'AUDIT#*', 'IDEMPOTENCY#*'];
 
-export function grantBotTableAccess(grantee: IGrantable, table: ITable): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: BOT_TABLE_ACTIONS, resources: [table.tableArn, `${table.tableArn}/index/*`] }));
+/**
+ * The CRL publisher's carry-forward and the daily repair (importMany) write batches, in exactly the
+ * recreated-table case they exist for. Only the worker and the scheduler hold the publisher.
+ */
+export const PUBLISHER_TABLE_ACTIONS = ['dynamodb:BatchWriteItem'];
+
+export function grantBotTableAccess(grantee: IGrantable, table: ITable, options: { publisher?: boolean } = {}): void {
+  const actions = [...BOT_TABLE_ACTIONS, ...(options.publisher ? PUBLISHER_TABLE_ACTIONS : [])];
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn, `${table.tableArn}/index/*`] }));
 }
 
 /**
@@ -36,28 +43,27 @@ export function grantConnectTableAccess(grantee: IGrantable, table: ITable): voi
 
 /** The EC2 calls each role makes on the endpoint (src/adapters/aws-client-vpn/endpoint.ts). */
 export const EC2_ACTIONS = {
-  worker: ['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:ExportClientVpnClientCertificateRevocationList', 'ec2:TerminateClientVpnConnections', 'ec2:ExportClientVpnClientConfiguration'],
-  scheduler: ['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:ExportClientVpnClientCertificateRevocationList', 'ec2:TerminateClientVpnConnections'],
+  worker: [
+    'ec2:ImportClientVpnClientCertificateRevocationList',
+    'ec2:ExportClientVpnClientCertificateRevocationList',
+    'ec2:DescribeClientVpnConnections',
+    'ec2:TerminateClientVpnConnections',
+    'ec2:ExportClientVpnClientConfiguration',
+  ],
+  scheduler: ['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:ExportClientVpnClientCertificateRevocationList', 'ec2:DescribeClientVpnConnections', 'ec2:TerminateClientVpnConnections'],
 } as const;
 
 /**
- * The Describe calls: sessions for both; the endpoint itself (its state, connect handler and server
- * certificate) for the worker, which runs `/vpn doctor`.
- */
-const EC2_DESCRIBE = {
-  worker: ['ec2:DescribeClientVpnConnections', 'ec2:DescribeClientVpnEndpoints'],
-  scheduler: ['ec2:DescribeClientVpnConnections'],
-} as const;
-
-/**
- * Import/Export/Terminate accept the endpoint's ARN as their resource. The Describe calls support no
- * resource-level permission (the Service Authorization Reference lists no resource type for them, and
- * AWS's own Client VPN policy examples use "*"), so they are granted on "*", limited to the Region.
+ * Every call on the endpoint, DescribeClientVpnConnections included, takes the endpoint's ARN as its
+ * resource (the `client-vpn-endpoint` resource type). Only DescribeClientVpnEndpoints, a list call, has no
+ * resource type in the Service Authorization Reference: the worker (`/vpn doctor`) gets it on "*", in the
+ * Region only.
  */
 export function grantEndpointAccess(grantee: IGrantable, role: keyof typeof EC2_ACTIONS, endpointArn: string, region: string): void {
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...EC2_ACTIONS[role]], resources: [endpointArn] }));
+  if (role !== 'worker') return;
   grantee.grantPrincipal.addToPrincipalPolicy(
-    new PolicyStatement({ actions: [...EC2_DESCRIBE[role]], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': region } } }),
+    new PolicyStatement({ actions: ['ec2:DescribeClientVpnEndpoints'], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': region } } }),
   );
 }
 

@@ -95,7 +95,7 @@ export class VpnChatopsStack extends Stack {
     });
     // Jobs carry ids and the worker runs each once: a Lambda retry would only repeat a failure.
     worker.configureAsyncInvoke({ retryAttempts: 0 });
-    grantBotTableAccess(worker, table);
+    grantBotTableAccess(worker, table, { publisher: true });
     caSecret.grantRead(worker);
     slackSecret.grantRead(worker);
     if (endpoint) grantEndpointAccess(worker, 'worker', endpoint.arn, this.region);
@@ -122,7 +122,7 @@ export class VpnChatopsStack extends Stack {
       memorySize: 1024,
       environment: withCa,
     });
-    grantBotTableAccess(scheduler, table);
+    grantBotTableAccess(scheduler, table, { publisher: true });
     caSecret.grantRead(scheduler);
     slackSecret.grantRead(scheduler);
     if (endpoint) grantEndpointAccess(scheduler, 'scheduler', endpoint.arn, this.region);
