@@ -41,7 +41,7 @@ export interface BotFunctionProps {
 }
 
 /**
- * One of the bot's functions: Node.js 22 on arm64, its own log group, and its own role that starts
+ * One of the bot's functions: Node.js 24 (the newest Lambda runtime; every handler is async, as it requires) on arm64, its own log group, and its own role that starts
  * with nothing but writing to that log group (no AWSLambdaBasicExecutionRole and its `*` resource).
  */
 export function botFunction(scope: Construct, name: LambdaName, props: BotFunctionProps): NodejsFunction {
@@ -54,7 +54,7 @@ export function botFunction(scope: Construct, name: LambdaName, props: BotFuncti
     handler: 'handler',
     projectRoot: REPO_ROOT,
     depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-    runtime: Runtime.NODEJS_22_X,
+    runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,
     bundling: bundlingOptions(),
     role,

@@ -1,7 +1,8 @@
 import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
+import { allowWildcard } from './nag';
 
 /**
  * What the bot's own code calls on the table, and nothing more: no Scan, no table management.
@@ -27,7 +28,14 @@ export const PUBLISHER_TABLE_ACTIONS = ['dynamodb:BatchWriteItem'];
 
 export function grantBotTableAccess(grantee: IGrantable, table: ITable, options: { publisher?: boolean } = {}): void {
   const actions = [...BOT_TABLE_ACTIONS, ...(options.publisher ? PUBLISHER_TABLE_ACTIONS : [])];
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn, `${table.tableArn}/index/*`] }));
+  const indexes = `${table.tableArn}/index/*`;
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn, indexes] }));
+  allowWildcard(roleOf(grantee), indexes, "Queries run on the table's own global secondary indexes (tableDefinition); the wildcard spans only that table's indexes.");
+}
+
+/** The construct a grant lands on, for acknowledging what cdk-nag finds in it. */
+function roleOf(grantee: IGrantable): IConstruct {
+  return grantee.grantPrincipal as unknown as IConstruct;
 }
 
 /**
@@ -65,6 +73,7 @@ export function grantEndpointAccess(grantee: IGrantable, role: keyof typeof EC2_
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({ actions: ['ec2:DescribeClientVpnEndpoints'], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': region } } }),
   );
+  allowWildcard(roleOf(grantee), '*', 'ec2:DescribeClientVpnEndpoints (/vpn doctor) has no resource type in IAM, so it can only be granted on "*"; it is limited to the Region.');
 }
 
 /**
@@ -75,6 +84,7 @@ export function grantEndpointAccess(grantee: IGrantable, role: keyof typeof EC2_
 export function grantServerCertificateRead(grantee: IGrantable, scope: Construct, certificateArn?: string): void {
   const arn = certificateArn ?? Arn.format({ service: 'acm', resource: 'certificate', resourceName: '*' }, Stack.of(scope));
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['acm:DescribeCertificate'], resources: [arn] }));
+  if (!certificateArn) allowWildcard(roleOf(grantee), arn, "An existing endpoint's server certificate is only known at run time (read from the endpoint): read-only DescribeCertificate on this account's certificates in this Region.");
 }
 
 /** /vpn logs reads the endpoint's connection log: FilterLogEvents on that one log group. */
@@ -82,4 +92,5 @@ export function grantConnectionLogRead(grantee: IGrantable, logGroup: string, sc
   const arn = Arn.format({ service: 'logs', resource: 'log-group', resourceName: logGroup, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, Stack.of(scope));
   // IAM matches the group's ARN with and without the ":*" stream suffix depending on the API version: both.
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:FilterLogEvents'], resources: [arn, `${arn}:*`] }));
+  allowWildcard(roleOf(grantee), `${arn}:*`, 'The log streams of the one connection log group: Client VPN names a stream per ENI, so they cannot be listed in advance.');
 }

@@ -92,10 +92,10 @@ describe('the CDK stack, synthesized offline', () => {
     expect(text).not.toMatch(/xox[bpa]-[0-9]|BEGIN [A-Z ]*PRIVATE KEY/);
   });
 
-  it('runs every function on Node.js 22, arm64, with secrets only by name', () => {
+  it('runs every function on Node.js 24, arm64, with secrets only by name', () => {
     for (const id of ROLES) {
       const fn = functionNamed(template, id);
-      expect(fn.Runtime).toBe('nodejs22.x');
+      expect(fn.Runtime).toBe('nodejs24.x');
       expect(fn.Architectures).toEqual(['arm64']);
       const variables = fn.Environment.Variables;
       expect(variables.SLACK_SECRET_ID).toBe('vpn-chatops/slack');
