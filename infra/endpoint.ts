@@ -13,6 +13,8 @@ export interface VpnEndpoint {
   logGroup?: string;
   /** Its server certificate in ACM, for /vpn doctor; unknown for an existing endpoint. */
   serverCertificateArn?: string;
+  /** The security group a created endpoint's traffic into the VPC comes from. */
+  securityGroupId?: string;
 }
 
 const endpointArn = (scope: Construct, id: string) => Arn.format({ service: 'ec2', resource: 'client-vpn-endpoint', resourceName: id }, Stack.of(scope));
@@ -84,7 +86,7 @@ function newEndpoint(scope: Construct, settings: Settings, handlerArn: string): 
     new CfnClientVpnTargetNetworkAssociation(scope, `Subnet${i + 1}`, { clientVpnEndpointId: endpoint.ref, subnetId });
   });
   new CfnClientVpnAuthorizationRule(scope, 'VpcAccess', { clientVpnEndpointId: endpoint.ref, targetNetworkCidr: create.vpcCidr, authorizeAllGroups: true, description: 'Every client with a valid, approved certificate' });
-  return { id: endpoint.ref, arn: endpointArn(scope, endpoint.ref), logGroup: logs.logGroupName, serverCertificateArn: create.serverCertificateArn };
+  return { id: endpoint.ref, arn: endpointArn(scope, endpoint.ref), logGroup: logs.logGroupName, serverCertificateArn: create.serverCertificateArn, securityGroupId: securityGroup.attrGroupId };
 }
 
 /** The endpoint the bot serves; undefined for `"endpoint": "none"` (the bot runs, but can issue nothing yet). */

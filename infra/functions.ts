@@ -38,6 +38,8 @@ export interface BotFunctionProps {
   memorySize: number;
   environment: Record<string, string>;
   description: string;
+  /** Concurrency kept for this function alone (and its ceiling); none when absent. */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -64,5 +66,6 @@ export function botFunction(scope: Construct, name: LambdaName, props: BotFuncti
     timeout: props.timeout,
     memorySize: props.memorySize,
     environment: props.environment,
+    reservedConcurrentExecutions: props.reservedConcurrency,
   });
 }

@@ -116,6 +116,9 @@ export class VpnChatopsStack extends Stack {
       timeout: Duration.seconds(10),
       memorySize: 512,
       environment: { ...shared, WORKER_FUNCTION_NAME: names.worker },
+      // Connect handlers draw on the account's shared pool: in a reconnect storm they could take all of it,
+      // and the 👍 that would let them through arrives through this function.
+      reservedConcurrency: settings.slackReservedConcurrency || undefined,
     });
     grantBotTableAccess(slack, table);
     slackSecret.grantRead(slack);
@@ -159,6 +162,9 @@ export class VpnChatopsStack extends Stack {
 
     new CfnOutput(this, 'SlackRequestUrl', { value: `${url.url}slack/events`, description: 'Paste into manifest.yml (slash command, interactivity and event URLs)' });
     new CfnOutput(this, 'EndpointId', { value: endpoint?.id ?? 'none', description: 'The Client VPN endpoint the bot serves' });
+    if (endpoint?.securityGroupId) {
+      new CfnOutput(this, 'EndpointSecurityGroupId', { value: endpoint.securityGroupId, description: "VPN clients reach the VPC from this group: allow it in the security groups of what they should reach" });
+    }
     new CfnOutput(this, 'ConnectHandlerArn', { value: connectTarget.functionArn, description: 'Attached as the endpoint client connect handler' });
     new CfnOutput(this, 'CaSecretName', { value: secretNames.ca, description: 'vpnctl ca init --secret <this>, or ca import-easyrsa <dir> --secret <this>' });
     new CfnOutput(this, 'SlackSecretName', { value: secretNames.slack, description: 'JSON {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}' });

@@ -241,6 +241,14 @@ describe('the CDK stack, synthesized offline', () => {
     });
   });
 
+  it('keeps concurrency for the Slack function alone, so a storm of connect handlers cannot starve the 👍 path', () => {
+    const reserved = (t: Template) => (functionNamed(t, 'Slack') as unknown as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions;
+    expect(reserved(template)).toBe(5);
+    expect(reserved(synth({ slackReservedConcurrency: 12 }))).toBe(12);
+    expect(reserved(synth({ slackReservedConcurrency: 0 }))).toBeUndefined();
+    for (const id of ROLES.filter((role) => role !== 'Slack')) expect([id, (functionNamed(template, id) as unknown as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions]).toEqual([id, undefined]);
+  });
+
   it('with provisioned concurrency, attaches an alias that keeps that many handlers warm', () => {
     const warm = synth({ connectProvisionedConcurrency: 3 });
     warm.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 3 } });
@@ -260,6 +268,11 @@ describe('the CDK stack, synthesized offline', () => {
       SplitTunnel: true,
     });
     created.resourceCountIs('AWS::EC2::ClientVpnTargetNetworkAssociation', 2);
+    // VPN clients reach the VPC from the endpoint's security group: the output names it for the VPC's own rules.
+    const [groupId] = Object.keys(created.findResources('AWS::EC2::SecurityGroup'));
+    created.hasResourceProperties('AWS::EC2::ClientVpnEndpoint', { SecurityGroupIds: [{ 'Fn::GetAtt': [groupId, 'GroupId'] }] });
+    created.hasOutput('EndpointSecurityGroupId', { Value: { 'Fn::GetAtt': [groupId, 'GroupId'] } });
+    expect(template.findOutputs('EndpointSecurityGroupId')).toEqual({});
     created.hasResourceProperties('AWS::EC2::ClientVpnAuthorizationRule', { TargetNetworkCidr: '10.0.0.0/16', AuthorizeAllGroups: true });
     expect(Object.keys(created.findResources('Custom::AWS'))).toEqual([]);
     // The functions and their IAM follow the new endpoint's id.
