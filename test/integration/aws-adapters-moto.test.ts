@@ -3,15 +3,17 @@ import { join } from 'node:path';
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeClientVpnEndpointsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import forge from 'node-forge';
 import { AwsClientVpnEndpoint } from '../../src/adapters/aws-client-vpn/endpoint';
+import { LambdaJobQueue, workerLambdaClient } from '../../src/adapters/aws-lambda/job-queue';
 import { CloudWatchConnectionLog } from '../../src/adapters/cloudwatch-logs/connection-log';
 import { SecretsManagerCaStore } from '../../src/adapters/secrets-manager/ca-store';
 import { PLACEHOLDER_KEY } from '../../src/adapters/secrets-manager/placeholder';
 import { readSlackSecret } from '../../src/adapters/secrets-manager/slack-secret';
-import { CA_STORE_SENDS, CLIENT_VPN_ENDPOINT_SENDS, CONNECTION_LOG_SENDS, SLACK_SECRET_SENDS } from '../../src/adapters/sends';
+import { CA_STORE_SENDS, CLIENT_VPN_ENDPOINT_SENDS, CONNECTION_LOG_SENDS, JOB_QUEUE_SENDS, SLACK_SECRET_SENDS } from '../../src/adapters/sends';
 import { CaMaterial, createCa } from '../../src/pki/ca';
 import { MOTO_CREDENTIALS, MOTO_SERVER, Moto, startMoto } from '../helpers/moto';
 import { describeWith } from '../helpers/tools';
@@ -37,7 +39,9 @@ describeWith({ 'moto_server (Python 3.11; .ci/run checks for it)': MOTO_SERVER }
     const instance = new Client({ region: REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: 1 });
     (instance.middlewareStack as unknown as { add: (middleware: unknown, options: object) => void }).add(
       (next: (args: unknown) => unknown, context: { commandName?: string }) => (args: unknown) => {
-        sent.push(`${service}:${(context.commandName ?? '').replace(/Command$/, '')}`);
+        const operation = (context.commandName ?? '').replace(/Command$/, '');
+        // IAM authorizes Lambda's Invoke API as lambda:InvokeFunction.
+        sent.push(service === 'lambda' && operation === 'Invoke' ? 'lambda:InvokeFunction' : `${service}:${operation}`);
         return next(args);
       },
       { step: 'initialize', name: 'recordSends' },
@@ -116,6 +120,34 @@ describeWith({ 'moto_server (Python 3.11; .ci/run checks for it)': MOTO_SERVER }
     for (const attempt of read.attempts) if (attempt.commonName) expect(names).toContain(attempt.commonName);
     expect(sent.length).toBeGreaterThan(0);
     for (const action of sent) expect(CONNECTION_LOG_SENDS.read as readonly string[]).toContain(action);
+  });
+
+  it('Lambda: the Slack function hands a job to the worker as an Event invocation, and names a worker that is not there', async () => {
+    // moto checks the function's role in its IAM; the AWS SDK's IAM client is not a dependency, so the role is created over IAM's query API.
+    const role = await fetch(moto.endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=moto' },
+      body: new URLSearchParams({ Action: 'CreateRole', Version: '2010-05-08', RoleName: 'worker', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }),
+    });
+    const roleArn = /<Arn>([^<]+)<\/Arn>/.exec(await role.text())?.[1];
+    expect(roleArn).toMatch(/^arn:aws:iam::\d{12}:role\/worker$/);
+    // moto stores the code without running it here (no Docker): what this proves is the request and its 202, not the worker.
+    await client(LambdaClient, 'lambda').send(new CreateFunctionCommand({ FunctionName: 'vpn-chatops-worker', Runtime: 'nodejs24.x', Role: roleArn, Handler: 'index.handler', Code: { ZipFile: Buffer.from('not run by moto') } }));
+    sent.splice(0);
+    const lambda = workerLambdaClient({ region: REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
+    lambda.middlewareStack.add(
+      (next, context) => (args) => {
+        sent.push(context.commandName === 'InvokeCommand' ? 'lambda:InvokeFunction' : `lambda:${context.commandName}`);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordSends' },
+    );
+    await new LambdaJobQueue('vpn-chatops-worker', lambda).enqueue({ type: 'publish-crl', actorId: 'U0ADMIN' });
+    await expect(new LambdaJobQueue('vpn-chatops-gone', lambda).enqueue({ type: 'publish-crl', actorId: 'U0ADMIN' })).rejects.toThrow(
+      /Could not hand the job to the worker function vpn-chatops-gone \(ResourceNotFoundException: Function not found/,
+    );
+    expect(sent).toEqual(['lambda:InvokeFunction', 'lambda:InvokeFunction']);
+    expect(JOB_QUEUE_SENDS.enqueue as readonly string[]).toContain('lambda:InvokeFunction');
   });
 
   it("ACM: doctor reads the endpoint's server certificate expiry (the endpoint itself is mocked: moto has no Client VPN)", async () => {
