@@ -243,7 +243,7 @@ describe('the CDK stack, synthesized offline', () => {
 
   it('keeps concurrency for the Slack function alone, so a storm of connect handlers cannot starve the 👍 path', () => {
     const reserved = (t: Template) => (functionNamed(t, 'Slack') as unknown as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions;
-    expect(reserved(template)).toBe(5);
+    expect(reserved(template)).toBe(10);
     expect(reserved(synth({ slackReservedConcurrency: 12 }))).toBe(12);
     expect(reserved(synth({ slackReservedConcurrency: 0 }))).toBeUndefined();
     for (const id of ROLES.filter((role) => role !== 'Slack')) expect([id, (functionNamed(template, id) as unknown as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions]).toEqual([id, undefined]);
