@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/bin/app';
 import { Reach, Target, operationsOf } from '../../infra/operations';
-import { LAMBDA_ENTRIES, LambdaName } from '../../src/handlers/bundling';
+import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_ENTRIES, LambdaName } from '../../src/handlers/bundling';
 import { tempDir } from '../helpers/tools';
 
 const SETTINGS = { region: 'eu-west-1', domain: 'vpn.example.com', endpoint: 'cvpn-endpoint-0123456789abcdef0', adminChannelId: 'C0123456789' };
@@ -77,6 +78,32 @@ describe('each function\'s role grants every AWS request its code can send', () 
       );
       expect(missing.map(([target, action]) => `${action} on ${target}`)).toEqual([]);
     });
+  });
+
+  /**
+   * What the map says a function reaches, checked against what its bundle holds: a module that sends a request
+   * in a function's bundle means the map must list that request for it (the publisher is the only caller of
+   * importMany, and so of BatchWriteItem).
+   */
+  it.each(Object.keys(LAMBDA_ENTRIES) as LambdaName[])('%s: every AWS-calling module in its bundle is reflected in its map', async (name) => {
+    const SIGNS: [string, string][] = [
+      ['src/services/publish-crl.ts', 'dynamodb:BatchWriteItem'],
+      ['src/adapters/aws-client-vpn/endpoint.ts', 'ec2:ImportClientVpnClientCertificateRevocationList'],
+      ['src/adapters/secrets-manager/ca-store.ts', 'secretsmanager:GetSecretValue'],
+      ['src/adapters/secrets-manager/slack-secret.ts', 'secretsmanager:GetSecretValue'],
+      ['src/adapters/cloudwatch-logs/connection-log.ts', 'logs:FilterLogEvents'],
+      ['src/adapters/aws-lambda/job-queue.ts', 'lambda:InvokeFunction'],
+      ['src/adapters/dynamodb/certificate-store.ts', 'dynamodb:GetItem'],
+    ];
+    const { metafile } = await build({ ...LAMBDA_BUNDLE_OPTIONS, minify: false, entryPoints: [LAMBDA_ENTRIES[name]], write: false, outfile: `${name}.js`, metafile: true, logLevel: 'silent' });
+    const bundled = new Set(Object.keys(metafile.inputs));
+    const sends = new Set(operationsOf(name, { endpoint: true, connectionLog: true }).map(([, action]) => action));
+    // The scheduler builds the worker's VpnAdmin, which holds the connection logs; only /vpn logs (a worker job) reads them.
+    const heldNotCalled: Partial<Record<LambdaName, string[]>> = { scheduler: ['src/adapters/cloudwatch-logs/connection-log.ts'] };
+    const unlisted = SIGNS.filter(([module, action]) => bundled.has(module) && !sends.has(action) && !heldNotCalled[name]?.includes(module));
+    expect(unlisted).toEqual([]);
+    // And the other way for the publisher: a function without it is not granted batch writes.
+    expect(bundled.has('src/services/publish-crl.ts')).toBe(sends.has('dynamodb:BatchWriteItem'));
   });
 
   it('knows what each function sends (the map is not empty where the code calls AWS)', () => {
