@@ -27,7 +27,7 @@ export interface AlarmTargets {
  * Slack itself is the problem). OK transitions are sent too, so the channel sees the all-clear.
  */
 export function botAlarms(scope: Construct, targets: AlarmTargets): { topic: Topic; alarms: Alarm[] } {
-  const topic = new Topic(scope, 'AlarmTopic', { displayName: `${targets.stackName} alarms` });
+  const topic = new Topic(scope, 'AlarmTopic', { displayName: `${targets.stackName} alarms`, enforceSSL: true });
   topic.addSubscription(new LambdaSubscription(targets.notifier));
   if (targets.email) topic.addSubscription(new EmailSubscription(targets.email));
 

@@ -1,6 +1,6 @@
 import { Arn, Stack } from 'aws-cdk-lib';
 import { CfnClientVpnAuthorizationRule, CfnClientVpnEndpoint, CfnClientVpnTargetNetworkAssociation, CfnSecurityGroup } from 'aws-cdk-lib/aws-ec2';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsCustomResource, AwsCustomResourcePolicy, AwsSdkCall, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
@@ -13,6 +13,8 @@ export interface VpnEndpoint {
   logGroup?: string;
   /** Its server certificate in ACM, for /vpn doctor; unknown for an existing endpoint. */
   serverCertificateArn?: string;
+  /** The security group a created endpoint's traffic into the VPC comes from. */
+  securityGroupId?: string;
 }
 
 const endpointArn = (scope: Construct, id: string) => Arn.format({ service: 'ec2', resource: 'client-vpn-endpoint', resourceName: id }, Stack.of(scope));
@@ -33,7 +35,16 @@ function existingEndpoint(scope: Construct, settings: Settings, handlerArn: stri
       parameters: { ClientVpnEndpointId: id, ClientConnectOptions: enabled ? { Enabled: true, LambdaFunctionArn: handlerArn } : { Enabled: false } },
       physicalResourceId: PhysicalResourceId.of(`${id}-connect-handler`),
     });
+    // CDK's provider function would otherwise get the managed basic-execution policy and its "*" on logs.
+    const logs = new LogGroup(scope, 'AttachConnectHandlerLogs', { retention: RetentionDays.THREE_MONTHS });
+    const role = new Role(scope, 'AttachConnectHandlerRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${settings.stackName}: attaches the connect handler to ${id} at deploy time`,
+      inlinePolicies: { logs: new PolicyDocument({ statements: [new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logs.logGroupArn] })] }) },
+    });
     new AwsCustomResource(scope, 'AttachConnectHandler', {
+      role,
+      logGroup: logs,
       onCreate: modify(true),
       onUpdate: modify(true),
       onDelete: modify(false),
@@ -75,7 +86,7 @@ function newEndpoint(scope: Construct, settings: Settings, handlerArn: string): 
     new CfnClientVpnTargetNetworkAssociation(scope, `Subnet${i + 1}`, { clientVpnEndpointId: endpoint.ref, subnetId });
   });
   new CfnClientVpnAuthorizationRule(scope, 'VpcAccess', { clientVpnEndpointId: endpoint.ref, targetNetworkCidr: create.vpcCidr, authorizeAllGroups: true, description: 'Every client with a valid, approved certificate' });
-  return { id: endpoint.ref, arn: endpointArn(scope, endpoint.ref), logGroup: logs.logGroupName, serverCertificateArn: create.serverCertificateArn };
+  return { id: endpoint.ref, arn: endpointArn(scope, endpoint.ref), logGroup: logs.logGroupName, serverCertificateArn: create.serverCertificateArn, securityGroupId: securityGroup.attrGroupId };
 }
 
 /** The endpoint the bot serves; undefined for `"endpoint": "none"` (the bot runs, but can issue nothing yet). */

@@ -38,10 +38,12 @@ export interface BotFunctionProps {
   memorySize: number;
   environment: Record<string, string>;
   description: string;
+  /** Concurrency kept for this function alone (and its ceiling); none when absent. */
+  reservedConcurrency?: number;
 }
 
 /**
- * One of the bot's functions: Node.js 22 on arm64, its own log group, and its own role that starts
+ * One of the bot's functions: Node.js 24 (the newest Lambda runtime; every handler is async, as it requires) on arm64, its own log group, and its own role that starts
  * with nothing but writing to that log group (no AWSLambdaBasicExecutionRole and its `*` resource).
  */
 export function botFunction(scope: Construct, name: LambdaName, props: BotFunctionProps): NodejsFunction {
@@ -54,7 +56,7 @@ export function botFunction(scope: Construct, name: LambdaName, props: BotFuncti
     handler: 'handler',
     projectRoot: REPO_ROOT,
     depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-    runtime: Runtime.NODEJS_22_X,
+    runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,
     bundling: bundlingOptions(),
     role,
@@ -64,5 +66,6 @@ export function botFunction(scope: Construct, name: LambdaName, props: BotFuncti
     timeout: props.timeout,
     memorySize: props.memorySize,
     environment: props.environment,
+    reservedConcurrentExecutions: props.reservedConcurrency,
   });
 }

@@ -1,12 +1,13 @@
 import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
+import { allowWildcard } from './nag';
 
 /**
- * What the bot's own code calls on the table, and nothing more: no Scan, no BatchWriteItem (only
- * `vpnctl ca import-easyrsa` writes in batches, with the admin's own credentials), no table management.
- * TransactWriteItems is authorized as the PutItem/ConditionCheckItem it contains.
+ * What the bot's own code calls on the table, and nothing more: no Scan, no table management.
+ * TransactWriteItems is authorized as the PutItem/ConditionCheckItem it contains. Every request each
+ * function can send is checked against its grant by test/unit/infra-operations.test.ts.
  */
 export const BOT_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 
@@ -19,8 +20,22 @@ export const BOT_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', '
 export const CONNECT_READS = ['CN#*', 'CERT#*', 'APPROVAL#*', 'REMEMBER#*', 'COOLDOWN#*', 'PROMPTS#*'];
 export const CONNECT_WRITES = ['APPROVAL#*', 'APPROVALMSG#*', 'REMEMBER#*', 'PROMPTS#*', 'AUDIT#*', 'IDEMPOTENCY#*'];
 
-export function grantBotTableAccess(grantee: IGrantable, table: ITable): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: BOT_TABLE_ACTIONS, resources: [table.tableArn, `${table.tableArn}/index/*`] }));
+/**
+ * The CRL publisher's carry-forward and the daily repair (importMany) write batches, in exactly the
+ * recreated-table case they exist for. Only the worker and the scheduler hold the publisher.
+ */
+export const PUBLISHER_TABLE_ACTIONS = ['dynamodb:BatchWriteItem'];
+
+export function grantBotTableAccess(grantee: IGrantable, table: ITable, options: { publisher?: boolean } = {}): void {
+  const actions = [...BOT_TABLE_ACTIONS, ...(options.publisher ? PUBLISHER_TABLE_ACTIONS : [])];
+  const indexes = `${table.tableArn}/index/*`;
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn, indexes] }));
+  allowWildcard(roleOf(grantee), indexes, "Queries run on the table's own global secondary indexes (tableDefinition); the wildcard spans only that table's indexes.");
+}
+
+/** The construct a grant lands on, for acknowledging what cdk-nag finds in it. */
+function roleOf(grantee: IGrantable): IConstruct {
+  return grantee.grantPrincipal as unknown as IConstruct;
 }
 
 /**
@@ -36,29 +51,29 @@ export function grantConnectTableAccess(grantee: IGrantable, table: ITable): voi
 
 /** The EC2 calls each role makes on the endpoint (src/adapters/aws-client-vpn/endpoint.ts). */
 export const EC2_ACTIONS = {
-  worker: ['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:ExportClientVpnClientCertificateRevocationList', 'ec2:TerminateClientVpnConnections', 'ec2:ExportClientVpnClientConfiguration'],
-  scheduler: ['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:ExportClientVpnClientCertificateRevocationList', 'ec2:TerminateClientVpnConnections'],
+  worker: [
+    'ec2:ImportClientVpnClientCertificateRevocationList',
+    'ec2:ExportClientVpnClientCertificateRevocationList',
+    'ec2:DescribeClientVpnConnections',
+    'ec2:TerminateClientVpnConnections',
+    'ec2:ExportClientVpnClientConfiguration',
+  ],
+  scheduler: ['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:ExportClientVpnClientCertificateRevocationList', 'ec2:DescribeClientVpnConnections', 'ec2:TerminateClientVpnConnections'],
 } as const;
 
 /**
- * The Describe calls: sessions for both; the endpoint itself (its state, connect handler and server
- * certificate) for the worker, which runs `/vpn doctor`.
- */
-const EC2_DESCRIBE = {
-  worker: ['ec2:DescribeClientVpnConnections', 'ec2:DescribeClientVpnEndpoints'],
-  scheduler: ['ec2:DescribeClientVpnConnections'],
-} as const;
-
-/**
- * Import/Export/Terminate accept the endpoint's ARN as their resource. The Describe calls support no
- * resource-level permission (the Service Authorization Reference lists no resource type for them, and
- * AWS's own Client VPN policy examples use "*"), so they are granted on "*", limited to the Region.
+ * Every call on the endpoint, DescribeClientVpnConnections included, takes the endpoint's ARN as its
+ * resource (the `client-vpn-endpoint` resource type). Only DescribeClientVpnEndpoints, a list call, has no
+ * resource type in the Service Authorization Reference: the worker (`/vpn doctor`) gets it on "*", in the
+ * Region only.
  */
 export function grantEndpointAccess(grantee: IGrantable, role: keyof typeof EC2_ACTIONS, endpointArn: string, region: string): void {
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...EC2_ACTIONS[role]], resources: [endpointArn] }));
+  if (role !== 'worker') return;
   grantee.grantPrincipal.addToPrincipalPolicy(
-    new PolicyStatement({ actions: [...EC2_DESCRIBE[role]], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': region } } }),
+    new PolicyStatement({ actions: ['ec2:DescribeClientVpnEndpoints'], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': region } } }),
   );
+  allowWildcard(roleOf(grantee), '*', 'ec2:DescribeClientVpnEndpoints (/vpn doctor) has no resource type in IAM, so it can only be granted on "*"; it is limited to the Region.');
 }
 
 /**
@@ -69,6 +84,7 @@ export function grantEndpointAccess(grantee: IGrantable, role: keyof typeof EC2_
 export function grantServerCertificateRead(grantee: IGrantable, scope: Construct, certificateArn?: string): void {
   const arn = certificateArn ?? Arn.format({ service: 'acm', resource: 'certificate', resourceName: '*' }, Stack.of(scope));
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['acm:DescribeCertificate'], resources: [arn] }));
+  if (!certificateArn) allowWildcard(roleOf(grantee), arn, "An existing endpoint's server certificate is only known at run time (read from the endpoint): read-only DescribeCertificate on this account's certificates in this Region.");
 }
 
 /** /vpn logs reads the endpoint's connection log: FilterLogEvents on that one log group. */
@@ -76,4 +92,5 @@ export function grantConnectionLogRead(grantee: IGrantable, logGroup: string, sc
   const arn = Arn.format({ service: 'logs', resource: 'log-group', resourceName: logGroup, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, Stack.of(scope));
   // IAM matches the group's ARN with and without the ":*" stream suffix depending on the API version: both.
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:FilterLogEvents'], resources: [arn, `${arn}:*`] }));
+  allowWildcard(roleOf(grantee), `${arn}:*`, 'The log streams of the one connection log group: Client VPN names a stream per ENI, so they cannot be listed in advance.');
 }

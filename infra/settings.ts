@@ -33,6 +33,7 @@ const EXAMPLES: Record<string, string> = {
   adminSlackIds: '"adminSlackIds": ["U0123456789"]',
   adminUsergroupId: '"adminUsergroupId": "S0123456789"',
   connectProvisionedConcurrency: '"connectProvisionedConcurrency": 2',
+  slackReservedConcurrency: '"slackReservedConcurrency": 10 (0: none, for an account whose concurrency limit is still 10)',
   approvals: '"approvals": "on"',
   attachConnectHandler: '"attachConnectHandler": true',
   connectionLogGroup: '"connectionLogGroup": "/aws/clientvpn/connections" (the log group the existing endpoint\'s connection logging writes to)',
@@ -112,6 +113,8 @@ const schema = z
     adminSlackIds: list(/^[UW][A-Z0-9]{2,}$/, 'U0123456789').default([]),
     adminUsergroupId: z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group id (S…)').optional(),
     connectProvisionedConcurrency: json(z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).max(100).default(0)),
+    // Kept for the Slack function, so a reconnect storm of connect handlers cannot take the 👍 path's capacity.
+    slackReservedConcurrency: json(z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).max(100).default(10)),
     approvals: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
     attachConnectHandler: flag(true),
     // CloudWatch Logs group names: 1–512 of [.-_/#A-Za-z0-9].

@@ -33,7 +33,12 @@ export interface CrlPublisherDeps {
   /** Wait this long after taking the lease, so revocations arriving together share one import (each AWS import resets every session). */
   coalesceMs?: number;
   leaseMs?: number;
+  /** The pauses between read-backs while an imported CRL is not yet served (AWS reports it `pending` first). */
+  readBackDelaysMs?: readonly number[];
 }
+
+/** About half a minute in all: AWS usually serves an imported CRL within seconds. */
+const READ_BACK_DELAYS_MS = [500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000];
 
 /** The CA's id for its CRL-number counter: its key id, so a new CA starts a new sequence. */
 export const caIdOf = (ca: CertificateAuthority) => ca.keyId.toString('hex');
@@ -145,11 +150,7 @@ export class CrlPublisher {
         throw new VpnChatopsError('CONFLICT', `Lost the publishing lease on ${endpoint.key} while building CRL #${number}; the new holder publishes instead.`);
       }
       await endpoint.importCrl(crl.pem);
-      const readBack = await endpoint.exportCrl();
-      const readNumber = readBack.pem === crl.pem ? number : readBack.pem ? this.ourNumber(readBack.pem) : undefined;
-      if (readNumber !== number) {
-        throw new VpnChatopsError('ENDPOINT', `${endpoint.key} reports CRL #${readNumber ?? 'none'} after importing #${number}.`);
-      }
+      const readBack = await this.awaitServed(endpoint, crl.pem, number);
       const listed = revocations.map((r) => r.serial);
       const recorded = await crlState.recordPublished(endpoint.key, {
         caId,
@@ -166,9 +167,15 @@ export class CrlPublisher {
         actor,
         action: 'crl.publish',
         target: endpoint.key,
-        outcome: 'success',
+        outcome: readBack.served ? 'success' : 'partial',
         at: now,
-        details: { crlNumber: String(number), entries: crl.entries, nextUpdate: crl.nextUpdate.toISOString(), status: readBack.status },
+        details: {
+          crlNumber: String(number),
+          entries: crl.entries,
+          nextUpdate: crl.nextUpdate.toISOString(),
+          status: readBack.status,
+          ...(readBack.served ? {} : { readBack: `imported, but the endpoint still served CRL #${readBack.number ?? 'none'} (${readBack.status ?? 'no status'}) when we stopped waiting; the daily drift check compares it again` }),
+        },
       });
       return { endpoint: endpoint.key, outcome: 'published', crlNumber: number, entries: crl.entries, nextUpdate: crl.nextUpdate };
     } catch (error) {
@@ -178,6 +185,25 @@ export class CrlPublisher {
       await crlState.recordFailure(endpoint.key, message, at);
       await audit.append({ actor, action: 'crl.publish', target: endpoint.key, outcome: 'failure', at, details: { error: message } });
       return { endpoint: endpoint.key, outcome: 'failed', error: message };
+    }
+  }
+
+  /**
+   * After an import, read back (bounded) until the endpoint serves exactly that CRL as active. A read-back
+   * that stays stale is reported, not treated as a failed import: importing again would reset every AWS
+   * session once more, and the daily drift check compares the live CRL with our records anyway.
+   */
+  private async awaitServed(endpoint: VpnEndpoint, pem: string, number: bigint): Promise<{ served: boolean; number?: bigint; status?: string }> {
+    const delays = this.deps.readBackDelaysMs ?? READ_BACK_DELAYS_MS;
+    for (let attempt = 0; ; attempt++) {
+      const live = await endpoint.exportCrl();
+      const liveNumber = live.pem === pem ? number : live.pem ? this.ourNumber(live.pem) : undefined;
+      if (liveNumber === number && (live.status === undefined || live.status === 'active')) return { served: true, number, status: live.status };
+      if (liveNumber !== undefined && liveNumber > number) {
+        throw new VpnChatopsError('CONFLICT', `${endpoint.key} reports CRL #${liveNumber} after importing #${number}: a newer CRL was imported meanwhile.`);
+      }
+      if (attempt >= delays.length) return { served: false, number: liveNumber, status: live.status };
+      await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
     }
   }
 

@@ -48,6 +48,7 @@ beforeEach(() => {
   delays = [];
 });
 
+/** EC2 Client VPN has no emulator (moto raises NotImplementedError), so aws-sdk-client-mock plays it, with exact inputs. */
 describe('AwsClientVpnEndpoint', () => {
   it('is keyed by its endpoint id', () => {
     const vpn = endpoint();

@@ -29,6 +29,10 @@ beforeEach(() => {
   acm.reset();
 });
 
+/**
+ * EC2 Client VPN has no emulator (moto raises NotImplementedError), so aws-sdk-client-mock plays it; ACM's
+ * DescribeCertificate also runs against moto_server in test/integration/aws-adapters-moto.test.ts.
+ */
 describe('AwsClientVpnEndpoint inspection (for doctor)', () => {
   it('reads the server certificate expiry from ACM, by the ARN the endpoint names', async () => {
     describes({});

@@ -46,6 +46,10 @@ beforeEach(() => {
   delays = [];
 });
 
+/**
+ * aws-sdk-client-mock here for paging, throttling, AccessDenied and empty pages, which moto does not produce;
+ * reading a real log group on moto_server: test/integration/aws-adapters-moto.test.ts.
+ */
 describe('CloudWatchConnectionLog', () => {
   it('pages through FilterLogEvents over the window with exact inputs, parsing every event and counting the bad ones', async () => {
     logs

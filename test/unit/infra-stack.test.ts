@@ -92,10 +92,10 @@ describe('the CDK stack, synthesized offline', () => {
     expect(text).not.toMatch(/xox[bpa]-[0-9]|BEGIN [A-Z ]*PRIVATE KEY/);
   });
 
-  it('runs every function on Node.js 22, arm64, with secrets only by name', () => {
+  it('runs every function on Node.js 24, arm64, with secrets only by name', () => {
     for (const id of ROLES) {
       const fn = functionNamed(template, id);
-      expect(fn.Runtime).toBe('nodejs22.x');
+      expect(fn.Runtime).toBe('nodejs24.x');
       expect(fn.Architectures).toEqual(['arm64']);
       const variables = fn.Environment.Variables;
       expect(variables.SLACK_SECRET_ID).toBe('vpn-chatops/slack');
@@ -193,10 +193,13 @@ describe('the CDK stack, synthesized offline', () => {
         if (role === 'Worker' || role === 'Scheduler') {
           expect(readsCa).toBe(true);
           const onEndpoint = ec2.find((s) => actions(s).includes('ec2:ImportClientVpnClientCertificateRevocationList'))!;
-          expect(actions(onEndpoint)).toEqual(expect.arrayContaining(['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:TerminateClientVpnConnections', 'ec2:ExportClientVpnClientCertificateRevocationList']));
+          expect(actions(onEndpoint)).toEqual(
+            expect.arrayContaining(['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:TerminateClientVpnConnections', 'ec2:ExportClientVpnClientCertificateRevocationList', 'ec2:DescribeClientVpnConnections']),
+          );
           expect(onEndpoint.Resource).toEqual(endpointArn);
-          const describe = role === 'Worker' ? ['ec2:DescribeClientVpnConnections', 'ec2:DescribeClientVpnEndpoints'] : 'ec2:DescribeClientVpnConnections';
-          expect(ec2.filter((s) => s !== onEndpoint)).toEqual([{ Effect: 'Allow', Action: describe, Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }]);
+          // DescribeClientVpnConnections needs the client-vpn-endpoint resource type; only listing endpoints has none.
+          const regionWide = role === 'Worker' ? [{ Effect: 'Allow', Action: 'ec2:DescribeClientVpnEndpoints', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }] : [];
+          expect(ec2.filter((s) => s !== onEndpoint)).toEqual(regionWide);
         } else {
           expect([role, readsCa, ec2]).toEqual([role, false, []]);
         }
@@ -204,16 +207,17 @@ describe('the CDK stack, synthesized offline', () => {
       expect(statementsOf(template, 'Scheduler').flatMap(actions)).not.toContain('ec2:ExportClientVpnClientConfiguration');
     });
 
-    it('never grants a CA secret write, a table scan or a wildcard action', () => {
+    it('never grants a CA secret write, a table scan or a wildcard action, and batch writes only to the CRL publisher\'s functions', () => {
       const all = ROLES.flatMap((role) => statementsOf(template, role)).flatMap(actions);
-      expect(all.filter((action) => /^secretsmanager:(Put|Update|Create|Delete)|^dynamodb:(Scan|BatchWriteItem|DeleteTable)|\*/.test(action))).toEqual([]);
+      expect(all.filter((action) => /^secretsmanager:(Put|Update|Create|Delete)|^dynamodb:(Scan|DeleteTable)|\*/.test(action))).toEqual([]);
+      for (const role of ROLES) expect([role, statementsOf(template, role).flatMap(actions).includes('dynamodb:BatchWriteItem')]).toEqual([role, role === 'Worker' || role === 'Scheduler']);
     });
 
-    it('uses "*" only for the Client VPN Describe calls, which support no resource-level permission, and only in the Region', () => {
+    it('uses "*" only for listing Client VPN endpoints, which has no resource type, and only in the Region', () => {
       const wildcard = Object.values(template.findResources('AWS::IAM::Policy'))
         .flatMap((policy) => (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement)
         .filter((statement) => [statement.Resource].flat().includes('*'));
-      expect(new Set(wildcard.flatMap(actions))).toEqual(new Set(['ec2:DescribeClientVpnConnections', 'ec2:DescribeClientVpnEndpoints']));
+      expect(new Set(wildcard.flatMap(actions))).toEqual(new Set(['ec2:DescribeClientVpnEndpoints']));
       for (const statement of wildcard) expect(statement.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } });
       // Only the worker (which runs /vpn doctor) describes the endpoint and reads its server certificate from ACM.
       for (const role of ROLES) {
@@ -237,6 +241,14 @@ describe('the CDK stack, synthesized offline', () => {
     });
   });
 
+  it('keeps concurrency for the Slack function alone, so a storm of connect handlers cannot starve the 👍 path', () => {
+    const reserved = (t: Template) => (functionNamed(t, 'Slack') as unknown as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions;
+    expect(reserved(template)).toBe(10);
+    expect(reserved(synth({ slackReservedConcurrency: 12 }))).toBe(12);
+    expect(reserved(synth({ slackReservedConcurrency: 0 }))).toBeUndefined();
+    for (const id of ROLES.filter((role) => role !== 'Slack')) expect([id, (functionNamed(template, id) as unknown as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions]).toEqual([id, undefined]);
+  });
+
   it('with provisioned concurrency, attaches an alias that keeps that many handlers warm', () => {
     const warm = synth({ connectProvisionedConcurrency: 3 });
     warm.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 3 } });
@@ -256,6 +268,11 @@ describe('the CDK stack, synthesized offline', () => {
       SplitTunnel: true,
     });
     created.resourceCountIs('AWS::EC2::ClientVpnTargetNetworkAssociation', 2);
+    // VPN clients reach the VPC from the endpoint's security group: the output names it for the VPC's own rules.
+    const [groupId] = Object.keys(created.findResources('AWS::EC2::SecurityGroup'));
+    created.hasResourceProperties('AWS::EC2::ClientVpnEndpoint', { SecurityGroupIds: [{ 'Fn::GetAtt': [groupId, 'GroupId'] }] });
+    created.hasOutput('EndpointSecurityGroupId', { Value: { 'Fn::GetAtt': [groupId, 'GroupId'] } });
+    expect(template.findOutputs('EndpointSecurityGroupId')).toEqual({});
     created.hasResourceProperties('AWS::EC2::ClientVpnAuthorizationRule', { TargetNetworkCidr: '10.0.0.0/16', AuthorizeAllGroups: true });
     expect(Object.keys(created.findResources('Custom::AWS'))).toEqual([]);
     // The functions and their IAM follow the new endpoint's id.

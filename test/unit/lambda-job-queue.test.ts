@@ -20,6 +20,10 @@ const sentPayload = (lambda: ReturnType<typeof mockedQueue>['lambda']) => {
   return JSON.parse(Buffer.from(call.args[0].input.Payload as Uint8Array).toString('utf8')) as Job & { id: string };
 };
 
+/**
+ * aws-sdk-client-mock here for throttling, timeouts and refusals, which moto does not produce; the Event
+ * invocation against moto_server's Lambda: test/integration/aws-adapters-moto.test.ts.
+ */
 describe('LambdaJobQueue', () => {
   it('invokes the worker function asynchronously with the job and an id', async () => {
     const { lambda, queue } = mockedQueue();

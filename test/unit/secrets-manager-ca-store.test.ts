@@ -36,6 +36,10 @@ const inputs = (command: Parameters<typeof secrets.commandCalls>[0]) => secrets.
 
 beforeEach(() => secrets.reset());
 
+/**
+ * aws-sdk-client-mock here for exact inputs and what moto cannot answer (AccessDenied, outages, a write racing
+ * ours, binary or non-JSON values); the same store against moto_server: test/integration/aws-adapters-moto.test.ts.
+ */
 describe('SecretsManagerCaStore', () => {
   it('names its secret as its location', () => {
     expect(store().location).toBe(`secretsmanager:${SECRET_ID}`);

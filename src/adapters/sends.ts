@@ -1,0 +1,98 @@
+import type { AwsClientVpnEndpoint } from './aws-client-vpn/endpoint';
+import type { LambdaJobQueue } from './aws-lambda/job-queue';
+import type { CloudWatchConnectionLog } from './cloudwatch-logs/connection-log';
+import type { DynamoDbApprovalStore } from './dynamodb/approval-store';
+import type { DynamoDbAuditLog } from './dynamodb/audit-log';
+import type { DynamoDbCertificateStore } from './dynamodb/certificate-store';
+import type { DynamoDbCrlStateStore } from './dynamodb/crl-state-store';
+import type { DynamoDbIdempotencyStore } from './dynamodb/idempotency-store';
+import type { DynamoDbProbe } from './dynamodb/probe';
+import type { SecretsManagerCaStore } from './secrets-manager/ca-store';
+
+/**
+ * The AWS requests each adapter method can send, named as IAM names the action it needs. The deployment's
+ * roles are checked against these (test/unit/infra-operations.test.ts), and these against the requests the
+ * adapters really send (test/integration/adapter-sends.test.ts), so a new call cannot ship without its grant.
+ * A TransactWriteItems is authorized as the PutItem/UpdateItem/DeleteItem/ConditionCheckItem it contains.
+ */
+export type Sends<T> = { readonly [method in keyof T as T[method] extends (...args: never[]) => unknown ? method : never]: readonly string[] };
+
+const GET = 'dynamodb:GetItem';
+const PUT = 'dynamodb:PutItem';
+const UPDATE = 'dynamodb:UpdateItem';
+const DELETE = 'dynamodb:DeleteItem';
+const QUERY = 'dynamodb:Query';
+
+export const CERTIFICATE_STORE_SENDS = {
+  // The transaction's two puts; a stale CN claim is read and released first.
+  create: [PUT, GET, DELETE],
+  importMany: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', PUT],
+  get: [GET],
+  byUser: [QUERY],
+  byActiveCn: [GET],
+  list: [QUERY],
+  markRevoked: [GET, UPDATE, DELETE],
+  setSuspended: [UPDATE],
+  revocationsForCrl: [QUERY],
+  expiring: [QUERY],
+  markReplaced: [UPDATE],
+} as const satisfies Sends<DynamoDbCertificateStore>;
+
+export const CRL_STATE_STORE_SENDS = {
+  nextCrlNumber: [UPDATE],
+  currentCrlNumber: [GET],
+  getEndpoint: [GET],
+  listEndpoints: [QUERY, GET],
+  requestPublish: [PUT, UPDATE],
+  acquireLease: [PUT],
+  renewLease: [UPDATE],
+  releaseLease: [DELETE],
+  recordPublished: [UPDATE],
+  recordFailure: [UPDATE],
+  recordAlerted: [UPDATE],
+} as const satisfies Sends<DynamoDbCrlStateStore>;
+
+export const APPROVAL_STORE_SENDS = {
+  create: [PUT],
+  get: [GET],
+  attachMessage: [UPDATE, PUT],
+  decideByMessage: [GET, UPDATE],
+  decide: [UPDATE],
+  remember: [PUT],
+  isRemembered: [GET],
+  claimPrompt: [GET, PUT],
+  coolDown: [PUT],
+  isCoolingDown: [GET],
+  pending: [QUERY],
+  recent: [QUERY],
+} as const satisfies Sends<DynamoDbApprovalStore>;
+
+export const AUDIT_LOG_SENDS = { append: [PUT], query: [QUERY] } as const satisfies Sends<DynamoDbAuditLog>;
+
+export const IDEMPOTENCY_STORE_SENDS = { claim: [PUT], release: [DELETE] } as const satisfies Sends<DynamoDbIdempotencyStore>;
+
+export const DATABASE_PROBE_SENDS = { probe: [GET] } as const satisfies Sends<DynamoDbProbe>;
+
+/** `save` is vpnctl's (`ca init`, `ca import-easyrsa`), run with the admin's own credentials. */
+export const CA_STORE_SENDS = {
+  load: ['secretsmanager:GetSecretValue'],
+  save: ['secretsmanager:GetSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue'],
+} as const satisfies Sends<SecretsManagerCaStore>;
+
+/** readSlackSecret (src/adapters/secrets-manager/slack-secret.ts). */
+export const SLACK_SECRET_SENDS = { read: ['secretsmanager:GetSecretValue'] } as const;
+
+export const CONNECTION_LOG_SENDS = { read: ['logs:FilterLogEvents'] } as const satisfies Sends<CloudWatchConnectionLog>;
+
+export const JOB_QUEUE_SENDS = { enqueue: ['lambda:InvokeFunction'] } as const satisfies Sends<LambdaJobQueue>;
+
+export const CLIENT_VPN_ENDPOINT_SENDS = {
+  importCrl: ['ec2:ImportClientVpnClientCertificateRevocationList'],
+  exportCrl: ['ec2:ExportClientVpnClientCertificateRevocationList'],
+  listSessions: ['ec2:DescribeClientVpnConnections'],
+  terminateSessions: ['ec2:TerminateClientVpnConnections'],
+  clientConfiguration: ['ec2:ExportClientVpnClientConfiguration'],
+  health: ['ec2:DescribeClientVpnEndpoints'],
+  connectHandler: ['ec2:DescribeClientVpnEndpoints'],
+  serverCertificate: ['ec2:DescribeClientVpnEndpoints', 'acm:DescribeCertificate'],
+} as const satisfies Sends<AwsClientVpnEndpoint>;
