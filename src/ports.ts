@@ -236,6 +236,11 @@ export interface ApprovalStore {
   isCoolingDown(serial: string, now: Date): Promise<boolean>;
   /** Undecided approvals whose deadline has not passed, soonest deadline first (admin App Home). */
   pending(now: Date): Promise<Approval[]>;
+  /**
+   * Approvals still stored as PENDING whose deadline is before `before`, oldest first, at most a page: logins whose
+   * waiting handler went away (a stop, a crash) and that nobody closed.
+   */
+  unclosed(before: Date): Promise<Approval[]>;
   /** The member's latest approvals, newest first (App Home "recent logins"). */
   recent(slackId: string, limit: number): Promise<Approval[]>;
 }

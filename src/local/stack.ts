@@ -22,6 +22,7 @@ import { BOT_ID, BOT_USER_ID } from './slack-standin/workspace';
 const CONSOLE_ADMIN_CHANNEL = 'C0VPNADMINS';
 const CONSOLE_ADMIN = 'U0ADMIN';
 const ACTOR = 'local:npm-start';
+const DAY_MS = 86_400_000;
 
 export interface RunningStack {
   /** "what: where" lines for the ready banner. */
@@ -138,7 +139,11 @@ async function startVpn(config: Config, ca: CertificateAuthority, db: Database, 
     lock.removeChild(server.pid);
   });
   server.onExit((summary) => progress.warn(`${summary}. Logins through the local endpoint fail until npm start is restarted.`));
-  const bridge = startApprovalBridge(config, db, server.management, `openvpn:${endpoint.name}`);
+  const endpointId = `openvpn:${endpoint.name}`;
+  // The lock makes this run the only one deciding this endpoint's logins: any still PENDING lost their handler when an earlier run stopped.
+  const abandoned = await admin.closeAbandonedApprovals({ before: new Date(Date.now() + DAY_MS), endpointId, actor: ACTOR });
+  if (abandoned.length > 0) progress.step(`closed ${abandoned.length} login${abandoned.length === 1 ? '' : 's'} the last run left waiting for approval (expired, in the audit log)`);
+  const bridge = startApprovalBridge(config, db, server.management, endpointId);
   started.add('the approval bridge', () => bridge.stop());
   return {
     name: endpoint.name,

@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConsoleDriver } from '../helpers/console-driver';
 import { startNpmStart } from '../helpers/npm-start';
-import { freeStackPorts, isRunning, lockedChildren, stackEnv } from '../helpers/stack';
-import { describeWith, tempDir } from '../helpers/tools';
+import { clientArgs, startOpenVpn } from '../helpers/openvpn';
+import { freeStackPorts, isRunning, lockedChildren, stackEnv, startStackProcess } from '../helpers/stack';
+import { HAS_TUN, OPENVPN, describeWith, run, tempDir } from '../helpers/tools';
 
 const HAS_JAVA = process.env.TEST_DYNAMODB_ENDPOINT !== undefined;
+const HAS_VPN = { 'Java 17+ (DynamoDB Local)': HAS_JAVA, openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN, root: process.getuid?.() === 0 };
+const VPNCTL = join(__dirname, '..', '..', 'bin', 'vpnctl.js');
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -64,4 +68,45 @@ describeWith({ 'Java 17+ (DynamoDB Local)': HAS_JAVA }, 'npm start under faults'
       for (const pid of children.filter(isRunning)) process.kill(pid, 'SIGKILL');
     }
   }, 180_000);
+});
+
+describeWith(HAS_VPN, 'npm start under faults, with real OpenVPN logins', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    dir = tempDir('stack-faults-vpn');
+  });
+  afterEach(() => dir.remove());
+
+  it('a login interrupted by a stop is closed at the next start: expired, audited, never left PENDING', async () => {
+    const ports = await freeStackPorts();
+    const env = stackEnv(join(dir.path, 'state'), ports);
+    const profile = join(dir.path, 'alice.ovpn');
+    const first = startStackProcess(env);
+    try {
+      await first.waitFor(/Press Ctrl-C to stop/);
+      const console = new ConsoleDriver(ports.port);
+      await console.issue('U0ALICE', 'laptop', profile);
+      const client = startOpenVpn(clientArgs(profile));
+      try {
+        await console.prompt('U0ALICE');
+      } finally {
+        await client.stop();
+      }
+    } finally {
+      expect(await first.interrupt(60_000)).toBe(0);
+    }
+
+    const second = startStackProcess(env);
+    try {
+      const output = await second.waitFor(/Press Ctrl-C to stop/);
+      expect(output).toMatch(/closed 1 login the last run left waiting for approval/);
+      const audit = await run(process.execPath, [VPNCTL, 'audit', '--csv'], { env, timeoutMs: 60_000 });
+      expect(audit.code).toBe(0);
+      const closed = audit.stdout.split('\r\n').filter((line) => line.includes('approval.decide') && line.includes('abandoned'));
+      expect(closed).toHaveLength(1);
+      expect(closed[0]).toMatch(/^[^,]+,local:npm-start,approval\.decide,alice-example\.laptop-U0ALICE\.vpn\.local,refused,/);
+    } finally {
+      expect(await second.interrupt(60_000)).toBe(0);
+    }
+  }, 300_000);
 });
