@@ -22,6 +22,8 @@ import { BOT_ID, BOT_USER_ID } from './slack-standin/workspace';
 const CONSOLE_ADMIN_CHANNEL = 'C0VPNADMINS';
 const CONSOLE_ADMIN = 'U0ADMIN';
 const ACTOR = 'local:npm-start';
+/** What the console keeps of its Slack history: enough to scroll back through a day's work, bounded so a long run does not grow. */
+const CONSOLE_RETENTION = { messagesPerChannel: 200, ephemeralsPerUser: 50, files: 50, calls: 500 };
 const DAY_MS = 86_400_000;
 
 export interface RunningStack {
@@ -48,7 +50,7 @@ export async function startStack(initial: Config, progress: Progress, prepared: 
     let slack: SlackStandIn | undefined;
     if (mode === 'console') {
       // A fresh token per run: the stand-in's Web API then answers only the bot this process started.
-      slack = await startSlackStandIn({ token: `xoxb-local-${randomBytes(16).toString('hex')}` });
+      slack = await startSlackStandIn({ token: `xoxb-local-${randomBytes(16).toString('hex')}`, retention: CONSOLE_RETENTION });
       started.add('the Slack stand-in', () => slack!.stop());
       config = consoleConfig(initial, slack);
     }
