@@ -52,6 +52,8 @@ export function localEndpointConfig(config: Config): Extract<EndpointConfig, { t
     remote: `127.0.0.1 ${config.LOCAL_VPN_PORT} udp`,
     tlsCryptKeyFile: join(dir, 'tls-crypt.key'),
     logFile: join(dir, 'openvpn.log'),
+    // Written by npm start (local/openvpn-server.ts), so doctor sees when it runs out.
+    serverCertFile: join(dir, 'server.crt'),
   };
 }
 
@@ -74,6 +76,10 @@ export interface EndpointWiring {
   management?: ReadonlyMap<string, ManagementClient>;
 }
 
+/** The local endpoint is npm start's own OpenVPN server: VPN_ENDPOINTS has nothing to do with it. */
+const localServerDown = (logFile: string) =>
+  `npm start restarts it by itself (why it stopped: ${logFile}). If npm start is not running, start it; if the server keeps failing, stop npm start, fix what the log says, start it again.`;
+
 /** The configured endpoints, or in local mode the local one. */
 function configuredEndpoints(config: Config): EndpointConfig[] {
   if (config.VPN_ENDPOINTS.length > 0) return config.VPN_ENDPOINTS;
@@ -82,11 +88,12 @@ function configuredEndpoints(config: Config): EndpointConfig[] {
 
 export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: EndpointWiring = {}): VpnEndpoint[] {
   const configured = configuredEndpoints(config);
-  if (config.VPN_ENDPOINTS.length === 0 && configured.length > 0) ensureLocalTlsCryptKey(localEndpointConfig(config).tlsCryptKeyFile!);
+  const local = config.VPN_ENDPOINTS.length === 0 && configured.length > 0;
+  if (local) ensureLocalTlsCryptKey(localEndpointConfig(config).tlsCryptKeyFile!);
   return configured.map((endpoint) =>
     endpoint.type === 'aws-client-vpn'
       ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })
-      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: wiring.management?.get(endpoint.name) }),
+      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: () => wiring.management?.get(endpoint.name), whenDown: local ? localServerDown(localEndpointConfig(config).logFile!) : undefined }),
   );
 }
 

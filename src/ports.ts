@@ -120,6 +120,8 @@ export interface LiveCrl {
 export interface EndpointHealth {
   ok: boolean;
   detail: string;
+  /** What to do when it is not ok, where the endpoint knows better than a generic hint (e.g. the local stack restarts it). */
+  fix?: string;
 }
 
 /** The certificate a VPN server presents to its clients: when it runs out, nobody can connect. */

@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
+import { createSocket, Socket } from 'node:dgram';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConsoleDriver } from '../helpers/console-driver';
 import { startNpmStart } from '../helpers/npm-start';
-import { clientArgs, startOpenVpn } from '../helpers/openvpn';
+import { CONNECTED, clientArgs, startOpenVpn } from '../helpers/openvpn';
+import { eventually } from '../helpers/eventually';
 import { freeStackPorts, isRunning, lockedChildren, stackEnv, startStackProcess } from '../helpers/stack';
 import { HAS_TUN, OPENVPN, describeWith, run, tempDir } from '../helpers/tools';
 
@@ -108,5 +110,90 @@ describeWith(HAS_VPN, 'npm start under faults, with real OpenVPN logins', () => 
     } finally {
       expect(await second.interrupt(60_000)).toBe(0);
     }
+  }, 300_000);
+});
+
+/** The OpenVPN server npm start recorded in its lock. */
+function lockedOpenVpn(state: string): number | undefined {
+  return lockedChildren(state).find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--crl-verify');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Holds a UDP port on loopback (retrying while a killed owner's socket is released), so a server cannot bind it. */
+async function holdUdpPort(port: number): Promise<Socket> {
+  return eventually(
+    () =>
+      new Promise<Socket | undefined>((resolve) => {
+        const socket = createSocket('udp4');
+        socket.once('error', () => socket.close(() => resolve(undefined)));
+        socket.bind(port, '127.0.0.1', () => resolve(socket));
+      }),
+    `UDP port ${port} to be free`,
+    5_000,
+  );
+}
+
+describeWith(HAS_VPN, 'npm start when its OpenVPN server dies', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    dir = tempDir('stack-faults-vpn-dies');
+  });
+  afterEach(() => dir.remove());
+
+  it('restarts it with backoff; meanwhile /vpn crl and doctor say it is down and what to do; logins work again after', async () => {
+    const ports = await freeStackPorts();
+    const state = join(dir.path, 'state');
+    const env = stackEnv(state, ports);
+    const profile = join(dir.path, 'alice.ovpn');
+    const stack = startStackProcess(env);
+    try {
+      await stack.waitFor(/Press Ctrl-C to stop/);
+      const console = new ConsoleDriver(ports.port);
+      await console.issue('U0ALICE', 'laptop', profile);
+      const first = lockedOpenVpn(state)!;
+      expect(first).toBeDefined();
+
+      const mark = stack.output().length;
+      process.kill(first, 'SIGKILL');
+      // Its port taken while it is down: the restarts fail until it is free again.
+      const blocker = await holdUdpPort(ports.vpn);
+      try {
+        await stack.waitFor(/OpenVPN did not start again: .*Restarting it in \d+ s/);
+        expect(stack.output().slice(mark)).toMatch(/OpenVPN exited \(code (signal|\d+)\).*Restarting it in 1 s; logins through the local endpoint fail until it is back/);
+
+        const answer = async (text: string, pattern: RegExp) => {
+          await console.command('U0ADMIN', text);
+          return eventually(async () => (await console.dm('U0ADMIN')).map((message) => JSON.stringify(message)).find((json) => pattern.test(json)), `the answer to ${text}`, 30_000);
+        };
+        const crl = await answer('/vpn crl', /The OpenVPN server does not answer, so nobody can log in through it/);
+        expect(crl).toMatch(/npm start restarts it by itself \(why it stopped: [^)]*openvpn\.log\)/);
+        const doctor = await answer('/vpn doctor', /openvpn:local: endpoint/);
+        expect(doctor).toMatch(/npm start restarts it by itself/);
+        expect(doctor).not.toMatch(/VPN_ENDPOINTS/);
+      } finally {
+        blocker.close();
+      }
+      await stack.waitFor(/OpenVPN is running again \(pid \d+\)/, 60_000);
+      const second = lockedOpenVpn(state);
+      expect(second).toBeDefined();
+      expect(second).not.toBe(first);
+
+      const since = (await console.dm('U0ALICE')).at(-1)!.ts;
+      const client = startOpenVpn(clientArgs(profile));
+      try {
+        await console.react('U0ALICE', await console.prompt('U0ALICE', since));
+        await client.waitFor(CONNECTED, { timeoutMs: 30_000 });
+      } finally {
+        await client.stop();
+      }
+    } finally {
+      expect(await stack.interrupt(60_000)).toBe(0);
+    }
+    expect(lockedOpenVpn(state)).toBeUndefined();
   }, 300_000);
 });

@@ -22,9 +22,12 @@ export interface OpenVpnEndpointOptions {
   timeoutMs?: number;
   /**
    * A management connection held open elsewhere (by the login-approval bridge). OpenVPN serves one
-   * management client at a time, so while one is held every operation must go through it.
+   * management client at a time, so while one is held every operation must go through it. A function
+   * is asked each time, for a holder that reconnects when the server restarts.
    */
-  shared?: ManagementClient;
+  shared?: ManagementClient | (() => ManagementClient | undefined);
+  /** What to do when the server does not answer, for `doctor` and `/vpn crl`; a generic hint without it. */
+  whenDown?: string;
 }
 
 /**
@@ -106,7 +109,8 @@ export class OpenVpnEndpoint implements VpnEndpoint {
 
   async health(): Promise<EndpointHealth> {
     const checks = await Promise.all([this.checkManagement(), this.checkCrlFile()]);
-    return { ok: checks.every((check) => check.ok), detail: checks.map((check) => check.detail).join('; ') };
+    const ok = checks.every((check) => check.ok);
+    return { ok, detail: checks.map((check) => check.detail).join('; '), ...(!ok && !checks[0].ok && this.options.whenDown !== undefined && { fix: this.options.whenDown }) };
   }
 
   private async checkManagement(): Promise<EndpointHealth> {
@@ -135,7 +139,8 @@ export class OpenVpnEndpoint implements VpnEndpoint {
    */
   private async withManagement<T>(work: (management: ManagementClient) => Promise<T>): Promise<T> {
     try {
-      const shared = this.options.shared;
+      const option = this.options.shared;
+      const shared = typeof option === 'function' ? option() : option;
       return shared ? await work(shared) : await this.withOwnManagement(work);
     } catch (error) {
       throw this.failure(reason(error), error);
