@@ -197,3 +197,66 @@ describeWith(HAS_VPN, 'npm start when its OpenVPN server dies', () => {
     expect(lockedOpenVpn(state)).toBeUndefined();
   }, 300_000);
 });
+
+/** The DynamoDB Local JVM npm start recorded in its lock. */
+function lockedDynamoDb(state: string): number | undefined {
+  return lockedChildren(state).find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('DynamoDBLocal');
+    } catch {
+      return false;
+    }
+  });
+}
+
+describeWith(HAS_VPN, 'npm start while DynamoDB stalls (DynamoDB Local paused with SIGSTOP)', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    dir = tempDir('stack-faults-db');
+  });
+  afterEach(() => dir.remove());
+
+  it('acknowledges a command in time and answers it later; a 👍 it cannot record is told to its owner; operators see the stall', async () => {
+    const ports = await freeStackPorts();
+    const state = join(dir.path, 'state');
+    const profile = join(dir.path, 'alice.ovpn');
+    const stack = startStackProcess(stackEnv(state, ports));
+    let paused: number | undefined;
+    try {
+      await stack.waitFor(/Press Ctrl-C to stop/);
+      const console = new ConsoleDriver(ports.port);
+      await console.issue('U0ALICE', 'laptop', profile);
+      const dynamodb = lockedDynamoDb(state)!;
+      expect(dynamodb).toBeDefined();
+      const client = startOpenVpn(clientArgs(profile));
+      try {
+        const prompt = await console.prompt('U0ALICE');
+        process.kill(dynamodb, 'SIGSTOP');
+        paused = dynamodb;
+
+        // The console, like Slack, gives the app 3 s: a command that misses them fails here.
+        await console.command('U0ALICE', '/vpn status');
+        const holding = await eventually(async () => (await console.dm('U0ALICE')).find((message) => /taking longer than usual/.test(message.text)), 'the holding answer', 10_000);
+
+        await console.react('U0ALICE', prompt);
+        const told = await eventually(async () => (await console.dm('U0ALICE')).find((message) => /could not be recorded/.test(message.text)), 'the 👍-not-recorded DM', 30_000);
+        expect(told.text).toMatch(/connect again/);
+        expect(told.text).not.toMatch(/Nobody approved/);
+        expect(stack.output()).toMatch(/was not recorded within 5 s: DynamoDB did not answer/);
+        expect(stack.output()).toMatch(/\/vpn: no answer within 2 s, acknowledged with a holding message/);
+
+        process.kill(dynamodb, 'SIGCONT');
+        paused = undefined;
+        // The answer replaces the holding message in place.
+        const answered = await eventually(async () => (await console.dm('U0ALICE')).find((message) => message.ts === holding.ts && !/taking longer/.test(message.text)), 'the status answer after the stall', 60_000);
+        expect(JSON.stringify(answered)).toMatch(/laptop/);
+      } finally {
+        await client.stop();
+      }
+      expect(stack.output()).not.toMatch(/not acknowledged|ack called multiple times|Cannot write headers/);
+    } finally {
+      if (paused !== undefined) process.kill(paused, 'SIGCONT');
+      expect(await stack.interrupt(90_000)).toBe(0);
+    }
+  }, 300_000);
+});
