@@ -34,12 +34,11 @@ export function registerEvents(app: App, deps: ListenerDeps): void {
     const outcome = await Promise.race([recordReaction({ ...deps, ...deps.decisions }, reaction).then(() => 'recorded' as const, (error: unknown) => ({ error })), late]);
     clearTimeout(timer);
     if (outcome === 'recorded') return;
-    deps.log(
-      outcome === 'late' ? `a reaction by ${reaction.user} was not recorded within ${DECISION_BUDGET_MS / 1000} s: DynamoDB did not answer (stalled?)` : `a reaction by ${reaction.user} could not be recorded`,
-      outcome === 'late' ? undefined : outcome.error,
-    );
+    if (outcome === 'late') deps.log(`a reaction by ${reaction.user} was not recorded within ${DECISION_BUDGET_MS / 1000} s: DynamoDB did not answer (stalled?)`);
     // Only the bot's DM with a person holds approval prompts, and only that person can react there.
-    if (isThumbsUp(reaction.name) && reaction.channel.startsWith('D')) await deps.decisions.notRecorded(reaction.channel);
+    if (isThumbsUp(reaction.name) && reaction.channel.startsWith('D')) await deps.decisions.notRecorded(reaction.channel).catch((error: unknown) => deps.log('could not tell a member their reaction was not recorded', error));
+    // A failure goes on to app.error, which logs it as the fault it is.
+    if (outcome !== 'late') throw outcome.error;
   });
 
   app.event('app_home_opened', async ({ event }) => {
