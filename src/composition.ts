@@ -93,7 +93,7 @@ export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: E
   return configured.map((endpoint) =>
     endpoint.type === 'aws-client-vpn'
       ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })
-      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: () => wiring.management?.get(endpoint.name), whenDown: local ? localServerDown(localEndpointConfig(config).logFile!) : undefined }),
+      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: () => wiring.management?.get(endpoint.name), whenDown: local ? localServerDown(localEndpointConfig(config).logFile!) : undefined, runsBeside: local && wiring.management !== undefined }),
   );
 }
 

@@ -161,6 +161,11 @@ export interface VpnEndpoint {
   /** Self-hosted OpenVPN only: the tls-crypt key profiles must carry. */
   tlsCryptKey?(): Promise<string | undefined>;
   health(): Promise<EndpointHealth>;
+  /**
+   * Where the live CRL is a file that reads the same whether or not the server enforcing it runs, and the
+   * server is expected to run beside us (npm start's own): its health, for CRL status to report it down.
+   */
+  enforcerHealth?(): Promise<EndpointHealth | undefined>;
   /** Read from where the endpoint keeps it; undefined when its configuration does not say where that is. */
   serverCertificate?(): Promise<ServerCertificate | undefined>;
   /** AWS Client VPN only: whether login approval is attached, and to which function. */

@@ -26,8 +26,10 @@ export interface OpenVpnEndpointOptions {
    * is asked each time, for a holder that reconnects when the server restarts.
    */
   shared?: ManagementClient | (() => ManagementClient | undefined);
-  /** What to do when the server does not answer, for `doctor` and `/vpn crl`; a generic hint without it. */
+  /** What to do when the server does not answer, for `doctor`; a generic hint without it. */
   whenDown?: string;
+  /** The server runs beside the bot (npm start's own): CRL status then checks that it answers, not only its file. */
+  runsBeside?: boolean;
 }
 
 /**
@@ -111,6 +113,10 @@ export class OpenVpnEndpoint implements VpnEndpoint {
     const checks = await Promise.all([this.checkManagement(), this.checkCrlFile()]);
     const ok = checks.every((check) => check.ok);
     return { ok, detail: checks.map((check) => check.detail).join('; '), ...(!ok && !checks[0].ok && this.options.whenDown !== undefined && { fix: this.options.whenDown }) };
+  }
+
+  async enforcerHealth(): Promise<EndpointHealth | undefined> {
+    return this.options.runsBeside ? this.health() : undefined;
   }
 
   private async checkManagement(): Promise<EndpointHealth> {
