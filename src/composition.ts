@@ -11,6 +11,7 @@ import { OpenVpnConnectionLog } from './adapters/openvpn/connection-log';
 import { CloudWatchConnectionLog } from './adapters/cloudwatch-logs/connection-log';
 import { SecretsManagerCaStore } from './adapters/secrets-manager/ca-store';
 import type { Config, EndpointConfig } from './config';
+import type { Approval } from './domain/approval';
 import { VpnChatopsError } from './domain/errors';
 import { parseWindow } from './domain/window';
 import type { CertificateAuthority } from './pki/ca';
@@ -31,6 +32,7 @@ import { CrlPolicy, RevokeRequest, revoke } from './services/revoke';
 import { DIGEST_DAYS, ExpiryNotifier, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from './services/reminders';
 import { RetireReason, overdueReplacements, renewCertificate, retireReplaced } from './services/renewal';
 import { sweepSessions } from './services/sessions';
+import { AbandonedApprovalScope, closeAbandonedApprovals } from './services/abandoned-approvals';
 
 export { DEFAULT_LOCAL_DYNAMODB, isLocalMode, loadCaFrom, stateDir } from './state';
 export { databaseAnswers } from './adapters/dynamodb/client';
@@ -52,6 +54,8 @@ export function localEndpointConfig(config: Config): Extract<EndpointConfig, { t
     logFile: join(dir, 'openvpn.log'),
     // Without it any local user could approve logins through the management port (the server creates it).
     managementPasswordFile: join(dir, 'management.pw'),
+    // Written by npm start (local/openvpn-server.ts), so doctor sees when it runs out.
+    serverCertFile: join(dir, 'server.crt'),
   };
 }
 
@@ -74,6 +78,10 @@ export interface EndpointWiring {
   management?: ReadonlyMap<string, ManagementClient>;
 }
 
+/** The local endpoint is npm start's own OpenVPN server: VPN_ENDPOINTS has nothing to do with it. */
+const localServerDown = (logFile: string) =>
+  `npm start restarts it by itself (why it stopped: ${logFile}). If npm start is not running, start it; if the server keeps failing, stop npm start, fix what the log says, start it again.`;
+
 /** The configured endpoints, or in local mode the local one. */
 function configuredEndpoints(config: Config): EndpointConfig[] {
   if (config.VPN_ENDPOINTS.length > 0) return config.VPN_ENDPOINTS;
@@ -82,11 +90,12 @@ function configuredEndpoints(config: Config): EndpointConfig[] {
 
 export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: EndpointWiring = {}): VpnEndpoint[] {
   const configured = configuredEndpoints(config);
-  if (config.VPN_ENDPOINTS.length === 0 && configured.length > 0) ensureLocalTlsCryptKey(localEndpointConfig(config).tlsCryptKeyFile!);
+  const local = config.VPN_ENDPOINTS.length === 0 && configured.length > 0;
+  if (local) ensureLocalTlsCryptKey(localEndpointConfig(config).tlsCryptKeyFile!);
   return configured.map((endpoint) =>
     endpoint.type === 'aws-client-vpn'
       ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })
-      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: wiring.management?.get(endpoint.name) }),
+      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: () => wiring.management?.get(endpoint.name), whenDown: local ? localServerDown(localEndpointConfig(config).logFile!) : undefined, runsBeside: local && wiring.management !== undefined }),
   );
 }
 
@@ -147,6 +156,9 @@ export function doctorProbes(config: Config, db: Database): DoctorProbes {
   const slack = config.SLACK_BOT_TOKEN ? new SlackWebProbe({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }) : undefined;
   return { database: new DynamoDbProbe(db), slack, time: slack };
 }
+
+/** The daily job leaves an undecided login alone this long after its deadline: its handler may still be closing it. */
+const ABANDONED_AFTER_MS = 60_000;
 
 const doctorPolicy = (config: Config): DoctorPolicy => ({ renewBeforeDays: config.CRL_RENEW_BEFORE_DAYS, publishMode: config.CRL_PUBLISH_MODE, certDays: config.CERT_DAYS });
 
@@ -278,6 +290,8 @@ export class VpnAdmin {
       this.deps.endpoints,
     );
     const sessions = await Promise.all(this.deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...this.deps, clock: this.clock, actor })));
+    // Well past their deadline: by then every handler that was waiting has given up (and closed its own).
+    const abandoned = await this.closeAbandonedApprovals({ before: new Date(this.clock.now().getTime() - ABANDONED_AFTER_MS), actor }).catch(note('closing abandoned logins'));
     let reminders: ReminderResult | undefined;
     let digest: boolean | undefined;
     if (expiry && idempotency) {
@@ -288,7 +302,13 @@ export class VpnAdmin {
         digest = await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest'));
       }
     }
-    return { renewals, sessions, retired, reminders, digest, problems };
+    return { renewals, sessions, retired, reminders, digest, abandoned: abandoned?.length ?? 0, problems };
+  }
+
+  /** Logins left PENDING by a handler that went away, closed as expired and audited (services/abandoned-approvals.ts). */
+  async closeAbandonedApprovals(scope: AbandonedApprovalScope): Promise<Approval[]> {
+    const { approvals, audit } = this.deps;
+    return approvals ? closeAbandonedApprovals({ approvals, audit, clock: this.clock }, scope) : [];
   }
 }
 

@@ -122,6 +122,8 @@ export interface EndpointHealth {
   detail: string;
   /** Self-hosted OpenVPN only, when its management interface answered: how it is guarded. */
   management?: ManagementAccess;
+  /** What to do when it is not ok, where the endpoint knows better than a generic hint (e.g. the local stack restarts it). */
+  fix?: string;
 }
 
 /** Whoever can send commands to an OpenVPN management interface can approve any login (client-auth-nt) or end any session. */
@@ -171,6 +173,11 @@ export interface VpnEndpoint {
   /** Self-hosted OpenVPN only: the tls-crypt key profiles must carry. */
   tlsCryptKey?(): Promise<string | undefined>;
   health(): Promise<EndpointHealth>;
+  /**
+   * Where the live CRL is a file that reads the same whether or not the server enforcing it runs, and the
+   * server is expected to run beside us (npm start's own): its health, for CRL status to report it down.
+   */
+  enforcerHealth?(): Promise<EndpointHealth | undefined>;
   /** Read from where the endpoint keeps it; undefined when its configuration does not say where that is. */
   serverCertificate?(): Promise<ServerCertificate | undefined>;
   /** AWS Client VPN only: whether login approval is attached, and to which function. */
@@ -249,6 +256,11 @@ export interface ApprovalStore {
   isCoolingDown(serial: string, now: Date): Promise<boolean>;
   /** Undecided approvals whose deadline has not passed, soonest deadline first (admin App Home). */
   pending(now: Date): Promise<Approval[]>;
+  /**
+   * Approvals still stored as PENDING whose deadline is before `before`, oldest first, at most a page: logins whose
+   * waiting handler went away (a stop, a crash) and that nobody closed.
+   */
+  unclosed(before: Date): Promise<Approval[]>;
   /** The member's latest approvals, newest first (App Home "recent logins"). */
   recent(slackId: string, limit: number): Promise<Approval[]>;
 }

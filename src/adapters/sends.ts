@@ -64,6 +64,7 @@ export const APPROVAL_STORE_SENDS = {
   coolDown: [PUT],
   isCoolingDown: [GET],
   pending: [QUERY],
+  unclosed: [QUERY],
   recent: [QUERY],
 } as const satisfies Sends<DynamoDbApprovalStore>;
 

@@ -20,13 +20,21 @@ function report(error: unknown): void {
   console.error(`\n✖ npm start failed unexpectedly: ${message}\n  Every part it had started was stopped. Details for a bug report:\n${error instanceof Error ? error.stack : ''}`);
 }
 
-/** Ctrl-C (or SIGTERM) once: stop cleanly. Twice: kill the children and leave at once. */
+/**
+ * Copies of one Ctrl-C arrive within this window: the terminal signals the whole process group, and
+ * npm (like other runners) forwards the signal to its child as well. A person's second Ctrl-C comes later.
+ */
+const SAME_CTRL_C_MS = 1_000;
+
+/** Ctrl-C (or SIGTERM) once: stop cleanly. Again, after the first one's copies: kill the children and leave at once. */
 function onStopSignal(stop: () => void, force: () => void): void {
-  let signals = 0;
+  let first: number | undefined;
   const handle = () => {
-    signals += 1;
-    if (signals === 1) stop();
-    else force();
+    const now = performance.now();
+    if (first === undefined) {
+      first = now;
+      stop();
+    } else if (now - first > SAME_CTRL_C_MS) force();
   };
   process.on('SIGINT', handle);
   process.on('SIGTERM', handle);

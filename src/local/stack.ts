@@ -13,6 +13,8 @@ import { RunningBot, startBot } from './bot';
 import { startConsoleServer } from './console/server';
 import type { StateLock } from './lock';
 import { openvpnAvailability, startLocalOpenVpn } from './openvpn-server';
+import { OpenVpnSupervisor } from './openvpn-supervisor';
+import type { OpenVpnConnectBridge } from '../adapters/openvpn/connect-bridge';
 import type { Prepared, Started } from './prepare';
 import type { Progress } from './progress';
 import { SlackStandIn, startSlackStandIn } from './slack-standin/server';
@@ -22,6 +24,9 @@ import { BOT_ID, BOT_USER_ID } from './slack-standin/workspace';
 const CONSOLE_ADMIN_CHANNEL = 'C0VPNADMINS';
 const CONSOLE_ADMIN = 'U0ADMIN';
 const ACTOR = 'local:npm-start';
+/** What the console keeps of its Slack history: enough to scroll back through a day's work, bounded so a long run does not grow. */
+const CONSOLE_RETENTION = { messagesPerChannel: 200, ephemeralsPerUser: 50, files: 50, calls: 500 };
+const DAY_MS = 86_400_000;
 
 export interface RunningStack {
   /** "what: where" lines for the ready banner. */
@@ -47,13 +52,13 @@ export async function startStack(initial: Config, progress: Progress, prepared: 
     let slack: SlackStandIn | undefined;
     if (mode === 'console') {
       // A fresh token per run: the stand-in's Web API then answers only the bot this process started.
-      slack = await startSlackStandIn({ token: `xoxb-local-${randomBytes(16).toString('hex')}` });
+      slack = await startSlackStandIn({ token: `xoxb-local-${randomBytes(16).toString('hex')}`, retention: CONSOLE_RETENTION });
       started.add('the Slack stand-in', () => slack!.stop());
       config = consoleConfig(initial, slack);
     }
 
     const vpn = await startVpn(config, ca, db, lock, started, progress);
-    const wiring = { management: vpn ? new Map([[vpn.name, vpn.management]]) : undefined };
+    const wiring = { management: vpn?.connections };
     const bot = await startBot(config, db, mode, wiring);
     started.add('the bot', () => bot.stop());
     // What the scheduler function does on AWS: CRL renewal, the session sweep, reminders, retirements.
@@ -108,7 +113,8 @@ function consoleConfig(config: Config, slack: SlackStandIn): Config {
 
 interface RunningVpn {
   name: string;
-  management: ManagementClient;
+  /** The server's management connection while it runs, by endpoint name: replaced when it is restarted. */
+  connections: ReadonlyMap<string, ManagementClient>;
   where: string;
 }
 
@@ -128,22 +134,56 @@ async function startVpn(config: Config, ca: CertificateAuthority, db: Database, 
     progress.warn(`running without a VPN endpoint: profiles still name ${endpoint.remote} and the CRL is kept in ${endpoint.crlFile}, but nothing answers there.`);
     return undefined;
   }
-  const server = await progress.task(
+  const endpointId = `openvpn:${endpoint.name}`;
+  // The lock makes this run the only one deciding this endpoint's logins: any still PENDING lost their handler when an earlier run stopped.
+  const abandoned = await admin.closeAbandonedApprovals({ before: new Date(Date.now() + DAY_MS), endpointId, actor: ACTOR });
+  if (abandoned.length > 0) progress.step(`closed ${abandoned.length} login${abandoned.length === 1 ? '' : 's'} the last run left waiting for approval (expired, in the audit log)`);
+
+  const connections = new Map<string, ManagementClient>();
+  let bridge: OpenVpnConnectBridge | undefined;
+  let spawned: number | undefined;
+  const start = async () => {
+    try {
+      return await startLocalOpenVpn({ config, ca, endpoint, program: available.program, onSpawn: (pid) => {
+          spawned = pid;
+          lock.addChild({ pid, what: 'OpenVPN', marker: endpoint.crlFile });
+        },
+      });
+    } catch (error) {
+      if (spawned !== undefined) lock.removeChild(spawned);
+      throw error;
+    }
+  };
+  const supervisor = await progress.task(
     `starting OpenVPN ${available.program.version}`,
-    () => startLocalOpenVpn({ config, ca, endpoint, program: available.program, onSpawn: (pid) => lock.addChild({ pid, what: 'OpenVPN', marker: endpoint.crlFile }) }),
+    () =>
+      OpenVpnSupervisor.start({
+        start,
+        up: (server) => {
+          connections.set(endpoint.name, server.management);
+          bridge = startApprovalBridge(config, db, server.management, endpointId);
+        },
+        down: (server) => {
+          bridge?.stop();
+          bridge = undefined;
+          connections.delete(endpoint.name);
+          lock.removeChild(server.pid);
+        },
+        warn: (line) => progress.warn(line),
+        step: (line) => progress.step(line),
+      }),
     () => `OpenVPN ${available.program.version} on udp ${endpoint.remote.split(' ').slice(0, 2).join(':')}, management ${endpoint.management}${config.LOCAL_VPN_NOEXEC === 'true' ? ' (LOCAL_VPN_NOEXEC: no address or route is set up)' : ''}`,
   );
   started.add('OpenVPN', async () => {
-    await server.stop();
-    lock.removeChild(server.pid);
+    const last = supervisor.server;
+    await supervisor.stop();
+    if (last) lock.removeChild(last.pid);
   });
-  server.onExit((summary) => progress.warn(`${summary}. Logins through the local endpoint fail until npm start is restarted.`));
-  const bridge = startApprovalBridge(config, db, server.management, `openvpn:${endpoint.name}`);
-  started.add('the approval bridge', () => bridge.stop());
+  started.add('the approval bridge', async () => bridge?.stop());
   return {
     name: endpoint.name,
-    management: server.management,
-    where: `openvpn:${endpoint.name}, udp ${endpoint.remote.split(' ').slice(0, 2).join(':')}, management ${endpoint.management}, logins approved in Slack; log ${server.logFile}`,
+    connections,
+    where: `openvpn:${endpoint.name}, udp ${endpoint.remote.split(' ').slice(0, 2).join(':')}, management ${endpoint.management}, logins approved in Slack; log ${supervisor.server!.logFile}`,
   };
 }
 

@@ -51,6 +51,9 @@ export async function crlStatus(
   } catch (error) {
     status.readError = error instanceof Error ? error.message : String(error);
   }
+  // An OpenVPN CRL is a file, readable whether or not the server that enforces it runs: ask the server too, where it should run.
+  const enforcer = await endpoint.enforcerHealth?.().catch((error: unknown) => ({ ok: false, detail: String(error), fix: undefined }));
+  const down = enforcer && !enforcer.ok ? enforcer : undefined;
   const fail = (problem: string) => {
     status.health = 'fail';
     status.problems.push(problem);
@@ -59,6 +62,7 @@ export async function crlStatus(
     if (status.health === 'ok') status.health = 'warn';
     status.problems.push(problem);
   };
+  if (down) fail(`The OpenVPN server does not answer, so nobody can log in through it (\`/vpn doctor\` says why). ${down.fix ?? 'Start it.'}`);
   if (status.readError) fail('The live CRL could not be read: check the endpoint and permissions.');
   else if (!status.live) fail('The endpoint has no CRL: run `vpnctl crl publish`.');
   else {

@@ -21,7 +21,7 @@ export async function availability(endpoint: VpnEndpoint): Promise<Check[]> {
     endpoint.kind === 'aws-client-vpn'
       ? 'Open the endpoint in the VPC console: it must be available, with a target network (subnet) associated.'
       : 'Start the OpenVPN server with the --management address and --crl-verify file that VPN_ENDPOINTS names.';
-  const check: Check = health.ok ? { name: `${endpoint.key}: endpoint`, status: 'pass', detail: health.detail } : { name: `${endpoint.key}: endpoint`, status: 'fail', detail: health.detail, fix };
+  const check: Check = health.ok ? { name: `${endpoint.key}: endpoint`, status: 'pass', detail: health.detail } : { name: `${endpoint.key}: endpoint`, status: 'fail', detail: health.detail, fix: health.fix ?? fix };
   return health.management ? [check, managementAccess(endpoint, health.management)] : [check];
 }
 

@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AdminAlerts } from './admin-alert';
 import type { Approval, ApprovalStatus } from '../domain/approval';
 import type { ApprovalNotifier } from '../services/decide-connection';
-import { approvalPromptMessage, approvalSettledMessage } from './views/approval';
+import { approvalNotRecordedMessage, approvalPromptMessage, approvalSettledMessage } from './views/approval';
 
 /**
  * Approval DMs through the Web API: a prompted login costs two calls, the post and the update. The
@@ -40,6 +40,11 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   async settle(approval: Approval, status: Exclude<ApprovalStatus, 'PENDING'>): Promise<void> {
     if (!approval.channel || !approval.ts) return;
     await this.client.chat.update({ channel: approval.channel, ts: approval.ts, ...approvalSettledMessage(approval, status) });
+  }
+
+  /** Right under the prompt in the same DM, where the person just reacted. */
+  async notRecorded(channel: string): Promise<void> {
+    await this.client.chat.postMessage({ channel, ...approvalNotRecordedMessage() });
   }
 
   async alertAdmins(text: string): Promise<void> {

@@ -16,6 +16,9 @@ export interface ListenerDeps {
   idempotency: IdempotencyStore;
   approvals: ApprovalStore;
   /** Approve / Not me from a reaction or a button (the connect handler reads the result from DynamoDB). */
-  decisions: Pick<RecordDecisionDeps, 'notifier' | 'policy' | 'onReplacementUsed'>;
+  decisions: Pick<RecordDecisionDeps, 'notifier' | 'policy' | 'onReplacementUsed'> & {
+    /** Tells the person who reacted in their DM `channel` with the bot that their 👍 could not be recorded. */
+    notRecorded(channel: string): Promise<void>;
+  };
   log: (message: string, error?: unknown) => void;
 }

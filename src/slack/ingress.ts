@@ -20,10 +20,12 @@ export function createListenerDeps(config: Config, db: Database, jobs: JobQueue)
   const stores = storesFor(db);
   const client = slackClientForListeners(config);
   const admins = new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client);
+  const notifier = new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError, admins));
   return {
     approvals: stores.approvals,
     decisions: {
-      notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError, admins)),
+      notifier,
+      notRecorded: (channel) => notifier.notRecorded(channel),
       policy: { coolDownMs: DEFAULT_POLICY.coolDownMs },
       // Retiring revokes, which needs the CA's side of the bot: the worker does it.
       onReplacementUsed: (replacement) => jobs.enqueue({ type: 'retire-replaced', serial: replacement.serial }),

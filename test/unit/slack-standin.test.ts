@@ -427,3 +427,30 @@ describe('Slack stand-in: what a person sees (the console)', () => {
     expect(slack.channelIds()).toEqual([]);
   });
 });
+
+describe('Slack stand-in: bounded history, for a long-running console', () => {
+  it('keeps only the newest messages, ephemerals, files and calls; without retention it keeps all', async () => {
+    const retention = { messagesPerChannel: 5, ephemeralsPerUser: 3, files: 2, calls: 4 };
+    const bounded = await standIn({ retention });
+    const unbounded = await standIn();
+    for (const slack of [bounded, unbounded]) {
+      const client = clientFor(slack);
+      for (let index = 0; index < 12; index++) {
+        await client.chat.postMessage({ channel: 'C0GENERAL', text: `message ${index}` });
+        slack.postAppAnswer('U0ALICE', 'C0GENERAL', slack.nextTs(), { text: `answer ${index}` });
+        slack.mintTriggerId('U0ALICE');
+      }
+      for (let index = 0; index < 4; index++) await client.files.uploadV2({ channel_id: 'DU0ALICE', filename: `f${index}.ovpn`, content: `file ${index}` });
+    }
+    expect(bounded.messages('C0GENERAL').map((message) => message.text)).toEqual(['message 7', 'message 8', 'message 9', 'message 10', 'message 11']);
+    expect(bounded.ephemerals('U0ALICE').map((message) => message.text)).toEqual(['answer 9', 'answer 10', 'answer 11']);
+    expect(bounded.calls).toHaveLength(4);
+    const files = bounded.messages('DU0ALICE').flatMap((message) => message.files.map((file) => bounded.file(file.id)?.bytes?.toString()));
+    expect(files).toEqual([undefined, undefined, 'file 2', 'file 3']);
+
+    expect(unbounded.messages('C0GENERAL')).toHaveLength(12);
+    expect(unbounded.ephemerals('U0ALICE')).toHaveLength(12);
+    expect(unbounded.calls.length).toBeGreaterThan(12);
+    expect(unbounded.messages('DU0ALICE').flatMap((message) => message.files.map((file) => unbounded.file(file.id)?.bytes?.toString()))).toEqual(['file 0', 'file 1', 'file 2', 'file 3']);
+  });
+});

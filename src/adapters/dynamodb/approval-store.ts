@@ -290,6 +290,19 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   async pending(now: Date): Promise<Approval[]> {
     // Undecided items past their deadline (plus grace) are over, whatever they say: skip them in the key condition.
     const from = iso(new Date(now.getTime() - EXPIRY_GRACE_MS));
+    const soonest = await this.pendingIndex('gsi2sk >= :edge', from);
+    // The index lags the table: an approval decided a moment ago may still be listed, so its own status decides.
+    return soonest.map((item) => toApproval(item, now)).filter((approval) => approval.status === 'PENDING');
+  }
+
+  async unclosed(before: Date): Promise<Approval[]> {
+    const oldest = await this.pendingIndex('gsi2sk < :edge', iso(before));
+    // Read as of their deadline: the item still says PENDING, which is what the caller acts on (a conditional close).
+    return oldest.filter((item) => item.status === 'PENDING').map((item) => toApproval(item, new Date(requiredText(item, 'deadline'))));
+  }
+
+  /** One page of the PENDING index, across its shards, by deadline. */
+  private async pendingIndex(condition: string, edge: string): Promise<Item[]> {
     const shards = await Promise.all(
       Array.from({ length: PENDING_SHARDS }, (_, shard) =>
         guarded(this.db, () =>
@@ -297,20 +310,18 @@ export class DynamoDbApprovalStore implements ApprovalStore {
             new QueryCommand({
               TableName: this.db.tableName,
               IndexName: INDEX.byStatus,
-              KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk >= :from',
-              ExpressionAttributeValues: { ':pk': pendingPk(shard), ':from': from },
+              KeyConditionExpression: `gsi2pk = :pk AND ${condition}`,
+              ExpressionAttributeValues: { ':pk': pendingPk(shard), ':edge': edge },
               Limit: PENDING_PAGE,
             }),
           ),
         ),
       ),
     );
-    const soonest = shards
+    return shards
       .flatMap(({ Items }) => Items ?? [])
       .sort((a, b) => String(a.gsi2sk).localeCompare(String(b.gsi2sk)))
       .slice(0, PENDING_PAGE);
-    // The index lags the table: an approval decided a moment ago may still be listed, so its own status decides.
-    return soonest.map((item) => toApproval(item, now)).filter((approval) => approval.status === 'PENDING');
   }
 
   async recent(slackId: string, limit: number): Promise<Approval[]> {

@@ -24,9 +24,14 @@ export interface OpenVpnEndpointOptions {
   timeoutMs?: number;
   /**
    * A management connection held open elsewhere (by the login-approval bridge). OpenVPN serves one
-   * management client at a time, so while one is held every operation must go through it.
+   * management client at a time, so while one is held every operation must go through it. A function
+   * is asked each time, for a holder that reconnects when the server restarts.
    */
-  shared?: ManagementClient;
+  shared?: ManagementClient | (() => ManagementClient | undefined);
+  /** What to do when the server does not answer, for `doctor`; a generic hint without it. */
+  whenDown?: string;
+  /** The server runs beside the bot (npm start's own): CRL status then checks that it answers, not only its file. */
+  runsBeside?: boolean;
 }
 
 /**
@@ -108,8 +113,18 @@ export class OpenVpnEndpoint implements VpnEndpoint {
 
   async health(): Promise<EndpointHealth> {
     const checks = await Promise.all([this.checkManagement(), this.checkCrlFile()]);
+    const ok = checks.every((check) => check.ok);
     const management = checks[0].management;
-    return { ok: checks.every((check) => check.ok), detail: checks.map((check) => check.detail).join('; '), ...(management ? { management } : {}) };
+    return {
+      ok,
+      detail: checks.map((check) => check.detail).join('; '),
+      ...(management ? { management } : {}),
+      ...(!ok && !checks[0].ok && this.options.whenDown !== undefined && { fix: this.options.whenDown }),
+    };
+  }
+
+  async enforcerHealth(): Promise<EndpointHealth | undefined> {
+    return this.options.runsBeside ? this.health() : undefined;
   }
 
   private async checkManagement(): Promise<EndpointHealth> {
@@ -148,7 +163,8 @@ export class OpenVpnEndpoint implements VpnEndpoint {
    */
   private async withManagement<T>(work: (management: ManagementClient) => Promise<T>): Promise<T> {
     try {
-      const shared = this.options.shared;
+      const option = this.options.shared;
+      const shared = typeof option === 'function' ? option() : option;
       return shared ? await work(shared) : await this.withOwnManagement(work);
     } catch (error) {
       throw this.failure(reason(error), error);

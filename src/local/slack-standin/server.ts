@@ -5,8 +5,8 @@ import { VpnChatopsError } from '../../domain/errors';
 import { Handler, SlackRefusal, checkBlockKit, slackMethods } from './methods';
 import { RateLimiter, RateRule, rateRules } from './rate-limit';
 import { parseApiRequest, readBody, uploadedBytes } from './request';
-import { ChangeListener, StandInState } from './state';
-import type { EphemeralMessage, Fault, RecordedCall, StandInOptions, StoredFile, StoredMessage, StoredView } from './types';
+import { ChangeListener, StandInState, trimOldest, trimOldestKeys } from './state';
+import type { EphemeralMessage, Fault, RecordedCall, Retention, StandInOptions, StoredFile, StoredMessage, StoredView } from './types';
 import { BOT_ID, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS, GENERAL_CHANNEL, Workspace } from './workspace';
 import { BOT_SCOPES } from '../../adapters/slack-web/scopes';
 import { SCOPE_NEEDED } from './scopes';
@@ -107,7 +107,7 @@ class LocalSlack implements SlackStandIn {
   readonly scopes: readonly string[];
   readonly calls: RecordedCall[] = [];
   rateLimited = 0;
-  private readonly state = new StandInState();
+  private readonly state: StandInState;
   private readonly methods: Record<string, Handler>;
   private readonly limiter: RateLimiter;
   private readonly faults = new Map<string, Fault[]>();
@@ -124,7 +124,9 @@ class LocalSlack implements SlackStandIn {
     workspace: Workspace,
     rules: Map<string, readonly RateRule[]>,
     scopes: readonly string[],
+    private readonly retention?: Retention,
   ) {
+    this.state = new StandInState(retention);
     this.scopes = [...scopes];
     this.url = `http://127.0.0.1:${port}`;
     this.apiUrl = `${this.url}/api/`;
@@ -222,6 +224,7 @@ class LocalSlack implements SlackStandIn {
   private async api(method: string, req: IncomingMessage, body: Buffer, query: URLSearchParams, res: ServerResponse): Promise<void> {
     const request = await parseApiRequest(req, body, query);
     this.calls.push({ method, args: request.args, at: new Date(), token: request.token });
+    trimOldest(this.calls, this.retention?.calls);
     const delayMs = this.delays.get(method);
     if (delayMs !== undefined) await sleep(delayMs, undefined, { signal: this.stopping.signal });
     const fault = this.faults.get(method)?.shift();
@@ -257,6 +260,7 @@ class LocalSlack implements SlackStandIn {
   mintResponseUrl(user: string, context: { channel?: string; originalTs?: string } = {}): string {
     const id = randomBytes(8).toString('hex');
     this.responseUrls.set(id, { user, channel: context.channel ?? GENERAL_CHANNEL, originalTs: context.originalTs });
+    trimOldestKeys(this.responseUrls, this.retention?.calls);
     return `${this.url}/response/${id}`;
   }
 
@@ -318,6 +322,7 @@ class LocalSlack implements SlackStandIn {
       }
     }
     this.responsePosts.push({ user: target.user, at: new Date(), body: post });
+    trimOldest(this.responsePosts, this.retention?.calls);
     this.showResponse(target, post);
     send(res, 200, 'ok', { 'content-type': 'text/plain' });
   }
@@ -380,5 +385,5 @@ export async function startSlackStandIn(options: StandInOptions = {}): Promise<S
   const rules = rateRules(options);
   const server = createServer();
   const port = await listen(server, options.port ?? 0);
-  return new LocalSlack(server, port, options.token ?? 'xoxb-local', workspace, rules, options.scopes ?? BOT_SCOPES);
+  return new LocalSlack(server, port, options.token ?? 'xoxb-local', workspace, rules, options.scopes ?? BOT_SCOPES, options.retention);
 }

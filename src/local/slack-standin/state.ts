@@ -1,7 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import type { EphemeralMessage, StandInChange, StoredFile, StoredMessage, StoredView } from './types';
+import type { EphemeralMessage, Retention, StandInChange, StoredFile, StoredMessage, StoredView } from './types';
 
 export type ChangeListener = (change: StandInChange) => void;
+
+/** Drops the oldest entries of `list` beyond `keep`. */
+export function trimOldest<T>(list: T[], keep: number | undefined): void {
+  if (keep !== undefined && list.length > keep) list.splice(0, list.length - keep);
+}
+
+/** Drops the oldest (first inserted) keys of `map` beyond `keep`. */
+export function trimOldestKeys<K, V>(map: Map<K, V>, keep: number | undefined, onDrop?: (key: K) => void): void {
+  if (keep === undefined) return;
+  for (const key of map.keys()) {
+    if (map.size <= keep) return;
+    map.delete(key);
+    onDrop?.(key);
+  }
+}
 
 /**
  * Everything the bot has done to the workspace: messages, views, files. Methods mutate it through
@@ -20,6 +35,8 @@ export class StandInState {
   private readonly triggers = new Map<string, { user: string; mintedAt: number }>();
   private lastTsMicros = 0;
   private lastId = 0;
+
+  constructor(private readonly retention?: Retention) {}
 
   /** Listeners run synchronously inside the API call; one that throws fails that call with HTTP 500. */
   onChange(listener: ChangeListener): () => void {
@@ -46,6 +63,7 @@ export class StandInState {
     const list = this.messagesByChannel.get(message.channel) ?? [];
     list.push(message);
     this.messagesByChannel.set(message.channel, list);
+    trimOldest(list, this.retention?.messagesPerChannel);
     this.emit({ kind: 'message_posted', channel: message.channel, ts: message.ts });
   }
 
@@ -62,6 +80,7 @@ export class StandInState {
     const list = this.ephemeralsByUser.get(message.user) ?? [];
     list.push(message);
     this.ephemeralsByUser.set(message.user, list);
+    trimOldest(list, this.retention?.ephemeralsPerUser);
     this.emit({ kind: 'ephemeral_posted', channel: message.channel, user: message.user, ts: message.ts });
   }
 
@@ -107,6 +126,9 @@ export class StandInState {
     const isNew = !this.views.has(stored.id);
     this.views.set(stored.id, stored);
     if (surface === 'home' && stored.user !== undefined) {
+      const replaced = this.homeViewIds.get(stored.user);
+      // A Home view is replaced, never reopened: with bounded history the old one is forgotten.
+      if (this.retention && replaced !== undefined && replaced !== stored.id) this.views.delete(replaced);
       this.homeViewIds.set(stored.user, stored.id);
       this.emit({ kind: 'home_published', user: stored.user, viewId: stored.id });
       return;
@@ -130,6 +152,7 @@ export class StandInState {
     const id = this.modalViewIds.get(user);
     if (id === undefined) return;
     this.modalViewIds.delete(user);
+    if (this.retention) this.views.delete(id);
     this.emit({ kind: 'modal_closed', user, viewId: id });
   }
 
@@ -146,6 +169,7 @@ export class StandInState {
     this.lastId += 1;
     const id = `${Math.floor(Date.now() / 1000)}.${this.lastId}.${randomBytes(12).toString('hex')}`;
     this.triggers.set(id, { user, mintedAt: Date.now() });
+    trimOldestKeys(this.triggers, this.retention?.calls);
     return id;
   }
 
@@ -156,6 +180,7 @@ export class StandInState {
   /** A file announced by files.getUploadURLExternal, before its bytes arrive. */
   addFile(file: StoredFile): void {
     this.files.set(file.id, file);
+    trimOldestKeys(this.files, this.retention?.files);
   }
 
   /** The live file, for methods that change it. */

@@ -29,6 +29,18 @@ export interface StandInOptions {
   enforceRateLimits?: boolean;
   /** The bot token's scopes (default: the ones manifest.yml asks for); methods needing others answer `missing_scope`. */
   scopes?: readonly string[];
+  /** How much history to keep; without it, everything (tests read it all back). A long-running console bounds it. */
+  retention?: Retention;
+}
+
+/** The newest this many of each are kept; older ones are forgotten, as a scrolled-away history. */
+export interface Retention {
+  messagesPerChannel: number;
+  ephemeralsPerUser: number;
+  /** Uploaded files, with their bytes. */
+  files: number;
+  /** Recorded Web API calls, response URLs and what was posted to them, trigger ids. */
+  calls: number;
 }
 
 export interface RecordedCall {

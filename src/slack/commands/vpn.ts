@@ -12,15 +12,53 @@ const DAY_MS = 86_400_000;
 const AUDIT_DEFAULT_DAYS = 30;
 const ephemeral = (message: MessageView): RespondArguments => ({ response_type: 'ephemeral', ...message });
 
+/**
+ * Slack shows "operation_timeout" and drops a command the app has not acknowledged within 3 seconds. A
+ * command still waiting on the database by this time is acknowledged with a holding message; its answer
+ * then replaces that message through response_url.
+ */
+export const ACK_BUDGET_MS = 2_000;
+
+/**
+ * The command's one answer: the ack when it comes in time, otherwise a holding ack at `budgetMs` and the
+ * answer later through `respond`. `finish()` stops the clock once the handler is done.
+ */
+export function answerWithin(budgetMs: number, ack: Ack, respond: Ack, late: () => void): { answer: Ack; finish(): void } {
+  let acked: Promise<void> | undefined;
+  const timer = setTimeout(() => {
+    acked = ack(ephemeral(progressMessage('⏳ This is taking longer than usual (the VPN bot\'s database is slow to answer); the answer replaces this message.')));
+    late();
+  }, budgetMs);
+  return {
+    answer: async (response) => {
+      if (acked === undefined) {
+        clearTimeout(timer);
+        acked = ack(response);
+        return acked;
+      }
+      await acked;
+      await respond({ ...response, replace_original: true });
+    },
+    finish: () => clearTimeout(timer),
+  };
+}
+
 /** `/vpn …`: parse, check, answer at once; anything slow becomes a job that reports through response_url. */
 export function registerVpnCommand(app: App, deps: ListenerDeps): void {
-  app.command('/vpn', async ({ command, ack }) => {
-    const respondNow: Ack = (response) => ack(response);
+  app.command('/vpn', async ({ command, ack, respond }) => {
+    const { answer, finish } = answerWithin(
+      ACK_BUDGET_MS,
+      (response) => ack(response),
+      async (response) => void (await respond(response)),
+      () => deps.log(`/vpn: no answer within ${ACK_BUDGET_MS / 1000} s, acknowledged with a holding message; the answer follows through response_url (is DynamoDB stalled?)`),
+    );
     try {
-      await handle(parseVpnCommand(command.text ?? ''), command.user_id, command.team_id, command.response_url, respondNow, deps);
+      await handle(parseVpnCommand(command.text ?? ''), command.user_id, command.team_id, command.response_url, answer, deps);
     } catch (error) {
       deps.log('/vpn failed', error);
-      await respondNow(ephemeral(errorMessage(error instanceof VpnChatopsError ? error.message : 'Something went wrong and nothing was changed. Try again in a minute.')));
+      await answer(ephemeral(errorMessage(error instanceof VpnChatopsError ? error.message : 'Something went wrong and nothing was changed. Try again in a minute.')));
+    } finally {
+      finish();
     }
   });
 }

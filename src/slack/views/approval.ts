@@ -60,3 +60,10 @@ export function approvalSettledMessage(approval: Approval, status: Exclude<Appro
     ],
   };
 }
+
+/** When a 👍 could not be written: the person must not believe they approved, nor be blamed for the refusal. */
+export function approvalNotRecordedMessage(): MessageView {
+  const text =
+    ':warning: Your :thumbsup: could not be recorded: the VPN bot\'s database did not answer in time. If your VPN client does not connect, that is why, not something you did: connect again and approve the new message.';
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}

@@ -1,0 +1,40 @@
+import type { Approval } from '../domain/approval';
+import type { ApprovalStore, AuditLog, Clock } from '../ports';
+
+export interface AbandonedApprovalDeps {
+  approvals: Pick<ApprovalStore, 'unclosed' | 'decide'>;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+export interface AbandonedApprovalScope {
+  /** Approvals whose deadline is before this; the rest may still have a handler waiting on them. */
+  before: Date;
+  /** Only this endpoint's logins, for a caller that knows no handler of that endpoint is waiting any more. */
+  endpointId?: string;
+  actor: string;
+}
+
+/**
+ * A login whose waiting handler went away (npm start stopped mid-login, a crash) stays PENDING with no
+ * audit entry, and the Home does not list it. Each one is closed as EXPIRED (the same conditional write as
+ * a deadline, so a decision that got there first stands) and audited, so the trail says what happened.
+ */
+export async function closeAbandonedApprovals(deps: AbandonedApprovalDeps, scope: AbandonedApprovalScope): Promise<Approval[]> {
+  const candidates = (await deps.approvals.unclosed(scope.before)).filter((approval) => scope.endpointId === undefined || approval.request.endpointId === scope.endpointId);
+  const closed: Approval[] = [];
+  for (const approval of candidates) {
+    const now = deps.clock.now();
+    if (!(await deps.approvals.decide(approval.id, 'EXPIRED', scope.actor, now))) continue;
+    closed.push(approval);
+    await deps.audit.append({
+      actor: scope.actor,
+      action: 'approval.decide',
+      target: approval.cn,
+      outcome: 'refused',
+      at: now,
+      details: { reason: 'abandoned', approval: approval.id, endpoint: approval.request.endpointId, connection: approval.request.connectionId, publicIp: approval.request.publicIp, requestedAt: approval.requestedAt.toISOString() },
+    });
+  }
+  return closed;
+}
