@@ -156,6 +156,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     await approvals.create(approval('a2', imported[0].serial));
     expect((await approvals.get('a1'))?.status).toBe('PENDING');
     expect(await approvals.pending(now)).toHaveLength(2);
+    expect(await approvals.unclosed(new Date(now.getTime() + DAY))).toHaveLength(2);
     await approvals.attachMessage('a1', 'D0JANE', '1700000000.000100');
     expect(await approvals.decideByMessage('D0JANE', '1700000000.000100', 'U0JANE', 'APPROVED', new Date())).toMatchObject({ status: 'APPROVED' });
     expect(await approvals.decide('a2', 'DENIED', 'U0JANE', new Date())).toBe(true);
