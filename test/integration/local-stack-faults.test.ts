@@ -106,7 +106,7 @@ describeWith(HAS_VPN, 'npm start under faults, with real OpenVPN logins', () => 
       expect(audit.code).toBe(0);
       const closed = audit.stdout.split('\r\n').filter((line) => line.includes('approval.decide') && line.includes('abandoned'));
       expect(closed).toHaveLength(1);
-      expect(closed[0]).toMatch(/^[^,]+,local:npm-start,approval\.decide,alice-example\.laptop-U0ALICE\.vpn\.local,refused,/);
+      expect(closed[0]).toMatch(/^[^,]+,local:npm-start,approval\.decide,alice-example\.laptop--[a-z2-7]{5}-U0ALICE\.vpn\.local,refused,/);
     } finally {
       expect(await second.interrupt(60_000)).toBe(0);
     }

@@ -66,7 +66,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const response = await bot.call(request('command-vpn-issue-enterprise', { RESPONSE_URL: bot.slack.mintResponseUrl('U0BOB') }));
     expect(response.statusCode).toBe(200);
     expect(bot.ackText(response)).toMatch(/Issuing your certificate/);
-    await eventually(() => profiles('U0BOB').find((file) => file.name.includes('.tablet-U0BOB')), 'the tablet profile');
+    await eventually(() => profiles('U0BOB').find((file) => /\.tablet--[a-z2-7]{5}-U0BOB\./.test(file.name)), 'the tablet profile');
   });
 
   it('app_home_opened of an org-wide install (authorizations with team_id null): the Home is published', async () => {
@@ -94,7 +94,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const before = profiles('U0BOB').length;
     expect((await bot.call(request('block-actions-home-issue-org-install', { HOME_VIEW_ID: viewId }))).statusCode).toBe(200);
     await eventually(() => profiles('U0BOB').length === before + 1, 'the profile');
-    expect(profiles('U0BOB').at(-1)?.name).toBe('bob-example-U0BOB.vpn.test.ovpn');
+    expect(profiles('U0BOB').at(-1)?.name).toMatch(/^bob-example--[a-z2-7]{5}-U0BOB\.vpn\.test\.ovpn$/);
   });
 
   it('a CSR modal submitted from an org-wide install: the mistake is shown next to the field', async () => {
