@@ -1,7 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { AwsLambdaReceiver } from '@slack/bolt';
 import type { Config } from '../config';
 import { VpnChatopsError } from '../domain/errors';
-import { connectDatabase } from '../adapters/dynamodb/client';
+import { connectDatabase, withCurrentDeadline } from '../adapters/dynamodb/client';
+import { Deadline } from '../domain/deadline';
 import { createSlackApp } from './app';
 import { LambdaJobQueue } from '../adapters/aws-lambda/job-queue';
 import type { Database } from '../adapters/dynamodb/client';
@@ -11,6 +13,13 @@ import type { JobQueue } from './jobs';
 import { logWarning } from '../log';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+/**
+ * Slack drops a request not answered within 3 s, and Bolt on Lambda answers only once the listener has
+ * returned (nothing may run after the answer: Lambda freezes). So a listener's database calls give up
+ * at this point of the request, leaving time to tell the person what happened.
+ */
+export const LISTENER_DATABASE_BUDGET_MS = 2_200;
 
 /** On Lambda, slow work goes to the worker function (WORKER_FUNCTION_NAME). */
 function workerQueue(config: Config): JobQueue {
@@ -26,15 +35,20 @@ function workerQueue(config: Config): JobQueue {
  */
 export function createSlackLambdaHandler(loadConfig: () => Config | Promise<Config>, jobs: (config: Config, db: Database) => Promise<JobQueue> | JobQueue = workerQueue): Handler {
   let ready: Promise<{ signingSecret: string; bolt: Handler }> | undefined;
+  const requestDeadline = new AsyncLocalStorage<Deadline>();
   const init = async () => {
     const config = await loadConfig();
     if (!config.SLACK_SIGNING_SECRET) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_SIGNING_SECRET is not set.');
     const receiver = new AwsLambdaReceiver({ signingSecret: config.SLACK_SIGNING_SECRET });
     const db = connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
-    createSlackApp({ config, deps: createListenerDeps(config, db, await jobs(config, db)), receiver });
+    // Jobs keep the unbounded client: in-process ones (tests, local runs) outlive the request that queued them.
+    const listenerDb = withCurrentDeadline(db, () => requestDeadline.getStore());
+    createSlackApp({ config, deps: createListenerDeps(config, listenerDb, await jobs(config, db)), receiver });
     return { signingSecret: config.SLACK_SIGNING_SECRET, bolt: (await receiver.start()) as unknown as Handler };
   };
   return async (event, context) => {
+    // Slack's 3 s include a cold start.
+    const arrived = Date.now();
     ready ??= init().catch((error: unknown) => {
       ready = undefined;
       throw error;
@@ -46,6 +60,6 @@ export function createSlackLambdaHandler(loadConfig: () => Config | Promise<Conf
       logWarning(`Slack request refused with ${verdict.response.statusCode}: ${verdict.reason}`);
       return verdict.response;
     }
-    return bolt(verdict.event, context);
+    return requestDeadline.run(new Deadline(new Date(arrived + LISTENER_DATABASE_BUDGET_MS)), () => bolt(verdict.event, context));
   };
 }

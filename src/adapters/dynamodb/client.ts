@@ -37,8 +37,19 @@ export function connectDatabase(options: DynamoDbOptions): Database {
  * login path, which must answer the VPN in time whatever DynamoDB does.
  */
 export function withDeadline(db: Database, deadline: Deadline): Database {
+  return withCurrentDeadline(db, () => deadline);
+}
+
+/**
+ * The same table, with every request aborted once the deadline of the call in progress passes (none:
+ * unbounded): for a client built once per container and shared by the calls it serves.
+ */
+export function withCurrentDeadline(db: Database, current: () => Deadline | undefined): Database {
   const send = db.doc.send.bind(db.doc) as (command: unknown, options?: object) => Promise<unknown>;
-  const bounded = (command: unknown, options?: object) => send(command, { ...options, abortSignal: deadline.signal() });
+  const bounded = (command: unknown, options?: object) => {
+    const deadline = current();
+    return send(command, deadline ? { ...options, abortSignal: deadline.signal() } : options);
+  };
   return { ...db, doc: Object.create(db.doc, { send: { value: bounded } }) as DynamoDBDocumentClient };
 }
 
@@ -55,6 +66,10 @@ export function storeError(db: Database, error: unknown): VpnChatopsError {
   const message = (error as { message?: string }).message ?? String(error);
   if (name === 'ResourceNotFoundException') {
     return new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB ${db.where} does not exist: create it (vpnctl does so locally; the CDK app in AWS).`, { cause: error });
+  }
+  if (name === 'AbortError' || name === 'TimeoutError') {
+    // Aborted by a deadline: a write may or may not have landed, so promise nothing about it.
+    return new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB ${db.where} did not answer in time (it is stalled or overloaded). Try again in a minute.`, { cause: error });
   }
   const answered = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
   return new VpnChatopsError(
