@@ -25,7 +25,8 @@ const REASON_MAX = 500;
 // - `&`, `<`, `>` become entities: no mention, channel ping, link or date token can be formed;
 // - line breaks, control characters and bidi overrides become one space: no forged lines, quotes or "fields";
 // - outside a code span, `*`, `~` and `` ` `` become look-alikes (∗ ∼ ˋ), and so does `_` unless it sits
-//   between two letters or digits (`alice_laptop` keeps it; there Slack never reads it as italics);
+//   between two letters or digits (`alice_laptop` keeps it; there Slack never reads it as italics),
+//   and a leading `>` becomes `›`, so a value that starts a line cannot start a quote;
 // - inside a code span only `` ` `` could end the span early, so only it becomes a look-alike;
 // - the length is capped, so a 5,000-character value cannot push a block over Slack's limits.
 // Look-alikes change what is shown, never what is stored or audited.
@@ -41,7 +42,7 @@ export function escapeMrkdwn(text: string): string {
 
 /** A user-controlled value inside one line of mrkdwn, outside a code span: see the rule above. */
 export function userText(raw: string, max = 120): string {
-  return escapeMrkdwn(oneLine(raw, max)).replace(/[*~`]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, (char) => LOOK_ALIKE[char]);
+  return escapeMrkdwn(oneLine(raw, max).replace(/^>/, '\u203A')).replace(/[*~`]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, (char) => LOOK_ALIKE[char]);
 }
 
 /** A user-controlled value as a code span (CNs, serials, addresses): exact but for a backtick, which could close the span. */
@@ -363,7 +364,9 @@ function revokeRequestValue(request: RevokeRequestValue): { value: string; reaso
     const value = JSON.stringify({ ...request, reason });
     if (value.length <= SLACK_LIMITS.buttonValue) return { value, reason };
     if (reason === '') throw new Error('A revoke request without a reason is still over the 2000-character button value limit.');
-    reason = clip(reason, Math.max(0, reason.length - (value.length - SLACK_LIMITS.buttonValue) - 1));
+    const max = reason.length - (value.length - SLACK_LIMITS.buttonValue) - 1;
+    // clip never returns less than its ellipsis, so a reason that cannot fit at all must go entirely, or this never ends.
+    reason = max <= 1 ? '' : clip(reason, max);
   }
 }
 
@@ -377,12 +380,14 @@ export function revokeConfirmMessage(
 ): MessageView {
   const { value, reason: shownReason } = revokeRequestValue({ slackId: target.slackId, serial: target.serial, reason: clip(reason.trim(), REASON_MAX) });
   const label = escapeMrkdwnExceptMentions(clip(target.label.replace(/[\p{Cc}\s]+/gu, ' ').trim(), 120));
-  const question = target.serial ? `Revoke ${label} certificate ${code(target.serial, 64)}?` : `Revoke ${label} VPN certificates?`;
+  // The fallback text has no code span, so there the serial is outside text like any other.
+  const ask = (serial: (raw: string, max: number) => string) => (target.serial ? `Revoke ${label} certificate ${serial(target.serial, 64)}?` : `Revoke ${label} VPN certificates?`);
+  const question = ask(code);
   const fresh = target.certificates.filter((record) => record.status !== 'revoked');
   const entries = target.certificates.map(
     (record) => `${record.status === 'revoked' ? '• already revoked:' : '• will be revoked:'} *${deviceName(record)}* ${code(record.cn)} · serial ${code(record.serial, 64)}`,
   );
-  return message(`${question.replace(/`/g, '')} Confirm or cancel.`, [
+  return message(`${ask(userText)} Confirm or cancel.`, [
     section(
       [
         `⚠️ *${question}*`,
