@@ -11,8 +11,16 @@ export interface ApprovalNotifier {
   prompt(approval: Approval): Promise<{ channel: string; ts: string }>;
   /** Rewrite the prompt as Approved / Denied / Expired. */
   settle(approval: Approval, status: Exclude<ApprovalStatus, 'PENDING'>): Promise<void>;
-  alertAdmins(text: string): Promise<void>;
+  alertAdmins(alert: LoginAlert): Promise<void>;
 }
+
+/**
+ * What the admins are told about a login. Data, not text: the platform and versions come from the VPN
+ * client and are the sender's to choose, so only the adapter that shows them knows how to make them inert.
+ */
+export type LoginAlert =
+  | { kind: 'prompt-flood'; slackId: string; promptLimit: number; windowMinutes: number; request: ConnectRequest }
+  | { kind: 'not-me'; slackId: string; cn: string; serial: string; request: ConnectRequest };
 
 export interface ApprovalPolicy {
   certDomain: string;
@@ -248,8 +256,6 @@ async function alertFloodOnce(deps: DecideDeps, slackId: string, request: Connec
   const window = Math.floor(deps.clock.now().getTime() / deps.policy.promptWindowMs);
   if (!(await deps.idempotency.claim(`prompt-flood:${slackId}:${window}`, Math.ceil(deps.policy.promptWindowMs / 1000) * 2))) return;
   await deps.notifier
-    .alertAdmins(
-      `:warning: More than ${deps.policy.promptLimit} VPN login prompts for <@${slackId}> within ${deps.policy.promptWindowMs / 60_000} minutes; further logins are refused without asking them. Last attempt from ${request.publicIp || 'an unknown IP'} on ${request.platform || 'an unknown platform'} (${request.commonName}).`,
-    )
+    .alertAdmins({ kind: 'prompt-flood', slackId, promptLimit: deps.policy.promptLimit, windowMinutes: deps.policy.promptWindowMs / 60_000, request })
     .catch(() => undefined);
 }

@@ -92,11 +92,8 @@ async function settled(deps: RecordDecisionDeps, approval: Approval, user: strin
   // "Not me": someone else holds this certificate. Pause it and tell the admins, with what we know.
   await deps.certificates.setSuspended(approval.serial, true);
   await deps.approvals.coolDown(approval.serial, new Date(now.getTime() + deps.policy.coolDownMs));
-  const { request } = approval;
   await deps.notifier
-    .alertAdmins(
-      `:rotating_light: <@${user}> answered *Not me* to a VPN login with their certificate ${approval.cn} (serial ${approval.serial}) from ${request.publicIp || 'an unknown IP'}, ${request.platform || 'unknown platform'} ${request.platformVersion}, client ${request.clientVersion || 'unknown'}, endpoint ${request.endpointId}. The certificate is paused; revoke it with /vpn revoke <@${user}> if it was stolen.`,
-    )
+    .alertAdmins({ kind: 'not-me', slackId: user, cn: approval.cn, serial: approval.serial, request: approval.request })
     .catch(() => undefined);
   return 'denied';
 }

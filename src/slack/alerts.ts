@@ -1,6 +1,6 @@
 import type { Alert, AlertSink } from '../ports';
 import type { AdminAlerts } from './admin-alert';
-import { progressMessage } from './views/messages';
+import { crlAlertMessage } from './views/alerts';
 
 /**
  * CRL alerts from the daily job (14, 7, 3, 1 and 0 days left while renewal keeps failing), through
@@ -11,6 +11,6 @@ export class SlackAlertSink implements AlertSink {
   constructor(private readonly alerts: AdminAlerts) {}
 
   async send(alert: Alert): Promise<void> {
-    await this.alerts.send(progressMessage(`${alert.level === 'critical' ? '🚨' : '⚠️'} ${alert.message}`));
+    await this.alerts.send(crlAlertMessage(alert));
   }
 }

@@ -1,7 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { AdminAlerts } from './admin-alert';
 import type { Approval, ApprovalStatus } from '../domain/approval';
-import type { ApprovalNotifier } from '../services/decide-connection';
+import type { ApprovalNotifier, LoginAlert } from '../services/decide-connection';
+import { loginAlertMessage } from './views/alerts';
 import { approvalNotRecordedMessage, approvalPromptMessage, approvalSettledMessage } from './views/approval';
 
 /**
@@ -47,8 +48,8 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     await this.client.chat.postMessage({ channel, ...approvalNotRecordedMessage() });
   }
 
-  async alertAdmins(text: string): Promise<void> {
-    await this.alerts.send({ text });
+  async alertAdmins(alert: LoginAlert): Promise<void> {
+    await this.alerts.send(loginAlertMessage(alert));
   }
 
   private async dm(userId: string): Promise<string> {

@@ -19,6 +19,7 @@ import {
   progressMessage,
   publishReportMessage,
   revocationReportMessage,
+  userText,
 } from './views/messages';
 import type { MessageView } from './views/types';
 import { attemptsChartPng } from '../render/attempts-chart';
@@ -115,7 +116,7 @@ export class SlackWorker {
     const displayName = await memberName(this.deps, job.userId, job.teamId, 'issue');
     const issued = await this.deps.admin.issue({ slackId: job.userId, displayName, device: job.device, csrPem: job.csrPem, actor: job.userId });
     const fileName = await deliverProfile(this.deps, issued, { csr: job.csrPem !== undefined });
-    await reply(progressMessage(`✅ Your VPN profile *${fileName}* is in your DM from me. It expires on ${issued.record.notAfter.toISOString().slice(0, 10)}.`));
+    await reply(progressMessage(`✅ Your VPN profile *${userText(fileName)}* is in your DM from me. It expires on ${issued.record.notAfter.toISOString().slice(0, 10)}.`));
     await this.publishHome(job.userId).catch((error: unknown) => this.deps.log?.('home refresh failed', error));
   }
 

@@ -236,7 +236,7 @@ describe('messages', () => {
   });
 
   it('list names the owner and counts by status', () => {
-    const list = certificateListMessage([certificate(), certificate({ serial: 'B2', notAfter: new Date('2026-01-01T00:00:00Z') })], NOW, `<@${ALICE}>`);
+    const list = certificateListMessage([certificate(), certificate({ serial: 'B2', notAfter: new Date('2026-01-01T00:00:00Z') })], NOW, ALICE);
     expect(list.text).toBe(`2 VPN certificates of <@${ALICE}>: 1 active, 1 expired.`);
     expect(textOf(list.blocks)).toContain('Expired 2026-01-01 00:00 UTC (59 days ago)');
     expect(certificateListMessage([], NOW).text).toBe('No VPN certificates have been issued yet.');

@@ -96,7 +96,7 @@ async function handle(command: VpnCommand, userId: string, teamId: string, respo
       return ack(ephemeral(statusMessage(await certificates.byUser(userId), clock.now())));
     case 'list': {
       if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'list certificates', ack);
-      if (command.target) return ack(ephemeral(certificateListMessage(await certificates.byUser(command.target), clock.now(), `<@${command.target}>`)));
+      if (command.target) return ack(ephemeral(certificateListMessage(await certificates.byUser(command.target), clock.now(), command.target)));
       // Every certificate is a whole-table read: too slow to risk inside Slack's 3 seconds.
       await jobs.enqueue({ type: 'list', actorId: userId, responseUrl });
       return ack(ephemeral(progressMessage('⏳ Listing every certificate…')));

@@ -1,4 +1,4 @@
-import { escapeMrkdwn, userText } from './messages';
+import { section, userText } from './messages';
 import type { MessageView } from './types';
 
 /** The fields of a CloudWatch alarm notification (SNS message body) that the admins need. */
@@ -25,13 +25,13 @@ export function alarmMessage(snsMessage: string): MessageView {
   }
   if (!alarm) {
     const body = userText(snsMessage, 2_000);
-    return { text: `VPN bot notification: ${body}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:bell: *VPN bot notification*\n${body}` } }] };
+    return { text: `VPN bot notification: ${body}`, blocks: [section(`:bell: *VPN bot notification*\n${body}`)] };
   }
   const state = text(alarm.NewStateValue);
   const name = userText(text(alarm.AlarmName), 200);
   const headline = state === 'ALARM' ? `:rotating_light: *${name}* is in ALARM` : state === 'OK' ? `:white_check_mark: *${name}* is OK again` : `:grey_question: *${name}* is ${userText(state || 'in an unknown state', 40)}`;
   const lines = [headline];
-  if (text(alarm.AlarmDescription)) lines.push(escapeMrkdwn(text(alarm.AlarmDescription).slice(0, 1_000)));
+  if (text(alarm.AlarmDescription)) lines.push(userText(text(alarm.AlarmDescription), 1_000));
   if (text(alarm.NewStateReason)) lines.push(`_${userText(text(alarm.NewStateReason), 500)}_`);
-  return { text: headline.replace(/\*/g, ''), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }] };
+  return { text: headline.replace(/\*/g, ''), blocks: [section(lines.join('\n'))] };
 }

@@ -1,18 +1,19 @@
 import type { Approval, ApprovalStatus } from '../../domain/approval';
 import { ACTION } from '../ids';
-import { escapeMrkdwn } from './messages';
+import { userText } from './messages';
 import type { Block, MessageView } from './types';
 
 const when = (date: Date) => `<!date^${Math.floor(date.getTime() / 1000)}^{date_short_pretty} at {time_secs}|${date.toISOString()}>`;
 
 function context(approval: Approval): string {
   const { request } = approval;
+  // The VPN client reports its own platform and versions: whoever holds the certificate chooses them.
   const device = [request.platform, request.platformVersion].filter(Boolean).join(' ') || 'an unknown device';
   return [
-    `*Device:* ${escapeMrkdwn(device)}${request.clientVersion ? ` · client ${escapeMrkdwn(request.clientVersion)}` : ''}`,
-    `*From:* ${escapeMrkdwn(request.publicIp || 'an unknown address')}`,
-    `*Certificate:* ${escapeMrkdwn(approval.cn)}`,
-    `*VPN:* ${escapeMrkdwn(request.endpointId || 'unknown')} · ${when(approval.requestedAt)}`,
+    `*Device:* ${userText(device, 100)}${request.clientVersion ? ` · client ${userText(request.clientVersion, 40)}` : ''}`,
+    `*From:* ${userText(request.publicIp || 'an unknown address', 64)}`,
+    `*Certificate:* ${userText(approval.cn, 128)}`,
+    `*VPN:* ${userText(request.endpointId || 'unknown', 100)} · ${when(approval.requestedAt)}`,
   ].join('\n');
 }
 
@@ -42,7 +43,7 @@ export function approvalPromptMessage(approval: Approval): MessageView {
     },
     { type: 'context', elements: [{ type: 'mrkdwn', text: `…or react :+1: to this message. Expires in ${seconds} s; if you do nothing, the login is refused.` }] },
   ];
-  return { text: `Is this you connecting to the VPN from ${approval.request.publicIp || 'an unknown address'}? Approve or react 👍 within ${seconds} s.`, blocks };
+  return { text: `Is this you connecting to the VPN from ${userText(approval.request.publicIp || 'an unknown address', 64)}? Approve or react 👍 within ${seconds} s.`, blocks };
 }
 
 const SETTLED: Record<Exclude<ApprovalStatus, 'PENDING'>, string> = {

@@ -110,10 +110,10 @@ function endpointBlocks(insights: EndpointInsights): Block[] {
 
 function fallbackText(report: InsightsReport): string {
   const parts = report.endpoints.map((insights) => {
-    if (!insights.summary) return `${insights.endpoint}: not read`;
+    if (!insights.summary) return `${userText(insights.endpoint, 100)}: not read`;
     const { summary } = insights;
     const floods = summary.floods.length ? `, ${plural(summary.floods.length, 'possible flood')}` : '';
-    return `${summary.endpoint}: ${plural(summary.attempts, 'attempt')}, ${count(summary.failed)} failed${floods}`;
+    return `${userText(summary.endpoint, 100)}: ${plural(summary.attempts, 'attempt')}, ${count(summary.failed)} failed${floods}`;
   });
   return `Connection attempts, last ${plural(report.window.hours, 'hour')}: ${parts.join('; ') || 'no endpoints'}.`;
 }
@@ -143,7 +143,7 @@ export function connectionInsightsMessage(report: InsightsReport, chart?: ChartD
 /** The comment under the chart in the DM. */
 export function chartComment(summary: ConnectionSummary): string {
   return clip(
-    `Connection attempts per hour on ${summary.endpoint}, ${hourLabel(summary.window.from)} – ${hourLabel(summary.window.to)}: green successful, red failed, grey other. ${plural(summary.attempts, 'attempt')}, ${count(summary.failed)} failed.`,
+    `Connection attempts per hour on ${userText(summary.endpoint, 100)}, ${hourLabel(summary.window.from)} – ${hourLabel(summary.window.to)}: green successful, red failed, grey other. ${plural(summary.attempts, 'attempt')}, ${count(summary.failed)} failed.`,
     SLACK_LIMITS.text,
   );
 }

@@ -9,7 +9,10 @@ const ORDER: Record<Check['status'], number> = { fail: 0, warn: 1, pass: 2 };
 const MAX_BLOCKS = 45;
 const DETAIL_MAX = 600;
 
-/** Details quote endpoint answers and file paths: flattened onto one line and escaped, never read as markup. */
+/**
+ * Details quote endpoint answers and file paths: flattened onto one line and escaped, never read as a
+ * mention or link. Formatting characters stay, because the checks write their fixes with code spans.
+ */
 const line = (text: string, max: number) => escapeMrkdwn(clip(text.replace(/[\p{Cc}\s]+/gu, ' ').trim(), max));
 
 function checkText(check: Check): string {

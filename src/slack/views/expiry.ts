@@ -39,7 +39,7 @@ export function reminderMessage(reminder: Reminder): MessageView {
 /** What the worker answers after a renewal has been delivered. */
 export function renewedText(input: { fileName: string; old: CertificateRecord; at: Date }): string {
   const latest = new Date(Math.min(input.old.notAfter.getTime(), input.at.getTime() + REPLACED_GRACE_DAYS * DAY_MS));
-  return `✅ Your renewed VPN profile *${input.fileName}* is in your DM from me. Import it and connect with it: your current certificate (${input.old.cn}) stops working then, and on ${latest.toISOString().slice(0, 10)} at the latest.`;
+  return `✅ Your renewed VPN profile *${userText(input.fileName)}* is in your DM from me. Import it and connect with it: your current certificate (${userText(input.old.cn, 128)}) stops working then, and on ${latest.toISOString().slice(0, 10)} at the latest.`;
 }
 
 /** The owner's DM when the old certificate of a renewal has been retired. */

@@ -3,7 +3,6 @@ import { CertificateRecord, CertificateStatus, effectiveStatus } from '../../dom
 import { isSlackId } from '../../domain/cn';
 import type { CrlStatus } from '../../services/crl-status';
 import { ACTION } from '../ids';
-import { clip } from './limits';
 import {
   actions,
   button,
@@ -20,6 +19,7 @@ import {
   listSection,
   mention,
   packedSections,
+  plainText,
   publishCrlButton,
   section,
   userText,
@@ -51,7 +51,7 @@ function certificateRow(record: CertificateRecord, now: Date, options: { owner: 
         value: record.serial,
         confirm: {
           title: 'Re-enable this certificate?',
-          text: `Only if ${clip(record.device ?? 'this device', 60)} is yours and in your hands: logins with it will be asked to approve again.`,
+          text: `Only if ${plainText(record.device ?? 'this device', 60)} is yours and in your hands: logins with it will be asked to approve again.`,
           confirm: 'Re-enable',
           deny: 'Keep paused',
         },
@@ -67,7 +67,7 @@ function certificateRow(record: CertificateRecord, now: Date, options: { owner: 
       style: 'danger',
       confirm: {
         title: 'Revoke this certificate?',
-        text: `${clip(what, 200)} stops working at once: new logins are refused, live sessions end, and the CRL lists it. This cannot be undone.`,
+        text: `${plainText(what, 200)} stops working at once: new logins are refused, live sessions end, and the CRL lists it. This cannot be undone.`,
         confirm: 'Revoke',
         deny: 'Keep it',
       },

@@ -47,11 +47,15 @@ export function clip(text: string, max: number): string {
   return out + ELLIPSIS;
 }
 
-/** Like `clip`, for mrkdwn: never leaves half an entity (`&am`) or half a mention (`<@U12`) behind. */
+/**
+ * Like `clip`, for mrkdwn: never leaves half an entity (`&am`), half a mention (`<@U12`) or half a code
+ * span behind; an unclosed span would let the outside text in it format.
+ */
 export function clipMrkdwn(text: string, max: number): string {
   if (text.length <= max) return text;
-  const cut = clip(text, max).slice(0, -ELLIPSIS.length);
-  return cut.replace(/&[a-z#0-9]*$|<[^>]*$/, '') + ELLIPSIS;
+  let cut = clip(text, max).slice(0, -ELLIPSIS.length).replace(/&[a-z#0-9]*$|<[^>]*$/, '');
+  if ((cut.match(/`/g) ?? []).length % 2 === 1) cut = cut.slice(0, cut.lastIndexOf('`'));
+  return cut + ELLIPSIS;
 }
 
 type Json = Record<string, unknown>;

@@ -18,36 +18,59 @@ const MESSAGE_LIST_BLOCKS = 40;
 const REASON_MAX = 500;
 
 // ---- text ------------------------------------------------------------------------------------
+//
+// The rule for text from outside (connect events, log lines, CSR subjects, device labels, names,
+// Slack profile fields, error messages): it reaches mrkdwn only through `userText` or `code`, and
+// plain_text only through `plainText`. Slack has no escape for its formatting characters, so:
+// - `&`, `<`, `>` become entities: no mention, channel ping, link or date token can be formed;
+// - line breaks, control characters and bidi overrides become one space: no forged lines, quotes or "fields";
+// - outside a code span, `*`, `~` and `` ` `` become look-alikes (∗ ∼ ˋ), and so does `_` unless it sits
+//   between two letters or digits (`alice_laptop` keeps it; there Slack never reads it as italics),
+//   and a leading `>` becomes `›`, so a value that starts a line cannot start a quote;
+// - inside a code span only `` ` `` could end the span early, so only it becomes a look-alike;
+// - the length is capped, so a 5,000-character value cannot push a block over Slack's limits.
+// Look-alikes change what is shown, never what is stored or audited.
+
+const FLATTEN = /[\p{Cc}\s\u202A-\u202E\u2066-\u2069]+/gu;
+const oneLine = (raw: string, max: number) => clip(raw.replace(FLATTEN, ' ').trim(), max);
+const LOOK_ALIKE: Record<string, string> = { '*': '\u2217', '~': '\u223C', '`': '\u02CB', _: '\uFF3F' };
 
 /** Slack reads `&`, `<` and `>` in mrkdwn as markup (`<!channel>`, `<@U…>`, links); user text must not be. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** A user-controlled value inside one line of mrkdwn: whitespace and control characters flattened, length capped, escaped. */
+/** A user-controlled value inside one line of mrkdwn, outside a code span: see the rule above. */
 export function userText(raw: string, max = 120): string {
-  return escapeMrkdwn(clip(raw.replace(/[\p{Cc}\s]+/gu, ' ').trim(), max));
+  return escapeMrkdwn(oneLine(raw, max).replace(/^>/, '\u203A')).replace(/[*~`]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, (char) => LOOK_ALIKE[char]);
 }
 
-export const code = (raw: string, max = 120) => `\`${userText(raw, max)}\``;
+/** A user-controlled value as a code span (CNs, serials, addresses): exact but for a backtick, which could close the span. */
+export const code = (raw: string, max = 120) => `\`${escapeMrkdwn(oneLine(raw, max)).replace(/`/g, LOOK_ALIKE['`'])}\``;
+
+/** A user-controlled value in a plain_text object: Slack shows it as typed, so only lines and length need taming. */
+export const plainText = (raw: string, max: number) => oneLine(raw, max);
 
 const MEMBER_MENTION = /(<@[UW][A-Z0-9]{2,}>)/;
 
 /**
  * For text our listeners compose around a member mention (`<@U123> has no certificates`): the mention
- * stays a mention, everything else (`<!channel>`, links, `&`) is escaped.
+ * stays a mention, everything else (`<!channel>`, links, `&`) is escaped. Outside text in it has already
+ * been through `userText` or `code`, so the entities those made are kept rather than escaped twice.
  */
 function escapeMrkdwnExceptMentions(text: string): string {
   return text
     .split(MEMBER_MENTION)
-    .map((part, i) => (i % 2 === 1 ? part : escapeMrkdwn(part)))
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/&(?!amp;|lt;|gt;)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')))
     .join('');
 }
 
-/** A Slack member ID (bare or as `<@U…>`) as a mention; anything else (`vpnctl:alice`, `system:renew-crl`) as text. */
+/**
+ * A Slack member ID as a mention; anything else (`vpnctl:alice`, `system:renew-crl`, a stored `<@U…>`)
+ * as text, so only an ID our code recorded can ping anyone.
+ */
 export function mention(id: string): string {
-  const bare = /^<@([UW][A-Z0-9]{2,})>$/.exec(id)?.[1] ?? id;
-  return isSlackId(bare) ? `<@${bare}>` : userText(id, 80);
+  return isSlackId(id) ? `<@${id}>` : userText(id, 80);
 }
 
 export const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
@@ -108,7 +131,7 @@ export function certificateText(record: CertificateRecord, now: Date, options: {
   if (record.status === 'revoked') {
     const facts = [
       record.revokedAt && formatTime(record.revokedAt),
-      record.reason && `(${record.reason})`,
+      record.reason && `(${userText(record.reason, REASON_MAX)})`,
       record.revokedBy && `by ${mention(record.revokedBy)}`,
     ].filter(Boolean);
     lines.push(['Revoked', ...facts].join(' '));
@@ -341,7 +364,9 @@ function revokeRequestValue(request: RevokeRequestValue): { value: string; reaso
     const value = JSON.stringify({ ...request, reason });
     if (value.length <= SLACK_LIMITS.buttonValue) return { value, reason };
     if (reason === '') throw new Error('A revoke request without a reason is still over the 2000-character button value limit.');
-    reason = clip(reason, Math.max(0, reason.length - (value.length - SLACK_LIMITS.buttonValue) - 1));
+    const max = reason.length - (value.length - SLACK_LIMITS.buttonValue) - 1;
+    // clip never returns less than its ellipsis, so a reason that cannot fit at all must go entirely, or this never ends.
+    reason = max <= 1 ? '' : clip(reason, max);
   }
 }
 
@@ -355,12 +380,14 @@ export function revokeConfirmMessage(
 ): MessageView {
   const { value, reason: shownReason } = revokeRequestValue({ slackId: target.slackId, serial: target.serial, reason: clip(reason.trim(), REASON_MAX) });
   const label = escapeMrkdwnExceptMentions(clip(target.label.replace(/[\p{Cc}\s]+/gu, ' ').trim(), 120));
-  const question = target.serial ? `Revoke ${label} certificate ${code(target.serial, 64)}?` : `Revoke ${label} VPN certificates?`;
+  // The fallback text has no code span, so there the serial is outside text like any other.
+  const ask = (serial: (raw: string, max: number) => string) => (target.serial ? `Revoke ${label} certificate ${serial(target.serial, 64)}?` : `Revoke ${label} VPN certificates?`);
+  const question = ask(code);
   const fresh = target.certificates.filter((record) => record.status !== 'revoked');
   const entries = target.certificates.map(
     (record) => `${record.status === 'revoked' ? '• already revoked:' : '• will be revoked:'} *${deviceName(record)}* ${code(record.cn)} · serial ${code(record.serial, 64)}`,
   );
-  return message(`${question.replace(/`/g, '')} Confirm or cancel.`, [
+  return message(`${ask(userText)} Confirm or cancel.`, [
     section(
       [
         `⚠️ *${question}*`,
@@ -376,7 +403,10 @@ export function revokeConfirmMessage(
   ]);
 }
 
-/** `text` may carry its own emoji, mrkdwn and member mentions; anything else that looks like markup is escaped. */
+/**
+ * `text` may carry its own emoji, mrkdwn and member mentions; anything else that looks like markup is
+ * escaped. Outside text goes into it through `userText` or `code`.
+ */
 export function progressMessage(text: string): MessageView {
   const safe = escapeMrkdwnExceptMentions(text);
   return message(safe, [section(safe)]);
@@ -491,7 +521,7 @@ export function issuedDmMessage(input: { cn: string; serial: string; notAfter: D
   const openvpn = '*OpenVPN Connect*: Import Profile → File, choose the file, then connect.';
   const clients = input.endpointKind === 'aws-client-vpn' ? [aws, openvpn] : [openvpn, aws];
   const expires = formatTime(input.notAfter);
-  return message(`Your VPN profile ${clip(input.fileName, 120)} is attached. It expires ${expires}.`, [
+  return message(`Your VPN profile ${userText(input.fileName)} is attached. It expires ${expires}.`, [
     section(`*Your VPN profile is ready:* ${file}\nCertificate ${code(input.cn)} · serial ${code(input.serial, 64)}\nIt expires *${expires}*; \`/vpn status\` shows how long is left.`),
     section(secrecy),
     section(['*Set it up*', `1. ${clients[0]}`, `2. ${clients[1]}`, `3. *Linux*: \`sudo openvpn --config ${userText(input.fileName)}\``].join('\n')),

@@ -1,0 +1,445 @@
+import fc from 'fast-check';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConnectRequest } from '../../src/domain/approval';
+import type { CertificateRecord } from '../../src/domain/certificate';
+import type { RevocationReason } from '../../src/domain/revocation';
+import type { ConnectionSummary, Ranking } from '../../src/services/connection-insights';
+import type { CrlStatus } from '../../src/services/crl-status';
+import type { PublishOutcome } from '../../src/services/publish-crl';
+import type { LoginAlert } from '../../src/services/decide-connection';
+import * as alarm from '../../src/slack/views/alarm';
+import * as alerts from '../../src/slack/views/alerts';
+import * as approval from '../../src/slack/views/approval';
+import * as insights from '../../src/slack/views/connection-insights';
+import * as doctor from '../../src/slack/views/doctor';
+import * as expiry from '../../src/slack/views/expiry';
+import * as home from '../../src/slack/views/home';
+import * as limits from '../../src/slack/views/limits';
+import * as messages from '../../src/slack/views/messages';
+import * as modals from '../../src/slack/views/modals';
+import type { HomeData } from '../../src/slack/views/types';
+
+/*
+ * Issue #12.2: no Slack markup from outside reaches an admin or a user. Every function exported by
+ * src/slack/views/ is either a builder, rendered here with hostile strings in every field that holds
+ * outside text, or named below as a helper with the reason it needs no case; a new export that is
+ * neither fails the test. What this cannot prove is how Slack's own renderer reads the result: it
+ * checks the payload against Slack's documented rules (entities for `&<>`, formatting markers, limits).
+ */
+
+const MODULES: Record<string, Record<string, unknown>> = { alarm, alerts, approval, 'connection-insights': insights, doctor, expiry, home, limits, messages, modals };
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+const DAY = 86_400_000;
+/** Member IDs our own code recorded (from Slack's signed payloads): the only mentions allowed. */
+const TRUSTED = ['U0TRUST01', 'W0TRUST02'];
+
+/** Markers that only ever appear in the hostile pieces, wrapped in what would format them. */
+const MARKERS = ['PWNB', 'PWNI', 'PWNS', 'PWNC'];
+const PIECES = [
+  '<!channel>',
+  '<!here>',
+  '<!everyone>',
+  '<@U0EVIL1>',
+  '<@W0EVIL2|the boss>',
+  '<#C0EVIL3>',
+  '<!subteam^S0EVIL4>',
+  '<!date^1700000000^{date}|x>',
+  '<https://x|y>',
+  '<https://evil.example/login|Re-authenticate here>',
+  '<mailto:a@evil.example>',
+  '*PWNB*',
+  '_PWNI_',
+  '~PWNS~',
+  '`PWNC`',
+  '```PWNC```',
+  '*',
+  '_',
+  '~',
+  '`',
+  '&',
+  '&amp;',
+  '&lt;',
+  '<',
+  '>',
+  '> PWNQ',
+  // Text before each break, so that a value which merely starts with the marker is not mistaken for a forged line.
+  'x\nFORGED',
+  'x\r\nFORGED',
+  'x\u2028FORGED',
+  'x\n> FORGED',
+  '\u0000',
+  '\u202E',
+  ' ',
+  'x',
+  'é',
+  '漢',
+  '😀',
+  ':skull:',
+  'x'.repeat(5000),
+  '&'.repeat(2000),
+];
+
+const hostileString = fc.oneof(
+  { weight: 5, arbitrary: fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 8 }).map((parts) => parts.join('')) },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 200 }) },
+);
+
+/** Hands out the run's hostile strings, one per outside field, round and round. */
+class Hostile {
+  private next = 0;
+  private nextId = 0;
+  constructor(private readonly values: string[]) {}
+
+  s(): string {
+    return this.values[this.next++ % this.values.length];
+  }
+
+  /** A field that holds a member ID our code recorded, or a non-ID actor (`vpnctl:<os user>`); never a bare ID from outside. */
+  id(): string {
+    const ids = [...TRUSTED, `vpnctl:${this.s()}`, '<@U0EVIL1>', this.s()];
+    return ids[this.nextId++ % ids.length];
+  }
+}
+
+// ---- fixtures with outside text in every field that can hold it ----------------------------------
+
+/** Serials are our CA's (or an Easy-RSA index's) hex; they travel as button values, which are never shown. */
+function certificate(h: Hostile, i: number): CertificateRecord {
+  const revoked = i % 3 === 2;
+  return {
+    serial: `0A1B2C${i}`,
+    cn: h.s(),
+    slackId: i % 4 === 3 ? undefined : h.id(),
+    device: h.s(),
+    displayName: h.s(),
+    status: revoked ? 'revoked' : i % 3 === 1 ? 'suspended' : 'active',
+    issuedAt: new Date(NOW.getTime() - 30 * DAY),
+    notBefore: new Date(NOW.getTime() - 30 * DAY),
+    notAfter: new Date(NOW.getTime() + (i % 2 ? 5 : 200) * DAY),
+    source: (['issued', 'csr', 'easyrsa', 'crl'] as const)[i % 4],
+    issuedBy: h.id(),
+    ...(revoked && { revokedAt: NOW, reason: h.s() as RevocationReason, revokedBy: h.id() }),
+  };
+}
+
+const certificates = (h: Hostile) => [0, 1, 2, 3].map((i) => certificate(h, i));
+
+function crl(h: Hostile): CrlStatus {
+  return {
+    endpoint: h.s(),
+    health: 'fail',
+    live: { number: h.s(), entries: 3, thisUpdate: h.s(), nextUpdate: h.s(), signedByOurCa: false, status: h.s() },
+    daysLeft: 1.5,
+    recordedNumber: h.s(),
+    publishedAt: h.s(),
+    outstanding: 2,
+    lastError: h.s(),
+    readError: h.s(),
+    problems: [h.s(), h.s()],
+  };
+}
+
+function outcomes(h: Hostile): PublishOutcome[] {
+  return [
+    { endpoint: h.s(), outcome: 'published', crlNumber: 42n, entries: 3, nextUpdate: NOW },
+    { endpoint: h.s(), outcome: 'coalesced', crlNumber: h.s() },
+    { endpoint: h.s(), outcome: 'queued', reason: h.s() },
+    { endpoint: h.s(), outcome: 'failed', error: h.s() },
+  ];
+}
+
+function request(h: Hostile): ConnectRequest {
+  return { connectionId: h.s(), endpointId: h.s(), commonName: h.s(), publicIp: h.s(), platform: h.s(), platformVersion: h.s(), clientVersion: h.s() };
+}
+
+function homeData(h: Hostile): HomeData {
+  return {
+    userId: TRUSTED[0],
+    now: NOW,
+    certificates: certificates(h),
+    recentLogins: [{ at: NOW, cn: h.s(), publicIp: h.s(), platform: h.s(), outcome: 'denied' }],
+    admin: {
+      crl: [crl(h), crl(h)],
+      pendingApprovals: [{ id: h.s(), slackId: h.id(), cn: h.s(), publicIp: h.s(), requestedAt: NOW }],
+      sessions: [{ endpoint: h.s(), connectionId: h.s(), commonName: h.s(), clientIp: h.s(), connectedAt: NOW }],
+      certificates: certificates(h),
+      page: 0,
+      audit: [
+        { id: h.s(), at: NOW, actor: h.id(), action: 'certificate.revoke', target: h.s(), outcome: 'failure', details: { error: h.s() } },
+        { id: h.s(), at: NOW, actor: h.id(), action: 'approval.decide', target: h.id(), outcome: 'refused' },
+      ],
+    },
+  };
+}
+
+const ranking = (h: Hostile): Ranking => ({ top: [{ key: h.s(), attempts: 3, failed: 1 }, { key: '', attempts: 2, failed: 2 }], distinct: 9 });
+
+function summary(h: Hostile): ConnectionSummary {
+  const from = NOW.getTime() - 24 * 3_600_000;
+  return {
+    endpoint: h.s(),
+    window: { from, to: NOW.getTime(), hours: 24 },
+    attempts: 40,
+    successful: 5,
+    failed: 35,
+    byStatus: ranking(h),
+    byReason: ranking(h),
+    byCommonName: ranking(h),
+    byIp: ranking(h),
+    byClientVersion: ranking(h),
+    hourly: [{ start: from, successful: 5, failed: 35, other: 0 }],
+    floods: [{ ip: h.s(), failed: 35, successful: 5, peakPerHour: 35, peakHourStart: from, commonNames: 2, firstAt: from, lastAt: from }],
+    repeatFailures: [{ commonName: h.s(), failed: 6, successful: 0, lastAt: from, stillFailing: true, topReason: h.s(), ips: 1 }],
+    input: { events: 40, malformed: 1, ignored: 1, outsideWindow: 1, duplicates: 1, unrecognisedFields: [h.s(), h.s()], truncated: h.s(), notes: [h.s()] },
+  };
+}
+
+function loginAlert(h: Hostile, kind: LoginAlert['kind']): LoginAlert {
+  return kind === 'prompt-flood'
+    ? { kind, slackId: TRUSTED[0], promptLimit: 3, windowMinutes: 10, request: request(h) }
+    : { kind, slackId: TRUSTED[1], cn: h.s(), serial: h.s(), request: request(h) };
+}
+
+// ---- every export: a builder with its hostile cases, or a helper with its reason -----------------
+
+type Rendered = { surface: 'message' | 'home' | 'modal'; payload: unknown } | { surface: 'mrkdwn'; payload: string };
+interface Builder {
+  render: (h: Hostile) => Rendered[];
+  /** Only for text composed by our own checks with deliberate code spans (see doctor.ts); mentions, links and lines are still checked. */
+  formattingFromOutside?: 'allowed';
+}
+
+const msg = (payload: unknown): Rendered => ({ surface: 'message', payload });
+const mrkdwn = (payload: string): Rendered => ({ surface: 'mrkdwn', payload });
+const approvalOf = (h: Hostile) => ({ id: 'a1', status: 'PENDING' as const, slackId: TRUSTED[0], cn: h.s(), serial: h.s(), request: request(h), requestedAt: NOW, deadline: new Date(NOW.getTime() + 25_000) });
+
+const BUILDERS: Record<string, Builder> = {
+  'alarm.alarmMessage': {
+    render: (h) => [
+      msg(alarm.alarmMessage(h.s())),
+      msg(alarm.alarmMessage(JSON.stringify({ AlarmName: h.s(), AlarmDescription: h.s(), NewStateValue: 'ALARM', NewStateReason: h.s() }))),
+      msg(alarm.alarmMessage(JSON.stringify({ AlarmName: h.s(), NewStateValue: h.s() }))),
+    ],
+  },
+  'alerts.loginAlertMessage': { render: (h) => [msg(alerts.loginAlertMessage(loginAlert(h, 'prompt-flood'))), msg(alerts.loginAlertMessage(loginAlert(h, 'not-me')))] },
+  'alerts.crlAlertMessage': { render: (h) => [msg(alerts.crlAlertMessage({ level: 'critical', endpoint: h.s(), daysLeft: 0, message: h.s() }))] },
+  'approval.approvalPromptMessage': { render: (h) => [msg(approval.approvalPromptMessage(approvalOf(h)))] },
+  'approval.approvalSettledMessage': { render: (h) => (['APPROVED', 'DENIED', 'EXPIRED'] as const).map((status) => msg(approval.approvalSettledMessage(approvalOf(h), status))) },
+  // Takes no outside text: checked all the same, so its limits and tokens are proven like the rest.
+  'approval.approvalNotRecordedMessage': { render: () => [msg(approval.approvalNotRecordedMessage())] },
+  'connection-insights.connectionInsightsMessage': {
+    render: (h) => [
+      msg(insights.connectionInsightsMessage({ window: summary(h).window, endpoints: [{ endpoint: h.s(), summary: summary(h) }, { endpoint: h.s(), error: h.s() }] }, { sent: false, reason: h.s() })),
+    ],
+  },
+  'connection-insights.chartComment': { render: (h) => [mrkdwn(insights.chartComment(summary(h)))] },
+  'doctor.doctorMessage': {
+    formattingFromOutside: 'allowed',
+    render: (h) => [msg(doctor.doctorMessage([{ name: h.s(), status: 'fail', detail: h.s(), fix: h.s() }, { name: h.s(), status: 'pass', detail: h.s() }]))],
+  },
+  'expiry.reminderMessage': {
+    render: (h) => [true, false].map((renewable) => msg(expiry.reminderMessage({ record: certificate(h, 0), daysLeft: 3, threshold: 7, renewable }))),
+  },
+  'expiry.renewedText': { render: (h) => [mrkdwn(expiry.renewedText({ fileName: h.s(), old: certificate(h, 0), at: NOW }))] },
+  'expiry.retiredMessage': { render: (h) => (['used', 'grace-period'] as const).map((why) => msg(expiry.retiredMessage(certificate(h, 0), certificate(h, 1), why))) },
+  'expiry.digestMessage': { render: (h) => [msg(expiry.digestMessage([{ record: certificate(h, 0), daysLeft: 3, renewedAs: h.s() }, { record: certificate(h, 1), daysLeft: 9 }], NOW))] },
+  'home.homeView': { render: (h) => [{ surface: 'home', payload: home.homeView(homeData(h)) }] },
+  'messages.certificateText': { render: (h) => certificates(h).map((record) => mrkdwn(messages.certificateText(record, NOW, { owner: true }))) },
+  'messages.crlStatusText': { render: (h) => [mrkdwn(messages.crlStatusText(crl(h)))] },
+  'messages.helpMessage': { render: () => [msg(messages.helpMessage(true)), msg(messages.helpMessage(false))] },
+  'messages.statusMessage': { render: (h) => [msg(messages.statusMessage(certificates(h), NOW))] },
+  'messages.certificateListMessage': { render: (h) => [msg(messages.certificateListMessage(certificates(h), NOW, h.id())), msg(messages.certificateListMessage([], NOW, h.id()))] },
+  'messages.crlHealthMessage': { render: (h) => [msg(messages.crlHealthMessage([crl(h), crl(h)]))] },
+  'messages.revokeConfirmMessage': {
+    // `label` is composed by the command ("your", "<@U…>'s"); outside text would enter it through userText.
+    render: (h) => [
+      msg(messages.revokeConfirmMessage({ slackId: TRUSTED[0], label: `<@${TRUSTED[0]}>'s`, certificates: certificates(h) }, h.s())),
+      msg(messages.revokeConfirmMessage({ serial: '0A1B2C', label: `${messages.userText(h.s())}'s`, certificates: certificates(h) }, h.s())),
+    ],
+  },
+  // Both take text we compose, with our own mrkdwn and mentions; outside text enters it through userText or code.
+  'messages.progressMessage': { render: (h) => [msg(messages.progressMessage(`✅ Your VPN profile *${messages.userText(h.s())}* for <@${TRUSTED[0]}>: ${messages.code(h.s())}`))] },
+  'messages.errorMessage': { render: (h) => [msg(messages.errorMessage(`<@${TRUSTED[1]}> has no certificate ${messages.code(h.s())} (${messages.userText(h.s(), 300)}).`))] },
+  'messages.revocationReportMessage': {
+    render: (h) => [
+      msg(
+        messages.revocationReportMessage({
+          revoked: [{ serial: h.s(), cn: h.s(), notAfter: NOW }],
+          alreadyRevoked: [h.s()],
+          failed: [{ serial: h.s(), cn: h.s(), step: 'revoke', error: h.s() }, { serial: h.s(), cn: h.s(), step: 'audit', error: h.s() }],
+          sessions: [{ endpoint: h.s(), terminated: 1, error: h.s() }, { endpoint: h.s(), terminated: 2 }],
+          crl: [...outcomes(h), { endpoint: h.s(), outcome: 'deferred', until: NOW }],
+        }),
+      ),
+    ],
+  },
+  'messages.publishReportMessage': { render: (h) => [msg(messages.publishReportMessage(outcomes(h)))] },
+  'messages.issuedDmMessage': {
+    render: (h) => [true, false].map((csr) => msg(messages.issuedDmMessage({ cn: h.s(), serial: h.s(), notAfter: NOW, endpointKind: csr ? 'openvpn' : 'aws-client-vpn', fileName: h.s(), csr }))),
+  },
+  'modals.csrModal': { render: () => [{ surface: 'modal', payload: modals.csrModal('{"channel":"D0TRUST01"}') }] },
+};
+
+/** Exports that render no outside text themselves, and why. */
+const HELPERS: Record<string, string> = {
+  'limits.clip': 'cuts text to a length; no markup',
+  'limits.clipMrkdwn': 'cuts composed mrkdwn; no outside text of its own',
+  'limits.assertWithinSlackLimits': 'the limits checker used below',
+  'messages.escapeMrkdwn': 'an escaping primitive, checked below through userText and code',
+  'messages.userText': 'the escaping primitive for outside text, checked on its own below',
+  'messages.code': 'the escaping primitive for outside text in code spans, checked on its own below',
+  'messages.plainText': 'the primitive for outside text in plain_text, checked on its own below',
+  'messages.mention': 'a member ID as a mention, checked on its own below and through every builder with an ID field',
+  'messages.plural': 'a number and a word of ours',
+  'messages.formatTime': 'a date',
+  'messages.isRevocable': 'a predicate',
+  'messages.byRelevance': 'a sort order',
+  'messages.byCn': 'a sort order',
+  'messages.byHealth': 'a sort order',
+  'messages.plain': 'a plain_text object of text given to it (our own wording)',
+  'messages.section': 'wraps composed mrkdwn; every builder above goes through it',
+  'messages.context': 'wraps composed mrkdwn; every builder above goes through it',
+  'messages.header': 'wraps our own wording in plain_text',
+  'messages.button': 'a button with our own wording',
+  'messages.actions': 'wraps buttons',
+  'messages.publishCrlButton': 'a fixed button',
+  'messages.listSection': 'packs composed lines; homeView goes through it',
+  'messages.packedSections': 'packs composed entries; the list messages go through it',
+};
+
+// ---- what the rendered payloads must never carry ------------------------------------------------
+
+const OUR_TOKENS = new RegExp(`<@(?:${TRUSTED.join('|')})>|<!date\\^\\d+\\^\\{[a-z_]+\\} at \\{[a-z_]+\\}\\|[0-9T:.Z-]+>`, 'g');
+const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/;
+
+function mrkdwnProblems(text: string, formatting: boolean): string[] {
+  const problems: string[] = [];
+  const outside = text.replace(OUR_TOKENS, '');
+  for (const token of outside.match(/<[^>]*>?|>/g) ?? []) problems.push(`markup ${JSON.stringify(token.slice(0, 40))}`);
+  for (const amp of outside.match(/&(?!amp;|lt;|gt;).{0,5}/g) ?? []) problems.push(`unescaped ${JSON.stringify(amp)}`);
+  for (const line of text.split(LINE_BREAK)) {
+    const start = line.trimStart();
+    if (start.startsWith('FORGED')) problems.push('a line forged by a line break from outside');
+    if (start.startsWith('&gt;') || start.startsWith('>')) problems.push(`a quote: ${JSON.stringify(start.slice(0, 20))}`);
+  }
+  if (formatting) {
+    for (const marker of MARKERS) {
+      if (new RegExp(`\`${marker}|${marker}\``).test(text)) problems.push(`a backtick from outside around ${marker}`);
+      // Inside a code span nothing formats; the spans are all ours once no backtick from outside is left.
+      const opened = new RegExp(`[*~]${marker}|${marker}[*~]|(?<![\\p{L}\\p{N}])_${marker}|${marker}_(?![\\p{L}\\p{N}])`, 'u');
+      const found = text.replace(/`[^`\n]*`/g, '``').match(opened);
+      if (found) problems.push(`formatting around ${marker}: ${JSON.stringify(found[0])}`);
+    }
+  }
+  return problems;
+}
+
+function plainProblems(text: string): string[] {
+  return text.split(LINE_BREAK).some((line) => line.trimStart().startsWith('FORGED')) ? ['a line forged by a line break from outside, in plain_text'] : [];
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function walk(node: unknown, visit: (node: Json) => void): void {
+  if (Array.isArray(node)) node.forEach((child) => walk(child, visit));
+  else if (isObject(node)) {
+    visit(node);
+    Object.values(node).forEach((child) => walk(child, visit));
+  }
+}
+
+function problemsOf(rendered: Rendered, formatting: boolean): string[] {
+  if (rendered.surface === 'mrkdwn') {
+    const tooLong = rendered.payload.length > limits.SLACK_LIMITS.text ? [`${rendered.payload.length} characters, over ${limits.SLACK_LIMITS.text}`] : [];
+    return [...tooLong, ...mrkdwnProblems(rendered.payload, formatting)];
+  }
+  const problems: string[] = [];
+  try {
+    limits.assertWithinSlackLimits(rendered.surface, rendered.payload);
+  } catch (error) {
+    problems.push((error as Error).message.slice(0, 2_000));
+  }
+  const payload = rendered.payload as Json;
+  // A message's top-level text is read as mrkdwn too: in notifications, and wherever blocks are not shown.
+  if (typeof payload.text === 'string') problems.push(...mrkdwnProblems(payload.text, formatting).map((p) => `text: ${p}`));
+  walk(payload.blocks, (node) => {
+    if (node.type === 'mrkdwn') problems.push(...mrkdwnProblems(String(node.text), formatting));
+    else if (node.type === 'plain_text') problems.push(...plainProblems(String(node.text)));
+    else if ('text' in node && isObject(node.text) && node.text.type !== 'plain_text' && node.text.type !== 'mrkdwn') problems.push(`a text object of type ${String(node.text.type)}`);
+  });
+  return problems;
+}
+
+const exported = () =>
+  Object.entries(MODULES).flatMap(([module, exports]) =>
+    Object.entries(exports)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([name]) => `${module}.${name}`),
+  );
+
+describe('no Slack markup from outside reaches anyone (issue #12.2)', () => {
+  it('covers every module in src/slack/views and every function they export', () => {
+    const files = readdirSync(join(__dirname, '../../src/slack/views'))
+      .filter((file) => file.endsWith('.ts') && file !== 'types.ts')
+      .map((file) => file.replace(/\.ts$/, ''));
+    expect(Object.keys(MODULES).sort()).toEqual(files.sort());
+    const uncovered = exported().filter((name) => !(name in BUILDERS) && !(name in HELPERS));
+    expect(uncovered).toEqual([]);
+    const stale = [...Object.keys(BUILDERS), ...Object.keys(HELPERS)].filter((name) => !exported().includes(name));
+    expect(stale).toEqual([]);
+  });
+
+  it('the prompt-flood and "Not me" alerts show a modified client\'s platform and versions as inert text', () => {
+    const evil: ConnectRequest = {
+      connectionId: 'c1',
+      endpointId: 'openvpn:test',
+      commonName: 'bob.laptop-U0BOB.vpn.example.com',
+      publicIp: '192.0.2.66',
+      platform: '<!channel> *URGENT*',
+      platformVersion: '<https://evil.example/login|Re-authenticate here>',
+      clientVersion: '<@U0EVIL1>\n*Approved by IT*',
+    };
+    for (const alert of [{ kind: 'prompt-flood', slackId: 'U0BOB', promptLimit: 3, windowMinutes: 10, request: evil }, { kind: 'not-me', slackId: 'U0BOB', cn: evil.commonName, serial: '0A', request: evil }] as const) {
+      const message = alerts.loginAlertMessage(alert);
+      const all = JSON.stringify(message);
+      expect(all).not.toMatch(/<!channel>|<https:|<@U0EVIL1>|\*URGENT\*|\\n\*Approved/);
+      expect(message.text).toContain('&lt;!channel&gt; ∗URGENT∗');
+      expect(message.text).toContain('<@U0BOB>');
+    }
+  });
+
+  it('userText, code and plainText leave nothing from outside that Slack would read as markup', () => {
+    fc.assert(
+      fc.property(hostileString, fc.integer({ min: 1, max: 3000 }), (raw, max) => {
+        const text = messages.userText(raw, max);
+        expect(mrkdwnProblems(text, true)).toEqual([]);
+        expect(text).not.toMatch(/[*~`\n<>]|^&gt;/);
+        const span = messages.code(raw, max);
+        expect(span.slice(1, -1)).not.toMatch(/[`\n<>]/);
+        expect(mrkdwnProblems(span, false)).toEqual([]);
+        expect(messages.plainText(raw, max)).not.toMatch(LINE_BREAK);
+        expect(messages.plainText(raw, max).length).toBeLessThanOrEqual(max);
+      }),
+      { numRuns: 300 },
+    );
+    expect(messages.userText('alice_laptop _x_ *b* ~s~ `c`')).toBe('alice_laptop ＿x＿ ∗b∗ ∼s∼ ˋcˋ');
+    expect(messages.mention('<@U0EVIL1>')).toBe('&lt;@U0EVIL1&gt;');
+    expect(messages.mention(TRUSTED[0])).toBe(`<@${TRUSTED[0]}>`);
+  });
+
+  it('every builder, fed hostile strings in every outside field, renders no mention, link, entity, formatting or line from them, within Slack\'s limits', () => {
+    fc.assert(
+      fc.property(fc.array(hostileString, { minLength: 1, maxLength: 40 }), (values) => {
+        const problems = Object.entries(BUILDERS).flatMap(([name, builder]) =>
+          builder.render(new Hostile(values)).flatMap((rendered) => problemsOf(rendered, builder.formattingFromOutside !== 'allowed').map((problem) => `${name}: ${problem}`)),
+        );
+        expect([...new Set(problems)].slice(0, 20)).toEqual([]);
+      }),
+      // Shrinking forty strings of up to 40,000 characters through every builder takes minutes; the first failure says enough.
+      { numRuns: 40, endOnFailure: true },
+    );
+  });
+});
