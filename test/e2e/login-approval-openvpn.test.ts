@@ -270,7 +270,7 @@ describeWith(
       expect((await stores().certificates.get(carol.serial))?.status).toBe('suspended');
       const alert = await eventually(() => slack.messages(ADMIN_CHANNEL).find((m) => /Not me/.test(m.text) && m.text.includes(carol.cn)), 'the admin alert');
       expect(alert.text).toContain(carol.serial);
-      expect(alert.text).toMatch(/from 127\.0\.0\.1, linux/);
+      expect(alert.text).toMatch(/from `127\.0\.0\.1`, linux/);
       await eventually(() => /Refused/.test(JSON.stringify(slack.messages('DU0CAROL').find((m) => m.ts === prompt.ts))), 'the DM updated to Refused');
       await client.stop();
 
