@@ -69,12 +69,27 @@ export async function recordAnswer(deps: RecordDecisionDeps, answer: { approvalI
 async function record(deps: RecordDecisionDeps, approval: Approval, user: string, answer: Answer): Promise<Recorded> {
   const now = deps.clock.now();
   const status = answer === 'approve' ? 'APPROVED' : 'DENIED';
-  if (!(await deps.approvals.decide(approval.id, status, user, now))) return 'ignored';
+  if (!(await deps.approvals.decide(approval.id, status, user, now))) {
+    // A "Not me" written before its pause failed: the owner's next click finishes it (the pause is idempotent).
+    if (answer === 'not-me' && approval.status === 'DENIED' && approval.decidedBy === user) {
+      await pause(deps, approval, now);
+      return 'denied';
+    }
+    return 'ignored';
+  }
   return settled(deps, await withMessage(deps, approval), user, answer, now);
+}
+
+/** What keeps whoever holds a certificate out after its owner said "Not me". */
+async function pause(deps: RecordDecisionDeps, approval: Approval, now: Date): Promise<void> {
+  await deps.certificates.setSuspended(approval.serial, true);
+  await deps.approvals.coolDown(approval.serial, new Date(now.getTime() + deps.policy.coolDownMs));
 }
 
 /** After the decision is written: the prompt rewritten, the audit entry, and for "Not me" the pause and the alert. */
 async function settled(deps: RecordDecisionDeps, approval: Approval, user: string, answer: Answer, now: Date): Promise<Recorded> {
+  // The pause first: nothing after the decision (Slack, the audit) may stand between "Not me" and it.
+  if (answer !== 'approve') await pause(deps, approval, now);
   // The bot rewrites the prompt itself, so the connect handler can answer the VPN without waiting on Slack.
   await deps.notifier.settle(approval, answer === 'approve' ? 'APPROVED' : 'DENIED').catch(() => undefined);
   await deps.audit.append({
@@ -89,9 +104,7 @@ async function settled(deps: RecordDecisionDeps, approval: Approval, user: strin
     await replacementUsed(deps, approval);
     return 'approved';
   }
-  // "Not me": someone else holds this certificate. Pause it and tell the admins, with what we know.
-  await deps.certificates.setSuspended(approval.serial, true);
-  await deps.approvals.coolDown(approval.serial, new Date(now.getTime() + deps.policy.coolDownMs));
+  // "Not me": someone else holds this certificate (paused above). Tell the admins, with what we know.
   await deps.notifier
     .alertAdmins({ kind: 'not-me', slackId: user, cn: approval.cn, serial: approval.serial, request: approval.request })
     .catch(() => undefined);
