@@ -135,7 +135,12 @@ async function resolveOpen(deps: DecideDeps, decision: ConnectDecision, progress
   if (!open) return { decision, expired: false };
   if (await deps.approvals.decide(open.id, 'EXPIRED', 'system:deadline', deps.clock.now()).catch(() => false)) return { decision, expired: true };
   const current = await deps.approvals.get(open.id).catch(() => undefined);
-  if (current?.status === 'APPROVED') return { decision: { allow: true, reason: 'approved', message: '' }, expired: false };
+  if (current?.status === 'APPROVED') {
+    // As on the normal path: a 👍 lets no one in once its certificate was revoked or paused meanwhile.
+    const still = await deps.certificates.byActiveCn(open.cn).catch(() => undefined);
+    if (still?.serial !== open.serial || effectiveStatus(still, deps.clock.now()) !== 'active') return { decision: deny('revoked', NOT_YOURS), expired: false };
+    return { decision: { allow: true, reason: 'approved', message: '' }, expired: false };
+  }
   if (current?.status === 'DENIED') return { decision: deny('denied-by-owner', DENIED_BY_OWNER), expired: false };
   return { decision, expired: false };
 }
@@ -221,9 +226,10 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date,
     progress.answered = { allow: true, reason: 'approved', message: '' };
     if (policy.rememberHours > 0 && request.publicIp) {
       const now = clock.now();
+      // From the request, not from this write: a pause that lands in between still ends what is remembered.
       // The owner said yes: failing to remember it only means they are asked again next time.
       await approvals
-        .remember(certificate.serial, request.publicIp, { from: now, until: new Date(now.getTime() + policy.rememberHours * 3_600_000) })
+        .remember(certificate.serial, request.publicIp, { from: approval.requestedAt, until: new Date(now.getTime() + policy.rememberHours * 3_600_000) })
         .catch(() => (progress.notes.remembered = false));
     }
     return { allow: true, reason: 'approved', message: '' };
