@@ -6,13 +6,17 @@ import { VpnChatopsError } from '../domain/errors';
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
+function botToken(config: Config): string {
+  if (!config.SLACK_BOT_TOKEN) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack.');
+  return config.SLACK_BOT_TOKEN;
+}
+
 /**
  * The Web API client for the bot and the worker. Short retries and a timeout: the default policy
  * retries for about 30 minutes, far past any Lambda's life or a user's patience.
  */
 export function slackClient(config: Config): WebClient {
-  if (!config.SLACK_BOT_TOKEN) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack.');
-  return new WebClient(config.SLACK_BOT_TOKEN, {
+  return new WebClient(botToken(config), {
     slackApiUrl: config.SLACK_API_URL,
     retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 2_000 },
     timeout: REQUEST_TIMEOUT_MS,
@@ -24,8 +28,7 @@ export function slackClient(config: Config): WebClient {
  * instead of waiting out Retry-After.
  */
 export function slackClientForListeners(config: Config): WebClient {
-  if (!config.SLACK_BOT_TOKEN) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack.');
-  return new WebClient(config.SLACK_BOT_TOKEN, { slackApiUrl: config.SLACK_API_URL, retryConfig: { retries: 0 }, timeout: 800, rejectRateLimitedCalls: true });
+  return new WebClient(botToken(config), { slackApiUrl: config.SLACK_API_URL, retryConfig: { retries: 0 }, timeout: 800, rejectRateLimitedCalls: true });
 }
 
 /** A 429 is waited out only when the prompt would still arrive with this much of the login's time left (or half the owner's time, if less). */
@@ -40,7 +43,6 @@ const RETRY_PAUSE_MS = 200;
  * the deadline passes, so no call made for an abandoned login lands later.
  */
 export function slackClientWithin(config: Config, deadline: Deadline): WebClient {
-  if (!config.SLACK_BOT_TOKEN) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack.');
   const usefulMs = Math.min(USEFUL_AFTER_WAIT_MS, (config.APPROVAL_TIMEOUT_S * 1000) / 2);
   const worthWaiting = (pauseMs: number, attempt: number) => attempt < MAX_ATTEMPTS && pauseMs >= 0 && pauseMs <= deadline.remainingMs() - usefulMs;
   const fetchWithin = async (url: string | URL, init?: RequestInit): Promise<Response> => {
@@ -59,7 +61,7 @@ export function slackClientWithin(config: Config, deadline: Deadline): WebClient
       await sleep(pauseMs, undefined, { signal: deadline.signal() });
     }
   };
-  return new WebClient(config.SLACK_BOT_TOKEN, {
+  return new WebClient(botToken(config), {
     slackApiUrl: config.SLACK_API_URL,
     // Retries, 429s and the per-request timeout are handled in fetchWithin, against the deadline.
     retryConfig: { retries: 0 },
