@@ -21,10 +21,9 @@ import {
   SLACK_SECRET_SENDS,
 } from '../../src/adapters/sends';
 import type { Approval } from '../../src/domain/approval';
-import type { CertificateRecord } from '../../src/domain/certificate';
-import { randomSerial } from '../../src/pki/serial';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { describeWith } from '../helpers/tools';
+import { certificateRecord as record } from '../helpers/records';
 
 const DAY = 86_400_000;
 type SendsMap = Record<string, readonly string[]>;
@@ -76,22 +75,6 @@ function recorder(db: Database) {
   return { sent, watch };
 }
 
-function record(overrides: Partial<CertificateRecord> = {}): CertificateRecord {
-  const now = Date.now();
-  return {
-    serial: randomSerial(),
-    cn: `jane.laptop-U0JANE.vpn.test`,
-    slackId: 'U0JANE',
-    device: 'laptop',
-    status: 'active',
-    issuedAt: new Date(now),
-    notBefore: new Date(now - 300_000),
-    notAfter: new Date(now + 365 * DAY),
-    source: 'issued',
-    issuedBy: 'U0ADMIN',
-    ...overrides,
-  };
-}
 
 function approval(id: string, serial: string): Approval {
   const now = new Date();

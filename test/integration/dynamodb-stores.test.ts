@@ -7,30 +7,13 @@ import { DynamoDbIdempotencyStore } from '../../src/adapters/dynamodb/idempotenc
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CertificateRecord } from '../../src/domain/certificate';
-import { randomSerial } from '../../src/pki/serial';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { describeWith } from '../helpers/tools';
 import { rejectionOf } from '../helpers/errors';
 import { serviceWorld } from '../helpers/world';
+import { certificateRecord as record } from '../helpers/records';
 
 const DAY = 86_400_000;
-function record(overrides: Partial<CertificateRecord> = {}): CertificateRecord {
-  const now = Date.now();
-  return {
-    serial: randomSerial(),
-    cn: `jane.laptop-U0JANE.vpn.test`,
-    slackId: 'U0JANE',
-    device: 'laptop',
-    status: 'active',
-    issuedAt: new Date(now),
-    notBefore: new Date(now - 300_000),
-    notAfter: new Date(now + 365 * DAY),
-    source: 'issued',
-    issuedBy: 'U0ADMIN',
-    ...overrides,
-  };
-}
 
 describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'DynamoDB stores on DynamoDB Local', () => {
   let db: Awaited<ReturnType<typeof testDatabase>>;
