@@ -11,8 +11,8 @@ import { loadConfig } from '../src/config';
 import { functionUrlEvent, slashCommandRequest } from '../src/local/slack-requests';
 import { startSlackStandIn } from '../src/local/slack-standin/server';
 import { createSlackApp } from '../src/slack/app';
-import { createListenerDeps } from '../src/slack/ingress';
-import type { Job } from '../src/slack/jobs';
+import { createListenerDeps } from '../src/composition/slack-ingress';
+import type { Job } from '../src/ports';
 import { measure, ms, report } from './lib';
 
 const SECRET = 'bench-secret';

@@ -1,5 +1,5 @@
 import type { CaMaterial } from './pki/ca';
-import type { Revocation, RevocationReason } from './domain/revocation';
+import type { Revocation, RevocationReason, RevocationTarget } from './domain/revocation';
 import type { CertificateRecord, CertificateStatus } from './domain/certificate';
 import type { AuditEntry, AuditQuery } from './domain/audit';
 import type { Approval, ApprovalStatus } from './domain/approval';
@@ -287,4 +287,35 @@ export interface SlackProbe {
 export interface TimeReference {
   readonly source: string;
   now(): Promise<Date>;
+}
+
+/**
+ * Slow work handed off by a listener that has already answered Slack (the 3-second rule): on
+ * Lambda an asynchronous invocation of the worker, locally the same job in this process.
+ * Jobs are plain JSON, and the worker re-checks who may do what when it runs them.
+ */
+export type Job = (
+  | { type: 'issue'; userId: string; teamId?: string; device?: string; csrPem?: string; responseUrl?: string }
+  | { type: 'revoke'; actorId: string; target: RevocationTarget; reason: RevocationReason; responseUrl?: string }
+  | { type: 'publish-crl'; actorId: string; responseUrl?: string }
+  | { type: 'crl-status'; actorId: string; responseUrl: string }
+  | { type: 'list'; actorId: string; responseUrl: string }
+  | { type: 'logs'; actorId: string; hours: number; responseUrl: string }
+  | { type: 'home'; userId: string; page?: number }
+  | { type: 'doctor'; actorId: string; responseUrl?: string }
+  /** `since` is an ISO time; the CSV goes to the actor's DM. */
+  | { type: 'audit-export'; actorId: string; slackId?: string; since: string; responseUrl?: string }
+  /** The Renew button of an expiry reminder: a new certificate for the same device as `serial`. */
+  | { type: 'renew'; userId: string; teamId?: string; serial: string; responseUrl?: string }
+  /** The replacement `serial` has connected: retire the certificate it replaces. */
+  | { type: 'retire-replaced'; serial: string }
+) & {
+  /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
+  id?: string;
+  /** The click this job answers (see slack/actions/register.ts): held while the job is in flight, released by the worker when it has run. */
+  claim?: string;
+};
+
+export interface JobQueue {
+  enqueue(job: Job): Promise<void>;
 }

@@ -81,3 +81,6 @@ export interface Revocation {
   revokedAt: Date;
   reason: RevocationReason;
 }
+
+/** Whom a revocation ends: every certificate of a person, or one certificate. */
+export type RevocationTarget = { slackId: string } | { serial: string };

@@ -1,6 +1,6 @@
 import { connectDatabase } from '../adapters/dynamodb/client';
 import { createSchedulerHandler } from '../adapters/aws-lambda/scheduler';
-import { createAdmin } from '../slack/runtime';
+import { createAdmin } from '../composition/worker';
 import { loadLambdaConfig } from './config';
 
 /** EventBridge Scheduler → here, with {"task": "daily"}: the daily job (CRL renewal, sweep, reminders…) and the CRL metric. */

@@ -3,8 +3,8 @@ import { DynamoDbIdempotencyStore } from '../adapters/dynamodb/idempotency-store
 import { loadConfig } from '../config';
 import { loadLambdaConfig } from './config';
 import { logError } from '../log';
-import type { Job } from '../slack/jobs';
-import { createWorker } from '../slack/runtime';
+import type { Job } from '../ports';
+import { createWorker } from '../composition/worker';
 import type { SlackWorker } from '../slack/worker';
 import { respond } from '../slack/respond';
 import { errorMessage } from '../slack/views/messages';

@@ -1,11 +1,11 @@
 import type { RequestListener } from 'node:http';
 import { HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Database } from '../adapters/dynamodb/client';
-import type { EndpointWiring } from '../composition';
+import type { EndpointWiring } from '../composition/core';
 import type { Config } from '../config';
 import { createSlackApp } from '../slack/app';
-import { createListenerDeps } from '../slack/ingress';
-import { inProcessJobs } from '../slack/runtime';
+import { createListenerDeps } from '../composition/slack-ingress';
+import { inProcessJobs } from '../composition/worker';
 import type { BotMode } from './prepare';
 
 export interface RunningBot {

@@ -1,4 +1,4 @@
-import type { VpnAdmin } from '../composition';
+import type { VpnAdmin } from '../composition/core';
 
 const DAY_MS = 86_400_000;
 

@@ -1,12 +1,10 @@
 import { CertificateRecord } from '../domain/certificate';
 import { VpnChatopsError } from '../domain/errors';
-import { RevocationReason, revokingReason } from '../domain/revocation';
+import { RevocationReason, RevocationTarget, revokingReason } from '../domain/revocation';
 import { MaintenanceWindow, isInWindow, nextWindowStart } from '../domain/window';
 import type { AuditLog, CertificateStore, Clock, CrlStateStore, VpnEndpoint } from '../ports';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
 import { terminateSessionsOf } from './sessions';
-
-export type RevocationTarget = { slackId: string } | { serial: string };
 
 export interface CrlPolicy {
   mode: 'immediate' | 'window';

@@ -1,7 +1,6 @@
-import type { ApprovalStore, AuditLog, CertificateStore, Clock, IdempotencyStore } from '../ports';
+import type { ApprovalStore, AuditLog, CertificateStore, Clock, IdempotencyStore, JobQueue } from '../ports';
 import type { RecordDecisionDeps } from '../services/record-decision';
 import type { AdminPolicy } from './admins';
-import type { JobQueue } from './jobs';
 
 /**
  * What every listener may use. Listeners answer within Slack's 3 seconds and hand slow work to

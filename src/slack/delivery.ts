@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { VpnAdmin } from '../composition';
+import type { VpnAdmin } from '../composition/core';
 import { VpnChatopsError } from '../domain/errors';
 import type { IssueResult } from '../services/issue';
 import { uploadToDm } from './upload';

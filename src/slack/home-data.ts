@@ -1,4 +1,4 @@
-import type { VpnAdmin } from '../composition';
+import type { VpnAdmin } from '../composition/core';
 import type { ApprovalStatus } from '../domain/approval';
 import type { HomeData, LoginRecord, SessionRow } from './views/types';
 

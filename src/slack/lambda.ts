@@ -7,9 +7,9 @@ import { Deadline } from '../domain/deadline';
 import { createSlackApp } from './app';
 import { LambdaJobQueue } from '../adapters/aws-lambda/job-queue';
 import type { Database } from '../adapters/dynamodb/client';
-import { createListenerDeps } from './ingress';
+import { createListenerDeps } from '../composition/slack-ingress';
 import { verifySlackRequest } from './verify-request';
-import type { JobQueue } from './jobs';
+import type { JobQueue } from '../ports';
 import { logWarning } from '../log';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;

@@ -1,5 +1,5 @@
 import { auditCsv, auditEntries } from '../services/audit-export';
-import type { Job } from './jobs';
+import type { Job } from '../ports';
 import { uploadToDm } from './upload';
 import { doctorMessage } from './views/doctor';
 import { progressMessage } from './views/messages';

@@ -1,5 +1,5 @@
 import { deliverProfile, memberName } from './delivery';
-import type { Job } from './jobs';
+import type { Job } from '../ports';
 import { renewedText } from './views/expiry';
 import { progressMessage } from './views/messages';
 import type { MessageView } from './views/types';

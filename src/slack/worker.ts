@@ -1,11 +1,10 @@
 import type { WebClient } from '@slack/web-api';
-import type { DoctorProbes, VpnAdmin } from '../composition';
-import type { IdempotencyStore } from '../ports';
+import type { DoctorProbes, VpnAdmin } from '../composition/core';
+import type { IdempotencyStore, Job } from '../ports';
 import { VpnChatopsError } from '../domain/errors';
 import { revokingReason } from '../domain/revocation';
 import type { AdminPolicy } from './admins';
 import { loadHomeData } from './home-data';
-import type { Job } from './jobs';
 import { deliverProfile, memberName } from './delivery';
 import { auditExportJob, doctorJob, OperabilityDeps } from './operability';
 import { renewJob, retireReplacedJob } from './renewal-jobs';

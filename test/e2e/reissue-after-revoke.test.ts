@@ -5,7 +5,7 @@ import { approvalPolicy, createConnectHandler } from '../../src/adapters/aws-cli
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { OpenVpnConnectBridge } from '../../src/adapters/openvpn/connect-bridge';
 import { ManagementClient } from '../../src/adapters/openvpn/management';
-import { VpnAdmin, endpointsFor, storesFor } from '../../src/composition';
+import { VpnAdmin, endpointsFor, storesFor } from '../../src/composition/core';
 import { Config, loadConfig } from '../../src/config';
 import type { ConnectDecision, ConnectRequest } from '../../src/domain/approval';
 import { effectiveStatus } from '../../src/domain/certificate';
@@ -17,7 +17,7 @@ import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
 import { adminAlertsFor } from '../../src/slack/admin-alert';
 import { ACTION } from '../../src/slack/ids';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
-import { inProcessJobs } from '../../src/slack/runtime';
+import { inProcessJobs } from '../../src/composition/worker';
 import type { InProcessJobQueue } from '../../src/slack/jobs';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';

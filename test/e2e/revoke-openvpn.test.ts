@@ -1,5 +1,5 @@
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
-import { VpnAdmin, storesFor } from '../../src/composition';
+import { VpnAdmin, storesFor } from '../../src/composition/core';
 import { loadConfig } from '../../src/config';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { CONNECTED, ManagedTestVpn, RunningOpenVpn, prepareTestVpn } from '../helpers/openvpn';

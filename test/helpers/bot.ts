@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
-import { storesFor } from '../../src/composition';
+import { storesFor } from '../../src/composition/core';
 import { loadConfig } from '../../src/config';
 import { StandInOptions, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
-import type { InProcessJobQueue, Job, JobQueue } from '../../src/slack/jobs';
+import type { Job, JobQueue } from '../../src/ports';
+import type { InProcessJobQueue } from '../../src/slack/jobs';
 import { OrgInstall, blockActionRequest } from '../../src/local/slack-requests';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
-import { inProcessJobs } from '../../src/slack/runtime';
+import { inProcessJobs } from '../../src/composition/worker';
 import { testCa } from './ca';
 import { testDatabase } from './dynamodb';
 import { blockAction, botEnv, lambdaEvent, slashCommand } from './slack';

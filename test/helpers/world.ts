@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
-import { VpnAdmin, storesFor } from '../../src/composition';
+import { VpnAdmin, storesFor } from '../../src/composition/core';
 import { loadConfig } from '../../src/config';
 import { CertificateRecord } from '../../src/domain/certificate';
 import { encodeCn } from '../../src/domain/cn';

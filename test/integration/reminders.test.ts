@@ -1,4 +1,4 @@
-import { VpnAdmin } from '../../src/composition';
+import { VpnAdmin } from '../../src/composition/core';
 import type { CertificateRecord } from '../../src/domain/certificate';
 import { VpnChatopsError } from '../../src/domain/errors';
 import { parseCrl } from '../../src/pki/crl';

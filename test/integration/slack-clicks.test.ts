@@ -1,7 +1,7 @@
 import { VpnChatopsError } from '../../src/domain/errors';
 import { DEFAULT_USERGROUPS, DEFAULT_USERS } from '../../src/local/slack-standin/server';
 import { ACTION } from '../../src/slack/ids';
-import type { Job } from '../../src/slack/jobs';
+import type { Job } from '../../src/ports';
 import { TestBot, testBot } from '../helpers/bot';
 import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';

@@ -9,7 +9,7 @@ import { decideConnection } from '../../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
 import { adminAlertsFor } from '../../src/slack/admin-alert';
 import { ACTION } from '../../src/slack/ids';
-import { createAdmin } from '../../src/slack/runtime';
+import { createAdmin } from '../../src/composition/worker';
 import { TestBot, testBot } from '../helpers/bot';
 import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { InvokeCommand, LambdaClient, LambdaServiceException } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { INVOKE_LIMITS, LambdaJobQueue, workerLambdaClient } from '../../src/adapters/aws-lambda/job-queue';
-import type { Job } from '../../src/slack/jobs';
+import type { Job } from '../../src/ports';
 import { rejectionOf } from '../helpers/errors';
 
 const FUNCTION = 'vpn-chatops-worker';

@@ -1,4 +1,4 @@
-import type { VpnAdmin } from '../../src/composition';
+import type { VpnAdmin } from '../../src/composition/core';
 import { scheduleDaily } from '../../src/local/daily';
 import { eventually } from '../helpers/eventually';
 

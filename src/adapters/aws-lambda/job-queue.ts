@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { VpnChatopsError } from '../../domain/errors';
-import type { Job, JobQueue } from '../../slack/jobs';
+import type { Job, JobQueue } from '../../ports';
 
 /**
  * Slack gets its answer only after the listener, and so this Invoke, has finished: a hung Invoke must

@@ -1,4 +1,4 @@
-import type { VpnAdmin } from '../../composition';
+import type { VpnAdmin } from '../../composition/core';
 import { VpnChatopsError } from '../../domain/errors';
 import { logError } from '../../log';
 import { CRL_DAYS_LEFT, METRICS_NAMESPACE, emfLine } from './metrics';

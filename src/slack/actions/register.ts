@@ -6,7 +6,7 @@ import { REVOCATION_REASONS, RevocationReason } from '../../domain/revocation';
 import { publicKeyFromCsr } from '../../pki/csr';
 import type { ListenerDeps } from '../context';
 import { ACTION, BLOCK, RevokeRequestValue, VIEW } from '../ids';
-import type { Job } from '../jobs';
+import type { Job } from '../../ports';
 import { csrModal } from '../views/modals';
 import { errorMessage } from '../views/messages';
 import { recordAnswer } from '../../services/record-decision';

@@ -1,15 +1,15 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config';
-import { EndpointWiring, VpnAdmin, caStoreFor, connectionLogsFor, doctorProbes, endpointsFor, loadCaFrom, storesFor } from '../composition';
+import { EndpointWiring, VpnAdmin, caStoreFor, connectionLogsFor, doctorProbes, endpointsFor, loadCaFrom, storesFor } from './core';
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
-import { AdminPolicy } from './admins';
-import { adminAlertsFor } from './admin-alert';
-import { SlackAlertSink } from './alerts';
-import { slackClient } from './client';
-import { SlackExpiryNotifier } from './expiry-notifier';
-import { InProcessJobQueue } from './jobs';
-import { SlackWorker } from './worker';
+import { AdminPolicy } from '../slack/admins';
+import { adminAlertsFor } from '../slack/admin-alert';
+import { SlackAlertSink } from '../slack/alerts';
+import { slackClient } from '../slack/client';
+import { SlackExpiryNotifier } from '../slack/expiry-notifier';
+import { InProcessJobQueue } from '../slack/jobs';
+import { SlackWorker } from '../slack/worker';
 
 
 /** The use cases with the CA loaded and CRL alerts going to ADMIN_CHANNEL_ID: the worker's and the scheduler's. */

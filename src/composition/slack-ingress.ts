@@ -2,13 +2,12 @@ import type { Database } from '../adapters/dynamodb/client';
 import { storesFor } from '../adapters/dynamodb/stores';
 import type { Config } from '../config';
 import { logError } from '../log';
-import { systemClock } from '../ports';
-import { AdminPolicy } from './admins';
-import { slackClientForListeners } from './client';
-import type { ListenerDeps } from './context';
-import type { JobQueue } from './jobs';
-import { SlackApprovalNotifier } from './approval-notifier';
-import { adminAlertsFor } from './admin-alert';
+import { systemClock, type JobQueue } from '../ports';
+import { AdminPolicy } from '../slack/admins';
+import { slackClientForListeners } from '../slack/client';
+import type { ListenerDeps } from '../slack/context';
+import { SlackApprovalNotifier } from '../slack/approval-notifier';
+import { adminAlertsFor } from '../slack/admin-alert';
 import { DEFAULT_POLICY } from '../services/decide-connection';
 
 
