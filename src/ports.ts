@@ -101,6 +101,11 @@ export interface AuditLog {
   query(query: AuditQuery): Promise<AuditEntry[]>;
 }
 
+/** Who the VPN admins are (ADMIN_SLACK_IDS, ADMIN_USERGROUP_ID), asked at the moment an admin action runs. */
+export interface AdminDirectory {
+  isAdmin(slackId: string): Promise<boolean>;
+}
+
 /** One live VPN session as the endpoint reports it. */
 export interface VpnSession {
   connectionId: string;

@@ -12,7 +12,7 @@ import { CloudWatchConnectionLog } from '../adapters/cloudwatch-logs/connection-
 import { SecretsManagerCaStore } from '../adapters/secrets-manager/ca-store';
 import type { Config, EndpointConfig } from '../config';
 import type { Approval } from '../domain/approval';
-import { VpnChatopsError } from '../domain/errors';
+import { VpnChatopsError, messageOf } from '../domain/errors';
 import { parseWindow } from '../domain/window';
 import type { CertificateAuthority } from '../pki/ca';
 import { KeyPool } from '../pki/key-pool';
@@ -33,6 +33,7 @@ import { DIGEST_DAYS, ExpiryNotifier, ReminderResult, sendExpiryReminders, sendW
 import { RetireReason, overdueReplacements, renewCertificate, retireReplaced } from '../services/renewal';
 import { sweepSessions } from '../services/sessions';
 import { AbandonedApprovalScope, closeAbandonedApprovals } from '../services/abandoned-approvals';
+import { DAY_MS } from '../domain/time';
 
 export { DEFAULT_LOCAL_DYNAMODB, isLocalMode, loadCaFrom, stateDir } from '../state';
 export { databaseAnswers } from '../adapters/dynamodb/client';
@@ -271,13 +272,13 @@ export class VpnAdmin {
     const { certificates, expiry, idempotency } = this.deps;
     const window = () => {
       const now = this.clock.now();
-      return certificates.expiring(now, new Date(now.getTime() + DIGEST_DAYS * 86_400_000));
+      return certificates.expiring(now, new Date(now.getTime() + DIGEST_DAYS * DAY_MS));
     };
     const problems: string[] = [];
     const note =
       (what: string) =>
       (error: unknown): undefined => {
-        problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+        problems.push(`${what}: ${messageOf(error)}`);
         return undefined;
       };
     const retired: string[] = [];

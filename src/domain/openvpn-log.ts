@@ -1,4 +1,5 @@
 import { FAILED, SUCCESSFUL, type ConnectionAttempt } from './connection-log';
+import { DAY_MS } from './time';
 
 /**
  * Connection attempts out of an OpenVPN 2.6 server log, line by line. The server does not write one
@@ -128,7 +129,7 @@ export class OpenVpnLogParser {
     const stamp = (year: number) => new Date(year, MONTHS[match![1]], Number(match![2]), Number(match![3]), Number(match![4]), Number(match![5])).getTime();
     let at = stamp(now.getFullYear());
     // A December line read in January belongs to last year.
-    if (at > this.options.now + 86_400_000) at = stamp(now.getFullYear() - 1);
+    if (at > this.options.now + DAY_MS) at = stamp(now.getFullYear() - 1);
     return [at, line.slice(match[0].length)];
   }
 

@@ -1,6 +1,7 @@
 import type { VpnAdmin } from '../composition/core';
+import { messageOf } from '../domain/errors';
+import { DAY_MS } from '../domain/time';
 
-const DAY_MS = 86_400_000;
 
 export interface DailySchedule {
   /** No further runs; resolves once a run in progress has finished, so its database is still there for it. */
@@ -22,7 +23,7 @@ export function scheduleDaily(admin: Pick<VpnAdmin, 'daily'>, report: (message: 
       for (const problem of result.problems) report(`daily job: ${problem}`);
       for (const renewal of result.renewals.filter((entry) => entry.action === 'failed')) report(`daily job: CRL renewal on ${renewal.endpoint} failed; it is retried in 24 hours, or run \`vpnctl crl publish\``);
     } catch (error) {
-      report(`daily job failed: ${error instanceof Error ? error.message : String(error)}; it runs again in 24 hours, or run \`vpnctl daily\``);
+      report(`daily job failed: ${messageOf(error)}; it runs again in 24 hours, or run \`vpnctl daily\``);
     }
     if (!stopped) timer = setTimeout(start, options.everyMs ?? DAY_MS).unref();
   };

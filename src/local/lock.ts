@@ -1,6 +1,7 @@
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { VpnChatopsError } from '../domain/errors';
+import { sleep } from '../domain/time';
 
 /** A child program of the stack, recorded so that a later run can clean up after a crash. */
 export interface ChildRecord {
@@ -209,7 +210,7 @@ async function stopLeftovers(children: ChildRecord[]): Promise<string[]> {
       continue;
     }
     const deadline = Date.now() + 5_000;
-    while (alive(child.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (alive(child.pid) && Date.now() < deadline) await sleep(100);
     if (alive(child.pid)) process.kill(child.pid, 'SIGKILL');
     notes.push(`stopped ${child.what} (pid ${child.pid}) left running by that run`);
   }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Config, loadConfig } from '../config';
-import { VpnChatopsError } from '../domain/errors';
+import { VpnChatopsError, messageOf } from '../domain/errors';
 import { stateDir } from '../state';
 import { Prepared, Started, prepareStack } from './prepare';
 import { Progress } from './progress';
@@ -16,7 +16,7 @@ function report(error: unknown): void {
     console.error(`\n✖ ${error.message}`);
     return;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   console.error(`\n✖ npm start failed unexpectedly: ${message}\n  Every part it had started was stopped. Details for a bug report:\n${error instanceof Error ? error.stack : ''}`);
 }
 

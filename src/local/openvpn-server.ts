@@ -9,13 +9,13 @@ import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { signCertificateFor } from '../pki/certificate';
 import { findProgram, openvpnVersion, vpnPortProblem } from './preflight';
+import { DAY_MS } from '../domain/time';
 
 type LocalEndpoint = Extract<EndpointConfig, { type: 'openvpn' }>;
 
 /** The tunnel's own addresses; only the two ends of the local tunnel use them. */
 const TUNNEL_NETWORK = ['10.213.0.0', '255.255.255.0'];
 const READY = /Initialization Sequence Completed/;
-const DAY_MS = 86_400_000;
 
 export interface OpenVpnProgram {
   path: string;

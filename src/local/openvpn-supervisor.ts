@@ -1,4 +1,5 @@
 import type { LocalOpenVpn } from './openvpn-server';
+import { messageOf } from '../domain/errors';
 
 /** Waits before each restart in a row; the last one repeats. */
 const BACKOFF_MS: readonly number[] = [1_000, 2_000, 5_000, 10_000, 30_000];
@@ -80,7 +81,7 @@ export class OpenVpnSupervisor {
         return;
       } catch (error) {
         failed += 1;
-        why = `OpenVPN did not start again: ${error instanceof Error ? error.message : String(error)}`;
+        why = `OpenVPN did not start again: ${messageOf(error)}`;
         if (failed >= MAX_FAILED_STARTS) {
           this.hooks.warn(`${why}. Gave up after ${failed} tries: logins through the local endpoint fail until npm start is restarted; stop it (Ctrl-C), fix what the log says and start it again.`);
           return;

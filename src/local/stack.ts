@@ -19,6 +19,7 @@ import type { Prepared, Started } from './prepare';
 import type { Progress } from './progress';
 import { SlackStandIn, startSlackStandIn } from './slack-standin/server';
 import { BOT_ID, BOT_USER_ID } from './slack-standin/workspace';
+import { DAY_MS } from '../domain/time';
 
 /** The console's admin channel, where "Not me" alerts land, unless ADMIN_CHANNEL_ID says otherwise. */
 const CONSOLE_ADMIN_CHANNEL = 'C0VPNADMINS';
@@ -26,7 +27,6 @@ const CONSOLE_ADMIN = 'U0ADMIN';
 const ACTOR = 'local:npm-start';
 /** What the console keeps of its Slack history: enough to scroll back through a day's work, bounded so a long run does not grow. */
 const CONSOLE_RETENTION = { messagesPerChannel: 200, ephemeralsPerUser: 50, files: 50, calls: 500 };
-const DAY_MS = 86_400_000;
 
 export interface RunningStack {
   /** "what: where" lines for the ready banner. */
@@ -191,7 +191,7 @@ function crlNeedsPublishing(file: string, ca: CertificateAuthority, renewBeforeD
   if (!existsSync(file)) return true;
   try {
     const crl = parseCrl(readFileSync(file, 'utf8'), ca);
-    return crl.nextUpdate === undefined || crl.nextUpdate.getTime() - Date.now() < renewBeforeDays * 86_400_000;
+    return crl.nextUpdate === undefined || crl.nextUpdate.getTime() - Date.now() < renewBeforeDays * DAY_MS;
   } catch {
     // Unreadable, or signed by a CA that is no longer ours: OpenVPN would refuse every login.
     return true;

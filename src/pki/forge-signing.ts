@@ -1,5 +1,6 @@
 import { sign, KeyObject, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
+import { DAY_MS } from '../domain/time';
 
 const SHA256_WITH_RSA = forge.pki.oids.sha256WithRSAEncryption;
 
@@ -48,6 +49,6 @@ export function subjectKeyId(certificate: forge.pki.Certificate): Buffer {
 
 export const backdate = (now: Date, minutes = 5) => new Date(Math.floor(now.getTime() / 1000) * 1000 - minutes * 60_000);
 
-export const addDays = (date: Date, days: number) => new Date(date.getTime() + days * 86_400_000);
+export const addDays = (date: Date, days: number) => new Date(date.getTime() + days * DAY_MS);
 
 export const toX509 = (pem: string) => new X509Certificate(pem);

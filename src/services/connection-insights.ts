@@ -1,8 +1,8 @@
-import { VpnChatopsError } from '../domain/errors';
+import { VpnChatopsError, messageOf } from '../domain/errors';
 import { FAILED, MAX_HOURS, SUCCESSFUL, type ConnectionAttempt } from '../domain/connection-log';
 import type { ConnectionLogRead, ConnectionLogSource } from '../ports';
+import { HOUR_MS } from '../domain/time';
 
-const HOUR_MS = 3_600_000;
 
 /**
  * When an address or a certificate name deserves a second look. Documented in the README; tests pin them.
@@ -329,7 +329,7 @@ export async function connectionInsights(sources: ConnectionLogSource[], hours: 
         const read = await source.read(new Date(window.from), new Date(window.to));
         return { endpoint: source.endpoint, summary: summarizeConnections(source.endpoint, read, window) };
       } catch (error) {
-        const reason = error instanceof VpnChatopsError ? error.message : `${source.endpoint}: the connection log could not be read (${error instanceof Error ? error.message : String(error)}).`;
+        const reason = error instanceof VpnChatopsError ? error.message : `${source.endpoint}: the connection log could not be read (${messageOf(error)}).`;
         return { endpoint: source.endpoint, error: reason };
       }
     }),

@@ -2,8 +2,9 @@ import type { CertificateAuthority } from '../pki/ca';
 import { parseCrl } from '../pki/crl';
 import type { Clock, CrlStateStore, VpnEndpoint } from '../ports';
 import { URGENT_DAYS, overdueBelowDays } from './renew-crl';
+import { messageOf } from '../domain/errors';
+import { DAY_MS } from '../domain/time';
 
-const DAY_MS = 86_400_000;
 
 /** CRL health of one endpoint, as read back from it and compared with our records. */
 export interface CrlStatus {
@@ -49,7 +50,7 @@ export async function crlStatus(
       if (parsed.nextUpdate) status.daysLeft = (parsed.nextUpdate.getTime() - now.getTime()) / DAY_MS;
     }
   } catch (error) {
-    status.readError = error instanceof Error ? error.message : String(error);
+    status.readError = messageOf(error);
   }
   // An OpenVPN CRL is a file, readable whether or not the server that enforces it runs: ask the server too, where it should run.
   const enforcer = await endpoint.enforcerHealth?.().catch((error: unknown) => ({ ok: false, detail: String(error), fix: undefined }));

@@ -4,6 +4,7 @@ import { effectiveStatus } from '../domain/certificate';
 import { decodeCn } from '../domain/cn';
 import { Deadline, OUT_OF_TIME, settleBy } from '../domain/deadline';
 import type { ApprovalStore, AuditLog, CertificateStore, Clock, IdempotencyStore } from '../ports';
+import { HOUR_MS, sleep } from '../domain/time';
 
 /** How the owner is asked and told: a Slack DM in production, a recorder in tests. */
 export interface ApprovalNotifier {
@@ -229,7 +230,7 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date,
       // From the request, not from this write: a pause that lands in between still ends what is remembered.
       // The owner said yes: failing to remember it only means they are asked again next time.
       await approvals
-        .remember(certificate.serial, request.publicIp, { from: approval.requestedAt, until: new Date(now.getTime() + policy.rememberHours * 3_600_000) })
+        .remember(certificate.serial, request.publicIp, { from: approval.requestedAt, until: new Date(now.getTime() + policy.rememberHours * HOUR_MS) })
         .catch(() => (progress.notes.remembered = false));
     }
     return { allow: true, reason: 'approved', message: '' };
@@ -240,13 +241,13 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date,
 
 /** Strongly consistent reads at `pollMs` until a decision or the deadline; a late decision loses to EXPIRED atomically. */
 async function waitForDecision(deps: DecideDeps, id: string, deadline: Date): Promise<Exclude<ApprovalStatus, 'PENDING'>> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const pause = deps.sleep ?? sleep;
   for (;;) {
     const current = await deps.approvals.get(id);
     if (current && current.status !== 'PENDING') return current.status;
     const left = deadline.getTime() - deps.clock.now().getTime();
     if (left <= 0) break;
-    await sleep(Math.min(deps.policy.pollMs, left));
+    await pause(Math.min(deps.policy.pollMs, left));
   }
   if (await deps.approvals.decide(id, 'EXPIRED', 'system:deadline', deps.clock.now())) return 'EXPIRED';
   const final = await deps.approvals.get(id);

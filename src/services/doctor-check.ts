@@ -1,4 +1,5 @@
-import { VpnChatopsError } from '../domain/errors';
+import { VpnChatopsError, messageOf } from '../domain/errors';
+import { DAY_MS } from '../domain/time';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -10,13 +11,12 @@ export interface Check {
   fix?: string;
 }
 
-export const DAY_MS = 86_400_000;
 export const days = (ms: number) => (ms / DAY_MS).toFixed(1);
 export const iso = (date: Date) => date.toISOString().replace('.000Z', 'Z');
 
 /** A check that threw: a missing grant is named as such; anything else keeps its message and gets `fix`. */
 export function failure(name: string, error: unknown, fix: string): Check {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   if (error instanceof VpnChatopsError && error.permission) {
     return { name, status: 'fail', detail: `missing permission ${error.permission} (${message})`, fix: `Grant ${error.permission} to the IAM role the bot and vpnctl run as.` };
   }

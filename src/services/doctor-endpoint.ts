@@ -2,8 +2,9 @@ import type { CertificateAuthority } from '../pki/ca';
 import { MAX_CRL_ENTRIES, ParsedCrl, parseCrl } from '../pki/crl';
 import type { EndpointCrlRecord, ManagementAccess, VpnEndpoint } from '../ports';
 import type { DoctorDeps } from './doctor';
-import { Check, DAY_MS, days, guard, iso } from './doctor-check';
+import { Check, days, guard, iso } from './doctor-check';
 import { overdueBelowDays } from './renew-crl';
+import { DAY_MS } from '../domain/time';
 
 const SERVER_CERT_FAIL_DAYS = 14;
 const SERVER_CERT_WARN_DAYS = 30;

@@ -1,7 +1,9 @@
 import type { CertificateAuthority } from '../pki/ca';
 import type { Clock, CrlStateStore, DatabaseProbe, SlackProbe, TimeReference, VpnEndpoint } from '../ports';
-import { Check, CheckStatus, DAY_MS, days, failure, guard, iso } from './doctor-check';
+import { Check, CheckStatus, days, failure, guard, iso } from './doctor-check';
 import { endpointChecks } from './doctor-endpoint';
+import { messageOf } from '../domain/errors';
+import { DAY_MS } from '../domain/time';
 
 export type { Check, CheckStatus } from './doctor-check';
 
@@ -79,7 +81,7 @@ async function clockCheck(deps: DoctorDeps): Promise<Check> {
   try {
     remote = await deps.time.now();
   } catch (error) {
-    return { name, status: 'warn', detail: `not checked: ${error instanceof Error ? error.message : String(error)}`, fix: ntp };
+    return { name, status: 'warn', detail: `not checked: ${messageOf(error)}`, fix: ntp };
   }
   const after = deps.clock.now().getTime();
   // The remote Date header is truncated to the second: compare against the middle of that second.

@@ -2,10 +2,10 @@ import { X509Certificate } from 'node:crypto';
 import { CertificateRecord } from '../domain/certificate';
 import { decodeCn } from '../domain/cn';
 import type { EasyRsaImport, ImportedCertificate } from '../pki/easyrsa';
+import { DAY_MS } from '../domain/time';
 
 /** Easy-RSA's default certificate lifetime: the best guess for a serial only the old CRL knows. */
 const EASYRSA_CERT_DAYS = 825;
-const DAY_MS = 86_400_000;
 
 /**
  * The Slack member a legacy CN belongs to, if it follows our format or seed 001's

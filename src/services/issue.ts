@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { CertificateRecord, effectiveStatus } from '../domain/certificate';
 import { cnTag, CN_TAG_LENGTH, decodeCn, encodeCn } from '../domain/cn';
-import { VpnChatopsError } from '../domain/errors';
+import { VpnChatopsError, messageOf } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { issueWithNewKey, IssuedCertificate, signCsr } from '../pki/certificate';
 import type { KeySource } from '../pki/key-pool';
 import { assembleProfile } from '../pki/profile';
 import type { AuditLog, CertificateStore, Clock, VpnEndpoint } from '../ports';
+import { sleep } from '../domain/time';
 
 export interface IssueDeps {
   ca: CertificateAuthority;
@@ -114,9 +115,9 @@ export async function rollBack(certificates: CertificateStore, record: Certifica
       .markRevoked(record.serial, { revokedAt: clock.now(), reason: 'cessationOfOperation', actor: 'system:issue-rollback' })
       .then(() => true, () => false);
     if (revoked) throw cause;
-    if (attempt < 3) await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    if (attempt < 3) await sleep(200 * attempt);
   }
-  const why = cause instanceof Error ? cause.message : String(cause);
+  const why = messageOf(cause);
   throw new VpnChatopsError(
     'STATE',
     `Certificate ${record.serial} (${record.cn}) was recorded but could not be delivered (${why}), and revoking it failed too. Revoke it when the database is back: vpnctl revoke --serial ${record.serial}`,

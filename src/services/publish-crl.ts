@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { VpnChatopsError } from '../domain/errors';
+import { VpnChatopsError, messageOf } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { MAX_CRL_ENTRIES, ParsedCrl, buildCrl, parseCrl } from '../pki/crl';
 import type { CertificateRecord } from '../domain/certificate';
 import type { Revocation } from '../domain/revocation';
 import type { AuditLog, CertificateStore, Clock, CrlStateStore, EndpointCrlRecord, VpnEndpoint } from '../ports';
+import { sleep, DAY_MS } from '../domain/time';
 
-const DAY_MS = 86_400_000;
 /** Database lookups in flight at once while carrying live CRL entries forward. */
 const LOOKUP_BATCH = 16;
 /** Serials named in one carry-forward audit entry; the count covers the rest. */
@@ -85,7 +85,7 @@ export class CrlPublisher {
         return { endpoint: endpoint.key, outcome: 'failed', error: record.lastError };
       }
       if (Date.now() > deadline) return { endpoint: endpoint.key, outcome: 'queued', reason: 'another publisher holds the endpoint and has not finished' };
-      if (drained === 'busy') await new Promise((resolve) => setTimeout(resolve, 200));
+      if (drained === 'busy') await sleep(200);
     }
   }
 
@@ -101,7 +101,7 @@ export class CrlPublisher {
         return record && record.served < record.requested ? record : undefined;
       };
       // Nothing to wait for when a publisher that just let go already served every request.
-      if (this.deps.coalesceMs && (await outstanding())) await new Promise((resolve) => setTimeout(resolve, this.deps.coalesceMs));
+      if (this.deps.coalesceMs && (await outstanding())) await sleep(this.deps.coalesceMs);
       for (let round = 0; round < 10; round++) {
         const record = await outstanding();
         if (!record) break;
@@ -179,7 +179,7 @@ export class CrlPublisher {
       });
       return { endpoint: endpoint.key, outcome: 'published', crlNumber: number, entries: crl.entries, nextUpdate: crl.nextUpdate };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       const at = clock.now();
       // The request stays outstanding (served < requested): the next publish or the daily job retries it.
       await crlState.recordFailure(endpoint.key, message, at);
@@ -203,7 +203,7 @@ export class CrlPublisher {
         throw new VpnChatopsError('CONFLICT', `${endpoint.key} reports CRL #${liveNumber} after importing #${number}: a newer CRL was imported meanwhile.`);
       }
       if (attempt >= delays.length) return { served: false, number: liveNumber, status: live.status };
-      await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+      await sleep(delays[attempt]);
     }
   }
 

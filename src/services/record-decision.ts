@@ -2,6 +2,7 @@ import { Approval, isThumbsUp } from '../domain/approval';
 import type { CertificateRecord } from '../domain/certificate';
 import type { ApprovalStore, AuditLog, CertificateStore, Clock } from '../ports';
 import type { ApprovalNotifier, ApprovalPolicy } from './decide-connection';
+import { sleep } from '../domain/time';
 
 export interface RecordDecisionDeps {
   approvals: ApprovalStore;
@@ -24,7 +25,7 @@ export type Recorded = 'approved' | 'denied' | 'ignored';
 async function withMessage(deps: RecordDecisionDeps, approval: Approval): Promise<Approval> {
   for (let attempt = 0, current = approval; ; attempt++) {
     if ((current.channel && current.ts) || attempt >= 30) return current;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     current = (await deps.approvals.get(approval.id)) ?? current;
   }
 }
@@ -55,7 +56,7 @@ export async function recordReaction(deps: RecordDecisionDeps, reaction: { user:
     const decided = await deps.approvals.decideByMessage(reaction.channel, reaction.ts, reaction.user, 'APPROVED', now);
     if (decided !== 'unlinked') return decided ? settled(deps, decided, reaction.user, 'approve', now) : 'ignored';
     if (attempt >= 30 || !reaction.channel.startsWith('D')) return 'ignored';
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 

@@ -1,8 +1,9 @@
 import { CertificateRecord, effectiveStatus } from '../domain/certificate';
 import type { CertificateStore, Clock, IdempotencyStore } from '../ports';
 import { RENEWAL_OPENS_DAYS } from './renewal';
+import { messageOf } from '../domain/errors';
+import { DAY_MS } from '../domain/time';
 
-const DAY_MS = 86_400_000;
 /** Owners hear about an expiring certificate at these days left, once each. */
 export const REMINDER_DAYS: readonly number[] = [30, 7, 1];
 /** How far ahead the admins' weekly digest looks. */
@@ -78,7 +79,7 @@ export async function sendExpiryReminders(deps: ReminderDeps, expiring: Certific
       result.sent.push({ serial: record.serial, threshold });
     } catch (error) {
       await Promise.all(keys.filter((_, i) => fresh[i]).map((key) => deps.idempotency.release(key).catch(() => undefined)));
-      result.failed.push({ serial: record.serial, error: error instanceof Error ? error.message : String(error) });
+      result.failed.push({ serial: record.serial, error: messageOf(error) });
     }
   }
   return result;

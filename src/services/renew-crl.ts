@@ -4,8 +4,9 @@ import { ParsedCrl, parseCrl } from '../pki/crl';
 import type { AlertSink, AuditLog, CertificateStore, Clock, CrlStateStore, VpnEndpoint } from '../ports';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
 import type { CrlPolicy } from './revoke';
+import { messageOf } from '../domain/errors';
+import { DAY_MS } from '../domain/time';
 
-const DAY_MS = 86_400_000;
 /** Alert once at each of these days left while renewal keeps failing; 0 means it has expired. */
 export const ALERT_THRESHOLDS_DAYS = [14, 7, 3, 1, 0];
 /** Below this, renew now even outside the maintenance window: a reset beats an expired CRL. */
@@ -83,7 +84,7 @@ async function renewOne(deps: RenewDeps, endpoint: VpnEndpoint, actor: string): 
     const exported = await endpoint.exportCrl();
     live = exported.pem ? parseCrl(exported.pem, deps.ca) : undefined;
   } catch (error) {
-    liveError = error instanceof Error ? error.message : String(error);
+    liveError = messageOf(error);
   }
   const daysLeft = live?.nextUpdate ? (live.nextUpdate.getTime() - now.getTime()) / DAY_MS : undefined;
   const drift = await findDrift(deps, endpoint, live, liveError);

@@ -4,8 +4,9 @@ import { VpnChatopsError } from '../domain/errors';
 import type { AuditLog, CertificateStore, Clock } from '../ports';
 import { IssueRequest, IssueResult, rollBack } from './issue';
 import type { RevocationReport, RevokeRequest } from './revoke';
+import { DAY_MS } from '../domain/time';
+import { refuse } from './authorization';
 
-const DAY_MS = 86_400_000;
 /** Renewal opens with the first expiry reminder. */
 export const RENEWAL_OPENS_DAYS = 30;
 /** A replaced certificate nobody has connected with the new one of is retired after this long anyway. */
@@ -57,8 +58,7 @@ export async function renewalRefusal(deps: Pick<RenewalDeps, 'certificates' | 'c
 export async function renewCertificate(deps: RenewalDeps, request: { serial: string; userId: string; displayName: string }): Promise<{ old: CertificateRecord; issued: IssueResult }> {
   const old = await deps.certificates.get(request.serial);
   if (!old || old.slackId !== request.userId) {
-    await deps.audit.append({ actor: request.userId, action: 'access.refused', target: request.userId, outcome: 'refused', at: deps.clock.now(), details: { what: 'renew', serial: request.serial.slice(0, 40) } });
-    throw new VpnChatopsError('FORBIDDEN', 'You can only renew your own certificates.');
+    return refuse(deps.audit, { actor: request.userId, what: 'renew', details: { serial: request.serial.slice(0, 40) }, at: deps.clock.now() }, 'You can only renew your own certificates.');
   }
   const refusal = await renewalRefusal(deps, old, request.userId);
   if (refusal) throw new VpnChatopsError('CONFLICT', refusal);

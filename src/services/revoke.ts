@@ -1,10 +1,11 @@
 import { CertificateRecord } from '../domain/certificate';
-import { VpnChatopsError } from '../domain/errors';
+import { VpnChatopsError, messageOf } from '../domain/errors';
 import { RevocationReason, RevocationTarget, revokingReason } from '../domain/revocation';
 import { MaintenanceWindow, isInWindow, nextWindowStart } from '../domain/window';
 import type { AuditLog, CertificateStore, Clock, CrlStateStore, VpnEndpoint } from '../ports';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
 import { terminateSessionsOf } from './sessions';
+import { DAY_MS } from '../domain/time';
 
 export interface CrlPolicy {
   mode: 'immediate' | 'window';
@@ -122,7 +123,6 @@ export async function revoke(deps: RevokeDeps, request: RevokeRequest): Promise<
   return report;
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Step (a) for one certificate, recorded in `report`; `already` when someone else revoked it first. */
 async function markOne(deps: RevokeDeps, request: RevokeRequest, record: CertificateRecord, now: Date, report: RevocationReport): Promise<'revoked' | 'already' | 'failed'> {
@@ -186,7 +186,6 @@ async function crlTicket(deps: RevokeDeps, endpoint: VpnEndpoint, marked: boolea
   return unlisted.length ? deps.publisher.request(endpoint.key, unlisted) : undefined;
 }
 
-const DAY_MS = 86_400_000;
 
 async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, request: RevokeRequest, ticket: number): Promise<CrlStep> {
   const { actor } = request;

@@ -1,6 +1,8 @@
 import { effectiveStatus } from '../domain/certificate';
 import type { AuditLog, CertificateStore, Clock, VpnEndpoint } from '../ports';
 import type { SessionStep } from './revoke';
+import { sleep } from '../domain/time';
+import { messageOf } from '../domain/errors';
 
 const ATTEMPTS = 3;
 
@@ -28,9 +30,9 @@ export async function terminateSessionsOf(
       if (terminated.length === doomed.length) return { endpoint: endpoint.key, terminated: terminated.length };
       lastError = `${doomed.length - terminated.length} of ${doomed.length} sessions could not be terminated`;
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
+      lastError = messageOf(error);
     }
-    if (attempt < ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, (deps.retryDelayMs ?? 500) * attempt));
+    if (attempt < ATTEMPTS) await sleep((deps.retryDelayMs ?? 500) * attempt);
   }
   await deps.audit.append({ actor: deps.actor, action: 'sessions.terminate', target: endpoint.key, outcome: 'failure', at: deps.clock.now(), details: { error: lastError } });
   return { endpoint: endpoint.key, terminated: 0, error: lastError };
@@ -55,6 +57,6 @@ export async function sweepSessions(
     if (unwanted.size === 0) return { endpoint: endpoint.key, terminated: 0 };
     return terminateSessionsOf(endpoint, unwanted, deps);
   } catch (error) {
-    return { endpoint: endpoint.key, terminated: 0, error: error instanceof Error ? error.message : String(error) };
+    return { endpoint: endpoint.key, terminated: 0, error: messageOf(error) };
   }
 }

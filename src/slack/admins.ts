@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import type { AdminDirectory } from '../ports';
 import { VpnChatopsError } from '../domain/errors';
 
 /**
@@ -7,7 +8,7 @@ import { VpnChatopsError } from '../domain/errors';
  * known list is used, and with none the check fails closed with an error that says so (it is not
  * recorded as a refusal, because nobody was refused).
  */
-export class AdminPolicy {
+export class AdminPolicy implements AdminDirectory {
   private groupMembers?: { ids: Set<string>; until: number };
 
   constructor(

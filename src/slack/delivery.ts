@@ -4,6 +4,7 @@ import { VpnChatopsError } from '../domain/errors';
 import type { IssueResult } from '../services/issue';
 import { uploadToDm } from './upload';
 import { issuedDmMessage } from './views/messages';
+import { refuse } from '../services/authorization';
 
 /**
  * Who may hold a VPN certificate: active people of this workspace, not bots, guests or people from
@@ -12,13 +13,10 @@ import { issuedDmMessage } from './views/messages';
 export async function memberName(deps: { client: WebClient; admin: VpnAdmin }, userId: string, teamId: string | undefined, what: string): Promise<string> {
   const { user } = await deps.client.users.info({ user: userId });
   if (!user || user.deleted || user.is_bot) throw new VpnChatopsError('FORBIDDEN', 'Only active people in this workspace can get a VPN certificate.');
-  const refuse = async (why: string, message: string): Promise<never> => {
-    await deps.admin.deps.audit.append({ actor: userId, action: 'access.refused', target: userId, outcome: 'refused', details: { what, why } });
-    throw new VpnChatopsError('FORBIDDEN', message);
-  };
+  const refuseAs = (why: string, message: string) => refuse(deps.admin.deps.audit, { actor: userId, what, details: { why } }, message);
   // Slack Connect: people from other organizations can use apps in shared channels, but not our VPN.
-  if (user.is_stranger || (teamId && user.team_id && user.team_id !== teamId)) await refuse('external organization', 'People from other organizations cannot get VPN certificates here.');
-  if (user.is_restricted || user.is_ultra_restricted) await refuse('guest account', 'Guest accounts cannot get VPN certificates; ask a VPN admin.');
+  if (user.is_stranger || (teamId && user.team_id && user.team_id !== teamId)) await refuseAs('external organization', 'People from other organizations cannot get VPN certificates here.');
+  if (user.is_restricted || user.is_ultra_restricted) await refuseAs('guest account', 'Guest accounts cannot get VPN certificates; ask a VPN admin.');
   return user.real_name || user.profile?.real_name || user.name || userId;
 }
 

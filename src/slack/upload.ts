@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebClient } from '@slack/web-api';
-import { VpnChatopsError } from '../domain/errors';
+import { VpnChatopsError, messageOf } from '../domain/errors';
 
 /** Slack answers that no retry can change. */
 const PERMANENT = new Set(['missing_scope', 'not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'no_permission', 'channel_not_found', 'user_not_found']);
@@ -25,7 +25,7 @@ function why(error: unknown): Failure {
     return { text: `the app lacks the ${scope} scope`, fix: `Add ${scope} to the app's bot scopes (manifest.yml) and reinstall it.` };
   }
   if (data?.error && PERMANENT.has(data.error)) return { text: data.error, fix: "Check the app's installation (`/vpn doctor` shows what is wrong)." };
-  return { text: data?.error ?? (error instanceof Error ? error.message : String(error)) };
+  return { text: data?.error ?? messageOf(error) };
 }
 
 export interface DmFile {

@@ -23,6 +23,7 @@ import {
 import type { MessageView } from './views/types';
 import { attemptsChartPng } from '../render/attempts-chart';
 import { ChartDelivery, chartComment, connectionInsightsMessage } from './views/connection-insights';
+import { requireAdmin } from '../services/authorization';
 
 /** One chart per endpoint with attempts, for this many endpoints at most: the text covers the rest. */
 const MAX_CHARTS = 3;
@@ -106,9 +107,7 @@ export class SlackWorker {
 
   /** Server-side authority check at the moment the work runs; refusals are audited. */
   private async requireAdmin(actorId: string, what: string): Promise<void> {
-    if (await this.deps.admins.isAdmin(actorId)) return;
-    await this.deps.admin.deps.audit.append({ actor: actorId, action: 'access.refused', target: actorId, outcome: 'refused', details: { what } });
-    throw new VpnChatopsError('FORBIDDEN', `Only VPN admins can ${what}.`);
+    await requireAdmin({ admins: this.deps.admins, audit: this.deps.admin.deps.audit }, actorId, what);
   }
 
   private async issue(job: Extract<Job, { type: 'issue' }>, reply: (m: MessageView) => Promise<void>): Promise<void> {

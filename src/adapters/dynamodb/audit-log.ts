@@ -4,8 +4,8 @@ import { AuditEntry, AuditQuery } from '../../domain/audit';
 import type { AuditLog } from '../../ports';
 import { Database, guarded, queryAll } from './client';
 import { INDEX } from './table';
+import { DAY_MS } from '../../domain/time';
 
-const DAY_MS = 86_400_000;
 const DEFAULT_WINDOW_DAYS = 30;
 
 function toEntry(item: Record<string, unknown>): AuditEntry {

@@ -16,6 +16,7 @@ import { Revocation, RevocationReason } from '../../domain/revocation';
 import type { CertificateStore } from '../../ports';
 import { Database, guarded, isConditionFailure, queryAll, storeError } from './client';
 import { INDEX } from './table';
+import { sleep } from '../../domain/time';
 
 type Item = Record<string, unknown>;
 
@@ -102,7 +103,7 @@ async function inParallel<T>(batches: T[], work: (batch: T) => Promise<void>, co
 /** DynamoDB hands back unprocessed items when throttled: wait longer each time, and give up after a while. */
 async function backoff(attempt: number): Promise<void> {
   if (attempt >= 8) throw new VpnChatopsError('STORE_UNAVAILABLE', 'DynamoDB kept throttling the import; run it again later (already imported certificates are skipped).');
-  await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+  await sleep(50 * 2 ** attempt);
 }
 
 

@@ -7,6 +7,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { VpnChatopsError } from '../../domain/errors';
 import { stopperFor } from '../child-process';
 import { connectDatabase } from './client';
+import { sleep } from '../../domain/time';
 
 export interface LocalDynamoDb {
   endpoint: string;
@@ -159,7 +160,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         await stop();
         throw new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? 30_000} ms:\n${output.slice(-2000)}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await sleep(150);
     }
   }
   db.doc.destroy();

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { VpnChatopsError } from '../../domain/errors';
+import { VpnChatopsError, messageOf } from '../../domain/errors';
 import { OpenVpnLogParser } from '../../domain/openvpn-log';
 import type { ConnectionLogRead, ConnectionLogSource } from '../../ports';
 
@@ -73,7 +73,7 @@ export class OpenVpnConnectionLog implements ConnectionLogSource {
         ? `there is no log file at ${logFile} yet: start the server with --log-append ${logFile} (or fix "logFile" in VPN_ENDPOINTS)`
         : code === 'EACCES'
           ? `the bot may not read ${logFile}: give the user it runs as read access`
-          : `could not read ${logFile} (${error instanceof Error ? error.message : String(error)})`;
+          : `could not read ${logFile} (${messageOf(error)})`;
     return new VpnChatopsError('ENDPOINT', `${this.endpoint}: ${problem}.`, { cause: error });
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { IncomingMessage, STATUS_CODES, Server, ServerResponse, createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VpnChatopsError } from '../../domain/errors';
+import { VpnChatopsError, messageOf } from '../../domain/errors';
 import { Handler, SlackRefusal, checkBlockKit, slackMethods } from './methods';
 import { RateLimiter, RateRule, rateRules } from './rate-limit';
 import { parseApiRequest, readBody, uploadedBytes } from './request';
@@ -217,7 +217,7 @@ class LocalSlack implements SlackStandIn {
       else send(res, 404, 'Not Found', { 'content-type': 'text/plain' });
     } catch (error) {
       if (this.stopping.signal.aborted || res.headersSent) return;
-      sendJson(res, 500, { ok: false, error: 'internal_error', detail: error instanceof Error ? error.message : String(error) });
+      sendJson(res, 500, { ok: false, error: 'internal_error', detail: messageOf(error) });
     }
   }
 

@@ -10,6 +10,7 @@ import type { Job } from '../../ports';
 import { csrModal } from '../views/modals';
 import { errorMessage } from '../views/messages';
 import { recordAnswer } from '../../services/record-decision';
+import { auditRefusal } from '../../services/authorization';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
@@ -126,7 +127,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     const record = await deps.certificates.get(serial);
     const allowed = record !== undefined && (record.slackId === body.user.id || (await deps.admins.isAdmin(body.user.id)));
     if (!allowed) {
-      await deps.audit.append({ actor: body.user.id, action: 'access.refused', target: serial.slice(0, 40), outcome: 'refused', details: { what: 're-enable' } });
+      await auditRefusal(deps.audit, { actor: body.user.id, what: 're-enable', target: serial });
       return;
     }
     if (await deps.certificates.setSuspended(serial, false)) {

@@ -5,9 +5,10 @@ import type { ListenerDeps } from '../context';
 import { certificateListMessage, errorMessage, helpMessage, progressMessage, revokeConfirmMessage, statusMessage } from '../views/messages';
 import type { MessageView } from '../views/types';
 import { Since, VpnCommand, parseVpnCommand } from './parse';
+import { DAY_MS } from '../../domain/time';
+import { auditRefusal } from '../../services/authorization';
 
 type Ack = (response: RespondArguments) => Promise<void>;
-const DAY_MS = 86_400_000;
 /** What `/vpn audit` exports when no start is given. */
 const AUDIT_DEFAULT_DAYS = 30;
 const ephemeral = (message: MessageView): RespondArguments => ({ response_type: 'ephemeral', ...message });
@@ -64,7 +65,7 @@ export function registerVpnCommand(app: App, deps: ListenerDeps): void {
 }
 
 async function refuse(deps: ListenerDeps, userId: string, what: string, ack: Ack): Promise<void> {
-  await deps.audit.append({ actor: userId, action: 'access.refused', target: userId, outcome: 'refused', details: { what } });
+  await auditRefusal(deps.audit, { actor: userId, what });
   await ack(ephemeral(errorMessage(`Only VPN admins can ${what}. Ask one of them, or see \`/vpn help\`.`)));
 }
 

@@ -5,8 +5,8 @@ import { ACTION } from '../ids';
 import { SLACK_LIMITS, clip } from './limits';
 import { actions, button, code, context, formatTime, mention, packedSections, section, userText } from './messages';
 import type { MessageView } from './types';
+import { DAY_MS } from '../../domain/time';
 
-const DAY_MS = 86_400_000;
 /** Leaves room under the 50-block message limit for the heading and the "more" line. */
 const DIGEST_BLOCKS = 40;
 

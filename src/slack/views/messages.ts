@@ -6,8 +6,8 @@ import type { CrlStep, RevocationReport } from '../../services/revoke';
 import { ACTION, RevokeRequestValue } from '../ids';
 import { SLACK_LIMITS, clip, clipMrkdwn } from './limits';
 import type { Block, MessageView } from './types';
+import { DAY_MS } from '../../domain/time';
 
-const DAY_MS = 86_400_000;
 /** An active certificate this close to expiry is flagged, so its owner issues a new one in time. */
 const EXPIRES_SOON_DAYS = 14;
 /** One certificate or endpoint entry; long enough for every fact, short enough that lists stay readable. */
