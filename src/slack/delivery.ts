@@ -3,7 +3,7 @@ import type { VpnAdmin } from '../composition/core';
 import { VpnChatopsError } from '../domain/errors';
 import type { IssueResult } from '../services/issue';
 import { uploadToDm } from './upload';
-import { issuedDmMessage } from './views/messages';
+import { issuedDmMessage } from './views/issued-profile';
 import { refuse } from '../services/authorization';
 
 /**

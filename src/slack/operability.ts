@@ -2,7 +2,7 @@ import { auditCsv, auditEntries } from '../services/audit-export';
 import type { Job } from '../ports';
 import { uploadToDm } from './upload';
 import { doctorMessage } from './views/doctor';
-import { progressMessage } from './views/messages';
+import { progressMessage } from './views/progress';
 import type { MessageView } from './views/types';
 import type { WorkerDeps } from './worker';
 

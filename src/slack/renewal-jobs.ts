@@ -1,7 +1,7 @@
 import { deliverProfile, memberName } from './delivery';
 import type { Job } from '../ports';
 import { renewedText } from './views/expiry';
-import { progressMessage } from './views/messages';
+import { progressMessage } from './views/progress';
 import type { MessageView } from './views/types';
 import type { WorkerDeps } from './worker';
 

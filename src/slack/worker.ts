@@ -11,15 +11,13 @@ import { renewJob, retireReplacedJob } from './renewal-jobs';
 import { respond } from './respond';
 import { uploadToDm } from './upload';
 import { homeView } from './views/home';
-import {
-  certificateListMessage,
-  crlHealthMessage,
-  errorMessage,
-  progressMessage,
-  publishReportMessage,
-  revocationReportMessage,
-  userText,
-} from './views/messages';
+import { certificateListMessage } from './views/certificate-list';
+import { crlHealthMessage } from './views/crl-health';
+import { errorMessage } from './views/errors';
+import { userText } from './views/markup';
+import { progressMessage } from './views/progress';
+import { publishReportMessage } from './views/publish-report';
+import { revocationReportMessage } from './views/revocation-report';
 import type { MessageView } from './views/types';
 import { attemptsChartPng } from '../render/attempts-chart';
 import { ChartDelivery, chartComment, connectionInsightsMessage } from './views/connection-insights';
