@@ -4,8 +4,9 @@ import { LocalCaStore } from '../adapters/local-files/ca-store';
 import type { Config } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import { logError } from '../log';
-import { CertificateAuthority, createCa, loadCa } from '../pki/ca';
+import { CertificateAuthority, loadCa } from '../pki/ca';
 import type { CaStore } from '../ports';
+import { createCaIn } from '../services/ca-setup';
 import { DEFAULT_LOCAL_DYNAMODB, isLocalMode, loadCaFrom, stateDir } from '../state';
 import { join } from 'node:path';
 import { StateLock } from './lock';
@@ -106,11 +107,7 @@ export async function loadOrCreateCa(store: CaStore, config: Config, progress: P
   if (!material) {
     const created = await progress.task(
       'creating a development CA (RSA-2048, 10 years)',
-      async () => {
-        const fresh = await createCa({ commonName: `vpn-chatops local CA (${config.CERT_DOMAIN})` });
-        await store.save(fresh);
-        return fresh;
-      },
+      () => createCaIn(store, `vpn-chatops local CA (${config.CERT_DOMAIN})`),
       () => `created a development CA in ${store.location} (key mode 0600)`,
     );
     return loadCa(created);

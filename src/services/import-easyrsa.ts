@@ -1,8 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { CertificateRecord } from '../domain/certificate';
 import { decodeCn } from '../domain/cn';
-import type { EasyRsaImport, ImportedCertificate } from '../pki/easyrsa';
+import { VpnChatopsError } from '../domain/errors';
+import { caMaterial } from '../pki/ca';
+import { EasyRsaImport, ImportedCertificate, importEasyRsa } from '../pki/easyrsa';
+import type { AuditLog, CaStore, CertificateStore } from '../ports';
 import { DAY_MS } from '../domain/time';
+import type { DatabaseScope } from './ca-setup';
 
 /** Easy-RSA's default certificate lifetime: the best guess for a serial only the old CRL knows. */
 const EASYRSA_CERT_DAYS = 825;
@@ -63,4 +67,54 @@ export function importedRecords(imported: EasyRsaImport, domain: string, actor: 
     });
   }
   return records;
+}
+
+export interface EasyRsaMigrationDeps {
+  caStore: CaStore;
+  database: DatabaseScope<{ certificates: CertificateStore; audit: AuditLog }>;
+}
+
+export interface EasyRsaMigrationRequest {
+  /** The Easy-RSA folder, or its `pki` folder. */
+  dir: string;
+  /** The CA key's passphrase, asked for only once no existing CA stands in the way. */
+  passphrase: () => string | undefined;
+  /** Replace a CA already in the store. */
+  overwrite?: boolean;
+  certDomain: string;
+  actor: string;
+}
+
+export interface EasyRsaMigration {
+  /** The imported CA's subject. */
+  subject: string;
+  location: string;
+  certificates: number;
+  /** Certificates written; those already in the table are skipped. */
+  written: number;
+  revoked: number;
+  warnings: string[];
+}
+
+/** `vpnctl ca import-easyrsa`: the PKI's CA into the CA store, every certificate and revocation into the table. */
+export async function migrateEasyRsa(deps: EasyRsaMigrationDeps, request: EasyRsaMigrationRequest): Promise<EasyRsaMigration> {
+  const { caStore } = deps;
+  // Refuse before writing anything: certificates of a CA we will not keep must not land in the table.
+  if (!request.overwrite && (await caStore.load())) throw new VpnChatopsError('STATE', `A CA already exists in ${caStore.location}; refusing to replace it (use --force to migrate over it).`);
+  const imported = importEasyRsa(request.dir, { passphrase: request.passphrase() });
+  const records = importedRecords(imported, request.certDomain, request.actor);
+  const written = await deps.database(async ({ certificates, audit }) => {
+    // Certificates first: a failure here leaves no CA behind, so the import can simply be run again.
+    const written = await certificates.importMany(records);
+    await caStore.save(caMaterial(imported.ca), { overwrite: request.overwrite });
+    await audit.append({
+      actor: request.actor,
+      action: 'ca.import',
+      target: caStore.location,
+      outcome: 'success',
+      details: { source: request.dir, certificates: records.length, written, revoked: imported.revocations.length, warnings: imported.warnings },
+    });
+    return written;
+  });
+  return { subject: imported.ca.x509.subject, location: caStore.location, certificates: records.length, written, revoked: imported.revocations.length, warnings: imported.warnings };
 }
