@@ -8,8 +8,8 @@ import { adminAlertsFor } from '../slack/admin-alert';
 import { SlackAlertSink } from '../slack/alerts';
 import { slackClient } from '../slack/client';
 import { SlackExpiryNotifier } from '../slack/expiry-notifier';
-import { InProcessJobQueue } from '../slack/jobs';
-import { SlackWorker } from '../slack/worker';
+import { InProcessJobQueue } from '../slack/jobs/in-process-queue';
+import { SlackWorker } from '../slack/jobs/worker';
 
 
 /** The use cases with the CA loaded and CRL alerts going to ADMIN_CHANNEL_ID: the worker's and the scheduler's. */

@@ -8,7 +8,7 @@ import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { Config, loadConfig } from '../../src/config';
 import { VpnAdmin } from '../../src/composition/core';
-import { loadHomeData } from '../../src/slack/home-data';
+import { loadHomeData } from '../../src/slack/jobs/home-data';
 import { homeView } from '../../src/slack/views/home';
 import type { ConnectRequest } from '../../src/domain/approval';
 import { encodeCn } from '../../src/domain/cn';

@@ -1,6 +1,6 @@
-import type { VpnAdmin } from '../composition/core';
-import type { ApprovalStatus } from '../domain/approval';
-import type { HomeData, LoginRecord, SessionRow } from './views/types';
+import type { VpnAdmin } from '../../composition/core';
+import type { ApprovalStatus } from '../../domain/approval';
+import type { HomeData, LoginRecord, SessionRow } from '../views/types';
 
 const AUDIT_ROWS = 10;
 

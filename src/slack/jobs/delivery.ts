@@ -1,10 +1,10 @@
 import type { WebClient } from '@slack/web-api';
-import type { VpnAdmin } from '../composition/core';
-import { VpnChatopsError } from '../domain/errors';
-import type { IssueResult } from '../services/issue';
+import type { VpnAdmin } from '../../composition/core';
+import { VpnChatopsError } from '../../domain/errors';
+import type { IssueResult } from '../../services/issue';
 import { uploadToDm } from './upload';
-import { issuedDmMessage } from './views/messages';
-import { refuse } from '../services/authorization';
+import { issuedDmMessage } from '../views/messages';
+import { refuse } from '../../services/authorization';
 
 /**
  * Who may hold a VPN certificate: active people of this workspace, not bots, guests or people from

@@ -1,9 +1,9 @@
-import { auditCsv, auditEntries } from '../services/audit-export';
-import type { Job } from '../ports';
+import { auditCsv, auditEntries } from '../../services/audit-export';
+import type { Job } from '../../ports';
 import { uploadToDm } from './upload';
-import { doctorMessage } from './views/doctor';
-import { progressMessage } from './views/messages';
-import type { MessageView } from './views/types';
+import { doctorMessage } from '../views/doctor';
+import { progressMessage } from '../views/messages';
+import type { MessageView } from '../views/types';
 import type { WorkerDeps } from './worker';
 
 type Reply = (message: MessageView, replaceOriginal?: boolean) => Promise<void>;

@@ -1,8 +1,8 @@
 import { deliverProfile, memberName } from './delivery';
-import type { Job } from '../ports';
-import { renewedText } from './views/expiry';
-import { progressMessage } from './views/messages';
-import type { MessageView } from './views/types';
+import type { Job } from '../../ports';
+import { renewedText } from '../views/expiry';
+import { progressMessage } from '../views/messages';
+import type { MessageView } from '../views/types';
 import type { WorkerDeps } from './worker';
 
 /** Renew from a reminder: the same member checks and delivery as an issue, for the same device. */

@@ -1,16 +1,16 @@
 import type { WebClient } from '@slack/web-api';
-import type { DoctorProbes, VpnAdmin } from '../composition/core';
-import type { IdempotencyStore, Job } from '../ports';
-import { VpnChatopsError } from '../domain/errors';
-import { revokingReason } from '../domain/revocation';
-import type { AdminPolicy } from './admins';
+import type { DoctorProbes, VpnAdmin } from '../../composition/core';
+import type { IdempotencyStore, Job } from '../../ports';
+import { VpnChatopsError } from '../../domain/errors';
+import { revokingReason } from '../../domain/revocation';
+import type { AdminPolicy } from '../admins';
 import { loadHomeData } from './home-data';
 import { deliverProfile, memberName } from './delivery';
-import { auditExportJob, doctorJob, OperabilityDeps } from './operability';
-import { renewJob, retireReplacedJob } from './renewal-jobs';
-import { respond } from './respond';
+import { auditExportJob, doctorJob, OperabilityDeps } from './doctor';
+import { renewJob, retireReplacedJob } from './renew-certificate';
+import { respond } from '../respond';
 import { uploadToDm } from './upload';
-import { homeView } from './views/home';
+import { homeView } from '../views/home';
 import {
   certificateListMessage,
   crlHealthMessage,
@@ -19,11 +19,11 @@ import {
   publishReportMessage,
   revocationReportMessage,
   userText,
-} from './views/messages';
-import type { MessageView } from './views/types';
-import { attemptsChartPng } from '../render/attempts-chart';
-import { ChartDelivery, chartComment, connectionInsightsMessage } from './views/connection-insights';
-import { requireAdmin } from '../services/authorization';
+} from '../views/messages';
+import type { MessageView } from '../views/types';
+import { attemptsChartPng } from '../../render/attempts-chart';
+import { ChartDelivery, chartComment, connectionInsightsMessage } from '../views/connection-insights';
+import { requireAdmin } from '../../services/authorization';
 
 /** One chart per endpoint with attempts, for this many endpoints at most: the text covers the rest. */
 const MAX_CHARTS = 3;
