@@ -7,7 +7,7 @@ import type { Job } from '../ports';
 import { createWorker } from '../composition/worker';
 import type { SlackWorker } from '../slack/jobs/worker';
 import { respond } from '../slack/respond';
-import { errorMessage } from '../slack/views/messages';
+import { errorMessage } from '../slack/views/errors';
 
 let worker: Promise<SlackWorker> | undefined;
 

@@ -12,7 +12,7 @@ import { CertificateRecord } from '../../src/domain/certificate';
 import { parseCrl } from '../../src/pki/crl';
 import { CrlPublisher } from '../../src/services/publish-crl';
 import type { RevokeRequest } from '../../src/services/revoke';
-import { revocationReportMessage } from '../../src/slack/views/messages';
+import { revocationReportMessage } from '../../src/slack/views/revocation-report';
 import { InstrumentedEndpoint } from '../helpers/endpoints';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { VpnAdmin, storesFor } from '../../src/composition/core';

@@ -11,13 +11,25 @@ import type { LoginAlert } from '../../src/services/decide-connection';
 import * as alarm from '../../src/slack/views/alarm';
 import * as alerts from '../../src/slack/views/alerts';
 import * as approval from '../../src/slack/views/approval';
+import * as blocks from '../../src/slack/views/blocks';
+import * as certificateView from '../../src/slack/views/certificate';
+import * as certificateList from '../../src/slack/views/certificate-list';
 import * as insights from '../../src/slack/views/connection-insights';
+import * as crlHealth from '../../src/slack/views/crl-health';
 import * as doctor from '../../src/slack/views/doctor';
+import * as errors from '../../src/slack/views/errors';
 import * as expiry from '../../src/slack/views/expiry';
+import * as format from '../../src/slack/views/format';
+import * as help from '../../src/slack/views/help';
 import * as home from '../../src/slack/views/home';
+import * as issuedProfile from '../../src/slack/views/issued-profile';
 import * as limits from '../../src/slack/views/limits';
-import * as messages from '../../src/slack/views/messages';
+import * as markup from '../../src/slack/views/markup';
 import * as modals from '../../src/slack/views/modals';
+import * as progress from '../../src/slack/views/progress';
+import * as publishReport from '../../src/slack/views/publish-report';
+import * as revocationReport from '../../src/slack/views/revocation-report';
+import * as revokeConfirm from '../../src/slack/views/revoke-confirm';
 import type { HomeData } from '../../src/slack/views/types';
 
 /*
@@ -28,7 +40,30 @@ import type { HomeData } from '../../src/slack/views/types';
  * checks the payload against Slack's documented rules (entities for `&<>`, formatting markers, limits).
  */
 
-const MODULES: Record<string, Record<string, unknown>> = { alarm, alerts, approval, 'connection-insights': insights, doctor, expiry, home, limits, messages, modals };
+const MODULES: Record<string, Record<string, unknown>> = {
+  alarm,
+  alerts,
+  approval,
+  blocks,
+  certificate: certificateView,
+  'certificate-list': certificateList,
+  'connection-insights': insights,
+  'crl-health': crlHealth,
+  doctor,
+  errors,
+  expiry,
+  format,
+  help,
+  home,
+  'issued-profile': issuedProfile,
+  limits,
+  markup,
+  modals,
+  progress,
+  'publish-report': publishReport,
+  'revocation-report': revocationReport,
+  'revoke-confirm': revokeConfirm,
+};
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -246,26 +281,29 @@ const BUILDERS: Record<string, Builder> = {
   'expiry.retiredMessage': { render: (h) => (['used', 'grace-period'] as const).map((why) => msg(expiry.retiredMessage(certificate(h, 0), certificate(h, 1), why))) },
   'expiry.digestMessage': { render: (h) => [msg(expiry.digestMessage([{ record: certificate(h, 0), daysLeft: 3, renewedAs: h.s() }, { record: certificate(h, 1), daysLeft: 9 }], NOW))] },
   'home.homeView': { render: (h) => [{ surface: 'home', payload: home.homeView(homeData(h)) }] },
-  'messages.certificateText': { render: (h) => certificates(h).map((record) => mrkdwn(messages.certificateText(record, NOW, { owner: true }))) },
-  'messages.crlStatusText': { render: (h) => [mrkdwn(messages.crlStatusText(crl(h)))] },
-  'messages.helpMessage': { render: () => [msg(messages.helpMessage(true)), msg(messages.helpMessage(false))] },
-  'messages.statusMessage': { render: (h) => [msg(messages.statusMessage(certificates(h), NOW))] },
-  'messages.certificateListMessage': { render: (h) => [msg(messages.certificateListMessage(certificates(h), NOW, h.id())), msg(messages.certificateListMessage([], NOW, h.id()))] },
-  'messages.crlHealthMessage': { render: (h) => [msg(messages.crlHealthMessage([crl(h), crl(h)]))] },
-  'messages.revokeConfirmMessage': {
+  'certificate.certificateText': { render: (h) => certificates(h).map((record) => mrkdwn(certificateView.certificateText(record, NOW, { owner: true }))) },
+  'certificate.deviceName': { render: (h) => certificates(h).map((record) => mrkdwn(certificateView.deviceName(record))) },
+  'certificate-list.statusMessage': { render: (h) => [msg(certificateList.statusMessage(certificates(h), NOW))] },
+  'certificate-list.certificateListMessage': {
+    render: (h) => [msg(certificateList.certificateListMessage(certificates(h), NOW, h.id())), msg(certificateList.certificateListMessage([], NOW, h.id()))],
+  },
+  'crl-health.crlStatusText': { render: (h) => [mrkdwn(crlHealth.crlStatusText(crl(h)))] },
+  'crl-health.crlHealthMessage': { render: (h) => [msg(crlHealth.crlHealthMessage([crl(h), crl(h)]))] },
+  'help.helpMessage': { render: () => [msg(help.helpMessage(true)), msg(help.helpMessage(false))] },
+  'revoke-confirm.revokeConfirmMessage': {
     // `label` is composed by the command ("your", "<@U…>'s"); outside text would enter it through userText.
     render: (h) => [
-      msg(messages.revokeConfirmMessage({ slackId: TRUSTED[0], label: `<@${TRUSTED[0]}>'s`, certificates: certificates(h) }, h.s())),
-      msg(messages.revokeConfirmMessage({ serial: '0A1B2C', label: `${messages.userText(h.s())}'s`, certificates: certificates(h) }, h.s())),
+      msg(revokeConfirm.revokeConfirmMessage({ slackId: TRUSTED[0], label: `<@${TRUSTED[0]}>'s`, certificates: certificates(h) }, h.s())),
+      msg(revokeConfirm.revokeConfirmMessage({ serial: '0A1B2C', label: `${markup.userText(h.s())}'s`, certificates: certificates(h) }, h.s())),
     ],
   },
   // Both take text we compose, with our own mrkdwn and mentions; outside text enters it through userText or code.
-  'messages.progressMessage': { render: (h) => [msg(messages.progressMessage(`✅ Your VPN profile *${messages.userText(h.s())}* for <@${TRUSTED[0]}>: ${messages.code(h.s())}`))] },
-  'messages.errorMessage': { render: (h) => [msg(messages.errorMessage(`<@${TRUSTED[1]}> has no certificate ${messages.code(h.s())} (${messages.userText(h.s(), 300)}).`))] },
-  'messages.revocationReportMessage': {
+  'progress.progressMessage': { render: (h) => [msg(progress.progressMessage(`✅ Your VPN profile *${markup.userText(h.s())}* for <@${TRUSTED[0]}>: ${markup.code(h.s())}`))] },
+  'errors.errorMessage': { render: (h) => [msg(errors.errorMessage(`<@${TRUSTED[1]}> has no certificate ${markup.code(h.s())} (${markup.userText(h.s(), 300)}).`))] },
+  'revocation-report.revocationReportMessage': {
     render: (h) => [
       msg(
-        messages.revocationReportMessage({
+        revocationReport.revocationReportMessage({
           revoked: [{ serial: h.s(), cn: h.s(), notAfter: NOW }],
           alreadyRevoked: [h.s()],
           failed: [{ serial: h.s(), cn: h.s(), step: 'revoke', error: h.s() }, { serial: h.s(), cn: h.s(), step: 'audit', error: h.s() }],
@@ -275,38 +313,44 @@ const BUILDERS: Record<string, Builder> = {
       ),
     ],
   },
-  'messages.publishReportMessage': { render: (h) => [msg(messages.publishReportMessage(outcomes(h)))] },
-  'messages.issuedDmMessage': {
-    render: (h) => [true, false].map((csr) => msg(messages.issuedDmMessage({ cn: h.s(), serial: h.s(), notAfter: NOW, endpointKind: csr ? 'openvpn' : 'aws-client-vpn', fileName: h.s(), csr }))),
+  'publish-report.crlStepLines': { render: (h) => publishReport.crlStepLines([...outcomes(h), { endpoint: h.s(), outcome: 'deferred', until: NOW }]).map(mrkdwn) },
+  'publish-report.publishReportMessage': { render: (h) => [msg(publishReport.publishReportMessage(outcomes(h)))] },
+  'issued-profile.issuedDmMessage': {
+    render: (h) => [true, false].map((csr) => msg(issuedProfile.issuedDmMessage({ cn: h.s(), serial: h.s(), notAfter: NOW, endpointKind: csr ? 'openvpn' : 'aws-client-vpn', fileName: h.s(), csr }))),
   },
   'modals.csrModal': { render: () => [{ surface: 'modal', payload: modals.csrModal('{"channel":"D0TRUST01"}') }] },
 };
 
 /** Exports that render no outside text themselves, and why. */
 const HELPERS: Record<string, string> = {
-  'limits.clip': 'cuts text to a length; no markup',
-  'limits.clipMrkdwn': 'cuts composed mrkdwn; no outside text of its own',
   'limits.assertWithinSlackLimits': 'the limits checker used below',
-  'messages.escapeMrkdwn': 'an escaping primitive, checked below through userText and code',
-  'messages.userText': 'the escaping primitive for outside text, checked on its own below',
-  'messages.code': 'the escaping primitive for outside text in code spans, checked on its own below',
-  'messages.plainText': 'the primitive for outside text in plain_text, checked on its own below',
-  'messages.mention': 'a member ID as a mention, checked on its own below and through every builder with an ID field',
-  'messages.plural': 'a number and a word of ours',
-  'messages.formatTime': 'a date',
-  'messages.isRevocable': 'a predicate',
-  'messages.byRelevance': 'a sort order',
-  'messages.byCn': 'a sort order',
-  'messages.byHealth': 'a sort order',
-  'messages.plain': 'a plain_text object of text given to it (our own wording)',
-  'messages.section': 'wraps composed mrkdwn; every builder above goes through it',
-  'messages.context': 'wraps composed mrkdwn; every builder above goes through it',
-  'messages.header': 'wraps our own wording in plain_text',
-  'messages.button': 'a button with our own wording',
-  'messages.actions': 'wraps buttons',
-  'messages.publishCrlButton': 'a fixed button',
-  'messages.listSection': 'packs composed lines; homeView goes through it',
-  'messages.packedSections': 'packs composed entries; the list messages go through it',
+  'markup.clip': 'cuts text to a length; no markup',
+  'markup.clipMrkdwn': 'cuts composed mrkdwn; no outside text of its own',
+  'markup.escapeMrkdwn': 'an escaping primitive, checked below through userText and code',
+  'markup.userText': 'the escaping primitive for outside text, checked on its own below',
+  'markup.code': 'the escaping primitive for outside text in code spans, checked on its own below',
+  'markup.plainText': 'the primitive for outside text in plain_text, checked on its own below',
+  'markup.escapeMrkdwnExceptMentions': 'escapes text we compose around mentions; checked through progressMessage, errorMessage and revokeConfirmMessage',
+  'markup.mention': 'a member ID as a mention, checked on its own below and through every builder with an ID field',
+  'format.count': 'a number',
+  'format.plural': 'a number and a word of ours',
+  'format.formatTime': 'a date',
+  'certificate.expiryPhrase': 'a date and our wording',
+  'certificate.isRevocable': 'a predicate',
+  'certificate.byRelevance': 'a sort order',
+  'certificate.byCn': 'a sort order',
+  'crl-health.byHealth': 'a sort order',
+  'crl-health.publishCrlButton': 'a fixed button',
+  'publish-report.crlSummary': 'counts and our wording',
+  'blocks.message': 'fallback text and blocks composed by a builder above',
+  'blocks.plain': 'a plain_text object of text given to it (our own wording)',
+  'blocks.section': 'wraps composed mrkdwn; every builder above goes through it',
+  'blocks.context': 'wraps composed mrkdwn; every builder above goes through it',
+  'blocks.header': 'wraps our own wording in plain_text',
+  'blocks.button': 'a button with our own wording',
+  'blocks.actions': 'wraps buttons',
+  'blocks.listSection': 'packs composed lines; homeView goes through it',
+  'blocks.packedSections': 'packs composed entries; the list messages go through it',
 };
 
 // ---- what the rendered payloads must never carry ------------------------------------------------
@@ -414,20 +458,20 @@ describe('no Slack markup from outside reaches anyone (issue #12.2)', () => {
   it('userText, code and plainText leave nothing from outside that Slack would read as markup', () => {
     fc.assert(
       fc.property(hostileString, fc.integer({ min: 1, max: 3000 }), (raw, max) => {
-        const text = messages.userText(raw, max);
+        const text = markup.userText(raw, max);
         expect(mrkdwnProblems(text, true)).toEqual([]);
         expect(text).not.toMatch(/[*~`\n<>]|^&gt;/);
-        const span = messages.code(raw, max);
+        const span = markup.code(raw, max);
         expect(span.slice(1, -1)).not.toMatch(/[`\n<>]/);
         expect(mrkdwnProblems(span, false)).toEqual([]);
-        expect(messages.plainText(raw, max)).not.toMatch(LINE_BREAK);
-        expect(messages.plainText(raw, max).length).toBeLessThanOrEqual(max);
+        expect(markup.plainText(raw, max)).not.toMatch(LINE_BREAK);
+        expect(markup.plainText(raw, max).length).toBeLessThanOrEqual(max);
       }),
       { numRuns: 300 },
     );
-    expect(messages.userText('alice_laptop _x_ *b* ~s~ `c`')).toBe('alice_laptop ＿x＿ ∗b∗ ∼s∼ ˋcˋ');
-    expect(messages.mention('<@U0EVIL1>')).toBe('&lt;@U0EVIL1&gt;');
-    expect(messages.mention(TRUSTED[0])).toBe(`<@${TRUSTED[0]}>`);
+    expect(markup.userText('alice_laptop _x_ *b* ~s~ `c`')).toBe('alice_laptop ＿x＿ ∗b∗ ∼s∼ ˋcˋ');
+    expect(markup.mention('<@U0EVIL1>')).toBe('&lt;@U0EVIL1&gt;');
+    expect(markup.mention(TRUSTED[0])).toBe(`<@${TRUSTED[0]}>`);
   });
 
   it('every builder, fed hostile strings in every outside field, renders no mention, link, entity, formatting or line from them, within Slack\'s limits', () => {

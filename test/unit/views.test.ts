@@ -7,20 +7,17 @@ import { revocationReport } from '../../src/cli/render';
 import type { RevocationReport } from '../../src/services/revoke';
 import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { HOME_PAGE_SIZE, homeView } from '../../src/slack/views/home';
-import { SLACK_LIMITS, assertWithinSlackLimits, clip, clipMrkdwn } from '../../src/slack/views/limits';
-import {
-  certificateListMessage,
-  crlHealthMessage,
-  errorMessage,
-  escapeMrkdwn,
-  helpMessage,
-  issuedDmMessage,
-  progressMessage,
-  publishReportMessage,
-  revocationReportMessage,
-  revokeConfirmMessage,
-  statusMessage,
-} from '../../src/slack/views/messages';
+import { SLACK_LIMITS, assertWithinSlackLimits } from '../../src/slack/views/limits';
+import { certificateListMessage, statusMessage } from '../../src/slack/views/certificate-list';
+import { crlHealthMessage } from '../../src/slack/views/crl-health';
+import { errorMessage } from '../../src/slack/views/errors';
+import { helpMessage } from '../../src/slack/views/help';
+import { issuedDmMessage } from '../../src/slack/views/issued-profile';
+import { clip, clipMrkdwn, escapeMrkdwn } from '../../src/slack/views/markup';
+import { progressMessage } from '../../src/slack/views/progress';
+import { publishReportMessage } from '../../src/slack/views/publish-report';
+import { revocationReportMessage } from '../../src/slack/views/revocation-report';
+import { revokeConfirmMessage } from '../../src/slack/views/revoke-confirm';
 import { csrModal } from '../../src/slack/views/modals';
 import type { Block, HomeData, LoginRecord, PendingApprovalRow, SessionRow } from '../../src/slack/views/types';
 

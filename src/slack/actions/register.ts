@@ -8,7 +8,7 @@ import type { ListenerDeps } from '../context';
 import { ACTION, BLOCK, RevokeRequestValue, VIEW } from '../ids';
 import type { Job } from '../../ports';
 import { csrModal } from '../views/modals';
-import { errorMessage } from '../views/messages';
+import { errorMessage } from '../views/errors';
 import { recordAnswer } from '../../services/record-decision';
 import { auditRefusal } from '../../services/authorization';
 

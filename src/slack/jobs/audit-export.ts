@@ -1,6 +1,6 @@
 import { auditCsv, auditEntries } from '../../services/audit-export';
 import { requireAdmin } from '../../services/authorization';
-import { progressMessage } from '../views/messages';
+import { progressMessage } from '../views/progress';
 import type { JobContext, JobOf } from './context';
 import { uploadToDm } from './upload';
 

@@ -1,5 +1,5 @@
 import { requireAdmin } from '../../services/authorization';
-import { crlHealthMessage } from '../views/messages';
+import { crlHealthMessage } from '../views/crl-health';
 import type { JobContext, JobOf } from './context';
 
 /** `/vpn crl`: each endpoint's live CRL against our records. */

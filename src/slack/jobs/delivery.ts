@@ -1,7 +1,7 @@
 import { VpnChatopsError } from '../../domain/errors';
 import type { IssueResult } from '../../services/issue';
 import { uploadToDm } from './upload';
-import { issuedDmMessage } from '../views/messages';
+import { issuedDmMessage } from '../views/issued-profile';
 import { refuse } from '../../services/authorization';
 import type { JobContext } from './context';
 

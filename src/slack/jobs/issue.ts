@@ -1,4 +1,5 @@
-import { progressMessage, userText } from '../views/messages';
+import { progressMessage } from '../views/progress';
+import { userText } from '../views/markup';
 import type { JobContext, JobOf } from './context';
 import { deliverProfile, memberName } from './delivery';
 import { refreshHome } from './home';

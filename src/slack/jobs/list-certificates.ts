@@ -1,5 +1,5 @@
 import { requireAdmin } from '../../services/authorization';
-import { certificateListMessage } from '../views/messages';
+import { certificateListMessage } from '../views/certificate-list';
 import type { JobContext, JobOf } from './context';
 
 /** `/vpn list` with nobody named: every certificate, a whole-table read. */

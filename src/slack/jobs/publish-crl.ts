@@ -1,5 +1,6 @@
 import { requireAdmin } from '../../services/authorization';
-import { progressMessage, publishReportMessage } from '../views/messages';
+import { progressMessage } from '../views/progress';
+import { publishReportMessage } from '../views/publish-report';
 import type { JobContext, JobOf } from './context';
 
 /** The Publish CRL button: a new CRL on every endpoint now, not at the next renewal. */

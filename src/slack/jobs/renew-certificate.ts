@@ -1,5 +1,5 @@
 import { renewedText } from '../views/expiry';
-import { progressMessage } from '../views/messages';
+import { progressMessage } from '../views/progress';
 import type { JobContext, JobOf } from './context';
 import { deliverProfile, memberName } from './delivery';
 import { refreshHome } from './home';

@@ -1,6 +1,7 @@
 import { revokingReason } from '../../domain/revocation';
 import { requireAdmin } from '../../services/authorization';
-import { progressMessage, revocationReportMessage } from '../views/messages';
+import { progressMessage } from '../views/progress';
+import { revocationReportMessage } from '../views/revocation-report';
 import type { JobContext, JobOf } from './context';
 import { refreshHome } from './home';
 

@@ -1,7 +1,7 @@
 import type { Job } from '../../ports';
 import { VpnChatopsError } from '../../domain/errors';
 import { respond } from '../respond';
-import { errorMessage } from '../views/messages';
+import { errorMessage } from '../views/errors';
 import type { MessageView } from '../views/types';
 import { auditExport } from './audit-export';
 import { connectionLogs } from './connection-logs';

@@ -1,4 +1,5 @@
-import { section, userText } from './messages';
+import { section } from './blocks';
+import { userText } from './markup';
 import type { MessageView } from './types';
 
 /** The fields of a CloudWatch alarm notification (SNS message body) that the admins need. */

@@ -1,13 +1,14 @@
 import type { Alert } from '../../ports';
 import type { LoginAlert } from '../../services/decide-connection';
-import { SLACK_LIMITS, clip } from './limits';
-import { code, mention, plainText, section, userText } from './messages';
+import { message, section } from './blocks';
+import { SLACK_LIMITS } from './limits';
+import { code, mention, plainText, userText } from './markup';
 import type { MessageView } from './types';
 
 /**
  * Admin alerts. Everything in a login alert but the member ID and our own numbers comes from the
  * VPN client (platform, versions) or its certificate, so any employee with a modified client
- * controls it: each such value goes through `code` or `userText` (messages.ts states the rule).
+ * controls it: each such value goes through `code` or `userText` (markup.ts states the rule).
  */
 export function loginAlertMessage(alert: LoginAlert): MessageView {
   const { request } = alert;
@@ -19,7 +20,7 @@ export function loginAlertMessage(alert: LoginAlert): MessageView {
       : `:rotating_light: ${mention(alert.slackId)} answered *Not me* to a VPN login with their certificate ${code(alert.cn)} (serial ${code(alert.serial, 64)}) from ${from}, ` +
         `${[platform, request.platformVersion && userText(request.platformVersion, 40)].filter(Boolean).join(' ')}, client ${request.clientVersion ? userText(request.clientVersion, 40) : 'unknown'}, endpoint ${code(request.endpointId || 'unknown', 100)}. ` +
         `The certificate is paused; revoke it with /vpn revoke ${mention(alert.slackId)} if it was stolen.`;
-  return { text: clip(text, SLACK_LIMITS.messageText), blocks: [section(text)] };
+  return message(text, [section(text)]);
 }
 
 /**

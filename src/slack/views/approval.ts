@@ -1,6 +1,6 @@
 import type { Approval, ApprovalStatus } from '../../domain/approval';
 import { ACTION } from '../ids';
-import { userText } from './messages';
+import { userText } from './markup';
 import type { Block, MessageView } from './types';
 
 const when = (date: Date) => `<!date^${Math.floor(date.getTime() / 1000)}^{date_short_pretty} at {time_secs}|${date.toISOString()}>`;

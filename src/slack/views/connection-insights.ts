@@ -1,8 +1,10 @@
 import { MAX_HOURS } from '../../domain/connection-log';
 import { INSIGHT_RULES, type ConnectionSummary, type EndpointInsights, type InsightsReport, type Ranking, type Tally } from '../../services/connection-insights';
 import { sparkline } from '../../render/attempts-chart';
-import { SLACK_LIMITS, clip, clipMrkdwn } from './limits';
-import { code, context, formatTime, plural, section, userText } from './messages';
+import { context, message, section } from './blocks';
+import { count, formatTime, plural } from './format';
+import { SLACK_LIMITS } from './limits';
+import { clip, clipMrkdwn, code, userText } from './markup';
 import type { Block, MessageView } from './types';
 
 /** Seven blocks at most per endpoint; six endpoints stay under the 50-block message limit with room for the heading. */
@@ -12,8 +14,6 @@ const LIST_LINES = 5;
 
 /** Where the chart went: into the admin's DM, or nowhere and why. */
 export type ChartDelivery = { sent: true } | { sent: false; reason: string };
-
-const count = (n: number) => n.toLocaleString('en-US');
 
 const hourLabel = (ms: number) => formatTime(new Date(ms));
 
@@ -137,7 +137,7 @@ export function connectionInsightsMessage(report: InsightsReport, chart?: ChartD
   }
   if (chart?.sent) blocks.push(context('📈 A chart of attempts per hour (green successful, red failed, grey other; UTC) is in your DM from me.'));
   else if (chart) blocks.push(context(`The chart of attempts per hour could not be sent: ${userText(chart.reason, 300)}`));
-  return { text: clip(fallbackText(report), SLACK_LIMITS.messageText), blocks };
+  return message(fallbackText(report), blocks);
 }
 
 /** The comment under the chart in the DM. */

@@ -1,6 +1,6 @@
 import type { Check } from '../../services/doctor';
-import { SLACK_LIMITS, clip } from './limits';
-import { escapeMrkdwn, packedSections, section } from './messages';
+import { message, packedSections, section } from './blocks';
+import { clip, escapeMrkdwn } from './markup';
 import type { MessageView } from './types';
 
 const ICON: Record<Check['status'], string> = { pass: '✅', warn: '⚠️', fail: '❌' };
@@ -25,11 +25,8 @@ export function doctorMessage(checks: Check[]): MessageView {
   const count = (status: Check['status']) => checks.filter((check) => check.status === status).length;
   const summary = `Doctor: ${count('fail')} failing, ${count('warn')} warning, ${count('pass')} passing.`;
   const sorted = checks.map((check, index) => ({ check, index })).sort((a, b) => ORDER[a.check.status] - ORDER[b.check.status] || a.index - b.index);
-  return {
-    text: clip(summary, SLACK_LIMITS.messageText),
-    blocks: [
-      section(`*${summary}*`),
-      ...packedSections(sorted.map(({ check }) => checkText(check)), { maxBlocks: MAX_BLOCKS, more: (hidden) => `…and ${hidden} more: \`vpnctl doctor\` prints every check.` }),
-    ],
-  };
+  return message(summary, [
+    section(`*${summary}*`),
+    ...packedSections(sorted.map(({ check }) => checkText(check)), { maxBlocks: MAX_BLOCKS, more: (hidden) => `…and ${hidden} more: \`vpnctl doctor\` prints every check.` }),
+  ]);
 }

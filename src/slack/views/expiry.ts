@@ -2,15 +2,15 @@ import type { CertificateRecord } from '../../domain/certificate';
 import type { DigestEntry, Reminder } from '../../services/reminders';
 import { REPLACED_GRACE_DAYS } from '../../services/renewal';
 import { ACTION } from '../ids';
-import { SLACK_LIMITS, clip } from './limits';
-import { actions, button, code, context, formatTime, mention, packedSections, section, userText } from './messages';
+import { actions, button, context, message, packedSections, section } from './blocks';
+import { formatTime } from './format';
+import { code, mention, userText } from './markup';
 import type { MessageView } from './types';
 import { DAY_MS } from '../../domain/time';
 
 /** Leaves room under the 50-block message limit for the heading and the "more" line. */
 const DIGEST_BLOCKS = 40;
 
-const message = (text: string, blocks: MessageView['blocks']): MessageView => ({ text: clip(text, SLACK_LIMITS.messageText), blocks });
 const device = (record: CertificateRecord) => userText(record.device ?? 'your device', 60);
 
 function inDays(daysLeft: number): string {

@@ -3,27 +3,11 @@ import { CertificateRecord, CertificateStatus, effectiveStatus } from '../../dom
 import { isSlackId } from '../../domain/cn';
 import type { CrlStatus } from '../../services/crl-status';
 import { ACTION } from '../ids';
-import {
-  actions,
-  button,
-  byCn,
-  byHealth,
-  byRelevance,
-  certificateText,
-  code,
-  context,
-  crlStatusText,
-  formatTime,
-  header,
-  isRevocable,
-  listSection,
-  mention,
-  packedSections,
-  plainText,
-  publishCrlButton,
-  section,
-  userText,
-} from './messages';
+import { actions, button, context, header, listSection, packedSections, section } from './blocks';
+import { byCn, byRelevance, certificateText, isRevocable } from './certificate';
+import { byHealth, crlStatusText, publishCrlButton } from './crl-health';
+import { count, formatTime } from './format';
+import { code, mention, plainText, userText } from './markup';
 import type { Block, HomeData, HomeView, LoginRecord, PendingApprovalRow, SessionRow } from './types';
 
 /*
@@ -38,7 +22,6 @@ const SESSIONS_SHOWN = 20;
 const CRL_BLOCKS = 3;
 
 const divider: Block = { type: 'divider' };
-const count = (n: number) => n.toLocaleString('en-US');
 
 /** A certificate, with a Revoke button (behind a confirmation dialog) while revoking still changes something. */
 function certificateRow(record: CertificateRecord, now: Date, options: { owner: boolean; actionId: string }): Block {

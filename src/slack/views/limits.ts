@@ -34,30 +34,6 @@ export const SLACK_LIMITS = {
 
 export type Surface = 'message' | 'home' | 'modal';
 
-const ELLIPSIS = '…';
-
-/** At most `max` UTF-16 units (what Slack counts), never splitting a surrogate pair; a cut is marked with an ellipsis. */
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let out = '';
-  for (const char of text) {
-    if (out.length + char.length > max - ELLIPSIS.length) break;
-    out += char;
-  }
-  return out + ELLIPSIS;
-}
-
-/**
- * Like `clip`, for mrkdwn: never leaves half an entity (`&am`), half a mention (`<@U12`) or half a code
- * span behind; an unclosed span would let the outside text in it format.
- */
-export function clipMrkdwn(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = clip(text, max).slice(0, -ELLIPSIS.length).replace(/&[a-z#0-9]*$|<[^>]*$/, '');
-  if ((cut.match(/`/g) ?? []).length % 2 === 1) cut = cut.slice(0, cut.lastIndexOf('`'));
-  return cut + ELLIPSIS;
-}
-
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,6 +1,6 @@
 import { BLOCK, VIEW } from '../ids';
 import { SLACK_LIMITS } from './limits';
-import { plain, section } from './messages';
+import { plain, section } from './blocks';
 import type { ModalView } from './types';
 
 /**

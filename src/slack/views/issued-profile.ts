@@ -1,0 +1,21 @@
+import { message, section } from './blocks';
+import { formatTime } from './format';
+import { code, userText } from './markup';
+import type { MessageView } from './types';
+
+export function issuedDmMessage(input: { cn: string; serial: string; notAfter: Date; endpointKind: 'aws-client-vpn' | 'openvpn'; fileName: string; csr: boolean }): MessageView {
+  const file = code(input.fileName);
+  const keyFile = code(`${input.cn}.key`);
+  const secrecy = input.csr
+    ? `🔑 Your private key never left your computer: save it as ${keyFile} next to ${file}. The AWS VPN Client and OpenVPN Connect import a single file, so for them replace the line ${code(`key ${input.cn}.key`)} in the profile with your key between ${code('<key>')} and ${code('</key>')} lines.`
+    : `🔐 *${file} contains your private key.* Do not share or forward it: anyone who has it can connect as you. If it leaks, revoke it on the Home tab (or \`/vpn revoke\`) and issue a new one.`;
+  const aws = '*AWS VPN Client*: File → Manage Profiles → Add Profile, choose the file, then Connect.';
+  const openvpn = '*OpenVPN Connect*: Import Profile → File, choose the file, then connect.';
+  const clients = input.endpointKind === 'aws-client-vpn' ? [aws, openvpn] : [openvpn, aws];
+  const expires = formatTime(input.notAfter);
+  return message(`Your VPN profile ${userText(input.fileName)} is attached. It expires ${expires}.`, [
+    section(`*Your VPN profile is ready:* ${file}\nCertificate ${code(input.cn)} · serial ${code(input.serial, 64)}\nIt expires *${expires}*; \`/vpn status\` shows how long is left.`),
+    section(secrecy),
+    section(['*Set it up*', `1. ${clients[0]}`, `2. ${clients[1]}`, `3. *Linux*: \`sudo openvpn --config ${userText(input.fileName)}\``].join('\n')),
+  ]);
+}
