@@ -3,37 +3,39 @@ import type { Config } from '../config';
 import { EndpointWiring, VpnAdmin, caStoreFor, connectionLogsFor, doctorProbes, endpointsFor, loadCaFrom, storesFor } from './core';
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
+import type { VpnEndpoint } from '../ports';
 import { AdminPolicy } from '../slack/admins';
 import { adminAlertsFor } from '../slack/admin-alert';
 import { SlackAlertSink } from '../slack/alerts';
 import { slackClient } from '../slack/client';
 import { SlackExpiryNotifier } from '../slack/expiry-notifier';
-import { InProcessJobQueue } from '../slack/jobs';
-import { SlackWorker } from '../slack/worker';
-
+import { InProcessJobQueue } from '../slack/jobs/in-process-queue';
+import { SlackWorker } from '../slack/jobs/worker';
 
 /** The use cases with the CA loaded and CRL alerts going to ADMIN_CHANNEL_ID: the worker's and the scheduler's. */
-export async function createAdmin(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<{ admin: VpnAdmin; client: WebClient; stores: ReturnType<typeof storesFor>; admins: AdminPolicy }> {
+export async function createAdmin(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<{ admin: VpnAdmin; client: WebClient; stores: ReturnType<typeof storesFor>; endpoints: VpnEndpoint[]; admins: AdminPolicy }> {
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
   const stores = storesFor(db);
+  const endpoints = endpointsFor(config, ca, wiring);
   const admins = new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client);
   const admin = new VpnAdmin({
     config,
     ca,
     ...stores,
-    endpoints: endpointsFor(config, ca, wiring),
+    endpoints,
     connectionLogs: connectionLogsFor(config),
     alerts: new SlackAlertSink(adminAlertsFor(config, client, log, admins)),
     expiry: new SlackExpiryNotifier(client, admins),
   });
-  return { admin, client, stores, admins };
+  return { admin, client, stores, endpoints, admins };
 }
 
 /** The worker side: with the scheduler, the only part of the bot that loads the CA. */
 export async function createWorker(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<SlackWorker> {
-  const { admin, client, stores, admins } = await createAdmin(config, db, wiring);
-  return new SlackWorker({ admin, client, admins, idempotency: stores.idempotency, probes: doctorProbes(config, db), log });
+  const { admin, client, stores, endpoints, admins } = await createAdmin(config, db, wiring);
+  const { certificates, audit, approvals, idempotency } = stores;
+  return new SlackWorker({ admin, client, admins, idempotency, probes: doctorProbes(config, db), certificates, audit, approvals, endpoints, log });
 }
 
 /** Outside Lambda: jobs run in this process, after the reply. */

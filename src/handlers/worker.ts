@@ -5,7 +5,7 @@ import { loadLambdaConfig } from './config';
 import { logError } from '../log';
 import type { Job } from '../ports';
 import { createWorker } from '../composition/worker';
-import type { SlackWorker } from '../slack/worker';
+import type { SlackWorker } from '../slack/jobs/worker';
 import { respond } from '../slack/respond';
 import { errorMessage } from '../slack/views/errors';
 

@@ -18,7 +18,7 @@ import { adminAlertsFor } from '../../src/slack/admin-alert';
 import { ACTION } from '../../src/slack/ids';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/composition/worker';
-import type { InProcessJobQueue } from '../../src/slack/jobs';
+import type { InProcessJobQueue } from '../../src/slack/jobs/in-process-queue';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';
 import { CONNECTED, ManagedTestVpn, RunningOpenVpn, prepareTestVpn } from '../helpers/openvpn';

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config';
 import { StandInOptions, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
 import type { Job, JobQueue } from '../../src/ports';
-import type { InProcessJobQueue } from '../../src/slack/jobs';
+import type { InProcessJobQueue } from '../../src/slack/jobs/in-process-queue';
 import { OrgInstall, blockActionRequest } from '../../src/local/slack-requests';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/composition/worker';

@@ -3,7 +3,7 @@ import { IncomingMessage, ServerResponse, request } from 'node:http';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
 import { ConsoleServer, startConsoleServer } from '../../src/local/console/server';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
-import { uploadToDm } from '../../src/slack/upload';
+import { uploadToDm } from '../../src/slack/jobs/upload';
 
 interface Answer {
   status: number;

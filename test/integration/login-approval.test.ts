@@ -8,7 +8,7 @@ import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { Config, loadConfig } from '../../src/config';
 import { VpnAdmin } from '../../src/composition/core';
-import { loadHomeData } from '../../src/slack/home-data';
+import { loadHomeData } from '../../src/slack/jobs/home-data';
 import { homeView } from '../../src/slack/views/home';
 import type { ConnectRequest } from '../../src/domain/approval';
 import { encodeCn } from '../../src/domain/cn';
@@ -135,7 +135,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const waiting = decideConnection(deps, request(bob.cn, { publicIp: '192.0.2.44' }));
     // While it waits, the admin Home lists it under pending approvals; once it is over, it is gone.
     const admin = new VpnAdmin({ config, ca: await testCa(), ...stores(), endpoints: [], alerts: { send: async () => undefined } });
-    const pendingText = async () => JSON.stringify(homeView(await loadHomeData(admin, 'U0ADMIN', true, 0)).blocks);
+    const pendingText = async () => JSON.stringify(homeView(await loadHomeData({ admin, ...stores(), endpoints: [] }, 'U0ADMIN', true, 0)).blocks);
     await promptFor('U0BOB', bob.cn);
     expect(await pendingText()).toMatch(new RegExp(`Pending approvals\\* \\(1\\)[^]*${bob.cn.replace(/\./g, '\\.')}[^]*192\\.0\\.2\\.44`));
     const decision = await waiting;

@@ -19,7 +19,7 @@ import { parseCrl } from '../../src/pki/crl';
 import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { createSlackLambdaHandler } from '../../src/slack/lambda';
 import { inProcessJobs } from '../../src/composition/worker';
-import type { InProcessJobQueue } from '../../src/slack/jobs';
+import type { InProcessJobQueue } from '../../src/slack/jobs/in-process-queue';
 import { TestBot, testBot } from '../helpers/bot';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';

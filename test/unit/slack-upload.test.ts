@@ -1,7 +1,7 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import { BOT_SCOPES } from '../../src/adapters/slack-web/scopes';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
-import { uploadToDm } from '../../src/slack/upload';
+import { uploadToDm } from '../../src/slack/jobs/upload';
 import { rejectionOf } from '../helpers/errors';
 
 const started: SlackStandIn[] = [];

@@ -1,4 +1,4 @@
-import type { Job, JobQueue } from '../ports';
+import type { Job, JobQueue } from '../../ports';
 
 /** Runs jobs in this process after the current request has been answered; `idle()` lets tests wait. */
 export class InProcessJobQueue implements JobQueue {

@@ -1,19 +1,18 @@
-import type { WebClient } from '@slack/web-api';
-import type { VpnAdmin } from '../composition/core';
-import { VpnChatopsError } from '../domain/errors';
-import type { IssueResult } from '../services/issue';
+import { VpnChatopsError } from '../../domain/errors';
+import type { IssueResult } from '../../services/issue';
 import { uploadToDm } from './upload';
-import { issuedDmMessage } from './views/issued-profile';
-import { refuse } from '../services/authorization';
+import { issuedDmMessage } from '../views/issued-profile';
+import { refuse } from '../../services/authorization';
+import type { JobContext } from './context';
 
 /**
  * Who may hold a VPN certificate: active people of this workspace, not bots, guests or people from
  * other organizations (Slack Connect). Refusals are audited. Returns the name the CN is built from.
  */
-export async function memberName(deps: { client: WebClient; admin: VpnAdmin }, userId: string, teamId: string | undefined, what: string): Promise<string> {
+export async function memberName(deps: Pick<JobContext, 'client' | 'audit'>, userId: string, teamId: string | undefined, what: string): Promise<string> {
   const { user } = await deps.client.users.info({ user: userId });
   if (!user || user.deleted || user.is_bot) throw new VpnChatopsError('FORBIDDEN', 'Only active people in this workspace can get a VPN certificate.');
-  const refuseAs = (why: string, message: string) => refuse(deps.admin.deps.audit, { actor: userId, what, details: { why } }, message);
+  const refuseAs = (why: string, message: string) => refuse(deps.audit, { actor: userId, what, details: { why } }, message);
   // Slack Connect: people from other organizations can use apps in shared channels, but not our VPN.
   if (user.is_stranger || (teamId && user.team_id && user.team_id !== teamId)) await refuseAs('external organization', 'People from other organizations cannot get VPN certificates here.');
   if (user.is_restricted || user.is_ultra_restricted) await refuseAs('guest account', 'Guest accounts cannot get VPN certificates; ask a VPN admin.');
@@ -25,7 +24,7 @@ export async function memberName(deps: { client: WebClient; admin: VpnAdmin }, u
  * retried (see uploadToDm); only a profile that still could not be delivered, or perhaps only half,
  * is revoked, the full way so the CRL lists it too.
  */
-export async function deliverProfile(deps: { client: WebClient; admin: VpnAdmin; log?: (message: string, error?: unknown) => void }, issued: IssueResult, options: { csr: boolean }): Promise<string> {
+export async function deliverProfile(deps: Pick<JobContext, 'client' | 'admin' | 'log'>, issued: IssueResult, options: { csr: boolean }): Promise<string> {
   const { client, admin } = deps;
   const owner = issued.record.slackId!;
   const fileName = `${issued.record.cn}.ovpn`;

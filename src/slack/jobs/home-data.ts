@@ -1,25 +1,27 @@
-import type { VpnAdmin } from '../composition/core';
-import type { ApprovalStatus } from '../domain/approval';
-import type { HomeData, LoginRecord, SessionRow } from './views/types';
+import type { ApprovalStatus } from '../../domain/approval';
+import type { HomeData, LoginRecord, SessionRow } from '../views/types';
+import type { WorkerDeps } from './context';
+
+type HomeDeps = Pick<WorkerDeps, 'admin' | 'certificates' | 'audit' | 'approvals' | 'endpoints'>;
 
 const AUDIT_ROWS = 10;
 
-/** Everything the Home tab shows, read in parallel; an endpoint that does not answer shows as such, not as an error page. */
 const LOGINS = 5;
 const OUTCOME: Record<Exclude<ApprovalStatus, 'PENDING'>, LoginRecord['outcome']> = { APPROVED: 'allowed', DENIED: 'denied', EXPIRED: 'expired' };
 
-async function recentLogins(admin: VpnAdmin, userId: string): Promise<LoginRecord[]> {
-  const approvals = (await admin.deps.approvals?.recent(userId, LOGINS)) ?? [];
+async function recentLogins(deps: HomeDeps, userId: string): Promise<LoginRecord[]> {
+  const approvals = (await deps.approvals?.recent(userId, LOGINS)) ?? [];
   return approvals.flatMap((approval) =>
     approval.status === 'PENDING' ? [] : [{ at: approval.requestedAt, cn: approval.cn, publicIp: approval.request.publicIp, platform: approval.request.platform, outcome: OUTCOME[approval.status] }],
   );
 }
 
-export async function loadHomeData(admin: VpnAdmin, userId: string, isAdmin: boolean, page: number): Promise<HomeData> {
-  const { certificates, audit, endpoints } = admin.deps;
+/** Everything the Home tab shows, read in parallel; an endpoint that does not answer shows as such, not as an error page. */
+export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: boolean, page: number): Promise<HomeData> {
+  const { admin, certificates, audit, endpoints } = deps;
   const now = admin.clock.now();
   const own = certificates.byUser(userId);
-  const logins = recentLogins(admin, userId);
+  const logins = recentLogins(deps, userId);
   if (!isAdmin) return { userId, now, certificates: await own, recentLogins: await logins };
 
   const sessions = Promise.all(
@@ -31,7 +33,7 @@ export async function loadHomeData(admin: VpnAdmin, userId: string, isAdmin: boo
       }
     }),
   ).then((rows) => rows.flat());
-  const waiting = admin.deps.approvals?.pending(now) ?? Promise.resolve([]);
+  const waiting = deps.approvals?.pending(now) ?? Promise.resolve([]);
   const [mine, crl, live, all, trail, latest, pending] = await Promise.all([
     own,
     admin.crlStatuses(),

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebClient } from '@slack/web-api';
-import { VpnChatopsError, messageOf } from '../domain/errors';
+import { VpnChatopsError, messageOf } from '../../domain/errors';
 
 /** Slack answers that no retry can change. */
 const PERMANENT = new Set(['missing_scope', 'not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'no_permission', 'channel_not_found', 'user_not_found']);

@@ -1,0 +1,35 @@
+import type { WebClient } from '@slack/web-api';
+import type { DoctorProbes, VpnAdmin } from '../../composition/core';
+import type { AdminDirectory, ApprovalStore, AuditLog, CertificateStore, IdempotencyStore, Job, VpnEndpoint } from '../../ports';
+import type { MessageView } from '../views/types';
+
+/** What the worker is built from, once per process (src/composition/worker.ts). */
+export interface WorkerDeps {
+  /** The use cases. */
+  admin: VpnAdmin;
+  client: WebClient;
+  admins: AdminDirectory;
+  /** Each job id and each click runs once. */
+  idempotency: IdempotencyStore;
+  /** What `doctor` checks beyond the admin's stores and endpoints. */
+  probes: DoctorProbes;
+  /** The same stores and endpoints the use cases hold, for what jobs only read: lists, the Home tab, the audit trail. */
+  certificates: CertificateStore;
+  audit: AuditLog;
+  /** Login approvals, for the Home tab; absent where approvals are not used. */
+  approvals?: ApprovalStore;
+  endpoints: VpnEndpoint[];
+  log?: (message: string, error?: unknown) => void;
+}
+
+export type Reply = (message: MessageView, replaceOriginal?: boolean) => Promise<void>;
+
+/** What every job runs with: the worker's dependencies and where this job's answer goes. */
+export interface JobContext extends WorkerDeps {
+  /** Through the job's response_url, or into the person's DM when it has none. */
+  reply: Reply;
+  /** The person's DM, whatever the job came with: where an answer goes when the response_url refuses it. */
+  dm: (message: MessageView) => Promise<void>;
+}
+
+export type JobOf<T extends Job['type']> = Extract<Job, { type: T }>;

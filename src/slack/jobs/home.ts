@@ -1,0 +1,19 @@
+import { homeView } from '../views/home';
+import type { JobContext, JobOf, WorkerDeps } from './context';
+import { loadHomeData } from './home-data';
+
+/** The person's Home tab as it stands now; admins see the admin sections too. */
+export async function publishHome(deps: WorkerDeps, userId: string, page = 0): Promise<void> {
+  const isAdmin = await deps.admins.isAdmin(userId);
+  const data = await loadHomeData(deps, userId, isAdmin, page);
+  await deps.client.views.publish({ user_id: userId, view: homeView(data) });
+}
+
+/** Work that changed someone's certificates shows on their Home tab; the work itself is done whether or not it does. */
+export async function refreshHome(context: JobContext, userId: string): Promise<void> {
+  await publishHome(context, userId).catch((error: unknown) => context.log?.('home refresh failed', error));
+}
+
+export async function home(context: JobContext, job: JobOf<'home'>): Promise<void> {
+  await publishHome(context, job.userId, job.page);
+}

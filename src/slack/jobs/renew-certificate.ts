@@ -1,0 +1,14 @@
+import { renewedText } from '../views/expiry';
+import { progressMessage } from '../views/progress';
+import type { JobContext, JobOf } from './context';
+import { deliverProfile, memberName } from './delivery';
+import { refreshHome } from './home';
+
+/** Renew from a reminder: the same member checks and delivery as an issue, for the same device. */
+export async function renewCertificate(context: JobContext, job: JobOf<'renew'>): Promise<void> {
+  const displayName = await memberName(context, job.userId, job.teamId, 'renew');
+  const { old, issued } = await context.admin.renew({ serial: job.serial, userId: job.userId, displayName });
+  const fileName = await deliverProfile(context, issued, { csr: false });
+  await context.reply(progressMessage(renewedText({ fileName, old, at: context.admin.clock.now() })));
+  await refreshHome(context, job.userId);
+}
