@@ -1,10 +1,10 @@
 import { App, LogLevel, type Receiver } from '@slack/bolt';
 import type { Config } from '../config';
 import { VpnChatopsError } from '../domain/errors';
-import { registerActions } from './actions/register';
-import { registerVpnCommand } from './commands/vpn';
+import { registerActions } from './listeners/actions/index';
+import { registerVpnCommand } from './listeners/commands/vpn';
 import type { ListenerDeps } from './context';
-import { registerEvents } from './events/register';
+import { registerEvents } from './listeners/events/index';
 
 export interface SlackAppOptions {
   config: Config;

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
-import type { ListenerDeps } from '../context';
-import { isThumbsUp } from '../../domain/approval';
-import { recordReaction } from '../../services/record-decision';
+import type { ListenerDeps } from '../../context';
+import { isThumbsUp } from '../../../domain/approval';
+import { recordReaction } from '../../../services/record-decision';
 
 /** How long a 👍's write may take before its owner is told it was not recorded: the login waits 25 s in all. */
 const DECISION_BUDGET_MS = 5_000;

@@ -1,12 +1,12 @@
 import type { App, RespondArguments } from '@slack/bolt';
-import { normalizeDevice } from '../../domain/cn';
-import { VpnChatopsError } from '../../domain/errors';
-import type { ListenerDeps } from '../context';
-import { certificateListMessage, errorMessage, helpMessage, progressMessage, revokeConfirmMessage, statusMessage } from '../views/messages';
-import type { MessageView } from '../views/types';
+import { normalizeDevice } from '../../../domain/cn';
+import { VpnChatopsError } from '../../../domain/errors';
+import type { ListenerDeps } from '../../context';
+import { certificateListMessage, errorMessage, helpMessage, progressMessage, revokeConfirmMessage, statusMessage } from '../../views/messages';
+import type { MessageView } from '../../views/types';
 import { Since, VpnCommand, parseVpnCommand } from './parse';
-import { DAY_MS } from '../../domain/time';
-import { auditRefusal } from '../../services/authorization';
+import { DAY_MS } from '../../../domain/time';
+import { auditRefusal } from '../../../services/authorization';
 
 type Ack = (response: RespondArguments) => Promise<void>;
 /** What `/vpn audit` exports when no start is given. */

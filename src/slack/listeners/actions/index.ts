@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { normalizeDevice } from '../../domain/cn';
-import { VpnChatopsError } from '../../domain/errors';
-import { REVOCATION_REASONS, RevocationReason } from '../../domain/revocation';
-import { publicKeyFromCsr } from '../../pki/csr';
-import type { ListenerDeps } from '../context';
-import { ACTION, BLOCK, RevokeRequestValue, VIEW } from '../ids';
-import type { Job } from '../../ports';
-import { csrModal } from '../views/modals';
-import { errorMessage } from '../views/messages';
-import { recordAnswer } from '../../services/record-decision';
-import { auditRefusal } from '../../services/authorization';
+import { normalizeDevice } from '../../../domain/cn';
+import { VpnChatopsError } from '../../../domain/errors';
+import { REVOCATION_REASONS, RevocationReason } from '../../../domain/revocation';
+import { publicKeyFromCsr } from '../../../pki/csr';
+import type { ListenerDeps } from '../../context';
+import { ACTION, BLOCK, RevokeRequestValue, VIEW } from '../../ids';
+import type { Job } from '../../../ports';
+import { csrModal } from '../../views/modals';
+import { errorMessage } from '../../views/messages';
+import { recordAnswer } from '../../../services/record-decision';
+import { auditRefusal } from '../../../services/authorization';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
