@@ -1,10 +1,8 @@
 import { App, LogLevel, type Receiver } from '@slack/bolt';
 import type { Config } from '../config';
 import { VpnChatopsError } from '../domain/errors';
-import { registerActions } from './actions/register';
-import { registerVpnCommand } from './commands/vpn';
 import type { ListenerDeps } from './context';
-import { registerEvents } from './events/register';
+import { registerListeners } from './listeners/index';
 
 export interface SlackAppOptions {
   config: Config;
@@ -33,9 +31,7 @@ export function createSlackApp(options: SlackAppOptions): App {
     logLevel: LogLevel.WARN,
     clientOptions: { slackApiUrl: config.SLACK_API_URL, retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 2_000 }, timeout: 5_000 },
   });
-  registerEvents(app, deps);
-  registerVpnCommand(app, deps);
-  registerActions(app, deps);
+  registerListeners(app, deps);
   // Without this, a listener that throws after ack turns into a 500, and Slack retries events forever.
   app.error(async (error) => {
     deps.log('listener failed', error);

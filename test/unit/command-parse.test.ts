@@ -1,4 +1,4 @@
-import { MAX_COMMAND_TEXT, parseVpnCommand } from '../../src/slack/commands/parse';
+import { MAX_COMMAND_TEXT, parseVpnCommand } from '../../src/slack/listeners/commands/parse';
 
 describe('parseVpnCommand', () => {
   it.each([

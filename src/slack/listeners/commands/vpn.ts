@@ -1,56 +1,24 @@
-import type { App, RespondArguments } from '@slack/bolt';
-import { normalizeDevice } from '../../domain/cn';
-import { VpnChatopsError } from '../../domain/errors';
-import type { ListenerDeps } from '../context';
-import { certificateListMessage, statusMessage } from '../views/certificate-list';
-import { errorMessage } from '../views/errors';
-import { helpMessage } from '../views/help';
-import { progressMessage } from '../views/progress';
-import { revokeConfirmMessage } from '../views/revoke-confirm';
-import type { MessageView } from '../views/types';
+import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { normalizeDevice } from '../../../domain/cn';
+import { VpnChatopsError } from '../../../domain/errors';
+import type { ListenerDeps } from '../../context';
+import { certificateListMessage, statusMessage } from '../../views/certificate-list';
+import { errorMessage } from '../../views/errors';
+import { helpMessage } from '../../views/help';
+import { progressMessage } from '../../views/progress';
+import { revokeConfirmMessage } from '../../views/revoke-confirm';
+import { ACK_BUDGET_MS, Ack, answerWithin, ephemeral } from './answer-within';
 import { Since, VpnCommand, parseVpnCommand } from './parse';
-import { DAY_MS } from '../../domain/time';
-import { auditRefusal } from '../../services/authorization';
+import { DAY_MS } from '../../../domain/time';
+import { auditRefusal } from '../../../services/authorization';
 
-type Ack = (response: RespondArguments) => Promise<void>;
 /** What `/vpn audit` exports when no start is given. */
 const AUDIT_DEFAULT_DAYS = 30;
-const ephemeral = (message: MessageView): RespondArguments => ({ response_type: 'ephemeral', ...message });
-
-/**
- * Slack shows "operation_timeout" and drops a command the app has not acknowledged within 3 seconds. A
- * command still waiting on the database by this time is acknowledged with a holding message; its answer
- * then replaces that message through response_url.
- */
-export const ACK_BUDGET_MS = 2_000;
-
-/**
- * The command's one answer: the ack when it comes in time, otherwise a holding ack at `budgetMs` and the
- * answer later through `respond`. `finish()` stops the clock once the handler is done.
- */
-export function answerWithin(budgetMs: number, ack: Ack, respond: Ack, late: () => void): { answer: Ack; finish(): void } {
-  let acked: Promise<void> | undefined;
-  const timer = setTimeout(() => {
-    acked = ack(ephemeral(progressMessage('⏳ This is taking longer than usual (the VPN bot\'s database is slow to answer); the answer replaces this message.')));
-    late();
-  }, budgetMs);
-  return {
-    answer: async (response) => {
-      if (acked === undefined) {
-        clearTimeout(timer);
-        acked = ack(response);
-        return acked;
-      }
-      await acked;
-      await respond({ ...response, replace_original: true });
-    },
-    finish: () => clearTimeout(timer),
-  };
-}
 
 /** `/vpn …`: parse, check, answer at once; anything slow becomes a job that reports through response_url. */
-export function registerVpnCommand(app: App, deps: ListenerDeps): void {
-  app.command('/vpn', async ({ command, ack, respond }) => {
+export const vpnCommand =
+  (deps: ListenerDeps): Middleware<SlackCommandMiddlewareArgs> =>
+  async ({ command, ack, respond }) => {
     const { answer, finish } = answerWithin(
       ACK_BUDGET_MS,
       (response) => ack(response),
@@ -65,8 +33,7 @@ export function registerVpnCommand(app: App, deps: ListenerDeps): void {
     } finally {
       finish();
     }
-  });
-}
+  };
 
 async function refuse(deps: ListenerDeps, userId: string, what: string, ack: Ack): Promise<void> {
   await auditRefusal(deps.audit, { actor: userId, what });

@@ -1,6 +1,6 @@
-import { DEFAULT_HOURS, MAX_HOURS } from '../../domain/connection-log';
-import { VpnChatopsError } from '../../domain/errors';
-import { RevokingReason, parseRevokingReason } from '../../domain/revocation';
+import { DEFAULT_HOURS, MAX_HOURS } from '../../../domain/connection-log';
+import { VpnChatopsError } from '../../../domain/errors';
+import { RevokingReason, parseRevokingReason } from '../../../domain/revocation';
 
 /** What `/vpn <text>` asks for. Parsing is pure; who may do it is decided when it runs. */
 export type VpnCommand =
