@@ -26,11 +26,11 @@ import { BOT_SCOPES } from '../adapters/slack-web/scopes';
 import { Check, DoctorDeps, DoctorPolicy, runDoctor } from '../services/doctor';
 import { IssueRequest, issueCertificate } from '../services/issue';
 import { CrlPublisher, PublishOutcome } from '../services/publish-crl';
-import { renewCrls } from '../services/renew-crl';
+import { renewCrls } from '../services/crl-renewal';
 import { CrlStatus, crlStatus } from '../services/crl-status';
 import { CrlPolicy, RevokeRequest, revoke } from '../services/revoke';
 import { DIGEST_DAYS, ExpiryNotifier, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from '../services/reminders';
-import { RetireReason, overdueReplacements, renewCertificate, retireReplaced } from '../services/renewal';
+import { RetireReason, overdueReplacements, renewCertificate, retireReplaced } from '../services/certificate-renewal';
 import { sweepSessions } from '../services/sessions';
 import { AbandonedApprovalScope, closeAbandonedApprovals } from '../services/abandoned-approvals';
 import { DAY_MS } from '../domain/time';
@@ -229,7 +229,7 @@ export class VpnAdmin {
     return revoke({ ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy }, request);
   }
 
-  /** A new certificate for the same device that retires the old one once it is used (services/renewal.ts). */
+  /** A new certificate for the same device that retires the old one once it is used (services/certificate-renewal.ts). */
   renew(request: { serial: string; userId: string; displayName: string }) {
     return renewCertificate({ ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue) }, request);
   }

@@ -1,6 +1,6 @@
 import type { CertificateRecord } from '../../domain/certificate';
 import type { DigestEntry, Reminder } from '../../services/reminders';
-import { REPLACED_GRACE_DAYS } from '../../services/renewal';
+import { REPLACED_GRACE_DAYS } from '../../services/certificate-renewal';
 import { ACTION } from '../ids';
 import { SLACK_LIMITS, clip } from './limits';
 import { actions, button, code, context, formatTime, mention, packedSections, section, userText } from './messages';
