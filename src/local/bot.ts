@@ -1,7 +1,7 @@
 import type { RequestListener } from 'node:http';
 import { HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Database } from '../adapters/dynamodb/client';
-import type { EndpointWiring } from '../composition/core';
+import type { EndpointWiring } from '../composition/endpoints';
 import type { Config } from '../config';
 import { createSlackApp } from '../slack/app';
 import { createListenerDeps } from '../composition/slack-ingress';

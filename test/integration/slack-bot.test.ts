@@ -11,7 +11,7 @@ import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
-import { storesFor } from '../../src/composition/core';
+import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_USERGROUPS, DEFAULT_USERS, SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
