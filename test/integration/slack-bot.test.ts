@@ -27,7 +27,7 @@ import { blockAction, botEnv, eventCallback, signedRequest, slashCommand, viewSu
 import { eventually } from '../helpers/eventually';
 import { describeWith, run, tempDir } from '../helpers/tools';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
-import { startBot } from '../../src/local/bot';
+import { startBot } from '../../src/composition/local-bot';
 
 type Response = { statusCode: number; body?: string; headers?: Record<string, string> };
 
