@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { OpenVpnEndpoint } from '../src/adapters/openvpn/endpoint';
 import { connectDatabase, ensureTable } from '../src/adapters/dynamodb/client';
 import { startDynamoDbLocal } from '../src/adapters/dynamodb/local-server';
-import { storesFor } from '../src/composition/core';
+import { storesFor } from '../src/adapters/dynamodb/stores';
 import { CertificateRecord } from '../src/domain/certificate';
 import { createCa, loadCa } from '../src/pki/ca';
 import { randomSerial } from '../src/pki/serial';

@@ -1,7 +1,12 @@
 import { SecretsManagerCaStore } from '../adapters/secrets-manager/ca-store';
 import { Database, connectDatabase } from '../adapters/dynamodb/client';
 import { DynamoDbProbe } from '../adapters/dynamodb/probe';
-import { DEFAULT_LOCAL_DYNAMODB, VpnAdmin, caStoreFor, connectionLogsFor, diagnose, endpointsFor, isLocalMode, loadCaFrom, openDatabase, storesFor } from './core';
+import { DEFAULT_LOCAL_DYNAMODB, isLocalMode, loadCaFrom } from '../state';
+import { VpnAdmin, caStoreFor } from './core';
+import { connectionLogsFor, endpointsFor } from './endpoints';
+import { diagnose } from './doctor';
+import { openDatabase } from './database';
+import { storesFor } from '../adapters/dynamodb/stores';
 import { createAdmin } from './worker';
 import type { Config } from '../config';
 import type { CertificateAuthority } from '../pki/ca';

@@ -1,6 +1,10 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config';
-import { EndpointWiring, VpnAdmin, caStoreFor, connectionLogsFor, doctorProbes, endpointsFor, loadCaFrom, storesFor } from './core';
+import { EndpointWiring, connectionLogsFor, endpointsFor } from './endpoints';
+import { VpnAdmin, caStoreFor } from './core';
+import { doctorProbes } from './doctor';
+import { loadCaFrom } from '../state';
+import { storesFor } from '../adapters/dynamodb/stores';
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
 import type { VpnEndpoint } from '../ports';

@@ -1,6 +1,6 @@
-import type { VpnAdmin } from '../composition/core';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
+import type { DailyReport } from '../services/daily';
 
 
 export interface DailySchedule {
@@ -13,7 +13,7 @@ export interface DailySchedule {
  * every 24 hours while it runs. Without it nobody renews the CRL, which is seed 000's outage. Problems
  * are reported, never thrown: the next run tries again.
  */
-export function scheduleDaily(admin: Pick<VpnAdmin, 'daily'>, report: (message: string) => void, options: { firstMs?: number; everyMs?: number } = {}): DailySchedule {
+export function scheduleDaily(admin: { daily(actor: string): Promise<DailyReport> }, report: (message: string) => void, options: { firstMs?: number; everyMs?: number } = {}): DailySchedule {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let running: Promise<void> | undefined;

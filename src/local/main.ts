@@ -4,7 +4,7 @@ import { VpnChatopsError, messageOf } from '../domain/errors';
 import { stateDir } from '../state';
 import { Prepared, Started, prepareStack } from './prepare';
 import { Progress } from './progress';
-import type { RunningStack } from './stack';
+import type { RunningStack } from '../composition/local-stack';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   try {
     prepared = await prepareStack(config, progress, started);
     // Loaded only now (the AWS SDK clients, Bolt: seconds), while DynamoDB Local's JVM boots.
-    const { startStack } = await import('./stack');
+    const { startStack } = await import('../composition/local-stack');
     stack = await startStack(config, progress, prepared);
   } catch (error) {
     await started.stop();

@@ -8,6 +8,7 @@ import { ManagementClient } from '../adapters/openvpn/management';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { signCertificateFor } from '../pki/certificate';
+import { parseCrl } from '../pki/crl';
 import { findProgram, openvpnVersion, vpnPortProblem } from './preflight';
 import { DAY_MS } from '../domain/time';
 
@@ -76,6 +77,18 @@ function ensureManagementPassword(file: string): void {
 function writeAtomically(path: string, text: string, mode: number): void {
   writeFileSync(`${path}.tmp`, text, { mode });
   renameSync(`${path}.tmp`, path);
+}
+
+/** The local server's crl-verify file is missing, not ours, or due for renewal: publish before the server starts. */
+export function crlNeedsPublishing(file: string, ca: CertificateAuthority, renewBeforeDays: number): boolean {
+  if (!existsSync(file)) return true;
+  try {
+    const crl = parseCrl(readFileSync(file, 'utf8'), ca);
+    return crl.nextUpdate === undefined || crl.nextUpdate.getTime() - Date.now() < renewBeforeDays * DAY_MS;
+  } catch {
+    // Unreadable, or signed by a CA that is no longer ours: OpenVPN would refuse every login.
+    return true;
+  }
 }
 
 export interface LocalOpenVpn {

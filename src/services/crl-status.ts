@@ -1,7 +1,7 @@
 import type { CertificateAuthority } from '../pki/ca';
 import { parseCrl } from '../pki/crl';
 import type { Clock, CrlStateStore, VpnEndpoint } from '../ports';
-import { URGENT_DAYS, overdueBelowDays } from './renew-crl';
+import { URGENT_DAYS, overdueBelowDays } from './crl-renewal';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 

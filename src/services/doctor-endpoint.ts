@@ -3,7 +3,7 @@ import { MAX_CRL_ENTRIES, ParsedCrl, parseCrl } from '../pki/crl';
 import type { EndpointCrlRecord, ManagementAccess, VpnEndpoint } from '../ports';
 import type { DoctorDeps } from './doctor';
 import { Check, days, guard, iso } from './doctor-check';
-import { overdueBelowDays } from './renew-crl';
+import { overdueBelowDays } from './crl-renewal';
 import { DAY_MS } from '../domain/time';
 
 const SERVER_CERT_FAIL_DAYS = 14;

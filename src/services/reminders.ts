@@ -1,6 +1,6 @@
 import { CertificateRecord, effectiveStatus } from '../domain/certificate';
 import type { CertificateStore, Clock, IdempotencyStore } from '../ports';
-import { RENEWAL_OPENS_DAYS } from './renewal';
+import { RENEWAL_OPENS_DAYS } from './certificate-renewal';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 

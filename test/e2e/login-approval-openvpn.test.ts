@@ -5,7 +5,9 @@ import { approvalPolicy } from '../../src/adapters/aws-client-vpn/connect-handle
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { OpenVpnConnectBridge } from '../../src/adapters/openvpn/connect-bridge';
 import { ManagementClient } from '../../src/adapters/openvpn/management';
-import { VpnAdmin, endpointsFor, storesFor } from '../../src/composition/core';
+import { VpnAdmin } from '../../src/composition/core';
+import { endpointsFor } from '../../src/composition/endpoints';
+import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { loadConfig } from '../../src/config';
 import type { ConnectDecision, ConnectRequest } from '../../src/domain/approval';
 import { effectiveStatus } from '../../src/domain/certificate';

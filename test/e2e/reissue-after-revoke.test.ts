@@ -5,7 +5,9 @@ import { approvalPolicy, createConnectHandler } from '../../src/adapters/aws-cli
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { OpenVpnConnectBridge } from '../../src/adapters/openvpn/connect-bridge';
 import { ManagementClient } from '../../src/adapters/openvpn/management';
-import { VpnAdmin, endpointsFor, storesFor } from '../../src/composition/core';
+import { VpnAdmin } from '../../src/composition/core';
+import { endpointsFor } from '../../src/composition/endpoints';
+import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { Config, loadConfig } from '../../src/config';
 import type { ConnectDecision, ConnectRequest } from '../../src/domain/approval';
 import { effectiveStatus } from '../../src/domain/certificate';

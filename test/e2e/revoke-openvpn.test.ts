@@ -1,5 +1,6 @@
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
-import { VpnAdmin, storesFor } from '../../src/composition/core';
+import { VpnAdmin } from '../../src/composition/core';
+import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { loadConfig } from '../../src/config';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { CONNECTED, ManagedTestVpn, RunningOpenVpn, prepareTestVpn } from '../helpers/openvpn';

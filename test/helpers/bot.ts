@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
-import { storesFor } from '../../src/composition/core';
+import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { loadConfig } from '../../src/config';
 import { StandInOptions, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';

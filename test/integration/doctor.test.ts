@@ -14,7 +14,7 @@ import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
 import { DynamoDbProbe } from '../../src/adapters/dynamodb/probe';
 import { SlackWebProbe } from '../../src/adapters/slack-web/probe';
 import { BOT_SCOPES } from '../../src/adapters/slack-web/scopes';
-import { storesFor } from '../../src/composition/core';
+import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { VpnChatopsError } from '../../src/domain/errors';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { buildCrl, parseCrl } from '../../src/pki/crl';

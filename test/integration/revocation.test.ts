@@ -15,7 +15,8 @@ import type { RevokeRequest } from '../../src/services/revoke';
 import { revocationReportMessage } from '../../src/slack/views/revocation-report';
 import { InstrumentedEndpoint } from '../helpers/endpoints';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
-import { VpnAdmin, storesFor } from '../../src/composition/core';
+import { VpnAdmin } from '../../src/composition/core';
+import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { describeWith } from '../helpers/tools';
 import { serviceWorld } from '../helpers/world';
 

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
 import { createAdmin } from '../../src/composition/worker';
-import { storesFor } from '../../src/composition/core';
+import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { ACTION } from '../../src/slack/ids';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';

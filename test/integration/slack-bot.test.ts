@@ -11,7 +11,7 @@ import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
-import { storesFor } from '../../src/composition/core';
+import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_USERGROUPS, DEFAULT_USERS, SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
@@ -27,7 +27,7 @@ import { blockAction, botEnv, eventCallback, signedRequest, slashCommand, viewSu
 import { eventually } from '../helpers/eventually';
 import { describeWith, run, tempDir } from '../helpers/tools';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
-import { startBot } from '../../src/local/bot';
+import { startBot } from '../../src/composition/local-bot';
 
 type Response = { statusCode: number; body?: string; headers?: Record<string, string> };
 

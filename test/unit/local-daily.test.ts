@@ -1,8 +1,6 @@
-import type { VpnAdmin } from '../../src/composition/core';
 import { scheduleDaily } from '../../src/local/daily';
+import type { DailyReport as Daily } from '../../src/services/daily';
 import { eventually } from '../helpers/eventually';
-
-type Daily = Awaited<ReturnType<VpnAdmin['daily']>>;
 
 const quiet = (overrides: Partial<Daily> = {}): Daily => ({ renewals: [], sessions: [], retired: [], reminders: undefined, digest: undefined, problems: [], ...overrides }) as Daily;
 

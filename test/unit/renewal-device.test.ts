@@ -1,5 +1,5 @@
 import { encodeCn } from '../../src/domain/cn';
-import { renewalDevice } from '../../src/services/renewal';
+import { renewalDevice } from '../../src/services/certificate-renewal';
 
 describe('renewalDevice', () => {
   it.each([

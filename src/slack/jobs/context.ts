@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { DoctorProbes, VpnAdmin } from '../../composition/core';
+import type { DoctorProbes } from '../../composition/doctor';
+import type { VpnAdmin } from '../../composition/core';
 import type { AdminDirectory, ApprovalStore, AuditLog, CertificateStore, IdempotencyStore, Job, VpnEndpoint } from '../../ports';
 import type { MessageView } from '../views/types';
 

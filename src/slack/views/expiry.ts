@@ -1,6 +1,6 @@
 import type { CertificateRecord } from '../../domain/certificate';
 import type { DigestEntry, Reminder } from '../../services/reminders';
-import { REPLACED_GRACE_DAYS } from '../../services/renewal';
+import { REPLACED_GRACE_DAYS } from '../../services/certificate-renewal';
 import { ACTION } from '../ids';
 import { actions, button, context, message, packedSections, section } from './blocks';
 import { formatTime } from './format';

@@ -1,24 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import type { Database } from '../adapters/dynamodb/client';
 import type { ManagementClient } from '../adapters/openvpn/management';
-import { VpnAdmin, caStoreFor, endpointsFor, isLocalMode, loadCaFrom, localEndpointConfig, stateDir, storesFor } from '../composition/core';
+import { VpnAdmin, caStoreFor } from './core';
+import { endpointsFor, localEndpointConfig } from './endpoints';
+import { isLocalMode, loadCaFrom, stateDir } from '../state';
+import { storesFor } from '../adapters/dynamodb/stores';
 import type { Config } from '../config';
 import type { CertificateAuthority } from '../pki/ca';
-import { parseCrl } from '../pki/crl';
-import { createAdmin } from '../composition/worker';
-import { startApprovalBridge } from './approval-bridge';
-import { scheduleDaily } from './daily';
-import { RunningBot, startBot } from './bot';
-import { startConsoleServer } from './console/server';
-import type { StateLock } from './lock';
-import { openvpnAvailability, startLocalOpenVpn } from './openvpn-server';
-import { OpenVpnSupervisor } from './openvpn-supervisor';
+import { createAdmin } from './worker';
+import { startApprovalBridge } from './local-approval-bridge';
+import { scheduleDaily } from '../local/daily';
+import { RunningBot, startBot } from './local-bot';
+import { startConsoleServer } from '../local/console/server';
+import type { StateLock } from '../local/lock';
+import { crlNeedsPublishing, openvpnAvailability, startLocalOpenVpn } from '../local/openvpn-server';
+import { OpenVpnSupervisor } from '../local/openvpn-supervisor';
 import type { OpenVpnConnectBridge } from '../adapters/openvpn/connect-bridge';
-import type { Prepared, Started } from './prepare';
-import type { Progress } from './progress';
-import { SlackStandIn, startSlackStandIn } from './slack-standin/server';
-import { BOT_ID, BOT_USER_ID } from './slack-standin/workspace';
+import type { Prepared, Started } from '../local/prepare';
+import type { Progress } from '../local/progress';
+import { SlackStandIn, startSlackStandIn } from '../local/slack-standin/server';
+import { BOT_ID, BOT_USER_ID } from '../local/slack-standin/workspace';
 import { DAY_MS } from '../domain/time';
 
 /** The console's admin channel, where "Not me" alerts land, unless ADMIN_CHANNEL_ID says otherwise. */
@@ -185,17 +186,6 @@ async function startVpn(config: Config, ca: CertificateAuthority, db: Database, 
     connections,
     where: `openvpn:${endpoint.name}, udp ${endpoint.remote.split(' ').slice(0, 2).join(':')}, management ${endpoint.management}, logins approved in Slack; log ${supervisor.server!.logFile}`,
   };
-}
-
-function crlNeedsPublishing(file: string, ca: CertificateAuthority, renewBeforeDays: number): boolean {
-  if (!existsSync(file)) return true;
-  try {
-    const crl = parseCrl(readFileSync(file, 'utf8'), ca);
-    return crl.nextUpdate === undefined || crl.nextUpdate.getTime() - Date.now() < renewBeforeDays * DAY_MS;
-  } catch {
-    // Unreadable, or signed by a CA that is no longer ours: OpenVPN would refuse every login.
-    return true;
-  }
 }
 
 function endpointWhere(config: Config): string {

@@ -1,12 +1,12 @@
 import type { RequestListener } from 'node:http';
 import { HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Database } from '../adapters/dynamodb/client';
-import type { EndpointWiring } from '../composition/core';
+import type { EndpointWiring } from './endpoints';
 import type { Config } from '../config';
 import { createSlackApp } from '../slack/app';
-import { createListenerDeps } from '../composition/slack-ingress';
-import { inProcessJobs } from '../composition/worker';
-import type { BotMode } from './prepare';
+import { createListenerDeps } from './slack-ingress';
+import { inProcessJobs } from './worker';
+import type { BotMode } from '../local/prepare';
 
 export interface RunningBot {
   mode: BotMode;

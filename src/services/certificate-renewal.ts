@@ -84,9 +84,16 @@ export async function renewCertificate(deps: RenewalDeps, request: { serial: str
 
 export type RetireReason = 'used' | 'grace-period';
 
+/** Tells an owner their old certificate was retired. */
+export interface RetirementNotifier {
+  retired(old: CertificateRecord, replacement: CertificateRecord, why: RetireReason): Promise<void>;
+}
+
 export interface RetireDeps {
   certificates: CertificateStore;
   revoke(request: RevokeRequest): Promise<RevocationReport>;
+  /** The owner's DM: a courtesy that may fail without undoing the retirement. */
+  owners?: RetirementNotifier;
 }
 
 /**
@@ -103,7 +110,9 @@ export async function retireReplaced(deps: RetireDeps, replacementSerial: string
   // The old certificate is still active: say so, as the daily job's note and the retirement job's log need it.
   const left = report.failed.find((failure) => failure.step === 'revoke');
   if (left) throw new VpnChatopsError('STORE_UNAVAILABLE', `Could not retire certificate ${old.serial}: ${left.error}`);
-  return report.revoked.length ? { old, replacement } : undefined;
+  if (!report.revoked.length) return undefined;
+  await deps.owners?.retired(old, replacement, why).catch(() => undefined);
+  return { old, replacement };
 }
 
 /** Replaced certificates whose grace period is over: the daily job retires them. */

@@ -1,0 +1,41 @@
+import type { Database } from '../adapters/dynamodb/client';
+import { DynamoDbProbe } from '../adapters/dynamodb/probe';
+import { storesFor } from '../adapters/dynamodb/stores';
+import { SlackWebProbe } from '../adapters/slack-web/probe';
+import { BOT_SCOPES } from '../adapters/slack-web/scopes';
+import type { Config } from '../config';
+import { VpnChatopsError } from '../domain/errors';
+import type { CertificateAuthority } from '../pki/ca';
+import { Clock, DatabaseProbe, SlackProbe, TimeReference, systemClock } from '../ports';
+import { Check, DoctorDeps, runDoctor } from '../services/doctor';
+import { loadCaFrom } from '../state';
+import { caStoreFor, doctorPolicy } from './core';
+import { endpointsFor } from './endpoints';
+
+/** What `doctor` probes beyond the stores and endpoints: the database itself, Slack, a remote clock. */
+export interface DoctorProbes {
+  database: DatabaseProbe;
+  slack?: SlackProbe;
+  time?: TimeReference;
+}
+
+export function doctorProbes(config: Config, db: Database): DoctorProbes {
+  const slack = config.SLACK_BOT_TOKEN ? new SlackWebProbe({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }) : undefined;
+  return { database: new DynamoDbProbe(db), slack, time: slack };
+}
+
+/**
+ * `doctor` straight from configuration, for vpnctl: it runs without a usable CA too (and says so),
+ * because that is when it is needed most.
+ */
+export async function diagnose(config: Config, db: Database, clock: Clock = systemClock): Promise<Check[]> {
+  const base: Omit<DoctorDeps, 'ca' | 'caError' | 'endpoints'> = { crlState: storesFor(db).crlState, clock, policy: doctorPolicy(config), requiredScopes: BOT_SCOPES, ...doctorProbes(config, db) };
+  let ca: CertificateAuthority;
+  try {
+    ca = await loadCaFrom(caStoreFor(config));
+  } catch (error) {
+    if (!(error instanceof VpnChatopsError)) throw error;
+    return runDoctor({ ...base, caError: error, endpoints: [] });
+  }
+  return runDoctor({ ...base, ca, endpoints: endpointsFor(config, ca) });
+}

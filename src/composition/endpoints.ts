@@ -1,0 +1,90 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isLocalMode, stateDir } from '../state';
+import { AwsClientVpnEndpoint } from '../adapters/aws-client-vpn/endpoint';
+import { OpenVpnEndpoint } from '../adapters/openvpn/endpoint';
+import type { ManagementClient } from '../adapters/openvpn/management';
+import { OpenVpnConnectionLog } from '../adapters/openvpn/connection-log';
+import { CloudWatchConnectionLog } from '../adapters/cloudwatch-logs/connection-log';
+import type { Config, EndpointConfig } from '../config';
+import { VpnChatopsError } from '../domain/errors';
+import type { CertificateAuthority } from '../pki/ca';
+import { generateTlsCryptKey } from '../pki/tls-crypt';
+import type { ConnectionLogSource, VpnEndpoint } from '../ports';
+
+/** The OpenVPN endpoint `npm start` runs when no endpoint is configured. */
+export function localEndpointConfig(config: Config): Extract<EndpointConfig, { type: 'openvpn' }> {
+  const dir = join(stateDir(config), 'openvpn');
+  return {
+    type: 'openvpn',
+    name: 'local',
+    management: `127.0.0.1:${config.LOCAL_VPN_MANAGEMENT_PORT}`,
+    crlFile: join(dir, 'crl.pem'),
+    remote: `127.0.0.1 ${config.LOCAL_VPN_PORT} udp`,
+    tlsCryptKeyFile: join(dir, 'tls-crypt.key'),
+    logFile: join(dir, 'openvpn.log'),
+    // Without it any local user could approve logins through the management port (the server creates it).
+    managementPasswordFile: join(dir, 'management.pw'),
+    // Written by npm start (local/openvpn-server.ts), so doctor sees when it runs out.
+    serverCertFile: join(dir, 'server.crt'),
+  };
+}
+
+/** The local endpoint's own secret: created once, mode 0600, kept with the rest of the local state. */
+function ensureLocalTlsCryptKey(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, generateTlsCryptKey(), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
+export interface EndpointWiring {
+  /**
+   * Management connections held open by a login-approval bridge, by OpenVPN endpoint name. OpenVPN
+   * serves one management client at a time, so the endpoint must send its commands (session kills,
+   * status) through the bridge's connection instead of opening a second one that would never be served.
+   */
+  management?: ReadonlyMap<string, ManagementClient>;
+}
+
+/** The local endpoint is npm start's own OpenVPN server: VPN_ENDPOINTS has nothing to do with it. */
+const localServerDown = (logFile: string) =>
+  `npm start restarts it by itself (why it stopped: ${logFile}). If npm start is not running, start it; if the server keeps failing, stop npm start, fix what the log says, start it again.`;
+
+/** The configured endpoints, or in local mode the local one. */
+function configuredEndpoints(config: Config): EndpointConfig[] {
+  if (config.VPN_ENDPOINTS.length > 0) return config.VPN_ENDPOINTS;
+  return isLocalMode(config) ? [localEndpointConfig(config)] : [];
+}
+
+export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: EndpointWiring = {}): VpnEndpoint[] {
+  const configured = configuredEndpoints(config);
+  const local = config.VPN_ENDPOINTS.length === 0 && configured.length > 0;
+  if (local) ensureLocalTlsCryptKey(localEndpointConfig(config).tlsCryptKeyFile!);
+  return configured.map((endpoint) =>
+    endpoint.type === 'aws-client-vpn'
+      ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })
+      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: () => wiring.management?.get(endpoint.name), whenDown: local ? localServerDown(localEndpointConfig(config).logFile!) : undefined, runsBeside: local && wiring.management !== undefined }),
+  );
+}
+
+/** Each endpoint's connection log; one without a log configured says how to configure it when read. */
+export function connectionLogsFor(config: Config): ConnectionLogSource[] {
+  return configuredEndpoints(config).map((endpoint): ConnectionLogSource => {
+    if (endpoint.type === 'aws-client-vpn') {
+      return endpoint.logGroup
+        ? new CloudWatchConnectionLog({ endpointId: endpoint.id, region: endpoint.region, logGroup: endpoint.logGroup, logStream: endpoint.logStream })
+        : unconfiguredLog(`aws-client-vpn:${endpoint.id}`, 'add "logGroup" (the CloudWatch Logs group its connection logging writes to) to this endpoint in VPN_ENDPOINTS');
+    }
+    return endpoint.logFile
+      ? new OpenVpnConnectionLog({ name: endpoint.name, logFile: endpoint.logFile })
+      : unconfiguredLog(`openvpn:${endpoint.name}`, 'add "logFile" (the file the server writes with --log-append) to this endpoint in VPN_ENDPOINTS');
+  });
+}
+
+const unconfiguredLog = (endpoint: string, fix: string): ConnectionLogSource => ({
+  endpoint,
+  read: () => Promise.reject(new VpnChatopsError('INVALID_CONFIG', `${endpoint}: no connection log is configured: ${fix}.`)),
+});

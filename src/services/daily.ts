@@ -1,0 +1,79 @@
+import type { CertificateRecord } from '../domain/certificate';
+import { messageOf } from '../domain/errors';
+import { DAY_MS } from '../domain/time';
+import type { IdempotencyStore, VpnEndpoint } from '../ports';
+import { AbandonedApprovalDeps, closeAbandonedApprovals } from './abandoned-approvals';
+import { RetireDeps, overdueReplacements, retireReplaced } from './certificate-renewal';
+import { RenewDeps, RenewResult, renewCrls } from './crl-renewal';
+import { DIGEST_DAYS, ExpiryNotifier, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from './reminders';
+import type { SessionStep } from './revoke';
+import { sweepSessions } from './sessions';
+
+/** The daily job leaves an undecided login alone this long after its deadline: its handler may still be closing it. */
+const ABANDONED_AFTER_MS = 60_000;
+
+export interface DailyDeps extends RenewDeps, Omit<RetireDeps, 'owners'> {
+  endpoints: VpnEndpoint[];
+  /** Login approvals; without them there are no abandoned logins to close. */
+  approvals?: AbandonedApprovalDeps['approvals'];
+  /** Expiry reminders, the admins' digest and retirement notices; skipped without it. */
+  expiry?: ExpiryNotifier;
+  /** "Sent once" claims for reminders and the digest; reminders are skipped without them. */
+  idempotency?: IdempotencyStore;
+}
+
+export interface DailyReport {
+  renewals: RenewResult[];
+  sessions: SessionStep[];
+  /** Serials of the replaced certificates retired at the end of their grace period. */
+  retired: string[];
+  reminders?: ReminderResult;
+  digest?: boolean;
+  /** Logins left PENDING by a handler that went away, closed as expired. */
+  abandoned: number;
+  /** What failed, one line each; the rest of the run went on. */
+  problems: string[];
+}
+
+/**
+ * The daily job: retire renewed certificates whose grace period is over (first, so their CRL entries
+ * go out with this run's renewal), renew CRLs, sweep sessions that should not exist, then remind
+ * owners of expiring certificates and, once a week, send admins the digest. The CRL work never
+ * waits on, or fails because of, the reminders.
+ */
+export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyReport> {
+  const { certificates, clock, expiry, idempotency } = deps;
+  const window = (): Promise<CertificateRecord[]> => {
+    const now = clock.now();
+    return certificates.expiring(now, new Date(now.getTime() + DIGEST_DAYS * DAY_MS));
+  };
+  const problems: string[] = [];
+  const note =
+    (what: string) =>
+    (error: unknown): undefined => {
+      problems.push(`${what}: ${messageOf(error)}`);
+      return undefined;
+    };
+  const retire: RetireDeps = { certificates, revoke: deps.revoke, owners: expiry };
+  const retired: string[] = [];
+  for (const old of overdueReplacements((await window().catch(note('reading replaced certificates'))) ?? [], clock.now())) {
+    const done = await retireReplaced(retire, old.replacedBy!, 'grace-period').catch(note(`retiring ${old.serial}`));
+    if (done) retired.push(done.old.serial);
+  }
+  const renewals = await renewCrls(deps, deps.endpoints);
+  const sessions = await Promise.all(deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...deps, actor })));
+  // Well past their deadline: by then every handler that was waiting has given up (and closed its own).
+  const scope = { before: new Date(clock.now().getTime() - ABANDONED_AFTER_MS), actor };
+  const abandoned = deps.approvals ? await closeAbandonedApprovals({ ...deps, approvals: deps.approvals }, scope).catch(note('closing abandoned logins')) : [];
+  let reminders: ReminderResult | undefined;
+  let digest: boolean | undefined;
+  if (expiry && idempotency) {
+    const reminderDeps = { certificates, idempotency, notifier: expiry, clock };
+    const expiring = await window().catch(note('reading expiring certificates'));
+    if (expiring) {
+      reminders = await sendExpiryReminders(reminderDeps, expiring).catch(note('reminders'));
+      digest = await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest'));
+    }
+  }
+  return { renewals, sessions, retired, reminders, digest, abandoned: abandoned?.length ?? 0, problems };
+}
