@@ -43,7 +43,7 @@ function onEndpoint(actions: readonly string[]): [Target, string][] {
  * The AWS requests each function's code can send, from the adapter and store methods it reaches (each
  * method's requests: src/adapters/sends.ts). The worker and the scheduler hold the whole VpnAdmin, whose CRL
  * publisher carries records forward with importMany; the Slack function holds the stores but no publisher
- * (src/slack/ingress.ts); the connect handler reaches only what decide-connection uses.
+ * (src/composition/slack-ingress.ts); the connect handler reaches only what decide-connection uses.
  */
 export function operationsOf(name: LambdaName, reach: Reach): [Target, string][] {
   const slackSecret: [Target, string][] = all(SLACK_SECRET_SENDS).map((action) => ['slackSecret', action]);

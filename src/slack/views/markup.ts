@@ -71,7 +71,7 @@ export function escapeMrkdwnExceptMentions(text: string): string {
 }
 
 /**
- * A Slack member ID as a mention; anything else (`vpnctl:alice`, `system:renew-crl`, a stored `<@U…>`)
+ * A Slack member ID as a mention; anything else (`vpnctl:alice`, `system:crl-renewal`, a stored `<@U…>`)
  * as text, so only an ID our code recorded can ping anyone.
  */
 export function mention(id: string): string {
