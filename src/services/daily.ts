@@ -6,8 +6,7 @@ import { AbandonedApprovalDeps, closeAbandonedApprovals } from './abandoned-appr
 import { RetireDeps, overdueReplacements, retireReplaced } from './certificate-renewal';
 import { RenewDeps, RenewResult, renewCrls } from './crl-renewal';
 import { DIGEST_DAYS, ExpiryNotifier, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from './reminders';
-import type { SessionStep } from './revoke';
-import { sweepSessions } from './sessions';
+import { SessionStep, sweepSessions } from './sessions';
 
 /** The daily job leaves an undecided login alone this long after its deadline: its handler may still be closing it. */
 const ABANDONED_AFTER_MS = 60_000;

@@ -1,5 +1,29 @@
 import { VpnChatopsError, messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
+import type { CertificateAuthority } from '../pki/ca';
+import type { Clock, CrlStateStore, DatabaseProbe, SlackProbe, TimeReference, VpnEndpoint } from '../ports';
+
+export interface DoctorPolicy {
+  renewBeforeDays: number;
+  publishMode: 'immediate' | 'window';
+  certDays: number;
+}
+
+export interface DoctorDeps {
+  /** Undefined when the CA could not be loaded; `caError` says why, and endpoints are not checked. */
+  ca?: CertificateAuthority;
+  caError?: unknown;
+  crlState: CrlStateStore;
+  endpoints: VpnEndpoint[];
+  clock: Clock;
+  policy: DoctorPolicy;
+  database: DatabaseProbe;
+  /** Undefined when no Slack token is configured. */
+  slack?: SlackProbe;
+  /** Undefined when there is no remote clock to compare with. */
+  time?: TimeReference;
+  requiredScopes: readonly string[];
+}
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 

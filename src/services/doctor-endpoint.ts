@@ -1,8 +1,7 @@
 import type { CertificateAuthority } from '../pki/ca';
 import { MAX_CRL_ENTRIES, ParsedCrl, parseCrl } from '../pki/crl';
 import type { EndpointCrlRecord, ManagementAccess, VpnEndpoint } from '../ports';
-import type { DoctorDeps } from './doctor';
-import { Check, days, guard, iso } from './doctor-check';
+import { Check, DoctorDeps, days, guard, iso } from './doctor-check';
 import { overdueBelowDays } from './crl-renewal';
 import { DAY_MS } from '../domain/time';
 

@@ -1,33 +1,9 @@
-import type { CertificateAuthority } from '../pki/ca';
-import type { Clock, CrlStateStore, DatabaseProbe, SlackProbe, TimeReference, VpnEndpoint } from '../ports';
-import { Check, CheckStatus, days, failure, guard, iso } from './doctor-check';
+import { Check, CheckStatus, DoctorDeps, days, failure, guard, iso } from './doctor-check';
 import { endpointChecks } from './doctor-endpoint';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 
-export type { Check, CheckStatus } from './doctor-check';
-
-export interface DoctorPolicy {
-  renewBeforeDays: number;
-  publishMode: 'immediate' | 'window';
-  certDays: number;
-}
-
-export interface DoctorDeps {
-  /** Undefined when the CA could not be loaded; `caError` says why, and endpoints are not checked. */
-  ca?: CertificateAuthority;
-  caError?: unknown;
-  crlState: CrlStateStore;
-  endpoints: VpnEndpoint[];
-  clock: Clock;
-  policy: DoctorPolicy;
-  database: DatabaseProbe;
-  /** Undefined when no Slack token is configured. */
-  slack?: SlackProbe;
-  /** Undefined when there is no remote clock to compare with. */
-  time?: TimeReference;
-  requiredScopes: readonly string[];
-}
+export type { Check, CheckStatus, DoctorDeps, DoctorPolicy } from './doctor-check';
 
 /** Slack refuses requests signed more than 5 minutes off, and so does AWS SigV4: fail well before that. */
 const SKEW_FAIL_S = 240;

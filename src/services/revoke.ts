@@ -4,18 +4,12 @@ import { RevocationReason, RevocationTarget, revokingReason } from '../domain/re
 import { MaintenanceWindow, isInWindow, nextWindowStart } from '../domain/window';
 import type { AuditLog, CertificateStore, Clock, CrlStateStore, VpnEndpoint } from '../ports';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
-import { terminateSessionsOf } from './sessions';
+import { SessionStep, terminateSessionsOf } from './sessions';
 import { DAY_MS } from '../domain/time';
 
 export interface CrlPolicy {
   mode: 'immediate' | 'window';
   window: MaintenanceWindow;
-}
-
-export interface SessionStep {
-  endpoint: string;
-  terminated: number;
-  error?: string;
 }
 
 export type CrlStep = PublishOutcome | { endpoint: string; outcome: 'deferred'; until: Date };

@@ -1,8 +1,14 @@
 import { effectiveStatus } from '../domain/certificate';
 import type { AuditLog, CertificateStore, Clock, VpnEndpoint } from '../ports';
-import type { SessionStep } from './revoke';
 import { sleep } from '../domain/time';
 import { messageOf } from '../domain/errors';
+
+/** What ending the sessions on one endpoint did: reported per endpoint, never thrown. */
+export interface SessionStep {
+  endpoint: string;
+  terminated: number;
+  error?: string;
+}
 
 const ATTEMPTS = 3;
 
