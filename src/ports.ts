@@ -2,8 +2,9 @@ import type { CaMaterial } from './pki/ca';
 import type { Revocation, RevocationReason, RevocationTarget } from './domain/revocation';
 import type { CertificateRecord, CertificateStatus } from './domain/certificate';
 import type { AuditEntry, AuditQuery } from './domain/audit';
-import type { Approval, ApprovalStatus } from './domain/approval';
+import type { Approval, ApprovalStatus, LoginAlert } from './domain/approval';
 import type { ConnectionAttempt } from './domain/connection-log';
+import type { DigestEntry, Reminder } from './domain/expiry';
 
 /** Where the CA certificate and key live: Secrets Manager in AWS, a 0600 file locally. Nothing else holds the key. */
 export interface CaStore {
@@ -268,6 +269,23 @@ export interface ApprovalStore {
   unclosed(before: Date): Promise<Approval[]>;
   /** The member's latest approvals, newest first (App Home "recent logins"). */
   recent(slackId: string, limit: number): Promise<Approval[]>;
+}
+
+/** How the owner is asked and told: a Slack DM in production, a recorder in tests. */
+export interface ApprovalNotifier {
+  /** Post the prompt; returns the message that a 👍 must be put on. */
+  prompt(approval: Approval): Promise<{ channel: string; ts: string }>;
+  /** Rewrite the prompt as Approved / Denied / Expired. */
+  settle(approval: Approval, status: Exclude<ApprovalStatus, 'PENDING'>): Promise<void>;
+  alertAdmins(alert: LoginAlert): Promise<void>;
+}
+
+/** How owners and admins are told about certificates running out: Slack DMs in production. */
+export interface ExpiryNotifier {
+  remind(reminder: Reminder): Promise<void>;
+  digest(entries: DigestEntry[], now: Date): Promise<void>;
+  /** The owner's old certificate was revoked because its replacement took over. */
+  retired(old: CertificateRecord, replacement: CertificateRecord, why: 'used' | 'grace-period'): Promise<void>;
 }
 
 /** Whether the state store answers, for `doctor`: a short description on success, a typed error otherwise. */

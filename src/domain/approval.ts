@@ -55,6 +55,14 @@ export interface Approval {
   decidedBy?: string;
 }
 
+/**
+ * What the admins are told about a login. Data, not text: the platform and versions come from the VPN
+ * client and are the sender's to choose, so only the adapter that shows them knows how to make them inert.
+ */
+export type LoginAlert =
+  | { kind: 'prompt-flood'; slackId: string; promptLimit: number; windowMinutes: number; request: ConnectRequest }
+  | { kind: 'not-me'; slackId: string; cn: string; serial: string; request: ConnectRequest };
+
 /** A 👍 in any skin tone: Slack sends `+1` or `thumbsup`, with `::skin-tone-N` appended. */
 export function isThumbsUp(reaction: string): boolean {
   const base = reaction.split('::')[0];

@@ -1,11 +1,11 @@
 import type { CertificateRecord } from '../domain/certificate';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
-import type { IdempotencyStore, VpnEndpoint } from '../ports';
+import type { ExpiryNotifier, IdempotencyStore, VpnEndpoint } from '../ports';
 import { AbandonedApprovalDeps, closeAbandonedApprovals } from './abandoned-approvals';
 import { RetireDeps, overdueReplacements, retireReplaced } from './certificate-renewal';
 import { RenewDeps, RenewResult, renewCrls } from './crl-renewal';
-import { DIGEST_DAYS, ExpiryNotifier, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from './reminders';
+import { DIGEST_DAYS, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from './reminders';
 import { SessionStep, sweepSessions } from './sessions';
 
 /** The daily job leaves an undecided login alone this long after its deadline: its handler may still be closing it. */

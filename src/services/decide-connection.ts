@@ -3,25 +3,8 @@ import { Approval, ApprovalStatus, ConnectDecision, ConnectRequest, deny } from 
 import { effectiveStatus } from '../domain/certificate';
 import { decodeCn } from '../domain/cn';
 import { Deadline, OUT_OF_TIME, settleBy } from '../domain/deadline';
-import type { ApprovalStore, AuditLog, CertificateStore, Clock, IdempotencyStore } from '../ports';
+import type { ApprovalNotifier, ApprovalStore, AuditLog, CertificateStore, Clock, IdempotencyStore } from '../ports';
 import { HOUR_MS, sleep } from '../domain/time';
-
-/** How the owner is asked and told: a Slack DM in production, a recorder in tests. */
-export interface ApprovalNotifier {
-  /** Post the prompt; returns the message that a 👍 must be put on. */
-  prompt(approval: Approval): Promise<{ channel: string; ts: string }>;
-  /** Rewrite the prompt as Approved / Denied / Expired. */
-  settle(approval: Approval, status: Exclude<ApprovalStatus, 'PENDING'>): Promise<void>;
-  alertAdmins(alert: LoginAlert): Promise<void>;
-}
-
-/**
- * What the admins are told about a login. Data, not text: the platform and versions come from the VPN
- * client and are the sender's to choose, so only the adapter that shows them knows how to make them inert.
- */
-export type LoginAlert =
-  | { kind: 'prompt-flood'; slackId: string; promptLimit: number; windowMinutes: number; request: ConnectRequest }
-  | { kind: 'not-me'; slackId: string; cn: string; serial: string; request: ConnectRequest };
 
 export interface ApprovalPolicy {
   certDomain: string;

@@ -1,7 +1,7 @@
 import { Approval, isThumbsUp } from '../domain/approval';
 import type { CertificateRecord } from '../domain/certificate';
-import type { ApprovalStore, AuditLog, CertificateStore, Clock } from '../ports';
-import type { ApprovalNotifier, ApprovalPolicy } from './decide-connection';
+import type { ApprovalNotifier, ApprovalStore, AuditLog, CertificateStore, Clock } from '../ports';
+import type { ApprovalPolicy } from './decide-connection';
 import { sleep } from '../domain/time';
 
 export interface RecordDecisionDeps {

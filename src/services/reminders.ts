@@ -1,5 +1,6 @@
 import { CertificateRecord, effectiveStatus } from '../domain/certificate';
-import type { CertificateStore, Clock, IdempotencyStore } from '../ports';
+import type { DigestEntry } from '../domain/expiry';
+import type { CertificateStore, Clock, ExpiryNotifier, IdempotencyStore } from '../ports';
 import { RENEWAL_OPENS_DAYS } from './certificate-renewal';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
@@ -10,30 +11,6 @@ export const REMINDER_DAYS: readonly number[] = [30, 7, 1];
 export const DIGEST_DAYS = 30;
 /** Claims outlive any certificate they are about, so a reminder is never sent twice. */
 const CLAIM_TTL_S = 400 * 86_400;
-
-export interface Reminder {
-  record: CertificateRecord;
-  daysLeft: number;
-  /** The threshold just crossed: 30, 7 or 1. */
-  threshold: number;
-  /** Whether a Renew button can do it (certificates on the owner's own key need a new CSR instead). */
-  renewable: boolean;
-}
-
-export interface DigestEntry {
-  record: CertificateRecord;
-  daysLeft: number;
-  /** The live replacement, when the owner has renewed already. */
-  renewedAs?: string;
-}
-
-/** How owners and admins are told: Slack DMs in production. */
-export interface ExpiryNotifier {
-  remind(reminder: Reminder): Promise<void>;
-  digest(entries: DigestEntry[], now: Date): Promise<void>;
-  /** The owner's old certificate was revoked because its replacement took over. */
-  retired(old: CertificateRecord, replacement: CertificateRecord, why: 'used' | 'grace-period'): Promise<void>;
-}
 
 export interface ReminderDeps {
   certificates: CertificateStore;

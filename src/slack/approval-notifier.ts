@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { AdminAlerts } from './admin-alert';
-import type { Approval, ApprovalStatus } from '../domain/approval';
-import type { ApprovalNotifier, LoginAlert } from '../services/decide-connection';
+import type { Approval, ApprovalStatus, LoginAlert } from '../domain/approval';
+import type { ApprovalNotifier } from '../ports';
 import { loginAlertMessage } from './views/alerts';
 import { approvalNotRecordedMessage, approvalPromptMessage, approvalSettledMessage } from './views/approval';
 

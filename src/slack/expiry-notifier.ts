@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { CertificateRecord } from '../domain/certificate';
-import type { DigestEntry, ExpiryNotifier, Reminder } from '../services/reminders';
+import type { DigestEntry, Reminder } from '../domain/expiry';
+import type { ExpiryNotifier } from '../ports';
 import type { AdminPolicy } from './admins';
 import { digestMessage, reminderMessage, retiredMessage } from './views/expiry';
 

@@ -1,8 +1,7 @@
 import type { Approval } from '../../src/domain/approval';
 import type { CertificateRecord } from '../../src/domain/certificate';
-import type { AuditLog, CertificateStore } from '../../src/ports';
+import type { AuditLog, CertificateStore, ExpiryNotifier } from '../../src/ports';
 import { DailyDeps, runDaily } from '../../src/services/daily';
-import type { ExpiryNotifier } from '../../src/services/reminders';
 import type { RevocationReport, RevokeRequest } from '../../src/services/revoke';
 import { certificateRecord } from '../helpers/records';
 

@@ -7,7 +7,7 @@ import type { RevocationReason } from '../../src/domain/revocation';
 import type { ConnectionSummary, Ranking } from '../../src/services/connection-insights';
 import type { CrlStatus } from '../../src/services/crl-status';
 import type { PublishOutcome } from '../../src/services/publish-crl';
-import type { LoginAlert } from '../../src/services/decide-connection';
+import type { LoginAlert } from '../../src/domain/approval';
 import * as alarm from '../../src/slack/views/alarm';
 import * as alerts from '../../src/slack/views/alerts';
 import * as approval from '../../src/slack/views/approval';

@@ -1,5 +1,5 @@
 import type { Alert } from '../../ports';
-import type { LoginAlert } from '../../services/decide-connection';
+import type { LoginAlert } from '../../domain/approval';
 import { message, section } from './blocks';
 import { SLACK_LIMITS } from './limits';
 import { code, mention, plainText, userText } from './markup';

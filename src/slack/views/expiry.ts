@@ -1,5 +1,5 @@
 import type { CertificateRecord } from '../../domain/certificate';
-import type { DigestEntry, Reminder } from '../../services/reminders';
+import type { DigestEntry, Reminder } from '../../domain/expiry';
 import { REPLACED_GRACE_DAYS } from '../../services/certificate-renewal';
 import { ACTION } from '../ids';
 import { actions, button, context, message, packedSections, section } from './blocks';
