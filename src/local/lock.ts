@@ -1,5 +1,6 @@
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import properLockfile from 'proper-lockfile';
 import { VpnChatopsError } from '../domain/errors';
 import { sleep } from '../domain/time';
 
@@ -72,10 +73,41 @@ function anotherRun(stateDir: string, pid: number | undefined): VpnChatopsError 
   return new VpnChatopsError('STATE', `Another npm start is running${who} on ${stateDir}; ${stop} or use a different STATE_DIR.`);
 }
 
+/** Only crashing within the few milliseconds of a start-up leaves the start-up lock behind; after this long it is taken over. */
+const START_UP_STALE_MS = 5_000;
+/** Wait out another run's start-up, or a start-up lock a crash left behind: about 9 s in all, longer than it takes to go stale. */
+const START_UP_RETRIES = { retries: 40, minTimeout: 25, maxTimeout: 250 };
+
+/**
+ * Runs `work` while no other `npm start` on this state dir is starting: reading the lock file, deciding
+ * whether its owner is gone and writing our own is then one step, so of any number of runs starting
+ * together exactly one takes the lock. `work` is synchronous, so the start-up lock is held for milliseconds.
+ */
+async function whileStarting<T>(path: string, stateDir: string, work: () => T): Promise<T> {
+  let done: () => Promise<void>;
+  try {
+    done = await properLockfile.lock(path, { realpath: false, stale: START_UP_STALE_MS, retries: START_UP_RETRIES });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw anotherRun(stateDir, holder(path));
+    throw new VpnChatopsError('STATE', `Cannot create the lock file ${path} (${(error as Error).message}): fix the permissions of ${dirname(path)}.`);
+  }
+  try {
+    return work();
+  } finally {
+    await done();
+  }
+}
+
+/** The pid the lock file names, for a message; undefined when there is none or it is unreadable. */
+function holder(path: string): number | undefined {
+  const lock = parseLock(readLockText(path) ?? '');
+  return lock === 'garbled' ? undefined : lock.pid;
+}
+
 /**
  * The state dir belongs to one `npm start` at a time: two would share DynamoDB Local's files and
  * the OpenVPN ports. The lock records our pid and every child we start; a lock whose owner is gone
- * (a crashed or killed run) is taken over, and children it left running are stopped first.
+ * (a crashed or killed run) is taken over, and children it left running are stopped.
  */
 export class StateLock {
   private readonly children: ChildRecord[] = [];
@@ -90,18 +122,9 @@ export class StateLock {
   static async acquire(stateDir: string): Promise<StateLock> {
     const path = join(stateDir, LOCK_FILE);
     const lock = new StateLock(path, []);
-    if (lock.create()) return lock;
-    const seen = readLockText(path);
-    // Gone between the create and the read: its owner just released it; one more try decides.
-    if (seen === undefined) return lock.createOrRefuse(stateDir);
-    const existing = parseLock(seen);
-    if (existing !== 'garbled' && existing.pid !== process.pid && alive(existing.pid) && (commandLine(existing.pid) ?? 'node').includes('node')) {
-      throw anotherRun(stateDir, existing.pid);
-    }
-    lock.notes.push(existing === 'garbled' ? `replaced an unreadable lock file ${path}` : `took over a stale lock from pid ${existing.pid}, a run that did not stop cleanly`);
-    if (existing !== 'garbled') lock.notes.push(...(await stopLeftovers(existing.children)));
-    lock.removeStale(seen, stateDir);
-    return lock.createOrRefuse(stateDir);
+    const leftovers = await whileStarting(path, stateDir, () => lock.claim(stateDir));
+    await lock.stopLeftovers(leftovers);
+    return lock;
   }
 
   /** Record a child as soon as it runs, so a crash right after still leaves a trace. */
@@ -134,85 +157,50 @@ export class StateLock {
   }
 
   /**
-   * The lock file, created only if there is none: of two runs starting together, exactly one gets it.
-   * Written aside and linked into place (link, like open with 'wx', fails if the name exists) so that
-   * nobody ever reads it empty or half-written and takes a live lock for a garbled, stale one.
+   * Takes the lock file unless a live run holds it. What a stale lock's run left running becomes ours
+   * to stop, and is recorded as ours until it is stopped, so that a crash meanwhile still leaves a trace.
    */
-  private create(): boolean {
-    const fresh = this.writeAside();
+  private claim(stateDir: string): ChildRecord[] {
+    const seen = readLockText(this.path);
+    const existing = seen === undefined ? undefined : parseLock(seen);
+    if (existing === 'garbled') {
+      this.notes.push(`replaced an unreadable lock file ${this.path}`);
+    } else if (existing !== undefined) {
+      if (existing.pid !== process.pid && alive(existing.pid) && (commandLine(existing.pid) ?? 'node').includes('node')) throw anotherRun(stateDir, existing.pid);
+      this.notes.push(`took over a stale lock from pid ${existing.pid}, a run that did not stop cleanly`);
+      this.children.push(...existing.children.filter(stillOurs));
+    }
     try {
-      linkSync(fresh, this.path);
-      return true;
+      this.write();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw new VpnChatopsError('STATE', `Cannot create the lock file ${this.path} (${(error as Error).message}): fix the permissions of ${dirname(this.path)}.`);
-    } finally {
-      rmSync(fresh, { force: true });
+    }
+    return [...this.children];
+  }
+
+  /** SIGTERM, then SIGKILL after a grace period, for programs a crashed run left behind. */
+  private async stopLeftovers(leftovers: ChildRecord[]): Promise<void> {
+    for (const child of leftovers) {
+      try {
+        process.kill(child.pid, 'SIGTERM');
+      } catch {
+        this.removeChild(child.pid);
+        continue;
+      }
+      const deadline = Date.now() + 5_000;
+      while (alive(child.pid) && Date.now() < deadline) await sleep(100);
+      if (alive(child.pid)) process.kill(child.pid, 'SIGKILL');
+      this.notes.push(`stopped ${child.what} (pid ${child.pid}) left running by that run`);
+      this.removeChild(child.pid);
     }
   }
 
-  private writeAside(): string {
+  /** Written aside and renamed into place, so that nobody ever reads it empty or half-written. */
+  private write(): void {
+    if (this.released) return;
     const fresh = `${this.path}.${process.pid}.new`;
     const lock: LockFile = { pid: process.pid, startedAt: new Date().toISOString(), children: this.children };
     writeFileSync(fresh, `${JSON.stringify(lock, null, 2)}\n`, { mode: 0o600 });
-    return fresh;
+    renameSync(fresh, this.path);
   }
-
-  private createOrRefuse(stateDir: string): StateLock {
-    if (this.create()) return this;
-    const winner = parseLock(readLockText(this.path) ?? '');
-    throw anotherRun(stateDir, winner === 'garbled' ? undefined : winner.pid);
-  }
-
-  /**
-   * Moves the stale lock aside under a name of our own, which only one run can do, and deletes it. A run
-   * that raced us there may have replaced it with its own fresh lock meanwhile: that one is put back. (A third
-   * run creating one in the instant it is away would also win: three starts at once on a stale lock are not covered.)
-   */
-  private removeStale(seen: string, stateDir: string): void {
-    const aside = `${this.path}.stale-${process.pid}`;
-    try {
-      renameSync(this.path, aside);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    const moved = readLockText(aside);
-    if (moved !== seen) {
-      try {
-        linkSync(aside, this.path);
-      } catch (error) {
-        // EEXIST: a third run holds the lock by now; either way, it is not ours.
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      } finally {
-        rmSync(aside, { force: true });
-      }
-      const winner = parseLock(moved ?? '');
-      throw anotherRun(stateDir, winner === 'garbled' ? undefined : winner.pid);
-    }
-    rmSync(aside, { force: true });
-  }
-
-  /** Replaced in one step (rename), for the same reason the first write is linked into place. */
-  private write(): void {
-    if (this.released) return;
-    renameSync(this.writeAside(), this.path);
-  }
-}
-
-/** SIGTERM, then SIGKILL after a grace period, for programs a crashed run left behind. */
-async function stopLeftovers(children: ChildRecord[]): Promise<string[]> {
-  const notes: string[] = [];
-  for (const child of children.filter(stillOurs)) {
-    try {
-      process.kill(child.pid, 'SIGTERM');
-    } catch {
-      continue;
-    }
-    const deadline = Date.now() + 5_000;
-    while (alive(child.pid) && Date.now() < deadline) await sleep(100);
-    if (alive(child.pid)) process.kill(child.pid, 'SIGKILL');
-    notes.push(`stopped ${child.what} (pid ${child.pid}) left running by that run`);
-  }
-  return notes;
 }
