@@ -13,12 +13,11 @@ import { RetireReason, renewCertificate, retireReplaced } from '../services/cert
 import { InsightsReport, connectionInsights } from '../services/connection-insights';
 import { CrlStatus, crlStatus } from '../services/crl-status';
 import { DailyReport, runDaily } from '../services/daily';
-import { Check, DoctorPolicy, runDoctor } from '../services/doctor';
+import { Check, DoctorPolicy, DoctorProbes, runDoctor } from '../services/doctor';
 import { IssueRequest, issueCertificate } from '../services/issue';
 import { CrlPublisher, PublishOutcome } from '../services/publish-crl';
 import { CrlPolicy, RevokeRequest, revoke } from '../services/revoke';
 import { stateDir } from '../state';
-import type { DoctorProbes } from './doctor';
 
 export function caStoreFor(config: Config): CaStore {
   return config.CA_SECRET_ID ? new SecretsManagerCaStore({ secretId: config.CA_SECRET_ID, region: config.AWS_REGION }) : new LocalCaStore(stateDir(config));

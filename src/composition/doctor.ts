@@ -6,18 +6,11 @@ import { BOT_SCOPES } from '../adapters/slack-web/scopes';
 import type { Config } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
-import { Clock, DatabaseProbe, SlackProbe, TimeReference, systemClock } from '../ports';
-import { Check, DoctorDeps, runDoctor } from '../services/doctor';
+import { Clock, systemClock } from '../ports';
+import { Check, DoctorDeps, DoctorProbes, runDoctor } from '../services/doctor';
 import { loadCaFrom } from '../state';
 import { caStoreFor, doctorPolicy } from './core';
 import { endpointsFor } from './endpoints';
-
-/** What `doctor` probes beyond the stores and endpoints: the database itself, Slack, a remote clock. */
-export interface DoctorProbes {
-  database: DatabaseProbe;
-  slack?: SlackProbe;
-  time?: TimeReference;
-}
 
 export function doctorProbes(config: Config, db: Database): DoctorProbes {
   const slack = config.SLACK_BOT_TOKEN ? new SlackWebProbe({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }) : undefined;

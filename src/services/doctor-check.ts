@@ -9,7 +9,16 @@ export interface DoctorPolicy {
   certDays: number;
 }
 
-export interface DoctorDeps {
+/** What `doctor` probes beyond the stores and endpoints: the database itself, Slack, a remote clock. */
+export interface DoctorProbes {
+  database: DatabaseProbe;
+  /** Undefined when no Slack token is configured. */
+  slack?: SlackProbe;
+  /** Undefined when there is no remote clock to compare with. */
+  time?: TimeReference;
+}
+
+export interface DoctorDeps extends DoctorProbes {
   /** Undefined when the CA could not be loaded; `caError` says why, and endpoints are not checked. */
   ca?: CertificateAuthority;
   caError?: unknown;
@@ -17,11 +26,6 @@ export interface DoctorDeps {
   endpoints: VpnEndpoint[];
   clock: Clock;
   policy: DoctorPolicy;
-  database: DatabaseProbe;
-  /** Undefined when no Slack token is configured. */
-  slack?: SlackProbe;
-  /** Undefined when there is no remote clock to compare with. */
-  time?: TimeReference;
   requiredScopes: readonly string[];
 }
 

@@ -3,7 +3,7 @@ import { endpointChecks } from './doctor-endpoint';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 
-export type { Check, CheckStatus, DoctorDeps, DoctorPolicy } from './doctor-check';
+export type { Check, CheckStatus, DoctorDeps, DoctorPolicy, DoctorProbes } from './doctor-check';
 
 /** Slack refuses requests signed more than 5 minutes off, and so does AWS SigV4: fail well before that. */
 const SKEW_FAIL_S = 240;

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { DoctorProbes } from '../../composition/doctor';
+import type { DoctorProbes } from '../../services/doctor';
 import type { VpnAdmin } from '../../composition/core';
 import type { AdminDirectory, ApprovalStore, AuditLog, CertificateStore, IdempotencyStore, Job, VpnEndpoint } from '../../ports';
 import type { MessageView } from '../views/types';
