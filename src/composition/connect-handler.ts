@@ -8,6 +8,7 @@ import { ApprovalPolicy, DEFAULT_POLICY, DecideDeps } from '../services/decide-c
 import { SlackApprovalNotifier } from '../slack/approval-notifier';
 import { adminAlertsFor } from '../slack/admin-alert';
 import { slackClient, slackClientWithin } from '../slack/client';
+import { approvalsInLogs } from './approvals-in-logs';
 
 export function approvalPolicy(config: Config): ApprovalPolicy {
   return {
@@ -24,14 +25,18 @@ export function approvalPolicy(config: Config): ApprovalPolicy {
 export function decideDeps(config: Config, db: Database = connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION })): DecideDeps {
   const client = slackClient(config);
   const notifier = new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError));
+  const stores = (database: Database) => {
+    const all = storesFor(database);
+    return { ...all, approvals: approvalsInLogs(all.approvals) };
+  };
   return {
-    ...storesFor(db),
+    ...stores(db),
     notifier,
     clock: systemClock,
     policy: approvalPolicy(config),
     within: (deadline) => {
       const bounded = slackClientWithin(config, deadline);
-      return { ...storesFor(withDeadline(db, deadline)), notifier: notifier.using(bounded, adminAlertsFor(config, bounded, logError)) };
+      return { ...stores(withDeadline(db, deadline)), notifier: notifier.using(bounded, adminAlertsFor(config, bounded, logError)) };
     },
   };
 }

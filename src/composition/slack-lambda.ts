@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import type { JobQueue } from '../ports';
 import { slackLambdaHandler } from '../slack/lambda';
+import { approvalsInLogs } from './approvals-in-logs';
 import { createListenerDeps } from './slack-ingress';
 
 /** On Lambda, slow work goes to the worker function (WORKER_FUNCTION_NAME). */
@@ -21,6 +22,7 @@ export function createSlackLambdaHandler(loadConfig: () => Config | Promise<Conf
   return slackLambdaHandler(loadConfig, async (config, requestDeadline) => {
     const db = connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
     // Jobs keep the unbounded client: in-process ones (tests, local runs) outlive the request that queued them.
-    return createListenerDeps(config, withCurrentDeadline(db, requestDeadline), await jobs(config, db));
+    const deps = createListenerDeps(config, withCurrentDeadline(db, requestDeadline), await jobs(config, db));
+    return { ...deps, approvals: approvalsInLogs(deps.approvals) };
   });
 }

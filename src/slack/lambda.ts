@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { parse as parseQuery } from 'node:querystring';
 import { AwsLambdaReceiver } from '@slack/bolt';
 import type { Config } from '../config';
 import { VpnChatopsError } from '../domain/errors';
@@ -6,8 +7,8 @@ import { Deadline } from '../domain/deadline';
 import { perContainer } from '../adapters/aws-lambda/per-container';
 import { createSlackApp } from './app';
 import type { ListenerDeps } from './context';
-import { verifySlackRequest } from './verify-request';
-import { logWarning } from '../log';
+import { VerifiedEvent, verifySlackRequest } from './verify-request';
+import { appendLogKeys, logInvocation, logWarning, startInvocationLog } from '../log';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -17,6 +18,25 @@ type Handler = (event: unknown, context: unknown) => Promise<unknown>;
  * at this point of the request, leaving time to tell the person what happened.
  */
 export const LISTENER_DATABASE_BUDGET_MS = 2_200;
+
+/** The ids Slack gives this request, as log keys: an Events API delivery, a click or a command. */
+export function slackRequestKeys(event: VerifiedEvent): Record<string, string | undefined> {
+  const stamp = Object.entries(event.headers).find(([name]) => name.toLowerCase() === 'x-slack-request-timestamp')?.[1];
+  const keys = { slack_request_timestamp: typeof stamp === 'string' ? stamp : undefined };
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  try {
+    const form = parseQuery(event.body);
+    if (typeof form.payload === 'string') {
+      const payload = JSON.parse(form.payload) as { type?: unknown; trigger_id?: unknown; actions?: { action_id?: unknown }[]; view?: { callback_id?: unknown } };
+      return { ...keys, slack_type: text(payload.type), slack_trigger_id: text(payload.trigger_id), slack_action_id: text(payload.actions?.[0]?.action_id), slack_callback_id: text(payload.view?.callback_id) };
+    }
+    if (typeof form.command === 'string') return { ...keys, slack_type: 'command', slack_trigger_id: text(form.trigger_id) };
+    const envelope = JSON.parse(event.body) as { type?: unknown; event_id?: unknown; event?: { type?: unknown } };
+    return { ...keys, slack_type: text(envelope.event?.type) ?? text(envelope.type), slack_event_id: text(envelope.event_id) };
+  } catch {
+    return keys;
+  }
+}
 
 /**
  * A two-argument Lambda handler; the app is built once per container, on the first request, with the
@@ -40,6 +60,7 @@ export function slackLambdaHandler(
   return async (event, context) => {
     // Slack's 3 s include a cold start.
     const arrived = Date.now();
+    startInvocationLog(context);
     const { signingSecret, bolt } = await ready();
     const verdict = verifySlackRequest(event, signingSecret, Date.now());
     if (!verdict.ok) {
@@ -47,6 +68,9 @@ export function slackLambdaHandler(
       logWarning(`Slack request refused with ${verdict.response.statusCode}: ${verdict.reason}`);
       return verdict.response;
     }
-    return requestDeadline.run(new Deadline(new Date(arrived + LISTENER_DATABASE_BUDGET_MS)), () => bolt(verdict.event, context));
+    appendLogKeys(slackRequestKeys(verdict.event));
+    const answer = await requestDeadline.run(new Deadline(new Date(arrived + LISTENER_DATABASE_BUDGET_MS)), () => bolt(verdict.event, context));
+    logInvocation('Slack request answered', { status: (answer as { statusCode?: unknown } | undefined)?.statusCode });
+    return answer;
   };
 }

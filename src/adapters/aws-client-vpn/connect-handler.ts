@@ -1,4 +1,4 @@
-import { logError } from '../../log';
+import { appendLogKeys, logError, logInvocation, startInvocationLog } from '../../log';
 import { deny } from '../../domain/approval';
 import { Deadline, OUT_OF_TIME, settleBy } from '../../domain/deadline';
 import { systemClock } from '../../ports';
@@ -29,11 +29,13 @@ export function connectHandler(build: () => Promise<DecideDeps>) {
   // Not kept when it fails: a Secrets Manager hiccup must not refuse every login this container ever sees.
   const deps = perContainer(build);
   let cold = true;
-  return async (event: unknown) => {
+  return async (event: unknown, context?: unknown) => {
     const started = invokedAt(systemClock.now(), cold);
     cold = false;
+    startInvocationLog(context);
     const request = parseConnectEvent(event);
     if (!request || !request.commonName) return connectResponse(deny('bad-request', 'The VPN could not read your certificate name. Use the profile from /vpn issue in Slack.'));
+    appendLogKeys({ connection_id: request.connectionId, common_name: request.commonName });
     let ready: DecideDeps | typeof OUT_OF_TIME;
     try {
       ready = await settleBy(deps(), new Deadline(new Date(started.getTime() + START_BY_MS)));
@@ -45,6 +47,8 @@ export function connectHandler(build: () => Promise<DecideDeps>) {
       logError('connect handler could not load its configuration in time');
       return connectResponse(deny('error', 'The VPN login check could not start in time, so this login was refused. Connect again in a minute.'));
     }
-    return connectResponse(await decideConnection(ready, request, started));
+    const decision = await decideConnection(ready, request, started);
+    logInvocation('login decided', { allow: decision.allow, reason: decision.reason });
+    return connectResponse(decision);
   };
 }

@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { startInvocationLog } from '../../log';
 import { alarmMessage } from '../../slack/views/alarm';
 import { perContainer } from './per-container';
 
@@ -12,7 +13,8 @@ interface SnsEvent {
  */
 export function alarmHandler(build: () => Promise<{ client: WebClient; channel: string }>) {
   const ready = perContainer(build);
-  return async (event: SnsEvent): Promise<void> => {
+  return async (event: SnsEvent, context?: unknown): Promise<void> => {
+    startInvocationLog(context);
     const { client, channel } = await ready();
     for (const record of event.Records ?? []) {
       const message = record.Sns?.Message;

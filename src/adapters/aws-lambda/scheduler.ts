@@ -1,6 +1,6 @@
 import type { VpnAdmin } from '../../composition/core';
 import { VpnChatopsError } from '../../domain/errors';
-import { logError } from '../../log';
+import { logError, startInvocationLog } from '../../log';
 import { CRL_DAYS_LEFT, METRICS_NAMESPACE, emfLine } from './metrics';
 import { perContainer } from './per-container';
 
@@ -23,7 +23,8 @@ export function scheduledTask(event: unknown): ScheduledTask {
  */
 export function schedulerHandler(build: () => Promise<VpnAdmin>, emit: (line: string) => void = (line) => console.log(line), log: (message: string) => void = logError) {
   const admin = perContainer(build);
-  return async (event: unknown) => {
+  return async (event: unknown, context?: unknown) => {
+    startInvocationLog(context);
     const task = scheduledTask(event);
     const ready = await admin();
     const { renewals, sessions, retired, reminders, digest, problems } = await ready.daily(`system:scheduler:${task}`);

@@ -1,4 +1,4 @@
-import { logError } from '../../log';
+import { logError, startInvocationLog } from '../../log';
 import type { Job } from '../../ports';
 import { perContainer } from './per-container';
 
@@ -9,7 +9,8 @@ import { perContainer } from './per-container';
  */
 export function workerHandler(build: () => Promise<{ run(job: Job): Promise<void> }>, cannotStart: (job: Job) => Promise<void>) {
   const worker = perContainer(build);
-  return async (job: Job): Promise<void> => {
+  return async (job: Job, context?: unknown): Promise<void> => {
+    startInvocationLog(context, { job_type: job.type, job_id: job.id });
     let ready: Awaited<ReturnType<typeof worker>>;
     try {
       ready = await worker();
