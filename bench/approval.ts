@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WebClient } from '@slack/web-api';
-import { approvalPolicy } from '../src/adapters/aws-client-vpn/connect-handler';
+import { approvalPolicy } from '../src/composition/connect-handler';
 import { connectDatabase, ensureTable } from '../src/adapters/dynamodb/client';
 import { startDynamoDbLocal } from '../src/adapters/dynamodb/local-server';
 import { storesFor } from '../src/adapters/dynamodb/stores';
@@ -18,7 +18,7 @@ import { signCertificateFor } from '../src/pki/certificate';
 import { DecideDeps, decideConnection } from '../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../src/slack/approval-notifier';
 import { adminAlertsFor } from '../src/slack/admin-alert';
-import { createSlackLambdaHandler } from '../src/slack/lambda';
+import { createSlackLambdaHandler } from '../src/composition/slack-lambda';
 import { ms, report } from './lib';
 
 const SECRET = 'bench-secret';

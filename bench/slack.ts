@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_ENTRIES } from '../src/handlers/bundling';
+import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_ENTRIES } from '../infra/lambda-bundling';
 import { AwsLambdaReceiver } from '@slack/bolt';
 import { connectDatabase, ensureTable } from '../src/adapters/dynamodb/client';
 import { startDynamoDbLocal } from '../src/adapters/dynamodb/local-server';

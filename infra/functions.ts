@@ -5,7 +5,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_ENTRIES, LambdaName } from '../src/handlers/bundling';
+import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_ENTRIES, LambdaName } from './lambda-bundling';
 
 export const REPO_ROOT = resolve(__dirname, '..');
 

@@ -11,7 +11,7 @@ import {
   JOB_QUEUE_SENDS,
   SLACK_SECRET_SENDS,
 } from '../src/adapters/sends';
-import type { LambdaName } from '../src/handlers/bundling';
+import type { LambdaName } from './lambda-bundling';
 
 /** What a request acts on, so the grant can be checked on the right resource. */
 export type Target = 'table' | 'tableIndexes' | 'caSecret' | 'slackSecret' | 'endpoint' | 'region' | 'serverCertificate' | 'connectionLog' | 'workerFunction';

@@ -335,7 +335,7 @@ export type Job = (
 ) & {
   /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
   id?: string;
-  /** The click this job answers (see slack/actions/register.ts): held while the job is in flight, released by the worker when it has run. */
+  /** The click this job answers (see slack/listeners/actions/button.ts): held while the job is in flight, released by the worker when it has run. */
   claim?: string;
 };
 

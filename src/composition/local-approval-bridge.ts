@@ -1,5 +1,5 @@
 import type { Database } from '../adapters/dynamodb/client';
-import { decideDeps } from '../adapters/aws-client-vpn/connect-handler';
+import { decideDeps } from '../composition/connect-handler';
 import { OpenVpnConnectBridge } from '../adapters/openvpn/connect-bridge';
 import type { ManagementClient } from '../adapters/openvpn/management';
 import type { Config } from '../config';

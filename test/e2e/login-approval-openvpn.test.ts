@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
-import { approvalPolicy } from '../../src/adapters/aws-client-vpn/connect-handler';
+import { approvalPolicy } from '../../src/composition/connect-handler';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { OpenVpnConnectBridge } from '../../src/adapters/openvpn/connect-bridge';
 import { ManagementClient } from '../../src/adapters/openvpn/management';
@@ -18,7 +18,7 @@ import { DecideDeps, decideConnection } from '../../src/services/decide-connecti
 import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
 import { adminAlertsFor } from '../../src/slack/admin-alert';
 import { ACTION } from '../../src/slack/ids';
-import { createSlackLambdaHandler } from '../../src/slack/lambda';
+import { createSlackLambdaHandler } from '../../src/composition/slack-lambda';
 import { inProcessJobs } from '../../src/composition/worker';
 import type { InProcessJobQueue } from '../../src/slack/jobs/in-process-queue';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';

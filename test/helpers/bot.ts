@@ -7,7 +7,7 @@ import { caMaterial } from '../../src/pki/ca';
 import type { Job, JobQueue } from '../../src/ports';
 import type { InProcessJobQueue } from '../../src/slack/jobs/in-process-queue';
 import { OrgInstall, blockActionRequest } from '../../src/local/slack-requests';
-import { createSlackLambdaHandler } from '../../src/slack/lambda';
+import { createSlackLambdaHandler } from '../../src/composition/slack-lambda';
 import { inProcessJobs } from '../../src/composition/worker';
 import { testCa } from './ca';
 import { testDatabase } from './dynamodb';

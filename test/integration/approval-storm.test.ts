@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { WebClient } from '@slack/web-api';
-import { approvalPolicy } from '../../src/adapters/aws-client-vpn/connect-handler';
+import { approvalPolicy } from '../../src/composition/connect-handler';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { loadConfig } from '../../src/config';
 import type { ConnectRequest } from '../../src/domain/approval';
@@ -10,7 +10,7 @@ import { signCertificateFor } from '../../src/pki/certificate';
 import { DecideDeps, decideConnection } from '../../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
 import { adminAlertsFor } from '../../src/slack/admin-alert';
-import { createSlackLambdaHandler } from '../../src/slack/lambda';
+import { createSlackLambdaHandler } from '../../src/composition/slack-lambda';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { botEnv, eventCallback } from '../helpers/slack';

@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConnectHandler } from '../../src/adapters/aws-client-vpn/connect-handler';
+import { createConnectHandler } from '../../src/composition/connect-handler';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { Config, loadConfig } from '../../src/config';
 import { encodeCn } from '../../src/domain/cn';
 import { DEFAULT_USERGROUPS, DEFAULT_USERS, SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { signCertificateFor } from '../../src/pki/certificate';
-import { createSlackLambdaHandler } from '../../src/slack/lambda';
+import { createSlackLambdaHandler } from '../../src/composition/slack-lambda';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { DynamoDbProxy, startDynamoDbProxy } from '../helpers/dynamodb-proxy';

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import { buildApp } from '../../infra/bin/app';
-import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_ENTRIES, LambdaName } from '../../src/handlers/bundling';
+import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_ENTRIES, LambdaName } from '../../infra/lambda-bundling';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { SIGNING_SECRET, slashCommand } from '../helpers/slack';

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { WebClient } from '@slack/web-api';
 import { connectResponse, parseConnectEvent } from '../../src/adapters/aws-client-vpn/connect-event';
 import { CONNECT_READS, CONNECT_WRITES } from '../../infra/permissions';
-import { approvalPolicy } from '../../src/adapters/aws-client-vpn/connect-handler';
+import { approvalPolicy } from '../../src/composition/connect-handler';
 import { connectDatabase } from '../../src/adapters/dynamodb/client';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
@@ -19,7 +19,7 @@ import { DecideDeps, decideConnection } from '../../src/services/decide-connecti
 import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
 import { adminAlertsFor } from '../../src/slack/admin-alert';
 import { ACTION } from '../../src/slack/ids';
-import { createSlackLambdaHandler } from '../../src/slack/lambda';
+import { createSlackLambdaHandler } from '../../src/composition/slack-lambda';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { blockAction, botEnv, eventCallback } from '../helpers/slack';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { createAlarmHandler } from '../../src/adapters/aws-lambda/alarms';
-import { createSchedulerHandler } from '../../src/adapters/aws-lambda/scheduler';
+import { createAlarmHandler } from '../../src/composition/alarms-lambda';
+import { schedulerHandler } from '../../src/adapters/aws-lambda/scheduler';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { loadConfig } from '../../src/config';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
@@ -30,7 +30,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const endpoints = JSON.stringify([{ type: 'openvpn', name: 'office', management: '127.0.0.1:9', crlFile, remote: '127.0.0.1 1194 udp' }]);
     const config = loadConfig(botEnv(slack, db.tableName, dir.path, { ADMIN_CHANNEL_ID: 'C0VPNADMINS', VPN_ENDPOINTS: endpoints }));
     const lines: string[] = [];
-    const handler = createSchedulerHandler(async () => (await createAdmin(config, db)).admin, (line) => lines.push(line));
+    const handler = schedulerHandler(async () => (await createAdmin(config, db)).admin, (line) => lines.push(line));
     return { handler, metrics: () => lines.map((line) => JSON.parse(line) as EmfLine) };
   }
 
@@ -106,7 +106,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
 
   it('refuses an event that names no known task, before touching anything', async () => {
     let started = 0;
-    const handler = createSchedulerHandler(async () => {
+    const handler = schedulerHandler(async () => {
       started++;
       throw new Error('not reached');
     });

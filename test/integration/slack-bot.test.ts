@@ -17,7 +17,7 @@ import { DEFAULT_USERGROUPS, DEFAULT_USERS, SlackStandIn, startSlackStandIn } fr
 import { caMaterial } from '../../src/pki/ca';
 import { parseCrl } from '../../src/pki/crl';
 import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
-import { createSlackLambdaHandler } from '../../src/slack/lambda';
+import { createSlackLambdaHandler } from '../../src/composition/slack-lambda';
 import { inProcessJobs } from '../../src/composition/worker';
 import type { InProcessJobQueue } from '../../src/slack/jobs/in-process-queue';
 import { TestBot, testBot } from '../helpers/bot';

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
-import { approvalPolicy } from '../../src/adapters/aws-client-vpn/connect-handler';
+import { approvalPolicy } from '../../src/composition/connect-handler';
 import { loadConfig } from '../../src/config';
 import { decideConnection } from '../../src/services/decide-connection';
 import { adminAlertsFor } from '../../src/slack/admin-alert';

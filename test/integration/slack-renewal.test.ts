@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { WebClient } from '@slack/web-api';
-import { approvalPolicy } from '../../src/adapters/aws-client-vpn/connect-handler';
+import { approvalPolicy } from '../../src/composition/connect-handler';
 import { loadConfig } from '../../src/config';
 import type { CertificateRecord } from '../../src/domain/certificate';
 import { encodeCn } from '../../src/domain/cn';

@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '../../infra/bin/app';
-import { LAMBDA_ENTRIES } from '../../src/handlers/bundling';
+import { LAMBDA_ENTRIES } from '../../infra/lambda-bundling';
 import { describeWith, run, tempDir } from '../helpers/tools';
 
 const SETTINGS = { region: 'eu-west-1', domain: 'vpn.example.com', endpoint: 'cvpn-endpoint-0123456789abcdef0', adminChannelId: 'C0123456789' };

@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/bin/app';
 import { Reach, Target, operationsOf } from '../../infra/operations';
-import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_ENTRIES, LambdaName } from '../../src/handlers/bundling';
+import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_ENTRIES, LambdaName } from '../../infra/lambda-bundling';
 import { tempDir } from '../helpers/tools';
 
 const SETTINGS = { region: 'eu-west-1', domain: 'vpn.example.com', endpoint: 'cvpn-endpoint-0123456789abcdef0', adminChannelId: 'C0123456789' };

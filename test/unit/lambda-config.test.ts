@@ -1,8 +1,8 @@
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient, SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createConnectHandler } from '../../src/adapters/aws-client-vpn/connect-handler';
+import { createConnectHandler } from '../../src/composition/connect-handler';
 import { loadConfig } from '../../src/config';
-import { loadLambdaConfig } from '../../src/handlers/config';
+import { loadLambdaConfig } from '../../src/adapters/aws-lambda/config';
 import { rejectionOf } from '../helpers/errors';
 
 const SECRET_ID = 'vpn-chatops/slack';

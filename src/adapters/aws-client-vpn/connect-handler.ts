@@ -1,41 +1,10 @@
-import type { Config } from '../../config';
-import { logError } from '../../log';
+import { appendLogKeys, logError, logInvocation, startInvocationLog } from '../../log';
 import { deny } from '../../domain/approval';
 import { Deadline, OUT_OF_TIME, settleBy } from '../../domain/deadline';
 import { systemClock } from '../../ports';
-import { ApprovalPolicy, DEFAULT_POLICY, DecideDeps, decideConnection } from '../../services/decide-connection';
-import { SlackApprovalNotifier } from '../../slack/approval-notifier';
-import { adminAlertsFor } from '../../slack/admin-alert';
-import { slackClient, slackClientWithin } from '../../slack/client';
-import { Database, connectDatabase, withDeadline } from '../dynamodb/client';
-import { storesFor } from '../dynamodb/stores';
+import { DecideDeps, decideConnection } from '../../services/decide-connection';
+import { perContainer } from '../aws-lambda/per-container';
 import { connectResponse, parseConnectEvent } from './connect-event';
-
-export function approvalPolicy(config: Config): ApprovalPolicy {
-  return {
-    ...DEFAULT_POLICY,
-    certDomain: config.CERT_DOMAIN,
-    approvals: config.APPROVALS,
-    timeoutMs: config.APPROVAL_TIMEOUT_S * 1000,
-    rememberHours: config.REMEMBER_HOURS,
-    promptLimit: config.PROMPT_LIMIT,
-  };
-}
-
-export function decideDeps(config: Config, db: Database = connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION })): DecideDeps {
-  const client = slackClient(config);
-  const notifier = new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError));
-  return {
-    ...storesFor(db),
-    notifier,
-    clock: systemClock,
-    policy: approvalPolicy(config),
-    within: (deadline) => {
-      const bounded = slackClientWithin(config, deadline);
-      return { ...storesFor(withDeadline(db, deadline)), notifier: notifier.using(bounded, adminAlertsFor(config, bounded, logError)) };
-    },
-  };
-}
 
 /** Lambda gives a function's initialization at most 10 s; a process older than that was started ahead of the call. */
 const INIT_LIMIT_MS = 10_000;
@@ -56,21 +25,21 @@ const START_BY_MS = 20_000;
  * Client VPN's connect handler (AWSClientVPN-…): 30 s hard limit, any exception or malformed answer
  * is a refusal the user cannot understand, so every path returns a v2 answer with a message, in time.
  */
-export function createConnectHandler(loadConfig: () => Config | Promise<Config>) {
-  let deps: Promise<DecideDeps> | undefined;
+export function connectHandler(build: () => Promise<DecideDeps>) {
+  // Not kept when it fails: a Secrets Manager hiccup must not refuse every login this container ever sees.
+  const deps = perContainer(build);
   let cold = true;
-  return async (event: unknown) => {
+  return async (event: unknown, context?: unknown) => {
     const started = invokedAt(systemClock.now(), cold);
     cold = false;
+    startInvocationLog(context);
     const request = parseConnectEvent(event);
     if (!request || !request.commonName) return connectResponse(deny('bad-request', 'The VPN could not read your certificate name. Use the profile from /vpn issue in Slack.'));
+    appendLogKeys({ connection_id: request.connectionId, common_name: request.commonName });
     let ready: DecideDeps | typeof OUT_OF_TIME;
     try {
-      deps ??= (async () => decideDeps(await loadConfig()))();
-      ready = await settleBy(deps, new Deadline(new Date(started.getTime() + START_BY_MS)));
+      ready = await settleBy(deps(), new Deadline(new Date(started.getTime() + START_BY_MS)));
     } catch (error) {
-      // Not cached: a Secrets Manager hiccup must not refuse every login this container ever sees.
-      deps = undefined;
       logError('connect handler could not start', error);
       return connectResponse(deny('error', 'The VPN login check is misconfigured, so logins are refused. Tell your VPN admin.'));
     }
@@ -78,6 +47,8 @@ export function createConnectHandler(loadConfig: () => Config | Promise<Config>)
       logError('connect handler could not load its configuration in time');
       return connectResponse(deny('error', 'The VPN login check could not start in time, so this login was refused. Connect again in a minute.'));
     }
-    return connectResponse(await decideConnection(ready, request, started));
+    const decision = await decideConnection(ready, request, started);
+    logInvocation('login decided', { allow: decision.allow, reason: decision.reason });
+    return connectResponse(decision);
   };
 }

@@ -1,7 +1,8 @@
 import type { VpnAdmin } from '../../composition/core';
 import { VpnChatopsError } from '../../domain/errors';
-import { logError } from '../../log';
+import { logError, startInvocationLog } from '../../log';
 import { CRL_DAYS_LEFT, METRICS_NAMESPACE, emfLine } from './metrics';
+import { perContainer } from './per-container';
 
 /** What an EventBridge Scheduler schedule asks for, as its input `{"task": …}`. */
 export const SCHEDULED_TASKS = ['daily'] as const;
@@ -20,15 +21,12 @@ export function scheduledTask(event: unknown): ScheduledTask {
  * endpoint's CRL days left, read back from the endpoint after renewal, as a CloudWatch metric. An
  * unreadable or missing CRL counts as 0 days, so the alarm fires rather than going quiet.
  */
-export function createSchedulerHandler(start: () => Promise<VpnAdmin>, emit: (line: string) => void = (line) => console.log(line), log: (message: string) => void = logError) {
-  let admin: Promise<VpnAdmin> | undefined;
-  return async (event: unknown) => {
+export function schedulerHandler(build: () => Promise<VpnAdmin>, emit: (line: string) => void = (line) => console.log(line), log: (message: string) => void = logError) {
+  const admin = perContainer(build);
+  return async (event: unknown, context?: unknown) => {
+    startInvocationLog(context);
     const task = scheduledTask(event);
-    admin ??= start().catch((error: unknown) => {
-      admin = undefined;
-      throw error;
-    });
-    const ready = await admin;
+    const ready = await admin();
     const { renewals, sessions, retired, reminders, digest, problems } = await ready.daily(`system:scheduler:${task}`);
     // Reminders and retirements never stop the CRL work; what went wrong with them is on record here.
     for (const problem of problems) log(`daily job: ${problem}`);

@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { readSlackSecret } from '../adapters/secrets-manager/slack-secret';
-import { Config, loadConfig } from '../config';
+import { readSlackSecret } from '../secrets-manager/slack-secret';
+import { Config, loadConfig } from '../../config';
 
 /**
  * The configuration of a Lambda function: the environment, plus the Slack credentials from the secret

@@ -1,0 +1,26 @@
+import { appendLogKeys } from '../log';
+import type { ApprovalStore } from '../ports';
+
+/**
+ * The approval store, tagging the invocation's log lines with the approval it opens (the connect
+ * function) or decides (the Slack function), so one login can be followed across both.
+ */
+export function approvalsInLogs(approvals: ApprovalStore): ApprovalStore {
+  const tagged: Pick<ApprovalStore, 'create' | 'decide' | 'decideByMessage'> = {
+    create: (approval) => {
+      appendLogKeys({ approval_id: approval.id });
+      return approvals.create(approval);
+    },
+    decide: (id, status, by, at) => {
+      appendLogKeys({ approval_id: id });
+      return approvals.decide(id, status, by, at);
+    },
+    decideByMessage: async (channel, ts, owner, status, at) => {
+      const decided = await approvals.decideByMessage(channel, ts, owner, status, at);
+      if (typeof decided === 'object') appendLogKeys({ approval_id: decided.id });
+      return decided;
+    },
+  };
+  // The store's other methods, still bound to it.
+  return Object.assign(Object.create(approvals) as ApprovalStore, tagged);
+}
