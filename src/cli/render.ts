@@ -4,7 +4,7 @@ import type { RevocationReport } from '../services/revoke';
 import type { PublishOutcome } from '../services/publish-crl';
 import type { CrlStatus } from '../services/crl-status';
 import type { Check } from '../services/doctor';
-import type { VpnAdmin } from '../composition/core';
+import type { VpnAdmin } from '../services/vpn-admin';
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../adapters/dynamodb/client';
 import type { ManagementClient } from '../adapters/openvpn/management';
-import { VpnAdmin, caStoreFor } from './core';
+import { VpnAdmin } from '../services/vpn-admin';
+import { caStoreFor } from './ca-store';
 import { endpointsFor, localEndpointConfig } from './endpoints';
 import { isLocalMode, loadCaFrom, stateDir } from '../state';
 import { storesFor } from '../adapters/dynamodb/stores';

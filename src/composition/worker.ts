@@ -1,7 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config';
 import { EndpointWiring, connectionLogsFor, endpointsFor } from './endpoints';
-import { VpnAdmin, caStoreFor } from './core';
+import { VpnAdmin } from '../services/vpn-admin';
+import { caStoreFor } from './ca-store';
 import { doctorProbes } from './doctor';
 import { loadCaFrom } from '../state';
 import { storesFor } from '../adapters/dynamodb/stores';

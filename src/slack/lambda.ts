@@ -4,7 +4,7 @@ import { AwsLambdaReceiver } from '@slack/bolt';
 import type { Config } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import { Deadline } from '../domain/deadline';
-import { perContainer } from '../adapters/aws-lambda/per-container';
+import { perContainer } from '../per-container';
 import { createSlackApp } from './app';
 import type { ListenerDeps } from './context';
 import { VerifiedEvent, verifySlackRequest } from './verify-request';

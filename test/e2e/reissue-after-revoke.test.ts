@@ -5,7 +5,7 @@ import { approvalPolicy, createConnectHandler } from '../../src/composition/conn
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { OpenVpnConnectBridge } from '../../src/adapters/openvpn/connect-bridge';
 import { ManagementClient } from '../../src/adapters/openvpn/management';
-import { VpnAdmin } from '../../src/composition/core';
+import { VpnAdmin } from '../../src/services/vpn-admin';
 import { endpointsFor } from '../../src/composition/endpoints';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { Config, loadConfig } from '../../src/config';

@@ -1,5 +1,5 @@
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
-import { VpnAdmin } from '../../src/composition/core';
+import { VpnAdmin } from '../../src/services/vpn-admin';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { loadConfig } from '../../src/config';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
-import { VpnAdmin } from '../../src/composition/core';
+import { VpnAdmin } from '../../src/services/vpn-admin';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { loadConfig } from '../../src/config';
 import { CertificateRecord } from '../../src/domain/certificate';

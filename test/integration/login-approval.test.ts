@@ -7,7 +7,7 @@ import { connectDatabase } from '../../src/adapters/dynamodb/client';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
 import { Config, loadConfig } from '../../src/config';
-import { VpnAdmin } from '../../src/composition/core';
+import { VpnAdmin } from '../../src/services/vpn-admin';
 import { loadHomeData } from '../../src/slack/jobs/home-data';
 import { homeView } from '../../src/slack/views/home';
 import type { ConnectRequest } from '../../src/domain/approval';

@@ -1,4 +1,4 @@
-import { VpnAdmin } from '../../src/composition/core';
+import { VpnAdmin } from '../../src/services/vpn-admin';
 import type { CertificateRecord } from '../../src/domain/certificate';
 import { VpnChatopsError } from '../../src/domain/errors';
 import { parseCrl } from '../../src/pki/crl';

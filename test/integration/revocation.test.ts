@@ -15,7 +15,7 @@ import type { RevokeRequest } from '../../src/services/revoke';
 import { revocationReportMessage } from '../../src/slack/views/revocation-report';
 import { InstrumentedEndpoint } from '../helpers/endpoints';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
-import { VpnAdmin } from '../../src/composition/core';
+import { VpnAdmin } from '../../src/services/vpn-admin';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { describeWith } from '../helpers/tools';
 import { serviceWorld } from '../helpers/world';
@@ -291,7 +291,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     world = await serviceWorld();
     await world.admin.publishAll('U0ADMIN');
     await world.admin.publishAll('U0ADMIN');
-    const { VpnAdmin } = await import('../../src/composition/core');
+    const { VpnAdmin } = await import('../../src/services/vpn-admin');
     const { createCa, loadCa } = await import('../../src/pki/ca');
     const newCa = loadCa(await createCa({ commonName: 'Replacement CA' }));
     const replaced = new VpnAdmin({ ...world.admin.deps, ca: newCa, coalesceMs: 0 });

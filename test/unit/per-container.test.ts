@@ -1,4 +1,4 @@
-import { perContainer } from '../../src/adapters/aws-lambda/per-container';
+import { perContainer } from '../../src/per-container';
 
 describe('perContainer: built once per Lambda container, a failed start retried', () => {
   it('builds once for concurrent and later calls, all sharing the one result', async () => {

@@ -1,5 +1,5 @@
 import { LogLevel, WebClient } from '@slack/web-api';
-import type { VpnAdmin } from '../../src/composition/core';
+import type { VpnAdmin } from '../../src/services/vpn-admin';
 import type { AuditEntry } from '../../src/domain/audit';
 import type { AuditLog, CertificateStore, IdempotencyStore } from '../../src/ports';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';

@@ -3,7 +3,7 @@ import { deny } from '../../domain/approval';
 import { Deadline, OUT_OF_TIME, settleBy } from '../../domain/deadline';
 import { systemClock } from '../../ports';
 import { DecideDeps, decideConnection } from '../../services/decide-connection';
-import { perContainer } from '../aws-lambda/per-container';
+import { perContainer } from '../../per-container';
 import { connectResponse, parseConnectEvent } from './connect-event';
 
 /** Lambda gives a function's initialization at most 10 s; a process older than that was started ahead of the call. */

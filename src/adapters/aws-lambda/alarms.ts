@@ -1,7 +1,5 @@
-import type { WebClient } from '@slack/web-api';
 import { startInvocationLog } from '../../log';
-import { alarmMessage } from '../../slack/views/alarm';
-import { perContainer } from './per-container';
+import { perContainer } from '../../per-container';
 
 interface SnsEvent {
   Records?: { Sns?: { Message?: unknown } }[];
@@ -11,14 +9,14 @@ interface SnsEvent {
  * SNS → here: each CloudWatch alarm notification, posted to the admins' channel. A post that fails
  * fails the invocation, so SNS retries it.
  */
-export function alarmHandler(build: () => Promise<{ client: WebClient; channel: string }>) {
+export function alarmHandler(build: () => Promise<(alarm: string) => Promise<void>>) {
   const ready = perContainer(build);
   return async (event: SnsEvent, context?: unknown): Promise<void> => {
     startInvocationLog(context);
-    const { client, channel } = await ready();
+    const post = await ready();
     for (const record of event.Records ?? []) {
       const message = record.Sns?.Message;
-      if (typeof message === 'string') await client.chat.postMessage({ channel, ...alarmMessage(message) });
+      if (typeof message === 'string') await post(message);
     }
   };
 }

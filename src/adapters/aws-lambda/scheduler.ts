@@ -1,8 +1,8 @@
-import type { VpnAdmin } from '../../composition/core';
+import type { VpnAdmin } from '../../services/vpn-admin';
 import { VpnChatopsError } from '../../domain/errors';
 import { logError, startInvocationLog } from '../../log';
 import { CRL_DAYS_LEFT, METRICS_NAMESPACE, emfLine } from './metrics';
-import { perContainer } from './per-container';
+import { perContainer } from '../../per-container';
 
 /** What an EventBridge Scheduler schedule asks for, as its input `{"task": …}`. */
 export const SCHEDULED_TASKS = ['daily'] as const;

@@ -1,6 +1,6 @@
 import { logError, startInvocationLog } from '../../log';
 import type { Job } from '../../ports';
-import { perContainer } from './per-container';
+import { perContainer } from '../../per-container';
 
 /**
  * Invoked asynchronously by the Slack function with one job: issue, revoke, publish, Home refresh.

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { DoctorProbes } from '../../services/doctor';
-import type { VpnAdmin } from '../../composition/core';
+import type { VpnAdmin } from '../../services/vpn-admin';
 import type { AdminDirectory, ApprovalStore, AuditLog, CertificateStore, IdempotencyStore, Job, VpnEndpoint } from '../../ports';
 import type { MessageView } from '../views/types';
 

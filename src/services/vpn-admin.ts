@@ -1,32 +1,33 @@
-import { LocalCaStore } from '../adapters/local-files/ca-store';
-import { SecretsManagerCaStore } from '../adapters/secrets-manager/ca-store';
-import { BOT_SCOPES } from '../adapters/slack-web/scopes';
-import type { Config } from '../config';
 import type { Approval } from '../domain/approval';
 import { VpnChatopsError } from '../domain/errors';
 import { parseWindow } from '../domain/window';
 import type { CertificateAuthority } from '../pki/ca';
 import { KeyPool } from '../pki/key-pool';
-import { AlertSink, ApprovalStore, AuditLog, CaStore, CertificateStore, Clock, ConnectionLogSource, CrlStateStore, ExpiryNotifier, IdempotencyStore, VpnEndpoint, systemClock } from '../ports';
-import { AbandonedApprovalScope, closeAbandonedApprovals } from '../services/abandoned-approvals';
-import { RetireReason, renewCertificate, retireReplaced } from '../services/certificate-renewal';
-import { InsightsReport, connectionInsights } from '../services/connection-insights';
-import { CrlStatus, crlStatus } from '../services/crl-status';
-import { DailyReport, runDaily } from '../services/daily';
-import { Check, DoctorPolicy, DoctorProbes, runDoctor } from '../services/doctor';
-import { IssueRequest, issueCertificate } from '../services/issue';
-import { CrlPublisher, PublishOutcome } from '../services/publish-crl';
-import { CrlPolicy, RevokeRequest, revoke } from '../services/revoke';
-import { stateDir } from '../state';
+import { AlertSink, ApprovalStore, AuditLog, CertificateStore, Clock, ConnectionLogSource, CrlStateStore, ExpiryNotifier, IdempotencyStore, VpnEndpoint, systemClock } from '../ports';
+import { AbandonedApprovalScope, closeAbandonedApprovals } from './abandoned-approvals';
+import { RetireReason, renewCertificate, retireReplaced } from './certificate-renewal';
+import { InsightsReport, connectionInsights } from './connection-insights';
+import { CrlStatus, crlStatus } from './crl-status';
+import { DailyReport, runDaily } from './daily';
+import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
+import { IssueRequest, issueCertificate } from './issue';
+import { CrlPublisher, PublishOutcome } from './publish-crl';
+import { CrlPolicy, RevokeRequest, revoke } from './revoke';
 
-export function caStoreFor(config: Config): CaStore {
-  return config.CA_SECRET_ID ? new SecretsManagerCaStore({ secretId: config.CA_SECRET_ID, region: config.AWS_REGION }) : new LocalCaStore(stateDir(config));
+/** The settings the use cases read; the bot's Config has them under the same names. */
+export interface AdminSettings {
+  CERT_DOMAIN: string;
+  CERT_DAYS: number;
+  CRL_DAYS: number;
+  CRL_PUBLISH_MODE: 'immediate' | 'window';
+  CRL_WINDOW: string;
+  CRL_RENEW_BEFORE_DAYS: number;
 }
 
-export const doctorPolicy = (config: Config): DoctorPolicy => ({ renewBeforeDays: config.CRL_RENEW_BEFORE_DAYS, publishMode: config.CRL_PUBLISH_MODE, certDays: config.CERT_DAYS });
+export const doctorPolicy = (config: AdminSettings): DoctorPolicy => ({ renewBeforeDays: config.CRL_RENEW_BEFORE_DAYS, publishMode: config.CRL_PUBLISH_MODE, certDays: config.CERT_DAYS });
 
 export interface AppDeps {
-  config: Config;
+  config: AdminSettings;
   ca: CertificateAuthority;
   certificates: CertificateStore;
   crlState: CrlStateStore;
@@ -103,7 +104,7 @@ export class VpnAdmin {
   /** Every health check, one line each; see services/doctor.ts. */
   doctor(probes: DoctorProbes): Promise<Check[]> {
     const { ca, crlState, endpoints, config } = this.deps;
-    return runDoctor({ ca, crlState, endpoints, clock: this.clock, policy: doctorPolicy(config), requiredScopes: BOT_SCOPES, ...probes });
+    return runDoctor({ ca, crlState, endpoints, clock: this.clock, policy: doctorPolicy(config), requiredScopes: [], ...probes });
   }
 
   /** The daily job (services/daily.ts): CRL renewal, the session sweep, retirements, reminders. */
