@@ -12,14 +12,16 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'Modules that import each other, even for a type only, cannot be understood or moved one at a time: move the shared type to where it belongs.',
+      comment:
+        'Modules that import each other, even for a type only, cannot be understood or moved one at a time: move the shared type to where it belongs.',
       from: {},
       to: { circular: true },
     },
     {
       name: 'no-orphans',
       severity: 'error',
-      comment: 'A module nothing imports and that imports nothing is dead code. Lambda entry points and the scripts the console page loads are started from outside.',
+      comment:
+        'A module nothing imports and that imports nothing is dead code. Lambda entry points and the scripts the console page loads are started from outside.',
       from: { orphan: true, pathNot: ['^src/handlers/', '^src/local/console/public/'] },
       to: {},
     },
@@ -40,7 +42,8 @@ module.exports = {
     {
       name: 'services-see-only-ports',
       severity: 'error',
-      comment: 'Use cases reach Slack, AWS and files through src/ports.ts only, so they run the same in Lambda, npm start and tests.',
+      comment:
+        'Use cases reach Slack, AWS and files through src/ports.ts only, so they run the same in Lambda, npm start and tests.',
       from: { path: '^src/services/' },
       to: { pathNot: ['^src/(domain|pki|services)/', '^src/ports\\.ts$'], dependencyTypesNot: ['core'] },
     },
@@ -54,14 +57,15 @@ module.exports = {
     {
       name: 'adapters-do-not-wire',
       severity: 'error',
-      comment: 'An adapter implements a port; putting it together with Slack and the runtimes is the wiring\'s job.',
+      comment: "An adapter implements a port; putting it together with Slack and the runtimes is the wiring's job.",
       from: { path: '^src/adapters/' },
       to: { path: ['^src/(slack|composition|cli|local|handlers)/'] },
     },
     {
       name: 'only-runtimes-use-the-wiring',
       severity: 'error',
-      comment: 'src/composition builds everything; only the runtimes (handlers, cli, npm start) start from it, so nothing else can reach around the ports.',
+      comment:
+        'src/composition builds everything; only the runtimes (handlers, cli, npm start) start from it, so nothing else can reach around the ports.',
       from: { pathNot: [WIRING, '^(bench|test)/'] },
       to: { path: '^src/composition/' },
     },
@@ -75,10 +79,15 @@ module.exports = {
     {
       name: 'handlers-only-start-the-wiring',
       severity: 'error',
-      comment: 'A Lambda handler reads its configuration and hands over to src/composition: a few lines, nothing to test on its own.',
+      comment:
+        'A Lambda handler reads its configuration and hands over to src/composition: a few lines, nothing to test on its own.',
       from: { path: '^src/handlers/' },
       to: {
-        pathNot: ['^src/(composition|handlers)/', '^src/(config|log|ports)\\.ts$', '^src/adapters/aws-lambda/config\\.ts$'],
+        pathNot: [
+          '^src/(composition|handlers)/',
+          '^src/(config|log|ports)\\.ts$',
+          '^src/adapters/aws-lambda/config\\.ts$',
+        ],
         dependencyTypesNot: ['core'],
       },
     },

@@ -40,12 +40,27 @@ interface World {
 }
 
 async function world(members: number, options: { enforceRateLimits: boolean }): Promise<World> {
-  const users = Array.from({ length: members }, (_, i) => ({ id: memberId(i), name: `m${i}`, real_name: `Member ${i}` }));
-  const [slack, dynamo] = await Promise.all([startSlackStandIn({ users, usergroups: {}, enforceRateLimits: options.enforceRateLimits }), startDynamoDbLocal()]);
+  const users = Array.from({ length: members }, (_, i) => ({
+    id: memberId(i),
+    name: `m${i}`,
+    real_name: `Member ${i}`,
+  }));
+  const [slack, dynamo] = await Promise.all([
+    startSlackStandIn({ users, usergroups: {}, enforceRateLimits: options.enforceRateLimits }),
+    startDynamoDbLocal(),
+  ]);
   const dir = mkdtempSync(join(tmpdir(), 'vpn-chatops-bench-approval-'));
   const config = loadConfig({
-    SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, SLACK_BOT_ID: 'BBOT', SLACK_BOT_USER_ID: 'UBOT',
-    TABLE_NAME: `bench-${randomBytes(4).toString('hex')}`, DYNAMODB_ENDPOINT: dynamo.endpoint, STATE_DIR: dir, VPN_ENDPOINTS: '[]', AWS_REGION: 'us-east-1',
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_BOT_ID: 'BBOT',
+    SLACK_BOT_USER_ID: 'UBOT',
+    TABLE_NAME: `bench-${randomBytes(4).toString('hex')}`,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    STATE_DIR: dir,
+    VPN_ENDPOINTS: '[]',
+    AWS_REGION: 'us-east-1',
   });
   const db = connectDatabase({ tableName: config.TABLE_NAME, endpoint: dynamo.endpoint });
   await ensureTable(db);
@@ -58,14 +73,41 @@ async function world(members: number, options: { enforceRateLimits: boolean }): 
       const cn = encodeCn({ displayName: user.real_name, slackId: user.id, domain: config.CERT_DOMAIN });
       const issued = signCertificateFor({ ca, cn, publicKey });
       cns.push(cn);
-      return { serial: issued.serial, cn, slackId: user.id, status: 'active' as const, issuedAt: new Date(), notBefore: issued.notBefore, notAfter: issued.notAfter, source: 'issued' as const, issuedBy: 'bench' };
+      return {
+        serial: issued.serial,
+        cn,
+        slackId: user.id,
+        status: 'active' as const,
+        issuedAt: new Date(),
+        notBefore: issued.notBefore,
+        notAfter: issued.notAfter,
+        source: 'issued' as const,
+        issuedBy: 'bench',
+      };
     }),
   );
-  const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 3, minTimeout: 100, maxTimeout: 1_000 } });
-  const deps: DecideDeps = { ...stores, notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, () => undefined)), clock: { now: () => new Date() }, policy: { ...approvalPolicy(config), rememberHours: 0 } };
-  const bolt = createSlackLambdaHandler(() => config, () => ({ enqueue: async () => undefined })) as World['bolt'];
+  const client = new WebClient(slack.token, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 3, minTimeout: 100, maxTimeout: 1_000 },
+  });
+  const deps: DecideDeps = {
+    ...stores,
+    notifier: new SlackApprovalNotifier(
+      client,
+      adminAlertsFor(config, client, () => undefined),
+    ),
+    clock: { now: () => new Date() },
+    policy: { ...approvalPolicy(config), rememberHours: 0 },
+  };
+  const bolt = createSlackLambdaHandler(
+    () => config,
+    () => ({ enqueue: async () => undefined }),
+  ) as World['bolt'];
   return {
-    slack, deps, bolt, cns,
+    slack,
+    deps,
+    bolt,
+    cns,
     stop: async () => {
       db.doc.destroy();
       await Promise.all([slack.stop(), dynamo.stop()]);
@@ -76,10 +118,31 @@ async function world(members: number, options: { enforceRateLimits: boolean }): 
 
 let events = 0;
 function reaction(user: string, channel: string, ts: string) {
-  return functionUrlEvent(eventCallbackRequest({ type: 'reaction_added', user, reaction: '+1', item_user: 'UBOT', item: { type: 'message', channel, ts }, event_ts: `${Date.now() / 1000}` }, `Ev0B${++events}`), SECRET);
+  return functionUrlEvent(
+    eventCallbackRequest(
+      {
+        type: 'reaction_added',
+        user,
+        reaction: '+1',
+        item_user: 'UBOT',
+        item: { type: 'message', channel, ts },
+        event_ts: `${Date.now() / 1000}`,
+      },
+      `Ev0B${++events}`,
+    ),
+    SECRET,
+  );
 }
 
-const login = (cn: string, i: number): ConnectRequest => ({ connectionId: `c${i}`, endpointId: 'cvpn-endpoint-0123456789abcdef0', commonName: cn, publicIp: `198.51.100.${i % 250}`, platform: 'mac', platformVersion: '14', clientVersion: '2.6.14' });
+const login = (cn: string, i: number): ConnectRequest => ({
+  connectionId: `c${i}`,
+  endpointId: 'cvpn-endpoint-0123456789abcdef0',
+  commonName: cn,
+  publicIp: `198.51.100.${i % 250}`,
+  platform: 'mac',
+  platformVersion: '14',
+  clientVersion: '2.6.14',
+});
 
 /** The prompt for member `user` once it is posted. */
 function promptOf(slack: SlackStandIn, user: string): Promise<{ channel: string; ts: string }> {
@@ -118,7 +181,9 @@ async function ours(w: World): Promise<{ latencies: number[]; callsPerLogin: num
       }),
     );
   }
-  const calls = w.slack.calls.slice(before).filter((c) => ['chat.postMessage', 'chat.update', 'conversations.open'].includes(c.method)).length;
+  const calls = w.slack.calls
+    .slice(before)
+    .filter((c) => ['chat.postMessage', 'chat.update', 'conversations.open'].includes(c.method)).length;
   return { latencies, callsPerLogin: calls / APPROVALS };
 }
 
@@ -133,16 +198,21 @@ async function baseline(w: World): Promise<{ latencies: number[]; callsPerLogin:
       // The owner reacts a random moment later; Slack stores it and emits reaction_added, which this design ignores.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2_000));
       const reacted = performance.now();
-      await client.reactions.add({ channel: posted.channel!, timestamp: posted.ts!, name: '+1', user } as Parameters<typeof client.reactions.add>[0]);
+      await client.reactions.add({ channel: posted.channel!, timestamp: posted.ts!, name: '+1', user } as Parameters<
+        typeof client.reactions.add
+      >[0]);
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, 2_000));
         const got = await client.reactions.get({ channel: posted.channel!, timestamp: posted.ts! });
-        const reactions = (got.message as { reactions?: { name: string; users?: string[] }[] } | undefined)?.reactions ?? [];
+        const reactions =
+          (got.message as { reactions?: { name: string; users?: string[] }[] } | undefined)?.reactions ?? [];
         if (reactions.some((r) => r.name === '+1' && r.users?.includes(user))) return performance.now() - reacted;
       }
     }),
   );
-  const calls = w.slack.calls.slice(before).filter((c) => ['chat.postMessage', 'reactions.get'].includes(c.method)).length;
+  const calls = w.slack.calls
+    .slice(before)
+    .filter((c) => ['chat.postMessage', 'reactions.get'].includes(c.method)).length;
   return { latencies, callsPerLogin: calls / APPROVALS };
 }
 
@@ -152,7 +222,10 @@ async function storm(): Promise<void> {
   try {
     const stop = w.slack.onChange((change) => {
       if (change.kind !== 'message_posted' || !change.channel.startsWith('D')) return;
-      setTimeout(() => void w.bolt(reaction(change.channel.slice(1), change.channel, change.ts), {}), 200 + Math.random() * 800);
+      setTimeout(
+        () => void w.bolt(reaction(change.channel.slice(1), change.channel, change.ts), {}),
+        200 + Math.random() * 800,
+      );
     });
     const durations: number[] = [];
     const decisions = await Promise.all(

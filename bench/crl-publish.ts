@@ -41,14 +41,24 @@ export async function crlPublishBenchmark(): Promise<void> {
     const seeded = Date.now();
     await stores.certificates.importMany(records);
     console.error(`(seeded 20,000 revoked certificates in ${Date.now() - seeded} ms)`);
-    const endpoint = new OpenVpnEndpoint({ name: 'bench', management: '127.0.0.1:9', crlFile: join(work, 'crl.pem'), remote: '127.0.0.1 1194 udp', caPem: ca.certPem });
+    const endpoint = new OpenVpnEndpoint({
+      name: 'bench',
+      management: '127.0.0.1:9',
+      crlFile: join(work, 'crl.pem'),
+      remote: '127.0.0.1 1194 udp',
+      caPem: ca.certPem,
+    });
     const publisher = new CrlPublisher({ ca, ...stores, clock: { now: () => new Date() }, crlDays: 180 });
     let entries = 0;
-    const stats = await measure(async () => {
-      const outcome = await publisher.publish(endpoint, 'bench');
-      if (outcome.outcome !== 'published') throw new Error(`publish did not succeed: ${JSON.stringify(outcome)}`);
-      entries = outcome.entries;
-    }, 7, 1);
+    const stats = await measure(
+      async () => {
+        const outcome = await publisher.publish(endpoint, 'bench');
+        if (outcome.outcome !== 'published') throw new Error(`publish did not succeed: ${JSON.stringify(outcome)}`);
+        entries = outcome.entries;
+      },
+      7,
+      1,
+    );
     report('crl-publish-20000', { ours_ms: ms(stats.p50), p99_ms: ms(stats.p99), entries });
     db.doc.destroy();
   } finally {

@@ -17,7 +17,10 @@ async function synthBenchmark(): Promise<void> {
     const out = mkdtempSync(join(tmpdir(), 'vpn-chatops-synth-'));
     try {
       const started = performance.now();
-      await run('npm', ['run', 'synth', '--', '--output', out], { env: { ...process.env, CI: 'true' }, maxBuffer: 16 * 1024 * 1024 });
+      await run('npm', ['run', 'synth', '--', '--output', out], {
+        env: { ...process.env, CI: 'true' },
+        maxBuffer: 16 * 1024 * 1024,
+      });
       times.push(performance.now() - started);
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -31,7 +34,13 @@ async function synthBenchmark(): Promise<void> {
 async function bundleSizes(): Promise<void> {
   const sizes: Record<string, number> = {};
   for (const name of Object.keys(LAMBDA_ENTRIES) as LambdaName[]) {
-    const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [LAMBDA_ENTRIES[name]], write: false, outfile: `${name}.js`, logLevel: 'silent' });
+    const result = await build({
+      ...LAMBDA_BUNDLE_OPTIONS,
+      entryPoints: [LAMBDA_ENTRIES[name]],
+      write: false,
+      outfile: `${name}.js`,
+      logLevel: 'silent',
+    });
     sizes[`${name}_bytes`] = result.outputFiles[0].contents.length;
   }
   report('bundles', sizes);

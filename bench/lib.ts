@@ -24,7 +24,12 @@ export const ms = (value: number) => value.toFixed(value < 10 ? 2 : 1);
 
 /** One result line: `name: key=value …`. */
 export function report(name: string, values: Record<string, string | number>): void {
-  console.log(`${name}: ${Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(
+    `${name}: ${Object.entries(values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
 }
 
-export const ratio = (baseline: number | undefined, ours: number) => (baseline === undefined ? 'n/a' : (baseline / ours).toFixed(1));
+export const ratio = (baseline: number | undefined, ours: number) =>
+  baseline === undefined ? 'n/a' : (baseline / ours).toFixed(1);

@@ -48,7 +48,9 @@ export function syntheticConnectionLog(count = EVENTS): { message: string; times
       continue;
     }
     const flood = roll < 0.21;
-    const start = flood ? NOW.getTime() - 30 * 3_600_000 + Math.floor(next() * 3_600_000) : from + Math.floor(next() * 168 * 3_600_000);
+    const start = flood
+      ? NOW.getTime() - 30 * 3_600_000 + Math.floor(next() * 3_600_000)
+      : from + Math.floor(next() * 168 * 3_600_000);
     const failed = flood || next() < 0.1;
     const user = Math.floor(next() * 2000);
     const entry = {
@@ -62,7 +64,9 @@ export function syntheticConnectionLog(count = EVENTS): { message: string; times
       'connection-start-time': awsTime(start),
       'connection-last-update-time': awsTime(start),
       'client-ip': failed ? 'NA' : `10.0.${user % 250}.${(user >> 3) % 250}`,
-      'common-name': flood ? 'NA' : `user-${user}.laptop-U0${user.toString(36).toUpperCase().padStart(7, '0')}.vpn.example.com`,
+      'common-name': flood
+        ? 'NA'
+        : `user-${user}.laptop-U0${user.toString(36).toUpperCase().padStart(7, '0')}.vpn.example.com`,
       'device-type': ['mac', 'windows', 'linux'][user % 3],
       'device-ip': flood ? '148.163.126.72' : `198.51.${Math.floor(next() * 20)}.${Math.floor(next() * 250)}`,
       port: String(1024 + Math.floor(next() * 60_000)),
@@ -76,7 +80,14 @@ export function syntheticConnectionLog(count = EVENTS): { message: string; times
     events.push({ message: JSON.stringify(entry), timestamp: start + 5000 });
     // A quarter of successful connections are logged again, later, with their counters updated.
     if (!failed && next() < 0.25 && events.length < count) {
-      events.push({ message: JSON.stringify({ ...entry, 'connection-last-update-time': awsTime(start + 600_000), 'ingress-bytes': '183342' }), timestamp: start + 600_000 });
+      events.push({
+        message: JSON.stringify({
+          ...entry,
+          'connection-last-update-time': awsTime(start + 600_000),
+          'ingress-bytes': '183342',
+        }),
+        timestamp: start + 600_000,
+      });
     }
   }
   return events;
@@ -127,7 +138,8 @@ function naive(events: { message: string; timestamp: number }[]) {
   for (const row of unique) {
     const hour = new Date(`${row['connection-start-time'].replace(' ', 'T')}Z`).toISOString().slice(0, 13);
     hourly[hour] = (hourly[hour] ?? 0) + 1;
-    if (row['connection-attempt-status'] === 'failed') ipHour[`${row['device-ip']} ${hour}`] = (ipHour[`${row['device-ip']} ${hour}`] ?? 0) + 1;
+    if (row['connection-attempt-status'] === 'failed')
+      ipHour[`${row['device-ip']} ${hour}`] = (ipHour[`${row['device-ip']} ${hour}`] ?? 0) + 1;
   }
   return {
     status: groupBy('connection-attempt-status'),
@@ -156,7 +168,8 @@ function timed(fn: () => unknown, runs: number, warmup: number): { wall: number;
     const used = process.cpuUsage(cpu);
     cpus.push((used.user + used.system) / 1000);
   }
-  const p = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)];
+  const p = (values: number[], q: number) =>
+    [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)];
   return { wall: p(walls, 0.5), wallP99: p(walls, 0.99), cpu: p(cpus, 0.5) };
 }
 
@@ -164,7 +177,8 @@ export async function logSummaryBenchmark(): Promise<void> {
   const events = syntheticConnectionLog();
   const summary = ours(events);
   const check = naive(events);
-  if (summary.floods.length !== 1 || check.floods.length !== 1) throw new Error('the synthetic week must hold exactly one flood');
+  if (summary.floods.length !== 1 || check.floods.length !== 1)
+    throw new Error('the synthetic week must hold exactly one flood');
   const stats = timed(() => ours(events), 9, 2);
   const baseline = timed(() => naive(events), 5, 1);
   report('log-summary-100k', {

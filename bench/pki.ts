@@ -26,7 +26,8 @@ function easyrsa(pki: string, args: string[]): void {
   });
 }
 
-const utc = (date: Date) => date.toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d).*$/, '$1$2$3$4$5$6Z');
+const utc = (date: Date) =>
+  date.toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d).*$/, '$1$2$3$4$5$6Z');
 
 /** issue and crl-20000, each side by side with Easy-RSA on the same CA in the same run. */
 export async function pkiBenchmarks(): Promise<void> {
@@ -41,20 +42,33 @@ export async function pkiBenchmarks(): Promise<void> {
     }
     // Both sides use Easy-RSA's CA when there is one, so the CA is not what differs.
     const ca = EASYRSA
-      ? loadCa({ certPem: readFileSync(join(pki, 'ca.crt'), 'utf8'), keyPem: readFileSync(join(pki, 'private', 'ca.key'), 'utf8') })
+      ? loadCa({
+          certPem: readFileSync(join(pki, 'ca.crt'), 'utf8'),
+          keyPem: readFileSync(join(pki, 'private', 'ca.key'), 'utf8'),
+        })
       : loadCa(await (await import('../src/pki/ca')).createCa({ commonName: 'Bench CA' }));
 
     let n = 0;
     // As the product issues: keys from a pool generating ahead on both cores (tight loop, so no idle refill time).
     const pool = new KeyPool(2);
-    const ours = await measure(() => issueWithNewKey({ ca, cn: `user${n++}-U0BENCH.vpn.example.com`, keys: pool.take }), 60, 3);
+    const ours = await measure(
+      () => issueWithNewKey({ ca, cn: `user${n++}-U0BENCH.vpn.example.com`, keys: pool.take }),
+      60,
+      3,
+    );
     const unpooled = await measure(() => issueWithNewKey({ ca, cn: `user${n++}-U0BENCH.vpn.example.com` }), 60, 3);
     // The two parts of `ours`: RSA key generation (OpenSSL's, random prime search) and everything we do.
     const keygen = await measure(() => generateRsaKeyPair(), 60, 3);
     const { publicKey } = await generateRsaKeyPair();
-    const sign = await measure(() => signCertificateFor({ ca, cn: `user${n++}-U0BENCH.vpn.example.com`, publicKey }), 200, 10);
+    const sign = await measure(
+      () => signCertificateFor({ ca, cn: `user${n++}-U0BENCH.vpn.example.com`, publicKey }),
+      200,
+      10,
+    );
     let m = 0;
-    const theirs = EASYRSA ? await measure(() => easyrsa(pki, ['build-client-full', `client${m++}`, 'nopass']), 10, 1) : undefined;
+    const theirs = EASYRSA
+      ? await measure(() => easyrsa(pki, ['build-client-full', `client${m++}`, 'nopass']), 10, 1)
+      : undefined;
     report('issue', {
       ours_ms: ms(ours.p50),
       easyrsa_ms: theirs ? ms(theirs.p50) : 'n/a',
@@ -73,12 +87,19 @@ export async function pkiBenchmarks(): Promise<void> {
     }));
     let number = 1n;
     const crlPath = join(work, 'ours-crl.pem');
-    const oursCrl = await measure(() => writeFileSync(crlPath, buildCrl({ ca, number: number++, revocations }).pem), 9, 2);
+    const oursCrl = await measure(
+      () => writeFileSync(crlPath, buildCrl({ ca, number: number++, revocations }).pem),
+      9,
+      2,
+    );
     let theirsCrl;
     if (EASYRSA) {
       const expiry = utc(new Date(now.getTime() + 365 * 86_400_000));
       const index = revocations
-        .map((r, i) => `R\t${expiry}\t${utc(r.revokedAt)},${r.reason}\t${r.serial}\tunknown\t/CN=user${i}-U0BENCH.vpn.example.com\n`)
+        .map(
+          (r, i) =>
+            `R\t${expiry}\t${utc(r.revokedAt)},${r.reason}\t${r.serial}\tunknown\t/CN=user${i}-U0BENCH.vpn.example.com\n`,
+        )
         .join('');
       writeFileSync(join(pki, 'index.txt'), index);
       theirsCrl = await measure(() => easyrsa(pki, ['gen-crl']), 5, 1);

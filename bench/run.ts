@@ -21,8 +21,10 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const chosen = process.argv.slice(2);
   const unknown = chosen.filter((name) => !(name in GROUPS));
-  if (unknown.length) throw new Error(`Unknown benchmark group ${unknown.join(', ')}; choose from ${Object.keys(GROUPS).join(', ')}.`);
-  for (const [name, benchmark] of Object.entries(GROUPS)) if (chosen.length === 0 || chosen.includes(name)) await benchmark();
+  if (unknown.length)
+    throw new Error(`Unknown benchmark group ${unknown.join(', ')}; choose from ${Object.keys(GROUPS).join(', ')}.`);
+  for (const [name, benchmark] of Object.entries(GROUPS))
+    if (chosen.length === 0 || chosen.includes(name)) await benchmark();
 }
 
 main().catch((error: unknown) => {

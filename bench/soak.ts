@@ -57,7 +57,9 @@ async function main(): Promise<void> {
     for (let round = 0; performance.now() < end; round++) {
       if (performance.now() >= nextSample) {
         const { rssMb, fds } = sample(pid);
-        console.log(`soak: t_s=${Math.round((performance.now() - began) / 1000)} logins=${logins} failures=${failures} rss_mb=${rssMb.toFixed(1)} fds=${fds}`);
+        console.log(
+          `soak: t_s=${Math.round((performance.now() - began) / 1000)} logins=${logins} failures=${failures} rss_mb=${rssMb.toFixed(1)} fds=${fds}`,
+        );
         nextSample += SAMPLE_MS;
       }
       const member = MEMBERS[round % MEMBERS.length];
@@ -66,11 +68,15 @@ async function main(): Promise<void> {
         logins += 1;
       } catch (error) {
         failures += 1;
-        console.error(`soak: login ${round} (${member}) failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+        console.error(
+          `soak: login ${round} (${member}) failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        );
       }
     }
     const { rssMb, fds } = sample(pid);
-    console.log(`soak: t_s=${Math.round((performance.now() - began) / 1000)} logins=${logins} failures=${failures} rss_mb=${rssMb.toFixed(1)} fds=${fds} (end)`);
+    console.log(
+      `soak: t_s=${Math.round((performance.now() - began) / 1000)} logins=${logins} failures=${failures} rss_mb=${rssMb.toFixed(1)} fds=${fds} (end)`,
+    );
   } finally {
     await stack.interrupt(60_000);
     dir.remove();

@@ -25,7 +25,12 @@ async function untilAnswering(url: string, timeoutMs: number): Promise<void> {
 /** One `npm start`, timed from spawn to the console answering, then stopped with Ctrl-C (SIGINT to its process group). */
 async function once(env: NodeJS.ProcessEnv, url: string): Promise<number> {
   const started = performance.now();
-  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     await untilAnswering(url, 120_000);
@@ -52,7 +57,12 @@ export async function startBenchmark(): Promise<void> {
     const times: number[] = [];
     for (let i = 0; i < RUNS; i++) times.push(await once(env, url));
     times.sort((a, b) => a - b);
-    report('start', { ready_ms: ms(times[Math.floor(times.length / 2)]), max_ms: ms(times[times.length - 1]), cold_ms: ms(coldMs), runs: RUNS });
+    report('start', {
+      ready_ms: ms(times[Math.floor(times.length / 2)]),
+      max_ms: ms(times[times.length - 1]),
+      cold_ms: ms(coldMs),
+      runs: RUNS,
+    });
   } finally {
     dir.remove();
   }

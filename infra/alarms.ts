@@ -43,15 +43,41 @@ export function botAlarms(scope: Construct, targets: AlarmTargets): { topic: Top
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   const alarms: Alarm[] = [
-    anyOf('ConnectErrors', targets.connect.metricErrors(fiveMinutes), 'The VPN connect handler failed: Client VPN refuses every login it could not answer.'),
-    anyOf('ConnectThrottles', targets.connect.metricThrottles(fiveMinutes), 'The VPN connect handler was throttled: those logins were refused. Consider connectProvisionedConcurrency or a higher account concurrency limit.'),
-    anyOf('WorkerErrors', targets.worker.metricErrors(fiveMinutes), 'The bot worker failed or could not start (issue, revoke, CRL publish); see its logs.'),
-    anyOf('SchedulerErrors', targets.scheduler.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }), 'The daily CRL job failed or could not start (is the CA secret filled in?); see its logs.'),
-    anyOf('SlackErrors', targets.slack.metricErrors(fiveMinutes), 'The Slack function failed (are the Slack secret and signing secret right?); /vpn may not answer.'),
+    anyOf(
+      'ConnectErrors',
+      targets.connect.metricErrors(fiveMinutes),
+      'The VPN connect handler failed: Client VPN refuses every login it could not answer.',
+    ),
+    anyOf(
+      'ConnectThrottles',
+      targets.connect.metricThrottles(fiveMinutes),
+      'The VPN connect handler was throttled: those logins were refused. Consider connectProvisionedConcurrency or a higher account concurrency limit.',
+    ),
+    anyOf(
+      'WorkerErrors',
+      targets.worker.metricErrors(fiveMinutes),
+      'The bot worker failed or could not start (issue, revoke, CRL publish); see its logs.',
+    ),
+    anyOf(
+      'SchedulerErrors',
+      targets.scheduler.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+      'The daily CRL job failed or could not start (is the CA secret filled in?); see its logs.',
+    ),
+    anyOf(
+      'SlackErrors',
+      targets.slack.metricErrors(fiveMinutes),
+      'The Slack function failed (are the Slack secret and signing secret right?); /vpn may not answer.',
+    ),
     new Alarm(scope, 'CrlDaysLeft', {
       alarmName: `${targets.stackName}-crl-days-left`,
       alarmDescription: `The CRL on the VPN endpoint expires in fewer than ${CRL_ALARM_DAYS} days (or could not be read). When it expires, EVERY login is refused. Run vpnctl crl publish and check the endpoint.`,
-      metric: new Metric({ namespace: METRICS_NAMESPACE, metricName: CRL_DAYS_LEFT, dimensionsMap: { Function: targets.schedulerName }, statistic: 'Minimum', period: Duration.days(1) }),
+      metric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: CRL_DAYS_LEFT,
+        dimensionsMap: { Function: targets.schedulerName },
+        statistic: 'Minimum',
+        period: Duration.days(1),
+      }),
       threshold: CRL_ALARM_DAYS,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,

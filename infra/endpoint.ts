@@ -1,8 +1,18 @@
 import { Arn, Stack } from 'aws-cdk-lib';
-import { CfnClientVpnAuthorizationRule, CfnClientVpnEndpoint, CfnClientVpnTargetNetworkAssociation, CfnSecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import {
+  CfnClientVpnAuthorizationRule,
+  CfnClientVpnEndpoint,
+  CfnClientVpnTargetNetworkAssociation,
+  CfnSecurityGroup,
+} from 'aws-cdk-lib/aws-ec2';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { AwsCustomResource, AwsCustomResourcePolicy, AwsSdkCall, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
+import {
+  AwsCustomResource,
+  AwsCustomResourcePolicy,
+  AwsSdkCall,
+  PhysicalResourceId,
+} from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import type { Settings } from './settings';
 
@@ -17,7 +27,8 @@ export interface VpnEndpoint {
   securityGroupId?: string;
 }
 
-const endpointArn = (scope: Construct, id: string) => Arn.format({ service: 'ec2', resource: 'client-vpn-endpoint', resourceName: id }, Stack.of(scope));
+const endpointArn = (scope: Construct, id: string) =>
+  Arn.format({ service: 'ec2', resource: 'client-vpn-endpoint', resourceName: id }, Stack.of(scope));
 
 /**
  * An existing endpoint (settings.endpoint): its connect handler is switched on with
@@ -32,7 +43,10 @@ function existingEndpoint(scope: Construct, settings: Settings, handlerArn: stri
     const modify = (enabled: boolean): AwsSdkCall => ({
       service: 'EC2',
       action: 'ModifyClientVpnEndpoint',
-      parameters: { ClientVpnEndpointId: id, ClientConnectOptions: enabled ? { Enabled: true, LambdaFunctionArn: handlerArn } : { Enabled: false } },
+      parameters: {
+        ClientVpnEndpointId: id,
+        ClientConnectOptions: enabled ? { Enabled: true, LambdaFunctionArn: handlerArn } : { Enabled: false },
+      },
       physicalResourceId: PhysicalResourceId.of(`${id}-connect-handler`),
     });
     // CDK's provider function would otherwise get the managed basic-execution policy and its "*" on logs.
@@ -40,7 +54,16 @@ function existingEndpoint(scope: Construct, settings: Settings, handlerArn: stri
     const role = new Role(scope, 'AttachConnectHandlerRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `${settings.stackName}: attaches the connect handler to ${id} at deploy time`,
-      inlinePolicies: { logs: new PolicyDocument({ statements: [new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logs.logGroupArn] })] }) },
+      inlinePolicies: {
+        logs: new PolicyDocument({
+          statements: [
+            new PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              resources: [logs.logGroupArn],
+            }),
+          ],
+        }),
+      },
     });
     new AwsCustomResource(scope, 'AttachConnectHandler', {
       role,
@@ -48,7 +71,9 @@ function existingEndpoint(scope: Construct, settings: Settings, handlerArn: stri
       onCreate: modify(true),
       onUpdate: modify(true),
       onDelete: modify(false),
-      policy: AwsCustomResourcePolicy.fromStatements([new PolicyStatement({ actions: ['ec2:ModifyClientVpnEndpoint'], resources: [arn] })]),
+      policy: AwsCustomResourcePolicy.fromStatements([
+        new PolicyStatement({ actions: ['ec2:ModifyClientVpnEndpoint'], resources: [arn] }),
+      ]),
       installLatestAwsSdk: false,
     });
   }
@@ -62,19 +87,37 @@ function existingEndpoint(scope: Construct, settings: Settings, handlerArn: stri
  */
 function newEndpoint(scope: Construct, settings: Settings, handlerArn: string): VpnEndpoint {
   const create = settings.createEndpoint!;
-  const logs = new LogGroup(scope, 'ConnectionLogs', { logGroupName: `/vpn-chatops/${settings.stackName}/connections`, retention: RetentionDays.ONE_YEAR });
+  const logs = new LogGroup(scope, 'ConnectionLogs', {
+    logGroupName: `/vpn-chatops/${settings.stackName}/connections`,
+    retention: RetentionDays.ONE_YEAR,
+  });
   const securityGroup = new CfnSecurityGroup(scope, 'EndpointSecurityGroup', {
     groupDescription: `${settings.stackName}: Client VPN endpoint`,
     vpcId: create.vpcId,
-    securityGroupEgress: [{ ipProtocol: '-1', cidrIp: '0.0.0.0/0', description: 'VPN clients reach the VPC; authorization rules decide where' }],
+    securityGroupEgress: [
+      {
+        ipProtocol: '-1',
+        cidrIp: '0.0.0.0/0',
+        description: 'VPN clients reach the VPC; authorization rules decide where',
+      },
+    ],
   });
   const endpoint = new CfnClientVpnEndpoint(scope, 'Endpoint', {
     description: `${settings.stackName} (vpn-chatops)`,
     clientCidrBlock: create.clientCidr,
     serverCertificateArn: create.serverCertificateArn,
-    authenticationOptions: [{ type: 'certificate-authentication', mutualAuthentication: { clientRootCertificateChainArn: create.clientCaCertificateArn ?? create.serverCertificateArn } }],
+    authenticationOptions: [
+      {
+        type: 'certificate-authentication',
+        mutualAuthentication: {
+          clientRootCertificateChainArn: create.clientCaCertificateArn ?? create.serverCertificateArn,
+        },
+      },
+    ],
     connectionLogOptions: { enabled: true, cloudwatchLogGroup: logs.logGroupName },
-    clientConnectOptions: settings.attachConnectHandler ? { enabled: true, lambdaFunctionArn: handlerArn } : { enabled: false },
+    clientConnectOptions: settings.attachConnectHandler
+      ? { enabled: true, lambdaFunctionArn: handlerArn }
+      : { enabled: false },
     vpcId: create.vpcId,
     securityGroupIds: [securityGroup.attrGroupId],
     splitTunnel: create.splitTunnel,
@@ -85,8 +128,19 @@ function newEndpoint(scope: Construct, settings: Settings, handlerArn: string): 
   create.subnetIds.forEach((subnetId, i) => {
     new CfnClientVpnTargetNetworkAssociation(scope, `Subnet${i + 1}`, { clientVpnEndpointId: endpoint.ref, subnetId });
   });
-  new CfnClientVpnAuthorizationRule(scope, 'VpcAccess', { clientVpnEndpointId: endpoint.ref, targetNetworkCidr: create.vpcCidr, authorizeAllGroups: true, description: 'Every client with a valid, approved certificate' });
-  return { id: endpoint.ref, arn: endpointArn(scope, endpoint.ref), logGroup: logs.logGroupName, serverCertificateArn: create.serverCertificateArn, securityGroupId: securityGroup.attrGroupId };
+  new CfnClientVpnAuthorizationRule(scope, 'VpcAccess', {
+    clientVpnEndpointId: endpoint.ref,
+    targetNetworkCidr: create.vpcCidr,
+    authorizeAllGroups: true,
+    description: 'Every client with a valid, approved certificate',
+  });
+  return {
+    id: endpoint.ref,
+    arn: endpointArn(scope, endpoint.ref),
+    logGroup: logs.logGroupName,
+    serverCertificateArn: create.serverCertificateArn,
+    securityGroupId: securityGroup.attrGroupId,
+  };
 }
 
 /** The endpoint the bot serves; undefined for `"endpoint": "none"` (the bot runs, but can issue nothing yet). */

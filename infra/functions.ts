@@ -48,9 +48,17 @@ export interface BotFunctionProps {
  */
 export function botFunction(scope: Construct, name: LambdaName, props: BotFunctionProps): NodejsFunction {
   const id = name[0].toUpperCase() + name.slice(1);
-  const logGroup = new LogGroup(scope, `${id}Logs`, { logGroupName: `/aws/lambda/${props.functionName}`, retention: RetentionDays.THREE_MONTHS });
-  const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `${props.functionName}: vpn-chatops ${name} function` });
-  role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  const logGroup = new LogGroup(scope, `${id}Logs`, {
+    logGroupName: `/aws/lambda/${props.functionName}`,
+    retention: RetentionDays.THREE_MONTHS,
+  });
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `${props.functionName}: vpn-chatops ${name} function`,
+  });
+  role.addToPolicy(
+    new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+  );
   return new NodejsFunction(scope, id, {
     entry: join(REPO_ROOT, LAMBDA_ENTRIES[name]),
     handler: 'handler',

@@ -13,7 +13,6 @@ export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 
 const STUB = join(__dirname, 'unavailable.ts');
 
-
 /** esbuild options shared by the CDK app and the bundle benchmark, so what is measured is what ships. */
 export const LAMBDA_BUNDLE_OPTIONS = {
   bundle: true,

@@ -9,7 +9,15 @@ import { allowWildcard } from './nag';
  * TransactWriteItems is authorized as the PutItem/ConditionCheckItem it contains. Every request each
  * function can send is checked against its grant by test/unit/infra-operations.test.ts.
  */
-export const BOT_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+export const BOT_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+];
 
 /**
  * The connect handler, item by item (src/services/decide-connection.ts and the stores it uses). It
@@ -30,7 +38,11 @@ export function grantBotTableAccess(grantee: IGrantable, table: ITable, options:
   const actions = [...BOT_TABLE_ACTIONS, ...(options.publisher ? PUBLISHER_TABLE_ACTIONS : [])];
   const indexes = `${table.tableArn}/index/*`;
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn, indexes] }));
-  allowWildcard(roleOf(grantee), indexes, "Queries run on the table's own global secondary indexes (tableDefinition); the wildcard spans only that table's indexes.");
+  allowWildcard(
+    roleOf(grantee),
+    indexes,
+    "Queries run on the table's own global secondary indexes (tableDefinition); the wildcard spans only that table's indexes.",
+  );
 }
 
 /** The construct a grant lands on, for acknowledging what cdk-nag finds in it. */
@@ -45,8 +57,20 @@ function roleOf(grantee: IGrantable): IConstruct {
  */
 export function grantConnectTableAccess(grantee: IGrantable, table: ITable): void {
   const onlyKeys = (prefixes: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } });
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn], conditions: onlyKeys(CONNECT_READS) }));
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [table.tableArn], conditions: onlyKeys(CONNECT_WRITES) }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:GetItem'],
+      resources: [table.tableArn],
+      conditions: onlyKeys(CONNECT_READS),
+    }),
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [table.tableArn],
+      conditions: onlyKeys(CONNECT_WRITES),
+    }),
+  );
 }
 
 /** The EC2 calls each role makes on the endpoint (src/adapters/aws-client-vpn/endpoint.ts). */
@@ -58,7 +82,12 @@ export const EC2_ACTIONS = {
     'ec2:TerminateClientVpnConnections',
     'ec2:ExportClientVpnClientConfiguration',
   ],
-  scheduler: ['ec2:ImportClientVpnClientCertificateRevocationList', 'ec2:ExportClientVpnClientCertificateRevocationList', 'ec2:DescribeClientVpnConnections', 'ec2:TerminateClientVpnConnections'],
+  scheduler: [
+    'ec2:ImportClientVpnClientCertificateRevocationList',
+    'ec2:ExportClientVpnClientCertificateRevocationList',
+    'ec2:DescribeClientVpnConnections',
+    'ec2:TerminateClientVpnConnections',
+  ],
 } as const;
 
 /**
@@ -67,13 +96,28 @@ export const EC2_ACTIONS = {
  * resource type in the Service Authorization Reference: the worker (`/vpn doctor`) gets it on "*", in the
  * Region only.
  */
-export function grantEndpointAccess(grantee: IGrantable, role: keyof typeof EC2_ACTIONS, endpointArn: string, region: string): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...EC2_ACTIONS[role]], resources: [endpointArn] }));
+export function grantEndpointAccess(
+  grantee: IGrantable,
+  role: keyof typeof EC2_ACTIONS,
+  endpointArn: string,
+  region: string,
+): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: [...EC2_ACTIONS[role]], resources: [endpointArn] }),
+  );
   if (role !== 'worker') return;
   grantee.grantPrincipal.addToPrincipalPolicy(
-    new PolicyStatement({ actions: ['ec2:DescribeClientVpnEndpoints'], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': region } } }),
+    new PolicyStatement({
+      actions: ['ec2:DescribeClientVpnEndpoints'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:RequestedRegion': region } },
+    }),
   );
-  allowWildcard(roleOf(grantee), '*', 'ec2:DescribeClientVpnEndpoints (/vpn doctor) has no resource type in IAM, so it can only be granted on "*"; it is limited to the Region.');
+  allowWildcard(
+    roleOf(grantee),
+    '*',
+    'ec2:DescribeClientVpnEndpoints (/vpn doctor) has no resource type in IAM, so it can only be granted on "*"; it is limited to the Region.',
+  );
 }
 
 /**
@@ -82,15 +126,32 @@ export function grantEndpointAccess(grantee: IGrantable, role: keyof typeof EC2_
  * then this account's certificates in this Region.
  */
 export function grantServerCertificateRead(grantee: IGrantable, scope: Construct, certificateArn?: string): void {
-  const arn = certificateArn ?? Arn.format({ service: 'acm', resource: 'certificate', resourceName: '*' }, Stack.of(scope));
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['acm:DescribeCertificate'], resources: [arn] }));
-  if (!certificateArn) allowWildcard(roleOf(grantee), arn, "An existing endpoint's server certificate is only known at run time (read from the endpoint): read-only DescribeCertificate on this account's certificates in this Region.");
+  const arn =
+    certificateArn ?? Arn.format({ service: 'acm', resource: 'certificate', resourceName: '*' }, Stack.of(scope));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['acm:DescribeCertificate'], resources: [arn] }),
+  );
+  if (!certificateArn)
+    allowWildcard(
+      roleOf(grantee),
+      arn,
+      "An existing endpoint's server certificate is only known at run time (read from the endpoint): read-only DescribeCertificate on this account's certificates in this Region.",
+    );
 }
 
 /** /vpn logs reads the endpoint's connection log: FilterLogEvents on that one log group. */
 export function grantConnectionLogRead(grantee: IGrantable, logGroup: string, scope: Construct): void {
-  const arn = Arn.format({ service: 'logs', resource: 'log-group', resourceName: logGroup, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, Stack.of(scope));
+  const arn = Arn.format(
+    { service: 'logs', resource: 'log-group', resourceName: logGroup, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+    Stack.of(scope),
+  );
   // IAM matches the group's ARN with and without the ":*" stream suffix depending on the API version: both.
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:FilterLogEvents'], resources: [arn, `${arn}:*`] }));
-  allowWildcard(roleOf(grantee), `${arn}:*`, 'The log streams of the one connection log group: Client VPN names a stream per ENI, so they cannot be listed in advance.');
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['logs:FilterLogEvents'], resources: [arn, `${arn}:*`] }),
+  );
+  allowWildcard(
+    roleOf(grantee),
+    `${arn}:*`,
+    'The log streams of the one connection log group: Client VPN names a stream per ENI, so they cannot be listed in advance.',
+  );
 }

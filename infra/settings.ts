@@ -26,17 +26,20 @@ const EXAMPLES: Record<string, string> = {
   account: '"account": "123456789012"',
   stackName: '"stackName": "vpn-chatops"',
   domain: '"domain": "vpn.example.com"',
-  endpoint: '"endpoint": "cvpn-endpoint-0123456789abcdef0" (or its ARN, arn:aws:ec2:eu-west-1:123456789012:client-vpn-endpoint/cvpn-endpoint-0123456789abcdef0)',
+  endpoint:
+    '"endpoint": "cvpn-endpoint-0123456789abcdef0" (or its ARN, arn:aws:ec2:eu-west-1:123456789012:client-vpn-endpoint/cvpn-endpoint-0123456789abcdef0)',
   createEndpoint:
     '"createEndpoint": {"vpcId": "vpc-0123456789abcdef0", "subnetIds": ["subnet-0123456789abcdef0"], "vpcCidr": "10.0.0.0/16", "clientCidr": "10.100.0.0/22", "serverCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/…"}',
   adminChannelId: '"adminChannelId": "C0123456789"',
   adminSlackIds: '"adminSlackIds": ["U0123456789"]',
   adminUsergroupId: '"adminUsergroupId": "S0123456789"',
   connectProvisionedConcurrency: '"connectProvisionedConcurrency": 2',
-  slackReservedConcurrency: '"slackReservedConcurrency": 10 (0: none, for an account whose concurrency limit is still 10)',
+  slackReservedConcurrency:
+    '"slackReservedConcurrency": 10 (0: none, for an account whose concurrency limit is still 10)',
   approvals: '"approvals": "on"',
   attachConnectHandler: '"attachConnectHandler": true',
-  connectionLogGroup: '"connectionLogGroup": "/aws/clientvpn/connections" (the log group the existing endpoint\'s connection logging writes to)',
+  connectionLogGroup:
+    '"connectionLogGroup": "/aws/clientvpn/connections" (the log group the existing endpoint\'s connection logging writes to)',
   alarmEmail: '"alarmEmail": "vpn-admins@example.com"',
   reuseRetained: '"reuseRetained": true',
   botSettings: '"botSettings": {"CRL_PUBLISH_MODE": "window", "CRL_WINDOW": "Sun 03:00-05:00 UTC"}',
@@ -60,7 +63,16 @@ const json = <T extends z.ZodType>(schema: T) =>
   }, schema);
 const flag = (fallback: boolean) => json(z.boolean({ error: 'must be true or false' }).default(fallback));
 const list = (pattern: RegExp, what: string) =>
-  z.preprocess((value) => (typeof value === 'string' && !value.trim().startsWith('[') ? value.split(',').map((item) => item.trim()).filter(Boolean) : value), json(z.array(z.string().regex(pattern, `each must look like ${what}`))));
+  z.preprocess(
+    (value) =>
+      typeof value === 'string' && !value.trim().startsWith('[')
+        ? value
+            .split(',')
+            .map((item) => item.trim())
+            .filter(Boolean)
+        : value,
+    json(z.array(z.string().regex(pattern, `each must look like ${what}`))),
+  );
 
 function cidr(text: string): { base: number; bits: number } | undefined {
   const match = CIDR.exec(text);
@@ -78,27 +90,53 @@ const overlaps = (a: { base: number; bits: number }, b: { base: number; bits: nu
 };
 
 const createEndpointSchema = z
-  .object({
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'vpcId must look like vpc-0123456789abcdef0'),
-    subnetIds: list(/^subnet-[0-9a-f]{8,17}$/, 'subnet-0123456789abcdef0').pipe(z.array(z.string()).min(1, 'subnetIds needs at least one subnet').max(5, 'subnetIds takes at most 5 subnets')),
-    vpcCidr: z.string().refine((value) => cidr(value) !== undefined, 'vpcCidr must be a CIDR block such as 10.0.0.0/16'),
-    clientCidr: z.string().refine((value) => {
-      const block = cidr(value);
-      return block !== undefined && block.bits >= 12 && block.bits <= 22;
-    }, 'clientCidr must be a CIDR block from /12 to /22 (AWS Client VPN), e.g. 10.100.0.0/22'),
-    serverCertificateArn: z.string().regex(ACM_ARN, 'serverCertificateArn must be an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>'),
-    clientCaCertificateArn: z.string().regex(ACM_ARN, 'clientCaCertificateArn must be an ACM certificate ARN').optional(),
-    splitTunnel: z.boolean().default(true),
-    dnsServers: z.array(z.ipv4()).max(2, 'dnsServers takes at most 2 addresses').optional(),
-  }, { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object' : undefined) })
+  .object(
+    {
+      vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'vpcId must look like vpc-0123456789abcdef0'),
+      subnetIds: list(/^subnet-[0-9a-f]{8,17}$/, 'subnet-0123456789abcdef0').pipe(
+        z.array(z.string()).min(1, 'subnetIds needs at least one subnet').max(5, 'subnetIds takes at most 5 subnets'),
+      ),
+      vpcCidr: z
+        .string()
+        .refine((value) => cidr(value) !== undefined, 'vpcCidr must be a CIDR block such as 10.0.0.0/16'),
+      clientCidr: z.string().refine((value) => {
+        const block = cidr(value);
+        return block !== undefined && block.bits >= 12 && block.bits <= 22;
+      }, 'clientCidr must be a CIDR block from /12 to /22 (AWS Client VPN), e.g. 10.100.0.0/22'),
+      serverCertificateArn: z
+        .string()
+        .regex(
+          ACM_ARN,
+          'serverCertificateArn must be an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>',
+        ),
+      clientCaCertificateArn: z
+        .string()
+        .regex(ACM_ARN, 'clientCaCertificateArn must be an ACM certificate ARN')
+        .optional(),
+      splitTunnel: z.boolean().default(true),
+      dnsServers: z.array(z.ipv4()).max(2, 'dnsServers takes at most 2 addresses').optional(),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object' : undefined) },
+  )
   .strict()
-  .refine((value) => !overlaps(cidr(value.vpcCidr)!, cidr(value.clientCidr)!), { message: 'clientCidr must not overlap vpcCidr (AWS Client VPN)', path: ['clientCidr'] });
+  .refine((value) => !overlaps(cidr(value.vpcCidr)!, cidr(value.clientCidr)!), {
+    message: 'clientCidr must not overlap vpcCidr (AWS Client VPN)',
+    path: ['clientCidr'],
+  });
 
 const schema = z
   .object({
     region: z.string({ error: 'missing' }).regex(REGION, 'must be an AWS Region such as eu-west-1'),
-    account: json(z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'))).optional(),
-    stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must start with a letter: letters, digits and -, at most 40').default('vpn-chatops'),
+    account: json(
+      z
+        .union([z.string(), z.number()])
+        .transform(String)
+        .pipe(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')),
+    ).optional(),
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must start with a letter: letters, digits and -, at most 40')
+      .default('vpn-chatops'),
     domain: z.string({ error: 'missing' }).refine((value) => {
       try {
         return assertCertDomain(value) === value;
@@ -107,18 +145,36 @@ const schema = z
       }
     }, 'must be a lower-case DNS name (the CN suffix of every certificate)'),
     // "none": a first deployment for a new endpoint, whose ACM certificates need the CA this deployment stores.
-    endpoint: z.string().refine((value) => value === 'none' || ENDPOINT_ID.test(value) || ENDPOINT_ARN.test(value), 'must be a Client VPN endpoint id or ARN (or "none" before a new endpoint exists)').optional(),
+    endpoint: z
+      .string()
+      .refine(
+        (value) => value === 'none' || ENDPOINT_ID.test(value) || ENDPOINT_ARN.test(value),
+        'must be a Client VPN endpoint id or ARN (or "none" before a new endpoint exists)',
+      )
+      .optional(),
     createEndpoint: json(createEndpointSchema).optional(),
-    adminChannelId: z.string({ error: 'missing (alarms and CRL alerts are posted there)' }).regex(/^[CG][A-Z0-9]{8,}$/, 'must be a Slack channel id (C…), not a #name'),
+    adminChannelId: z
+      .string({ error: 'missing (alarms and CRL alerts are posted there)' })
+      .regex(/^[CG][A-Z0-9]{8,}$/, 'must be a Slack channel id (C…), not a #name'),
     adminSlackIds: list(/^[UW][A-Z0-9]{2,}$/, 'U0123456789').default([]),
-    adminUsergroupId: z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group id (S…)').optional(),
-    connectProvisionedConcurrency: json(z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).max(100).default(0)),
+    adminUsergroupId: z
+      .string()
+      .regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group id (S…)')
+      .optional(),
+    connectProvisionedConcurrency: json(
+      z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).max(100).default(0),
+    ),
     // Kept for the Slack function, so a reconnect storm of connect handlers cannot take the 👍 path's capacity.
-    slackReservedConcurrency: json(z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).max(100).default(10)),
+    slackReservedConcurrency: json(
+      z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).max(100).default(10),
+    ),
     approvals: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
     attachConnectHandler: flag(true),
     // CloudWatch Logs group names: 1–512 of [.-_/#A-Za-z0-9].
-    connectionLogGroup: z.string().regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'must be a CloudWatch Logs group name such as /aws/clientvpn/connections').optional(),
+    connectionLogGroup: z
+      .string()
+      .regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'must be a CloudWatch Logs group name such as /aws/clientvpn/connections')
+      .optional(),
     alarmEmail: z.email('must be an e-mail address').optional(),
     reuseRetained: flag(false),
     botSettings: json(z.record(z.string(), z.union([z.string(), z.number()]).transform(String))).default({}),
@@ -135,20 +191,39 @@ const schema = z
       });
     }
     if (arn && value.account && arn[3] !== value.account) {
-      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `${arn[4]} belongs to account ${arn[3]}, but account is ${value.account}; the connect handler must be in the endpoint's account` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoint'],
+        message: `${arn[4]} belongs to account ${arn[3]}, but account is ${value.account}; the connect handler must be in the endpoint's account`,
+      });
     }
     for (const key of ['serverCertificateArn', 'clientCaCertificateArn'] as const) {
       const certificateRegion = value.createEndpoint?.[key] ? ACM_ARN.exec(value.createEndpoint[key])?.[1] : undefined;
       if (certificateRegion && certificateRegion !== value.region) {
-        ctx.addIssue({ code: 'custom', path: ['createEndpoint', key], message: `is an ACM certificate in ${certificateRegion}, but region is ${value.region}: import it into ACM in ${value.region}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['createEndpoint', key],
+          message: `is an ACM certificate in ${certificateRegion}, but region is ${value.region}: import it into ACM in ${value.region}`,
+        });
       }
     }
-    const unknown = Object.keys(value.botSettings).filter((name) => !(BOT_SETTINGS as readonly string[]).includes(name));
+    const unknown = Object.keys(value.botSettings).filter(
+      (name) => !(BOT_SETTINGS as readonly string[]).includes(name),
+    );
     if (unknown.length) {
-      ctx.addIssue({ code: 'custom', path: ['botSettings'], message: `${unknown.join(', ')} cannot be set here (allowed: ${BOT_SETTINGS.join(', ')}); Slack tokens belong in the Slack secret` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['botSettings'],
+        message: `${unknown.join(', ')} cannot be set here (allowed: ${BOT_SETTINGS.join(', ')}); Slack tokens belong in the Slack secret`,
+      });
     }
     if (value.example && value.deploy) {
-      ctx.addIssue({ code: 'custom', path: ['example'], message: 'cdk.json still holds the example settings: put in your region, domain, endpoint (or createEndpoint) and adminChannelId, then remove "example": true' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['example'],
+        message:
+          'cdk.json still holds the example settings: put in your region, domain, endpoint (or createEndpoint) and adminChannelId, then remove "example": true',
+      });
     }
   });
 
@@ -164,9 +239,19 @@ export function readSettings(context: Record<string, unknown>): Settings {
   // Checked on the raw context, so it is reported alongside any other problem.
   const choice =
     context.endpoint === undefined && context.createEndpoint === undefined
-      ? [{ path: ['endpoint'], message: 'missing: set endpoint (an existing Client VPN endpoint) or createEndpoint (make one)' }]
+      ? [
+          {
+            path: ['endpoint'],
+            message: 'missing: set endpoint (an existing Client VPN endpoint) or createEndpoint (make one)',
+          },
+        ]
       : context.endpoint !== undefined && context.createEndpoint !== undefined
-        ? [{ path: ['createEndpoint'], message: 'set endpoint (use an existing endpoint) or createEndpoint (make one), not both' }]
+        ? [
+            {
+              path: ['createEndpoint'],
+              message: 'set endpoint (use an existing endpoint) or createEndpoint (make one), not both',
+            },
+          ]
         : [];
   if (!result.success || choice.length) {
     const lines = [...choice, ...(result.error?.issues ?? [])].map((issue) => {
@@ -174,14 +259,29 @@ export function readSettings(context: Record<string, unknown>): Settings {
       const example = EXAMPLES[String(issue.path[0])];
       return `  ${name}: ${issue.message}${example ? `. Example: ${example}` : ''}`;
     });
-    throw new SettingsError(`Invalid deployment settings (CDK context: cdk.json "context", or -c name=value):\n${[...new Set(lines)].join('\n')}\nSee docs/deploy.md, "Settings".`);
+    throw new SettingsError(
+      `Invalid deployment settings (CDK context: cdk.json "context", or -c name=value):\n${[...new Set(lines)].join('\n')}\nSee docs/deploy.md, "Settings".`,
+    );
   }
-  const settings: Settings = { ...result.data!, endpointId: result.data!.endpoint && result.data!.endpoint !== 'none' ? (ENDPOINT_ARN.exec(result.data!.endpoint)?.[4] ?? result.data!.endpoint) : undefined };
+  const settings: Settings = {
+    ...result.data!,
+    endpointId:
+      result.data!.endpoint && result.data!.endpoint !== 'none'
+        ? (ENDPOINT_ARN.exec(result.data!.endpoint)?.[4] ?? result.data!.endpoint)
+        : undefined,
+  };
   try {
     // The functions' own configuration check, at synth time rather than at the first login.
-    loadConfig({ ...settings.botSettings, CERT_DOMAIN: settings.domain, ADMIN_CHANNEL_ID: settings.adminChannelId, APPROVALS: settings.approvals });
+    loadConfig({
+      ...settings.botSettings,
+      CERT_DOMAIN: settings.domain,
+      ADMIN_CHANNEL_ID: settings.adminChannelId,
+      APPROVALS: settings.approvals,
+    });
   } catch (error) {
-    throw new SettingsError(`Invalid botSettings: ${(error as Error).message.replace('See .env.example for every setting.', 'See .env.example for what each means.')}`);
+    throw new SettingsError(
+      `Invalid botSettings: ${(error as Error).message.replace('See .env.example for every setting.', 'See .env.example for what each means.')}`,
+    );
   }
   return settings;
 }

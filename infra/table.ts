@@ -9,15 +9,25 @@ type KeyElement = NonNullable<Definition['KeySchema']>[number];
 function attribute(definition: Definition, key: KeyElement | undefined) {
   if (!key?.AttributeName) return undefined;
   const declared = definition.AttributeDefinitions?.find((candidate) => candidate.AttributeName === key.AttributeName);
-  const type = declared?.AttributeType === 'N' ? AttributeType.NUMBER : declared?.AttributeType === 'B' ? AttributeType.BINARY : AttributeType.STRING;
+  const type =
+    declared?.AttributeType === 'N'
+      ? AttributeType.NUMBER
+      : declared?.AttributeType === 'B'
+        ? AttributeType.BINARY
+        : AttributeType.STRING;
   return { name: key.AttributeName, type };
 }
 
 const part = (keys: KeyElement[] | undefined, type: 'HASH' | 'RANGE') => keys?.find((key) => key.KeyType === type);
 
 /** The CDK form of `tableDefinition` (src/adapters/dynamodb/table.ts), so tests, the local stack and AWS share one shape. */
-export function tablePropsFrom(definition: Definition): Pick<TableProps, 'partitionKey' | 'sortKey' | 'billingMode'> & { indexes: Parameters<Table['addGlobalSecondaryIndex']>[0][] } {
-  if (definition.BillingMode !== 'PAY_PER_REQUEST') throw new Error('The table definition must be on-demand (PAY_PER_REQUEST).');
+export function tablePropsFrom(
+  definition: Definition,
+): Pick<TableProps, 'partitionKey' | 'sortKey' | 'billingMode'> & {
+  indexes: Parameters<Table['addGlobalSecondaryIndex']>[0][];
+} {
+  if (definition.BillingMode !== 'PAY_PER_REQUEST')
+    throw new Error('The table definition must be on-demand (PAY_PER_REQUEST).');
   return {
     partitionKey: attribute(definition, part(definition.KeySchema, 'HASH'))!,
     sortKey: attribute(definition, part(definition.KeySchema, 'RANGE')),
@@ -26,7 +36,12 @@ export function tablePropsFrom(definition: Definition): Pick<TableProps, 'partit
       indexName: index.IndexName!,
       partitionKey: attribute(definition, part(index.KeySchema, 'HASH'))!,
       sortKey: attribute(definition, part(index.KeySchema, 'RANGE')),
-      projectionType: index.Projection?.ProjectionType === 'INCLUDE' ? ProjectionType.INCLUDE : index.Projection?.ProjectionType === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
+      projectionType:
+        index.Projection?.ProjectionType === 'INCLUDE'
+          ? ProjectionType.INCLUDE
+          : index.Projection?.ProjectionType === 'KEYS_ONLY'
+            ? ProjectionType.KEYS_ONLY
+            : ProjectionType.ALL,
       nonKeyAttributes: index.Projection?.NonKeyAttributes,
     })),
   };

@@ -10,14 +10,24 @@ import { parseWindow } from './domain/window';
 
 const intIn = (min: number, max: number, fallback: number) => {
   const expected = `must be a whole number from ${min} to ${max} (default ${fallback})`;
-  return z._default(z.coerce.number({ error: expected }).check(z.int({ error: expected }), z.minimum(min, { error: expected }), z.maximum(max, { error: expected })), fallback);
+  return z._default(
+    z.coerce
+      .number({ error: expected })
+      .check(z.int({ error: expected }), z.minimum(min, { error: expected }), z.maximum(max, { error: expected })),
+    fallback,
+  );
 };
 
 const matching = (pattern: RegExp, error: string) => z.string().check(z.regex(pattern, { error }));
 
 const csv = z.pipe(
   z._default(z.string(), ''),
-  z.transform((text: string) => text.split(',').map((item) => item.trim()).filter(Boolean)),
+  z.transform((text: string) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  ),
 );
 
 const MANAGEMENT = /^(unix:\/.+|(\d{1,3}\.){3}\d{1,3}:\d{1,5}|localhost:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5})$/;
@@ -26,7 +36,11 @@ const REMOTE_MANAGEMENT = (issue: { input?: unknown }) =>
   `${(issue.input as { management?: string } | undefined)?.management} is not on this host: whoever reaches it can approve any login and end any session. Use 127.0.0.1 or a unix: socket, or, if the network is trusted, set "allowRemoteManagement": true together with "managementPasswordFile"`;
 
 /** Anyone who reaches the management interface can send client-auth-nt, so off-host needs both an explicit yes and a password. */
-function managementStaysLocal(endpoint: { management: string; allowRemoteManagement?: true; managementPasswordFile?: string }): boolean {
+function managementStaysLocal(endpoint: {
+  management: string;
+  allowRemoteManagement?: true;
+  managementPasswordFile?: string;
+}): boolean {
   // A malformed address has its own message already.
   if (LOOPBACK_MANAGEMENT.test(endpoint.management) || !MANAGEMENT.test(endpoint.management)) return true;
   return endpoint.allowRemoteManagement === true && endpoint.managementPasswordFile !== undefined;
@@ -38,24 +52,31 @@ const endpointSchema = z.discriminatedUnion('type', [
     id: matching(/^cvpn-endpoint-[0-9a-f]{8,17}$/, 'an endpoint id looks like cvpn-endpoint-0123456789abcdef0'),
     region: matching(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region looks like eu-west-1'),
     /** The CloudWatch Logs group its connection logging writes to: what `/vpn logs` reads. */
-    logGroup: z.optional(matching(/^[A-Za-z0-9_./#-]{1,512}$/, 'a log group name is 1 to 512 letters, digits and _ - / . #')),
+    logGroup: z.optional(
+      matching(/^[A-Za-z0-9_./#-]{1,512}$/, 'a log group name is 1 to 512 letters, digits and _ - / . #'),
+    ),
     logStream: z.optional(z.string().check(z.minLength(1))),
   }),
-  z.object({
-    type: z.literal('openvpn'),
-    name: z.string().check(z.minLength(1)),
-    management: matching(MANAGEMENT, 'management is host:port (e.g. 127.0.0.1:7505) or unix:/absolute/path (e.g. unix:/run/openvpn/mgmt.sock)'),
-    /** The file, mode 0600, whose first line is the password the server's `--management … pw-file` names. */
-    managementPasswordFile: z.optional(z.string().check(z.minLength(1))),
-    /** Only this permits a management address off the host; it needs a password too. */
-    allowRemoteManagement: z.optional(z.literal(true, { error: 'allowRemoteManagement is true or absent' })),
-    crlFile: z.string().check(z.minLength(1)),
-    remote: z.string().check(z.minLength(1)),
-    tlsCryptKeyFile: z.optional(z.string().check(z.minLength(1))),
-    /** The server's --log-append file: what `/vpn logs` reads. */
-    logFile: z.optional(z.string().check(z.minLength(1))),
-    serverCertFile: z.optional(z.string().check(z.minLength(1))),
-  }).check(z.refine(managementStaysLocal, { error: REMOTE_MANAGEMENT, path: ['management'] })),
+  z
+    .object({
+      type: z.literal('openvpn'),
+      name: z.string().check(z.minLength(1)),
+      management: matching(
+        MANAGEMENT,
+        'management is host:port (e.g. 127.0.0.1:7505) or unix:/absolute/path (e.g. unix:/run/openvpn/mgmt.sock)',
+      ),
+      /** The file, mode 0600, whose first line is the password the server's `--management … pw-file` names. */
+      managementPasswordFile: z.optional(z.string().check(z.minLength(1))),
+      /** Only this permits a management address off the host; it needs a password too. */
+      allowRemoteManagement: z.optional(z.literal(true, { error: 'allowRemoteManagement is true or absent' })),
+      crlFile: z.string().check(z.minLength(1)),
+      remote: z.string().check(z.minLength(1)),
+      tlsCryptKeyFile: z.optional(z.string().check(z.minLength(1))),
+      /** The server's --log-append file: what `/vpn logs` reads. */
+      logFile: z.optional(z.string().check(z.minLength(1))),
+      serverCertFile: z.optional(z.string().check(z.minLength(1))),
+    })
+    .check(z.refine(managementStaysLocal, { error: REMOTE_MANAGEMENT, path: ['management'] })),
 ]);
 
 export type EndpointConfig = z.infer<typeof endpointSchema>;
@@ -102,13 +123,19 @@ const schema = z.object({
   CA_SECRET_ID: z.optional(z.string()),
   WORKER_FUNCTION_NAME: z.optional(z.string()),
   VPN_ENDPOINTS: endpoints,
-  CERT_DOMAIN: z._default(z.string().check(z.refine(isCertDomain, { error: 'must be a lower-case DNS name, e.g. vpn.example.com' })), 'vpn.local'),
+  CERT_DOMAIN: z._default(
+    z.string().check(z.refine(isCertDomain, { error: 'must be a lower-case DNS name, e.g. vpn.example.com' })),
+    'vpn.local',
+  ),
   CERT_DAYS: intIn(1, 3650, 365),
   CRL_DAYS: intIn(2, 3650, 180),
   CRL_RENEW_BEFORE_DAYS: intIn(1, 3649, 30),
   CRL_PUBLISH_MODE: z._default(z.enum(['immediate', 'window']), 'immediate'),
   CRL_WINDOW: z._default(matching(WINDOW, 'looks like "Sun 03:00-05:00 UTC"'), 'Sun 03:00-05:00 UTC'),
-  APPROVALS: z._default(z.enum(['on', 'off'], { error: 'must be "on" (ask in Slack) or "off" (certificate check only, for emergencies)' }), 'on'),
+  APPROVALS: z._default(
+    z.enum(['on', 'off'], { error: 'must be "on" (ask in Slack) or "off" (certificate check only, for emergencies)' }),
+    'on',
+  ),
   // Client VPN waits 30 s: 25 s for the owner plus closingMs (3 s) answers by 28 s, cold start included.
   APPROVAL_TIMEOUT_S: intIn(1, 25, 25),
   REMEMBER_HOURS: intIn(0, 168, 8),
@@ -129,7 +156,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const result = schema.safeParse(present);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`);
-    throw new VpnChatopsError('INVALID_CONFIG', `Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every setting.`);
+    throw new VpnChatopsError(
+      'INVALID_CONFIG',
+      `Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every setting.`,
+    );
   }
   const config = result.data;
   if (config.CRL_RENEW_BEFORE_DAYS >= config.CRL_DAYS) {

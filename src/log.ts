@@ -25,7 +25,9 @@ class LambdaLogFormatter extends LogFormatter {
 }
 
 /** Lambda sets AWS_LAMBDA_FUNCTION_NAME; local runs, the CLI and tests print the plain lines below. */
-const lambda = process.env.AWS_LAMBDA_FUNCTION_NAME ? new Logger({ serviceName: 'vpn-chatops', logFormatter: new LambdaLogFormatter() }) : undefined;
+const lambda = process.env.AWS_LAMBDA_FUNCTION_NAME
+  ? new Logger({ serviceName: 'vpn-chatops', logFormatter: new LambdaLogFormatter() })
+  : undefined;
 
 type Keys = Record<string, string | undefined>;
 

@@ -36,7 +36,10 @@ export interface CertificateStore {
    * active|suspended → revoked, conditionally (two admins revoking at once is harmless).
    * Returns the updated record, or undefined when it was already revoked.
    */
-  markRevoked(serial: string, change: { revokedAt: Date; reason: RevocationReason; actor: string }): Promise<CertificateRecord | undefined>;
+  markRevoked(
+    serial: string,
+    change: { revokedAt: Date; reason: RevocationReason; actor: string },
+  ): Promise<CertificateRecord | undefined>;
   /** active ↔ suspended ("Not me" pauses a certificate until its owner or an admin re-enables it); false if it was not in `from`. */
   setSuspended(serial: string, suspended: boolean): Promise<boolean>;
   /** Revoked certificates whose notAfter is after `notAfterSince`: what the next CRL must list. */
@@ -90,7 +93,16 @@ export interface CrlStateStore {
   /** Conditional: only moves forward within one CA. Returns false if a newer CRL of that CA is recorded. */
   recordPublished(
     endpoint: string,
-    result: { caId: string; served: number; crlNumber: bigint; thisUpdate: Date; nextUpdate: Date; entries: number; at: Date; listed: string[] },
+    result: {
+      caId: string;
+      served: number;
+      crlNumber: bigint;
+      thisUpdate: Date;
+      nextUpdate: Date;
+      entries: number;
+      at: Date;
+      listed: string[];
+    },
   ): Promise<boolean>;
   recordFailure(endpoint: string, error: string, at: Date): Promise<void>;
   recordAlerted(endpoint: string, thresholds: number[]): Promise<void>;
@@ -248,7 +260,13 @@ export interface ApprovalStore {
    * conditional write. 'unlinked' when no approval names that message (yet); undefined when it is not
    * `owner`'s, no longer pending, or (for APPROVED) past its deadline.
    */
-  decideByMessage(channel: string, ts: string, owner: string, status: Exclude<ApprovalStatus, 'PENDING'>, at: Date): Promise<Approval | 'unlinked' | undefined>;
+  decideByMessage(
+    channel: string,
+    ts: string,
+    owner: string,
+    status: Exclude<ApprovalStatus, 'PENDING'>,
+    at: Date,
+  ): Promise<Approval | 'unlinked' | undefined>;
   /** Conditional PENDING → status; false when it was already decided (duplicates and retries are harmless). */
   decide(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date): Promise<boolean>;
   /** Remember an approval of this certificate from this public IP, granted at `from`, until `until`. */

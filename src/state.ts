@@ -21,12 +21,17 @@ export function stateDir(config: Config): string {
 export async function loadCaFrom(store: CaStore): Promise<CertificateAuthority> {
   const material = await store.load();
   if (!material) {
-    throw new VpnChatopsError('STATE', `No CA in ${store.location} yet: run \`vpnctl ca init\` (new CA) or \`vpnctl ca import-easyrsa <dir>\` (existing Easy-RSA PKI).`);
+    throw new VpnChatopsError(
+      'STATE',
+      `No CA in ${store.location} yet: run \`vpnctl ca init\` (new CA) or \`vpnctl ca import-easyrsa <dir>\` (existing Easy-RSA PKI).`,
+    );
   }
   try {
     return loadCa(material);
   } catch (error) {
     if (!(error instanceof VpnChatopsError)) throw error;
-    throw new VpnChatopsError(error.code, `The CA in ${store.location} is unusable: ${error.message}`, { cause: error });
+    throw new VpnChatopsError(error.code, `The CA in ${store.location} is unusable: ${error.message}`, {
+      cause: error,
+    });
   }
 }

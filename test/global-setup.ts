@@ -5,7 +5,9 @@ import { startDynamoDbLocal } from '../src/adapters/dynamodb/local-server';
 export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   if (spawnSync('java', ['-version']).status !== 0 && process.env.CI !== 'true') {
-    console.warn('\nDynamoDB Local needs Java 17+ (apt-get install -y openjdk-17-jre-headless): store tests are skipped.');
+    console.warn(
+      '\nDynamoDB Local needs Java 17+ (apt-get install -y openjdk-17-jre-headless): store tests are skipped.',
+    );
     return;
   }
   const server = await startDynamoDbLocal();

@@ -5,7 +5,9 @@ import { VpnChatopsStack } from '../stack';
 
 /** `npm run synth` / `npm run deploy` (cdk.json "app"): settings from CDK context, checked first. */
 export function buildApp(app: App): VpnChatopsStack {
-  const context = Object.fromEntries(SETTING_NAMES.map((name) => [name, app.node.tryGetContext(name)]).filter(([, value]) => value !== undefined));
+  const context = Object.fromEntries(
+    SETTING_NAMES.map((name) => [name, app.node.tryGetContext(name)]).filter(([, value]) => value !== undefined),
+  );
   // The CLI sets CDK_DEFAULT_ACCOUNT from the credentials it deploys with; offline there is none.
   const settings = readSettings({ account: process.env.CDK_DEFAULT_ACCOUNT, ...context });
   checkWithCdkNag(app);

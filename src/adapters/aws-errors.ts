@@ -1,6 +1,11 @@
 /** How AWS SDK v3 errors are told apart, shared by the adapters that retry and explain them. */
 
-export const THROTTLING_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException']);
+export const THROTTLING_CODES = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+]);
 const TRANSIENT_CODES = new Set(['ServiceUnavailable', 'ServiceUnavailableException', 'InternalError']);
 const RETRYABLE_STATUSES = new Set([429, 503]);
 export const DENIED_CODES = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException']);
@@ -10,7 +15,9 @@ export const RESOURCE_NOT_FOUND_CODES = new Set(['ResourceNotFoundException']);
 export function awsError(error: unknown): { codes: string[]; message: string } {
   if (typeof error !== 'object' || error === null) return { codes: [], message: String(error) };
   const fields = error as { Code?: unknown; code?: unknown; name?: unknown; message?: unknown };
-  const codes = [fields.Code, fields.code, fields.name].filter((code): code is string => typeof code === 'string' && code !== '');
+  const codes = [fields.Code, fields.code, fields.name].filter(
+    (code): code is string => typeof code === 'string' && code !== '',
+  );
   return { codes, message: typeof fields.message === 'string' ? fields.message : String(error) };
 }
 
@@ -26,7 +33,11 @@ export const isThrottled = (error: unknown) => hasCode(error, THROTTLING_CODES) 
 
 export function isRetryable(error: unknown): boolean {
   const status = httpStatus(error);
-  return hasCode(error, THROTTLING_CODES) || hasCode(error, TRANSIENT_CODES) || (status !== undefined && RETRYABLE_STATUSES.has(status));
+  return (
+    hasCode(error, THROTTLING_CODES) ||
+    hasCode(error, TRANSIENT_CODES) ||
+    (status !== undefined && RETRYABLE_STATUSES.has(status))
+  );
 }
 
 /**

@@ -15,7 +15,9 @@ import type { SecretsManagerCaStore } from './secrets-manager/ca-store';
  * adapters really send (test/integration/adapter-sends.test.ts), so a new call cannot ship without its grant.
  * A TransactWriteItems is authorized as the PutItem/UpdateItem/DeleteItem/ConditionCheckItem it contains.
  */
-export type Sends<T> = { readonly [method in keyof T as T[method] extends (...args: never[]) => unknown ? method : never]: readonly string[] };
+export type Sends<T> = {
+  readonly [method in keyof T as T[method] extends (...args: never[]) => unknown ? method : never]: readonly string[];
+};
 
 const GET = 'dynamodb:GetItem';
 const PUT = 'dynamodb:PutItem';
@@ -70,7 +72,10 @@ export const APPROVAL_STORE_SENDS = {
 
 export const AUDIT_LOG_SENDS = { append: [PUT], query: [QUERY] } as const satisfies Sends<DynamoDbAuditLog>;
 
-export const IDEMPOTENCY_STORE_SENDS = { claim: [PUT], release: [DELETE] } as const satisfies Sends<DynamoDbIdempotencyStore>;
+export const IDEMPOTENCY_STORE_SENDS = {
+  claim: [PUT],
+  release: [DELETE],
+} as const satisfies Sends<DynamoDbIdempotencyStore>;
 
 export const DATABASE_PROBE_SENDS = { probe: [GET] } as const satisfies Sends<DynamoDbProbe>;
 
@@ -83,7 +88,9 @@ export const CA_STORE_SENDS = {
 /** readSlackSecret (src/adapters/secrets-manager/slack-secret.ts). */
 export const SLACK_SECRET_SENDS = { read: ['secretsmanager:GetSecretValue'] } as const;
 
-export const CONNECTION_LOG_SENDS = { read: ['logs:FilterLogEvents'] } as const satisfies Sends<CloudWatchConnectionLog>;
+export const CONNECTION_LOG_SENDS = {
+  read: ['logs:FilterLogEvents'],
+} as const satisfies Sends<CloudWatchConnectionLog>;
 
 export const JOB_QUEUE_SENDS = { enqueue: ['lambda:InvokeFunction'] } as const satisfies Sends<LambdaJobQueue>;
 

@@ -17,6 +17,9 @@ export function readInput(file: string, flag: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new VpnChatopsError('STATE', `Cannot read ${flag} ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was changed.`);
+    throw new VpnChatopsError(
+      'STATE',
+      `Cannot read ${flag} ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was changed.`,
+    );
   }
 }

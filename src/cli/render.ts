@@ -11,14 +11,24 @@ const day = (date: Date) => date.toISOString().slice(0, 10);
 /** Plain aligned columns: readable in a terminal, greppable in a script. */
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+  return rows
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '))
+    .join('\n');
 }
 
 export function certificatesTable(records: CertificateRecord[], now: Date): string {
   if (records.length === 0) return 'No certificates.';
   const rows = [...records]
     .sort((a, b) => a.issuedAt.getTime() - b.issuedAt.getTime())
-    .map((r) => [r.serial, effectiveStatus(r, now), r.slackId ?? '-', r.device ?? '-', day(r.notAfter), r.source, r.cn]);
+    .map((r) => [
+      r.serial,
+      effectiveStatus(r, now),
+      r.slackId ?? '-',
+      r.device ?? '-',
+      day(r.notAfter),
+      r.source,
+      r.cn,
+    ]);
   return table([['SERIAL', 'STATUS', 'SLACK ID', 'DEVICE', 'EXPIRES', 'SOURCE', 'CN'], ...rows]);
 }
 
@@ -65,10 +75,14 @@ export function crlStatusTable(statuses: CrlStatus[]): string {
     .map((s) => {
       const head = `${s.health === 'ok' ? '✔' : s.health === 'warn' ? '⚠' : '✖'} ${s.endpoint}`;
       const facts = [
-        s.live ? `live CRL #${s.live.number ?? '?'}, ${s.live.entries} entries (limit 20,000), next update ${s.live.nextUpdate ?? 'none'}` : 'no CRL on the endpoint',
+        s.live
+          ? `live CRL #${s.live.number ?? '?'}, ${s.live.entries} entries (limit 20,000), next update ${s.live.nextUpdate ?? 'none'}`
+          : 'no CRL on the endpoint',
         s.live && s.daysLeft !== undefined ? `${s.daysLeft.toFixed(1)} days left` : undefined,
         s.live && !s.live.signedByOurCa ? 'NOT signed by our CA' : undefined,
-        s.recordedNumber !== undefined ? `last publish #${s.recordedNumber}${s.publishedAt ? ` at ${s.publishedAt}` : ''}` : 'never published by us',
+        s.recordedNumber !== undefined
+          ? `last publish #${s.recordedNumber}${s.publishedAt ? ` at ${s.publishedAt}` : ''}`
+          : 'never published by us',
         s.outstanding ? `${s.outstanding} publish request(s) outstanding` : undefined,
         s.lastError ? `last error: ${s.lastError}` : undefined,
         s.readError ? `could not read the live CRL: ${s.readError}` : undefined,
@@ -82,7 +96,14 @@ export function auditTable(entries: AuditEntry[]): string {
   if (entries.length === 0) return 'No audit entries in that window.';
   return table([
     ['TIME', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'DETAILS'],
-    ...entries.map((e) => [e.at.toISOString(), e.actor, e.action, e.target, e.outcome, e.details ? JSON.stringify(e.details) : '']),
+    ...entries.map((e) => [
+      e.at.toISOString(),
+      e.actor,
+      e.action,
+      e.target,
+      e.outcome,
+      e.details ? JSON.stringify(e.details) : '',
+    ]),
   ]);
 }
 
@@ -90,7 +111,9 @@ const CHECK_ICON: Record<Check['status'], string> = { pass: '✅', warn: '⚠️
 
 /** One line per check, the fix after an arrow, then the tally. */
 export function doctorReport(checks: Check[]): string {
-  const lines = checks.map((check) => `${CHECK_ICON[check.status]} ${check.name}: ${check.detail}${check.fix ? ` → ${check.fix}` : ''}`);
+  const lines = checks.map(
+    (check) => `${CHECK_ICON[check.status]} ${check.name}: ${check.detail}${check.fix ? ` → ${check.fix}` : ''}`,
+  );
   const count = (status: Check['status']) => checks.filter((check) => check.status === status).length;
   return [...lines, '', `${count('fail')} failing, ${count('warn')} warning, ${count('pass')} passing`].join('\n');
 }
@@ -110,10 +133,24 @@ export function dailyReport(result: DailyResult, withSlack: boolean): string {
     const left = renewal.daysLeft === undefined ? 'no readable CRL' : `${renewal.daysLeft.toFixed(1)} days left before`;
     return `${renewal.action === 'failed' ? '✖' : '✔'} ${renewal.endpoint}: ${RENEWAL_TEXT[renewal.action]} (${left})${renewal.drift.length ? `; drift: ${renewal.drift.join('; ')}` : ''}`;
   });
-  for (const sweep of result.sessions) lines.push(sweep.error ? `⚠ ${sweep.endpoint}: sessions not swept: ${sweep.error}` : `✔ ${sweep.endpoint}: ${sweep.terminated} session(s) that should not exist ended`);
-  if (result.retired.length) lines.push(`✔ retired ${result.retired.length} renewed certificate(s) after their grace period: ${result.retired.join(', ')}`);
-  if (result.reminders) lines.push(`✔ expiry reminders: ${result.reminders.sent.length} sent, ${result.reminders.failed.length} failed (retried tomorrow)`);
-  else if (!withSlack) lines.push('⚠ expiry reminders and the weekly digest need Slack: set SLACK_BOT_TOKEN (the bot sends them when it runs this job)');
+  for (const sweep of result.sessions)
+    lines.push(
+      sweep.error
+        ? `⚠ ${sweep.endpoint}: sessions not swept: ${sweep.error}`
+        : `✔ ${sweep.endpoint}: ${sweep.terminated} session(s) that should not exist ended`,
+    );
+  if (result.retired.length)
+    lines.push(
+      `✔ retired ${result.retired.length} renewed certificate(s) after their grace period: ${result.retired.join(', ')}`,
+    );
+  if (result.reminders)
+    lines.push(
+      `✔ expiry reminders: ${result.reminders.sent.length} sent, ${result.reminders.failed.length} failed (retried tomorrow)`,
+    );
+  else if (!withSlack)
+    lines.push(
+      '⚠ expiry reminders and the weekly digest need Slack: set SLACK_BOT_TOKEN (the bot sends them when it runs this job)',
+    );
   if (result.digest) lines.push('✔ weekly digest sent to the admins');
   for (const problem of result.problems) lines.push(`✖ ${problem}`);
   return lines.length ? lines.join('\n') : 'No VPN endpoints configured (VPN_ENDPOINTS) and nothing else to do.';

@@ -6,10 +6,14 @@ import { slackClient } from '../slack/client';
 import { alarmMessage } from '../slack/views/alarm';
 
 /** The alarms function: CloudWatch alarm notifications go to ADMIN_CHANNEL_ID. */
-export function createAlarmHandler(loadConfig: () => Promise<Config>, clientFor: (config: Config) => WebClient = slackClient) {
+export function createAlarmHandler(
+  loadConfig: () => Promise<Config>,
+  clientFor: (config: Config) => WebClient = slackClient,
+) {
   return alarmHandler(async () => {
     const config = await loadConfig();
-    if (!config.ADMIN_CHANNEL_ID) throw new VpnChatopsError('INVALID_CONFIG', 'ADMIN_CHANNEL_ID is not set: alarms have nowhere to go in Slack.');
+    if (!config.ADMIN_CHANNEL_ID)
+      throw new VpnChatopsError('INVALID_CONFIG', 'ADMIN_CHANNEL_ID is not set: alarms have nowhere to go in Slack.');
     const client = clientFor(config);
     const channel = config.ADMIN_CHANNEL_ID;
     return async (alarm: string) => void (await client.chat.postMessage({ channel, ...alarmMessage(alarm) }));

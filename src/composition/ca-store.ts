@@ -5,5 +5,7 @@ import type { CaStore } from '../ports';
 import { stateDir } from '../state';
 
 export function caStoreFor(config: Config): CaStore {
-  return config.CA_SECRET_ID ? new SecretsManagerCaStore({ secretId: config.CA_SECRET_ID, region: config.AWS_REGION }) : new LocalCaStore(stateDir(config));
+  return config.CA_SECRET_ID
+    ? new SecretsManagerCaStore({ secretId: config.CA_SECRET_ID, region: config.AWS_REGION })
+    : new LocalCaStore(stateDir(config));
 }

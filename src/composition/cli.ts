@@ -50,11 +50,18 @@ export function cliWiring(config: Config): CliWiring {
     }
   }
 
-  const caStore = (secret?: string): CaStore => (secret ? new SecretsManagerCaStore({ secretId: secret, region: config.AWS_REGION }) : caStoreFor(config));
+  const caStore = (secret?: string): CaStore =>
+    secret ? new SecretsManagerCaStore({ secretId: secret, region: config.AWS_REGION }) : caStoreFor(config);
 
   async function adminFor(stores: Stores): Promise<VpnAdmin> {
     const ca = await loadCaFrom(caStoreFor(config));
-    return new VpnAdmin({ config, ca, ...stores, endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => void process.stderr.write(`ALERT ${alert.message}\n`) } });
+    return new VpnAdmin({
+      config,
+      ca,
+      ...stores,
+      endpoints: endpointsFor(config, ca),
+      alerts: { send: async (alert) => void process.stderr.write(`ALERT ${alert.message}\n`) },
+    });
   }
 
   return {
@@ -72,7 +79,10 @@ export function cliWiring(config: Config): CliWiring {
         const stores = storesFor(db);
         return work(await adminFor(stores), stores);
       }),
-    withDailyAdmin: (work) => withDatabase(async (db) => work(config.SLACK_BOT_TOKEN ? (await createAdmin(config, db)).admin : await adminFor(storesFor(db)))),
+    withDailyAdmin: (work) =>
+      withDatabase(async (db) =>
+        work(config.SLACK_BOT_TOKEN ? (await createAdmin(config, db)).admin : await adminFor(storesFor(db))),
+      ),
     connectionLogs: () => connectionLogsFor(config),
     async diagnose() {
       const opened = await openDatabase(config).catch(() => undefined);

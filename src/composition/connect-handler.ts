@@ -22,7 +22,14 @@ export function approvalPolicy(config: Config): ApprovalPolicy {
 }
 
 /** The stores, the Slack prompt and the policy one login decision needs, each call boundable by the login's deadline. */
-export function decideDeps(config: Config, db: Database = connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION })): DecideDeps {
+export function decideDeps(
+  config: Config,
+  db: Database = connectDatabase({
+    tableName: config.TABLE_NAME,
+    endpoint: config.DYNAMODB_ENDPOINT,
+    region: config.AWS_REGION,
+  }),
+): DecideDeps {
   const client = slackClient(config);
   const notifier = new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError));
   const stores = (database: Database) => {
@@ -36,7 +43,10 @@ export function decideDeps(config: Config, db: Database = connectDatabase({ tabl
     policy: approvalPolicy(config),
     within: (deadline) => {
       const bounded = slackClientWithin(config, deadline);
-      return { ...stores(withDeadline(db, deadline)), notifier: notifier.using(bounded, adminAlertsFor(config, bounded, logError)) };
+      return {
+        ...stores(withDeadline(db, deadline)),
+        notifier: notifier.using(bounded, adminAlertsFor(config, bounded, logError)),
+      };
     },
   };
 }

@@ -14,7 +14,9 @@ import { doctorPolicy } from '../services/vpn-admin';
 import { endpointsFor } from './endpoints';
 
 export function doctorProbes(config: Config, db: Database): DoctorProbes {
-  const slack = config.SLACK_BOT_TOKEN ? new SlackWebProbe({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }) : undefined;
+  const slack = config.SLACK_BOT_TOKEN
+    ? new SlackWebProbe({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL })
+    : undefined;
   return { database: new DynamoDbProbe(db), slack, time: slack, requiredScopes: BOT_SCOPES };
 }
 
@@ -23,7 +25,13 @@ export function doctorProbes(config: Config, db: Database): DoctorProbes {
  * because that is when it is needed most.
  */
 export async function diagnose(config: Config, db: Database, clock: Clock = systemClock): Promise<Check[]> {
-  const base: Omit<DoctorDeps, 'ca' | 'caError' | 'endpoints'> = { crlState: storesFor(db).crlState, clock, policy: doctorPolicy(config), ...doctorProbes(config, db), requiredScopes: BOT_SCOPES };
+  const base: Omit<DoctorDeps, 'ca' | 'caError' | 'endpoints'> = {
+    crlState: storesFor(db).crlState,
+    clock,
+    policy: doctorPolicy(config),
+    ...doctorProbes(config, db),
+    requiredScopes: BOT_SCOPES,
+  };
   let ca: CertificateAuthority;
   try {
     ca = await loadCaFrom(caStoreFor(config));

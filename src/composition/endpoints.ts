@@ -66,7 +66,13 @@ export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: E
   return configured.map((endpoint) =>
     endpoint.type === 'aws-client-vpn'
       ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })
-      : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: () => wiring.management?.get(endpoint.name), whenDown: local ? localServerDown(localEndpointConfig(config).logFile!) : undefined, runsBeside: local && wiring.management !== undefined }),
+      : new OpenVpnEndpoint({
+          ...endpoint,
+          caPem: ca.certPem,
+          shared: () => wiring.management?.get(endpoint.name),
+          whenDown: local ? localServerDown(localEndpointConfig(config).logFile!) : undefined,
+          runsBeside: local && wiring.management !== undefined,
+        }),
   );
 }
 
@@ -75,16 +81,28 @@ export function connectionLogsFor(config: Config): ConnectionLogSource[] {
   return configuredEndpoints(config).map((endpoint): ConnectionLogSource => {
     if (endpoint.type === 'aws-client-vpn') {
       return endpoint.logGroup
-        ? new CloudWatchConnectionLog({ endpointId: endpoint.id, region: endpoint.region, logGroup: endpoint.logGroup, logStream: endpoint.logStream })
-        : unconfiguredLog(`aws-client-vpn:${endpoint.id}`, 'add "logGroup" (the CloudWatch Logs group its connection logging writes to) to this endpoint in VPN_ENDPOINTS');
+        ? new CloudWatchConnectionLog({
+            endpointId: endpoint.id,
+            region: endpoint.region,
+            logGroup: endpoint.logGroup,
+            logStream: endpoint.logStream,
+          })
+        : unconfiguredLog(
+            `aws-client-vpn:${endpoint.id}`,
+            'add "logGroup" (the CloudWatch Logs group its connection logging writes to) to this endpoint in VPN_ENDPOINTS',
+          );
     }
     return endpoint.logFile
       ? new OpenVpnConnectionLog({ name: endpoint.name, logFile: endpoint.logFile })
-      : unconfiguredLog(`openvpn:${endpoint.name}`, 'add "logFile" (the file the server writes with --log-append) to this endpoint in VPN_ENDPOINTS');
+      : unconfiguredLog(
+          `openvpn:${endpoint.name}`,
+          'add "logFile" (the file the server writes with --log-append) to this endpoint in VPN_ENDPOINTS',
+        );
   });
 }
 
 const unconfiguredLog = (endpoint: string, fix: string): ConnectionLogSource => ({
   endpoint,
-  read: () => Promise.reject(new VpnChatopsError('INVALID_CONFIG', `${endpoint}: no connection log is configured: ${fix}.`)),
+  read: () =>
+    Promise.reject(new VpnChatopsError('INVALID_CONFIG', `${endpoint}: no connection log is configured: ${fix}.`)),
 });

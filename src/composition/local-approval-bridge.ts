@@ -13,7 +13,12 @@ import { decideConnection } from '../services/decide-connection';
  * gate, then a DM to its owner and a 👍. The bridge holds the server's one management connection,
  * which the endpoint adapter shares for session kills.
  */
-export function startApprovalBridge(config: Config, db: Database, management: ManagementClient, endpointId: string): OpenVpnConnectBridge {
+export function startApprovalBridge(
+  config: Config,
+  db: Database,
+  management: ManagementClient,
+  endpointId: string,
+): OpenVpnConnectBridge {
   const deps = decideDeps(config, db);
   const bridge = new OpenVpnConnectBridge({
     management,

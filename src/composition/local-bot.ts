@@ -22,7 +22,12 @@ export interface RunningBot {
  * connection with the endpoint the worker kills sessions on. `stop()` waits for jobs already
  * answered in Slack (an issue, a revoke) before the caller takes the database away.
  */
-export async function startBot(config: Config, db: Database, mode: BotMode, wiring: EndpointWiring = {}): Promise<RunningBot> {
+export async function startBot(
+  config: Config,
+  db: Database,
+  mode: BotMode,
+  wiring: EndpointWiring = {},
+): Promise<RunningBot> {
   const jobs = await inProcessJobs(config, db, wiring);
   const deps = createListenerDeps(config, db, jobs);
   if (mode === 'console') {

@@ -54,7 +54,10 @@ export async function startStack(initial: Config, progress: Progress, prepared: 
     let slack: SlackStandIn | undefined;
     if (mode === 'console') {
       // A fresh token per run: the stand-in's Web API then answers only the bot this process started.
-      slack = await startSlackStandIn({ token: `xoxb-local-${randomBytes(16).toString('hex')}`, retention: CONSOLE_RETENTION });
+      slack = await startSlackStandIn({
+        token: `xoxb-local-${randomBytes(16).toString('hex')}`,
+        retention: CONSOLE_RETENTION,
+      });
       started.add('the Slack stand-in', () => slack!.stop());
       config = consoleConfig(initial, slack);
     }
@@ -80,13 +83,24 @@ export async function startStack(initial: Config, progress: Progress, prepared: 
         about: aboutLines(config, db, vpn),
       });
       started.add('the console', () => console.stop());
-      where.push(['Console', `http://localhost:${config.PORT}/  (plays Slack: Ada Admin, Alice and Bob)`], ['Slack events', `${console.url}/slack/events (signed requests, from the console)`], ['Slack Web API', `${slack!.apiUrl} (stand-in)`]);
+      where.push(
+        ['Console', `http://localhost:${config.PORT}/  (plays Slack: Ada Admin, Alice and Bob)`],
+        ['Slack events', `${console.url}/slack/events (signed requests, from the console)`],
+        ['Slack Web API', `${slack!.apiUrl} (stand-in)`],
+      );
       hint = `Open http://localhost:${config.PORT}/, pick who you are, and type /vpn issue.`;
     } else {
       where.push(['Slack', botWhere(bot)]);
-      hint = mode === 'socket' ? 'In Slack, type /vpn help.' : `Point your tunnel at ${bot.url} and type /vpn help in Slack.`;
+      hint =
+        mode === 'socket'
+          ? 'In Slack, type /vpn help.'
+          : `Point your tunnel at ${bot.url} and type /vpn help in Slack.`;
     }
-    where.push(['DynamoDB', db.where], ['VPN endpoint', vpn ? vpn.where : endpointWhere(config)], ['State', `${stateDir(config)} (CA in ca/, data in dynamodb/, OpenVPN files in openvpn/)`]);
+    where.push(
+      ['DynamoDB', db.where],
+      ['VPN endpoint', vpn ? vpn.where : endpointWhere(config)],
+      ['State', `${stateDir(config)} (CA in ca/, data in dynamodb/, OpenVPN files in openvpn/)`],
+    );
     return {
       where,
       hint,
@@ -121,32 +135,61 @@ interface RunningVpn {
 }
 
 /** The local OpenVPN server and its approval bridge, or a ⚠ saying exactly why there is none. */
-async function startVpn(config: Config, ca: CertificateAuthority, db: Database, lock: StateLock, started: Started, progress: Progress): Promise<RunningVpn | undefined> {
+async function startVpn(
+  config: Config,
+  ca: CertificateAuthority,
+  db: Database,
+  lock: StateLock,
+  started: Started,
+  progress: Progress,
+): Promise<RunningVpn | undefined> {
   if (config.VPN_ENDPOINTS.length > 0 || !isLocalMode(config)) return undefined;
   const endpoint = localEndpointConfig(config);
   // The CRL first: OpenVPN refuses to start without its crl-verify file, and a stale one would lock everyone out.
-  const admin = new VpnAdmin({ config, ca, ...storesFor(db), endpoints: endpointsFor(config, ca), alerts: { send: async (alert) => progress.warn(alert.message) } });
+  const admin = new VpnAdmin({
+    config,
+    ca,
+    ...storesFor(db),
+    endpoints: endpointsFor(config, ca),
+    alerts: { send: async (alert) => progress.warn(alert.message) },
+  });
   if (crlNeedsPublishing(endpoint.crlFile, ca, config.CRL_RENEW_BEFORE_DAYS)) {
     const [outcome] = await admin.publishAll(ACTOR);
-    progress.step(`published CRL${outcome && 'crlNumber' in outcome ? ` #${String(outcome.crlNumber)}` : ''} to ${endpoint.crlFile}`);
+    progress.step(
+      `published CRL${outcome && 'crlNumber' in outcome ? ` #${String(outcome.crlNumber)}` : ''} to ${endpoint.crlFile}`,
+    );
   }
   const available = await openvpnAvailability(config, endpoint);
   if ('why' in available) {
     progress.warn(`no local OpenVPN server: ${available.why}.`);
-    progress.warn(`running without a VPN endpoint: profiles still name ${endpoint.remote} and the CRL is kept in ${endpoint.crlFile}, but nothing answers there.`);
+    progress.warn(
+      `running without a VPN endpoint: profiles still name ${endpoint.remote} and the CRL is kept in ${endpoint.crlFile}, but nothing answers there.`,
+    );
     return undefined;
   }
   const endpointId = `openvpn:${endpoint.name}`;
   // The lock makes this run the only one deciding this endpoint's logins: any still PENDING lost their handler when an earlier run stopped.
-  const abandoned = await admin.closeAbandonedApprovals({ before: new Date(Date.now() + DAY_MS), endpointId, actor: ACTOR });
-  if (abandoned.length > 0) progress.step(`closed ${abandoned.length} login${abandoned.length === 1 ? '' : 's'} the last run left waiting for approval (expired, in the audit log)`);
+  const abandoned = await admin.closeAbandonedApprovals({
+    before: new Date(Date.now() + DAY_MS),
+    endpointId,
+    actor: ACTOR,
+  });
+  if (abandoned.length > 0)
+    progress.step(
+      `closed ${abandoned.length} login${abandoned.length === 1 ? '' : 's'} the last run left waiting for approval (expired, in the audit log)`,
+    );
 
   const connections = new Map<string, ManagementClient>();
   let bridge: OpenVpnConnectBridge | undefined;
   let spawned: number | undefined;
   const start = async () => {
     try {
-      return await startLocalOpenVpn({ config, ca, endpoint, program: available.program, onSpawn: (pid) => {
+      return await startLocalOpenVpn({
+        config,
+        ca,
+        endpoint,
+        program: available.program,
+        onSpawn: (pid) => {
           spawned = pid;
           lock.addChild({ pid, what: 'OpenVPN', marker: endpoint.crlFile });
         },
@@ -174,7 +217,8 @@ async function startVpn(config: Config, ca: CertificateAuthority, db: Database, 
         warn: (line) => progress.warn(line),
         step: (line) => progress.step(line),
       }),
-    () => `OpenVPN ${available.program.version} on udp ${endpoint.remote.split(' ').slice(0, 2).join(':')}, management ${endpoint.management}${config.LOCAL_VPN_NOEXEC === 'true' ? ' (LOCAL_VPN_NOEXEC: no address or route is set up)' : ''}`,
+    () =>
+      `OpenVPN ${available.program.version} on udp ${endpoint.remote.split(' ').slice(0, 2).join(':')}, management ${endpoint.management}${config.LOCAL_VPN_NOEXEC === 'true' ? ' (LOCAL_VPN_NOEXEC: no address or route is set up)' : ''}`,
   );
   started.add('OpenVPN', async () => {
     const last = supervisor.server;
@@ -190,8 +234,13 @@ async function startVpn(config: Config, ca: CertificateAuthority, db: Database, 
 }
 
 function endpointWhere(config: Config): string {
-  if (config.VPN_ENDPOINTS.length > 0) return config.VPN_ENDPOINTS.map((endpoint) => (endpoint.type === 'openvpn' ? `openvpn:${endpoint.name}` : endpoint.id)).join(', ');
-  return isLocalMode(config) ? `none running (profiles name ${localEndpointConfig(config).remote})` : 'none configured (VPN_ENDPOINTS)';
+  if (config.VPN_ENDPOINTS.length > 0)
+    return config.VPN_ENDPOINTS.map((endpoint) =>
+      endpoint.type === 'openvpn' ? `openvpn:${endpoint.name}` : endpoint.id,
+    ).join(', ');
+  return isLocalMode(config)
+    ? `none running (profiles name ${localEndpointConfig(config).remote})`
+    : 'none configured (VPN_ENDPOINTS)';
 }
 
 function botWhere(bot: RunningBot): string {

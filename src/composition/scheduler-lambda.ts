@@ -7,6 +7,15 @@ import { createAdmin } from './worker';
 export function createSchedulerHandler(loadConfig: () => Promise<Config>) {
   return schedulerHandler(async () => {
     const config = await loadConfig();
-    return (await createAdmin(config, connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }))).admin;
+    return (
+      await createAdmin(
+        config,
+        connectDatabase({
+          tableName: config.TABLE_NAME,
+          endpoint: config.DYNAMODB_ENDPOINT,
+          region: config.AWS_REGION,
+        }),
+      )
+    ).admin;
   });
 }

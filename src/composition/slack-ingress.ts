@@ -10,7 +10,6 @@ import { SlackApprovalNotifier } from '../slack/approval-notifier';
 import { adminAlertsFor } from '../slack/admin-alert';
 import { DEFAULT_POLICY } from '../services/decide-connection';
 
-
 /**
  * The listeners' side: stores, admin policy, and a queue that reaches the worker. Deliberately
  * free of the composition root, so the Slack function's bundle carries no PKI, EC2 or CA code.

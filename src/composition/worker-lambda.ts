@@ -11,14 +11,24 @@ import { createWorker } from './worker';
 /** The table is named in the environment, so a worker whose CA or Slack secret failed can still reach it. */
 async function releaseClaim(key: string): Promise<void> {
   const config = loadConfig(process.env);
-  await new DynamoDbIdempotencyStore(connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION })).release(key);
+  await new DynamoDbIdempotencyStore(
+    connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }),
+  ).release(key);
 }
 
 /** The person is told nothing was done: their next click is a new request (see slack/listeners/actions/button.ts). */
 async function nothingDone(job: Job): Promise<void> {
-  if (job.claim) await releaseClaim(job.claim).catch((releaseError: unknown) => logError('could not release a click claim', releaseError));
+  if (job.claim)
+    await releaseClaim(job.claim).catch((releaseError: unknown) =>
+      logError('could not release a click claim', releaseError),
+    );
   if ('responseUrl' in job && job.responseUrl) {
-    await respond(job.responseUrl, errorMessage('The VPN bot could not start its worker, so nothing was done. An admin needs to look at the worker logs.')).catch(() => undefined);
+    await respond(
+      job.responseUrl,
+      errorMessage(
+        'The VPN bot could not start its worker, so nothing was done. An admin needs to look at the worker logs.',
+      ),
+    ).catch(() => undefined);
   }
 }
 
@@ -26,6 +36,9 @@ async function nothingDone(job: Job): Promise<void> {
 export function createWorkerHandler(loadConfig: () => Promise<Config>) {
   return workerHandler(async () => {
     const config = await loadConfig();
-    return createWorker(config, connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }));
+    return createWorker(
+      config,
+      connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }),
+    );
   }, nothingDone);
 }

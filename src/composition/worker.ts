@@ -18,7 +18,17 @@ import { InProcessJobQueue } from '../slack/jobs/in-process-queue';
 import { SlackWorker } from '../slack/jobs/worker';
 
 /** The use cases with the CA loaded and CRL alerts going to ADMIN_CHANNEL_ID: the worker's and the scheduler's. */
-export async function createAdmin(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<{ admin: VpnAdmin; client: WebClient; stores: ReturnType<typeof storesFor>; endpoints: VpnEndpoint[]; admins: AdminPolicy }> {
+export async function createAdmin(
+  config: Config,
+  db: Database,
+  wiring: EndpointWiring = {},
+): Promise<{
+  admin: VpnAdmin;
+  client: WebClient;
+  stores: ReturnType<typeof storesFor>;
+  endpoints: VpnEndpoint[];
+  admins: AdminPolicy;
+}> {
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
   const stores = storesFor(db);
@@ -40,11 +50,26 @@ export async function createAdmin(config: Config, db: Database, wiring: Endpoint
 export async function createWorker(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<SlackWorker> {
   const { admin, client, stores, endpoints, admins } = await createAdmin(config, db, wiring);
   const { certificates, audit, approvals, idempotency } = stores;
-  return new SlackWorker({ admin, client, admins, idempotency, probes: doctorProbes(config, db), certificates, audit, approvals, endpoints, log });
+  return new SlackWorker({
+    admin,
+    client,
+    admins,
+    idempotency,
+    probes: doctorProbes(config, db),
+    certificates,
+    audit,
+    approvals,
+    endpoints,
+    log,
+  });
 }
 
 /** Outside Lambda: jobs run in this process, after the reply. */
-export async function inProcessJobs(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<InProcessJobQueue> {
+export async function inProcessJobs(
+  config: Config,
+  db: Database,
+  wiring: EndpointWiring = {},
+): Promise<InProcessJobQueue> {
   const worker = await createWorker(config, db, wiring);
   return new InProcessJobQueue((job) => worker.run(job));
 }

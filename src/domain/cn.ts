@@ -103,7 +103,12 @@ export function encodeCn(input: CnInput): string {
   const domain = assertCertDomain(input.domain);
   const tail = `${input.tag ? `--${input.tag}` : ''}-${input.slackId}.${domain}`;
   // The tag takes room a long device label had before tags: shorten the label, leaving the name one character.
-  const device = input.device === undefined ? undefined : normalizeDevice(input.device).slice(0, Math.max(0, MAX_CN_LENGTH - tail.length - 2)).replace(/-+$/, '');
+  const device =
+    input.device === undefined
+      ? undefined
+      : normalizeDevice(input.device)
+          .slice(0, Math.max(0, MAX_CN_LENGTH - tail.length - 2))
+          .replace(/-+$/, '');
   const suffix = `${device === undefined ? '' : `.${device}`}${tail}`;
   const room = MAX_CN_LENGTH - suffix.length;
   if (room < 1 || device === '') {

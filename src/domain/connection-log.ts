@@ -86,7 +86,14 @@ const digits = (value: string, start: number, end: number): number => {
 
 /** `YYYY-MM-DD HH:MM:SS`, no zone: UTC by AWS's examples (reference §5.1). Hand-parsed: Date.parse is 10× slower here. */
 export function parseAwsTime(value: string): number | undefined {
-  if (value.length !== 19 || value[4] !== '-' || value[7] !== '-' || value[10] !== ' ' || value[13] !== ':' || value[16] !== ':') {
+  if (
+    value.length !== 19 ||
+    value[4] !== '-' ||
+    value[7] !== '-' ||
+    value[10] !== ' ' ||
+    value[13] !== ':' ||
+    value[16] !== ':'
+  ) {
     const fallback = Date.parse(value);
     return Number.isNaN(fallback) ? undefined : fallback;
   }
@@ -96,7 +103,8 @@ export function parseAwsTime(value: string): number | undefined {
   const minute = digits(value, 14, 16);
   const second = digits(value, 17, 19);
   // Date.UTC rolls month 13 into next year; a garbled time must not become a plausible one.
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60)) return undefined;
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60))
+    return undefined;
   const ms = Date.UTC(digits(value, 0, 4), month - 1, day, hour, minute, second);
   return Number.isNaN(ms) ? undefined : ms;
 }
@@ -105,7 +113,11 @@ export function parseAwsTime(value: string): number | undefined {
  * One CloudWatch Logs event of an AWS Client VPN connection log. `publishedAt` (the event's CloudWatch
  * timestamp) stands in for a missing start time. Keys outside the documented set go into `unrecognised`.
  */
-export function parseAwsConnectionLogEvent(message: string, publishedAt?: number, unrecognised?: Set<string>): ParsedEntry {
+export function parseAwsConnectionLogEvent(
+  message: string,
+  publishedAt?: number,
+  unrecognised?: Set<string>,
+): ParsedEntry {
   let entry: unknown;
   try {
     entry = JSON.parse(message);

@@ -76,7 +76,8 @@ export const fail = (code: ErrorCode, message: string, cause?: unknown): never =
 };
 
 /** A person's mistake, refused with a message that tells them what to do: not a fault, and never an error-level log line. */
-export const isUserError = (error: unknown): error is VpnChatopsError => error instanceof VpnChatopsError && KIND[error.code] === 'user';
+export const isUserError = (error: unknown): error is VpnChatopsError =>
+  error instanceof VpnChatopsError && KIND[error.code] === 'user';
 
 /** An error's message for a report or a log line, whatever was thrown. */
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

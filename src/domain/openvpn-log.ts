@@ -32,10 +32,24 @@ const VERIFY_REASONS: Record<string, string> = {
   'self signed certificate': 'unknown-ca',
 };
 
-const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+const MONTHS: Record<string, number> = {
+  Jan: 0,
+  Feb: 1,
+  Mar: 2,
+  Apr: 3,
+  May: 4,
+  Jun: 5,
+  Jul: 6,
+  Aug: 7,
+  Sep: 8,
+  Oct: 9,
+  Nov: 10,
+  Dec: 11,
+};
 
 const OPENVPN_TIME = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)? /;
-const SYSLOG_TIME = /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d) (?:\S+ )?[^\s:[]+(?:\[\d+\])?: /;
+const SYSLOG_TIME =
+  /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d) (?:\S+ )?[^\s:[]+(?:\[\d+\])?: /;
 const PEER_TOKEN = /^(?:(\S+)\/)?([0-9A-Fa-f.:]*[.:][0-9A-Fa-f.:]*):(\d{1,5})$/;
 const PACKET_FROM = /from \[AF_INET6?\](\S+?):(\d{1,5})\b/;
 const PEER_INFO = /^peer info: (IV_VER|IV_GUI_VER|IV_PLAT)=(.*)$/;
@@ -45,7 +59,11 @@ const REJECTED = /^MULTI: connection rejected: ([^,]*)/;
 /** A client instance given its address: success, even when (as for a CN reconnecting) its lines carry no peer prefix. */
 const ASSIGNED = /^MULTI: (?:Learn: \S+ -> |primary virtual IP for )(\S+)\/([0-9A-Fa-f.:]+):(\d{1,5})\b/;
 
-const clean = (value: string) => value.replace(/[\p{Cc}"']/gu, '').trim().slice(0, MAX_FIELD);
+const clean = (value: string) =>
+  value
+    .replace(/[\p{Cc}"']/gu, '')
+    .trim()
+    .slice(0, MAX_FIELD);
 
 const slug = (value: string) =>
   value
@@ -120,13 +138,26 @@ export class OpenVpnLogParser {
     if (match) {
       const [y, mo, d, h, mi, s] = match.slice(1, 7).map(Number);
       const zone = match[7];
-      const at = zone === undefined ? new Date(y, mo - 1, d, h, mi, s).getTime() : Date.parse(`${match[0].trim().slice(0, 19).replace(' ', 'T')}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`);
+      const at =
+        zone === undefined
+          ? new Date(y, mo - 1, d, h, mi, s).getTime()
+          : Date.parse(
+              `${match[0].trim().slice(0, 19).replace(' ', 'T')}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`,
+            );
       return Number.isNaN(at) ? undefined : [at, line.slice(match[0].length)];
     }
     match = SYSLOG_TIME.exec(line);
     if (!match) return undefined;
     const now = new Date(this.options.now);
-    const stamp = (year: number) => new Date(year, MONTHS[match![1]], Number(match![2]), Number(match![3]), Number(match![4]), Number(match![5])).getTime();
+    const stamp = (year: number) =>
+      new Date(
+        year,
+        MONTHS[match![1]],
+        Number(match![2]),
+        Number(match![3]),
+        Number(match![4]),
+        Number(match![5]),
+      ).getTime();
     let at = stamp(now.getFullYear());
     // A December line read in January belongs to last year.
     if (at > this.options.now + DAY_MS) at = stamp(now.getFullYear() - 1);
@@ -182,7 +213,11 @@ export class OpenVpnLogParser {
       this.pendingDenial = `client-deny: ${slug(rejected[1]) || 'no-reason'}`;
       return;
     }
-    const reason = text.includes('tls-crypt unwrapping failed') ? 'tls-crypt-failed' : text.includes('cannot locate HMAC') ? 'tls-auth-failed' : undefined;
+    const reason = text.includes('tls-crypt unwrapping failed')
+      ? 'tls-crypt-failed'
+      : text.includes('cannot locate HMAC')
+        ? 'tls-auth-failed'
+        : undefined;
     const from = reason && PACKET_FROM.exec(text);
     if (!reason || !from) return;
     const key = `${from[1]}:${from[2]}`;
@@ -216,7 +251,16 @@ export class OpenVpnLogParser {
 
 /** Every field present (absent ones undefined): one object shape keeps the summary's property reads fast. */
 function attemptOf(at: number, status: string, reason: string | undefined, sourceIp: string): ConnectionAttempt {
-  return { at, status, reason, commonName: undefined, sourceIp, clientVersion: undefined, platform: undefined, connectionId: undefined };
+  return {
+    at,
+    status,
+    reason,
+    commonName: undefined,
+    sourceIp,
+    clientVersion: undefined,
+    platform: undefined,
+    connectionId: undefined,
+  };
 }
 
 /** What a peer's line says about why its attempt failed, if it says so. */
@@ -226,6 +270,11 @@ function failureReason(text: string): string | undefined {
   if (text.startsWith('CRL CHECK FAILED')) return 'certificate-revoked';
   if (text.includes("'AUTH_FAILED") || text.startsWith('TLS Auth Error')) return 'auth-failed';
   if (text.startsWith('TLS Error: TLS key negotiation failed')) return 'tls-handshake-timeout';
-  if (text.startsWith('TLS Error: TLS handshake failed') || text.startsWith('Fatal TLS error') || text.startsWith('SIGUSR1[soft,tls-error]')) return 'tls-handshake-failed';
+  if (
+    text.startsWith('TLS Error: TLS handshake failed') ||
+    text.startsWith('Fatal TLS error') ||
+    text.startsWith('SIGUSR1[soft,tls-error]')
+  )
+    return 'tls-handshake-failed';
   return undefined;
 }

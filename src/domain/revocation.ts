@@ -41,7 +41,9 @@ export function parseRevocationReason(text: string): RevocationReason {
  * CRL, to take an entry back off; we publish full CRLs, where OpenSSL 3 reads it as "not revoked".
  */
 export type RevokingReason = Exclude<RevocationReason, 'removeFromCRL'>;
-export const REVOKING_REASONS = Object.keys(REVOCATION_REASONS).filter((name) => name !== 'removeFromCRL') as RevokingReason[];
+export const REVOKING_REASONS = Object.keys(REVOCATION_REASONS).filter(
+  (name) => name !== 'removeFromCRL',
+) as RevokingReason[];
 
 /** Refuse removeFromCRL wherever a revocation starts, so no path can write an entry that leaves the certificate working. */
 export function revokingReason(reason: RevocationReason): RevokingReason {
@@ -57,7 +59,11 @@ export function revokingReason(reason: RevocationReason): RevokingReason {
 /** A reason typed by a person (vpnctl --reason, `/vpn revoke @user reason`): any letter case, never removeFromCRL. */
 export function parseRevokingReason(text: string): RevokingReason {
   const reason = BY_LOWER.get(text.trim().toLowerCase());
-  if (!reason) throw new VpnChatopsError('INVALID_REASON', `"${text}" is not a revocation reason. Use one of: ${REVOKING_REASONS.join(', ')}.`);
+  if (!reason)
+    throw new VpnChatopsError(
+      'INVALID_REASON',
+      `"${text}" is not a revocation reason. Use one of: ${REVOKING_REASONS.join(', ')}.`,
+    );
   return revokingReason(reason);
 }
 
@@ -66,7 +72,8 @@ export function parseRevokingReason(text: string): RevokingReason {
  * earlier vpnctl, an imported index.txt) still means "revoked": it is written as unspecified,
  * because with code 8 OpenSSL would let the certificate connect.
  */
-export const reasonOnFullCrl = (reason: RevocationReason): RevokingReason => (reason === 'removeFromCRL' ? 'unspecified' : reason);
+export const reasonOnFullCrl = (reason: RevocationReason): RevokingReason =>
+  reason === 'removeFromCRL' ? 'unspecified' : reason;
 
 export function reasonFromCode(code: number): RevocationReason {
   const reason = BY_CODE.get(code);

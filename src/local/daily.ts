@@ -2,7 +2,6 @@ import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 import type { DailyReport } from '../services/daily';
 
-
 export interface DailySchedule {
   /** No further runs; resolves once a run in progress has finished, so its database is still there for it. */
   stop(): Promise<void>;
@@ -13,7 +12,11 @@ export interface DailySchedule {
  * every 24 hours while it runs. Without it nobody renews the CRL, which is seed 000's outage. Problems
  * are reported, never thrown: the next run tries again.
  */
-export function scheduleDaily(admin: { daily(actor: string): Promise<DailyReport> }, report: (message: string) => void, options: { firstMs?: number; everyMs?: number } = {}): DailySchedule {
+export function scheduleDaily(
+  admin: { daily(actor: string): Promise<DailyReport> },
+  report: (message: string) => void,
+  options: { firstMs?: number; everyMs?: number } = {},
+): DailySchedule {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let running: Promise<void> | undefined;
@@ -21,7 +24,10 @@ export function scheduleDaily(admin: { daily(actor: string): Promise<DailyReport
     try {
       const result = await admin.daily('system:npm-start');
       for (const problem of result.problems) report(`daily job: ${problem}`);
-      for (const renewal of result.renewals.filter((entry) => entry.action === 'failed')) report(`daily job: CRL renewal on ${renewal.endpoint} failed; it is retried in 24 hours, or run \`vpnctl crl publish\``);
+      for (const renewal of result.renewals.filter((entry) => entry.action === 'failed'))
+        report(
+          `daily job: CRL renewal on ${renewal.endpoint} failed; it is retried in 24 hours, or run \`vpnctl crl publish\``,
+        );
     } catch (error) {
       report(`daily job failed: ${messageOf(error)}; it runs again in 24 hours, or run \`vpnctl daily\``);
     }

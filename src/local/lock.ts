@@ -52,7 +52,10 @@ function readLockText(path: string): string | undefined {
     return readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new VpnChatopsError('STATE', `Cannot read the lock file ${path} (${(error as Error).message}): fix its permissions or delete it.`);
+    throw new VpnChatopsError(
+      'STATE',
+      `Cannot read the lock file ${path} (${(error as Error).message}): fix its permissions or delete it.`,
+    );
   }
 }
 
@@ -60,7 +63,9 @@ function parseLock(text: string): LockFile | 'garbled' {
   try {
     const parsed = JSON.parse(text) as Partial<LockFile>;
     if (!Number.isInteger(parsed.pid) || (parsed.pid ?? 0) < 1) return 'garbled';
-    const children = Array.isArray(parsed.children) ? parsed.children.filter((c) => Number.isInteger(c?.pid) && typeof c?.marker === 'string') : [];
+    const children = Array.isArray(parsed.children)
+      ? parsed.children.filter((c) => Number.isInteger(c?.pid) && typeof c?.marker === 'string')
+      : [];
     return { pid: parsed.pid!, startedAt: String(parsed.startedAt ?? ''), children };
   } catch {
     return 'garbled';
@@ -69,8 +74,12 @@ function parseLock(text: string): LockFile | 'garbled' {
 
 function anotherRun(stateDir: string, pid: number | undefined): VpnChatopsError {
   const who = pid === undefined ? '' : ` (pid ${pid})`;
-  const stop = pid === undefined ? 'stop it (Ctrl-C in its terminal)' : `stop it (Ctrl-C in its terminal, or kill ${pid})`;
-  return new VpnChatopsError('STATE', `Another npm start is running${who} on ${stateDir}; ${stop} or use a different STATE_DIR.`);
+  const stop =
+    pid === undefined ? 'stop it (Ctrl-C in its terminal)' : `stop it (Ctrl-C in its terminal, or kill ${pid})`;
+  return new VpnChatopsError(
+    'STATE',
+    `Another npm start is running${who} on ${stateDir}; ${stop} or use a different STATE_DIR.`,
+  );
 }
 
 /** Only crashing within the few milliseconds of a start-up leaves the start-up lock behind; after this long it is taken over. */
@@ -89,7 +98,10 @@ async function whileStarting<T>(path: string, stateDir: string, work: () => T): 
     done = await properLockfile.lock(path, { realpath: false, stale: START_UP_STALE_MS, retries: START_UP_RETRIES });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw anotherRun(stateDir, holder(path));
-    throw new VpnChatopsError('STATE', `Cannot create the lock file ${path} (${(error as Error).message}): fix the permissions of ${dirname(path)}.`);
+    throw new VpnChatopsError(
+      'STATE',
+      `Cannot create the lock file ${path} (${(error as Error).message}): fix the permissions of ${dirname(path)}.`,
+    );
   }
   try {
     return work();
@@ -166,14 +178,18 @@ export class StateLock {
     if (existing === 'garbled') {
       this.notes.push(`replaced an unreadable lock file ${this.path}`);
     } else if (existing !== undefined) {
-      if (existing.pid !== process.pid && alive(existing.pid) && (commandLine(existing.pid) ?? 'node').includes('node')) throw anotherRun(stateDir, existing.pid);
+      if (existing.pid !== process.pid && alive(existing.pid) && (commandLine(existing.pid) ?? 'node').includes('node'))
+        throw anotherRun(stateDir, existing.pid);
       this.notes.push(`took over a stale lock from pid ${existing.pid}, a run that did not stop cleanly`);
       this.children.push(...existing.children.filter(stillOurs));
     }
     try {
       this.write();
     } catch (error) {
-      throw new VpnChatopsError('STATE', `Cannot create the lock file ${this.path} (${(error as Error).message}): fix the permissions of ${dirname(this.path)}.`);
+      throw new VpnChatopsError(
+        'STATE',
+        `Cannot create the lock file ${this.path} (${(error as Error).message}): fix the permissions of ${dirname(this.path)}.`,
+      );
     }
     return [...this.children];
   }

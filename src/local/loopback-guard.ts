@@ -19,7 +19,11 @@ export function hostRefusal(req: IncomingMessage, port: number): string | undefi
  * that Origin, and a POST the page itself sends is JSON, which other pages cannot send cross-origin
  * without a preflight the server never answers.
  */
-export function consoleRefusal(req: IncomingMessage, port: number, options: { requireJson: boolean }): string | undefined {
+export function consoleRefusal(
+  req: IncomingMessage,
+  port: number,
+  options: { requireJson: boolean },
+): string | undefined {
   const refusal = hostRefusal(req, port);
   if (refusal) return refusal;
   const origin = req.headers.origin;
@@ -28,7 +32,8 @@ export function consoleRefusal(req: IncomingMessage, port: number, options: { re
   }
   if (options.requireJson && req.method === 'POST') {
     const type = req.headers['content-type']?.split(';')[0].trim().toLowerCase();
-    if (type !== 'application/json') return `Refused: the console's API takes only Content-Type: application/json (got ${type === undefined ? 'none' : JSON.stringify(type)}).`;
+    if (type !== 'application/json')
+      return `Refused: the console's API takes only Content-Type: application/json (got ${type === undefined ? 'none' : JSON.stringify(type)}).`;
   }
   return undefined;
 }

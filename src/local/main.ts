@@ -17,7 +17,9 @@ function report(error: unknown): void {
     return;
   }
   const message = messageOf(error);
-  console.error(`\n✖ npm start failed unexpectedly: ${message}\n  Every part it had started was stopped. Details for a bug report:\n${error instanceof Error ? error.stack : ''}`);
+  console.error(
+    `\n✖ npm start failed unexpectedly: ${message}\n  Every part it had started was stopped. Details for a bug report:\n${error instanceof Error ? error.stack : ''}`,
+  );
 }
 
 /**

@@ -24,20 +24,34 @@ export interface OpenVpnProgram {
 }
 
 /** Either the program to run, or exactly why the local server cannot run here. */
-export async function openvpnAvailability(config: Config, endpoint: LocalEndpoint): Promise<{ program: OpenVpnProgram } | { why: string }> {
+export async function openvpnAvailability(
+  config: Config,
+  endpoint: LocalEndpoint,
+): Promise<{ program: OpenVpnProgram } | { why: string }> {
   const path = config.OPENVPN_BIN ?? findProgram('openvpn');
   if (!path || !existsSync(path)) {
-    return { why: config.OPENVPN_BIN ? `OPENVPN_BIN=${config.OPENVPN_BIN} does not exist` : 'openvpn is not installed (Debian/Ubuntu: apt-get install -y openvpn)' };
+    return {
+      why: config.OPENVPN_BIN
+        ? `OPENVPN_BIN=${config.OPENVPN_BIN} does not exist`
+        : 'openvpn is not installed (Debian/Ubuntu: apt-get install -y openvpn)',
+    };
   }
   const version = openvpnVersion(path);
   if (!version) return { why: `${path} --version did not print an OpenVPN version: is it OpenVPN?` };
   const [major, minor] = version.split('.').map(Number);
-  if (major < 2 || (major === 2 && minor < 6)) return { why: `OpenVPN 2.6 or later is needed for the approval bridge; ${path} is ${version} (apt-get install -y openvpn from a current release)` };
-  if (!existsSync('/dev/net/tun')) return { why: 'there is no tun device (/dev/net/tun); as root: mkdir -p /dev/net && mknod /dev/net/tun c 10 200' };
-  if (process.getuid?.() !== 0) return { why: 'creating a tun device needs root: run sudo -E npm start (or give openvpn CAP_NET_ADMIN)' };
+  if (major < 2 || (major === 2 && minor < 6))
+    return {
+      why: `OpenVPN 2.6 or later is needed for the approval bridge; ${path} is ${version} (apt-get install -y openvpn from a current release)`,
+    };
+  if (!existsSync('/dev/net/tun'))
+    return { why: 'there is no tun device (/dev/net/tun); as root: mkdir -p /dev/net && mknod /dev/net/tun c 10 200' };
+  if (process.getuid?.() !== 0)
+    return { why: 'creating a tun device needs root: run sudo -E npm start (or give openvpn CAP_NET_ADMIN)' };
   const [, port] = endpoint.remote.split(/\s+/);
   const [, managementPort] = endpoint.management.split(':');
-  const busy = (await vpnPortProblem(Number(port), 'LOCAL_VPN_PORT', 'udp')) ?? (await vpnPortProblem(Number(managementPort), 'LOCAL_VPN_MANAGEMENT_PORT', 'tcp'));
+  const busy =
+    (await vpnPortProblem(Number(port), 'LOCAL_VPN_PORT', 'udp')) ??
+    (await vpnPortProblem(Number(managementPort), 'LOCAL_VPN_MANAGEMENT_PORT', 'tcp'));
   return busy ? { why: busy } : { program: { path, version } };
 }
 
@@ -127,12 +141,44 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
   // OpenVPN drops a client whose TLS handshake is not done within the hand-window; approval must fit inside it.
   const handWindow = Math.max(60, config.APPROVAL_TIMEOUT_S * 2 + 10);
   const args = [
-    '--local', host, '--port', port, '--proto', 'udp4',
-    '--dev', 'tun', '--topology', 'subnet', '--server', ...TUNNEL_NETWORK,
-    '--ca', caFile, '--cert', cert, '--key', key, '--dh', 'none',
-    '--crl-verify', endpoint.crlFile, '--tls-crypt', endpoint.tlsCryptKeyFile!,
-    '--management', managementHost, managementPort, passwordFile, '--management-client-auth', '--auth-user-pass-optional',
-    '--hand-window', String(handWindow), '--keepalive', '10', '60', '--persist-key', '--verb', '3',
+    '--local',
+    host,
+    '--port',
+    port,
+    '--proto',
+    'udp4',
+    '--dev',
+    'tun',
+    '--topology',
+    'subnet',
+    '--server',
+    ...TUNNEL_NETWORK,
+    '--ca',
+    caFile,
+    '--cert',
+    cert,
+    '--key',
+    key,
+    '--dh',
+    'none',
+    '--crl-verify',
+    endpoint.crlFile,
+    '--tls-crypt',
+    endpoint.tlsCryptKeyFile!,
+    '--management',
+    managementHost,
+    managementPort,
+    passwordFile,
+    '--management-client-auth',
+    '--auth-user-pass-optional',
+    '--hand-window',
+    String(handWindow),
+    '--keepalive',
+    '10',
+    '60',
+    '--persist-key',
+    '--verb',
+    '3',
     ...(config.LOCAL_VPN_NOEXEC === 'true' ? ['--ifconfig-noexec', '--route-noexec'] : []),
   ];
   const logFile = join(dir, 'openvpn.log');
@@ -149,7 +195,8 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
     let exitListener: ((summary: string) => void) | undefined;
     let stopping = false;
     void exited.then((code) => {
-      if (!stopping) exitListener?.(`OpenVPN exited (code ${code ?? 'signal'}): ${lastLines(output.text(), 3)}; see ${logFile}`);
+      if (!stopping)
+        exitListener?.(`OpenVPN exited (code ${code ?? 'signal'}): ${lastLines(output.text(), 3)}; see ${logFile}`);
     });
     return {
       pid: child.pid!,
@@ -168,7 +215,10 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
   }
 }
 
-function collectOutput(child: ChildProcess, logFile: string): { text(): string; onData(listener: () => void): () => void } {
+function collectOutput(
+  child: ChildProcess,
+  logFile: string,
+): { text(): string; onData(listener: () => void): () => void } {
   let text = '';
   const listeners = new Set<() => void>();
   const receive = (chunk: Buffer) => {
@@ -192,10 +242,20 @@ function collectOutput(child: ChildProcess, logFile: string): { text(): string; 
 }
 
 const lastLines = (text: string, count: number) =>
-  text.trim().split('\n').slice(-count).map((line) => line.replace(/^\S+ \S+ /, '').trim()).join(' / ');
+  text
+    .trim()
+    .split('\n')
+    .slice(-count)
+    .map((line) => line.replace(/^\S+ \S+ /, '').trim())
+    .join(' / ');
 
 /** Resolves once the server is up; rejects with the reason from its own output when it exits or hangs. */
-function waitForReady(child: ChildProcess, output: ReturnType<typeof collectOutput>, timeoutMs: number, logFile: string): Promise<void> {
+function waitForReady(
+  child: ChildProcess,
+  output: ReturnType<typeof collectOutput>,
+  timeoutMs: number,
+  logFile: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const finish = (error?: Error) => {
       clearTimeout(timer);
@@ -207,8 +267,23 @@ function waitForReady(child: ChildProcess, output: ReturnType<typeof collectOutp
     const check = () => {
       if (READY.test(output.text())) finish();
     };
-    const onExit = () => finish(new VpnChatopsError('ENDPOINT', `OpenVPN stopped while starting: ${explainFailure(output.text())} (log: ${logFile})`));
-    const timer = setTimeout(() => finish(new VpnChatopsError('ENDPOINT', `OpenVPN did not finish starting within ${timeoutMs / 1000} s: ${lastLines(output.text(), 3)} (log: ${logFile})`)), timeoutMs);
+    const onExit = () =>
+      finish(
+        new VpnChatopsError(
+          'ENDPOINT',
+          `OpenVPN stopped while starting: ${explainFailure(output.text())} (log: ${logFile})`,
+        ),
+      );
+    const timer = setTimeout(
+      () =>
+        finish(
+          new VpnChatopsError(
+            'ENDPOINT',
+            `OpenVPN did not finish starting within ${timeoutMs / 1000} s: ${lastLines(output.text(), 3)} (log: ${logFile})`,
+          ),
+        ),
+      timeoutMs,
+    );
     const unsubscribe = output.onData(check);
     child.once('exit', onExit);
     check();
@@ -217,7 +292,9 @@ function waitForReady(child: ChildProcess, output: ReturnType<typeof collectOutp
 
 /** OpenVPN's own error, with the fix for the failures a newcomer meets. */
 function explainFailure(log: string): string {
-  if (/TUNSETIFF|Cannot open TUN|Operation not permitted/.test(log)) return `it could not create its tun device (${lastLines(log, 1)}): run as root, or where /dev/net/tun is usable`;
-  if (/Address already in use/.test(log)) return `its port is taken (${lastLines(log, 1)}): set LOCAL_VPN_PORT / LOCAL_VPN_MANAGEMENT_PORT to free ports`;
+  if (/TUNSETIFF|Cannot open TUN|Operation not permitted/.test(log))
+    return `it could not create its tun device (${lastLines(log, 1)}): run as root, or where /dev/net/tun is usable`;
+  if (/Address already in use/.test(log))
+    return `its port is taken (${lastLines(log, 1)}): set LOCAL_VPN_PORT / LOCAL_VPN_MANAGEMENT_PORT to free ports`;
   return lastLines(log, 3);
 }

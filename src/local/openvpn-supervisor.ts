@@ -67,10 +67,12 @@ export class OpenVpnSupervisor {
   private async restart(summary: string): Promise<void> {
     const backoff = this.hooks.backoffMs ?? BACKOFF_MS;
     let why = summary;
-    for (let failed = 0; !this.stopping; ) {
+    for (let failed = 0; !this.stopping;) {
       const pause = backoff[Math.min(this.attempt, backoff.length - 1)];
       this.attempt += 1;
-      this.hooks.warn(`${why}. Restarting it in ${pause / 1000} s; logins through the local endpoint fail until it is back.`);
+      this.hooks.warn(
+        `${why}. Restarting it in ${pause / 1000} s; logins through the local endpoint fail until it is back.`,
+      );
       await this.pause(pause);
       if (this.stopping) return;
       try {
@@ -83,7 +85,9 @@ export class OpenVpnSupervisor {
         failed += 1;
         why = `OpenVPN did not start again: ${messageOf(error)}`;
         if (failed >= MAX_FAILED_STARTS) {
-          this.hooks.warn(`${why}. Gave up after ${failed} tries: logins through the local endpoint fail until npm start is restarted; stop it (Ctrl-C), fix what the log says and start it again.`);
+          this.hooks.warn(
+            `${why}. Gave up after ${failed} tries: logins through the local endpoint fail until npm start is restarted; stop it (Ctrl-C), fix what the log says and start it again.`,
+          );
           return;
         }
       }

@@ -34,7 +34,11 @@ export function botModeFor(config: Config): BotMode | undefined {
  * anyone at the keyboard could mint real certificates or revoke real ones. So it runs only on the local stack.
  */
 export function assertConsoleIsLocal(config: Config): void {
-  const real = [config.AWS_REGION && 'AWS_REGION', config.CA_SECRET_ID && 'CA_SECRET_ID', config.VPN_ENDPOINTS.length > 0 && 'VPN_ENDPOINTS'].filter(Boolean);
+  const real = [
+    config.AWS_REGION && 'AWS_REGION',
+    config.CA_SECRET_ID && 'CA_SECRET_ID',
+    config.VPN_ENDPOINTS.length > 0 && 'VPN_ENDPOINTS',
+  ].filter(Boolean);
   if (isLocalMode(config) && real.length === 0) return;
   throw new VpnChatopsError(
     'INVALID_CONFIG',
@@ -86,7 +90,9 @@ export async function prepareStack(config: Config, progress: Progress, started: 
   lock.notes.forEach((note) => progress.warn(note));
 
   if (mode === 'console' && config.SLACK_BOT_TOKEN) {
-    progress.warn('SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP): running the local console instead');
+    progress.warn(
+      'SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP): running the local console instead',
+    );
   }
   if (mode !== 'socket') await assertTcpPortFree(config.PORT, 'PORT', mode === 'console' ? 'the console' : 'the bot');
   const ca = config.CA_SECRET_ID ? undefined : await loadOrCreateCa(new LocalCaStore(dir), config, progress);
@@ -95,14 +101,21 @@ export async function prepareStack(config: Config, progress: Progress, started: 
 }
 
 /** The development CA under STATE_DIR, created on first run; a damaged one is reported with what to do. */
-export async function loadOrCreateCa(store: CaStore, config: Config, progress: Progress): Promise<CertificateAuthority> {
+export async function loadOrCreateCa(
+  store: CaStore,
+  config: Config,
+  progress: Progress,
+): Promise<CertificateAuthority> {
   const fix = `fix or restore it, or move ${store.location} away to create a new development CA (certificates issued by the old one then stop working)`;
   let material;
   try {
     material = await store.load();
   } catch (error) {
     if (error instanceof VpnChatopsError) throw error;
-    throw new VpnChatopsError('STATE', `The CA in ${store.location} cannot be read (${(error as Error).message}): ${fix}.`);
+    throw new VpnChatopsError(
+      'STATE',
+      `The CA in ${store.location} cannot be read (${(error as Error).message}): ${fix}.`,
+    );
   }
   if (!material) {
     const created = await progress.task(
@@ -118,7 +131,9 @@ export async function loadOrCreateCa(store: CaStore, config: Config, progress: P
   } catch (error) {
     throw new VpnChatopsError('STATE', `${(error as Error).message.replace(/\.?$/, '')}; ${fix}.`);
   }
-  progress.step(`CA ${ca.x509.subject.replace(/\n/g, ', ')}, valid until ${ca.notAfter.toISOString().slice(0, 10)} (${store.location})`);
+  progress.step(
+    `CA ${ca.x509.subject.replace(/\n/g, ', ')}, valid until ${ca.notAfter.toISOString().slice(0, 10)} (${store.location})`,
+  );
   return ca;
 }
 
@@ -127,7 +142,12 @@ export async function loadOrCreateCa(store: CaStore, config: Config, progress: P
  * STATE_DIR. Resolves as soon as the JVM is launched: `ready` is the database once it answers, so the
  * caller can load the rest of the app meanwhile.
  */
-export async function beginDatabase(config: Config, lock: StateLock, started: Started, progress: Progress): Promise<{ ready: Promise<Database> }> {
+export async function beginDatabase(
+  config: Config,
+  lock: StateLock,
+  started: Started,
+  progress: Progress,
+): Promise<{ ready: Promise<Database> }> {
   const endpoint = config.DYNAMODB_ENDPOINT ?? (isLocalMode(config) ? DEFAULT_LOCAL_DYNAMODB : undefined);
   const db = connectDatabase({ tableName: config.TABLE_NAME, endpoint, region: config.AWS_REGION });
   started.add('the database client', () => db.doc.destroy());
@@ -141,7 +161,10 @@ export async function beginDatabase(config: Config, lock: StateLock, started: St
   }
   const url = new URL(endpoint);
   if (!['127.0.0.1', 'localhost'].includes(url.hostname)) {
-    throw new VpnChatopsError('STORE_UNAVAILABLE', `Nothing answers at DYNAMODB_ENDPOINT=${endpoint}; start DynamoDB there, or unset DYNAMODB_ENDPOINT to use the embedded DynamoDB Local.`);
+    throw new VpnChatopsError(
+      'STORE_UNAVAILABLE',
+      `Nothing answers at DYNAMODB_ENDPOINT=${endpoint}; start DynamoDB there, or unset DYNAMODB_ENDPOINT to use the embedded DynamoDB Local.`,
+    );
   }
   const port = Number(url.port || 80);
   await assertTcpPortFree(port, 'DYNAMODB_ENDPOINT', 'DynamoDB Local');
@@ -149,7 +172,14 @@ export async function beginDatabase(config: Config, lock: StateLock, started: St
   // The JVM is spawned synchronously inside this call; its start-up overlaps whatever the caller does next.
   const starting = progress.task(
     'starting DynamoDB Local (Java)',
-    () => startDynamoDbLocal({ dataDir, port, detached: true, quickStart: true, onSpawn: (pid) => lock.addChild({ pid, what: 'DynamoDB Local', marker: dataDir }) }),
+    () =>
+      startDynamoDbLocal({
+        dataDir,
+        port,
+        detached: true,
+        quickStart: true,
+        onSpawn: (pid) => lock.addChild({ pid, what: 'DynamoDB Local', marker: dataDir }),
+      }),
     (running) => `DynamoDB Local at ${running.endpoint}, data in ${dataDir}`,
   );
   started.add('DynamoDB Local', async () => {

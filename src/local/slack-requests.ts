@@ -20,7 +20,11 @@ export function signSlackBody(body: string, timestamp: number, secret: string): 
 }
 
 /** The headers Slack adds to a request; `timestamp` in seconds, now unless given. */
-export function signedHeaders(request: SlackRequest, secret: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signedHeaders(
+  request: SlackRequest,
+  secret: string,
+  timestamp = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   return {
     'content-type': request.contentType,
     'x-slack-request-timestamp': String(timestamp),
@@ -28,7 +32,10 @@ export function signedHeaders(request: SlackRequest, secret: string, timestamp =
   };
 }
 
-const form = (fields: Record<string, string>): SlackRequest => ({ body: new URLSearchParams(fields).toString(), contentType: 'application/x-www-form-urlencoded' });
+const form = (fields: Record<string, string>): SlackRequest => ({
+  body: new URLSearchParams(fields).toString(),
+  contentType: 'application/x-www-form-urlencoded',
+});
 const interaction = (payload: Record<string, unknown>): SlackRequest => form({ payload: JSON.stringify(payload) });
 const who = (userId: string) => ({ id: userId, username: userId.toLowerCase(), team_id: TEAM_ID });
 const team = { id: TEAM_ID, domain: 'local' };
@@ -76,7 +83,10 @@ export interface OrgInstall {
   enterprise: { id: string; name: string };
 }
 
-const teamOf = (org: OrgInstall | undefined) => (org ? { team: null, enterprise: org.enterprise, is_enterprise_install: true } : { team, enterprise: null, is_enterprise_install: false });
+const teamOf = (org: OrgInstall | undefined) =>
+  org
+    ? { team: null, enterprise: org.enterprise, is_enterprise_install: true }
+    : { team, enterprise: null, is_enterprise_install: false };
 
 export interface BlockActionInput {
   org?: OrgInstall;
@@ -95,7 +105,12 @@ export function blockActionRequest(input: BlockActionInput): SlackRequest {
   const where =
     container.type === 'message'
       ? {
-          container: { type: 'message', message_ts: container.messageTs, channel_id: container.channelId, is_ephemeral: container.isEphemeral },
+          container: {
+            type: 'message',
+            message_ts: container.messageTs,
+            channel_id: container.channelId,
+            is_ephemeral: container.isEphemeral,
+          },
           channel: { id: container.channelId, name: container.channelId },
           ...(container.message ? { message: container.message } : {}),
         }
@@ -109,7 +124,15 @@ export function blockActionRequest(input: BlockActionInput): SlackRequest {
     trigger_id: input.triggerId ?? looseTriggerId(),
     ...(input.responseUrl ? { response_url: input.responseUrl } : {}),
     ...where,
-    actions: [{ type: 'button', action_id: input.actionId, block_id: input.blockId ?? 'b', ...(input.value !== undefined ? { value: input.value } : {}), action_ts: nowTs() }],
+    actions: [
+      {
+        type: 'button',
+        action_id: input.actionId,
+        block_id: input.blockId ?? 'b',
+        ...(input.value !== undefined ? { value: input.value } : {}),
+        action_ts: nowTs(),
+      },
+    ],
   });
 }
 
@@ -130,13 +153,21 @@ export function viewSubmissionRequest(input: ViewSubmissionInput): SlackRequest 
     api_app_id: APP_ID,
     token: 'deprecated',
     trigger_id: input.triggerId ?? looseTriggerId(),
-    view: { ...input.view, type: 'modal', private_metadata: input.view.private_metadata ?? '', hash: input.view.hash ?? 'h', state: { values: input.values } },
+    view: {
+      ...input.view,
+      type: 'modal',
+      private_metadata: input.view.private_metadata ?? '',
+      hash: input.view.hash ?? 'h',
+      state: { values: input.values },
+    },
   });
 }
 
 /** Every event arrives with `authorizations`: the installation it is delivered for, here the bot's in this workspace. */
 export function eventCallbackRequest(event: Record<string, unknown>, eventId: string): SlackRequest {
-  const authorizations = [{ enterprise_id: null, team_id: TEAM_ID, user_id: BOT_USER_ID, is_bot: true, is_enterprise_install: false }];
+  const authorizations = [
+    { enterprise_id: null, team_id: TEAM_ID, user_id: BOT_USER_ID, is_bot: true, is_enterprise_install: false },
+  ];
   return {
     body: JSON.stringify({
       token: 'deprecated',
@@ -160,14 +191,27 @@ export interface BotAnswer {
 }
 
 /** POST a signed request to the app's Request URL, as Slack would (3 s is Slack's own patience). */
-export async function sendToApp(url: string, request: SlackRequest, secret: string, timeoutMs = 3_000): Promise<BotAnswer> {
-  const response = await fetch(url, { method: 'POST', headers: signedHeaders(request, secret), body: request.body, signal: AbortSignal.timeout(timeoutMs) });
+export async function sendToApp(
+  url: string,
+  request: SlackRequest,
+  secret: string,
+  timeoutMs = 3_000,
+): Promise<BotAnswer> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: signedHeaders(request, secret),
+    body: request.body,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   const text = await response.text();
   let body: Record<string, unknown> | undefined;
   if (text.trim() !== '') {
     try {
       const parsed: unknown = JSON.parse(text);
-      body = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { text };
+      body =
+        typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+          ? (parsed as Record<string, unknown>)
+          : { text };
     } catch {
       body = { text };
     }
@@ -177,5 +221,14 @@ export async function sendToApp(url: string, request: SlackRequest, secret: stri
 
 /** The same request as a Lambda Function URL event (payload 2.0), for handing straight to the Slack handler. */
 export function functionUrlEvent(request: SlackRequest, secret: string) {
-  return { version: '2.0', rawPath: '/slack/events', rawQueryString: '', routeKey: '$default', requestContext: {}, isBase64Encoded: false, headers: signedHeaders(request, secret), body: request.body };
+  return {
+    version: '2.0',
+    rawPath: '/slack/events',
+    rawQueryString: '',
+    routeKey: '$default',
+    requestContext: {},
+    isBase64Encoded: false,
+    headers: signedHeaders(request, secret),
+    body: request.body,
+  };
 }

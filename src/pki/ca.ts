@@ -82,7 +82,10 @@ export function loadCa(material: { certPem: string; keyPem: string; passphrase?:
   const key = loadPrivateKey(material.keyPem, material.passphrase, 'CA private key');
   assertRsaKey(key, CA_KEY_RULE, 'CA private key');
   if (!x509.checkPrivateKey(key)) {
-    throw new VpnChatopsError('KEY_MISMATCH', `The CA private key does not belong to the CA certificate "${x509.subject}".`);
+    throw new VpnChatopsError(
+      'KEY_MISMATCH',
+      `The CA private key does not belong to the CA certificate "${x509.subject}".`,
+    );
   }
   return {
     certPem: block.text,

@@ -2,7 +2,15 @@ import { KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { VpnChatopsError } from '../domain/errors';
 import { CertificateAuthority } from './ca';
-import { authorityKeyIdExtension, addDays, commonNameField, backdate, forgePublicKey, signCertificate, toX509 } from './forge-signing';
+import {
+  authorityKeyIdExtension,
+  addDays,
+  commonNameField,
+  backdate,
+  forgePublicKey,
+  signCertificate,
+  toX509,
+} from './forge-signing';
 import { CLIENT_KEY_RULE, CA_KEY_RULE, assertRsaKey, generateRsaKeyPair, privateKeyToPem } from './keys';
 import { randomSerial, serialToForgeHex } from './serial';
 import { publicKeyFromCsr } from './csr';
@@ -53,7 +61,10 @@ export function signCertificateFor(options: IssueOptions): IssuedCertificate {
   assertRsaKey(options.publicKey, profile === 'client' ? CLIENT_KEY_RULE : CA_KEY_RULE, `${profile} public key`);
   const now = options.now ?? new Date();
   if (ca.notAfter.getTime() <= now.getTime()) {
-    throw new VpnChatopsError('INVALID_CA', `The CA expired on ${ca.notAfter.toISOString()}; create or import a new CA.`);
+    throw new VpnChatopsError(
+      'INVALID_CA',
+      `The CA expired on ${ca.notAfter.toISOString()}; create or import a new CA.`,
+    );
   }
   let serial = randomSerial();
   while (options.isSerialTaken?.(serial)) serial = randomSerial();
@@ -90,7 +101,9 @@ export interface IssuedWithKey extends IssuedCertificate {
   keyPem: string;
 }
 
-export async function issueWithNewKey(options: Omit<IssueOptions, 'publicKey'> & { keys?: KeySource }): Promise<IssuedWithKey> {
+export async function issueWithNewKey(
+  options: Omit<IssueOptions, 'publicKey'> & { keys?: KeySource },
+): Promise<IssuedWithKey> {
   const { keys = generateRsaKeyPair, ...rest } = options;
   const { privateKey, publicKey } = await keys();
   const issued = signCertificateFor({ ...rest, publicKey });

@@ -1,6 +1,13 @@
 import { sign, verify } from 'node:crypto';
 import { VpnChatopsError } from '../domain/errors';
-import { REVOCATION_REASONS, REVOKING_REASONS, Revocation, RevocationReason, reasonFromCode, reasonOnFullCrl } from '../domain/revocation';
+import {
+  REVOCATION_REASONS,
+  REVOKING_REASONS,
+  Revocation,
+  RevocationReason,
+  reasonFromCode,
+  reasonOnFullCrl,
+} from '../domain/revocation';
 import { CertificateAuthority } from './ca';
 import {
   TAG,
@@ -99,12 +106,16 @@ export function buildCrl(options: BuildCrlOptions): BuiltCrl {
     );
   }
   if (typeof number !== 'bigint' || number < 1n || bigintToBytes(number).length > 20) {
-    throw new VpnChatopsError('CRL_NUMBER', `CRL number ${String(number)} is invalid: it must be a positive integer of at most 20 octets.`);
+    throw new VpnChatopsError(
+      'CRL_NUMBER',
+      `CRL number ${String(number)} is invalid: it must be a positive integer of at most 20 octets.`,
+    );
   }
   const seen = new Set<string>();
   const entries = revocations.map((revocation) => {
     const serial = normalizeSerial(revocation.serial);
-    if (seen.has(serial)) throw new VpnChatopsError('INVALID_CRL', `Serial ${serial} is listed twice; a CRL lists each certificate once.`);
+    if (seen.has(serial))
+      throw new VpnChatopsError('INVALID_CRL', `Serial ${serial} is listed twice; a CRL lists each certificate once.`);
     seen.add(serial);
     return entry(Buffer.from(serial, 'hex'), revocation);
   });
@@ -175,7 +186,7 @@ const REASON_CODE_OID = oid(OID.reasonCode);
 function parseEntries(list: Node): Revocation[] {
   const out: Revocation[] = [];
   const bytes = list.content;
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     const entry = expectTag(read(bytes, offset), TAG.SEQUENCE, 'revoked entry');
     offset = entry.end;
     const serial = read(entry.content, 0);
@@ -184,7 +195,10 @@ function parseEntries(list: Node): Revocation[] {
     if (date.end < entry.content.length) {
       for (const ext of children(read(entry.content, date.end))) {
         const parts = children(ext);
-        if (parts[0].raw.equals(REASON_CODE_OID)) reason = reasonFromCode(expectTag(read(parts[parts.length - 1].content), TAG.ENUMERATED, 'reason').content[0]);
+        if (parts[0].raw.equals(REASON_CODE_OID))
+          reason = reasonFromCode(
+            expectTag(read(parts[parts.length - 1].content), TAG.ENUMERATED, 'reason').content[0],
+          );
       }
     }
     out.push({ serial: readUnsignedHex(serial), revokedAt: readTime(date), reason });
@@ -196,7 +210,11 @@ function parseEntries(list: Node): Revocation[] {
  * Parse a CRL. With `entries: false` the revoked list is skipped (its count is still unknown then):
  * enough to read the number and dates of a 20,000-entry CRL cheaply.
  */
-export function parseCrl(input: string | Buffer, ca?: CertificateAuthority, options: { entries?: boolean } = {}): ParsedCrl {
+export function parseCrl(
+  input: string | Buffer,
+  ca?: CertificateAuthority,
+  options: { entries?: boolean } = {},
+): ParsedCrl {
   const der = typeof input === 'string' ? pemDecode(input, ['X509 CRL'], 'CRL').der : input;
   try {
     const outer = expectTag(read(der), TAG.SEQUENCE, 'CRL');
@@ -208,7 +226,8 @@ export function parseCrl(input: string | Buffer, ca?: CertificateAuthority, opti
     const issuerNode = fields[index++];
     const thisUpdate = readTime(fields[index++]);
     let nextUpdate: Date | undefined;
-    if (fields[index]?.tag === TAG.UTC_TIME || fields[index]?.tag === TAG.GENERALIZED_TIME) nextUpdate = readTime(fields[index++]);
+    if (fields[index]?.tag === TAG.UTC_TIME || fields[index]?.tag === TAG.GENERALIZED_TIME)
+      nextUpdate = readTime(fields[index++]);
     const list = fields[index]?.tag === TAG.SEQUENCE ? fields[index++] : undefined;
     const revocations = list && options.entries !== false ? parseEntries(list) : [];
     const extensions = parseExtensions(fields[index]?.tag === TAG.CONTEXT_0 ? children(fields[index])[0] : undefined);
@@ -241,6 +260,10 @@ export function parseCrl(input: string | Buffer, ca?: CertificateAuthority, opti
   } catch (error) {
     if (error instanceof VpnChatopsError) throw error;
     const why = error instanceof Error ? ` (${error.message})` : '';
-    throw new VpnChatopsError('INVALID_CRL', `The CRL could not be parsed: it is truncated or not an X.509 CRL${why}.`, { cause: error });
+    throw new VpnChatopsError(
+      'INVALID_CRL',
+      `The CRL could not be parsed: it is truncated or not an X.509 CRL${why}.`,
+      { cause: error },
+    );
   }
 }

@@ -19,7 +19,11 @@ const invalidCsr = (message: string, cause?: unknown) =>
  * bounded DER reader rather than forge's, so untrusted input never reaches forge's ASN.1 layer.
  */
 export function publicKeyFromCsr(csrPem: string): KeyObject {
-  const block = pemDecode(csrPem, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], 'certificate signing request (CSR)');
+  const block = pemDecode(
+    csrPem,
+    ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'],
+    'certificate signing request (CSR)',
+  );
   let info: Buffer;
   let algorithm: string;
   let signature: Buffer;
@@ -42,11 +46,12 @@ export function publicKeyFromCsr(csrPem: string): KeyObject {
   assertRsaKey(publicKey, CLIENT_KEY_RULE, 'CSR key');
   const hash = RSA_SIGNATURES[algorithm];
   if (!hash) {
-    throw invalidCsr(`The CSR is signed with ${algorithm}; sign it with sha256WithRSAEncryption (openssl req -sha256).`);
+    throw invalidCsr(
+      `The CSR is signed with ${algorithm}; sign it with sha256WithRSAEncryption (openssl req -sha256).`,
+    );
   }
   if (!verify(hash, info, publicKey, signature)) {
     throw invalidCsr('The CSR signature does not verify: it was altered or signed with a different key.');
   }
   return publicKey;
 }
-

@@ -57,7 +57,8 @@ export function unsignedInteger(magnitude: Buffer): Buffer {
   let start = 0;
   while (start < magnitude.length - 1 && magnitude[start] === 0) start++;
   const trimmed = magnitude.subarray(start);
-  const content = trimmed.length === 0 ? Buffer.from([0]) : trimmed[0] & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
+  const content =
+    trimmed.length === 0 ? Buffer.from([0]) : trimmed[0] & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
   return tlv(TAG.INTEGER, content);
 }
 
@@ -86,7 +87,12 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 export function time(date: Date): Buffer {
   const year = date.getUTCFullYear();
   const rest =
-    pad(date.getUTCMonth() + 1) + pad(date.getUTCDate()) + pad(date.getUTCHours()) + pad(date.getUTCMinutes()) + pad(date.getUTCSeconds()) + 'Z';
+    pad(date.getUTCMonth() + 1) +
+    pad(date.getUTCDate()) +
+    pad(date.getUTCHours()) +
+    pad(date.getUTCMinutes()) +
+    pad(date.getUTCSeconds()) +
+    'Z';
   return year >= 1950 && year < 2050
     ? tlv(TAG.UTC_TIME, Buffer.from(pad(year % 100) + rest, 'ascii'))
     : tlv(TAG.GENERALIZED_TIME, Buffer.from(pad(year, 4) + rest, 'ascii'));
@@ -129,7 +135,7 @@ export function read(buffer: Buffer, offset = 0): Node {
 
 export function children(node: Node): Node[] {
   const out: Node[] = [];
-  for (let offset = 0; offset < node.content.length; ) {
+  for (let offset = 0; offset < node.content.length;) {
     const child = read(node.content, offset);
     out.push(child);
     offset = child.end;
@@ -171,7 +177,8 @@ function digits(bytes: Buffer, start: number, count: number): number {
 export function readTime(node: Node): Date {
   const bytes = node.content;
   const yearDigits = node.tag === TAG.UTC_TIME ? 2 : node.tag === TAG.GENERALIZED_TIME ? 4 : 0;
-  if (yearDigits === 0 || bytes.length !== yearDigits + 11 || bytes[bytes.length - 1] !== 0x5a) throw malformed(`bad time "${bytes.toString('latin1')}"`);
+  if (yearDigits === 0 || bytes.length !== yearDigits + 11 || bytes[bytes.length - 1] !== 0x5a)
+    throw malformed(`bad time "${bytes.toString('latin1')}"`);
   let year = digits(bytes, 0, yearDigits);
   if (yearDigits === 2) year += year < 50 ? 2000 : 1900;
   const at = (k: number) => digits(bytes, yearDigits + 2 * k, 2);
@@ -185,5 +192,8 @@ export function readUnsignedHex(node: Node): string {
   const content = expectTag(node, TAG.INTEGER, 'INTEGER').content;
   if (content.length === 0) throw malformed('empty INTEGER');
   if (content[0] & 0x80) throw malformed('negative INTEGER');
-  return content.toString('hex').replace(/^(00)+(?=..)/, '').toUpperCase();
+  return content
+    .toString('hex')
+    .replace(/^(00)+(?=..)/, '')
+    .toUpperCase();
 }

@@ -54,7 +54,8 @@ export function parseIndexTxt(text: string, now = new Date()): IndexEntry[] {
     const line = i + 1;
     if (raw.trim() === '') return;
     const fields = raw.replace(/\r$/, '').split('\t');
-    if (fields.length < 6) throw invalid(`index.txt line ${line}: expected 6 tab-separated fields, found ${fields.length}.`);
+    if (fields.length < 6)
+      throw invalid(`index.txt line ${line}: expected 6 tab-separated fields, found ${fields.length}.`);
     const [flag, expiry, revocation, serialText, , subject] = fields;
     const status = STATUS[flag];
     if (!status) throw invalid(`index.txt line ${line}: unknown status "${flag}" (expected V, R or E).`);
@@ -82,7 +83,14 @@ export function parseIndexTxt(text: string, now = new Date()): IndexEntry[] {
 function readCertificatesBySerial(pki: string): Map<string, string> {
   const out = new Map<string, string>();
   // Join on serial, never on file name: one CN can have several certificates over time.
-  const folders = ['issued', 'certs_by_serial', 'revoked/certs_by_serial', 'expired', 'renewed/issued', 'renewed/certs_by_serial'];
+  const folders = [
+    'issued',
+    'certs_by_serial',
+    'revoked/certs_by_serial',
+    'expired',
+    'renewed/issued',
+    'renewed/certs_by_serial',
+  ];
   for (const folder of folders) {
     const dir = join(pki, folder);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
@@ -109,7 +117,9 @@ export function importEasyRsa(dir: string, options: { passphrase?: string; now?:
   const required = ['ca.crt', join('private', 'ca.key'), 'index.txt'];
   const missing = required.filter((file) => !existsSync(join(pki, file)));
   if (missing.length) {
-    throw invalid(`${dir} is not an Easy-RSA PKI: ${missing.join(', ')} not found. Point at the folder that holds ca.crt and index.txt.`);
+    throw invalid(
+      `${dir} is not an Easy-RSA PKI: ${missing.join(', ')} not found. Point at the folder that holds ca.crt and index.txt.`,
+    );
   }
   const ca = loadCa({
     certPem: readFileSync(join(pki, 'ca.crt'), 'utf8'),
@@ -134,7 +144,10 @@ export function importEasyRsa(dir: string, options: { passphrase?: string; now?:
       crl = parsed;
       const known = new Set(revocations.map((r) => r.serial));
       const extra = parsed.revocations.filter((r) => !known.has(r.serial));
-      if (extra.length) warnings.push(`crl.pem lists ${extra.length} serial(s) that index.txt does not mark revoked; they stay revoked.`);
+      if (extra.length)
+        warnings.push(
+          `crl.pem lists ${extra.length} serial(s) that index.txt does not mark revoked; they stay revoked.`,
+        );
       // Listed on the old CRL is revoked for us, whatever the entry's reason (removeFromCRL included).
       revocations.push(...extra.map((revocation) => ({ ...revocation, reason: reasonOnFullCrl(revocation.reason) })));
     } else {

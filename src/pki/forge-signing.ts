@@ -5,11 +5,14 @@ import { DAY_MS } from '../domain/time';
 const SHA256_WITH_RSA = forge.pki.oids.sha256WithRSAEncryption;
 
 /** Present in forge since 0.7 but missing from @types/node-forge. */
-const getTBSCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
+const getTBSCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 })
+  .getTBSCertificate;
 
 /** UTF8String, as OpenSSL and Easy-RSA write it; forge would default to PrintableString. */
 export function commonNameField(cn: string): forge.pki.CertificateField[] {
-  return [{ name: 'commonName', value: cn, valueTagClass: forge.asn1.Type.UTF8 }] as unknown as forge.pki.CertificateField[];
+  return [
+    { name: 'commonName', value: cn, valueTagClass: forge.asn1.Type.UTF8 },
+  ] as unknown as forge.pki.CertificateField[];
 }
 
 /** version [0], serialNumber, signature, issuer: forge always writes the version. */
@@ -47,7 +50,8 @@ export function subjectKeyId(certificate: forge.pki.Certificate): Buffer {
   return Buffer.from(certificate.generateSubjectKeyIdentifier().getBytes(), 'binary');
 }
 
-export const backdate = (now: Date, minutes = 5) => new Date(Math.floor(now.getTime() / 1000) * 1000 - minutes * 60_000);
+export const backdate = (now: Date, minutes = 5) =>
+  new Date(Math.floor(now.getTime() / 1000) * 1000 - minutes * 60_000);
 
 export const addDays = (date: Date, days: number) => new Date(date.getTime() + days * DAY_MS);
 

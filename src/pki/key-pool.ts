@@ -25,7 +25,9 @@ export class KeyPool {
 
   readonly take: KeySource = () => {
     const key = this.ready.shift();
-    const promise = key ? Promise.resolve(key) : new Promise<KeyPair>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const promise = key
+      ? Promise.resolve(key)
+      : new Promise<KeyPair>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.fill();
     return promise;
   };

@@ -28,12 +28,18 @@ export function loadPrivateKey(pem: string, passphrase?: string, what = 'private
     throw new VpnChatopsError('WRONG_PASSPHRASE', `The ${what} is encrypted; supply its passphrase.`);
   }
   try {
-    return createPrivateKey(encrypted ? { key: block.text, format: 'pem', passphrase } : { key: block.text, format: 'pem' });
+    return createPrivateKey(
+      encrypted ? { key: block.text, format: 'pem', passphrase } : { key: block.text, format: 'pem' },
+    );
   } catch (error) {
     if (encrypted) {
-      throw new VpnChatopsError('WRONG_PASSPHRASE', `Could not decrypt the ${what}: the passphrase is wrong.`, { cause: error });
+      throw new VpnChatopsError('WRONG_PASSPHRASE', `Could not decrypt the ${what}: the passphrase is wrong.`, {
+        cause: error,
+      });
     }
-    throw new VpnChatopsError('INVALID_PEM', `The ${what} PEM could not be read; is it truncated or not a key?`, { cause: error });
+    throw new VpnChatopsError('INVALID_PEM', `The ${what} PEM could not be read; is it truncated or not a key?`, {
+      cause: error,
+    });
   }
 }
 

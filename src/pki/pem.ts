@@ -24,7 +24,10 @@ export function pemBlocks(text: string): PemBlock[] {
 /** The first block with one of `labels`, or a clear error naming what was expected. */
 export function pemDecode(text: string, labels: string[], what: string): PemBlock {
   if (typeof text !== 'string' || text.trim() === '') {
-    throw new VpnChatopsError('INVALID_PEM', `The ${what} is empty; paste the PEM text that starts with -----BEGIN ${labels[0]}-----.`);
+    throw new VpnChatopsError(
+      'INVALID_PEM',
+      `The ${what} is empty; paste the PEM text that starts with -----BEGIN ${labels[0]}-----.`,
+    );
   }
   const block = pemBlocks(text).find((candidate) => labels.includes(candidate.label));
   if (!block || block.der.length === 0) {

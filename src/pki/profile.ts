@@ -35,12 +35,15 @@ export function assembleProfile(input: ProfileInput): string {
     throw invalid('The endpoint configuration has no <ca> block, so clients could not verify the server.');
   }
   const cert = singlePem(input.certPem, ['CERTIFICATE'], 'client certificate');
-  if ((input.keyPem === undefined) === (input.keyFile === undefined)) throw invalid('A profile needs exactly one of a private key or a key file name.');
-  if (input.keyFile !== undefined && !/^[\w.-]{1,128}$/.test(input.keyFile)) throw invalid(`"${input.keyFile}" is not a plain key file name.`);
+  if ((input.keyPem === undefined) === (input.keyFile === undefined))
+    throw invalid('A profile needs exactly one of a private key or a key file name.');
+  if (input.keyFile !== undefined && !/^[\w.-]{1,128}$/.test(input.keyFile))
+    throw invalid(`"${input.keyFile}" is not a plain key file name.`);
 
   const replacing = input.tlsCryptKey !== undefined;
   let text = base;
-  for (const tag of [...CREDENTIAL_BLOCKS, ...(replacing ? TLS_BLOCKS : [])]) text = text.replace(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>\\n?`, 'g'), '');
+  for (const tag of [...CREDENTIAL_BLOCKS, ...(replacing ? TLS_BLOCKS : [])])
+    text = text.replace(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>\\n?`, 'g'), '');
   const lines = text.split('\n').filter((line) => {
     const match = REPLACED_DIRECTIVES.exec(line);
     if (!match) return true;
@@ -51,7 +54,9 @@ export function assembleProfile(input: ProfileInput): string {
   if (input.keyPem !== undefined) {
     blocks.push(`<key>\n${singlePem(input.keyPem, ['PRIVATE KEY', 'RSA PRIVATE KEY'], 'client private key')}\n</key>`);
   } else {
-    blocks.push(`# The private key never left your computer: keep ${input.keyFile} next to this file.\nkey ${input.keyFile}`);
+    blocks.push(
+      `# The private key never left your computer: keep ${input.keyFile} next to this file.\nkey ${input.keyFile}`,
+    );
   }
   if (input.tlsCryptKey !== undefined) {
     if (!/-----BEGIN OpenVPN Static key V1-----[\s\S]+-----END OpenVPN Static key V1-----/.test(input.tlsCryptKey)) {

@@ -17,7 +17,10 @@ export function randomSerial(): string {
 export function normalizeSerial(serial: string): string {
   const hex = serial.trim().replace(/^0x/i, '').replace(/:/g, '');
   if (!/^[0-9a-fA-F]{1,40}$/.test(hex)) {
-    throw new VpnChatopsError('INVALID_CRL', `"${serial.slice(0, 60)}" is not a certificate serial (hex, at most 20 octets).`);
+    throw new VpnChatopsError(
+      'INVALID_CRL',
+      `"${serial.slice(0, 60)}" is not a certificate serial (hex, at most 20 octets).`,
+    );
   }
   const digits = hex.replace(/^0+(?=.)/, '').toUpperCase();
   return digits.length % 2 ? `0${digits}` : digits;

@@ -32,7 +32,11 @@ export function sparkline(hourly: HourBucket[]): string {
   const totals = hourly.map((bucket) => bucket.successful + bucket.failed + bucket.other);
   const peak = Math.max(0, ...totals);
   if (peak === 0) return '';
-  return totals.map((total) => (total === 0 ? ' ' : SPARK[Math.min(SPARK.length - 1, Math.floor((total / peak) * (SPARK.length - 1)))])).join('');
+  return totals
+    .map((total) =>
+      total === 0 ? ' ' : SPARK[Math.min(SPARK.length - 1, Math.floor((total / peak) * (SPARK.length - 1)))],
+    )
+    .join('');
 }
 
 /**
@@ -42,16 +46,34 @@ export function sparkline(hourly: HourBucket[]): string {
 export function attemptsChartPng(hourly: HourBucket[]): Buffer {
   const { width, height } = CHART_SIZE;
   const raster = new Raster(width, height, CHART_COLORS.background);
-  const plot = { x: MARGIN.left, y: MARGIN.top, w: width - MARGIN.left - MARGIN.right, h: height - MARGIN.top - MARGIN.bottom };
+  const plot = {
+    x: MARGIN.left,
+    y: MARGIN.top,
+    w: width - MARGIN.left - MARGIN.right,
+    h: height - MARGIN.top - MARGIN.bottom,
+  };
   const top = niceCeiling(Math.max(0, ...hourly.map((b) => b.successful + b.failed + b.other)));
   const yOf = (count: number) => plot.y + plot.h - (count / top) * plot.h;
 
   for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
-    raster.fill(plot.x, Math.round(yOf(top * fraction)), plot.w, 1, fraction === 0 ? CHART_COLORS.axis : CHART_COLORS.grid);
+    raster.fill(
+      plot.x,
+      Math.round(yOf(top * fraction)),
+      plot.w,
+      1,
+      fraction === 0 ? CHART_COLORS.axis : CHART_COLORS.grid,
+    );
     // Whole numbers only: a 2.5 rounded to "3" would put a wrong count on the axis.
     if (Number.isInteger(top * fraction) && (fraction === 0 || fraction === 0.5 || fraction === 1)) {
       const label = String(Math.round(top * fraction));
-      drawText(raster, label, plot.x - 8 - textWidth(label, SCALE), Math.round(yOf(top * fraction)) - TEXT_HEIGHT, SCALE, CHART_COLORS.axis);
+      drawText(
+        raster,
+        label,
+        plot.x - 8 - textWidth(label, SCALE),
+        Math.round(yOf(top * fraction)) - TEXT_HEIGHT,
+        SCALE,
+        CHART_COLORS.axis,
+      );
     }
   }
   raster.fill(plot.x, plot.y, 1, plot.h, CHART_COLORS.axis);

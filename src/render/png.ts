@@ -42,7 +42,13 @@ export class Raster {
     readonly height: number,
     background: Rgb,
   ) {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width * height > 4_000_000) {
+    if (
+      !Number.isInteger(width) ||
+      !Number.isInteger(height) ||
+      width < 1 ||
+      height < 1 ||
+      width * height > 4_000_000
+    ) {
       throw new RangeError(`a raster is 1 to 4 million pixels, not ${width}×${height}`);
     }
     this.rgb = Buffer.alloc(width * height * 3);
@@ -79,8 +85,14 @@ export class Raster {
     const stride = this.width * 3;
     const scanlines = Buffer.alloc((stride + 1) * this.height);
     // Filter type 0 (None) on every row: flat-colour charts deflate well without prediction.
-    for (let row = 0; row < this.height; row++) this.rgb.copy(scanlines, row * (stride + 1) + 1, row * stride, (row + 1) * stride);
-    return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(scanlines, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+    for (let row = 0; row < this.height; row++)
+      this.rgb.copy(scanlines, row * (stride + 1) + 1, row * stride, (row + 1) * stride);
+    return Buffer.concat([
+      SIGNATURE,
+      chunk('IHDR', header),
+      chunk('IDAT', deflateSync(scanlines, { level: 9 })),
+      chunk('IEND', Buffer.alloc(0)),
+    ]);
   }
 }
 
@@ -110,7 +122,8 @@ export function drawText(raster: Raster, text: string, x: number, y: number, sca
   [...text].forEach((char, i) => {
     const glyph = GLYPHS[char] ?? GLYPHS[' '];
     glyph.forEach((bits, row) => {
-      for (let col = 0; col < 3; col++) if (bits[col] === '1') raster.fill(x + (i * 4 + col) * scale, y + row * scale, scale, scale, color);
+      for (let col = 0; col < 3; col++)
+        if (bits[col] === '1') raster.fill(x + (i * 4 + col) * scale, y + row * scale, scale, scale, color);
     });
   });
 }

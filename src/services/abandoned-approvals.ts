@@ -20,8 +20,13 @@ export interface AbandonedApprovalScope {
  * audit entry, and the Home does not list it. Each one is closed as EXPIRED (the same conditional write as
  * a deadline, so a decision that got there first stands) and audited, so the trail says what happened.
  */
-export async function closeAbandonedApprovals(deps: AbandonedApprovalDeps, scope: AbandonedApprovalScope): Promise<Approval[]> {
-  const candidates = (await deps.approvals.unclosed(scope.before)).filter((approval) => scope.endpointId === undefined || approval.request.endpointId === scope.endpointId);
+export async function closeAbandonedApprovals(
+  deps: AbandonedApprovalDeps,
+  scope: AbandonedApprovalScope,
+): Promise<Approval[]> {
+  const candidates = (await deps.approvals.unclosed(scope.before)).filter(
+    (approval) => scope.endpointId === undefined || approval.request.endpointId === scope.endpointId,
+  );
   const closed: Approval[] = [];
   for (const approval of candidates) {
     const now = deps.clock.now();
@@ -33,7 +38,14 @@ export async function closeAbandonedApprovals(deps: AbandonedApprovalDeps, scope
       target: approval.cn,
       outcome: 'refused',
       at: now,
-      details: { reason: 'abandoned', approval: approval.id, endpoint: approval.request.endpointId, connection: approval.request.connectionId, publicIp: approval.request.publicIp, requestedAt: approval.requestedAt.toISOString() },
+      details: {
+        reason: 'abandoned',
+        approval: approval.id,
+        endpoint: approval.request.endpointId,
+        connection: approval.request.connectionId,
+        publicIp: approval.request.publicIp,
+        requestedAt: approval.requestedAt.toISOString(),
+      },
     });
   }
   return closed;

@@ -17,7 +17,11 @@ export interface AuditExportQuery {
 export const EXPORT_MAX_ENTRIES = 100_000;
 
 /** The entries in the window, oldest first; `truncated` when older ones were left out to stay within EXPORT_MAX_ENTRIES. */
-export async function auditEntries(deps: { audit: AuditLog; certificates: CertificateStore }, query: AuditExportQuery, max = EXPORT_MAX_ENTRIES): Promise<{ entries: AuditEntry[]; truncated: boolean }> {
+export async function auditEntries(
+  deps: { audit: AuditLog; certificates: CertificateStore },
+  query: AuditExportQuery,
+  max = EXPORT_MAX_ENTRIES,
+): Promise<{ entries: AuditEntry[]; truncated: boolean }> {
   const { since, until, slackId } = query;
   const limit = max + 1;
   let found: AuditEntry[];
@@ -26,7 +30,10 @@ export async function auditEntries(deps: { audit: AuditLog; certificates: Certif
   } else {
     const certificates = await deps.certificates.byUser(slackId);
     const targets = [...new Set([slackId, ...certificates.flatMap((record) => [record.serial, record.cn])])];
-    const pages = await Promise.all([deps.audit.query({ since, until, actor: slackId, limit }), ...targets.map((target) => deps.audit.query({ since, until, target, limit }))]);
+    const pages = await Promise.all([
+      deps.audit.query({ since, until, actor: slackId, limit }),
+      ...targets.map((target) => deps.audit.query({ since, until, target, limit })),
+    ]);
     const byId = new Map(pages.flat().map((entry) => [entry.id, entry]));
     found = [...byId.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1));
   }
@@ -45,6 +52,7 @@ export function csvField(value: string): string {
 /** RFC 4180: a header row, CRLF line ends, every field through csvField. */
 export function auditCsv(entries: AuditEntry[]): string {
   const rows = [['time', 'actor', 'action', 'target', 'outcome', 'details']];
-  for (const e of entries) rows.push([e.at.toISOString(), e.actor, e.action, e.target, e.outcome, e.details ? JSON.stringify(e.details) : '']);
+  for (const e of entries)
+    rows.push([e.at.toISOString(), e.actor, e.action, e.target, e.outcome, e.details ? JSON.stringify(e.details) : '']);
   return `${rows.map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
 }

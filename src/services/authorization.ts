@@ -14,7 +14,14 @@ export interface Refusal {
 /** Every refusal leaves the same audit entry, wherever it happens, so "who tried what" is one query. */
 export async function auditRefusal(audit: AuditLog, refusal: Refusal): Promise<void> {
   const { actor, what, target, details, at } = refusal;
-  await audit.append({ actor, action: 'access.refused', target: (target ?? actor).slice(0, 40), outcome: 'refused', at, details: { what, ...details } });
+  await audit.append({
+    actor,
+    action: 'access.refused',
+    target: (target ?? actor).slice(0, 40),
+    outcome: 'refused',
+    at,
+    details: { what, ...details },
+  });
 }
 
 /** Audits the refusal, then fails with `message` for the person. */
@@ -24,7 +31,11 @@ export async function refuse(audit: AuditLog, refusal: Refusal, message: string)
 }
 
 /** The server-side check behind every admin action, at the moment it runs; refusals are audited. */
-export async function requireAdmin(deps: { admins: AdminDirectory; audit: AuditLog }, actor: string, what: string): Promise<void> {
+export async function requireAdmin(
+  deps: { admins: AdminDirectory; audit: AuditLog },
+  actor: string,
+  what: string,
+): Promise<void> {
   if (await deps.admins.isAdmin(actor)) return;
   await refuse(deps.audit, { actor, what }, `Only VPN admins can ${what}.`);
 }

@@ -34,18 +34,27 @@ export interface RenewalDeps {
 }
 
 /** Why a certificate cannot be renewed now, or undefined when it can. */
-export async function renewalRefusal(deps: Pick<RenewalDeps, 'certificates' | 'clock'>, record: CertificateRecord | undefined, userId: string): Promise<string | undefined> {
+export async function renewalRefusal(
+  deps: Pick<RenewalDeps, 'certificates' | 'clock'>,
+  record: CertificateRecord | undefined,
+  userId: string,
+): Promise<string | undefined> {
   const now = deps.clock.now();
   if (!record || record.slackId !== userId) return 'You can only renew your own certificates.';
   const status = effectiveStatus(record, now);
-  if (status === 'revoked' || status === 'expired') return `This certificate is ${status}; get a new one with \`${record.device ? `/vpn issue ${record.device}` : '/vpn issue'}\`.`;
-  if (status === 'suspended') return 'This certificate is paused after a "Not me" answer: re-enable it on the Home tab first, or ask a VPN admin.';
-  if (record.source === 'csr') return 'This certificate uses your own key: create a new CSR and paste it under *Use my own key (CSR)* on the Home tab.';
+  if (status === 'revoked' || status === 'expired')
+    return `This certificate is ${status}; get a new one with \`${record.device ? `/vpn issue ${record.device}` : '/vpn issue'}\`.`;
+  if (status === 'suspended')
+    return 'This certificate is paused after a "Not me" answer: re-enable it on the Home tab first, or ask a VPN admin.';
+  if (record.source === 'csr')
+    return 'This certificate uses your own key: create a new CSR and paste it under *Use my own key (CSR)* on the Home tab.';
   const daysLeft = (record.notAfter.getTime() - now.getTime()) / DAY_MS;
-  if (daysLeft > RENEWAL_OPENS_DAYS) return `Renewal opens ${RENEWAL_OPENS_DAYS} days before expiry; this certificate is good until ${record.notAfter.toISOString().slice(0, 10)}.`;
+  if (daysLeft > RENEWAL_OPENS_DAYS)
+    return `Renewal opens ${RENEWAL_OPENS_DAYS} days before expiry; this certificate is good until ${record.notAfter.toISOString().slice(0, 10)}.`;
   if (record.replacedBy) {
     const replacement = await deps.certificates.get(record.replacedBy);
-    if (replacement && replacement.status !== 'revoked') return `Already renewed: the new profile (${replacement.cn}) is in your DM from me.`;
+    if (replacement && replacement.status !== 'revoked')
+      return `Already renewed: the new profile (${replacement.cn}) is in your DM from me.`;
   }
   return undefined;
 }
@@ -55,18 +64,34 @@ export async function renewalRefusal(deps: Pick<RenewalDeps, 'certificates' | 'c
  * replaces; the old one stays valid until the new one connects, or REPLACED_GRACE_DAYS pass. If the
  * old one cannot be marked as replaced, the new one is revoked again: no unlinked pair is left.
  */
-export async function renewCertificate(deps: RenewalDeps, request: { serial: string; userId: string; displayName: string }): Promise<{ old: CertificateRecord; issued: IssueResult }> {
+export async function renewCertificate(
+  deps: RenewalDeps,
+  request: { serial: string; userId: string; displayName: string },
+): Promise<{ old: CertificateRecord; issued: IssueResult }> {
   const old = await deps.certificates.get(request.serial);
   if (!old || old.slackId !== request.userId) {
-    return refuse(deps.audit, { actor: request.userId, what: 'renew', details: { serial: request.serial.slice(0, 40) }, at: deps.clock.now() }, 'You can only renew your own certificates.');
+    return refuse(
+      deps.audit,
+      { actor: request.userId, what: 'renew', details: { serial: request.serial.slice(0, 40) }, at: deps.clock.now() },
+      'You can only renew your own certificates.',
+    );
   }
   const refusal = await renewalRefusal(deps, old, request.userId);
   if (refusal) throw new VpnChatopsError('CONFLICT', refusal);
-  const issued = await deps.issue({ slackId: request.userId, displayName: request.displayName, device: renewalDevice(old.device), actor: request.userId, replaces: old.serial });
+  const issued = await deps.issue({
+    slackId: request.userId,
+    displayName: request.displayName,
+    device: renewalDevice(old.device),
+    actor: request.userId,
+    replaces: old.serial,
+  });
   const now = deps.clock.now();
   try {
     if (!(await deps.certificates.markReplaced(old.serial, issued.record.serial, now, old.replacedBy))) {
-      throw new VpnChatopsError('CONFLICT', `Certificate ${old.serial} changed while it was being renewed (renewed elsewhere, paused or revoked); nothing was renewed.`);
+      throw new VpnChatopsError(
+        'CONFLICT',
+        `Certificate ${old.serial} changed while it was being renewed (renewed elsewhere, paused or revoked); nothing was renewed.`,
+      );
     }
     await deps.audit.append({
       actor: request.userId,
@@ -74,7 +99,12 @@ export async function renewCertificate(deps: RenewalDeps, request: { serial: str
       target: request.userId,
       outcome: 'success',
       at: now,
-      details: { old: old.serial, new: issued.record.serial, cn: issued.record.cn, oldNotAfter: old.notAfter.toISOString() },
+      details: {
+        old: old.serial,
+        new: issued.record.serial,
+        cn: issued.record.cn,
+        oldNotAfter: old.notAfter.toISOString(),
+      },
     });
   } catch (error) {
     return rollBack(deps.certificates, issued.record, deps.clock, error);
@@ -101,12 +131,21 @@ export interface RetireDeps {
  * still replaced by exactly this one. Its CRL entry waits for the daily job: on AWS an import of its
  * own would reset every session for a routine change. Returns the retired certificate, if any.
  */
-export async function retireReplaced(deps: RetireDeps, replacementSerial: string, why: RetireReason): Promise<{ old: CertificateRecord; replacement: CertificateRecord } | undefined> {
+export async function retireReplaced(
+  deps: RetireDeps,
+  replacementSerial: string,
+  why: RetireReason,
+): Promise<{ old: CertificateRecord; replacement: CertificateRecord } | undefined> {
   const replacement = await deps.certificates.get(replacementSerial);
   if (!replacement?.replaces || replacement.status === 'revoked') return undefined;
   const old = await deps.certificates.get(replacement.replaces);
   if (!old || old.status === 'revoked' || old.replacedBy !== replacement.serial) return undefined;
-  const report = await deps.revoke({ target: { serial: old.serial }, reason: 'superseded', actor: `system:renewal-${why}`, crl: 'queued' });
+  const report = await deps.revoke({
+    target: { serial: old.serial },
+    reason: 'superseded',
+    actor: `system:renewal-${why}`,
+    crl: 'queued',
+  });
   // The old certificate is still active: say so, as the daily job's note and the retirement job's log need it.
   const left = report.failed.find((failure) => failure.step === 'revoke');
   if (left) throw new VpnChatopsError('STORE_UNAVAILABLE', `Could not retire certificate ${old.serial}: ${left.error}`);
@@ -117,5 +156,10 @@ export async function retireReplaced(deps: RetireDeps, replacementSerial: string
 
 /** Replaced certificates whose grace period is over: the daily job retires them. */
 export function overdueReplacements(expiring: CertificateRecord[], now: Date): CertificateRecord[] {
-  return expiring.filter((record) => record.replacedBy && record.replacedAt && now.getTime() - record.replacedAt.getTime() >= REPLACED_GRACE_DAYS * DAY_MS);
+  return expiring.filter(
+    (record) =>
+      record.replacedBy &&
+      record.replacedAt &&
+      now.getTime() - record.replacedAt.getTime() >= REPLACED_GRACE_DAYS * DAY_MS,
+  );
 }

@@ -3,7 +3,6 @@ import { FAILED, MAX_HOURS, SUCCESSFUL, type ConnectionAttempt } from '../domain
 import type { ConnectionLogRead, ConnectionLogSource } from '../ports';
 import { HOUR_MS } from '../domain/time';
 
-
 /**
  * When an address or a certificate name deserves a second look. Documented in the README; tests pin them.
  * - A **flood**: one address with at least `floodFailuresPerHour` failed attempts within one hour of the
@@ -31,7 +30,8 @@ export interface InsightWindow {
 
 /** At least `hours` back from `now` (capped at MAX_HOURS), from the start of that clock hour. */
 export function insightWindow(hours: number, now: Date): InsightWindow {
-  if (!Number.isInteger(hours) || hours < 1) throw new RangeError(`hours must be a whole number of at least 1, not ${hours}`);
+  if (!Number.isInteger(hours) || hours < 1)
+    throw new RangeError(`hours must be a whole number of at least 1, not ${hours}`);
   const capped = Math.min(hours, MAX_HOURS);
   const to = now.getTime();
   const from = Math.floor((to - capped * HOUR_MS) / HOUR_MS) * HOUR_MS;
@@ -130,7 +130,11 @@ const isDecisive = (status: string) => status === SUCCESSFUL || status === FAILE
  * The attempts inside the window, one per connection: AWS writes an entry per connection and updates
  * it as it goes, so a connection counts once, with its earliest start and its latest decisive status.
  */
-function attemptsIn(attempts: ConnectionAttempt[], from: number, to: number): { unique: ConnectionAttempt[]; duplicates: number; outside: number } {
+function attemptsIn(
+  attempts: ConnectionAttempt[],
+  from: number,
+  to: number,
+): { unique: ConnectionAttempt[]; duplicates: number; outside: number } {
   const byId = new Map<string, number>();
   const unique: ConnectionAttempt[] = [];
   let outside = 0;
@@ -199,14 +203,30 @@ class Counter<T extends Tally = Tally> {
 }
 
 /** Everything the summary says, from attempts already read; pure, so the benchmark measures exactly this. */
-export function summarizeConnections(endpoint: string, read: ConnectionLogRead, window: InsightWindow): ConnectionSummary {
+export function summarizeConnections(
+  endpoint: string,
+  read: ConnectionLogRead,
+  window: InsightWindow,
+): ConnectionSummary {
   const { from, to } = window;
   const hours = hourCount(window);
   const { unique, duplicates, outside } = attemptsIn(read.attempts, from, to);
-  const hourly: HourBucket[] = Array.from({ length: hours }, (_, i) => ({ start: from + i * HOUR_MS, successful: 0, failed: 0, other: 0 }));
+  const hourly: HourBucket[] = Array.from({ length: hours }, (_, i) => ({
+    start: from + i * HOUR_MS,
+    successful: 0,
+    failed: 0,
+    other: 0,
+  }));
   const status = new Counter();
   const reason = new Counter();
-  const name = new Counter<NameTally>((key) => ({ key, attempts: 0, failed: 0, successful: 0, lastAt: -Infinity, lastFailed: false }));
+  const name = new Counter<NameTally>((key) => ({
+    key,
+    attempts: 0,
+    failed: 0,
+    successful: 0,
+    lastAt: -Infinity,
+    lastFailed: false,
+  }));
   const ip = new Counter();
   const version = new Counter();
   let successful = 0;
@@ -226,7 +246,8 @@ export function summarizeConnections(endpoint: string, read: ConnectionLogRead, 
     ip.add(attempt.sourceIp, isFailed);
     version.add(attempt.clientVersion, isFailed);
     const tally = name.add(attempt.commonName, isFailed);
-    if (attempt.commonName !== undefined && (isFailed || attempt.status === SUCCESSFUL)) track(tally, attempt, isFailed);
+    if (attempt.commonName !== undefined && (isFailed || attempt.status === SUCCESSFUL))
+      track(tally, attempt, isFailed);
   }
   return {
     endpoint,
@@ -277,7 +298,13 @@ function floods(attempts: ConnectionAttempt[], ips: Counter, window: InsightWind
   const threshold = INSIGHT_RULES.floodFailuresPerHour;
   const candidates = new Map<string, { perHour: Uint32Array; names: Set<string>; firstAt: number; lastAt: number }>();
   for (const [ip, tally] of ips.counts) {
-    if (ip !== '' && tally.failed >= threshold) candidates.set(ip, { perHour: new Uint32Array(hourCount(window)), names: new Set(), firstAt: Infinity, lastAt: -Infinity });
+    if (ip !== '' && tally.failed >= threshold)
+      candidates.set(ip, {
+        perHour: new Uint32Array(hourCount(window)),
+        names: new Set(),
+        firstAt: Infinity,
+        lastAt: -Infinity,
+      });
   }
   if (candidates.size === 0) return [];
   for (const attempt of attempts) {
@@ -314,14 +341,30 @@ function repeatFailures(names: Counter<NameTally>): RepeatFailure[] {
   for (const [commonName, tally] of names.counts) {
     if (commonName === '' || tally.failed < INSIGHT_RULES.repeatFailures) continue;
     let topReason: string | undefined;
-    for (const [why, count] of tally.reasons ?? []) if (topReason === undefined || count > tally.reasons!.get(topReason)!) topReason = why;
-    found.push({ commonName, failed: tally.failed, successful: tally.successful, lastAt: tally.lastAt, stillFailing: tally.lastFailed, topReason, ips: tally.ips?.size ?? 0 });
+    for (const [why, count] of tally.reasons ?? [])
+      if (topReason === undefined || count > tally.reasons!.get(topReason)!) topReason = why;
+    found.push({
+      commonName,
+      failed: tally.failed,
+      successful: tally.successful,
+      lastAt: tally.lastAt,
+      stillFailing: tally.lastFailed,
+      topReason,
+      ips: tally.ips?.size ?? 0,
+    });
   }
-  return found.sort((a, b) => Number(b.stillFailing) - Number(a.stillFailing) || b.failed - a.failed || (a.commonName < b.commonName ? -1 : 1));
+  return found.sort(
+    (a, b) =>
+      Number(b.stillFailing) - Number(a.stillFailing) || b.failed - a.failed || (a.commonName < b.commonName ? -1 : 1),
+  );
 }
 
 /** Every endpoint's log over one window, read side by side; one endpoint failing does not hide the others. */
-export async function connectionInsights(sources: ConnectionLogSource[], hours: number, now: Date): Promise<InsightsReport> {
+export async function connectionInsights(
+  sources: ConnectionLogSource[],
+  hours: number,
+  now: Date,
+): Promise<InsightsReport> {
   const window = insightWindow(hours, now);
   const endpoints = await Promise.all(
     sources.map(async (source): Promise<EndpointInsights> => {
@@ -329,7 +372,10 @@ export async function connectionInsights(sources: ConnectionLogSource[], hours: 
         const read = await source.read(new Date(window.from), new Date(window.to));
         return { endpoint: source.endpoint, summary: summarizeConnections(source.endpoint, read, window) };
       } catch (error) {
-        const reason = error instanceof VpnChatopsError ? error.message : `${source.endpoint}: the connection log could not be read (${messageOf(error)}).`;
+        const reason =
+          error instanceof VpnChatopsError
+            ? error.message
+            : `${source.endpoint}: the connection log could not be read (${messageOf(error)}).`;
         return { endpoint: source.endpoint, error: reason };
       }
     }),

@@ -45,11 +45,17 @@ export interface RenewResult {
 }
 
 /** Why the live CRL is not what we last published, if it is not. */
-async function findDrift(deps: RenewDeps, endpoint: VpnEndpoint, live: ParsedCrl | undefined, liveError: string | undefined): Promise<string[]> {
+async function findDrift(
+  deps: RenewDeps,
+  endpoint: VpnEndpoint,
+  live: ParsedCrl | undefined,
+  liveError: string | undefined,
+): Promise<string[]> {
   if (liveError) return [`the live CRL could not be read: ${liveError}`];
   if (!live) return ['the endpoint has no CRL'];
   const drift: string[] = [];
-  if (!live.signedBy?.signatureValid || !live.signedBy.issuerMatches) drift.push('the live CRL is not signed by our CA');
+  if (!live.signedBy?.signatureValid || !live.signedBy.issuerMatches)
+    drift.push('the live CRL is not signed by our CA');
   const record = await deps.crlState.getEndpoint(endpoint.key);
   if (record?.crlNumber !== undefined && (live.number === undefined || live.number < BigInt(record.crlNumber))) {
     drift.push(`the live CRL is #${live.number ?? 'unnumbered'}, older than our last publish #${record.crlNumber}`);
@@ -70,7 +76,11 @@ async function findDrift(deps: RenewDeps, endpoint: VpnEndpoint, live: ParsedCrl
  * repair drift, serve outstanding publish requests, and alert admins at 14/7/3/1 days left while
  * renewal keeps failing.
  */
-export async function renewCrls(deps: RenewDeps, endpoints: VpnEndpoint[], actor = 'system:crl-renewal'): Promise<RenewResult[]> {
+export async function renewCrls(
+  deps: RenewDeps,
+  endpoints: VpnEndpoint[],
+  actor = 'system:crl-renewal',
+): Promise<RenewResult[]> {
   const results: RenewResult[] = [];
   for (const endpoint of endpoints) results.push(await renewOne(deps, endpoint, actor));
   return results;
@@ -89,7 +99,9 @@ async function renewOne(deps: RenewDeps, endpoint: VpnEndpoint, actor: string): 
   const daysLeft = live?.nextUpdate ? (live.nextUpdate.getTime() - now.getTime()) / DAY_MS : undefined;
   const drift = await findDrift(deps, endpoint, live, liveError);
   // Repaired in the database only: the live CRL already lists these, so they do not make a publish urgent.
-  const recorded = live?.signedBy?.signatureValid ? await deps.publisher.recordLiveRevocations(endpoint.key, live, actor) : [];
+  const recorded = live?.signedBy?.signatureValid
+    ? await deps.publisher.recordLiveRevocations(endpoint.key, live, actor)
+    : [];
   const record = await deps.crlState.getEndpoint(endpoint.key);
   const outstanding = record !== undefined && record.requested > record.served;
   const due = daysLeft === undefined || daysLeft < deps.renewBeforeDays;
@@ -97,10 +109,15 @@ async function renewOne(deps: RenewDeps, endpoint: VpnEndpoint, actor: string): 
   const windowOpen = deps.policy.mode === 'immediate' || isInWindow(deps.policy.window, now);
 
   const result: RenewResult = { endpoint: endpoint.key, daysLeft, drift, action: 'none', alerts: [] };
-  if (recorded.length) result.drift = [...drift, `${recorded.length} serial(s) revoked on the live CRL were not revoked in the database: recorded as revoked again`];
+  if (recorded.length)
+    result.drift = [
+      ...drift,
+      `${recorded.length} serial(s) revoked on the live CRL were not revoked in the database: recorded as revoked again`,
+    ];
   if (urgent || ((due || outstanding) && windowOpen)) {
     result.publish = await deps.publisher.publish(endpoint, actor);
-    result.action = result.publish.outcome === 'published' || result.publish.outcome === 'coalesced' ? 'renewed' : 'failed';
+    result.action =
+      result.publish.outcome === 'published' || result.publish.outcome === 'coalesced' ? 'renewed' : 'failed';
     await deps.audit.append({
       actor,
       action: 'crl.renew',
@@ -114,24 +131,57 @@ async function renewOne(deps: RenewDeps, endpoint: VpnEndpoint, actor: string): 
   }
 
   // No readable CRL and no renewal either: treat it like an expired one, so admins hear about it.
-  if (result.action !== 'renewed') result.alerts = await alertIfDue(deps, endpoint, daysLeft ?? 0, result, daysLeft === undefined ? liveError ?? 'the endpoint has no CRL' : undefined);
+  if (result.action !== 'renewed')
+    result.alerts = await alertIfDue(
+      deps,
+      endpoint,
+      daysLeft ?? 0,
+      result,
+      daysLeft === undefined ? (liveError ?? 'the endpoint has no CRL') : undefined,
+    );
   return result;
 }
 
-async function alertIfDue(deps: RenewDeps, endpoint: VpnEndpoint, daysLeft: number, result: RenewResult, missing?: string): Promise<number[]> {
+async function alertIfDue(
+  deps: RenewDeps,
+  endpoint: VpnEndpoint,
+  daysLeft: number,
+  result: RenewResult,
+  missing?: string,
+): Promise<number[]> {
   const record = await deps.crlState.getEndpoint(endpoint.key);
   const already = new Set(record?.alerted ?? []);
   const crossed = ALERT_THRESHOLDS_DAYS.filter((threshold) => daysLeft <= threshold && !already.has(threshold));
   if (crossed.length === 0) return [];
   const threshold = Math.min(...crossed);
-  const why = result.publish?.outcome === 'failed' ? ` Renewal failed: ${result.publish.error}` : record?.lastError ? ` Last error: ${record.lastError}` : '';
+  const why =
+    result.publish?.outcome === 'failed'
+      ? ` Renewal failed: ${result.publish.error}`
+      : record?.lastError
+        ? ` Last error: ${record.lastError}`
+        : '';
   const message = missing
     ? `The CRL on ${endpoint.key} is missing or unreadable (${missing}) and a new one could not be published. Run \`vpnctl crl publish\` and check the endpoint.${why}`
     : daysLeft <= 0
       ? `The CRL on ${endpoint.key} has EXPIRED: every VPN connection is refused until a new CRL is imported. Run \`vpnctl crl publish\` now.${why}`
       : `The CRL on ${endpoint.key} expires in ${daysLeft.toFixed(1)} days and has not been renewed. When it expires, every VPN connection is refused. Run \`vpnctl crl publish\` or check the endpoint.${why}`;
-  await deps.alerts.send({ level: threshold <= URGENT_DAYS ? 'critical' : 'warning', endpoint: endpoint.key, daysLeft, message });
-  await deps.crlState.recordAlerted(endpoint.key, [...already, ...crossed].sort((a, b) => b - a));
-  await deps.audit.append({ actor: 'system:crl-renewal', action: 'crl.alert', target: endpoint.key, outcome: 'success', at: deps.clock.now(), details: { daysLeft, thresholds: crossed } });
+  await deps.alerts.send({
+    level: threshold <= URGENT_DAYS ? 'critical' : 'warning',
+    endpoint: endpoint.key,
+    daysLeft,
+    message,
+  });
+  await deps.crlState.recordAlerted(
+    endpoint.key,
+    [...already, ...crossed].sort((a, b) => b - a),
+  );
+  await deps.audit.append({
+    actor: 'system:crl-renewal',
+    action: 'crl.alert',
+    target: endpoint.key,
+    outcome: 'success',
+    at: deps.clock.now(),
+    details: { daysLeft, thresholds: crossed },
+  });
   return crossed;
 }

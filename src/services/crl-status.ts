@@ -5,12 +5,18 @@ import { URGENT_DAYS, overdueBelowDays } from './crl-renewal';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 
-
 /** CRL health of one endpoint, as read back from it and compared with our records. */
 export interface CrlStatus {
   endpoint: string;
   health: 'ok' | 'warn' | 'fail';
-  live?: { number?: string; entries: number; thisUpdate: string; nextUpdate?: string; signedByOurCa: boolean; status?: string };
+  live?: {
+    number?: string;
+    entries: number;
+    thisUpdate: string;
+    nextUpdate?: string;
+    signedByOurCa: boolean;
+    status?: string;
+  };
   daysLeft?: number;
   recordedNumber?: string;
   publishedAt?: string;
@@ -21,7 +27,13 @@ export interface CrlStatus {
 }
 
 export async function crlStatus(
-  deps: { ca: CertificateAuthority; crlState: CrlStateStore; clock: Clock; renewBeforeDays: number; publishMode?: 'immediate' | 'window' },
+  deps: {
+    ca: CertificateAuthority;
+    crlState: CrlStateStore;
+    clock: Clock;
+    renewBeforeDays: number;
+    publishMode?: 'immediate' | 'window';
+  },
   endpoint: VpnEndpoint,
 ): Promise<CrlStatus> {
   const now = deps.clock.now();
@@ -53,7 +65,9 @@ export async function crlStatus(
     status.readError = messageOf(error);
   }
   // An OpenVPN CRL is a file, readable whether or not the server that enforces it runs: ask the server too, where it should run.
-  const enforcer = await endpoint.enforcerHealth?.().catch((error: unknown) => ({ ok: false, detail: String(error), fix: undefined }));
+  const enforcer = await endpoint
+    .enforcerHealth?.()
+    .catch((error: unknown) => ({ ok: false, detail: String(error), fix: undefined }));
   const down = enforcer && !enforcer.ok ? enforcer : undefined;
   const fail = (problem: string) => {
     status.health = 'fail';
@@ -63,19 +77,35 @@ export async function crlStatus(
     if (status.health === 'ok') status.health = 'warn';
     status.problems.push(problem);
   };
-  if (down) fail(`The OpenVPN server does not answer, so nobody can log in through it (\`/vpn doctor\` says why). ${down.fix ?? 'Start it.'}`);
+  if (down)
+    fail(
+      `The OpenVPN server does not answer, so nobody can log in through it (\`/vpn doctor\` says why). ${down.fix ?? 'Start it.'}`,
+    );
   if (status.readError) fail('The live CRL could not be read: check the endpoint and permissions.');
   else if (!status.live) fail('The endpoint has no CRL: run `vpnctl crl publish`.');
   else {
-    if (!status.live.signedByOurCa) fail('The live CRL is not signed by our CA: run `vpnctl crl publish` to replace it.');
+    if (!status.live.signedByOurCa)
+      fail('The live CRL is not signed by our CA: run `vpnctl crl publish` to replace it.');
     if (status.daysLeft === undefined) fail('The live CRL has no nextUpdate.');
-    else if (status.daysLeft <= 0) fail('The live CRL has EXPIRED and every connection is refused: run `vpnctl crl publish` now.');
-    else if (status.daysLeft < URGENT_DAYS) fail(`Only ${status.daysLeft.toFixed(1)} days until every connection is refused: run \`vpnctl crl publish\` now.`);
-    else if (status.daysLeft < overdueBelowDays({ renewBeforeDays: deps.renewBeforeDays, publishMode: deps.publishMode ?? 'immediate' })) {
-      fail(`${status.daysLeft.toFixed(1)} days left and nobody has renewed it: run \`vpnctl crl publish\` now, then check why the daily job did not (\`vpnctl doctor\`).`);
-    }
-    else if (status.daysLeft < deps.renewBeforeDays) warn(`Renewal is due (fewer than ${deps.renewBeforeDays} days left); the daily job renews it, or run \`vpnctl crl publish\`.`);
-    if (record?.crlNumber !== undefined && status.live.number !== record.crlNumber) warn(`The endpoint holds #${status.live.number ?? '?'}, but our last publish was #${record.crlNumber}.`);
+    else if (status.daysLeft <= 0)
+      fail('The live CRL has EXPIRED and every connection is refused: run `vpnctl crl publish` now.');
+    else if (status.daysLeft < URGENT_DAYS)
+      fail(
+        `Only ${status.daysLeft.toFixed(1)} days until every connection is refused: run \`vpnctl crl publish\` now.`,
+      );
+    else if (
+      status.daysLeft <
+      overdueBelowDays({ renewBeforeDays: deps.renewBeforeDays, publishMode: deps.publishMode ?? 'immediate' })
+    ) {
+      fail(
+        `${status.daysLeft.toFixed(1)} days left and nobody has renewed it: run \`vpnctl crl publish\` now, then check why the daily job did not (\`vpnctl doctor\`).`,
+      );
+    } else if (status.daysLeft < deps.renewBeforeDays)
+      warn(
+        `Renewal is due (fewer than ${deps.renewBeforeDays} days left); the daily job renews it, or run \`vpnctl crl publish\`.`,
+      );
+    if (record?.crlNumber !== undefined && status.live.number !== record.crlNumber)
+      warn(`The endpoint holds #${status.live.number ?? '?'}, but our last publish was #${record.crlNumber}.`);
   }
   if (status.outstanding > 0) warn('Revocations are waiting to be published (maintenance window or a failed import).');
   return status;

@@ -55,7 +55,10 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
     };
   const retire: RetireDeps = { certificates, revoke: deps.revoke, owners: expiry };
   const retired: string[] = [];
-  for (const old of overdueReplacements((await window().catch(note('reading replaced certificates'))) ?? [], clock.now())) {
+  for (const old of overdueReplacements(
+    (await window().catch(note('reading replaced certificates'))) ?? [],
+    clock.now(),
+  )) {
     const done = await retireReplaced(retire, old.replacedBy!, 'grace-period').catch(note(`retiring ${old.serial}`));
     if (done) retired.push(done.old.serial);
   }
@@ -63,7 +66,11 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
   const sessions = await Promise.all(deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...deps, actor })));
   // Well past their deadline: by then every handler that was waiting has given up (and closed its own).
   const scope = { before: new Date(clock.now().getTime() - ABANDONED_AFTER_MS), actor };
-  const abandoned = deps.approvals ? await closeAbandonedApprovals({ ...deps, approvals: deps.approvals }, scope).catch(note('closing abandoned logins')) : [];
+  const abandoned = deps.approvals
+    ? await closeAbandonedApprovals({ ...deps, approvals: deps.approvals }, scope).catch(
+        note('closing abandoned logins'),
+      )
+    : [];
   let reminders: ReminderResult | undefined;
   let digest: boolean | undefined;
   if (expiry && idempotency) {

@@ -50,7 +50,9 @@ export interface DecideDeps {
    * The same stores and notifier with every call bounded by `deadline` (aborted when it passes, a
    * Slack 429 waited out only while that leaves time). Without it, only the decision as a whole is bounded.
    */
-  within?: (deadline: Deadline) => Pick<DecideDeps, 'certificates' | 'approvals' | 'audit' | 'idempotency' | 'notifier'>;
+  within?: (
+    deadline: Deadline,
+  ) => Pick<DecideDeps, 'certificates' | 'approvals' | 'audit' | 'idempotency' | 'notifier'>;
 }
 
 /** How far one decision got, for closing it whatever happened: a placed prompt is never left PENDING. */
@@ -64,13 +66,17 @@ interface Progress {
   notes: Record<string, string | boolean>;
 }
 
-const NOT_YOURS = 'This VPN certificate is not active (revoked, expired or unknown). Get a new profile with /vpn issue in Slack.';
-const ERROR = 'The VPN could not check your login just now, so it was refused. Try again in a minute; if it keeps failing, tell your VPN admin.';
+const NOT_YOURS =
+  'This VPN certificate is not active (revoked, expired or unknown). Get a new profile with /vpn issue in Slack.';
+const ERROR =
+  'The VPN could not check your login just now, so it was refused. Try again in a minute; if it keeps failing, tell your VPN admin.';
 /** What went wrong, by how far the decision got: the person is told the truth, never blamed for our fault. */
 const FAILED: Record<Progress['stage'], string> = {
   checking: ERROR,
-  prompting: 'The VPN could not send your login request to Slack just now, so this login was refused. Connect again in a minute; if it keeps failing, tell your VPN admin.',
-  waiting: 'The VPN could not read your answer in Slack in time (its database was too slow), so this login was refused. Connect again in a minute; if it keeps failing, tell your VPN admin.',
+  prompting:
+    'The VPN could not send your login request to Slack just now, so this login was refused. Connect again in a minute; if it keeps failing, tell your VPN admin.',
+  waiting:
+    'The VPN could not read your answer in Slack in time (its database was too slow), so this login was refused. Connect again in a minute; if it keeps failing, tell your VPN admin.',
 };
 
 /**
@@ -82,7 +88,11 @@ const FAILED: Record<Progress['stage'], string> = {
  * whole decision races its deadline: whatever Slack or DynamoDB do, the answer is given by
  * `startedAt + timeoutMs + closingMs`, audited, and an approval it opened is closed.
  */
-export async function decideConnection(deps: DecideDeps, request: ConnectRequest, startedAt = deps.clock.now()): Promise<ConnectDecision> {
+export async function decideConnection(
+  deps: DecideDeps,
+  request: ConnectRequest,
+  startedAt = deps.clock.now(),
+): Promise<ConnectDecision> {
   const now = () => deps.clock.now();
   const deadline = new Date(startedAt.getTime() + deps.policy.timeoutMs);
   const answerBy = new Deadline(new Date(deadline.getTime() + deps.policy.closingMs), now);
@@ -90,7 +100,10 @@ export async function decideConnection(deps: DecideDeps, request: ConnectRequest
   const progress: Progress = { stage: 'checking', notes: {} };
   let decision: ConnectDecision;
   try {
-    const outcome = await settleBy(decide({ ...deps, ...deps.within?.(decideBy) }, request, deadline, progress), decideBy);
+    const outcome = await settleBy(
+      decide({ ...deps, ...deps.within?.(decideBy) }, request, deadline, progress),
+      decideBy,
+    );
     decision = outcome === OUT_OF_TIME ? (progress.answered ?? deny('error', FAILED[progress.stage])) : outcome;
     if (outcome === OUT_OF_TIME) progress.notes.outOfTime = progress.stage;
   } catch {
@@ -114,22 +127,33 @@ export async function decideConnection(deps: DecideDeps, request: ConnectRequest
  * An approval left open (the decision failed or ran out of time) is marked EXPIRED, unless the owner
  * decided it meanwhile: their answer then stands, if there is still time to give it.
  */
-async function resolveOpen(deps: DecideDeps, decision: ConnectDecision, progress: Progress): Promise<{ decision: ConnectDecision; expired: boolean }> {
+async function resolveOpen(
+  deps: DecideDeps,
+  decision: ConnectDecision,
+  progress: Progress,
+): Promise<{ decision: ConnectDecision; expired: boolean }> {
   const open = progress.open;
   if (!open) return { decision, expired: false };
-  if (await deps.approvals.decide(open.id, 'EXPIRED', 'system:deadline', deps.clock.now()).catch(() => false)) return { decision, expired: true };
+  if (await deps.approvals.decide(open.id, 'EXPIRED', 'system:deadline', deps.clock.now()).catch(() => false))
+    return { decision, expired: true };
   const current = await deps.approvals.get(open.id).catch(() => undefined);
   if (current?.status === 'APPROVED') {
     // As on the normal path: a 👍 lets no one in once its certificate was revoked or paused meanwhile.
     const still = await deps.certificates.byActiveCn(open.cn).catch(() => undefined);
-    if (still?.serial !== open.serial || effectiveStatus(still, deps.clock.now()) !== 'active') return { decision: deny('revoked', NOT_YOURS), expired: false };
+    if (still?.serial !== open.serial || effectiveStatus(still, deps.clock.now()) !== 'active')
+      return { decision: deny('revoked', NOT_YOURS), expired: false };
     return { decision: { allow: true, reason: 'approved', message: '' }, expired: false };
   }
   if (current?.status === 'DENIED') return { decision: deny('denied-by-owner', DENIED_BY_OWNER), expired: false };
   return { decision, expired: false };
 }
 
-async function audit(deps: DecideDeps, request: ConnectRequest, decision: ConnectDecision, progress: Progress): Promise<void> {
+async function audit(
+  deps: DecideDeps,
+  request: ConnectRequest,
+  decision: ConnectDecision,
+  progress: Progress,
+): Promise<void> {
   await deps.audit
     .append({
       actor: 'system:connect',
@@ -151,7 +175,12 @@ async function audit(deps: DecideDeps, request: ConnectRequest, decision: Connec
 
 const DENIED_BY_OWNER = 'You answered "Not me" in Slack, so this login was refused and the certificate paused.';
 
-async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date, progress: Progress): Promise<ConnectDecision> {
+async function decide(
+  deps: DecideDeps,
+  request: ConnectRequest,
+  deadline: Date,
+  progress: Progress,
+): Promise<ConnectDecision> {
   const { certificates, approvals, clock, policy } = deps;
   let slackId: string;
   try {
@@ -162,14 +191,23 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date,
   const certificate = await certificates.byActiveCn(request.commonName);
   if (!certificate || certificate.slackId !== slackId) return deny('unknown-certificate', NOT_YOURS);
   const status = effectiveStatus(certificate, clock.now());
-  if (status === 'expired') return deny('expired', 'This VPN certificate has expired. Get a new profile with /vpn issue in Slack.');
-  if (status === 'suspended') return deny('suspended', 'This VPN certificate is paused after a "Not me" answer. Re-enable it on the VPN app\'s Home tab in Slack, or ask a VPN admin.');
+  if (status === 'expired')
+    return deny('expired', 'This VPN certificate has expired. Get a new profile with /vpn issue in Slack.');
+  if (status === 'suspended')
+    return deny(
+      'suspended',
+      'This VPN certificate is paused after a "Not me" answer. Re-enable it on the VPN app\'s Home tab in Slack, or ask a VPN admin.',
+    );
   if (status !== 'active') return deny('revoked', NOT_YOURS);
   // Revoked, paused, expired and unknown certificates are refused above whatever this switch says.
   if (policy.approvals === 'off') return { allow: true, reason: 'approvals-off', message: '' };
 
   // A remembered approval is the certificate's own, and a pause ("Not me") ends those granted before it.
-  if (policy.rememberHours > 0 && request.publicIp && (await approvals.isRemembered(certificate.serial, request.publicIp, clock.now(), certificate.suspendedAt))) {
+  if (
+    policy.rememberHours > 0 &&
+    request.publicIp &&
+    (await approvals.isRemembered(certificate.serial, request.publicIp, clock.now(), certificate.suspendedAt))
+  ) {
     return { allow: true, reason: 'remembered', message: '' };
   }
   if (await approvals.isCoolingDown(certificate.serial, clock.now())) {
@@ -177,7 +215,10 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date,
   }
   if (!(await approvals.claimPrompt(slackId, clock.now(), policy.promptLimit, policy.promptWindowMs))) {
     await alertFloodOnce(deps, slackId, request);
-    return deny('rate-limited', 'Too many login attempts in the last few minutes; wait a while before connecting again.');
+    return deny(
+      'rate-limited',
+      'Too many login attempts in the last few minutes; wait a while before connecting again.',
+    );
   }
 
   const approval: Approval = {
@@ -206,24 +247,35 @@ async function decide(deps: DecideDeps, request: ConnectRequest, deadline: Date,
   if (outcome === 'APPROVED') {
     // Revoked or paused while the prompt was open: the 👍 was for a certificate that no longer lets anyone in.
     const still = await certificates.byActiveCn(request.commonName);
-    if (still?.serial !== certificate.serial || effectiveStatus(still, clock.now()) !== 'active') return deny('revoked', NOT_YOURS);
+    if (still?.serial !== certificate.serial || effectiveStatus(still, clock.now()) !== 'active')
+      return deny('revoked', NOT_YOURS);
     progress.answered = { allow: true, reason: 'approved', message: '' };
     if (policy.rememberHours > 0 && request.publicIp) {
       const now = clock.now();
       // From the request, not from this write: a pause that lands in between still ends what is remembered.
       // The owner said yes: failing to remember it only means they are asked again next time.
       await approvals
-        .remember(certificate.serial, request.publicIp, { from: approval.requestedAt, until: new Date(now.getTime() + policy.rememberHours * HOUR_MS) })
+        .remember(certificate.serial, request.publicIp, {
+          from: approval.requestedAt,
+          until: new Date(now.getTime() + policy.rememberHours * HOUR_MS),
+        })
         .catch(() => (progress.notes.remembered = false));
     }
     return { allow: true, reason: 'approved', message: '' };
   }
   if (outcome === 'DENIED') return deny('denied-by-owner', DENIED_BY_OWNER);
-  return deny('timeout', 'Nobody approved this login in Slack in time. Connect again and react 👍 to the message from the VPN bot.');
+  return deny(
+    'timeout',
+    'Nobody approved this login in Slack in time. Connect again and react 👍 to the message from the VPN bot.',
+  );
 }
 
 /** Strongly consistent reads at `pollMs` until a decision or the deadline; a late decision loses to EXPIRED atomically. */
-async function waitForDecision(deps: DecideDeps, id: string, deadline: Date): Promise<Exclude<ApprovalStatus, 'PENDING'>> {
+async function waitForDecision(
+  deps: DecideDeps,
+  id: string,
+  deadline: Date,
+): Promise<Exclude<ApprovalStatus, 'PENDING'>> {
   const pause = deps.sleep ?? sleep;
   for (;;) {
     const current = await deps.approvals.get(id);
@@ -238,14 +290,33 @@ async function waitForDecision(deps: DecideDeps, id: string, deadline: Date): Pr
 }
 
 /** The DM's final state is a courtesy: it must never delay or change the answer to the VPN. */
-async function settleQuietly(deps: DecideDeps, approval: Approval, status: Exclude<ApprovalStatus, 'PENDING'>): Promise<void> {
-  await Promise.race([deps.notifier.settle(approval, status).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_500))]);
+async function settleQuietly(
+  deps: DecideDeps,
+  approval: Approval,
+  status: Exclude<ApprovalStatus, 'PENDING'>,
+): Promise<void> {
+  await Promise.race([
+    deps.notifier.settle(approval, status).catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 1_500)),
+  ]);
 }
 
 async function alertFloodOnce(deps: DecideDeps, slackId: string, request: ConnectRequest): Promise<void> {
   const window = Math.floor(deps.clock.now().getTime() / deps.policy.promptWindowMs);
-  if (!(await deps.idempotency.claim(`prompt-flood:${slackId}:${window}`, Math.ceil(deps.policy.promptWindowMs / 1000) * 2))) return;
+  if (
+    !(await deps.idempotency.claim(
+      `prompt-flood:${slackId}:${window}`,
+      Math.ceil(deps.policy.promptWindowMs / 1000) * 2,
+    ))
+  )
+    return;
   await deps.notifier
-    .alertAdmins({ kind: 'prompt-flood', slackId, promptLimit: deps.policy.promptLimit, windowMinutes: deps.policy.promptWindowMs / 60_000, request })
+    .alertAdmins({
+      kind: 'prompt-flood',
+      slackId,
+      promptLimit: deps.policy.promptLimit,
+      windowMinutes: deps.policy.promptWindowMs / 60_000,
+      request,
+    })
     .catch(() => undefined);
 }

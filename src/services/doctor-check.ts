@@ -48,7 +48,12 @@ export const iso = (date: Date) => date.toISOString().replace('.000Z', 'Z');
 export function failure(name: string, error: unknown, fix: string): Check {
   const message = messageOf(error);
   if (error instanceof VpnChatopsError && error.permission) {
-    return { name, status: 'fail', detail: `missing permission ${error.permission} (${message})`, fix: `Grant ${error.permission} to the IAM role the bot and vpnctl run as.` };
+    return {
+      name,
+      status: 'fail',
+      detail: `missing permission ${error.permission} (${message})`,
+      fix: `Grant ${error.permission} to the IAM role the bot and vpnctl run as.`,
+    };
   }
   return { name, status: 'fail', detail: message, fix };
 }

@@ -97,10 +97,17 @@ export interface EasyRsaMigration {
 }
 
 /** `vpnctl ca import-easyrsa`: the PKI's CA into the CA store, every certificate and revocation into the table. */
-export async function migrateEasyRsa(deps: EasyRsaMigrationDeps, request: EasyRsaMigrationRequest): Promise<EasyRsaMigration> {
+export async function migrateEasyRsa(
+  deps: EasyRsaMigrationDeps,
+  request: EasyRsaMigrationRequest,
+): Promise<EasyRsaMigration> {
   const { caStore } = deps;
   // Refuse before writing anything: certificates of a CA we will not keep must not land in the table.
-  if (!request.overwrite && (await caStore.load())) throw new VpnChatopsError('STATE', `A CA already exists in ${caStore.location}; refusing to replace it (use --force to migrate over it).`);
+  if (!request.overwrite && (await caStore.load()))
+    throw new VpnChatopsError(
+      'STATE',
+      `A CA already exists in ${caStore.location}; refusing to replace it (use --force to migrate over it).`,
+    );
   const imported = importEasyRsa(request.dir, { passphrase: request.passphrase() });
   const records = importedRecords(imported, request.certDomain, request.actor);
   const written = await deps.database(async ({ certificates, audit }) => {
@@ -112,9 +119,22 @@ export async function migrateEasyRsa(deps: EasyRsaMigrationDeps, request: EasyRs
       action: 'ca.import',
       target: caStore.location,
       outcome: 'success',
-      details: { source: request.dir, certificates: records.length, written, revoked: imported.revocations.length, warnings: imported.warnings },
+      details: {
+        source: request.dir,
+        certificates: records.length,
+        written,
+        revoked: imported.revocations.length,
+        warnings: imported.warnings,
+      },
     });
     return written;
   });
-  return { subject: imported.ca.x509.subject, location: caStore.location, certificates: records.length, written, revoked: imported.revocations.length, warnings: imported.warnings };
+  return {
+    subject: imported.ca.x509.subject,
+    location: caStore.location,
+    certificates: records.length,
+    written,
+    revoked: imported.revocations.length,
+    warnings: imported.warnings,
+  };
 }

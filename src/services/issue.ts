@@ -47,11 +47,19 @@ export interface IssueResult {
 export async function issueCertificate(deps: IssueDeps, request: IssueRequest): Promise<IssueResult> {
   const { ca, certificates, audit, clock } = deps;
   // Every certificate its own CN (see domain/cn.ts); the store refuses a CN an unexpired certificate bears.
-  const cn = encodeCn({ displayName: request.displayName, slackId: request.slackId, domain: deps.certDomain, device: request.device, tag: cnTag(randomBytes(CN_TAG_LENGTH)) });
+  const cn = encodeCn({
+    displayName: request.displayName,
+    slackId: request.slackId,
+    domain: deps.certDomain,
+    device: request.device,
+    tag: cnTag(randomBytes(CN_TAG_LENGTH)),
+  });
   const device = decodeCn(cn, deps.certDomain).device;
   const now = clock.now();
   // The store holds one live certificate per device for what it issues; this also finds those issued before tags, and imports.
-  const holder = (await certificates.byUser(request.slackId)).find((record) => record.device === device && ['active', 'suspended'].includes(effectiveStatus(record, now)));
+  const holder = (await certificates.byUser(request.slackId)).find(
+    (record) => record.device === device && ['active', 'suspended'].includes(effectiveStatus(record, now)),
+  );
   if (holder) {
     throw new VpnChatopsError(
       'CONFLICT',
@@ -72,7 +80,13 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
     issued = withKey;
     keyPem = withKey.keyPem;
   }
-  const profile = assembleProfile({ base, certPem: issued.certPem, keyPem, keyFile: keyPem ? undefined : `${cn}.key`, tlsCryptKey });
+  const profile = assembleProfile({
+    base,
+    certPem: issued.certPem,
+    keyPem,
+    keyFile: keyPem ? undefined : `${cn}.key`,
+    tlsCryptKey,
+  });
 
   const record: CertificateRecord = {
     serial: issued.serial,
@@ -109,11 +123,23 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
  * The certificate is recorded but will not be delivered: revoke it so no valid certificate exists
  * that nobody holds. If even that fails, say exactly what is left behind and how to clean it up.
  */
-export async function rollBack(certificates: CertificateStore, record: CertificateRecord, clock: Clock, cause: unknown): Promise<never> {
+export async function rollBack(
+  certificates: CertificateStore,
+  record: CertificateRecord,
+  clock: Clock,
+  cause: unknown,
+): Promise<never> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const revoked = await certificates
-      .markRevoked(record.serial, { revokedAt: clock.now(), reason: 'cessationOfOperation', actor: 'system:issue-rollback' })
-      .then(() => true, () => false);
+      .markRevoked(record.serial, {
+        revokedAt: clock.now(),
+        reason: 'cessationOfOperation',
+        actor: 'system:issue-rollback',
+      })
+      .then(
+        () => true,
+        () => false,
+      );
     if (revoked) throw cause;
     if (attempt < 3) await sleep(200 * attempt);
   }

@@ -80,11 +80,17 @@ export class CrlPublisher {
         ours = drained;
       }
       const record = await crlState.getEndpoint(endpoint.key);
-      if (!record || record.served >= ticket) return ours ?? { endpoint: endpoint.key, outcome: 'coalesced', crlNumber: record?.crlNumber };
+      if (!record || record.served >= ticket)
+        return ours ?? { endpoint: endpoint.key, outcome: 'coalesced', crlNumber: record?.crlNumber };
       if (drained === 'busy' && record.lastError && record.lastErrorAt && Date.parse(record.lastErrorAt) >= since) {
         return { endpoint: endpoint.key, outcome: 'failed', error: record.lastError };
       }
-      if (Date.now() > deadline) return { endpoint: endpoint.key, outcome: 'queued', reason: 'another publisher holds the endpoint and has not finished' };
+      if (Date.now() > deadline)
+        return {
+          endpoint: endpoint.key,
+          outcome: 'queued',
+          reason: 'another publisher holds the endpoint and has not finished',
+        };
       if (drained === 'busy') await sleep(200);
     }
   }
@@ -114,7 +120,12 @@ export class CrlPublisher {
     return last;
   }
 
-  private async publishOnce(endpoint: VpnEndpoint, record: EndpointCrlRecord, actor: string, owner: string): Promise<PublishOutcome> {
+  private async publishOnce(
+    endpoint: VpnEndpoint,
+    record: EndpointCrlRecord,
+    actor: string,
+    owner: string,
+  ): Promise<PublishOutcome> {
     const { ca, crlState, audit, clock, crlDays } = this.deps;
     const caId = caIdOf(ca);
     try {
@@ -131,11 +142,15 @@ export class CrlPublisher {
         // a CRL of ours from before the counter restarted (a recreated table, a deleted local database).
         // Refusing the second case forever would let that CRL expire: number past it instead.
         if (!(await crlState.renewLease(endpoint.key, owner, this.leaseMs))) {
-          throw new VpnChatopsError('CONFLICT', `${endpoint.key} already holds CRL #${liveCrl.number}, newer than #${number}; not replacing it with an older one.`);
+          throw new VpnChatopsError(
+            'CONFLICT',
+            `${endpoint.key} already holds CRL #${liveCrl.number}, newer than #${number}; not replacing it with an older one.`,
+          );
         }
         number = await crlState.nextCrlNumber(caId, liveCrl.number);
       }
-      if (liveCrl) revocations.push(...(await this.carryForward(endpoint.key, liveCrl, revocations, cutoff, actor, owner)));
+      if (liveCrl)
+        revocations.push(...(await this.carryForward(endpoint.key, liveCrl, revocations, cutoff, actor, owner)));
       if (revocations.length > MAX_CRL_ENTRIES) {
         throw new VpnChatopsError(
           'CRL_TOO_LARGE',
@@ -143,11 +158,19 @@ export class CrlPublisher {
         );
       }
       const crl = buildCrl({ ca, number, revocations, now, days: crlDays });
-      this.verifyLocally(crl.pem, number, revocations.map((r) => r.serial), now);
+      this.verifyLocally(
+        crl.pem,
+        number,
+        revocations.map((r) => r.serial),
+        now,
+      );
 
       // A publisher that stalled past its lease must not import over whoever took over.
       if (!(await crlState.renewLease(endpoint.key, owner, this.leaseMs))) {
-        throw new VpnChatopsError('CONFLICT', `Lost the publishing lease on ${endpoint.key} while building CRL #${number}; the new holder publishes instead.`);
+        throw new VpnChatopsError(
+          'CONFLICT',
+          `Lost the publishing lease on ${endpoint.key} while building CRL #${number}; the new holder publishes instead.`,
+        );
       }
       await endpoint.importCrl(crl.pem);
       const readBack = await this.awaitServed(endpoint, crl.pem, number);
@@ -162,7 +185,8 @@ export class CrlPublisher {
         at: now,
         listed: record.pending.filter((serial) => listed.includes(serial)),
       });
-      if (!recorded) throw new VpnChatopsError('CONFLICT', `A newer CRL than #${number} is already recorded for ${endpoint.key}.`);
+      if (!recorded)
+        throw new VpnChatopsError('CONFLICT', `A newer CRL than #${number} is already recorded for ${endpoint.key}.`);
       await audit.append({
         actor,
         action: 'crl.publish',
@@ -174,16 +198,33 @@ export class CrlPublisher {
           entries: crl.entries,
           nextUpdate: crl.nextUpdate.toISOString(),
           status: readBack.status,
-          ...(readBack.served ? {} : { readBack: `imported, but the endpoint still served CRL #${readBack.number ?? 'none'} (${readBack.status ?? 'no status'}) when we stopped waiting; the daily drift check compares it again` }),
+          ...(readBack.served
+            ? {}
+            : {
+                readBack: `imported, but the endpoint still served CRL #${readBack.number ?? 'none'} (${readBack.status ?? 'no status'}) when we stopped waiting; the daily drift check compares it again`,
+              }),
         },
       });
-      return { endpoint: endpoint.key, outcome: 'published', crlNumber: number, entries: crl.entries, nextUpdate: crl.nextUpdate };
+      return {
+        endpoint: endpoint.key,
+        outcome: 'published',
+        crlNumber: number,
+        entries: crl.entries,
+        nextUpdate: crl.nextUpdate,
+      };
     } catch (error) {
       const message = messageOf(error);
       const at = clock.now();
       // The request stays outstanding (served < requested): the next publish or the daily job retries it.
       await crlState.recordFailure(endpoint.key, message, at);
-      await audit.append({ actor, action: 'crl.publish', target: endpoint.key, outcome: 'failure', at, details: { error: message } });
+      await audit.append({
+        actor,
+        action: 'crl.publish',
+        target: endpoint.key,
+        outcome: 'failure',
+        at,
+        details: { error: message },
+      });
       return { endpoint: endpoint.key, outcome: 'failed', error: message };
     }
   }
@@ -193,14 +234,22 @@ export class CrlPublisher {
    * that stays stale is reported, not treated as a failed import: importing again would reset every AWS
    * session once more, and the daily drift check compares the live CRL with our records anyway.
    */
-  private async awaitServed(endpoint: VpnEndpoint, pem: string, number: bigint): Promise<{ served: boolean; number?: bigint; status?: string }> {
+  private async awaitServed(
+    endpoint: VpnEndpoint,
+    pem: string,
+    number: bigint,
+  ): Promise<{ served: boolean; number?: bigint; status?: string }> {
     const delays = this.deps.readBackDelaysMs ?? READ_BACK_DELAYS_MS;
     for (let attempt = 0; ; attempt++) {
       const live = await endpoint.exportCrl();
       const liveNumber = live.pem === pem ? number : live.pem ? this.ourNumber(live.pem) : undefined;
-      if (liveNumber === number && (live.status === undefined || live.status === 'active')) return { served: true, number, status: live.status };
+      if (liveNumber === number && (live.status === undefined || live.status === 'active'))
+        return { served: true, number, status: live.status };
       if (liveNumber !== undefined && liveNumber > number) {
-        throw new VpnChatopsError('CONFLICT', `${endpoint.key} reports CRL #${liveNumber} after importing #${number}: a newer CRL was imported meanwhile.`);
+        throw new VpnChatopsError(
+          'CONFLICT',
+          `${endpoint.key} reports CRL #${liveNumber} after importing #${number}: a newer CRL was imported meanwhile.`,
+        );
       }
       if (attempt >= delays.length) return { served: false, number: liveNumber, status: live.status };
       await sleep(delays[attempt]);
@@ -216,7 +265,12 @@ export class CrlPublisher {
     const listed = new Set(revocations.map((r) => r.serial));
     for (const serial of record.pending.filter((s) => !listed.has(s))) {
       const certificate = await this.deps.certificates.get(serial);
-      if (certificate?.status === 'revoked' && certificate.revokedAt && certificate.reason && certificate.notAfter > cutoff) {
+      if (
+        certificate?.status === 'revoked' &&
+        certificate.revokedAt &&
+        certificate.reason &&
+        certificate.notAfter > cutoff
+      ) {
         revocations.push({ serial, revokedAt: certificate.revokedAt, reason: certificate.reason });
       }
     }
@@ -230,10 +284,25 @@ export class CrlPublisher {
    * database does not hold it as revoked (a recreated table, a restored backup). Only the database's own
    * pruning (revoked, and expired by the cutoff) removes an entry.
    */
-  private async carryForward(endpointKey: string, live: ParsedCrl, revocations: Revocation[], cutoff: Date, actor: string, owner: string): Promise<Revocation[]> {
+  private async carryForward(
+    endpointKey: string,
+    live: ParsedCrl,
+    revocations: Revocation[],
+    cutoff: Date,
+    actor: string,
+    owner: string,
+  ): Promise<Revocation[]> {
     const listed = new Set(revocations.map((r) => r.serial));
-    const looked = await this.recordUnrecorded(endpointKey, live, live.revocations.filter((r) => !listed.has(r.serial)), actor, owner);
-    return looked.filter(([, record]) => record?.status !== 'revoked' || record.notAfter > cutoff).map(([entry]) => entry);
+    const looked = await this.recordUnrecorded(
+      endpointKey,
+      live,
+      live.revocations.filter((r) => !listed.has(r.serial)),
+      actor,
+      owner,
+    );
+    return looked
+      .filter(([, record]) => record?.status !== 'revoked' || record.notAfter > cutoff)
+      .map(([entry]) => entry);
   }
 
   /**
@@ -243,7 +312,12 @@ export class CrlPublisher {
    */
   async recordLiveRevocations(endpointKey: string, live: ParsedCrl, actor: string): Promise<string[]> {
     const revoked = new Set((await this.deps.certificates.revocationsForCrl(new Date(0))).map((r) => r.serial));
-    const looked = await this.recordUnrecorded(endpointKey, live, live.revocations.filter((r) => !revoked.has(r.serial)), actor);
+    const looked = await this.recordUnrecorded(
+      endpointKey,
+      live,
+      live.revocations.filter((r) => !revoked.has(r.serial)),
+      actor,
+    );
     return looked.filter(([, record]) => record?.status !== 'revoked').map(([entry]) => entry.serial);
   }
 
@@ -252,7 +326,13 @@ export class CrlPublisher {
    * we hold it) and records as revoked those the database does not hold as revoked. Returns every lookup,
    * as it was before recording.
    */
-  private async recordUnrecorded(endpointKey: string, live: ParsedCrl, entries: Revocation[], actor: string, owner?: string): Promise<LookedUp[]> {
+  private async recordUnrecorded(
+    endpointKey: string,
+    live: ParsedCrl,
+    entries: Revocation[],
+    actor: string,
+    owner?: string,
+  ): Promise<LookedUp[]> {
     const looked: LookedUp[] = [];
     for (let i = 0; i < entries.length; i += LOOKUP_BATCH) {
       const batch = entries.slice(i, i + LOOKUP_BATCH);
@@ -260,11 +340,23 @@ export class CrlPublisher {
       batch.forEach((entry, index) => looked.push([entry, records[index]]));
       if (owner) await this.keepLease(endpointKey, owner);
     }
-    await this.record(endpointKey, live, looked.filter(([, record]) => record?.status !== 'revoked'), actor, owner);
+    await this.record(
+      endpointKey,
+      live,
+      looked.filter(([, record]) => record?.status !== 'revoked'),
+      actor,
+      owner,
+    );
     return looked;
   }
 
-  private async record(endpointKey: string, live: ParsedCrl, unrecorded: LookedUp[], actor: string, owner?: string): Promise<void> {
+  private async record(
+    endpointKey: string,
+    live: ParsedCrl,
+    unrecorded: LookedUp[],
+    actor: string,
+    owner?: string,
+  ): Promise<void> {
     if (!unrecorded.length) return;
     const { certificates, audit, ca, clock } = this.deps;
     const from = `CRL #${live.number ?? 'unnumbered'} on ${endpointKey}`;
@@ -272,7 +364,11 @@ export class CrlPublisher {
     for (let i = 0; i < known.length; i += LOOKUP_BATCH) {
       await Promise.all(
         known.slice(i, i + LOOKUP_BATCH).map(async ([entry, record]) => {
-          const revoked = await certificates.markRevoked(entry.serial, { revokedAt: entry.revokedAt, reason: entry.reason, actor });
+          const revoked = await certificates.markRevoked(entry.serial, {
+            revokedAt: entry.revokedAt,
+            reason: entry.reason,
+            actor,
+          });
           if (!revoked) return;
           await audit.append({
             actor,
@@ -289,11 +385,18 @@ export class CrlPublisher {
     const unknown: CertificateRecord[] = unrecorded
       .filter(([, record]) => record === undefined)
       .map(([entry]) => ({
-        serial: entry.serial, cn: `unknown-${entry.serial}`, status: 'revoked', source: 'crl', issuedBy: actor,
-        issuedAt: entry.revokedAt, notBefore: entry.revokedAt,
+        serial: entry.serial,
+        cn: `unknown-${entry.serial}`,
+        status: 'revoked',
+        source: 'crl',
+        issuedBy: actor,
+        issuedAt: entry.revokedAt,
+        notBefore: entry.revokedAt,
         // Its expiry is unknown; it cannot outlive the CA, so it stays listed until then (or until an import replaces it).
         notAfter: ca.notAfter,
-        revokedAt: entry.revokedAt, reason: entry.reason, revokedBy: actor,
+        revokedAt: entry.revokedAt,
+        reason: entry.reason,
+        revokedBy: actor,
       }));
     await certificates.importMany(unknown);
     await audit.append({
@@ -306,15 +409,21 @@ export class CrlPublisher {
         from,
         serials: unrecorded.length,
         unknownToDatabase: unknown.length,
-        ...(unknown.length && { unknownSerials: unknown.slice(0, AUDITED_SERIALS).map((r) => r.serial), more: Math.max(0, unknown.length - AUDITED_SERIALS) }),
-        note: 'revoked on the endpoint\'s CRL but not in the database: recorded as revoked again and kept on every new CRL',
+        ...(unknown.length && {
+          unknownSerials: unknown.slice(0, AUDITED_SERIALS).map((r) => r.serial),
+          more: Math.max(0, unknown.length - AUDITED_SERIALS),
+        }),
+        note: "revoked on the endpoint's CRL but not in the database: recorded as revoked again and kept on every new CRL",
       },
     });
   }
 
   private async keepLease(endpointKey: string, owner: string): Promise<void> {
     if (!(await this.deps.crlState.renewLease(endpointKey, owner, this.leaseMs))) {
-      throw new VpnChatopsError('CONFLICT', `Lost the publishing lease on ${endpointKey} while reading the live CRL's entries; the new holder publishes instead.`);
+      throw new VpnChatopsError(
+        'CONFLICT',
+        `Lost the publishing lease on ${endpointKey} while reading the live CRL's entries; the new holder publishes instead.`,
+      );
     }
   }
 
@@ -327,9 +436,14 @@ export class CrlPublisher {
       !parsed.signedBy?.issuerMatches && 'issuer differs from the CA subject',
       parsed.number !== number && `number is ${parsed.number}, expected ${number}`,
       serials.some((serial) => !listed.has(serial)) && 'a revoked serial is missing',
-      (!parsed.nextUpdate || parsed.nextUpdate.getTime() - now.getTime() < (this.deps.crlDays - 1) * DAY_MS) && 'nextUpdate is too close',
+      (!parsed.nextUpdate || parsed.nextUpdate.getTime() - now.getTime() < (this.deps.crlDays - 1) * DAY_MS) &&
+        'nextUpdate is too close',
     ].filter(Boolean);
-    if (problems.length) throw new VpnChatopsError('INVALID_CRL', `The new CRL failed its own check (${problems.join('; ')}); nothing was imported.`);
+    if (problems.length)
+      throw new VpnChatopsError(
+        'INVALID_CRL',
+        `The new CRL failed its own check (${problems.join('; ')}); nothing was imported.`,
+      );
   }
 
   /** A CRL our CA signed, with its entries; a foreign or unsigned CRL counts as none. */
@@ -340,7 +454,10 @@ export class CrlPublisher {
     } catch (error) {
       // Replacing a CRL our key signed without reading its entries could drop revocations.
       if (this.ourNumber(pem) !== undefined) {
-        throw new VpnChatopsError('INVALID_CRL', `The live CRL is signed by our CA but its entries cannot be read (${(error as Error).message}); not replacing it, as that could drop revocations. Find out what else signs CRLs with this CA's key.`);
+        throw new VpnChatopsError(
+          'INVALID_CRL',
+          `The live CRL is signed by our CA but its entries cannot be read (${(error as Error).message}); not replacing it, as that could drop revocations. Find out what else signs CRLs with this CA's key.`,
+        );
       }
       return undefined;
     }

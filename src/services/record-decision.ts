@@ -49,7 +49,10 @@ async function replacementUsed(deps: RecordDecisionDeps, approval: Approval): Pr
  * A quick 👍 can beat the write that links the prompt to its approval (the prompt is posted first,
  * then linked): on a DM, look again for a moment before concluding it is not an approval prompt.
  */
-export async function recordReaction(deps: RecordDecisionDeps, reaction: { user: string; name: string; channel: string; ts: string }): Promise<Recorded> {
+export async function recordReaction(
+  deps: RecordDecisionDeps,
+  reaction: { user: string; name: string; channel: string; ts: string },
+): Promise<Recorded> {
   if (!isThumbsUp(reaction.name)) return 'ignored';
   const now = deps.clock.now();
   for (let attempt = 0; ; attempt++) {
@@ -61,7 +64,10 @@ export async function recordReaction(deps: RecordDecisionDeps, reaction: { user:
 }
 
 /** The Approve / Not me buttons: the same rules, looked up by approval id. */
-export async function recordAnswer(deps: RecordDecisionDeps, answer: { approvalId: string; user: string; answer: Answer }): Promise<Recorded> {
+export async function recordAnswer(
+  deps: RecordDecisionDeps,
+  answer: { approvalId: string; user: string; answer: Answer },
+): Promise<Recorded> {
   const approval = await deps.approvals.get(answer.approvalId);
   if (!approval || approval.slackId !== answer.user) return 'ignored';
   return record(deps, approval, answer.user, answer.answer);
@@ -88,7 +94,13 @@ async function pause(deps: RecordDecisionDeps, approval: Approval, now: Date): P
 }
 
 /** After the decision is written: the prompt rewritten, the audit entry, and for "Not me" the pause and the alert. */
-async function settled(deps: RecordDecisionDeps, approval: Approval, user: string, answer: Answer, now: Date): Promise<Recorded> {
+async function settled(
+  deps: RecordDecisionDeps,
+  approval: Approval,
+  user: string,
+  answer: Answer,
+  now: Date,
+): Promise<Recorded> {
   // The pause first: nothing after the decision (Slack, the audit) may stand between "Not me" and it.
   if (answer !== 'approve') await pause(deps, approval, now);
   // The bot rewrites the prompt itself, so the connect handler can answer the VPN without waiting on Slack.
@@ -99,7 +111,12 @@ async function settled(deps: RecordDecisionDeps, approval: Approval, user: strin
     target: approval.cn,
     outcome: answer === 'approve' ? 'success' : 'refused',
     at: now,
-    details: { approval: approval.id, answer, publicIp: approval.request.publicIp, platform: approval.request.platform },
+    details: {
+      approval: approval.id,
+      answer,
+      publicIp: approval.request.publicIp,
+      platform: approval.request.platform,
+    },
   });
   if (answer === 'approve') {
     await replacementUsed(deps, approval);

@@ -27,7 +27,10 @@ export interface ReminderResult {
 const daysLeftOf = (record: CertificateRecord, now: Date) => (record.notAfter.getTime() - now.getTime()) / DAY_MS;
 
 /** A renewed certificate's replacement, when it is still live: then the old one needs no reminders. */
-async function liveReplacement(certificates: CertificateStore, record: CertificateRecord): Promise<CertificateRecord | undefined> {
+async function liveReplacement(
+  certificates: CertificateStore,
+  record: CertificateRecord,
+): Promise<CertificateRecord | undefined> {
   if (!record.replacedBy) return undefined;
   const replacement = await certificates.get(record.replacedBy);
   return replacement && replacement.status !== 'revoked' ? replacement : undefined;
@@ -43,7 +46,12 @@ export async function sendExpiryReminders(deps: ReminderDeps, expiring: Certific
   const now = deps.clock.now();
   const result: ReminderResult = { sent: [], failed: [] };
   for (const record of expiring) {
-    if (!record.slackId || effectiveStatus(record, now) !== 'active' || (await liveReplacement(deps.certificates, record))) continue;
+    if (
+      !record.slackId ||
+      effectiveStatus(record, now) !== 'active' ||
+      (await liveReplacement(deps.certificates, record))
+    )
+      continue;
     const daysLeft = daysLeftOf(record, now);
     const crossed = REMINDER_DAYS.filter((threshold) => daysLeft <= threshold);
     if (crossed.length === 0) continue;
@@ -52,10 +60,17 @@ export async function sendExpiryReminders(deps: ReminderDeps, expiring: Certific
     const fresh = await Promise.all(keys.map((key) => deps.idempotency.claim(key, CLAIM_TTL_S)));
     if (!fresh[crossed.indexOf(threshold)]) continue;
     try {
-      await deps.notifier.remind({ record, daysLeft, threshold, renewable: record.source !== 'csr' && daysLeft <= RENEWAL_OPENS_DAYS });
+      await deps.notifier.remind({
+        record,
+        daysLeft,
+        threshold,
+        renewable: record.source !== 'csr' && daysLeft <= RENEWAL_OPENS_DAYS,
+      });
       result.sent.push({ serial: record.serial, threshold });
     } catch (error) {
-      await Promise.all(keys.filter((_, i) => fresh[i]).map((key) => deps.idempotency.release(key).catch(() => undefined)));
+      await Promise.all(
+        keys.filter((_, i) => fresh[i]).map((key) => deps.idempotency.release(key).catch(() => undefined)),
+      );
       result.failed.push({ serial: record.serial, error: messageOf(error) });
     }
   }

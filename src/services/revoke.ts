@@ -47,7 +47,11 @@ export interface RevokeDeps {
 async function findTargets(certificates: CertificateStore, target: RevocationTarget): Promise<CertificateRecord[]> {
   if ('serial' in target) {
     const record = await certificates.get(target.serial);
-    if (!record) throw new VpnChatopsError('NOT_FOUND', `No certificate has serial ${target.serial}; \`vpnctl list\` shows the serials.`);
+    if (!record)
+      throw new VpnChatopsError(
+        'NOT_FOUND',
+        `No certificate has serial ${target.serial}; \`vpnctl list\` shows the serials.`,
+      );
     return [record];
   }
   const records = await certificates.byUser(target.slackId);
@@ -86,7 +90,15 @@ export async function revoke(deps: RevokeDeps, request: RevokeRequest): Promise<
   const already = records.filter((record) => record.status === 'revoked');
   // Ask for the CRL before touching the certificates: if anything below fails half-way, the request is
   // already on record and the next publish or the daily job lists these serials.
-  if (fresh.length) await Promise.all(deps.endpoints.map((endpoint) => deps.publisher.request(endpoint.key, fresh.map((r) => r.serial))));
+  if (fresh.length)
+    await Promise.all(
+      deps.endpoints.map((endpoint) =>
+        deps.publisher.request(
+          endpoint.key,
+          fresh.map((r) => r.serial),
+        ),
+      ),
+    );
   const now = deps.clock.now();
   for (const record of fresh) {
     if ((await markOne(deps, request, record, now, report)) === 'already') already.push(record);
@@ -97,7 +109,9 @@ export async function revoke(deps: RevokeDeps, request: RevokeRequest): Promise<
   if (cns.size) {
     report.sessions = await Promise.all(
       deps.endpoints.map((endpoint) =>
-        terminateSessionsOf(endpoint, cns, { audit: deps.audit, actor: request.actor, clock: deps.clock }).catch((error: unknown) => ({ endpoint: endpoint.key, terminated: 0, error: messageOf(error) })),
+        terminateSessionsOf(endpoint, cns, { audit: deps.audit, actor: request.actor, clock: deps.clock }).catch(
+          (error: unknown) => ({ endpoint: endpoint.key, terminated: 0, error: messageOf(error) }),
+        ),
       ),
     );
   }
@@ -117,13 +131,22 @@ export async function revoke(deps: RevokeDeps, request: RevokeRequest): Promise<
   return report;
 }
 
-
 /** Step (a) for one certificate, recorded in `report`; `already` when someone else revoked it first. */
-async function markOne(deps: RevokeDeps, request: RevokeRequest, record: CertificateRecord, now: Date, report: RevocationReport): Promise<'revoked' | 'already' | 'failed'> {
+async function markOne(
+  deps: RevokeDeps,
+  request: RevokeRequest,
+  record: CertificateRecord,
+  now: Date,
+  report: RevocationReport,
+): Promise<'revoked' | 'already' | 'failed'> {
   const { certificates, audit } = deps;
   let revoked: CertificateRecord | undefined;
   try {
-    revoked = await certificates.markRevoked(record.serial, { revokedAt: now, reason: request.reason, actor: request.actor });
+    revoked = await certificates.markRevoked(record.serial, {
+      revokedAt: now,
+      reason: request.reason,
+      actor: request.actor,
+    });
   } catch (error) {
     // A write that failed after the status changed still revoked the certificate: report what holds, not what was tried.
     const after = await certificates.get(record.serial).catch(() => undefined);
@@ -155,7 +178,11 @@ async function markOne(deps: RevokeDeps, request: RevokeRequest, record: Certifi
  * bears again (a re-issue for the same device). A lookup that fails counts as no such certificate:
  * a revoked certificate's session must not survive.
  */
-async function cnsToEnd(certificates: CertificateStore, revoked: { cn: string }[], already: { cn: string }[]): Promise<Set<string>> {
+async function cnsToEnd(
+  certificates: CertificateStore,
+  revoked: { cn: string }[],
+  already: { cn: string }[],
+): Promise<Set<string>> {
   const cns = new Set(revoked.map((record) => record.cn));
   for (const cn of new Set(already.map((record) => record.cn))) {
     if (!cns.has(cn) && !(await certificates.byActiveCn(cn).catch(() => undefined))) cns.add(cn);
@@ -169,7 +196,12 @@ async function cnsToEnd(certificates: CertificateStore, revoked: { cn: string }[
  * CRL yet counted those tickets served. Tickets taken after marking are served only by a CRL that lists
  * them, in every mode: a deferred or queued revocation stays outstanding until one does.
  */
-async function crlTicket(deps: RevokeDeps, endpoint: VpnEndpoint, marked: boolean, serials: string[]): Promise<number | undefined> {
+async function crlTicket(
+  deps: RevokeDeps,
+  endpoint: VpnEndpoint,
+  marked: boolean,
+  serials: string[],
+): Promise<number | undefined> {
   // Nothing revoked, nothing to list: on AWS an import would only reset every session.
   if (serials.length === 0) return undefined;
   if (marked) return deps.publisher.request(endpoint.key);
@@ -180,8 +212,12 @@ async function crlTicket(deps: RevokeDeps, endpoint: VpnEndpoint, marked: boolea
   return unlisted.length ? deps.publisher.request(endpoint.key, unlisted) : undefined;
 }
 
-
-async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, request: RevokeRequest, ticket: number): Promise<CrlStep> {
+async function publishPerPolicy(
+  deps: RevokeDeps,
+  endpoint: VpnEndpoint,
+  request: RevokeRequest,
+  ticket: number,
+): Promise<CrlStep> {
   const { actor } = request;
   const now = deps.clock.now();
   const windowMode = deps.policy.mode === 'window';
@@ -189,7 +225,14 @@ async function publishPerPolicy(deps: RevokeDeps, endpoint: VpnEndpoint, request
     // Live sessions are already ended; the import, which resets every AWS session, waits for the
     // window, or for a queued revocation, for the daily job (which serves outstanding requests).
     const until = windowMode ? nextWindowStart(deps.policy.window, now) : new Date(now.getTime() + DAY_MS);
-    await deps.audit.append({ actor, action: 'crl.publish', target: endpoint.key, outcome: 'deferred', at: now, details: { until: until.toISOString(), ...(request.crl === 'queued' && { queued: true }) } });
+    await deps.audit.append({
+      actor,
+      action: 'crl.publish',
+      target: endpoint.key,
+      outcome: 'deferred',
+      at: now,
+      details: { until: until.toISOString(), ...(request.crl === 'queued' && { queued: true }) },
+    });
     return { endpoint: endpoint.key, outcome: 'deferred', until };
   }
   return deps.publisher.serve(endpoint, actor, ticket);

@@ -30,7 +30,11 @@ export async function terminateSessionsOf(
           target: endpoint.key,
           outcome: terminated.length === doomed.length ? 'success' : 'partial',
           at: deps.clock.now(),
-          details: { cns: [...new Set(doomed.map((s) => s.commonName))], terminated: terminated.length, found: doomed.length },
+          details: {
+            cns: [...new Set(doomed.map((s) => s.commonName))],
+            terminated: terminated.length,
+            found: doomed.length,
+          },
         });
       }
       if (terminated.length === doomed.length) return { endpoint: endpoint.key, terminated: terminated.length };
@@ -40,7 +44,14 @@ export async function terminateSessionsOf(
     }
     if (attempt < ATTEMPTS) await sleep((deps.retryDelayMs ?? 500) * attempt);
   }
-  await deps.audit.append({ actor: deps.actor, action: 'sessions.terminate', target: endpoint.key, outcome: 'failure', at: deps.clock.now(), details: { error: lastError } });
+  await deps.audit.append({
+    actor: deps.actor,
+    action: 'sessions.terminate',
+    target: endpoint.key,
+    outcome: 'failure',
+    at: deps.clock.now(),
+    details: { error: lastError },
+  });
   return { endpoint: endpoint.key, terminated: 0, error: lastError };
 }
 

@@ -13,7 +13,10 @@ export type Reenabled = 'reenabled' | 'unchanged' | 'refused';
  * Lifts a "Not me" pause, for the certificate's owner or an admin only; anyone else is refused and
  * audited. One conditional write: a certificate that is not paused (any more) is left as it is.
  */
-export async function reenableCertificate(deps: SuspensionDeps, request: { serial: string; actor: string }): Promise<Reenabled> {
+export async function reenableCertificate(
+  deps: SuspensionDeps,
+  request: { serial: string; actor: string },
+): Promise<Reenabled> {
   const { serial, actor } = request;
   const record = await deps.certificates.get(serial);
   const allowed = record !== undefined && (record.slackId === actor || (await deps.admins.isAdmin(actor)));
@@ -22,6 +25,12 @@ export async function reenableCertificate(deps: SuspensionDeps, request: { seria
     return 'refused';
   }
   if (!(await deps.certificates.setSuspended(serial, false))) return 'unchanged';
-  await deps.audit.append({ actor, action: 'certificate.reenable', target: record.slackId ?? serial, outcome: 'success', details: { serial } });
+  await deps.audit.append({
+    actor,
+    action: 'certificate.reenable',
+    target: record.slackId ?? serial,
+    outcome: 'success',
+    details: { serial },
+  });
   return 'reenabled';
 }

@@ -3,7 +3,19 @@ import { VpnChatopsError } from '../domain/errors';
 import { parseWindow } from '../domain/window';
 import type { CertificateAuthority } from '../pki/ca';
 import { KeyPool } from '../pki/key-pool';
-import { AlertSink, ApprovalStore, AuditLog, CertificateStore, Clock, ConnectionLogSource, CrlStateStore, ExpiryNotifier, IdempotencyStore, VpnEndpoint, systemClock } from '../ports';
+import {
+  AlertSink,
+  ApprovalStore,
+  AuditLog,
+  CertificateStore,
+  Clock,
+  ConnectionLogSource,
+  CrlStateStore,
+  ExpiryNotifier,
+  IdempotencyStore,
+  VpnEndpoint,
+  systemClock,
+} from '../ports';
 import { AbandonedApprovalScope, closeAbandonedApprovals } from './abandoned-approvals';
 import { RetireReason, renewCertificate, retireReplaced } from './certificate-renewal';
 import { InsightsReport, connectionInsights } from './connection-insights';
@@ -24,7 +36,11 @@ export interface AdminSettings {
   CRL_RENEW_BEFORE_DAYS: number;
 }
 
-export const doctorPolicy = (config: AdminSettings): DoctorPolicy => ({ renewBeforeDays: config.CRL_RENEW_BEFORE_DAYS, publishMode: config.CRL_PUBLISH_MODE, certDays: config.CERT_DAYS });
+export const doctorPolicy = (config: AdminSettings): DoctorPolicy => ({
+  renewBeforeDays: config.CRL_RENEW_BEFORE_DAYS,
+  publishMode: config.CRL_PUBLISH_MODE,
+  certDays: config.CERT_DAYS,
+});
 
 export interface AppDeps {
   config: AdminSettings;
@@ -57,19 +73,40 @@ export class VpnAdmin {
   constructor(readonly deps: AppDeps) {
     this.clock = deps.clock ?? systemClock;
     this.policy = { mode: deps.config.CRL_PUBLISH_MODE, window: parseWindow(deps.config.CRL_WINDOW) };
-    this.publisher = new CrlPublisher({ ...deps, clock: this.clock, crlDays: deps.config.CRL_DAYS, coalesceMs: deps.coalesceMs ?? 1500 });
+    this.publisher = new CrlPublisher({
+      ...deps,
+      clock: this.clock,
+      crlDays: deps.config.CRL_DAYS,
+      coalesceMs: deps.coalesceMs ?? 1500,
+    });
   }
 
   /** The endpoint profiles are built from: the first one configured. */
   get profileEndpoint(): VpnEndpoint {
     const endpoint = this.deps.endpoints[0];
-    if (!endpoint) throw new VpnChatopsError('INVALID_CONFIG', 'No VPN endpoint is configured: set VPN_ENDPOINTS (see .env.example).');
+    if (!endpoint)
+      throw new VpnChatopsError(
+        'INVALID_CONFIG',
+        'No VPN endpoint is configured: set VPN_ENDPOINTS (see .env.example).',
+      );
     return endpoint;
   }
 
   issue(request: IssueRequest) {
     const { ca, certificates, audit, config } = this.deps;
-    return issueCertificate({ ca, certificates, audit, clock: this.clock, endpoint: this.profileEndpoint, keys: this.keys.take, certDomain: config.CERT_DOMAIN, certDays: config.CERT_DAYS }, request);
+    return issueCertificate(
+      {
+        ca,
+        certificates,
+        audit,
+        clock: this.clock,
+        endpoint: this.profileEndpoint,
+        keys: this.keys.take,
+        certDomain: config.CERT_DOMAIN,
+        certDays: config.CERT_DAYS,
+      },
+      request,
+    );
   }
 
   revoke(request: RevokeRequest) {
@@ -83,7 +120,11 @@ export class VpnAdmin {
 
   /** Retire what `replacementSerial` replaces, and tell its owner; the owner's DM is a courtesy that may fail. */
   retireReplaced(replacementSerial: string, why: RetireReason) {
-    return retireReplaced({ certificates: this.deps.certificates, revoke: (request) => this.revoke(request), owners: this.deps.expiry }, replacementSerial, why);
+    return retireReplaced(
+      { certificates: this.deps.certificates, revoke: (request) => this.revoke(request), owners: this.deps.expiry },
+      replacementSerial,
+      why,
+    );
   }
 
   publishAll(actor: string): Promise<PublishOutcome[]> {
@@ -93,7 +134,11 @@ export class VpnAdmin {
   /** Each endpoint's live CRL, read back and compared with our records. */
   crlStatuses(): Promise<CrlStatus[]> {
     const { CRL_RENEW_BEFORE_DAYS: renewBeforeDays, CRL_PUBLISH_MODE: publishMode } = this.deps.config;
-    return Promise.all(this.deps.endpoints.map((endpoint) => crlStatus({ ...this.deps, clock: this.clock, renewBeforeDays, publishMode }, endpoint)));
+    return Promise.all(
+      this.deps.endpoints.map((endpoint) =>
+        crlStatus({ ...this.deps, clock: this.clock, renewBeforeDays, publishMode }, endpoint),
+      ),
+    );
   }
 
   /** Connection attempts over the last `hours` (capped), per endpoint. */
@@ -104,12 +149,30 @@ export class VpnAdmin {
   /** Every health check, one line each; see services/doctor.ts. */
   doctor(probes: DoctorProbes): Promise<Check[]> {
     const { ca, crlState, endpoints, config } = this.deps;
-    return runDoctor({ ca, crlState, endpoints, clock: this.clock, policy: doctorPolicy(config), requiredScopes: [], ...probes });
+    return runDoctor({
+      ca,
+      crlState,
+      endpoints,
+      clock: this.clock,
+      policy: doctorPolicy(config),
+      requiredScopes: [],
+      ...probes,
+    });
   }
 
   /** The daily job (services/daily.ts): CRL renewal, the session sweep, retirements, reminders. */
   daily(actor = 'system:daily'): Promise<DailyReport> {
-    return runDaily({ ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy, renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS, revoke: (request) => this.revoke(request) }, actor);
+    return runDaily(
+      {
+        ...this.deps,
+        clock: this.clock,
+        publisher: this.publisher,
+        policy: this.policy,
+        renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS,
+        revoke: (request) => this.revoke(request),
+      },
+      actor,
+    );
   }
 
   /** Logins left PENDING by a handler that went away, closed as expired and audited (services/abandoned-approvals.ts). */

@@ -22,7 +22,9 @@ export class AdminAlerts {
     this.log(`admin alert${this.channel ? '' : ' (to every admin: ADMIN_CHANNEL_ID is not set)'}: ${message.text}`);
     try {
       const channels = this.channel ? [this.channel] : await this.admins();
-      const posted = await Promise.allSettled(channels.map((channel) => this.client.chat.postMessage({ channel, ...message })));
+      const posted = await Promise.allSettled(
+        channels.map((channel) => this.client.chat.postMessage({ channel, ...message })),
+      );
       posted.forEach((result, i) => {
         if (result.status === 'rejected') this.log(`admin alert could not be posted to ${channels[i]}`, result.reason);
       });

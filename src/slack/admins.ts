@@ -43,7 +43,11 @@ export class AdminPolicy implements AdminDirectory {
       return this.groupMembers.ids;
     } catch (error) {
       if (this.groupMembers) return this.groupMembers.ids;
-      throw new VpnChatopsError('STORE_UNAVAILABLE', "Could not check the VPN admin group: Slack did not answer. Nothing was done; try again in a minute.", { cause: error });
+      throw new VpnChatopsError(
+        'STORE_UNAVAILABLE',
+        'Could not check the VPN admin group: Slack did not answer. Nothing was done; try again in a minute.',
+        { cause: error },
+      );
     }
   }
 }

@@ -17,7 +17,10 @@ export function createSlackApp(options: SlackAppOptions): App {
   const { config, deps } = options;
   if (!config.SLACK_BOT_TOKEN) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set.');
   if (!options.receiver && !options.socketMode && !config.SLACK_SIGNING_SECRET) {
-    throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_SIGNING_SECRET is not set: requests from Slack could not be verified.');
+    throw new VpnChatopsError(
+      'INVALID_CONFIG',
+      'SLACK_SIGNING_SECRET is not set: requests from Slack could not be verified.',
+    );
   }
   const app = new App({
     token: config.SLACK_BOT_TOKEN,
@@ -29,7 +32,11 @@ export function createSlackApp(options: SlackAppOptions): App {
     botId: config.SLACK_BOT_ID,
     botUserId: config.SLACK_BOT_USER_ID,
     logLevel: LogLevel.WARN,
-    clientOptions: { slackApiUrl: config.SLACK_API_URL, retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 2_000 }, timeout: 5_000 },
+    clientOptions: {
+      slackApiUrl: config.SLACK_API_URL,
+      retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 2_000 },
+      timeout: 5_000,
+    },
   });
   registerListeners(app, deps);
   // Without this, a listener that throws after ack turns into a 500, and Slack retries events forever.

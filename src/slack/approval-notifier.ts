@@ -30,7 +30,8 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     try {
       posted = await this.client.chat.postMessage({ channel, ...message });
     } catch (error) {
-      if (channel !== approval.slackId || (error as { data?: { error?: string } }).data?.error !== 'channel_not_found') throw error;
+      if (channel !== approval.slackId || (error as { data?: { error?: string } }).data?.error !== 'channel_not_found')
+        throw error;
       posted = await this.client.chat.postMessage({ channel: await this.dm(approval.slackId), ...message });
     }
     if (!posted.channel || !posted.ts) throw new Error('Slack did not return the prompt message');
@@ -40,7 +41,11 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
 
   async settle(approval: Approval, status: Exclude<ApprovalStatus, 'PENDING'>): Promise<void> {
     if (!approval.channel || !approval.ts) return;
-    await this.client.chat.update({ channel: approval.channel, ts: approval.ts, ...approvalSettledMessage(approval, status) });
+    await this.client.chat.update({
+      channel: approval.channel,
+      ts: approval.ts,
+      ...approvalSettledMessage(approval, status),
+    });
   }
 
   /** Right under the prompt in the same DM, where the person just reacted. */

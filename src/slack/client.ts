@@ -7,7 +7,8 @@ import { VpnChatopsError } from '../domain/errors';
 const REQUEST_TIMEOUT_MS = 5_000;
 
 function botToken(config: Config): string {
-  if (!config.SLACK_BOT_TOKEN) throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack.');
+  if (!config.SLACK_BOT_TOKEN)
+    throw new VpnChatopsError('INVALID_CONFIG', 'SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack.');
   return config.SLACK_BOT_TOKEN;
 }
 
@@ -28,7 +29,12 @@ export function slackClient(config: Config): WebClient {
  * instead of waiting out Retry-After.
  */
 export function slackClientForListeners(config: Config): WebClient {
-  return new WebClient(botToken(config), { slackApiUrl: config.SLACK_API_URL, retryConfig: { retries: 0 }, timeout: 800, rejectRateLimitedCalls: true });
+  return new WebClient(botToken(config), {
+    slackApiUrl: config.SLACK_API_URL,
+    retryConfig: { retries: 0 },
+    timeout: 800,
+    rejectRateLimitedCalls: true,
+  });
 }
 
 /** A 429 is waited out only when the prompt would still arrive with this much of the login's time left (or half the owner's time, if less). */
@@ -44,18 +50,23 @@ const RETRY_PAUSE_MS = 200;
  */
 export function slackClientWithin(config: Config, deadline: Deadline): WebClient {
   const usefulMs = Math.min(USEFUL_AFTER_WAIT_MS, (config.APPROVAL_TIMEOUT_S * 1000) / 2);
-  const worthWaiting = (pauseMs: number, attempt: number) => attempt < MAX_ATTEMPTS && pauseMs >= 0 && pauseMs <= deadline.remainingMs() - usefulMs;
+  const worthWaiting = (pauseMs: number, attempt: number) =>
+    attempt < MAX_ATTEMPTS && pauseMs >= 0 && pauseMs <= deadline.remainingMs() - usefulMs;
   const fetchWithin = async (url: string | URL, init?: RequestInit): Promise<Response> => {
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
-        response = await fetch(url, { ...init, signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), deadline.signal()]) });
+        response = await fetch(url, {
+          ...init,
+          signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), deadline.signal()]),
+        });
       } catch (error) {
         if (!worthWaiting(RETRY_PAUSE_MS * attempt, attempt)) throw error;
         await sleep(RETRY_PAUSE_MS * attempt, undefined, { signal: deadline.signal() });
         continue;
       }
-      const pauseMs = response.status === 429 ? Number(response.headers.get('retry-after') ?? NaN) * 1000 : RETRY_PAUSE_MS * attempt;
+      const pauseMs =
+        response.status === 429 ? Number(response.headers.get('retry-after') ?? NaN) * 1000 : RETRY_PAUSE_MS * attempt;
       if ((response.status !== 429 && response.status < 500) || !worthWaiting(pauseMs, attempt)) return response;
       await response.body?.cancel();
       await sleep(pauseMs, undefined, { signal: deadline.signal() });

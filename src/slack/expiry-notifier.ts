@@ -21,7 +21,9 @@ export class SlackExpiryNotifier implements ExpiryNotifier {
 
   async digest(entries: DigestEntry[], now: Date): Promise<void> {
     const message = digestMessage(entries, now);
-    const results = await Promise.allSettled((await this.admins.all()).map((admin) => this.client.chat.postMessage({ channel: admin, ...message })));
+    const results = await Promise.allSettled(
+      (await this.admins.all()).map((admin) => this.client.chat.postMessage({ channel: admin, ...message })),
+    );
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed && results.every((result) => result.status === 'rejected')) throw failed.reason;
   }

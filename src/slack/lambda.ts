@@ -27,12 +27,28 @@ export function slackRequestKeys(event: VerifiedEvent): Record<string, string | 
   try {
     const form = parseQuery(event.body);
     if (typeof form.payload === 'string') {
-      const payload = JSON.parse(form.payload) as { type?: unknown; trigger_id?: unknown; actions?: { action_id?: unknown }[]; view?: { callback_id?: unknown } };
-      return { ...keys, slack_type: text(payload.type), slack_trigger_id: text(payload.trigger_id), slack_action_id: text(payload.actions?.[0]?.action_id), slack_callback_id: text(payload.view?.callback_id) };
+      const payload = JSON.parse(form.payload) as {
+        type?: unknown;
+        trigger_id?: unknown;
+        actions?: { action_id?: unknown }[];
+        view?: { callback_id?: unknown };
+      };
+      return {
+        ...keys,
+        slack_type: text(payload.type),
+        slack_trigger_id: text(payload.trigger_id),
+        slack_action_id: text(payload.actions?.[0]?.action_id),
+        slack_callback_id: text(payload.view?.callback_id),
+      };
     }
-    if (typeof form.command === 'string') return { ...keys, slack_type: 'command', slack_trigger_id: text(form.trigger_id) };
+    if (typeof form.command === 'string')
+      return { ...keys, slack_type: 'command', slack_trigger_id: text(form.trigger_id) };
     const envelope = JSON.parse(event.body) as { type?: unknown; event_id?: unknown; event?: { type?: unknown } };
-    return { ...keys, slack_type: text(envelope.event?.type) ?? text(envelope.type), slack_event_id: text(envelope.event_id) };
+    return {
+      ...keys,
+      slack_type: text(envelope.event?.type) ?? text(envelope.type),
+      slack_event_id: text(envelope.event_id),
+    };
   } catch {
     return keys;
   }
@@ -69,7 +85,9 @@ export function slackLambdaHandler(
       return verdict.response;
     }
     appendLogKeys(slackRequestKeys(verdict.event));
-    const answer = await requestDeadline.run(new Deadline(new Date(arrived + LISTENER_DATABASE_BUDGET_MS)), () => bolt(verdict.event, context));
+    const answer = await requestDeadline.run(new Deadline(new Date(arrived + LISTENER_DATABASE_BUDGET_MS)), () =>
+      bolt(verdict.event, context),
+    );
     logInvocation('Slack request answered', { status: (answer as { statusCode?: unknown } | undefined)?.statusCode });
     return answer;
   };

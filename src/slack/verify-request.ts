@@ -26,7 +26,8 @@ export interface VerifiedEvent extends Record<string, unknown> {
   headers: Record<string, unknown>;
 }
 
-export type IngressVerdict = { ok: true; event: VerifiedEvent } | { ok: false; reason: string; response: IngressResponse };
+export type IngressVerdict =
+  { ok: true; event: VerifiedEvent } | { ok: false; reason: string; response: IngressResponse };
 
 /**
  * Checks a Function URL / API Gateway event before Bolt touches it: size, Slack's v0 signature over the
@@ -43,7 +44,8 @@ export function verifySlackRequest(event: unknown, signingSecret: string, nowMs:
   const signed = checkSignature(headers, bytes, signingSecret, nowMs);
   if (signed) return signed;
   const text = bytes.toString('utf8');
-  if (!parsesForBolt(text, header(headers, 'content-type'))) return refuse(400, 'the signed body is not a Slack payload Bolt can parse');
+  if (!parsesForBolt(text, header(headers, 'content-type')))
+    return refuse(400, 'the signed body is not a Slack payload Bolt can parse');
   return { ok: true, event: { ...event, headers, body: text, isBase64Encoded: false } };
 }
 
@@ -54,7 +56,8 @@ function bodyBytes(event: Record<string, unknown>): Buffer | IngressVerdict {
   if (event.isBase64Encoded === true) {
     if (body.length > Math.ceil(MAX_BODY_BYTES / 3) * 4) return refuse(413, 'the body is too large');
     // Buffer.from skips characters that are not base64, so check the alphabet first.
-    if (body.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) return refuse(400, 'the body is not valid base64');
+    if (body.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(body))
+      return refuse(400, 'the body is not valid base64');
     const bytes = Buffer.from(body, 'base64');
     return bytes.length > MAX_BODY_BYTES ? refuse(413, 'the body is too large') : bytes;
   }
@@ -64,12 +67,18 @@ function bodyBytes(event: Record<string, unknown>): Buffer | IngressVerdict {
   return bytes.length > MAX_BODY_BYTES ? refuse(413, 'the body is too large') : bytes;
 }
 
-function checkSignature(headers: Record<string, unknown>, bytes: Buffer, signingSecret: string, nowMs: number): IngressVerdict | undefined {
+function checkSignature(
+  headers: Record<string, unknown>,
+  bytes: Buffer,
+  signingSecret: string,
+  nowMs: number,
+): IngressVerdict | undefined {
   const timestamp = header(headers, 'x-slack-request-timestamp');
   const signature = header(headers, 'x-slack-signature');
   if (timestamp === undefined || signature === undefined) return refuse(401, 'the request is not signed');
   if (!/^\d{1,12}$/.test(timestamp)) return refuse(401, 'the request timestamp is not a number of seconds');
-  if (Math.abs(nowMs / 1000 - Number(timestamp)) > MAX_CLOCK_SKEW_S) return refuse(401, 'the request timestamp is more than five minutes off');
+  if (Math.abs(nowMs / 1000 - Number(timestamp)) > MAX_CLOCK_SKEW_S)
+    return refuse(401, 'the request timestamp is more than five minutes off');
   const match = /^v0=([0-9a-fA-F]{64})$/.exec(signature);
   if (!match) return refuse(401, 'the signature is not a v0 HMAC-SHA256');
   const expected = createHmac('sha256', signingSecret).update(`v0:${timestamp}:`).update(bytes).digest();
@@ -99,7 +108,11 @@ function header(headers: Record<string, unknown>, name: string): string | undefi
 
 function refuse(statusCode: IngressResponse['statusCode'], reason: string): IngressVerdict {
   const text = statusCode === 401 ? 'Unauthorized' : statusCode === 413 ? 'Payload Too Large' : 'Bad Request';
-  return { ok: false, reason, response: { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text } };
+  return {
+    ok: false,
+    reason,
+    response: { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text },
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

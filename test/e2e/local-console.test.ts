@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { chmod } from 'node:fs/promises';
 import { BrowserContext, Page, chromium } from 'playwright-core';
 import { CONNECTED, RunningOpenVpn, startOpenVpn, clientArgs } from '../helpers/openvpn';
-import { StackPorts, StackProcess, freeStackPorts, isRunning, lockedChildren, stackEnv, startStackProcess } from '../helpers/stack';
+import {
+  StackPorts,
+  StackProcess,
+  freeStackPorts,
+  isRunning,
+  lockedChildren,
+  stackEnv,
+  startStackProcess,
+} from '../helpers/stack';
 import { HAS_TUN, OPENVPN, describeWith, tempDir } from '../helpers/tools';
 import { eventually } from '../helpers/eventually';
 
@@ -13,10 +21,24 @@ const HAS_JAVA = process.env.TEST_DYNAMODB_ENDPOINT !== undefined;
 const APPROVAL_TIMEOUT_S = 20;
 
 /** Debian's Chromium as the machine notes prescribe: headless, no sandbox (root), nothing reaching out to the network. */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describeWith(
-  { openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN, 'Java 17+ (DynamoDB Local)': HAS_JAVA, 'chromium (/usr/bin/chromium)': existsSync(CHROMIUM) },
+  {
+    openvpn: OPENVPN !== undefined,
+    '/dev/net/tun': HAS_TUN,
+    'Java 17+ (DynamoDB Local)': HAS_JAVA,
+    'chromium (/usr/bin/chromium)': existsSync(CHROMIUM),
+  },
   'npm start in a real browser: issue, connect with a real OpenVPN client, approve with 👍, revoke',
   () => {
     let dir: ReturnType<typeof tempDir>;
@@ -29,7 +51,8 @@ describeWith(
     let profile: string;
     let shot = 0;
 
-    const screenshot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`) });
+    const screenshot = (name: string) =>
+      page.screenshot({ path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`) });
     const serverLog = () => readFileSync(join(dir.path, 'state', 'openvpn', 'openvpn.log'), 'utf8');
     const message = (text: string | RegExp) => page.getByTestId('message').filter({ hasText: text });
     const beAs = async (user: string) => {
@@ -46,7 +69,9 @@ describeWith(
       mkdirSync(ARTIFACTS, { recursive: true });
       dir = tempDir('e2e-console');
       ports = await freeStackPorts();
-      stack = startStackProcess(stackEnv(join(dir.path, 'state'), ports, { APPROVAL_TIMEOUT_S: String(APPROVAL_TIMEOUT_S) }));
+      stack = startStackProcess(
+        stackEnv(join(dir.path, 'state'), ports, { APPROVAL_TIMEOUT_S: String(APPROVAL_TIMEOUT_S) }),
+      );
       await stack.waitFor(/Ready in [\d.]+ s/, 150_000);
       children = lockedChildren(join(dir.path, 'state'));
       context = await chromium.launchPersistentContext(join(dir.path, 'chromium'), {
@@ -78,12 +103,18 @@ describeWith(
       expect(output).toMatch(/created a development CA in .*state\/ca \(key mode 0600\)/);
       expect(statSync(join(dir.path, 'state', 'ca', 'ca.key')).mode & 0o777).toBe(0o600);
       expect(output).toMatch(new RegExp(`DynamoDB Local at http://127\\.0\\.0\\.1:${ports.dynamodb}`));
-      expect(output).toMatch(new RegExp(`OpenVPN 2\\.6\\.\\d+ on udp 127\\.0\\.0\\.1:${ports.vpn}, management 127\\.0\\.0\\.1:${ports.management}`));
+      expect(output).toMatch(
+        new RegExp(
+          `OpenVPN 2\\.6\\.\\d+ on udp 127\\.0\\.0\\.1:${ports.vpn}, management 127\\.0\\.0\\.1:${ports.management}`,
+        ),
+      );
       // Every local user can reach loopback: the management port, which can approve any login, asks for a password,
       // and the stack got past it (its bridge is connected, or it would not be ready).
       const passwordFile = join(dir.path, 'state', 'openvpn', 'management.pw');
       expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
-      expect(serverLog()).toContain(`--management 127.0.0.1 ${ports.management} ${passwordFile} --management-client-auth`);
+      expect(serverLog()).toContain(
+        `--management 127.0.0.1 ${ports.management} ${passwordFile} --management-client-auth`,
+      );
       expect(output).toMatch(new RegExp(`Console +http://localhost:${ports.port}/`));
       expect(children).toHaveLength(2);
     });
@@ -123,7 +154,9 @@ describeWith(
       clients.push(client);
       const prompt = message(/Is this you connecting to the VPN\?/);
       await prompt.waitFor({ timeout: 30_000 });
-      await expect(prompt.innerText()).resolves.toMatch(/From: 127\.0\.0\.1[\s\S]*alice-example\.laptop--[a-z2-7]{5}-U0ALICE\.vpn\.local[\s\S]*openvpn:local/);
+      await expect(prompt.innerText()).resolves.toMatch(
+        /From: 127\.0\.0\.1[\s\S]*alice-example\.laptop--[a-z2-7]{5}-U0ALICE\.vpn\.local[\s\S]*openvpn:local/,
+      );
       expect(client.log()).not.toMatch(CONNECTED);
       await screenshot('approval-prompt');
 
@@ -151,7 +184,11 @@ describeWith(
       await expect(report.innerText()).resolves.toMatch(/openvpn:local: 1 session terminated/);
       await screenshot('admin-revoked-alice');
       // client-kill … HALT: the client is told to stop, not to reconnect.
-      await eventually(() => client.process.exitCode !== null || client.process.signalCode !== null, "the killed client's exit", 20_000);
+      await eventually(
+        () => client.process.exitCode !== null || client.process.signalCode !== null,
+        "the killed client's exit",
+        20_000,
+      );
       expect(client.log()).toMatch(/SIGTERM\[soft,server-pushed-halt\] received, process exiting/);
     }, 90_000);
 
@@ -160,7 +197,14 @@ describeWith(
       const since = serverLog().length;
       const retry = startOpenVpn(clientArgs(profile));
       clients.push(retry);
-      await eventually(() => /VERIFY ERROR: depth=0, error=certificate revoked.*alice-example\.laptop--[a-z2-7]{5}-U0ALICE/.test(serverLog().slice(since)), 'the server refusing the revoked certificate', 30_000);
+      await eventually(
+        () =>
+          /VERIFY ERROR: depth=0, error=certificate revoked.*alice-example\.laptop--[a-z2-7]{5}-U0ALICE/.test(
+            serverLog().slice(since),
+          ),
+        'the server refusing the revoked certificate',
+        30_000,
+      );
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(retry.log()).not.toMatch(CONNECTED);
       await retry.stop();
@@ -175,7 +219,9 @@ describeWith(
     }, 60_000);
 
     it('shows a block it cannot draw as its JSON instead of dropping it', async () => {
-      const shown = await page.evaluate(`BlockKit.renderBlocks([{ type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [] }] }], { users: [], onButton() {} }).textContent`);
+      const shown = await page.evaluate(
+        `BlockKit.renderBlocks([{ type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [] }] }], { users: [], onButton() {} }).textContent`,
+      );
       expect(shown).toMatch(/cannot draw a "rich_text" block/);
       expect(shown).toContain('"rich_text_section"');
     });

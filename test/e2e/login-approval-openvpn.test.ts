@@ -11,7 +11,13 @@ import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { loadConfig } from '../../src/config';
 import type { ConnectDecision, ConnectRequest } from '../../src/domain/approval';
 import { effectiveStatus } from '../../src/domain/certificate';
-import { DEFAULT_USERGROUPS, DEFAULT_USERS, SlackStandIn, StoredMessage, startSlackStandIn } from '../../src/local/slack-standin/server';
+import {
+  DEFAULT_USERGROUPS,
+  DEFAULT_USERS,
+  SlackStandIn,
+  StoredMessage,
+  startSlackStandIn,
+} from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
 import { parseCrl } from '../../src/pki/crl';
 import { DecideDeps, decideConnection } from '../../src/services/decide-connection';
@@ -51,7 +57,11 @@ interface Member {
 }
 
 describeWith(
-  { openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN, 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined },
+  {
+    openvpn: OPENVPN !== undefined,
+    '/dev/net/tun': HAS_TUN,
+    'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined,
+  },
   'login approval end to end: a real OpenVPN client, approved or refused from Slack',
   () => {
     let vpn: ManagedTestVpn;
@@ -72,10 +82,14 @@ describeWith(
     const stores = () => storesFor(db);
     const call = async (event: unknown) => (await bolt(event, {})) as Response;
     const command = (user: string, text: string) => call(slashCommand(user, text, slack.mintResponseUrl(user)));
-    const prompts = (user: string, cn: string) => slack.messages(`D${user}`).filter((m) => PROMPT.test(m.text) && JSON.stringify(m.blocks).includes(cn));
-    const promptFor = (user: string, cn: string) => eventually(() => prompts(user, cn)[0], `the approval prompt in ${user}'s DM`);
-    const buttonValue = (prompt: StoredMessage, index: number) => (prompt.blocks as { elements?: { value?: string }[] }[])[1].elements![index].value!;
-    const decisionFor = (cn: string) => eventually(() => decided.find((d) => d.request.commonName === cn), `the decision for ${cn}`, 20_000);
+    const prompts = (user: string, cn: string) =>
+      slack.messages(`D${user}`).filter((m) => PROMPT.test(m.text) && JSON.stringify(m.blocks).includes(cn));
+    const promptFor = (user: string, cn: string) =>
+      eventually(() => prompts(user, cn)[0], `the approval prompt in ${user}'s DM`);
+    const buttonValue = (prompt: StoredMessage, index: number) =>
+      (prompt.blocks as { elements?: { value?: string }[] }[])[1].elements![index].value!;
+    const decisionFor = (cn: string) =>
+      eventually(() => decided.find((d) => d.request.commonName === cn), `the decision for ${cn}`, 20_000);
 
     /** `/vpn issue <device>` as `user`; the profile is read from the stand-in's file store and saved with mode 0600. */
     async function issue(user: string, device: string): Promise<Member> {
@@ -88,7 +102,9 @@ describeWith(
         return file ? slack.file(file.id)?.bytes : undefined;
       }, `${user}'s profile in their DM`);
       const [record] = await eventually(async () => {
-        const mine = (await stores().certificates.byUser(user)).filter((c) => c.device === device && c.status === 'active');
+        const mine = (await stores().certificates.byUser(user)).filter(
+          (c) => c.device === device && c.status === 'active',
+        );
         return mine.length ? mine : undefined;
       }, `${user}'s certificate record`);
       const profile = join(vpn.dir.path, `${user}-${device}.ovpn`);
@@ -100,7 +116,19 @@ describeWith(
 
     /** The owner's 👍 on the prompt, delivered the way Slack would: a signed `reaction_added` event to the Bolt handler. */
     const react = (user: string, prompt: StoredMessage, reaction = '+1') =>
-      call(eventCallback({ type: 'reaction_added', user, reaction, item_user: 'UBOT', item: { type: 'message', channel: prompt.channel, ts: prompt.ts }, event_ts: `${Date.now() / 1000}` }, `Ev0E2E${++events}`));
+      call(
+        eventCallback(
+          {
+            type: 'reaction_added',
+            user,
+            reaction,
+            item_user: 'UBOT',
+            item: { type: 'message', channel: prompt.channel, ts: prompt.ts },
+            event_ts: `${Date.now() / 1000}`,
+          },
+          `Ev0E2E${++events}`,
+        ),
+      );
 
     beforeAll(async () => {
       const users = [...DEFAULT_USERS, { id: 'U0CAROL', name: 'carol', real_name: 'Carol Example' }];
@@ -114,26 +142,53 @@ describeWith(
       const env = botEnv(slack, db.tableName, stateDir.path, {
         ADMIN_CHANNEL_ID: ADMIN_CHANNEL,
         APPROVAL_TIMEOUT_S: String(APPROVAL_TIMEOUT_S),
-        VPN_ENDPOINTS: JSON.stringify([{ type: 'openvpn', name: 'e2e', management: vpn.management, crlFile: vpn.files.crl, remote: vpn.remote, tlsCryptKeyFile: vpn.files.tlsCrypt }]),
+        VPN_ENDPOINTS: JSON.stringify([
+          {
+            type: 'openvpn',
+            name: 'e2e',
+            management: vpn.management,
+            crlFile: vpn.files.crl,
+            remote: vpn.remote,
+            tlsCryptKeyFile: vpn.files.tlsCrypt,
+          },
+        ]),
       });
       const config = loadConfig(env);
 
       // OpenVPN will not start without its CRL: the app publishes the first one, as it would on a new server.
-      const admin = new VpnAdmin({ config, ca: vpn.ca, ...stores(), endpoints: endpointsFor(config, vpn.ca), alerts: { send: async () => undefined }, coalesceMs: 0 });
+      const admin = new VpnAdmin({
+        config,
+        ca: vpn.ca,
+        ...stores(),
+        endpoints: endpointsFor(config, vpn.ca),
+        alerts: { send: async () => undefined },
+        coalesceMs: 0,
+      });
       expect((await admin.publishAll('U0ADMIN'))[0].outcome).toBe('published');
       // The hand-window must outlast the owner's time to answer, or OpenVPN drops the client first.
-      server = await vpn.start(['--management-client-auth', '--auth-user-pass-optional', '--hand-window', String(APPROVAL_TIMEOUT_S * 5)]);
+      server = await vpn.start([
+        '--management-client-auth',
+        '--auth-user-pass-optional',
+        '--hand-window',
+        String(APPROVAL_TIMEOUT_S * 5),
+      ]);
 
-      bolt = createSlackLambdaHandler(() => loadConfig(env), async (cfg, database) => {
-        // The bot's endpoint sends its commands through the bridge's connection, as npm start wires it.
-        const queue = await inProcessJobs(cfg, database, { management: new Map([['e2e', management]]) });
-        queues.push(queue);
-        return queue;
-      }) as Bolt;
+      bolt = createSlackLambdaHandler(
+        () => loadConfig(env),
+        async (cfg, database) => {
+          // The bot's endpoint sends its commands through the bridge's connection, as npm start wires it.
+          const queue = await inProcessJobs(cfg, database, { management: new Map([['e2e', management]]) });
+          queues.push(queue);
+          return queue;
+        },
+      ) as Bolt;
       const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
       deps = {
         ...stores(),
-        notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, (message) => bridgeLog.push(message))),
+        notifier: new SlackApprovalNotifier(
+          client,
+          adminAlertsFor(config, client, (message) => bridgeLog.push(message)),
+        ),
         clock: { now: () => new Date() },
         policy: approvalPolicy(config),
       };
@@ -182,13 +237,23 @@ describeWith(
       expect(aliceClient.log()).not.toMatch(CONNECTED);
 
       // The bot records which message is the prompt right after posting it; a 👍 counts only from then on.
-      await eventually(async () => (await stores().approvals.recent('U0ALICE', 1))[0]?.ts === prompt.ts || undefined, 'the prompt recorded on its approval');
+      await eventually(
+        async () => (await stores().approvals.recent('U0ALICE', 1))[0]?.ts === prompt.ts || undefined,
+        'the prompt recorded on its approval',
+      );
       expect((await react('U0ALICE', prompt)).statusCode).toBe(200);
       await aliceClient.waitFor(CONNECTED);
       expect((await decisionFor(alice.cn)).decision).toMatchObject({ allow: true, reason: 'approved' });
-      expect(asked.find((r) => r.commonName === alice.cn)).toMatchObject({ endpointId: ENDPOINT, publicIp: '127.0.0.1', platform: 'linux' });
+      expect(asked.find((r) => r.commonName === alice.cn)).toMatchObject({
+        endpointId: ENDPOINT,
+        publicIp: '127.0.0.1',
+        platform: 'linux',
+      });
       expect(server.log()).toMatch(/MANAGEMENT: CMD 'client-auth-nt \d+ \d+'/);
-      await eventually(() => /Approved/.test(JSON.stringify(slack.messages('DU0ALICE').find((m) => m.ts === prompt.ts))), 'the DM updated to Approved');
+      await eventually(
+        () => /Approved/.test(JSON.stringify(slack.messages('DU0ALICE').find((m) => m.ts === prompt.ts))),
+        'the DM updated to Approved',
+      );
     }, 40_000);
 
     it('(b) nobody answers: refused at the deadline with the timeout message, and the DM says Expired', async () => {
@@ -202,7 +267,10 @@ describeWith(
       const { decision, ms } = await decisionFor(bob.cn);
       expect(decision).toMatchObject({ allow: false, reason: 'timeout' });
       expect(ms).toBeGreaterThanOrEqual(APPROVAL_TIMEOUT_S * 1000 - 100);
-      await eventually(() => /Expired/.test(JSON.stringify(slack.messages('DU0BOB').find((m) => m.ts === prompt.ts))), 'the DM updated to Expired');
+      await eventually(
+        () => /Expired/.test(JSON.stringify(slack.messages('DU0BOB').find((m) => m.ts === prompt.ts))),
+        'the DM updated to Expired',
+      );
       expect((await stores().approvals.recent('U0BOB', 1))[0]).toMatchObject({ status: 'EXPIRED', cn: bob.cn });
       await client.stop();
     }, 40_000);
@@ -213,10 +281,16 @@ describeWith(
       const body = JSON.parse(confirm.body!) as { blocks: { elements?: { action_id: string; value?: string }[] }[] };
       const button = body.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === ACTION.revokeConfirm)!;
       expect(JSON.parse(button.value!)).toEqual({ slackId: 'U0ALICE', reason: 'keyCompromise' });
-      expect((await call(blockAction('U0ADMIN', ACTION.revokeConfirm, button.value!, slack.mintResponseUrl('U0ADMIN')))).statusCode).toBe(200);
+      expect(
+        (await call(blockAction('U0ADMIN', ACTION.revokeConfirm, button.value!, slack.mintResponseUrl('U0ADMIN'))))
+          .statusCode,
+      ).toBe(200);
 
       const report = await eventually(
-        () => slack.responses('U0ADMIN').find((r) => r.body.replace_original === true && JSON.stringify(r.body).includes(ENDPOINT)),
+        () =>
+          slack
+            .responses('U0ADMIN')
+            .find((r) => r.body.replace_original === true && JSON.stringify(r.body).includes(ENDPOINT)),
         'the revocation report',
         40_000,
       );
@@ -234,7 +308,10 @@ describeWith(
       // The CRL is current, so OpenVPN itself refuses the handshake: the bridge is never asked.
       let since = server.log().length;
       const retry = vpn.startClient(alice.profile);
-      await server.waitFor(new RegExp(`VERIFY ERROR: depth=0, error=certificate revoked.*CN=${alice.cn.replace(/\./g, '\\.')}`), { since });
+      await server.waitFor(
+        new RegExp(`VERIFY ERROR: depth=0, error=certificate revoked.*CN=${alice.cn.replace(/\./g, '\\.')}`),
+        { since },
+      );
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(retry.log()).not.toMatch(CONNECTED);
       await retry.stop();
@@ -256,7 +333,12 @@ describeWith(
       vpn.writeCrl(crlAfter);
 
       expect(prompts('U0ALICE', alice.cn)).toHaveLength(promptsBefore);
-      expect(slack.callsTo('chat.postMessage').slice(postsBefore).filter((c) => c.args.channel === 'DU0ALICE')).toEqual([]);
+      expect(
+        slack
+          .callsTo('chat.postMessage')
+          .slice(postsBefore)
+          .filter((c) => c.args.channel === 'DU0ALICE'),
+      ).toEqual([]);
     }, 60_000);
 
     it('(d) "Not me" refuses the login, pauses the certificate and alerts the admin channel', async () => {
@@ -270,10 +352,16 @@ describeWith(
       expect(log).not.toMatch(CONNECTED);
       expect((await decisionFor(carol.cn)).decision).toMatchObject({ allow: false, reason: 'denied-by-owner' });
       expect((await stores().certificates.get(carol.serial))?.status).toBe('suspended');
-      const alert = await eventually(() => slack.messages(ADMIN_CHANNEL).find((m) => /Not me/.test(m.text) && m.text.includes(carol.cn)), 'the admin alert');
+      const alert = await eventually(
+        () => slack.messages(ADMIN_CHANNEL).find((m) => /Not me/.test(m.text) && m.text.includes(carol.cn)),
+        'the admin alert',
+      );
       expect(alert.text).toContain(carol.serial);
       expect(alert.text).toMatch(/from `127\.0\.0\.1`, linux/);
-      await eventually(() => /Refused/.test(JSON.stringify(slack.messages('DU0CAROL').find((m) => m.ts === prompt.ts))), 'the DM updated to Refused');
+      await eventually(
+        () => /Refused/.test(JSON.stringify(slack.messages('DU0CAROL').find((m) => m.ts === prompt.ts))),
+        'the DM updated to Refused',
+      );
       await client.stop();
 
       // Every question OpenVPN asked was answered without an error, and no Slack call of the notifier failed.

@@ -11,7 +11,13 @@ import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { Config, loadConfig } from '../../src/config';
 import type { ConnectDecision, ConnectRequest } from '../../src/domain/approval';
 import { effectiveStatus } from '../../src/domain/certificate';
-import { DEFAULT_USERGROUPS, DEFAULT_USERS, SlackStandIn, StoredMessage, startSlackStandIn } from '../../src/local/slack-standin/server';
+import {
+  DEFAULT_USERGROUPS,
+  DEFAULT_USERS,
+  SlackStandIn,
+  StoredMessage,
+  startSlackStandIn,
+} from '../../src/local/slack-standin/server';
 import { caMaterial } from '../../src/pki/ca';
 import { parseCrl } from '../../src/pki/crl';
 import { DecideDeps, decideConnection } from '../../src/services/decide-connection';
@@ -47,7 +53,11 @@ interface Profile {
  * the database gate is all that stands between the stolen profile and the network.
  */
 describeWith(
-  { openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN, 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined },
+  {
+    openvpn: OPENVPN !== undefined,
+    '/dev/net/tun': HAS_TUN,
+    'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined,
+  },
   're-issue after a revocation: the revoked profile stays refused though the CRL waits for the window',
   () => {
     let vpn: ManagedTestVpn;
@@ -69,9 +79,25 @@ describeWith(
     const call = async (event: unknown) => (await bolt(event, {})) as Response;
     const command = (user: string, text: string) => call(slashCommand(user, text, slack.mintResponseUrl(user)));
     const promptsTo = (user: string) => slack.messages(`D${user}`).filter((m) => PROMPT.test(m.text));
-    const promptFor = (user: string, cn: string) => eventually(() => promptsTo(user).find((m) => JSON.stringify(m.blocks).includes(cn)), `the approval prompt for ${cn}`);
+    const promptFor = (user: string, cn: string) =>
+      eventually(
+        () => promptsTo(user).find((m) => JSON.stringify(m.blocks).includes(cn)),
+        `the approval prompt for ${cn}`,
+      );
     const react = (user: string, prompt: StoredMessage) =>
-      call(eventCallback({ type: 'reaction_added', user, reaction: '+1', item_user: 'UBOT', item: { type: 'message', channel: prompt.channel, ts: prompt.ts }, event_ts: `${Date.now() / 1000}` }, `Ev0RE${++events}`));
+      call(
+        eventCallback(
+          {
+            type: 'reaction_added',
+            user,
+            reaction: '+1',
+            item_user: 'UBOT',
+            item: { type: 'message', channel: prompt.channel, ts: prompt.ts },
+            event_ts: `${Date.now() / 1000}`,
+          },
+          `Ev0RE${++events}`,
+        ),
+      );
     const startClient = (file: string) => {
       const client = vpn.startClient(file);
       clients.push(client);
@@ -88,7 +114,10 @@ describeWith(
         return file ? slack.file(file.id)?.bytes : undefined;
       }, `${user}'s profile in their DM`);
       const record = await eventually(
-        async () => (await stores().certificates.byUser(user)).find((c) => c.device === device && c.status === 'active' && !after.includes(c.serial)),
+        async () =>
+          (await stores().certificates.byUser(user)).find(
+            (c) => c.device === device && c.status === 'active' && !after.includes(c.serial),
+          ),
         `${user}'s new certificate record`,
       );
       const file = join(vpn.dir.path, `${user}-${device}-${record.serial}.ovpn`);
@@ -100,7 +129,10 @@ describeWith(
     async function connectApproved(user: string, profile: Profile): Promise<RunningOpenVpn> {
       const client = startClient(profile.file);
       const prompt = await promptFor(user, profile.cn);
-      await eventually(async () => (await stores().approvals.recent(user, 1))[0]?.ts === prompt.ts || undefined, 'the prompt recorded on its approval');
+      await eventually(
+        async () => (await stores().approvals.recent(user, 1))[0]?.ts === prompt.ts || undefined,
+        'the prompt recorded on its approval',
+      );
       expect((await react(user, prompt)).statusCode).toBe(200);
       await client.waitFor(CONNECTED);
       return client;
@@ -120,24 +152,51 @@ describeWith(
         CRL_PUBLISH_MODE: 'window',
         CRL_WINDOW: `${['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][(new Date().getUTCDay() + 3) % 7]} 03:00-04:00 UTC`,
         REMEMBER_HOURS: '8',
-        VPN_ENDPOINTS: JSON.stringify([{ type: 'openvpn', name: 'reissue', management: vpn.management, crlFile: vpn.files.crl, remote: vpn.remote, tlsCryptKeyFile: vpn.files.tlsCrypt }]),
+        VPN_ENDPOINTS: JSON.stringify([
+          {
+            type: 'openvpn',
+            name: 'reissue',
+            management: vpn.management,
+            crlFile: vpn.files.crl,
+            remote: vpn.remote,
+            tlsCryptKeyFile: vpn.files.tlsCrypt,
+          },
+        ]),
       });
       config = loadConfig(env);
 
       // OpenVPN will not start without a CRL: the first one, with nothing revoked.
-      const admin = new VpnAdmin({ config, ca: vpn.ca, ...stores(), endpoints: endpointsFor(config, vpn.ca), alerts: { send: async () => undefined }, coalesceMs: 0 });
+      const admin = new VpnAdmin({
+        config,
+        ca: vpn.ca,
+        ...stores(),
+        endpoints: endpointsFor(config, vpn.ca),
+        alerts: { send: async () => undefined },
+        coalesceMs: 0,
+      });
       expect((await admin.publishAll('U0ADMIN'))[0].outcome).toBe('published');
-      server = await vpn.start(['--management-client-auth', '--auth-user-pass-optional', '--hand-window', String(APPROVAL_TIMEOUT_S * 5)]);
+      server = await vpn.start([
+        '--management-client-auth',
+        '--auth-user-pass-optional',
+        '--hand-window',
+        String(APPROVAL_TIMEOUT_S * 5),
+      ]);
 
-      bolt = createSlackLambdaHandler(() => loadConfig(env), async (cfg, database) => {
-        const queue = await inProcessJobs(cfg, database, { management: new Map([['reissue', management]]) });
-        queues.push(queue);
-        return queue;
-      }) as Bolt;
+      bolt = createSlackLambdaHandler(
+        () => loadConfig(env),
+        async (cfg, database) => {
+          const queue = await inProcessJobs(cfg, database, { management: new Map([['reissue', management]]) });
+          queues.push(queue);
+          return queue;
+        },
+      ) as Bolt;
       const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
       const deps: DecideDeps = {
         ...stores(),
-        notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, (message) => bridgeLog.push(message))),
+        notifier: new SlackApprovalNotifier(
+          client,
+          adminAlertsFor(config, client, (message) => bridgeLog.push(message)),
+        ),
         clock: { now: () => new Date() },
         policy: approvalPolicy(config),
       };
@@ -182,9 +241,21 @@ describeWith(
       const crlBefore = readFileSync(vpn.files.crl, 'utf8');
       const confirm = await command('U0ADMIN', 'revoke <@U0ALICE> keyCompromise');
       const body = JSON.parse(confirm.body!) as { blocks: { elements?: { action_id: string; value?: string }[] }[] };
-      const button = body.blocks.flatMap((block) => block.elements ?? []).find((element) => element.action_id === ACTION.revokeConfirm)!;
-      expect((await call(blockAction('U0ADMIN', ACTION.revokeConfirm, button.value!, slack.mintResponseUrl('U0ADMIN')))).statusCode).toBe(200);
-      await eventually(() => slack.responses('U0ADMIN').find((r) => r.body.replace_original === true && JSON.stringify(r.body).includes(ENDPOINT)), 'the revocation report', 40_000);
+      const button = body.blocks
+        .flatMap((block) => block.elements ?? [])
+        .find((element) => element.action_id === ACTION.revokeConfirm)!;
+      expect(
+        (await call(blockAction('U0ADMIN', ACTION.revokeConfirm, button.value!, slack.mintResponseUrl('U0ADMIN'))))
+          .statusCode,
+      ).toBe(200);
+      await eventually(
+        () =>
+          slack
+            .responses('U0ADMIN')
+            .find((r) => r.body.replace_original === true && JSON.stringify(r.body).includes(ENDPOINT)),
+        'the revocation report',
+        40_000,
+      );
       await first.waitFor(/SIGTERM\[soft,server-pushed-halt\]/);
       expect((await stores().certificates.get(a.serial))?.status).toBe('revoked');
       // Window mode: the server still holds the CRL without A, so OpenVPN itself would let A's handshake through.
@@ -203,7 +274,10 @@ describeWith(
       expect(log).toMatch(/AUTH_FAILED,This VPN certificate is not active/);
       expect(log).not.toMatch(CONNECTED);
       expect(server.log().slice(since)).toMatch(/MANAGEMENT: CMD 'client-deny \d+ \d+ "unknown-certificate"/);
-      expect(decided.filter((d) => d.request.commonName === a.cn).at(-1)?.decision).toMatchObject({ allow: false, reason: 'unknown-certificate' });
+      expect(decided.filter((d) => d.request.commonName === a.cn).at(-1)?.decision).toMatchObject({
+        allow: false,
+        reason: 'unknown-certificate',
+      });
       await stolen.stop();
       expect(promptsTo('U0ALICE')).toHaveLength(promptsBefore);
       expect(slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'DU0ALICE')).toHaveLength(postsBefore);
@@ -215,7 +289,10 @@ describeWith(
 
       // The new profile B is its own certificate: asked about afresh, and let in after the 👍.
       const renewed = await connectApproved('U0ALICE', b);
-      expect(decided.filter((d) => d.request.commonName === b.cn).at(-1)?.decision).toMatchObject({ allow: true, reason: 'approved' });
+      expect(decided.filter((d) => d.request.commonName === b.cn).at(-1)?.decision).toMatchObject({
+        allow: true,
+        reason: 'approved',
+      });
       await renewed.stop();
       expect(bridgeLog).toEqual([]);
     }, 120_000);
@@ -244,8 +321,14 @@ describeWith(
       // From an address not remembered, B is asked about and let in after the 👍.
       const fresh = { ...event(b.cn), 'public-ip': '198.51.100.23' };
       const pending = handler(fresh);
-      const prompt = await eventually(() => promptsTo('U0ALICE').find((m) => JSON.stringify(m.blocks).includes('198.51.100.23')), 'the prompt for B from a new address');
-      await eventually(async () => (await stores().approvals.recent('U0ALICE', 1))[0]?.ts === prompt.ts || undefined, 'the prompt recorded on its approval');
+      const prompt = await eventually(
+        () => promptsTo('U0ALICE').find((m) => JSON.stringify(m.blocks).includes('198.51.100.23')),
+        'the prompt for B from a new address',
+      );
+      await eventually(
+        async () => (await stores().approvals.recent('U0ALICE', 1))[0]?.ts === prompt.ts || undefined,
+        'the prompt recorded on its approval',
+      );
       expect((await react('U0ALICE', prompt)).statusCode).toBe(200);
       expect(await pending).toMatchObject({ allow: true });
       // A from that address is still refused without asking: nothing of B's carries over to A.

@@ -7,7 +7,11 @@ import { CONNECTED, ManagedTestVpn, RunningOpenVpn, prepareTestVpn } from '../he
 import { HAS_TUN, OPENVPN, describeWith } from '../helpers/tools';
 
 describeWith(
-  { openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN, 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined },
+  {
+    openvpn: OPENVPN !== undefined,
+    '/dev/net/tun': HAS_TUN,
+    'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined,
+  },
   'revoking a connected member on a real OpenVPN server',
   () => {
     let vpn: ManagedTestVpn;
@@ -47,7 +51,12 @@ describeWith(
     }
 
     it('issues a working profile, then revocation halts the live session and the CRL refuses the next login', async () => {
-      const bob = await admin.issue({ slackId: 'U0BOB', displayName: 'Bob Leaver', device: 'laptop', actor: 'U0ADMIN' });
+      const bob = await admin.issue({
+        slackId: 'U0BOB',
+        displayName: 'Bob Leaver',
+        device: 'laptop',
+        actor: 'U0ADMIN',
+      });
       const jane = await admin.issue({ slackId: 'U0JANE', displayName: 'Jane Stays', actor: 'U0ADMIN' });
       const bobProfile = vpn.file('bob.ovpn', bob.profile);
       const janeProfile = vpn.file('jane.ovpn', jane.profile);
@@ -57,7 +66,11 @@ describeWith(
       const janeClient = await connect(janeProfile);
       await janeClient.waitFor(CONNECTED);
 
-      const report = await admin.revoke({ target: { slackId: 'U0BOB' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+      const report = await admin.revoke({
+        target: { slackId: 'U0BOB' },
+        reason: 'affiliationChanged',
+        actor: 'U0ADMIN',
+      });
       expect(report.revoked.map((r) => r.cn)).toEqual([bob.record.cn]);
       expect(bob.record.cn).toMatch(/^bob-leaver\.laptop--[a-z2-7]{5}-U0BOB\.vpn\.test$/);
       expect(report.sessions).toEqual([{ endpoint: 'openvpn:e2e', terminated: 1 }]);
@@ -70,7 +83,10 @@ describeWith(
       // (c) the CRL refuses Bob's next attempt.
       const before = server.log().length;
       const retry = await connect(bobProfile);
-      await server.waitFor(new RegExp(`VERIFY ERROR: depth=0, error=certificate revoked.*CN=${bob.record.cn.replace(/\./g, '\\.')}`), { since: before });
+      await server.waitFor(
+        new RegExp(`VERIFY ERROR: depth=0, error=certificate revoked.*CN=${bob.record.cn.replace(/\./g, '\\.')}`),
+        { since: before },
+      );
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(retry.log()).not.toMatch(CONNECTED);
       // (a) the database gate: the certificate is no longer the active one for its CN.
@@ -82,9 +98,20 @@ describeWith(
       await carolClient.waitFor(CONNECTED);
 
       // The same endpoint, its management port unreachable (nothing listens on port 9): the CRL file is still written.
-      const unreachable = new OpenVpnEndpoint({ name: 'e2e', management: '127.0.0.1:9', crlFile: vpn.files.crl, remote: vpn.remote, caPem: vpn.ca.certPem, timeoutMs: 1000 });
+      const unreachable = new OpenVpnEndpoint({
+        name: 'e2e',
+        management: '127.0.0.1:9',
+        crlFile: vpn.files.crl,
+        remote: vpn.remote,
+        caPem: vpn.ca.certPem,
+        timeoutMs: 1000,
+      });
       const cut = new VpnAdmin({ ...admin.deps, endpoints: [unreachable], coalesceMs: 0 });
-      const first = await cut.revoke({ target: { slackId: 'U0CAROL' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+      const first = await cut.revoke({
+        target: { slackId: 'U0CAROL' },
+        reason: 'affiliationChanged',
+        actor: 'U0ADMIN',
+      });
       expect(first.revoked.map((r) => r.serial)).toEqual([carol.record.serial]);
       expect(first.sessions).toEqual([{ endpoint: 'openvpn:e2e', terminated: 0, error: expect.any(String) }]);
       expect(first.crl).toEqual([expect.objectContaining({ outcome: 'published' })]);
@@ -92,8 +119,18 @@ describeWith(
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(carolClient.log()).not.toMatch(/process exiting/);
 
-      const retry = await admin.revoke({ target: { slackId: 'U0CAROL' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
-      expect(retry).toMatchObject({ revoked: [], alreadyRevoked: [carol.record.serial], failed: [], sessions: [{ endpoint: 'openvpn:e2e', terminated: 1 }], crl: [] });
+      const retry = await admin.revoke({
+        target: { slackId: 'U0CAROL' },
+        reason: 'affiliationChanged',
+        actor: 'U0ADMIN',
+      });
+      expect(retry).toMatchObject({
+        revoked: [],
+        alreadyRevoked: [carol.record.serial],
+        failed: [],
+        sessions: [{ endpoint: 'openvpn:e2e', terminated: 1 }],
+        crl: [],
+      });
       await carolClient.waitFor(/server-pushed-halt\] received, process exiting/);
     }, 90_000);
   },

@@ -33,8 +33,14 @@ export function childOutput(child: ChildProcess, name: string): ChildOutput {
           if (matches()) done();
         };
         // The last lines may still be in the pipe when 'exit' fires: look once more before giving up.
-        const onExit = () => setImmediate(() => (matches() ? done() : done(new Error(`${name} exited before ${pattern}:\n${output.slice(-3000)}`))));
-        const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}:\n${output.slice(-3000)}`)), timeoutMs);
+        const onExit = () =>
+          setImmediate(() =>
+            matches() ? done() : done(new Error(`${name} exited before ${pattern}:\n${output.slice(-3000)}`)),
+          );
+        const timer = setTimeout(
+          () => done(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}:\n${output.slice(-3000)}`)),
+          timeoutMs,
+        );
         listeners.add(check);
         child.once('exit', onExit);
         check();

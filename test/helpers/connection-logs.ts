@@ -11,7 +11,8 @@ export function logRead(attempts: ConnectionAttempt[], extra: Partial<Connection
 }
 
 /** The AWS fixture's lines, one CloudWatch event message each. */
-export const awsFixtureLines = () => readFileSync(join(FIXTURES, 'aws-client-vpn-connection-log.jsonl'), 'utf8').split('\n').slice(0, -1);
+export const awsFixtureLines = () =>
+  readFileSync(join(FIXTURES, 'aws-client-vpn-connection-log.jsonl'), 'utf8').split('\n').slice(0, -1);
 
 /** The AWS fixture read the way the CloudWatch source reads its events. */
 export function awsFixtureRead(extra: Partial<ConnectionLogRead> = {}): ConnectionLogRead {
@@ -35,8 +36,14 @@ const two = (n: number) => String(n).padStart(2, '0');
  */
 export function recentServerLog(agoMs: number): string {
   const lines = readFileSync(join(FIXTURES, 'openvpn-2.6.14-server.log'), 'utf8').split('\n');
-  const local = (match: RegExpExecArray) => new Date(+match[1], +match[2] - 1, +match[3], +match[4], +match[5], +match[6]).getTime();
-  const last = Math.max(...lines.map((line) => STAMP.exec(line)).filter((m): m is RegExpExecArray => m !== null).map(local));
+  const local = (match: RegExpExecArray) =>
+    new Date(+match[1], +match[2] - 1, +match[3], +match[4], +match[5], +match[6]).getTime();
+  const last = Math.max(
+    ...lines
+      .map((line) => STAMP.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map(local),
+  );
   const shift = Date.now() - agoMs - last;
   return lines
     .map((line) => {

@@ -23,7 +23,11 @@ export class ConsoleDriver {
   }
 
   async post(route: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const response = await fetch(this.url(`/console/api/${route}`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(this.url(`/console/api/${route}`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const answer = (await response.json()) as Record<string, unknown>;
     if (!response.ok) throw new Error(`console ${route}: ${response.status} ${JSON.stringify(answer)}`);
     return answer;
@@ -43,7 +47,11 @@ export class ConsoleDriver {
   async issue(user: string, device: string, path: string, timeoutMs = 60_000): Promise<void> {
     const before = (await this.dm(user)).flatMap((message) => message.files).length;
     await this.command(user, `/vpn issue ${device}`);
-    const file = await eventually(async () => (await this.dm(user)).flatMap((message) => message.files)[before], `${user}'s profile in the DM`, timeoutMs);
+    const file = await eventually(
+      async () => (await this.dm(user)).flatMap((message) => message.files)[before],
+      `${user}'s profile in the DM`,
+      timeoutMs,
+    );
     const response = await fetch(this.url(file.url));
     if (!response.ok) throw new Error(`profile download: ${response.status}`);
     writeFileSync(path, Buffer.from(await response.arrayBuffer()), { mode: 0o600 });
@@ -51,7 +59,14 @@ export class ConsoleDriver {
 
   /** The newest approval prompt in `user`'s DM posted after `afterTs`. */
   prompt(user: string, afterTs = '0', timeoutMs = 30_000): Promise<ConsoleMessage> {
-    return eventually(async () => (await this.dm(user)).filter((message) => message.bot && PROMPT.test(message.text) && Number(message.ts) > Number(afterTs)).pop(), `an approval prompt in ${user}'s DM`, timeoutMs);
+    return eventually(
+      async () =>
+        (await this.dm(user))
+          .filter((message) => message.bot && PROMPT.test(message.text) && Number(message.ts) > Number(afterTs))
+          .pop(),
+      `an approval prompt in ${user}'s DM`,
+      timeoutMs,
+    );
   }
 
   react(user: string, message: { ts: string }, name = '+1'): Promise<Record<string, unknown>> {

@@ -28,15 +28,19 @@ export interface DynamoDbProxy {
 
 export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy> {
   const upstream = new URL(target);
-  let paused: { released: Promise<void>; release: () => void; matches: (operation: string, body: string) => boolean } | undefined;
+  let paused:
+    { released: Promise<void>; release: () => void; matches: (operation: string, body: string) => boolean } | undefined;
   const faults = new Set<{ matches: (operation: string, body: string) => boolean; fault: DynamoDbFault }>();
 
   const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
-    const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      if (res.destroyed) return answer.resume();
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const out = httpRequest(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        if (res.destroyed) return answer.resume();
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     out.on('error', () => res.destroy());
     out.end(body);
   };
@@ -46,15 +50,24 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       void (async () => {
-        const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+        const operation =
+          String(req.headers['x-amz-target'] ?? '')
+            .split('.')
+            .pop() ?? '';
         const body = Buffer.concat(chunks);
         if (paused?.matches(operation, body.toString())) await paused.released;
         // The client gave up (aborted) while the database was stalled: nothing to answer.
         if (res.destroyed) return;
         const fault = [...faults].find((entry) => entry.matches(operation, body.toString()))?.fault;
         if (fault) {
-          const answer = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${fault.type}`, message: fault.message });
-          res.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': String(Buffer.byteLength(answer)) });
+          const answer = JSON.stringify({
+            __type: `com.amazonaws.dynamodb.v20120810#${fault.type}`,
+            message: fault.message,
+          });
+          res.writeHead(fault.status, {
+            'content-type': 'application/x-amz-json-1.0',
+            'content-length': String(Buffer.byteLength(answer)),
+          });
           res.end(answer);
           return;
         }

@@ -19,6 +19,7 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<VpnChatops
     },
     (reason: unknown) => reason,
   );
-  if (!(error instanceof VpnChatopsError)) throw new Error(`expected a VpnChatopsError, got: ${String(error)}`, { cause: error });
+  if (!(error instanceof VpnChatopsError))
+    throw new Error(`expected a VpnChatopsError, got: ${String(error)}`, { cause: error });
   return error;
 }

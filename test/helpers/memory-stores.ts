@@ -14,7 +14,8 @@ export class MemoryCaStore implements CaStore {
   }
 
   async save(material: CaMaterial, options: { overwrite?: boolean } = {}): Promise<void> {
-    if (this.material && !options.overwrite) throw new VpnChatopsError('STATE', `A CA already exists in ${this.location}; refusing to replace it.`);
+    if (this.material && !options.overwrite)
+      throw new VpnChatopsError('STATE', `A CA already exists in ${this.location}; refusing to replace it.`);
     this.material = material;
   }
 }
@@ -35,12 +36,16 @@ export class MemoryAuditLog implements AuditLog {
 
 /** A database that answers with `stores`, and counts how often it was opened. */
 export function answeringDatabase<Stores>(stores: Stores): DatabaseScope<Stores> & { opened: number } {
-  const scope = Object.assign(<T>(work: (given: Stores) => Promise<T>) => {
-    scope.opened++;
-    return work(stores);
-  }, { opened: 0 });
+  const scope = Object.assign(
+    <T>(work: (given: Stores) => Promise<T>) => {
+      scope.opened++;
+      return work(stores);
+    },
+    { opened: 0 },
+  );
   return scope;
 }
 
 /** A database that does not answer: the scope fails before its work runs. */
-export const unreachableDatabase: DatabaseScope<never> = () => Promise.reject(new VpnChatopsError('STORE_UNAVAILABLE', 'Nothing answers at DYNAMODB_ENDPOINT=http://127.0.0.2:9'));
+export const unreachableDatabase: DatabaseScope<never> = () =>
+  Promise.reject(new VpnChatopsError('STORE_UNAVAILABLE', 'Nothing answers at DYNAMODB_ENDPOINT=http://127.0.0.2:9'));

@@ -13,7 +13,9 @@ export interface Moto {
 
 /** moto_server on a free loopback port; resolves once it listens (bounded), and `stop()` ends it. */
 export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -25,7 +27,10 @@ export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
   try {
     const endpoint = await new Promise<string>((resolve, reject) => {
       let output = '';
-      const timer = setTimeout(() => reject(new Error(`moto_server did not start within ${timeoutMs} ms: ${output}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`moto_server did not start within ${timeoutMs} ms: ${output}`)),
+        timeoutMs,
+      );
       const read = (chunk: Buffer) => {
         output += chunk.toString();
         const match = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);

@@ -21,7 +21,9 @@ export interface NpmStart {
 function stat(pid: number): { ppid: number; pgrp: number } | undefined {
   try {
     // The command name in parentheses may hold spaces: the fields after its closing parenthesis are fixed.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
     return { ppid: Number(fields[1]), pgrp: Number(fields[2]) };
   } catch {
     return undefined;
@@ -53,7 +55,8 @@ export function startNpmStart(env: NodeJS.ProcessEnv): NpmStart {
         .filter((pid) => stat(pid)?.pgrp === group && commandLine(pid).includes('src/local/main.ts'));
       // A runner such as the tsx CLI names the script too: the app is the innermost process that does.
       const app = running.filter((pid) => !running.some((other) => stat(other)?.ppid === pid));
-      if (app.length !== 1) throw new Error(`expected one app process in group ${group}, found ${app.join(', ') || 'none'}`);
+      if (app.length !== 1)
+        throw new Error(`expected one app process in group ${group}, found ${app.join(', ') || 'none'}`);
       return app[0];
     },
     ctrlC: () => process.kill(-group, 'SIGINT'),

@@ -53,18 +53,57 @@ export function startOpenVpn(args: string[]): RunningOpenVpn {
 }
 
 /** Server flags for tests: loopback only, and no address or route is ever configured. */
-export function serverArgs(options: { port: number; ca: string; cert: string; key: string; crl: string; tlsCrypt: string; extra?: string[] }): string[] {
+export function serverArgs(options: {
+  port: number;
+  ca: string;
+  cert: string;
+  key: string;
+  crl: string;
+  tlsCrypt: string;
+  extra?: string[];
+}): string[] {
   return [
-    '--local', '127.0.0.1', '--port', String(options.port), '--proto', 'udp4',
-    '--dev', 'tun', '--topology', 'subnet', '--server', '10.213.0.0', '255.255.255.0',
-    '--ca', options.ca, '--cert', options.cert, '--key', options.key, '--dh', 'none',
-    '--crl-verify', options.crl, '--tls-crypt', options.tlsCrypt,
-    '--ifconfig-noexec', '--route-noexec', '--verb', '3',
+    '--local',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--proto',
+    'udp4',
+    '--dev',
+    'tun',
+    '--topology',
+    'subnet',
+    '--server',
+    '10.213.0.0',
+    '255.255.255.0',
+    '--ca',
+    options.ca,
+    '--cert',
+    options.cert,
+    '--key',
+    options.key,
+    '--dh',
+    'none',
+    '--crl-verify',
+    options.crl,
+    '--tls-crypt',
+    options.tlsCrypt,
+    '--ifconfig-noexec',
+    '--route-noexec',
+    '--verb',
+    '3',
     ...(options.extra ?? []),
   ];
 }
 
-export const clientArgs = (profile: string) => ['--config', profile, '--ifconfig-noexec', '--route-noexec', '--verb', '3'];
+export const clientArgs = (profile: string) => [
+  '--config',
+  profile,
+  '--ifconfig-noexec',
+  '--route-noexec',
+  '--verb',
+  '3',
+];
 
 export const CONNECTED = /Initialization Sequence Completed/;
 
@@ -104,7 +143,11 @@ export interface TestVpn {
   /** The started server; throws before `start()`. */
   readonly server: RunningOpenVpn;
   /** Issue a client certificate for `name`/`slackId` in vpn.test and write its profile to `<slackId>.ovpn`. */
-  profileFor(name: string, slackId: string, options?: { withTlsCrypt?: boolean; from?: ProfileSource }): Promise<{ issued: IssuedWithKey; path: string }>;
+  profileFor(
+    name: string,
+    slackId: string,
+    options?: { withTlsCrypt?: boolean; from?: ProfileSource },
+  ): Promise<{ issued: IssuedWithKey; path: string }>;
   /** Start a client on `profile`; `stop()` stops it if the test has not. */
   startClient(profile: string): RunningOpenVpn;
   /** Stop every client and the server started here, then remove the folder. */
@@ -124,7 +167,10 @@ export async function prepareTestVpn(options: TestVpnOptions): Promise<TestVpn>;
 export async function prepareTestVpn(options: TestVpnOptions): Promise<TestVpn | ManagedTestVpn> {
   const dir = tempDir(options.prefix);
   const ca = await testCa();
-  const [port, managementPort] = await Promise.all([freeUdpPort(), options.management ? freeTcpPort() : Promise.resolve(undefined)]);
+  const [port, managementPort] = await Promise.all([
+    freeUdpPort(),
+    options.management ? freeTcpPort() : Promise.resolve(undefined),
+  ]);
   const remote = `127.0.0.1 ${port} udp`;
   const tlsCrypt = generateTlsCryptKey();
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -150,7 +196,14 @@ export async function prepareTestVpn(options: TestVpnOptions): Promise<TestVpn |
   let server: RunningOpenVpn | undefined;
   const clients: RunningOpenVpn[] = [];
   const vpn: TestVpn = {
-    dir, ca, port, remote, tlsCrypt, files, file, writeCrl,
+    dir,
+    ca,
+    port,
+    remote,
+    tlsCrypt,
+    files,
+    file,
+    writeCrl,
     async start(extraArgs = []) {
       if (server) throw new Error('the test OpenVPN server is already started');
       const management = managementPort === undefined ? [] : ['--management', '127.0.0.1', String(managementPort)];
@@ -166,7 +219,10 @@ export async function prepareTestVpn(options: TestVpnOptions): Promise<TestVpn |
       const issued = await issueWithNewKey({ ca, cn: encodeCn({ displayName: name, slackId, domain: 'vpn.test' }) });
       const base = from ? await from.clientConfiguration() : openvpnClientBase({ remote, caPem: ca.certPem });
       const tlsCryptKey = withTlsCrypt ? (from ? await from.tlsCryptKey() : tlsCrypt) : undefined;
-      const path = file(`${slackId}.ovpn`, assembleProfile({ base, certPem: issued.certPem, keyPem: issued.keyPem, tlsCryptKey }));
+      const path = file(
+        `${slackId}.ovpn`,
+        assembleProfile({ base, certPem: issued.certPem, keyPem: issued.keyPem, tlsCryptKey }),
+      );
       return { issued, path };
     },
     startClient(profile) {
@@ -180,5 +236,7 @@ export async function prepareTestVpn(options: TestVpnOptions): Promise<TestVpn |
       dir.remove();
     },
   };
-  return managementPort === undefined ? vpn : Object.assign(vpn, { managementPort, management: `127.0.0.1:${managementPort}` });
+  return managementPort === undefined
+    ? vpn
+    : Object.assign(vpn, { managementPort, management: `127.0.0.1:${managementPort}` });
 }

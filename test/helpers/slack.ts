@@ -21,9 +21,16 @@ export interface LambdaUrlEvent {
   body: string;
 }
 
-export const sign = (body: string, timestamp: number, secret = SIGNING_SECRET): string => signSlackBody(body, timestamp, secret);
+export const sign = (body: string, timestamp: number, secret = SIGNING_SECRET): string =>
+  signSlackBody(body, timestamp, secret);
 
-type SignOptions = { timestamp?: number; secret?: string; headers?: Record<string, string>; omit?: string[]; base64?: boolean };
+type SignOptions = {
+  timestamp?: number;
+  secret?: string;
+  headers?: Record<string, string>;
+  omit?: string[];
+  base64?: boolean;
+};
 
 /** A Function URL event exactly as Slack's request would arrive, correctly signed unless told otherwise. */
 export function signedRequest(body: string, contentType: string, options: SignOptions = {}): LambdaUrlEvent {
@@ -47,9 +54,15 @@ export function signedRequest(body: string, contentType: string, options: SignOp
   };
 }
 
-export const lambdaEvent = (request: SlackRequest, options: SignOptions = {}) => signedRequest(request.body, request.contentType, options);
+export const lambdaEvent = (request: SlackRequest, options: SignOptions = {}) =>
+  signedRequest(request.body, request.contentType, options);
 
-export function slashCommand(userId: string, text: string, responseUrl: string, options: SignOptions = {}): LambdaUrlEvent {
+export function slashCommand(
+  userId: string,
+  text: string,
+  responseUrl: string,
+  options: SignOptions = {},
+): LambdaUrlEvent {
   return lambdaEvent(slashCommandRequest({ userId, text, responseUrl }), options);
 }
 
@@ -59,7 +72,14 @@ let clicks = 0;
  * A button click. With a response_url it sits in a message, a different one per call unless `messageTs`
  * says otherwise; without, on the App Home, whose view id Slack keeps for every click (`homeViewId`).
  */
-export function blockAction(userId: string, actionId: string, value: string, responseUrl?: string, messageTs = `${Date.now() / 1000}.${++clicks}`, homeViewId = `V0HOME${userId}`): LambdaUrlEvent {
+export function blockAction(
+  userId: string,
+  actionId: string,
+  value: string,
+  responseUrl?: string,
+  messageTs = `${Date.now() / 1000}.${++clicks}`,
+  homeViewId = `V0HOME${userId}`,
+): LambdaUrlEvent {
   const container = responseUrl
     ? ({ type: 'message', channelId: 'C0GENERAL', messageTs, isEphemeral: true } as const)
     : ({ type: 'view', view: { id: homeViewId, type: 'home' } } as const);
@@ -70,12 +90,21 @@ export function viewSubmission(userId: string, callbackId: string, values: ViewS
   return lambdaEvent(viewSubmissionRequest({ userId, view: { id: 'V0MODAL', callback_id: callbackId }, values }));
 }
 
-export function eventCallback(event: Record<string, unknown>, eventId: string, options: SignOptions = {}): LambdaUrlEvent {
+export function eventCallback(
+  event: Record<string, unknown>,
+  eventId: string,
+  options: SignOptions = {},
+): LambdaUrlEvent {
   return lambdaEvent(eventCallbackRequest(event, eventId), options);
 }
 
 /** The configuration of a bot wired to the Slack stand-in and a test table (overrides win). */
-export function botEnv(slack: { token: string; apiUrl: string }, tableName: string, stateDir: string, overrides: Record<string, string> = {}): Record<string, string | undefined> {
+export function botEnv(
+  slack: { token: string; apiUrl: string },
+  tableName: string,
+  stateDir: string,
+  overrides: Record<string, string> = {},
+): Record<string, string | undefined> {
   return {
     SLACK_BOT_TOKEN: slack.token,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,

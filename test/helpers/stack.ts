@@ -8,7 +8,19 @@ import { freeUdpPort } from './openvpn';
 const ROOT = join(__dirname, '..', '..');
 
 /** Settings a developer's shell may carry that would point the stack elsewhere than the test wants. */
-const INHERITED_OUT = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_API_URL', 'VPN_ENDPOINTS', 'DYNAMODB_ENDPOINT', 'AWS_REGION', 'CA_SECRET_ID', 'ADMIN_SLACK_IDS', 'ADMIN_CHANNEL_ID', 'TEST_DYNAMODB_ENDPOINT'];
+const INHERITED_OUT = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_API_URL',
+  'VPN_ENDPOINTS',
+  'DYNAMODB_ENDPOINT',
+  'AWS_REGION',
+  'CA_SECRET_ID',
+  'ADMIN_SLACK_IDS',
+  'ADMIN_CHANNEL_ID',
+  'TEST_DYNAMODB_ENDPOINT',
+];
 
 export interface StackPorts {
   port: number;
@@ -18,12 +30,21 @@ export interface StackPorts {
 }
 
 export async function freeStackPorts(): Promise<StackPorts> {
-  const [port, dynamodb, vpn, management] = await Promise.all([freeTcpPort(), freeTcpPort(), freeUdpPort(), freeTcpPort()]);
+  const [port, dynamodb, vpn, management] = await Promise.all([
+    freeTcpPort(),
+    freeTcpPort(),
+    freeUdpPort(),
+    freeTcpPort(),
+  ]);
   return { port, dynamodb, vpn, management };
 }
 
 /** The environment `npm start` gets in a test: its own state dir and free loopback ports, and no tunnel set-up. */
-export function stackEnv(stateDir: string, ports: StackPorts, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function stackEnv(
+  stateDir: string,
+  ports: StackPorts,
+  overrides: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of INHERITED_OUT) delete env[name];
   return {
@@ -52,7 +73,11 @@ export interface StackProcess {
 
 /** `npm start` without npm: the same entry point, one process, so a signal reaches it directly. */
 export function startStackProcess(env: NodeJS.ProcessEnv): StackProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output = childOutput(child, 'npm start');
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 

@@ -14,7 +14,11 @@ export interface RunResult {
 }
 
 /** Run a program to completion (bounded by `timeoutMs`) and report its exit code instead of throwing. */
-export async function run(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+export async function run(
+  file: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+): Promise<RunResult> {
   try {
     const { stdout, stderr } = await execFileAsync(file, args, {
       cwd: options.cwd,
@@ -43,7 +47,9 @@ export const HAS_TUN = existsSync('/dev/net/tun');
  * except under CI=true where a missing real counterpart is itself a failure.
  */
 export function describeWith(requirements: Record<string, boolean>, name: string, body: () => void): void {
-  const missing = Object.entries(requirements).filter(([, ok]) => !ok).map(([what]) => what);
+  const missing = Object.entries(requirements)
+    .filter(([, ok]) => !ok)
+    .map(([what]) => what);
   if (missing.length === 0) {
     describe(name, body);
     return;

@@ -17,7 +17,9 @@ import { tempDir } from './tools';
 export const DOMAIN = 'vpn.test';
 
 /** Everything a service test needs: DynamoDB Local, a CA, and a real file-backed OpenVPN endpoint (no server). */
-export async function serviceWorld(options: { env?: Record<string, string>; clock?: Clock; hooks?: EndpointHooks; management?: string } = {}) {
+export async function serviceWorld(
+  options: { env?: Record<string, string>; clock?: Clock; hooks?: EndpointHooks; management?: string } = {},
+) {
   const db = await testDatabase();
   const dir = tempDir('world');
   const ca: CertificateAuthority = await testCa();
@@ -33,7 +35,15 @@ export async function serviceWorld(options: { env?: Record<string, string>; cloc
   const endpoint = new InstrumentedEndpoint(inner, { sessions: () => [], ...options.hooks });
   const alerts: Alert[] = [];
   const stores = storesFor(db);
-  const admin = new VpnAdmin({ config, ca, ...stores, endpoints: [endpoint as VpnEndpoint], alerts: { send: async (alert) => void alerts.push(alert) }, clock: options.clock, coalesceMs: 0 });
+  const admin = new VpnAdmin({
+    config,
+    ca,
+    ...stores,
+    endpoints: [endpoint as VpnEndpoint],
+    alerts: { send: async (alert) => void alerts.push(alert) },
+    clock: options.clock,
+    coalesceMs: 0,
+  });
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
   /** A recorded certificate without key generation (signing is sub-millisecond). */
@@ -42,15 +52,33 @@ export async function serviceWorld(options: { env?: Record<string, string>; cloc
     const now = options.clock?.now() ?? new Date();
     const issued = signCertificateFor({ ca, cn, publicKey, now });
     const record: CertificateRecord = {
-      serial: issued.serial, cn, slackId, device, status: 'active', issuedAt: now, notBefore: issued.notBefore, notAfter: issued.notAfter,
-      certPem: issued.certPem, source: 'issued', issuedBy: 'U0ADMIN',
+      serial: issued.serial,
+      cn,
+      slackId,
+      device,
+      status: 'active',
+      issuedAt: now,
+      notBefore: issued.notBefore,
+      notAfter: issued.notAfter,
+      certPem: issued.certPem,
+      source: 'issued',
+      issuedBy: 'U0ADMIN',
     };
     await stores.certificates.create(record);
     return record;
   }
 
   return {
-    db, dir, ca, config, endpoint, inner, alerts, admin, enrol, ...stores,
+    db,
+    dir,
+    ca,
+    config,
+    endpoint,
+    inner,
+    alerts,
+    admin,
+    enrol,
+    ...stores,
     async close() {
       await db.drop();
       dir.remove();

@@ -17,40 +17,57 @@ function approval(slackId: string, deadlineFromNowMs: number, endpointId = 'open
     slackId,
     cn,
     serial: randomUUID().slice(0, 8),
-    request: { connectionId: '7', endpointId, commonName: cn, publicIp: '127.0.0.1', platform: 'linux', platformVersion: '', clientVersion: '2.6.14' },
+    request: {
+      connectionId: '7',
+      endpointId,
+      commonName: cn,
+      publicIp: '127.0.0.1',
+      platform: 'linux',
+      platformVersion: '',
+      clientVersion: '2.6.14',
+    },
     requestedAt: new Date(now + deadlineFromNowMs - 25_000),
     deadline: new Date(now + deadlineFromNowMs),
   };
 }
 
-describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'logins whose handler went away, closed on DynamoDB Local', () => {
-  let db: Awaited<ReturnType<typeof testDatabase>>;
-  beforeAll(async () => {
-    db = await testDatabase();
-  });
-  afterAll(() => db.drop());
+describeWith(
+  { 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined },
+  'logins whose handler went away, closed on DynamoDB Local',
+  () => {
+    let db: Awaited<ReturnType<typeof testDatabase>>;
+    beforeAll(async () => {
+      db = await testDatabase();
+    });
+    afterAll(() => db.drop());
 
-  it('closes each undecided login past the edge once, as expired and audited, and leaves decided, later and other endpoints alone', async () => {
-    const stores = storesFor(db);
-    const abandoned = approval('U0ABANDON', -10 * MINUTE);
-    const decided = approval('U0DECIDED', -10 * MINUTE);
-    const waiting = approval('U0WAITING', MINUTE);
-    const elsewhere = approval('U0ELSEWHERE', -10 * MINUTE, 'cvpn-endpoint-0abc');
-    for (const item of [abandoned, decided, waiting, elsewhere]) await stores.approvals.create(item);
-    expect(await stores.approvals.decide(decided.id, 'APPROVED', 'U0DECIDED', decided.requestedAt)).toBe(true);
+    it('closes each undecided login past the edge once, as expired and audited, and leaves decided, later and other endpoints alone', async () => {
+      const stores = storesFor(db);
+      const abandoned = approval('U0ABANDON', -10 * MINUTE);
+      const decided = approval('U0DECIDED', -10 * MINUTE);
+      const waiting = approval('U0WAITING', MINUTE);
+      const elsewhere = approval('U0ELSEWHERE', -10 * MINUTE, 'cvpn-endpoint-0abc');
+      for (const item of [abandoned, decided, waiting, elsewhere]) await stores.approvals.create(item);
+      expect(await stores.approvals.decide(decided.id, 'APPROVED', 'U0DECIDED', decided.requestedAt)).toBe(true);
 
-    const scope = { before: new Date(Date.now() - MINUTE), endpointId: 'openvpn:local', actor: 'system:daily' };
-    const closed = await closeAbandonedApprovals({ ...stores, clock: systemClock }, scope);
-    expect(closed.map((item) => item.id)).toEqual([abandoned.id]);
-    expect(await closeAbandonedApprovals({ ...stores, clock: systemClock }, scope)).toEqual([]);
+      const scope = { before: new Date(Date.now() - MINUTE), endpointId: 'openvpn:local', actor: 'system:daily' };
+      const closed = await closeAbandonedApprovals({ ...stores, clock: systemClock }, scope);
+      expect(closed.map((item) => item.id)).toEqual([abandoned.id]);
+      expect(await closeAbandonedApprovals({ ...stores, clock: systemClock }, scope)).toEqual([]);
 
-    expect(await stores.approvals.get(abandoned.id)).toMatchObject({ status: 'EXPIRED', decidedBy: 'system:daily' });
-    expect(await stores.approvals.get(decided.id)).toMatchObject({ status: 'APPROVED' });
-    expect(await stores.approvals.get(waiting.id)).toMatchObject({ status: 'PENDING' });
-    expect((await stores.approvals.get(elsewhere.id))?.decidedBy).toBeUndefined();
+      expect(await stores.approvals.get(abandoned.id)).toMatchObject({ status: 'EXPIRED', decidedBy: 'system:daily' });
+      expect(await stores.approvals.get(decided.id)).toMatchObject({ status: 'APPROVED' });
+      expect(await stores.approvals.get(waiting.id)).toMatchObject({ status: 'PENDING' });
+      expect((await stores.approvals.get(elsewhere.id))?.decidedBy).toBeUndefined();
 
-    const audit = await stores.audit.query({ target: abandoned.cn });
-    expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor: 'system:daily', action: 'approval.decide', outcome: 'refused', details: { reason: 'abandoned', approval: abandoned.id, endpoint: 'openvpn:local' } });
-  });
-});
+      const audit = await stores.audit.query({ target: abandoned.cn });
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toMatchObject({
+        actor: 'system:daily',
+        action: 'approval.decide',
+        outcome: 'refused',
+        details: { reason: 'abandoned', approval: abandoned.id, endpoint: 'openvpn:local' },
+      });
+    });
+  },
+);

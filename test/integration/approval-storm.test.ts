@@ -24,80 +24,143 @@ const id = (i: number) => `U0S${String(i).padStart(3, '0')}`;
  * once. Slack's rate limits are enforced by the stand-in (429 + Retry-After), owners answer with a 👍
  * through the real Bolt app, and the decision must still come in time for every one of them.
  */
-describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'a reconnect storm of 300 logins', () => {
-  let slack: SlackStandIn;
-  let db: Awaited<ReturnType<typeof testDatabase>>;
-  let dir: ReturnType<typeof tempDir>;
-  let deps: DecideDeps;
-  let bolt: (event: unknown, context: unknown) => Promise<unknown>;
-  const cns: string[] = [];
+describeWith(
+  { 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined },
+  'a reconnect storm of 300 logins',
+  () => {
+    let slack: SlackStandIn;
+    let db: Awaited<ReturnType<typeof testDatabase>>;
+    let dir: ReturnType<typeof tempDir>;
+    let deps: DecideDeps;
+    let bolt: (event: unknown, context: unknown) => Promise<unknown>;
+    const cns: string[] = [];
 
-  beforeAll(async () => {
-    const users = Array.from({ length: MEMBERS }, (_, i) => ({ id: id(i), name: `member${i}`, real_name: `Member ${i}` }));
-    [slack, db] = await Promise.all([startSlackStandIn({ users: [...users, { id: 'U0ADMIN', name: 'admin', real_name: 'Admin' }], usergroups: {}, enforceRateLimits: true }), testDatabase()]);
-    dir = tempDir('storm');
-    const config = loadConfig(botEnv(slack, db.tableName, dir.path, { APPROVAL_TIMEOUT_S: '25', VPN_ENDPOINTS: '[]', AWS_REGION: 'us-east-1' }));
-    const ca = await testCa();
-    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const stores = storesFor(db);
-    const records = Array.from({ length: MEMBERS }, (_, i) => {
-      const cn = encodeCn({ displayName: `Member ${i}`, slackId: id(i), domain: config.CERT_DOMAIN });
-      const issued = signCertificateFor({ ca, cn, publicKey });
-      cns.push(cn);
-      return { serial: issued.serial, cn, slackId: id(i), status: 'active' as const, issuedAt: new Date(), notBefore: issued.notBefore, notAfter: issued.notAfter, source: 'issued' as const, issuedBy: 'test' };
+    beforeAll(async () => {
+      const users = Array.from({ length: MEMBERS }, (_, i) => ({
+        id: id(i),
+        name: `member${i}`,
+        real_name: `Member ${i}`,
+      }));
+      [slack, db] = await Promise.all([
+        startSlackStandIn({
+          users: [...users, { id: 'U0ADMIN', name: 'admin', real_name: 'Admin' }],
+          usergroups: {},
+          enforceRateLimits: true,
+        }),
+        testDatabase(),
+      ]);
+      dir = tempDir('storm');
+      const config = loadConfig(
+        botEnv(slack, db.tableName, dir.path, {
+          APPROVAL_TIMEOUT_S: '25',
+          VPN_ENDPOINTS: '[]',
+          AWS_REGION: 'us-east-1',
+        }),
+      );
+      const ca = await testCa();
+      const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const stores = storesFor(db);
+      const records = Array.from({ length: MEMBERS }, (_, i) => {
+        const cn = encodeCn({ displayName: `Member ${i}`, slackId: id(i), domain: config.CERT_DOMAIN });
+        const issued = signCertificateFor({ ca, cn, publicKey });
+        cns.push(cn);
+        return {
+          serial: issued.serial,
+          cn,
+          slackId: id(i),
+          status: 'active' as const,
+          issuedAt: new Date(),
+          notBefore: issued.notBefore,
+          notAfter: issued.notAfter,
+          source: 'issued' as const,
+          issuedBy: 'test',
+        };
+      });
+      await stores.certificates.importMany(records);
+      // As deployed: the Web API client waits out Retry-After on a 429 and tries again.
+      const client = new WebClient(slack.token, {
+        slackApiUrl: slack.apiUrl,
+        retryConfig: { retries: 3, minTimeout: 100, maxTimeout: 1_000 },
+      });
+      deps = {
+        ...stores,
+        notifier: new SlackApprovalNotifier(
+          client,
+          adminAlertsFor(config, client, () => undefined),
+        ),
+        clock: { now: () => new Date() },
+        policy: approvalPolicy(config),
+      };
+      bolt = createSlackLambdaHandler(
+        () => config,
+        () => ({ enqueue: async () => undefined }),
+      ) as typeof bolt;
+
+      // Each member answers their own prompt with a 👍 a moment after it arrives, as a person would.
+      let events = 0;
+      slack.onChange((change) => {
+        if (change.kind !== 'message_posted' || !change.channel.startsWith('DU0S')) return;
+        const member = change.channel.slice(1);
+        setTimeout(
+          () => {
+            void bolt(
+              eventCallback(
+                {
+                  type: 'reaction_added',
+                  user: member,
+                  reaction: '+1',
+                  item_user: 'UBOT',
+                  item: { type: 'message', channel: change.channel, ts: change.ts },
+                  event_ts: `${Date.now() / 1000}`,
+                },
+                `Ev0STORM${++events}`,
+              ),
+              {},
+            );
+          },
+          200 + Math.floor(Math.random() * 800),
+        );
+      });
+    }, 120_000);
+    afterAll(async () => {
+      // DM updates that waited out a 429 may still be on their way; let them land before Slack goes away.
+      for (let quiet = 0, seen = -1; quiet < 20 && seen !== slack?.calls.length; quiet++) {
+        seen = slack.calls.length;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      await slack?.stop();
+      await db?.drop();
+      dir?.remove();
     });
-    await stores.certificates.importMany(records);
-    // As deployed: the Web API client waits out Retry-After on a 429 and tries again.
-    const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 3, minTimeout: 100, maxTimeout: 1_000 } });
-    deps = { ...stores, notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, () => undefined)), clock: { now: () => new Date() }, policy: approvalPolicy(config) };
-    bolt = createSlackLambdaHandler(() => config, () => ({ enqueue: async () => undefined })) as typeof bolt;
 
-    // Each member answers their own prompt with a 👍 a moment after it arrives, as a person would.
-    let events = 0;
-    slack.onChange((change) => {
-      if (change.kind !== 'message_posted' || !change.channel.startsWith('DU0S')) return;
-      const member = change.channel.slice(1);
-      setTimeout(() => {
-        void bolt(eventCallback({ type: 'reaction_added', user: member, reaction: '+1', item_user: 'UBOT', item: { type: 'message', channel: change.channel, ts: change.ts }, event_ts: `${Date.now() / 1000}` }, `Ev0STORM${++events}`), {});
-      }, 200 + Math.floor(Math.random() * 800));
+    const login = (i: number): ConnectRequest => ({
+      connectionId: `cvpn-connection-${i}`,
+      endpointId: 'cvpn-endpoint-0123456789abcdef0',
+      commonName: cns[i],
+      publicIp: `198.51.100.${i % 250}`,
+      platform: 'mac',
+      platformVersion: '14',
+      clientVersion: '2.6.14',
     });
-  }, 120_000);
-  afterAll(async () => {
-    // DM updates that waited out a 429 may still be on their way; let them land before Slack goes away.
-    for (let quiet = 0, seen = -1; quiet < 20 && seen !== slack?.calls.length; quiet++) {
-      seen = slack.calls.length;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    await slack?.stop();
-    await db?.drop();
-    dir?.remove();
-  });
 
-  const login = (i: number): ConnectRequest => ({
-    connectionId: `cvpn-connection-${i}`,
-    endpointId: 'cvpn-endpoint-0123456789abcdef0',
-    commonName: cns[i],
-    publicIp: `198.51.100.${i % 250}`,
-    platform: 'mac',
-    platformVersion: '14',
-    clientVersion: '2.6.14',
-  });
+    it("allows every login approved in time, within Slack's rate limits, in at most 2 Slack calls per prompt; remembered approvals keep the next storm silent", async () => {
+      const decisions = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => decideConnection(deps, login(i))));
+      // Every owner answered within the deadline, so every login must be allowed: none timed out waiting on Slack.
+      expect(decisions.filter((d) => !d.allow).map((d) => d.reason)).toEqual([]);
+      const calls = slack.calls.filter((c) =>
+        ['chat.postMessage', 'chat.update', 'conversations.open'].includes(c.method),
+      ).length;
+      // A 429 is answered by waiting out Retry-After and trying again: count only the calls Slack accepted.
+      const accepted = calls - slack.rateLimited;
+      expect(slack.callsTo('conversations.open')).toEqual([]);
+      expect(accepted / MEMBERS).toBeLessThanOrEqual(2);
+      expect(slack.rateLimited).toBeGreaterThan(0);
 
-  it('allows every login approved in time, within Slack\'s rate limits, in at most 2 Slack calls per prompt; remembered approvals keep the next storm silent', async () => {
-    const decisions = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => decideConnection(deps, login(i))));
-    // Every owner answered within the deadline, so every login must be allowed: none timed out waiting on Slack.
-    expect(decisions.filter((d) => !d.allow).map((d) => d.reason)).toEqual([]);
-    const calls = slack.calls.filter((c) => ['chat.postMessage', 'chat.update', 'conversations.open'].includes(c.method)).length;
-    // A 429 is answered by waiting out Retry-After and trying again: count only the calls Slack accepted.
-    const accepted = calls - slack.rateLimited;
-    expect(slack.callsTo('conversations.open')).toEqual([]);
-    expect(accepted / MEMBERS).toBeLessThanOrEqual(2);
-    expect(slack.rateLimited).toBeGreaterThan(0);
-
-    // The reconnect after the next CRL import: same devices, same addresses, approved minutes ago.
-    const before = slack.calls.length;
-    const again = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => decideConnection(deps, login(i))));
-    expect(again.every((d) => d.allow && d.reason === 'remembered')).toBe(true);
-    expect(slack.calls.length).toBe(before);
-  }, 120_000);
-});
+      // The reconnect after the next CRL import: same devices, same addresses, approved minutes ago.
+      const before = slack.calls.length;
+      const again = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => decideConnection(deps, login(i))));
+      expect(again.every((d) => d.allow && d.reason === 'remembered')).toBe(true);
+      expect(slack.calls.length).toBe(before);
+    }, 120_000);
+  },
+);

@@ -11,13 +11,19 @@ interface Answer {
 }
 
 /** A request as a browser (or a rebound DNS name) would send it: Host and Origin set by hand, which fetch does not allow. */
-function send(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Answer> {
+function send(
+  port: number,
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -43,8 +49,19 @@ describe('the local console refuses requests that other web pages could make', (
   beforeAll(async () => {
     slack = await startSlackStandIn();
     port = await freeTcpPort();
-    server = await startConsoleServer({ port, slack, signingSecret: 'test-secret', admins: ['U0ADMIN'], app, about: {} });
-    const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, logLevel: LogLevel.ERROR, retryConfig: { retries: 0 } });
+    server = await startConsoleServer({
+      port,
+      slack,
+      signingSecret: 'test-secret',
+      admins: ['U0ADMIN'],
+      app,
+      about: {},
+    });
+    const client = new WebClient(slack.token, {
+      slackApiUrl: slack.apiUrl,
+      logLevel: LogLevel.ERROR,
+      retryConfig: { retries: 0 },
+    });
     await uploadToDm(client, 'U0ALICE', { filename: 'alice.ovpn', content: '<key>\nPRIVATE KEY\n</key>\n' });
     fileId = slack.messages('DU0ALICE').flatMap((message) => message.files)[0].id;
   });
@@ -60,13 +77,20 @@ describe('the local console refuses requests that other web pages could make', (
   it('serves its own page, state, events, files and API at 127.0.0.1 and localhost', async () => {
     for (const host of [own(), `localhost:${port}`]) {
       expect((await send(port, { path: '/', headers: { host } })).status).toBe(200);
-      expect(JSON.parse((await send(port, { path: '/console/api/state?user=U0ALICE', headers: { host } })).body)).toMatchObject({ me: 'U0ALICE' });
+      expect(
+        JSON.parse((await send(port, { path: '/console/api/state?user=U0ALICE', headers: { host } })).body),
+      ).toMatchObject({ me: 'U0ALICE' });
       expect((await send(port, { path: `/files/${fileId}`, headers: { host } })).body).toContain('PRIVATE KEY');
     }
     const events = await fetch(`${server.url}/console/api/events`);
     expect(events.status).toBe(200);
     await events.body?.cancel();
-    const answer = await send(port, { method: 'POST', path: '/console/api/command', headers: { host: own(), origin: `http://${own()}`, 'content-type': 'application/json' }, body: command('/vpn help') });
+    const answer = await send(port, {
+      method: 'POST',
+      path: '/console/api/command',
+      headers: { host: own(), origin: `http://${own()}`, 'content-type': 'application/json' },
+      body: command('/vpn help'),
+    });
     expect(answer).toMatchObject({ status: 200 });
     // Through the guard on /slack/events too: the console signs and posts it from the server side.
     expect(delivered).toEqual(['help']);
@@ -79,12 +103,28 @@ describe('the local console refuses requests that other web pages could make', (
       { path: '/console/api/state?user=U0ALICE' },
       { path: `/files/${fileId}` },
       { path: '/console/api/events' },
-      { method: 'POST', path: '/console/api/command', headers: { 'content-type': 'application/json' }, body: command('/vpn issue evil') },
-      { method: 'POST', path: '/slack/events', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'command=%2Fvpn&text=issue' },
+      {
+        method: 'POST',
+        path: '/console/api/command',
+        headers: { 'content-type': 'application/json' },
+        body: command('/vpn issue evil'),
+      },
+      {
+        method: 'POST',
+        path: '/slack/events',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'command=%2Fvpn&text=issue',
+      },
     ];
     for (const attempt of attempts) {
       const answer = await send(port, { ...attempt, headers: { ...attempt.headers, host } });
-      expect({ path: attempt.path, ...answer }).toEqual({ path: attempt.path, status: 403, body: expect.stringMatching(/^Refused: this local server answers only requests for 127\.0\.0\.1:\d+ or localhost:\d+ \(Host was "evil\.example:\d+"\)/) });
+      expect({ path: attempt.path, ...answer }).toEqual({
+        path: attempt.path,
+        status: 403,
+        body: expect.stringMatching(
+          /^Refused: this local server answers only requests for 127\.0\.0\.1:\d+ or localhost:\d+ \(Host was "evil\.example:\d+"\)/,
+        ),
+      });
       expect(answer.body).not.toContain('PRIVATE KEY');
     }
     expect(delivered).toEqual(['help']);
@@ -92,19 +132,41 @@ describe('the local console refuses requests that other web pages could make', (
 
   it('refuses a text/plain or form POST (no CORS preflight) and changes nothing', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
-      const headers: Record<string, string> = { host: own(), origin: `http://${own()}`, ...(type ? { 'content-type': type } : {}) };
-      const answer = await send(port, { method: 'POST', path: '/console/api/command', headers, body: command('/vpn issue csrf') });
-      expect(answer).toEqual({ status: 403, body: expect.stringContaining("the console's API takes only Content-Type: application/json") });
+      const headers: Record<string, string> = {
+        host: own(),
+        origin: `http://${own()}`,
+        ...(type ? { 'content-type': type } : {}),
+      };
+      const answer = await send(port, {
+        method: 'POST',
+        path: '/console/api/command',
+        headers,
+        body: command('/vpn issue csrf'),
+      });
+      expect(answer).toEqual({
+        status: 403,
+        body: expect.stringContaining("the console's API takes only Content-Type: application/json"),
+      });
     }
     expect(delivered).toEqual(['help']);
   });
 
   it('refuses a request from another origin, even with the right Host and JSON', async () => {
     for (const origin of ['http://evil.example', `http://localhost:${port}`, 'null']) {
-      const answer = await send(port, { method: 'POST', path: '/console/api/command', headers: { host: own(), origin, 'content-type': 'application/json' }, body: command('/vpn issue cross') });
-      expect(answer).toEqual({ status: 403, body: expect.stringMatching(/^Refused: a request from .*the console answers only its own page/) });
+      const answer = await send(port, {
+        method: 'POST',
+        path: '/console/api/command',
+        headers: { host: own(), origin, 'content-type': 'application/json' },
+        body: command('/vpn issue cross'),
+      });
+      expect(answer).toEqual({
+        status: 403,
+        body: expect.stringMatching(/^Refused: a request from .*the console answers only its own page/),
+      });
     }
-    expect((await send(port, { path: `/files/${fileId}`, headers: { host: own(), origin: 'http://evil.example' } })).status).toBe(403);
+    expect(
+      (await send(port, { path: `/files/${fileId}`, headers: { host: own(), origin: 'http://evil.example' } })).status,
+    ).toBe(403);
     expect(delivered).toEqual(['help']);
   });
 });
@@ -114,10 +176,18 @@ describe('the Slack stand-in refuses a forged Host', () => {
     const slack = await startSlackStandIn();
     try {
       const host = `evil.example:${slack.port}`;
-      const api = await send(slack.port, { method: 'POST', path: '/api/auth.test', headers: { host, authorization: `Bearer ${slack.token}` } });
+      const api = await send(slack.port, {
+        method: 'POST',
+        path: '/api/auth.test',
+        headers: { host, authorization: `Bearer ${slack.token}` },
+      });
       expect(api).toEqual({ status: 403, body: expect.stringContaining('Host was "evil.example:') });
       expect((await send(slack.port, { path: '/files/F0001', headers: { host } })).status).toBe(403);
-      const own = await send(slack.port, { method: 'POST', path: '/api/auth.test', headers: { host: `localhost:${slack.port}`, authorization: `Bearer ${slack.token}` } });
+      const own = await send(slack.port, {
+        method: 'POST',
+        path: '/api/auth.test',
+        headers: { host: `localhost:${slack.port}`, authorization: `Bearer ${slack.token}` },
+      });
       expect(JSON.parse(own.body)).toMatchObject({ ok: true });
     } finally {
       await slack.stop();

@@ -25,83 +25,113 @@ async function simulate(world: World, days: number, clock: { now: Date }, each?:
   return daysLeftAfterRun;
 }
 
-describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'CRL renewal over two simulated years', () => {
-  let world: World;
-  afterEach(() => world?.close());
+describeWith(
+  { 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined },
+  'CRL renewal over two simulated years',
+  () => {
+    let world: World;
+    afterEach(() => world?.close());
 
-  it.each(['immediate', 'window'] as const)('never lets the endpoint hold an expired CRL with 10%% of imports failing (%s mode)', async (mode) => {
-    const clock = { now: START };
-    const random = seededRandom(mode === 'window' ? 7 : 42);
-    let failures = 0;
-    world = await serviceWorld({
-      env: { CRL_PUBLISH_MODE: mode },
-      clock: { now: () => clock.now },
-      hooks: {
-        beforeImport: () => {
-          if (random() < 0.1) {
-            failures++;
-            throw new Error('simulated import failure');
-          }
-        },
+    it.each(['immediate', 'window'] as const)(
+      'never lets the endpoint hold an expired CRL with 10%% of imports failing (%s mode)',
+      async (mode) => {
+        const clock = { now: START };
+        const random = seededRandom(mode === 'window' ? 7 : 42);
+        let failures = 0;
+        world = await serviceWorld({
+          env: { CRL_PUBLISH_MODE: mode },
+          clock: { now: () => clock.now },
+          hooks: {
+            beforeImport: () => {
+              if (random() < 0.1) {
+                failures++;
+                throw new Error('simulated import failure');
+              }
+            },
+          },
+        });
+        // A deployment starts from a published CRL (vpnctl crl publish retries until it succeeds).
+        while ((await world.admin.publishAll('U0ADMIN'))[0].outcome !== 'published');
+        const leavers: { serial: string; notAfter: Date }[] = [];
+        const daysLeft = await simulate(world, 730, clock, async (day) => {
+          if (day % 15 !== 10) return;
+          const member = await world.enrol(`Leaver ${day}`, `U0DAY${day}`);
+          await world.admin.revoke({
+            target: { serial: member.serial },
+            reason: 'affiliationChanged',
+            actor: 'U0ADMIN',
+          });
+          leavers.push(member);
+        });
+
+        // The CRL is never expired, and never even close to it (renewal starts at 30 days left).
+        expect(Math.min(...daysLeft)).toBeGreaterThan(20);
+        expect(failures).toBeGreaterThan(0);
+        // No alert fired while the CRL still had fewer than 7 days left: nothing ever got that far.
+        expect(world.alerts.filter((alert) => alert.daysLeft < 7)).toEqual([]);
+        // Every revocation of a still-valid certificate is on the endpoint; expired ones were pruned.
+        const live = new Set(parseCrl((await world.inner.exportCrl()).pem!, world.ca).revocations.map((r) => r.serial));
+        const unexpired = leavers.filter((l) => l.notAfter > clock.now).map((l) => l.serial);
+        expect(unexpired.length).toBeGreaterThan(10);
+        expect(unexpired.filter((serial) => !live.has(serial))).toEqual([]);
+        expect([...live].every((serial) => leavers.some((l) => l.serial === serial))).toBe(true);
+        expect(live.size).toBeLessThan(leavers.length);
       },
-    });
-    // A deployment starts from a published CRL (vpnctl crl publish retries until it succeeds).
-    while ((await world.admin.publishAll('U0ADMIN'))[0].outcome !== 'published');
-    const leavers: { serial: string; notAfter: Date }[] = [];
-    const daysLeft = await simulate(world, 730, clock, async (day) => {
-      if (day % 15 !== 10) return;
-      const member = await world.enrol(`Leaver ${day}`, `U0DAY${day}`);
-      await world.admin.revoke({ target: { serial: member.serial }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
-      leavers.push(member);
+      240_000,
+    );
+
+    it('alerts once when the endpoint has no CRL and none can be published', async () => {
+      const clock = { now: START };
+      world = await serviceWorld({
+        clock: { now: () => clock.now },
+        hooks: { beforeImport: () => Promise.reject(new Error('endpoint unreachable')) },
+      });
+      for (let day = 0; day < 3; day++) {
+        clock.now = new Date(START.getTime() + day * DAY);
+        expect((await world.admin.daily()).renewals[0]).toMatchObject({
+          action: 'failed',
+          drift: ['the endpoint has no CRL'],
+        });
+      }
+      expect(world.alerts).toEqual([
+        expect.objectContaining({
+          level: 'critical',
+          message: expect.stringMatching(/missing or unreadable \(the endpoint has no CRL\).*endpoint unreachable/),
+        }),
+      ]);
     });
 
-    // The CRL is never expired, and never even close to it (renewal starts at 30 days left).
-    expect(Math.min(...daysLeft)).toBeGreaterThan(20);
-    expect(failures).toBeGreaterThan(0);
-    // No alert fired while the CRL still had fewer than 7 days left: nothing ever got that far.
-    expect(world.alerts.filter((alert) => alert.daysLeft < 7)).toEqual([]);
-    // Every revocation of a still-valid certificate is on the endpoint; expired ones were pruned.
-    const live = new Set(parseCrl((await world.inner.exportCrl()).pem!, world.ca).revocations.map((r) => r.serial));
-    const unexpired = leavers.filter((l) => l.notAfter > clock.now).map((l) => l.serial);
-    expect(unexpired.length).toBeGreaterThan(10);
-    expect(unexpired.filter((serial) => !live.has(serial))).toEqual([]);
-    expect([...live].every((serial) => leavers.some((l) => l.serial === serial))).toBe(true);
-    expect(live.size).toBeLessThan(leavers.length);
-  }, 240_000);
-
-  it('alerts once when the endpoint has no CRL and none can be published', async () => {
-    const clock = { now: START };
-    world = await serviceWorld({ clock: { now: () => clock.now }, hooks: { beforeImport: () => Promise.reject(new Error('endpoint unreachable')) } });
-    for (let day = 0; day < 3; day++) {
-      clock.now = new Date(START.getTime() + day * DAY);
-      expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'failed', drift: ['the endpoint has no CRL'] });
-    }
-    expect(world.alerts).toEqual([expect.objectContaining({ level: 'critical', message: expect.stringMatching(/missing or unreadable \(the endpoint has no CRL\).*endpoint unreachable/) })]);
-  });
-
-  it('alerts at 14, 7, 3 and 1 days left and on expiry, once each, while renewal keeps failing', async () => {
-    const clock = { now: START };
-    let broken = false;
-    world = await serviceWorld({
-      clock: { now: () => clock.now },
-      hooks: { beforeImport: () => (broken ? Promise.reject(new Error('AccessDenied: ec2:ImportClientVpnClientCertificateRevocationList')) : undefined) },
-    });
-    await world.admin.publishAll('U0ADMIN');
-    broken = true;
-    // The CRL has 180 days; renewal starts failing at 30 days left (day 150) and never recovers.
-    const daysLeft = await simulate(world, 185, clock);
-    expect(world.alerts.map((a) => a.level)).toEqual(['warning', 'warning', 'critical', 'critical', 'critical']);
-    const [fourteen, seven, three, one, expired] = world.alerts;
-    expect(fourteen.daysLeft).toBeGreaterThan(13);
-    expect(fourteen.daysLeft).toBeLessThanOrEqual(14);
-    expect(seven.daysLeft).toBeGreaterThan(6);
-    expect(three.daysLeft).toBeGreaterThan(2);
-    expect(one.daysLeft).toBeGreaterThan(0);
-    expect(fourteen.message).toMatch(/expires in 1[34]\.\d days.*AccessDenied: ec2:ImportClientVpnClientCertificateRevocationList/);
-    expect(expired.message).toMatch(/EXPIRED: every VPN connection is refused/);
-    expect(daysLeft.at(-1)).toBeLessThan(0);
-  }, 120_000);
-});
+    it('alerts at 14, 7, 3 and 1 days left and on expiry, once each, while renewal keeps failing', async () => {
+      const clock = { now: START };
+      let broken = false;
+      world = await serviceWorld({
+        clock: { now: () => clock.now },
+        hooks: {
+          beforeImport: () =>
+            broken
+              ? Promise.reject(new Error('AccessDenied: ec2:ImportClientVpnClientCertificateRevocationList'))
+              : undefined,
+        },
+      });
+      await world.admin.publishAll('U0ADMIN');
+      broken = true;
+      // The CRL has 180 days; renewal starts failing at 30 days left (day 150) and never recovers.
+      const daysLeft = await simulate(world, 185, clock);
+      expect(world.alerts.map((a) => a.level)).toEqual(['warning', 'warning', 'critical', 'critical', 'critical']);
+      const [fourteen, seven, three, one, expired] = world.alerts;
+      expect(fourteen.daysLeft).toBeGreaterThan(13);
+      expect(fourteen.daysLeft).toBeLessThanOrEqual(14);
+      expect(seven.daysLeft).toBeGreaterThan(6);
+      expect(three.daysLeft).toBeGreaterThan(2);
+      expect(one.daysLeft).toBeGreaterThan(0);
+      expect(fourteen.message).toMatch(
+        /expires in 1[34]\.\d days.*AccessDenied: ec2:ImportClientVpnClientCertificateRevocationList/,
+      );
+      expect(expired.message).toMatch(/EXPIRED: every VPN connection is refused/);
+      expect(daysLeft.at(-1)).toBeLessThan(0);
+    }, 120_000);
+  },
+);
 
 describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'CRL renewal repairs drift', () => {
   let world: World;
@@ -114,7 +144,11 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     world = await serviceWorld({ clock: { now: () => new Date((now += 1000)) } });
     const revoke = async (name: string, slackId: string) => {
       const member = await world.enrol(name, slackId);
-      const report = await world.admin.revoke({ target: { serial: member.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+      const report = await world.admin.revoke({
+        target: { serial: member.serial },
+        reason: 'keyCompromise',
+        actor: 'U0ADMIN',
+      });
       expect(report.crl[0]).toMatchObject({ outcome: 'published' });
       return { member, pem: (await world.inner.exportCrl()).pem! };
     };
@@ -125,14 +159,27 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   async function expectRepaired(drift: string[], serials: string[], number: bigint) {
     const imports = world.endpoint.imports.length;
     const { renewals } = await world.admin.daily();
-    expect(renewals).toEqual([expect.objectContaining({ action: 'renewed', drift, publish: expect.objectContaining({ outcome: 'published', crlNumber: number }) })]);
+    expect(renewals).toEqual([
+      expect.objectContaining({
+        action: 'renewed',
+        drift,
+        publish: expect.objectContaining({ outcome: 'published', crlNumber: number }),
+      }),
+    ]);
     expect(world.endpoint.imports).toHaveLength(imports + 1);
     const live = parseCrl((await world.inner.exportCrl()).pem!, world.ca);
     expect(live).toMatchObject({ number, signedBy: { signatureValid: true, issuerMatches: true } });
     expect(live.revocations.map((r) => r.serial).sort()).toEqual([...serials].sort());
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ crlNumber: String(number), lastError: undefined });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({
+      crlNumber: String(number),
+      lastError: undefined,
+    });
     expect(await world.audit.query({ target: 'openvpn:test', until: new Date(now) })).toContainEqual(
-      expect.objectContaining({ action: 'crl.renew', outcome: 'success', details: expect.objectContaining({ drift, outcome: 'published' }) }),
+      expect.objectContaining({
+        action: 'crl.renew',
+        outcome: 'success',
+        details: expect.objectContaining({ drift, outcome: 'published' }),
+      }),
     );
     // Repaired for good: the next run finds nothing to do.
     expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'none', drift: [] });
@@ -143,7 +190,12 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const { member: bob } = await revoke('Bob', 'U0BOB');
     // Same subject, other key: only the signature tells it apart. A higher number and Bob's serial leave nothing else to notice.
     const foreign = loadCa(await createCa({ commonName: 'Test VPN CA' }));
-    const forged = buildCrl({ ca: foreign, number: 7n, revocations: [{ serial: bob.serial, revokedAt: now(), reason: 'keyCompromise' }], now: now() });
+    const forged = buildCrl({
+      ca: foreign,
+      number: 7n,
+      revocations: [{ serial: bob.serial, revokedAt: now(), reason: 'keyCompromise' }],
+      now: now(),
+    });
     expect(parseCrl(forged.pem, world.ca).signedBy).toEqual({ signatureValid: false, issuerMatches: true });
     await world.inner.importCrl(forged.pem);
 
@@ -157,7 +209,11 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(parseCrl(first).number).toBe(1n);
     await world.inner.importCrl(first);
 
-    await expectRepaired(['the live CRL is #1, older than our last publish #2', '1 revoked certificate(s) are missing from the live CRL'], [bob.serial, carol.serial], 3n);
+    await expectRepaired(
+      ['the live CRL is #1, older than our last publish #2', '1 revoked certificate(s) are missing from the live CRL'],
+      [bob.serial, carol.serial],
+      3n,
+    );
   });
 
   it('republishes when a CRL of ours, as new as our last, lacks a serial revoked before that publish', async () => {
@@ -181,8 +237,13 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
 
   async function windowWorld() {
     const clock = { now: START };
-    world = await serviceWorld({ env: { CRL_PUBLISH_MODE: 'window', CRL_WINDOW: WINDOW }, clock: { now: () => clock.now } });
-    expect(await world.admin.publishAll('U0ADMIN')).toEqual([expect.objectContaining({ outcome: 'published', crlNumber: 1n, nextUpdate: EXPIRES })]);
+    world = await serviceWorld({
+      env: { CRL_PUBLISH_MODE: 'window', CRL_WINDOW: WINDOW },
+      clock: { now: () => clock.now },
+    });
+    expect(await world.admin.publishAll('U0ADMIN')).toEqual([
+      expect.objectContaining({ outcome: 'published', crlNumber: 1n, nextUpdate: EXPIRES }),
+    ]);
     return clock;
   }
 
@@ -190,14 +251,23 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const clock = await windowWorld();
     clock.now = new Date('2027-06-12T10:00:00Z'); // Saturday, 19.75 days left: due (renew before 30), not urgent.
     expect(isInWindow(parseWindow(WINDOW), clock.now)).toBe(false);
-    expect((await world.admin.daily()).renewals).toEqual([{ endpoint: 'openvpn:test', daysLeft: 19.75, drift: [], action: 'waiting-for-window', alerts: [] }]);
+    expect((await world.admin.daily()).renewals).toEqual([
+      { endpoint: 'openvpn:test', daysLeft: 19.75, drift: [], action: 'waiting-for-window', alerts: [] },
+    ]);
     expect(world.endpoint.imports).toHaveLength(1);
     expect(parseCrl((await world.inner.exportCrl()).pem!).number).toBe(1n);
 
     clock.now = new Date('2027-06-13T04:00:00Z'); // Sunday, inside the window.
-    expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'renewed', daysLeft: 19, publish: { outcome: 'published', crlNumber: 2n } });
+    expect((await world.admin.daily()).renewals[0]).toMatchObject({
+      action: 'renewed',
+      daysLeft: 19,
+      publish: { outcome: 'published', crlNumber: 2n },
+    });
     expect(world.endpoint.imports).toHaveLength(2);
-    expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca)).toMatchObject({ number: 2n, nextUpdate: new Date('2027-12-10T04:00:00Z') });
+    expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca)).toMatchObject({
+      number: 2n,
+      nextUpdate: new Date('2027-12-10T04:00:00Z'),
+    });
     expect(world.alerts).toEqual([]);
   });
 
@@ -208,8 +278,16 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(isInWindow(window, clock.now)).toBe(false);
     expect(nextWindowStart(window, clock.now).getTime()).toBeGreaterThan(EXPIRES.getTime());
 
-    expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'renewed', daysLeft: 2.5, drift: [], publish: { outcome: 'published', crlNumber: 2n } });
+    expect((await world.admin.daily()).renewals[0]).toMatchObject({
+      action: 'renewed',
+      daysLeft: 2.5,
+      drift: [],
+      publish: { outcome: 'published', crlNumber: 2n },
+    });
     expect(world.endpoint.imports).toHaveLength(2);
-    expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca)).toMatchObject({ number: 2n, nextUpdate: new Date('2027-12-26T16:00:00Z') });
+    expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca)).toMatchObject({
+      number: 2n,
+      nextUpdate: new Date('2027-12-26T16:00:00Z'),
+    });
   });
 });

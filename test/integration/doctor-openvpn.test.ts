@@ -11,7 +11,11 @@ const BIN = join(__dirname, '..', '..', 'bin', 'vpnctl.js');
 const DAY = 86_400_000;
 
 describeWith(
-  { 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined, openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN },
+  {
+    'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined,
+    openvpn: OPENVPN !== undefined,
+    '/dev/net/tun': HAS_TUN,
+  },
   'vpnctl doctor against a real OpenVPN 2.6 server',
   () => {
     let vpn: ManagedTestVpn;
@@ -30,7 +34,16 @@ describeWith(
         DYNAMODB_ENDPOINT,
         TABLE_NAME: `doctor-${randomBytes(4).toString('hex')}`,
         CERT_DOMAIN: 'vpn.test',
-        VPN_ENDPOINTS: JSON.stringify([{ type: 'openvpn', name: 'test', management: vpn.management, crlFile: vpn.files.crl, remote: vpn.remote, serverCertFile: vpn.files.cert }]),
+        VPN_ENDPOINTS: JSON.stringify([
+          {
+            type: 'openvpn',
+            name: 'test',
+            management: vpn.management,
+            crlFile: vpn.files.crl,
+            remote: vpn.remote,
+            serverCertFile: vpn.files.cert,
+          },
+        ]),
       };
       // The server's first CRL comes from us, as in a deployment.
       const published = await vpnctl(['crl', 'publish']);
@@ -46,12 +59,21 @@ describeWith(
       const healthy = await vpnctl(['doctor']);
       expect(healthy.stderr).toBe('');
       expect(healthy.code).toBe(0);
-      expect(healthy.stdout).toMatch(new RegExp(`^✅ openvpn:test: endpoint: management interface at ${vpn.management} answers`, 'm'));
-      expect(healthy.stdout).toMatch(/^✅ openvpn:test: server certificate: CN=server\.vpn\.test, valid until .* \(365\.0 days\)$/m);
+      expect(healthy.stdout).toMatch(
+        new RegExp(`^✅ openvpn:test: endpoint: management interface at ${vpn.management} answers`, 'm'),
+      );
+      expect(healthy.stdout).toMatch(
+        /^✅ openvpn:test: server certificate: CN=server\.vpn\.test, valid until .* \(365\.0 days\)$/m,
+      );
       expect(healthy.stdout).toMatch(/^✅ openvpn:test: CRL expiry: 180\.0 days left/m);
       expect(healthy.stdout).toMatch(/^✅ openvpn:test: CRL vs last publish: #1, as published at /m);
       // This test server's management port takes commands without a password: anyone on the host could approve logins.
-      expect(healthy.stdout).toMatch(new RegExp(`^⚠️ {2}openvpn:test: management access: ${vpn.management} takes commands without a password: .* → Give the server's --management line a password file`, 'm'));
+      expect(healthy.stdout).toMatch(
+        new RegExp(
+          `^⚠️ {2}openvpn:test: management access: ${vpn.management} takes commands without a password: .* → Give the server's --management line a password file`,
+          'm',
+        ),
+      );
       // Without Slack there is no remote clock and nobody to remind: warnings, which do not fail the run.
       expect(healthy.stdout).toMatch(/^⚠️ {2}Slack token: SLACK_BOT_TOKEN is not set/m);
       expect(healthy.stdout).toMatch(/^✅ DynamoDB: /m);
@@ -75,11 +97,18 @@ describeWith(
     it('fails (exit 1) and says how to start the server when the management interface does not answer', async () => {
       const result = await run(process.execPath, [BIN, 'doctor'], {
         cwd: dir.path,
-        env: { ...env, VPN_ENDPOINTS: JSON.stringify([{ type: 'openvpn', name: 'down', management: '127.0.0.1:9', crlFile: vpn.files.crl, remote: vpn.remote }]) },
+        env: {
+          ...env,
+          VPN_ENDPOINTS: JSON.stringify([
+            { type: 'openvpn', name: 'down', management: '127.0.0.1:9', crlFile: vpn.files.crl, remote: vpn.remote },
+          ]),
+        },
         timeoutMs: 60_000,
       });
       expect(result.code).toBe(1);
-      expect(result.stdout).toMatch(/^❌ openvpn:down: endpoint: .*127\.0\.0\.1:9.* → Start the OpenVPN server with the --management address and --crl-verify file that VPN_ENDPOINTS names\.$/m);
+      expect(result.stdout).toMatch(
+        /^❌ openvpn:down: endpoint: .*127\.0\.0\.1:9.* → Start the OpenVPN server with the --management address and --crl-verify file that VPN_ENDPOINTS names\.$/m,
+      );
       expect(result.stdout).toMatch(/^⚠️ {2}openvpn:down: server certificate: not checked: serverCertFile is not set/m);
     }, 60_000);
   },

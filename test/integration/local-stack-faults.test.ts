@@ -9,7 +9,12 @@ import { freeStackPorts, isRunning, lockedChildren, stackEnv, startStackProcess 
 import { HAS_TUN, OPENVPN, describeWith, run, tempDir } from '../helpers/tools';
 
 const HAS_JAVA = process.env.TEST_DYNAMODB_ENDPOINT !== undefined;
-const HAS_VPN = { 'Java 17+ (DynamoDB Local)': HAS_JAVA, openvpn: OPENVPN !== undefined, '/dev/net/tun': HAS_TUN, root: process.getuid?.() === 0 };
+const HAS_VPN = {
+  'Java 17+ (DynamoDB Local)': HAS_JAVA,
+  openvpn: OPENVPN !== undefined,
+  '/dev/net/tun': HAS_TUN,
+  root: process.getuid?.() === 0,
+};
 const VPNCTL = join(__dirname, '..', '..', 'bin', 'vpnctl.js');
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,26 +55,30 @@ describeWith({ 'Java 17+ (DynamoDB Local)': HAS_JAVA }, 'npm start under faults'
       },
     ],
   ];
-  it.each(ways)('one Ctrl-C stops npm start cleanly, %s', async (_way, press) => {
-    const state = join(dir.path, 'state');
-    const stack = startNpmStart(stackEnv(state, await freeStackPorts()));
-    let children: number[] = [];
-    try {
-      await stack.waitFor(/Press Ctrl-C to stop/);
-      children = lockedChildren(state);
-      expect(children.length).toBeGreaterThan(0);
-      await press(stack.app(), stack.ctrlC);
-      await stack.exited(90_000);
-      const output = stack.output();
-      expect(output).not.toMatch(/forced/);
-      expect(output).toMatch(/✔ stopped; state kept for the next npm start/);
-      expect(existsSync(join(state, 'npm-start.lock'))).toBe(false);
-      expect(children.filter(isRunning)).toEqual([]);
-    } finally {
-      await stack.exited(1);
-      for (const pid of children.filter(isRunning)) process.kill(pid, 'SIGKILL');
-    }
-  }, 180_000);
+  it.each(ways)(
+    'one Ctrl-C stops npm start cleanly, %s',
+    async (_way, press) => {
+      const state = join(dir.path, 'state');
+      const stack = startNpmStart(stackEnv(state, await freeStackPorts()));
+      let children: number[] = [];
+      try {
+        await stack.waitFor(/Press Ctrl-C to stop/);
+        children = lockedChildren(state);
+        expect(children.length).toBeGreaterThan(0);
+        await press(stack.app(), stack.ctrlC);
+        await stack.exited(90_000);
+        const output = stack.output();
+        expect(output).not.toMatch(/forced/);
+        expect(output).toMatch(/✔ stopped; state kept for the next npm start/);
+        expect(existsSync(join(state, 'npm-start.lock'))).toBe(false);
+        expect(children.filter(isRunning)).toEqual([]);
+      } finally {
+        await stack.exited(1);
+        for (const pid of children.filter(isRunning)) process.kill(pid, 'SIGKILL');
+      }
+    },
+    180_000,
+  );
 });
 
 describeWith(HAS_VPN, 'npm start under faults, with real OpenVPN logins', () => {
@@ -104,9 +113,13 @@ describeWith(HAS_VPN, 'npm start under faults, with real OpenVPN logins', () => 
       expect(output).toMatch(/closed 1 login the last run left waiting for approval/);
       const audit = await run(process.execPath, [VPNCTL, 'audit', '--csv'], { env, timeoutMs: 60_000 });
       expect(audit.code).toBe(0);
-      const closed = audit.stdout.split('\r\n').filter((line) => line.includes('approval.decide') && line.includes('abandoned'));
+      const closed = audit.stdout
+        .split('\r\n')
+        .filter((line) => line.includes('approval.decide') && line.includes('abandoned'));
       expect(closed).toHaveLength(1);
-      expect(closed[0]).toMatch(/^[^,]+,local:npm-start,approval\.decide,alice-example\.laptop--[a-z2-7]{5}-U0ALICE\.vpn\.local,refused,/);
+      expect(closed[0]).toMatch(
+        /^[^,]+,local:npm-start,approval\.decide,alice-example\.laptop--[a-z2-7]{5}-U0ALICE\.vpn\.local,refused,/,
+      );
     } finally {
       expect(await second.interrupt(60_000)).toBe(0);
     }
@@ -164,11 +177,20 @@ describeWith(HAS_VPN, 'npm start when its OpenVPN server dies', () => {
       const blocker = await holdUdpPort(ports.vpn);
       try {
         await stack.waitFor(/OpenVPN did not start again: .*Restarting it in \d+ s/);
-        expect(stack.output().slice(mark)).toMatch(/OpenVPN exited \(code (signal|\d+)\).*Restarting it in 1 s; logins through the local endpoint fail until it is back/);
+        expect(stack.output().slice(mark)).toMatch(
+          /OpenVPN exited \(code (signal|\d+)\).*Restarting it in 1 s; logins through the local endpoint fail until it is back/,
+        );
 
         const answer = async (text: string, pattern: RegExp) => {
           await console.command('U0ADMIN', text);
-          return eventually(async () => (await console.dm('U0ADMIN')).map((message) => JSON.stringify(message)).find((json) => pattern.test(json)), `the answer to ${text}`, 30_000);
+          return eventually(
+            async () =>
+              (await console.dm('U0ADMIN'))
+                .map((message) => JSON.stringify(message))
+                .find((json) => pattern.test(json)),
+            `the answer to ${text}`,
+            30_000,
+          );
         };
         const crl = await answer('/vpn crl', /The OpenVPN server does not answer, so nobody can log in through it/);
         expect(crl).toMatch(/npm start restarts it by itself \(why it stopped: [^)]*openvpn\.log\)/);
@@ -236,10 +258,18 @@ describeWith(HAS_VPN, 'npm start while DynamoDB stalls (DynamoDB Local paused wi
 
         // The console, like Slack, gives the app 3 s: a command that misses them fails here.
         await console.command('U0ALICE', '/vpn status');
-        const holding = await eventually(async () => (await console.dm('U0ALICE')).find((message) => /taking longer than usual/.test(message.text)), 'the holding answer', 10_000);
+        const holding = await eventually(
+          async () => (await console.dm('U0ALICE')).find((message) => /taking longer than usual/.test(message.text)),
+          'the holding answer',
+          10_000,
+        );
 
         await console.react('U0ALICE', prompt);
-        const told = await eventually(async () => (await console.dm('U0ALICE')).find((message) => /could not be recorded/.test(message.text)), 'the 👍-not-recorded DM', 30_000);
+        const told = await eventually(
+          async () => (await console.dm('U0ALICE')).find((message) => /could not be recorded/.test(message.text)),
+          'the 👍-not-recorded DM',
+          30_000,
+        );
         expect(told.text).toMatch(/connect again/);
         expect(told.text).not.toMatch(/Nobody approved/);
         expect(stack.output()).toMatch(/was not recorded within 5 s: DynamoDB did not answer/);
@@ -248,7 +278,14 @@ describeWith(HAS_VPN, 'npm start while DynamoDB stalls (DynamoDB Local paused wi
         process.kill(dynamodb, 'SIGCONT');
         paused = undefined;
         // The answer replaces the holding message in place.
-        const answered = await eventually(async () => (await console.dm('U0ALICE')).find((message) => message.ts === holding.ts && !/taking longer/.test(message.text)), 'the status answer after the stall', 60_000);
+        const answered = await eventually(
+          async () =>
+            (await console.dm('U0ALICE')).find(
+              (message) => message.ts === holding.ts && !/taking longer/.test(message.text),
+            ),
+          'the status answer after the stall',
+          60_000,
+        );
         expect(JSON.stringify(answered)).toMatch(/laptop/);
       } finally {
         await client.stop();

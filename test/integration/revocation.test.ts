@@ -43,39 +43,71 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       return markRevoked(serial, change);
     });
     const carolRevoked = world.admin.revoke({ ...request, target: { serial: carol.serial } });
-    for (let i = 0; i < 100 && (await world.crlState.getEndpoint('openvpn:test'))?.requested !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 100 && (await world.crlState.getEndpoint('openvpn:test'))?.requested !== 1; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 1, pending: [carol.serial] });
     return { bob, carol, carolRevoked };
   }
 
   it('ends access three ways and reports each', async () => {
-    world = await serviceWorld({ hooks: { sessions: () => [{ connectionId: '7', commonName: 'bob.laptop-U0BOB.vpn.test' }, { connectionId: '8', commonName: 'jane-U0JANE.vpn.test' }] } });
+    world = await serviceWorld({
+      hooks: {
+        sessions: () => [
+          { connectionId: '7', commonName: 'bob.laptop-U0BOB.vpn.test' },
+          { connectionId: '8', commonName: 'jane-U0JANE.vpn.test' },
+        ],
+      },
+    });
     const bob = await world.enrol('Bob', 'U0BOB', 'laptop');
     await world.enrol('Jane', 'U0JANE');
-    const report = await world.admin.revoke({ target: { slackId: 'U0BOB' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+    const report = await world.admin.revoke({
+      target: { slackId: 'U0BOB' },
+      reason: 'affiliationChanged',
+      actor: 'U0ADMIN',
+    });
 
     expect(report.revoked).toEqual([{ serial: bob.serial, cn: bob.cn, notAfter: bob.notAfter }]);
     expect((await world.certificates.get(bob.serial))?.status).toBe('revoked');
     expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
     expect(report.sessions).toEqual([{ endpoint: 'openvpn:test', terminated: 1 }]);
     expect(world.endpoint.terminated).toEqual(['7']);
-    expect(report.crl).toEqual([expect.objectContaining({ endpoint: 'openvpn:test', outcome: 'published', entries: 1 })]);
+    expect(report.crl).toEqual([
+      expect.objectContaining({ endpoint: 'openvpn:test', outcome: 'published', entries: 1 }),
+    ]);
     const live = parseCrl((await world.inner.exportCrl()).pem!, world.ca);
     expect(live.revocations.map((r) => [r.serial, r.reason])).toEqual([[bob.serial, 'affiliationChanged']]);
 
     const trail = await world.audit.query({});
-    expect(trail.map((e) => `${e.action}:${e.outcome}`)).toEqual(['certificate.revoke:success', 'sessions.terminate:success', 'crl.publish:success']);
+    expect(trail.map((e) => `${e.action}:${e.outcome}`)).toEqual([
+      'certificate.revoke:success',
+      'sessions.terminate:success',
+      'crl.publish:success',
+    ]);
 
-    const again = await world.admin.revoke({ target: { slackId: 'U0BOB' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+    const again = await world.admin.revoke({
+      target: { slackId: 'U0BOB' },
+      reason: 'affiliationChanged',
+      actor: 'U0ADMIN',
+    });
     // Nothing new to revoke, and nothing to import: the session is gone and the live CRL lists Bob.
-    expect(again).toEqual({ revoked: [], alreadyRevoked: [bob.serial], failed: [], sessions: [{ endpoint: 'openvpn:test', terminated: 0 }], crl: [] });
+    expect(again).toEqual({
+      revoked: [],
+      alreadyRevoked: [bob.serial],
+      failed: [],
+      sessions: [{ endpoint: 'openvpn:test', terminated: 0 }],
+      crl: [],
+    });
     expect(world.endpoint.imports).toHaveLength(1);
   });
 
   it('says so for an unknown member or serial, and changes nothing', async () => {
     world = await serviceWorld();
-    await expect(world.admin.revoke({ target: { slackId: 'U0NOBODY' }, reason: 'unspecified', actor: 'U0ADMIN' })).rejects.toThrow('U0NOBODY has no certificates.');
-    await expect(world.admin.revoke({ target: { serial: '0A0B' }, reason: 'unspecified', actor: 'U0ADMIN' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      world.admin.revoke({ target: { slackId: 'U0NOBODY' }, reason: 'unspecified', actor: 'U0ADMIN' }),
+    ).rejects.toThrow('U0NOBODY has no certificates.');
+    await expect(
+      world.admin.revoke({ target: { serial: '0A0B' }, reason: 'unspecified', actor: 'U0ADMIN' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await world.audit.query({})).toEqual([]);
     expect((await world.inner.exportCrl()).pem).toBeUndefined();
   });
@@ -83,16 +115,27 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   it('reports a session step that keeps failing, and still publishes the CRL', async () => {
     world = await serviceWorld({ hooks: { sessions: () => Promise.reject(new Error('management interface down')) } });
     const bob = await world.enrol('Bob', 'U0BOB');
-    const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    const report = await world.admin.revoke({
+      target: { serial: bob.serial },
+      reason: 'keyCompromise',
+      actor: 'U0ADMIN',
+    });
     expect(report.sessions).toEqual([{ endpoint: 'openvpn:test', terminated: 0, error: 'management interface down' }]);
     expect(report.crl[0]).toMatchObject({ outcome: 'published' });
-    expect((await world.audit.query({ target: 'openvpn:test' })).map((e) => `${e.action}:${e.outcome}`)).toEqual(['sessions.terminate:failure', 'crl.publish:success']);
+    expect((await world.audit.query({ target: 'openvpn:test' })).map((e) => `${e.action}:${e.outcome}`)).toEqual([
+      'sessions.terminate:failure',
+      'crl.publish:success',
+    ]);
   }, 20_000);
 
   it('lists all 50 of 50 concurrent revocations on the final CRL, with fewer imports than revocations', async () => {
     world = await serviceWorld();
     const members = await Promise.all(Array.from({ length: 50 }, (_, i) => world.enrol(`Leaver ${i}`, `U0LEAVE${i}`)));
-    const reports = await Promise.all(members.map((m) => world.admin.revoke({ target: { serial: m.serial }, reason: 'affiliationChanged', actor: 'U0ADMIN' })));
+    const reports = await Promise.all(
+      members.map((m) =>
+        world.admin.revoke({ target: { serial: m.serial }, reason: 'affiliationChanged', actor: 'U0ADMIN' }),
+      ),
+    );
     expect(reports.every((r) => r.revoked.length === 1)).toBe(true);
     // Every caller learns its revocation is on a published CRL: its own, or one it was confirmed to be part of.
     expect(reports.map((r) => r.crl[0].outcome).filter((o) => o !== 'published' && o !== 'coalesced')).toEqual([]);
@@ -120,27 +163,52 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
         return admin.revoke({ target: { serial: member.serial }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
       }),
     );
-    expect(reports.map((r) => r.crl[0].outcome).sort()).toEqual(['coalesced', 'coalesced', 'coalesced', 'coalesced', 'coalesced', 'published']);
+    expect(reports.map((r) => r.crl[0].outcome).sort()).toEqual([
+      'coalesced',
+      'coalesced',
+      'coalesced',
+      'coalesced',
+      'coalesced',
+      'published',
+    ]);
     expect(world.endpoint.imports).toHaveLength(1);
     const imported = parseCrl(world.endpoint.imports[0], world.ca);
     expect(imported.number).toBe(1n);
     expect(imported.revocations.map((r) => r.serial).sort()).toEqual(members.map((m) => m.serial).sort());
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 12, served: 12, crlNumber: '1', entries: 6 });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({
+      requested: 12,
+      served: 12,
+      crlNumber: '1',
+      entries: 6,
+    });
   });
 
   it('lists a revocation whose request a CRL build read before the certificate was marked revoked, before confirming it', async () => {
-    const { bob, carol, carolRevoked } = await carolMarkedDuringBobsImport({ reason: 'keyCompromise', actor: 'U0ADMIN' });
+    const { bob, carol, carolRevoked } = await carolMarkedDuringBobsImport({
+      reason: 'keyCompromise',
+      actor: 'U0ADMIN',
+    });
     await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
     expect(parseCrl(world.endpoint.imports[0]).revocations.map((r) => r.serial)).toEqual([bob.serial]);
     const carolReport = await carolRevoked;
-    expect(carolReport.crl).toEqual([expect.objectContaining({ outcome: expect.stringMatching(/^(published|coalesced)$/) })]);
+    expect(carolReport.crl).toEqual([
+      expect.objectContaining({ outcome: expect.stringMatching(/^(published|coalesced)$/) }),
+    ]);
     // Confirmed means on the endpoint: a CRL built before Carol was marked revoked does not count.
-    expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial).sort()).toEqual([bob.serial, carol.serial].sort());
+    expect(
+      parseCrl((await world.inner.exportCrl()).pem!)
+        .revocations.map((r) => r.serial)
+        .sort(),
+    ).toEqual([bob.serial, carol.serial].sort());
   });
 
   it('keeps a queued revocation outstanding when a CRL build read its request before the certificate was marked revoked', async () => {
     // A renewal's retirement: its CRL entry is left to the daily job.
-    const { bob, carol, carolRevoked } = await carolMarkedDuringBobsImport({ reason: 'superseded', actor: 'system:renewal', crl: 'queued' });
+    const { bob, carol, carolRevoked } = await carolMarkedDuringBobsImport({
+      reason: 'superseded',
+      actor: 'system:renewal',
+      crl: 'queued',
+    });
     await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
     expect((await carolRevoked).crl).toEqual([expect.objectContaining({ outcome: 'deferred' })]);
     // Bob's publisher may have gone round again after Carol was marked; if it did not, her request is still open.
@@ -149,13 +217,20 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     if (!listed.includes(carol.serial)) expect(record.requested).toBeGreaterThan(record.served);
 
     await world.admin.daily();
-    expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial).sort()).toEqual([bob.serial, carol.serial].sort());
+    expect(
+      parseCrl((await world.inner.exportCrl()).pem!)
+        .revocations.map((r) => r.serial)
+        .sort(),
+    ).toEqual([bob.serial, carol.serial].sort());
   });
 
   it('keeps an expired certificate on exactly one more CRL, then prunes it', async () => {
     let now = new Date();
     world = await serviceWorld({ clock: { now: () => now } });
-    const listed = async () => parseCrl((await world.inner.exportCrl()).pem!, world.ca).revocations.map((r) => r.serial).sort();
+    const listed = async () =>
+      parseCrl((await world.inner.exportCrl()).pem!, world.ca)
+        .revocations.map((r) => r.serial)
+        .sort();
     const bob = await world.enrol('Bob', 'U0BOB');
     await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
     now = new Date(now.getTime() + 200 * DAY);
@@ -165,11 +240,15 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
 
     // The first CRL issued after Bob's certificate expired still lists it (RFC 5280 §3.3)…
     now = new Date(bob.notAfter.getTime() + 3_600_000);
-    expect(await world.admin.publishAll('U0ADMIN')).toEqual([expect.objectContaining({ outcome: 'published', crlNumber: 3n, entries: 2 })]);
+    expect(await world.admin.publishAll('U0ADMIN')).toEqual([
+      expect.objectContaining({ outcome: 'published', crlNumber: 3n, entries: 2 }),
+    ]);
     expect(await listed()).toEqual([bob.serial, carol.serial].sort());
     // …and the next one no longer does; Carol's, still valid, stays.
     now = new Date(now.getTime() + DAY);
-    expect(await world.admin.publishAll('U0ADMIN')).toEqual([expect.objectContaining({ outcome: 'published', crlNumber: 4n, entries: 1 })]);
+    expect(await world.admin.publishAll('U0ADMIN')).toEqual([
+      expect.objectContaining({ outcome: 'published', crlNumber: 4n, entries: 1 }),
+    ]);
     expect(await listed()).toEqual([carol.serial]);
     now = new Date(now.getTime() + DAY);
     await world.admin.publishAll('U0ADMIN');
@@ -185,15 +264,28 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     let release!: () => void;
     const stalled = new Promise<void>((resolve) => (release = resolve));
     // The slow publisher has taken CRL #1 and stops right before it looks at the endpoint.
-    const slowView = new InstrumentedEndpoint(world.inner, { beforeExport: (call) => (call === 1 ? (stalledAt(), stalled) : undefined) });
-    const slow = new CrlPublisher({ ca: world.ca, certificates: world.certificates, crlState: world.crlState, audit: world.audit, clock: { now: () => new Date() }, crlDays: 180, leaseMs: 50 });
+    const slowView = new InstrumentedEndpoint(world.inner, {
+      beforeExport: (call) => (call === 1 ? (stalledAt(), stalled) : undefined),
+    });
+    const slow = new CrlPublisher({
+      ca: world.ca,
+      certificates: world.certificates,
+      crlState: world.crlState,
+      audit: world.audit,
+      clock: { now: () => new Date() },
+      crlDays: 180,
+      leaseMs: 50,
+    });
     const first = slow.publish(slowView, 'U0SLOW');
     await reachedExport;
     await new Promise((resolve) => setTimeout(resolve, 100));
     const second = await world.admin.publisher.publish(world.endpoint, 'U0FAST');
     expect(second).toMatchObject({ outcome: 'published', crlNumber: 2n });
     release();
-    expect(await first).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/already holds CRL #2, newer than #1/) });
+    expect(await first).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringMatching(/already holds CRL #2, newer than #1/),
+    });
     expect(parseCrl((await world.inner.exportCrl()).pem!).number).toBe(2n);
     expect((await world.crlState.getEndpoint('openvpn:test'))?.crlNumber).toBe('2');
   });
@@ -208,7 +300,10 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       const stores = storesFor(fresh);
       const publisher = new CrlPublisher({ ca: world.ca, ...stores, clock: { now: () => new Date() }, crlDays: 180 });
       expect(await publisher.publish(world.endpoint, 'U0ADMIN')).toMatchObject({ outcome: 'published', crlNumber: 4n });
-      expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca)).toMatchObject({ number: 4n, signedBy: { signatureValid: true } });
+      expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca)).toMatchObject({
+        number: 4n,
+        signedBy: { signatureValid: true },
+      });
       expect(await stores.crlState.getEndpoint('openvpn:test')).toMatchObject({ crlNumber: '4', lastError: undefined });
     } finally {
       await fresh.drop();
@@ -231,26 +326,73 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       // A restored backup that predates Carol's revocation and never knew Bob: the daily job records both
       // as revoked again without an import, since the live CRL already lists them.
       const stores = storesFor(restored);
-      await stores.certificates.create({ ...carol, status: 'active', revokedAt: undefined, reason: undefined, revokedBy: undefined });
-      const admin = new VpnAdmin({ config: world.config, ca: world.ca, ...stores, endpoints: [world.endpoint], alerts: { send: async () => undefined }, coalesceMs: 0 });
+      await stores.certificates.create({
+        ...carol,
+        status: 'active',
+        revokedAt: undefined,
+        reason: undefined,
+        revokedBy: undefined,
+      });
+      const admin = new VpnAdmin({
+        config: world.config,
+        ca: world.ca,
+        ...stores,
+        endpoints: [world.endpoint],
+        alerts: { send: async () => undefined },
+        coalesceMs: 0,
+      });
       const { renewals } = await admin.daily();
-      expect(renewals[0]).toMatchObject({ action: 'none', drift: ['2 serial(s) revoked on the live CRL were not revoked in the database: recorded as revoked again'] });
+      expect(renewals[0]).toMatchObject({
+        action: 'none',
+        drift: ['2 serial(s) revoked on the live CRL were not revoked in the database: recorded as revoked again'],
+      });
       expect((await listed()).number).toBe(before);
-      expect(await stores.certificates.get(bob.serial)).toMatchObject({ status: 'revoked', source: 'crl', reason: 'keyCompromise', notAfter: world.ca.notAfter });
-      expect(await stores.certificates.get(carol.serial)).toMatchObject({ status: 'revoked', source: 'issued', reason: 'affiliationChanged' });
+      expect(await stores.certificates.get(bob.serial)).toMatchObject({
+        status: 'revoked',
+        source: 'crl',
+        reason: 'keyCompromise',
+        notAfter: world.ca.notAfter,
+      });
+      expect(await stores.certificates.get(carol.serial)).toMatchObject({
+        status: 'revoked',
+        source: 'issued',
+        reason: 'affiliationChanged',
+      });
       const trail = await stores.audit.query({});
-      expect(trail).toContainEqual(expect.objectContaining({ action: 'certificate.revoke', target: 'U0CAROL', details: expect.objectContaining({ serial: carol.serial, carriedForwardFrom: `CRL #${before} on openvpn:test` }) }));
-      expect(trail).toContainEqual(expect.objectContaining({ action: 'crl.carry-forward', details: expect.objectContaining({ serials: 2, unknownToDatabase: 1, unknownSerials: [bob.serial] }) }));
+      expect(trail).toContainEqual(
+        expect.objectContaining({
+          action: 'certificate.revoke',
+          target: 'U0CAROL',
+          details: expect.objectContaining({
+            serial: carol.serial,
+            carriedForwardFrom: `CRL #${before} on openvpn:test`,
+          }),
+        }),
+      );
+      expect(trail).toContainEqual(
+        expect.objectContaining({
+          action: 'crl.carry-forward',
+          details: expect.objectContaining({ serials: 2, unknownToDatabase: 1, unknownSerials: [bob.serial] }),
+        }),
+      );
       expect((await admin.daily()).renewals[0]).toMatchObject({ action: 'none', drift: [] });
-      expect(await admin.publisher.publish(world.endpoint, 'U0ADMIN')).toMatchObject({ outcome: 'published', crlNumber: before + 1n });
+      expect(await admin.publisher.publish(world.endpoint, 'U0ADMIN')).toMatchObject({
+        outcome: 'published',
+        crlNumber: before + 1n,
+      });
       expect((await listed()).revocations.map((r) => `${r.serial}:${r.reason}`).sort()).toEqual(both);
 
       // A recreated, empty table: the next publish numbers past the live CRL and keeps both on it.
       const empty = storesFor(recreated);
       const publisher = new CrlPublisher({ ca: world.ca, ...empty, clock: { now: () => new Date() }, crlDays: 180 });
-      expect(await publisher.publish(world.endpoint, 'U0ADMIN')).toMatchObject({ outcome: 'published', crlNumber: before + 2n });
+      expect(await publisher.publish(world.endpoint, 'U0ADMIN')).toMatchObject({
+        outcome: 'published',
+        crlNumber: before + 2n,
+      });
       expect((await listed()).revocations.map((r) => `${r.serial}:${r.reason}`).sort()).toEqual(both);
-      expect((await empty.certificates.revocationsForCrl(new Date())).map((r) => r.serial).sort()).toEqual([bob.serial, carol.serial].sort());
+      expect((await empty.certificates.revocationsForCrl(new Date())).map((r) => r.serial).sort()).toEqual(
+        [bob.serial, carol.serial].sort(),
+      );
     } finally {
       await restored.drop();
       await recreated.drop();
@@ -265,21 +407,36 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     // On real DynamoDB the index behind revocationsForCrl is eventually consistent: here it has not caught up.
     const lagging = jest.spyOn(world.certificates, 'revocationsForCrl').mockResolvedValue([]);
     try {
-      expect(await world.admin.publisher.publish(world.endpoint, 'U0ADMIN')).toMatchObject({ outcome: 'published', entries: 1 });
+      expect(await world.admin.publisher.publish(world.endpoint, 'U0ADMIN')).toMatchObject({
+        outcome: 'published',
+        entries: 1,
+      });
     } finally {
       lagging.mockRestore();
     }
-    expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca).revocations.map((r) => r.serial)).toEqual([bob.serial]);
+    expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca).revocations.map((r) => r.serial)).toEqual([
+      bob.serial,
+    ]);
     expect((await world.audit.query({})).map((e) => e.action)).not.toContain('crl.carry-forward');
   });
 
   it('keeps a revocation recorded when the import fails, and publishes it on the next run', async () => {
-    world = await serviceWorld({ hooks: { beforeImport: (_pem, call) => (call === 1 ? Promise.reject(new Error('disk full')) : undefined) } });
+    world = await serviceWorld({
+      hooks: { beforeImport: (_pem, call) => (call === 1 ? Promise.reject(new Error('disk full')) : undefined) },
+    });
     const bob = await world.enrol('Bob', 'U0BOB');
-    const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    const report = await world.admin.revoke({
+      target: { serial: bob.serial },
+      reason: 'keyCompromise',
+      actor: 'U0ADMIN',
+    });
     expect(report.crl[0]).toMatchObject({ outcome: 'failed', error: 'disk full' });
     expect((await world.certificates.get(bob.serial))?.status).toBe('revoked');
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 2, served: 0, lastError: 'disk full' });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({
+      requested: 2,
+      served: 0,
+      lastError: 'disk full',
+    });
 
     const { renewals } = await world.admin.daily();
     expect(renewals[0]).toMatchObject({ action: 'renewed', drift: ['the endpoint has no CRL'] });
@@ -296,35 +453,69 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     const newCa = loadCa(await createCa({ commonName: 'Replacement CA' }));
     const replaced = new VpnAdmin({ ...world.admin.deps, ca: newCa, coalesceMs: 0 });
     const before = world.endpoint.imports.length;
-    expect(await replaced.publishAll('U0ADMIN')).toEqual([expect.objectContaining({ outcome: 'published', crlNumber: 1n })]);
+    expect(await replaced.publishAll('U0ADMIN')).toEqual([
+      expect.objectContaining({ outcome: 'published', crlNumber: 1n }),
+    ]);
     expect(world.endpoint.imports.length).toBe(before + 1);
     expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ crlNumber: '1', requested: 3, served: 3 });
-    expect(parseCrl((await world.inner.exportCrl()).pem!, newCa).signedBy).toEqual({ signatureValid: true, issuerMatches: true });
+    expect(parseCrl((await world.inner.exportCrl()).pem!, newCa).signedBy).toEqual({
+      signatureValid: true,
+      issuerMatches: true,
+    });
   });
 
   it('still publishes when a revocation is retried after its process died half-way, and reports a failed audit write instead of stopping', async () => {
     world = await serviceWorld();
     const bob = await world.enrol('Bob', 'U0BOB');
     jest.spyOn(world.audit, 'append').mockImplementationOnce(() => Promise.reject(new Error('audit table throttled')));
-    const first = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
-    expect(first).toMatchObject({ revoked: [{ serial: bob.serial }], failed: [{ serial: bob.serial, step: 'audit', error: 'audit table throttled' }], crl: [{ outcome: 'published', entries: 1 }] });
+    const first = await world.admin.revoke({
+      target: { serial: bob.serial },
+      reason: 'keyCompromise',
+      actor: 'U0ADMIN',
+    });
+    expect(first).toMatchObject({
+      revoked: [{ serial: bob.serial }],
+      failed: [{ serial: bob.serial, step: 'audit', error: 'audit table throttled' }],
+      crl: [{ outcome: 'published', entries: 1 }],
+    });
 
     // A process that died right after marking Carol revoked: her CRL request is on record, nothing served it.
     const carol = await world.enrol('Carol', 'U0CAROL');
     await world.admin.publisher.request('openvpn:test', [carol.serial]);
-    await world.certificates.markRevoked(carol.serial, { revokedAt: new Date(), reason: 'keyCompromise', actor: 'U0ADMIN' });
-    const retry = await world.admin.revoke({ target: { serial: carol.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
-    expect(retry).toMatchObject({ revoked: [], alreadyRevoked: [carol.serial], failed: [], crl: [expect.objectContaining({ outcome: 'published', entries: 2 })] });
-    expect(parseCrl((await world.inner.exportCrl()).pem!).revocations.map((r) => r.serial).sort()).toEqual([bob.serial, carol.serial].sort());
+    await world.certificates.markRevoked(carol.serial, {
+      revokedAt: new Date(),
+      reason: 'keyCompromise',
+      actor: 'U0ADMIN',
+    });
+    const retry = await world.admin.revoke({
+      target: { serial: carol.serial },
+      reason: 'keyCompromise',
+      actor: 'U0ADMIN',
+    });
+    expect(retry).toMatchObject({
+      revoked: [],
+      alreadyRevoked: [carol.serial],
+      failed: [],
+      crl: [expect.objectContaining({ outcome: 'published', entries: 2 })],
+    });
+    expect(
+      parseCrl((await world.inner.exportCrl()).pem!)
+        .revocations.map((r) => r.serial)
+        .sort(),
+    ).toEqual([bob.serial, carol.serial].sort());
   });
 
   it('revokes a certificate it could not deliver, so no valid certificate is left that nobody holds', async () => {
     world = await serviceWorld();
     jest.spyOn(world.audit, 'append').mockRejectedValueOnce(new Error('audit write failed'));
-    await expect(world.admin.issue({ slackId: 'U0LOST', displayName: 'Lost', actor: 'U0ADMIN' })).rejects.toThrow('audit write failed');
+    await expect(world.admin.issue({ slackId: 'U0LOST', displayName: 'Lost', actor: 'U0ADMIN' })).rejects.toThrow(
+      'audit write failed',
+    );
     const [record] = await world.certificates.byUser('U0LOST');
     expect(record).toMatchObject({ status: 'revoked', revokedBy: 'system:issue-rollback' });
-    expect((await world.admin.issue({ slackId: 'U0LOST', displayName: 'Lost', actor: 'U0ADMIN' })).record.status).toBe('active');
+    expect((await world.admin.issue({ slackId: 'U0LOST', displayName: 'Lost', actor: 'U0ADMIN' })).record.status).toBe(
+      'active',
+    );
   });
 
   it('refuses a CRL over the 20,000-entry AWS limit from 20,001 revocations in the table, saying what to do, while every revocation stays in force', async () => {
@@ -347,7 +538,11 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect(await world.certificates.importMany(migrated)).toBe(20_001);
     const bob = await world.enrol('Bob', 'U0BOB');
 
-    const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+    const report = await world.admin.revoke({
+      target: { serial: bob.serial },
+      reason: 'keyCompromise',
+      actor: 'U0ADMIN',
+    });
     expect(report.revoked).toEqual([expect.objectContaining({ serial: bob.serial })]);
     expect(report.crl).toEqual([
       {
@@ -359,25 +554,37 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     ]);
     expect(world.endpoint.imports).toEqual([]);
     expect((await world.inner.exportCrl()).pem).toBeUndefined();
-    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({ requested: 2, served: 0, lastError: expect.stringMatching(/^20,002 unexpired revoked certificates exceed/) });
+    expect(await world.crlState.getEndpoint('openvpn:test')).toMatchObject({
+      requested: 2,
+      served: 0,
+      lastError: expect.stringMatching(/^20,002 unexpired revoked certificates exceed/),
+    });
     expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
     const recorded = await world.certificates.revocationsForCrl(now);
     expect(recorded).toHaveLength(20_002);
     expect(new Set(recorded.map((r) => r.serial))).toEqual(new Set([...migrated.map((m) => m.serial), bob.serial]));
 
     // The daily job retries and refuses the same way; it never imports a partial CRL.
-    expect((await world.admin.daily()).renewals[0]).toMatchObject({ action: 'failed', publish: { outcome: 'failed', error: expect.stringMatching(/^20,002 unexpired/) } });
+    expect((await world.admin.daily()).renewals[0]).toMatchObject({
+      action: 'failed',
+      publish: { outcome: 'failed', error: expect.stringMatching(/^20,002 unexpired/) },
+    });
     expect(world.endpoint.imports).toEqual([]);
   }, 120_000);
 
   it('defers the import to the maintenance window while the gate already refuses the certificate', async () => {
     const tuesday = new Date('2026-11-24T10:00:00Z');
     let now = tuesday;
-    world = await serviceWorld({ env: { CRL_PUBLISH_MODE: 'window', CRL_WINDOW: 'Sun 03:00-05:00 UTC' }, clock: { now: () => now } });
+    world = await serviceWorld({
+      env: { CRL_PUBLISH_MODE: 'window', CRL_WINDOW: 'Sun 03:00-05:00 UTC' },
+      clock: { now: () => now },
+    });
     const bob = await world.enrol('Bob', 'U0BOB');
     await world.admin.publishAll('U0ADMIN');
     const report = await world.admin.revoke({ target: { serial: bob.serial }, reason: 'superseded', actor: 'U0ADMIN' });
-    expect(report.crl).toEqual([{ endpoint: 'openvpn:test', outcome: 'deferred', until: new Date('2026-11-29T03:00:00Z') }]);
+    expect(report.crl).toEqual([
+      { endpoint: 'openvpn:test', outcome: 'deferred', until: new Date('2026-11-29T03:00:00Z') },
+    ]);
     expect(await world.certificates.byActiveCn(bob.cn)).toBeUndefined();
     expect(parseCrl((await world.inner.exportCrl()).pem!).revocations).toEqual([]);
 
@@ -389,14 +596,20 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   });
   describe('converges under faults: after any failure and a retry, every target is revoked, its sessions ended and on the live CRL', () => {
     /** An error shaped as the AWS SDK throws it for a DynamoDB refusal (after its own retries). */
-    const refusal = () => Object.assign(new Error('Throughput exceeds the current capacity of your table or index.'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+    const refusal = () =>
+      Object.assign(new Error('Throughput exceeds the current capacity of your table or index.'), {
+        name: 'ProvisionedThroughputExceededException',
+        $metadata: { httpStatusCode: 400 },
+      });
 
     /** DynamoDB refuses every request `refuse` picks while `on()` holds; the stores' own error handling runs as in production. */
     function dynamoFault(refuse: (command: { constructor: { name: string }; input: unknown }) => boolean) {
       const send = world.db.doc.send.bind(world.db.doc) as (command: unknown) => Promise<unknown>;
       let active = true;
-      jest.spyOn(world.db.doc, 'send').mockImplementation(((command: { constructor: { name: string }; input: unknown }) =>
-        active && refuse(command) ? Promise.reject(refusal()) : send(command)) as never);
+      jest
+        .spyOn(world.db.doc, 'send')
+        .mockImplementation(((command: { constructor: { name: string }; input: unknown }) =>
+          active && refuse(command) ? Promise.reject(refusal()) : send(command)) as never);
       return { off: () => (active = false) };
     }
 
@@ -408,7 +621,8 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       let importBroken = false;
       world = await serviceWorld({
         hooks: {
-          sessions: () => (managementDown ? Promise.reject(new Error('management interface refused the connection')) : live),
+          sessions: () =>
+            managementDown ? Promise.reject(new Error('management interface refused the connection')) : live,
           beforeImport: () => (importBroken ? Promise.reject(new Error('crl-verify file not writable')) : undefined),
         },
       });
@@ -429,19 +643,38 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     async function expectConverged(serials: string[], cns: string[]) {
       for (const serial of serials) expect((await world.certificates.get(serial))?.status).toBe('revoked');
       expect((await world.endpoint.listSessions()).filter((s) => cns.includes(s.commonName))).toEqual([]);
-      expect(parseCrl((await world.inner.exportCrl()).pem!, world.ca).revocations.map((r) => r.serial).sort()).toEqual([...serials].sort());
+      expect(
+        parseCrl((await world.inner.exportCrl()).pem!, world.ca)
+          .revocations.map((r) => r.serial)
+          .sort(),
+      ).toEqual([...serials].sort());
     }
 
-    const revokeBob = () => world.admin.revoke({ target: { slackId: 'U0BOB' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+    const revokeBob = () =>
+      world.admin.revoke({ target: { slackId: 'U0BOB' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
 
     it('DynamoDB refusing the second certificate and the management interface down: the first run does what it can and says what is left, the retry ends both sessions', async () => {
       const { laptop, phone, breakManagement } = await bobWithTwoSessions();
-      const fault = dynamoFault((command) => command.constructor.name === 'UpdateCommand' && mentions(command, phone.serial) && mentions(command, 'revoked'));
+      const fault = dynamoFault(
+        (command) =>
+          command.constructor.name === 'UpdateCommand' &&
+          mentions(command, phone.serial) &&
+          mentions(command, 'revoked'),
+      );
       breakManagement(true);
       const first = await revokeBob();
       expect(first.revoked).toEqual([{ serial: laptop.serial, cn: laptop.cn, notAfter: laptop.notAfter }]);
-      expect(first.failed).toEqual([{ serial: phone.serial, cn: phone.cn, step: 'revoke', error: expect.stringMatching(/refused the request \(ProvisionedThroughputExceededException/) }]);
-      expect(first.sessions).toEqual([{ endpoint: 'openvpn:test', terminated: 0, error: 'management interface refused the connection' }]);
+      expect(first.failed).toEqual([
+        {
+          serial: phone.serial,
+          cn: phone.cn,
+          step: 'revoke',
+          error: expect.stringMatching(/refused the request \(ProvisionedThroughputExceededException/),
+        },
+      ]);
+      expect(first.sessions).toEqual([
+        { endpoint: 'openvpn:test', terminated: 0, error: 'management interface refused the connection' },
+      ]);
       // The gate already refuses the laptop and the CRL lists it; the phone is left, and the message says so.
       expect(first.crl).toEqual([expect.objectContaining({ outcome: 'published', entries: 1 })]);
       const told = revocationReportMessage(first);
@@ -451,10 +684,17 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       fault.off();
       breakManagement(false);
       const retry = await revokeBob();
-      expect(retry).toMatchObject({ revoked: [{ serial: phone.serial }], alreadyRevoked: [laptop.serial], failed: [], sessions: [{ endpoint: 'openvpn:test', terminated: 2 }] });
+      expect(retry).toMatchObject({
+        revoked: [{ serial: phone.serial }],
+        alreadyRevoked: [laptop.serial],
+        failed: [],
+        sessions: [{ endpoint: 'openvpn:test', terminated: 2 }],
+      });
       expect(world.endpoint.terminated.sort()).toEqual(['1', '2']);
       await expectConverged([laptop.serial, phone.serial], [laptop.cn, phone.cn]);
-      expect(revocationReportMessage(retry).text).toMatch(/^Revoked 1 certificate; 2 sessions ended; CRL updated on 1 of 1 endpoint\./);
+      expect(revocationReportMessage(retry).text).toMatch(
+        /^Revoked 1 certificate; 2 sessions ended; CRL updated on 1 of 1 endpoint\./,
+      );
     });
 
     it('EC2 refusing to terminate AWS Client VPN connections: the retry ends the session of the certificate already revoked', async () => {
@@ -467,28 +707,72 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       try {
         let crl: string | undefined;
         let refuse = true;
-        const connections = new Map([['cvpn-connection-1', bob.cn], ['cvpn-connection-2', 'jane-U0JANE.vpn.test']]);
-        ec2.on(DescribeClientVpnConnectionsCommand).callsFake(() => ({ Connections: [...connections].map(([ConnectionId, CommonName]) => ({ ConnectionId, CommonName, Status: { Code: 'active' } })) }));
+        const connections = new Map([
+          ['cvpn-connection-1', bob.cn],
+          ['cvpn-connection-2', 'jane-U0JANE.vpn.test'],
+        ]);
+        ec2
+          .on(DescribeClientVpnConnectionsCommand)
+          .callsFake(() => ({
+            Connections: [...connections].map(([ConnectionId, CommonName]) => ({
+              ConnectionId,
+              CommonName,
+              Status: { Code: 'active' },
+            })),
+          }));
         ec2.on(TerminateClientVpnConnectionsCommand).callsFake((input: { ConnectionId: string }) => {
-          if (refuse) throw new EC2ServiceException({ name: 'RequestLimitExceeded', $fault: 'client', $metadata: { httpStatusCode: 503 }, message: 'Request limit exceeded.' });
+          if (refuse)
+            throw new EC2ServiceException({
+              name: 'RequestLimitExceeded',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 503 },
+              message: 'Request limit exceeded.',
+            });
           connections.delete(input.ConnectionId);
           return { ConnectionStatuses: [{ ConnectionId: input.ConnectionId }] };
         });
-        ec2.on(ImportClientVpnClientCertificateRevocationListCommand).callsFake((input: { CertificateRevocationList: string }) => ((crl = input.CertificateRevocationList), { Return: true }));
-        ec2.on(ExportClientVpnClientCertificateRevocationListCommand).callsFake(() => ({ CertificateRevocationList: crl ?? '', Status: { Code: 'active' } }));
-        const aws = new AwsClientVpnEndpoint({ id: 'cvpn-endpoint-0123456789abcdef0', region: 'eu-west-1', client: new EC2Client({ region: 'eu-west-1' }), retry: { sleep: async () => undefined } });
+        ec2
+          .on(ImportClientVpnClientCertificateRevocationListCommand)
+          .callsFake(
+            (input: { CertificateRevocationList: string }) => (
+              (crl = input.CertificateRevocationList),
+              { Return: true }
+            ),
+          );
+        ec2
+          .on(ExportClientVpnClientCertificateRevocationListCommand)
+          .callsFake(() => ({ CertificateRevocationList: crl ?? '', Status: { Code: 'active' } }));
+        const aws = new AwsClientVpnEndpoint({
+          id: 'cvpn-endpoint-0123456789abcdef0',
+          region: 'eu-west-1',
+          client: new EC2Client({ region: 'eu-west-1' }),
+          retry: { sleep: async () => undefined },
+        });
         const admin = new VpnAdmin({ ...world.admin.deps, endpoints: [aws], coalesceMs: 0 });
-        const revokeBob = () => admin.revoke({ target: { slackId: 'U0BOB' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
+        const revokeBob = () =>
+          admin.revoke({ target: { slackId: 'U0BOB' }, reason: 'affiliationChanged', actor: 'U0ADMIN' });
 
         const first = await revokeBob();
         expect(first.revoked.map((r) => r.serial)).toEqual([bob.serial]);
-        expect(first.sessions).toEqual([{ endpoint: aws.key, terminated: 0, error: expect.stringMatching(/throttled ec2:TerminateClientVpnConnections/) }]);
+        expect(first.sessions).toEqual([
+          {
+            endpoint: aws.key,
+            terminated: 0,
+            error: expect.stringMatching(/throttled ec2:TerminateClientVpnConnections/),
+          },
+        ]);
         expect(first.crl).toEqual([expect.objectContaining({ outcome: 'published', entries: 1 })]);
         expect([...connections.values()]).toContain(bob.cn);
 
         refuse = false;
         const retry = await revokeBob();
-        expect(retry).toMatchObject({ revoked: [], alreadyRevoked: [bob.serial], failed: [], sessions: [{ endpoint: aws.key, terminated: 1 }], crl: [] });
+        expect(retry).toMatchObject({
+          revoked: [],
+          alreadyRevoked: [bob.serial],
+          failed: [],
+          sessions: [{ endpoint: aws.key, terminated: 1 }],
+          crl: [],
+        });
         expect([...connections.values()]).toEqual(['jane-U0JANE.vpn.test']);
         expect(parseCrl(crl!, world.ca).revocations.map((r) => r.serial)).toEqual([bob.serial]);
       } finally {
@@ -498,14 +782,40 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
 
     type Fault = (bob: Awaited<ReturnType<typeof bobWithTwoSessions>>) => () => void;
     const faults: [string, Fault][] = [
-      ['DynamoDB refusing the first certificate', ({ laptop }) => dynamoFault((command) => command.constructor.name === 'UpdateCommand' && mentions(command, laptop.serial) && mentions(command, 'revoked')).off],
-      ['DynamoDB refusing the audit entry', () => dynamoFault((command) => command.constructor.name === 'PutCommand' && mentions(command, 'certificate.revoke')).off],
-      ['DynamoDB refusing the CRL request taken after marking', () => {
-        let requests = 0;
-        return dynamoFault((command) => command.constructor.name === 'UpdateCommand' && mentions(command, 'ADD requested') && ++requests > 1).off;
-      }],
-      ['DynamoDB refusing to read the CRL state', () => dynamoFault((command) => command.constructor.name === 'GetCommand' && mentions(command, 'CRL')).off],
-      ['the management interface (session listing) down', ({ breakManagement }) => (breakManagement(true), () => breakManagement(false))],
+      [
+        'DynamoDB refusing the first certificate',
+        ({ laptop }) =>
+          dynamoFault(
+            (command) =>
+              command.constructor.name === 'UpdateCommand' &&
+              mentions(command, laptop.serial) &&
+              mentions(command, 'revoked'),
+          ).off,
+      ],
+      [
+        'DynamoDB refusing the audit entry',
+        () =>
+          dynamoFault((command) => command.constructor.name === 'PutCommand' && mentions(command, 'certificate.revoke'))
+            .off,
+      ],
+      [
+        'DynamoDB refusing the CRL request taken after marking',
+        () => {
+          let requests = 0;
+          return dynamoFault(
+            (command) =>
+              command.constructor.name === 'UpdateCommand' && mentions(command, 'ADD requested') && ++requests > 1,
+          ).off;
+        },
+      ],
+      [
+        'DynamoDB refusing to read the CRL state',
+        () => dynamoFault((command) => command.constructor.name === 'GetCommand' && mentions(command, 'CRL')).off,
+      ],
+      [
+        'the management interface (session listing) down',
+        ({ breakManagement }) => (breakManagement(true), () => breakManagement(false)),
+      ],
       ['the CRL import failing', ({ breakImport }) => (breakImport(true), () => breakImport(false))],
     ];
 
@@ -515,8 +825,16 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       const first = await revokeBob().catch((error: unknown) => error as Error);
       heal();
       // The first run either did nothing (and says so) or reports what it could not do.
-      if (first instanceof Error) expect(await world.certificates.byUser('U0BOB')).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'active' })]));
-      else expect([...first.failed.map((f) => f.error), ...first.sessions.flatMap((s) => s.error ?? []), ...first.crl.flatMap((c) => (c.outcome === 'failed' ? [c.error] : []))]).not.toEqual([]);
+      if (first instanceof Error)
+        expect(await world.certificates.byUser('U0BOB')).toEqual(
+          expect.arrayContaining([expect.objectContaining({ status: 'active' })]),
+        );
+      else
+        expect([
+          ...first.failed.map((f) => f.error),
+          ...first.sessions.flatMap((s) => s.error ?? []),
+          ...first.crl.flatMap((c) => (c.outcome === 'failed' ? [c.error] : [])),
+        ]).not.toEqual([]);
 
       const retry = await revokeBob();
       expect(retry.failed.filter((f) => f.step === 'revoke')).toEqual([]);

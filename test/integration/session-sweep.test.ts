@@ -18,17 +18,36 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   });
   afterAll(() => world?.close());
 
-  it('ends the revoked certificate\'s session and keeps its successor\'s, for the same member and device', async () => {
-    const first = await world.admin.issue({ slackId: 'U0SWEEP', displayName: 'Sam Sweep', device: 'laptop', actor: 'U0ADMIN' });
-    await world.certificates.markRevoked(first.record.serial, { revokedAt: new Date(), reason: 'keyCompromise', actor: 'U0ADMIN' });
-    const second = await world.admin.issue({ slackId: 'U0SWEEP', displayName: 'Sam Sweep', device: 'laptop', actor: 'U0ADMIN' });
+  it("ends the revoked certificate's session and keeps its successor's, for the same member and device", async () => {
+    const first = await world.admin.issue({
+      slackId: 'U0SWEEP',
+      displayName: 'Sam Sweep',
+      device: 'laptop',
+      actor: 'U0ADMIN',
+    });
+    await world.certificates.markRevoked(first.record.serial, {
+      revokedAt: new Date(),
+      reason: 'keyCompromise',
+      actor: 'U0ADMIN',
+    });
+    const second = await world.admin.issue({
+      slackId: 'U0SWEEP',
+      displayName: 'Sam Sweep',
+      device: 'laptop',
+      actor: 'U0ADMIN',
+    });
 
     // A revoked session that survived its revocation (say, a failed termination), next to the new one.
     sessions = [
       { connectionId: 'stolen', commonName: first.record.cn },
       { connectionId: 'owner', commonName: second.record.cn },
     ];
-    const step = await sweepSessions(world.endpoint, { certificates: world.certificates, audit: world.audit, clock: { now: () => new Date() }, actor: 'system:daily' });
+    const step = await sweepSessions(world.endpoint, {
+      certificates: world.certificates,
+      audit: world.audit,
+      clock: { now: () => new Date() },
+      actor: 'system:daily',
+    });
     expect(step).toEqual({ endpoint: world.endpoint.key, terminated: 1 });
     expect(world.endpoint.terminated).toEqual(['stolen']);
     expect(second.record.cn).not.toBe(first.record.cn);

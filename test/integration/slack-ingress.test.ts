@@ -31,8 +31,16 @@ const call = async (event: unknown) => (await handler(event, {})) as Response;
 const REFUSED = [400, 401, 413];
 
 /** Header names as Slack, a proxy or an attacker might spell them. */
-const slackHeaderName = fc.constantFrom('x-slack-signature', 'x-slack-request-timestamp', 'content-type').chain((name) => fc.mixedCase(fc.constant(name)));
-const headerValue = fc.oneof(fc.string(), fc.constant(''), fc.integer().map(String), fc.string().map((text) => `v0=${text}`), fc.anything());
+const slackHeaderName = fc
+  .constantFrom('x-slack-signature', 'x-slack-request-timestamp', 'content-type')
+  .chain((name) => fc.mixedCase(fc.constant(name)));
+const headerValue = fc.oneof(
+  fc.string(),
+  fc.constant(''),
+  fc.integer().map(String),
+  fc.string().map((text) => `v0=${text}`),
+  fc.anything(),
+);
 const junkHeaders = fc.oneof(
   fc.dictionary(fc.oneof(slackHeaderName, fc.string()), headerValue),
   fc.constantFrom(undefined, null, 'x-slack-signature: v0=00', 42, []),
@@ -42,7 +50,16 @@ const junkBody = fc.oneof(
   fc.string({ unit: 'binary' }),
   fc.json(),
   fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes).toString('base64')),
-  fc.constantFrom('', '{', 'payload=%7B', 'payload=not-json', 'ssl_check=1', '{"type":"url_verification","challenge":"x"}', 'null', '[]'),
+  fc.constantFrom(
+    '',
+    '{',
+    'payload=%7B',
+    'payload=not-json',
+    'ssl_check=1',
+    '{"type":"url_verification","challenge":"x"}',
+    'null',
+    '[]',
+  ),
   fc.anything(),
 );
 
@@ -73,10 +90,23 @@ describe('the Slack Lambda entry point refuses what Slack did not sign, before B
 
   it('answers any unsigned event, whatever its body, headers and base64 flag, with a plain 4xx and never throws', async () => {
     await fc.assert(
-      fc.asyncProperty(junkBody, junkHeaders, fc.oneof(fc.boolean(), fc.anything()), async (body, headers, isBase64Encoded) => {
-        const response = await call({ version: '2.0', rawPath: '/slack/events', routeKey: '$default', requestContext: {}, headers, body, isBase64Encoded });
-        expect(REFUSED).toContain(response.statusCode);
-      }),
+      fc.asyncProperty(
+        junkBody,
+        junkHeaders,
+        fc.oneof(fc.boolean(), fc.anything()),
+        async (body, headers, isBase64Encoded) => {
+          const response = await call({
+            version: '2.0',
+            rawPath: '/slack/events',
+            routeKey: '$default',
+            requestContext: {},
+            headers,
+            body,
+            isBase64Encoded,
+          });
+          expect(REFUSED).toContain(response.statusCode);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -89,24 +119,47 @@ describe('the Slack Lambda entry point refuses what Slack did not sign, before B
 
   it('answers a signature made with another secret, or with a timestamp more than five minutes off either way, with 401', async () => {
     const signedWrongly = fc.oneof(
-      fc.record({ secret: fc.string({ minLength: 1 }).filter((secret) => secret !== SIGNING_SECRET), offset: fc.integer({ min: -290, max: 290 }) }),
-      fc.record({ secret: fc.constant(SIGNING_SECRET), offset: fc.oneof(fc.integer({ min: 301, max: 10 ** 6 }), fc.integer({ min: -(10 ** 6), max: -301 })) }),
+      fc.record({
+        secret: fc.string({ minLength: 1 }).filter((secret) => secret !== SIGNING_SECRET),
+        offset: fc.integer({ min: -290, max: 290 }),
+      }),
+      fc.record({
+        secret: fc.constant(SIGNING_SECRET),
+        offset: fc.oneof(fc.integer({ min: 301, max: 10 ** 6 }), fc.integer({ min: -(10 ** 6), max: -301 })),
+      }),
     );
     await fc.assert(
-      fc.asyncProperty(junkBody.filter((body): body is string => typeof body === 'string' && body !== ''), signedWrongly, fc.boolean(), async (body, { secret, offset }, base64) => {
-        const response = await call(signedRequest(body, 'application/json', { secret, timestamp: now() + offset, base64 }));
-        expect(response.statusCode).toBe(401);
-        expect(response.body).toBe('Unauthorized');
-      }),
+      fc.asyncProperty(
+        junkBody.filter((body): body is string => typeof body === 'string' && body !== ''),
+        signedWrongly,
+        fc.boolean(),
+        async (body, { secret, offset }, base64) => {
+          const response = await call(
+            signedRequest(body, 'application/json', { secret, timestamp: now() + offset, base64 }),
+          );
+          expect(response.statusCode).toBe(401);
+          expect(response.body).toBe('Unauthorized');
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('answers a correctly signed body that Bolt could not parse with 400', async () => {
     const notAnObject = fc.oneof(fc.string(), fc.json()).filter((text) => text !== '' && !parsesToObject(text));
-    const form = fc.string().map((text) => `payload=${encodeURIComponent(text)}`).filter((text) => !parsesToObject(decodeURIComponent(text.slice('payload='.length))));
+    const form = fc
+      .string()
+      .map((text) => `payload=${encodeURIComponent(text)}`)
+      .filter((text) => !parsesToObject(decodeURIComponent(text.slice('payload='.length))));
     const cases = fc.oneof(
-      fc.record({ body: notAnObject, contentType: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded; charset=utf-8') }),
+      fc.record({
+        body: notAnObject,
+        contentType: fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded; charset=utf-8',
+        ),
+      }),
       fc.record({ body: form, contentType: fc.constant('application/x-www-form-urlencoded') }),
     );
     await fc.assert(
@@ -134,16 +187,27 @@ describe('the Slack Lambda entry point refuses what Slack did not sign, before B
   it('still hands correctly signed requests to Bolt: any header case, plain or base64, raw UTF-8 bytes signed', async () => {
     const name = (header: string) => fc.mixedCase(fc.constant(header));
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'grapheme' }), name('x-slack-signature'), name('x-slack-request-timestamp'), fc.boolean(), fc.integer({ min: -290, max: 290 }), async (challenge, signatureHeader, timestampHeader, base64, offset) => {
-        const body = JSON.stringify({ type: 'url_verification', token: 'legacy', challenge });
-        const timestamp = now() + offset;
-        const event = signedRequest(body, 'application/json', { base64, timestamp, omit: ['x-slack-signature', 'x-slack-request-timestamp'] });
-        event.headers[signatureHeader] = sign(body, timestamp);
-        event.headers[timestampHeader] = String(timestamp);
-        const response = await call(event);
-        expect(response.statusCode).toBe(200);
-        expect(JSON.parse(response.body ?? '{}')).toEqual({ challenge });
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: 'grapheme' }),
+        name('x-slack-signature'),
+        name('x-slack-request-timestamp'),
+        fc.boolean(),
+        fc.integer({ min: -290, max: 290 }),
+        async (challenge, signatureHeader, timestampHeader, base64, offset) => {
+          const body = JSON.stringify({ type: 'url_verification', token: 'legacy', challenge });
+          const timestamp = now() + offset;
+          const event = signedRequest(body, 'application/json', {
+            base64,
+            timestamp,
+            omit: ['x-slack-signature', 'x-slack-request-timestamp'],
+          });
+          event.headers[signatureHeader] = sign(body, timestamp);
+          event.headers[timestampHeader] = String(timestamp);
+          const response = await call(event);
+          expect(response.statusCode).toBe(200);
+          expect(JSON.parse(response.body ?? '{}')).toEqual({ challenge });
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -30,7 +30,10 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     expect((await bot.call(blockAction('U0ALICE', ACTION.revokeOwn, certificate.serial))).statusCode).toBe(200);
     await bot.idle();
 
-    expect(await bot.stores.certificates.get(certificate.serial)).toMatchObject({ status: 'revoked', reason: 'keyCompromise' });
+    expect(await bot.stores.certificates.get(certificate.serial)).toMatchObject({
+      status: 'revoked',
+      reason: 'keyCompromise',
+    });
     const dm = bot.slack.messages('DU0ALICE').map((m) => m.text ?? '');
     expect(dm).toContainEqual(expect.stringMatching(/^Revoked 1 certificate;/));
     expect(dm.join('\n')).not.toMatch(/went wrong/i);
@@ -39,13 +42,20 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     bot = await testBot();
     jest.spyOn(console, 'error').mockImplementation(() => undefined);
     bot.slack.failNext('files.completeUploadExternal', { error: 'channel_not_found' });
-    jest.spyOn(DynamoDbCertificateStore.prototype, 'markRevoked').mockRejectedValueOnce(new VpnChatopsError('STORE_UNAVAILABLE', 'DynamoDB refused the request.'));
+    jest
+      .spyOn(DynamoDbCertificateStore.prototype, 'markRevoked')
+      .mockRejectedValueOnce(new VpnChatopsError('STORE_UNAVAILABLE', 'DynamoDB refused the request.'));
     await bot.command('U0ALICE', 'issue laptop');
     await bot.idle();
     const [certificate] = await bot.stores.certificates.byUser('U0ALICE');
     expect(certificate.status).toBe('active');
-    const told = await eventually(() => bot.lastResponse('U0ALICE')?.text?.match(/could not be delivered.*/)?.[0], 'the failure message');
-    expect(told).toContain(`The certificate (serial ${certificate.serial}) could not be revoked again: ask an admin to revoke it`);
+    const told = await eventually(
+      () => bot.lastResponse('U0ALICE')?.text?.match(/could not be delivered.*/)?.[0],
+      'the failure message',
+    );
+    expect(told).toContain(
+      `The certificate (serial ${certificate.serial}) could not be revoked again: ask an admin to revoke it`,
+    );
     expect(told).not.toContain('was revoked again');
   });
 });

@@ -16,7 +16,10 @@ interface Contender {
 }
 
 function contender(stateDir: string): Contender {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/lock-contender.ts', stateDir], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/lock-contender.ts', stateDir], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   const waiting: ((line: string) => void)[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -76,27 +79,39 @@ describe.each([
   const lockFile = () => join(dir.path, LOCK_FILE);
   const setups: Record<string, () => Promise<void>> = {
     'no lock': async () => undefined,
-    'a stale lock from a dead run': async () => writeFileSync(lockFile(), JSON.stringify({ pid: await deadPid(), children: [] })),
+    'a stale lock from a dead run': async () =>
+      writeFileSync(lockFile(), JSON.stringify({ pid: await deadPid(), children: [] })),
     'an unreadable lock': async () => writeFileSync(lockFile(), 'not json'),
   };
 
-  it.each(Object.keys(setups))(`with %s, exactly one takes it, ${ROUNDS} times over`, async (setup) => {
-    for (let round = 0; round < ROUNDS; round += 1) {
-      await setups[setup]();
-      const at = Date.now() + 50;
-      for (const one of contenders) one.send(`go ${at}`);
-      const answers = await Promise.all(contenders.map((one) => one.next()));
-      const winners = contenders.filter((_, index) => answers[index] === 'won');
-      expect({ round, answers }).toEqual({ round, answers: expect.arrayContaining(['won', expect.stringMatching(/^lost: /)]) });
-      expect(winners).toHaveLength(1);
-      for (const loser of answers.filter((answer) => answer !== 'won')) {
-        expect(loser).toMatch(new RegExp(`^lost: Another npm start is running \\(pid ${winners[0].child.pid}\\) on ${dir.path}; .*use a different STATE_DIR`));
+  it.each(Object.keys(setups))(
+    `with %s, exactly one takes it, ${ROUNDS} times over`,
+    async (setup) => {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        await setups[setup]();
+        const at = Date.now() + 50;
+        for (const one of contenders) one.send(`go ${at}`);
+        const answers = await Promise.all(contenders.map((one) => one.next()));
+        const winners = contenders.filter((_, index) => answers[index] === 'won');
+        expect({ round, answers }).toEqual({
+          round,
+          answers: expect.arrayContaining(['won', expect.stringMatching(/^lost: /)]),
+        });
+        expect(winners).toHaveLength(1);
+        for (const loser of answers.filter((answer) => answer !== 'won')) {
+          expect(loser).toMatch(
+            new RegExp(
+              `^lost: Another npm start is running \\(pid ${winners[0].child.pid}\\) on ${dir.path}; .*use a different STATE_DIR`,
+            ),
+          );
+        }
+        // The file on disk names the winner, and nothing was left beside it.
+        expect(JSON.parse(readFileSync(lockFile(), 'utf8')).pid).toBe(winners[0].child.pid);
+        expect(readdirSync(dir.path)).toEqual([LOCK_FILE]);
+        winners[0].send('release');
+        expect(await winners[0].next()).toBe('released');
       }
-      // The file on disk names the winner, and nothing was left beside it.
-      expect(JSON.parse(readFileSync(lockFile(), 'utf8')).pid).toBe(winners[0].child.pid);
-      expect(readdirSync(dir.path)).toEqual([LOCK_FILE]);
-      winners[0].send('release');
-      expect(await winners[0].next()).toBe('released');
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

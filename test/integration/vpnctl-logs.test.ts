@@ -8,7 +8,12 @@ const BIN = join(__dirname, '..', '..', 'bin', 'vpnctl.js');
 describe('vpnctl logs, the real binary', () => {
   const dir = tempDir('vpnctl-logs');
   const logFile = join(dir.path, 'openvpn.log');
-  const openvpn = { type: 'openvpn', management: '127.0.0.1:9', crlFile: join(dir.path, 'crl.pem'), remote: '127.0.0.1 1194 udp' };
+  const openvpn = {
+    type: 'openvpn',
+    management: '127.0.0.1:9',
+    crlFile: join(dir.path, 'crl.pem'),
+    remote: '127.0.0.1 1194 udp',
+  };
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -31,7 +36,9 @@ describe('vpnctl logs, the real binary', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Connection attempts, last 3 hours \(/);
     expect(result.stdout).toContain('✔ openvpn:local: 6 attempts, 2 successful, 4 failed');
-    expect(result.stdout).toContain('failure reasons: certificate-revoked 1, client-deny: not-approved 1, crl-expired 1, tls-crypt-failed 1');
+    expect(result.stdout).toContain(
+      'failure reasons: certificate-revoked 1, client-deny: not-approved 1, crl-expired 1, tls-crypt-failed 1',
+    );
     expect(result.stdout).toContain('client versions: (not logged) 3, 2.6.14 3 (1 failed)');
     expect(readFileSync(chart).subarray(1, 4).toString('latin1')).toBe('PNG');
     expect((await vpnctl(['logs', '--endpoint', 'local', '--chart', chart])).code).toBe(1);
@@ -40,11 +47,19 @@ describe('vpnctl logs, the real binary', () => {
   it('reports an unreadable log beside the others and exits 1; --json for scripts', async () => {
     const result = await vpnctl(['logs', '--json']);
     expect(result.code).toBe(1);
-    const report = JSON.parse(result.stdout) as { window: { hours: number }; endpoints: { endpoint: string; error?: string; summary?: { attempts: number } }[] };
+    const report = JSON.parse(result.stdout) as {
+      window: { hours: number };
+      endpoints: { endpoint: string; error?: string; summary?: { attempts: number } }[];
+    };
     expect(report.window.hours).toBe(24);
     expect(report.endpoints.map((e) => [e.endpoint, e.summary?.attempts ?? e.error])).toEqual([
       ['openvpn:local', 6],
-      ['openvpn:gone', expect.stringMatching(/^openvpn:gone: there is no log file at .*missing\.log yet: start the server with --log-append/)],
+      [
+        'openvpn:gone',
+        expect.stringMatching(
+          /^openvpn:gone: there is no log file at .*missing\.log yet: start the server with --log-append/,
+        ),
+      ],
     ]);
   });
 

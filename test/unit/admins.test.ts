@@ -7,7 +7,11 @@ describe('AdminPolicy', () => {
   let client: WebClient;
   beforeAll(async () => {
     slack = await startSlackStandIn({ usergroups: { S0VPNADMINS: ['U0ADMIN'] } });
-    client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    client = new WebClient(slack.token, {
+      slackApiUrl: slack.apiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    });
   });
   afterAll(() => slack.stop());
   beforeEach(() => slack.reset());

@@ -10,13 +10,16 @@ const FROM = Date.parse('2026-03-01T00:00:00Z');
 function decode(png: Buffer): { width: number; height: number; pixel: (x: number, y: number) => number[] } {
   expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   const chunks: { type: string; data: Buffer }[] = [];
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const length = png.readUInt32BE(at);
     const type = png.subarray(at + 4, at + 8).toString('latin1');
     const data = png.subarray(at + 8, at + 8 + length);
     const crc = png.readUInt32BE(at + 8 + length);
     // zlib's own CRC-32, not the encoder's table.
-    if ('crc32' in zlib) expect(crc).toBe((zlib as unknown as { crc32(data: Buffer): number }).crc32(png.subarray(at + 4, at + 8 + length)));
+    if ('crc32' in zlib)
+      expect(crc).toBe(
+        (zlib as unknown as { crc32(data: Buffer): number }).crc32(png.subarray(at + 4, at + 8 + length)),
+      );
     chunks.push({ type, data });
     at += 12 + length;
   }
@@ -28,10 +31,19 @@ function decode(png: Buffer): { width: number; height: number; pixel: (x: number
   const raw = zlib.inflateSync(chunks[1].data);
   expect(raw.length).toBe(height * (width * 3 + 1));
   for (let row = 0; row < height; row++) expect(raw[row * (width * 3 + 1)]).toBe(0);
-  return { width, height, pixel: (x, y) => [...raw.subarray(y * (width * 3 + 1) + 1 + x * 3, y * (width * 3 + 1) + 4 + x * 3)] };
+  return {
+    width,
+    height,
+    pixel: (x, y) => [...raw.subarray(y * (width * 3 + 1) + 1 + x * 3, y * (width * 3 + 1) + 4 + x * 3)],
+  };
 }
 
-const bucket = (i: number, successful: number, failed: number, other = 0): HourBucket => ({ start: FROM + i * HOUR, successful, failed, other });
+const bucket = (i: number, successful: number, failed: number, other = 0): HourBucket => ({
+  start: FROM + i * HOUR,
+  successful,
+  failed,
+  other,
+});
 
 describe('attemptsChartPng', () => {
   it('draws a valid PNG with a tall red bar in the flood hour and short green bars elsewhere', () => {

@@ -59,27 +59,37 @@ describe('audit CSV', () => {
 
   it('reads back exactly, with formula starts defused, for any text', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.string({ unit: 'binary' }), { minLength: 6, maxLength: 6 }), { maxLength: 5 }), (cells) => {
-        const entries: AuditEntry[] = cells.map(([actor, action, target, outcome, detail], i) => ({
-          id: String(i),
-          at: new Date(1_700_000_000_000 + i),
-          actor,
-          action: action as AuditEntry['action'],
-          target,
-          outcome: outcome as AuditEntry['outcome'],
-          details: { detail },
-        }));
-        const rows = readCsv(auditCsv(entries));
-        expect(rows[0]).toEqual(['time', 'actor', 'action', 'target', 'outcome', 'details']);
-        rows.slice(1).forEach((row, i) => {
-          const e = entries[i];
-          const expected = [e.at.toISOString(), e.actor, e.action, e.target, e.outcome, JSON.stringify(e.details)].map((v) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v));
-          expect(row).toEqual(expected);
-          // Nothing a spreadsheet would evaluate.
-          for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
-        });
-        expect(rows).toHaveLength(entries.length + 1);
-      }),
+      fc.property(
+        fc.array(fc.array(fc.string({ unit: 'binary' }), { minLength: 6, maxLength: 6 }), { maxLength: 5 }),
+        (cells) => {
+          const entries: AuditEntry[] = cells.map(([actor, action, target, outcome, detail], i) => ({
+            id: String(i),
+            at: new Date(1_700_000_000_000 + i),
+            actor,
+            action: action as AuditEntry['action'],
+            target,
+            outcome: outcome as AuditEntry['outcome'],
+            details: { detail },
+          }));
+          const rows = readCsv(auditCsv(entries));
+          expect(rows[0]).toEqual(['time', 'actor', 'action', 'target', 'outcome', 'details']);
+          rows.slice(1).forEach((row, i) => {
+            const e = entries[i];
+            const expected = [
+              e.at.toISOString(),
+              e.actor,
+              e.action,
+              e.target,
+              e.outcome,
+              JSON.stringify(e.details),
+            ].map((v) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v));
+            expect(row).toEqual(expected);
+            // Nothing a spreadsheet would evaluate.
+            for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+          });
+          expect(rows).toHaveLength(entries.length + 1);
+        },
+      ),
     );
   });
 });

@@ -27,12 +27,28 @@ describe('authorization', () => {
     const audit = recordingAudit();
     const refused = requireAdmin({ admins: { isAdmin: async () => false }, audit }, 'UBOB', 'publish the CRL');
     await expect(refused).rejects.toThrow(new VpnChatopsError('FORBIDDEN', 'Only VPN admins can publish the CRL.'));
-    expect(audit.entries).toEqual([expect.objectContaining({ actor: 'UBOB', action: 'access.refused', target: 'UBOB', outcome: 'refused', details: { what: 'publish the CRL' } })]);
+    expect(audit.entries).toEqual([
+      expect.objectContaining({
+        actor: 'UBOB',
+        action: 'access.refused',
+        target: 'UBOB',
+        outcome: 'refused',
+        details: { what: 'publish the CRL' },
+      }),
+    ]);
   });
 
   it('caps an outside target at 40 characters and keeps the details', async () => {
     const audit = recordingAudit();
-    await auditRefusal(audit, { actor: 'UBOB', what: 're-enable', target: 'x'.repeat(500), details: { why: 'not theirs' } });
-    expect(audit.entries[0]).toMatchObject({ target: 'x'.repeat(40), details: { what: 're-enable', why: 'not theirs' } });
+    await auditRefusal(audit, {
+      actor: 'UBOB',
+      what: 're-enable',
+      target: 'x'.repeat(500),
+      details: { why: 'not theirs' },
+    });
+    expect(audit.entries[0]).toMatchObject({
+      target: 'x'.repeat(40),
+      details: { what: 're-enable', why: 'not theirs' },
+    });
   });
 });

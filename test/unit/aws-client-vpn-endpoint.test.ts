@@ -36,10 +36,20 @@ function endpoint(attempts?: number): AwsClientVpnEndpoint {
 }
 
 function awsError(name: string, httpStatusCode = 400, message = `${name} from AWS`): EC2ServiceException {
-  return new EC2ServiceException({ name, $fault: httpStatusCode >= 500 ? 'server' : 'client', $metadata: { httpStatusCode }, message });
+  return new EC2ServiceException({
+    name,
+    $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode },
+    message,
+  });
 }
 
-function connection(id: string, commonName: string, status: ClientVpnConnectionStatusCode, extra: Partial<ClientVpnConnection> = {}): ClientVpnConnection {
+function connection(
+  id: string,
+  commonName: string,
+  status: ClientVpnConnectionStatusCode,
+  extra: Partial<ClientVpnConnection> = {},
+): ClientVpnConnection {
   return { ClientVpnEndpointId: ID, ConnectionId: id, CommonName: commonName, Status: { Code: status }, ...extra };
 }
 
@@ -124,7 +134,11 @@ describe('AwsClientVpnEndpoint', () => {
     ec2.on(TerminateClientVpnConnectionsCommand).callsFake((input) => ({
       ClientVpnEndpointId: ID,
       ConnectionStatuses: [
-        { ConnectionId: input.ConnectionId, PreviousStatus: { Code: 'active' }, CurrentStatus: { Code: 'terminating' } },
+        {
+          ConnectionId: input.ConnectionId,
+          PreviousStatus: { Code: 'active' },
+          CurrentStatus: { Code: 'terminating' },
+        },
       ],
     }));
     expect(await endpoint().terminateSessions(['cvpn-connection-1', 'cvpn-connection-2'])).toEqual([
@@ -144,9 +158,16 @@ describe('AwsClientVpnEndpoint', () => {
       .on(TerminateClientVpnConnectionsCommand, { ConnectionId: 'cvpn-connection-2' })
       .rejects(awsError('InvalidParameterValue'))
       .on(TerminateClientVpnConnectionsCommand, { ConnectionId: 'cvpn-connection-3' })
-      .resolves({ ConnectionStatuses: [{ ConnectionId: 'cvpn-connection-3', CurrentStatus: { Code: 'failed-to-terminate' } }] });
+      .resolves({
+        ConnectionStatuses: [{ ConnectionId: 'cvpn-connection-3', CurrentStatus: { Code: 'failed-to-terminate' } }],
+      });
 
-    const terminated = await endpoint().terminateSessions(['cvpn-connection-1', 'cvpn-connection-2', 'cvpn-connection-3', 'cvpn-connection-4']);
+    const terminated = await endpoint().terminateSessions([
+      'cvpn-connection-1',
+      'cvpn-connection-2',
+      'cvpn-connection-3',
+      'cvpn-connection-4',
+    ]);
 
     expect(terminated).toEqual(['cvpn-connection-1', 'cvpn-connection-4']);
     expect(ec2.commandCalls(TerminateClientVpnConnectionsCommand)).toHaveLength(4);
@@ -175,7 +196,9 @@ describe('AwsClientVpnEndpoint', () => {
     const error = await rejectionOf(vpn.clientConfiguration());
     expect(error.code).toBe('ENDPOINT');
     expect(error.message).toContain(`${ID} in ${REGION}`);
-    expect(ec2.commandCalls(ExportClientVpnClientConfigurationCommand)[0].args[0].input).toStrictEqual({ ClientVpnEndpointId: ID });
+    expect(ec2.commandCalls(ExportClientVpnClientConfigurationCommand)[0].args[0].input).toStrictEqual({
+      ClientVpnEndpointId: ID,
+    });
   });
 
   describe('health', () => {
@@ -195,24 +218,36 @@ describe('AwsClientVpnEndpoint', () => {
         ok: true,
         detail: `AWS Client VPN endpoint ${ID} in ${REGION} is available; connect handler enabled: ${arn}.`,
       });
-      expect(ec2.commandCalls(DescribeClientVpnEndpointsCommand)[0].args[0].input).toStrictEqual({ ClientVpnEndpointIds: [ID] });
+      expect(ec2.commandCalls(DescribeClientVpnEndpointsCommand)[0].args[0].input).toStrictEqual({
+        ClientVpnEndpointIds: [ID],
+      });
     });
 
     it('is not ok while pending, and says when no connect handler is set', async () => {
       ec2.on(DescribeClientVpnEndpointsCommand).resolves({
         ClientVpnEndpoints: [
-          { ClientVpnEndpointId: ID, Status: { Code: 'pending-associate', Message: 'no subnet associated' }, ClientConnectOptions: { Enabled: false } },
+          {
+            ClientVpnEndpointId: ID,
+            Status: { Code: 'pending-associate', Message: 'no subnet associated' },
+            ClientConnectOptions: { Enabled: false },
+          },
         ],
       });
       const health = await endpoint().health();
       expect(health.ok).toBe(false);
-      expect(health.detail).toBe(`AWS Client VPN endpoint ${ID} in ${REGION} is pending-associate (no subnet associated); connect handler not enabled.`);
+      expect(health.detail).toBe(
+        `AWS Client VPN endpoint ${ID} in ${REGION} is pending-associate (no subnet associated); connect handler not enabled.`,
+      );
     });
 
     it('says when the handler change is still being applied', async () => {
       ec2.on(DescribeClientVpnEndpointsCommand).resolves({
         ClientVpnEndpoints: [
-          { ClientVpnEndpointId: ID, Status: { Code: 'available' }, ClientConnectOptions: { Enabled: true, LambdaFunctionArn: arn, Status: { Code: 'applying' } } },
+          {
+            ClientVpnEndpointId: ID,
+            Status: { Code: 'available' },
+            ClientConnectOptions: { Enabled: true, LambdaFunctionArn: arn, Status: { Code: 'applying' } },
+          },
         ],
       });
       expect((await endpoint().health()).detail).toContain(`connect handler enabled: ${arn} (applying)`);
@@ -240,7 +275,9 @@ describe('AwsClientVpnEndpoint', () => {
     });
 
     it('gives up after the configured attempts and says how often it was throttled', async () => {
-      ec2.on(DescribeClientVpnConnectionsCommand).rejects(awsError('RequestLimitExceeded', 503, 'Request limit exceeded.'));
+      ec2
+        .on(DescribeClientVpnConnectionsCommand)
+        .rejects(awsError('RequestLimitExceeded', 503, 'Request limit exceeded.'));
 
       const error = await rejectionOf(endpoint().listSessions());
 
@@ -262,7 +299,9 @@ describe('AwsClientVpnEndpoint', () => {
     });
 
     it('retries transient service errors and says how many attempts failed', async () => {
-      ec2.on(DescribeClientVpnEndpointsCommand).rejects(awsError('InternalError', 500, 'An internal error has occurred'));
+      ec2
+        .on(DescribeClientVpnEndpointsCommand)
+        .rejects(awsError('InternalError', 500, 'An internal error has occurred'));
       const error = await rejectionOf(endpoint(3).health());
       expect(ec2.commandCalls(DescribeClientVpnEndpointsCommand)).toHaveLength(3);
       expect(error.message).toBe(
@@ -280,7 +319,9 @@ describe('AwsClientVpnEndpoint', () => {
     });
 
     it('does not retry other errors', async () => {
-      ec2.on(ImportClientVpnClientCertificateRevocationListCommand).rejects(awsError('InvalidParameterValue', 400, 'The CRL is malformed'));
+      ec2
+        .on(ImportClientVpnClientCertificateRevocationListCommand)
+        .rejects(awsError('InvalidParameterValue', 400, 'The CRL is malformed'));
       const error = await rejectionOf(endpoint().importCrl('not a crl'));
       expect(ec2.commandCalls(ImportClientVpnClientCertificateRevocationListCommand)).toHaveLength(1);
       expect(delays).toEqual([]);
@@ -291,13 +332,18 @@ describe('AwsClientVpnEndpoint', () => {
   });
 
   describe('errors', () => {
-    it.each(['InvalidClientVpnEndpointId.NotFound', 'InvalidClientVpnEndpointId.Malformed'])('%s names the endpoint and region', async (name) => {
-      ec2.on(DescribeClientVpnEndpointsCommand).rejects(awsError(name));
-      const error = await rejectionOf(endpoint().health());
-      expect(error.code).toBe('ENDPOINT');
-      expect(error.message).toBe(`AWS Client VPN endpoint ${ID} was not found in ${REGION}: check VPN_ENDPOINTS (id and region).`);
-      expect(delays).toEqual([]);
-    });
+    it.each(['InvalidClientVpnEndpointId.NotFound', 'InvalidClientVpnEndpointId.Malformed'])(
+      '%s names the endpoint and region',
+      async (name) => {
+        ec2.on(DescribeClientVpnEndpointsCommand).rejects(awsError(name));
+        const error = await rejectionOf(endpoint().health());
+        expect(error.code).toBe('ENDPOINT');
+        expect(error.message).toBe(
+          `AWS Client VPN endpoint ${ID} was not found in ${REGION}: check VPN_ENDPOINTS (id and region).`,
+        );
+        expect(delays).toEqual([]);
+      },
+    );
 
     it('an empty describe result is also not found', async () => {
       ec2.on(DescribeClientVpnEndpointsCommand).resolves({ ClientVpnEndpoints: [] });
@@ -308,7 +354,9 @@ describe('AwsClientVpnEndpoint', () => {
       ['UnauthorizedOperation', 'ImportClientVpnClientCertificateRevocationList'],
       ['AccessDenied', 'ImportClientVpnClientCertificateRevocationList'],
     ])('%s names the IAM action', async (name, action) => {
-      ec2.on(ImportClientVpnClientCertificateRevocationListCommand).rejects(awsError(name, 403, 'You are not authorized to perform this operation.'));
+      ec2
+        .on(ImportClientVpnClientCertificateRevocationListCommand)
+        .rejects(awsError(name, 403, 'You are not authorized to perform this operation.'));
       const error = await rejectionOf(endpoint().importCrl(CRL_PEM));
       expect(error.code).toBe('ENDPOINT');
       expect(error.message).toBe(
@@ -318,7 +366,9 @@ describe('AwsClientVpnEndpoint', () => {
 
     it('names the action of whichever call was denied', async () => {
       ec2.on(TerminateClientVpnConnectionsCommand).rejects(awsError('UnauthorizedOperation', 403));
-      await expect(endpoint().terminateSessions(['cvpn-connection-1'])).rejects.toThrow('ec2:TerminateClientVpnConnections');
+      await expect(endpoint().terminateSessions(['cvpn-connection-1'])).rejects.toThrow(
+        'ec2:TerminateClientVpnConnections',
+      );
     });
 
     it('wraps errors without an AWS name', async () => {

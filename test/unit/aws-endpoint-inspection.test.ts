@@ -1,5 +1,10 @@
 import { ACMClient, ACMServiceException, DescribeCertificateCommand } from '@aws-sdk/client-acm';
-import { DescribeClientVpnEndpointsCommand, EC2Client, EC2ServiceException, type ClientVpnEndpoint } from '@aws-sdk/client-ec2';
+import {
+  DescribeClientVpnEndpointsCommand,
+  EC2Client,
+  EC2ServiceException,
+  type ClientVpnEndpoint,
+} from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AwsClientVpnEndpoint } from '../../src/adapters/aws-client-vpn/endpoint';
 import { rejectionOf } from '../helpers/errors';
@@ -13,16 +18,29 @@ const ec2 = mockClient(EC2Client);
 const acm = mockClient(ACMClient);
 
 const endpoint = () =>
-  new AwsClientVpnEndpoint({ id: ID, region: REGION, client: new EC2Client({ region: REGION }), acm: new ACMClient({ region: REGION }), retry: { sleep: async () => undefined } });
+  new AwsClientVpnEndpoint({
+    id: ID,
+    region: REGION,
+    client: new EC2Client({ region: REGION }),
+    acm: new ACMClient({ region: REGION }),
+    retry: { sleep: async () => undefined },
+  });
 
 function describes(extra: Partial<ClientVpnEndpoint>): void {
   ec2.on(DescribeClientVpnEndpointsCommand, { ClientVpnEndpointIds: [ID] }).resolves({
-    ClientVpnEndpoints: [{ ClientVpnEndpointId: ID, Status: { Code: 'available' }, ServerCertificateArn: SERVER_ARN, ...extra }],
+    ClientVpnEndpoints: [
+      { ClientVpnEndpointId: ID, Status: { Code: 'available' }, ServerCertificateArn: SERVER_ARN, ...extra },
+    ],
   });
 }
 
 const denied = (Service: typeof EC2ServiceException | typeof ACMServiceException, name: string) =>
-  new Service({ name, $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'User is not authorized to perform this action' });
+  new Service({
+    name,
+    $fault: 'client',
+    $metadata: { httpStatusCode: 403 },
+    message: 'User is not authorized to perform this action',
+  });
 
 beforeEach(() => {
   ec2.reset();
@@ -37,9 +55,25 @@ describe('AwsClientVpnEndpoint inspection (for doctor)', () => {
   it('reads the server certificate expiry from ACM, by the ARN the endpoint names', async () => {
     describes({});
     const notAfter = new Date('2027-03-01T12:00:00Z');
-    acm.on(DescribeCertificateCommand, { CertificateArn: SERVER_ARN }).resolves({ Certificate: { CertificateArn: SERVER_ARN, Subject: 'CN=vpn.example.com', NotAfter: notAfter, Status: 'ISSUED' } });
-    expect(await endpoint().serverCertificate()).toEqual({ location: SERVER_ARN, subject: 'CN=vpn.example.com', notAfter, status: 'ISSUED' });
-    expect(acm.commandCalls(DescribeCertificateCommand).map((call) => call.args[0].input)).toEqual([{ CertificateArn: SERVER_ARN }]);
+    acm
+      .on(DescribeCertificateCommand, { CertificateArn: SERVER_ARN })
+      .resolves({
+        Certificate: {
+          CertificateArn: SERVER_ARN,
+          Subject: 'CN=vpn.example.com',
+          NotAfter: notAfter,
+          Status: 'ISSUED',
+        },
+      });
+    expect(await endpoint().serverCertificate()).toEqual({
+      location: SERVER_ARN,
+      subject: 'CN=vpn.example.com',
+      notAfter,
+      status: 'ISSUED',
+    });
+    expect(acm.commandCalls(DescribeCertificateCommand).map((call) => call.args[0].input)).toEqual([
+      { CertificateArn: SERVER_ARN },
+    ]);
   });
 
   it('names acm:DescribeCertificate when ACM refuses, so doctor can say which permission is missing', async () => {
@@ -54,9 +88,20 @@ describe('AwsClientVpnEndpoint inspection (for doctor)', () => {
 
   it('says so when the certificate the endpoint names is gone from ACM', async () => {
     describes({});
-    acm.on(DescribeCertificateCommand).rejects(new ACMServiceException({ name: 'ResourceNotFoundException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'not found' }));
+    acm
+      .on(DescribeCertificateCommand)
+      .rejects(
+        new ACMServiceException({
+          name: 'ResourceNotFoundException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+          message: 'not found',
+        }),
+      );
     const error = await rejectionOf(endpoint().serverCertificate());
-    expect(error.message).toBe(`The server certificate ${SERVER_ARN} of AWS Client VPN endpoint ${ID} in ${REGION} is not in ACM: import it again and update the endpoint.`);
+    expect(error.message).toBe(
+      `The server certificate ${SERVER_ARN} of AWS Client VPN endpoint ${ID} in ${REGION} is not in ACM: import it again and update the endpoint.`,
+    );
     expect(error.permission).toBeUndefined();
   });
 

@@ -37,14 +37,27 @@ describe('initCa', () => {
   it('saves a new CA, named after CERT_DOMAIN by default, with its audit entry', async () => {
     const caStore = new MemoryCaStore();
     const audit = new MemoryAuditLog();
-    await initCa({ caStore, database: answeringDatabase({ audit }) }, { certDomain: 'vpn.example.com', actor: 'vpnctl:root' });
+    await initCa(
+      { caStore, database: answeringDatabase({ audit }) },
+      { certDomain: 'vpn.example.com', actor: 'vpnctl:root' },
+    );
     expect(loadCa(caStore.material!).x509.subject).toBe('CN=vpn-chatops CA (vpn.example.com)');
-    expect(audit.entries).toEqual([expect.objectContaining({ actor: 'vpnctl:root', action: 'ca.init', target: 'memory:ca', outcome: 'success', details: { replaced: false } })]);
+    expect(audit.entries).toEqual([
+      expect.objectContaining({
+        actor: 'vpnctl:root',
+        action: 'ca.init',
+        target: 'memory:ca',
+        outcome: 'success',
+        details: { replaced: false },
+      }),
+    ]);
   });
 
   it('writes no CA when the database does not answer, so a second try is not refused', async () => {
     const caStore = new MemoryCaStore();
-    const error = await rejectionOf(initCa({ caStore, database: unreachableDatabase }, { certDomain: 'vpn.example.com', actor: 'vpnctl:root' }));
+    const error = await rejectionOf(
+      initCa({ caStore, database: unreachableDatabase }, { certDomain: 'vpn.example.com', actor: 'vpnctl:root' }),
+    );
     expect(error.code).toBe('STORE_UNAVAILABLE');
     expect(caStore.material).toBeUndefined();
   });
@@ -54,10 +67,15 @@ describe('initCa', () => {
     const caStore = new MemoryCaStore(existing);
     const audit = new MemoryAuditLog();
     const database = answeringDatabase({ audit });
-    await expect(initCa({ caStore, database }, { certDomain: 'vpn.example.com', actor: 'vpnctl:root' })).rejects.toThrow(/already exists/);
+    await expect(
+      initCa({ caStore, database }, { certDomain: 'vpn.example.com', actor: 'vpnctl:root' }),
+    ).rejects.toThrow(/already exists/);
     expect(caStore.material).toBe(existing);
     expect(audit.entries).toEqual([]);
-    await initCa({ caStore, database }, { commonName: 'Replacement CA', certDomain: 'vpn.example.com', overwrite: true, actor: 'vpnctl:root' });
+    await initCa(
+      { caStore, database },
+      { commonName: 'Replacement CA', certDomain: 'vpn.example.com', overwrite: true, actor: 'vpnctl:root' },
+    );
     expect(loadCa(caStore.material!).x509.subject).toBe('CN=Replacement CA');
     expect(audit.entries).toEqual([expect.objectContaining({ action: 'ca.init', details: { replaced: true } })]);
   });
@@ -68,9 +86,19 @@ describe('issueServerCertificate', () => {
     const ca = await testCa();
     const files = new MemoryFiles();
     const audit = new MemoryAuditLog();
-    const issued = await issueServerCertificate({ ca, files, database: answeringDatabase({ audit }) }, { cn: 'server.vpn.example.com', actor: 'vpnctl:root' });
-    expect([...files.files.keys()]).toEqual([SERVER_CERT_FILES.key, SERVER_CERT_FILES.certificate, SERVER_CERT_FILES.chain]);
-    expect(files.files.get(SERVER_CERT_FILES.key)).toEqual({ text: expect.stringMatching(/^-----BEGIN PRIVATE KEY-----/), mode: 0o600 });
+    const issued = await issueServerCertificate(
+      { ca, files, database: answeringDatabase({ audit }) },
+      { cn: 'server.vpn.example.com', actor: 'vpnctl:root' },
+    );
+    expect([...files.files.keys()]).toEqual([
+      SERVER_CERT_FILES.key,
+      SERVER_CERT_FILES.certificate,
+      SERVER_CERT_FILES.chain,
+    ]);
+    expect(files.files.get(SERVER_CERT_FILES.key)).toEqual({
+      text: expect.stringMatching(/^-----BEGIN PRIVATE KEY-----/),
+      mode: 0o600,
+    });
     expect(files.files.get(SERVER_CERT_FILES.chain)).toEqual({ text: ca.certPem, mode: 0o644 });
     const cert = new X509Certificate(files.files.get(SERVER_CERT_FILES.certificate)!.text);
     expect(cert.verify(ca.x509.publicKey)).toBe(true);
@@ -78,13 +106,23 @@ describe('issueServerCertificate', () => {
     expect(cert.toLegacyObject().ext_key_usage).toEqual(['1.3.6.1.5.5.7.3.1']);
     expect(cert.serialNumber).toBe(issued.serial);
     expect(audit.entries).toEqual([
-      expect.objectContaining({ action: 'ca.server-cert', target: 'server.vpn.example.com', outcome: 'success', details: { serial: issued.serial, notAfter: issued.notAfter.toISOString() } }),
+      expect.objectContaining({
+        action: 'ca.server-cert',
+        target: 'server.vpn.example.com',
+        outcome: 'success',
+        details: { serial: issued.serial, notAfter: issued.notAfter.toISOString() },
+      }),
     ]);
   });
 
   it('writes no file when the database does not answer', async () => {
     const files = new MemoryFiles();
-    await expect(issueServerCertificate({ ca: await testCa(), files, database: unreachableDatabase }, { cn: 'server.vpn.example.com', actor: 'vpnctl:root' })).rejects.toThrow(/Nothing answers/);
+    await expect(
+      issueServerCertificate(
+        { ca: await testCa(), files, database: unreachableDatabase },
+        { cn: 'server.vpn.example.com', actor: 'vpnctl:root' },
+      ),
+    ).rejects.toThrow(/Nothing answers/);
     expect(files.files.size).toBe(0);
   });
 
@@ -92,8 +130,15 @@ describe('issueServerCertificate', () => {
     const files = new MemoryFiles();
     await files.create(SERVER_CERT_FILES.certificate, 'SOMEONE ELSE', 0o644);
     const audit = new MemoryAuditLog();
-    await expect(issueServerCertificate({ ca: await testCa(), files, database: answeringDatabase({ audit }) }, { cn: 'server.vpn.example.com', actor: 'vpnctl:root' })).rejects.toThrow(/EEXIST/);
-    expect([...files.files.entries()]).toEqual([[SERVER_CERT_FILES.certificate, { text: 'SOMEONE ELSE', mode: 0o644 }]]);
+    await expect(
+      issueServerCertificate(
+        { ca: await testCa(), files, database: answeringDatabase({ audit }) },
+        { cn: 'server.vpn.example.com', actor: 'vpnctl:root' },
+      ),
+    ).rejects.toThrow(/EEXIST/);
+    expect([...files.files.entries()]).toEqual([
+      [SERVER_CERT_FILES.certificate, { text: 'SOMEONE ELSE', mode: 0o644 }],
+    ]);
     expect(audit.entries).toEqual([]);
   });
 
@@ -101,7 +146,12 @@ describe('issueServerCertificate', () => {
     const files = new MemoryFiles();
     const audit = new MemoryAuditLog();
     audit.append = () => Promise.reject(new VpnChatopsError('STORE_UNAVAILABLE', 'throttled'));
-    await expect(issueServerCertificate({ ca: await testCa(), files, database: answeringDatabase({ audit }) }, { cn: 'server.vpn.example.com', actor: 'vpnctl:root' })).rejects.toThrow(/throttled/);
+    await expect(
+      issueServerCertificate(
+        { ca: await testCa(), files, database: answeringDatabase({ audit }) },
+        { cn: 'server.vpn.example.com', actor: 'vpnctl:root' },
+      ),
+    ).rejects.toThrow(/throttled/);
     expect(files.files.size).toBe(0);
   });
 });

@@ -20,7 +20,10 @@ function craftCa(extensions: object[]): CaMaterial {
   certificate.setSubject(commonNameField('Crafted'));
   certificate.setIssuer(commonNameField('Crafted'));
   certificate.setExtensions(extensions);
-  return { certPem: signCertificate(certificate, privateKey), keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  return {
+    certPem: signCertificate(certificate, privateKey),
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 }
 
 describe('createCa', () => {
@@ -34,7 +37,12 @@ describe('createCa', () => {
     const cert = forge.pki.certificateFromPem(material.certPem);
     expect(forge.pki.oids[cert.siginfo.algorithmOid]).toBe('sha256WithRSAEncryption');
     expect(cert.getExtension('basicConstraints')).toMatchObject({ cA: true, critical: true });
-    expect(cert.getExtension('keyUsage')).toMatchObject({ keyCertSign: true, cRLSign: true, critical: true, digitalSignature: false });
+    expect(cert.getExtension('keyUsage')).toMatchObject({
+      keyCertSign: true,
+      cRLSign: true,
+      critical: true,
+      digitalSignature: false,
+    });
     expect(cert.getExtension('subjectKeyIdentifier')).toBeDefined();
     expect(material.keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
   });
@@ -46,21 +54,35 @@ describe('loadCa', () => {
     const variants = [
       { keyPem: material.keyPem },
       { keyPem: key.export({ type: 'pkcs1', format: 'pem' }).toString() },
-      { keyPem: key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'sesame' }).toString(), passphrase: 'sesame' },
-      { keyPem: key.export({ type: 'pkcs1', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'sesame' }).toString(), passphrase: 'sesame' },
+      {
+        keyPem: key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'sesame' }).toString(),
+        passphrase: 'sesame',
+      },
+      {
+        keyPem: key.export({ type: 'pkcs1', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'sesame' }).toString(),
+        passphrase: 'sesame',
+      },
     ];
     for (const variant of variants) {
       const ca = loadCa({ certPem: material.certPem, ...variant });
       expect(ca.x509.subject).toBe('CN=Unit CA');
       expect(ca.keyId.toString('hex')).toBe(
-        (forge.pki.certificateFromPem(material.certPem).getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier: string }).subjectKeyIdentifier,
+        (
+          forge.pki.certificateFromPem(material.certPem).getExtension('subjectKeyIdentifier') as {
+            subjectKeyIdentifier: string;
+          }
+        ).subjectKeyIdentifier,
       );
     }
   });
 
   it('says when an encrypted key has no passphrase or the wrong one', () => {
-    const encrypted = createPrivateKey(material.keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'right' }).toString();
-    expect(errorOf(() => loadCa({ certPem: material.certPem, keyPem: encrypted })).message).toMatch(/encrypted; supply its passphrase/);
+    const encrypted = createPrivateKey(material.keyPem)
+      .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'right' })
+      .toString();
+    expect(errorOf(() => loadCa({ certPem: material.certPem, keyPem: encrypted })).message).toMatch(
+      /encrypted; supply its passphrase/,
+    );
     const wrong = errorOf(() => loadCa({ certPem: material.certPem, keyPem: encrypted, passphrase: 'wrong' }));
     expect(wrong.code).toBe('WRONG_PASSPHRASE');
     expect(wrong.message).toMatch(/passphrase is wrong/);
@@ -75,7 +97,9 @@ describe('loadCa', () => {
   });
 
   it('rejects a garbage key with INVALID_PEM', () => {
-    const error = errorOf(() => loadCa({ certPem: material.certPem, keyPem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }));
+    const error = errorOf(() =>
+      loadCa({ certPem: material.certPem, keyPem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }),
+    );
     expect(error.code).toBe('INVALID_PEM');
   });
 
@@ -95,12 +119,16 @@ describe('loadCa', () => {
   });
 
   it('rejects a key that belongs to another certificate', () => {
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     expect(errorOf(() => loadCa({ certPem: material.certPem, keyPem: other })).code).toBe('KEY_MISMATCH');
   });
 
   it('rejects an EC key with UNSUPPORTED_KEY', () => {
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     const error = errorOf(() => loadCa({ certPem: material.certPem, keyPem: ec }));
     expect(error.code).toBe('UNSUPPORTED_KEY');
     expect(error.message).toMatch(/EC.*RSA keys only/);

@@ -28,7 +28,11 @@ describe('client certificates', () => {
     const cert = forge.pki.certificateFromPem(issued.certPem);
     expect(forge.pki.oids[cert.siginfo.algorithmOid]).toBe('sha256WithRSAEncryption');
     expect(cert.getExtension('basicConstraints')).toMatchObject({ cA: false });
-    expect(cert.getExtension('keyUsage')).toMatchObject({ digitalSignature: true, keyEncipherment: true, keyCertSign: false });
+    expect(cert.getExtension('keyUsage')).toMatchObject({
+      digitalSignature: true,
+      keyEncipherment: true,
+      keyCertSign: false,
+    });
     expect(cert.getExtension('extKeyUsage')).toMatchObject({ clientAuth: true });
     const aki = cert.getExtension('authorityKeyIdentifier') as { value: string };
     // AKI = SEQUENCE { [0] keyIdentifier }: the issuer's key id, not the subject's (forge#462).

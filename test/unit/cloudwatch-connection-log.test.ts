@@ -21,12 +21,22 @@ const TO = new Date('2026-03-01T12:00:00Z');
 const logs = mockClient(CloudWatchLogsClient);
 let delays: number[];
 
-const fixtureEvents: FilteredLogEvent[] = readFileSync(join(__dirname, '..', 'fixtures', 'connection-logs', 'aws-client-vpn-connection-log.jsonl'), 'utf8')
+const fixtureEvents: FilteredLogEvent[] = readFileSync(
+  join(__dirname, '..', 'fixtures', 'connection-logs', 'aws-client-vpn-connection-log.jsonl'),
+  'utf8',
+)
   .split('\n')
   .slice(0, -1)
-  .map((message, i) => ({ message, timestamp: Date.UTC(2026, 2, 1, 8) + i * 1000, logStreamName: 'cvpn-endpoint-0123456789abcdef0-eu-west-1-2026/03/01-abc', eventId: String(i) }));
+  .map((message, i) => ({
+    message,
+    timestamp: Date.UTC(2026, 2, 1, 8) + i * 1000,
+    logStreamName: 'cvpn-endpoint-0123456789abcdef0-eu-west-1-2026/03/01-abc',
+    eventId: String(i),
+  }));
 
-function source(options: { logStream?: string; maxEvents?: number; maxPages?: number; attempts?: number } = {}): CloudWatchConnectionLog {
+function source(
+  options: { logStream?: string; maxEvents?: number; maxPages?: number; attempts?: number } = {},
+): CloudWatchConnectionLog {
   return new CloudWatchConnectionLog({
     endpointId: ENDPOINT_ID,
     region: 'eu-west-1',
@@ -62,7 +72,13 @@ describe('CloudWatchConnectionLog', () => {
 
     expect(log.endpoint).toBe(`aws-client-vpn:${ENDPOINT_ID}`);
     const inputs = logs.commandCalls(FilterLogEventsCommand).map((call) => call.args[0].input);
-    const base = { logGroupName: GROUP, logStreamNames: ['one-stream'], startTime: FROM.getTime(), endTime: TO.getTime() - 1, limit: 10_000 };
+    const base = {
+      logGroupName: GROUP,
+      logStreamNames: ['one-stream'],
+      startTime: FROM.getTime(),
+      endTime: TO.getTime() - 1,
+      limit: 10_000,
+    };
     expect(inputs).toEqual([base, { ...base, nextToken: 'page-2' }, { ...base, nextToken: 'page-3' }]);
     expect(read).toMatchObject({ events: 19, malformed: 6, ignored: 1 });
     expect(read.attempts).toHaveLength(12);
@@ -78,7 +94,14 @@ describe('CloudWatchConnectionLog', () => {
   });
 
   it('says which permission is missing on AccessDeniedException, without retrying', async () => {
-    logs.on(FilterLogEventsCommand).rejects(new AccessDeniedException({ message: 'User: arn:aws:sts::1:assumed-role/bot is not authorized to perform: logs:FilterLogEvents', ...metadata(400) }));
+    logs
+      .on(FilterLogEventsCommand)
+      .rejects(
+        new AccessDeniedException({
+          message: 'User: arn:aws:sts::1:assumed-role/bot is not authorized to perform: logs:FilterLogEvents',
+          ...metadata(400),
+        }),
+      );
     const error = await rejectionOf(source().read(FROM, TO));
     expect(error).toBeInstanceOf(VpnChatopsError);
     expect((error as VpnChatopsError).message).toBe(
@@ -88,8 +111,12 @@ describe('CloudWatchConnectionLog', () => {
   });
 
   it('says to check the log group when it does not exist', async () => {
-    logs.on(FilterLogEventsCommand).rejects(new ResourceNotFoundException({ message: 'The specified log group does not exist.', ...metadata(400) }));
-    expect(((await rejectionOf(source().read(FROM, TO))) as Error).message).toMatch(/log group \/aws\/clientvpn\/connections in eu-west-1 was not found: check "logGroup" in VPN_ENDPOINTS/);
+    logs
+      .on(FilterLogEventsCommand)
+      .rejects(new ResourceNotFoundException({ message: 'The specified log group does not exist.', ...metadata(400) }));
+    expect(((await rejectionOf(source().read(FROM, TO))) as Error).message).toMatch(
+      /log group \/aws\/clientvpn\/connections in eu-west-1 was not found: check "logGroup" in VPN_ENDPOINTS/,
+    );
   });
 
   it('retries throttling with growing backoff and carries on where it was', async () => {
@@ -103,13 +130,20 @@ describe('CloudWatchConnectionLog', () => {
     expect(read.events).toBe(4);
     expect(delays).toHaveLength(2);
     expect(delays[1]).toBeGreaterThan(delays[0]);
-    expect(logs.commandCalls(FilterLogEventsCommand).slice(1).map((call) => call.args[0].input.nextToken)).toEqual(['t2', 't2', 't2']);
+    expect(
+      logs
+        .commandCalls(FilterLogEventsCommand)
+        .slice(1)
+        .map((call) => call.args[0].input.nextToken),
+    ).toEqual(['t2', 't2', 't2']);
   });
 
   it('gives up after the configured attempts and says it was throttled', async () => {
     logs.on(FilterLogEventsCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', ...metadata(400) }));
     const error = (await rejectionOf(source({ attempts: 3 }).read(FROM, TO))) as Error;
-    expect(error.message).toBe(`aws-client-vpn:${ENDPOINT_ID}: AWS throttled logs:FilterLogEvents on log group ${GROUP} in eu-west-1 3 times in a row: try again in a few minutes.`);
+    expect(error.message).toBe(
+      `aws-client-vpn:${ENDPOINT_ID}: AWS throttled logs:FilterLogEvents on log group ${GROUP} in eu-west-1 3 times in a row: try again in a few minutes.`,
+    );
     expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(3);
   });
 
@@ -122,7 +156,9 @@ describe('CloudWatchConnectionLog', () => {
     const read = await source({ maxEvents: 8 }).read(FROM, TO);
     expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(2);
     expect(read.events).toBe(10);
-    expect(read.truncated).toBe('stopped after 10 log events in 2 pages (up to 2026-03-01 08:00 UTC); ask for fewer hours to see the rest of the window');
+    expect(read.truncated).toBe(
+      'stopped after 10 log events in 2 pages (up to 2026-03-01 08:00 UTC); ask for fewer hours to see the rest of the window',
+    );
   });
 
   it('bounds the calls when FilterLogEvents keeps answering with empty pages', async () => {

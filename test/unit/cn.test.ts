@@ -1,5 +1,14 @@
 import fc from 'fast-check';
-import { CN_TAG_LENGTH, MAX_CN_LENGTH, cnTag, decodeCn, encodeCn, normalizeDevice, slugify, untaggedCn } from '../../src/domain/cn';
+import {
+  CN_TAG_LENGTH,
+  MAX_CN_LENGTH,
+  cnTag,
+  decodeCn,
+  encodeCn,
+  normalizeDevice,
+  slugify,
+  untaggedCn,
+} from '../../src/domain/cn';
 import { errorOf } from '../helpers/errors';
 
 const DOMAIN = 'vpn.example.com';
@@ -42,17 +51,32 @@ describe('CN codec', () => {
         // The untagged CN names the same member and device, in the shape issued before tags.
         const untagged = untaggedCn(cn);
         expect(untagged).toBe(cn.replace(`--${t}-`, '-'));
-        expect(decodeCn(untagged, DOMAIN)).toEqual({ slackId: id, nameSlug: parts.nameSlug, ...(parts.device !== undefined && { device: parts.device }) });
+        expect(decodeCn(untagged, DOMAIN)).toEqual({
+          slackId: id,
+          nameSlug: parts.nameSlug,
+          ...(parts.device !== undefined && { device: parts.device }),
+        });
       }),
       { numRuns: 500 },
     );
   });
 
   it('shortens a long device label to make room for the tag, never the ID, tag or domain', () => {
-    const cn = encodeCn({ displayName: 'Jane', slackId: 'U0123456789', domain: 'vpn.corp.example.com', device: 'x'.repeat(24), tag: 'abcde' });
+    const cn = encodeCn({
+      displayName: 'Jane',
+      slackId: 'U0123456789',
+      domain: 'vpn.corp.example.com',
+      device: 'x'.repeat(24),
+      tag: 'abcde',
+    });
     expect(cn).toHaveLength(64);
     expect(cn).toBe(`j.${'x'.repeat(22)}--abcde-U0123456789.vpn.corp.example.com`);
-    expect(decodeCn(cn, 'vpn.corp.example.com')).toEqual({ slackId: 'U0123456789', nameSlug: 'j', device: 'x'.repeat(22), tag: 'abcde' });
+    expect(decodeCn(cn, 'vpn.corp.example.com')).toEqual({
+      slackId: 'U0123456789',
+      nameSlug: 'j',
+      device: 'x'.repeat(22),
+      tag: 'abcde',
+    });
   });
 
   it('gives two certificates of one device two CNs with one untagged form', () => {
@@ -78,7 +102,9 @@ describe('CN codec', () => {
   });
 
   it('encodes the documented shape', () => {
-    expect(encodeCn({ displayName: 'Jane Doe', slackId: 'U012ABCDEF', domain: DOMAIN })).toBe('jane-doe-U012ABCDEF.vpn.example.com');
+    expect(encodeCn({ displayName: 'Jane Doe', slackId: 'U012ABCDEF', domain: DOMAIN })).toBe(
+      'jane-doe-U012ABCDEF.vpn.example.com',
+    );
     expect(encodeCn({ displayName: 'Zoë Ångström', slackId: 'W0ZOE', domain: DOMAIN, device: 'Work Laptop' })).toBe(
       'zoe-angstrom.work-laptop-W0ZOE.vpn.example.com',
     );
@@ -86,7 +112,9 @@ describe('CN codec', () => {
 
   it('folds names with no ASCII letters to "user" and strips injection characters', () => {
     expect(encodeCn({ displayName: '😀 ΑΒΓ', slackId: 'U0X1', domain: DOMAIN })).toBe('user-U0X1.vpn.example.com');
-    expect(encodeCn({ displayName: 'a/CN=evil,O=x\nb', slackId: 'U0X1', domain: DOMAIN })).toBe('a-cn-evil-o-x-b-U0X1.vpn.example.com');
+    expect(encodeCn({ displayName: 'a/CN=evil,O=x\nb', slackId: 'U0X1', domain: DOMAIN })).toBe(
+      'a-cn-evil-o-x-b-U0X1.vpn.example.com',
+    );
   });
 
   it('shortens the name, never the ID or the domain, to fit 64 characters', () => {
@@ -110,7 +138,10 @@ describe('CN codec', () => {
     ['domain with a slash', { domain: 'vpn/example.com' }],
     ['domain too long to leave room', { domain: `${'a'.repeat(50)}.example.com` }],
     ['a malformed tag', { tag: 'ABCDE' }],
-    ['no room left for the device label next to the tag', { slackId: 'U0123456789', domain: `${'a'.repeat(35)}.example.com`, device: 'laptop', tag: 'abcde' }],
+    [
+      'no room left for the device label next to the tag',
+      { slackId: 'U0123456789', domain: `${'a'.repeat(35)}.example.com`, device: 'laptop', tag: 'abcde' },
+    ],
     ['a tag with a dash', { tag: 'ab-de' }],
   ])('rejects %s with INVALID_CN_INPUT', (_label, override) => {
     const input = { displayName: 'Jane', slackId: 'U012ABC', domain: DOMAIN, ...override };

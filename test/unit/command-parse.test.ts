@@ -28,7 +28,10 @@ describe('parseVpnCommand', () => {
     ['revoke @jane', /not a mention/],
     ['revoke <!here>', /Mention one person/],
     ['revoke <@U0A> because', /"because" is not a revocation reason\. Use one of: unspecified, keyCompromise/],
-    ['revoke <@U0A> REMOVEFROMCRL', /^removeFromCRL is not a reason to revoke: it only takes an entry off a delta CRL.*Use one of: (?!.*removeFromCRL)/],
+    [
+      'revoke <@U0A> REMOVEFROMCRL',
+      /^removeFromCRL is not a reason to revoke: it only takes an entry off a delta CRL.*Use one of: (?!.*removeFromCRL)/,
+    ],
     ['revoke <@U0A> superseded extra', /one person and at most one reason/],
     ['list <@U0A> <@U0B>', /list \[@user\]/],
     ['status now', /takes no arguments/],
@@ -53,7 +56,10 @@ describe('parseVpnCommand: doctor and audit', () => {
     ['audit <@U0BOB|bob>', { kind: 'audit', target: 'U0BOB' }],
     ['audit 30d', { kind: 'audit', since: { days: 30 } }],
     ['audit <@U0BOB> 2026-11-01', { kind: 'audit', target: 'U0BOB', since: { at: new Date('2026-11-01T00:00:00Z') } }],
-    ['AUDIT 2026-11-01T09:30Z <@U0BOB>', { kind: 'audit', target: 'U0BOB', since: { at: new Date('2026-11-01T09:30:00Z') } }],
+    [
+      'AUDIT 2026-11-01T09:30Z <@U0BOB>',
+      { kind: 'audit', target: 'U0BOB', since: { at: new Date('2026-11-01T09:30:00Z') } },
+    ],
     ['audit 2024-02-29T23:59:59Z', { kind: 'audit', since: { at: new Date('2024-02-29T23:59:59Z') } }],
   ])('%j', (text, expected) => {
     expect(parseVpnCommand(text)).toEqual(expected);

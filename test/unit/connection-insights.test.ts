@@ -3,26 +3,36 @@ import { VpnChatopsError } from '../../src/domain/errors';
 import { OpenVpnLogParser } from '../../src/domain/openvpn-log';
 import type { ConnectionLogRead, ConnectionLogSource } from '../../src/ports';
 import { awsFixtureRead, logRead } from '../helpers/connection-logs';
-import { INSIGHT_RULES, connectionInsights, insightWindow, summarizeConnections } from '../../src/services/connection-insights';
+import {
+  INSIGHT_RULES,
+  connectionInsights,
+  insightWindow,
+  summarizeConnections,
+} from '../../src/services/connection-insights';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-03-01T12:00:00Z');
 
-
 describe('insightWindow', () => {
   it('reaches back the hours asked for, up to a week, and says when it capped', () => {
     expect(insightWindow(24, NOW)).toEqual({ from: NOW.getTime() - 24 * HOUR, to: NOW.getTime(), hours: 24 });
-    expect(insightWindow(1000, NOW)).toEqual({ from: NOW.getTime() - MAX_HOURS * HOUR, to: NOW.getTime(), hours: MAX_HOURS, requestedHours: 1000 });
+    expect(insightWindow(1000, NOW)).toEqual({
+      from: NOW.getTime() - MAX_HOURS * HOUR,
+      to: NOW.getTime(),
+      hours: MAX_HOURS,
+      requestedHours: 1000,
+    });
   });
 
   it('starts on a clock hour, so that every bar is one', () => {
     const now = new Date('2026-03-01T10:05:00Z');
     const window = insightWindow(1, now);
     expect(window).toEqual({ from: Date.parse('2026-03-01T09:00:00Z'), to: now.getTime(), hours: 1 });
-    expect(summarizeConnections('openvpn:local', logRead([]), window).hourly.map((bucket) => new Date(bucket.start).toISOString())).toEqual([
-      '2026-03-01T09:00:00.000Z',
-      '2026-03-01T10:00:00.000Z',
-    ]);
+    expect(
+      summarizeConnections('openvpn:local', logRead([]), window).hourly.map((bucket) =>
+        new Date(bucket.start).toISOString(),
+      ),
+    ).toEqual(['2026-03-01T09:00:00.000Z', '2026-03-01T10:00:00.000Z']);
   });
 
   it.each([0, -3, 1.5, Number.NaN])('refuses %p hours', (hours) => {
@@ -32,9 +42,21 @@ describe('insightWindow', () => {
 
 describe('summarizeConnections', () => {
   it('summarizes the AWS fixture: one attempt per connection, by status, reason, name, address and client version', () => {
-    const summary = summarizeConnections('aws-client-vpn:cvpn-endpoint-0123456789abcdef0', awsFixtureRead(), insightWindow(12, NOW));
+    const summary = summarizeConnections(
+      'aws-client-vpn:cvpn-endpoint-0123456789abcdef0',
+      awsFixtureRead(),
+      insightWindow(12, NOW),
+    );
     expect(summary).toMatchObject({ attempts: 8, successful: 3, failed: 5 });
-    expect(summary.input).toEqual({ events: 19, malformed: 6, ignored: 1, outsideWindow: 1, duplicates: 3, unrecognisedFields: ['aws-client-version', 'tunnel-mtu'], notes: [] });
+    expect(summary.input).toEqual({
+      events: 19,
+      malformed: 6,
+      ignored: 1,
+      outsideWindow: 1,
+      duplicates: 3,
+      unrecognisedFields: ['aws-client-version', 'tunnel-mtu'],
+      notes: [],
+    });
     expect(summary.byStatus.top).toEqual([
       { key: 'failed', attempts: 5, failed: 5 },
       { key: 'successful', attempts: 3, failed: 0 },
@@ -62,7 +84,15 @@ describe('summarizeConnections', () => {
       [0, 2, 0],
     ]);
     expect(summary.repeatFailures).toEqual([
-      { commonName: 'bob.laptop-U0BOB.vpn.example.com', failed: 3, successful: 0, lastAt: Date.UTC(2026, 2, 1, 9, 5), stillFailing: true, topReason: 'client-connect-failed', ips: 1 },
+      {
+        commonName: 'bob.laptop-U0BOB.vpn.example.com',
+        failed: 3,
+        successful: 0,
+        lastAt: Date.UTC(2026, 2, 1, 9, 5),
+        stillFailing: true,
+        topReason: 'client-connect-failed',
+        ips: 1,
+      },
     ]);
     expect(summary.floods).toEqual([]);
   });
@@ -77,12 +107,21 @@ describe('summarizeConnections', () => {
     };
     for (let s = 0; s < 3600; s++) {
       const port = 20_000 + s;
-      lines.push(`${stamp(start + s * 1000)} 148.163.126.72:${port} TLS: Initial packet from [AF_INET]148.163.126.72:${port}, sid=6a22eb44 5adb63fe`);
-      lines.push(`${stamp(start + (s + 60) * 1000)} 148.163.126.72:${port} TLS Error: TLS key negotiation failed to occur within 60 seconds (check your network connectivity)`);
+      lines.push(
+        `${stamp(start + s * 1000)} 148.163.126.72:${port} TLS: Initial packet from [AF_INET]148.163.126.72:${port}, sid=6a22eb44 5adb63fe`,
+      );
+      lines.push(
+        `${stamp(start + (s + 60) * 1000)} 148.163.126.72:${port} TLS Error: TLS key negotiation failed to occur within 60 seconds (check your network connectivity)`,
+      );
     }
     // A laptop with a broken profile retrying once a minute for 29 minutes: under the flood rule, but it keeps failing.
-    for (let m = 0; m < 29; m++) lines.push(`${stamp(start + m * 60_000)} 192.0.2.50:${3000 + m} VERIFY ERROR: depth=0, error=certificate has expired: CN=carl-U0CARL.vpn.test, serial=1`);
-    lines.push(`${stamp(start + 2 * HOUR)} jane-U0JANE.vpn.test/198.51.100.1:5000 MULTI_sva: pool returned IPv4=10.8.0.2`);
+    for (let m = 0; m < 29; m++)
+      lines.push(
+        `${stamp(start + m * 60_000)} 192.0.2.50:${3000 + m} VERIFY ERROR: depth=0, error=certificate has expired: CN=carl-U0CARL.vpn.test, serial=1`,
+      );
+    lines.push(
+      `${stamp(start + 2 * HOUR)} jane-U0JANE.vpn.test/198.51.100.1:5000 MULTI_sva: pool returned IPv4=10.8.0.2`,
+    );
     lines.sort();
     const parser = new OpenVpnLogParser({ now: NOW.getTime() });
     for (const line of lines) parser.push(line);
@@ -101,14 +140,21 @@ describe('summarizeConnections', () => {
         lastAt: start + 3599_000,
       },
     ]);
-    expect(summary.repeatFailures.map((r) => [r.commonName, r.failed, r.stillFailing, r.topReason])).toEqual([['carl-U0CARL.vpn.test', 29, true, 'certificate-expired']]);
+    expect(summary.repeatFailures.map((r) => [r.commonName, r.failed, r.stillFailing, r.topReason])).toEqual([
+      ['carl-U0CARL.vpn.test', 29, true, 'certificate-expired'],
+    ]);
     expect(summary.byReason.top.map((t) => t.key)).toEqual(['tls-handshake-timeout', 'certificate-expired']);
   });
 
   it(`needs ${INSIGHT_RULES.floodFailuresPerHour} failures from one address within one hour of the window`, () => {
     const from = NOW.getTime() - 24 * HOUR;
     const failures = (ip: string, count: number, spacingMs: number, offset = 0): ConnectionAttempt[] =>
-      Array.from({ length: count }, (_, i) => ({ at: from + offset + i * spacingMs, status: 'failed', reason: 'tls-crypt-failed', sourceIp: ip }));
+      Array.from({ length: count }, (_, i) => ({
+        at: from + offset + i * spacingMs,
+        status: 'failed',
+        reason: 'tls-crypt-failed',
+        sourceIp: ip,
+      }));
     const summary = summarizeConnections(
       'openvpn:local',
       logRead([
@@ -119,12 +165,20 @@ describe('summarizeConnections', () => {
       ]),
       insightWindow(24, NOW),
     );
-    expect(summary.floods.map((flood) => [flood.ip, flood.peakPerHour])).toEqual([['192.0.2.1', INSIGHT_RULES.floodFailuresPerHour]]);
+    expect(summary.floods.map((flood) => [flood.ip, flood.peakPerHour])).toEqual([
+      ['192.0.2.1', INSIGHT_RULES.floodFailuresPerHour],
+    ]);
   });
 
   it(`lists names with ${INSIGHT_RULES.repeatFailures}+ failures, still failing first, and says when one got in at last`, () => {
     const from = NOW.getTime() - 24 * HOUR;
-    const attempt = (cn: string, minute: number, status: string, reason?: string): ConnectionAttempt => ({ at: from + minute * 60_000, status, commonName: cn, sourceIp: '192.0.2.7', ...(reason && { reason }) });
+    const attempt = (cn: string, minute: number, status: string, reason?: string): ConnectionAttempt => ({
+      at: from + minute * 60_000,
+      status,
+      commonName: cn,
+      sourceIp: '192.0.2.7',
+      ...(reason && { reason }),
+    });
     const summary = summarizeConnections(
       'aws-client-vpn:cvpn-endpoint-0123456789abcdef0',
       logRead([
@@ -141,7 +195,9 @@ describe('summarizeConnections', () => {
       ]),
       insightWindow(24, NOW),
     );
-    expect(summary.repeatFailures.map((r) => [r.commonName, r.failed, r.successful, r.stillFailing, r.topReason])).toEqual([
+    expect(
+      summary.repeatFailures.map((r) => [r.commonName, r.failed, r.successful, r.stillFailing, r.topReason]),
+    ).toEqual([
       ['stuck', 3, 1, true, 'unspecified'],
       ['recovered', 3, 1, false, 'client-connect-failed'],
     ]);
@@ -179,7 +235,12 @@ describe('summarizeConnections', () => {
 
   it(`lists at most ${INSIGHT_RULES.top} entries per ranking and counts the rest`, () => {
     const at = NOW.getTime() - HOUR;
-    const attempts = Array.from({ length: 500 }, (_, i) => ({ at, status: 'successful', commonName: `user-${i}`, sourceIp: `10.0.${i % 250}.1` }));
+    const attempts = Array.from({ length: 500 }, (_, i) => ({
+      at,
+      status: 'successful',
+      commonName: `user-${i}`,
+      sourceIp: `10.0.${i % 250}.1`,
+    }));
     const summary = summarizeConnections('openvpn:local', logRead(attempts), insightWindow(2, NOW));
     expect(summary.byCommonName.top).toHaveLength(INSIGHT_RULES.top);
     expect(summary.byCommonName.distinct).toBe(500);
@@ -188,15 +249,23 @@ describe('summarizeConnections', () => {
 });
 
 describe('connectionInsights', () => {
-  const source = (endpoint: string, result: () => Promise<ConnectionLogRead>): ConnectionLogSource & { calls: [Date, Date][] } => {
+  const source = (
+    endpoint: string,
+    result: () => Promise<ConnectionLogRead>,
+  ): ConnectionLogSource & { calls: [Date, Date][] } => {
     const calls: [Date, Date][] = [];
     return { endpoint, calls, read: (from, to) => (calls.push([from, to]), result()) };
   };
 
   it('reads every endpoint over the same capped window; one that fails is reported beside the others', async () => {
-    const ok = source('openvpn:local', async () => logRead([{ at: NOW.getTime() - HOUR, status: 'successful', commonName: 'a' }]));
+    const ok = source('openvpn:local', async () =>
+      logRead([{ at: NOW.getTime() - HOUR, status: 'successful', commonName: 'a' }]),
+    );
     const denied = source('aws-client-vpn:cvpn-endpoint-0123456789abcdef0', async () => {
-      throw new VpnChatopsError('ENDPOINT', 'aws-client-vpn:cvpn-endpoint-0123456789abcdef0: missing permission logs:FilterLogEvents on log group x');
+      throw new VpnChatopsError(
+        'ENDPOINT',
+        'aws-client-vpn:cvpn-endpoint-0123456789abcdef0: missing permission logs:FilterLogEvents on log group x',
+      );
     });
     const broken = source('openvpn:other', async () => {
       throw new Error('EIO');
@@ -205,7 +274,13 @@ describe('connectionInsights', () => {
     expect(report.window).toMatchObject({ hours: MAX_HOURS, requestedHours: 500 });
     expect(ok.calls).toEqual([[new Date(NOW.getTime() - MAX_HOURS * HOUR), NOW]]);
     expect(report.endpoints[0].summary?.successful).toBe(1);
-    expect(report.endpoints[1]).toEqual({ endpoint: denied.endpoint, error: expect.stringMatching(/missing permission logs:FilterLogEvents/) });
-    expect(report.endpoints[2]).toEqual({ endpoint: 'openvpn:other', error: 'openvpn:other: the connection log could not be read (EIO).' });
+    expect(report.endpoints[1]).toEqual({
+      endpoint: denied.endpoint,
+      error: expect.stringMatching(/missing permission logs:FilterLogEvents/),
+    });
+    expect(report.endpoints[2]).toEqual({
+      endpoint: 'openvpn:other',
+      error: 'openvpn:other: the connection log could not be read (EIO).',
+    });
   });
 });

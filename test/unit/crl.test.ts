@@ -16,7 +16,9 @@ const revocations = (count: number): Revocation[] =>
   Array.from({ length: count }, (_, i) => ({
     serial: randomSerial(),
     revokedAt: new Date(NOW.getTime() - i * 1000),
-    reason: (['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const)[i % 5],
+    reason: (['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const)[
+      i % 5
+    ],
   }));
 
 describe('buildCrl / parseCrl', () => {
@@ -33,13 +35,22 @@ describe('buildCrl / parseCrl', () => {
     // thisUpdate backdated 5 minutes (whole seconds); nextUpdate = now + CRL_DAYS.
     expect(parsed.thisUpdate.toISOString()).toBe('2026-11-22T09:55:00.000Z');
     expect(parsed.nextUpdate?.toISOString()).toBe('2027-05-21T10:00:00.000Z');
-    expect(parsed.revocations).toEqual(entries.map((e) => ({ ...e, revokedAt: new Date(Math.floor(e.revokedAt.getTime() / 1000) * 1000) })));
+    expect(parsed.revocations).toEqual(
+      entries.map((e) => ({ ...e, revokedAt: new Date(Math.floor(e.revokedAt.getTime() / 1000) * 1000) })),
+    );
   });
 
   it('writes a stored removeFromCRL as a plain (unspecified) revocation: that reason belongs in delta CRLs only', () => {
     const serial = randomSerial();
-    const built = buildCrl({ ca, number: 3n, revocations: [{ serial, revokedAt: NOW, reason: 'removeFromCRL' }], now: NOW });
-    expect(parseCrl(built.der, ca).revocations).toEqual([{ serial, revokedAt: new Date('2026-11-22T10:00:00.000Z'), reason: 'unspecified' }]);
+    const built = buildCrl({
+      ca,
+      number: 3n,
+      revocations: [{ serial, revokedAt: NOW, reason: 'removeFromCRL' }],
+      now: NOW,
+    });
+    expect(parseCrl(built.der, ca).revocations).toEqual([
+      { serial, revokedAt: new Date('2026-11-22T10:00:00.000Z'), reason: 'unspecified' },
+    ]);
   });
 
   it('omits revokedCertificates when nothing is revoked', () => {
@@ -49,14 +60,17 @@ describe('buildCrl / parseCrl', () => {
   });
 
   it('encodes dates from 2050 as GeneralizedTime', () => {
-    const parsed = parseCrl(buildCrl({ ca, number: 2n, revocations: [], now: new Date('2049-12-01T00:00:00Z'), days: 365 }).pem);
+    const parsed = parseCrl(
+      buildCrl({ ca, number: 2n, revocations: [], now: new Date('2049-12-01T00:00:00Z'), days: 365 }).pem,
+    );
     expect(parsed.nextUpdate?.toISOString()).toBe('2050-12-01T00:00:00.000Z');
   });
 
   it('handles CRL numbers up to 20 octets', () => {
     const big = 2n ** 159n - 1n;
     expect(parseCrl(buildCrl({ ca, number: big, revocations: [], now: NOW }).pem).number).toBe(big);
-    for (const bad of [0n, -1n, 2n ** 160n]) expect(errorOf(() => buildCrl({ ca, number: bad, revocations: [] })).code).toBe('CRL_NUMBER');
+    for (const bad of [0n, -1n, 2n ** 160n])
+      expect(errorOf(() => buildCrl({ ca, number: bad, revocations: [] })).code).toBe('CRL_NUMBER');
   });
 
   it(`refuses more than ${MAX_CRL_ENTRIES} entries, saying what to do`, () => {
@@ -74,8 +88,14 @@ describe('buildCrl / parseCrl', () => {
 
   it('refuses a serial listed twice and a malformed serial', () => {
     const [first] = revocations(1);
-    expect(errorOf(() => buildCrl({ ca, number: 5n, revocations: [first, { ...first, serial: `00${first.serial.toLowerCase()}` }] })).message).toMatch(/listed twice/);
-    expect(errorOf(() => buildCrl({ ca, number: 5n, revocations: [{ ...first, serial: 'xyz' }] })).code).toBe('INVALID_CRL');
+    expect(
+      errorOf(() =>
+        buildCrl({ ca, number: 5n, revocations: [first, { ...first, serial: `00${first.serial.toLowerCase()}` }] }),
+      ).message,
+    ).toMatch(/listed twice/);
+    expect(errorOf(() => buildCrl({ ca, number: 5n, revocations: [{ ...first, serial: 'xyz' }] })).code).toBe(
+      'INVALID_CRL',
+    );
   });
 
   it('reports a CRL signed by another CA, and one that was tampered with', () => {

@@ -11,7 +11,12 @@ const NOW = new Date('2027-03-10T06:00:00Z');
 /** A certificate renewed eight days ago whose replacement was never used: past its grace period. */
 function renewedPair(name: string): { old: CertificateRecord; replacement: CertificateRecord } {
   const replacement = certificateRecord({ serial: `${name}-new`, replaces: `${name}-old` });
-  const old = certificateRecord({ serial: `${name}-old`, notAfter: new Date(NOW.getTime() + 20 * DAY_MS), replacedBy: replacement.serial, replacedAt: new Date(NOW.getTime() - 8 * DAY_MS) });
+  const old = certificateRecord({
+    serial: `${name}-old`,
+    notAfter: new Date(NOW.getTime() + 20 * DAY_MS),
+    replacedBy: replacement.serial,
+    replacedAt: new Date(NOW.getTime() - 8 * DAY_MS),
+  });
   return { old, replacement };
 }
 
@@ -22,11 +27,14 @@ function fakes(records: CertificateRecord[], overrides: Partial<DailyDeps> = {})
   const audited: string[] = [];
   const certificates = {
     get: async (serial: string) => byId.get(serial),
-    expiring: async (from: Date, to: Date) => records.filter((record) => record.notAfter > from && record.notAfter <= to),
+    expiring: async (from: Date, to: Date) =>
+      records.filter((record) => record.notAfter > from && record.notAfter <= to),
   } as unknown as CertificateStore;
   const deps = {
     certificates,
-    audit: { append: async (entry) => (audited.push(`${entry.action} by ${entry.actor}`), { ...entry, id: 'x', at: NOW }) } as Pick<AuditLog, 'append'>,
+    audit: {
+      append: async (entry) => (audited.push(`${entry.action} by ${entry.actor}`), { ...entry, id: 'x', at: NOW }),
+    } as Pick<AuditLog, 'append'>,
     clock: { now: () => NOW },
     endpoints: [],
     revoke: async (request: RevokeRequest): Promise<RevocationReport> => {
@@ -45,14 +53,22 @@ describe('the daily job (services/daily.ts)', () => {
     const alice = renewedPair('alice');
     const bob = renewedPair('bob');
     const told: string[] = [];
-    const expiry = { retired: async (old: CertificateRecord, _replacement: CertificateRecord, why: string) => void told.push(`${old.serial}:${why}`) } as unknown as ExpiryNotifier;
+    const expiry = {
+      retired: async (old: CertificateRecord, _replacement: CertificateRecord, why: string) =>
+        void told.push(`${old.serial}:${why}`),
+    } as unknown as ExpiryNotifier;
     const { deps, revoked } = fakes([alice.old, alice.replacement, bob.old, bob.replacement], { expiry });
     const revoke = deps.revoke;
-    deps.revoke = async (request) => ((request.target as { serial: string }).serial === 'alice-old' ? Promise.reject(new Error('DynamoDB is unreachable')) : revoke(request));
+    deps.revoke = async (request) =>
+      (request.target as { serial: string }).serial === 'alice-old'
+        ? Promise.reject(new Error('DynamoDB is unreachable'))
+        : revoke(request);
 
     const report = await runDaily(deps, 'system:test');
 
-    expect(revoked.map((request) => [request.target, request.reason, request.actor])).toEqual([[{ serial: 'bob-old' }, 'superseded', 'system:renewal-grace-period']]);
+    expect(revoked.map((request) => [request.target, request.reason, request.actor])).toEqual([
+      [{ serial: 'bob-old' }, 'superseded', 'system:renewal-grace-period'],
+    ]);
     expect(report.retired).toEqual(['bob-old']);
     expect(told).toEqual(['bob-old:grace-period']);
     expect(report.problems).toEqual(['retiring alice-old: DynamoDB is unreachable']);
@@ -61,7 +77,13 @@ describe('the daily job (services/daily.ts)', () => {
   });
 
   it('closes logins left waiting a minute past their deadline, as the given actor', async () => {
-    const pending = { id: 'a1', status: 'PENDING', cn: 'alice.phone', requestedAt: new Date(NOW.getTime() - DAY_MS), request: { endpointId: 'openvpn:local' } } as unknown as Approval;
+    const pending = {
+      id: 'a1',
+      status: 'PENDING',
+      cn: 'alice.phone',
+      requestedAt: new Date(NOW.getTime() - DAY_MS),
+      request: { endpointId: 'openvpn:local' },
+    } as unknown as Approval;
     let asked: Date | undefined;
     const decided: string[] = [];
     const approvals = {
@@ -82,15 +104,28 @@ describe('the daily job (services/daily.ts)', () => {
     const expiring = certificateRecord({ serial: 'carol', notAfter: new Date(NOW.getTime() + 6 * DAY_MS) });
     const reminded: string[] = [];
     const digests: number[] = [];
-    const expiry = { remind: async ({ record, threshold }: { record: CertificateRecord; threshold: number }) => void reminded.push(`${record.serial}:${threshold}`), digest: async (entries: unknown[]) => void digests.push(entries.length) } as unknown as ExpiryNotifier;
+    const expiry = {
+      remind: async ({ record, threshold }: { record: CertificateRecord; threshold: number }) =>
+        void reminded.push(`${record.serial}:${threshold}`),
+      digest: async (entries: unknown[]) => void digests.push(entries.length),
+    } as unknown as ExpiryNotifier;
     const idempotency = { claim: async () => true, release: async () => undefined };
     const { deps } = fakes([expiring], { expiry, idempotency });
 
-    expect(await runDaily(deps, 'system:test')).toMatchObject({ reminders: { sent: [{ serial: 'carol', threshold: 7 }], failed: [] }, digest: true, problems: [] });
+    expect(await runDaily(deps, 'system:test')).toMatchObject({
+      reminders: { sent: [{ serial: 'carol', threshold: 7 }], failed: [] },
+      digest: true,
+      problems: [],
+    });
     expect(reminded).toEqual(['carol:7']);
     expect(digests).toEqual([1]);
 
     deps.certificates.expiring = () => Promise.reject(new Error('throttled'));
-    expect(await runDaily(deps, 'system:test')).toMatchObject({ retired: [], reminders: undefined, digest: undefined, problems: ['reading replaced certificates: throttled', 'reading expiring certificates: throttled'] });
+    expect(await runDaily(deps, 'system:test')).toMatchObject({
+      retired: [],
+      reminders: undefined,
+      digest: undefined,
+      problems: ['reading replaced certificates: throttled', 'reading expiring certificates: throttled'],
+    });
   });
 });

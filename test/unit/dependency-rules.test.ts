@@ -25,11 +25,20 @@ function cruise(files: Record<string, string>): { status: number | null; violati
     // Packages resolve as in the project, so that a rule on node-forge or @aws-sdk sees the same paths.
     symlinkSync(join(ROOT, 'node_modules'), join(dir.path, 'node_modules'));
     const depcruise = (...options: string[]) =>
-      spawnSync(process.execPath, [join(ROOT, 'node_modules', '.bin', 'depcruise'), 'src', '--config', CONFIG, ...options], { cwd: dir.path, encoding: 'utf8' });
+      spawnSync(
+        process.execPath,
+        [join(ROOT, 'node_modules', '.bin', 'depcruise'), 'src', '--config', CONFIG, ...options],
+        { cwd: dir.path, encoding: 'utf8' },
+      );
     // As `npm run deps` runs it, for the exit code; then once more for what it found, in a form to compare.
     const { status } = depcruise();
-    const result = JSON.parse(depcruise('--output-type', 'json').stdout) as { summary: { violations: { rule: { name: string }; from: string; to: string }[] } };
-    return { status, violations: result.summary.violations.map(({ rule, from, to }) => ({ rule: rule.name, from, to })) };
+    const result = JSON.parse(depcruise('--output-type', 'json').stdout) as {
+      summary: { violations: { rule: { name: string }; from: string; to: string }[] };
+    };
+    return {
+      status,
+      violations: result.summary.violations.map(({ rule, from, to }) => ({ rule: rule.name, from, to })),
+    };
   } finally {
     dir.remove();
   }
@@ -39,13 +48,16 @@ describe('layer rules (npm run deps)', () => {
   it('pass a tree where every layer imports only what it may', () => {
     const { status, violations } = cruise({
       'src/domain/certificate.ts': "import { randomUUID } from 'node:crypto';\nexport const serial = randomUUID();\n",
-      'src/pki/ca.ts': "import forge from 'node-forge';\nimport { serial } from '../domain/certificate';\nexport const ca = [forge.pki, serial];\n",
+      'src/pki/ca.ts':
+        "import forge from 'node-forge';\nimport { serial } from '../domain/certificate';\nexport const ca = [forge.pki, serial];\n",
       'src/ports.ts': "import type { ca } from './pki/ca';\nexport interface CaStore { load(): typeof ca }\n",
-      'src/services/issue.ts': "import type { CaStore } from '../ports';\nimport { serial } from '../domain/certificate';\nexport const issue = (store: CaStore) => [store.load(), serial];\n",
+      'src/services/issue.ts':
+        "import type { CaStore } from '../ports';\nimport { serial } from '../domain/certificate';\nexport const issue = (store: CaStore) => [store.load(), serial];\n",
       'src/adapters/ca-store.ts': "import type { CaStore } from '../ports';\nexport const store = {} as CaStore;\n",
       'src/slack/view.ts': "import { issue } from '../services/issue';\nexport const view = issue;\n",
       'src/config.ts': 'export const config = {};\n',
-      'src/composition/core.ts': "import { store } from '../adapters/ca-store';\nimport { view } from '../slack/view';\nimport { config } from '../config';\nexport const wired = view(store) && config;\n",
+      'src/composition/core.ts':
+        "import { store } from '../adapters/ca-store';\nimport { view } from '../slack/view';\nimport { config } from '../config';\nexport const wired = view(store) && config;\n",
       'src/handlers/worker.ts': "import { wired } from '../composition/core';\nexport const handler = () => wired;\n",
     });
     expect(violations).toEqual([]);
@@ -73,13 +85,18 @@ describe('layer rules (npm run deps)', () => {
       'src/pki/ca.ts': "import type { A } from '../services/a';\nexport type Ca = A;\n",
       'src/services/issue.ts': "import { store } from '../adapters/store';\nexport const issue = store;\n",
       'src/ports.ts': "import type { A } from './services/a';\nexport type Port = A;\n",
-      'src/adapters/store.ts': "import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport type { View } from '../slack/view';\nexport const store = {} as DynamoDBClient & View;\n",
-      'src/slack/view.ts': "import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport type { Core } from '../composition/core';\nimport type { store } from '../adapters/store';\nexport type View = Core & DynamoDBClient & typeof store;\n",
-      'src/composition/core.ts': "import type { Certificate } from '../domain/certificate';\nexport type Core = Certificate;\n",
+      'src/adapters/store.ts':
+        "import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport type { View } from '../slack/view';\nexport const store = {} as DynamoDBClient & View;\n",
+      'src/slack/view.ts':
+        "import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport type { Core } from '../composition/core';\nimport type { store } from '../adapters/store';\nexport type View = Core & DynamoDBClient & typeof store;\n",
+      'src/composition/core.ts':
+        "import type { Certificate } from '../domain/certificate';\nexport type Core = Certificate;\n",
       'src/handlers/worker.ts': "import { store } from '../adapters/store';\nexport const handler = () => store;\n",
     });
     expect(violations).toEqual(expect.arrayContaining(expected.map((violation) => expect.objectContaining(violation))));
-    expect(violations.filter((violation) => violation.rule === 'slack-does-not-touch-aws').map(({ to }) => to)).toContainEqual(expect.stringMatching(/node_modules\/@aws-sdk\/client-dynamodb\//));
+    expect(
+      violations.filter((violation) => violation.rule === 'slack-does-not-touch-aws').map(({ to }) => to),
+    ).toContainEqual(expect.stringMatching(/node_modules\/@aws-sdk\/client-dynamodb\//));
     // Every rule is shown to bite: a new rule needs a violation here too.
     expect(new Set(expected.map(({ rule }) => rule))).toEqual(new Set(RULES));
     expect(status).not.toBe(0);

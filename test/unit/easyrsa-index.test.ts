@@ -26,8 +26,15 @@ describe('parseIndexTxt', () => {
   });
 
   it('reads a hand-edited removeFromCRL as revoked, unspecified: on a full CRL that reason would let the certificate connect', () => {
-    const [entry] = parseIndexTxt('R\t290224051840Z\t261122051841Z,removeFromCRL\t0C\tunknown\t/CN=dave-U0DAVE.vpn.example.com\n', NOW);
-    expect([entry.status, entry.reason, entry.revokedAt?.toISOString()]).toEqual(['revoked', 'unspecified', '2026-11-22T05:18:41.000Z']);
+    const [entry] = parseIndexTxt(
+      'R\t290224051840Z\t261122051841Z,removeFromCRL\t0C\tunknown\t/CN=dave-U0DAVE.vpn.example.com\n',
+      NOW,
+    );
+    expect([entry.status, entry.reason, entry.revokedAt?.toISOString()]).toEqual([
+      'revoked',
+      'unspecified',
+      '2026-11-22T05:18:41.000Z',
+    ]);
   });
 
   it.each([
@@ -41,6 +48,8 @@ describe('parseIndexTxt', () => {
   });
 
   it('names the line that is wrong', () => {
-    expect(() => parseIndexTxt('V\t290224051836Z\t\tAB\tunknown\t/CN=x\nV\tbad\t\tAB\tunknown\t/CN=y', NOW)).toThrow(/line 2/);
+    expect(() => parseIndexTxt('V\t290224051836Z\t\tAB\tunknown\t/CN=x\nV\tbad\t\tAB\tunknown\t/CN=y', NOW)).toThrow(
+      /line 2/,
+    );
   });
 });

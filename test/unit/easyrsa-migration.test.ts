@@ -52,21 +52,39 @@ describe('migrateEasyRsa', () => {
   });
   afterAll(() => dir.remove());
 
-  const request = (overrides: Partial<Parameters<typeof migrateEasyRsa>[1]> = {}) => ({ dir: dir.path, passphrase: () => undefined, certDomain: 'vpn.example.com', actor: 'vpnctl:root', ...overrides });
+  const request = (overrides: Partial<Parameters<typeof migrateEasyRsa>[1]> = {}) => ({
+    dir: dir.path,
+    passphrase: () => undefined,
+    certDomain: 'vpn.example.com',
+    actor: 'vpnctl:root',
+    ...overrides,
+  });
 
   it('writes every certificate, then the CA, then the audit entry', async () => {
     const caStore = new MemoryCaStore();
     const certificates = importingStore();
     const audit = new MemoryAuditLog();
     const migrated = await migrateEasyRsa({ caStore, database: answeringDatabase({ certificates, audit }) }, request());
-    expect(migrated).toEqual({ subject: 'CN=Legacy Easy-RSA CA', location: 'memory:ca', certificates: 2, written: 2, revoked: 1, warnings: [] });
+    expect(migrated).toEqual({
+      subject: 'CN=Legacy Easy-RSA CA',
+      location: 'memory:ca',
+      certificates: 2,
+      written: 2,
+      revoked: 1,
+      warnings: [],
+    });
     expect(certificates.imported.map((r) => [r.serial, r.cn, r.status, r.slackId, r.source, r.issuedBy])).toEqual([
       [aliceSerial, 'alice-U0ALICE.vpn.example.com', 'active', 'U0ALICE', 'easyrsa', 'vpnctl:root'],
       ['0B0B', 'bob-U0BOB.vpn.example.com', 'revoked', 'U0BOB', 'easyrsa', 'vpnctl:root'],
     ]);
     expect(loadCa(caStore.material!).x509.subject).toBe('CN=Legacy Easy-RSA CA');
     expect(audit.entries).toEqual([
-      expect.objectContaining({ action: 'ca.import', target: 'memory:ca', outcome: 'success', details: { source: dir.path, certificates: 2, written: 2, revoked: 1, warnings: [] } }),
+      expect.objectContaining({
+        action: 'ca.import',
+        target: 'memory:ca',
+        outcome: 'success',
+        details: { source: dir.path, certificates: 2, written: 2, revoked: 1, warnings: [] },
+      }),
     ]);
   });
 
@@ -76,7 +94,9 @@ describe('migrateEasyRsa', () => {
     const database = answeringDatabase({ certificates: importingStore(), audit: new MemoryAuditLog() });
     const passphrase = jest.fn(() => undefined);
     const error = await rejectionOf(migrateEasyRsa({ caStore, database }, request({ passphrase })));
-    expect(error.message).toBe('A CA already exists in memory:ca; refusing to replace it (use --force to migrate over it).');
+    expect(error.message).toBe(
+      'A CA already exists in memory:ca; refusing to replace it (use --force to migrate over it).',
+    );
     expect(passphrase).not.toHaveBeenCalled();
     expect(database.opened).toBe(0);
     expect(caStore.material).toBe(existing);
@@ -86,17 +106,23 @@ describe('migrateEasyRsa', () => {
 
   it('opens no database for a folder that is not a PKI', async () => {
     const database = answeringDatabase({ certificates: importingStore(), audit: new MemoryAuditLog() });
-    const error = await rejectionOf(migrateEasyRsa({ caStore: new MemoryCaStore(), database }, request({ dir: join(dir.path, 'pki', 'issued') })));
+    const error = await rejectionOf(
+      migrateEasyRsa({ caStore: new MemoryCaStore(), database }, request({ dir: join(dir.path, 'pki', 'issued') })),
+    );
     expect(error.code).toBe('INVALID_EASYRSA');
     expect(database.opened).toBe(0);
   });
 
   it('leaves no CA behind when the database does not answer or the certificates cannot be written, so it can simply run again', async () => {
     const caStore = new MemoryCaStore();
-    await expect(migrateEasyRsa({ caStore, database: unreachableDatabase }, request())).rejects.toThrow(/Nothing answers/);
+    await expect(migrateEasyRsa({ caStore, database: unreachableDatabase }, request())).rejects.toThrow(
+      /Nothing answers/,
+    );
     const audit = new MemoryAuditLog();
     const failing = importingStore(new VpnChatopsError('STORE_UNAVAILABLE', 'throttled'));
-    await expect(migrateEasyRsa({ caStore, database: answeringDatabase({ certificates: failing, audit }) }, request())).rejects.toThrow(/throttled/);
+    await expect(
+      migrateEasyRsa({ caStore, database: answeringDatabase({ certificates: failing, audit }) }, request()),
+    ).rejects.toThrow(/throttled/);
     expect(caStore.material).toBeUndefined();
     expect(audit.entries).toEqual([]);
   });

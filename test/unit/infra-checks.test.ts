@@ -9,7 +9,12 @@ import { buildApp } from '../../infra/bin/app';
 import { LAMBDA_ENTRIES } from '../../infra/lambda-bundling';
 import { describeWith, run, tempDir } from '../helpers/tools';
 
-const SETTINGS = { region: 'eu-west-1', domain: 'vpn.example.com', endpoint: 'cvpn-endpoint-0123456789abcdef0', adminChannelId: 'C0123456789' };
+const SETTINGS = {
+  region: 'eu-west-1',
+  domain: 'vpn.example.com',
+  endpoint: 'cvpn-endpoint-0123456789abcdef0',
+  adminChannelId: 'C0123456789',
+};
 const CREATE = {
   vpcId: 'vpc-0123456789abcdef0',
   subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
@@ -47,7 +52,10 @@ const built = new Map<string, { app: App; template: Record<string, unknown> }>()
 beforeAll(() => {
   outdirs = tempDir('synth-checks');
   for (const [name, context] of VARIANTS) {
-    const app = new App({ outdir: join(outdirs.path, name), context: { ...SETTINGS, ...context, 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      outdir: join(outdirs.path, name),
+      context: { ...SETTINGS, ...context, 'aws:cdk:bundling-stacks': [] },
+    });
     // Synthesis runs the cdk-nag plugin buildApp registers, and throws on any unacknowledged finding.
     built.set(name, { app, template: Template.fromStack(buildApp(app)).toJSON() });
   }
@@ -62,14 +70,22 @@ describe('cdk-nag (AwsSolutions) on every synthesized variant', () => {
   });
 
   it('fails the synthesis of the real app on a new finding, so `cdk synth` and `cdk deploy` cannot ship one', () => {
-    const app = new App({ outdir: join(outdirs.path, 'finding'), context: { ...SETTINGS, 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      outdir: join(outdirs.path, 'finding'),
+      context: { ...SETTINGS, 'aws:cdk:bundling-stacks': [] },
+    });
     const stack = buildApp(app);
     new Topic(stack, 'PlainTopic');
     expect(() => app.synth()).toThrow(/AwsSolutions-SNS3/);
   });
 
   it('acknowledges a wildcard by its exact resource, not the whole rule', () => {
-    const acknowledged = (built.get('existing-endpoint')!.app.node.findAll().flatMap((construct) => construct.node.metadata) as { type: string; data: Record<string, unknown> }[])
+    const acknowledged = (
+      built
+        .get('existing-endpoint')!
+        .app.node.findAll()
+        .flatMap((construct) => construct.node.metadata) as { type: string; data: Record<string, unknown> }[]
+    )
       .filter((entry) => entry.type === 'aws:cdk:acknowledged-rules')
       .flatMap((entry) => Object.keys(entry.data));
     expect(acknowledged.length).toBeGreaterThan(0);
@@ -77,34 +93,48 @@ describe('cdk-nag (AwsSolutions) on every synthesized variant', () => {
   });
 });
 
-describeWith({ 'cfn-lint (Python 3.11; .ci/run checks for it)': CFN_LINT }, 'cfn-lint on every synthesized variant', () => {
-  it('finds nothing to report', async () => {
-    const files = VARIANTS.map(([name]) => {
-      const file = join(outdirs.path, `${name}.template.json`);
-      writeFileSync(file, JSON.stringify(built.get(name)!.template));
-      return file;
+describeWith(
+  { 'cfn-lint (Python 3.11; .ci/run checks for it)': CFN_LINT },
+  'cfn-lint on every synthesized variant',
+  () => {
+    it('finds nothing to report', async () => {
+      const files = VARIANTS.map(([name]) => {
+        const file = join(outdirs.path, `${name}.template.json`);
+        writeFileSync(file, JSON.stringify(built.get(name)!.template));
+        return file;
+      });
+      // W3005: CDK makes each function DependsOn its role as well as reading the role's ARN, so that the
+      // function is created after its permissions; cfn-lint flags the redundant half. Nothing else is ignored.
+      const result = await run('cfn-lint', ['--format', 'json', '--ignore-checks', 'W3005', '--', ...files], {
+        timeoutMs: 120_000,
+      });
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout || '[]')).toEqual([]);
+      expect(result.code).toBe(0);
     });
-    // W3005: CDK makes each function DependsOn its role as well as reading the role's ARN, so that the
-    // function is created after its permissions; cfn-lint flags the redundant half. Nothing else is ignored.
-    const result = await run('cfn-lint', ['--format', 'json', '--ignore-checks', 'W3005', '--', ...files], { timeoutMs: 120_000 });
-    expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout || '[]')).toEqual([]);
-    expect(result.code).toBe(0);
-  });
-});
+  },
+);
 
 describe('the Lambda runtime', () => {
   it('runs every function on nodejs24.x', () => {
     for (const [name, { template }] of built) {
-      const functions = Object.entries(template.Resources as Record<string, { Type: string; Properties: { Runtime?: string } }>).filter(([id, resource]) => resource.Type === 'AWS::Lambda::Function' && /^(Connect|Slack|Worker|Scheduler|Alarms)[0-9A-F]{8}$/.test(id));
+      const functions = Object.entries(
+        template.Resources as Record<string, { Type: string; Properties: { Runtime?: string } }>,
+      ).filter(
+        ([id, resource]) =>
+          resource.Type === 'AWS::Lambda::Function' && /^(Connect|Slack|Worker|Scheduler|Alarms)[0-9A-F]{8}$/.test(id),
+      );
       expect([name, functions.length]).toEqual([name, 5]);
       for (const [, resource] of functions) expect(resource.Properties.Runtime).toBe('nodejs24.x');
     }
   });
 
-  it.each(Object.entries(LAMBDA_ENTRIES))('%s exports an async handler of (event, context): Node.js 24 on Lambda has no callback handlers', async (_name, entry) => {
-    const { handler } = (await import(join('../..', entry))) as { handler: (...args: unknown[]) => unknown };
-    expect(handler.constructor.name).toBe('AsyncFunction');
-    expect(handler.length).toBeLessThanOrEqual(2);
-  });
+  it.each(Object.entries(LAMBDA_ENTRIES))(
+    '%s exports an async handler of (event, context): Node.js 24 on Lambda has no callback handlers',
+    async (_name, entry) => {
+      const { handler } = (await import(join('../..', entry))) as { handler: (...args: unknown[]) => unknown };
+      expect(handler.constructor.name).toBe('AsyncFunction');
+      expect(handler.length).toBeLessThanOrEqual(2);
+    },
+  );
 });

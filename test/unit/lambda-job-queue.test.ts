@@ -11,7 +11,10 @@ const JOB: Job = { type: 'crl-status', actorId: 'U0ADMIN', responseUrl: 'https:/
 
 /** A queue whose client is mocked on this instance only, so the real-network case below is unaffected. */
 function mockedQueue() {
-  const client = new LambdaClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new LambdaClient({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   return { lambda: mockClient(client), queue: new LambdaJobQueue(FUNCTION, client) };
 }
 
@@ -30,7 +33,10 @@ describe('LambdaJobQueue', () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
     await queue.enqueue(JOB);
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
-    expect(lambda.commandCalls(InvokeCommand)[0].args[0].input).toMatchObject({ FunctionName: FUNCTION, InvocationType: 'Event' });
+    expect(lambda.commandCalls(InvokeCommand)[0].args[0].input).toMatchObject({
+      FunctionName: FUNCTION,
+      InvocationType: 'Event',
+    });
     const payload = sentPayload(lambda);
     expect(payload).toEqual({ ...JOB, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
@@ -47,16 +53,25 @@ describe('LambdaJobQueue', () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200 });
     const error = await rejectionOf(queue.enqueue(JOB));
     expect(error.code).toBe('ENDPOINT');
-    expect(error.message).toMatch(/worker function vpn-chatops-worker did not accept the job \(status 200\)\. Try again/);
+    expect(error.message).toMatch(
+      /worker function vpn-chatops-worker did not accept the job \(status 200\)\. Try again/,
+    );
   });
 
   it('turns a failed Invoke into an error that names the function and the grant to check', async () => {
     const { lambda, queue } = mockedQueue();
-    const denied = new LambdaServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized to perform: lambda:InvokeFunction' });
+    const denied = new LambdaServiceException({
+      name: 'AccessDeniedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403 },
+      message: 'not authorized to perform: lambda:InvokeFunction',
+    });
     lambda.on(InvokeCommand).rejects(denied);
     const error = await rejectionOf(queue.enqueue(JOB));
     expect(error.code).toBe('ENDPOINT');
-    expect(error.message).toMatch(/Could not hand the job to the worker function vpn-chatops-worker \(AccessDeniedException: not authorized/);
+    expect(error.message).toMatch(
+      /Could not hand the job to the worker function vpn-chatops-worker \(AccessDeniedException: not authorized/,
+    );
     expect(error.message).toMatch(/lambda:InvokeFunction grant/);
     expect(error.cause).toBe(denied);
   });
@@ -67,7 +82,9 @@ describe('LambdaJobQueue', () => {
 
     beforeAll(async () => {
       // Accepts every request and never answers: only the client's own timeout ends the wait.
-      server = createServer((request) => requests.push({ url: request.url, invocationType: request.headers['x-amz-invocation-type'] }));
+      server = createServer((request) =>
+        requests.push({ url: request.url, invocationType: request.headers['x-amz-invocation-type'] }),
+      );
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     });
     afterAll(async () => {
@@ -77,11 +94,17 @@ describe('LambdaJobQueue', () => {
 
     it(`gives up after ${INVOKE_LIMITS.maxAttempts} timed-out tries with a clear error, instead of waiting for Lambda`, async () => {
       const { port } = server.address() as AddressInfo;
-      const client = workerLambdaClient({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const client = workerLambdaClient({
+        region: 'eu-west-1',
+        endpoint: `http://127.0.0.1:${port}`,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
       try {
         // Without a request timeout this never settles, and Jest fails the test at its own timeout.
         const error = await rejectionOf(new LambdaJobQueue(FUNCTION, client).enqueue(JOB));
-        expect(error.message).toMatch(/Could not hand the job to the worker function vpn-chatops-worker \(TimeoutError/);
+        expect(error.message).toMatch(
+          /Could not hand the job to the worker function vpn-chatops-worker \(TimeoutError/,
+        );
         const invoke = { url: `/2015-03-31/functions/${FUNCTION}/invocations`, invocationType: 'Event' };
         expect(requests).toEqual(Array.from({ length: INVOKE_LIMITS.maxAttempts }, () => invoke));
       } finally {

@@ -2,7 +2,16 @@ import { scheduleDaily } from '../../src/local/daily';
 import type { DailyReport as Daily } from '../../src/services/daily';
 import { eventually } from '../helpers/eventually';
 
-const quiet = (overrides: Partial<Daily> = {}): Daily => ({ renewals: [], sessions: [], retired: [], reminders: undefined, digest: undefined, problems: [], ...overrides }) as Daily;
+const quiet = (overrides: Partial<Daily> = {}): Daily =>
+  ({
+    renewals: [],
+    sessions: [],
+    retired: [],
+    reminders: undefined,
+    digest: undefined,
+    problems: [],
+    ...overrides,
+  }) as Daily;
 
 describe('the daily job outside AWS (npm start)', () => {
   it('runs at once, then again every interval, and keeps going after a failed run', async () => {
@@ -14,7 +23,11 @@ describe('the daily job outside AWS (npm start)', () => {
         actors.push(actor ?? '');
         calls++;
         if (calls === 2) throw new Error('DynamoDB is unreachable');
-        if (calls === 3) return quiet({ problems: ['reminders: Slack is down'], renewals: [{ endpoint: 'openvpn:local', action: 'failed' }] as Daily['renewals'] });
+        if (calls === 3)
+          return quiet({
+            problems: ['reminders: Slack is down'],
+            renewals: [{ endpoint: 'openvpn:local', action: 'failed' }] as Daily['renewals'],
+          });
         return quiet();
       },
     };
@@ -26,7 +39,9 @@ describe('the daily job outside AWS (npm start)', () => {
     }
     expect(actors.every((actor) => actor === 'system:npm-start')).toBe(true);
     expect(reports).toEqual([
-      expect.stringMatching(/^daily job failed: DynamoDB is unreachable; it runs again in 24 hours, or run `vpnctl daily`$/),
+      expect.stringMatching(
+        /^daily job failed: DynamoDB is unreachable; it runs again in 24 hours, or run `vpnctl daily`$/,
+      ),
       'daily job: reminders: Slack is down',
       expect.stringMatching(/^daily job: CRL renewal on openvpn:local failed; .*vpnctl crl publish/),
     ]);

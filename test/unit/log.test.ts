@@ -7,7 +7,8 @@ type Line = Record<string, unknown>;
 /** src/log.ts as loaded with `env` set (it picks its output once, when loaded), and every line it writes. */
 async function loadLog(env: Record<string, string | undefined>) {
   const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
-  const set = (name: string, value: string | undefined) => (value === undefined ? delete process.env[name] : (process.env[name] = value));
+  const set = (name: string, value: string | undefined) =>
+    value === undefined ? delete process.env[name] : (process.env[name] = value);
   for (const [name, value] of Object.entries(env)) set(name, value);
   let log!: LogModule;
   let inLogs!: typeof import('../../src/composition/approvals-in-logs');
@@ -15,7 +16,11 @@ async function loadLog(env: Record<string, string | undefined>) {
   let errors!: typeof import('../../src/domain/errors');
   try {
     await jest.isolateModulesAsync(async () => {
-      [log, inLogs, errors] = await Promise.all([import('../../src/log'), import('../../src/composition/approvals-in-logs'), import('../../src/domain/errors')]);
+      [log, inLogs, errors] = await Promise.all([
+        import('../../src/log'),
+        import('../../src/composition/approvals-in-logs'),
+        import('../../src/domain/errors'),
+      ]);
     });
   } finally {
     for (const [name, value] of Object.entries(saved)) set(name, value);
@@ -27,16 +32,29 @@ async function loadLog(env: Record<string, string | undefined>) {
   };
   jest.spyOn(process.stdout, 'write').mockImplementation(record);
   jest.spyOn(process.stderr, 'write').mockImplementation(record);
-  for (const method of ['error', 'warn', 'info', 'log'] as const) jest.spyOn(console, method).mockImplementation((...args: unknown[]) => record(args[0]));
+  for (const method of ['error', 'warn', 'info', 'log'] as const)
+    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => record(args[0]));
   return { log, approvalsInLogs: inLogs.approvalsInLogs, VpnChatopsError: errors.VpnChatopsError, lines };
 }
 
-const context = (requestId: string) => ({ awsRequestId: requestId, functionName: 'vpn-chatops-connect', memoryLimitInMB: '256', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:vpn-chatops-connect' });
+const context = (requestId: string) => ({
+  awsRequestId: requestId,
+  functionName: 'vpn-chatops-connect',
+  memoryLimitInMB: '256',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:vpn-chatops-connect',
+});
 
 afterEach(() => jest.restoreAllMocks());
 
 describe('log lines on Lambda (Powertools)', () => {
-  const lambda = () => loadLog({ AWS_LAMBDA_FUNCTION_NAME: 'vpn-chatops-connect', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', POWERTOOLS_DEV: undefined, POWERTOOLS_LOG_LEVEL: undefined, AWS_LAMBDA_LOG_LEVEL: undefined });
+  const lambda = () =>
+    loadLog({
+      AWS_LAMBDA_FUNCTION_NAME: 'vpn-chatops-connect',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      POWERTOOLS_DEV: undefined,
+      POWERTOOLS_LOG_LEVEL: undefined,
+      AWS_LAMBDA_LOG_LEVEL: undefined,
+    });
 
   it('carry the request id, the cold start and the correlation keys, with levels by error kind in lower case', async () => {
     const { log, VpnChatopsError, lines } = await lambda();
@@ -45,14 +63,33 @@ describe('log lines on Lambda (Powertools)', () => {
     log.logError('store down', new VpnChatopsError('STORE_UNAVAILABLE', 'DynamoDB is unreachable'));
     log.logWarning('Slack request refused with 401: the request is not signed');
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'warn', message: 'job issue failed', code: 'CONFLICT', error: 'You already have an active certificate', function_request_id: 'req-1', cold_start: true, slack_event_id: 'Ev0001', service: 'vpn-chatops' }),
-      expect.objectContaining({ level: 'error', message: 'store down', code: 'STORE_UNAVAILABLE', function_request_id: 'req-1', slack_event_id: 'Ev0001' }),
-      expect.objectContaining({ level: 'warn', message: 'Slack request refused with 401: the request is not signed', function_request_id: 'req-1' }),
+      expect.objectContaining({
+        level: 'warn',
+        message: 'job issue failed',
+        code: 'CONFLICT',
+        error: 'You already have an active certificate',
+        function_request_id: 'req-1',
+        cold_start: true,
+        slack_event_id: 'Ev0001',
+        service: 'vpn-chatops',
+      }),
+      expect.objectContaining({
+        level: 'error',
+        message: 'store down',
+        code: 'STORE_UNAVAILABLE',
+        function_request_id: 'req-1',
+        slack_event_id: 'Ev0001',
+      }),
+      expect.objectContaining({
+        level: 'warn',
+        message: 'Slack request refused with 401: the request is not signed',
+        function_request_id: 'req-1',
+      }),
     ]);
     expect(lines[0]).not.toHaveProperty('slack_trigger_id');
   });
 
-  it('drop the previous invocation\'s keys, and are no longer a cold start', async () => {
+  it("drop the previous invocation's keys, and are no longer a cold start", async () => {
     const { log, lines } = await lambda();
     log.startInvocationLog(context('req-1'), { slack_event_id: 'Ev0001' });
     log.appendLogKeys({ approval_id: 'a-1' });
@@ -60,8 +97,24 @@ describe('log lines on Lambda (Powertools)', () => {
     log.startInvocationLog(context('req-2'));
     log.logInvocation('login decided', { allow: false, reason: 'timeout' });
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'info', message: 'login decided', allow: true, reason: 'approved', function_request_id: 'req-1', cold_start: true, slack_event_id: 'Ev0001', approval_id: 'a-1' }),
-      expect.objectContaining({ level: 'info', message: 'login decided', allow: false, reason: 'timeout', function_request_id: 'req-2', cold_start: false }),
+      expect.objectContaining({
+        level: 'info',
+        message: 'login decided',
+        allow: true,
+        reason: 'approved',
+        function_request_id: 'req-1',
+        cold_start: true,
+        slack_event_id: 'Ev0001',
+        approval_id: 'a-1',
+      }),
+      expect.objectContaining({
+        level: 'info',
+        message: 'login decided',
+        allow: false,
+        reason: 'timeout',
+        function_request_id: 'req-2',
+        cold_start: false,
+      }),
     ]);
     expect(lines[1]).not.toHaveProperty('approval_id');
     expect(lines[1]).not.toHaveProperty('slack_event_id');
@@ -94,7 +147,9 @@ describe('log lines on Lambda (Powertools)', () => {
     };
     expect(await seen(() => approvals.create(approval))).toBe('a-opened');
     expect(await seen(() => approvals.decide('a-clicked', 'APPROVED', 'U0ALICE', new Date()))).toBe('a-clicked');
-    expect(await seen(() => approvals.decideByMessage('D0ALICE', '1.2', 'U0ALICE', 'APPROVED', new Date()))).toBe('a-reacted');
+    expect(await seen(() => approvals.decideByMessage('D0ALICE', '1.2', 'U0ALICE', 'APPROVED', new Date()))).toBe(
+      'a-reacted',
+    );
     expect(await seen(() => approvals.coolDown('5C4E', new Date()))).toBeUndefined();
     expect(store.created).toEqual(['a-opened', 'cool-down']);
   });

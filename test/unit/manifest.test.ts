@@ -18,7 +18,9 @@ const loadManifest = (): unknown => parse(manifestText);
 function refsIn(node: unknown): string[] {
   if (Array.isArray(node)) return node.flatMap(refsIn);
   if (typeof node !== 'object' || node === null) return [];
-  return Object.entries(node).flatMap(([key, value]) => (key === '$ref' && typeof value === 'string' ? [value] : refsIn(value)));
+  return Object.entries(node).flatMap(([key, value]) =>
+    key === '$ref' && typeof value === 'string' ? [value] : refsIn(value),
+  );
 }
 
 // Strict mode refuses the non-standard keywords in Slack's schema (`_note`, `regex`).
@@ -34,7 +36,10 @@ ajv.addFormat('uri', (value: string) => URL.canParse(value));
 const validate = ajv.compile(schema as object);
 
 function at(node: unknown, ...path: string[]): unknown {
-  return path.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), node);
+  return path.reduce<unknown>(
+    (value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined),
+    node,
+  );
 }
 
 function urlsIn(node: unknown, key = ''): string[] {
@@ -45,13 +50,22 @@ function urlsIn(node: unknown, key = ''): string[] {
 
 /** Slack's schema, plus what the schema cannot know: our scopes, events and command, and TLS everywhere. */
 function manifestProblems(manifest: unknown): string[] {
-  const problems = validate(manifest) ? [] : (validate.errors ?? []).map((error) => `schema: ${error.instancePath || '/'} ${error.message ?? ''}`);
+  const problems = validate(manifest)
+    ? []
+    : (validate.errors ?? []).map((error) => `schema: ${error.instancePath || '/'} ${error.message ?? ''}`);
   const scopes = at(manifest, 'oauth_config', 'scopes', 'bot');
-  if (!Array.isArray(scopes) || [...scopes].sort().join() !== [...SCOPES].sort().join()) problems.push(`bot scopes must be exactly ${SCOPES.join(', ')}`);
+  if (!Array.isArray(scopes) || [...scopes].sort().join() !== [...SCOPES].sort().join())
+    problems.push(`bot scopes must be exactly ${SCOPES.join(', ')}`);
   const events = at(manifest, 'settings', 'event_subscriptions', 'bot_events');
-  if (!Array.isArray(events) || [...events].sort().join() !== [...EVENTS].sort().join()) problems.push(`bot events must be exactly ${EVENTS.join(', ')}`);
+  if (!Array.isArray(events) || [...events].sort().join() !== [...EVENTS].sort().join())
+    problems.push(`bot events must be exactly ${EVENTS.join(', ')}`);
   const commands = at(manifest, 'features', 'slash_commands');
-  if (!Array.isArray(commands) || commands.length !== 1 || at(commands[0], 'command') !== '/vpn' || at(commands[0], 'should_escape') !== true) {
+  if (
+    !Array.isArray(commands) ||
+    commands.length !== 1 ||
+    at(commands[0], 'command') !== '/vpn' ||
+    at(commands[0], 'should_escape') !== true
+  ) {
     problems.push('exactly one slash command, /vpn, with should_escape: true');
   }
   for (const url of urlsIn(manifest)) if (!url.startsWith('https://')) problems.push(`${url} is not https`);
@@ -81,12 +95,18 @@ describe('manifest.yml', () => {
 
   it('has one /vpn command that escapes mentions into member IDs, with a usage hint', () => {
     const commands = at(loadManifest(), 'features', 'slash_commands');
-    expect(commands).toEqual([expect.objectContaining({ command: '/vpn', should_escape: true, usage_hint: expect.stringContaining('issue') })]);
+    expect(commands).toEqual([
+      expect.objectContaining({ command: '/vpn', should_escape: true, usage_hint: expect.stringContaining('issue') }),
+    ]);
   });
 
   it('enables the Home tab, a read-only Messages tab, interactivity, and no socket mode or token rotation', () => {
     const manifest = loadManifest();
-    expect(at(manifest, 'features', 'app_home')).toEqual({ home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: true });
+    expect(at(manifest, 'features', 'app_home')).toEqual({
+      home_tab_enabled: true,
+      messages_tab_enabled: true,
+      messages_tab_read_only_enabled: true,
+    });
     expect(at(manifest, 'features', 'bot_user', 'display_name')).toEqual(expect.any(String));
     expect(at(manifest, 'settings', 'interactivity', 'is_enabled')).toBe(true);
     expect(at(manifest, 'settings', 'socket_mode_enabled')).toBe(false);
@@ -110,12 +130,18 @@ describe('manifest.yml', () => {
 
     it('rejects a manifest without a name (schema)', () => {
       const problems = manifestProblems(variant((m) => delete m.display_information.name));
-      expect(problems).toEqual([expect.stringMatching(/^schema: \/display_information must have required property 'name'/)]);
+      expect(problems).toEqual([
+        expect.stringMatching(/^schema: \/display_information must have required property 'name'/),
+      ]);
     });
 
     it('rejects an unknown property and a bad background colour (schema)', () => {
-      expect(manifestProblems(variant((m) => (m.settings.webhooks = true)))).toEqual([expect.stringMatching(/additional properties/)]);
-      expect(manifestProblems(variant((m) => (m.display_information.background_color = 'navy')))).toEqual([expect.stringMatching(/background_color/)]);
+      expect(manifestProblems(variant((m) => (m.settings.webhooks = true)))).toEqual([
+        expect.stringMatching(/additional properties/),
+      ]);
+      expect(manifestProblems(variant((m) => (m.display_information.background_color = 'navy')))).toEqual([
+        expect.stringMatching(/background_color/),
+      ]);
     });
 
     it('rejects an unknown scope, which the schema alone accepts (any string of up to 50 characters)', () => {
@@ -129,7 +155,10 @@ describe('manifest.yml', () => {
         (m.settings.interactivity as Record<string, unknown>).request_url = 'http://example.com/slack/events';
         (m.features.slash_commands as Record<string, unknown>[])[0].should_escape = false;
       });
-      expect(manifestProblems(manifest)).toEqual([expect.stringMatching(/should_escape/), 'http://example.com/slack/events is not https']);
+      expect(manifestProblems(manifest)).toEqual([
+        expect.stringMatching(/should_escape/),
+        'http://example.com/slack/events is not https',
+      ]);
     });
   });
 });

@@ -117,7 +117,10 @@ const PIECES = [
 ];
 
 const hostileString = fc.oneof(
-  { weight: 5, arbitrary: fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 8 }).map((parts) => parts.join('')) },
+  {
+    weight: 5,
+    arbitrary: fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 8 }).map((parts) => parts.join('')),
+  },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 200 }) },
 );
 
@@ -186,7 +189,15 @@ function outcomes(h: Hostile): PublishOutcome[] {
 }
 
 function request(h: Hostile): ConnectRequest {
-  return { connectionId: h.s(), endpointId: h.s(), commonName: h.s(), publicIp: h.s(), platform: h.s(), platformVersion: h.s(), clientVersion: h.s() };
+  return {
+    connectionId: h.s(),
+    endpointId: h.s(),
+    commonName: h.s(),
+    publicIp: h.s(),
+    platform: h.s(),
+    platformVersion: h.s(),
+    clientVersion: h.s(),
+  };
 }
 
 function homeData(h: Hostile): HomeData {
@@ -202,14 +213,28 @@ function homeData(h: Hostile): HomeData {
       certificates: certificates(h),
       page: 0,
       audit: [
-        { id: h.s(), at: NOW, actor: h.id(), action: 'certificate.revoke', target: h.s(), outcome: 'failure', details: { error: h.s() } },
+        {
+          id: h.s(),
+          at: NOW,
+          actor: h.id(),
+          action: 'certificate.revoke',
+          target: h.s(),
+          outcome: 'failure',
+          details: { error: h.s() },
+        },
         { id: h.s(), at: NOW, actor: h.id(), action: 'approval.decide', target: h.id(), outcome: 'refused' },
       ],
     },
   };
 }
 
-const ranking = (h: Hostile): Ranking => ({ top: [{ key: h.s(), attempts: 3, failed: 1 }, { key: '', attempts: 2, failed: 2 }], distinct: 9 });
+const ranking = (h: Hostile): Ranking => ({
+  top: [
+    { key: h.s(), attempts: 3, failed: 1 },
+    { key: '', attempts: 2, failed: 2 },
+  ],
+  distinct: 9,
+});
 
 function summary(h: Hostile): ConnectionSummary {
   const from = NOW.getTime() - 24 * 3_600_000;
@@ -225,9 +250,31 @@ function summary(h: Hostile): ConnectionSummary {
     byIp: ranking(h),
     byClientVersion: ranking(h),
     hourly: [{ start: from, successful: 5, failed: 35, other: 0 }],
-    floods: [{ ip: h.s(), failed: 35, successful: 5, peakPerHour: 35, peakHourStart: from, commonNames: 2, firstAt: from, lastAt: from }],
-    repeatFailures: [{ commonName: h.s(), failed: 6, successful: 0, lastAt: from, stillFailing: true, topReason: h.s(), ips: 1 }],
-    input: { events: 40, malformed: 1, ignored: 1, outsideWindow: 1, duplicates: 1, unrecognisedFields: [h.s(), h.s()], truncated: h.s(), notes: [h.s()] },
+    floods: [
+      {
+        ip: h.s(),
+        failed: 35,
+        successful: 5,
+        peakPerHour: 35,
+        peakHourStart: from,
+        commonNames: 2,
+        firstAt: from,
+        lastAt: from,
+      },
+    ],
+    repeatFailures: [
+      { commonName: h.s(), failed: 6, successful: 0, lastAt: from, stillFailing: true, topReason: h.s(), ips: 1 },
+    ],
+    input: {
+      events: 40,
+      malformed: 1,
+      ignored: 1,
+      outsideWindow: 1,
+      duplicates: 1,
+      unrecognisedFields: [h.s(), h.s()],
+      truncated: h.s(),
+      notes: [h.s()],
+    },
   };
 }
 
@@ -248,44 +295,117 @@ interface Builder {
 
 const msg = (payload: unknown): Rendered => ({ surface: 'message', payload });
 const mrkdwn = (payload: string): Rendered => ({ surface: 'mrkdwn', payload });
-const approvalOf = (h: Hostile) => ({ id: 'a1', status: 'PENDING' as const, slackId: TRUSTED[0], cn: h.s(), serial: h.s(), request: request(h), requestedAt: NOW, deadline: new Date(NOW.getTime() + 25_000) });
+const approvalOf = (h: Hostile) => ({
+  id: 'a1',
+  status: 'PENDING' as const,
+  slackId: TRUSTED[0],
+  cn: h.s(),
+  serial: h.s(),
+  request: request(h),
+  requestedAt: NOW,
+  deadline: new Date(NOW.getTime() + 25_000),
+});
 
 const BUILDERS: Record<string, Builder> = {
   'alarm.alarmMessage': {
     render: (h) => [
       msg(alarm.alarmMessage(h.s())),
-      msg(alarm.alarmMessage(JSON.stringify({ AlarmName: h.s(), AlarmDescription: h.s(), NewStateValue: 'ALARM', NewStateReason: h.s() }))),
+      msg(
+        alarm.alarmMessage(
+          JSON.stringify({ AlarmName: h.s(), AlarmDescription: h.s(), NewStateValue: 'ALARM', NewStateReason: h.s() }),
+        ),
+      ),
       msg(alarm.alarmMessage(JSON.stringify({ AlarmName: h.s(), NewStateValue: h.s() }))),
     ],
   },
-  'alerts.loginAlertMessage': { render: (h) => [msg(alerts.loginAlertMessage(loginAlert(h, 'prompt-flood'))), msg(alerts.loginAlertMessage(loginAlert(h, 'not-me')))] },
-  'alerts.crlAlertMessage': { render: (h) => [msg(alerts.crlAlertMessage({ level: 'critical', endpoint: h.s(), daysLeft: 0, message: h.s() }))] },
+  'alerts.loginAlertMessage': {
+    render: (h) => [
+      msg(alerts.loginAlertMessage(loginAlert(h, 'prompt-flood'))),
+      msg(alerts.loginAlertMessage(loginAlert(h, 'not-me'))),
+    ],
+  },
+  'alerts.crlAlertMessage': {
+    render: (h) => [msg(alerts.crlAlertMessage({ level: 'critical', endpoint: h.s(), daysLeft: 0, message: h.s() }))],
+  },
   'approval.approvalPromptMessage': { render: (h) => [msg(approval.approvalPromptMessage(approvalOf(h)))] },
-  'approval.approvalSettledMessage': { render: (h) => (['APPROVED', 'DENIED', 'EXPIRED'] as const).map((status) => msg(approval.approvalSettledMessage(approvalOf(h), status))) },
+  'approval.approvalSettledMessage': {
+    render: (h) =>
+      (['APPROVED', 'DENIED', 'EXPIRED'] as const).map((status) =>
+        msg(approval.approvalSettledMessage(approvalOf(h), status)),
+      ),
+  },
   // Takes no outside text: checked all the same, so its limits and tokens are proven like the rest.
   'approval.approvalNotRecordedMessage': { render: () => [msg(approval.approvalNotRecordedMessage())] },
   'connection-insights.connectionInsightsMessage': {
     render: (h) => [
-      msg(insights.connectionInsightsMessage({ window: summary(h).window, endpoints: [{ endpoint: h.s(), summary: summary(h) }, { endpoint: h.s(), error: h.s() }] }, { sent: false, reason: h.s() })),
+      msg(
+        insights.connectionInsightsMessage(
+          {
+            window: summary(h).window,
+            endpoints: [
+              { endpoint: h.s(), summary: summary(h) },
+              { endpoint: h.s(), error: h.s() },
+            ],
+          },
+          { sent: false, reason: h.s() },
+        ),
+      ),
     ],
   },
   'connection-insights.chartComment': { render: (h) => [mrkdwn(insights.chartComment(summary(h)))] },
   'doctor.doctorMessage': {
     formattingFromOutside: 'allowed',
-    render: (h) => [msg(doctor.doctorMessage([{ name: h.s(), status: 'fail', detail: h.s(), fix: h.s() }, { name: h.s(), status: 'pass', detail: h.s() }]))],
+    render: (h) => [
+      msg(
+        doctor.doctorMessage([
+          { name: h.s(), status: 'fail', detail: h.s(), fix: h.s() },
+          { name: h.s(), status: 'pass', detail: h.s() },
+        ]),
+      ),
+    ],
   },
   'expiry.reminderMessage': {
-    render: (h) => [true, false].map((renewable) => msg(expiry.reminderMessage({ record: certificate(h, 0), daysLeft: 3, threshold: 7, renewable }))),
+    render: (h) =>
+      [true, false].map((renewable) =>
+        msg(expiry.reminderMessage({ record: certificate(h, 0), daysLeft: 3, threshold: 7, renewable })),
+      ),
   },
-  'expiry.renewedText': { render: (h) => [mrkdwn(expiry.renewedText({ fileName: h.s(), old: certificate(h, 0), at: NOW }))] },
-  'expiry.retiredMessage': { render: (h) => (['used', 'grace-period'] as const).map((why) => msg(expiry.retiredMessage(certificate(h, 0), certificate(h, 1), why))) },
-  'expiry.digestMessage': { render: (h) => [msg(expiry.digestMessage([{ record: certificate(h, 0), daysLeft: 3, renewedAs: h.s() }, { record: certificate(h, 1), daysLeft: 9 }], NOW))] },
+  'expiry.renewedText': {
+    render: (h) => [mrkdwn(expiry.renewedText({ fileName: h.s(), old: certificate(h, 0), at: NOW }))],
+  },
+  'expiry.retiredMessage': {
+    render: (h) =>
+      (['used', 'grace-period'] as const).map((why) =>
+        msg(expiry.retiredMessage(certificate(h, 0), certificate(h, 1), why)),
+      ),
+  },
+  'expiry.digestMessage': {
+    render: (h) => [
+      msg(
+        expiry.digestMessage(
+          [
+            { record: certificate(h, 0), daysLeft: 3, renewedAs: h.s() },
+            { record: certificate(h, 1), daysLeft: 9 },
+          ],
+          NOW,
+        ),
+      ),
+    ],
+  },
   'home.homeView': { render: (h) => [{ surface: 'home', payload: home.homeView(homeData(h)) }] },
-  'certificate.certificateText': { render: (h) => certificates(h).map((record) => mrkdwn(certificateView.certificateText(record, NOW, { owner: true }))) },
-  'certificate.deviceName': { render: (h) => certificates(h).map((record) => mrkdwn(certificateView.deviceName(record))) },
+  'certificate.certificateText': {
+    render: (h) =>
+      certificates(h).map((record) => mrkdwn(certificateView.certificateText(record, NOW, { owner: true }))),
+  },
+  'certificate.deviceName': {
+    render: (h) => certificates(h).map((record) => mrkdwn(certificateView.deviceName(record))),
+  },
   'certificate-list.statusMessage': { render: (h) => [msg(certificateList.statusMessage(certificates(h), NOW))] },
   'certificate-list.certificateListMessage': {
-    render: (h) => [msg(certificateList.certificateListMessage(certificates(h), NOW, h.id())), msg(certificateList.certificateListMessage([], NOW, h.id()))],
+    render: (h) => [
+      msg(certificateList.certificateListMessage(certificates(h), NOW, h.id())),
+      msg(certificateList.certificateListMessage([], NOW, h.id())),
+    ],
   },
   'crl-health.crlStatusText': { render: (h) => [mrkdwn(crlHealth.crlStatusText(crl(h)))] },
   'crl-health.crlHealthMessage': { render: (h) => [msg(crlHealth.crlHealthMessage([crl(h), crl(h)]))] },
@@ -293,30 +413,77 @@ const BUILDERS: Record<string, Builder> = {
   'revoke-confirm.revokeConfirmMessage': {
     // `label` is composed by the command ("your", "<@U…>'s"); outside text would enter it through userText.
     render: (h) => [
-      msg(revokeConfirm.revokeConfirmMessage({ slackId: TRUSTED[0], label: `<@${TRUSTED[0]}>'s`, certificates: certificates(h) }, h.s())),
-      msg(revokeConfirm.revokeConfirmMessage({ serial: '0A1B2C', label: `${markup.userText(h.s())}'s`, certificates: certificates(h) }, h.s())),
+      msg(
+        revokeConfirm.revokeConfirmMessage(
+          { slackId: TRUSTED[0], label: `<@${TRUSTED[0]}>'s`, certificates: certificates(h) },
+          h.s(),
+        ),
+      ),
+      msg(
+        revokeConfirm.revokeConfirmMessage(
+          { serial: '0A1B2C', label: `${markup.userText(h.s())}'s`, certificates: certificates(h) },
+          h.s(),
+        ),
+      ),
     ],
   },
   // Both take text we compose, with our own mrkdwn and mentions; outside text enters it through userText or code.
-  'progress.progressMessage': { render: (h) => [msg(progress.progressMessage(`✅ Your VPN profile *${markup.userText(h.s())}* for <@${TRUSTED[0]}>: ${markup.code(h.s())}`))] },
-  'errors.errorMessage': { render: (h) => [msg(errors.errorMessage(`<@${TRUSTED[1]}> has no certificate ${markup.code(h.s())} (${markup.userText(h.s(), 300)}).`))] },
+  'progress.progressMessage': {
+    render: (h) => [
+      msg(
+        progress.progressMessage(
+          `✅ Your VPN profile *${markup.userText(h.s())}* for <@${TRUSTED[0]}>: ${markup.code(h.s())}`,
+        ),
+      ),
+    ],
+  },
+  'errors.errorMessage': {
+    render: (h) => [
+      msg(
+        errors.errorMessage(
+          `<@${TRUSTED[1]}> has no certificate ${markup.code(h.s())} (${markup.userText(h.s(), 300)}).`,
+        ),
+      ),
+    ],
+  },
   'revocation-report.revocationReportMessage': {
     render: (h) => [
       msg(
         revocationReport.revocationReportMessage({
           revoked: [{ serial: h.s(), cn: h.s(), notAfter: NOW }],
           alreadyRevoked: [h.s()],
-          failed: [{ serial: h.s(), cn: h.s(), step: 'revoke', error: h.s() }, { serial: h.s(), cn: h.s(), step: 'audit', error: h.s() }],
-          sessions: [{ endpoint: h.s(), terminated: 1, error: h.s() }, { endpoint: h.s(), terminated: 2 }],
+          failed: [
+            { serial: h.s(), cn: h.s(), step: 'revoke', error: h.s() },
+            { serial: h.s(), cn: h.s(), step: 'audit', error: h.s() },
+          ],
+          sessions: [
+            { endpoint: h.s(), terminated: 1, error: h.s() },
+            { endpoint: h.s(), terminated: 2 },
+          ],
           crl: [...outcomes(h), { endpoint: h.s(), outcome: 'deferred', until: NOW }],
         }),
       ),
     ],
   },
-  'publish-report.crlStepLines': { render: (h) => publishReport.crlStepLines([...outcomes(h), { endpoint: h.s(), outcome: 'deferred', until: NOW }]).map(mrkdwn) },
+  'publish-report.crlStepLines': {
+    render: (h) =>
+      publishReport.crlStepLines([...outcomes(h), { endpoint: h.s(), outcome: 'deferred', until: NOW }]).map(mrkdwn),
+  },
   'publish-report.publishReportMessage': { render: (h) => [msg(publishReport.publishReportMessage(outcomes(h)))] },
   'issued-profile.issuedDmMessage': {
-    render: (h) => [true, false].map((csr) => msg(issuedProfile.issuedDmMessage({ cn: h.s(), serial: h.s(), notAfter: NOW, endpointKind: csr ? 'openvpn' : 'aws-client-vpn', fileName: h.s(), csr }))),
+    render: (h) =>
+      [true, false].map((csr) =>
+        msg(
+          issuedProfile.issuedDmMessage({
+            cn: h.s(),
+            serial: h.s(),
+            notAfter: NOW,
+            endpointKind: csr ? 'openvpn' : 'aws-client-vpn',
+            fileName: h.s(),
+            csr,
+          }),
+        ),
+      ),
   },
   'modals.csrModal': { render: () => [{ surface: 'modal', payload: modals.csrModal('{"channel":"D0TRUST01"}') }] },
 };
@@ -330,7 +497,8 @@ const HELPERS: Record<string, string> = {
   'markup.userText': 'the escaping primitive for outside text, checked on its own below',
   'markup.code': 'the escaping primitive for outside text in code spans, checked on its own below',
   'markup.plainText': 'the primitive for outside text in plain_text, checked on its own below',
-  'markup.escapeMrkdwnExceptMentions': 'escapes text we compose around mentions; checked through progressMessage, errorMessage and revokeConfirmMessage',
+  'markup.escapeMrkdwnExceptMentions':
+    'escapes text we compose around mentions; checked through progressMessage, errorMessage and revokeConfirmMessage',
   'markup.mention': 'a member ID as a mention, checked on its own below and through every builder with an ID field',
   'format.count': 'a number',
   'format.plural': 'a number and a word of ours',
@@ -355,7 +523,10 @@ const HELPERS: Record<string, string> = {
 
 // ---- what the rendered payloads must never carry ------------------------------------------------
 
-const OUR_TOKENS = new RegExp(`<@(?:${TRUSTED.join('|')})>|<!date\\^\\d+\\^\\{[a-z_]+\\} at \\{[a-z_]+\\}\\|[0-9T:.Z-]+>`, 'g');
+const OUR_TOKENS = new RegExp(
+  `<@(?:${TRUSTED.join('|')})>|<!date\\^\\d+\\^\\{[a-z_]+\\} at \\{[a-z_]+\\}\\|[0-9T:.Z-]+>`,
+  'g',
+);
 const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/;
 
 function mrkdwnProblems(text: string, formatting: boolean): string[] {
@@ -366,13 +537,17 @@ function mrkdwnProblems(text: string, formatting: boolean): string[] {
   for (const line of text.split(LINE_BREAK)) {
     const start = line.trimStart();
     if (start.startsWith('FORGED')) problems.push('a line forged by a line break from outside');
-    if (start.startsWith('&gt;') || start.startsWith('>')) problems.push(`a quote: ${JSON.stringify(start.slice(0, 20))}`);
+    if (start.startsWith('&gt;') || start.startsWith('>'))
+      problems.push(`a quote: ${JSON.stringify(start.slice(0, 20))}`);
   }
   if (formatting) {
     for (const marker of MARKERS) {
       if (new RegExp(`\`${marker}|${marker}\``).test(text)) problems.push(`a backtick from outside around ${marker}`);
       // Inside a code span nothing formats; the spans are all ours once no backtick from outside is left.
-      const opened = new RegExp(`[*~]${marker}|${marker}[*~]|(?<![\\p{L}\\p{N}])_${marker}|${marker}_(?![\\p{L}\\p{N}])`, 'u');
+      const opened = new RegExp(
+        `[*~]${marker}|${marker}[*~]|(?<![\\p{L}\\p{N}])_${marker}|${marker}_(?![\\p{L}\\p{N}])`,
+        'u',
+      );
       const found = text.replace(/`[^`\n]*`/g, '``').match(opened);
       if (found) problems.push(`formatting around ${marker}: ${JSON.stringify(found[0])}`);
     }
@@ -381,11 +556,14 @@ function mrkdwnProblems(text: string, formatting: boolean): string[] {
 }
 
 function plainProblems(text: string): string[] {
-  return text.split(LINE_BREAK).some((line) => line.trimStart().startsWith('FORGED')) ? ['a line forged by a line break from outside, in plain_text'] : [];
+  return text.split(LINE_BREAK).some((line) => line.trimStart().startsWith('FORGED'))
+    ? ['a line forged by a line break from outside, in plain_text']
+    : [];
 }
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function walk(node: unknown, visit: (node: Json) => void): void {
   if (Array.isArray(node)) node.forEach((child) => walk(child, visit));
@@ -397,7 +575,10 @@ function walk(node: unknown, visit: (node: Json) => void): void {
 
 function problemsOf(rendered: Rendered, formatting: boolean): string[] {
   if (rendered.surface === 'mrkdwn') {
-    const tooLong = rendered.payload.length > limits.SLACK_LIMITS.text ? [`${rendered.payload.length} characters, over ${limits.SLACK_LIMITS.text}`] : [];
+    const tooLong =
+      rendered.payload.length > limits.SLACK_LIMITS.text
+        ? [`${rendered.payload.length} characters, over ${limits.SLACK_LIMITS.text}`]
+        : [];
     return [...tooLong, ...mrkdwnProblems(rendered.payload, formatting)];
   }
   const problems: string[] = [];
@@ -408,11 +589,13 @@ function problemsOf(rendered: Rendered, formatting: boolean): string[] {
   }
   const payload = rendered.payload as Json;
   // A message's top-level text is read as mrkdwn too: in notifications, and wherever blocks are not shown.
-  if (typeof payload.text === 'string') problems.push(...mrkdwnProblems(payload.text, formatting).map((p) => `text: ${p}`));
+  if (typeof payload.text === 'string')
+    problems.push(...mrkdwnProblems(payload.text, formatting).map((p) => `text: ${p}`));
   walk(payload.blocks, (node) => {
     if (node.type === 'mrkdwn') problems.push(...mrkdwnProblems(String(node.text), formatting));
     else if (node.type === 'plain_text') problems.push(...plainProblems(String(node.text)));
-    else if ('text' in node && isObject(node.text) && node.text.type !== 'plain_text' && node.text.type !== 'mrkdwn') problems.push(`a text object of type ${String(node.text.type)}`);
+    else if ('text' in node && isObject(node.text) && node.text.type !== 'plain_text' && node.text.type !== 'mrkdwn')
+      problems.push(`a text object of type ${String(node.text.type)}`);
   });
   return problems;
 }
@@ -446,7 +629,10 @@ describe('no Slack markup from outside reaches anyone (issue #12.2)', () => {
       platformVersion: '<https://evil.example/login|Re-authenticate here>',
       clientVersion: '<@U0EVIL1>\n*Approved by IT*',
     };
-    for (const alert of [{ kind: 'prompt-flood', slackId: 'U0BOB', promptLimit: 3, windowMinutes: 10, request: evil }, { kind: 'not-me', slackId: 'U0BOB', cn: evil.commonName, serial: '0A', request: evil }] as const) {
+    for (const alert of [
+      { kind: 'prompt-flood', slackId: 'U0BOB', promptLimit: 3, windowMinutes: 10, request: evil },
+      { kind: 'not-me', slackId: 'U0BOB', cn: evil.commonName, serial: '0A', request: evil },
+    ] as const) {
       const message = alerts.loginAlertMessage(alert);
       const all = JSON.stringify(message);
       expect(all).not.toMatch(/<!channel>|<https:|<@U0EVIL1>|\*URGENT\*|\\n\*Approved/);
@@ -474,11 +660,15 @@ describe('no Slack markup from outside reaches anyone (issue #12.2)', () => {
     expect(markup.mention(TRUSTED[0])).toBe(`<@${TRUSTED[0]}>`);
   });
 
-  it('every builder, fed hostile strings in every outside field, renders no mention, link, entity, formatting or line from them, within Slack\'s limits', () => {
+  it("every builder, fed hostile strings in every outside field, renders no mention, link, entity, formatting or line from them, within Slack's limits", () => {
     fc.assert(
       fc.property(fc.array(hostileString, { minLength: 1, maxLength: 40 }), (values) => {
         const problems = Object.entries(BUILDERS).flatMap(([name, builder]) =>
-          builder.render(new Hostile(values)).flatMap((rendered) => problemsOf(rendered, builder.formattingFromOutside !== 'allowed').map((problem) => `${name}: ${problem}`)),
+          builder
+            .render(new Hostile(values))
+            .flatMap((rendered) =>
+              problemsOf(rendered, builder.formattingFromOutside !== 'allowed').map((problem) => `${name}: ${problem}`),
+            ),
         );
         expect([...new Set(problems)].slice(0, 20)).toEqual([]);
       }),

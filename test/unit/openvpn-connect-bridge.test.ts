@@ -33,7 +33,11 @@ const JANE_REQUEST: ConnectRequest = {
 
 const ALLOW: ConnectDecision = { allow: true, reason: 'approved', message: '' };
 
-const block = (header: string, env: string[]) => [header, ...env.map((entry) => `>CLIENT:ENV,${entry}`), '>CLIENT:ENV,END'];
+const block = (header: string, env: string[]) => [
+  header,
+  ...env.map((entry) => `>CLIENT:ENV,${entry}`),
+  '>CLIENT:ENV,END',
+];
 const connectBlock = (cid: number, kid: number, env: string[]) => block(`>CLIENT:CONNECT,${cid},${kid}`, env);
 const crlf = (lines: string[]) => lines.map((line) => `${line}\r\n`).join('');
 
@@ -85,8 +89,10 @@ async function fakeManagement(failing: (command: string) => boolean = () => fals
 
 function reply(command: string, fail: boolean): string {
   const verb = command.split(' ')[0];
-  if (verb === 'client-auth-nt') return fail ? 'ERROR: client-auth command failed' : 'SUCCESS: client-auth command succeeded';
-  if (verb === 'client-deny') return fail ? 'ERROR: client-deny command failed' : 'SUCCESS: client-deny command succeeded';
+  if (verb === 'client-auth-nt')
+    return fail ? 'ERROR: client-auth command failed' : 'SUCCESS: client-auth command succeeded';
+  if (verb === 'client-deny')
+    return fail ? 'ERROR: client-deny command failed' : 'SUCCESS: client-deny command succeeded';
   if (verb === 'pid') return 'SUCCESS: pid=4242';
   return "ERROR: unknown command, enter 'help' for more options";
 }
@@ -100,7 +106,11 @@ interface Started {
 }
 
 /** A bridge on a fresh fake, recording what `decide` was asked and what was logged. */
-async function startBridge(options: Partial<Pick<OpenVpnConnectBridgeOptions, 'decide' | 'reauth'>> & { failing?: (command: string) => boolean } = {}): Promise<Started> {
+async function startBridge(
+  options: Partial<Pick<OpenVpnConnectBridgeOptions, 'decide' | 'reauth'>> & {
+    failing?: (command: string) => boolean;
+  } = {},
+): Promise<Started> {
   const fake = await fakeManagement(options.failing);
   const management = await ManagementClient.connect(fake.address, { timeoutMs: 2000 });
   clients.push(management);
@@ -150,16 +160,34 @@ describe('OpenVpnConnectBridge', () => {
     fake.send(connectBlock(12, 0, ['common_name=odd,name=with-equals', 'untrusted_ip6=2001:db8::7']));
     await fake.commandCount(1);
     expect(requests).toEqual([
-      { connectionId: '12', endpointId: 'openvpn:office', commonName: 'odd,name=with-equals', publicIp: '2001:db8::7', platform: '', platformVersion: '', clientVersion: '' },
+      {
+        connectionId: '12',
+        endpointId: 'openvpn:office',
+        commonName: 'odd,name=with-equals',
+        publicIp: '2001:db8::7',
+        platform: '',
+        platformVersion: '',
+        clientVersion: '',
+      },
     ]);
 
     fake.send(connectBlock(13, 0, []));
     await fake.commandCount(2);
-    expect(requests[1]).toEqual({ connectionId: '13', endpointId: 'openvpn:office', commonName: '', publicIp: '', platform: '', platformVersion: '', clientVersion: '' });
+    expect(requests[1]).toEqual({
+      connectionId: '13',
+      endpointId: 'openvpn:office',
+      commonName: '',
+      publicIp: '',
+      platform: '',
+      platformVersion: '',
+      clientVersion: '',
+    });
   });
 
   it('denies with the reason for the server log and the message for the client, made safe to quote', async () => {
-    const { fake } = await startBridge({ decide: async () => deny('denied-by-owner', 'Jane said "no"\r\nto C:\\vpn\ttoday\u0007') });
+    const { fake } = await startBridge({
+      decide: async () => deny('denied-by-owner', 'Jane said "no"\r\nto C:\\vpn\ttoday\u0007'),
+    });
     fake.send(connectBlock(7, 1, JANE_ENV));
     expect(await fake.commandCount(1)).toEqual(['client-deny 7 1 "denied-by-owner" "Jane said no to C:vpn today"']);
   });
@@ -175,7 +203,8 @@ describe('OpenVpnConnectBridge', () => {
   it('decides clients concurrently: a slow approval does not hold up the next client', async () => {
     const slow = deferred<ConnectDecision>();
     const { fake, requests } = await startBridge({
-      decide: (request) => (request.connectionId === '1' ? slow.promise : Promise.resolve(deny('denied-by-owner', 'Not you'))),
+      decide: (request) =>
+        request.connectionId === '1' ? slow.promise : Promise.resolve(deny('denied-by-owner', 'Not you')),
     });
     fake.send([...connectBlock(1, 0, JANE_ENV), ...connectBlock(2, 0, ['common_name=bob-U0BOB.vpn.test'])]);
 
@@ -192,8 +221,17 @@ describe('OpenVpnConnectBridge', () => {
       },
     });
     fake.send(connectBlock(7, 1, JANE_ENV));
-    expect(await fake.commandCount(1)).toEqual(['client-deny 7 1 "error" "Login approval is unavailable right now; try again in a few minutes."']);
-    expect(logged).toEqual([{ message: expect.stringMatching(/openvpn:office.*connection 7 of jane-doe-U0JANE\.vpn\.test failed, so it is denied/), error: new Error('DynamoDB is down') }]);
+    expect(await fake.commandCount(1)).toEqual([
+      'client-deny 7 1 "error" "Login approval is unavailable right now; try again in a few minutes."',
+    ]);
+    expect(logged).toEqual([
+      {
+        message: expect.stringMatching(
+          /openvpn:office.*connection 7 of jane-doe-U0JANE\.vpn\.test failed, so it is denied/,
+        ),
+        error: new Error('DynamoDB is down'),
+      },
+    ]);
   });
 
   it('answers REAUTH from the certificate status alone, without asking the person again', async () => {
@@ -226,7 +264,12 @@ describe('OpenVpnConnectBridge', () => {
     });
     throwing.fake.send(block('>CLIENT:REAUTH,9,4', JANE_ENV));
     expect(await throwing.fake.commandCount(1)).toEqual([expect.stringMatching(/^client-deny 9 4 "reauth-refused" /)]);
-    expect(throwing.logged).toEqual([{ message: expect.stringMatching(/checking jane-doe-U0JANE\.vpn\.test on renegotiation failed/), error: new Error('store unreachable') }]);
+    expect(throwing.logged).toEqual([
+      {
+        message: expect.stringMatching(/checking jane-doe-U0JANE\.vpn\.test on renegotiation failed/),
+        error: new Error('store unreachable'),
+      },
+    ]);
   });
 
   it('skips ESTABLISHED, DISCONNECT, ADDRESS and other notifications without mixing their ENV into a CONNECT', async () => {
@@ -240,14 +283,26 @@ describe('OpenVpnConnectBridge', () => {
       // OpenVPN writes a block in one go, but a stray line inside one must not end it.
       '>BYTECOUNT_CLI:3,3408,3458',
       ...janeEnv.slice(3),
-      ...block('>CLIENT:DISCONNECT,3', ['common_name=bob-U0BOB.vpn.test', 'untrusted_ip=198.51.100.7', 'bytes_received=3408']),
+      ...block('>CLIENT:DISCONNECT,3', [
+        'common_name=bob-U0BOB.vpn.test',
+        'untrusted_ip=198.51.100.7',
+        'bytes_received=3408',
+      ]),
       '>LOG:1795328076,I,MULTI: primary virtual IP for bob-U0BOB.vpn.test: 10.213.0.3',
       ...connectBlock(8, 0, ['common_name=carol-U0CAROL.vpn.test']),
     ]);
     expect(await fake.commandCount(2)).toEqual(['client-auth-nt 7 1', 'client-auth-nt 8 0']);
     expect(requests).toEqual([
       JANE_REQUEST,
-      { connectionId: '8', endpointId: 'openvpn:office', commonName: 'carol-U0CAROL.vpn.test', publicIp: '', platform: '', platformVersion: '', clientVersion: '' },
+      {
+        connectionId: '8',
+        endpointId: 'openvpn:office',
+        commonName: 'carol-U0CAROL.vpn.test',
+        publicIp: '',
+        platform: '',
+        platformVersion: '',
+        clientVersion: '',
+      },
     ]);
   });
 
@@ -256,7 +311,12 @@ describe('OpenVpnConnectBridge', () => {
     fake.send([...connectBlock(7, 1, JANE_ENV), ...connectBlock(8, 0, JANE_ENV)]);
     expect(await fake.commandCount(2)).toEqual(['client-auth-nt 7 1', 'client-auth-nt 8 0']);
     await delay(20);
-    expect(logged).toEqual([{ message: expect.stringMatching(/answering client 7 failed/), error: expect.objectContaining({ reply: 'ERROR: client-auth command failed' }) }]);
+    expect(logged).toEqual([
+      {
+        message: expect.stringMatching(/answering client 7 failed/),
+        error: expect.objectContaining({ reply: 'ERROR: client-auth command failed' }),
+      },
+    ]);
   });
 
   it('logs, without an unhandled rejection, an answer that finds the management connection closed', async () => {
@@ -267,7 +327,12 @@ describe('OpenVpnConnectBridge', () => {
     await management.close();
     slow.resolve(ALLOW);
     await delay(20);
-    expect(logged).toEqual([{ message: expect.stringMatching(/answering client 7 failed/), error: expect.objectContaining({ message: expect.stringMatching(/disconnected by close\(\)/) }) }]);
+    expect(logged).toEqual([
+      {
+        message: expect.stringMatching(/answering client 7 failed/),
+        error: expect.objectContaining({ message: expect.stringMatching(/disconnected by close\(\)/) }),
+      },
+    ]);
   });
 
   it('survives a logger that throws', async () => {
@@ -304,7 +369,14 @@ describe('OpenVpnConnectBridge', () => {
   it('shares its connection with an OpenVpnEndpoint, whose commands take turns with the answers', async () => {
     const slow = deferred<ConnectDecision>();
     const { fake, management } = await startBridge({ decide: () => slow.promise });
-    const endpoint = new OpenVpnEndpoint({ name: 'office', management: fake.address, crlFile: '/nonexistent/crl.pem', remote: '127.0.0.1 1194', caPem: 'CA', shared: management });
+    const endpoint = new OpenVpnEndpoint({
+      name: 'office',
+      management: fake.address,
+      crlFile: '/nonexistent/crl.pem',
+      remote: '127.0.0.1 1194',
+      caPem: 'CA',
+      shared: management,
+    });
     fake.send(connectBlock(7, 1, JANE_ENV));
     const health = await endpoint.health();
     expect(health.detail).toMatch(/management interface at .* answers \(pid=4242\)/);

@@ -26,11 +26,26 @@ const STATUS_3 = [
 ];
 
 const STATUS_3_SESSIONS = [
-  { connectionId: '0', commonName: 'jane-doe-U0JANE.vpn.test', clientIp: '127.0.0.1', connectedAt: new Date(1795328076 * 1000) },
-  { connectionId: '5', commonName: 'bob-U0BOB.vpn.test', clientIp: '198.51.100.7', connectedAt: new Date(1795327802 * 1000) },
+  {
+    connectionId: '0',
+    commonName: 'jane-doe-U0JANE.vpn.test',
+    clientIp: '127.0.0.1',
+    connectedAt: new Date(1795328076 * 1000),
+  },
+  {
+    connectionId: '5',
+    commonName: 'bob-U0BOB.vpn.test',
+    clientIp: '198.51.100.7',
+    connectedAt: new Date(1795327802 * 1000),
+  },
 ];
 
-const CLIENT_CONNECT_BLOCK = ['>CLIENT:CONNECT,7,1', '>CLIENT:ENV,common_name=jane-doe-U0JANE.vpn.test', '>CLIENT:ENV,untrusted_ip=127.0.0.1', '>CLIENT:ENV,END'];
+const CLIENT_CONNECT_BLOCK = [
+  '>CLIENT:CONNECT,7,1',
+  '>CLIENT:ENV,common_name=jane-doe-U0JANE.vpn.test',
+  '>CLIENT:ENV,untrusted_ip=127.0.0.1',
+  '>CLIENT:ENV,END',
+];
 
 const crlf = (lines: string[]) => lines.map((line) => `${line}\r\n`).join('');
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -97,7 +112,12 @@ async function rejection(promise: Promise<unknown>): Promise<VpnChatopsError> {
 const openvpnLike: Script = (command, peer) => {
   if (command === 'pid') peer.write('SUCCESS: pid=4242\r\n');
   else if (command === 'status 3') peer.write(crlf([...STATUS_3, 'END']));
-  else if (command.startsWith('client-kill ')) peer.write(command === 'client-kill 7 HALT' ? 'ERROR: client-kill command failed\r\n' : 'SUCCESS: client-kill command succeeded\r\n');
+  else if (command.startsWith('client-kill '))
+    peer.write(
+      command === 'client-kill 7 HALT'
+        ? 'ERROR: client-kill command failed\r\n'
+        : 'SUCCESS: client-kill command succeeded\r\n',
+    );
   else peer.write("ERROR: unknown command, enter 'help' for more options\r\n");
 };
 
@@ -117,7 +137,15 @@ describe('ManagementClient', () => {
 
   it('collects a multi-line reply up to END, passing interleaved > lines to listeners in order instead', async () => {
     const bytecount = '>BYTECOUNT_CLI:0,3408,3458';
-    const reply = crlf([STATUS_3[0], STATUS_3[1], bytecount, ...STATUS_3.slice(2, 5), ...CLIENT_CONNECT_BLOCK, ...STATUS_3.slice(5), 'END']);
+    const reply = crlf([
+      STATUS_3[0],
+      STATUS_3[1],
+      bytecount,
+      ...STATUS_3.slice(2, 5),
+      ...CLIENT_CONNECT_BLOCK,
+      ...STATUS_3.slice(5),
+      'END',
+    ]);
     const fake = await fakeManagement(async (_command, peer) => {
       // Uneven fragments, some splitting a CRLF, as TCP may deliver them.
       for (let at = 0; at < reply.length; at += 37) {
@@ -144,7 +172,9 @@ describe('ManagementClient', () => {
   });
 
   it('stops notifying a listener once it unsubscribes, and a throwing listener does not disturb the others', async () => {
-    const fake = await fakeManagement((command, peer) => peer.write(`>ECHO:1795328076,${command}\r\nSUCCESS: echo\r\n`));
+    const fake = await fakeManagement((command, peer) =>
+      peer.write(`>ECHO:1795328076,${command}\r\nSUCCESS: echo\r\n`),
+    );
     const client = await connect(fake.address);
     const seen: string[] = [];
     client.onNotification(() => {
@@ -177,14 +207,18 @@ describe('ManagementClient', () => {
     const client = await connect(fake.address);
     const error = await rejection(client.command('client-kill 7 HALT'));
     expect(error.code).toBe('ENDPOINT');
-    expect(error.message).toBe(`OpenVPN management interface at ${fake.address} refused "client-kill 7 HALT": ERROR: client-kill command failed`);
+    expect(error.message).toBe(
+      `OpenVPN management interface at ${fake.address} refused "client-kill 7 HALT": ERROR: client-kill command failed`,
+    );
     expect(await client.command('pid')).toEqual(['SUCCESS: pid=4242']);
   });
 
   it('takes an ERROR as the first line of a would-be multi-line reply as the whole reply', async () => {
     const fake = await fakeManagement((_command, peer) => peer.write('ERROR: status command failed\r\n'));
     const client = await connect(fake.address);
-    expect((await rejection(client.command('status 9'))).message).toMatch(/refused "status 9": ERROR: status command failed$/);
+    expect((await rejection(client.command('status 9'))).message).toMatch(
+      /refused "status 9": ERROR: status command failed$/,
+    );
   });
 
   it('fails the command in flight, and every later one, when the server drops the connection mid-reply', async () => {
@@ -195,8 +229,12 @@ describe('ManagementClient', () => {
     const client = await connect(fake.address);
     const inFlight = await rejection(client.command('status 3'));
     expect(inFlight.code).toBe('ENDPOINT');
-    expect(inFlight.message).toBe(`OpenVPN management interface at ${fake.address} closed the connection before answering "status 3"`);
-    expect((await rejection(client.command('pid'))).message).toMatch(/closed the connection; connect again to send more commands$/);
+    expect(inFlight.message).toBe(
+      `OpenVPN management interface at ${fake.address} closed the connection before answering "status 3"`,
+    );
+    expect((await rejection(client.command('pid'))).message).toMatch(
+      /closed the connection; connect again to send more commands$/,
+    );
     expect(fake.commands).toEqual(['status 3']);
   });
 
@@ -204,7 +242,9 @@ describe('ManagementClient', () => {
     const fake = await fakeManagement(() => undefined);
     const client = await connect(fake.address, 200);
     const started = Date.now();
-    expect((await rejection(client.command('status 3'))).message).toBe(`OpenVPN management interface at ${fake.address} did not answer "status 3" within 200 ms`);
+    expect((await rejection(client.command('status 3'))).message).toBe(
+      `OpenVPN management interface at ${fake.address} did not answer "status 3" within 200 ms`,
+    );
     expect(Date.now() - started).toBeLessThan(2000);
     expect((await rejection(client.command('pid'))).message).toMatch(/disconnected after "status 3" timed out/);
   });
@@ -233,7 +273,9 @@ describe('ManagementClient', () => {
     const started = Date.now();
     const error = await rejection(ManagementClient.connect(fake.address, { timeoutMs: 200 }));
     expect(error.code).toBe('ENDPOINT');
-    expect(error.message).toMatch(/sent no >INFO: banner within 200 ms: OpenVPN serves one management client at a time/);
+    expect(error.message).toMatch(
+      /sent no >INFO: banner within 200 ms: OpenVPN serves one management client at a time/,
+    );
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -271,7 +313,10 @@ describe('ManagementClient', () => {
     try {
       const passwordFile = join(dir.path, 'pw');
       writeFileSync(passwordFile, 'secret\nsecond line is not the password\n', { mode: 0o600 });
-      const client = await ManagementClient.connect(`127.0.0.1:${(server.address() as AddressInfo).port}`, { passwordFile, timeoutMs: 2000 });
+      const client = await ManagementClient.connect(`127.0.0.1:${(server.address() as AddressInfo).port}`, {
+        passwordFile,
+        timeoutMs: 2000,
+      });
       clients.push(client);
       const notes: string[] = [];
       client.onNotification((line) => notes.push(line));
@@ -288,11 +333,15 @@ describe('ManagementClient', () => {
     const port = await freeTcpPort();
     const error = await rejection(ManagementClient.connect(`127.0.0.1:${port}`));
     expect(error.code).toBe('ENDPOINT');
-    expect(error.message).toBe(`OpenVPN management interface at 127.0.0.1:${port} refused the connection: is the server running with --management 127.0.0.1 ${port}?`);
+    expect(error.message).toBe(
+      `OpenVPN management interface at 127.0.0.1:${port} refused the connection: is the server running with --management 127.0.0.1 ${port}?`,
+    );
   });
 
   it('rejects an address without a port', async () => {
-    expect((await rejection(ManagementClient.connect('127.0.0.1'))).message).toMatch(/"127\.0\.0\.1" is not a management address: expected host:port/);
+    expect((await rejection(ManagementClient.connect('127.0.0.1'))).message).toMatch(
+      /"127\.0\.0\.1" is not a management address: expected host:port/,
+    );
   });
 });
 
@@ -308,23 +357,34 @@ describe('sessionsFromStatus', () => {
       'CLIENT_LIST\t13\tUNDEF\tudp4:203.0.113.9:40000\tdave-U0DAVE.vpn.test\t\tx',
     ];
     expect(sessionsFromStatus(reordered)).toEqual([
-      { connectionId: '12', commonName: 'carol-U0CAROL.vpn.test', clientIp: '2001:db8::7', connectedAt: new Date(1795328000 * 1000) },
+      {
+        connectionId: '12',
+        commonName: 'carol-U0CAROL.vpn.test',
+        clientIp: '2001:db8::7',
+        connectedAt: new Date(1795328000 * 1000),
+      },
       { connectionId: '13', commonName: 'dave-U0DAVE.vpn.test', clientIp: '203.0.113.9', connectedAt: undefined },
     ]);
   });
 
   it('returns no sessions when nobody is connected', () => {
-    expect(sessionsFromStatus(STATUS_3.filter((line) => !line.includes('CLIENT_LIST\t') || line.startsWith('HEADER')))).toEqual([]);
+    expect(
+      sessionsFromStatus(STATUS_3.filter((line) => !line.includes('CLIENT_LIST\t') || line.startsWith('HEADER'))),
+    ).toEqual([]);
   });
 
   it('refuses the reply of a server not in server mode', () => {
     // What a point-to-point OpenVPN 2.6.14 really answers to "status 3".
     const p2p = ['OpenVPN STATISTICS', 'Updated,2026-11-22 06:12:54', 'TUN/TAP read bytes,0', 'Auth read bytes,0'];
-    expect(() => sessionsFromStatus(p2p)).toThrow(/no HEADER CLIENT_LIST line: is the OpenVPN server running in server mode\?/);
+    expect(() => sessionsFromStatus(p2p)).toThrow(
+      /no HEADER CLIENT_LIST line: is the OpenVPN server running in server mode\?/,
+    );
   });
 
   it('refuses a CLIENT_LIST header without a Client ID', () => {
-    expect(() => sessionsFromStatus(['HEADER\tCLIENT_LIST\tCommon Name\tReal Address'])).toThrow(/lacks Common Name or Client ID \(it has: Common Name, Real Address\)/);
+    expect(() => sessionsFromStatus(['HEADER\tCLIENT_LIST\tCommon Name\tReal Address'])).toThrow(
+      /lacks Common Name or Client ID \(it has: Common Name, Real Address\)/,
+    );
   });
 });
 
@@ -336,12 +396,22 @@ describe('OpenVpnEndpoint', () => {
   afterEach(() => dir.remove());
 
   const endpointAt = (management: string, extra: { crlFile?: string; tlsCryptKeyFile?: string } = {}) =>
-    new OpenVpnEndpoint({ name: 'local', management, crlFile: join(dir.path, 'crl.pem'), remote: '127.0.0.1 1194 udp', caPem: 'CA PEM', timeoutMs: 1000, ...extra });
+    new OpenVpnEndpoint({
+      name: 'local',
+      management,
+      crlFile: join(dir.path, 'crl.pem'),
+      remote: '127.0.0.1 1194 udp',
+      caPem: 'CA PEM',
+      timeoutMs: 1000,
+      ...extra,
+    });
 
   it('is openvpn:<name> of kind openvpn and hands out the shared client base', async () => {
     const endpoint = endpointAt('127.0.0.1:7505');
     expect([endpoint.key, endpoint.kind]).toEqual(['openvpn:local', 'openvpn']);
-    expect(await endpoint.clientConfiguration()).toBe(openvpnClientBase({ remote: '127.0.0.1 1194 udp', caPem: 'CA PEM' }));
+    expect(await endpoint.clientConfiguration()).toBe(
+      openvpnClientBase({ remote: '127.0.0.1 1194 udp', caPem: 'CA PEM' }),
+    );
   });
 
   it('lists sessions through status 3 and hangs up afterwards', async () => {
@@ -354,7 +424,10 @@ describe('OpenVpnEndpoint', () => {
 
   it('kills each session it can: an ERROR for one id does not stop the rest, and non-numeric ids are never sent', async () => {
     const fake = await fakeManagement(openvpnLike);
-    expect(await endpointAt(fake.address).terminateSessions(['7', '8', '9 \nsignal SIGTERM', '10'])).toEqual(['8', '10']);
+    expect(await endpointAt(fake.address).terminateSessions(['7', '8', '9 \nsignal SIGTERM', '10'])).toEqual([
+      '8',
+      '10',
+    ]);
     expect(fake.commands).toEqual(['client-kill 7 HALT', 'client-kill 8 HALT', 'client-kill 10 HALT']);
   });
 
@@ -362,12 +435,16 @@ describe('OpenVpnEndpoint', () => {
     const port = await freeTcpPort();
     const error = await rejection(endpointAt(`127.0.0.1:${port}`).listSessions());
     expect(error.code).toBe('ENDPOINT');
-    expect(error.message).toBe(`openvpn:local: OpenVPN management interface at 127.0.0.1:${port} refused the connection: is the server running with --management 127.0.0.1 ${port}?`);
+    expect(error.message).toBe(
+      `openvpn:local: OpenVPN management interface at 127.0.0.1:${port} refused the connection: is the server running with --management 127.0.0.1 ${port}?`,
+    );
   });
 
   it('fails a kill batch as a whole when the connection drops, since which kills landed is unknown', async () => {
     const fake = await fakeManagement((_command, peer) => peer.destroy());
-    expect((await rejection(endpointAt(fake.address).terminateSessions(['1', '2']))).message).toMatch(/^openvpn:local: .*closed the connection before answering "client-kill 1 HALT"$/);
+    expect((await rejection(endpointAt(fake.address).terminateSessions(['1', '2']))).message).toMatch(
+      /^openvpn:local: .*closed the connection before answering "client-kill 1 HALT"$/,
+    );
   });
 
   it('replaces the CRL file whole, world-readable even under a strict umask, leaving no temporary file behind', async () => {
@@ -383,7 +460,10 @@ describe('OpenVpnEndpoint', () => {
     expect(readFileSync(crlFile, 'utf8')).toBe('-----BEGIN X509 CRL-----\nNEW\n-----END X509 CRL-----\n');
     expect(statSync(crlFile).mode & 0o777).toBe(0o644);
     expect(readdirSync(dir.path)).toEqual(['crl.pem']);
-    expect(await endpoint.exportCrl()).toEqual({ pem: '-----BEGIN X509 CRL-----\nNEW\n-----END X509 CRL-----\n', status: 'active' });
+    expect(await endpoint.exportCrl()).toEqual({
+      pem: '-----BEGIN X509 CRL-----\nNEW\n-----END X509 CRL-----\n',
+      status: 'active',
+    });
   });
 
   it('names the CRL file it could not write', async () => {
@@ -399,7 +479,9 @@ describe('OpenVpnEndpoint', () => {
 
   it('names the CRL file it could not read', async () => {
     mkdirSync(join(dir.path, 'crl.pem'));
-    expect((await rejection(endpointAt('127.0.0.1:7505').exportCrl())).message).toMatch(/could not read the CRL file .*crl\.pem \(EISDIR/);
+    expect((await rejection(endpointAt('127.0.0.1:7505').exportCrl())).message).toMatch(
+      /could not read the CRL file .*crl\.pem \(EISDIR/,
+    );
   });
 
   it('reads the tls-crypt key only when one is configured', async () => {
@@ -407,7 +489,9 @@ describe('OpenVpnEndpoint', () => {
     writeFileSync(keyFile, 'TLS CRYPT KEY');
     expect(await endpointAt('127.0.0.1:7505').tlsCryptKey()).toBeUndefined();
     expect(await endpointAt('127.0.0.1:7505', { tlsCryptKeyFile: keyFile }).tlsCryptKey()).toBe('TLS CRYPT KEY');
-    expect((await rejection(endpointAt('127.0.0.1:7505', { tlsCryptKeyFile: `${keyFile}.missing` }).tlsCryptKey())).message).toMatch(/could not read the tls-crypt key/);
+    expect(
+      (await rejection(endpointAt('127.0.0.1:7505', { tlsCryptKeyFile: `${keyFile}.missing` }).tlsCryptKey())).message,
+    ).toMatch(/could not read the tls-crypt key/);
   });
 
   it('is healthy when the management interface answers pid and the CRL file exists', async () => {

@@ -66,7 +66,11 @@ describe('assembleProfile', () => {
     const profile = assembleProfile({ base: withAuth, certPem: CERT, keyPem: KEY });
     expect(profile).toContain(`key-direction 1\n<tls-auth>\n${tls.trim()}\n</tls-auth>\n`);
     expect(blockCount(profile, 'key')).toBe(1);
-    const withCrypt = assembleProfile({ base: `${AWS_BASE}\n<tls-crypt>\n${tls.trim()}\n</tls-crypt>\n`, certPem: CERT, keyPem: KEY });
+    const withCrypt = assembleProfile({
+      base: `${AWS_BASE}\n<tls-crypt>\n${tls.trim()}\n</tls-crypt>\n`,
+      certPem: CERT,
+      keyPem: KEY,
+    });
     expect(blockCount(withCrypt, 'tls-crypt')).toBe(1);
   });
 

@@ -19,7 +19,12 @@ describe('renewalDevice', () => {
     for (const device of [undefined, 'laptop', 'abcdefghijklmnopqrstuvwx', 'a-r1', 'x'.repeat(24)]) {
       const renewed = renewalDevice(device);
       const before = encodeCn({ displayName: 'Jane Doe', slackId: 'U012ABCDEF', domain: 'vpn.example.com', device });
-      const after = encodeCn({ displayName: 'Jane Doe', slackId: 'U012ABCDEF', domain: 'vpn.example.com', device: renewed });
+      const after = encodeCn({
+        displayName: 'Jane Doe',
+        slackId: 'U012ABCDEF',
+        domain: 'vpn.example.com',
+        device: renewed,
+      });
       expect(after).toContain(`.${renewed}-U012ABCDEF.`);
       expect(after).not.toBe(before);
     }

@@ -1,9 +1,25 @@
-import { REVOKING_REASONS, parseRevocationReason, parseRevokingReason, reasonOnFullCrl, revokingReason } from '../../src/domain/revocation';
+import {
+  REVOKING_REASONS,
+  parseRevocationReason,
+  parseRevokingReason,
+  reasonOnFullCrl,
+  revokingReason,
+} from '../../src/domain/revocation';
 import { errorOf } from '../helpers/errors';
 
 describe('revocation reasons', () => {
   it('offers every RFC 5280 reason for revoking except removeFromCRL', () => {
-    expect(REVOKING_REASONS).toEqual(['unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold', 'privilegeWithdrawn', 'aACompromise']);
+    expect(REVOKING_REASONS).toEqual([
+      'unspecified',
+      'keyCompromise',
+      'cACompromise',
+      'affiliationChanged',
+      'superseded',
+      'cessationOfOperation',
+      'certificateHold',
+      'privilegeWithdrawn',
+      'aACompromise',
+    ]);
   });
 
   it('reads what people type in any letter case', () => {
@@ -11,12 +27,17 @@ describe('revocation reasons', () => {
     expect(parseRevokingReason('CACompromise')).toBe('cACompromise');
   });
 
-  it.each(['removeFromCRL', 'removefromcrl'])('refuses %s as a reason to revoke, saying why and what to use', (text) => {
-    const error = errorOf(() => parseRevokingReason(text));
-    expect(error.code).toBe('INVALID_REASON');
-    expect(error.message).toMatch(/removeFromCRL is not a reason to revoke: it only takes an entry off a delta CRL.*Use one of: unspecified, keyCompromise,/);
-    expect(error.message).not.toMatch(/Use one of:.*removeFromCRL/);
-  });
+  it.each(['removeFromCRL', 'removefromcrl'])(
+    'refuses %s as a reason to revoke, saying why and what to use',
+    (text) => {
+      const error = errorOf(() => parseRevokingReason(text));
+      expect(error.code).toBe('INVALID_REASON');
+      expect(error.message).toMatch(
+        /removeFromCRL is not a reason to revoke: it only takes an entry off a delta CRL.*Use one of: unspecified, keyCompromise,/,
+      );
+      expect(error.message).not.toMatch(/Use one of:.*removeFromCRL/);
+    },
+  );
 
   it('refuses removeFromCRL however a revocation is asked for, not only from text', () => {
     expect(errorOf(() => revokingReason('removeFromCRL')).code).toBe('INVALID_REASON');

@@ -12,15 +12,21 @@ import { SecretsManagerCaStore } from '../../src/adapters/secrets-manager/ca-sto
 import { rejectionOf as typedRejection } from '../helpers/errors';
 
 const SECRET_ID = 'vpn-chatops/ca';
-const KEY_PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-very-secret\n-----END PRIVATE KEY-----\n';
+const KEY_PEM =
+  '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-very-secret\n-----END PRIVATE KEY-----\n';
 const CERT_PEM = '-----BEGIN CERTIFICATE-----\nMIIDazCCAlOgAwIBAgIU\n-----END CERTIFICATE-----\n';
 const material = { certPem: CERT_PEM, keyPem: KEY_PEM };
 const DESCRIPTION = 'vpn-chatops CA certificate and private key, as JSON {"certPem", "keyPem"}';
 
 const secrets = mockClient(SecretsManagerClient);
-const store = () => new SecretsManagerCaStore({ secretId: SECRET_ID, client: new SecretsManagerClient({ region: 'eu-west-1' }) });
+const store = () =>
+  new SecretsManagerCaStore({ secretId: SECRET_ID, client: new SecretsManagerClient({ region: 'eu-west-1' }) });
 
-const notFound = () => new ResourceNotFoundException({ $metadata: { httpStatusCode: 400 }, message: "Secrets Manager can't find the specified secret." });
+const notFound = () =>
+  new ResourceNotFoundException({
+    $metadata: { httpStatusCode: 400 },
+    message: "Secrets Manager can't find the specified secret.",
+  });
 const awsError = (name: string, message: string) =>
   new SecretsManagerServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
 
@@ -32,7 +38,8 @@ async function rejectionOf(promise: Promise<unknown>) {
   return error;
 }
 
-const inputs = (command: Parameters<typeof secrets.commandCalls>[0]) => secrets.commandCalls(command).map((call) => call.args[0].input);
+const inputs = (command: Parameters<typeof secrets.commandCalls>[0]) =>
+  secrets.commandCalls(command).map((call) => call.args[0].input);
 
 beforeEach(() => secrets.reset());
 
@@ -87,7 +94,9 @@ describe('SecretsManagerCaStore', () => {
     });
 
     it('finds no CA in the placeholder the deployment created', async () => {
-      secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ vpnChatopsPlaceholder: 'run vpnctl ca init', filler: 'x1y2' }) });
+      secrets
+        .on(GetSecretValueCommand)
+        .resolves({ SecretString: JSON.stringify({ vpnChatopsPlaceholder: 'run vpnctl ca init', filler: 'x1y2' }) });
       expect(await store().load()).toBeUndefined();
     });
 
@@ -97,15 +106,21 @@ describe('SecretsManagerCaStore', () => {
     });
 
     it('names the IAM action when access is denied', async () => {
-      secrets.on(GetSecretValueCommand).rejects(awsError('AccessDeniedException', 'User is not authorized to perform: secretsmanager:GetSecretValue'));
+      secrets
+        .on(GetSecretValueCommand)
+        .rejects(awsError('AccessDeniedException', 'User is not authorized to perform: secretsmanager:GetSecretValue'));
       const error = await rejectionOf(store().load());
       expect(error.code).toBe('STATE');
-      expect(error.message).toMatch(/^Not allowed to call secretsmanager:GetSecretValue on secret vpn-chatops\/ca: grant secretsmanager:GetSecretValue /);
+      expect(error.message).toMatch(
+        /^Not allowed to call secretsmanager:GetSecretValue on secret vpn-chatops\/ca: grant secretsmanager:GetSecretValue /,
+      );
       expect(error.permission).toBe('secretsmanager:GetSecretValue');
     });
 
     it('reports other failures as the store being unavailable', async () => {
-      secrets.on(GetSecretValueCommand).rejects(awsError('InternalServiceError', 'An error occurred on the server side.'));
+      secrets
+        .on(GetSecretValueCommand)
+        .rejects(awsError('InternalServiceError', 'An error occurred on the server side.'));
       const error = await rejectionOf(store().load());
       expect(error.code).toBe('STORE_UNAVAILABLE');
       expect(error.message).toBe(
@@ -119,7 +134,9 @@ describe('SecretsManagerCaStore', () => {
       secrets.on(GetSecretValueCommand).rejects(notFound());
       secrets.on(CreateSecretCommand).resolves({ Name: SECRET_ID });
       await store().save(material);
-      expect(inputs(CreateSecretCommand)).toStrictEqual([{ Name: SECRET_ID, SecretString: JSON.stringify(material), Description: DESCRIPTION }]);
+      expect(inputs(CreateSecretCommand)).toStrictEqual([
+        { Name: SECRET_ID, SecretString: JSON.stringify(material), Description: DESCRIPTION },
+      ]);
       expect(inputs(PutSecretValueCommand)).toEqual([]);
     });
 
@@ -152,25 +169,40 @@ describe('SecretsManagerCaStore', () => {
       secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ certPem: 'OLD', keyPem: 'OLD' }) });
       secrets.on(PutSecretValueCommand).resolves({});
       await store().save(material, { overwrite: true });
-      expect(inputs(PutSecretValueCommand)).toStrictEqual([{ SecretId: SECRET_ID, SecretString: JSON.stringify(material) }]);
+      expect(inputs(PutSecretValueCommand)).toStrictEqual([
+        { SecretId: SECRET_ID, SecretString: JSON.stringify(material) },
+      ]);
       expect(inputs(CreateSecretCommand)).toEqual([]);
     });
 
     it('fills a secret that exists without a value', async () => {
       secrets.on(GetSecretValueCommand).rejects(notFound());
-      secrets.on(CreateSecretCommand).rejects(new ResourceExistsException({ $metadata: {}, message: 'The operation failed because the secret vpn-chatops/ca already exists.' }));
+      secrets
+        .on(CreateSecretCommand)
+        .rejects(
+          new ResourceExistsException({
+            $metadata: {},
+            message: 'The operation failed because the secret vpn-chatops/ca already exists.',
+          }),
+        );
       secrets.on(PutSecretValueCommand).resolves({});
       await store().save(material);
       expect(inputs(GetSecretValueCommand)).toHaveLength(2);
-      expect(inputs(PutSecretValueCommand)).toStrictEqual([{ SecretId: SECRET_ID, SecretString: JSON.stringify(material) }]);
+      expect(inputs(PutSecretValueCommand)).toStrictEqual([
+        { SecretId: SECRET_ID, SecretString: JSON.stringify(material) },
+      ]);
     });
 
     it('fills the placeholder the deployment created, without --force', async () => {
-      secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ vpnChatopsPlaceholder: 'run vpnctl ca init', filler: 'x1y2' }) });
+      secrets
+        .on(GetSecretValueCommand)
+        .resolves({ SecretString: JSON.stringify({ vpnChatopsPlaceholder: 'run vpnctl ca init', filler: 'x1y2' }) });
       secrets.on(CreateSecretCommand).rejects(new ResourceExistsException({ $metadata: {}, message: 'exists' }));
       secrets.on(PutSecretValueCommand).resolves({});
       await store().save(material);
-      expect(inputs(PutSecretValueCommand)).toStrictEqual([{ SecretId: SECRET_ID, SecretString: JSON.stringify(material) }]);
+      expect(inputs(PutSecretValueCommand)).toStrictEqual([
+        { SecretId: SECRET_ID, SecretString: JSON.stringify(material) },
+      ]);
     });
 
     it('does not overwrite a CA someone else created meanwhile', async () => {
@@ -185,9 +217,14 @@ describe('SecretsManagerCaStore', () => {
 
     it.each([
       ['CreateSecret', () => secrets.on(GetSecretValueCommand).rejects(notFound()).on(CreateSecretCommand)],
-      ['PutSecretValue', () => secrets.on(GetSecretValueCommand).resolves({ SecretString: '{}' }).on(PutSecretValueCommand)],
+      [
+        'PutSecretValue',
+        () => secrets.on(GetSecretValueCommand).resolves({ SecretString: '{}' }).on(PutSecretValueCommand),
+      ],
     ])('names secretsmanager:%s when it is denied, and never the key', async (action, denied) => {
-      denied().rejects(awsError('AccessDeniedException', `User is not authorized to perform: secretsmanager:${action}`));
+      denied().rejects(
+        awsError('AccessDeniedException', `User is not authorized to perform: secretsmanager:${action}`),
+      );
       const error = await rejectionOf(store().save(material, { overwrite: true }));
       expect(error.code).toBe('STATE');
       expect(error.message).toContain(`Not allowed to call secretsmanager:${action} on secret ${SECRET_ID}`);
@@ -198,7 +235,9 @@ describe('SecretsManagerCaStore', () => {
       secrets.on(CreateSecretCommand).rejects(awsError('LimitExceededException', 'Too many secrets.'));
       const error = await rejectionOf(store().save(material));
       expect(error.code).toBe('STORE_UNAVAILABLE');
-      expect(error.message).toContain('secretsmanager:CreateSecret failed on secret vpn-chatops/ca (LimitExceededException: Too many secrets.)');
+      expect(error.message).toContain(
+        'secretsmanager:CreateSecret failed on secret vpn-chatops/ca (LimitExceededException: Too many secrets.)',
+      );
     });
   });
 });

@@ -18,14 +18,23 @@ afterEach(async () => {
 describe('Slack stand-in: token scopes', () => {
   it('reports the granted scopes in x-oauth-scopes, as the real WebClient reads them', async () => {
     const slack = await standIn();
-    const result = await new WebClient(slack.token, { slackApiUrl: slack.apiUrl, logLevel: LogLevel.ERROR }).auth.test();
+    const result = await new WebClient(slack.token, {
+      slackApiUrl: slack.apiUrl,
+      logLevel: LogLevel.ERROR,
+    }).auth.test();
     expect(result.response_metadata?.scopes).toEqual([...BOT_SCOPES]);
   });
 
   it('refuses a method whose scope the token lacks with missing_scope, naming it', async () => {
     const slack = await standIn({ scopes: BOT_SCOPES.filter((scope) => scope !== 'files:write') });
-    const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, logLevel: LogLevel.ERROR, retryConfig: { retries: 0 } });
-    const error = await client.files.getUploadURLExternal({ filename: 'a.csv', length: 3 }).catch((failure: unknown) => failure);
+    const client = new WebClient(slack.token, {
+      slackApiUrl: slack.apiUrl,
+      logLevel: LogLevel.ERROR,
+      retryConfig: { retries: 0 },
+    });
+    const error = await client.files
+      .getUploadURLExternal({ filename: 'a.csv', length: 3 })
+      .catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(WebAPIPlatformError);
     expect((error as WebAPIPlatformError).data).toMatchObject({ error: 'missing_scope', needed: 'files:write' });
     // Methods that need no scope, or one it has, still work.
@@ -45,12 +54,16 @@ describe('SlackWebProbe', () => {
     const slack = await standIn();
     const error = await rejectionOf(new SlackWebProbe({ token: 'xoxb-wrong', apiUrl: slack.apiUrl }).identity());
     expect(error.code).toBe('INVALID_CONFIG');
-    expect(error.message).toBe('Slack refused SLACK_BOT_TOKEN (invalid_auth): reinstall the app to the workspace and set the new xoxb- token.');
+    expect(error.message).toBe(
+      'Slack refused SLACK_BOT_TOKEN (invalid_auth): reinstall the app to the workspace and set the new xoxb- token.',
+    );
   });
 
   it('says Slack is unreachable when nothing answers', async () => {
     const port = await freeTcpPort();
-    const error = await rejectionOf(new SlackWebProbe({ token: 'xoxb-local', apiUrl: `http://127.0.0.1:${port}/api/`, timeoutMs: 2_000 }).identity());
+    const error = await rejectionOf(
+      new SlackWebProbe({ token: 'xoxb-local', apiUrl: `http://127.0.0.1:${port}/api/`, timeoutMs: 2_000 }).identity(),
+    );
     expect(error.code).toBe('SLACK_UNAVAILABLE');
     expect(error.message).toMatch(new RegExp(`^Slack's API at http://127.0.0.1:${port}/api/ is not reachable`));
   });

@@ -12,7 +12,14 @@ afterEach(async () => {
 async function setUp(scopes = BOT_SCOPES) {
   const slack = await startSlackStandIn({ scopes });
   started.push(slack);
-  return { slack, client: new WebClient(slack.token, { slackApiUrl: slack.apiUrl, logLevel: LogLevel.ERROR, retryConfig: { retries: 0 } }) };
+  return {
+    slack,
+    client: new WebClient(slack.token, {
+      slackApiUrl: slack.apiUrl,
+      logLevel: LogLevel.ERROR,
+      retryConfig: { retries: 0 },
+    }),
+  };
 }
 
 const FILE = { filename: 'audit.csv', content: 'time,actor\r\n' };
@@ -32,7 +39,12 @@ describe('uploadToDm', () => {
   it('uploads bytes as they are, with a comment, and says where they went', async () => {
     const { slack, client } = await setUp();
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff]);
-    const delivered = await uploadToDm(client, 'U0ADMIN', { filename: 'chart.png', content: png, comment: 'Attempts per hour' }, FAST);
+    const delivered = await uploadToDm(
+      client,
+      'U0ADMIN',
+      { filename: 'chart.png', content: png, comment: 'Attempts per hour' },
+      FAST,
+    );
     const [message] = slack.messages('DU0ADMIN');
     expect(delivered).toEqual({ channel: 'DU0ADMIN', fileIds: [message.files![0].id] });
     expect(message.text).toBe('Attempts per hour');
@@ -42,7 +54,9 @@ describe('uploadToDm', () => {
   it('gives up at once, naming the scope, when the app may not upload', async () => {
     const { slack, client } = await setUp(BOT_SCOPES.filter((scope) => scope !== 'files:write'));
     const error = await rejectionOf(uploadToDm(client, 'U0ADMIN', FILE, FAST));
-    expect(error.message).toBe("Slack did not accept audit.csv (the app lacks the files:write scope); nothing was lost. Add files:write to the app's bot scopes (manifest.yml) and reinstall it.");
+    expect(error.message).toBe(
+      "Slack did not accept audit.csv (the app lacks the files:write scope); nothing was lost. Add files:write to the app's bot scopes (manifest.yml) and reinstall it.",
+    );
     expect(slack.callsTo('files.getUploadURLExternal')).toHaveLength(1);
   });
 });

@@ -13,7 +13,11 @@ afterEach(async () => {
 /** The worker over the Slack stand-in, with stores that record what it asked of them. */
 async function setUp(log?: (message: string) => void) {
   slack = await startSlackStandIn();
-  const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, logLevel: LogLevel.ERROR, retryConfig: { retries: 0 } });
+  const client = new WebClient(slack.token, {
+    slackApiUrl: slack.apiUrl,
+    logLevel: LogLevel.ERROR,
+    retryConfig: { retries: 0 },
+  });
   const claims = new Set<string>();
   const released: string[] = [];
   const idempotency: IdempotencyStore = {
@@ -63,14 +67,21 @@ describe('SlackWorker', () => {
     expect(published()).toBe(1);
     expect(released).toEqual(['click-1']);
     // No response_url: the progress and the report go to the admin's DM.
-    expect(slack.messages('DU0ADMIN').map((message) => message.text)).toEqual([expect.stringMatching(/Publishing a new CRL/), expect.stringMatching(/Nothing was published/)]);
+    expect(slack.messages('DU0ADMIN').map((message) => message.text)).toEqual([
+      expect.stringMatching(/Publishing a new CRL/),
+      expect.stringMatching(/Nothing was published/),
+    ]);
   });
 
   it('tells the person why a job was refused, audits the refusal, and releases the click claim', async () => {
     const { worker, released, entries, published } = await setUp();
     await worker.run({ type: 'publish-crl', actorId: 'U0ALICE', claim: 'click-2' });
-    expect(slack.messages('DU0ALICE').map((message) => message.text)).toEqual([expect.stringMatching(/Only VPN admins can publish the CRL/)]);
-    expect(entries).toEqual([expect.objectContaining({ actor: 'U0ALICE', action: 'access.refused', details: { what: 'publish the CRL' } })]);
+    expect(slack.messages('DU0ALICE').map((message) => message.text)).toEqual([
+      expect.stringMatching(/Only VPN admins can publish the CRL/),
+    ]);
+    expect(entries).toEqual([
+      expect.objectContaining({ actor: 'U0ALICE', action: 'access.refused', details: { what: 'publish the CRL' } }),
+    ]);
     expect(published()).toBe(0);
     expect(released).toEqual(['click-2']);
   });

@@ -43,28 +43,48 @@ describe('reenableCertificate', () => {
     const { deps, audit, lifted } = world(paused);
     expect(await reenableCertificate(deps, { serial: 'AB01', actor: 'U0JANE' })).toBe('reenabled');
     expect(lifted).toEqual(['AB01']);
-    expect(audit.entries).toEqual([expect.objectContaining({ actor: 'U0JANE', action: 'certificate.reenable', target: 'U0JANE', outcome: 'success', details: { serial: 'AB01' } })]);
+    expect(audit.entries).toEqual([
+      expect.objectContaining({
+        actor: 'U0JANE',
+        action: 'certificate.reenable',
+        target: 'U0JANE',
+        outcome: 'success',
+        details: { serial: 'AB01' },
+      }),
+    ]);
   });
 
   it("lets an admin lift someone else's pause", async () => {
     const { deps, audit, lifted } = world(paused);
     expect(await reenableCertificate(deps, { serial: 'AB01', actor: 'U0ADMIN' })).toBe('reenabled');
     expect(lifted).toEqual(['AB01']);
-    expect(audit.entries).toEqual([expect.objectContaining({ actor: 'U0ADMIN', action: 'certificate.reenable', target: 'U0JANE' })]);
+    expect(audit.entries).toEqual([
+      expect.objectContaining({ actor: 'U0ADMIN', action: 'certificate.reenable', target: 'U0JANE' }),
+    ]);
   });
 
   it('refuses anyone else, audits the refusal, and leaves the pause', async () => {
     const { deps, audit, lifted } = world(paused);
     expect(await reenableCertificate(deps, { serial: 'AB01', actor: 'U0BOB' })).toBe('refused');
     expect(lifted).toEqual([]);
-    expect(audit.entries).toEqual([expect.objectContaining({ actor: 'U0BOB', action: 'access.refused', target: 'AB01', outcome: 'refused', details: { what: 're-enable' } })]);
+    expect(audit.entries).toEqual([
+      expect.objectContaining({
+        actor: 'U0BOB',
+        action: 'access.refused',
+        target: 'AB01',
+        outcome: 'refused',
+        details: { what: 're-enable' },
+      }),
+    ]);
   });
 
   it('refuses an unknown serial, even to an admin', async () => {
     const { deps, audit, lifted } = world(undefined);
     expect(await reenableCertificate(deps, { serial: 'AB01', actor: 'U0ADMIN' })).toBe('refused');
     expect(lifted).toEqual([]);
-    expect(audit.entries).toEqual([expect.objectContaining({ actor: 'U0ADMIN', action: 'access.refused', target: 'AB01' })]);
+    expect(audit.entries).toEqual([
+      expect.objectContaining({ actor: 'U0ADMIN', action: 'access.refused', target: 'AB01' }),
+    ]);
   });
 
   it('writes nothing for a certificate that is not paused, such as a second click', async () => {

@@ -47,7 +47,14 @@ function crl(overrides: Partial<CrlStatus> = {}): CrlStatus {
   return {
     endpoint: 'aws:cvpn-endpoint-0123456789abcdef0',
     health: 'ok',
-    live: { number: '42', entries: 3, thisUpdate: '2026-02-20T00:00:00.000Z', nextUpdate: '2026-08-19T00:00:00.000Z', signedByOurCa: true, status: 'active' },
+    live: {
+      number: '42',
+      entries: 3,
+      thisUpdate: '2026-02-20T00:00:00.000Z',
+      nextUpdate: '2026-08-19T00:00:00.000Z',
+      signedByOurCa: true,
+      status: 'active',
+    },
     daysLeft: 170.5,
     recordedNumber: '42',
     publishedAt: '2026-02-20T00:00:05.000Z',
@@ -57,16 +64,33 @@ function crl(overrides: Partial<CrlStatus> = {}): CrlStatus {
   };
 }
 
-const member = (overrides: Partial<HomeData> = {}): HomeData => ({ userId: ALICE, now: NOW, certificates: [certificate()], recentLogins: [], ...overrides });
+const member = (overrides: Partial<HomeData> = {}): HomeData => ({
+  userId: ALICE,
+  now: NOW,
+  certificates: [certificate()],
+  recentLogins: [],
+  ...overrides,
+});
 
 function adminData(overrides: Partial<NonNullable<HomeData['admin']>> = {}): HomeData {
-  return member({ admin: { crl: [crl()], pendingApprovals: [], sessions: [], certificates: [certificate()], page: 0, audit: [], ...overrides } });
+  return member({
+    admin: {
+      crl: [crl()],
+      pendingApprovals: [],
+      sessions: [],
+      certificates: [certificate()],
+      page: 0,
+      audit: [],
+      ...overrides,
+    },
+  });
 }
 
 // ---- reading the JSON ------------------------------------------------------------------------
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function walk(node: unknown, visit: (node: Json) => void): void {
   if (Array.isArray(node)) node.forEach((child) => walk(child, visit));
@@ -88,7 +112,8 @@ const buttonsWith = (blocks: Block[], actionId: string) => buttons(blocks).filte
 function rawMarkup(blocks: Block[]): string[] {
   const found: string[] = [];
   walk(blocks, (node) => {
-    if (node.type === 'mrkdwn' && typeof node.text === 'string') found.push(...node.text.replace(/<@[UW][A-Z0-9]{2,}>/g, '').match(/[<>]/g) ?? []);
+    if (node.type === 'mrkdwn' && typeof node.text === 'string')
+      found.push(...(node.text.replace(/<@[UW][A-Z0-9]{2,}>/g, '').match(/[<>]/g) ?? []));
   });
   return found;
 }
@@ -96,14 +121,32 @@ function rawMarkup(blocks: Block[]): string[] {
 /** Every mrkdwn and plain text in the blocks, one per line. */
 function textOf(blocks: Block[]): string {
   const texts: string[] = [];
-  walk(blocks, (node) => (node.type === 'mrkdwn' || node.type === 'plain_text') && typeof node.text === 'string' && texts.push(node.text));
+  walk(
+    blocks,
+    (node) =>
+      (node.type === 'mrkdwn' || node.type === 'plain_text') && typeof node.text === 'string' && texts.push(node.text),
+  );
   return texts.join('\n');
 }
 
 // ---- content ---------------------------------------------------------------------------------
 
 describe('homeView for a member', () => {
-  const view = homeView(member({ certificates: [certificate(), certificate({ serial: 'FF01', device: 'phone', status: 'revoked', revokedAt: new Date('2026-02-01T08:00:00Z'), reason: 'keyCompromise', revokedBy: ALICE })] }));
+  const view = homeView(
+    member({
+      certificates: [
+        certificate(),
+        certificate({
+          serial: 'FF01',
+          device: 'phone',
+          status: 'revoked',
+          revokedAt: new Date('2026-02-01T08:00:00Z'),
+          reason: 'keyCompromise',
+          revokedBy: ALICE,
+        }),
+      ],
+    }),
+  );
   const text = textOf(view.blocks);
 
   it('shows each certificate with its device, CN, status, exact expiry, days left and serial', () => {
@@ -119,10 +162,16 @@ describe('homeView for a member', () => {
 
   it('offers Issue, CSR, and Revoke only on the active certificate, behind a confirmation dialog', () => {
     expect(buttonsWith(view.blocks, ACTION.issue)).toHaveLength(1);
-    expect(buttonsWith(view.blocks, ACTION.issueWithCsr)).toEqual([expect.objectContaining({ text: expect.objectContaining({ text: 'Use my own key (CSR)' }) })]);
+    expect(buttonsWith(view.blocks, ACTION.issueWithCsr)).toEqual([
+      expect.objectContaining({ text: expect.objectContaining({ text: 'Use my own key (CSR)' }) }),
+    ]);
     const revoke = buttonsWith(view.blocks, ACTION.revokeOwn);
     expect(revoke).toHaveLength(1);
-    expect(revoke[0]).toMatchObject({ value: '0A1B2C3D4E5F', style: 'danger', confirm: { title: { text: 'Revoke this certificate?' }, confirm: { text: 'Revoke' } } });
+    expect(revoke[0]).toMatchObject({
+      value: '0A1B2C3D4E5F',
+      style: 'danger',
+      confirm: { title: { text: 'Revoke this certificate?' }, confirm: { text: 'Revoke' } },
+    });
   });
 
   it('says so when there are no logins, and no certificates', () => {
@@ -133,7 +182,13 @@ describe('homeView for a member', () => {
   it('lists recent logins, newest first', () => {
     const logins: LoginRecord[] = [
       { at: new Date('2026-02-27T10:00:00Z'), cn: 'old', outcome: 'denied' },
-      { at: new Date('2026-02-28T10:00:00Z'), cn: 'new', publicIp: '203.0.113.7', platform: 'macOS', outcome: 'allowed' },
+      {
+        at: new Date('2026-02-28T10:00:00Z'),
+        cn: 'new',
+        publicIp: '203.0.113.7',
+        platform: 'macOS',
+        outcome: 'allowed',
+      },
     ];
     const loginText = textOf(homeView(member({ recentLogins: logins })).blocks);
     expect(loginText).toContain('✅ Allowed · 2026-02-28 10:00 UTC · `new` from 203.0.113.7 · macOS');
@@ -142,7 +197,8 @@ describe('homeView for a member', () => {
 
   it('shows nothing of the admin view', () => {
     expect(text).not.toMatch(/CRL health|VPN administration|Pending approvals|Active sessions|All certificates|audit/i);
-    for (const action of [ACTION.publishCrl, ACTION.homePage, ACTION.revokeCertificate]) expect(buttonsWith(view.blocks, action)).toEqual([]);
+    for (const action of [ACTION.publishCrl, ACTION.homePage, ACTION.revokeCertificate])
+      expect(buttonsWith(view.blocks, action)).toEqual([]);
   });
 });
 
@@ -152,14 +208,26 @@ describe('homeView for an admin', () => {
       adminData({
         crl: [
           crl(),
-          crl({ endpoint: 'openvpn:local', health: 'fail', daysLeft: 1.2, problems: ['Only 1.2 days until every connection is refused: run `vpnctl crl publish` now.'] }),
-          crl({ endpoint: 'aws:drift', health: 'warn', recordedNumber: '43', problems: ['The endpoint holds #42, but our last publish was #43.'] }),
+          crl({
+            endpoint: 'openvpn:local',
+            health: 'fail',
+            daysLeft: 1.2,
+            problems: ['Only 1.2 days until every connection is refused: run `vpnctl crl publish` now.'],
+          }),
+          crl({
+            endpoint: 'aws:drift',
+            health: 'warn',
+            recordedNumber: '43',
+            problems: ['The endpoint holds #42, but our last publish was #43.'],
+          }),
         ],
       }),
     );
     const text = textOf(view.blocks);
     expect(text).toContain('1 ❌ failing · 1 ⚠️ warning · 1 ✅ OK');
-    expect(text).toContain('Live CRL #42 · 3 entries (limit 20,000) · next update 2026-08-19 00:00 UTC (170.5 days left)');
+    expect(text).toContain(
+      'Live CRL #42 · 3 entries (limit 20,000) · next update 2026-08-19 00:00 UTC (170.5 days left)',
+    );
     expect(text).toContain('Last publish #42 at 2026-02-20 00:00 UTC');
     expect(text).toContain('→ The endpoint holds #42, but our last publish was #43.');
     expect(text.indexOf('❌ *openvpn:local*')).toBeLessThan(text.indexOf('⚠️ *aws:drift*'));
@@ -174,9 +242,35 @@ describe('homeView for an admin', () => {
     expect(empty).toContain('No one is connected.');
     expect(empty).toContain('Nothing recorded yet.');
 
-    const approvals: PendingApprovalRow[] = [{ id: 'a1', slackId: ALICE, cn: 'alice-cn', publicIp: '198.51.100.4', requestedAt: new Date(NOW.getTime() - 5 * 60_000) }];
-    const sessions: SessionRow[] = [{ endpoint: 'openvpn:local', connectionId: 'c1', commonName: 'bob-cn', clientIp: '10.0.0.9', connectedAt: new Date('2026-03-01T11:00:00Z') }];
-    const audit: AuditEntry[] = [{ id: 'e1', at: new Date('2026-03-01T11:30:00Z'), actor: 'vpnctl:root', action: 'certificate.revoke', target: ALICE, outcome: 'success', details: { serial: '0A' } }];
+    const approvals: PendingApprovalRow[] = [
+      {
+        id: 'a1',
+        slackId: ALICE,
+        cn: 'alice-cn',
+        publicIp: '198.51.100.4',
+        requestedAt: new Date(NOW.getTime() - 5 * 60_000),
+      },
+    ];
+    const sessions: SessionRow[] = [
+      {
+        endpoint: 'openvpn:local',
+        connectionId: 'c1',
+        commonName: 'bob-cn',
+        clientIp: '10.0.0.9',
+        connectedAt: new Date('2026-03-01T11:00:00Z'),
+      },
+    ];
+    const audit: AuditEntry[] = [
+      {
+        id: 'e1',
+        at: new Date('2026-03-01T11:30:00Z'),
+        actor: 'vpnctl:root',
+        action: 'certificate.revoke',
+        target: ALICE,
+        outcome: 'success',
+        details: { serial: '0A' },
+      },
+    ];
     const text = textOf(homeView(adminData({ pendingApprovals: approvals, sessions, audit })).blocks);
     expect(text).toContain(`⏳ <@${ALICE}> · \`alice-cn\` from 198.51.100.4 · asked 2026-03-01 11:55 UTC (5 min ago)`);
     expect(text).toContain('🔌 `bob-cn` on *openvpn:local* from 10.0.0.9 · since 2026-03-01 11:00 UTC');
@@ -184,19 +278,32 @@ describe('homeView for an admin', () => {
   });
 
   describe('pages through every certificate', () => {
-    const all = Array.from({ length: 45 }, (_, i) => certificate({ serial: `AA${String(i).padStart(4, '0')}`, cn: `user${String(i).padStart(2, '0')}-U0${i}X.vpn.example.com` }));
+    const all = Array.from({ length: 45 }, (_, i) =>
+      certificate({
+        serial: `AA${String(i).padStart(4, '0')}`,
+        cn: `user${String(i).padStart(2, '0')}-U0${i}X.vpn.example.com`,
+      }),
+    );
     const page = (n: number) => homeView(adminData({ certificates: all, page: n })).blocks;
-    const pager = (blocks: Block[]) => buttonsWith(blocks, ACTION.homePage).map((b) => [(b.text as Json).text, b.value]);
+    const pager = (blocks: Block[]) =>
+      buttonsWith(blocks, ACTION.homePage).map((b) => [(b.text as Json).text, b.value]);
 
     it('shows one page of rows, each with a confirmed revoke button carrying the serial', () => {
       const revoke = buttonsWith(page(0), ACTION.revokeCertificate);
       expect(revoke).toHaveLength(HOME_PAGE_SIZE);
-      expect(revoke[0]).toMatchObject({ value: 'AA0000', style: 'danger', confirm: { text: { text: expect.stringContaining('user00-U00X.vpn.example.com') } } });
+      expect(revoke[0]).toMatchObject({
+        value: 'AA0000',
+        style: 'danger',
+        confirm: { text: { text: expect.stringContaining('user00-U00X.vpn.example.com') } },
+      });
     });
 
     it('carries the page number (from 0) in the pager buttons', () => {
       expect(pager(page(0))).toEqual([['Next ▶', '1']]);
-      expect(pager(page(1))).toEqual([['◀ Previous', '0'], ['Next ▶', '2']]);
+      expect(pager(page(1))).toEqual([
+        ['◀ Previous', '0'],
+        ['Next ▶', '2'],
+      ]);
       expect(textOf(page(1))).toContain('Page 2 of 3');
     });
 
@@ -218,22 +325,37 @@ describe('homeView for an admin', () => {
 describe('messages', () => {
   it('help lists the member commands, and the admin ones only for admins', () => {
     const forMember = textOf(helpMessage(false).blocks);
-    for (const command of ['/vpn issue [device]', '/vpn status', '/vpn revoke`', '/vpn help']) expect(forMember).toContain(command);
+    for (const command of ['/vpn issue [device]', '/vpn status', '/vpn revoke`', '/vpn help'])
+      expect(forMember).toContain(command);
     expect(forMember).not.toMatch(/\/vpn (list|crl)|revoke @user/);
     const forAdmin = textOf(helpMessage(true).blocks);
-    for (const command of ['/vpn revoke @user [reason]', '/vpn list [@user]', '/vpn crl']) expect(forAdmin).toContain(command);
+    for (const command of ['/vpn revoke @user [reason]', '/vpn list [@user]', '/vpn crl'])
+      expect(forAdmin).toContain(command);
   });
 
   it('status gives exact expiry dates, and what to do with none', () => {
-    const status = statusMessage([certificate(), certificate({ serial: 'B2', notAfter: new Date('2026-03-05T00:00:00Z') })], NOW);
-    expect(status.text).toBe('You have 2 active VPN certificates; the first expires 2026-03-05 00:00 UTC (3 days left).');
+    const status = statusMessage(
+      [certificate(), certificate({ serial: 'B2', notAfter: new Date('2026-03-05T00:00:00Z') })],
+      NOW,
+    );
+    expect(status.text).toBe(
+      'You have 2 active VPN certificates; the first expires 2026-03-05 00:00 UTC (3 days left).',
+    );
     expect(textOf(status.blocks)).toContain('Expires 2026-04-12 09:30 UTC (41 days left)');
     expect(textOf(status.blocks)).toContain('⚠️ Expires soon');
-    expect(statusMessage([], NOW).blocks).toEqual([expect.objectContaining({ text: expect.objectContaining({ text: expect.stringContaining('`/vpn issue [device]`') }) })]);
+    expect(statusMessage([], NOW).blocks).toEqual([
+      expect.objectContaining({
+        text: expect.objectContaining({ text: expect.stringContaining('`/vpn issue [device]`') }),
+      }),
+    ]);
   });
 
   it('list names the owner and counts by status', () => {
-    const list = certificateListMessage([certificate(), certificate({ serial: 'B2', notAfter: new Date('2026-01-01T00:00:00Z') })], NOW, ALICE);
+    const list = certificateListMessage(
+      [certificate(), certificate({ serial: 'B2', notAfter: new Date('2026-01-01T00:00:00Z') })],
+      NOW,
+      ALICE,
+    );
     expect(list.text).toBe(`2 VPN certificates of <@${ALICE}>: 1 active, 1 expired.`);
     expect(textOf(list.blocks)).toContain('Expired 2026-01-01 00:00 UTC (59 days ago)');
     expect(certificateListMessage([], NOW).text).toBe('No VPN certificates have been issued yet.');
@@ -251,14 +373,20 @@ describe('messages', () => {
 
   it('CRL health has a Publish now button, unless there is nothing to publish to', () => {
     expect(buttonsWith(crlHealthMessage([crl()]).blocks, ACTION.publishCrl)).toHaveLength(1);
-    expect(crlHealthMessage([crl({ health: 'fail' })]).text).toBe('CRL health: 1 endpoint failing, 0 with warnings, of 1.');
+    expect(crlHealthMessage([crl({ health: 'fail' })]).text).toBe(
+      'CRL health: 1 endpoint failing, 0 with warnings, of 1.',
+    );
     const none = crlHealthMessage([]);
     expect(none.text).toContain('VPN_ENDPOINTS');
     expect(buttons(none.blocks)).toEqual([]);
   });
 
   describe('revokeConfirmMessage', () => {
-    const target = { slackId: ALICE, label: `<@${ALICE}>'s`, certificates: [certificate(), certificate({ serial: 'B2', status: 'revoked' as const })] };
+    const target = {
+      slackId: ALICE,
+      label: `<@${ALICE}>'s`,
+      certificates: [certificate(), certificate({ serial: 'B2', status: 'revoked' as const })],
+    };
 
     it('asks with Revoke (danger, carrying the request as JSON) and Cancel', () => {
       const message = revokeConfirmMessage(target, 'affiliationChanged');
@@ -274,13 +402,16 @@ describe('messages', () => {
     });
 
     it('carries a serial for a single certificate', () => {
-      const [confirm] = buttonsWith(revokeConfirmMessage({ serial: '0A1B', label: 'your', certificates: [] }, 'keyCompromise').blocks, ACTION.revokeConfirm);
+      const [confirm] = buttonsWith(
+        revokeConfirmMessage({ serial: '0A1B', label: 'your', certificates: [] }, 'keyCompromise').blocks,
+        ACTION.revokeConfirm,
+      );
       expect(JSON.parse(String(confirm.value))).toEqual({ serial: '0A1B', reason: 'keyCompromise' });
     });
 
     it('escapes a hostile label but keeps member mentions', () => {
       const text = textOf(revokeConfirmMessage({ ...target, label: `${HOSTILE}'s` }, 'unspecified').blocks);
-      expect(text).toContain('Revoke &lt;!channel&gt; &amp; co\'s VPN certificates?');
+      expect(text).toContain("Revoke &lt;!channel&gt; &amp; co's VPN certificates?");
       expect(text).not.toContain('<!channel>');
     });
   });
@@ -295,15 +426,27 @@ describe('messages', () => {
         { endpoint: 'aws:two', terminated: 0, error: 'ThrottlingException' },
       ],
       crl: [
-        { endpoint: 'aws:one', outcome: 'published', crlNumber: 43n, entries: 1, nextUpdate: new Date('2026-08-28T12:00:00Z') },
+        {
+          endpoint: 'aws:one',
+          outcome: 'published',
+          crlNumber: 43n,
+          entries: 1,
+          nextUpdate: new Date('2026-08-28T12:00:00Z'),
+        },
         { endpoint: 'aws:two', outcome: 'deferred', until: new Date('2026-03-02T02:00:00Z') },
         { endpoint: 'aws:three', outcome: 'coalesced', crlNumber: '44' },
-        { endpoint: 'aws:four', outcome: 'queued', reason: 'another publisher holds the endpoint and has not finished' },
+        {
+          endpoint: 'aws:four',
+          outcome: 'queued',
+          reason: 'another publisher holds the endpoint and has not finished',
+        },
         { endpoint: 'aws:five', outcome: 'failed', error: 'AccessDenied' },
       ],
     };
     const message = revocationReportMessage(report);
-    expect(message.text).toBe('Revoked 1 certificate; 2 sessions ended, 1 endpoint to retry; CRL updated on 2 of 5 endpoints, 2 waiting, 1 failed and will be retried.');
+    expect(message.text).toBe(
+      'Revoked 1 certificate; 2 sessions ended, 1 endpoint to retry; CRL updated on 2 of 5 endpoints, 2 waiting, 1 failed and will be retried.',
+    );
     const text = textOf(message.blocks);
     for (const fact of [
       '*1. Database*',
@@ -333,21 +476,43 @@ describe('messages', () => {
         { serial: '0A1B', cn: 'bob.laptop-U0BOB', step: 'audit', error: 'audit table throttled' },
       ],
       sessions: [{ endpoint: 'aws:one', terminated: 1 }],
-      crl: [{ endpoint: 'aws:one', outcome: 'published', crlNumber: 9n, entries: 1, nextUpdate: new Date('2026-08-28T12:00:00Z') }],
+      crl: [
+        {
+          endpoint: 'aws:one',
+          outcome: 'published',
+          crlNumber: 9n,
+          entries: 1,
+          nextUpdate: new Date('2026-08-28T12:00:00Z'),
+        },
+      ],
     };
     const message = revocationReportMessage(report);
-    expect(message.text).toBe('Revoked 1 of 2 certificates, 1 still active: run the same revoke again to finish; 1 session ended; CRL updated on 1 of 1 endpoint.');
+    expect(message.text).toBe(
+      'Revoked 1 of 2 certificates, 1 still active: run the same revoke again to finish; 1 session ended; CRL updated on 1 of 1 endpoint.',
+    );
     const text = textOf(message.blocks);
     expect(text).toContain('❌ `0C2D` (`bob.phone-U0BOB`) is *still active*: DynamoDB refused the request');
-    expect(text).toContain('⚠️ Revoked `0A1B` (`bob.laptop-U0BOB`), but its audit entry could not be written: audit table throttled');
+    expect(text).toContain(
+      '⚠️ Revoked `0A1B` (`bob.laptop-U0BOB`), but its audit entry could not be written: audit table throttled',
+    );
     const cli = revocationReport(report);
-    expect(cli).toContain('✖ database: 0C2D (bob.phone-U0BOB) is still active: DynamoDB refused the request (run the same revoke again to finish)');
-    expect(cli).toContain('⚠ database: revoked 0A1B (bob.laptop-U0BOB), but its audit entry could not be written: audit table throttled');
+    expect(cli).toContain(
+      '✖ database: 0C2D (bob.phone-U0BOB) is still active: DynamoDB refused the request (run the same revoke again to finish)',
+    );
+    expect(cli).toContain(
+      '⚠ database: revoked 0A1B (bob.laptop-U0BOB), but its audit entry could not be written: audit table throttled',
+    );
   });
 
   it('reports a publish per endpoint', () => {
     const outcomes: PublishOutcome[] = [
-      { endpoint: 'aws:one', outcome: 'published', crlNumber: 7n, entries: 2, nextUpdate: new Date('2026-08-28T12:00:00Z') },
+      {
+        endpoint: 'aws:one',
+        outcome: 'published',
+        crlNumber: 7n,
+        entries: 2,
+        nextUpdate: new Date('2026-08-28T12:00:00Z'),
+      },
       { endpoint: 'aws:two', outcome: 'failed', error: 'AccessDenied' },
     ];
     const message = publishReportMessage(outcomes);
@@ -357,7 +522,14 @@ describe('messages', () => {
   });
 
   describe('issuedDmMessage', () => {
-    const input = { cn: `alice-${ALICE}.vpn.example.com`, serial: '0A1B', notAfter: new Date('2027-03-01T12:00:00Z'), endpointKind: 'aws-client-vpn' as const, fileName: 'alice.ovpn', csr: false };
+    const input = {
+      cn: `alice-${ALICE}.vpn.example.com`,
+      serial: '0A1B',
+      notAfter: new Date('2027-03-01T12:00:00Z'),
+      endpointKind: 'aws-client-vpn' as const,
+      fileName: 'alice.ovpn',
+      csr: false,
+    };
 
     it('says what the file is, that it holds the private key, when it expires, and how to set it up', () => {
       const message = issuedDmMessage(input);
@@ -385,7 +557,9 @@ describe('messages', () => {
     expect(escapeMrkdwn(HOSTILE)).toBe('&lt;!channel&gt; &amp; co');
     const error = errorMessage(`<@${ALICE}> has no certificates, ${HOSTILE}`);
     expect(error.text).toBe(`⚠️ <@${ALICE}> has no certificates, &lt;!channel&gt; &amp; co`);
-    expect(textOf(progressMessage('⏳ *Issuing* <https://evil.example|click>').blocks)).toBe('⏳ *Issuing* &lt;https://evil.example|click&gt;');
+    expect(textOf(progressMessage('⏳ *Issuing* <https://evil.example|click>').blocks)).toBe(
+      '⏳ *Issuing* &lt;https://evil.example|click&gt;',
+    );
   });
 });
 
@@ -393,12 +567,27 @@ describe('csrModal', () => {
   const modal = csrModal('{"channel":"D1"}');
 
   it('asks for a CSR (with the openssl command as a hint) and an optional device label', () => {
-    expect(modal).toMatchObject({ type: 'modal', callback_id: VIEW.csr, private_metadata: '{"channel":"D1"}', submit: { type: 'plain_text' }, close: { type: 'plain_text' } });
+    expect(modal).toMatchObject({
+      type: 'modal',
+      callback_id: VIEW.csr,
+      private_metadata: '{"channel":"D1"}',
+      submit: { type: 'plain_text' },
+      close: { type: 'plain_text' },
+    });
     expect(modal.title.text.length).toBeLessThanOrEqual(24);
     const [csr, device] = modal.blocks.filter((block) => block.type === 'input');
-    expect(csr).toMatchObject({ block_id: BLOCK.csrInput, element: { type: 'plain_text_input', action_id: BLOCK.csrAction, multiline: true } });
-    expect(JSON.stringify(csr.hint)).toContain('openssl req -new -newkey rsa:2048 -nodes -keyout vpn.key -out vpn.csr -subj /CN=me');
-    expect(device).toMatchObject({ block_id: BLOCK.deviceInput, optional: true, element: { action_id: BLOCK.deviceAction } });
+    expect(csr).toMatchObject({
+      block_id: BLOCK.csrInput,
+      element: { type: 'plain_text_input', action_id: BLOCK.csrAction, multiline: true },
+    });
+    expect(JSON.stringify(csr.hint)).toContain(
+      'openssl req -new -newkey rsa:2048 -nodes -keyout vpn.key -out vpn.csr -subj /CN=me',
+    );
+    expect(device).toMatchObject({
+      block_id: BLOCK.deviceInput,
+      optional: true,
+      element: { action_id: BLOCK.deviceAction },
+    });
     expect(csrModal().private_metadata).toBeUndefined();
   });
 });
@@ -411,22 +600,71 @@ describe('Slack limits', () => {
   /** Everything at once, and every string as long and as expensive (entities, multi-byte, quotes) as it gets. */
   function hugeHome(seed: string, page: number): HomeData {
     const certificates = Array.from({ length: 5000 }, (_, i) =>
-      certificate({ serial: `S${i}`, cn: long(seed, i), device: long(seed), displayName: long(seed), slackId: i % 2 ? ALICE : undefined, status: i % 3 ? 'active' : 'revoked', revokedBy: long(seed), reason: 'keyCompromise', revokedAt: NOW }),
+      certificate({
+        serial: `S${i}`,
+        cn: long(seed, i),
+        device: long(seed),
+        displayName: long(seed),
+        slackId: i % 2 ? ALICE : undefined,
+        status: i % 3 ? 'active' : 'revoked',
+        revokedBy: long(seed),
+        reason: 'keyCompromise',
+        revokedAt: NOW,
+      }),
     );
     return {
       userId: ALICE,
       now: NOW,
       certificates: certificates.slice(0, 300),
-      recentLogins: Array.from({ length: 1000 }, (_, i) => ({ at: new Date(NOW.getTime() - i * 60_000), cn: long(seed, i), publicIp: long(seed), platform: long(seed), outcome: 'allowed' as const })),
+      recentLogins: Array.from({ length: 1000 }, (_, i) => ({
+        at: new Date(NOW.getTime() - i * 60_000),
+        cn: long(seed, i),
+        publicIp: long(seed),
+        platform: long(seed),
+        outcome: 'allowed' as const,
+      })),
       admin: {
         crl: Array.from({ length: 50 }, (_, i) =>
-          crl({ endpoint: long(seed, i), health: i % 2 ? 'warn' : 'fail', lastError: long(seed), readError: long(seed), problems: [long(seed), long(seed), long(seed)], live: { number: long(seed), entries: 20000, thisUpdate: long(seed), nextUpdate: long(seed), signedByOurCa: false } }),
+          crl({
+            endpoint: long(seed, i),
+            health: i % 2 ? 'warn' : 'fail',
+            lastError: long(seed),
+            readError: long(seed),
+            problems: [long(seed), long(seed), long(seed)],
+            live: {
+              number: long(seed),
+              entries: 20000,
+              thisUpdate: long(seed),
+              nextUpdate: long(seed),
+              signedByOurCa: false,
+            },
+          }),
         ),
-        pendingApprovals: Array.from({ length: 1000 }, (_, i) => ({ id: `p${i}`, slackId: long(seed), cn: long(seed, i), publicIp: long(seed), requestedAt: NOW })),
-        sessions: Array.from({ length: 1000 }, (_, i) => ({ endpoint: long(seed), connectionId: `c${i}`, commonName: long(seed, i), clientIp: long(seed), connectedAt: NOW })),
+        pendingApprovals: Array.from({ length: 1000 }, (_, i) => ({
+          id: `p${i}`,
+          slackId: long(seed),
+          cn: long(seed, i),
+          publicIp: long(seed),
+          requestedAt: NOW,
+        })),
+        sessions: Array.from({ length: 1000 }, (_, i) => ({
+          endpoint: long(seed),
+          connectionId: `c${i}`,
+          commonName: long(seed, i),
+          clientIp: long(seed),
+          connectedAt: NOW,
+        })),
         certificates,
         page,
-        audit: Array.from({ length: 500 }, (_, i) => ({ id: `a${i}`, at: NOW, actor: long(seed), action: 'certificate.revoke' as const, target: long(seed, i), outcome: 'failure' as const, details: { error: long(seed) } })),
+        audit: Array.from({ length: 500 }, (_, i) => ({
+          id: `a${i}`,
+          at: NOW,
+          actor: long(seed),
+          action: 'certificate.revoke' as const,
+          target: long(seed, i),
+          outcome: 'failure' as const,
+          details: { error: long(seed) },
+        })),
       },
     };
   }
@@ -458,8 +696,17 @@ describe('Slack limits', () => {
     const report: RevocationReport = {
       revoked: admin.certificates.map((r) => ({ serial: r.serial, cn: r.cn, notAfter: r.notAfter })),
       alreadyRevoked: admin.certificates.map((r) => r.serial),
-      failed: admin.certificates.map((r, i) => ({ serial: r.serial, cn: r.cn, step: i % 2 ? 'audit' : 'revoke', error: long(seed) })),
-      sessions: admin.crl.map((s, i) => ({ endpoint: s.endpoint, terminated: i, error: i % 2 ? long(seed) : undefined })),
+      failed: admin.certificates.map((r, i) => ({
+        serial: r.serial,
+        cn: r.cn,
+        step: i % 2 ? 'audit' : 'revoke',
+        error: long(seed),
+      })),
+      sessions: admin.crl.map((s, i) => ({
+        endpoint: s.endpoint,
+        terminated: i,
+        error: i % 2 ? long(seed) : undefined,
+      })),
       crl: [...outcomes, { endpoint: long(seed), outcome: 'deferred', until: NOW }],
     };
     const messages = [
@@ -467,12 +714,22 @@ describe('Slack limits', () => {
       statusMessage(admin.certificates, NOW),
       certificateListMessage(admin.certificates, NOW, long(seed)),
       crlHealthMessage(admin.crl),
-      revokeConfirmMessage({ slackId: ALICE, label: long(seed), certificates: admin.certificates }, long(seed).repeat(10)),
+      revokeConfirmMessage(
+        { slackId: ALICE, label: long(seed), certificates: admin.certificates },
+        long(seed).repeat(10),
+      ),
       progressMessage(long(seed).repeat(40)),
       errorMessage(long(seed).repeat(200)),
       revocationReportMessage(report),
       publishReportMessage(outcomes),
-      issuedDmMessage({ cn: long(seed), serial: long(seed), notAfter: NOW, endpointKind: 'openvpn', fileName: long(seed), csr: true }),
+      issuedDmMessage({
+        cn: long(seed),
+        serial: long(seed),
+        notAfter: NOW,
+        endpointKind: 'openvpn',
+        fileName: long(seed),
+        csr: true,
+      }),
     ];
     for (const message of messages) {
       assertWithinSlackLimits('message', message);
@@ -488,7 +745,12 @@ describe('Slack limits', () => {
 
   it('holds for arbitrary strings anywhere (property-based)', () => {
     const text = fc.string({ unit: 'grapheme', maxLength: 400 });
-    const record = fc.record({ serial: fc.string({ unit: fc.constantFrom(...'0123456789ABCDEF'), minLength: 1, maxLength: 40 }), cn: text, device: fc.option(text, { nil: undefined }), displayName: fc.option(text, { nil: undefined }) });
+    const record = fc.record({
+      serial: fc.string({ unit: fc.constantFrom(...'0123456789ABCDEF'), minLength: 1, maxLength: 40 }),
+      cn: text,
+      device: fc.option(text, { nil: undefined }),
+      displayName: fc.option(text, { nil: undefined }),
+    });
     fc.assert(
       fc.property(fc.array(record, { maxLength: 60 }), text, fc.integer({ min: -5, max: 10 }), (rows, label, page) => {
         const certificates = rows.map((row) => certificate(row));
@@ -505,27 +767,150 @@ describe('Slack limits', () => {
 
   describe('assertWithinSlackLimits rejects what Slack would', () => {
     const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text } });
-    const button = (fields: Json): Json => ({ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'Go' }, ...fields });
+    const button = (fields: Json): Json => ({
+      type: 'button',
+      action_id: 'a',
+      text: { type: 'plain_text', text: 'Go' },
+      ...fields,
+    });
     const cases: [string, 'message' | 'home' | 'modal', unknown, RegExp][] = [
-      ['101 blocks in a Home tab', 'home', { type: 'home', blocks: Array.from({ length: 101 }, () => ({ type: 'divider' })) }, /block count is 101, over the limit of 100/],
-      ['51 blocks in a message', 'message', { text: 'x', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) }, /block count is 51, over the limit of 50/],
+      [
+        '101 blocks in a Home tab',
+        'home',
+        { type: 'home', blocks: Array.from({ length: 101 }, () => ({ type: 'divider' })) },
+        /block count is 101, over the limit of 100/,
+      ],
+      [
+        '51 blocks in a message',
+        'message',
+        { text: 'x', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) },
+        /block count is 51, over the limit of 50/,
+      ],
       ['a message without fallback text', 'message', { blocks: [] }, /fallback text must be a string/],
-      ['a 3001-character section', 'message', { text: 'x', blocks: [section('x'.repeat(3001))] }, /text length is 3001, over the limit of 3000/],
+      [
+        'a 3001-character section',
+        'message',
+        { text: 'x', blocks: [section('x'.repeat(3001))] },
+        /text length is 3001, over the limit of 3000/,
+      ],
       ['an empty section', 'message', { text: 'x', blocks: [section('')] }, /text must not be empty/],
-      ['a 151-character header', 'home', { type: 'home', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }] }, /over the limit of 150/],
-      ['a mrkdwn header', 'home', { type: 'home', blocks: [{ type: 'header', text: { type: 'mrkdwn', text: 'x' } }] }, /text type must be plain_text/],
-      ['a 76-character button', 'message', { text: 'x', blocks: [{ type: 'actions', elements: [button({ text: { type: 'plain_text', text: 'x'.repeat(76) } })] }] }, /over the limit of 75/],
-      ['a 2001-character button value', 'message', { text: 'x', blocks: [{ type: 'actions', elements: [button({ value: 'x'.repeat(2001) })] }] }, /button value length is 2001, over the limit of 2000/],
-      ['26 buttons in one actions block', 'message', { text: 'x', blocks: [{ type: 'actions', elements: Array.from({ length: 26 }, (_, i) => button({ action_id: `a${i}` })) }] }, /actions element count is 26, over the limit of 25/],
-      ['two buttons with one action_id in a block', 'message', { text: 'x', blocks: [{ type: 'actions', elements: [button({}), button({})] }] }, /duplicate action_id/],
-      ['a 256-character action_id', 'message', { text: 'x', blocks: [{ type: 'actions', elements: [button({ action_id: 'a'.repeat(256) })] }] }, /action_id length is 256, over the limit of 255/],
-      ['a 301-character confirmation text', 'message', { text: 'x', blocks: [{ type: 'actions', elements: [button({ confirm: { title: { type: 'plain_text', text: 't' }, text: { type: 'plain_text', text: 'x'.repeat(301) }, confirm: { type: 'plain_text', text: 'y' }, deny: { type: 'plain_text', text: 'n' } } })] }] }, /over the limit of 300/],
-      ['a duplicate block_id', 'home', { type: 'home', blocks: [{ type: 'divider', block_id: 'b' }, { type: 'divider', block_id: 'b' }] }, /duplicate block_id b/],
-      ['a view over 250 kB', 'home', { type: 'home', blocks: Array.from({ length: 90 }, () => section('漢'.repeat(1000))) }, /JSON size in bytes is \d+, over the limit of 250000/],
-      ['a 25-character modal title', 'modal', { ...csrModal(), title: { type: 'plain_text', text: 'x'.repeat(25) } }, /title: text length is 25, over the limit of 24/],
+      [
+        'a 151-character header',
+        'home',
+        { type: 'home', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }] },
+        /over the limit of 150/,
+      ],
+      [
+        'a mrkdwn header',
+        'home',
+        { type: 'home', blocks: [{ type: 'header', text: { type: 'mrkdwn', text: 'x' } }] },
+        /text type must be plain_text/,
+      ],
+      [
+        'a 76-character button',
+        'message',
+        {
+          text: 'x',
+          blocks: [{ type: 'actions', elements: [button({ text: { type: 'plain_text', text: 'x'.repeat(76) } })] }],
+        },
+        /over the limit of 75/,
+      ],
+      [
+        'a 2001-character button value',
+        'message',
+        { text: 'x', blocks: [{ type: 'actions', elements: [button({ value: 'x'.repeat(2001) })] }] },
+        /button value length is 2001, over the limit of 2000/,
+      ],
+      [
+        '26 buttons in one actions block',
+        'message',
+        {
+          text: 'x',
+          blocks: [{ type: 'actions', elements: Array.from({ length: 26 }, (_, i) => button({ action_id: `a${i}` })) }],
+        },
+        /actions element count is 26, over the limit of 25/,
+      ],
+      [
+        'two buttons with one action_id in a block',
+        'message',
+        { text: 'x', blocks: [{ type: 'actions', elements: [button({}), button({})] }] },
+        /duplicate action_id/,
+      ],
+      [
+        'a 256-character action_id',
+        'message',
+        { text: 'x', blocks: [{ type: 'actions', elements: [button({ action_id: 'a'.repeat(256) })] }] },
+        /action_id length is 256, over the limit of 255/,
+      ],
+      [
+        'a 301-character confirmation text',
+        'message',
+        {
+          text: 'x',
+          blocks: [
+            {
+              type: 'actions',
+              elements: [
+                button({
+                  confirm: {
+                    title: { type: 'plain_text', text: 't' },
+                    text: { type: 'plain_text', text: 'x'.repeat(301) },
+                    confirm: { type: 'plain_text', text: 'y' },
+                    deny: { type: 'plain_text', text: 'n' },
+                  },
+                }),
+              ],
+            },
+          ],
+        },
+        /over the limit of 300/,
+      ],
+      [
+        'a duplicate block_id',
+        'home',
+        {
+          type: 'home',
+          blocks: [
+            { type: 'divider', block_id: 'b' },
+            { type: 'divider', block_id: 'b' },
+          ],
+        },
+        /duplicate block_id b/,
+      ],
+      [
+        'a view over 250 kB',
+        'home',
+        { type: 'home', blocks: Array.from({ length: 90 }, () => section('漢'.repeat(1000))) },
+        /JSON size in bytes is \d+, over the limit of 250000/,
+      ],
+      [
+        'a 25-character modal title',
+        'modal',
+        { ...csrModal(), title: { type: 'plain_text', text: 'x'.repeat(25) } },
+        /title: text length is 25, over the limit of 24/,
+      ],
       ['a modal with inputs and no submit', 'modal', { ...csrModal(), submit: undefined }, /needs a submit button/],
-      ['a text input longer than Slack allows', 'modal', { ...csrModal(), blocks: [{ type: 'input', label: { type: 'plain_text', text: 'CSR' }, element: { type: 'plain_text_input', action_id: 'c', max_length: 8000 } }] }, /max_length must be an integer from 1 to 3000/],
-      ['an unknown block type', 'message', { text: 'x', blocks: [{ type: 'sectoin' }] }, /block type sectoin is not one that these views use/],
+      [
+        'a text input longer than Slack allows',
+        'modal',
+        {
+          ...csrModal(),
+          blocks: [
+            {
+              type: 'input',
+              label: { type: 'plain_text', text: 'CSR' },
+              element: { type: 'plain_text_input', action_id: 'c', max_length: 8000 },
+            },
+          ],
+        },
+        /max_length must be an integer from 1 to 3000/,
+      ],
+      [
+        'an unknown block type',
+        'message',
+        { text: 'x', blocks: [{ type: 'sectoin' }] },
+        /block type sectoin is not one that these views use/,
+      ],
     ];
 
     it.each(cases)('%s', (_name, surface, payload, expected) => {
@@ -541,13 +926,21 @@ describe('Slack limits', () => {
 });
 
 describe('re-enabling a paused certificate', () => {
-  it('offers Re-enable, behind a confirmation, on the owner\'s own suspended certificate', async () => {
+  it("offers Re-enable, behind a confirmation, on the owner's own suspended certificate", async () => {
     const { homeView } = await import('../../src/slack/views/home');
     const { ACTION } = await import('../../src/slack/ids');
     const now = new Date('2026-11-22T10:00:00Z');
     const paused = {
-      serial: '0A0B', cn: 'jane.phone-U0JANE.vpn.test', slackId: 'U0JANE', device: 'phone', status: 'suspended' as const,
-      issuedAt: now, notBefore: now, notAfter: new Date('2027-11-22T10:00:00Z'), source: 'issued' as const, issuedBy: 'U0JANE',
+      serial: '0A0B',
+      cn: 'jane.phone-U0JANE.vpn.test',
+      slackId: 'U0JANE',
+      device: 'phone',
+      status: 'suspended' as const,
+      issuedAt: now,
+      notBefore: now,
+      notAfter: new Date('2027-11-22T10:00:00Z'),
+      source: 'issued' as const,
+      issuedBy: 'U0JANE',
     };
     const view = JSON.stringify(homeView({ userId: 'U0JANE', now, certificates: [paused], recentLogins: [] }));
     expect(view).toContain(ACTION.reenable);

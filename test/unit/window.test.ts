@@ -21,20 +21,47 @@ describe('CRL_WINDOW parsing', () => {
     expect(parseWindow(text)).toEqual(expected);
   });
 
-  it.each(['Sunday night', '', 'sun 03:00-05:00 UTC', 'Sun 3:00-5:00 UTC', 'Sun 03:00-05:00', 'Sun 03:00-05:00 CET', 'Weekends 03:00-05:00 UTC', 'Sun 03:00 - 05:00 UTC'])(
-    'refuses %j and shows the expected form',
+  it.each([
+    'Sunday night',
+    '',
+    'sun 03:00-05:00 UTC',
+    'Sun 3:00-5:00 UTC',
+    'Sun 03:00-05:00',
+    'Sun 03:00-05:00 CET',
+    'Weekends 03:00-05:00 UTC',
+    'Sun 03:00 - 05:00 UTC',
+  ])('refuses %j and shows the expected form', (text) => {
+    expect(() => parseWindow(text)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_CONFIG',
+        message: `CRL_WINDOW "${text}" should look like "Sun 03:00-05:00 UTC" or "Daily 02:00-03:00 UTC".`,
+      }),
+    );
+  });
+
+  it.each(['Sun 24:00-25:00 UTC', 'Sun 03:60-04:00 UTC', 'Daily 22:00-99:99 UTC'])(
+    'refuses %j: hours run 00-23 and minutes 00-59',
     (text) => {
-      expect(() => parseWindow(text)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: `CRL_WINDOW "${text}" should look like "Sun 03:00-05:00 UTC" or "Daily 02:00-03:00 UTC".` }));
+      expect(() => parseWindow(text)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_CONFIG',
+          message: expect.stringContaining('should look like "Sun 03:00-05:00 UTC"'),
+        }),
+      );
     },
   );
 
-  it.each(['Sun 24:00-25:00 UTC', 'Sun 03:60-04:00 UTC', 'Daily 22:00-99:99 UTC'])('refuses %j: hours run 00-23 and minutes 00-59', (text) => {
-    expect(() => parseWindow(text)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining('should look like "Sun 03:00-05:00 UTC"') }));
-  });
-
-  it.each(['Sun 05:00-03:00 UTC', 'Sun 03:00-03:00 UTC', 'Daily 23:00-00:30 UTC'])('refuses %j: a window ends after it starts, on the same day', (text) => {
-    expect(() => parseWindow(text)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: `CRL_WINDOW "${text}" must end after it starts, on the same day.` }));
-  });
+  it.each(['Sun 05:00-03:00 UTC', 'Sun 03:00-03:00 UTC', 'Daily 23:00-00:30 UTC'])(
+    'refuses %j: a window ends after it starts, on the same day',
+    (text) => {
+      expect(() => parseWindow(text)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_CONFIG',
+          message: `CRL_WINDOW "${text}" must end after it starts, on the same day.`,
+        }),
+      );
+    },
+  );
 });
 
 describe('maintenance window', () => {
@@ -55,7 +82,12 @@ describe('maintenance window', () => {
   it('opens every day when the window is Daily', () => {
     for (let day = 0; day < 7; day++) {
       const midnight = Date.UTC(2027, 0, 3 + day);
-      expect([1.99, 2, 2.5, 3].map((hours) => isInWindow(daily, new Date(midnight + hours * 60 * MINUTE)))).toEqual([false, true, true, false]);
+      expect([1.99, 2, 2.5, 3].map((hours) => isInWindow(daily, new Date(midnight + hours * 60 * MINUTE)))).toEqual([
+        false,
+        true,
+        true,
+        false,
+      ]);
     }
   });
 
@@ -67,7 +99,7 @@ describe('maintenance window', () => {
     ['across a month end', sunday, '2027-03-30T12:00:00.000Z', '2027-04-04T03:00:00.000Z'],
     ['across a year end', sunday, '2027-12-27T00:00:00.000Z', '2028-01-02T03:00:00.000Z'],
     ['Daily, after it closed: tomorrow', daily, '2027-01-05T03:00:00.000Z', '2027-01-06T02:00:00.000Z'],
-    ['Daily, New Year\'s Eve: next year', daily, '2027-12-31T23:59:59.000Z', '2028-01-01T02:00:00.000Z'],
+    ["Daily, New Year's Eve: next year", daily, '2027-12-31T23:59:59.000Z', '2028-01-01T02:00:00.000Z'],
   ])('next start, %s', (_case, window, from, expected) => {
     expect(nextWindowStart(window, at(from)).toISOString()).toBe(expected);
   });

@@ -34,18 +34,28 @@ export function connectHandler(build: () => Promise<DecideDeps>) {
     cold = false;
     startInvocationLog(context);
     const request = parseConnectEvent(event);
-    if (!request || !request.commonName) return connectResponse(deny('bad-request', 'The VPN could not read your certificate name. Use the profile from /vpn issue in Slack.'));
+    if (!request || !request.commonName)
+      return connectResponse(
+        deny('bad-request', 'The VPN could not read your certificate name. Use the profile from /vpn issue in Slack.'),
+      );
     appendLogKeys({ connection_id: request.connectionId, common_name: request.commonName });
     let ready: DecideDeps | typeof OUT_OF_TIME;
     try {
       ready = await settleBy(deps(), new Deadline(new Date(started.getTime() + START_BY_MS)));
     } catch (error) {
       logError('connect handler could not start', error);
-      return connectResponse(deny('error', 'The VPN login check is misconfigured, so logins are refused. Tell your VPN admin.'));
+      return connectResponse(
+        deny('error', 'The VPN login check is misconfigured, so logins are refused. Tell your VPN admin.'),
+      );
     }
     if (ready === OUT_OF_TIME) {
       logError('connect handler could not load its configuration in time');
-      return connectResponse(deny('error', 'The VPN login check could not start in time, so this login was refused. Connect again in a minute.'));
+      return connectResponse(
+        deny(
+          'error',
+          'The VPN login check could not start in time, so this login was refused. Connect again in a minute.',
+        ),
+      );
     }
     const decision = await decideConnection(ready, request, started);
     logInvocation('login decided', { allow: decision.allow, reason: decision.reason });

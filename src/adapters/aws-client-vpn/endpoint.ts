@@ -12,7 +12,14 @@ import {
   type ClientVpnEndpoint,
 } from '@aws-sdk/client-ec2';
 import { VpnChatopsError } from '../../domain/errors';
-import type { ConnectHandlerState, EndpointHealth, LiveCrl, ServerCertificate, VpnEndpoint, VpnSession } from '../../ports';
+import type {
+  ConnectHandlerState,
+  EndpointHealth,
+  LiveCrl,
+  ServerCertificate,
+  VpnEndpoint,
+  VpnSession,
+} from '../../ports';
 import { DENIED_CODES, awsError, backoffMs, hasCode, isRetryable, isThrottled } from '../aws-errors';
 
 export interface RetryOptions {
@@ -41,7 +48,11 @@ type AwsAction =
   | 'ec2:DescribeClientVpnEndpoints'
   | 'acm:DescribeCertificate';
 
-const NOT_FOUND_CODES = new Set(['InvalidClientVpnEndpointId.NotFound', 'InvalidClientVpnEndpointId.Malformed', 'ResourceNotFoundException']);
+const NOT_FOUND_CODES = new Set([
+  'InvalidClientVpnEndpointId.NotFound',
+  'InvalidClientVpnEndpointId.Malformed',
+  'ResourceNotFoundException',
+]);
 /** The Describe* maximum: fewer round trips, so fewer chances to be throttled. */
 const PAGE_SIZE = 1000;
 
@@ -74,7 +85,10 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
   async importCrl(pem: string): Promise<void> {
     await this.call('ec2:ImportClientVpnClientCertificateRevocationList', () =>
       this.client.send(
-        new ImportClientVpnClientCertificateRevocationListCommand({ ClientVpnEndpointId: this.id, CertificateRevocationList: pem }),
+        new ImportClientVpnClientCertificateRevocationListCommand({
+          ClientVpnEndpointId: this.id,
+          CertificateRevocationList: pem,
+        }),
       ),
     );
   }
@@ -147,20 +161,43 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
 
   async connectHandler(): Promise<ConnectHandlerState> {
     const handler = (await this.describeEndpoint()).ClientConnectOptions;
-    return { enabled: Boolean(handler?.Enabled), functionArn: handler?.LambdaFunctionArn || undefined, status: handler?.Status?.Code };
+    return {
+      enabled: Boolean(handler?.Enabled),
+      functionArn: handler?.LambdaFunctionArn || undefined,
+      status: handler?.Status?.Code,
+    };
   }
 
   /** The endpoint names its server certificate by ARN; ACM knows when it expires. */
   async serverCertificate(): Promise<ServerCertificate> {
     const arn = (await this.describeEndpoint()).ServerCertificateArn;
-    if (!arn) throw new VpnChatopsError('ENDPOINT', `${this.describe()} reports no server certificate ARN: check the endpoint in the VPC console.`);
+    if (!arn)
+      throw new VpnChatopsError(
+        'ENDPOINT',
+        `${this.describe()} reports no server certificate ARN: check the endpoint in the VPC console.`,
+      );
     const acm = this.acm();
-    const output = await this.call('acm:DescribeCertificate', () => acm.send(new DescribeCertificateCommand({ CertificateArn: arn })), () =>
-      new VpnChatopsError('ENDPOINT', `The server certificate ${arn} of ${this.describe()} is not in ACM: import it again and update the endpoint.`),
+    const output = await this.call(
+      'acm:DescribeCertificate',
+      () => acm.send(new DescribeCertificateCommand({ CertificateArn: arn })),
+      () =>
+        new VpnChatopsError(
+          'ENDPOINT',
+          `The server certificate ${arn} of ${this.describe()} is not in ACM: import it again and update the endpoint.`,
+        ),
     );
     const certificate = output.Certificate;
-    if (!certificate?.NotAfter) throw new VpnChatopsError('ENDPOINT', `ACM returned no expiry date for ${arn} (status ${certificate?.Status ?? 'unknown'}): check the certificate in ACM.`);
-    return { location: arn, subject: certificate.Subject ?? certificate.DomainName, notAfter: certificate.NotAfter, status: certificate.Status };
+    if (!certificate?.NotAfter)
+      throw new VpnChatopsError(
+        'ENDPOINT',
+        `ACM returned no expiry date for ${arn} (status ${certificate?.Status ?? 'unknown'}): check the certificate in ACM.`,
+      );
+    return {
+      location: arn,
+      subject: certificate.Subject ?? certificate.DomainName,
+      notAfter: certificate.NotAfter,
+      status: certificate.Status,
+    };
   }
 
   private async describeEndpoint(): Promise<ClientVpnEndpoint> {
@@ -179,7 +216,9 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
 
   private async terminate(connectionId: string): Promise<void> {
     const output = await this.call('ec2:TerminateClientVpnConnections', () =>
-      this.client.send(new TerminateClientVpnConnectionsCommand({ ClientVpnEndpointId: this.id, ConnectionId: connectionId })),
+      this.client.send(
+        new TerminateClientVpnConnectionsCommand({ ClientVpnEndpointId: this.id, ConnectionId: connectionId }),
+      ),
     );
     const status = output.ConnectionStatuses?.find((entry) => entry.ConnectionId === connectionId)?.CurrentStatus;
     if (status?.Code === 'failed-to-terminate') {
@@ -201,14 +240,23 @@ export class AwsClientVpnEndpoint implements VpnEndpoint {
     }
   }
 
-  private failure(action: AwsAction, error: unknown, attempts: number, notFound: () => VpnChatopsError): VpnChatopsError {
+  private failure(
+    action: AwsAction,
+    error: unknown,
+    attempts: number,
+    notFound: () => VpnChatopsError,
+  ): VpnChatopsError {
     const { codes, message } = awsError(error);
     if (hasCode(error, NOT_FOUND_CODES)) {
       const missing = notFound();
       return new VpnChatopsError(missing.code, missing.message, { cause: error });
     }
     if (hasCode(error, DENIED_CODES)) {
-      return new VpnChatopsError('ENDPOINT', `Not allowed to call ${action} on ${this.describe()}: grant ${action} to the IAM role the bot runs as.`, { cause: error, permission: action });
+      return new VpnChatopsError(
+        'ENDPOINT',
+        `Not allowed to call ${action} on ${this.describe()}: grant ${action} to the IAM role the bot runs as.`,
+        { cause: error, permission: action },
+      );
     }
     let text: string;
     if (isThrottled(error)) {
@@ -241,7 +289,9 @@ function activeSession(connection: ClientVpnConnection): VpnSession[] {
       connectionId: connection.ConnectionId,
       commonName: connection.CommonName ?? '',
       clientIp: connection.ClientIp,
-      connectedAt: connection.ConnectionEstablishedTime ? parseAwsTime(connection.ConnectionEstablishedTime) : undefined,
+      connectedAt: connection.ConnectionEstablishedTime
+        ? parseAwsTime(connection.ConnectionEstablishedTime)
+        : undefined,
     },
   ];
 }

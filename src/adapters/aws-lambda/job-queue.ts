@@ -17,7 +17,11 @@ export const INVOKE_LIMITS = { maxAttempts: 2, connectionTimeout: 500, requestTi
 export function workerLambdaClient(overrides: LambdaClientConfig = {}): LambdaClient {
   const { maxAttempts, connectionTimeout, requestTimeout } = INVOKE_LIMITS;
   // Without throwOnRequestTimeout, @smithy/node-http-handler 4 only logs a warning when requestTimeout passes.
-  return new LambdaClient({ maxAttempts, requestHandler: { connectionTimeout, requestTimeout, throwOnRequestTimeout: true }, ...overrides });
+  return new LambdaClient({
+    maxAttempts,
+    requestHandler: { connectionTimeout, requestTimeout, throwOnRequestTimeout: true },
+    ...overrides,
+  });
 }
 
 /** On AWS: an asynchronous invocation of the worker function, which returns in tens of milliseconds. */
@@ -32,7 +36,13 @@ export class LambdaJobQueue implements JobQueue {
     const payload = { ...job, id: job.id ?? randomUUID() };
     let status: number | undefined;
     try {
-      const result = await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }));
+      const result = await this.client.send(
+        new InvokeCommand({
+          FunctionName: this.functionName,
+          InvocationType: 'Event',
+          Payload: Buffer.from(JSON.stringify(payload)),
+        }),
+      );
       status = result.StatusCode;
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -42,6 +52,10 @@ export class LambdaJobQueue implements JobQueue {
         { cause: error },
       );
     }
-    if (status !== 202) throw new VpnChatopsError('ENDPOINT', `The worker function ${this.functionName} did not accept the job (status ${status}). Try again in a minute; if it keeps failing, check that function's logs.`);
+    if (status !== 202)
+      throw new VpnChatopsError(
+        'ENDPOINT',
+        `The worker function ${this.functionName} did not accept the job (status ${status}). Try again in a minute; if it keeps failing, check that function's logs.`,
+      );
   }
 }

@@ -3,11 +3,22 @@
  * into a metric, so publishing needs no SDK, no permission beyond writing logs, and no extra call.
  * Spec: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
-export function emfLine(namespace: string, dimensions: Record<string, string>, metrics: Record<string, number>, at: Date): string {
+export function emfLine(
+  namespace: string,
+  dimensions: Record<string, string>,
+  metrics: Record<string, number>,
+  at: Date,
+): string {
   return JSON.stringify({
     _aws: {
       Timestamp: at.getTime(),
-      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: Object.keys(metrics).map((name) => ({ Name: name, Unit: 'None' })) }],
+      CloudWatchMetrics: [
+        {
+          Namespace: namespace,
+          Dimensions: [Object.keys(dimensions)],
+          Metrics: Object.keys(metrics).map((name) => ({ Name: name, Unit: 'None' })),
+        },
+      ],
     },
     ...dimensions,
     ...metrics,

@@ -11,7 +11,11 @@ export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 export function scheduledTask(event: unknown): ScheduledTask {
   const task = typeof event === 'object' && event !== null ? (event as { task?: unknown }).task : undefined;
   const known = SCHEDULED_TASKS.find((candidate) => candidate === task);
-  if (known === undefined) throw new VpnChatopsError('INVALID_CONFIG', `The scheduler was invoked with ${JSON.stringify(task ?? null)}; expected {"task": one of ${SCHEDULED_TASKS.join(', ')}}.`);
+  if (known === undefined)
+    throw new VpnChatopsError(
+      'INVALID_CONFIG',
+      `The scheduler was invoked with ${JSON.stringify(task ?? null)}; expected {"task": one of ${SCHEDULED_TASKS.join(', ')}}.`,
+    );
   return known;
 }
 
@@ -21,7 +25,11 @@ export function scheduledTask(event: unknown): ScheduledTask {
  * endpoint's CRL days left, read back from the endpoint after renewal, as a CloudWatch metric. An
  * unreadable or missing CRL counts as 0 days, so the alarm fires rather than going quiet.
  */
-export function schedulerHandler(build: () => Promise<VpnAdmin>, emit: (line: string) => void = (line) => console.log(line), log: (message: string) => void = logError) {
+export function schedulerHandler(
+  build: () => Promise<VpnAdmin>,
+  emit: (line: string) => void = (line) => console.log(line),
+  log: (message: string) => void = logError,
+) {
   const admin = perContainer(build);
   return async (event: unknown, context?: unknown) => {
     startInvocationLog(context);
@@ -30,13 +38,23 @@ export function schedulerHandler(build: () => Promise<VpnAdmin>, emit: (line: st
     const { renewals, sessions, retired, reminders, digest, problems } = await ready.daily(`system:scheduler:${task}`);
     // Reminders and retirements never stop the CRL work; what went wrong with them is on record here.
     for (const problem of problems) log(`daily job: ${problem}`);
-    for (const failure of reminders?.failed ?? []) log(`daily job: reminder for ${failure.serial} not sent (retried tomorrow)`);
+    for (const failure of reminders?.failed ?? [])
+      log(`daily job: reminder for ${failure.serial} not sent (retried tomorrow)`);
     const statuses = await ready.crlStatuses();
     const function_ = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local';
     const at = ready.clock.now();
     const daysLeft = statuses.map((status) => ({ endpoint: status.endpoint, days: Math.max(0, status.daysLeft ?? 0) }));
-    for (const { endpoint, days } of daysLeft) emit(emfLine(METRICS_NAMESPACE, { Function: function_, Endpoint: endpoint }, { [CRL_DAYS_LEFT]: days }, at));
-    if (daysLeft.length) emit(emfLine(METRICS_NAMESPACE, { Function: function_ }, { [CRL_DAYS_LEFT]: Math.min(...daysLeft.map((entry) => entry.days)) }, at));
+    for (const { endpoint, days } of daysLeft)
+      emit(emfLine(METRICS_NAMESPACE, { Function: function_, Endpoint: endpoint }, { [CRL_DAYS_LEFT]: days }, at));
+    if (daysLeft.length)
+      emit(
+        emfLine(
+          METRICS_NAMESPACE,
+          { Function: function_ },
+          { [CRL_DAYS_LEFT]: Math.min(...daysLeft.map((entry) => entry.days)) },
+          at,
+        ),
+      );
     return {
       task,
       renewals: renewals.map(({ endpoint, action, daysLeft: before }) => ({ endpoint, action, daysLeft: before })),

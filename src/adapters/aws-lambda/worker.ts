@@ -7,7 +7,10 @@ import { perContainer } from '../../per-container';
  * A worker that cannot start (e.g. the CA secret is unreadable) tells the person (`cannotStart`), then
  * fails the invocation so the deployment's worker-errors alarm reaches the admins (async retries are 0).
  */
-export function workerHandler(build: () => Promise<{ run(job: Job): Promise<void> }>, cannotStart: (job: Job) => Promise<void>) {
+export function workerHandler(
+  build: () => Promise<{ run(job: Job): Promise<void> }>,
+  cannotStart: (job: Job) => Promise<void>,
+) {
   const worker = perContainer(build);
   return async (job: Job, context?: unknown): Promise<void> => {
     startInvocationLog(context, { job_type: job.type, job_id: job.id });

@@ -1,5 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { CloudWatchLogsClient, FilterLogEventsCommand, type FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  FilterLogEventsCommand,
+  type FilterLogEventsCommandOutput,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { parseAwsConnectionLogEvent } from '../../domain/connection-log';
 import { VpnChatopsError } from '../../domain/errors';
 import type { ConnectionLogRead, ConnectionLogSource } from '../../ports';
@@ -51,13 +55,21 @@ export class CloudWatchConnectionLog implements ConnectionLogSource {
   }
 
   async read(from: Date, to: Date): Promise<ConnectionLogRead> {
-    const read: ConnectionLogRead = { attempts: [], events: 0, malformed: 0, ignored: 0, unrecognisedFields: new Set(), notes: [AWS_NOTE] };
+    const read: ConnectionLogRead = {
+      attempts: [],
+      events: 0,
+      malformed: 0,
+      ignored: 0,
+      unrecognisedFields: new Set(),
+      notes: [AWS_NOTE],
+    };
     let nextToken: string | undefined;
     let pages = 0;
     let lastAt: number | undefined;
     do {
       if (pages >= this.maxPages || read.events >= this.maxEvents) {
-        const where = lastAt === undefined ? '' : ` (up to ${new Date(lastAt).toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
+        const where =
+          lastAt === undefined ? '' : ` (up to ${new Date(lastAt).toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
         read.truncated = `stopped after ${read.events.toLocaleString('en-US')} log events in ${pages} pages${where}; ask for fewer hours to see the rest of the window`;
         break;
       }

@@ -37,13 +37,24 @@ const EXPIRY_GRACE_MS = 5_000;
 const CLAIM_ATTEMPTS = 10;
 
 const STATUSES: readonly ApprovalStatus[] = ['PENDING', 'APPROVED', 'DENIED', 'EXPIRED'];
-const REQUEST_FIELDS = ['connectionId', 'endpointId', 'commonName', 'publicIp', 'platform', 'platformVersion', 'clientVersion'] as const;
+const REQUEST_FIELDS = [
+  'connectionId',
+  'endpointId',
+  'commonName',
+  'publicIp',
+  'platform',
+  'platformVersion',
+  'clientVersion',
+] as const;
 
 const iso = (date: Date) => date.toISOString();
 const epochSeconds = (date: Date) => Math.ceil(date.getTime() / 1000);
 
 function malformed(item: Item, field: string): VpnChatopsError {
-  return new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB item ${String(item.pk)} has no valid "${field}"; it was not written by this version of vpn-chatops.`);
+  return new VpnChatopsError(
+    'STORE_UNAVAILABLE',
+    `DynamoDB item ${String(item.pk)} has no valid "${field}"; it was not written by this version of vpn-chatops.`,
+  );
 }
 
 function requiredText(item: Item, field: string): string {
@@ -134,20 +145,28 @@ export class DynamoDbApprovalStore implements ApprovalStore {
             decidedBy: approval.decidedBy,
             gsi1pk: recentPk(approval.slackId),
             gsi1sk: `${iso(approval.requestedAt)}#${approval.id}`,
-            ...(approval.status === 'PENDING' && { gsi2pk: pendingPk(pendingShard(approval.id)), gsi2sk: `${iso(approval.deadline)}#${approval.id}` }),
+            ...(approval.status === 'PENDING' && {
+              gsi2pk: pendingPk(pendingShard(approval.id)),
+              gsi2sk: `${iso(approval.deadline)}#${approval.id}`,
+            }),
             [TTL_ATTRIBUTE]: epochSeconds(approval.deadline) + APPROVAL_TTL_SLACK_SECONDS,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new VpnChatopsError('CONFLICT', `Approval ${approval.id} already exists; nothing was changed.`, { cause: error });
+      if (isConditionFailure(error))
+        throw new VpnChatopsError('CONFLICT', `Approval ${approval.id} already exists; nothing was changed.`, {
+          cause: error,
+        });
       throw storeError(this.db, error);
     }
   }
 
   async get(id: string): Promise<Approval | undefined> {
-    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: approvalKey(id), ConsistentRead: true })));
+    const { Item } = await guarded(this.db, () =>
+      this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: approvalKey(id), ConsistentRead: true })),
+    );
     return Item ? toApproval(Item, new Date()) : undefined;
   }
 
@@ -166,7 +185,12 @@ export class DynamoDbApprovalStore implements ApprovalStore {
         }),
       ));
     } catch (error) {
-      if (isConditionFailure(error)) throw new VpnChatopsError('NOT_FOUND', `Approval ${id} does not exist (or has expired); the prompt message was not recorded.`, { cause: error });
+      if (isConditionFailure(error))
+        throw new VpnChatopsError(
+          'NOT_FOUND',
+          `Approval ${id} does not exist (or has expired); the prompt message was not recorded.`,
+          { cause: error },
+        );
       throw storeError(this.db, error);
     }
     const expiresAt = updated?.[TTL_ATTRIBUTE];
@@ -181,13 +205,26 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     );
   }
 
-  async decideByMessage(channel: string, ts: string, owner: string, status: Exclude<ApprovalStatus, 'PENDING'>, at: Date): Promise<Approval | 'unlinked' | undefined> {
-    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: messageKey(channel, ts), ConsistentRead: true })));
+  async decideByMessage(
+    channel: string,
+    ts: string,
+    owner: string,
+    status: Exclude<ApprovalStatus, 'PENDING'>,
+    at: Date,
+  ): Promise<Approval | 'unlinked' | undefined> {
+    const { Item } = await guarded(this.db, () =>
+      this.db.doc.send(
+        new GetCommand({ TableName: this.db.tableName, Key: messageKey(channel, ts), ConsistentRead: true }),
+      ),
+    );
     const approvalId = Item && optionalText(Item, 'approvalId');
     if (approvalId === undefined) return 'unlinked';
     // Owner and message checked in the write itself: the 👍 path costs one read and one write. Only the
     // message the approval currently names counts: a re-sent prompt retires the older one.
-    return this.settle(approvalId, status, owner, at, { condition: 'slackId = :by AND channel = :channel AND ts = :ts', values: { ':channel': channel, ':ts': ts } });
+    return this.settle(approvalId, status, owner, at, {
+      condition: 'slackId = :by AND channel = :channel AND ts = :ts',
+      values: { ':channel': channel, ':ts': ts },
+    });
   }
 
   async decide(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date): Promise<boolean> {
@@ -195,9 +232,19 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   }
 
   /** The conditional PENDING → status write both decisions share; undefined when the conditions do not hold. */
-  private async settle(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date, also?: { condition: string; values: Record<string, string> }): Promise<Approval | undefined> {
+  private async settle(
+    id: string,
+    status: Exclude<ApprovalStatus, 'PENDING'>,
+    by: string,
+    at: Date,
+    also?: { condition: string; values: Record<string, string> },
+  ): Promise<Approval | undefined> {
     // A late 👍 must not let in a connection whose handler has already given up waiting.
-    const conditions = ['#status = :pending', ...(status === 'APPROVED' ? ['deadline >= :at'] : []), ...(also ? [also.condition] : [])];
+    const conditions = [
+      '#status = :pending',
+      ...(status === 'APPROVED' ? ['deadline >= :at'] : []),
+      ...(also ? [also.condition] : []),
+    ];
     try {
       const { Attributes } = await this.db.doc.send(
         new UpdateCommand({
@@ -206,7 +253,13 @@ export class DynamoDbApprovalStore implements ApprovalStore {
           UpdateExpression: 'SET #status = :status, decidedAt = :at, decidedBy = :by REMOVE gsi2pk, gsi2sk',
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ':pending': 'PENDING', ':at': iso(at), ':by': by, ...also?.values },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':pending': 'PENDING',
+            ':at': iso(at),
+            ':by': by,
+            ...also?.values,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -223,14 +276,23 @@ export class DynamoDbApprovalStore implements ApprovalStore {
       this.db.doc.send(
         new PutCommand({
           TableName: this.db.tableName,
-          Item: { ...rememberKey(serial, publicIp), from: iso(window.from), until: iso(window.until), [TTL_ATTRIBUTE]: epochSeconds(window.until) },
+          Item: {
+            ...rememberKey(serial, publicIp),
+            from: iso(window.from),
+            until: iso(window.until),
+            [TTL_ATTRIBUTE]: epochSeconds(window.until),
+          },
         }),
       ),
     );
   }
 
   async isRemembered(serial: string, publicIp: string, now: Date, notBefore?: Date): Promise<boolean> {
-    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: rememberKey(serial, publicIp), ConsistentRead: true })));
+    const { Item } = await guarded(this.db, () =>
+      this.db.doc.send(
+        new GetCommand({ TableName: this.db.tableName, Key: rememberKey(serial, publicIp), ConsistentRead: true }),
+      ),
+    );
     const until = untilOf(Item);
     const from = Item === undefined ? undefined : optionalText(Item, 'from');
     if (until === undefined || until <= now || from === undefined) return false;
@@ -240,7 +302,11 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   async claimPrompt(slackId: string, now: Date, limit: number, windowMs: number): Promise<boolean> {
     const at = now.getTime();
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-      const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: promptsKey(slackId), ConsistentRead: true })));
+      const { Item } = await guarded(this.db, () =>
+        this.db.doc.send(
+          new GetCommand({ TableName: this.db.tableName, Key: promptsKey(slackId), ConsistentRead: true }),
+        ),
+      );
       const inWindow = timestamps(Item?.sent).filter((sent) => sent > at - windowMs);
       if (inWindow.length >= limit) return false;
       const version = Item?.version;
@@ -248,7 +314,12 @@ export class DynamoDbApprovalStore implements ApprovalStore {
         await this.db.doc.send(
           new PutCommand({
             TableName: this.db.tableName,
-            Item: { ...promptsKey(slackId), sent: [...inWindow, at], version: typeof version === 'number' ? version + 1 : 1, [TTL_ATTRIBUTE]: epochSeconds(new Date(at + windowMs)) },
+            Item: {
+              ...promptsKey(slackId),
+              sent: [...inWindow, at],
+              version: typeof version === 'number' ? version + 1 : 1,
+              [TTL_ATTRIBUTE]: epochSeconds(new Date(at + windowMs)),
+            },
             // Optimistic lock: two claims that read the same list must not both append to it.
             ...(typeof version === 'number'
               ? { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': version } }
@@ -282,7 +353,11 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   }
 
   async isCoolingDown(serial: string, now: Date): Promise<boolean> {
-    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: coolDownKey(serial), ConsistentRead: true })));
+    const { Item } = await guarded(this.db, () =>
+      this.db.doc.send(
+        new GetCommand({ TableName: this.db.tableName, Key: coolDownKey(serial), ConsistentRead: true }),
+      ),
+    );
     const until = untilOf(Item);
     return until !== undefined && until > now;
   }
@@ -298,7 +373,9 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   async unclosed(before: Date): Promise<Approval[]> {
     const oldest = await this.pendingIndex('gsi2sk < :edge', iso(before));
     // Read as of their deadline: the item still says PENDING, which is what the caller acts on (a conditional close).
-    return oldest.filter((item) => item.status === 'PENDING').map((item) => toApproval(item, new Date(requiredText(item, 'deadline'))));
+    return oldest
+      .filter((item) => item.status === 'PENDING')
+      .map((item) => toApproval(item, new Date(requiredText(item, 'deadline'))));
   }
 
   /** One page of the PENDING index, across its shards, by deadline. */

@@ -61,13 +61,22 @@ export class DynamoDbAuditLog implements AuditLog {
     const newestFirst = query.limit !== undefined;
     let items: Record<string, unknown>[];
     if (query.target !== undefined || query.actor !== undefined) {
-      const [index, attribute, value] = query.target !== undefined ? [INDEX.byStatus, 'gsi2', `TARGET#${query.target}`] : [INDEX.byUser, 'gsi1', `ACTOR#${query.actor}`];
+      const [index, attribute, value] =
+        query.target !== undefined
+          ? [INDEX.byStatus, 'gsi2', `TARGET#${query.target}`]
+          : [INDEX.byUser, 'gsi1', `ACTOR#${query.actor}`];
       items = await queryAll(
         this.db,
-        { IndexName: index, KeyConditionExpression: `${attribute}pk = :pk AND ${attribute}sk BETWEEN :from AND :to`, ExpressionAttributeValues: { ':pk': value, ...range }, ScanIndexForward: !newestFirst },
+        {
+          IndexName: index,
+          KeyConditionExpression: `${attribute}pk = :pk AND ${attribute}sk BETWEEN :from AND :to`,
+          ExpressionAttributeValues: { ':pk': value, ...range },
+          ScanIndexForward: !newestFirst,
+        },
         query.target !== undefined && query.actor !== undefined ? Infinity : max,
       );
-      if (query.target !== undefined && query.actor !== undefined) items = items.filter((item) => item.actor === query.actor);
+      if (query.target !== undefined && query.actor !== undefined)
+        items = items.filter((item) => item.actor === query.actor);
     } else {
       const first = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate());
       const days: number[] = [];
@@ -79,7 +88,11 @@ export class DynamoDbAuditLog implements AuditLog {
         items.push(
           ...(await queryAll(
             this.db,
-            { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to', ExpressionAttributeValues: { ':pk': `AUDIT#${new Date(day).toISOString().slice(0, 10)}`, ...range }, ScanIndexForward: !newestFirst },
+            {
+              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+              ExpressionAttributeValues: { ':pk': `AUDIT#${new Date(day).toISOString().slice(0, 10)}`, ...range },
+              ScanIndexForward: !newestFirst,
+            },
             max - items.length,
           )),
         );
@@ -89,5 +102,4 @@ export class DynamoDbAuditLog implements AuditLog {
     const entries = items.map(toEntry);
     return query.limit === undefined ? entries : entries.slice(-query.limit);
   }
-
 }

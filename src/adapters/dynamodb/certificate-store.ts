@@ -60,8 +60,10 @@ function toItem(record: CertificateRecord): Item {
     gsi2pk: `STATUS#${record.status}`,
     gsi2sk: `${iso(record.notAfter)}#${record.serial}`,
   };
-  if (record.slackId) Object.assign(item, { gsi1pk: `USER#${record.slackId}`, gsi1sk: `CERT#${iso(record.issuedAt)}#${record.serial}` });
-  if (record.status === 'revoked') Object.assign(item, { gsi3pk: revokedShard(record.serial), gsi3sk: `${iso(record.notAfter)}#${record.serial}` });
+  if (record.slackId)
+    Object.assign(item, { gsi1pk: `USER#${record.slackId}`, gsi1sk: `CERT#${iso(record.issuedAt)}#${record.serial}` });
+  if (record.status === 'revoked')
+    Object.assign(item, { gsi3pk: revokedShard(record.serial), gsi3sk: `${iso(record.notAfter)}#${record.serial}` });
   return item;
 }
 
@@ -91,21 +93,27 @@ function fromItem(item: Item): CertificateRecord {
   };
 }
 
-const chunk = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+const chunk = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 async function inParallel<T>(batches: T[], work: (batch: T) => Promise<void>, concurrency = 8): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, async () => {
-    while (next < batches.length) await work(batches[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, batches.length) }, async () => {
+      while (next < batches.length) await work(batches[next++]);
+    }),
+  );
 }
 
 /** DynamoDB hands back unprocessed items when throttled: wait longer each time, and give up after a while. */
 async function backoff(attempt: number): Promise<void> {
-  if (attempt >= 8) throw new VpnChatopsError('STORE_UNAVAILABLE', 'DynamoDB kept throttling the import; run it again later (already imported certificates are skipped).');
+  if (attempt >= 8)
+    throw new VpnChatopsError(
+      'STORE_UNAVAILABLE',
+      'DynamoDB kept throttling the import; run it again later (already imported certificates are skipped).',
+    );
   await sleep(50 * 2 ** attempt);
 }
-
 
 type CnCandidate = Pick<CertificateRecord, 'serial' | 'cn' | 'status' | 'notAfter'>;
 
@@ -155,11 +163,20 @@ export class DynamoDbCertificateStore implements CertificateStore {
   private createOnce(record: CertificateRecord) {
     const claim = { serial: record.serial, notAfter: iso(record.notAfter) };
     // An expired holder no longer blocks its CN or its slot.
-    const free = { ConditionExpression: 'attribute_not_exists(pk) OR notAfter < :now', ExpressionAttributeValues: { ':now': iso(new Date()) } };
+    const free = {
+      ConditionExpression: 'attribute_not_exists(pk) OR notAfter < :now',
+      ExpressionAttributeValues: { ':now': iso(new Date()) },
+    };
     return this.db.doc.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: this.db.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: this.db.tableName,
+              Item: toItem(record),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
           { Put: { TableName: this.db.tableName, Item: { ...cnKey(record.cn), ...claim }, ...free } },
           { Put: { TableName: this.db.tableName, Item: { ...slotKey(record.cn), ...claim }, ...free } },
         ],
@@ -168,7 +185,9 @@ export class DynamoDbCertificateStore implements CertificateStore {
   }
 
   private async releaseStaleSlot(cn: string): Promise<boolean> {
-    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: slotKey(cn), ConsistentRead: true })));
+    const { Item } = await guarded(this.db, () =>
+      this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: slotKey(cn), ConsistentRead: true })),
+    );
     if (!Item) return false;
     const holder = await this.get(Item.serial as string);
     if (holder && holder.status !== 'revoked') return false;
@@ -207,23 +226,33 @@ export class DynamoDbCertificateStore implements CertificateStore {
     });
     const fresh = unique.filter((record) => !stored.has(record.serial));
     await inParallel(chunk(fresh, 25), async (batch) => {
-      let requests = batch.map((record) => ({ PutRequest: { Item: toItem(record) } })) as NonNullable<BatchWriteCommandOutput['UnprocessedItems']>[string] | undefined;
+      let requests = batch.map((record) => ({ PutRequest: { Item: toItem(record) } })) as
+        NonNullable<BatchWriteCommandOutput['UnprocessedItems']>[string] | undefined;
       for (let attempt = 0; requests?.length; attempt++) {
-        const result: BatchWriteCommandOutput = await guarded(this.db, () => this.db.doc.send(new BatchWriteCommand({ RequestItems: { [this.db.tableName]: requests! } })));
+        const result: BatchWriteCommandOutput = await guarded(this.db, () =>
+          this.db.doc.send(new BatchWriteCommand({ RequestItems: { [this.db.tableName]: requests! } })),
+        );
         requests = result.UnprocessedItems?.[this.db.tableName];
         if (requests?.length) await backoff(attempt);
       }
     });
-    const replaced = await this.replacePlaceholders(unique.flatMap((record) => {
-      const placeholder = stored.get(record.serial);
-      return placeholder?.source === 'crl' && record.source !== 'crl' ? [stillRevoked(record, placeholder)] : [];
-    }));
+    const replaced = await this.replacePlaceholders(
+      unique.flatMap((record) => {
+        const placeholder = stored.get(record.serial);
+        return placeholder?.source === 'crl' && record.source !== 'crl' ? [stillRevoked(record, placeholder)] : [];
+      }),
+    );
     const written = [...fresh, ...replaced];
     // A skipped serial counts as stored, not as the input says: a stale index.txt may call valid what we revoked.
     const writtenSerials = new Set(written.map((record) => record.serial));
     const kept = [...stored.values()]
       .filter((item) => !writtenSerials.has(item.serial as string))
-      .map((item): CnCandidate => ({ serial: item.serial as string, cn: item.cn as string, status: item.status as StoredStatus, notAfter: new Date(item.notAfter as string) }));
+      .map((item): CnCandidate => ({
+        serial: item.serial as string,
+        cn: item.cn as string,
+        status: item.status as StoredStatus,
+        notAfter: new Date(item.notAfter as string),
+      }));
     // Easy-RSA allows several live certificates per CN: the CN claim goes to the one that lives longest.
     // Claimed again for skipped serials too, so a re-run finishes an import that failed before its claims.
     const newest = new Map<string, CnCandidate>();
@@ -272,16 +301,26 @@ export class DynamoDbCertificateStore implements CertificateStore {
   }
 
   async get(serial: string): Promise<CertificateRecord | undefined> {
-    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: certKey(serial), ConsistentRead: true })));
+    const { Item } = await guarded(this.db, () =>
+      this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: certKey(serial), ConsistentRead: true })),
+    );
     return Item ? fromItem(Item) : undefined;
   }
 
   async byUser(slackId: string): Promise<CertificateRecord[]> {
-    return (await queryAll(this.db, { IndexName: INDEX.byUser, KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': `USER#${slackId}` } })).map(fromItem);
+    return (
+      await queryAll(this.db, {
+        IndexName: INDEX.byUser,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `USER#${slackId}` },
+      })
+    ).map(fromItem);
   }
 
   async byActiveCn(cn: string): Promise<CertificateRecord | undefined> {
-    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: cnKey(cn), ConsistentRead: true })));
+    const { Item } = await guarded(this.db, () =>
+      this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: cnKey(cn), ConsistentRead: true })),
+    );
     if (!Item) return undefined;
     const record = await this.get(Item.serial as string);
     return record && record.cn === cn && record.status !== 'revoked' ? record : undefined;
@@ -289,10 +328,17 @@ export class DynamoDbCertificateStore implements CertificateStore {
 
   async list(filter: { status?: CertificateStatus } = {}): Promise<CertificateRecord[]> {
     const now = new Date();
-    const statuses: StoredStatus[] = filter.status === undefined || filter.status === 'expired' ? ['active', 'suspended', 'revoked'] : [filter.status];
+    const statuses: StoredStatus[] =
+      filter.status === undefined || filter.status === 'expired' ? ['active', 'suspended', 'revoked'] : [filter.status];
     const records = (
       await Promise.all(
-        statuses.map((status) => queryAll(this.db, { IndexName: INDEX.byStatus, KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': `STATUS#${status}` } })),
+        statuses.map((status) =>
+          queryAll(this.db, {
+            IndexName: INDEX.byStatus,
+            KeyConditionExpression: 'gsi2pk = :pk',
+            ExpressionAttributeValues: { ':pk': `STATUS#${status}` },
+          }),
+        ),
       )
     )
       .flat()
@@ -303,7 +349,10 @@ export class DynamoDbCertificateStore implements CertificateStore {
     return records;
   }
 
-  async markRevoked(serial: string, change: { revokedAt: Date; reason: RevocationReason; actor: string }): Promise<CertificateRecord | undefined> {
+  async markRevoked(
+    serial: string,
+    change: { revokedAt: Date; reason: RevocationReason; actor: string },
+  ): Promise<CertificateRecord | undefined> {
     const current = await this.get(serial);
     if (!current) throw new VpnChatopsError('NOT_FOUND', `No certificate with serial ${serial}.`);
     if (current.status === 'revoked') return undefined;
@@ -314,7 +363,8 @@ export class DynamoDbCertificateStore implements CertificateStore {
         new UpdateCommand({
           TableName: this.db.tableName,
           Key: certKey(serial),
-          UpdateExpression: 'SET #status = :revoked, revokedAt = :at, reason = :reason, revokedBy = :actor, gsi2pk = :byStatus, gsi3pk = :shard, gsi3sk = :revokedSort',
+          UpdateExpression:
+            'SET #status = :revoked, revokedAt = :at, reason = :reason, revokedBy = :actor, gsi2pk = :byStatus, gsi3pk = :shard, gsi3sk = :revokedSort',
           // Two admins revoking at once: exactly one write wins, the other sees "already revoked".
           ConditionExpression: '#status IN (:active, :suspended)',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -357,7 +407,12 @@ export class DynamoDbCertificateStore implements CertificateStore {
           UpdateExpression: `SET #status = :to, gsi2pk = :byStatus${suspended ? ', suspendedAt = :now' : ''}`,
           ConditionExpression: '#status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':from': from, ':to': to, ':byStatus': `STATUS#${to}`, ...(suspended && { ':now': iso(new Date()) }) },
+          ExpressionAttributeValues: {
+            ':from': from,
+            ':to': to,
+            ':byStatus': `STATUS#${to}`,
+            ...(suspended && { ':now': iso(new Date()) }),
+          },
         }),
       );
       return true;
@@ -376,7 +431,11 @@ export class DynamoDbCertificateStore implements CertificateStore {
       }),
     );
     const items = (await Promise.all(shards)).flat();
-    return items.map((item) => ({ serial: item.serial as string, revokedAt: new Date(item.revokedAt as string), reason: item.reason as RevocationReason }));
+    return items.map((item) => ({
+      serial: item.serial as string,
+      revokedAt: new Date(item.revokedAt as string),
+      reason: item.reason as RevocationReason,
+    }));
   }
 
   async expiring(from: Date, to: Date): Promise<CertificateRecord[]> {
@@ -390,7 +449,10 @@ export class DynamoDbCertificateStore implements CertificateStore {
         }),
       ),
     );
-    return pages.flat().map(fromItem).sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime());
+    return pages
+      .flat()
+      .map(fromItem)
+      .sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime());
   }
 
   async markReplaced(serial: string, replacement: string, at: Date, previous?: string): Promise<boolean> {
@@ -402,7 +464,13 @@ export class DynamoDbCertificateStore implements CertificateStore {
           UpdateExpression: 'SET replacedBy = :replacement, replacedAt = :at',
           ConditionExpression: `#status IN (:active, :suspended) AND (attribute_not_exists(replacedBy)${previous === undefined ? '' : ' OR replacedBy = :previous'})`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':replacement': replacement, ':at': iso(at), ':active': 'active', ':suspended': 'suspended', ...(previous === undefined ? {} : { ':previous': previous }) },
+          ExpressionAttributeValues: {
+            ':replacement': replacement,
+            ':at': iso(at),
+            ':active': 'active',
+            ':suspended': 'suspended',
+            ...(previous === undefined ? {} : { ':previous': previous }),
+          },
         }),
       );
       return true;
@@ -423,11 +491,15 @@ export class DynamoDbCertificateStore implements CertificateStore {
   private async releaseClaim(key: { pk: string; sk: string }, serial: string): Promise<void> {
     try {
       await this.db.doc.send(
-        new DeleteCommand({ TableName: this.db.tableName, Key: key, ConditionExpression: 'serial = :serial', ExpressionAttributeValues: { ':serial': serial } }),
+        new DeleteCommand({
+          TableName: this.db.tableName,
+          Key: key,
+          ConditionExpression: 'serial = :serial',
+          ExpressionAttributeValues: { ':serial': serial },
+        }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw storeError(this.db, error);
     }
   }
-
 }

@@ -1,4 +1,11 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Deadline } from '../../domain/deadline';
 import { VpnChatopsError } from '../../domain/errors';
@@ -29,7 +36,11 @@ export function connectDatabase(options: DynamoDbOptions): Database {
     requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  return { doc, tableName: options.tableName, where: `table ${options.tableName}${local ? ` at ${options.endpoint}` : ''}` };
+  return {
+    doc,
+    tableName: options.tableName,
+    where: `table ${options.tableName}${local ? ` at ${options.endpoint}` : ''}`,
+  };
 }
 
 /**
@@ -65,11 +76,19 @@ export function storeError(db: Database, error: unknown): VpnChatopsError {
   const name = (error as { name?: string }).name ?? 'Error';
   const message = (error as { message?: string }).message ?? String(error);
   if (name === 'ResourceNotFoundException') {
-    return new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB ${db.where} does not exist: create it (vpnctl does so locally; the CDK app in AWS).`, { cause: error });
+    return new VpnChatopsError(
+      'STORE_UNAVAILABLE',
+      `DynamoDB ${db.where} does not exist: create it (vpnctl does so locally; the CDK app in AWS).`,
+      { cause: error },
+    );
   }
   if (name === 'AbortError' || name === 'TimeoutError') {
     // Aborted by a deadline: a write may or may not have landed, so promise nothing about it.
-    return new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB ${db.where} did not answer in time (it is stalled or overloaded). Try again in a minute.`, { cause: error });
+    return new VpnChatopsError(
+      'STORE_UNAVAILABLE',
+      `DynamoDB ${db.where} did not answer in time (it is stalled or overloaded). Try again in a minute.`,
+      { cause: error },
+    );
   }
   const answered = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
   return new VpnChatopsError(
@@ -100,17 +119,28 @@ export async function ensureTable(db: Database): Promise<void> {
     }
     await db.doc.send(new CreateTableCommand(tableDefinition(db.tableName)));
     await waitUntilTableExists({ client: db.doc, maxWaitTime: 30 }, { TableName: db.tableName });
-    await db.doc.send(new UpdateTimeToLiveCommand({ TableName: db.tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+    await db.doc.send(
+      new UpdateTimeToLiveCommand({
+        TableName: db.tableName,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      }),
+    );
   });
 }
 
 /** Every page of a query, in order. */
 /** Every page of a query, or only as many pages as it takes to hold `max` items. */
-export async function queryAll(db: Database, input: Omit<QueryCommandInput, 'TableName'>, max = Infinity): Promise<Record<string, unknown>[]> {
+export async function queryAll(
+  db: Database,
+  input: Omit<QueryCommandInput, 'TableName'>,
+  max = Infinity,
+): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const page = await guarded(db, () => db.doc.send(new QueryCommand({ ...input, TableName: db.tableName, ExclusiveStartKey })));
+    const page = await guarded(db, () =>
+      db.doc.send(new QueryCommand({ ...input, TableName: db.tableName, ExclusiveStartKey })),
+    );
     items.push(...(page.Items ?? []));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey && items.length < max);

@@ -27,7 +27,6 @@ const counterKey = (caId: string) => ({ pk: `CA#${caId}`, sk: 'CRL' });
 const endpointKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'CRL' });
 const leaseKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'LEASE' });
 
-
 function toRecord(item: Record<string, unknown>): EndpointCrlRecord {
   return {
     endpoint: item.endpoint as string,
@@ -88,19 +87,31 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
   }
 
   async currentCrlNumber(caId: string): Promise<bigint> {
-    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: counterKey(caId), ConsistentRead: true })));
+    const { Item } = await guarded(this.db, () =>
+      this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: counterKey(caId), ConsistentRead: true })),
+    );
     return BigInt((Item?.crlNumber as number | undefined) ?? 0);
   }
 
   async getEndpoint(endpoint: string): Promise<EndpointCrlRecord | undefined> {
-    const { Item } = await guarded(this.db, () => this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: endpointKey(endpoint), ConsistentRead: true })));
+    const { Item } = await guarded(this.db, () =>
+      this.db.doc.send(
+        new GetCommand({ TableName: this.db.tableName, Key: endpointKey(endpoint), ConsistentRead: true }),
+      ),
+    );
     return Item ? toRecord(Item) : undefined;
   }
 
   async listEndpoints(): Promise<EndpointCrlRecord[]> {
     // requestPublish registers each endpoint in one small partition, so status pages need no table scan.
     const { Items } = await guarded(this.db, () =>
-      this.db.doc.send(new QueryCommand({ TableName: this.db.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ENDPOINTS' } })),
+      this.db.doc.send(
+        new QueryCommand({
+          TableName: this.db.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'ENDPOINTS' },
+        }),
+      ),
     );
     const records = await Promise.all((Items ?? []).map((item) => this.getEndpoint(item.sk as string)));
     return records.filter((record): record is EndpointCrlRecord => record !== undefined);
@@ -114,7 +125,11 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
           TableName: this.db.tableName,
           Key: endpointKey(endpoint),
           UpdateExpression: `SET endpoint = :endpoint ADD requested :one${serials.length ? ', pending :serials' : ''}`,
-          ExpressionAttributeValues: { ':endpoint': endpoint, ':one': 1, ...(serials.length ? { ':serials': new Set(serials) } : {}) },
+          ExpressionAttributeValues: {
+            ':endpoint': endpoint,
+            ':one': 1,
+            ...(serials.length ? { ':serials': new Set(serials) } : {}),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -128,7 +143,12 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
       await this.db.doc.send(
         new PutCommand({
           TableName: this.db.tableName,
-          Item: { ...leaseKey(endpoint), owner, leaseUntil: now + ttlMs, [TTL_ATTRIBUTE]: Math.ceil((now + ttlMs) / 1000) + 3600 },
+          Item: {
+            ...leaseKey(endpoint),
+            owner,
+            leaseUntil: now + ttlMs,
+            [TTL_ATTRIBUTE]: Math.ceil((now + ttlMs) / 1000) + 3600,
+          },
           // A holder that died keeps the lease only until it runs out.
           ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
           ExpressionAttributeValues: { ':now': now },
@@ -164,7 +184,13 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
   async releaseLease(endpoint: string, owner: string): Promise<void> {
     try {
       await this.db.doc.send(
-        new DeleteCommand({ TableName: this.db.tableName, Key: leaseKey(endpoint), ConditionExpression: '#owner = :owner', ExpressionAttributeNames: { '#owner': 'owner' }, ExpressionAttributeValues: { ':owner': owner } }),
+        new DeleteCommand({
+          TableName: this.db.tableName,
+          Key: leaseKey(endpoint),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw storeError(this.db, error);
@@ -173,7 +199,16 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
 
   async recordPublished(
     endpoint: string,
-    result: { caId: string; served: number; crlNumber: bigint; thisUpdate: Date; nextUpdate: Date; entries: number; at: Date; listed: string[] },
+    result: {
+      caId: string;
+      served: number;
+      crlNumber: bigint;
+      thisUpdate: Date;
+      nextUpdate: Date;
+      entries: number;
+      at: Date;
+      listed: string[];
+    },
   ): Promise<boolean> {
     try {
       await this.db.doc.send(
@@ -184,7 +219,8 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
             'SET endpoint = :endpoint, caId = :caId, served = :served, crlNumber = :number, thisUpdate = :thisUpdate, nextUpdate = :nextUpdate, entries = :entries, publishedAt = :at, verifiedAt = :at, alerted = :none REMOVE lastError, lastErrorAt' +
             (result.listed.length ? ' DELETE pending :listed' : ''),
           // Records only move forward within a CA: an older CRL never overwrites a newer one's record.
-          ConditionExpression: 'attribute_not_exists(crlNumber) OR attribute_not_exists(caId) OR caId <> :caId OR crlNumber < :number',
+          ConditionExpression:
+            'attribute_not_exists(crlNumber) OR attribute_not_exists(caId) OR caId <> :caId OR crlNumber < :number',
           ExpressionAttributeValues: {
             ...(result.listed.length ? { ':listed': new Set(result.listed) } : {}),
             ':caId': result.caId,
@@ -222,7 +258,12 @@ export class DynamoDbCrlStateStore implements CrlStateStore {
   async recordAlerted(endpoint: string, thresholds: number[]): Promise<void> {
     await guarded(this.db, () =>
       this.db.doc.send(
-        new UpdateCommand({ TableName: this.db.tableName, Key: endpointKey(endpoint), UpdateExpression: 'SET alerted = :alerted', ExpressionAttributeValues: { ':alerted': thresholds } }),
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: endpointKey(endpoint),
+          UpdateExpression: 'SET alerted = :alerted',
+          ExpressionAttributeValues: { ':alerted': thresholds },
+        }),
       ),
     );
   }

@@ -26,6 +26,10 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
   }
 
   async release(key: string): Promise<void> {
-    await guarded(this.db, () => this.db.doc.send(new DeleteCommand({ TableName: this.db.tableName, Key: { pk: `IDEMPOTENCY#${key}`, sk: 'KEY' } })));
+    await guarded(this.db, () =>
+      this.db.doc.send(
+        new DeleteCommand({ TableName: this.db.tableName, Key: { pk: `IDEMPOTENCY#${key}`, sk: 'KEY' } }),
+      ),
+    );
   }
 }

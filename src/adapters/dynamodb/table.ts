@@ -36,11 +36,28 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ],
     GlobalSecondaryIndexes: [
-      { IndexName: INDEX.byUser, KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
-      { IndexName: INDEX.byStatus, KeySchema: [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }, { AttributeName: 'gsi2sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+      {
+        IndexName: INDEX.byUser,
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: INDEX.byStatus,
+        KeySchema: [
+          { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
       {
         IndexName: INDEX.revoked,
-        KeySchema: [{ AttributeName: 'gsi3pk', KeyType: 'HASH' }, { AttributeName: 'gsi3sk', KeyType: 'RANGE' }],
+        KeySchema: [
+          { AttributeName: 'gsi3pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi3sk', KeyType: 'RANGE' },
+        ],
         // A 20,000-entry CRL reads only these few attributes, not whole certificates.
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['serial', 'revokedAt', 'reason', 'notAfter'] },
       },

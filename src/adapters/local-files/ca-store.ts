@@ -32,7 +32,10 @@ export class LocalCaStore implements CaStore {
 
   async save(material: CaMaterial, options: { overwrite?: boolean } = {}): Promise<void> {
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
-    const exists = await access(this.location).then(() => true, () => false);
+    const exists = await access(this.location).then(
+      () => true,
+      () => false,
+    );
     if (exists && !options.overwrite) {
       throw new VpnChatopsError('STATE', `A CA already exists in ${this.location}; refusing to replace it.`);
     }

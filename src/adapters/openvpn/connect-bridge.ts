@@ -31,8 +31,14 @@ interface ClientBlock {
  */
 const MAX_CLIENT_REASON_BYTES = 200;
 
-const FAILED_CLOSED: Pick<ConnectDecision, 'reason' | 'message'> = { reason: 'error', message: 'Login approval is unavailable right now; try again in a few minutes.' };
-const REAUTH_REFUSED = { reason: 'reauth-refused', message: 'Your certificate is no longer active; ask an admin for a new one.' };
+const FAILED_CLOSED: Pick<ConnectDecision, 'reason' | 'message'> = {
+  reason: 'error',
+  message: 'Login approval is unavailable right now; try again in a few minutes.',
+};
+const REAUTH_REFUSED = {
+  reason: 'reauth-refused',
+  message: 'Your certificate is no longer active; ask an admin for a new one.',
+};
 
 const QUESTION = /^>CLIENT:(CONNECT|REAUTH),(\d+),(\d+)$/;
 const ENV_PREFIX = '>CLIENT:ENV,';
@@ -67,9 +73,14 @@ export class OpenVpnConnectBridge {
 
   private begin(line: string): void {
     const unfinished = this.block?.question;
-    if (unfinished) this.log(`>CLIENT:${unfinished.kind} for client ${unfinished.clientId} ended without >CLIENT:ENV,END, so it was not answered`);
+    if (unfinished)
+      this.log(
+        `>CLIENT:${unfinished.kind} for client ${unfinished.clientId} ended without >CLIENT:ENV,END, so it was not answered`,
+      );
     const match = QUESTION.exec(line);
-    const question: Question | undefined = match ? { kind: match[1] === 'CONNECT' ? 'CONNECT' : 'REAUTH', clientId: match[2], keyId: match[3] } : undefined;
+    const question: Question | undefined = match
+      ? { kind: match[1] === 'CONNECT' ? 'CONNECT' : 'REAUTH', clientId: match[2], keyId: match[3] }
+      : undefined;
     this.block = { question, env: new Map() };
   }
 
@@ -87,7 +98,10 @@ export class OpenVpnConnectBridge {
 
   /** Never rejects: every failure is logged, and anything short of a clear yes denies. */
   private async answer(question: Question, env: Map<string, string>): Promise<void> {
-    const command = question.kind === 'CONNECT' ? await this.connectCommand(question, env) : await this.reauthCommand(question, env.get('common_name') ?? '');
+    const command =
+      question.kind === 'CONNECT'
+        ? await this.connectCommand(question, env)
+        : await this.reauthCommand(question, env.get('common_name') ?? '');
     try {
       await this.options.management.command(command);
     } catch (error) {
@@ -152,7 +166,9 @@ function denyCommand(question: Question, reason: string, message: string): strin
  * and a line break would end the command.
  */
 function quotable(text: string): string {
-  const flat = [...text.replace(/\s+/g, ' ')].filter((character) => character >= ' ' && character !== '\u007f' && character !== '"' && character !== '\\');
+  const flat = [...text.replace(/\s+/g, ' ')].filter(
+    (character) => character >= ' ' && character !== '\u007f' && character !== '"' && character !== '\\',
+  );
   return truncateUtf8(flat.join('').trim(), MAX_CLIENT_REASON_BYTES);
 }
 

@@ -16,7 +16,8 @@ export interface OpenVpnConnectionLogOptions {
 
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
-const size = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${Math.round(bytes / 1024 / 1024)} MB`);
+const size = (bytes: number) =>
+  bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${Math.round(bytes / 1024 / 1024)} MB`;
 
 /** A self-hosted OpenVPN server's connection attempts, read from its log file. */
 export class OpenVpnConnectionLog implements ConnectionLogSource {
@@ -32,7 +33,11 @@ export class OpenVpnConnectionLog implements ConnectionLogSource {
     let bytes: number;
     try {
       const info = await stat(logFile);
-      if (!info.isFile()) throw new VpnChatopsError('ENDPOINT', `${this.endpoint}: ${logFile} is not a regular file: point "logFile" in VPN_ENDPOINTS at the server's --log-append file.`);
+      if (!info.isFile())
+        throw new VpnChatopsError(
+          'ENDPOINT',
+          `${this.endpoint}: ${logFile} is not a regular file: point "logFile" in VPN_ENDPOINTS at the server's --log-append file.`,
+        );
       bytes = info.size;
     } catch (error) {
       if (error instanceof VpnChatopsError) throw error;
@@ -40,7 +45,10 @@ export class OpenVpnConnectionLog implements ConnectionLogSource {
     }
     const start = Math.max(0, bytes - maxBytes);
     const parser = new OpenVpnLogParser({ now: to.getTime(), from: from.getTime() });
-    const lines = createInterface({ input: createReadStream(logFile, { start, encoding: 'utf8' }), crlfDelay: Infinity });
+    const lines = createInterface({
+      input: createReadStream(logFile, { start, encoding: 'utf8' }),
+      crlfDelay: Infinity,
+    });
     let first = start > 0;
     try {
       for await (const line of lines) {
@@ -61,7 +69,9 @@ export class OpenVpnConnectionLog implements ConnectionLogSource {
       malformed: parser.malformed,
       ignored: 0,
       unrecognisedFields: new Set(),
-      ...(start > 0 && { truncated: `read only the last ${size(maxBytes)} of ${logFile} (${size(bytes)}); older attempts are not in this summary` }),
+      ...(start > 0 && {
+        truncated: `read only the last ${size(maxBytes)} of ${logFile} (${size(bytes)}); older attempts are not in this summary`,
+      }),
     };
   }
 

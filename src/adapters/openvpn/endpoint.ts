@@ -2,7 +2,14 @@ import { X509Certificate, randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VpnChatopsError } from '../../domain/errors';
-import type { EndpointHealth, LiveCrl, ManagementAccess, ServerCertificate, VpnEndpoint, VpnSession } from '../../ports';
+import type {
+  EndpointHealth,
+  LiveCrl,
+  ManagementAccess,
+  ServerCertificate,
+  VpnEndpoint,
+  VpnSession,
+} from '../../ports';
 import { openvpnClientBase } from './client-base';
 import { ManagementClient, ManagementCommandError, parseAddress } from './management';
 
@@ -51,7 +58,10 @@ export class OpenVpnEndpoint implements VpnEndpoint {
     try {
       await replaceFile(file, pem, 0o644);
     } catch (error) {
-      throw this.failure(`could not write the CRL to ${file} (${reason(error)}): check that its folder exists and is writable`, error);
+      throw this.failure(
+        `could not write the CRL to ${file} (${reason(error)}): check that its folder exists and is writable`,
+        error,
+      );
     }
   }
 
@@ -90,7 +100,10 @@ export class OpenVpnEndpoint implements VpnEndpoint {
     try {
       return await readFile(file, 'utf8');
     } catch (error) {
-      throw this.failure(`could not read the tls-crypt key ${file} (${reason(error)}): check the tlsCryptKeyFile setting`, error);
+      throw this.failure(
+        `could not read the tls-crypt key ${file} (${reason(error)}): check the tlsCryptKeyFile setting`,
+        error,
+      );
     }
   }
 
@@ -101,13 +114,23 @@ export class OpenVpnEndpoint implements VpnEndpoint {
     try {
       pem = await readFile(file, 'utf8');
     } catch (error) {
-      throw this.failure(`could not read the server certificate ${file} (${reason(error)}): check the serverCertFile setting`, error);
+      throw this.failure(
+        `could not read the server certificate ${file} (${reason(error)}): check the serverCertFile setting`,
+        error,
+      );
     }
     try {
       const certificate = new X509Certificate(pem);
-      return { location: file, subject: certificate.subject.replace(/\n/g, ', '), notAfter: new Date(certificate.validTo) };
+      return {
+        location: file,
+        subject: certificate.subject.replace(/\n/g, ', '),
+        notAfter: new Date(certificate.validTo),
+      };
     } catch (error) {
-      throw this.failure(`${file} is not a PEM certificate (${reason(error)}): point serverCertFile at the file the server's --cert option names`, error);
+      throw this.failure(
+        `${file} is not a PEM certificate (${reason(error)}): point serverCertFile at the file the server's --cert option names`,
+        error,
+      );
     }
   }
 
@@ -131,7 +154,11 @@ export class OpenVpnEndpoint implements VpnEndpoint {
     try {
       return await this.withManagement(async (management) => {
         const [reply] = await management.command('pid');
-        return { ok: true, detail: `management interface at ${this.options.management} answers (${reply.replace(/^SUCCESS:\s*/, '')})`, management: await this.access(management) };
+        return {
+          ok: true,
+          detail: `management interface at ${this.options.management} answers (${reply.replace(/^SUCCESS:\s*/, '')})`,
+          management: await this.access(management),
+        };
       });
     } catch (error) {
       return { ok: false, detail: reason(error) };
@@ -140,17 +167,28 @@ export class OpenVpnEndpoint implements VpnEndpoint {
 
   private async access(management: ManagementClient): Promise<ManagementAccess> {
     const target = parseAddress(this.options.management);
-    if (!('path' in target)) return { address: this.options.management, transport: 'tcp', passwordProtected: management.passwordProtected };
+    if (!('path' in target))
+      return { address: this.options.management, transport: 'tcp', passwordProtected: management.passwordProtected };
     // Connecting to a Unix socket takes write permission on it.
-    const openToAllUsers = await stat(target.path).then((info) => (info.mode & 0o002) !== 0, () => undefined);
-    return { address: this.options.management, transport: 'unix', passwordProtected: management.passwordProtected, ...(openToAllUsers === undefined ? {} : { openToAllUsers }) };
+    const openToAllUsers = await stat(target.path).then(
+      (info) => (info.mode & 0o002) !== 0,
+      () => undefined,
+    );
+    return {
+      address: this.options.management,
+      transport: 'unix',
+      passwordProtected: management.passwordProtected,
+      ...(openToAllUsers === undefined ? {} : { openToAllUsers }),
+    };
   }
 
   private async checkCrlFile(): Promise<EndpointHealth> {
     const file = this.options.crlFile;
     try {
       const info = await stat(file);
-      return info.isFile() ? { ok: true, detail: `CRL file ${file} is present` } : { ok: false, detail: `CRL file ${file} is not a regular file` };
+      return info.isFile()
+        ? { ok: true, detail: `CRL file ${file} is present` }
+        : { ok: false, detail: `CRL file ${file} is not a regular file` };
     } catch (error) {
       const problem = isMissing(error) ? 'is missing: publish a CRL' : `cannot be read (${reason(error)})`;
       return { ok: false, detail: `CRL file ${file} ${problem}` };
@@ -172,7 +210,10 @@ export class OpenVpnEndpoint implements VpnEndpoint {
   }
 
   private async withOwnManagement<T>(work: (management: ManagementClient) => Promise<T>): Promise<T> {
-    const management = await ManagementClient.connect(this.options.management, { timeoutMs: this.options.timeoutMs, passwordFile: this.options.managementPasswordFile });
+    const management = await ManagementClient.connect(this.options.management, {
+      timeoutMs: this.options.timeoutMs,
+      passwordFile: this.options.managementPasswordFile,
+    });
     try {
       return await work(management);
     } finally {
@@ -193,7 +234,10 @@ export function sessionsFromStatus(lines: string[]): VpnSession[] {
   const rows = lines.map((line) => line.split('\t'));
   const header = rows.find((row) => row[0] === 'HEADER' && row[1] === 'CLIENT_LIST');
   if (!header) {
-    throw new VpnChatopsError('ENDPOINT', 'the "status 3" reply has no HEADER CLIENT_LIST line: is the OpenVPN server running in server mode?');
+    throw new VpnChatopsError(
+      'ENDPOINT',
+      'the "status 3" reply has no HEADER CLIENT_LIST line: is the OpenVPN server running in server mode?',
+    );
   }
   // Header rows carry one more leading field ("HEADER") than the CLIENT_LIST rows they describe.
   const column = (name: string) => {
@@ -203,7 +247,10 @@ export function sessionsFromStatus(lines: string[]): VpnSession[] {
   const commonName = column('Common Name');
   const clientId = column('Client ID');
   if (commonName === undefined || clientId === undefined) {
-    throw new VpnChatopsError('ENDPOINT', `the "status 3" CLIENT_LIST header lacks Common Name or Client ID (it has: ${header.slice(2).join(', ')}): OpenVPN 2.4 or later is needed`);
+    throw new VpnChatopsError(
+      'ENDPOINT',
+      `the "status 3" CLIENT_LIST header lacks Common Name or Client ID (it has: ${header.slice(2).join(', ')}): OpenVPN 2.4 or later is needed`,
+    );
   }
   const realAddress = column('Real Address');
   const connectedSince = column('Connected Since (time_t)');
@@ -275,5 +322,7 @@ function isMissing(error: unknown): boolean {
 }
 
 function reason(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string' ? error.message : String(error);
+  return typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string'
+    ? error.message
+    : String(error);
 }

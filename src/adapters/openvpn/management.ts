@@ -97,9 +97,21 @@ export class ManagementClient {
           if (received.startsWith(PASSWORD_PROMPT)) {
             received = received.slice(PASSWORD_PROMPT.length);
             // OpenVPN asks again after a wrong password; asking a second time would only use up its three tries.
-            if (askedForPassword) return finish(endpointError(address, `did not accept the password in ${passwordFile}: it must hold, on its first line, the password in the file the server's --management line names`));
+            if (askedForPassword)
+              return finish(
+                endpointError(
+                  address,
+                  `did not accept the password in ${passwordFile}: it must hold, on its first line, the password in the file the server's --management line names`,
+                ),
+              );
             askedForPassword = true;
-            if (passwordFile === undefined) return finish(endpointError(address, 'asks for a password: set "managementPasswordFile" for this endpoint in VPN_ENDPOINTS to a file holding it (the file the server\'s --management line names)'));
+            if (passwordFile === undefined)
+              return finish(
+                endpointError(
+                  address,
+                  'asks for a password: set "managementPasswordFile" for this endpoint in VPN_ENDPOINTS to a file holding it (the file the server\'s --management line names)',
+                ),
+              );
             readPassword(address, passwordFile).then(
               (password) => {
                 if (!settled) socket.write(`${password}\n`);
@@ -114,13 +126,21 @@ export class ManagementClient {
           received = received.slice(newline + 1);
           if (askedForPassword && line === PASSWORD_ACCEPTED) continue;
           if (line.startsWith('>INFO:')) return finish();
-          return finish(endpointError(address, `sent "${line}" instead of the >INFO: banner: is this an OpenVPN management port?`));
+          return finish(
+            endpointError(address, `sent "${line}" instead of the >INFO: banner: is this an OpenVPN management port?`),
+          );
         }
       };
       const onError = (error: NodeJS.ErrnoException) => finish(connectError(address, error));
       const onClose = () => finish(endpointError(address, 'closed the connection before sending its >INFO: banner'));
       const timer = setTimeout(
-        () => finish(endpointError(address, `sent no >INFO: banner within ${timeoutMs} ms: OpenVPN serves one management client at a time, so another may be connected (or this is not a management port)`)),
+        () =>
+          finish(
+            endpointError(
+              address,
+              `sent no >INFO: banner within ${timeoutMs} ms: OpenVPN serves one management client at a time, so another may be connected (or this is not a management port)`,
+            ),
+          ),
         timeoutMs,
       );
       socket.on('data', onData);
@@ -141,7 +161,9 @@ export class ManagementClient {
    */
   command(text: string): Promise<string[]> {
     if (/[\r\n]/.test(text)) {
-      return Promise.reject(endpointError(this.address, 'cannot take a command containing a line break: it would run as two commands'));
+      return Promise.reject(
+        endpointError(this.address, 'cannot take a command containing a line break: it would run as two commands'),
+      );
     }
     const reply = this.queue.then(() => this.send(text));
     this.queue = reply.catch(() => undefined);
@@ -223,7 +245,8 @@ export class ManagementClient {
     if (!pending) return;
     const first = pending.lines.length === 0;
     if (first && line.startsWith('SUCCESS:')) pending.resolve([line]);
-    else if (first && line.startsWith('ERROR:')) pending.reject(new ManagementCommandError(pending.command, line, this.address));
+    else if (first && line.startsWith('ERROR:'))
+      pending.reject(new ManagementCommandError(pending.command, line, this.address));
     else if (line === 'END') pending.resolve(pending.lines);
     else pending.lines.push(line);
   }
@@ -249,7 +272,10 @@ export function parseAddress(address: string): ManagementTarget {
     const port = match ? Number(match[2]) : 0;
     if (match && port >= 1 && port <= 65535) return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
   }
-  throw new VpnChatopsError('ENDPOINT', `"${address}" is not a management address: expected host:port (e.g. 127.0.0.1:7505) or unix:/absolute/path (e.g. unix:/run/openvpn/mgmt.sock)`);
+  throw new VpnChatopsError(
+    'ENDPOINT',
+    `"${address}" is not a management address: expected host:port (e.g. 127.0.0.1:7505) or unix:/absolute/path (e.g. unix:/run/openvpn/mgmt.sock)`,
+  );
 }
 
 /** OpenVPN reads the password from the pw-file's first line; so do we. */
@@ -258,10 +284,18 @@ async function readPassword(address: string, file: string): Promise<string> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new VpnChatopsError('ENDPOINT', `Cannot read the management password file ${file} for ${address}: ${(error as Error).message}: check "managementPasswordFile" in VPN_ENDPOINTS`, { cause: error });
+    throw new VpnChatopsError(
+      'ENDPOINT',
+      `Cannot read the management password file ${file} for ${address}: ${(error as Error).message}: check "managementPasswordFile" in VPN_ENDPOINTS`,
+      { cause: error },
+    );
   }
   const password = text.split(/\r?\n/, 1)[0];
-  if (password === '') throw new VpnChatopsError('ENDPOINT', `The management password file ${file} for ${address} has an empty first line: put the password there`);
+  if (password === '')
+    throw new VpnChatopsError(
+      'ENDPOINT',
+      `The management password file ${file} for ${address} has an empty first line: put the password there`,
+    );
   return password;
 }
 
@@ -275,7 +309,14 @@ function connectError(address: string, error: NodeJS.ErrnoException): VpnChatops
     return endpointError(address, `is not listening: is the server running with --management ${target.path} unix?`);
   }
   if ('host' in target && error.code === 'ECONNREFUSED') {
-    return endpointError(address, `refused the connection: is the server running with --management ${target.host} ${target.port}?`);
+    return endpointError(
+      address,
+      `refused the connection: is the server running with --management ${target.host} ${target.port}?`,
+    );
   }
-  return new VpnChatopsError('ENDPOINT', `Cannot reach the OpenVPN management interface at ${address}: ${error.message}`, { cause: error });
+  return new VpnChatopsError(
+    'ENDPOINT',
+    `Cannot reach the OpenVPN management interface at ${address}: ${error.message}`,
+    { cause: error },
+  );
 }

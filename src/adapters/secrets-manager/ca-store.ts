@@ -22,7 +22,8 @@ export interface SecretsManagerCaStoreOptions {
 /** Each is also the IAM action `secretsmanager:<name>` an access-denied message must name. */
 type SecretsAction = 'GetSecretValue' | 'PutSecretValue' | 'CreateSecret';
 
-const EXPECTED_SHAPE = 'a SecretString holding JSON {"certPem": "-----BEGIN CERTIFICATE-----…", "keyPem": "-----BEGIN PRIVATE KEY-----…"}';
+const EXPECTED_SHAPE =
+  'a SecretString holding JSON {"certPem": "-----BEGIN CERTIFICATE-----…", "keyPem": "-----BEGIN PRIVATE KEY-----…"}';
 const DESCRIPTION = 'vpn-chatops CA certificate and private key, as JSON {"certPem", "keyPem"}';
 
 /**
@@ -73,7 +74,9 @@ export class SecretsManagerCaStore implements CaStore {
   /** False when the secret turns out to exist already. */
   private async create(secretString: string): Promise<boolean> {
     try {
-      await this.client.send(new CreateSecretCommand({ Name: this.secretId, SecretString: secretString, Description: DESCRIPTION }));
+      await this.client.send(
+        new CreateSecretCommand({ Name: this.secretId, SecretString: secretString, Description: DESCRIPTION }),
+      );
       return true;
     } catch (error) {
       if (hasCode(error, EXISTS_CODES)) return false;

@@ -18,7 +18,11 @@ export async function readSlackSecret(secretId: string, client: SecretsManagerCl
   try {
     ({ SecretString: secretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId })));
   } catch (error) {
-    if (hasCode(error, RESOURCE_NOT_FOUND_CODES)) throw new VpnChatopsError('INVALID_CONFIG', `The Slack secret ${secretId} (SLACK_SECRET_ID) does not exist or has no value. ${fix}`);
+    if (hasCode(error, RESOURCE_NOT_FOUND_CODES))
+      throw new VpnChatopsError(
+        'INVALID_CONFIG',
+        `The Slack secret ${secretId} (SLACK_SECRET_ID) does not exist or has no value. ${fix}`,
+      );
     if (hasCode(error, DENIED_CODES)) {
       throw new VpnChatopsError(
         'INVALID_CONFIG',
@@ -27,9 +31,14 @@ export async function readSlackSecret(secretId: string, client: SecretsManagerCl
       );
     }
     const { codes, message } = awsError(error);
-    throw new VpnChatopsError('STORE_UNAVAILABLE', `Could not read the Slack secret ${secretId} (${codes[0] ?? 'Error'}: ${message}).`, { cause: error });
+    throw new VpnChatopsError(
+      'STORE_UNAVAILABLE',
+      `Could not read the Slack secret ${secretId} (${codes[0] ?? 'Error'}: ${message}).`,
+      { cause: error },
+    );
   }
-  if (secretString === undefined || isPlaceholder(secretString)) throw new VpnChatopsError('INVALID_CONFIG', `The Slack secret ${secretId} has not been filled in yet. ${fix}`);
+  if (secretString === undefined || isPlaceholder(secretString))
+    throw new VpnChatopsError('INVALID_CONFIG', `The Slack secret ${secretId} has not been filled in yet. ${fix}`);
   let value: unknown;
   try {
     value = JSON.parse(secretString);
@@ -39,6 +48,10 @@ export async function readSlackSecret(secretId: string, client: SecretsManagerCl
   }
   const fields = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   const missing = SLACK_SECRET_KEYS.filter((key) => typeof fields[key] !== 'string' || fields[key] === '');
-  if (missing.length) throw new VpnChatopsError('INVALID_CONFIG', `The Slack secret ${secretId} has no ${missing.join(' or ')}. ${fix}`);
-  return { SLACK_BOT_TOKEN: fields.SLACK_BOT_TOKEN as string, SLACK_SIGNING_SECRET: fields.SLACK_SIGNING_SECRET as string };
+  if (missing.length)
+    throw new VpnChatopsError('INVALID_CONFIG', `The Slack secret ${secretId} has no ${missing.join(' or ')}. ${fix}`);
+  return {
+    SLACK_BOT_TOKEN: fields.SLACK_BOT_TOKEN as string,
+    SLACK_SIGNING_SECRET: fields.SLACK_SIGNING_SECRET as string,
+  };
 }

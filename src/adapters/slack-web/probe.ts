@@ -3,7 +3,14 @@ import type { SlackIdentity, SlackProbe, TimeReference } from '../../ports';
 
 const SLACK_API = 'https://slack.com/api/';
 /** Slack's answers that mean the token itself is no good: reinstalling the app is the fix. */
-const TOKEN_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type']);
+const TOKEN_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'not_allowed_token_type',
+]);
 
 /**
  * auth.test over plain fetch rather than the WebClient: `doctor` needs the response headers (the
@@ -20,11 +27,15 @@ export class SlackWebProbe implements SlackProbe, TimeReference {
 
   async identity(): Promise<SlackIdentity> {
     const response = await this.post('auth.test');
-    const body = (await response.json().catch(() => undefined)) as { ok?: boolean; error?: string; team?: string; user_id?: string } | undefined;
+    const body = (await response.json().catch(() => undefined)) as
+      { ok?: boolean; error?: string; team?: string; user_id?: string } | undefined;
     if (!body?.ok) {
       const error = body?.error ?? `HTTP ${response.status}`;
       if (TOKEN_ERRORS.has(error)) {
-        throw new VpnChatopsError('INVALID_CONFIG', `Slack refused SLACK_BOT_TOKEN (${error}): reinstall the app to the workspace and set the new xoxb- token.`);
+        throw new VpnChatopsError(
+          'INVALID_CONFIG',
+          `Slack refused SLACK_BOT_TOKEN (${error}): reinstall the app to the workspace and set the new xoxb- token.`,
+        );
       }
       throw new VpnChatopsError('SLACK_UNAVAILABLE', `Slack's auth.test failed (${error}); try again in a minute.`);
     }
@@ -32,7 +43,13 @@ export class SlackWebProbe implements SlackProbe, TimeReference {
     return {
       team: body.team ?? '?',
       botUserId: body.user_id ?? '?',
-      scopes: header === null ? undefined : header.split(',').map((scope) => scope.trim()).filter(Boolean),
+      scopes:
+        header === null
+          ? undefined
+          : header
+              .split(',')
+              .map((scope) => scope.trim())
+              .filter(Boolean),
     };
   }
 
@@ -40,7 +57,8 @@ export class SlackWebProbe implements SlackProbe, TimeReference {
   async now(): Promise<Date> {
     const response = await this.post('api.test');
     const date = new Date(response.headers.get('date') ?? '');
-    if (Number.isNaN(date.getTime())) throw new VpnChatopsError('SLACK_UNAVAILABLE', `${this.source} sent no usable Date header.`);
+    if (Number.isNaN(date.getTime()))
+      throw new VpnChatopsError('SLACK_UNAVAILABLE', `${this.source} sent no usable Date header.`);
     return date;
   }
 
@@ -53,7 +71,11 @@ export class SlackWebProbe implements SlackProbe, TimeReference {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
       });
     } catch (error) {
-      throw new VpnChatopsError('SLACK_UNAVAILABLE', `Slack's API at ${this.base} is not reachable (${(error as Error).message}): check the network or SLACK_API_URL.`, { cause: error });
+      throw new VpnChatopsError(
+        'SLACK_UNAVAILABLE',
+        `Slack's API at ${this.base} is not reachable (${(error as Error).message}): check the network or SLACK_API_URL.`,
+        { cause: error },
+      );
     }
   }
 }

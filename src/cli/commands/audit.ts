@@ -6,7 +6,8 @@ import { Wiring, out, usageError } from '../io';
 const since = (text?: string) => {
   if (text === undefined) return undefined;
   const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw usageError(`"${text}" is not a date; use ISO form, e.g. 2026-11-01 or 2026-11-01T09:00:00Z.`);
+  if (Number.isNaN(date.getTime()))
+    throw usageError(`"${text}" is not a date; use ISO form, e.g. 2026-11-01 or 2026-11-01T09:00:00Z.`);
   return date;
 };
 
@@ -20,7 +21,14 @@ export function addAuditCommand(program: Command, wiring: Wiring): void {
     .option('--target <id>', 'only this target')
     .option('--csv', 'CSV output')
     .action(async (options: { since?: string; until?: string; actor?: string; target?: string; csv?: boolean }) => {
-      const entries = await wiring().withStores(({ audit }) => audit.query({ since: since(options.since), until: since(options.until), actor: options.actor, target: options.target }));
+      const entries = await wiring().withStores(({ audit }) =>
+        audit.query({
+          since: since(options.since),
+          until: since(options.until),
+          actor: options.actor,
+          target: options.target,
+        }),
+      );
       if (options.csv) process.stdout.write(auditCsv(entries));
       else out(auditTable(entries));
     });

@@ -17,7 +17,10 @@ function outDirFiles(dir: string): NewFiles {
     async create(name, text, mode) {
       const path = join(dir, name);
       const file = await open(path, 'wx', mode).catch((error: NodeJS.ErrnoException) => {
-        throw new VpnChatopsError('STATE', `Cannot write ${path} (${error.code}): use an existing, empty --out-dir; no file is ever overwritten.`);
+        throw new VpnChatopsError(
+          'STATE',
+          `Cannot write ${path} (${error.code}): use an existing, empty --out-dir; no file is ever overwritten.`,
+        );
       });
       try {
         await file.writeFile(text);
@@ -41,25 +44,45 @@ export function addCaCommands(program: Command, wiring: Wiring): void {
     .action(async (options: { secret?: string; name?: string; force?: boolean }) => {
       const cli = wiring();
       const caStore = cli.caStore(options.secret);
-      await initCa({ caStore, database: cli.withCheckedStores }, { commonName: options.name, certDomain: cli.config.CERT_DOMAIN, overwrite: options.force, actor: actor() });
+      await initCa(
+        { caStore, database: cli.withCheckedStores },
+        { commonName: options.name, certDomain: cli.config.CERT_DOMAIN, overwrite: options.force, actor: actor() },
+      );
       out(`✔ CA created in ${caStore.location}`);
-      out('  For AWS Client VPN, import its certificate into ACM (see docs): the endpoint must trust it for client authentication.');
+      out(
+        '  For AWS Client VPN, import its certificate into ACM (see docs): the endpoint must trust it for client authentication.',
+      );
     });
 
   ca.command('server-cert')
-    .description('write a server certificate for the Client VPN endpoint (and ca.crt), ready for `aws acm import-certificate`')
+    .description(
+      'write a server certificate for the Client VPN endpoint (and ca.crt), ready for `aws acm import-certificate`',
+    )
     .requiredOption('--cn <dns-name>', 'the server name, a DNS name, e.g. server.vpn.example.com (ACM wants a domain)')
-    .requiredOption('--out-dir <dir>', 'an existing folder; server.crt, server.key (mode 0600) and ca.crt must not exist in it yet')
+    .requiredOption(
+      '--out-dir <dir>',
+      'an existing folder; server.crt, server.key (mode 0600) and ca.crt must not exist in it yet',
+    )
     .option('--secret <id>', 'the CA in this Secrets Manager secret instead of CA_SECRET_ID / STATE_DIR')
     .action(async (options: { cn: string; outDir: string; secret?: string }) => {
       const cli = wiring();
       if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(options.cn)) {
-        throw new VpnChatopsError('INVALID_CONFIG', `--cn "${options.cn}" is not a lower-case DNS name; ACM refuses a server certificate without a domain. Example: --cn server.${cli.config.CERT_DOMAIN}`);
+        throw new VpnChatopsError(
+          'INVALID_CONFIG',
+          `--cn "${options.cn}" is not a lower-case DNS name; ACM refuses a server certificate without a domain. Example: --cn server.${cli.config.CERT_DOMAIN}`,
+        );
       }
-      const issued = await issueServerCertificate({ ca: await cli.loadCa(options.secret), files: outDirFiles(options.outDir), database: cli.withCheckedStores }, { cn: options.cn, actor: actor() });
+      const issued = await issueServerCertificate(
+        { ca: await cli.loadCa(options.secret), files: outDirFiles(options.outDir), database: cli.withCheckedStores },
+        { cn: options.cn, actor: actor() },
+      );
       const path = (name: string) => join(options.outDir, name);
-      out(`✔ server certificate ${options.cn}, serial ${issued.serial}, expires ${issued.notAfter.toISOString().slice(0, 10)}, in ${options.outDir}`);
-      out(`  aws acm import-certificate --certificate fileb://${path(SERVER_CERT_FILES.certificate)} --private-key fileb://${path(SERVER_CERT_FILES.key)} --certificate-chain fileb://${path(SERVER_CERT_FILES.chain)}`);
+      out(
+        `✔ server certificate ${options.cn}, serial ${issued.serial}, expires ${issued.notAfter.toISOString().slice(0, 10)}, in ${options.outDir}`,
+      );
+      out(
+        `  aws acm import-certificate --certificate fileb://${path(SERVER_CERT_FILES.certificate)} --private-key fileb://${path(SERVER_CERT_FILES.key)} --certificate-chain fileb://${path(SERVER_CERT_FILES.chain)}`,
+      );
       out('  Then delete server.key: ACM keeps the only copy the endpoint needs.');
     });
 
@@ -72,7 +95,13 @@ export function addCaCommands(program: Command, wiring: Wiring): void {
       const cli = wiring();
       const migrated = await migrateEasyRsa(
         { caStore: cli.caStore(options.secret), database: cli.withCheckedStores },
-        { dir, passphrase: () => readPassphrase(options.passphraseFile), overwrite: options.force, certDomain: cli.config.CERT_DOMAIN, actor: actor() },
+        {
+          dir,
+          passphrase: () => readPassphrase(options.passphraseFile),
+          overwrite: options.force,
+          certDomain: cli.config.CERT_DOMAIN,
+          actor: actor(),
+        },
       );
       out(`✔ CA "${migrated.subject}" stored in ${migrated.location}`);
       out(`✔ ${migrated.written} of ${migrated.certificates} certificates imported (${migrated.revoked} revoked)`);

@@ -4,7 +4,8 @@ import { Wiring, actor, out } from '../io';
 
 export function addCrlCommands(program: Command, wiring: Wiring): void {
   const crl = program.command('crl').description('certificate revocation lists');
-  crl.command('publish')
+  crl
+    .command('publish')
     .description('build a CRL from the database and import it on every endpoint now')
     .action(async () => {
       const outcomes = await wiring().withAdmin((admin) => admin.publishAll(actor()));
@@ -12,7 +13,8 @@ export function addCrlCommands(program: Command, wiring: Wiring): void {
       if (outcomes.some((o) => o.outcome === 'failed')) process.exitCode = 1;
     });
 
-  crl.command('status')
+  crl
+    .command('status')
     .description("each endpoint's live CRL: number, nextUpdate, days left, entries, drift")
     .option('--json', 'machine-readable output')
     .action(async (options: { json?: boolean }) => {

@@ -15,25 +15,46 @@ export function addIssueCommand(program: Command, wiring: Wiring): void {
     .requiredOption('--out <file.ovpn>', 'where to write the profile (must not exist)')
     .action(async (options: { user: string; name: string; device?: string; csr?: string; out: string }) => {
       const cli = wiring();
-      if (!options.name.trim()) throw usageError('--name is empty; give the member\'s full name, e.g. --name "Jane Doe" (it goes into the CN).');
+      if (!options.name.trim())
+        throw usageError(
+          '--name is empty; give the member\'s full name, e.g. --name "Jane Doe" (it goes into the CN).',
+        );
       const csrPem = options.csr === undefined ? undefined : readInput(options.csr, '--csr');
       // Claim the output file first: a profile we could not write would leave a valid certificate nobody holds.
       const file = await open(options.out, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
-        throw new VpnChatopsError('STATE', `Cannot write ${options.out} (${error.code}): choose another --out; an existing file is never overwritten.`);
+        throw new VpnChatopsError(
+          'STATE',
+          `Cannot write ${options.out} (${error.code}): choose another --out; an existing file is never overwritten.`,
+        );
       });
       try {
         const result = await cli.withAdmin(async (admin, { certificates }) => {
-          const issued = await admin.issue({ slackId: options.user, displayName: options.name, device: options.device, csrPem, actor: actor() });
+          const issued = await admin.issue({
+            slackId: options.user,
+            displayName: options.name,
+            device: options.device,
+            csrPem,
+            actor: actor(),
+          });
           try {
             await file.writeFile(issued.profile);
           } catch (error) {
-            await rollBack(certificates, issued.record, admin.clock, new VpnChatopsError('STATE', `Could not write ${options.out}: ${(error as Error).message}`));
+            await rollBack(
+              certificates,
+              issued.record,
+              admin.clock,
+              new VpnChatopsError('STATE', `Could not write ${options.out}: ${(error as Error).message}`),
+            );
           }
           return issued;
         });
         await file.close();
-        out(`✔ issued ${result.record.cn}, serial ${result.record.serial}, expires ${result.record.notAfter.toISOString()}`);
-        out(`✔ profile written to ${options.out} (mode 0600${csrPem ? '; it refers to your own key file' : '; it holds the private key: hand it to its owner only'})`);
+        out(
+          `✔ issued ${result.record.cn}, serial ${result.record.serial}, expires ${result.record.notAfter.toISOString()}`,
+        );
+        out(
+          `✔ profile written to ${options.out} (mode 0600${csrPem ? '; it refers to your own key file' : '; it holds the private key: hand it to its owner only'})`,
+        );
       } catch (error) {
         await file.close();
         await unlink(options.out);

@@ -1,6 +1,15 @@
 import type { SlackStandIn, StoredMessage, StoredView } from '../slack-standin/server';
 import { BOT_USER_ID, GENERAL_CHANNEL, dmChannelId } from '../slack-standin/workspace';
-import { ActionContainer, BotAnswer, SlackRequest, blockActionRequest, eventCallbackRequest, sendToApp, slashCommandRequest, viewSubmissionRequest } from '../slack-requests';
+import {
+  ActionContainer,
+  BotAnswer,
+  SlackRequest,
+  blockActionRequest,
+  eventCallbackRequest,
+  sendToApp,
+  slashCommandRequest,
+  viewSubmissionRequest,
+} from '../slack-requests';
 
 /** A request from the page that Slack's own client would never send: answered 400 with the message. */
 export class ConsoleInputError extends Error {
@@ -21,13 +30,15 @@ export interface ConsoleApiOptions {
 }
 
 /** Where a clicked element sits: a message (by channel and ts) or a view (the Home tab or a modal). */
-export type ClickTarget = { kind: 'message'; channel: string; ts: string; ephemeral: boolean } | { kind: 'view'; viewId: string };
+export type ClickTarget =
+  { kind: 'message'; channel: string; ts: string; ephemeral: boolean } | { kind: 'view'; viewId: string };
 
 type Block = Record<string, unknown> & { type?: string; block_id?: string; elements?: unknown[]; accessory?: unknown };
 
 const MAX_COMMAND_TEXT = 4_000;
 const REACTION_NAME = /^[a-z0-9_+'-]{1,64}$/;
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The console's side of Slack: it turns what a person does on the page into the requests Slack would
@@ -45,7 +56,9 @@ export class ConsoleApi {
 
   person(user: unknown): string {
     if (typeof user !== 'string' || !this.slack.workspace.users.has(user) || user === BOT_USER_ID) {
-      throw new ConsoleInputError(`Unknown person "${String(user).slice(0, 40)}": pick one of the workspace's members.`);
+      throw new ConsoleInputError(
+        `Unknown person "${String(user).slice(0, 40)}": pick one of the workspace's members.`,
+      );
     }
     return user;
   }
@@ -54,9 +67,14 @@ export class ConsoleApi {
   channels(user: string): { id: string; name: string }[] {
     const { adminChannel, admins } = this.options;
     const channels = [{ id: GENERAL_CHANNEL, name: 'general' }];
-    if (adminChannel && admins.includes(user)) channels.push({ id: adminChannel, name: adminChannel === 'C0VPNADMINS' ? 'vpn-admins' : adminChannel.toLowerCase() });
+    if (adminChannel && admins.includes(user))
+      channels.push({
+        id: adminChannel,
+        name: adminChannel === 'C0VPNADMINS' ? 'vpn-admins' : adminChannel.toLowerCase(),
+      });
     for (const id of this.slack.channelIds()) {
-      if (/^[CG]/.test(id) && !channels.some((channel) => channel.id === id) && id !== adminChannel) channels.push({ id, name: id.toLowerCase() });
+      if (/^[CG]/.test(id) && !channels.some((channel) => channel.id === id) && id !== adminChannel)
+        channels.push({ id, name: id.toLowerCase() });
     }
     return channels;
   }
@@ -68,7 +86,13 @@ export class ConsoleApi {
     const dm = dmChannelId(user);
     const messages: Record<string, unknown[]> = {};
     for (const channel of [...channels.map((c) => c.id), dm]) messages[channel] = this.timeline(user, channel);
-    const users = [...this.slack.workspace.users.values()].map((u) => ({ id: u.id, name: u.name, realName: u.real_name, bot: u.is_bot === true, admin: this.options.admins.includes(u.id) }));
+    const users = [...this.slack.workspace.users.values()].map((u) => ({
+      id: u.id,
+      name: u.name,
+      realName: u.real_name,
+      bot: u.is_bot === true,
+      admin: this.options.admins.includes(u.id),
+    }));
     return {
       me: user,
       users,
@@ -90,7 +114,16 @@ export class ConsoleApi {
     const mine = this.slack
       .ephemerals(user)
       .filter((message) => message.channel === channel)
-      .map((message) => ({ ts: message.ts, user: BOT_USER_ID, bot: true, ephemeral: true, text: message.text, blocks: message.blocks ?? null, files: [], reactions: [] }));
+      .map((message) => ({
+        ts: message.ts,
+        user: BOT_USER_ID,
+        bot: true,
+        ephemeral: true,
+        text: message.text,
+        blocks: message.blocks ?? null,
+        files: [],
+        reactions: [],
+      }));
     return [...shared, ...mine].sort((a, b) => Number(a.ts) - Number(b.ts));
   }
 
@@ -104,7 +137,13 @@ export class ConsoleApi {
       blocks: message.blocks ?? null,
       edited: message.edited !== undefined,
       // Served by the console itself, so the download is a same-origin link.
-      files: message.files.map((file) => ({ id: file.id, name: file.name, title: file.title, size: file.size, url: `/files/${file.id}` })),
+      files: message.files.map((file) => ({
+        id: file.id,
+        name: file.name,
+        title: file.title,
+        size: file.size,
+        url: `/files/${file.id}`,
+      })),
       reactions: message.reactions,
     };
   }
@@ -117,11 +156,21 @@ export class ConsoleApi {
     const match = /^\s*\/vpn(?:\s+([\s\S]*))?$/.exec(textInput);
     if (!match) throw new ConsoleInputError('This workspace has one slash command: /vpn (try /vpn help).');
     const text = this.escapeMentions((match[1] ?? '').trim());
-    if (text.length > MAX_COMMAND_TEXT) throw new ConsoleInputError(`That command is ${text.length} characters long; Slack stops at ${MAX_COMMAND_TEXT}.`);
+    if (text.length > MAX_COMMAND_TEXT)
+      throw new ConsoleInputError(
+        `That command is ${text.length} characters long; Slack stops at ${MAX_COMMAND_TEXT}.`,
+      );
     // Reserved before sending, so the answer sorts before anything the app posts afterwards.
     const ts = this.slack.nextTs();
     const responseUrl = this.slack.mintResponseUrl(user, { channel, originalTs: ts });
-    const request = slashCommandRequest({ userId: user, text, responseUrl, triggerId: this.slack.mintTriggerId(user), channelId: channel, channelName: this.channelName(user, channel) });
+    const request = slashCommandRequest({
+      userId: user,
+      text,
+      responseUrl,
+      triggerId: this.slack.mintTriggerId(user),
+      channelId: channel,
+      channelName: this.channelName(user, channel),
+    });
     const answer = await this.send(request, '/vpn');
     if (answer.body) this.slack.postAppAnswer(user, channel, ts, answer.body);
   }
@@ -131,9 +180,16 @@ export class ConsoleApi {
     const user = this.person(userInput);
     const located = this.locate(user, target);
     const block = located.blocks[Number(blockInput)] as Block | undefined;
-    if (!Number.isInteger(blockInput) || !isRecord(block)) throw new ConsoleInputError('That button is no longer there: the message or view changed.');
-    const element = elementInput === 'accessory' ? block.accessory : Array.isArray(block.elements) ? block.elements[Number(elementInput)] : undefined;
-    if (!isRecord(element) || element.type !== 'button' || typeof element.action_id !== 'string') throw new ConsoleInputError('Only buttons can be clicked in this console.');
+    if (!Number.isInteger(blockInput) || !isRecord(block))
+      throw new ConsoleInputError('That button is no longer there: the message or view changed.');
+    const element =
+      elementInput === 'accessory'
+        ? block.accessory
+        : Array.isArray(block.elements)
+          ? block.elements[Number(elementInput)]
+          : undefined;
+    if (!isRecord(element) || element.type !== 'button' || typeof element.action_id !== 'string')
+      throw new ConsoleInputError('Only buttons can be clicked in this console.');
     const triggerId = this.slack.mintTriggerId(user);
     const request = blockActionRequest({
       userId: user,
@@ -147,18 +203,28 @@ export class ConsoleApi {
     await this.send(request, 'the button');
   }
 
-  private locate(user: string, target: unknown): { blocks: unknown[]; container: ActionContainer; responseUrl?: string } {
+  private locate(
+    user: string,
+    target: unknown,
+  ): { blocks: unknown[]; container: ActionContainer; responseUrl?: string } {
     if (!isRecord(target)) throw new ConsoleInputError('Say where the button is.');
     if (target.kind === 'view') {
-      const view = [this.slack.homeView(user), this.slack.openModal(user)].find((candidate) => candidate !== undefined && candidate.id === target.viewId);
+      const view = [this.slack.homeView(user), this.slack.openModal(user)].find(
+        (candidate) => candidate !== undefined && candidate.id === target.viewId,
+      );
       if (!view) throw new ConsoleInputError('That view is no longer open.');
       const json = { ...view.view, id: view.id, hash: view.hash, state: { values: {} } };
-      return { blocks: Array.isArray(view.view.blocks) ? view.view.blocks : [], container: { type: 'view', view: json } };
+      return {
+        blocks: Array.isArray(view.view.blocks) ? view.view.blocks : [],
+        container: { type: 'view', view: json },
+      };
     }
     const channel = this.channel(user, target.channel);
     const ts = typeof target.ts === 'string' ? target.ts : '';
     if (target.ephemeral === true) {
-      const message = this.slack.ephemerals(user).find((candidate) => candidate.channel === channel && candidate.ts === ts);
+      const message = this.slack
+        .ephemerals(user)
+        .find((candidate) => candidate.channel === channel && candidate.ts === ts);
       if (!message) throw new ConsoleInputError('That message is gone.');
       return {
         blocks: message.blocks ?? [],
@@ -168,7 +234,13 @@ export class ConsoleApi {
     }
     const message = this.slack.messages(channel).find((candidate) => candidate.ts === ts);
     if (!message) throw new ConsoleInputError('That message is gone.');
-    const json = { type: 'message', ts, user: message.user, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) };
+    const json = {
+      type: 'message',
+      ts,
+      user: message.user,
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+    };
     return {
       blocks: message.blocks ?? [],
       container: { type: 'message', channelId: channel, messageTs: ts, isEphemeral: false, message: json },
@@ -177,7 +249,11 @@ export class ConsoleApi {
   }
 
   /** A modal's Submit: the input values as view_submission state; returns field errors the app sent back. */
-  async submit(userInput: unknown, viewId: unknown, valuesInput: unknown): Promise<{ errors?: Record<string, string> }> {
+  async submit(
+    userInput: unknown,
+    viewId: unknown,
+    valuesInput: unknown,
+  ): Promise<{ errors?: Record<string, string> }> {
     const user = this.person(userInput);
     const modal = this.slack.openModal(user);
     if (!modal || modal.id !== viewId) throw new ConsoleInputError('That dialog is no longer open.');
@@ -195,13 +271,23 @@ export class ConsoleApi {
     });
     // Slack's own client refuses to submit with a required field empty; the app never hears of it.
     if (Object.keys(missing).length > 0) return { errors: missing };
-    const view = { ...modal.view, id: modal.id, hash: modal.hash, callback_id: String(modal.view.callback_id ?? ''), private_metadata: typeof modal.view.private_metadata === 'string' ? modal.view.private_metadata : '' };
-    const answer = await this.send(viewSubmissionRequest({ userId: user, view, values, triggerId: this.slack.mintTriggerId(user) }), 'the dialog');
+    const view = {
+      ...modal.view,
+      id: modal.id,
+      hash: modal.hash,
+      callback_id: String(modal.view.callback_id ?? ''),
+      private_metadata: typeof modal.view.private_metadata === 'string' ? modal.view.private_metadata : '',
+    };
+    const answer = await this.send(
+      viewSubmissionRequest({ userId: user, view, values, triggerId: this.slack.mintTriggerId(user) }),
+      'the dialog',
+    );
     const body = answer.body ?? {};
     if (body.response_action === 'errors' && isRecord(body.errors)) {
       return { errors: Object.fromEntries(Object.entries(body.errors).map(([key, value]) => [key, String(value)])) };
     }
-    if ((body.response_action === 'update' || body.response_action === 'push') && isRecord(body.view)) this.slack.showModal(user, body.view);
+    if ((body.response_action === 'update' || body.response_action === 'push') && isRecord(body.view))
+      this.slack.showModal(user, body.view);
     else this.slack.closeModal(user);
     return {};
   }
@@ -214,13 +300,26 @@ export class ConsoleApi {
   async react(userInput: unknown, channelInput: unknown, tsInput: unknown, nameInput: unknown): Promise<void> {
     const user = this.person(userInput);
     const channel = this.channel(user, channelInput);
-    if (typeof nameInput !== 'string' || !REACTION_NAME.test(nameInput)) throw new ConsoleInputError('Pick a reaction from the list.');
+    if (typeof nameInput !== 'string' || !REACTION_NAME.test(nameInput))
+      throw new ConsoleInputError('Pick a reaction from the list.');
     const ts = typeof tsInput === 'string' ? tsInput : '';
     const message = this.slack.messages(channel).find((candidate) => candidate.ts === ts);
     if (!message) throw new ConsoleInputError('Only messages everyone in the conversation sees can get reactions.');
     const added = this.slack.addReaction(user, channel, ts, nameInput);
-    if (!added.ok) throw new ConsoleInputError(added.error === 'already_reacted' ? 'You already reacted with that.' : `Slack refused the reaction (${added.error}).`);
-    const event = { type: 'reaction_added', user, reaction: nameInput, item_user: message.user, item: { type: 'message', channel, ts, channel_type: channel.startsWith('D') ? 'im' : 'channel' }, event_ts: this.slack.nextTs() };
+    if (!added.ok)
+      throw new ConsoleInputError(
+        added.error === 'already_reacted'
+          ? 'You already reacted with that.'
+          : `Slack refused the reaction (${added.error}).`,
+      );
+    const event = {
+      type: 'reaction_added',
+      user,
+      reaction: nameInput,
+      item_user: message.user,
+      item: { type: 'message', channel, ts, channel_type: channel.startsWith('D') ? 'im' : 'channel' },
+      event_ts: this.slack.nextTs(),
+    };
     await this.send(eventCallbackRequest(event, this.eventId()), 'the reaction');
   }
 
@@ -252,7 +351,9 @@ export class ConsoleApi {
   }
 
   private channelName(user: string, channel: string): string {
-    return channel.startsWith('D') ? 'directmessage' : (this.channels(user).find((candidate) => candidate.id === channel)?.name ?? channel);
+    return channel.startsWith('D')
+      ? 'directmessage'
+      : (this.channels(user).find((candidate) => candidate.id === channel)?.name ?? channel);
   }
 
   /** What Slack does with should_escape: `@alice` becomes `<@U0ALICE|alice>`, `#general` a channel link. */
@@ -260,10 +361,14 @@ export class ConsoleApi {
     const people = [...this.slack.workspace.users.values()];
     return text
       .replace(/(^|\s)@([A-Za-z0-9._-]+)/g, (whole, space: string, name: string) => {
-        const person = people.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase() || candidate.id === name);
+        const person = people.find(
+          (candidate) => candidate.name.toLowerCase() === name.toLowerCase() || candidate.id === name,
+        );
         return person ? `${space}<@${person.id}|${person.name}>` : whole;
       })
-      .replace(/(^|\s)#([a-z0-9_-]+)/g, (whole, space: string, name: string) => (name === 'general' ? `${space}<#${GENERAL_CHANNEL}|general>` : whole));
+      .replace(/(^|\s)#([a-z0-9_-]+)/g, (whole, space: string, name: string) =>
+        name === 'general' ? `${space}<#${GENERAL_CHANNEL}|general>` : whole,
+      );
   }
 
   /** Deliver like Slack: a failure becomes the message Slack would show ("dispatch_failed", "operation_timeout"). */
@@ -273,9 +378,14 @@ export class ConsoleApi {
       answer = await sendToApp(this.options.appUrl, request, this.options.signingSecret);
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
-      throw new AppUnavailableError(`${what} failed with the error "${timedOut ? 'operation_timeout' : 'dispatch_failed'}": the app ${timedOut ? 'did not answer within 3 seconds' : `could not be reached (${(error as Error).message})`}.`);
+      throw new AppUnavailableError(
+        `${what} failed with the error "${timedOut ? 'operation_timeout' : 'dispatch_failed'}": the app ${timedOut ? 'did not answer within 3 seconds' : `could not be reached (${(error as Error).message})`}.`,
+      );
     }
-    if (answer.status !== 200) throw new AppUnavailableError(`${what} failed with the error "dispatch_failed": the app answered HTTP ${answer.status}.`);
+    if (answer.status !== 200)
+      throw new AppUnavailableError(
+        `${what} failed with the error "dispatch_failed": the app answered HTTP ${answer.status}.`,
+      );
     return answer;
   }
 }

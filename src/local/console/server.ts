@@ -15,7 +15,11 @@ const STATIC: Record<string, { file: string; type: string }> = {
 };
 const FILE_PATH = /^\/files\/([A-Z0-9]+)$/;
 const MAX_BODY = 64 * 1024;
-const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
 
 export interface ConsoleServer {
   readonly url: string;
@@ -34,12 +38,24 @@ export interface ConsoleServerOptions {
   about: Record<string, string>;
 }
 
-function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': String(Buffer.byteLength(body)), ...SECURITY_HEADERS, ...extra });
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type: string,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': String(Buffer.byteLength(body)),
+    ...SECURITY_HEADERS,
+    ...extra,
+  });
   res.end(body);
 }
 
-const sendJson = (res: ServerResponse, status: number, body: unknown) => send(res, status, JSON.stringify(body), 'application/json; charset=utf-8');
+const sendJson = (res: ServerResponse, status: number, body: unknown) =>
+  send(res, status, JSON.stringify(body), 'application/json; charset=utf-8');
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -51,7 +67,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
   try {
     const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // Answered below.
   }
@@ -66,7 +83,13 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
  */
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const url = `http://127.0.0.1:${options.port}`;
-  const api = new ConsoleApi({ slack: options.slack, appUrl: `${url}/slack/events`, signingSecret: options.signingSecret, admins: options.admins, adminChannel: options.adminChannel });
+  const api = new ConsoleApi({
+    slack: options.slack,
+    appUrl: `${url}/slack/events`,
+    signingSecret: options.signingSecret,
+    admins: options.admins,
+    adminChannel: options.adminChannel,
+  });
   const streams = new Set<ServerResponse>();
   const unsubscribe = options.slack.onChange((change) => {
     const line = `data: ${JSON.stringify(change)}\n\n`;
@@ -97,13 +120,22 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     if (req.method === 'GET' && download) {
       const file = options.slack.file(download[1]);
       if (!file?.bytes || !file.channel) return send(res, 404, 'No such file', 'text/plain; charset=utf-8');
-      return send(res, 200, file.bytes, 'application/octet-stream', { 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}` });
+      return send(res, 200, file.bytes, 'application/octet-stream', {
+        'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+      });
     }
     if (req.method === 'GET' && path === '/console/api/state') {
-      return sendJson(res, 200, { ...api.state(new URL(req.url ?? '/', url).searchParams.get('user')), about: options.about });
+      return sendJson(res, 200, {
+        ...api.state(new URL(req.url ?? '/', url).searchParams.get('user')),
+        about: options.about,
+      });
     }
     if (req.method === 'GET' && path === '/console/api/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
       res.write(': connected\n\n');
       streams.add(res);
       req.on('close', () => streams.delete(res));

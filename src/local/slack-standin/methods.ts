@@ -30,7 +30,8 @@ const TRIGGER_TTL_MS = 3_000;
 /** Views carry a fresh hash per change; a publish that names an older one lost a race (hash_conflict). */
 const newHash = (): string => randomBytes(8).toString('hex');
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A string argument; form bodies carry numbers as strings, JSON bodies may carry them as numbers. */
 function optional(args: Args, key: string): string | undefined {
@@ -58,7 +59,10 @@ export function checkBlockKit(surface: Surface, payload: Record<string, unknown>
     assertWithinSlackLimits(surface, payload);
   } catch (error) {
     const problems = (error as Error).message.split('\n- ').slice(1);
-    throw new SlackRefusal(surface === 'message' ? 'invalid_blocks' : 'invalid_arguments', problems.map((problem) => `[ERROR] ${problem}`));
+    throw new SlackRefusal(
+      surface === 'message' ? 'invalid_blocks' : 'invalid_arguments',
+      problems.map((problem) => `[ERROR] ${problem}`),
+    );
   }
 }
 
@@ -78,17 +82,32 @@ function viewOf(args: Args, surface: 'home' | 'modal'): Record<string, unknown> 
 
 function messageJson(message: StoredMessage): Record<string, unknown> {
   const { reactions, files, ...rest } = message;
-  return { type: 'message', ...rest, ...(reactions.length > 0 ? { reactions } : {}), ...(files.length > 0 ? { files } : {}) };
+  return {
+    type: 'message',
+    ...rest,
+    ...(reactions.length > 0 ? { reactions } : {}),
+    ...(files.length > 0 ? { files } : {}),
+  };
 }
 
 function viewJson(stored: StoredView): Record<string, unknown> {
-  return { ...stored.view, id: stored.id, team_id: TEAM_ID, bot_id: BOT_ID, hash: stored.hash, root_view_id: stored.id, state: { values: {} } };
+  return {
+    ...stored.view,
+    id: stored.id,
+    team_id: TEAM_ID,
+    bot_id: BOT_ID,
+    hash: stored.hash,
+    root_view_id: stored.id,
+    state: { values: {} },
+  };
 }
 
 /** Slack's Web API methods over the stand-in's workspace and state, keyed by method name. */
 export function slackMethods(workspace: Workspace, state: StandInState, baseUrl: string): Record<string, Handler> {
-  const channelOf = (args: Args, key = 'channel'): string => workspace.channelFor(required(args, key, 'channel_not_found')) ?? refuse('channel_not_found');
-  const userOf = (args: Args, key: string): SlackUser => workspace.users.get(required(args, key, 'user_not_found')) ?? refuse('user_not_found');
+  const channelOf = (args: Args, key = 'channel'): string =>
+    workspace.channelFor(required(args, key, 'channel_not_found')) ?? refuse('channel_not_found');
+  const userOf = (args: Args, key: string): SlackUser =>
+    workspace.users.get(required(args, key, 'user_not_found')) ?? refuse('user_not_found');
   const liveMessage = (args: Args, tsKey: string): StoredMessage =>
     state.message(channelOf(args), required(args, tsKey, 'message_not_found')) ?? refuse('message_not_found');
   const checkHash = (args: Args, current: StoredView | undefined): void => {
@@ -97,14 +116,29 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
   };
 
   return {
-    'auth.test': () => ({ url: `${baseUrl}/`, team: TEAM_NAME, user: 'vpn-chatops', team_id: TEAM_ID, user_id: BOT_USER_ID, bot_id: BOT_ID, is_enterprise_install: false }),
+    'auth.test': () => ({
+      url: `${baseUrl}/`,
+      team: TEAM_NAME,
+      user: 'vpn-chatops',
+      team_id: TEAM_ID,
+      user_id: BOT_USER_ID,
+      bot_id: BOT_ID,
+      is_enterprise_install: false,
+    }),
 
     'users.info': (args) => ({ user: workspace.userJson(userOf(args, 'user')) }),
 
-    'usergroups.users.list': (args) => ({ users: [...(workspace.usergroups.get(required(args, 'usergroup', 'no_such_subteam')) ?? refuse('no_such_subteam'))] }),
+    'usergroups.users.list': (args) => ({
+      users: [
+        ...(workspace.usergroups.get(required(args, 'usergroup', 'no_such_subteam')) ?? refuse('no_such_subteam')),
+      ],
+    }),
 
     'conversations.open': (args) => {
-      const ids = required(args, 'users', 'users_list_not_supplied').split(',').map((id) => id.trim()).filter(Boolean);
+      const ids = required(args, 'users', 'users_list_not_supplied')
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
       // Group DMs (several users) are not modelled: the bot only ever talks to one person at a time.
       if (ids.length !== 1) refuse('not_supported_by_standin');
       const user = workspace.users.get(ids[0]) ?? refuse('user_not_found');
@@ -112,7 +146,9 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
       if (user.deleted) refuse('user_disabled');
       const channel = dmChannelId(user.id);
       // A top-level `warning`, as Slack sends it; response_metadata.warnings would make web-api log it.
-      return state.openDm(channel, user.id) ? { channel: { id: channel } } : { no_op: true, already_open: true, warning: 'already_open', channel: { id: channel } };
+      return state.openDm(channel, user.id)
+        ? { channel: { id: channel } }
+        : { no_op: true, already_open: true, warning: 'already_open', channel: { id: channel } };
     },
 
     'chat.postMessage': (args) => {
@@ -145,7 +181,14 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
       if (text === undefined && blocks === undefined) refuse('no_text');
       const threadTs = optional(args, 'thread_ts');
       const ts = state.nextTs();
-      state.addEphemeral({ channel, user, ts, text: text ?? '', ...(blocks ? { blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}) });
+      state.addEphemeral({
+        channel,
+        user,
+        ts,
+        text: text ?? '',
+        ...(blocks ? { blocks } : {}),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
       return { message_ts: ts };
     },
 
@@ -230,21 +273,36 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
       const entries = Array.isArray(args.files) && args.files.length > 0 ? args.files : refuse('invalid_arguments');
       const channel = args.channel_id === undefined ? undefined : channelOf(args, 'channel_id');
       const blocks = blocksOf(args);
-      if (blocks !== undefined && blocks.length > 0) checkBlockKit('message', { text: optional(args, 'initial_comment'), blocks });
+      if (blocks !== undefined && blocks.length > 0)
+        checkBlockKit('message', { text: optional(args, 'initial_comment'), blocks });
       // Check every file before sharing any, so a refusal leaves nothing half-shared.
       const files = entries.map((entry) => {
         const id = isRecord(entry) && typeof entry.id === 'string' ? entry.id : refuse('invalid_arguments');
         const file = state.liveFile(id);
         // Never announced or never uploaded: either way there is no file to share.
         if (!file?.bytes) return refuse('file_not_found');
-        return { file, size: file.bytes.length, title: isRecord(entry) && typeof entry.title === 'string' ? entry.title : undefined };
+        return {
+          file,
+          size: file.bytes.length,
+          title: isRecord(entry) && typeof entry.title === 'string' ? entry.title : undefined,
+        };
       });
       const created = Math.floor(Date.now() / 1000);
       const summaries: FileSummary[] = files.map(({ file, size, title }) => {
         file.title = title ?? file.name;
         file.channel = channel;
         const url = `${baseUrl}/files/${file.id}`;
-        return { id: file.id, name: file.name, title: file.title, size, user: BOT_USER_ID, created, permalink: url, url_private: url, url_private_download: url };
+        return {
+          id: file.id,
+          name: file.name,
+          title: file.title,
+          size,
+          user: BOT_USER_ID,
+          created,
+          permalink: url,
+          url_private: url,
+          url_private_download: url,
+        };
       });
       if (channel !== undefined) {
         const threadTs = optional(args, 'thread_ts');

@@ -35,11 +35,17 @@ export const SLACK_TIERS: Readonly<Record<string, readonly RateRule[]>> = {
 };
 
 /** The rules in force: the tiers when asked for, then explicit per-method limits on top. */
-export function rateRules(options: { enforceRateLimits?: boolean; rateLimits?: Record<string, { perMinute: number }> }): Map<string, readonly RateRule[]> {
+export function rateRules(options: {
+  enforceRateLimits?: boolean;
+  rateLimits?: Record<string, { perMinute: number }>;
+}): Map<string, readonly RateRule[]> {
   const rules = new Map<string, readonly RateRule[]>(options.enforceRateLimits ? Object.entries(SLACK_TIERS) : []);
   for (const [method, limit] of Object.entries(options.rateLimits ?? {})) {
     if (!Number.isInteger(limit.perMinute) || limit.perMinute < 1) {
-      throw new VpnChatopsError('INVALID_CONFIG', `Slack stand-in rate limit for ${method} must be a whole number of calls per minute, at least 1; got ${limit.perMinute}.`);
+      throw new VpnChatopsError(
+        'INVALID_CONFIG',
+        `Slack stand-in rate limit for ${method} must be a whole number of calls per minute, at least 1; got ${limit.perMinute}.`,
+      );
     }
     rules.set(method, [{ limit: limit.perMinute, windowMs: MINUTE, perChannel: method === 'chat.postMessage' }]);
   }
@@ -69,7 +75,12 @@ export class RateLimiter {
       this.accepted.set(key, times);
       return { rule, times };
     });
-    const waitMs = Math.max(0, ...windows.filter(({ rule, times }) => times.length >= rule.limit).map(({ rule, times }) => times[times.length - rule.limit] + rule.windowMs - now));
+    const waitMs = Math.max(
+      0,
+      ...windows
+        .filter(({ rule, times }) => times.length >= rule.limit)
+        .map(({ rule, times }) => times[times.length - rule.limit] + rule.windowMs - now),
+    );
     if (waitMs > 0) return Math.max(1, Math.ceil(waitMs / 1000));
     for (const { times } of windows) times.push(now);
     return undefined;

@@ -20,7 +20,8 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Form and multipart bodies alike, through the platform's own parser (undici's). */
 async function formEntries(body: Buffer, contentType: string): Promise<Array<[string, string | File]>> {
@@ -28,7 +29,10 @@ async function formEntries(body: Buffer, contentType: string): Promise<Array<[st
   return [...form.entries()];
 }
 
-async function formArgs(body: Buffer, contentType: string): Promise<{ args: Record<string, unknown>; malformed?: string }> {
+async function formArgs(
+  body: Buffer,
+  contentType: string,
+): Promise<{ args: Record<string, unknown>; malformed?: string }> {
   const args: Record<string, unknown> = {};
   let malformed: string | undefined;
   for (const [key, value] of await formEntries(body, contentType)) {
@@ -48,7 +52,10 @@ async function formArgs(body: Buffer, contentType: string): Promise<{ args: Reco
   return { args, malformed };
 }
 
-async function bodyArgs(body: Buffer, contentType: string): Promise<{ args: Record<string, unknown>; malformed?: string }> {
+async function bodyArgs(
+  body: Buffer,
+  contentType: string,
+): Promise<{ args: Record<string, unknown>; malformed?: string }> {
   if (body.length === 0) return { args: {} };
   if (contentType.includes('application/json')) {
     try {

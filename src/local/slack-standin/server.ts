@@ -6,7 +6,16 @@ import { Handler, SlackRefusal, checkBlockKit, slackMethods } from './methods';
 import { RateLimiter, RateRule, rateRules } from './rate-limit';
 import { parseApiRequest, readBody, uploadedBytes } from './request';
 import { ChangeListener, StandInState, trimOldest, trimOldestKeys } from './state';
-import type { EphemeralMessage, Fault, RecordedCall, Retention, StandInOptions, StoredFile, StoredMessage, StoredView } from './types';
+import type {
+  EphemeralMessage,
+  Fault,
+  RecordedCall,
+  Retention,
+  StandInOptions,
+  StoredFile,
+  StoredMessage,
+  StoredView,
+} from './types';
 import { BOT_ID, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS, GENERAL_CHANNEL, Workspace } from './workspace';
 import { BOT_SCOPES } from '../../adapters/slack-web/scopes';
 import { SCOPE_NEEDED } from './scopes';
@@ -19,7 +28,15 @@ function messageContent(body: Record<string, unknown>): { text: string; blocks?:
 }
 
 export type * from './types';
-export { BOT_ID, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS, GENERAL_CHANNEL, TEAM_ID, dmChannelId } from './workspace';
+export {
+  BOT_ID,
+  BOT_USER_ID,
+  DEFAULT_USERGROUPS,
+  DEFAULT_USERS,
+  GENERAL_CHANNEL,
+  TEAM_ID,
+  dmChannelId,
+} from './workspace';
 
 /**
  * A local Slack Web API for tests and the local console. Point a WebClient (or Bolt's
@@ -96,8 +113,12 @@ function send(res: ServerResponse, status: number, body: string | Buffer, header
   res.end(body);
 }
 
-const sendJson = (res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void =>
-  send(res, status, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8', ...headers });
+const sendJson = (
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): void => send(res, status, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8', ...headers });
 
 class LocalSlack implements SlackStandIn {
   readonly url: string;
@@ -152,7 +173,11 @@ class LocalSlack implements SlackStandIn {
   }
 
   failNext(method: string, fault: Fault, times = 1): void {
-    if (!Number.isInteger(times) || times < 1) throw new VpnChatopsError('INVALID_CONFIG', `failNext(${method}) needs a whole number of times, at least 1; got ${times}.`);
+    if (!Number.isInteger(times) || times < 1)
+      throw new VpnChatopsError(
+        'INVALID_CONFIG',
+        `failNext(${method}) needs a whole number of times, at least 1; got ${times}.`,
+      );
     this.faults.set(method, [...(this.faults.get(method) ?? []), ...Array.from({ length: times }, () => fault)]);
   }
 
@@ -182,7 +207,8 @@ class LocalSlack implements SlackStandIn {
   }
 
   mintTriggerId(user: string): string {
-    if (!this.workspace.users.has(user)) throw new VpnChatopsError('NOT_FOUND', `No user ${user} in the Slack stand-in's workspace.`);
+    if (!this.workspace.users.has(user))
+      throw new VpnChatopsError('NOT_FOUND', `No user ${user} in the Slack stand-in's workspace.`);
     return this.state.mintTrigger(user);
   }
 
@@ -221,7 +247,13 @@ class LocalSlack implements SlackStandIn {
     }
   }
 
-  private async api(method: string, req: IncomingMessage, body: Buffer, query: URLSearchParams, res: ServerResponse): Promise<void> {
+  private async api(
+    method: string,
+    req: IncomingMessage,
+    body: Buffer,
+    query: URLSearchParams,
+    res: ServerResponse,
+  ): Promise<void> {
     const request = await parseApiRequest(req, body, query);
     this.calls.push({ method, args: request.args, at: new Date(), token: request.token });
     trimOldest(this.calls, this.retention?.calls);
@@ -229,14 +261,19 @@ class LocalSlack implements SlackStandIn {
     if (delayMs !== undefined) await sleep(delayMs, undefined, { signal: this.stopping.signal });
     const fault = this.faults.get(method)?.shift();
     if (fault) return this.sendFault(res, fault);
-    if (request.token !== this.token) return sendJson(res, 200, { ok: false, error: request.token === undefined ? 'not_authed' : 'invalid_auth' });
+    if (request.token !== this.token)
+      return sendJson(res, 200, { ok: false, error: request.token === undefined ? 'not_authed' : 'invalid_auth' });
     if (request.malformed !== undefined) return sendJson(res, 200, { ok: false, error: request.malformed });
     const scopes = { 'x-oauth-scopes': this.scopes.join(',') };
     const handler = this.methods[method];
     if (!handler) return sendJson(res, 200, { ok: false, error: 'unknown_method', req_method: method }, scopes);
     const needed = SCOPE_NEEDED[method];
-    if (needed !== undefined && !this.scopes.includes(needed)) return sendJson(res, 200, { ok: false, error: 'missing_scope', needed, provided: this.scopes.join(',') }, scopes);
-    const channel = typeof request.args.channel === 'string' ? (this.workspace.channelFor(request.args.channel) ?? request.args.channel) : undefined;
+    if (needed !== undefined && !this.scopes.includes(needed))
+      return sendJson(res, 200, { ok: false, error: 'missing_scope', needed, provided: this.scopes.join(',') }, scopes);
+    const channel =
+      typeof request.args.channel === 'string'
+        ? (this.workspace.channelFor(request.args.channel) ?? request.args.channel)
+        : undefined;
     const retryAfter = this.limiter.admit(method, channel);
     if (retryAfter !== undefined) return this.sendFault(res, { status: 429, retryAfter });
     try {
@@ -244,7 +281,12 @@ class LocalSlack implements SlackStandIn {
       sendJson(res, 200, { ok: true, ...handler(structuredClone(request.args)) }, scopes);
     } catch (error) {
       if (!(error instanceof SlackRefusal)) throw error;
-      sendJson(res, 200, { ok: false, error: error.error, ...(error.messages && { response_metadata: { messages: error.messages } }) }, scopes);
+      sendJson(
+        res,
+        200,
+        { ok: false, error: error.error, ...(error.messages && { response_metadata: { messages: error.messages } }) },
+        scopes,
+      );
     }
   }
 
@@ -290,7 +332,10 @@ class LocalSlack implements SlackStandIn {
 
   showModal(user: string, view: Record<string, unknown>): void {
     const current = this.state.openModal(user);
-    this.state.saveView({ id: current?.id ?? this.state.nextId('V'), user, hash: randomBytes(8).toString('hex'), view }, 'modal');
+    this.state.saveView(
+      { id: current?.id ?? this.state.nextId('V'), user, hash: randomBytes(8).toString('hex'), view },
+      'modal',
+    );
   }
 
   channelIds(): string[] {
@@ -310,7 +355,8 @@ class LocalSlack implements SlackStandIn {
     } catch {
       parsed = undefined;
     }
-    if (!target || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return send(res, 404, 'no_response_url', { 'content-type': 'text/plain' });
+    if (!target || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return send(res, 404, 'no_response_url', { 'content-type': 'text/plain' });
     const post = parsed as Record<string, unknown>;
     // Like a webhook: blocks over Block Kit's limits are refused whole, with a 400 and nothing shown.
     if (Array.isArray(post.blocks) && post.blocks.length > 0) {
@@ -328,20 +374,29 @@ class LocalSlack implements SlackStandIn {
   }
 
   /** What a person sees after a response_url post: the original replaced or deleted, or a new message. */
-  private showResponse(target: { user: string; channel: string; originalTs?: string }, post: Record<string, unknown>): void {
+  private showResponse(
+    target: { user: string; channel: string; originalTs?: string },
+    post: Record<string, unknown>,
+  ): void {
     const { user, channel, originalTs } = target;
     if (post.delete_original === true) {
       if (originalTs !== undefined) this.state.deleteEphemeral(user, originalTs);
       return;
     }
     const content = messageContent(post);
-    if (post.replace_original === true && originalTs !== undefined && this.state.replaceEphemeral(user, originalTs, content)) return;
+    if (
+      post.replace_original === true &&
+      originalTs !== undefined &&
+      this.state.replaceEphemeral(user, originalTs, content)
+    )
+      return;
     const ts = this.state.nextTs();
     if (post.response_type === 'in_channel') {
       this.state.addMessage({ channel, ts, user: BOT_USER_ID, bot_id: BOT_ID, ...content, reactions: [], files: [] });
       return;
     }
-    const originalShown = originalTs !== undefined && this.state.ephemerals(user).some((message) => message.ts === originalTs);
+    const originalShown =
+      originalTs !== undefined && this.state.ephemerals(user).some((message) => message.ts === originalTs);
     this.state.addEphemeral({ channel, user, ts, ...content });
     // With nothing to replace yet, the first message posted here becomes what later posts replace.
     if (!originalShown) target.originalTs = ts;
@@ -381,9 +436,20 @@ function listen(server: Server, port: number): Promise<number> {
 export async function startSlackStandIn(options: StandInOptions = {}): Promise<SlackStandIn> {
   // Options are checked before the port is taken, so a bad one leaves nothing to clean up.
   // The default group names default users, so it only comes with them.
-  const workspace = new Workspace(options.users ?? DEFAULT_USERS, options.usergroups ?? (options.users ? {} : DEFAULT_USERGROUPS));
+  const workspace = new Workspace(
+    options.users ?? DEFAULT_USERS,
+    options.usergroups ?? (options.users ? {} : DEFAULT_USERGROUPS),
+  );
   const rules = rateRules(options);
   const server = createServer();
   const port = await listen(server, options.port ?? 0);
-  return new LocalSlack(server, port, options.token ?? 'xoxb-local', workspace, rules, options.scopes ?? BOT_SCOPES, options.retention);
+  return new LocalSlack(
+    server,
+    port,
+    options.token ?? 'xoxb-local',
+    workspace,
+    rules,
+    options.scopes ?? BOT_SCOPES,
+    options.retention,
+  );
 }

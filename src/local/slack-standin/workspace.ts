@@ -31,17 +31,26 @@ export class Workspace {
     const byId = new Map<string, SlackUser>();
     for (const user of [BOT_USER, ...users]) {
       if (!/^[UW][A-Z0-9]+$/.test(user.id)) {
-        throw new VpnChatopsError('INVALID_CONFIG', `Slack stand-in user id "${user.id}" must look like a Slack id (U or W, then A-Z 0-9).`);
+        throw new VpnChatopsError(
+          'INVALID_CONFIG',
+          `Slack stand-in user id "${user.id}" must look like a Slack id (U or W, then A-Z 0-9).`,
+        );
       }
       if (byId.has(user.id)) {
-        throw new VpnChatopsError('INVALID_CONFIG', `Slack stand-in user id ${user.id} is given twice (${BOT_USER_ID} is the bot's).`);
+        throw new VpnChatopsError(
+          'INVALID_CONFIG',
+          `Slack stand-in user id ${user.id} is given twice (${BOT_USER_ID} is the bot's).`,
+        );
       }
       byId.set(user.id, { ...user });
     }
     for (const [group, members] of Object.entries(usergroups)) {
       const unknown = members.filter((id) => !byId.has(id));
       if (unknown.length > 0) {
-        throw new VpnChatopsError('INVALID_CONFIG', `Slack stand-in usergroup ${group} lists unknown users: ${unknown.join(', ')}.`);
+        throw new VpnChatopsError(
+          'INVALID_CONFIG',
+          `Slack stand-in usergroup ${group} lists unknown users: ${unknown.join(', ')}.`,
+        );
       }
     }
     this.users = byId;

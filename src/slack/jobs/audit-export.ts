@@ -13,8 +13,20 @@ export async function auditExport(context: JobContext, job: JobOf<'audit-export'
   const { entries, truncated } = await auditEntries({ audit, certificates }, { slackId: job.slackId, since, until });
   const filename = `vpn-audit-${job.slackId ?? 'all'}-since-${job.since.slice(0, 10)}.csv`;
   const whose = job.slackId ? ` about <@${job.slackId}>` : '';
-  const cut = truncated ? ` Only the newest ${entries.length} fit in one file: entries before ${entries[0].at.toISOString()} are left out; export them with an earlier window ending there (\`vpnctl audit --since … --until …\`).` : '';
-  await uploadToDm(context.client, job.actorId, { filename, content: auditCsv(entries), comment: `Audit trail${whose} from ${job.since} to ${until.toISOString()}: ${entries.length} entries.${cut}` });
-  await audit.append({ actor: job.actorId, action: 'audit.export', target: job.slackId ?? 'all', outcome: 'success', details: { since: job.since, until: until.toISOString(), entries: entries.length, truncated } });
+  const cut = truncated
+    ? ` Only the newest ${entries.length} fit in one file: entries before ${entries[0].at.toISOString()} are left out; export them with an earlier window ending there (\`vpnctl audit --since … --until …\`).`
+    : '';
+  await uploadToDm(context.client, job.actorId, {
+    filename,
+    content: auditCsv(entries),
+    comment: `Audit trail${whose} from ${job.since} to ${until.toISOString()}: ${entries.length} entries.${cut}`,
+  });
+  await audit.append({
+    actor: job.actorId,
+    action: 'audit.export',
+    target: job.slackId ?? 'all',
+    outcome: 'success',
+    details: { since: job.since, until: until.toISOString(), entries: entries.length, truncated },
+  });
   await context.reply(progressMessage(`📄 *${filename}* (${entries.length} entries) is in your DM from me.${cut}`));
 }

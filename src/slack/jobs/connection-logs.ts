@@ -11,14 +11,20 @@ const MAX_CHARTS = 3;
 export async function connectionLogs(context: JobContext, job: JobOf<'logs'>): Promise<void> {
   await requireAdmin(context, job.actorId, 'read connection logs');
   const report = await context.admin.connectionInsights(job.hours);
-  const charted = report.endpoints.flatMap((insights) => (insights.summary && insights.summary.attempts > 0 ? [insights.summary] : [])).slice(0, MAX_CHARTS);
+  const charted = report.endpoints
+    .flatMap((insights) => (insights.summary && insights.summary.attempts > 0 ? [insights.summary] : []))
+    .slice(0, MAX_CHARTS);
   let chart: ChartDelivery | undefined;
   if (charted.length > 0) {
     try {
       // A response_url reply cannot carry a file and an image block needs a public URL: the PNG goes to the DM.
       for (const summary of charted) {
         const filename = `connection-attempts-${summary.endpoint.replace(/[^A-Za-z0-9.-]+/g, '-')}.png`;
-        await uploadToDm(context.client, job.actorId, { filename, content: attemptsChartPng(summary.hourly), comment: chartComment(summary) });
+        await uploadToDm(context.client, job.actorId, {
+          filename,
+          content: attemptsChartPng(summary.hourly),
+          comment: chartComment(summary),
+        });
       }
       chart = { sent: true };
     } catch (error) {

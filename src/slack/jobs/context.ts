@@ -1,7 +1,15 @@
 import type { WebClient } from '@slack/web-api';
 import type { DoctorProbes } from '../../services/doctor';
 import type { VpnAdmin } from '../../services/vpn-admin';
-import type { AdminDirectory, ApprovalStore, AuditLog, CertificateStore, IdempotencyStore, Job, VpnEndpoint } from '../../ports';
+import type {
+  AdminDirectory,
+  ApprovalStore,
+  AuditLog,
+  CertificateStore,
+  IdempotencyStore,
+  Job,
+  VpnEndpoint,
+} from '../../ports';
 import type { MessageView } from '../views/types';
 
 /** What the worker is built from, once per process (src/composition/worker.ts). */

@@ -7,12 +7,26 @@ type HomeDeps = Pick<WorkerDeps, 'admin' | 'certificates' | 'audit' | 'approvals
 const AUDIT_ROWS = 10;
 
 const LOGINS = 5;
-const OUTCOME: Record<Exclude<ApprovalStatus, 'PENDING'>, LoginRecord['outcome']> = { APPROVED: 'allowed', DENIED: 'denied', EXPIRED: 'expired' };
+const OUTCOME: Record<Exclude<ApprovalStatus, 'PENDING'>, LoginRecord['outcome']> = {
+  APPROVED: 'allowed',
+  DENIED: 'denied',
+  EXPIRED: 'expired',
+};
 
 async function recentLogins(deps: HomeDeps, userId: string): Promise<LoginRecord[]> {
   const approvals = (await deps.approvals?.recent(userId, LOGINS)) ?? [];
   return approvals.flatMap((approval) =>
-    approval.status === 'PENDING' ? [] : [{ at: approval.requestedAt, cn: approval.cn, publicIp: approval.request.publicIp, platform: approval.request.platform, outcome: OUTCOME[approval.status] }],
+    approval.status === 'PENDING'
+      ? []
+      : [
+          {
+            at: approval.requestedAt,
+            cn: approval.cn,
+            publicIp: approval.request.publicIp,
+            platform: approval.request.platform,
+            outcome: OUTCOME[approval.status],
+          },
+        ],
   );
 }
 
@@ -48,6 +62,19 @@ export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: bool
     now,
     certificates: mine,
     recentLogins: latest,
-    admin: { crl, pendingApprovals: pending.map(({ id, slackId, cn, request, requestedAt }) => ({ id, slackId, cn, publicIp: request.publicIp, requestedAt })), sessions: live, certificates: all, page, audit: trail.reverse() },
+    admin: {
+      crl,
+      pendingApprovals: pending.map(({ id, slackId, cn, request, requestedAt }) => ({
+        id,
+        slackId,
+        cn,
+        publicIp: request.publicIp,
+        requestedAt,
+      })),
+      sessions: live,
+      certificates: all,
+      page,
+      audit: trail.reverse(),
+    },
   };
 }

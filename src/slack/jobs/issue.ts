@@ -7,8 +7,18 @@ import { refreshHome } from './home';
 /** `/vpn issue`, the Issue button or an uploaded CSR: a certificate for a member of this workspace, its profile into their DM only. */
 export async function issue(context: JobContext, job: JobOf<'issue'>): Promise<void> {
   const displayName = await memberName(context, job.userId, job.teamId, 'issue');
-  const issued = await context.admin.issue({ slackId: job.userId, displayName, device: job.device, csrPem: job.csrPem, actor: job.userId });
+  const issued = await context.admin.issue({
+    slackId: job.userId,
+    displayName,
+    device: job.device,
+    csrPem: job.csrPem,
+    actor: job.userId,
+  });
   const fileName = await deliverProfile(context, issued, { csr: job.csrPem !== undefined });
-  await context.reply(progressMessage(`✅ Your VPN profile *${userText(fileName)}* is in your DM from me. It expires on ${issued.record.notAfter.toISOString().slice(0, 10)}.`));
+  await context.reply(
+    progressMessage(
+      `✅ Your VPN profile *${userText(fileName)}* is in your DM from me. It expires on ${issued.record.notAfter.toISOString().slice(0, 10)}.`,
+    ),
+  );
   await refreshHome(context, job.userId);
 }

@@ -67,10 +67,15 @@ export class SlackWorker {
       return await perform({ ...this.deps, reply, dm }, job);
     } catch (error) {
       this.deps.log?.(`job ${job.type} failed`, error);
-      await reply(errorMessage(explain(error))).catch((replyError: unknown) => this.deps.log?.('could not report a failed job', replyError));
+      await reply(errorMessage(explain(error))).catch((replyError: unknown) =>
+        this.deps.log?.('could not report a failed job', replyError),
+      );
     } finally {
       // The click that queued this job has had its answer: clicking again is a new request (see slack/listeners/actions/button.ts).
-      if (job.claim && !duplicate) await this.deps.idempotency.release(job.claim).catch((error: unknown) => this.deps.log?.('could not release a click claim', error));
+      if (job.claim && !duplicate)
+        await this.deps.idempotency
+          .release(job.claim)
+          .catch((error: unknown) => this.deps.log?.('could not release a click claim', error));
     }
   }
 

@@ -30,7 +30,12 @@ export function alarmMessage(snsMessage: string): MessageView {
   }
   const state = text(alarm.NewStateValue);
   const name = userText(text(alarm.AlarmName), 200);
-  const headline = state === 'ALARM' ? `:rotating_light: *${name}* is in ALARM` : state === 'OK' ? `:white_check_mark: *${name}* is OK again` : `:grey_question: *${name}* is ${userText(state || 'in an unknown state', 40)}`;
+  const headline =
+    state === 'ALARM'
+      ? `:rotating_light: *${name}* is in ALARM`
+      : state === 'OK'
+        ? `:white_check_mark: *${name}* is OK again`
+        : `:grey_question: *${name}* is ${userText(state || 'in an unknown state', 40)}`;
   const lines = [headline];
   if (text(alarm.AlarmDescription)) lines.push(userText(text(alarm.AlarmDescription), 1_000));
   if (text(alarm.NewStateReason)) lines.push(`_${userText(text(alarm.NewStateReason), 500)}_`);

@@ -31,6 +31,11 @@ export function crlAlertMessage(alert: Alert): MessageView {
   const icon = alert.level === 'critical' ? '🚨' : '⚠️';
   return {
     text: `${icon} ${userText(alert.message, 2_000)}`,
-    blocks: [{ type: 'section', text: { type: 'plain_text', text: `${icon} ${plainText(alert.message, SLACK_LIMITS.text - 3)}`, emoji: true } }],
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'plain_text', text: `${icon} ${plainText(alert.message, SLACK_LIMITS.text - 3)}`, emoji: true },
+      },
+    ],
   };
 }

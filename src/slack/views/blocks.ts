@@ -8,13 +8,26 @@ export const ENTRY_MAX = 900;
 export const MESSAGE_LIST_BLOCKS = 40;
 
 /** Slack cuts a message's fallback text beyond its limit; we cut it first, where we choose. */
-export const message = (text: string, blocks: Block[]): MessageView => ({ text: clip(text, SLACK_LIMITS.messageText), blocks });
+export const message = (text: string, blocks: Block[]): MessageView => ({
+  text: clip(text, SLACK_LIMITS.messageText),
+  blocks,
+});
 
-export const plain = (text: string, max: number) => ({ type: 'plain_text' as const, text: clip(text, max), emoji: true });
+export const plain = (text: string, max: number) => ({
+  type: 'plain_text' as const,
+  text: clip(text, max),
+  emoji: true,
+});
 
-export const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clipMrkdwn(text, SLACK_LIMITS.text) } });
+export const section = (text: string): Block => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: clipMrkdwn(text, SLACK_LIMITS.text) },
+});
 
-export const context = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clipMrkdwn(text, SLACK_LIMITS.text) }] });
+export const context = (text: string): Block => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text: clipMrkdwn(text, SLACK_LIMITS.text) }],
+});
 
 export const header = (text: string): Block => ({ type: 'header', text: plain(text, SLACK_LIMITS.headerText) });
 
@@ -50,7 +63,11 @@ export const actions = (...elements: Record<string, unknown>[]): Block => ({ typ
  * One section: a heading, then as many lines as `maxLines` and the text limit allow, then "…and N more".
  * For the App Home, where every block counts.
  */
-export function listSection(heading: string, lines: string[], options: { maxLines: number; empty: string; more: (hidden: number) => string }): Block {
+export function listSection(
+  heading: string,
+  lines: string[],
+  options: { maxLines: number; empty: string; more: (hidden: number) => string },
+): Block {
   if (lines.length === 0) return section(`${heading}\n${options.empty}`);
   let text = heading;
   let shown = 0;
@@ -70,14 +87,18 @@ export function listSection(heading: string, lines: string[], options: { maxLine
  * Entries packed into as few sections as the text limit allows, at most `maxBlocks` of them; entries
  * that do not fit are counted in a closing context line rather than silently dropped.
  */
-export function packedSections(entries: string[], options: { maxBlocks: number; separator?: string; more: (hidden: number) => string }): Block[] {
+export function packedSections(
+  entries: string[],
+  options: { maxBlocks: number; separator?: string; more: (hidden: number) => string },
+): Block[] {
   const separator = options.separator ?? '\n';
   const texts: string[] = [];
   let shown = 0;
   for (const raw of entries) {
     const entry = clipMrkdwn(raw, ENTRY_MAX);
     const last = texts.length - 1;
-    if (last >= 0 && texts[last].length + separator.length + entry.length <= SLACK_LIMITS.text) texts[last] += separator + entry;
+    if (last >= 0 && texts[last].length + separator.length + entry.length <= SLACK_LIMITS.text)
+      texts[last] += separator + entry;
     else if (texts.length < options.maxBlocks) texts.push(entry);
     else break;
     shown++;

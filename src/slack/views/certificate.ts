@@ -30,7 +30,8 @@ const STATUS_BADGE: Record<CertificateStatus, string> = {
 
 function statusBadge(record: CertificateRecord, now: Date): string {
   const status = effectiveStatus(record, now);
-  if (status === 'active' && record.notAfter.getTime() - now.getTime() < EXPIRES_SOON_DAYS * DAY_MS) return '⚠️ Expires soon';
+  if (status === 'active' && record.notAfter.getTime() - now.getTime() < EXPIRES_SOON_DAYS * DAY_MS)
+    return '⚠️ Expires soon';
   return STATUS_BADGE[status];
 }
 
@@ -48,11 +49,19 @@ export function certificateText(record: CertificateRecord, now: Date, options: {
     ? ` · ${record.slackId ? mention(record.slackId) : 'no Slack owner'}${record.displayName ? ` (${userText(record.displayName, 80)})` : ''}`
     : '';
   // `source` is read from the table unchecked; one this version does not know shows nothing rather than "undefined".
-  const source = { issued: '', csr: ' · own key (CSR)', easyrsa: ' · imported from Easy-RSA', crl: ' · known only from an endpoint\'s CRL' }[record.source] ?? '';
+  const source =
+    {
+      issued: '',
+      csr: ' · own key (CSR)',
+      easyrsa: ' · imported from Easy-RSA',
+      crl: " · known only from an endpoint's CRL",
+    }[record.source] ?? '';
   const lines = [
     `${statusBadge(record, now)} · *${deviceName(record)}*${owner}`,
     `${code(record.cn)} · serial ${code(record.serial, 64)}${source}`,
-    record.status === 'revoked' ? `Would have expired ${formatTime(record.notAfter)}` : capitalize(expiryPhrase(record.notAfter, now)),
+    record.status === 'revoked'
+      ? `Would have expired ${formatTime(record.notAfter)}`
+      : capitalize(expiryPhrase(record.notAfter, now)),
   ];
   if (record.status === 'revoked') {
     const facts = [
@@ -70,7 +79,8 @@ export const STATUS_ORDER: Record<CertificateStatus, number> = { active: 0, susp
 
 /** A member's own certificates: usable ones first, newest first within a status. */
 export const byRelevance = (now: Date) => (a: CertificateRecord, b: CertificateRecord) =>
-  STATUS_ORDER[effectiveStatus(a, now)] - STATUS_ORDER[effectiveStatus(b, now)] || b.issuedAt.getTime() - a.issuedAt.getTime();
+  STATUS_ORDER[effectiveStatus(a, now)] - STATUS_ORDER[effectiveStatus(b, now)] ||
+  b.issuedAt.getTime() - a.issuedAt.getTime();
 
 /** Admin lists: by CN (so one person's certificates sit together), a stable order for paging. */
 export const byCn = (a: CertificateRecord, b: CertificateRecord) =>

@@ -1,5 +1,12 @@
 import { MAX_HOURS } from '../../domain/connection-log';
-import { INSIGHT_RULES, type ConnectionSummary, type EndpointInsights, type InsightsReport, type Ranking, type Tally } from '../../services/connection-insights';
+import {
+  INSIGHT_RULES,
+  type ConnectionSummary,
+  type EndpointInsights,
+  type InsightsReport,
+  type Ranking,
+  type Tally,
+} from '../../services/connection-insights';
 import { sparkline } from '../../render/attempts-chart';
 import { context, message, section } from './blocks';
 import { count, formatTime, plural } from './format';
@@ -28,7 +35,12 @@ function keyText(key: string, missing: string): string {
 }
 
 function rankingField(heading: string, ranking: Ranking, missing: string): string {
-  const lines = ranking.top.slice(0, FIELD_LINES).map((tally: Tally) => `${keyText(tally.key, missing)} ${count(tally.attempts)}${tally.failed && tally.failed !== tally.attempts ? ` (${count(tally.failed)} failed)` : ''}`);
+  const lines = ranking.top
+    .slice(0, FIELD_LINES)
+    .map(
+      (tally: Tally) =>
+        `${keyText(tally.key, missing)} ${count(tally.attempts)}${tally.failed && tally.failed !== tally.attempts ? ` (${count(tally.failed)} failed)` : ''}`,
+    );
   const hidden = ranking.distinct - Math.min(ranking.distinct, FIELD_LINES);
   if (hidden > 0) lines.push(`…and ${count(hidden)} more`);
   return clipMrkdwn([`*${heading}*`, ...(lines.length ? lines : ['none'])].join('\n'), SLACK_LIMITS.fieldText);
@@ -39,10 +51,16 @@ function overview(summary: ConnectionSummary): string {
   const lines = [
     `*${userText(summary.endpoint, 100)}*: *${plural(summary.attempts, 'attempt')}* · ✅ ${count(summary.successful)} successful · ❌ ${count(summary.failed)} failed${other ? ` · ${count(other)} other` : ''}`,
   ];
-  const busiest = summary.hourly.reduce((best, bucket) => (bucket.successful + bucket.failed + bucket.other > best.successful + best.failed + best.other ? bucket : best), summary.hourly[0]);
+  const busiest = summary.hourly.reduce(
+    (best, bucket) =>
+      bucket.successful + bucket.failed + bucket.other > best.successful + best.failed + best.other ? bucket : best,
+    summary.hourly[0],
+  );
   if (busiest && summary.attempts > 0) {
     const total = busiest.successful + busiest.failed + busiest.other;
-    lines.push(`Busiest hour: ${hourLabel(busiest.start)}, ${plural(total, 'attempt')}${busiest.failed ? ` (${count(busiest.failed)} failed)` : ''}`);
+    lines.push(
+      `Busiest hour: ${hourLabel(busiest.start)}, ${plural(total, 'attempt')}${busiest.failed ? ` (${count(busiest.failed)} failed)` : ''}`,
+    );
     lines.push(`Per hour: \`${sparkline(summary.hourly)}\``);
   }
   return lines.join('\n');
@@ -51,11 +69,17 @@ function overview(summary: ConnectionSummary): string {
 function floodText(summary: ConnectionSummary): string | undefined {
   if (summary.floods.length === 0) return undefined;
   const lines = summary.floods.slice(0, LIST_LINES).map((flood) => {
-    const names = flood.commonNames ? `${plural(flood.commonNames, 'certificate name')} tried` : 'no certificate name seen';
+    const names = flood.commonNames
+      ? `${plural(flood.commonNames, 'certificate name')} tried`
+      : 'no certificate name seen';
     return `• ${code(flood.ip, 60)}: ${count(flood.failed)} failed, ${count(flood.successful)} successful; peak ${count(flood.peakPerHour)} failures in the hour from ${hourLabel(flood.peakHourStart)}; ${names}; first ${hourLabel(flood.firstAt)}, last ${hourLabel(flood.lastAt)}`;
   });
-  if (summary.floods.length > LIST_LINES) lines.push(`…and ${plural(summary.floods.length - LIST_LINES, 'more address', 'more addresses')}`);
-  return [`🚨 *Possible flood*: ${INSIGHT_RULES.floodFailuresPerHour}+ failed attempts from one address within an hour. Block it upstream; tls-crypt (OpenVPN) drops such handshakes before any TLS work.`, ...lines].join('\n');
+  if (summary.floods.length > LIST_LINES)
+    lines.push(`…and ${plural(summary.floods.length - LIST_LINES, 'more address', 'more addresses')}`);
+  return [
+    `🚨 *Possible flood*: ${INSIGHT_RULES.floodFailuresPerHour}+ failed attempts from one address within an hour. Block it upstream; tls-crypt (OpenVPN) drops such handshakes before any TLS work.`,
+    ...lines,
+  ].join('\n');
 }
 
 function repeatText(summary: ConnectionSummary): string | undefined {
@@ -65,7 +89,8 @@ function repeatText(summary: ConnectionSummary): string | undefined {
     const state = repeat.stillFailing ? '*still failing*' : `then got in (${count(repeat.successful)} successful)`;
     return `• ${code(repeat.commonName, 80)}: ${count(repeat.failed)} failed${why}, last attempt ${hourLabel(repeat.lastAt)}; ${state}`;
   });
-  if (summary.repeatFailures.length > LIST_LINES) lines.push(`…and ${plural(summary.repeatFailures.length - LIST_LINES, 'more name')}`);
+  if (summary.repeatFailures.length > LIST_LINES)
+    lines.push(`…and ${plural(summary.repeatFailures.length - LIST_LINES, 'more name')}`);
   return [`🔁 *Keeps failing*: ${INSIGHT_RULES.repeatFailures}+ failed attempts in the window.`, ...lines].join('\n');
 }
 
@@ -78,15 +103,26 @@ function inputText(summary: ConnectionSummary): string {
     input.duplicates ? `${count(input.duplicates)} repeated entries of the same connection counted once` : undefined,
     input.outsideWindow ? `${count(input.outsideWindow)} for connections begun before the window` : undefined,
     input.unrecognisedFields.length
-      ? `fields the documented format does not have: ${input.unrecognisedFields.slice(0, 8).map((field) => code(field, 40)).join(', ')}${input.unrecognisedFields.length > 8 ? '…' : ''}`
+      ? `fields the documented format does not have: ${input.unrecognisedFields
+          .slice(0, 8)
+          .map((field) => code(field, 40))
+          .join(', ')}${input.unrecognisedFields.length > 8 ? '…' : ''}`
       : undefined,
   ].filter((fact): fact is string => fact !== undefined);
-  const warnings = [input.truncated && `⚠️ ${userText(input.truncated, 300)}`, ...input.notes.map((note) => `ℹ️ ${userText(note, 300)}`)].filter(Boolean);
+  const warnings = [
+    input.truncated && `⚠️ ${userText(input.truncated, 300)}`,
+    ...input.notes.map((note) => `ℹ️ ${userText(note, 300)}`),
+  ].filter(Boolean);
   return [facts.join(' · '), ...warnings].join('\n');
 }
 
 function endpointBlocks(insights: EndpointInsights): Block[] {
-  if (!insights.summary) return [section(`⚠️ *${userText(insights.endpoint, 100)}*: ${userText(insights.error ?? 'the connection log could not be read', 900)}`)];
+  if (!insights.summary)
+    return [
+      section(
+        `⚠️ *${userText(insights.endpoint, 100)}*: ${userText(insights.error ?? 'the connection log could not be read', 900)}`,
+      ),
+    ];
   const summary = insights.summary;
   const blocks: Block[] = [section(overview(summary))];
   if (summary.attempts === 0) {
@@ -122,7 +158,11 @@ function fallbackText(report: InsightsReport): string {
 export function connectionInsightsMessage(report: InsightsReport, chart?: ChartDelivery): MessageView {
   const blocks: Block[] = [section(windowText(report))];
   if (report.window.requestedHours !== undefined) {
-    blocks.push(context(`You asked for ${plural(report.window.requestedHours, 'hour')}; one summary covers at most ${MAX_HOURS} (a week), so this is the last ${MAX_HOURS}.`));
+    blocks.push(
+      context(
+        `You asked for ${plural(report.window.requestedHours, 'hour')}; one summary covers at most ${MAX_HOURS} (a week), so this is the last ${MAX_HOURS}.`,
+      ),
+    );
   }
   if (report.endpoints.length === 0) {
     blocks.push(section('No VPN endpoints are configured (VPN_ENDPOINTS), so there is no connection log to read.'));
@@ -133,10 +173,18 @@ export function connectionInsightsMessage(report: InsightsReport, chart?: ChartD
     blocks.push(...endpointBlocks(insights));
   });
   if (report.endpoints.length > shown.length) {
-    blocks.push(context(`…and ${plural(report.endpoints.length - shown.length, 'more endpoint')}: \`vpnctl logs --endpoint <name>\` summarizes each.`));
+    blocks.push(
+      context(
+        `…and ${plural(report.endpoints.length - shown.length, 'more endpoint')}: \`vpnctl logs --endpoint <name>\` summarizes each.`,
+      ),
+    );
   }
-  if (chart?.sent) blocks.push(context('📈 A chart of attempts per hour (green successful, red failed, grey other; UTC) is in your DM from me.'));
-  else if (chart) blocks.push(context(`The chart of attempts per hour could not be sent: ${userText(chart.reason, 300)}`));
+  if (chart?.sent)
+    blocks.push(
+      context('📈 A chart of attempts per hour (green successful, red failed, grey other; UTC) is in your DM from me.'),
+    );
+  else if (chart)
+    blocks.push(context(`The chart of attempts per hour could not be sent: ${userText(chart.reason, 300)}`));
   return message(fallbackText(report), blocks);
 }
 

@@ -29,7 +29,10 @@ export function crlStatusText(status: CrlStatus): string {
     status.readError ? `Could not read the live CRL: ${userText(status.readError, 300)}` : undefined,
   ].filter((fact): fact is string => fact !== undefined);
   const problems = status.problems.map((problem) => `→ ${userText(problem, 300)}`);
-  return clipMrkdwn([`${HEALTH_BADGE[status.health]} *${userText(status.endpoint, 100)}*`, ...facts, ...problems].join('\n'), ENTRY_MAX);
+  return clipMrkdwn(
+    [`${HEALTH_BADGE[status.health]} *${userText(status.endpoint, 100)}*`, ...facts, ...problems].join('\n'),
+    ENTRY_MAX,
+  );
 }
 
 /** Publishing re-imports the CRL everywhere, and on AWS every import drops every connection: worth a second look. */

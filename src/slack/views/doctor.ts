@@ -24,9 +24,14 @@ function checkText(check: Check): string {
 export function doctorMessage(checks: Check[]): MessageView {
   const count = (status: Check['status']) => checks.filter((check) => check.status === status).length;
   const summary = `Doctor: ${count('fail')} failing, ${count('warn')} warning, ${count('pass')} passing.`;
-  const sorted = checks.map((check, index) => ({ check, index })).sort((a, b) => ORDER[a.check.status] - ORDER[b.check.status] || a.index - b.index);
+  const sorted = checks
+    .map((check, index) => ({ check, index }))
+    .sort((a, b) => ORDER[a.check.status] - ORDER[b.check.status] || a.index - b.index);
   return message(summary, [
     section(`*${summary}*`),
-    ...packedSections(sorted.map(({ check }) => checkText(check)), { maxBlocks: MAX_BLOCKS, more: (hidden) => `…and ${hidden} more: \`vpnctl doctor\` prints every check.` }),
+    ...packedSections(
+      sorted.map(({ check }) => checkText(check)),
+      { maxBlocks: MAX_BLOCKS, more: (hidden) => `…and ${hidden} more: \`vpnctl doctor\` prints every check.` },
+    ),
   ]);
 }

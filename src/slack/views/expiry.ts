@@ -26,12 +26,16 @@ export function reminderMessage(reminder: Reminder): MessageView {
   if (!reminder.renewable) {
     return message(headline, [
       section(`${headline}\n${facts}`),
-      section('It uses your own key, so renewing needs a new certificate signing request: paste one under *Use my own key (CSR)* on the Home tab of this app.'),
+      section(
+        'It uses your own key, so renewing needs a new certificate signing request: paste one under *Use my own key (CSR)* on the Home tab of this app.',
+      ),
     ]);
   }
   return message(headline, [
     section(`${headline}\n${facts}`),
-    section(`*Renew* sends you a new profile for the same device. The current one keeps working until you connect with the new one (or for ${REPLACED_GRACE_DAYS} days at most), so there is no gap.`),
+    section(
+      `*Renew* sends you a new profile for the same device. The current one keeps working until you connect with the new one (or for ${REPLACED_GRACE_DAYS} days at most), so there is no gap.`,
+    ),
     actions(button('Renew', ACTION.renew, { value: record.serial, style: 'primary' })),
   ]);
 }
@@ -43,16 +47,32 @@ export function renewedText(input: { fileName: string; old: CertificateRecord; a
 }
 
 /** The owner's DM when the old certificate of a renewal has been retired. */
-export function retiredMessage(old: CertificateRecord, replacement: CertificateRecord, why: 'used' | 'grace-period'): MessageView {
-  const because = why === 'used' ? `you connected with the new one, ${code(replacement.cn)}` : `its replacement ${code(replacement.cn)} was issued ${REPLACED_GRACE_DAYS} days ago`;
+export function retiredMessage(
+  old: CertificateRecord,
+  replacement: CertificateRecord,
+  why: 'used' | 'grace-period',
+): MessageView {
+  const because =
+    why === 'used'
+      ? `you connected with the new one, ${code(replacement.cn)}`
+      : `its replacement ${code(replacement.cn)} was issued ${REPLACED_GRACE_DAYS} days ago`;
   const text = `🔁 Your previous VPN certificate for *${device(old)}* (${code(old.cn)}) has been retired: ${because}.`;
-  return message(text, [section(text), context('Remove the old profile from your VPN client. If you have not imported the new one yet, it is further up in this conversation.')]);
+  return message(text, [
+    section(text),
+    context(
+      'Remove the old profile from your VPN client. If you have not imported the new one yet, it is further up in this conversation.',
+    ),
+  ]);
 }
 
 function digestLine(entry: DigestEntry): string {
   const { record } = entry;
   const owner = record.slackId ? mention(record.slackId) : 'no Slack owner';
-  const renewal = entry.renewedAs ? `✅ renewed as ${code(entry.renewedAs)}` : record.status === 'suspended' ? '⏸️ paused' : '⏳ not renewed yet';
+  const renewal = entry.renewedAs
+    ? `✅ renewed as ${code(entry.renewedAs)}`
+    : record.status === 'suspended'
+      ? '⏸️ paused'
+      : '⏳ not renewed yet';
   return `• ${owner} · *${userText(record.device ?? 'no device label', 60)}* · ${code(record.cn)} · expires ${formatTime(record.notAfter)} (${inDays(entry.daysLeft).replace(/^in /, '')}) · ${renewal}`;
 }
 
@@ -65,7 +85,12 @@ export function digestMessage(entries: DigestEntry[], now: Date): MessageView {
   const sorted = [...entries].sort((a, b) => a.record.notAfter.getTime() - b.record.notAfter.getTime());
   return message(summary, [
     section(`*Weekly VPN expiry digest* · ${formatTime(now)}\n${summary}`),
-    ...packedSections(sorted.map(digestLine), { maxBlocks: DIGEST_BLOCKS, more: (hidden) => `…and ${hidden} more: \`vpnctl list\` prints every certificate with its expiry.` }),
-    context('Owners are reminded at 30, 7 and 1 days with a Renew button; nothing needs doing unless someone has left.'),
+    ...packedSections(sorted.map(digestLine), {
+      maxBlocks: DIGEST_BLOCKS,
+      more: (hidden) => `…and ${hidden} more: \`vpnctl list\` prints every certificate with its expiry.`,
+    }),
+    context(
+      'Owners are reminded at 30, 7 and 1 days with a Renew button; nothing needs doing unless someone has left.',
+    ),
   ]);
 }

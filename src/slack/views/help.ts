@@ -25,6 +25,8 @@ export function helpMessage(isAdmin: boolean): MessageView {
   return message('VPN commands: /vpn issue [device], /vpn status, /vpn revoke, /vpn help', [
     section(lines.join('\n')),
     actions(button('Use my own key (CSR)', ACTION.issueWithCsr)),
-    context('To keep your private key on your own computer, paste a certificate signing request instead. Your certificates and recent logins are on the Home tab of this app.'),
+    context(
+      'To keep your private key on your own computer, paste a certificate signing request instead. Your certificates and recent logins are on the Home tab of this app.',
+    ),
   ]);
 }

@@ -42,7 +42,9 @@ function certificateRow(record: CertificateRecord, now: Date, options: { owner: 
     };
   }
   if (!isRevocable(record, now)) return row;
-  const what = options.owner ? `${record.cn} (serial ${record.serial})` : `Your certificate for ${record.device ?? 'this device'} (serial ${record.serial})`;
+  const what = options.owner
+    ? `${record.cn} (serial ${record.serial})`
+    : `Your certificate for ${record.device ?? 'this device'} (serial ${record.serial})`;
   return {
     ...row,
     accessory: button('Revoke', options.actionId, {
@@ -58,7 +60,11 @@ function certificateRow(record: CertificateRecord, now: Date, options: { owner: 
   };
 }
 
-const LOGIN_OUTCOME: Record<LoginRecord['outcome'], string> = { allowed: '✅ Allowed', denied: '⛔ Denied', expired: '⌛ Not approved in time' };
+const LOGIN_OUTCOME: Record<LoginRecord['outcome'], string> = {
+  allowed: '✅ Allowed',
+  denied: '⛔ Denied',
+  expired: '⌛ Not approved in time',
+};
 
 function loginLine(login: LoginRecord): string {
   const from = login.publicIp ? ` from ${userText(login.publicIp, 64)}` : '';
@@ -79,8 +85,13 @@ function memberBlocks(data: HomeData): Block[] {
         : '*Your certificates*\nYou have none yet. *Issue a VPN profile* sends one to your DM, ready for the AWS VPN Client or OpenVPN Connect.',
     ),
     ...shown.map((record) => certificateRow(record, now, { owner: false, actionId: ACTION.revokeOwn })),
-    ...(mine.length > shown.length ? [context(`…and ${count(mine.length - shown.length)} more: \`/vpn status\` lists them all.`)] : []),
-    actions(button('Issue a VPN profile', ACTION.issue, { style: 'primary' }), button('Use my own key (CSR)', ACTION.issueWithCsr)),
+    ...(mine.length > shown.length
+      ? [context(`…and ${count(mine.length - shown.length)} more: \`/vpn status\` lists them all.`)]
+      : []),
+    actions(
+      button('Issue a VPN profile', ACTION.issue, { style: 'primary' }),
+      button('Use my own key (CSR)', ACTION.issueWithCsr),
+    ),
     context('To label the device, type `/vpn issue laptop`. `/vpn help` lists every command.'),
     divider,
     listSection('*Recent logins*', logins.map(loginLine), {
@@ -99,7 +110,9 @@ const HEALTH_COUNT: [CrlStatus['health'], string][] = [
 
 function crlBlocks(statuses: CrlStatus[]): Block[] {
   if (statuses.length === 0) return [section('*CRL health*\nNo VPN endpoints are configured (VPN_ENDPOINTS).')];
-  const summary = HEALTH_COUNT.map(([health, label]) => [statuses.filter((s) => s.health === health).length, label] as const)
+  const summary = HEALTH_COUNT.map(
+    ([health, label]) => [statuses.filter((s) => s.health === health).length, label] as const,
+  )
     .filter(([n]) => n > 0)
     .map(([n, label]) => `${count(n)} ${label}`)
     .join(' · ');
@@ -126,7 +139,13 @@ function sessionLine(session: SessionRow): string {
   return `🔌 ${code(session.commonName)} on *${userText(session.endpoint, 100)}*${from}${since}`;
 }
 
-const AUDIT_OUTCOME: Record<AuditOutcome, string> = { success: '✅', failure: '❌', refused: '⛔', partial: '⚠️', deferred: '⏳' };
+const AUDIT_OUTCOME: Record<AuditOutcome, string> = {
+  success: '✅',
+  failure: '❌',
+  refused: '⛔',
+  partial: '⚠️',
+  deferred: '⏳',
+};
 
 function auditLine(entry: AuditEntry): string {
   const target = isSlackId(entry.target) ? mention(entry.target) : code(entry.target, 100);
@@ -142,7 +161,9 @@ function certificatePage(certificates: CertificateRecord[], requested: number, n
   const all = [...certificates].sort(byCn);
   const pages = Math.ceil(all.length / HOME_PAGE_SIZE);
   const page = Number.isInteger(requested) ? Math.min(Math.max(requested, 0), pages - 1) : 0;
-  const breakdown = STATUSES.map((status) => [status, all.filter((r) => effectiveStatus(r, now) === status).length] as const)
+  const breakdown = STATUSES.map(
+    (status) => [status, all.filter((r) => effectiveStatus(r, now) === status).length] as const,
+  )
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${count(n)} ${status}`)
     .join(', ');
@@ -162,18 +183,24 @@ function certificatePage(certificates: CertificateRecord[], requested: number, n
 
 function adminBlocks(admin: NonNullable<HomeData['admin']>, now: Date): Block[] {
   const approvals = [...admin.pendingApprovals].sort((a, b) => b.requestedAt.getTime() - a.requestedAt.getTime());
-  const sessions = [...admin.sessions].sort((a, b) => (b.connectedAt?.getTime() ?? 0) - (a.connectedAt?.getTime() ?? 0));
+  const sessions = [...admin.sessions].sort(
+    (a, b) => (b.connectedAt?.getTime() ?? 0) - (a.connectedAt?.getTime() ?? 0),
+  );
   const audit = [...admin.audit].sort((a, b) => b.at.getTime() - a.at.getTime());
   return [
     divider,
     header('VPN administration'),
     ...crlBlocks(admin.crl),
     divider,
-    listSection(`*Pending approvals* (${count(approvals.length)})`, approvals.map((approval) => approvalLine(approval, now)), {
-      maxLines: LINES_SHOWN,
-      empty: 'No logins are waiting for approval.',
-      more: (hidden) => `…and ${count(hidden)} more.`,
-    }),
+    listSection(
+      `*Pending approvals* (${count(approvals.length)})`,
+      approvals.map((approval) => approvalLine(approval, now)),
+      {
+        maxLines: LINES_SHOWN,
+        empty: 'No logins are waiting for approval.',
+        more: (hidden) => `…and ${count(hidden)} more.`,
+      },
+    ),
     divider,
     listSection(`*Active sessions* (${count(sessions.length)})`, sessions.map(sessionLine), {
       maxLines: SESSIONS_SHOWN,

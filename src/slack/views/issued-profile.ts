@@ -3,7 +3,14 @@ import { formatTime } from './format';
 import { code, userText } from './markup';
 import type { MessageView } from './types';
 
-export function issuedDmMessage(input: { cn: string; serial: string; notAfter: Date; endpointKind: 'aws-client-vpn' | 'openvpn'; fileName: string; csr: boolean }): MessageView {
+export function issuedDmMessage(input: {
+  cn: string;
+  serial: string;
+  notAfter: Date;
+  endpointKind: 'aws-client-vpn' | 'openvpn';
+  fileName: string;
+  csr: boolean;
+}): MessageView {
   const file = code(input.fileName);
   const keyFile = code(`${input.cn}.key`);
   const secrecy = input.csr
@@ -14,8 +21,17 @@ export function issuedDmMessage(input: { cn: string; serial: string; notAfter: D
   const clients = input.endpointKind === 'aws-client-vpn' ? [aws, openvpn] : [openvpn, aws];
   const expires = formatTime(input.notAfter);
   return message(`Your VPN profile ${userText(input.fileName)} is attached. It expires ${expires}.`, [
-    section(`*Your VPN profile is ready:* ${file}\nCertificate ${code(input.cn)} · serial ${code(input.serial, 64)}\nIt expires *${expires}*; \`/vpn status\` shows how long is left.`),
+    section(
+      `*Your VPN profile is ready:* ${file}\nCertificate ${code(input.cn)} · serial ${code(input.serial, 64)}\nIt expires *${expires}*; \`/vpn status\` shows how long is left.`,
+    ),
     section(secrecy),
-    section(['*Set it up*', `1. ${clients[0]}`, `2. ${clients[1]}`, `3. *Linux*: \`sudo openvpn --config ${userText(input.fileName)}\``].join('\n')),
+    section(
+      [
+        '*Set it up*',
+        `1. ${clients[0]}`,
+        `2. ${clients[1]}`,
+        `3. *Linux*: \`sudo openvpn --config ${userText(input.fileName)}\``,
+      ].join('\n'),
+    ),
   ]);
 }

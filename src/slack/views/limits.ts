@@ -36,7 +36,8 @@ export type Surface = 'message' | 'home' | 'modal';
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 class Checker {
   readonly problems: string[] = [];
@@ -81,7 +82,8 @@ class Checker {
         this.text(`${path}.text`, value.text, SLACK_LIMITS.buttonText, { plainOnly: true, required: true });
         this.string(path, value.value, 'button value', SLACK_LIMITS.buttonValue);
         this.string(path, value.url, 'button url', SLACK_LIMITS.buttonUrl);
-        if (value.style !== undefined && value.style !== 'primary' && value.style !== 'danger') this.fail(path, 'button style must be primary or danger');
+        if (value.style !== undefined && value.style !== 'primary' && value.style !== 'danger')
+          this.fail(path, 'button style must be primary or danger');
         this.confirm(`${path}.confirm`, value.confirm);
         return;
       case 'plain_text_input':
@@ -90,7 +92,12 @@ class Checker {
           const length = value[key];
           if (length === undefined) continue;
           const least = key === 'max_length' ? 1 : 0;
-          if (typeof length !== 'number' || !Number.isInteger(length) || length < least || length > SLACK_LIMITS.inputLength) {
+          if (
+            typeof length !== 'number' ||
+            !Number.isInteger(length) ||
+            length < least ||
+            length > SLACK_LIMITS.inputLength
+          ) {
             this.fail(path, `${key} must be an integer from ${least} to ${SLACK_LIMITS.inputLength}`);
           }
         }
@@ -127,15 +134,18 @@ class Checker {
       case 'divider':
         return;
       case 'context':
-        this.elements(`${path}.elements`, block.elements, SLACK_LIMITS.contextElements, 'context').forEach((element, i) =>
-          this.text(`${path}.elements[${i}]`, element, SLACK_LIMITS.text, { required: true }),
+        this.elements(`${path}.elements`, block.elements, SLACK_LIMITS.contextElements, 'context').forEach(
+          (element, i) => this.text(`${path}.elements[${i}]`, element, SLACK_LIMITS.text, { required: true }),
         );
         return;
       case 'actions': {
         const elements = this.elements(`${path}.elements`, block.elements, SLACK_LIMITS.actionsElements, 'actions');
         elements.forEach((element, i) => this.element(`${path}.elements[${i}]`, element));
         // Slack requires action_ids to be unique within their block.
-        const ids = elements.filter(isObject).map((element) => element.action_id).filter((id) => id !== undefined);
+        const ids = elements
+          .filter(isObject)
+          .map((element) => element.action_id)
+          .filter((id) => id !== undefined);
         if (new Set(ids).size !== ids.length) this.fail(path, 'duplicate action_id within one actions block');
         return;
       }
@@ -182,7 +192,8 @@ function checkView(check: Checker, surface: 'home' | 'modal', view: Json): void 
     check.text(`${surface}.title`, view.title, SLACK_LIMITS.modalTitle, { plainOnly: true, required: true });
     check.text(`${surface}.submit`, view.submit, SLACK_LIMITS.modalTitle, { plainOnly: true });
     check.text(`${surface}.close`, view.close, SLACK_LIMITS.modalTitle, { plainOnly: true });
-    if (view.submit === undefined && blocks.some((block) => block.type === 'input')) check.fail(surface, 'a modal with input blocks needs a submit button');
+    if (view.submit === undefined && blocks.some((block) => block.type === 'input'))
+      check.fail(surface, 'a modal with input blocks needs a submit button');
   }
 }
 

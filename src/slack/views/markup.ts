@@ -31,7 +31,9 @@ export function clip(text: string, max: number): string {
  */
 export function clipMrkdwn(text: string, max: number): string {
   if (text.length <= max) return text;
-  let cut = clip(text, max).slice(0, -ELLIPSIS.length).replace(/&[a-z#0-9]*$|<[^>]*$/, '');
+  let cut = clip(text, max)
+    .slice(0, -ELLIPSIS.length)
+    .replace(/&[a-z#0-9]*$|<[^>]*$/, '');
   if ((cut.match(/`/g) ?? []).length % 2 === 1) cut = cut.slice(0, cut.lastIndexOf('`'));
   return cut + ELLIPSIS;
 }
@@ -47,7 +49,10 @@ export function escapeMrkdwn(text: string): string {
 
 /** A user-controlled value inside one line of mrkdwn, outside a code span: see the rule above. */
 export function userText(raw: string, max = 120): string {
-  return escapeMrkdwn(oneLine(raw, max).replace(/^>/, '\u203A')).replace(/[*~`]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, (char) => LOOK_ALIKE[char]);
+  return escapeMrkdwn(oneLine(raw, max).replace(/^>/, '\u203A')).replace(
+    /[*~`]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu,
+    (char) => LOOK_ALIKE[char],
+  );
 }
 
 /** A user-controlled value as a code span (CNs, serials, addresses): exact but for a backtick, which could close the span. */
@@ -66,7 +71,14 @@ const MEMBER_MENTION = /(<@[UW][A-Z0-9]{2,}>)/;
 export function escapeMrkdwnExceptMentions(text: string): string {
   return text
     .split(MEMBER_MENTION)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(/&(?!amp;|lt;|gt;)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')))
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part
+            .replace(/&(?!amp;|lt;|gt;)/g, '&amp;')
+            .replace(/</g, '&lt;')
+            .replace(/>/g, '&gt;'),
+    )
     .join('');
 }
 

@@ -30,7 +30,10 @@ export function csrModal(privateMetadata?: string): ModalView {
         type: 'input',
         block_id: BLOCK.csrInput,
         label: plain('Certificate signing request (PEM)', SLACK_LIMITS.inputLabel),
-        hint: plain(`Make one in a terminal: ${OPENSSL_COMMAND} — then paste all of vpn.csr. Keep vpn.key to yourself.`, SLACK_LIMITS.inputHint),
+        hint: plain(
+          `Make one in a terminal: ${OPENSSL_COMMAND} — then paste all of vpn.csr. Keep vpn.key to yourself.`,
+          SLACK_LIMITS.inputHint,
+        ),
         element: {
           type: 'plain_text_input',
           action_id: BLOCK.csrAction,
@@ -44,7 +47,10 @@ export function csrModal(privateMetadata?: string): ModalView {
         block_id: BLOCK.deviceInput,
         optional: true,
         label: plain('Device label', SLACK_LIMITS.inputLabel),
-        hint: plain('Tells your certificates apart, e.g. "work-laptop". Letters, digits, spaces, "_", "." and "-".', SLACK_LIMITS.inputHint),
+        hint: plain(
+          'Tells your certificates apart, e.g. "work-laptop". Letters, digits, spaces, "_", "." and "-".',
+          SLACK_LIMITS.inputHint,
+        ),
         element: {
           type: 'plain_text_input',
           action_id: BLOCK.deviceAction,

@@ -22,7 +22,13 @@ function crlStepLine(step: CrlStep): string {
   }
 }
 
-const STEP_ORDER: Record<CrlStep['outcome'], number> = { failed: 0, queued: 1, deferred: 2, coalesced: 3, published: 4 };
+const STEP_ORDER: Record<CrlStep['outcome'], number> = {
+  failed: 0,
+  queued: 1,
+  deferred: 2,
+  coalesced: 3,
+  published: 4,
+};
 const byStepOutcome = (a: CrlStep, b: CrlStep) => STEP_ORDER[a.outcome] - STEP_ORDER[b.outcome];
 
 /** One line per endpoint, failures first: a revocation report ends with the same lines as a publish report. */

@@ -40,11 +40,20 @@ export function revocationReportMessage(report: RevocationReport): MessageView {
   const sessionsText = `${plural(ended, 'session')} ended${failedSessions.length ? `, ${plural(failedSessions.length, 'endpoint')} to retry` : ''}`;
   const summary = `${revokedText}; ${sessionsText}; CRL ${crlSummary(report.crl)}.`;
   const group = (heading: string, lines: string[], empty: string) =>
-    packedSections([heading, ...(lines.length ? lines : [empty])], { maxBlocks: 14, more: (hidden) => `…and ${plural(hidden, 'more line')}; the audit trail has every step.` });
+    packedSections([heading, ...(lines.length ? lines : [empty])], {
+      maxBlocks: 14,
+      more: (hidden) => `…and ${plural(hidden, 'more line')}; the audit trail has every step.`,
+    });
   return message(summary, [
     section(`*${summary}*`),
     ...group('*1. Database*', database, 'No certificates matched.'),
-    ...group('*2. Live sessions*', sessions, report.revoked.length || report.alreadyRevoked.length ? 'No VPN endpoints are configured.' : 'Not needed: nothing is revoked.'),
+    ...group(
+      '*2. Live sessions*',
+      sessions,
+      report.revoked.length || report.alreadyRevoked.length
+        ? 'No VPN endpoints are configured.'
+        : 'Not needed: nothing is revoked.',
+    ),
     ...group('*3. CRL*', crl, 'Nothing to publish.'),
   ]);
 }

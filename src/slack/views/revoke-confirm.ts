@@ -13,7 +13,8 @@ function revokeRequestValue(request: RevokeRequestValue): { value: string; reaso
   for (;;) {
     const value = JSON.stringify({ ...request, reason });
     if (value.length <= SLACK_LIMITS.buttonValue) return { value, reason };
-    if (reason === '') throw new Error('A revoke request without a reason is still over the 2000-character button value limit.');
+    if (reason === '')
+      throw new Error('A revoke request without a reason is still over the 2000-character button value limit.');
     const max = reason.length - (value.length - SLACK_LIMITS.buttonValue) - 1;
     // clip never returns less than its ellipsis, so a reason that cannot fit at all must go entirely, or this never ends.
     reason = max <= 1 ? '' : clip(reason, max);
@@ -28,14 +29,20 @@ export function revokeConfirmMessage(
   target: { slackId?: string; serial?: string; label: string; certificates: CertificateRecord[] },
   reason: string,
 ): MessageView {
-  const { value, reason: shownReason } = revokeRequestValue({ slackId: target.slackId, serial: target.serial, reason: clip(reason.trim(), REASON_MAX) });
+  const { value, reason: shownReason } = revokeRequestValue({
+    slackId: target.slackId,
+    serial: target.serial,
+    reason: clip(reason.trim(), REASON_MAX),
+  });
   const label = escapeMrkdwnExceptMentions(clip(target.label.replace(/[\p{Cc}\s]+/gu, ' ').trim(), 120));
   // The fallback text has no code span, so there the serial is outside text like any other.
-  const ask = (serial: (raw: string, max: number) => string) => (target.serial ? `Revoke ${label} certificate ${serial(target.serial, 64)}?` : `Revoke ${label} VPN certificates?`);
+  const ask = (serial: (raw: string, max: number) => string) =>
+    target.serial ? `Revoke ${label} certificate ${serial(target.serial, 64)}?` : `Revoke ${label} VPN certificates?`;
   const question = ask(code);
   const fresh = target.certificates.filter((record) => record.status !== 'revoked');
   const entries = target.certificates.map(
-    (record) => `${record.status === 'revoked' ? '• already revoked:' : '• will be revoked:'} *${deviceName(record)}* ${code(record.cn)} · serial ${code(record.serial, 64)}`,
+    (record) =>
+      `${record.status === 'revoked' ? '• already revoked:' : '• will be revoked:'} *${deviceName(record)}* ${code(record.cn)} · serial ${code(record.serial, 64)}`,
   );
   return message(`${ask(userText)} Confirm or cancel.`, [
     section(
@@ -43,7 +50,9 @@ export function revokeConfirmMessage(
         `⚠️ *${question}*`,
         'This ends access three ways: new logins are refused at once, live sessions end on every endpoint, and a new CRL is published.',
         `Reason: ${userText(shownReason, REASON_MAX) || 'unspecified'}`,
-        fresh.length ? undefined : 'Every certificate here is already revoked; confirming still publishes any CRL update that is outstanding.',
+        fresh.length
+          ? undefined
+          : 'Every certificate here is already revoked; confirming still publishes any CRL update that is outstanding.',
       ]
         .filter((line) => line !== undefined)
         .join('\n'),

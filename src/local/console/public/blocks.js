@@ -6,16 +6,59 @@
  */
 (function () {
   const EMOJI = {
-    '+1': '👍', thumbsup: '👍', '-1': '👎', thumbsdown: '👎', white_check_mark: '✅', heavy_check_mark: '✔️', x: '❌',
-    no_entry: '⛔', no_entry_sign: '🚫', hourglass: '⌛', hourglass_flowing_sand: '⏳', lock: '🔒', unlock: '🔓',
-    closed_lock_with_key: '🔐', key: '🔑', warning: '⚠️', rotating_light: '🚨', tada: '🎉', eyes: '👀', rocket: '🚀',
-    information_source: 'ℹ️', bulb: '💡', computer: '💻', iphone: '📱', link: '🔗', inbox_tray: '📥', page_facing_up: '📄',
-    shield: '🛡️', bust_in_silhouette: '👤', electric_plug: '🔌', pause_button: '⏸️', arrows_counterclockwise: '🔄',
-    wave: '👋', raised_hands: '🙌', heart: '❤️', slightly_smiling_face: '🙂', thinking_face: '🤔', red_circle: '🔴',
-    large_green_circle: '🟢', large_yellow_circle: '🟡', memo: '📝', calendar: '📆', clock1: '🕐', gear: '⚙️',
+    '+1': '👍',
+    thumbsup: '👍',
+    '-1': '👎',
+    thumbsdown: '👎',
+    white_check_mark: '✅',
+    heavy_check_mark: '✔️',
+    x: '❌',
+    no_entry: '⛔',
+    no_entry_sign: '🚫',
+    hourglass: '⌛',
+    hourglass_flowing_sand: '⏳',
+    lock: '🔒',
+    unlock: '🔓',
+    closed_lock_with_key: '🔐',
+    key: '🔑',
+    warning: '⚠️',
+    rotating_light: '🚨',
+    tada: '🎉',
+    eyes: '👀',
+    rocket: '🚀',
+    information_source: 'ℹ️',
+    bulb: '💡',
+    computer: '💻',
+    iphone: '📱',
+    link: '🔗',
+    inbox_tray: '📥',
+    page_facing_up: '📄',
+    shield: '🛡️',
+    bust_in_silhouette: '👤',
+    electric_plug: '🔌',
+    pause_button: '⏸️',
+    arrows_counterclockwise: '🔄',
+    wave: '👋',
+    raised_hands: '🙌',
+    heart: '❤️',
+    slightly_smiling_face: '🙂',
+    thinking_face: '🤔',
+    red_circle: '🔴',
+    large_green_circle: '🟢',
+    large_yellow_circle: '🟡',
+    memo: '📝',
+    calendar: '📆',
+    clock1: '🕐',
+    gear: '⚙️',
   };
 
-  const escapeHtml = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  const escapeHtml = (text) =>
+    String(text)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&#39;');
   const unescapeSlack = (text) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   const emoji = (name) => EMOJI[name.split('::')[0]] || null;
 
@@ -49,7 +92,8 @@
     if (target.startsWith('#')) return `<span class="mention">#${escapeHtml(label || target.slice(1))}</span>`;
     if (target.startsWith('!date^')) return escapeHtml(slackDate(target, label));
     if (target.startsWith('!')) return `<span class="mention">@${escapeHtml(target.slice(1).split('^')[0])}</span>`;
-    if (/^(https?:|mailto:)/.test(target)) return `<a href="${escapeHtml(unescapeSlack(target))}" target="_blank" rel="noopener noreferrer">${escapeHtml(unescapeSlack(label || target))}</a>`;
+    if (/^(https?:|mailto:)/.test(target))
+      return `<a href="${escapeHtml(unescapeSlack(target))}" target="_blank" rel="noopener noreferrer">${escapeHtml(unescapeSlack(label || target))}</a>`;
     return escapeHtml(`<${unescapeSlack(inner)}>`);
   }
 
@@ -67,7 +111,9 @@
     const saved = [];
     const keep = (html) => `\uE000${saved.push(html) - 1}\uE000`;
     let source = String(text);
-    source = source.replace(/```([\s\S]*?)```/g, (whole, code) => keep(`<pre>${escapeHtml(unescapeSlack(code.replace(/^\n/, '')))}</pre>`));
+    source = source.replace(/```([\s\S]*?)```/g, (whole, code) =>
+      keep(`<pre>${escapeHtml(unescapeSlack(code.replace(/^\n/, '')))}</pre>`),
+    );
     source = source.replace(/`([^`\n]+)`/g, (whole, code) => keep(`<code>${escapeHtml(unescapeSlack(code))}</code>`));
     source = source.replace(/<([^<>\n]+)>/g, (whole, inner) => keep(token(inner, users)));
     let html = inline(escapeHtml(unescapeSlack(source)));
@@ -103,7 +149,11 @@
   }
 
   function button(element, ctx, ref) {
-    const node = el('button', `bk-button${element.style ? ` ${element.style}` : ''}`, textHtml(element.text, ctx.users));
+    const node = el(
+      'button',
+      `bk-button${element.style ? ` ${element.style}` : ''}`,
+      textHtml(element.text, ctx.users),
+    );
     node.type = 'button';
     node.dataset.actionId = element.action_id || '';
     if (element.url) {
@@ -132,7 +182,11 @@
     const wrap = el('div', 'bk-input');
     const blockId = block.block_id || `b${index}`;
     const element = block.element || {};
-    const label = el('label', 'bk-label', `${textHtml(block.label, ctx.users)}${block.optional ? ' <span class="optional">(optional)</span>' : ''}`);
+    const label = el(
+      'label',
+      'bk-label',
+      `${textHtml(block.label, ctx.users)}${block.optional ? ' <span class="optional">(optional)</span>' : ''}`,
+    );
     wrap.appendChild(label);
     if (element.type !== 'plain_text_input') {
       wrap.appendChild(unsupported(`a "${element.type}" input`, element));
@@ -177,7 +231,8 @@
         const node = el('div', 'bk-context');
         for (const element of b.elements || []) {
           if (element.type === 'image') node.appendChild(image(element, 'bk-context-image'));
-          else if (element.type === 'mrkdwn' || element.type === 'plain_text') node.appendChild(el('span', '', textHtml(element, ctx.users)));
+          else if (element.type === 'mrkdwn' || element.type === 'plain_text')
+            node.appendChild(el('span', '', textHtml(element, ctx.users)));
           else node.appendChild(unsupported(`a "${element.type}" context element`, element));
         }
         return node;
@@ -185,7 +240,11 @@
       case 'actions': {
         const node = el('div', 'bk-actions');
         (b.elements || []).forEach((element, elementIndex) => {
-          node.appendChild(element.type === 'button' ? button(element, ctx, { block: index, element: elementIndex }) : unsupported(`a "${element.type}" element`, element));
+          node.appendChild(
+            element.type === 'button'
+              ? button(element, ctx, { block: index, element: elementIndex })
+              : unsupported(`a "${element.type}" element`, element),
+          );
         });
         return node;
       }

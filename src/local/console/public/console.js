@@ -31,7 +31,11 @@
   // ---- talking to the server -------------------------------------------------------------------
 
   async function post(route, body) {
-    const response = await fetch(`/console/api/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: ui.me, ...body }) });
+    const response = await fetch(`/console/api/${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: ui.me, ...body }),
+    });
     const answer = await response.json().catch(() => ({ ok: false, error: `HTTP ${response.status}` }));
     if (!answer.ok) throw new Error(answer.error || `HTTP ${response.status}`);
     return answer;
@@ -92,7 +96,13 @@
   }
 
   const user = (id) => (ui.data ? ui.data.users.find((u) => u.id === id) : undefined);
-  const initials = (name) => name.split(/\s+/).map((part) => part[0]).join('').slice(0, 2).toUpperCase();
+  const initials = (name) =>
+    name
+      .split(/\s+/)
+      .map((part) => part[0])
+      .join('')
+      .slice(0, 2)
+      .toUpperCase();
   const time = (ts) => new Date(Number(ts) * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   const size = (bytes) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`);
   const currentChannel = () => (ui.view.kind === 'channel' ? ui.view.id : ui.data.app.dm);
@@ -124,20 +134,32 @@
     const who = $('who');
     const people = ui.data.users.filter((u) => !u.bot);
     if (who.options.length !== people.length) {
-      who.innerHTML = people.map((u) => `<option value="${escapeHtml(u.id)}">${escapeHtml(u.realName)}${u.admin ? ' · VPN admin' : ''}</option>`).join('');
+      who.innerHTML = people
+        .map(
+          (u) =>
+            `<option value="${escapeHtml(u.id)}">${escapeHtml(u.realName)}${u.admin ? ' · VPN admin' : ''}</option>`,
+        )
+        .join('');
     }
     who.value = ui.me;
 
     const channels = $('channels');
     channels.innerHTML = '';
     for (const channel of ui.data.channels) {
-      const item = navItem(`# ${channel.name}`, ui.view.kind === 'channel' && ui.view.id === channel.id, unread(channel.id), () => go({ kind: 'channel', id: channel.id }));
+      const item = navItem(
+        `# ${channel.name}`,
+        ui.view.kind === 'channel' && ui.view.id === channel.id,
+        unread(channel.id),
+        () => go({ kind: 'channel', id: channel.id }),
+      );
       item.dataset.testid = `channel-${channel.name}`;
       channels.appendChild(item);
     }
     const apps = $('apps');
     apps.innerHTML = '';
-    const app = navItem('🔐 vpn-chatops', ui.view.kind === 'app', unread(ui.data.app.dm), () => go({ kind: 'app', tab: 'messages' }));
+    const app = navItem('🔐 vpn-chatops', ui.view.kind === 'app', unread(ui.data.app.dm), () =>
+      go({ kind: 'app', tab: 'messages' }),
+    );
     app.dataset.testid = 'app-vpn-chatops';
     apps.appendChild(app);
 
@@ -158,7 +180,8 @@
   }
 
   function go(view) {
-    const openingHome = view.kind === 'app' && view.tab === 'home' && !(ui.view.kind === 'app' && ui.view.tab === 'home');
+    const openingHome =
+      view.kind === 'app' && view.tab === 'home' && !(ui.view.kind === 'app' && ui.view.tab === 'home');
     ui.view = view;
     render();
     if (view.kind === 'app') act('open', { tab: view.tab });
@@ -175,9 +198,12 @@
 
     $('title').textContent = isApp ? '🔐 vpn-chatops' : `# ${(channel || ui.data.channels[0]).name}`;
     $('tabs').hidden = !isApp;
-    for (const tab of $('tabs').querySelectorAll('button')) tab.classList.toggle('active', isApp && tab.dataset.tab === ui.view.tab);
+    for (const tab of $('tabs').querySelectorAll('button'))
+      tab.classList.toggle('active', isApp && tab.dataset.tab === ui.view.tab);
     $('composer').hidden = home;
-    $('message').placeholder = isApp ? 'Message vpn-chatops — type /vpn help' : `Message #${(channel || ui.data.channels[0]).name} — type /vpn help`;
+    $('message').placeholder = isApp
+      ? 'Message vpn-chatops — type /vpn help'
+      : `Message #${(channel || ui.data.channels[0]).name} — type /vpn help`;
 
     content.innerHTML = '';
     content.className = `content${home ? ' home' : ''}`;
@@ -398,7 +424,10 @@
       event.preventDefault();
       const values = {};
       for (const field of dialog.querySelectorAll('.bk-field')) {
-        values[field.dataset.blockId] = { ...(values[field.dataset.blockId] || {}), [field.dataset.actionId]: field.value };
+        values[field.dataset.blockId] = {
+          ...(values[field.dataset.blockId] || {}),
+          [field.dataset.actionId]: field.value,
+        };
       }
       for (const error of dialog.querySelectorAll('.bk-error')) error.textContent = '';
       const answer = await act('submit', { viewId: modal.id, values });
@@ -455,7 +484,8 @@
       if (ui.view.kind === 'app') act('open', { tab: ui.view.tab });
     });
   });
-  for (const tab of $('tabs').querySelectorAll('button')) tab.addEventListener('click', () => go({ kind: 'app', tab: tab.dataset.tab }));
+  for (const tab of $('tabs').querySelectorAll('button'))
+    tab.addEventListener('click', () => go({ kind: 'app', tab: tab.dataset.tab }));
   $('composer').addEventListener('submit', send);
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && ui.data && ui.data.modal && ui.modalKey !== 'confirm') act('close', {});

@@ -24,7 +24,10 @@ export const isSerial = (value: string) => /^[0-9A-F]{2,40}$/.test(value);
 function clickKey(body: ButtonBody): string {
   const where = body.container?.message_ts ?? body.view?.id ?? body.trigger_id;
   const action = body.actions[0];
-  const value = createHash('sha256').update(action?.value ?? '').digest('base64url').slice(0, 22);
+  const value = createHash('sha256')
+    .update(action?.value ?? '')
+    .digest('base64url')
+    .slice(0, 22);
   return `click:${body.user.id}:${where}:${action?.action_id}:${value}`;
 }
 
@@ -36,7 +39,10 @@ async function handOff(deps: ListenerDeps, job: Job, claim: string | undefined):
   try {
     await deps.jobs.enqueue(job);
   } catch (error) {
-    if (claim !== undefined) await deps.idempotency.release(claim).catch((releaseError: unknown) => deps.log('could not release a click claim', releaseError));
+    if (claim !== undefined)
+      await deps.idempotency
+        .release(claim)
+        .catch((releaseError: unknown) => deps.log('could not release a click claim', releaseError));
     throw error;
   }
 }
@@ -47,7 +53,11 @@ async function handOff(deps: ListenerDeps, job: Job, claim: string | undefined):
  * the worker. `once`: a double click queues one job (see clickKey).
  */
 export const jobButton =
-  (deps: ListenerDeps, toJob: (body: ButtonBody) => Job | undefined, options: { once?: boolean } = {}): ButtonListener =>
+  (
+    deps: ListenerDeps,
+    toJob: (body: ButtonBody) => Job | undefined,
+    options: { once?: boolean } = {},
+  ): ButtonListener =>
   async ({ ack, body, respond, client }) => {
     try {
       const job = toJob(body);

@@ -8,7 +8,12 @@ function revokeRequest(value: string): Pick<Extract<Job, { type: 'revoke' }>, 't
   try {
     const request = JSON.parse(value) as Partial<RevokeRequestValue>;
     const reason = (request.reason ?? '') in REVOCATION_REASONS ? (request.reason as RevocationReason) : undefined;
-    const target = typeof request.serial === 'string' ? { serial: request.serial } : typeof request.slackId === 'string' ? { slackId: request.slackId } : undefined;
+    const target =
+      typeof request.serial === 'string'
+        ? { serial: request.serial }
+        : typeof request.slackId === 'string'
+          ? { slackId: request.slackId }
+          : undefined;
     return target && reason ? { target, reason } : undefined;
   } catch {
     return undefined;

@@ -16,10 +16,21 @@ export const ACK_BUDGET_MS = 2_000;
  * The command's one answer: the ack when it comes in time, otherwise a holding ack at `budgetMs` and the
  * answer later through `respond`. `finish()` stops the clock once the handler is done.
  */
-export function answerWithin(budgetMs: number, ack: Ack, respond: Ack, late: () => void): { answer: Ack; finish(): void } {
+export function answerWithin(
+  budgetMs: number,
+  ack: Ack,
+  respond: Ack,
+  late: () => void,
+): { answer: Ack; finish(): void } {
   let acked: Promise<void> | undefined;
   const timer = setTimeout(() => {
-    acked = ack(ephemeral(progressMessage('⏳ This is taking longer than usual (the VPN bot\'s database is slow to answer); the answer replaces this message.')));
+    acked = ack(
+      ephemeral(
+        progressMessage(
+          "⏳ This is taking longer than usual (the VPN bot's database is slow to answer); the answer replaces this message.",
+        ),
+      ),
+    );
     late();
   }, budgetMs);
   return {

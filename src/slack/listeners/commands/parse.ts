@@ -30,9 +30,17 @@ export function parseSince(text: string): Since | undefined {
   }
   const parts = SINCE_DATE.exec(text);
   if (!parts) return undefined;
-  const [year, month, day, hour = 0, minute = 0, second = 0] = parts.slice(1).map((part) => (part === undefined ? undefined : Number(part))) as number[];
+  const [year, month, day, hour = 0, minute = 0, second = 0] = parts
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part))) as number[];
   const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  const roundTrips = at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === day && at.getUTCHours() === hour && at.getUTCMinutes() === minute && at.getUTCSeconds() === second;
+  const roundTrips =
+    at.getUTCFullYear() === year &&
+    at.getUTCMonth() === month - 1 &&
+    at.getUTCDate() === day &&
+    at.getUTCHours() === hour &&
+    at.getUTCMinutes() === minute &&
+    at.getUTCSeconds() === second;
   return roundTrips ? { at } : undefined;
 }
 
@@ -51,7 +59,12 @@ function parseAudit(words: string[]): VpnCommand {
     }
     const parsed = parseSince(word);
     if (!parsed || since) {
-      return { kind: 'help', problem: parsed ? AUDIT_USAGE : `"${word.slice(0, 40)}" is not a start date: use a date like 2026-11-01 or a number of days like 30d (at most ${MAX_SINCE_DAYS}).` };
+      return {
+        kind: 'help',
+        problem: parsed
+          ? AUDIT_USAGE
+          : `"${word.slice(0, 40)}" is not a start date: use a date like 2026-11-01 or a number of days like 30d (at most ${MAX_SINCE_DAYS}).`,
+      };
     }
     since = parsed;
   }
@@ -70,18 +83,22 @@ function mention(word: string | undefined): { id?: string; problem?: string } {
   if (match) return { id: match[1] };
   if (word.startsWith('<#')) return { problem: 'That is a channel. Mention a person, e.g. `/vpn revoke @jane`.' };
   if (ANY_MENTION.test(word)) return { problem: 'Mention one person, e.g. `/vpn revoke @jane`.' };
-  return { problem: `"${word.slice(0, 40)}" is not a mention. Type @ and pick the person from the list, e.g. \`/vpn revoke @jane\`.` };
+  return {
+    problem: `"${word.slice(0, 40)}" is not a mention. Type @ and pick the person from the list, e.g. \`/vpn revoke @jane\`.`,
+  };
 }
 
 export function parseVpnCommand(text: string): VpnCommand {
-  if (text.length > MAX_COMMAND_TEXT) return { kind: 'help', problem: `That command is ${text.length} characters long; /vpn commands are short.` };
+  if (text.length > MAX_COMMAND_TEXT)
+    return { kind: 'help', problem: `That command is ${text.length} characters long; /vpn commands are short.` };
   const [verb = 'help', ...rest] = text.trim().split(/\s+/).filter(Boolean);
   switch (verb.toLowerCase()) {
     case 'issue':
       return rest.length ? { kind: 'issue', device: rest.join(' ') } : { kind: 'issue' };
     case 'revoke': {
       const [who, reasonText, ...extra] = rest;
-      if (extra.length) return { kind: 'help', problem: 'Use `/vpn revoke @user [reason]`, with one person and at most one reason.' };
+      if (extra.length)
+        return { kind: 'help', problem: 'Use `/vpn revoke @user [reason]`, with one person and at most one reason.' };
       const target = mention(who);
       if (target.problem) return { kind: 'help', problem: target.problem };
       let reason: RevokingReason = target.id ? 'affiliationChanged' : 'keyCompromise';
@@ -100,7 +117,8 @@ export function parseVpnCommand(text: string): VpnCommand {
       return rest.length ? { kind: 'help', problem: '`/vpn status` takes no arguments.' } : { kind: 'status' };
     case 'list': {
       const target = mention(rest[0]);
-      if (target.problem || rest.length > 1) return { kind: 'help', problem: target.problem ?? 'Use `/vpn list [@user]`.' };
+      if (target.problem || rest.length > 1)
+        return { kind: 'help', problem: target.problem ?? 'Use `/vpn list [@user]`.' };
       return target.id ? { kind: 'list', target: target.id } : { kind: 'list' };
     }
     case 'crl':
@@ -126,7 +144,11 @@ function parseLogs(rest: string[]): VpnCommand {
   const usage = `Use \`/vpn logs [hours]\` with a whole number of hours from 1 to ${MAX_HOURS}, e.g. \`/vpn logs 24\`.`;
   if (rest.length === 0) return { kind: 'logs', hours: DEFAULT_HOURS };
   const match = rest.length === 1 ? /^(\d+)h?$/i.exec(rest[0]) : null;
-  if (!match) return { kind: 'help', problem: rest.length === 1 ? `"${rest[0].slice(0, 40)}" is not a number of hours. ${usage}` : usage };
+  if (!match)
+    return {
+      kind: 'help',
+      problem: rest.length === 1 ? `"${rest[0].slice(0, 40)}" is not a number of hours. ${usage}` : usage,
+    };
   const hours = match[1].length > 7 ? HOURS_CEILING : Math.min(Number(match[1]), HOURS_CEILING);
   if (hours < 1) return { kind: 'help', problem: `A window of 0 hours has nothing in it. ${usage}` };
   return { kind: 'logs', hours };

@@ -23,13 +23,31 @@ export const vpnCommand =
       ACK_BUDGET_MS,
       (response) => ack(response),
       async (response) => void (await respond(response)),
-      () => deps.log(`/vpn: no answer within ${ACK_BUDGET_MS / 1000} s, acknowledged with a holding message; the answer follows through response_url (is DynamoDB stalled?)`),
+      () =>
+        deps.log(
+          `/vpn: no answer within ${ACK_BUDGET_MS / 1000} s, acknowledged with a holding message; the answer follows through response_url (is DynamoDB stalled?)`,
+        ),
     );
     try {
-      await handle(parseVpnCommand(command.text ?? ''), command.user_id, command.team_id, command.response_url, answer, deps);
+      await handle(
+        parseVpnCommand(command.text ?? ''),
+        command.user_id,
+        command.team_id,
+        command.response_url,
+        answer,
+        deps,
+      );
     } catch (error) {
       deps.log('/vpn failed', error);
-      await answer(ephemeral(errorMessage(error instanceof VpnChatopsError ? error.message : 'Something went wrong and nothing was changed. Try again in a minute.')));
+      await answer(
+        ephemeral(
+          errorMessage(
+            error instanceof VpnChatopsError
+              ? error.message
+              : 'Something went wrong and nothing was changed. Try again in a minute.',
+          ),
+        ),
+      );
     } finally {
       finish();
     }
@@ -40,7 +58,14 @@ async function refuse(deps: ListenerDeps, userId: string, what: string, ack: Ack
   await ack(ephemeral(errorMessage(`Only VPN admins can ${what}. Ask one of them, or see \`/vpn help\`.`)));
 }
 
-async function handle(command: VpnCommand, userId: string, teamId: string, responseUrl: string, ack: Ack, deps: ListenerDeps): Promise<void> {
+async function handle(
+  command: VpnCommand,
+  userId: string,
+  teamId: string,
+  responseUrl: string,
+  ack: Ack,
+  deps: ListenerDeps,
+): Promise<void> {
   const { certificates, clock, admins, jobs } = deps;
   switch (command.kind) {
     case 'help': {
@@ -52,23 +77,41 @@ async function handle(command: VpnCommand, userId: string, teamId: string, respo
     case 'issue': {
       if (command.device !== undefined) normalizeDevice(command.device);
       await jobs.enqueue({ type: 'issue', userId, teamId, device: command.device, responseUrl });
-      return ack(ephemeral(progressMessage('⏳ Issuing your certificate; your profile arrives in a DM from me in a few seconds.')));
+      return ack(
+        ephemeral(
+          progressMessage('⏳ Issuing your certificate; your profile arrives in a DM from me in a few seconds.'),
+        ),
+      );
     }
     case 'revoke': {
       const targetId = command.target ?? userId;
-      if (targetId !== userId && !(await admins.isAdmin(userId))) return refuse(deps, userId, "revoke other people's certificates", ack);
+      if (targetId !== userId && !(await admins.isAdmin(userId)))
+        return refuse(deps, userId, "revoke other people's certificates", ack);
       const revocable = (await certificates.byUser(targetId)).filter((c) => c.status !== 'revoked');
       if (revocable.length === 0) {
-        return ack(ephemeral(errorMessage(targetId === userId ? 'You have no certificates to revoke.' : `<@${targetId}> has no certificates to revoke.`)));
+        return ack(
+          ephemeral(
+            errorMessage(
+              targetId === userId
+                ? 'You have no certificates to revoke.'
+                : `<@${targetId}> has no certificates to revoke.`,
+            ),
+          ),
+        );
       }
       const label = targetId === userId ? 'your' : `<@${targetId}>'s`;
-      return ack(ephemeral(revokeConfirmMessage({ slackId: targetId, label, certificates: revocable }, command.reason)));
+      return ack(
+        ephemeral(revokeConfirmMessage({ slackId: targetId, label, certificates: revocable }, command.reason)),
+      );
     }
     case 'status':
       return ack(ephemeral(statusMessage(await certificates.byUser(userId), clock.now())));
     case 'list': {
       if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'list certificates', ack);
-      if (command.target) return ack(ephemeral(certificateListMessage(await certificates.byUser(command.target), clock.now(), command.target)));
+      if (command.target)
+        return ack(
+          ephemeral(certificateListMessage(await certificates.byUser(command.target), clock.now(), command.target)),
+        );
       // Every certificate is a whole-table read: too slow to risk inside Slack's 3 seconds.
       await jobs.enqueue({ type: 'list', actorId: userId, responseUrl });
       return ack(ephemeral(progressMessage('⏳ Listing every certificate…')));
@@ -81,22 +124,48 @@ async function handle(command: VpnCommand, userId: string, teamId: string, respo
     case 'logs': {
       if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'read connection logs', ack);
       await jobs.enqueue({ type: 'logs', actorId: userId, hours: command.hours, responseUrl });
-      return ack(ephemeral(progressMessage('⏳ Reading every endpoint\'s connection log…')));
+      return ack(ephemeral(progressMessage("⏳ Reading every endpoint's connection log…")));
     }
     case 'doctor': {
       if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'run doctor', ack);
       await jobs.enqueue({ type: 'doctor', actorId: userId, responseUrl });
-      return ack(ephemeral(progressMessage('⏳ Checking the CA, every endpoint, its CRL and certificates, DynamoDB, Slack and the clock…')));
+      return ack(
+        ephemeral(
+          progressMessage(
+            '⏳ Checking the CA, every endpoint, its CRL and certificates, DynamoDB, Slack and the clock…',
+          ),
+        ),
+      );
     }
     case 'audit': {
       if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'export the audit trail', ack);
       const since = resolveSince(command.since ?? { days: AUDIT_DEFAULT_DAYS }, clock.now());
-      if (since.getTime() > clock.now().getTime()) return ack(ephemeral(errorMessage(`${since.toISOString()} is in the future; nothing was exported. Give a past date or a number of days, e.g. 30d.`)));
-      await jobs.enqueue({ type: 'audit-export', actorId: userId, slackId: command.target, since: since.toISOString(), responseUrl });
+      if (since.getTime() > clock.now().getTime())
+        return ack(
+          ephemeral(
+            errorMessage(
+              `${since.toISOString()} is in the future; nothing was exported. Give a past date or a number of days, e.g. 30d.`,
+            ),
+          ),
+        );
+      await jobs.enqueue({
+        type: 'audit-export',
+        actorId: userId,
+        slackId: command.target,
+        since: since.toISOString(),
+        responseUrl,
+      });
       const whose = command.target ? ` for <@${command.target}>` : '';
-      return ack(ephemeral(progressMessage(`⏳ Exporting the audit trail${whose} since ${since.toISOString().slice(0, 16).replace('T', ' ')} UTC; the CSV arrives in your DM from me.`)));
+      return ack(
+        ephemeral(
+          progressMessage(
+            `⏳ Exporting the audit trail${whose} since ${since.toISOString().slice(0, 16).replace('T', ' ')} UTC; the CSV arrives in your DM from me.`,
+          ),
+        ),
+      );
     }
   }
 }
 
-const resolveSince = (since: Since, now: Date): Date => ('at' in since ? since.at : new Date(now.getTime() - since.days * DAY_MS));
+const resolveSince = (since: Since, now: Date): Date =>
+  'at' in since ? since.at : new Date(now.getTime() - since.days * DAY_MS);

@@ -17,12 +17,24 @@ export const reactionAdded =
     const reaction = { user: event.user, name: event.reaction, channel: event.item.channel, ts: event.item.ts };
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), DECISION_BUDGET_MS)));
-    const outcome = await Promise.race([recordReaction({ ...deps, ...deps.decisions }, reaction).then(() => 'recorded' as const, (error: unknown) => ({ error })), late]);
+    const outcome = await Promise.race([
+      recordReaction({ ...deps, ...deps.decisions }, reaction).then(
+        () => 'recorded' as const,
+        (error: unknown) => ({ error }),
+      ),
+      late,
+    ]);
     clearTimeout(timer);
     if (outcome === 'recorded') return;
-    if (outcome === 'late') deps.log(`a reaction by ${reaction.user} was not recorded within ${DECISION_BUDGET_MS / 1000} s: DynamoDB did not answer (stalled?)`);
+    if (outcome === 'late')
+      deps.log(
+        `a reaction by ${reaction.user} was not recorded within ${DECISION_BUDGET_MS / 1000} s: DynamoDB did not answer (stalled?)`,
+      );
     // Only the bot's DM with a person holds approval prompts, and only that person can react there.
-    if (isThumbsUp(reaction.name) && reaction.channel.startsWith('D')) await deps.decisions.notRecorded(reaction.channel).catch((error: unknown) => deps.log('could not tell a member their reaction was not recorded', error));
+    if (isThumbsUp(reaction.name) && reaction.channel.startsWith('D'))
+      await deps.decisions
+        .notRecorded(reaction.channel)
+        .catch((error: unknown) => deps.log('could not tell a member their reaction was not recorded', error));
     // A failure goes on to app.error, which logs it as the fault it is.
     if (outcome !== 'late') throw outcome.error;
   };

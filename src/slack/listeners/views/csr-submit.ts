@@ -15,18 +15,31 @@ export const csrSubmit =
     try {
       publicKeyFromCsr(csrPem);
     } catch (error) {
-      return ack({ response_action: 'errors', errors: { [BLOCK.csrInput]: error instanceof VpnChatopsError ? error.message.slice(0, 150) : 'This is not a CSR.' } });
+      return ack({
+        response_action: 'errors',
+        errors: {
+          [BLOCK.csrInput]: error instanceof VpnChatopsError ? error.message.slice(0, 150) : 'This is not a CSR.',
+        },
+      });
     }
     try {
       if (device) normalizeDevice(device);
     } catch (error) {
-      return ack({ response_action: 'errors', errors: { [BLOCK.deviceInput]: (error as Error).message.slice(0, 150) } });
+      return ack({
+        response_action: 'errors',
+        errors: { [BLOCK.deviceInput]: (error as Error).message.slice(0, 150) },
+      });
     }
     try {
       await deps.jobs.enqueue({ type: 'issue', userId: body.user.id, teamId: body.team?.id, csrPem, device });
     } catch (error) {
       deps.log('CSR job could not be queued', error);
-      return ack({ response_action: 'errors', errors: { [BLOCK.csrInput]: 'Could not start issuing just now; nothing was changed. Submit again in a minute.' } });
+      return ack({
+        response_action: 'errors',
+        errors: {
+          [BLOCK.csrInput]: 'Could not start issuing just now; nothing was changed. Submit again in a minute.',
+        },
+      });
     }
     await ack();
   };
