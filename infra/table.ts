@@ -21,9 +21,7 @@ function attribute(definition: Definition, key: KeyElement | undefined) {
 const part = (keys: KeyElement[] | undefined, type: 'HASH' | 'RANGE') => keys?.find((key) => key.KeyType === type);
 
 /** The CDK form of `tableDefinition` (src/adapters/dynamodb/table.ts), so tests, the local stack and AWS share one shape. */
-export function tablePropsFrom(
-  definition: Definition,
-): Pick<TableProps, 'partitionKey' | 'sortKey' | 'billingMode'> & {
+export function tablePropsFrom(definition: Definition): Pick<TableProps, 'partitionKey' | 'sortKey' | 'billingMode'> & {
   indexes: Parameters<Table['addGlobalSecondaryIndex']>[0][];
 } {
   if (definition.BillingMode !== 'PAY_PER_REQUEST')

@@ -247,13 +247,11 @@ describeWith(
       sent.splice(0);
       const ec2 = mockClient(EC2Client);
       try {
-        ec2
-          .on(DescribeClientVpnEndpointsCommand)
-          .resolves({
-            ClientVpnEndpoints: [
-              { ClientVpnEndpointId: 'cvpn-endpoint-0123456789abcdef0', ServerCertificateArn: CertificateArn },
-            ],
-          });
+        ec2.on(DescribeClientVpnEndpointsCommand).resolves({
+          ClientVpnEndpoints: [
+            { ClientVpnEndpointId: 'cvpn-endpoint-0123456789abcdef0', ServerCertificateArn: CertificateArn },
+          ],
+        });
         const endpoint = new AwsClientVpnEndpoint({
           id: 'cvpn-endpoint-0123456789abcdef0',
           region: REGION,

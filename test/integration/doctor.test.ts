@@ -225,16 +225,14 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       ec2.reset();
       acm.reset();
       describes();
-      acm
-        .on(DescribeCertificateCommand, { CertificateArn: ARN })
-        .resolves({
-          Certificate: {
-            CertificateArn: ARN,
-            Subject: 'CN=vpn.example.com',
-            NotAfter: new Date(now.getTime() + 400 * DAY),
-            Status: 'ISSUED',
-          },
-        });
+      acm.on(DescribeCertificateCommand, { CertificateArn: ARN }).resolves({
+        Certificate: {
+          CertificateArn: ARN,
+          Subject: 'CN=vpn.example.com',
+          NotAfter: new Date(now.getTime() + 400 * DAY),
+          Status: 'ISSUED',
+        },
+      });
       // Seed 000 on AWS: the CRL imported 170 days ago by hand, never renewed.
       const stale = buildCrl({
         ca: await testCa(),
@@ -300,11 +298,9 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     });
 
     it('a server certificate a week from expiry fails', async () => {
-      acm
-        .on(DescribeCertificateCommand)
-        .resolves({
-          Certificate: { NotAfter: new Date(now.getTime() + 7 * DAY), Status: 'ISSUED', Subject: 'CN=vpn.example.com' },
-        });
+      acm.on(DescribeCertificateCommand).resolves({
+        Certificate: { NotAfter: new Date(now.getTime() + 7 * DAY), Status: 'ISSUED', Subject: 'CN=vpn.example.com' },
+      });
       expect(byName(await doctor(), `${KEY}: server certificate`)).toMatchObject({
         status: 'fail',
         detail: expect.stringContaining('7.0 days left, then no client can connect'),

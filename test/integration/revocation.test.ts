@@ -711,15 +711,13 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
           ['cvpn-connection-1', bob.cn],
           ['cvpn-connection-2', 'jane-U0JANE.vpn.test'],
         ]);
-        ec2
-          .on(DescribeClientVpnConnectionsCommand)
-          .callsFake(() => ({
-            Connections: [...connections].map(([ConnectionId, CommonName]) => ({
-              ConnectionId,
-              CommonName,
-              Status: { Code: 'active' },
-            })),
-          }));
+        ec2.on(DescribeClientVpnConnectionsCommand).callsFake(() => ({
+          Connections: [...connections].map(([ConnectionId, CommonName]) => ({
+            ConnectionId,
+            CommonName,
+            Status: { Code: 'active' },
+          })),
+        }));
         ec2.on(TerminateClientVpnConnectionsCommand).callsFake((input: { ConnectionId: string }) => {
           if (refuse)
             throw new EC2ServiceException({

@@ -656,21 +656,17 @@ describeWith(
       const ca = await testCa();
       // Every EC2Client in this process, including the one the bot's endpoint makes for itself.
       ec2 = mockClient(EC2Client);
-      ec2
-        .on(ExportClientVpnClientConfigurationCommand)
-        .callsFake(() =>
-          answerAfterDelay(() => ({
-            ClientConfiguration: `client\ndev tun\nproto udp\nremote ${ENDPOINT_ID}.prod.clientvpn.eu-west-1.amazonaws.com 443\n<ca>\n${ca.certPem.trim()}\n</ca>\n`,
-          })),
-        );
-      ec2
-        .on(ExportClientVpnClientCertificateRevocationListCommand)
-        .callsFake(() =>
-          answerAfterDelay(() => ({
-            CertificateRevocationList: liveCrl,
-            Status: { Code: liveCrl ? 'active' : 'pending' },
-          })),
-        );
+      ec2.on(ExportClientVpnClientConfigurationCommand).callsFake(() =>
+        answerAfterDelay(() => ({
+          ClientConfiguration: `client\ndev tun\nproto udp\nremote ${ENDPOINT_ID}.prod.clientvpn.eu-west-1.amazonaws.com 443\n<ca>\n${ca.certPem.trim()}\n</ca>\n`,
+        })),
+      );
+      ec2.on(ExportClientVpnClientCertificateRevocationListCommand).callsFake(() =>
+        answerAfterDelay(() => ({
+          CertificateRevocationList: liveCrl,
+          Status: { Code: liveCrl ? 'active' : 'pending' },
+        })),
+      );
       ec2
         .on(ImportClientVpnClientCertificateRevocationListCommand)
         .callsFake((input: { CertificateRevocationList?: string }) =>
@@ -679,15 +675,13 @@ describeWith(
             return { Return: true };
           }),
         );
-      ec2
-        .on(DescribeClientVpnConnectionsCommand)
-        .callsFake(() =>
-          answerAfterDelay(() => ({
-            Connections: terminated.length
-              ? []
-              : [{ ConnectionId: 'cvpn-connection-0a1b2c3d', CommonName: aliceCn, Status: { Code: 'active' } }],
-          })),
-        );
+      ec2.on(DescribeClientVpnConnectionsCommand).callsFake(() =>
+        answerAfterDelay(() => ({
+          Connections: terminated.length
+            ? []
+            : [{ ConnectionId: 'cvpn-connection-0a1b2c3d', CommonName: aliceCn, Status: { Code: 'active' } }],
+        })),
+      );
       ec2.on(TerminateClientVpnConnectionsCommand).callsFake((input: { ConnectionId?: string }) =>
         answerAfterDelay(() => {
           terminated.push(input.ConnectionId!);

@@ -55,16 +55,14 @@ describe('AwsClientVpnEndpoint inspection (for doctor)', () => {
   it('reads the server certificate expiry from ACM, by the ARN the endpoint names', async () => {
     describes({});
     const notAfter = new Date('2027-03-01T12:00:00Z');
-    acm
-      .on(DescribeCertificateCommand, { CertificateArn: SERVER_ARN })
-      .resolves({
-        Certificate: {
-          CertificateArn: SERVER_ARN,
-          Subject: 'CN=vpn.example.com',
-          NotAfter: notAfter,
-          Status: 'ISSUED',
-        },
-      });
+    acm.on(DescribeCertificateCommand, { CertificateArn: SERVER_ARN }).resolves({
+      Certificate: {
+        CertificateArn: SERVER_ARN,
+        Subject: 'CN=vpn.example.com',
+        NotAfter: notAfter,
+        Status: 'ISSUED',
+      },
+    });
     expect(await endpoint().serverCertificate()).toEqual({
       location: SERVER_ARN,
       subject: 'CN=vpn.example.com',
@@ -88,16 +86,14 @@ describe('AwsClientVpnEndpoint inspection (for doctor)', () => {
 
   it('says so when the certificate the endpoint names is gone from ACM', async () => {
     describes({});
-    acm
-      .on(DescribeCertificateCommand)
-      .rejects(
-        new ACMServiceException({
-          name: 'ResourceNotFoundException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-          message: 'not found',
-        }),
-      );
+    acm.on(DescribeCertificateCommand).rejects(
+      new ACMServiceException({
+        name: 'ResourceNotFoundException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'not found',
+      }),
+    );
     const error = await rejectionOf(endpoint().serverCertificate());
     expect(error.message).toBe(
       `The server certificate ${SERVER_ARN} of AWS Client VPN endpoint ${ID} in ${REGION} is not in ACM: import it again and update the endpoint.`,

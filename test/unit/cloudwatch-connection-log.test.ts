@@ -94,14 +94,12 @@ describe('CloudWatchConnectionLog', () => {
   });
 
   it('says which permission is missing on AccessDeniedException, without retrying', async () => {
-    logs
-      .on(FilterLogEventsCommand)
-      .rejects(
-        new AccessDeniedException({
-          message: 'User: arn:aws:sts::1:assumed-role/bot is not authorized to perform: logs:FilterLogEvents',
-          ...metadata(400),
-        }),
-      );
+    logs.on(FilterLogEventsCommand).rejects(
+      new AccessDeniedException({
+        message: 'User: arn:aws:sts::1:assumed-role/bot is not authorized to perform: logs:FilterLogEvents',
+        ...metadata(400),
+      }),
+    );
     const error = await rejectionOf(source().read(FROM, TO));
     expect(error).toBeInstanceOf(VpnChatopsError);
     expect((error as VpnChatopsError).message).toBe(

@@ -90,16 +90,14 @@ describe('loadLambdaConfig: Slack credentials from Secrets Manager', () => {
   it.each(['AccessDeniedException', 'AccessDenied'])(
     'names the permission a %s needs, for doctor to report',
     async (code) => {
-      secrets
-        .on(GetSecretValueCommand)
-        .rejects(
-          new SecretsManagerServiceException({
-            name: code,
-            $fault: 'client',
-            $metadata: { httpStatusCode: 403 },
-            message: 'not authorized',
-          }),
-        );
+      secrets.on(GetSecretValueCommand).rejects(
+        new SecretsManagerServiceException({
+          name: code,
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403 },
+          message: 'not authorized',
+        }),
+      );
       const error = await failure({ SLACK_SECRET_ID: SECRET_ID });
       expect(error).toMatchObject({ code: 'INVALID_CONFIG', permission: 'secretsmanager:GetSecretValue' });
       expect(error.message).toMatch(
@@ -115,29 +113,25 @@ describe('loadLambdaConfig: Slack credentials from Secrets Manager', () => {
         new ResourceNotFoundException({ $metadata: {}, message: "Secrets Manager can't find the specified secret." }),
       );
     expect((await failure({ SLACK_SECRET_ID: SECRET_ID })).message).toMatch(/does not exist or has no value/);
-    secrets
-      .on(GetSecretValueCommand)
-      .rejects(
-        new SecretsManagerServiceException({
-          name: 'AccessDeniedException',
-          $fault: 'client',
-          $metadata: {},
-          message: 'denied',
-        }),
-      );
+    secrets.on(GetSecretValueCommand).rejects(
+      new SecretsManagerServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: {},
+        message: 'denied',
+      }),
+    );
     expect((await failure({ SLACK_SECRET_ID: SECRET_ID })).message).toMatch(
       /Not allowed to call secretsmanager:GetSecretValue on the Slack secret/,
     );
-    secrets
-      .on(GetSecretValueCommand)
-      .rejects(
-        new SecretsManagerServiceException({
-          name: 'InternalServiceError',
-          $fault: 'server',
-          $metadata: {},
-          message: 'boom',
-        }),
-      );
+    secrets.on(GetSecretValueCommand).rejects(
+      new SecretsManagerServiceException({
+        name: 'InternalServiceError',
+        $fault: 'server',
+        $metadata: {},
+        message: 'boom',
+      }),
+    );
     expect((await failure({ SLACK_SECRET_ID: SECRET_ID })).code).toBe('STORE_UNAVAILABLE');
   });
 });

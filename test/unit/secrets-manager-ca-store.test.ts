@@ -177,14 +177,12 @@ describe('SecretsManagerCaStore', () => {
 
     it('fills a secret that exists without a value', async () => {
       secrets.on(GetSecretValueCommand).rejects(notFound());
-      secrets
-        .on(CreateSecretCommand)
-        .rejects(
-          new ResourceExistsException({
-            $metadata: {},
-            message: 'The operation failed because the secret vpn-chatops/ca already exists.',
-          }),
-        );
+      secrets.on(CreateSecretCommand).rejects(
+        new ResourceExistsException({
+          $metadata: {},
+          message: 'The operation failed because the secret vpn-chatops/ca already exists.',
+        }),
+      );
       secrets.on(PutSecretValueCommand).resolves({});
       await store().save(material);
       expect(inputs(GetSecretValueCommand)).toHaveLength(2);
