@@ -13,7 +13,7 @@ const SHAPE = '{"SLACK_BOT_TOKEN": "xoxb-…", "SLACK_SIGNING_SECRET": "…"}';
  * Lambda environment or a template. Messages name the secret and the missing keys, never a value.
  */
 export async function readSlackSecret(secretId: string, client: SecretsManagerClient): Promise<SlackSecret> {
-  const fix = `Store ${SHAPE} in it (docs/deploy.md, "Store the Slack credentials").`;
+  const fix = `Store ${SHAPE} in it (docs/deploy.md, step 4 "Create the Slack app and store its credentials").`;
   let secretString: string | undefined;
   try {
     ({ SecretString: secretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId })));
