@@ -360,3 +360,120 @@ export type Job = (
 export interface JobQueue {
   enqueue(job: Job): Promise<void>;
 }
+
+/*
+ * The agent on a self-hosted OpenVPN host (`vpnctl agent`). The bot may run anywhere (on Lambda, say)
+ * and never reaches the VPN host: everything between them goes through the shared table. The bot
+ * publishes CRLs and asks for sessions to end; the agent, which alone can reach the management interface
+ * and the CRL file, carries that out and reports back, with a heartbeat.
+ */
+
+/** A CRL the bot published for an agent-served endpoint, as the agent downloads it. */
+export interface DistributedCrl {
+  endpoint: string;
+  /** The CRL number, in decimal. */
+  number: string;
+  pem: string;
+  /** Hex SHA-256 of `pem`, checked by the agent after reassembly. */
+  sha256: string;
+  publishedAt: Date;
+}
+
+/** What the agent wrote where the server's `crl-verify` reads it. */
+export interface AppliedCrl {
+  number: string;
+  sha256: string;
+  at: Date;
+  agentId: string;
+}
+
+/**
+ * CRLs for agent-served endpoints. A 20,000-entry CRL is ~1.3 MB, over DynamoDB's 400 KB item limit,
+ * so one CRL is kept as several items written together; readers see all of it or none of it.
+ */
+export interface CrlDistribution {
+  /** Stores the CRL as the endpoint's newest; refuses (returns false) when a higher number is already there. */
+  publish(endpoint: string, crl: { number: bigint; pem: string }, at: Date): Promise<boolean>;
+  /** The newest published CRL, or the one with `number`; undefined when absent or incomplete. */
+  get(endpoint: string, number?: bigint): Promise<DistributedCrl | undefined>;
+  reportApplied(endpoint: string, applied: AppliedCrl): Promise<void>;
+  applied(endpoint: string): Promise<AppliedCrl | undefined>;
+}
+
+/** One session the bot asked the agent to end; it stays queued until the agent has carried it out. */
+export interface SessionKill {
+  id: string;
+  endpoint: string;
+  connectionId: string;
+  commonName?: string;
+  requestedBy: string;
+  requestedAt: Date;
+  /** `gone`: the session had already ended when the agent looked. */
+  state: 'pending' | 'done' | 'gone';
+  attempts: number;
+  lastError?: string;
+  settledAt?: Date;
+}
+
+export interface SessionKillQueue {
+  request(
+    endpoint: string,
+    sessions: { connectionId: string; commonName?: string }[],
+    actor: string,
+    at: Date,
+  ): Promise<SessionKill[]>;
+  /** Pending kills for the endpoint, oldest first. */
+  pending(endpoint: string): Promise<SessionKill[]>;
+  get(endpoint: string, ids: string[]): Promise<SessionKill[]>;
+  settle(kill: SessionKill, outcome: { state: 'done' | 'gone' }, at: Date): Promise<void>;
+  /** A failed attempt: the kill stays pending, with the error, for the next round. */
+  failed(kill: SessionKill, error: string, at: Date): Promise<void>;
+}
+
+/** What an agent reports about one endpoint it serves. */
+export interface AgentEndpointReport {
+  endpoint: string;
+  health: EndpointHealth;
+  sessions: VpnSession[];
+  /** The client configuration profiles are built from (`remote`, cipher…), as the agent's config says. */
+  clientConfiguration?: string;
+  /** The tls-crypt key every profile must carry (it is in every profile anyway). */
+  tlsCryptKey?: string;
+  serverCertificate?: ServerCertificate;
+}
+
+export interface AgentHeartbeat {
+  agentId: string;
+  host: string;
+  version: string;
+  at: Date;
+  endpoints: AgentEndpointReport[];
+}
+
+export interface AgentRegistry {
+  beat(heartbeat: AgentHeartbeat): Promise<void>;
+  list(): Promise<AgentHeartbeat[]>;
+  /** The newest heartbeat that reports `endpoint`. */
+  serving(endpoint: string): Promise<AgentHeartbeat | undefined>;
+  /** Records whether the admins were told the agent is silent; true when that changed (so each change is told once). */
+  markSilent(agentId: string, silent: boolean): Promise<boolean>;
+}
+
+/** One agent acts for an endpoint at a time; another takes over when the lease lapses. */
+export interface EndpointLease {
+  acquire(endpoint: string, holder: string, ttlMs: number): Promise<boolean>;
+  release(endpoint: string, holder: string): Promise<void>;
+}
+
+/**
+ * Connection attempts an agent parsed from its server's log, shipped hour by hour so `/vpn logs` and the
+ * flood rules work where the bot cannot read the file. The agent re-ships the current hour as it grows.
+ */
+export interface ShippedLog {
+  ship(
+    endpoint: string,
+    hour: Date,
+    read: Pick<ConnectionLogRead, 'attempts' | 'events' | 'malformed' | 'ignored' | 'truncated'>,
+  ): Promise<void>;
+  read(endpoint: string, from: Date, to: Date): Promise<ConnectionLogRead>;
+}
