@@ -21,6 +21,11 @@ export function approvalsInLogs(approvals: ApprovalStore): ApprovalStore {
       return decided;
     },
   };
-  // The store's other methods, still bound to it.
-  return Object.assign(Object.create(approvals) as ApprovalStore, tagged);
+  // Every other method called on the store itself, so it keeps working whatever the store keeps inside.
+  const delegated = Object.fromEntries(
+    (Object.getOwnPropertyNames(Object.getPrototypeOf(approvals)) as (keyof ApprovalStore)[])
+      .filter((name) => name !== ('constructor' as keyof ApprovalStore) && typeof approvals[name] === 'function')
+      .map((name) => [name, (approvals[name] as (...args: unknown[]) => unknown).bind(approvals)]),
+  );
+  return { ...delegated, ...tagged } as ApprovalStore;
 }

@@ -155,7 +155,6 @@ export class VpnAdmin {
       endpoints,
       clock: this.clock,
       policy: doctorPolicy(config),
-      requiredScopes: [],
       ...probes,
     });
   }

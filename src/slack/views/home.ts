@@ -9,6 +9,7 @@ import { byHealth, crlStatusText, publishCrlButton } from './crl-health';
 import { count, formatTime } from './format';
 import { code, mention, plainText, userText } from './markup';
 import type { Block, HomeData, HomeView, LoginRecord, PendingApprovalRow, SessionRow } from './types';
+import { MINUTE_MS } from '../../domain/time';
 
 /*
  * The Home tab holds at most 100 blocks. The worst case (every list overflowing, admin view) is
@@ -128,7 +129,7 @@ function crlBlocks(statuses: CrlStatus[]): Block[] {
 }
 
 function approvalLine(approval: PendingApprovalRow, now: Date): string {
-  const minutes = Math.max(0, Math.floor((now.getTime() - approval.requestedAt.getTime()) / 60_000));
+  const minutes = Math.max(0, Math.floor((now.getTime() - approval.requestedAt.getTime()) / MINUTE_MS));
   const from = approval.publicIp ? ` from ${userText(approval.publicIp, 64)}` : '';
   return `⏳ ${mention(approval.slackId)} · ${code(approval.cn)}${from} · asked ${formatTime(approval.requestedAt)} (${count(minutes)} min ago)`;
 }
