@@ -21,11 +21,12 @@ export function approvalsInLogs(approvals: ApprovalStore): ApprovalStore {
       return decided;
     },
   };
-  // Every other method called on the store itself, so it keeps working whatever the store keeps inside.
-  const delegated = Object.fromEntries(
-    (Object.getOwnPropertyNames(Object.getPrototypeOf(approvals)) as (keyof ApprovalStore)[])
-      .filter((name) => name !== ('constructor' as keyof ApprovalStore) && typeof approvals[name] === 'function')
-      .map((name) => [name, (approvals[name] as (...args: unknown[]) => unknown).bind(approvals)]),
-  );
-  return { ...delegated, ...tagged } as ApprovalStore;
+  // Every other method is the store's own, called on the store, whatever the store keeps inside.
+  return new Proxy(approvals, {
+    get(store, name) {
+      if (typeof name === 'string' && name in tagged) return tagged[name as keyof typeof tagged];
+      const value: unknown = Reflect.get(store, name, store);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(store) : value;
+    },
+  });
 }
