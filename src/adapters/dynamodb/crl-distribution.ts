@@ -161,12 +161,12 @@ export class DynamoDbCrlDistribution implements CrlDistribution {
     try {
       const manifests = await queryAll(this.db, {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :manifest)',
-        FilterExpression: 'attribute_not_exists(#ttl) AND sk <> :newest',
+        FilterExpression: 'attribute_not_exists(#ttl)',
         ProjectionExpression: 'sk, #number, chunks',
         ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#number': 'number' },
-        ExpressionAttributeValues: { ':pk': setsPk(endpoint), ':manifest': 'MANIFEST#', ':newest': manifestSk(newest) },
+        ExpressionAttributeValues: { ':pk': setsPk(endpoint), ':manifest': 'MANIFEST#' },
       });
-      for (const manifest of manifests) {
+      for (const manifest of manifests.filter((item) => item.sk !== manifestSk(newest))) {
         const number = BigInt(manifest.number as string);
         const keys = [
           manifestSk(number),
