@@ -75,6 +75,18 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect((await crls.get(endpoint))?.pem).toBe(otherCa);
     });
 
+    it('lets the highest of concurrent publishes win, whatever order they land in', async () => {
+      const crls = new DynamoDbCrlDistribution(db);
+      const endpoint = endpointKey();
+      const numbers = [10n, 11n, 12n, 13n, 14n];
+      const pems = await Promise.all(numbers.map((number) => crlOf(number)));
+      const outcomes = await Promise.all(
+        numbers.map((number, i) => crls.publish(endpoint, { number, pem: pems[i] }, new Date())),
+      );
+      expect(outcomes[outcomes.length - 1]).toBe(true);
+      expect(await crls.get(endpoint)).toMatchObject({ number: '14', pem: pems[4] });
+    });
+
     it('refuses a PEM whose number is not the one given, and writes nothing', async () => {
       const crls = new DynamoDbCrlDistribution(db);
       const endpoint = endpointKey();
@@ -203,7 +215,16 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       endpoints: [
         {
           endpoint,
-          health: { ok: true, detail: 'management answered' },
+          health: {
+            ok: true,
+            detail: 'management answered',
+            management: {
+              address: '/run/openvpn/mgmt.sock',
+              transport: 'unix',
+              passwordProtected: false,
+              openToAllUsers: undefined,
+            },
+          },
           sessions: Array.from({ length: sessions }, (_, i) => ({
             connectionId: String(i),
             commonName: `user${i}-U0X.vpn.test`,
