@@ -108,6 +108,16 @@ function endpointSetup(endpoint: OpenVpnConfig, ca: CaCertificate): EndpointSetu
   };
 }
 
+/** What the agent serves and verifies CRLs with: checked before anything is opened, so a mistake stops it at once. */
+export interface AgentPlan {
+  endpoints: OpenVpnConfig[];
+  ca: CaCertificate;
+}
+
+export function planAgent(config: Config, only?: string[]): AgentPlan {
+  return { endpoints: servedEndpoints(config, only), ca: readCaCertificate(config) };
+}
+
 /**
  * `vpnctl agent`'s wiring: the local OpenVPN adapters for each served endpoint, the same login decision
  * as the AWS connect handler, admin alerts in Slack, and the table the bot shares.
@@ -117,9 +127,9 @@ export function createAgent(
   db: Database,
   table: AgentTableStores,
   settings: AgentSettings = {},
+  plan: AgentPlan = planAgent(config, settings.only),
 ): Agent {
-  const endpoints = servedEndpoints(config, settings.only);
-  const ca = readCaCertificate(config);
+  const { endpoints, ca } = plan;
   const log = settings.log ?? consoleAgentLog;
   const stores = storesFor(db);
   const deps = decideDeps(config, db);
@@ -164,9 +174,10 @@ export async function openAgent(
   config: Config,
   settings: AgentSettings = {},
 ): Promise<{ agent: Agent; close(): Promise<void> }> {
+  const plan = planAgent(config, settings.only);
   const { db, local } = await openDatabase(config);
   try {
-    const agent = createAgent(config, db, agentTableStoresFor(db), settings);
+    const agent = createAgent(config, db, agentTableStoresFor(db), settings, plan);
     return {
       agent,
       async close() {

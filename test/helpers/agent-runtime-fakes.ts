@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { AddressInfo, Server, Socket, createServer } from 'node:net';
 import type {
   AgentHeartbeat,
   AgentRegistry,
@@ -18,6 +19,7 @@ import type {
   VpnSession,
 } from '../../src/ports';
 import type { AgentLog } from '../../src/services/agent/agent-log';
+import { onLines } from './lines';
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -249,4 +251,47 @@ export class TestClock {
   advance(ms: number): void {
     this.at = new Date(this.at.getTime() + ms);
   }
+}
+
+const BANNER = ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info";
+
+/** A management interface that answers every command with SUCCESS and records it; `drop()` cuts the live connection, as a server restart does. */
+export async function fakeManagement() {
+  const commands: string[] = [];
+  const peers = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    peers.add(socket);
+    socket.on('close', () => peers.delete(socket));
+    socket.on('error', () => undefined);
+    socket.write(`${BANNER}\r\n`);
+    onLines(socket, (line) => {
+      commands.push(line.trim());
+      socket.write(line.startsWith('pid') ? 'SUCCESS: pid=42\r\n' : 'SUCCESS: done\r\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    commands,
+    connections: () => peers.size,
+    ask: (cid: number, commonName: string) =>
+      [...peers].forEach((peer) =>
+        peer.write(
+          [
+            `>CLIENT:CONNECT,${cid},0`,
+            `>CLIENT:ENV,common_name=${commonName}`,
+            '>CLIENT:ENV,untrusted_ip=203.0.113.9',
+            '>CLIENT:ENV,END',
+          ]
+            .map((line) => `${line}\r\n`)
+            .join(''),
+        ),
+      ),
+    drop: () => [...peers].forEach((peer) => peer.destroy()),
+    close: () =>
+      new Promise<void>((resolve) => {
+        [...peers].forEach((peer) => peer.destroy());
+        server.close(() => resolve());
+      }),
+  };
 }

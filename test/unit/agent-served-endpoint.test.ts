@@ -1,55 +1,15 @@
-import { AddressInfo, Server, Socket, createServer } from 'node:net';
 import { ServedEndpoint } from '../../src/agent/served-endpoint';
 import { encodeCn } from '../../src/domain/cn';
 import { VpnChatopsError } from '../../src/domain/errors';
 import { DEFAULT_POLICY, decideConnection } from '../../src/services/decide-connection';
 import { eventually } from '../helpers/eventually';
-import { onLines } from '../helpers/lines';
-import { FakeOpenVpnEndpoint, MemoryEndpointLease, RecordingLog, TestClock } from '../helpers/agent-runtime-fakes';
-
-const BANNER = ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info";
-const CN = encodeCn({ displayName: 'Jane Doe', slackId: 'U0JANE', domain: 'vpn.test' });
-
-/** A management interface that answers every command with SUCCESS and records it; `drop()` cuts the live connection, as a server restart does. */
-async function fakeManagement() {
-  const commands: string[] = [];
-  const peers = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    peers.add(socket);
-    socket.on('close', () => peers.delete(socket));
-    socket.on('error', () => undefined);
-    socket.write(`${BANNER}\r\n`);
-    onLines(socket, (line) => {
-      commands.push(line.trim());
-      socket.write(line.startsWith('pid') ? 'SUCCESS: pid=42\r\n' : 'SUCCESS: done\r\n');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    commands,
-    connections: () => peers.size,
-    ask: (cid: number) =>
-      [...peers].forEach((peer) =>
-        peer.write(
-          [
-            `>CLIENT:CONNECT,${cid},0`,
-            `>CLIENT:ENV,common_name=${CN}`,
-            '>CLIENT:ENV,untrusted_ip=203.0.113.9',
-            '>CLIENT:ENV,END',
-          ]
-            .map((line) => `${line}\r\n`)
-            .join(''),
-        ),
-      ),
-    drop: () => [...peers].forEach((peer) => peer.destroy()),
-    close: () =>
-      new Promise<void>((resolve) => {
-        [...peers].forEach((peer) => peer.destroy());
-        server.close(() => resolve());
-      }),
-  };
-}
+import {
+  FakeOpenVpnEndpoint,
+  MemoryEndpointLease,
+  RecordingLog,
+  TestClock,
+  fakeManagement,
+} from '../helpers/agent-runtime-fakes';
 
 /** Every store call fails, as when DynamoDB cannot be reached. */
 const unreachable: never = new Proxy(
@@ -58,6 +18,8 @@ const unreachable: never = new Proxy(
     get: () => () => Promise.reject(new VpnChatopsError('STORE_UNAVAILABLE', 'connect ECONNREFUSED 127.0.0.1:8000')),
   },
 ) as never;
+
+const CN = encodeCn({ displayName: 'Jane Doe', slackId: 'U0JANE', domain: 'vpn.test' });
 
 describe('ServedEndpoint: the lease, the management connection and the approval bridge', () => {
   let management: Awaited<ReturnType<typeof fakeManagement>>;
@@ -106,7 +68,7 @@ describe('ServedEndpoint: the lease, the management connection and the approval 
     expect(served.acting).toBe(true);
     expect(served.answeringLogins).toBe(true);
 
-    management.ask(1);
+    management.ask(1, CN);
     const deny = await eventually(() => management.commands.find((c) => c.startsWith('client-deny 1 0')), 'the answer');
     expect(deny).toMatch(/^client-deny 1 0 "error" "The VPN could not check your login just now, so it was refused\./);
     expect(management.commands.some((c) => c.startsWith('client-auth'))).toBe(false);
@@ -118,7 +80,7 @@ describe('ServedEndpoint: the lease, the management connection and the approval 
       () => log.at('info').filter((line) => line.includes('connected to the management')).length === 2,
       'the reconnect',
     );
-    management.ask(2);
+    management.ask(2, CN);
     await eventually(
       () => management.commands.find((c) => c.startsWith('client-deny 2 0 "error"')),
       'the answer after the reconnect',
