@@ -40,8 +40,8 @@ export const AGENT_INTERVALS_MS = {
   sweep: DAY_MS,
 };
 
-/** How long `--once` waits for a management connection before it goes on without one. */
-const ROUND_LINK_WAIT_MS = 5_000;
+/** How long a start waits for a management connection before it goes on without one. */
+const LINK_WAIT_MS = 5_000;
 
 export interface AgentOptions {
   agentId: string;
@@ -115,6 +115,7 @@ export class Agent {
     await this.renewLeases().catch((error: unknown) =>
       this.options.log.error('could not take the endpoint leases; retrying', error),
     );
+    await this.linked();
     const every = (what: string, ms: number, task: () => Promise<void>, delayMs = 0) => {
       const repeater = new Repeater(what, ms, task, this.options.log);
       this.repeaters.push(repeater);
@@ -132,7 +133,7 @@ export class Agent {
   /** One round of everything, for `--once`: the lease, the CRL, kills, logs and a heartbeat. */
   async round(): Promise<void> {
     await this.renewLeases();
-    await Promise.all(this.acting.map((served) => served.linked(ROUND_LINK_WAIT_MS)));
+    await this.linked();
     await this.syncCrls();
     await this.carryOutKills();
     await this.shipLogs();
@@ -143,6 +144,11 @@ export class Agent {
   async stop(): Promise<void> {
     await Promise.all(this.repeaters.splice(0).map((repeater) => repeater.stop()));
     await Promise.all(this.served.map((served) => served.stop()));
+  }
+
+  /** A moment for the management connections to come up, so the first round and the state printed find them. */
+  private async linked(): Promise<void> {
+    await Promise.all(this.acting.map((served) => served.linked(LINK_WAIT_MS)));
   }
 
   private get acting(): ServedEndpoint[] {
