@@ -2,6 +2,7 @@ import { ServedEndpoint } from '../../src/agent/served-endpoint';
 import { encodeCn } from '../../src/domain/cn';
 import { VpnChatopsError } from '../../src/domain/errors';
 import { DEFAULT_POLICY, decideConnection } from '../../src/services/decide-connection';
+import { Clock, systemClock } from '../../src/ports';
 import { eventually } from '../helpers/eventually';
 import {
   FakeOpenVpnEndpoint,
@@ -33,7 +34,13 @@ describe('ServedEndpoint: the lease, the management connection and the approval 
     await management.close();
   });
 
-  const serve = (lease: MemoryEndpointLease, agentId: string, log: RecordingLog, clock = new TestClock()) =>
+  const serve = (
+    lease: MemoryEndpointLease,
+    agentId: string,
+    log: RecordingLog,
+    clock: Clock = new TestClock(),
+    table: { stores: never; timeoutMs?: number } = { stores: unreachable },
+  ) =>
     new ServedEndpoint({
       setup: { key: 'openvpn:office', management: management.address, endpoint: () => new FakeOpenVpnEndpoint() },
       agentId,
@@ -43,13 +50,17 @@ describe('ServedEndpoint: the lease, the management connection and the approval 
         decide: (request) =>
           decideConnection(
             {
-              certificates: unreachable,
-              approvals: unreachable,
-              audit: unreachable,
-              idempotency: unreachable,
-              notifier: unreachable,
+              certificates: table.stores,
+              approvals: table.stores,
+              audit: table.stores,
+              idempotency: table.stores,
+              notifier: table.stores,
               clock,
-              policy: { ...DEFAULT_POLICY, certDomain: 'vpn.test' },
+              policy: {
+                ...DEFAULT_POLICY,
+                certDomain: 'vpn.test',
+                ...(table.timeoutMs !== undefined && { timeoutMs: table.timeoutMs, closingMs: 200 }),
+              },
             },
             request,
           ),
@@ -85,6 +96,20 @@ describe('ServedEndpoint: the lease, the management connection and the approval 
       () => management.commands.find((c) => c.startsWith('client-deny 2 0 "error"')),
       'the answer after the reconnect',
     );
+    expect(management.commands.some((c) => c.startsWith('client-auth'))).toBe(false);
+  });
+
+  it('denies with a message by its deadline when the table does not answer at all', async () => {
+    const hanging = new Proxy({}, { get: () => () => new Promise(() => undefined) }) as never;
+    served = serve(new MemoryEndpointLease(), 'vpn1', new RecordingLog(), systemClock, {
+      stores: hanging,
+      timeoutMs: 300,
+    });
+    await served.renewLease();
+    await served.linked(5_000);
+    management.ask(3, CN);
+    const deny = await eventually(() => management.commands.find((c) => c.startsWith('client-deny 3 0')), 'the answer');
+    expect(deny).toMatch(/^client-deny 3 0 "error" "The VPN could not check your login just now/);
     expect(management.commands.some((c) => c.startsWith('client-auth'))).toBe(false);
   });
 
