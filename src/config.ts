@@ -106,7 +106,14 @@ const isCertDomain = (value: string) => {
   }
 };
 
+/** What only `vpnctl agent` reads, on the VPN host. */
+const agentSettings = {
+  /** The CA certificate (the server's --ca file): the agent verifies CRLs with it and never has the CA key. */
+  CA_CERT_FILE: z.optional(z.string().check(z.minLength(1))),
+};
+
 const schema = z.object({
+  ...agentSettings,
   SLACK_BOT_TOKEN: z.optional(z.string()),
   SLACK_SIGNING_SECRET: z.optional(z.string()),
   SLACK_APP_TOKEN: z.optional(z.string()),

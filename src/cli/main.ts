@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { cliWiring } from '../composition/cli';
 import { loadConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
+import { addAgentCommand } from './commands/agent';
 import { addAuditCommand } from './commands/audit';
 import { addCaCommands } from './commands/ca';
 import { addCrlCommands } from './commands/crl';
@@ -31,6 +32,7 @@ export function buildProgram(wiring: Wiring): Command {
   addAuditCommand(program, wiring);
   addLogsCommand(program, wiring);
   addDoctorCommand(program, wiring);
+  addAgentCommand(program, wiring);
   return program;
 }
 

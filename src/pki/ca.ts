@@ -98,6 +98,21 @@ export function loadCa(material: { certPem: string; keyPem: string; passphrase?:
   };
 }
 
+/** The CA's public half, enough to verify what it signed: the VPN host's agent has this and never the key. */
+export type CaCertificate = Pick<CertificateAuthority, 'certPem' | 'x509' | 'subjectDer' | 'notAfter'>;
+
+export function loadCaCertificate(certPem: string): CaCertificate {
+  const block = pemDecode(certPem, ['CERTIFICATE'], 'CA certificate');
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(block.der);
+  } catch (error) {
+    throw new VpnChatopsError('INVALID_PEM', 'The CA certificate PEM could not be parsed as X.509.', { cause: error });
+  }
+  if (!x509.ca) throw invalidCa(`"${x509.subject}" is not a CA certificate (basicConstraints CA:TRUE is missing).`);
+  return { certPem: block.text, x509, subjectDer: subjectDerOf(x509), notAfter: new Date(x509.validTo) };
+}
+
 export function caMaterial(ca: CertificateAuthority): CaMaterial {
   return { certPem: ca.certPem, keyPem: privateKeyToPem(ca.key) };
 }

@@ -212,7 +212,7 @@ function parseEntries(list: Node): Revocation[] {
  */
 export function parseCrl(
   input: string | Buffer,
-  ca?: CertificateAuthority,
+  ca?: Pick<CertificateAuthority, 'x509' | 'subjectDer'>,
   options: { entries?: boolean } = {},
 ): ParsedCrl {
   const der = typeof input === 'string' ? pemDecode(input, ['X509 CRL'], 'CRL').der : input;

@@ -1,0 +1,53 @@
+import { messageOf } from '../../domain/errors';
+import type { AgentEndpointReport, AgentHeartbeat, AgentRegistry, Clock, VpnEndpoint } from '../../ports';
+import type { AgentLog } from './agent-log';
+
+export interface HeartbeatDeps {
+  registry: AgentRegistry;
+  clock: Clock;
+  agentId: string;
+  host: string;
+  version: string;
+  log: AgentLog;
+}
+
+/**
+ * One heartbeat: what the bot shows and answers from for the endpoints this agent acts for (their
+ * health, live sessions, and what profiles are built from). A part that cannot be read is left out or
+ * reported as unhealthy; it never stops the beat, whose absence alone means the agent is gone.
+ */
+export async function beat(deps: HeartbeatDeps, endpoints: readonly VpnEndpoint[]): Promise<AgentHeartbeat> {
+  const heartbeat: AgentHeartbeat = {
+    agentId: deps.agentId,
+    host: deps.host,
+    version: deps.version,
+    at: deps.clock.now(),
+    endpoints: await Promise.all(endpoints.map((endpoint) => report(deps, endpoint))),
+  };
+  await deps.registry.beat(heartbeat);
+  return heartbeat;
+}
+
+async function report(deps: HeartbeatDeps, endpoint: VpnEndpoint): Promise<AgentEndpointReport> {
+  const optional = async <T>(what: string, read: (() => Promise<T | undefined>) | undefined) => {
+    try {
+      return await read?.();
+    } catch (error) {
+      deps.log.warn(`${endpoint.key}: left ${what} out of the heartbeat: ${messageOf(error)}`);
+      return undefined;
+    }
+  };
+  const health = await endpoint.health().catch((error: unknown) => ({ ok: false, detail: messageOf(error) }));
+  const sessions = health.ok ? ((await optional('the sessions', () => endpoint.listSessions())) ?? []) : [];
+  const clientConfiguration = await optional('the client configuration', () => endpoint.clientConfiguration());
+  const tlsCryptKey = await optional('the tls-crypt key', endpoint.tlsCryptKey?.bind(endpoint));
+  const serverCertificate = await optional('the server certificate', endpoint.serverCertificate?.bind(endpoint));
+  return {
+    endpoint: endpoint.key,
+    health,
+    sessions,
+    ...(clientConfiguration !== undefined && { clientConfiguration }),
+    ...(tlsCryptKey !== undefined && { tlsCryptKey }),
+    ...(serverCertificate !== undefined && { serverCertificate }),
+  };
+}
