@@ -23,7 +23,7 @@ import { openDatabase } from './database';
 
 type OpenVpnConfig = Extract<EndpointConfig, { type: 'openvpn' }>;
 
-/** The agent's own ports on the table; the DynamoDB ones come from `storesFor(db)` once they exist there. */
+/** The agent's own ports on the table. */
 export type AgentTableStores = Pick<
   AgentStores,
   'crlDistribution' | 'sessionKills' | 'agentRegistry' | 'endpointLease' | 'shippedLog'
@@ -157,16 +157,10 @@ export function createAgent(
   });
 }
 
-/**
- * The agent's ports on the table. The DynamoDB implementations (`storesFor(db).crlDistribution` and the
- * rest) are built beside this change; until they are merged, the agent cannot start.
- */
+/** The agent's ports on the table. */
 export function agentTableStoresFor(db: Database): AgentTableStores {
-  void db;
-  throw new VpnChatopsError(
-    'INVALID_CONFIG',
-    'This build has no DynamoDB stores for the agent (CRL distribution, session kills, heartbeats, leases, shipped logs).',
-  );
+  const { crlDistribution, sessionKills, agents, agentLease, shippedLog } = storesFor(db);
+  return { crlDistribution, sessionKills, agentRegistry: agents, endpointLease: agentLease, shippedLog };
 }
 
 /** Open the table and build the agent on it; `close` stops the agent and releases what was opened. */
