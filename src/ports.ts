@@ -410,6 +410,8 @@ export interface CrlDistribution {
   publish(endpoint: string, crl: { number: bigint; pem: string }, at: Date): Promise<boolean>;
   /** The newest published CRL, or the one with `number`; undefined when absent or incomplete. */
   get(endpoint: string, number?: bigint): Promise<DistributedCrl | undefined>;
+  /** The newest published number and its SHA-256 alone: one small read for an agent that looks every few seconds. */
+  newest(endpoint: string): Promise<Pick<DistributedCrl, 'number' | 'sha256'> | undefined>;
   reportApplied(endpoint: string, applied: AppliedCrl): Promise<void>;
   applied(endpoint: string): Promise<AppliedCrl | undefined>;
 }

@@ -48,6 +48,12 @@ export class MemoryCrlDistribution implements CrlDistribution {
     return number === undefined ? mine.at(-1) : mine.find((crl) => crl.number === String(number));
   }
 
+  async newest(endpoint: string): Promise<Pick<DistributedCrl, 'number' | 'sha256'> | undefined> {
+    if (this.failing) throw this.failing;
+    const newest = this.published.filter((crl) => crl.endpoint === endpoint).at(-1);
+    return newest && { number: newest.number, sha256: newest.sha256 };
+  }
+
   async reportApplied(endpoint: string, applied: AppliedCrl): Promise<void> {
     this.reports.push({ endpoint, applied });
   }

@@ -53,6 +53,8 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect(newest).toMatchObject({ endpoint, number: '7', publishedAt: at });
       expect((await crls.get(endpoint, 7n))?.pem === pem).toBe(true);
       expect(await crls.get(endpoint, 6n)).toBeUndefined();
+      expect(await crls.newest(endpoint)).toEqual({ number: '7', sha256: newest?.sha256 });
+      expect(await crls.newest(endpointKey())).toBeUndefined();
       const manifest = await raw(`AGENT-CRL#${endpoint}`, `MANIFEST#${'7'.padStart(49, '0')}`);
       expect(manifest?.chunks).toBe(Math.ceil(pem.length / 300_000));
     });

@@ -80,6 +80,17 @@ describe('syncCrl: the agent writes only a newer CRL signed by our CA', () => {
     expect(distribution.reports.map((report) => report.applied.number)).toEqual(['3']);
   });
 
+  it('looks at the pointer alone while the file is current, and downloads the CRL only when it is newer', async () => {
+    await publish(3n, endpoint.crlPem);
+    const downloads = jest.spyOn(distribution, 'get');
+    for (let round = 0; round < 3; round++) await syncCrl(deps, endpoint);
+    expect(downloads).not.toHaveBeenCalled();
+    await publish(4n);
+    downloads.mockClear();
+    expect(await syncCrl(deps, endpoint)).toMatchObject({ state: 'applied', number: '4' });
+    expect(downloads).toHaveBeenCalledTimes(1);
+  });
+
   it('does nothing when nothing is published', async () => {
     expect(await syncCrl(deps, endpoint)).toEqual({ state: 'none' });
     expect(endpoint.crlWrites).toEqual([]);

@@ -208,6 +208,13 @@ export class DynamoDbCrlDistribution implements CrlDistribution {
     return Item;
   }
 
+  async newest(endpoint: string): Promise<Pick<DistributedCrl, 'number' | 'sha256'> | undefined> {
+    const pointer = await this.pointer(endpoint);
+    return typeof pointer?.number === 'string' && typeof pointer.sha256 === 'string'
+      ? { number: pointer.number, sha256: pointer.sha256 }
+      : undefined;
+  }
+
   async get(endpoint: string, number?: bigint): Promise<DistributedCrl | undefined> {
     if (number === undefined) {
       const pointer = await this.pointer(endpoint);

@@ -51,21 +51,24 @@ class Refusal extends Error {
  * Anything else is refused, the file is left as it is, and the admins are alerted once.
  */
 export async function syncCrl(deps: CrlSyncDeps, endpoint: VpnEndpoint): Promise<CrlSyncOutcome> {
-  const published = await deps.distribution.get(endpoint.key);
-  if (!published) return { state: 'none' };
-  const key = `${endpoint.key}#${published.number}#${published.sha256}`;
-  if (deps.memory.refused.has(key)) return { state: 'refused', number: published.number, why: 'refused before' };
+  // The pointer alone first: a 20,000-entry CRL is ~1.3 MB, and this runs every few seconds.
+  const head = await deps.distribution.newest(endpoint.key);
+  if (!head) return { state: 'none' };
+  const key = `${endpoint.key}#${head.number}#${head.sha256}`;
+  if (deps.memory.refused.has(key)) return { state: 'refused', number: head.number, why: 'refused before' };
   const live = await liveCrl(deps, endpoint);
   const liveNumber = live?.number ?? 0n;
-  if (live && /^\d+$/.test(published.number) && BigInt(published.number) === liveNumber) {
-    await reportOnce(deps, endpoint.key, published);
-    return { state: 'current', number: published.number };
+  if (live && /^\d+$/.test(head.number) && BigInt(head.number) === liveNumber) {
+    await reportOnce(deps, endpoint.key, head);
+    return { state: 'current', number: head.number };
   }
+  const published = await deps.distribution.get(endpoint.key);
+  if (!published) return { state: 'none' };
   try {
     verify(deps, published, liveNumber);
   } catch (error) {
     if (!(error instanceof Refusal)) throw error;
-    if (error.lasting) deps.memory.refused.add(key);
+    if (error.lasting) deps.memory.refused.add(`${endpoint.key}#${published.number}#${published.sha256}`);
     await refuse(deps, endpoint.key, published, error.message, live?.parsed);
     return { state: 'refused', number: published.number, why: error.message };
   }
@@ -143,7 +146,11 @@ async function refuse(
 }
 
 /** The bot's read-back waits for this: reported after every write, and once for a file already current (a restart between the two). */
-async function reportOnce(deps: CrlSyncDeps, endpoint: string, crl: DistributedCrl): Promise<void> {
+async function reportOnce(
+  deps: CrlSyncDeps,
+  endpoint: string,
+  crl: Pick<DistributedCrl, 'number' | 'sha256'>,
+): Promise<void> {
   if (deps.memory.reported.get(endpoint) === crl.number) return;
   await deps.distribution.reportApplied(endpoint, {
     number: crl.number,
