@@ -42,6 +42,7 @@ const EXAMPLES: Record<string, string> = {
     '"connectionLogGroup": "/aws/clientvpn/connections" (the log group the existing endpoint\'s connection logging writes to)',
   alarmEmail: '"alarmEmail": "vpn-admins@example.com"',
   reuseRetained: '"reuseRetained": true',
+  agentRole: '"agentRole": true (an IAM role for vpnctl agent on a self-hosted OpenVPN host)',
   botSettings: '"botSettings": {"CRL_PUBLISH_MODE": "window", "CRL_WINDOW": "Sun 03:00-05:00 UTC"}',
 };
 
@@ -177,6 +178,8 @@ const schema = z
       .optional(),
     alarmEmail: z.email('must be an e-mail address').optional(),
     reuseRetained: flag(false),
+    // The least-privilege identity vpnctl agent runs as on a self-hosted OpenVPN host (infra/agent-role.ts).
+    agentRole: flag(false),
     botSettings: json(z.record(z.string(), z.union([z.string(), z.number()]).transform(String))).default({}),
     example: flag(false),
     deploy: flag(false),
