@@ -19,7 +19,7 @@ import {
   grantEndpointAccess,
   grantServerCertificateRead,
 } from './permissions';
-import type { Settings } from './settings';
+import { Settings, agentServedEndpoints } from './settings';
 import { stateTable } from './table';
 
 export interface VpnChatopsStackProps extends StackProps {
@@ -132,16 +132,19 @@ export class VpnChatopsStack extends Stack {
         : connect;
 
     const endpoint = vpnEndpoint(this, settings, connectTarget.functionArn);
-    const vpnEndpoints = endpoint
-      ? Stack.of(this).toJsonString([
-          {
-            type: 'aws-client-vpn',
-            id: endpoint.id,
-            region: this.region,
-            ...(endpoint.logGroup && { logGroup: endpoint.logGroup }),
-          },
-        ])
-      : '[]';
+    const vpnEndpoints = Stack.of(this).toJsonString([
+      ...(endpoint
+        ? [
+            {
+              type: 'aws-client-vpn',
+              id: endpoint.id,
+              region: this.region,
+              ...(endpoint.logGroup && { logGroup: endpoint.logGroup }),
+            },
+          ]
+        : []),
+      ...agentServedEndpoints(settings),
+    ]);
     const withCa = { ...shared, CA_SECRET_ID: secretNames.ca, VPN_ENDPOINTS: vpnEndpoints };
 
     const worker = botFunction(this, 'worker', {

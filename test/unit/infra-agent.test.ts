@@ -134,3 +134,33 @@ describe('the five-minute agent check', () => {
     });
   });
 });
+
+describe('agent-served endpoints on AWS (-c agentEndpoints=[…])', () => {
+  const office = {
+    name: 'office',
+    management: '127.0.0.1:7505',
+    crlFile: '/etc/openvpn/server/crl/crl.pem',
+    remote: 'vpn.example.com 1194 udp',
+  };
+  const endpointsOf = (template: Template, id: string) => {
+    const [fn] = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([logicalId]) => new RegExp(`^${id}[0-9A-F]{8}$`).test(logicalId))
+      .map(([, value]) => value.Properties as { Environment: { Variables: Record<string, unknown> } });
+    return fn.Environment.Variables.VPN_ENDPOINTS;
+  };
+
+  it('hands the worker and the scheduler each server as an openvpn endpoint served by an agent', () => {
+    const { template } = synth({ agentEndpoints: JSON.stringify([office]) });
+    for (const id of ['Worker', 'Scheduler'])
+      expect(JSON.parse(endpointsOf(template, id) as string)).toEqual([
+        { ...office, type: 'openvpn', servedBy: 'agent' },
+      ]);
+  });
+
+  it('refuses at synth time what the bot would refuse at its first run', () => {
+    expect(() => synth({ agentEndpoints: JSON.stringify([{ ...office, management: '10.0.0.5:7505' }]) })).toThrow(
+      /Invalid botSettings or agentEndpoints: .*management/s,
+    );
+    expect(() => synth({ agentEndpoints: '{"name": "office"}' })).toThrow(/agentEndpoints: must be a list/);
+  });
+});
