@@ -64,8 +64,11 @@ export function startInvocationLog(context: unknown, keys: Keys = {}): void {
 }
 
 /** Tags this invocation's later lines, e.g. with the approval it opened or decided. */
-export function appendLogKeys(keys: Keys): void {
-  lambda?.appendKeys(Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== undefined)));
+export function appendLogKeys(keys: Keys | (() => Keys)): void {
+  if (!lambda) return;
+  // A function is only called on Lambda: off it there is nowhere to write the keys, so no work to do.
+  const given = typeof keys === 'function' ? keys() : keys;
+  lambda.appendKeys(Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)));
 }
 
 /**

@@ -361,6 +361,20 @@ export interface JobQueue {
   enqueue(job: Job): Promise<void>;
 }
 
+/**
+ * Opens the database, checks that it answers, and runs `work` with its stores. The use cases call it
+ * only once the steps that need no database are done, and write nothing outside it until it answers:
+ * a wrong table, missing credentials or an unreachable database then leave nothing behind.
+ */
+export type DatabaseScope<Stores> = <T>(work: (stores: Stores) => Promise<T>) => Promise<T>;
+
+/** Where a server certificate goes: files that are created new, never overwriting one, and can be removed again. */
+export interface NewFiles {
+  /** Fails when `name` exists, and leaves no file behind when it fails. */
+  create(name: string, text: string, mode: number): Promise<void>;
+  remove(name: string): Promise<void>;
+}
+
 /*
  * The agent on a self-hosted OpenVPN host (`vpnctl agent`). The bot may run anywhere (on Lambda, say)
  * and never reaches the VPN host: everything between them goes through the shared table. The bot

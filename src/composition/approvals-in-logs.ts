@@ -21,6 +21,12 @@ export function approvalsInLogs(approvals: ApprovalStore): ApprovalStore {
       return decided;
     },
   };
-  // The store's other methods, still bound to it.
-  return Object.assign(Object.create(approvals) as ApprovalStore, tagged);
+  // Every other method is the store's own, called on the store, whatever the store keeps inside.
+  return new Proxy(approvals, {
+    get(store, name) {
+      if (typeof name === 'string' && name in tagged) return tagged[name as keyof typeof tagged];
+      const value: unknown = Reflect.get(store, name, store);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(store) : value;
+    },
+  });
 }

@@ -30,7 +30,6 @@ export async function diagnose(config: Config, db: Database, clock: Clock = syst
     clock,
     policy: doctorPolicy(config),
     ...doctorProbes(config, db),
-    requiredScopes: BOT_SCOPES,
   };
   let ca: CertificateAuthority;
   try {

@@ -1,8 +1,9 @@
 import { messageOf } from '../domain/errors';
+import { MINUTE_MS } from '../domain/time';
 import type { AgentHeartbeat, AgentRegistry, Clock } from '../ports';
 
 /** An agent silent this long gets the admins' attention: three missed minutes of 15-second heartbeats is no hiccup. */
-export const AGENT_SILENT_AFTER_MS = 5 * 60_000;
+export const AGENT_SILENT_AFTER_MS = 5 * MINUTE_MS;
 
 /** What admins are told about an agent, as data: the Slack side renders it (slack/views/agent-alerts.ts). */
 export interface AgentAlert {

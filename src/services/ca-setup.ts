@@ -1,13 +1,6 @@
 import { CaMaterial, CertificateAuthority, createCa } from '../pki/ca';
 import { IssuedCertificate, issueWithNewKey } from '../pki/certificate';
-import type { AuditLog, CaStore } from '../ports';
-
-/**
- * Opens the database, checks that it answers, and runs `work` with its stores. The use cases call it
- * only once the steps that need no database are done, and write nothing outside it until it answers:
- * a wrong table, missing credentials or an unreachable database then leave nothing behind.
- */
-export type DatabaseScope<Stores> = <T>(work: (stores: Stores) => Promise<T>) => Promise<T>;
+import type { AuditLog, CaStore, DatabaseScope, NewFiles } from '../ports';
 
 /** A new CA (RSA-2048, 10 years) in `store`, which refuses to replace one unless `overwrite` is set. */
 export async function createCaIn(
@@ -44,13 +37,6 @@ export async function initCa(
       details: { replaced: Boolean(request.overwrite) },
     });
   });
-}
-
-/** Where a server certificate goes: files that are created new, never overwriting one, and can be removed again. */
-export interface NewFiles {
-  /** Fails when `name` exists, and leaves no file behind when it fails. */
-  create(name: string, text: string, mode: number): Promise<void>;
-  remove(name: string): Promise<void>;
 }
 
 /** What `aws acm import-certificate` takes: the certificate, its key and the chain. */

@@ -1,7 +1,7 @@
 import { CertificateRecord, effectiveStatus } from '../domain/certificate';
 import { MAX_DEVICE_LENGTH } from '../domain/cn';
 import { VpnChatopsError } from '../domain/errors';
-import type { AuditLog, CertificateStore, Clock } from '../ports';
+import type { AuditLog, CertificateStore, Clock, ExpiryNotifier } from '../ports';
 import { IssueRequest, IssueResult, rollBack } from './issue';
 import type { RevocationReport, RevokeRequest } from './revoke';
 import { DAY_MS } from '../domain/time';
@@ -114,16 +114,11 @@ export async function renewCertificate(
 
 export type RetireReason = 'used' | 'grace-period';
 
-/** Tells an owner their old certificate was retired. */
-export interface RetirementNotifier {
-  retired(old: CertificateRecord, replacement: CertificateRecord, why: RetireReason): Promise<void>;
-}
-
 export interface RetireDeps {
   certificates: CertificateStore;
   revoke(request: RevokeRequest): Promise<RevocationReport>;
   /** The owner's DM: a courtesy that may fail without undoing the retirement. */
-  owners?: RetirementNotifier;
+  owners?: Pick<ExpiryNotifier, 'retired'>;
 }
 
 /**

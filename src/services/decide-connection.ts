@@ -4,7 +4,7 @@ import { effectiveStatus } from '../domain/certificate';
 import { decodeCn } from '../domain/cn';
 import { Deadline, OUT_OF_TIME, settleBy } from '../domain/deadline';
 import type { ApprovalNotifier, ApprovalStore, AuditLog, CertificateStore, Clock, IdempotencyStore } from '../ports';
-import { HOUR_MS, sleep } from '../domain/time';
+import { HOUR_MS, MINUTE_MS, sleep } from '../domain/time';
 
 export interface ApprovalPolicy {
   certDomain: string;
@@ -32,8 +32,8 @@ export const DEFAULT_POLICY: Omit<ApprovalPolicy, 'certDomain'> = {
   closingMs: 3_000,
   rememberHours: 8,
   promptLimit: 3,
-  promptWindowMs: 10 * 60_000,
-  coolDownMs: 20 * 60_000,
+  promptWindowMs: 10 * MINUTE_MS,
+  coolDownMs: 20 * MINUTE_MS,
   pollMs: 100,
 };
 
@@ -295,10 +295,7 @@ async function settleQuietly(
   approval: Approval,
   status: Exclude<ApprovalStatus, 'PENDING'>,
 ): Promise<void> {
-  await Promise.race([
-    deps.notifier.settle(approval, status).catch(() => undefined),
-    new Promise((resolve) => setTimeout(resolve, 1_500)),
-  ]);
+  await Promise.race([deps.notifier.settle(approval, status).catch(() => undefined), sleep(1_500)]);
 }
 
 async function alertFloodOnce(deps: DecideDeps, slackId: string, request: ConnectRequest): Promise<void> {
@@ -315,7 +312,7 @@ async function alertFloodOnce(deps: DecideDeps, slackId: string, request: Connec
       kind: 'prompt-flood',
       slackId,
       promptLimit: deps.policy.promptLimit,
-      windowMinutes: deps.policy.promptWindowMs / 60_000,
+      windowMinutes: deps.policy.promptWindowMs / MINUTE_MS,
       request,
     })
     .catch(() => undefined);

@@ -25,7 +25,7 @@ export interface DoctorProbes {
   /** Undefined when there is no remote clock to compare with. */
   time?: TimeReference;
   /** The bot scopes Slack must report for the token (manifest.yml), checked when `slack` is set. */
-  requiredScopes?: readonly string[];
+  requiredScopes: readonly string[];
 }
 
 export interface DoctorDeps extends DoctorProbes {

@@ -4,9 +4,8 @@ import { decodeCn } from '../domain/cn';
 import { VpnChatopsError } from '../domain/errors';
 import { caMaterial } from '../pki/ca';
 import { EasyRsaImport, ImportedCertificate, importEasyRsa } from '../pki/easyrsa';
-import type { AuditLog, CaStore, CertificateStore } from '../ports';
 import { DAY_MS } from '../domain/time';
-import type { DatabaseScope } from './ca-setup';
+import type { AuditLog, CaStore, CertificateStore, DatabaseScope } from '../ports';
 
 /** Easy-RSA's default certificate lifetime: the best guess for a serial only the old CRL knows. */
 const EASYRSA_CERT_DAYS = 825;

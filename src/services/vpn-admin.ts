@@ -163,7 +163,6 @@ export class VpnAdmin {
       agents,
       clock: this.clock,
       policy: doctorPolicy(config),
-      requiredScopes: [],
       ...probes,
     });
   }

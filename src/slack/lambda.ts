@@ -84,7 +84,7 @@ export function slackLambdaHandler(
       logWarning(`Slack request refused with ${verdict.response.statusCode}: ${verdict.reason}`);
       return verdict.response;
     }
-    appendLogKeys(slackRequestKeys(verdict.event));
+    appendLogKeys(() => slackRequestKeys(verdict.event));
     const answer = await requestDeadline.run(new Deadline(new Date(arrived + LISTENER_DATABASE_BUDGET_MS)), () =>
       bolt(verdict.event, context),
     );

@@ -2,7 +2,7 @@ import { VpnChatopsError } from '../../src/domain/errors';
 import type { AuditEntry } from '../../src/domain/audit';
 import type { CaMaterial } from '../../src/pki/ca';
 import type { AuditLog, CaStore } from '../../src/ports';
-import type { DatabaseScope } from '../../src/services/ca-setup';
+import type { DatabaseScope } from '../../src/ports';
 
 /** A CA store that refuses to replace a CA unless told to, like the real ones. */
 export class MemoryCaStore implements CaStore {

@@ -38,7 +38,7 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
   describe('the live CRL of an OpenVPN endpoint, read back from its file', () => {
     let world: World;
     const clock = { now: START };
-    const doctor = () => world.admin.doctor({ database: new DynamoDbProbe(world.db) });
+    const doctor = () => world.admin.doctor({ database: new DynamoDbProbe(world.db), requiredScopes: BOT_SCOPES });
     beforeEach(async () => {
       clock.now = START;
       world = await serviceWorld({ clock: { now: () => clock.now } });

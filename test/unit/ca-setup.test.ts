@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { VpnChatopsError } from '../../src/domain/errors';
 import { loadCa } from '../../src/pki/ca';
-import { NewFiles, SERVER_CERT_FILES, createCaIn, initCa, issueServerCertificate } from '../../src/services/ca-setup';
+import type { NewFiles } from '../../src/ports';
+import { SERVER_CERT_FILES, createCaIn, initCa, issueServerCertificate } from '../../src/services/ca-setup';
 import { testCa } from '../helpers/ca';
 import { rejectionOf } from '../helpers/errors';
 import { MemoryAuditLog, MemoryCaStore, answeringDatabase, unreachableDatabase } from '../helpers/memory-stores';

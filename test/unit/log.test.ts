@@ -153,6 +153,23 @@ describe('log lines on Lambda (Powertools)', () => {
     expect(await seen(() => approvals.coolDown('5C4E', new Date()))).toBeUndefined();
     expect(store.created).toEqual(['a-opened', 'cool-down']);
   });
+
+  it('leave every other store call to the store itself, private fields and all', async () => {
+    const { approvalsInLogs } = await lambda();
+    class Store {
+      readonly #cooled: string[] = [];
+      async coolDown(serial: string) {
+        this.#cooled.push(serial);
+      }
+      cooled() {
+        return this.#cooled;
+      }
+    }
+    const store = new Store();
+    const approvals = approvalsInLogs(store as unknown as ApprovalStore);
+    await approvals.coolDown('5C4E', new Date());
+    expect(store.cooled()).toEqual(['5C4E']);
+  });
 });
 
 describe('log lines elsewhere (npm start, the CLI, tests)', () => {

@@ -50,7 +50,7 @@ async function setUp(log?: (message: string) => void) {
     client,
     admins: { isAdmin: async (id) => id === 'U0ADMIN' },
     idempotency,
-    probes: { database: { probe: async () => 'ok' } },
+    probes: { database: { probe: async () => 'ok' }, requiredScopes: [] },
     certificates: {} as CertificateStore,
     audit,
     endpoints: [],

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VpnChatopsError } from '../../domain/errors';
-import { NewFiles, SERVER_CERT_FILES, initCa, issueServerCertificate } from '../../services/ca-setup';
+import type { NewFiles } from '../../ports';
+import { SERVER_CERT_FILES, initCa, issueServerCertificate } from '../../services/ca-setup';
 import { migrateEasyRsa } from '../../services/import-easyrsa';
 import { Wiring, actor, out, readInput } from '../io';
 

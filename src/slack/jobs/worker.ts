@@ -8,7 +8,7 @@ import { connectionLogs } from './connection-logs';
 import type { JobContext, WorkerDeps } from './context';
 import { crlStatus } from './crl-status';
 import { doctor } from './doctor';
-import { home, publishHome } from './home';
+import { home } from './home';
 import { issue } from './issue';
 import { listCertificates } from './list-certificates';
 import { publishCrl } from './publish-crl';
@@ -85,9 +85,5 @@ export class SlackWorker {
     if (job.type === 'home' || userId === undefined) return;
     const { channel } = await this.deps.client.conversations.open({ users: userId });
     if (channel?.id) await this.deps.client.chat.postMessage({ channel: channel.id, ...message });
-  }
-
-  async publishHome(userId: string, page = 0): Promise<void> {
-    await publishHome(this.deps, userId, page);
   }
 }

@@ -9,6 +9,7 @@ import { byHealth, crlStatusText, publishCrlButton } from './crl-health';
 import { count, formatTime } from './format';
 import { code, mention, plainText, userText } from './markup';
 import type { AgentRow, Block, HomeData, HomeView, LoginRecord, PendingApprovalRow, SessionRow } from './types';
+import { MINUTE_MS } from '../../domain/time';
 
 /*
  * The Home tab holds at most 100 blocks. The worst case (every list overflowing, admin view) is
@@ -23,7 +24,7 @@ const AGENTS_SHOWN = 10;
 const AGENT_ENDPOINTS_SHOWN = 5;
 /** As doctor and the bot's session list judge a heartbeat: late after 90 s, silent after 5 minutes. */
 const AGENT_LATE_MS = 90_000;
-const AGENT_SILENT_MS = 5 * 60_000;
+const AGENT_SILENT_MS = 5 * MINUTE_MS;
 const CRL_BLOCKS = 3;
 
 const divider: Block = { type: 'divider' };
@@ -133,7 +134,7 @@ function crlBlocks(statuses: CrlStatus[]): Block[] {
 }
 
 function approvalLine(approval: PendingApprovalRow, now: Date): string {
-  const minutes = Math.max(0, Math.floor((now.getTime() - approval.requestedAt.getTime()) / 60_000));
+  const minutes = Math.max(0, Math.floor((now.getTime() - approval.requestedAt.getTime()) / MINUTE_MS));
   const from = approval.publicIp ? ` from ${userText(approval.publicIp, 64)}` : '';
   return `⏳ ${mention(approval.slackId)} · ${code(approval.cn)}${from} · asked ${formatTime(approval.requestedAt)} (${count(minutes)} min ago)`;
 }
@@ -148,7 +149,7 @@ function sessionLine(session: SessionRow): string {
 function agentLine(agent: AgentRow, now: Date): string {
   const since = now.getTime() - agent.at.getTime();
   const state = since > AGENT_SILENT_MS ? '🔴 silent' : since > AGENT_LATE_MS ? '⚠️ late' : '🟢';
-  const minutes = Math.max(0, Math.floor(since / 60_000));
+  const minutes = Math.max(0, Math.floor(since / MINUTE_MS));
   const shown = agent.endpoints
     .slice(0, AGENT_ENDPOINTS_SHOWN)
     .map(({ endpoint, acting }) => `${code(endpoint, 100)}${acting === false ? ' (standby)' : ''}`);

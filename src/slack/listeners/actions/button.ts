@@ -4,7 +4,7 @@ import type { Job } from '../../../ports';
 import type { ListenerDeps } from '../../context';
 import { errorMessage } from '../../views/errors';
 
-export type ButtonBody = BlockAction<ButtonAction>;
+type ButtonBody = BlockAction<ButtonAction>;
 export type ButtonListener = Middleware<SlackActionMiddlewareArgs<ButtonBody>>;
 
 export const buttonValue = (body: ButtonBody) => body.actions[0]?.value ?? '';

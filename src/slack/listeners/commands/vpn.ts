@@ -1,6 +1,8 @@
 import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { normalizeDevice } from '../../../domain/cn';
 import { VpnChatopsError } from '../../../domain/errors';
+import { DAY_MS } from '../../../domain/time';
+import { auditRefusal } from '../../../services/authorization';
 import type { ListenerDeps } from '../../context';
 import { certificateListMessage, statusMessage } from '../../views/certificate-list';
 import { errorMessage } from '../../views/errors';
@@ -9,8 +11,6 @@ import { progressMessage } from '../../views/progress';
 import { revokeConfirmMessage } from '../../views/revoke-confirm';
 import { ACK_BUDGET_MS, Ack, answerWithin, ephemeral } from './answer-within';
 import { Since, VpnCommand, parseVpnCommand } from './parse';
-import { DAY_MS } from '../../../domain/time';
-import { auditRefusal } from '../../../services/authorization';
 
 /** What `/vpn audit` exports when no start is given. */
 const AUDIT_DEFAULT_DAYS = 30;
