@@ -61,7 +61,7 @@ export function botAlarms(scope: Construct, targets: AlarmTargets): { topic: Top
     anyOf(
       'SchedulerErrors',
       targets.scheduler.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
-      'The daily CRL job failed or could not start (is the CA secret filled in?); see its logs.',
+      'The daily CRL job or the 5-minute agent check failed or could not start (is the CA secret filled in?); see its logs.',
     ),
     anyOf(
       'SlackErrors',

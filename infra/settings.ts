@@ -42,6 +42,9 @@ const EXAMPLES: Record<string, string> = {
     '"connectionLogGroup": "/aws/clientvpn/connections" (the log group the existing endpoint\'s connection logging writes to)',
   alarmEmail: '"alarmEmail": "vpn-admins@example.com"',
   reuseRetained: '"reuseRetained": true',
+  agentRole: '"agentRole": true (an IAM role for vpnctl agent on a self-hosted OpenVPN host)',
+  agentEndpoints:
+    '"agentEndpoints": [{"name": "office", "management": "127.0.0.1:7505", "crlFile": "/etc/openvpn/server/crl/crl.pem", "remote": "vpn.example.com 1194 udp"}] (self-hosted OpenVPN servers a vpnctl agent serves; docs/self-hosted.md)',
   botSettings: '"botSettings": {"CRL_PUBLISH_MODE": "window", "CRL_WINDOW": "Sun 03:00-05:00 UTC"}',
 };
 
@@ -177,6 +180,12 @@ const schema = z
       .optional(),
     alarmEmail: z.email('must be an e-mail address').optional(),
     reuseRetained: flag(false),
+    // The least-privilege identity vpnctl agent runs as on a self-hosted OpenVPN host (infra/agent-role.ts).
+    agentRole: flag(false),
+    // Self-hosted OpenVPN servers the bot reaches only through the table, each served by a vpnctl agent on its host.
+    agentEndpoints: json(
+      z.array(z.record(z.string(), z.unknown(), { error: 'each must be an object' }), { error: 'must be a list' }),
+    ).default([]),
     botSettings: json(z.record(z.string(), z.union([z.string(), z.number()]).transform(String))).default({}),
     example: flag(false),
     deploy: flag(false),
@@ -233,6 +242,11 @@ export const SETTING_NAMES = Object.keys(schema.shape) as (keyof z.output<typeof
 
 export class SettingsError extends Error {}
 
+/** `agentEndpoints` as VPN_ENDPOINTS entries: OpenVPN servers the bot reaches only through the table. */
+export function agentServedEndpoints(settings: Pick<Settings, 'agentEndpoints'>): Record<string, unknown>[] {
+  return settings.agentEndpoints.map((endpoint) => ({ ...endpoint, type: 'openvpn', servedBy: 'agent' }));
+}
+
 /** Validated settings, or a SettingsError listing every problem with an example of each setting. */
 export function readSettings(context: Record<string, unknown>): Settings {
   const result = schema.safeParse(context);
@@ -274,13 +288,14 @@ export function readSettings(context: Record<string, unknown>): Settings {
     // The functions' own configuration check, at synth time rather than at the first login.
     loadConfig({
       ...settings.botSettings,
+      VPN_ENDPOINTS: JSON.stringify(agentServedEndpoints(settings)),
       CERT_DOMAIN: settings.domain,
       ADMIN_CHANNEL_ID: settings.adminChannelId,
       APPROVALS: settings.approvals,
     });
   } catch (error) {
     throw new SettingsError(
-      `Invalid botSettings: ${(error as Error).message.replace('See .env.example for every setting.', 'See .env.example for what each means.')}`,
+      `Invalid ${settings.agentEndpoints.length ? 'botSettings or agentEndpoints' : 'botSettings'}: ${(error as Error).message.replace('See .env.example for every setting.', 'See .env.example for what each means.')}`,
     );
   }
   return settings;

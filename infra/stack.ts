@@ -9,6 +9,7 @@ import { PLACEHOLDER_KEY } from '../src/adapters/secrets-manager/placeholder';
 import { parseWindow } from '../src/domain/window';
 import { botAlarms } from './alarms';
 import { allowWildcard } from './nag';
+import { agentRole } from './agent-role';
 import { vpnEndpoint } from './endpoint';
 import { botFunction } from './functions';
 import {
@@ -18,7 +19,7 @@ import {
   grantEndpointAccess,
   grantServerCertificateRead,
 } from './permissions';
-import type { Settings } from './settings';
+import { Settings, agentServedEndpoints } from './settings';
 import { stateTable } from './table';
 
 export interface VpnChatopsStackProps extends StackProps {
@@ -131,16 +132,19 @@ export class VpnChatopsStack extends Stack {
         : connect;
 
     const endpoint = vpnEndpoint(this, settings, connectTarget.functionArn);
-    const vpnEndpoints = endpoint
-      ? Stack.of(this).toJsonString([
-          {
-            type: 'aws-client-vpn',
-            id: endpoint.id,
-            region: this.region,
-            ...(endpoint.logGroup && { logGroup: endpoint.logGroup }),
-          },
-        ])
-      : '[]';
+    const vpnEndpoints = Stack.of(this).toJsonString([
+      ...(endpoint
+        ? [
+            {
+              type: 'aws-client-vpn',
+              id: endpoint.id,
+              region: this.region,
+              ...(endpoint.logGroup && { logGroup: endpoint.logGroup }),
+            },
+          ]
+        : []),
+      ...agentServedEndpoints(settings),
+    ]);
     const withCa = { ...shared, CA_SECRET_ID: secretNames.ca, VPN_ENDPOINTS: vpnEndpoints };
 
     const worker = botFunction(this, 'worker', {
@@ -179,7 +183,7 @@ export class VpnChatopsStack extends Stack {
     const scheduler = botFunction(this, 'scheduler', {
       functionName: names.scheduler,
       description:
-        'Daily: CRL renewal, drift check, session sweep, retirements, expiry reminders, digest, CRL days-left metric',
+        'Daily: CRL renewal, drift check, session sweep, retirements, expiry reminders, digest, CRL days-left metric; every 5 minutes: agent heartbeats',
       timeout: Duration.minutes(10),
       memorySize: 1024,
       environment: withCa,
@@ -192,7 +196,7 @@ export class VpnChatopsStack extends Stack {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
-      description: `${name}: EventBridge Scheduler invokes the daily job`,
+      description: `${name}: EventBridge Scheduler invokes the daily job and the agent check`,
     });
     allowWildcard(
       dailyRole,
@@ -206,6 +210,19 @@ export class VpnChatopsStack extends Stack {
       target: new LambdaInvoke(scheduler, {
         input: ScheduleTargetInput.fromObject({ task: 'daily' }),
         retryAttempts: 2,
+        role: dailyRole,
+      }),
+    });
+    // Every 5 minutes whether or not this stack made the agent's role: an agent may run as any identity.
+    new Schedule(this, 'AgentCheck', {
+      scheduleName: `${name}-agent-check`,
+      description:
+        'vpn-chatops: tell the admins once when a vpnctl agent falls silent for 5 minutes, and when it is back',
+      schedule: ScheduleExpression.rate(Duration.minutes(5)),
+      target: new LambdaInvoke(scheduler, {
+        input: ScheduleTargetInput.fromObject({ task: 'agents' }),
+        // The next round comes in 5 minutes; a retry would only overlap it.
+        retryAttempts: 0,
         role: dailyRole,
       }),
     });
@@ -257,6 +274,7 @@ export class VpnChatopsStack extends Stack {
       description: 'JSON {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}',
     });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    if (settings.agentRole) agentRole(this, name, table);
     new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn });
   }
 }

@@ -456,6 +456,8 @@ export interface AgentEndpointReport {
   /** The tls-crypt key every profile must carry (it is in every profile anyway). */
   tlsCryptKey?: string;
   serverCertificate?: ServerCertificate;
+  /** Whether this agent holds the endpoint's lease (acts) or stands by; absent from agents that do not say. */
+  acting?: boolean;
 }
 
 export interface AgentHeartbeat {

@@ -11,6 +11,7 @@ import type { CertificateAuthority } from '../pki/ca';
 import { createAdmin } from './worker';
 import { startApprovalBridge } from './local-approval-bridge';
 import { scheduleDaily } from '../local/daily';
+import { scheduleAgentWatch } from '../local/agent-watch';
 import { RunningBot, startBot } from './local-bot';
 import { startConsoleServer } from '../local/console/server';
 import type { StateLock } from '../local/lock';
@@ -66,9 +67,12 @@ export async function startStack(initial: Config, progress: Progress, prepared: 
     const wiring = { management: vpn?.connections };
     const bot = await startBot(config, db, mode, wiring);
     started.add('the bot', () => bot.stop());
+    const { admin } = await createAdmin(config, db, wiring);
     // What the scheduler function does on AWS: CRL renewal, the session sweep, reminders, retirements.
-    const daily = scheduleDaily((await createAdmin(config, db, wiring)).admin, (message) => progress.warn(message));
+    const daily = scheduleDaily(admin, (message) => progress.warn(message));
     started.add('the daily job', () => daily.stop());
+    const agentWatch = scheduleAgentWatch(admin, (message) => progress.warn(message));
+    started.add('the agent check', () => agentWatch.stop());
 
     const where: [string, string][] = [];
     let hint: string;

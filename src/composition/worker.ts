@@ -12,6 +12,7 @@ import type { VpnEndpoint } from '../ports';
 import { AdminPolicy } from '../slack/admins';
 import { adminAlertsFor } from '../slack/admin-alert';
 import { SlackAlertSink } from '../slack/alerts';
+import { SlackAgentAlertSink } from '../slack/agent-alerts';
 import { slackClient } from '../slack/client';
 import { SlackExpiryNotifier } from '../slack/expiry-notifier';
 import { InProcessJobQueue } from '../slack/jobs/in-process-queue';
@@ -34,13 +35,15 @@ export async function createAdmin(
   const stores = storesFor(db);
   const endpoints = endpointsFor(config, ca, wiring);
   const admins = new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client);
+  const adminAlerts = adminAlertsFor(config, client, log, admins);
   const admin = new VpnAdmin({
     config,
     ca,
     ...stores,
     endpoints,
     connectionLogs: connectionLogsFor(config),
-    alerts: new SlackAlertSink(adminAlertsFor(config, client, log, admins)),
+    alerts: new SlackAlertSink(adminAlerts),
+    agentAlerts: new SlackAgentAlertSink(adminAlerts),
     expiry: new SlackExpiryNotifier(client, admins),
   });
   return { admin, client, stores, endpoints, admins };

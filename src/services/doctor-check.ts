@@ -1,7 +1,15 @@
 import { VpnChatopsError, messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 import type { CertificateAuthority } from '../pki/ca';
-import type { Clock, CrlStateStore, DatabaseProbe, SlackProbe, TimeReference, VpnEndpoint } from '../ports';
+import type {
+  AgentRegistry,
+  Clock,
+  CrlStateStore,
+  DatabaseProbe,
+  SlackProbe,
+  TimeReference,
+  VpnEndpoint,
+} from '../ports';
 
 export interface DoctorPolicy {
   renewBeforeDays: number;
@@ -26,6 +34,8 @@ export interface DoctorDeps extends DoctorProbes {
   caError?: unknown;
   crlState: CrlStateStore;
   endpoints: VpnEndpoint[];
+  /** The agents' heartbeats; without it (no agent-served endpoints wired) no agent is checked. */
+  agents?: AgentRegistry;
   clock: Clock;
   policy: DoctorPolicy;
   requiredScopes: readonly string[];

@@ -1,5 +1,6 @@
 import { Check, CheckStatus, DoctorDeps, days, failure, guard, iso } from './doctor-check';
 import { endpointChecks } from './doctor-endpoint';
+import { agentChecks } from './doctor-agents';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 
@@ -111,7 +112,7 @@ async function clockCheck(deps: DoctorDeps): Promise<Check> {
 
 /**
  * Every check at once, in a fixed order: the CA, each endpoint (availability, connect handler, server
- * certificate, the live CRL read back from it), DynamoDB, Slack, the clock. Checks run in parallel
+ * certificate, the live CRL read back from it), the agents (each one's heartbeat, who acts for each endpoint), DynamoDB, Slack, the clock. Checks run in parallel
  * and never throw: a failure is a line that says what is wrong and how to fix it.
  */
 export async function runDoctor(deps: DoctorDeps): Promise<Check[]> {
@@ -134,6 +135,13 @@ export async function runDoctor(deps: DoctorDeps): Promise<Check[]> {
   const groups = await Promise.all([
     Promise.resolve([caCheck(deps)]),
     ...perEndpoint,
+    ...(deps.agents
+      ? [
+          guard('VPN agents', 'Check the table the agents write their heartbeats to (TABLE_NAME) and its grants.', () =>
+            agentChecks({ agents: deps.agents!, clock: deps.clock }),
+          ),
+        ]
+      : []),
     guard('DynamoDB', 'Check DYNAMODB_ENDPOINT or AWS_REGION, TABLE_NAME and the credentials the bot runs with.', () =>
       databaseCheck(deps),
     ),

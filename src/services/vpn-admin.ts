@@ -4,6 +4,8 @@ import { parseWindow } from '../domain/window';
 import type { CertificateAuthority } from '../pki/ca';
 import { KeyPool } from '../pki/key-pool';
 import {
+  AgentHeartbeat,
+  AgentRegistry,
   AlertSink,
   ApprovalStore,
   AuditLog,
@@ -17,6 +19,7 @@ import {
   systemClock,
 } from '../ports';
 import { AbandonedApprovalScope, closeAbandonedApprovals } from './abandoned-approvals';
+import { AgentAlertSink, AgentWatchReport, watchAgents } from './agent-watch';
 import { RetireReason, renewCertificate, retireReplaced } from './certificate-renewal';
 import { InsightsReport, connectionInsights } from './connection-insights';
 import { CrlStatus, crlStatus } from './crl-status';
@@ -54,6 +57,10 @@ export interface AppDeps {
   /** Each endpoint's connection log, for connection insights; absent where they are not read. */
   connectionLogs?: ConnectionLogSource[];
   alerts: AlertSink;
+  /** The agents' heartbeats (self-hosted OpenVPN served by `vpnctl agent`); absent where no agent reports. */
+  agents?: AgentRegistry;
+  /** Where an agent's silence and return are told; without it the five-minute check has no one to tell. */
+  agentAlerts?: AgentAlertSink;
   /** Expiry reminders, the admins' digest and renewal notices; the daily job skips them without it. */
   expiry?: ExpiryNotifier;
   /** "Sent once" claims for reminders and the digest. */
@@ -148,11 +155,12 @@ export class VpnAdmin {
 
   /** Every health check, one line each; see services/doctor.ts. */
   doctor(probes: DoctorProbes): Promise<Check[]> {
-    const { ca, crlState, endpoints, config } = this.deps;
+    const { ca, crlState, endpoints, config, agents } = this.deps;
     return runDoctor({
       ca,
       crlState,
       endpoints,
+      agents,
       clock: this.clock,
       policy: doctorPolicy(config),
       ...probes,
@@ -172,6 +180,18 @@ export class VpnAdmin {
       },
       actor,
     );
+  }
+
+  /** The five-minute check on the agents' heartbeats (services/agent-watch.ts); nothing to do without agents. */
+  async watchAgents(): Promise<AgentWatchReport> {
+    const { agents, agentAlerts } = this.deps;
+    if (!agents || !agentAlerts) return { agents: 0, silent: [], back: [], problems: [] };
+    return watchAgents({ agents, alerts: agentAlerts, clock: this.clock });
+  }
+
+  /** Each agent's newest heartbeat, for the admin Home; none where no agent reports. */
+  async agentHeartbeats(): Promise<AgentHeartbeat[]> {
+    return (await this.deps.agents?.list()) ?? [];
   }
 
   /** Logins left PENDING by a handler that went away, closed as expired and audited (services/abandoned-approvals.ts). */

@@ -38,6 +38,7 @@ const VARIANTS: [string, Record<string, unknown>][] = [
       connectionLogGroup: '/aws/clientvpn/connections',
       alarmEmail: 'vpn-admins@example.com',
       reuseRetained: true,
+      agentRole: true,
       adminUsergroupId: 'S0123456789',
       botSettings: { CRL_PUBLISH_MODE: 'window', CRL_WINDOW: 'Sun 03:00-05:00 UTC' },
     },

@@ -8,6 +8,7 @@ import type { ConnectionSummary, Ranking } from '../../src/services/connection-i
 import type { CrlStatus } from '../../src/services/crl-status';
 import type { PublishOutcome } from '../../src/services/publish-crl';
 import type { LoginAlert } from '../../src/domain/approval';
+import * as agentAlerts from '../../src/slack/views/agent-alerts';
 import * as alarm from '../../src/slack/views/alarm';
 import * as alerts from '../../src/slack/views/alerts';
 import * as approval from '../../src/slack/views/approval';
@@ -41,6 +42,7 @@ import type { HomeData } from '../../src/slack/views/types';
  */
 
 const MODULES: Record<string, Record<string, unknown>> = {
+  'agent-alerts': agentAlerts,
   alarm,
   alerts,
   approval,
@@ -224,6 +226,16 @@ function homeData(h: Hostile): HomeData {
         },
         { id: h.s(), at: NOW, actor: h.id(), action: 'approval.decide', target: h.id(), outcome: 'refused' },
       ],
+      agents: [0, 1, 2].map((i) => ({
+        agentId: h.s(),
+        host: h.s(),
+        version: h.s(),
+        at: new Date(NOW.getTime() - i * 200_000),
+        endpoints: [
+          { endpoint: h.s(), acting: i !== 1 },
+          { endpoint: h.s(), acting: i === 2 ? undefined : false },
+        ],
+      })),
     },
   };
 }
@@ -323,6 +335,21 @@ const BUILDERS: Record<string, Builder> = {
       msg(alerts.loginAlertMessage(loginAlert(h, 'prompt-flood'))),
       msg(alerts.loginAlertMessage(loginAlert(h, 'not-me'))),
     ],
+  },
+  'agent-alerts.agentAlertMessage': {
+    render: (h) =>
+      (['silent', 'back'] as const).map((kind) =>
+        msg(
+          agentAlerts.agentAlertMessage({
+            kind,
+            agentId: h.s(),
+            host: h.s(),
+            version: h.s(),
+            endpoints: Array.from({ length: 12 }, () => h.s()),
+            lastBeatAt: NOW,
+          }),
+        ),
+      ),
   },
   'alerts.crlAlertMessage': {
     render: (h) => [msg(alerts.crlAlertMessage({ level: 'critical', endpoint: h.s(), daysLeft: 0, message: h.s() }))],

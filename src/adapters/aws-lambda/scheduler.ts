@@ -1,11 +1,15 @@
+import type { AgentWatchReport } from '../../services/agent-watch';
 import type { VpnAdmin } from '../../services/vpn-admin';
 import { VpnChatopsError } from '../../domain/errors';
 import { logError, startInvocationLog } from '../../log';
 import { CRL_DAYS_LEFT, METRICS_NAMESPACE, emfLine } from './metrics';
 import { perContainer } from '../../per-container';
 
-/** What an EventBridge Scheduler schedule asks for, as its input `{"task": …}`. */
-export const SCHEDULED_TASKS = ['daily'] as const;
+/**
+ * What an EventBridge Scheduler schedule asks for, as its input `{"task": …}`: the daily job, or the
+ * five-minute check that tells the admins when a `vpnctl agent` falls silent and when it is back.
+ */
+export const SCHEDULED_TASKS = ['daily', 'agents'] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
 export function scheduledTask(event: unknown): ScheduledTask {
@@ -25,45 +29,73 @@ export function scheduledTask(event: unknown): ScheduledTask {
  * endpoint's CRL days left, read back from the endpoint after renewal, as a CloudWatch metric. An
  * unreadable or missing CRL counts as 0 days, so the alarm fires rather than going quiet.
  */
+type DailyRun = Awaited<ReturnType<typeof runDaily>>;
+type AgentsRun = { task: 'agents' } & AgentWatchReport;
+
+/** Typed by the task asked for, so a caller that runs the daily job reads its report without narrowing. */
+export interface SchedulerHandler {
+  (event: { task: 'daily' }, context?: unknown): Promise<DailyRun>;
+  (event: { task: 'agents' }, context?: unknown): Promise<AgentsRun>;
+  (event: unknown, context?: unknown): Promise<DailyRun | AgentsRun>;
+}
+
+/**
+ * The scheduler function: the daily job (retiring renewed certificates, CRL renewal, drift repair,
+ * session sweep, alerts, expiry reminders and the weekly digest), then each
+ * endpoint's CRL days left, read back from the endpoint after renewal, as a CloudWatch metric. An
+ * unreadable or missing CRL counts as 0 days, so the alarm fires rather than going quiet. Every five
+ * minutes, the agents' heartbeats (services/agent-watch.ts).
+ */
 export function schedulerHandler(
   build: () => Promise<VpnAdmin>,
   emit: (line: string) => void = (line) => console.log(line),
   log: (message: string) => void = logError,
-) {
+): SchedulerHandler {
   const admin = perContainer(build);
-  return async (event: unknown, context?: unknown) => {
+  return (async (event: unknown, context?: unknown) => {
     startInvocationLog(context);
     const task = scheduledTask(event);
     const ready = await admin();
-    const { renewals, sessions, retired, reminders, digest, problems } = await ready.daily(`system:scheduler:${task}`);
-    // Reminders and retirements never stop the CRL work; what went wrong with them is on record here.
-    for (const problem of problems) log(`daily job: ${problem}`);
-    for (const failure of reminders?.failed ?? [])
-      log(`daily job: reminder for ${failure.serial} not sent (retried tomorrow)`);
-    const statuses = await ready.crlStatuses();
-    const function_ = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local';
-    const at = ready.clock.now();
-    const daysLeft = statuses.map((status) => ({ endpoint: status.endpoint, days: Math.max(0, status.daysLeft ?? 0) }));
-    for (const { endpoint, days } of daysLeft)
-      emit(emfLine(METRICS_NAMESPACE, { Function: function_, Endpoint: endpoint }, { [CRL_DAYS_LEFT]: days }, at));
-    if (daysLeft.length)
-      emit(
-        emfLine(
-          METRICS_NAMESPACE,
-          { Function: function_ },
-          { [CRL_DAYS_LEFT]: Math.min(...daysLeft.map((entry) => entry.days)) },
-          at,
-        ),
-      );
-    return {
-      task,
-      renewals: renewals.map(({ endpoint, action, daysLeft: before }) => ({ endpoint, action, daysLeft: before })),
-      sessions,
-      retired,
-      reminders: reminders && { sent: reminders.sent.length, failed: reminders.failed.length },
-      digest,
-      problems,
-      crlDaysLeft: daysLeft,
-    };
+    if (task === 'agents') {
+      const report = await ready.watchAgents();
+      // An alert not told is told by the next round; what stopped it is on record here.
+      for (const problem of report.problems) log(`agent check: ${problem}`);
+      return { task, ...report };
+    }
+    return runDaily(ready, emit, log);
+  }) as SchedulerHandler;
+}
+
+async function runDaily(ready: VpnAdmin, emit: (line: string) => void, log: (message: string) => void) {
+  const task = 'daily' as const;
+  const { renewals, sessions, retired, reminders, digest, problems } = await ready.daily(`system:scheduler:${task}`);
+  // Reminders and retirements never stop the CRL work; what went wrong with them is on record here.
+  for (const problem of problems) log(`daily job: ${problem}`);
+  for (const failure of reminders?.failed ?? [])
+    log(`daily job: reminder for ${failure.serial} not sent (retried tomorrow)`);
+  const statuses = await ready.crlStatuses();
+  const function_ = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local';
+  const at = ready.clock.now();
+  const daysLeft = statuses.map((status) => ({ endpoint: status.endpoint, days: Math.max(0, status.daysLeft ?? 0) }));
+  for (const { endpoint, days } of daysLeft)
+    emit(emfLine(METRICS_NAMESPACE, { Function: function_, Endpoint: endpoint }, { [CRL_DAYS_LEFT]: days }, at));
+  if (daysLeft.length)
+    emit(
+      emfLine(
+        METRICS_NAMESPACE,
+        { Function: function_ },
+        { [CRL_DAYS_LEFT]: Math.min(...daysLeft.map((entry) => entry.days)) },
+        at,
+      ),
+    );
+  return {
+    task,
+    renewals: renewals.map(({ endpoint, action, daysLeft: before }) => ({ endpoint, action, daysLeft: before })),
+    sessions,
+    retired,
+    reminders: reminders && { sent: reminders.sent.length, failed: reminders.failed.length },
+    digest,
+    problems,
+    crlDaysLeft: daysLeft,
   };
 }

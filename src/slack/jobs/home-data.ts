@@ -1,5 +1,5 @@
 import type { ApprovalStatus } from '../../domain/approval';
-import type { HomeData, LoginRecord, SessionRow } from '../views/types';
+import type { AgentRow, HomeData, LoginRecord, SessionRow } from '../views/types';
 import type { WorkerDeps } from './context';
 
 type HomeDeps = Pick<WorkerDeps, 'admin' | 'certificates' | 'audit' | 'approvals' | 'endpoints'>;
@@ -30,6 +30,21 @@ async function recentLogins(deps: HomeDeps, userId: string): Promise<LoginRecord
   );
 }
 
+/** The agents' newest heartbeats; a table that does not answer shows no agents rather than no Home tab. */
+async function agentRows(deps: HomeDeps): Promise<AgentRow[]> {
+  try {
+    return (await deps.admin.agentHeartbeats()).map(({ agentId, host, version, at, endpoints }) => ({
+      agentId,
+      host,
+      version,
+      at,
+      endpoints: endpoints.map(({ endpoint, acting }) => ({ endpoint, acting })),
+    }));
+  } catch {
+    return [];
+  }
+}
+
 /** Everything the Home tab shows, read in parallel; an endpoint that does not answer shows as such, not as an error page. */
 export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: boolean, page: number): Promise<HomeData> {
   const { admin, certificates, audit, endpoints } = deps;
@@ -48,7 +63,7 @@ export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: bool
     }),
   ).then((rows) => rows.flat());
   const waiting = deps.approvals?.pending(now) ?? Promise.resolve([]);
-  const [mine, crl, live, all, trail, latest, pending] = await Promise.all([
+  const [mine, crl, live, all, trail, latest, pending, agents] = await Promise.all([
     own,
     admin.crlStatuses(),
     sessions,
@@ -56,6 +71,7 @@ export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: bool
     audit.query({ limit: AUDIT_ROWS }),
     logins,
     waiting,
+    agentRows(deps),
   ]);
   return {
     userId,
@@ -75,6 +91,7 @@ export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: bool
       certificates: all,
       page,
       audit: trail.reverse(),
+      agents,
     },
   };
 }

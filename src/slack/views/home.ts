@@ -8,18 +8,23 @@ import { byCn, byRelevance, certificateText, isRevocable } from './certificate';
 import { byHealth, crlStatusText, publishCrlButton } from './crl-health';
 import { count, formatTime } from './format';
 import { code, mention, plainText, userText } from './markup';
-import type { Block, HomeData, HomeView, LoginRecord, PendingApprovalRow, SessionRow } from './types';
+import type { AgentRow, Block, HomeData, HomeView, LoginRecord, PendingApprovalRow, SessionRow } from './types';
 import { MINUTE_MS } from '../../domain/time';
 
 /*
  * The Home tab holds at most 100 blocks. The worst case (every list overflowing, admin view) is
- * 17 blocks for the member's part and 19 + HOME_PAGE_SIZE for the admin's, so 20 rows per page
+ * 17 blocks for the member's part and 21 + HOME_PAGE_SIZE for the admin's, so 20 rows per page
  * leave a wide margin; every other list is capped and ends in "…and N more".
  */
 export const HOME_PAGE_SIZE = 20;
 const OWN_CERTIFICATES_SHOWN = 10;
 const LINES_SHOWN = 10;
 const SESSIONS_SHOWN = 20;
+const AGENTS_SHOWN = 10;
+const AGENT_ENDPOINTS_SHOWN = 5;
+/** As doctor and the bot's session list judge a heartbeat: late after 90 s, silent after 5 minutes. */
+const AGENT_LATE_MS = 90_000;
+const AGENT_SILENT_MS = 5 * MINUTE_MS;
 const CRL_BLOCKS = 3;
 
 const divider: Block = { type: 'divider' };
@@ -140,6 +145,37 @@ function sessionLine(session: SessionRow): string {
   return `🔌 ${code(session.commonName)} on *${userText(session.endpoint, 100)}*${from}${since}`;
 }
 
+/** The agent's id, host, version and endpoint names come from its heartbeat, written on the VPN host: code spans. */
+function agentLine(agent: AgentRow, now: Date): string {
+  const since = now.getTime() - agent.at.getTime();
+  const state = since > AGENT_SILENT_MS ? '🔴 silent' : since > AGENT_LATE_MS ? '⚠️ late' : '🟢';
+  const minutes = Math.max(0, Math.floor(since / MINUTE_MS));
+  const shown = agent.endpoints
+    .slice(0, AGENT_ENDPOINTS_SHOWN)
+    .map(({ endpoint, acting }) => `${code(endpoint, 100)}${acting === false ? ' (standby)' : ''}`);
+  const more = agent.endpoints.length - shown.length;
+  const endpoints = shown.length ? `${shown.join(', ')}${more > 0 ? ` +${count(more)}` : ''}` : 'no endpoint';
+  return `${state} ${code(agent.agentId, 100)} on ${code(agent.host, 100)} · ${code(agent.version, 40)} · last heartbeat ${formatTime(agent.at)} (${count(minutes)} min ago) · ${endpoints}`;
+}
+
+/** Shown once an agent has reported: a team on AWS Client VPN alone has none and sees nothing of it. */
+function agentBlocks(agents: AgentRow[] | undefined, now: Date): Block[] {
+  if (!agents?.length) return [];
+  const sorted = [...agents].sort((a, b) => a.at.getTime() - b.at.getTime());
+  return [
+    divider,
+    listSection(
+      `*VPN agents* (${count(agents.length)})`,
+      sorted.map((agent) => agentLine(agent, now)),
+      {
+        maxLines: AGENTS_SHOWN,
+        empty: '',
+        more: (hidden) => `…and ${count(hidden)} more: \`vpnctl doctor\` lists them all.`,
+      },
+    ),
+  ];
+}
+
 const AUDIT_OUTCOME: Record<AuditOutcome, string> = {
   success: '✅',
   failure: '❌',
@@ -192,6 +228,7 @@ function adminBlocks(admin: NonNullable<HomeData['admin']>, now: Date): Block[] 
     divider,
     header('VPN administration'),
     ...crlBlocks(admin.crl),
+    ...agentBlocks(admin.agents, now),
     divider,
     listSection(
       `*Pending approvals* (${count(approvals.length)})`,

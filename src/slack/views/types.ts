@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../../domain/audit';
 import type { CertificateRecord } from '../../domain/certificate';
 import type { CrlStatus } from '../../services/crl-status';
-import type { VpnSession } from '../../ports';
+import type { AgentHeartbeat, VpnSession } from '../../ports';
 
 /** A Block Kit block, as plain data (views are pure functions of data and are unit-tested as JSON). */
 export type Block = Record<string, unknown> & { type: string };
@@ -48,6 +48,11 @@ export interface SessionRow extends VpnSession {
   endpoint: string;
 }
 
+/** An agent's newest heartbeat, as the admin Home shows it: no sessions or keys. */
+export interface AgentRow extends Pick<AgentHeartbeat, 'agentId' | 'host' | 'version' | 'at'> {
+  endpoints: { endpoint: string; acting?: boolean }[];
+}
+
 export interface HomeData {
   userId: string;
   now: Date;
@@ -62,5 +67,7 @@ export interface HomeData {
     certificates: CertificateRecord[];
     page: number;
     audit: AuditEntry[];
+    /** The agents serving self-hosted OpenVPN endpoints; absent or empty where none reports. */
+    agents?: AgentRow[];
   };
 }

@@ -1,0 +1,76 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AccountRootPrincipal,
+  CompositePrincipal,
+  InstanceProfile,
+  PolicyDocument,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { CONNECT_READS, CONNECT_WRITES } from './permissions';
+
+/**
+ * What `vpnctl agent` does on the table, action by action, each limited by `dynamodb:LeadingKeys` to the
+ * partitions it needs (item shapes: src/adapters/dynamodb/table.ts). TransactWriteItems is authorized as
+ * the Update/Delete it contains. The agent never holds the CA key, so it reads no secret, and never
+ * publishes a CRL, requests a kill, or writes a certificate.
+ */
+export const AGENT_TABLE_GRANTS: { action: string; keys: string[]; why: string }[] = [
+  {
+    action: 'dynamodb:GetItem',
+    keys: [...CONNECT_READS, 'ENDPOINT#*', 'AGENT-CRL#*'],
+    why: 'the login decision (services/decide-connection.ts: the certificate by CN, the approval, remembered approvals, cool-down, prompt count) and the CRL download: the newest pointer and what it applied (ENDPOINT#), a CRL manifest (AGENT-CRL#)',
+  },
+  {
+    action: 'dynamodb:Query',
+    keys: ['AGENT-CRL#*', 'KILLS#*'],
+    why: "a CRL's chunks, and the endpoint's pending kills; on the table itself, never an index (an index query carries no leading key)",
+  },
+  {
+    action: 'dynamodb:PutItem',
+    keys: [...CONNECT_WRITES, 'ENDPOINT#*', 'SHIPPED#*'],
+    why: 'the login decision (a new approval, its message link, remembered approval, prompt count, the audit entry, the flood alert claim), the applied CRL, the lease and the endpoint → agent pointer (ENDPOINT#), and shipped log hours',
+  },
+  {
+    action: 'dynamodb:UpdateItem',
+    keys: [...CONNECT_WRITES, 'AGENTS', 'KILLS#*'],
+    why: 'the login decision (deciding the approval, attaching the prompt), the heartbeat (AGENTS), and settling or failing a kill',
+  },
+  {
+    action: 'dynamodb:DeleteItem',
+    keys: ['KILLS#*', 'ENDPOINT#*'],
+    why: "a settled kill frees its connection's guard item (in the settle transaction), and a stopping agent hands its lease back",
+  },
+];
+
+/**
+ * An optional IAM role for the agent on a VPN host: an EC2 instance takes it through the instance
+ * profile; a host elsewhere assumes it with credentials of this account that may call sts:AssumeRole
+ * on it. It reaches the table and nothing else: no secret, no Lambda, no EC2.
+ */
+export function agentRole(scope: Construct, stackName: string, table: ITable): Role {
+  const leadingKeys = (keys: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } });
+  const role = new Role(scope, 'AgentRole', {
+    assumedBy: new CompositePrincipal(new ServicePrincipal('ec2.amazonaws.com'), new AccountRootPrincipal()),
+    description: `${stackName}: vpnctl agent on a self-hosted OpenVPN host (docs/self-hosted.md)`,
+    inlinePolicies: {
+      table: new PolicyDocument({
+        statements: AGENT_TABLE_GRANTS.map(
+          ({ action, keys }) =>
+            new PolicyStatement({ actions: [action], resources: [table.tableArn], conditions: leadingKeys(keys) }),
+        ),
+      }),
+    },
+  });
+  const profile = new InstanceProfile(scope, 'AgentInstanceProfile', { role });
+  new CfnOutput(scope, 'AgentRoleArn', {
+    value: role.roleArn,
+    description:
+      'vpnctl agent: attach AgentInstanceProfileName to the EC2 VPN host, or assume this role (docs/self-hosted.md)',
+  });
+  new CfnOutput(scope, 'AgentInstanceProfileName', { value: profile.instanceProfileName });
+  return role;
+}

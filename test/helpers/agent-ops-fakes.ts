@@ -1,0 +1,70 @@
+import type { AgentHeartbeat, AgentRegistry, Clock } from '../../src/ports';
+import type { AgentAlert, AgentAlertSink } from '../../src/services/agent-watch';
+
+/** The registry's contract in memory: the newest heartbeat per agent, and whether its silence was told. */
+export class MemoryAgentRegistry implements AgentRegistry {
+  readonly beats = new Map<string, AgentHeartbeat>();
+  readonly silent = new Set<string>();
+  /** Agents whose markSilent throws, as a table that does not answer would. */
+  readonly failing = new Set<string>();
+
+  async beat(heartbeat: AgentHeartbeat): Promise<void> {
+    this.beats.set(heartbeat.agentId, heartbeat);
+  }
+
+  async list(): Promise<AgentHeartbeat[]> {
+    return [...this.beats.values()];
+  }
+
+  async serving(endpoint: string): Promise<AgentHeartbeat | undefined> {
+    return [...this.beats.values()]
+      .filter((beat) => beat.endpoints.some((report) => report.endpoint === endpoint))
+      .sort((a, b) => b.at.getTime() - a.at.getTime())[0];
+  }
+
+  async markSilent(agentId: string, silent: boolean): Promise<boolean> {
+    if (this.failing.has(agentId)) throw new Error(`the table refused agent ${agentId}`);
+    if (this.silent.has(agentId) === silent) return false;
+    if (silent) this.silent.add(agentId);
+    else this.silent.delete(agentId);
+    return true;
+  }
+}
+
+export class RecordingAgentAlerts implements AgentAlertSink {
+  readonly sent: AgentAlert[] = [];
+  /** Fail this many sends first, as Slack down would. */
+  failNext = 0;
+
+  async agent(alert: AgentAlert): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('Slack is down');
+    }
+    this.sent.push(alert);
+  }
+}
+
+export class SettableClock implements Clock {
+  constructor(public at: Date) {}
+  now(): Date {
+    return new Date(this.at);
+  }
+  advance(ms: number): void {
+    this.at = new Date(this.at.getTime() + ms);
+  }
+}
+
+export function heartbeat(agentId: string, at: Date, endpoints: string[] = ['openvpn:office']): AgentHeartbeat {
+  return {
+    agentId,
+    host: `${agentId}.example.net`,
+    version: '0.1.0',
+    at,
+    endpoints: endpoints.map((endpoint) => ({
+      endpoint,
+      health: { ok: true, detail: 'management answers' },
+      sessions: [],
+    })),
+  };
+}

@@ -1,0 +1,166 @@
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AGENT_TABLE_GRANTS } from '../../infra/agent-role';
+import { buildApp } from '../../infra/bin/app';
+import { tempDir } from '../helpers/tools';
+
+const SETTINGS = {
+  region: 'eu-west-1',
+  domain: 'vpn.example.com',
+  endpoint: 'none',
+  adminChannelId: 'C0123456789',
+};
+
+type Json = Record<string, unknown>;
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Json;
+}
+
+let outdirs: ReturnType<typeof tempDir> | undefined;
+afterAll(() => outdirs?.remove());
+
+function synth(context: Json = {}): { app: App; template: Template } {
+  outdirs ??= tempDir('synth-agent');
+  const app = new App({
+    outdir: join(outdirs.path, String(Math.random()).slice(2)),
+    context: { ...SETTINGS, ...context, 'aws:cdk:bundling-stacks': [] },
+  });
+  return { app, template: Template.fromStack(buildApp(app)) };
+}
+
+const agentRoleIds = (template: Template) =>
+  Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => /^AgentRole[0-9A-F]{8}$/.test(id));
+
+describe('the agent identity (-c agentRole=true)', () => {
+  const { app, template } = synth({ agentRole: 'true' });
+  const [roleId] = agentRoleIds(template);
+  const role = template.findResources('AWS::IAM::Role')[roleId].Properties as {
+    Policies: { PolicyDocument: { Statement: Statement[] } }[];
+    AssumeRolePolicyDocument: { Statement: Statement[] };
+  };
+  const statements = role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+  const tableArn = { 'Fn::GetAtt': [expect.stringMatching(/^State/), 'Arn'] };
+
+  it('is absent unless asked for', () => {
+    expect(agentRoleIds(synth().template)).toEqual([]);
+    expect(roleId).toBeDefined();
+  });
+
+  it('grants exactly the table actions the agent sends, on the table alone, no index, no "*" anywhere', () => {
+    expect(statements.flatMap((statement) => [statement.Action].flat()).sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.Resource).toEqual(tableArn);
+    }
+    expect(JSON.stringify(statements)).not.toMatch(/"dynamodb:\*"|"\*"|\/index\//);
+    // Nothing but the table: no other policy is attached to the role.
+    const attached = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify((policy.Properties as Json).Roles).includes(`"${roleId}"`),
+    );
+    expect(attached).toEqual([]);
+    expect((role as Json).ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('limits every action to the partitions it needs with dynamodb:LeadingKeys, never a certificate write or the CA', () => {
+    expect(
+      statements.map((statement) => [
+        statement.Action,
+        (statement.Condition?.['ForAllValues:StringLike'] as Json)?.['dynamodb:LeadingKeys'],
+      ]),
+    ).toEqual(AGENT_TABLE_GRANTS.map(({ action, keys }) => [action, keys]));
+    for (const statement of statements)
+      expect(Object.keys(statement.Condition ?? {})).toEqual(['ForAllValues:StringLike']);
+    const writes = statements.filter(
+      (statement) => statement.Action !== 'dynamodb:GetItem' && statement.Action !== 'dynamodb:Query',
+    );
+    const written = writes.flatMap(
+      (statement) => (statement.Condition!['ForAllValues:StringLike'] as Json)['dynamodb:LeadingKeys'] as string[],
+    );
+    // Certificates, CN claims, the CRL counter and revocations are the bot's: the agent cannot un-revoke anyone.
+    for (const prefix of ['CERT#*', 'CN#*', 'SLOT#*', 'CA#*']) expect(written).not.toContain(prefix);
+    expect(JSON.stringify(statements)).not.toMatch(/secretsmanager|kms|lambda|ec2:/);
+  });
+
+  it('is taken by an EC2 instance through its profile, or assumed within the account, and its ARN is an output', () => {
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'ec2.amazonaws.com' } },
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: {
+          AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] },
+        },
+      },
+    ]);
+    template.hasResourceProperties('AWS::IAM::InstanceProfile', { Roles: [{ Ref: roleId }] });
+    template.hasOutput('AgentRoleArn', { Value: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+  });
+
+  it('leaves cdk-nag (AwsSolutions) nothing to report', () => {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations.map((violation) => `${violation.ruleName}: ${violation.description}`)).toEqual([]);
+  });
+});
+
+describe('the five-minute agent check', () => {
+  it('invokes the scheduler function with {"task": "agents"} every 5 minutes, through the daily schedule\'s role', () => {
+    const { template } = synth();
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map(
+      (schedule) =>
+        schedule.Properties as {
+          ScheduleExpression: string;
+          Target: { Input: string; RoleArn: unknown; Arn: unknown };
+        },
+    );
+    const check = schedules.find((schedule) => schedule.Target.Input === '{"task":"agents"}')!;
+    const daily = schedules.find((schedule) => schedule.Target.Input === '{"task":"daily"}')!;
+    expect(check.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(check.Target.Arn).toEqual(daily.Target.Arn);
+    expect(check.Target.RoleArn).toEqual(daily.Target.RoleArn);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'vpn-chatops-agent-check',
+      Target: Match.objectLike({ RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 0 }) }),
+    });
+  });
+});
+
+describe('agent-served endpoints on AWS (-c agentEndpoints=[…])', () => {
+  const office = {
+    name: 'office',
+    management: '127.0.0.1:7505',
+    crlFile: '/etc/openvpn/server/crl/crl.pem',
+    remote: 'vpn.example.com 1194 udp',
+  };
+  const endpointsOf = (template: Template, id: string) => {
+    const [fn] = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([logicalId]) => new RegExp(`^${id}[0-9A-F]{8}$`).test(logicalId))
+      .map(([, value]) => value.Properties as { Environment: { Variables: Record<string, unknown> } });
+    return fn.Environment.Variables.VPN_ENDPOINTS;
+  };
+
+  it('hands the worker and the scheduler each server as an openvpn endpoint served by an agent', () => {
+    const { template } = synth({ agentEndpoints: JSON.stringify([office]) });
+    for (const id of ['Worker', 'Scheduler'])
+      expect(JSON.parse(endpointsOf(template, id) as string)).toEqual([
+        { ...office, type: 'openvpn', servedBy: 'agent' },
+      ]);
+  });
+
+  it('refuses at synth time what the bot would refuse at its first run', () => {
+    expect(() => synth({ agentEndpoints: JSON.stringify([{ ...office, management: '10.0.0.5:7505' }]) })).toThrow(
+      /Invalid botSettings or agentEndpoints: .*management/s,
+    );
+    expect(() => synth({ agentEndpoints: '{"name": "office"}' })).toThrow(/agentEndpoints: must be a list/);
+  });
+});
