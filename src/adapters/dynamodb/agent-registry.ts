@@ -1,0 +1,184 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { VpnChatopsError } from '../../domain/errors';
+import { DAY_MS } from '../../domain/time';
+import type { AgentEndpointReport, AgentHeartbeat, AgentRegistry, VpnSession } from '../../ports';
+import { Database, guarded, isConditionFailure, queryAll, storeError } from './client';
+import { TTL_ATTRIBUTE } from './table';
+
+type Item = Record<string, unknown>;
+
+/** All agents share one small partition: a handful of items, so listing them is one query, never a scan. */
+const AGENTS_PK = 'AGENTS';
+const agentKey = (agentId: string) => ({ pk: AGENTS_PK, sk: `AGENT#${agentId}` });
+/** The agent that last reported an endpoint: `serving` reads it instead of every heartbeat. */
+const servingKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'AGENT' });
+
+/** A retired agent drops out of the list a month after its last heartbeat (its silence was alerted long before). */
+const HEARTBEAT_TTL_MS = 30 * DAY_MS;
+/**
+ * One heartbeat is one item (400 KB at most). A session is ~150 bytes stored, so 2,000 of them, across
+ * the agent's endpoints, stay under 300 KB beside the profiles' configuration and keys. A server with
+ * more live sessions than that reports the first 2,000: the bot's revoke then cannot name the rest, but
+ * the agent's own daily sweep still ends them, and the CRL refuses their next connection.
+ */
+export const MAX_HEARTBEAT_SESSIONS = 2_000;
+
+const iso = (date: Date | undefined) => date?.toISOString();
+const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : undefined);
+
+function capped(endpoints: AgentEndpointReport[]): AgentEndpointReport[] {
+  let left = MAX_HEARTBEAT_SESSIONS;
+  return endpoints.map((report) => {
+    const sessions = report.sessions.slice(0, left);
+    left -= sessions.length;
+    return { ...report, sessions };
+  });
+}
+
+function reportItem(report: AgentEndpointReport): Item {
+  return {
+    endpoint: report.endpoint,
+    health: { ...report.health },
+    sessions: report.sessions.map((session) => ({ ...session, connectedAt: iso(session.connectedAt) })),
+    clientConfiguration: report.clientConfiguration,
+    tlsCryptKey: report.tlsCryptKey,
+    serverCertificate: report.serverCertificate && {
+      ...report.serverCertificate,
+      notAfter: iso(report.serverCertificate.notAfter),
+    },
+  };
+}
+
+function toReport(item: Item): AgentEndpointReport {
+  const health = item.health as AgentEndpointReport['health'];
+  const certificate = item.serverCertificate as Item | undefined;
+  return {
+    endpoint: item.endpoint as string,
+    health,
+    sessions: ((item.sessions as Item[] | undefined) ?? []).map((session): VpnSession => ({
+      connectionId: session.connectionId as string,
+      commonName: session.commonName as string,
+      clientIp: session.clientIp as string | undefined,
+      connectedAt: date(session.connectedAt),
+    })),
+    clientConfiguration: item.clientConfiguration as string | undefined,
+    tlsCryptKey: item.tlsCryptKey as string | undefined,
+    serverCertificate: certificate && {
+      location: certificate.location as string,
+      subject: certificate.subject as string | undefined,
+      notAfter: new Date(certificate.notAfter as string),
+      status: certificate.status as string | undefined,
+    },
+  };
+}
+
+function toHeartbeat(item: Item): AgentHeartbeat {
+  if (typeof item.agentId !== 'string' || typeof item.at !== 'string' || !Array.isArray(item.endpoints))
+    throw new VpnChatopsError(
+      'STORE_UNAVAILABLE',
+      `DynamoDB item ${String(item.pk)} / ${String(item.sk)} is not an agent heartbeat this version of vpn-chatops wrote.`,
+    );
+  return {
+    agentId: item.agentId,
+    host: item.host as string,
+    version: item.version as string,
+    at: new Date(item.at),
+    endpoints: (item.endpoints as Item[]).map(toReport),
+  };
+}
+
+export class DynamoDbAgentRegistry implements AgentRegistry {
+  constructor(private readonly db: Database) {}
+
+  async beat(heartbeat: AgentHeartbeat): Promise<void> {
+    if (!heartbeat.agentId) throw new VpnChatopsError('STATE', 'A heartbeat needs the agent id.');
+    const at = heartbeat.at.toISOString();
+    await guarded(this.db, () =>
+      this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: agentKey(heartbeat.agentId),
+          // `silent` is the alert's memory: a heartbeat leaves it for markSilent, which tells "back" once.
+          UpdateExpression:
+            'SET agentId = :agentId, host = :host, version = :version, #at = :at, endpoints = :endpoints, silent = if_not_exists(silent, :false), #ttl = :ttl',
+          ExpressionAttributeNames: { '#at': 'at', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':agentId': heartbeat.agentId,
+            ':host': heartbeat.host,
+            ':version': heartbeat.version,
+            ':at': at,
+            ':endpoints': capped(heartbeat.endpoints).map(reportItem),
+            ':false': false,
+            ':ttl': Math.ceil((heartbeat.at.getTime() + HEARTBEAT_TTL_MS) / 1000),
+          },
+        }),
+      ),
+    );
+    for (const { endpoint } of heartbeat.endpoints) {
+      try {
+        await this.db.doc.send(
+          new PutCommand({
+            TableName: this.db.tableName,
+            Item: { ...servingKey(endpoint), agentId: heartbeat.agentId, at },
+            // Two agents for one endpoint (active and standby) both beat: the pointer keeps the newer heartbeat.
+            ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
+            ExpressionAttributeNames: { '#at': 'at' },
+            ExpressionAttributeValues: { ':at': at },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw storeError(this.db, error);
+      }
+    }
+  }
+
+  async list(): Promise<AgentHeartbeat[]> {
+    const items = await queryAll(this.db, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :agent)',
+      ExpressionAttributeValues: { ':pk': AGENTS_PK, ':agent': 'AGENT#' },
+      ConsistentRead: true,
+    });
+    return items.map(toHeartbeat);
+  }
+
+  async serving(endpoint: string): Promise<AgentHeartbeat | undefined> {
+    const pointer = await this.item(servingKey(endpoint));
+    const agent = typeof pointer?.agentId === 'string' ? await this.item(agentKey(pointer.agentId)) : undefined;
+    const heartbeat = agent && toHeartbeat(agent);
+    if (heartbeat?.endpoints.some((report) => report.endpoint === endpoint)) return heartbeat;
+    // The pointed-to agent stopped serving the endpoint (or expired): look through every heartbeat.
+    return (await this.list())
+      .filter((candidate) => candidate.endpoints.some((report) => report.endpoint === endpoint))
+      .sort((a, b) => b.at.getTime() - a.at.getTime())[0];
+  }
+
+  private async item(key: { pk: string; sk: string }): Promise<Item | undefined> {
+    const { Item } = await guarded(this.db, () =>
+      this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: key, ConsistentRead: true })),
+    );
+    return Item;
+  }
+
+  async markSilent(agentId: string, silent: boolean): Promise<boolean> {
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: agentKey(agentId),
+          UpdateExpression: 'SET silent = :silent',
+          // Only a flip counts, and only for an agent that has beaten (never a bare item for an unknown id).
+          ConditionExpression: silent
+            ? 'attribute_exists(pk) AND (attribute_not_exists(silent) OR silent = :false)'
+            : 'attribute_exists(pk) AND silent = :true',
+          ExpressionAttributeValues: silent
+            ? { ':silent': true, ':false': false }
+            : { ':silent': false, ':true': true },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storeError(this.db, error);
+    }
+  }
+}
