@@ -32,14 +32,14 @@ export async function createAdmin(
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
   const stores = storesFor(db);
-  const endpoints = endpointsFor(config, ca, wiring);
+  const endpoints = endpointsFor(config, ca, { ...wiring, agent: stores });
   const admins = new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client);
   const admin = new VpnAdmin({
     config,
     ca,
     ...stores,
     endpoints,
-    connectionLogs: connectionLogsFor(config),
+    connectionLogs: connectionLogsFor(config, stores),
     alerts: new SlackAlertSink(adminAlertsFor(config, client, log, admins)),
     expiry: new SlackExpiryNotifier(client, admins),
   });

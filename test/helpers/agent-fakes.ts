@@ -65,17 +65,25 @@ export class MemorySessionKillQueue implements SessionKillQueue {
     actor: string,
     at: Date,
   ): Promise<SessionKill[]> {
-    const requested = sessions.map((session): SessionKill => ({
-      id: randomUUID(),
-      endpoint,
-      connectionId: session.connectionId,
-      ...(session.commonName !== undefined && { commonName: session.commonName }),
-      requestedBy: actor,
-      requestedAt: at,
-      state: 'pending',
-      attempts: 0,
-    }));
-    this.kills.push(...requested);
+    const requested = sessions.map((session): SessionKill => {
+      // As in the table: while a connection's kill is pending, asking again returns that kill.
+      const queued = this.kills.find(
+        (kill) => kill.endpoint === endpoint && kill.connectionId === session.connectionId && kill.state === 'pending',
+      );
+      if (queued) return queued;
+      const kill: SessionKill = {
+        id: randomUUID(),
+        endpoint,
+        connectionId: session.connectionId,
+        ...(session.commonName !== undefined && { commonName: session.commonName }),
+        requestedBy: actor,
+        requestedAt: at,
+        state: 'pending',
+        attempts: 0,
+      };
+      this.kills.push(kill);
+      return kill;
+    });
     return requested.map((kill) => ({ ...kill }));
   }
 

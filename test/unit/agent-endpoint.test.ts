@@ -179,14 +179,6 @@ describe('AgentServedEndpoint', () => {
       expect(kills.kills).toMatchObject([{ connectionId: '7', state: 'done' }]);
     });
 
-    it('reuses a kill still queued from an earlier round', async () => {
-      await registry.beat(heartbeat(secondsAgo(20)));
-      const vpn = endpoint({ killWaitMs: 5 });
-      await vpn.terminateSessions(['7']);
-      await vpn.terminateSessions(['7', '9']);
-      expect((await kills.pending(KEY)).map((kill) => kill.connectionId)).toEqual(['7', '9']);
-    });
-
     it('queues a kill without a common name when no agent has reported', async () => {
       expect(await endpoint({ killWaitMs: 5 }).terminateSessions(['7'])).toEqual([]);
       expect((await kills.pending(KEY))[0]).not.toHaveProperty('commonName');

@@ -112,21 +112,16 @@ export class AgentServedEndpoint implements VpnEndpoint {
       () => [],
     );
     const commonName = new Map(known.map((session) => [session.connectionId, session.commonName]));
-    const queued = await this.table('reading the queued kills', () => kills.pending(this.key));
-    const already = new Map(queued.map((kill) => [kill.connectionId, kill]));
-    // A revoke retries: asking again for a session already queued would only queue it twice.
-    const fresh = [...new Set(connectionIds)].filter((id) => !already.has(id));
-    const requested = fresh.length
-      ? await this.table('queueing the kills', () =>
-          kills.request(
-            this.key,
-            fresh.map((connectionId) => ({ connectionId, commonName: commonName.get(connectionId) })),
-            actor,
-            clock.now(),
-          ),
-        )
-      : [];
-    const ids = [...requested, ...connectionIds.flatMap((id) => already.get(id) ?? [])].map((kill) => kill.id);
+    // The queue hands back the kill still pending for a connection, so a revoke's retry waits for that one.
+    const requested = await this.table('queueing the kills', () =>
+      kills.request(
+        this.key,
+        [...new Set(connectionIds)].map((connectionId) => ({ connectionId, commonName: commonName.get(connectionId) })),
+        actor,
+        clock.now(),
+      ),
+    );
+    const ids = requested.map((kill) => kill.id);
     const deadline = Date.now() + (this.options.killWaitMs ?? 10_000);
     for (;;) {
       const states = await this.table('reading the kills back', () => kills.get(this.key, ids));
