@@ -135,6 +135,14 @@ describe('AgentServedEndpoint', () => {
       );
     });
 
+    it('refuses when the agent reports the server unhealthy, since it then lists no sessions at all', async () => {
+      const down = { ok: false, detail: 'connect ECONNREFUSED 127.0.0.1:7505', fix: 'Start the OpenVPN server.' };
+      await registry.beat(heartbeat(secondsAgo(20), report({ health: down, sessions: [] })));
+      await expect(endpoint().listSessions()).rejects.toThrow(
+        'openvpn:office: the agent on vpn1.example.com cannot read the sessions (connect ECONNREFUSED 127.0.0.1:7505): Start the OpenVPN server.',
+      );
+    });
+
     it('refuses when no agent has ever reported the endpoint', async () => {
       await expect(endpoint().listSessions()).rejects.toThrow('start `vpnctl agent` on the VPN host');
     });

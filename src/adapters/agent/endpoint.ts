@@ -94,6 +94,11 @@ export class AgentServedEndpoint implements VpnEndpoint {
       throw this.failure(
         `the agent on ${heartbeat.host} has been silent since ${iso(heartbeat.at)}, so its session list is not live: check \`systemctl status vpnctl-agent\` there`,
       );
+    // The agent lists sessions only while its check of the server passes: an empty list then means unknown.
+    if (!report.health.ok)
+      throw this.failure(
+        `the agent on ${heartbeat.host} cannot read the sessions (${report.health.detail})${report.health.fix ? `: ${report.health.fix}` : ''}`,
+      );
     return report.sessions.map((session) => ({
       ...session,
       ...(session.connectedAt !== undefined && { connectedAt: new Date(session.connectedAt) }),
