@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { HOUR_MS } from '../../src/domain/time';
+import { parseCrl } from '../../src/pki/crl';
 import type {
   AgentHeartbeat,
   AgentRegistry,
@@ -16,12 +17,14 @@ import type {
 
 export class MemoryCrlDistribution implements CrlDistribution {
   private readonly crls = new Map<string, Map<bigint, DistributedCrl>>();
-  private readonly newest = new Map<string, bigint>();
+  private readonly newest = new Map<string, { number: bigint; issuer: string }>();
   private readonly appliedCrls = new Map<string, AppliedCrl>();
 
   async publish(endpoint: string, crl: { number: bigint; pem: string }, at: Date): Promise<boolean> {
+    const issuer = parseCrl(crl.pem, undefined, { entries: false }).issuer;
     const newest = this.newest.get(endpoint);
-    if (newest !== undefined && newest > crl.number) return false;
+    // A new CA numbers its CRLs from the start again.
+    if (newest !== undefined && newest.issuer === issuer && newest.number > crl.number) return false;
     const stored = this.crls.get(endpoint) ?? new Map<bigint, DistributedCrl>();
     stored.set(crl.number, {
       endpoint,
@@ -31,12 +34,12 @@ export class MemoryCrlDistribution implements CrlDistribution {
       publishedAt: at,
     });
     this.crls.set(endpoint, stored);
-    this.newest.set(endpoint, crl.number);
+    this.newest.set(endpoint, { number: crl.number, issuer });
     return true;
   }
 
   async get(endpoint: string, number?: bigint): Promise<DistributedCrl | undefined> {
-    const wanted = number ?? this.newest.get(endpoint);
+    const wanted = number ?? this.newest.get(endpoint)?.number;
     const crl = wanted === undefined ? undefined : this.crls.get(endpoint)?.get(wanted);
     return crl && { ...crl };
   }

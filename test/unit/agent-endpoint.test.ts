@@ -92,6 +92,16 @@ describe('AgentServedEndpoint', () => {
       expect(await vpn.exportCrl()).toEqual({ pem: crl(6n), status: 'active' });
     });
 
+    it("reads as pending while the agent holds an older CA's CRL and the new CA's first one waits, though its number is lower", async () => {
+      const vpn = endpoint();
+      await vpn.importCrl(crl(50n));
+      await agentApplies(50n);
+      const next = await testCa('Next VPN CA');
+      const first = buildCrl({ ca: next, number: 1n, revocations: [], now: NOW, days: 30 }).pem;
+      await vpn.importCrl(first);
+      expect(await vpn.exportCrl()).toEqual({ pem: crl(50n), status: 'pending' });
+    });
+
     it('refuses to publish a CRL numbered below the one the table holds, naming both', async () => {
       const vpn = endpoint();
       await vpn.importCrl(crl(8n));

@@ -74,16 +74,18 @@ export class AgentServedEndpoint implements VpnEndpoint {
     const [applied, newest] = await this.table('reading the CRLs', () =>
       Promise.all([distribution.applied(this.key), distribution.get(this.key)]),
     );
-    const waiting = newest !== undefined && (applied === undefined || BigInt(newest.number) > BigInt(applied.number));
+    // By content, not number: a new CA starts its numbers again, and the table takes that CRL as the newest.
+    const waiting = newest !== undefined && newest.sha256 !== applied?.sha256;
     const status = waiting ? 'pending' : 'active';
     if (applied === undefined) return newest ? { pem: undefined, status } : {};
     // Mostly the agent holds the newest one: then it is already read.
     const held =
-      newest && newest.number === applied.number
+      newest && !waiting
         ? newest
         : await this.table('reading the applied CRL', () => distribution.get(this.key, BigInt(applied.number)));
-    // An applied CRL no longer in the table is one the agent kept long after newer ones came: nothing to show.
-    if (held === undefined) return newest ? { pem: undefined, status } : {};
+    // An applied CRL no longer in the table (the agent kept it long after newer ones came), or another CA's
+    // under the same number: what the agent holds cannot be shown.
+    if (held === undefined || held.sha256 !== applied.sha256) return newest ? { pem: undefined, status } : {};
     return { pem: held.pem, status };
   }
 
