@@ -7,7 +7,9 @@ import type { CertificateRecord } from '../../src/domain/certificate';
 import type { CertificateAuthority } from '../../src/pki/ca';
 import { signCertificateFor } from '../../src/pki/certificate';
 import { parseCrl } from '../../src/pki/crl';
-import { VpnAdmin } from '../../src/services/vpn-admin';
+import { DynamoDbProbe } from '../../src/adapters/dynamodb/probe';
+import { endpointChecks } from '../../src/services/doctor-endpoint';
+import { VpnAdmin, doctorPolicy } from '../../src/services/vpn-admin';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { testCa } from '../helpers/ca';
 import { describeWith } from '../helpers/tools';
@@ -46,12 +48,12 @@ describeWith(
         ...(killWaitMs !== undefined && { killWaitMs }),
       });
 
-    async function beat(sessions: { connectionId: string; commonName: string }[]): Promise<void> {
+    async function beat(sessions: { connectionId: string; commonName: string }[], at = new Date()): Promise<void> {
       await stores.agents.beat({
         agentId: 'agent-1',
         host: 'vpn1.example.com',
         version: '1.4.0',
-        at: new Date(),
+        at,
         endpoints: [{ endpoint: KEY, health: { ok: true, detail: 'management answers' }, sessions }],
       });
     }
@@ -124,6 +126,39 @@ describeWith(
       const [publish] = (await stores.audit.query({ target: KEY })).filter((entry) => entry.action === 'crl.publish');
       expect(publish).toMatchObject({ outcome: 'success', details: { status: 'active' } });
       expect(await stores.sessionKills.pending(KEY)).toEqual([]);
+    });
+
+    it('shows doctor the CRL the agent applied, and the agent gone silent with what to do', async () => {
+      const config = loadConfig({ CERT_DOMAIN: DOMAIN });
+      const doctor = () =>
+        endpointChecks(
+          {
+            ca,
+            crlState: stores.crlState,
+            endpoints: [],
+            clock: { now: () => new Date() },
+            policy: doctorPolicy(config),
+            database: new DynamoDbProbe(db),
+            requiredScopes: [],
+          },
+          endpoint(),
+        );
+      await beat([]);
+      const healthy = await doctor();
+      expect(healthy.find((check) => check.name === `${KEY}: endpoint`)).toMatchObject({ status: 'pass' });
+      expect(healthy.filter((check) => check.name.startsWith(`${KEY}: CRL`)).map((check) => check.status)).toEqual([
+        'pass',
+        'pass',
+        'pass',
+        'pass',
+      ]);
+
+      await beat([], new Date(Date.now() - 120_000));
+      expect((await doctor()).find((check) => check.name === `${KEY}: endpoint`)).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/^the agent on vpn1\.example\.com \(version 1\.4\.0\) has been silent since /),
+        fix: 'Start `vpnctl agent` on vpn1.example.com (`systemctl status vpnctl-agent` says why it stopped).',
+      });
     });
 
     it('leaves a kill queued while the agent is away, and it is carried out when the agent is back', async () => {
