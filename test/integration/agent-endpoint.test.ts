@@ -144,6 +144,15 @@ describeWith(
           endpoint(),
         );
       await beat([]);
+      startAgent();
+      await new VpnAdmin({
+        config,
+        ca,
+        ...stores,
+        endpoints: [endpoint()],
+        alerts: { send: async () => undefined },
+        coalesceMs: 0,
+      }).publishAll('U0ADMIN');
       const healthy = await doctor();
       expect(healthy.find((check) => check.name === `${KEY}: endpoint`)).toMatchObject({ status: 'pass' });
       expect(healthy.filter((check) => check.name.startsWith(`${KEY}: CRL`)).map((check) => check.status)).toEqual([
