@@ -12,14 +12,14 @@ import type { Config, EndpointConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { generateTlsCryptKey } from '../pki/tls-crypt';
-import {
+import { systemClock } from '../ports';
+import type {
   AgentRegistry,
   ConnectionLogSource,
   CrlDistribution,
   SessionKillQueue,
   ShippedLog,
   VpnEndpoint,
-  systemClock,
 } from '../ports';
 
 /** The OpenVPN endpoint `npm start` runs when no endpoint is configured. */
@@ -72,16 +72,12 @@ export interface AgentStores {
 type OpenVpnConfig = Extract<EndpointConfig, { type: 'openvpn' }>;
 
 /** Its paths are on the VPN host, so a bot without the table has no way to it at all: refuse, never fall back to them. */
-function agentStoresFor(endpoint: OpenVpnConfig, agent: AgentStores | undefined): AgentStores {
-  if (agent) return agent;
-  throw new VpnChatopsError(
-    'INVALID_CONFIG',
-    `openvpn:${endpoint.name} is "servedBy": "agent" in VPN_ENDPOINTS, so it is reached only through the table (DynamoDB), and this runs without the table. Run it where the database is configured (TABLE_NAME, DYNAMODB_ENDPOINT), or remove "servedBy" if the bot itself reaches ${endpoint.management} and ${endpoint.crlFile}.`,
-  );
-}
-
-function agentServed(endpoint: OpenVpnConfig, ca: CertificateAuthority, agent: AgentStores | undefined): VpnEndpoint {
-  const stores = agentStoresFor(endpoint, agent);
+function agentServed(endpoint: OpenVpnConfig, ca: CertificateAuthority, stores: AgentStores | undefined): VpnEndpoint {
+  if (!stores)
+    throw new VpnChatopsError(
+      'INVALID_CONFIG',
+      `openvpn:${endpoint.name} is "servedBy": "agent" in VPN_ENDPOINTS, so it is reached only through the table (DynamoDB), and this runs without the table. Run it where the database is configured (TABLE_NAME, DYNAMODB_ENDPOINT), or remove "servedBy" if the bot itself reaches ${endpoint.management} and ${endpoint.crlFile}.`,
+    );
   return new AgentServedEndpoint({
     name: endpoint.name,
     remote: endpoint.remote,
