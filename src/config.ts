@@ -75,6 +75,15 @@ const endpointSchema = z.discriminatedUnion('type', [
       /** The server's --log-append file: what `/vpn logs` reads. */
       logFile: z.optional(z.string().check(z.minLength(1))),
       serverCertFile: z.optional(z.string().check(z.minLength(1))),
+      /**
+       * `vpnctl agent` on the VPN host serves it: the bot then reaches it only through the table, and
+       * management, crlFile and logFile are paths on that host, read by the agent alone.
+       */
+      servedBy: z.optional(
+        z.literal('agent', {
+          error: 'servedBy is "agent" (served by `vpnctl agent` on the VPN host) or absent (served by the bot itself)',
+        }),
+      ),
     })
     .check(z.refine(managementStaysLocal, { error: REMOTE_MANAGEMENT, path: ['management'] })),
 ]);

@@ -59,7 +59,7 @@ export function cliWiring(config: Config): CliWiring {
       config,
       ca,
       ...stores,
-      endpoints: endpointsFor(config, ca),
+      endpoints: endpointsFor(config, ca, { agent: stores }),
       alerts: { send: async (alert) => void process.stderr.write(`ALERT ${alert.message}\n`) },
     });
   }
@@ -83,7 +83,11 @@ export function cliWiring(config: Config): CliWiring {
       withDatabase(async (db) =>
         work(config.SLACK_BOT_TOKEN ? (await createAdmin(config, db)).admin : await adminFor(storesFor(db))),
       ),
-    connectionLogs: () => connectionLogsFor(config),
+    // The database is opened only when an agent-served endpoint's shipped log is read.
+    connectionLogs: () =>
+      connectionLogsFor(config, {
+        shippedLog: { read: (...window) => withDatabase((db) => storesFor(db).shippedLog.read(...window)) },
+      }),
     async diagnose() {
       const opened = await openDatabase(config).catch(() => undefined);
       const endpoint = config.DYNAMODB_ENDPOINT ?? (isLocalMode(config) ? DEFAULT_LOCAL_DYNAMODB : undefined);

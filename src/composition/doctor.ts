@@ -38,5 +38,5 @@ export async function diagnose(config: Config, db: Database, clock: Clock = syst
     if (!(error instanceof VpnChatopsError)) throw error;
     return runDoctor({ ...base, caError: error, endpoints: [] });
   }
-  return runDoctor({ ...base, ca, endpoints: endpointsFor(config, ca) });
+  return runDoctor({ ...base, ca, endpoints: endpointsFor(config, ca, { agent: storesFor(db) }) });
 }

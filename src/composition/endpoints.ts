@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { isLocalMode, stateDir } from '../state';
 import { AwsClientVpnEndpoint } from '../adapters/aws-client-vpn/endpoint';
 import { OpenVpnEndpoint } from '../adapters/openvpn/endpoint';
+import { AgentServedEndpoint } from '../adapters/agent/endpoint';
+import { ShippedConnectionLog } from '../adapters/agent/connection-log';
 import type { ManagementClient } from '../adapters/openvpn/management';
 import { OpenVpnConnectionLog } from '../adapters/openvpn/connection-log';
 import { CloudWatchConnectionLog } from '../adapters/cloudwatch-logs/connection-log';
@@ -10,7 +12,15 @@ import type { Config, EndpointConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { generateTlsCryptKey } from '../pki/tls-crypt';
-import type { ConnectionLogSource, VpnEndpoint } from '../ports';
+import { systemClock } from '../ports';
+import type {
+  AgentRegistry,
+  ConnectionLogSource,
+  CrlDistribution,
+  SessionKillQueue,
+  ShippedLog,
+  VpnEndpoint,
+} from '../ports';
 
 /** The OpenVPN endpoint `npm start` runs when no endpoint is configured. */
 export function localEndpointConfig(config: Config): Extract<EndpointConfig, { type: 'openvpn' }> {
@@ -47,6 +57,37 @@ export interface EndpointWiring {
    * status) through the bridge's connection instead of opening a second one that would never be served.
    */
   management?: ReadonlyMap<string, ManagementClient>;
+  /** The table's side of `vpnctl agent`: the only way to an endpoint it serves. */
+  agent?: AgentStores;
+}
+
+/** What `storesFor(db)` holds for the agent; named alike, so the stores themselves can be passed. */
+export interface AgentStores {
+  crlDistribution: CrlDistribution;
+  sessionKills: SessionKillQueue;
+  agents: AgentRegistry;
+  shippedLog: Pick<ShippedLog, 'read'>;
+}
+
+type OpenVpnConfig = Extract<EndpointConfig, { type: 'openvpn' }>;
+
+/** Its paths are on the VPN host, so a bot without the table has no way to it at all: refuse, never fall back to them. */
+function agentServed(endpoint: OpenVpnConfig, ca: CertificateAuthority, stores: AgentStores | undefined): VpnEndpoint {
+  if (!stores)
+    throw new VpnChatopsError(
+      'INVALID_CONFIG',
+      `openvpn:${endpoint.name} is "servedBy": "agent" in VPN_ENDPOINTS, so it is reached only through the table (DynamoDB), and this runs without the table. Run it where the database is configured (TABLE_NAME, DYNAMODB_ENDPOINT), or remove "servedBy" if the bot itself reaches ${endpoint.management} and ${endpoint.crlFile}.`,
+    );
+  return new AgentServedEndpoint({
+    name: endpoint.name,
+    remote: endpoint.remote,
+    caPem: ca.certPem,
+    tlsCrypt: endpoint.tlsCryptKeyFile !== undefined,
+    distribution: stores.crlDistribution,
+    kills: stores.sessionKills,
+    registry: stores.agents,
+    clock: systemClock,
+  });
 }
 
 /** The local endpoint is npm start's own OpenVPN server: VPN_ENDPOINTS has nothing to do with it. */
@@ -66,18 +107,20 @@ export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: E
   return configured.map((endpoint) =>
     endpoint.type === 'aws-client-vpn'
       ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })
-      : new OpenVpnEndpoint({
-          ...endpoint,
-          caPem: ca.certPem,
-          shared: () => wiring.management?.get(endpoint.name),
-          whenDown: local ? localServerDown(localEndpointConfig(config).logFile!) : undefined,
-          runsBeside: local && wiring.management !== undefined,
-        }),
+      : endpoint.servedBy === 'agent'
+        ? agentServed(endpoint, ca, wiring.agent)
+        : new OpenVpnEndpoint({
+            ...endpoint,
+            caPem: ca.certPem,
+            shared: () => wiring.management?.get(endpoint.name),
+            whenDown: local ? localServerDown(localEndpointConfig(config).logFile!) : undefined,
+            runsBeside: local && wiring.management !== undefined,
+          }),
   );
 }
 
 /** Each endpoint's connection log; one without a log configured says how to configure it when read. */
-export function connectionLogsFor(config: Config): ConnectionLogSource[] {
+export function connectionLogsFor(config: Config, agent?: Pick<AgentStores, 'shippedLog'>): ConnectionLogSource[] {
   return configuredEndpoints(config).map((endpoint): ConnectionLogSource => {
     if (endpoint.type === 'aws-client-vpn') {
       return endpoint.logGroup
@@ -92,6 +135,13 @@ export function connectionLogsFor(config: Config): ConnectionLogSource[] {
             'add "logGroup" (the CloudWatch Logs group its connection logging writes to) to this endpoint in VPN_ENDPOINTS',
           );
     }
+    if (endpoint.servedBy === 'agent')
+      return agent
+        ? new ShippedConnectionLog({ name: endpoint.name, shipped: agent.shippedLog })
+        : unconfiguredLog(
+            `openvpn:${endpoint.name}`,
+            'it is "servedBy": "agent", so its log is what the agent ships to the table, and this runs without the table: run it where the database is configured (TABLE_NAME, DYNAMODB_ENDPOINT)',
+          );
     return endpoint.logFile
       ? new OpenVpnConnectionLog({ name: endpoint.name, logFile: endpoint.logFile })
       : unconfiguredLog(

@@ -33,7 +33,7 @@ export async function createAdmin(
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
   const stores = storesFor(db);
-  const endpoints = endpointsFor(config, ca, wiring);
+  const endpoints = endpointsFor(config, ca, { ...wiring, agent: stores });
   const admins = new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client);
   const adminAlerts = adminAlertsFor(config, client, log, admins);
   const admin = new VpnAdmin({
@@ -41,7 +41,7 @@ export async function createAdmin(
     ca,
     ...stores,
     endpoints,
-    connectionLogs: connectionLogsFor(config),
+    connectionLogs: connectionLogsFor(config, stores),
     alerts: new SlackAlertSink(adminAlerts),
     agentAlerts: new SlackAgentAlertSink(adminAlerts),
     expiry: new SlackExpiryNotifier(client, admins),

@@ -127,6 +127,19 @@ describe('loadConfig', () => {
       );
     });
 
+    it('takes "servedBy": "agent" and nothing else there, keeping the checks on the rest', () => {
+      expect(
+        loadConfig(openvpn({ management: 'unix:/run/openvpn/mgmt.sock', servedBy: 'agent' })).VPN_ENDPOINTS,
+      ).toMatchObject([{ name: 'office', servedBy: 'agent' }]);
+      expect(loadConfig(openvpn({ management: '127.0.0.1:7505' })).VPN_ENDPOINTS[0]).not.toHaveProperty('servedBy');
+      expect(() => loadConfig(openvpn({ management: '127.0.0.1:7505', servedBy: 'bot' }))).toThrow(
+        'VPN_ENDPOINTS.0.servedBy: servedBy is "agent" (served by `vpnctl agent` on the VPN host) or absent (served by the bot itself)',
+      );
+      expect(() => loadConfig(openvpn({ management: '10.0.0.5:7505', servedBy: 'agent' }))).toThrow(
+        'VPN_ENDPOINTS.0.management: 10.0.0.5:7505 is not on this host',
+      );
+    });
+
     it('says what an address looks like', () => {
       expect(() => loadConfig(openvpn({ management: 'unix:relative.sock' }))).toThrow(
         'VPN_ENDPOINTS.0.management: management is host:port (e.g. 127.0.0.1:7505) or unix:/absolute/path (e.g. unix:/run/openvpn/mgmt.sock)',

@@ -454,7 +454,7 @@ describe('messages', () => {
       '• `FF01` was already revoked',
       '*2. Live sessions*',
       '✅ *aws:one*: 2 sessions terminated',
-      '❌ *aws:two*: ThrottlingException (the daily session sweep retries; the CRL also refuses them)',
+      '❌ *aws:two*: ThrottlingException (the daily session sweep retries; an agent-served endpoint keeps any kill already queued until its agent carries it out; the CRL also refuses them)',
       '*3. CRL*',
       '✅ *aws:one*: CRL #43 with 1 entry, next update 2026-08-28 12:00 UTC',
       '⏳ *aws:two*: CRL deferred to the maintenance window (2026-03-02 02:00 UTC)',

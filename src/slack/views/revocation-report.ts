@@ -23,7 +23,7 @@ export function revocationReportMessage(report: RevocationReport): MessageView {
   const failedSessions = report.sessions.filter((step) => step.error);
   const sessions = [...failedSessions, ...report.sessions.filter((step) => !step.error)].map((step) =>
     step.error
-      ? `❌ *${userText(step.endpoint, 100)}*: ${userText(step.error, 300)} (the daily session sweep retries; the CRL also refuses them)`
+      ? `❌ *${userText(step.endpoint, 100)}*: ${userText(step.error, 300)} (the daily session sweep retries; an agent-served endpoint keeps any kill already queued until its agent carries it out; the CRL also refuses them)`
       : `✅ *${userText(step.endpoint, 100)}*: ${plural(step.terminated, 'session')} terminated`,
   );
   const ended = report.sessions.reduce((sum, step) => sum + step.terminated, 0);
