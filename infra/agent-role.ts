@@ -21,8 +21,8 @@ import { CONNECT_READS, CONNECT_WRITES } from './permissions';
 export const AGENT_TABLE_GRANTS: { action: string; keys: string[]; why: string }[] = [
   {
     action: 'dynamodb:GetItem',
-    keys: [...CONNECT_READS, 'ENDPOINT#*', 'AGENT-CRL#*'],
-    why: 'the login decision (services/decide-connection.ts: the certificate by CN, the approval, remembered approvals, cool-down, prompt count) and the CRL download: the newest pointer and what it applied (ENDPOINT#), a CRL manifest (AGENT-CRL#)',
+    keys: [...CONNECT_READS, 'AGENT-ENDPOINT#*', 'AGENT-CRL#*'],
+    why: 'the login decision (services/decide-connection.ts: the certificate by CN, the approval, remembered approvals, cool-down, prompt count) and the CRL download: what it applied (AGENT-ENDPOINT#), the newest pointer and a CRL manifest (AGENT-CRL#)',
   },
   {
     action: 'dynamodb:Query',
@@ -31,8 +31,8 @@ export const AGENT_TABLE_GRANTS: { action: string; keys: string[]; why: string }
   },
   {
     action: 'dynamodb:PutItem',
-    keys: [...CONNECT_WRITES, 'ENDPOINT#*', 'SHIPPED#*'],
-    why: 'the login decision (a new approval, its message link, remembered approval, prompt count, the audit entry, the flood alert claim), the applied CRL, the lease and the endpoint → agent pointer (ENDPOINT#), and shipped log hours',
+    keys: [...CONNECT_WRITES, 'AGENT-ENDPOINT#*', 'SHIPPED#*'],
+    why: 'the login decision (a new approval, its message link, remembered approval, prompt count, the audit entry, the flood alert claim), the applied CRL, the lease and the endpoint → agent pointer (AGENT-ENDPOINT#: the publisher ENDPOINT# records stay out of reach), and shipped log hours',
   },
   {
     action: 'dynamodb:UpdateItem',
@@ -41,7 +41,7 @@ export const AGENT_TABLE_GRANTS: { action: string; keys: string[]; why: string }
   },
   {
     action: 'dynamodb:DeleteItem',
-    keys: ['KILLS#*', 'ENDPOINT#*'],
+    keys: ['KILLS#*', 'AGENT-ENDPOINT#*'],
     why: "a settled kill frees its connection's guard item (in the settle transaction), and a stopping agent hands its lease back",
   },
 ];

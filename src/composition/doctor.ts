@@ -25,8 +25,10 @@ export function doctorProbes(config: Config, db: Database): DoctorProbes {
  * because that is when it is needed most.
  */
 export async function diagnose(config: Config, db: Database, clock: Clock = systemClock): Promise<Check[]> {
+  const stores = storesFor(db);
   const base: Omit<DoctorDeps, 'ca' | 'caError' | 'endpoints'> = {
-    crlState: storesFor(db).crlState,
+    crlState: stores.crlState,
+    agents: stores.agents,
     clock,
     policy: doctorPolicy(config),
     ...doctorProbes(config, db),
@@ -38,5 +40,5 @@ export async function diagnose(config: Config, db: Database, clock: Clock = syst
     if (!(error instanceof VpnChatopsError)) throw error;
     return runDoctor({ ...base, caError: error, endpoints: [] });
   }
-  return runDoctor({ ...base, ca, endpoints: endpointsFor(config, ca, { agent: storesFor(db) }) });
+  return runDoctor({ ...base, ca, endpoints: endpointsFor(config, ca, { agent: stores }) });
 }

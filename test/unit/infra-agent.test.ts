@@ -88,7 +88,9 @@ describe('the agent identity (-c agentRole=true)', () => {
       (statement) => (statement.Condition!['ForAllValues:StringLike'] as Json)['dynamodb:LeadingKeys'] as string[],
     );
     // Certificates, CN claims, the CRL counter and revocations are the bot's: the agent cannot un-revoke anyone.
-    for (const prefix of ['CERT#*', 'CN#*', 'SLOT#*', 'CA#*']) expect(written).not.toContain(prefix);
+    // Nor the publisher's per-endpoint records and lease (ENDPOINT#), nor the CRLs it publishes (AGENT-CRL#).
+    for (const prefix of ['CERT#*', 'CN#*', 'SLOT#*', 'CA#*', 'ENDPOINT#*', 'AGENT-CRL#*'])
+      expect(written).not.toContain(prefix);
     expect(JSON.stringify(statements)).not.toMatch(/secretsmanager|kms|lambda|ec2:/);
   });
 

@@ -11,7 +11,7 @@ type Item = Record<string, unknown>;
 const AGENTS_PK = 'AGENTS';
 const agentKey = (agentId: string) => ({ pk: AGENTS_PK, sk: `AGENT#${agentId}` });
 /** The agent that last reported an endpoint: `serving` reads it instead of every heartbeat. */
-const servingKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'AGENT' });
+const servingKey = (endpoint: string) => ({ pk: `AGENT-ENDPOINT#${endpoint}`, sk: 'SERVING' });
 
 /** A retired agent drops out of the list a month after its last heartbeat (its silence was alerted long before). */
 const HEARTBEAT_TTL_MS = 30 * DAY_MS;
@@ -38,6 +38,7 @@ function capped(endpoints: AgentEndpointReport[]): AgentEndpointReport[] {
 function reportItem(report: AgentEndpointReport): Item {
   return {
     endpoint: report.endpoint,
+    acting: report.acting,
     health: { ...report.health },
     sessions: report.sessions.map((session) => ({ ...session, connectedAt: iso(session.connectedAt) })),
     clientConfiguration: report.clientConfiguration,
@@ -54,6 +55,7 @@ function toReport(item: Item): AgentEndpointReport {
   const certificate = item.serverCertificate as Item | undefined;
   return {
     endpoint: item.endpoint as string,
+    ...(typeof item.acting === 'boolean' && { acting: item.acting }),
     health,
     sessions: ((item.sessions as Item[] | undefined) ?? []).map((session): VpnSession => ({
       connectionId: session.connectionId as string,

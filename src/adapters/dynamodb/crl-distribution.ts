@@ -29,8 +29,10 @@ const TRANSACTION_ATTEMPTS = 3;
 const NUMBER_DIGITS = 49;
 const MAX_NUMBER = (1n << 160n) - 1n;
 
-const pointerKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'AGENT-CRL' });
-const appliedKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'AGENT-CRL-APPLIED' });
+// The bot's items (the pointer beside the chunk sets) and the agent's (what it applied) live in partitions of
+// their own, so the agent's IAM role can be limited to its own partitions (infra/agent-role.ts).
+const pointerKey = (endpoint: string) => ({ pk: `AGENT-CRL#${endpoint}`, sk: 'NEWEST' });
+const appliedKey = (endpoint: string) => ({ pk: `AGENT-ENDPOINT#${endpoint}`, sk: 'CRL-APPLIED' });
 const setsPk = (endpoint: string) => `AGENT-CRL#${endpoint}`;
 const ordered = (number: bigint) => number.toString().padStart(NUMBER_DIGITS, '0');
 const manifestSk = (number: bigint) => `MANIFEST#${ordered(number)}`;

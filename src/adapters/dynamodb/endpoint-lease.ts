@@ -7,7 +7,7 @@ import { TTL_ATTRIBUTE } from './table';
 /** TTL deletion is only housekeeping (acquire compares `until` itself); an hour is far beyond any skew doctor lets pass. */
 const TTL_SLACK_SECONDS = 3600;
 
-const leaseKey = (endpoint: string) => ({ pk: `ENDPOINT#${endpoint}`, sk: 'AGENT-LEASE' });
+const leaseKey = (endpoint: string) => ({ pk: `AGENT-ENDPOINT#${endpoint}`, sk: 'LEASE' });
 
 /**
  * One agent acts for an endpoint at a time. `until` is written with the holder's clock and compared with

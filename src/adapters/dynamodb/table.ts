@@ -21,15 +21,15 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   also APPROVALMSG#<channel>#<ts>, REMEMBER#<serial>#<ip>, PROMPTS#<slackId>, COOLDOWN#<serial> (all TTL)
  *
  * Between the bot and `vpnctl agent` on a self-hosted OpenVPN host:
- *   ENDPOINT#<key> / AGENT-CRL           the newest CRL published for the agent: number (and `order`, zero-padded), issuer, sha256
+ *   AGENT-CRL#<key> / NEWEST             the newest CRL published for the agent: number (and `order`, zero-padded), issuer, sha256
  *   AGENT-CRL#<key> / MANIFEST#<number>  one CRL: chunk count, sha256, publishedAt        (TTL 14 days once superseded)
  *   AGENT-CRL#<key> / CHUNK#<number>#<i> 300 KB of its PEM; pointer, manifest and chunks are one transaction (TTL likewise)
- *   ENDPOINT#<key> / AGENT-CRL-APPLIED   what the agent wrote to the server's crl-verify file
+ *   AGENT-ENDPOINT#<key> / CRL-APPLIED   what the agent wrote to the server's crl-verify file
  *   KILLS#<key> / KILL#<requestedAt>-<r> a session the agent must end; `state` pending | done | gone (TTL 7 days once settled)
  *   KILLS#<key> / CONN#<connectionId>    the pending kill of that session, so a second request returns it
  *   AGENTS / AGENT#<agentId>             an agent's heartbeat: endpoints, health, sessions (≤ 2,000), `silent` (TTL 30 days)
- *   ENDPOINT#<key> / AGENT               the agent whose heartbeat last reported the endpoint
- *   ENDPOINT#<key> / AGENT-LEASE         the one agent acting for the endpoint: holder, until (TTL)
+ *   AGENT-ENDPOINT#<key> / SERVING       the agent whose heartbeat last reported the endpoint
+ *   AGENT-ENDPOINT#<key> / LEASE         the one agent acting for the endpoint: holder, until (TTL)
  *   SHIPPED#<key> / <hour, ISO>          one hour of connection attempts, gzipped JSON ≤ 300 KB (TTL 8 days)
  */
 export const TTL_ATTRIBUTE = 'expiresAt';

@@ -42,8 +42,10 @@ async function report(deps: HeartbeatDeps, endpoint: VpnEndpoint): Promise<Agent
   const clientConfiguration = await optional('the client configuration', () => endpoint.clientConfiguration());
   const tlsCryptKey = await optional('the tls-crypt key', endpoint.tlsCryptKey?.bind(endpoint));
   const serverCertificate = await optional('the server certificate', endpoint.serverCertificate?.bind(endpoint));
+  // Only the endpoints this agent holds the lease for are reported: a standby agent reports none.
   return {
     endpoint: endpoint.key,
+    acting: true,
     health,
     sessions,
     ...(clientConfiguration !== undefined && { clientConfiguration }),
