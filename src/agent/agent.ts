@@ -1,4 +1,4 @@
-import { DAY_MS } from '../domain/time';
+import { MINUTE_MS } from '../domain/time';
 import type {
   AgentRegistry,
   AlertSink,
@@ -16,7 +16,7 @@ import { CrlSyncMemory, newCrlSyncMemory, syncCrl } from '../services/agent/crl-
 import { carryOutKills } from '../services/agent/session-kills';
 import { beat } from '../services/agent/heartbeat';
 import { shipLogs } from '../services/agent/log-shipping';
-import { sweepLocally } from '../services/agent/daily-sweep';
+import { sweepLocally } from '../services/agent/session-sweep';
 import { Repeater } from './repeater';
 import { Approvals, EndpointSetup, ServedEndpoint } from './served-endpoint';
 
@@ -37,8 +37,15 @@ export const AGENT_INTERVALS_MS = {
   kills: 2_000,
   heartbeat: 15_000,
   logs: 60_000,
-  sweep: DAY_MS,
+  /**
+   * Revoke ends the sessions the last heartbeat listed; one opened since, or one the list missed, would
+   * otherwise last until TLS renegotiates. The sweep ends every session without an active certificate.
+   */
+  sweep: 10 * MINUTE_MS,
 };
+
+/** The first sweep after a start: soon, but not at once, so a crash loop does not sweep every few seconds. */
+const FIRST_SWEEP_MS = MINUTE_MS;
 
 /** How long a start waits for a management connection before it goes on without one. */
 const LINK_WAIT_MS = 5_000;
@@ -126,8 +133,12 @@ export class Agent {
     every('carrying out session kills', this.intervals.kills, () => this.carryOutKills());
     every('the heartbeat', this.intervals.heartbeat, () => this.beat());
     every('shipping the connection logs', this.intervals.logs, () => this.shipLogs());
-    // A day after start, not at once: a crash loop must not sweep sessions every few seconds.
-    every('the daily session sweep', this.intervals.sweep, () => this.sweep(), this.intervals.sweep);
+    every(
+      'the session sweep',
+      this.intervals.sweep,
+      () => this.sweep(),
+      Math.min(FIRST_SWEEP_MS, this.intervals.sweep),
+    );
   }
 
   /** One round of everything, for `--once`: the lease, the CRL, kills, logs and a heartbeat. */
@@ -162,7 +173,10 @@ export class Agent {
   private async syncCrls(): Promise<void> {
     const { stores, ca, alerts, clock, agentId, log } = this.options;
     const deps = { distribution: stores.crlDistribution, ca, alerts, clock, agentId, log, memory: this.crlMemory };
-    await eachOf(this.acting, async (served) => void (await syncCrl(deps, served.endpoint)));
+    await eachOf(this.acting, async (served) => {
+      // A new CRL usually means a revocation: end its sessions now rather than at the next sweep.
+      if ((await syncCrl(deps, served.endpoint)).state === 'applied') await this.sweep([served]);
+    });
   }
 
   private async carryOutKills(): Promise<void> {
@@ -189,11 +203,11 @@ export class Agent {
     );
   }
 
-  private async sweep(): Promise<void> {
+  private async sweep(served: readonly ServedEndpoint[] = this.acting): Promise<void> {
     const { stores, clock, agentId, log } = this.options;
     await sweepLocally(
       { certificates: stores.certificates, audit: stores.audit, clock, actor: `agent:${agentId}`, log },
-      this.acting.map((served) => served.endpoint),
+      served.map((each) => each.endpoint),
     );
   }
 }

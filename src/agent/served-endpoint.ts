@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { OpenVpnConnectBridge } from '../adapters/openvpn/connect-bridge';
 import type { ManagementClient } from '../adapters/openvpn/management';
 import type { ConnectDecision, ConnectRequest } from '../domain/approval';
@@ -38,6 +39,12 @@ export interface ServedEndpointOptions {
  * takes over when the lease lapses.
  */
 export class ServedEndpoint {
+  /**
+   * The lease is held per process: two processes with one agent id (a cloned host, `--once` beside the
+   * service) must not both act, nor may one hand back the other's lease.
+   */
+  private readonly holder: string;
+
   readonly key: string;
   readonly endpoint: VpnEndpoint;
   readonly log: ConnectionLogSource | undefined;
@@ -49,6 +56,7 @@ export class ServedEndpoint {
   private standbyLogged = false;
 
   constructor(private readonly options: ServedEndpointOptions) {
+    this.holder = `${options.agentId}#${randomUUID().slice(0, 8)}`;
     this.key = options.setup.key;
     this.endpoint = options.setup.endpoint(() => this.link?.client);
     this.log = options.setup.log;
@@ -73,12 +81,12 @@ export class ServedEndpoint {
 
   /** Acquire or renew the lease, and start or stop acting accordingly. */
   async renewLease(): Promise<void> {
-    const { lease, agentId, leaseTtlMs, clock, log } = this.options;
+    const { lease, leaseTtlMs, clock, log } = this.options;
     const asked = clock.now().getTime();
     // When the table cannot be reached the link stays: its bridge then denies each login with a message (the
     // decision needs the table too), where a closed link would leave clients waiting out their hand-window.
     // OpenVPN serves one management client at a time, so a second agent could not answer them meanwhile anyway.
-    const held = await lease.acquire(this.key, agentId, leaseTtlMs);
+    const held = await lease.acquire(this.key, this.holder, leaseTtlMs);
     if (held) {
       this.heldUntil = asked + leaseTtlMs;
       this.standbyLogged = false;
@@ -96,7 +104,7 @@ export class ServedEndpoint {
     if (!this.link) return;
     await this.standDown('the agent is stopping');
     await this.options.lease
-      .release(this.key, this.options.agentId)
+      .release(this.key, this.holder)
       .catch((error: unknown) =>
         this.options.log.error(
           `${this.key}: could not release the lease; another agent takes over when it lapses`,

@@ -96,6 +96,14 @@ describe('syncCrl: the agent writes only a newer CRL signed by our CA', () => {
     expect(endpoint.crlWrites).toEqual([]);
   });
 
+  it("replaces a CRL of another CA on disk whatever its number: after a CA change the old CA's count does not hold", async () => {
+    endpoint.crlPem = crl(90n, { by: other });
+    const pem = crl(2n);
+    await publish(2n, pem);
+    expect(await syncCrl(deps, endpoint)).toMatchObject({ state: 'applied', number: '2' });
+    expect(endpoint.crlPem).toBe(pem);
+  });
+
   it('writes the first CRL where the file is missing or not a CRL', async () => {
     endpoint.crlPem = 'garbage';
     await publish(1n);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ManagementLink } from '../../src/agent/management-link';
 import { Repeater } from '../../src/agent/repeater';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
-import { sweepLocally } from '../../src/services/agent/daily-sweep';
+import { sweepLocally } from '../../src/services/agent/session-sweep';
 import type { CertificateStore } from '../../src/ports';
 import { eventually } from '../helpers/eventually';
 import { MemoryAuditLog } from '../helpers/memory-stores';
@@ -131,7 +131,7 @@ describe('sweepLocally', () => {
     expect(endpoint.sessions.map((session) => session.connectionId)).toEqual(['1']);
     expect(audit.entries[0]).toMatchObject({ actor: 'agent:vpn1', action: 'sessions.terminate' });
     expect(log.at('info')).toEqual([
-      'openvpn:office: the daily session sweep ended 1 session(s) without an active certificate',
+      'openvpn:office: the session sweep ended 1 session(s) without an active certificate',
     ]);
   });
 });

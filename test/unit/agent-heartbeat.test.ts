@@ -20,6 +20,7 @@ describe('beat: the heartbeat the bot answers from', () => {
     expect(heartbeat.endpoints).toEqual([
       {
         endpoint: 'openvpn:office',
+        acting: true,
         health: { ok: true, detail: 'answers' },
         sessions: office.sessions,
         clientConfiguration: await office.clientConfiguration(),
@@ -27,6 +28,7 @@ describe('beat: the heartbeat the bot answers from', () => {
       },
       {
         endpoint: 'openvpn:lab',
+        acting: true,
         health: { ok: false, detail: 'management interface refused the connection' },
         sessions: [],
         clientConfiguration: await lab.clientConfiguration(),
@@ -34,5 +36,23 @@ describe('beat: the heartbeat the bot answers from', () => {
     ]);
     expect(log.at('warn')).toEqual(['openvpn:lab: left the tls-crypt key out of the heartbeat: EACCES: tc.key']);
     expect((await registry.serving('openvpn:lab'))?.agentId).toBe('vpn1:lab+office');
+  });
+
+  it('says the endpoint is not ok when its sessions cannot be listed, rather than report nobody connected', async () => {
+    const registry = new MemoryAgentRegistry();
+    const office = new FakeOpenVpnEndpoint('openvpn:office');
+    office.sessions = [{ connectionId: '7', commonName: 'alice' }];
+    office.listSessions = () => Promise.reject(new Error('status 3 timed out'));
+    const deps = {
+      registry,
+      clock: new TestClock(),
+      agentId: 'vpn1',
+      host: 'vpn1',
+      version: '0.1.0',
+      log: new RecordingLog(),
+    };
+    const [report] = (await beat(deps, [office])).endpoints;
+    expect(report.health).toMatchObject({ ok: false, detail: 'the sessions could not be listed: status 3 timed out' });
+    expect(report.sessions).toEqual([]);
   });
 });

@@ -33,6 +33,12 @@ describe('carryOutKills: the sessions the bot asked to end', () => {
     expect(await run()).toEqual({ done: [], gone: [], failed: [] });
   });
 
+  it('never ends a stranger who now holds the id of a session that has gone (OpenVPN renumbers after a restart)', async () => {
+    await kills.request(endpoint.key, [{ connectionId: '8', commonName: 'mallory' }], 'U0ADMIN', clock.now());
+    expect(await run()).toEqual({ done: [], gone: ['kill-1'], failed: [] });
+    expect(endpoint.sessions.map((session) => session.connectionId)).toEqual(['7', '8']);
+  });
+
   it('keeps a kill queued while the management interface is down, and carries it out once it is back', async () => {
     await kills.request(endpoint.key, [{ connectionId: '7' }], 'U0ADMIN', clock.now());
     endpoint.managementDown = new Error('OpenVPN management interface at 127.0.0.1:7505 refused the connection');

@@ -58,7 +58,7 @@ export async function syncCrl(deps: CrlSyncDeps, endpoint: VpnEndpoint): Promise
   if (deps.memory.refused.has(key)) return { state: 'refused', number: head.number, why: 'refused before' };
   const live = await liveCrl(deps, endpoint);
   const liveNumber = live?.number ?? 0n;
-  if (live && /^\d+$/.test(head.number) && BigInt(head.number) === liveNumber) {
+  if (live?.sha256 === head.sha256) {
     await reportOnce(deps, endpoint.key, head);
     return { state: 'current', number: head.number };
   }
@@ -84,12 +84,16 @@ export async function syncCrl(deps: CrlSyncDeps, endpoint: VpnEndpoint): Promise
 async function liveCrl(
   deps: CrlSyncDeps,
   endpoint: VpnEndpoint,
-): Promise<{ number: bigint; parsed: ParsedCrl } | undefined> {
+): Promise<{ number: bigint; sha256: string; parsed: ParsedCrl } | undefined> {
   const { pem } = await endpoint.exportCrl();
   if (pem === undefined) return undefined;
   try {
-    const parsed = parseCrl(pem, undefined, { entries: false });
-    return { number: parsed.number ?? 0n, parsed };
+    const parsed = parseCrl(pem, deps.ca, { entries: false });
+    // Numbers count within one CA: after the CA is replaced, the old CA's CRL must not hold back the new one's.
+    const ours = parsed.signedBy?.issuerMatches === true && parsed.signedBy.signatureValid;
+    if (!ours)
+      deps.log.warn(`${endpoint.key}: the CRL file on disk is not signed by the CA in CA_CERT_FILE; replacing it`);
+    return { number: ours ? (parsed.number ?? 0n) : 0n, sha256: sha256(pem), parsed };
   } catch (error) {
     deps.log.warn(`${endpoint.key}: the CRL file on disk is not a readable CRL (${messageOf(error)}); replacing it`);
     return undefined;
@@ -119,6 +123,8 @@ function verify(deps: CrlSyncDeps, published: DistributedCrl, liveNumber: bigint
   if (parsed.nextUpdate === undefined || parsed.nextUpdate <= now)
     throw new Refusal(
       `it expired at ${parsed.nextUpdate?.toISOString() ?? '(no nextUpdate)'}: OpenVPN would refuse every client with it`,
+      // Tried again each round: a host clock running ahead makes a good CRL look expired until NTP fixes it.
+      parsed.nextUpdate === undefined,
     );
   if (parsed.thisUpdate > now)
     throw new Refusal(

@@ -1,5 +1,13 @@
 import { messageOf } from '../../domain/errors';
-import type { AgentEndpointReport, AgentHeartbeat, AgentRegistry, Clock, VpnEndpoint } from '../../ports';
+import type {
+  AgentEndpointReport,
+  AgentHeartbeat,
+  AgentRegistry,
+  Clock,
+  EndpointHealth,
+  VpnEndpoint,
+  VpnSession,
+} from '../../ports';
 import type { AgentLog } from './agent-log';
 
 export interface HeartbeatDeps {
@@ -37,8 +45,19 @@ async function report(deps: HeartbeatDeps, endpoint: VpnEndpoint): Promise<Agent
       return undefined;
     }
   };
-  const health = await endpoint.health().catch((error: unknown) => ({ ok: false, detail: messageOf(error) }));
-  const sessions = health.ok ? ((await optional('the sessions', () => endpoint.listSessions())) ?? []) : [];
+  let health: EndpointHealth = await endpoint
+    .health()
+    .catch((error: unknown) => ({ ok: false, detail: messageOf(error) }));
+  let sessions: VpnSession[] = [];
+  if (health.ok) {
+    try {
+      sessions = await endpoint.listSessions();
+    } catch (error) {
+      // An empty list would read as "nobody connected", and a revoke would end no one: say it cannot be read.
+      deps.log.warn(`${endpoint.key}: could not list the sessions for the heartbeat: ${messageOf(error)}`);
+      health = { ...health, ok: false, detail: `the sessions could not be listed: ${messageOf(error)}` };
+    }
+  }
   const clientConfiguration = await optional('the client configuration', () => endpoint.clientConfiguration());
   const tlsCryptKey = await optional('the tls-crypt key', endpoint.tlsCryptKey?.bind(endpoint));
   const serverCertificate = await optional('the server certificate', endpoint.serverCertificate?.bind(endpoint));

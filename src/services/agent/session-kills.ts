@@ -25,7 +25,20 @@ export async function carryOutKills(deps: SessionKillDeps, endpoint: VpnEndpoint
   let terminated: Set<string>;
   let live: Set<string>;
   try {
-    live = new Set((await endpoint.listSessions()).map((session) => session.connectionId));
+    // OpenVPN numbers clients afresh after a restart: a kill whose certificate does not match the live
+    // session with its id is for a session that has gone, never for the stranger now holding the id.
+    const sessions = await endpoint.listSessions();
+    live = new Set(
+      pending
+        .filter((kill) =>
+          sessions.some(
+            (session) =>
+              session.connectionId === kill.connectionId &&
+              (kill.commonName === undefined || session.commonName === kill.commonName),
+          ),
+        )
+        .map((kill) => kill.connectionId),
+    );
     const wanted = pending.filter((kill) => live.has(kill.connectionId)).map((kill) => kill.connectionId);
     terminated = new Set(await endpoint.terminateSessions(wanted));
   } catch (error) {

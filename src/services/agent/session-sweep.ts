@@ -2,7 +2,7 @@ import type { AuditLog, CertificateStore, Clock, VpnEndpoint } from '../../ports
 import { SessionStep, sweepSessions } from '../sessions';
 import type { AgentLog } from './agent-log';
 
-export interface DailySweepDeps {
+export interface SessionSweepDeps {
   certificates: CertificateStore;
   audit: AuditLog;
   clock: Clock;
@@ -11,13 +11,13 @@ export interface DailySweepDeps {
 }
 
 /** The daily safety net (services/sessions.ts) on the endpoints this agent acts for, through their local management interface. */
-export async function sweepLocally(deps: DailySweepDeps, endpoints: readonly VpnEndpoint[]): Promise<SessionStep[]> {
+export async function sweepLocally(deps: SessionSweepDeps, endpoints: readonly VpnEndpoint[]): Promise<SessionStep[]> {
   const steps = await Promise.all(endpoints.map((endpoint) => sweepSessions(endpoint, deps)));
   for (const step of steps) {
-    if (step.error) deps.log.error(`${step.endpoint}: the daily session sweep failed: ${step.error}`);
+    if (step.error) deps.log.error(`${step.endpoint}: the session sweep failed: ${step.error}`);
     else if (step.terminated > 0)
       deps.log.info(
-        `${step.endpoint}: the daily session sweep ended ${step.terminated} session(s) without an active certificate`,
+        `${step.endpoint}: the session sweep ended ${step.terminated} session(s) without an active certificate`,
       );
   }
   return steps;
