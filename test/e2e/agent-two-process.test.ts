@@ -22,12 +22,12 @@ import { adminAlertsFor } from '../../src/slack/admin-alert';
 import { slackClient } from '../../src/slack/client';
 import { ACTION } from '../../src/slack/ids';
 import type { InProcessJobQueue } from '../../src/slack/jobs/in-process-queue';
-import { AgentProcess, startAgentProcess } from '../helpers/agent-process';
+import { AgentProcess, VPNCTL_BIN, agentProcessEnv, startAgentProcess } from '../helpers/agent-process';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';
 import { CONNECTED, RunningOpenVpn, TestVpn, freeTcpPort, prepareTestVpn } from '../helpers/openvpn';
 import { blockAction, botEnv, eventCallback, slashCommand } from '../helpers/slack';
-import { HAS_TUN, OPENVPN, describeWith, tempDir } from '../helpers/tools';
+import { HAS_TUN, OPENVPN, describeWith, run, tempDir } from '../helpers/tools';
 
 type Response = { statusCode: number; body?: string };
 type Bolt = (event: unknown, context: unknown) => Promise<unknown>;
@@ -362,8 +362,25 @@ describeWith(
       expect((await watch(new Date())).back).toEqual([]);
       expect(adminMessages(BACK)).toHaveLength(1);
       expect(adminMessages(SILENT)).toHaveLength(1);
+      // The agent after its restart answered everything without an error.
+      expect(agent().output()).not.toMatch(/"level":"error"/);
       // Whether it says the kill was carried out or queued depends on when the agent came back: only that it comes.
       await revocationReport(responses);
     }, 180_000);
+
+    it.each(['crl=0', 'kill=500', 'crl'])(
+      '(d) --intervals %s is a usage error, said before the table is touched',
+      async (intervals) => {
+        const result = await run(
+          process.execPath,
+          [VPNCTL_BIN, 'agent', '--agent-id', 'e2e-host:wrong', '--intervals', intervals],
+          { env: agentProcessEnv(agentEnv), timeoutMs: 60_000 },
+        );
+        expect(result.code).toBe(2);
+        expect(result.stderr).toMatch(/expected name=milliseconds pairs, names among lease, crl, kills, heartbeat/);
+        expect((await stores().agents.list()).map((beat) => beat.agentId)).toEqual([AGENT_ID]);
+      },
+      60_000,
+    );
   },
 );
