@@ -1,3 +1,4 @@
+import { agentBenchmarks } from './agent';
 import { approvalBenchmarks } from './approval';
 import { crlPublishBenchmark } from './crl-publish';
 import { deployBenchmarks } from './deploy';
@@ -11,6 +12,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   'crl-publish': crlPublishBenchmark,
   slack: slackBenchmarks,
   approval: approvalBenchmarks,
+  agent: agentBenchmarks,
   deploy: deployBenchmarks,
   start: startBenchmark,
   'log-summary': logSummaryBenchmark,

@@ -1,9 +1,25 @@
-import type { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { openAgent } from '../../composition/agent';
-import type { EndpointState } from '../../agent/agent';
+import { AGENT_INTERVALS_MS, EndpointState } from '../../agent/agent';
 import { Wiring, out } from '../io';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+type Intervals = Partial<typeof AGENT_INTERVALS_MS>;
+
+/** `crl=500,kills=500`: shorter loops for tests and benchmarks; a name or value that is not one is refused. */
+function parseIntervals(value: string): Intervals {
+  const intervals: Intervals = {};
+  for (const pair of value.split(',')) {
+    const [name, ms] = pair.split('=');
+    if (!Object.hasOwn(AGENT_INTERVALS_MS, name) || !/^[1-9]\d*$/.test(ms ?? ''))
+      throw new InvalidArgumentError(
+        `expected name=milliseconds pairs, names among ${Object.keys(AGENT_INTERVALS_MS).join(', ')}.`,
+      );
+    intervals[name as keyof Intervals] = Number(ms);
+  }
+  return intervals;
+}
 
 const describe = (state: EndpointState) =>
   `${state.endpoint}: ${state.acting ? `acting${state.answeringLogins ? ', answering logins' : ', management interface not connected'}` : 'standing by (another agent holds the lease)'}`;
@@ -17,9 +33,20 @@ export function addAgentCommand(program: Command, wiring: Wiring): void {
     .option('--endpoint <name>', 'serve only this openvpn endpoint of VPN_ENDPOINTS (repeatable)', collect, [])
     .option('--once', 'one round of everything, then stop')
     .option('--agent-id <id>', 'the id in heartbeats and leases (default: the host name and the endpoints served)')
-    .action(async (options: { endpoint: string[]; once?: boolean; agentId?: string }) => {
+    .option(
+      '--intervals <name=ms,...>',
+      `the loops' periods in milliseconds instead of the defaults (${Object.entries(AGENT_INTERVALS_MS)
+        .map(([name, ms]) => `${name}=${ms}`)
+        .join(',')}); for tests and benchmarks`,
+      parseIntervals,
+    )
+    .action(async (options: { endpoint: string[]; once?: boolean; agentId?: string; intervals?: Intervals }) => {
       const { config } = wiring();
-      const { agent, close } = await openAgent(config, { only: options.endpoint, agentId: options.agentId });
+      const { agent, close } = await openAgent(config, {
+        only: options.endpoint,
+        agentId: options.agentId,
+        intervalsMs: options.intervals,
+      });
       out(
         `vpnctl agent ${agent.id}: serving ${agent
           .state()
