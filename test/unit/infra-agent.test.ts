@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AGENT_TABLE_GRANTS } from '../../infra/agent-role';
 import { buildApp } from '../../infra/bin/app';
+import { agentOperations } from '../../infra/operations';
 import { tempDir } from '../helpers/tools';
 
 const SETTINGS = {
@@ -70,6 +71,11 @@ describe('the agent identity (-c agentRole=true)', () => {
     );
     expect(attached).toEqual([]);
     expect((role as Json).ManagedPolicyArns).toBeUndefined();
+  });
+
+  it("grants exactly the actions the agent's store calls send (infra/operations.ts, src/adapters/sends.ts)", () => {
+    const granted = [...new Set(AGENT_TABLE_GRANTS.map(({ action }) => action))].sort();
+    expect(granted).toEqual(agentOperations().sort());
   });
 
   it('limits every action to the partitions it needs with dynamodb:LeadingKeys, never a certificate write or the CA', () => {
