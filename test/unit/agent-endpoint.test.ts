@@ -3,7 +3,8 @@ import { ShippedConnectionLog } from '../../src/adapters/agent/connection-log';
 import { VpnChatopsError } from '../../src/domain/errors';
 import type { CertificateAuthority } from '../../src/pki/ca';
 import { buildCrl } from '../../src/pki/crl';
-import type { AgentEndpointReport, AgentHeartbeat, ShippedLog } from '../../src/ports';
+import type { AgentEndpointReport, AgentHeartbeat, CertificateStore, ShippedLog } from '../../src/ports';
+import { sweepSessions, terminateSessionsOf } from '../../src/services/sessions';
 import {
   MemoryAgentRegistry,
   MemoryCrlDistribution,
@@ -11,6 +12,7 @@ import {
   MemorySessionKillQueue,
 } from '../helpers/agent-fakes';
 import { testCa } from '../helpers/ca';
+import { MemoryAuditLog } from '../helpers/memory-stores';
 
 const KEY = 'openvpn:office';
 const NOW = new Date('2026-12-04T12:00:00Z');
@@ -195,6 +197,27 @@ describe('AgentServedEndpoint', () => {
         clearInterval(agent);
       }
       expect(kills.kills).toMatchObject([{ connectionId: '7', state: 'done' }]);
+    });
+
+    it('queues each kill under who asked for it (services/sessions.ts): a revoke as its admin, the daily sweep as itself', async () => {
+      await registry.beat(heartbeat(secondsAgo(20)));
+      const audit = new MemoryAuditLog();
+      const clock = { now: () => NOW };
+      await terminateSessionsOf(endpoint({ killWaitMs: 5 }), new Set(['bob.phone-U0BOB']), {
+        audit,
+        clock,
+        actor: 'U0ADMIN',
+        retryDelayMs: 0,
+      });
+      // The agent carries it out; its heartbeat still lists bob, so the sweep asks again.
+      await kills.settle(kills.kills[0], { state: 'done' }, NOW);
+      const certificates = { byActiveCn: async () => undefined } as unknown as CertificateStore;
+      await sweepSessions(endpoint({ killWaitMs: 5 }), { certificates, audit, clock, actor: 'system:daily' });
+      expect(kills.kills.map(({ connectionId, requestedBy }) => [connectionId, requestedBy])).toEqual([
+        ['9', 'U0ADMIN'],
+        ['7', 'system:daily'],
+        ['9', 'system:daily'],
+      ]);
     });
 
     it('queues a kill without a common name when no agent has reported', async () => {
