@@ -77,7 +77,9 @@ export function crlStatusTable(statuses: CrlStatus[]): string {
       const facts = [
         s.live
           ? `live CRL #${s.live.number ?? '?'}, ${s.live.entries} entries (limit 20,000), next update ${s.live.nextUpdate ?? 'none'}`
-          : 'no CRL on the endpoint',
+          : s.pending
+            ? 'a CRL is published, not yet applied by the endpoint (pending)'
+            : 'no CRL on the endpoint',
         s.live && s.daysLeft !== undefined ? `${s.daysLeft.toFixed(1)} days left` : undefined,
         s.live && !s.live.signedByOurCa ? 'NOT signed by our CA' : undefined,
         s.recordedNumber !== undefined

@@ -3,7 +3,10 @@ import { ShippedConnectionLog } from '../../src/adapters/agent/connection-log';
 import { VpnChatopsError } from '../../src/domain/errors';
 import type { CertificateAuthority } from '../../src/pki/ca';
 import { buildCrl } from '../../src/pki/crl';
-import type { AgentEndpointReport, AgentHeartbeat, CertificateStore, ShippedLog } from '../../src/ports';
+import { crlStatusTable } from '../../src/cli/render';
+import type { AgentEndpointReport, AgentHeartbeat, CertificateStore, CrlStateStore, ShippedLog } from '../../src/ports';
+import { crlStatus } from '../../src/services/crl-status';
+import { crlStatusText } from '../../src/slack/views/crl-health';
 import { sweepSessions, terminateSessionsOf } from '../../src/services/sessions';
 import {
   MemoryAgentRegistry,
@@ -122,6 +125,32 @@ describe('AgentServedEndpoint', () => {
       await vpn.importCrl(crl(6n));
       distribution.forget(KEY, 5n);
       expect(await vpn.exportCrl()).toEqual({ pem: undefined, status: 'pending' });
+    });
+
+    it('is reported as pending, not missing, until the agent applies the first one: by crl status, in vpnctl and in Slack', async () => {
+      const vpn = endpoint();
+      const deps = {
+        ca,
+        crlState: { getEndpoint: async () => undefined } as unknown as CrlStateStore,
+        clock: { now: () => NOW },
+        renewBeforeDays: 7,
+      };
+      await vpn.importCrl(crl(5n));
+      const waiting = await crlStatus(deps, vpn);
+      expect(waiting).toMatchObject({ health: 'warn', pending: true });
+      expect(waiting.problems).toEqual([
+        'A CRL is published and waiting for the agent: it applies it within a minute; if it does not, check the agent (`vpnctl doctor`, and `systemctl status vpnctl-agent` on the VPN host).',
+      ]);
+      expect(crlStatusTable([waiting])).toContain('a CRL is published, not yet applied by the endpoint (pending)');
+      expect(crlStatusText(waiting)).toContain('A CRL is published, not yet applied by the endpoint (pending)');
+      for (const text of [crlStatusTable([waiting]), crlStatusText(waiting)]) expect(text).not.toMatch(/no CRL/i);
+
+      await agentApplies(5n);
+      expect(await crlStatus(deps, vpn)).toMatchObject({ health: 'ok', live: { number: '5' }, problems: [] });
+      // Nothing published at all is still a missing CRL.
+      expect((await crlStatus(deps, endpoint({ name: 'branch' }))).problems).toEqual([
+        'The endpoint has no CRL: run `vpnctl crl publish`.',
+      ]);
     });
 
     it('says which part of the table failed', async () => {
