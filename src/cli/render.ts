@@ -61,7 +61,7 @@ export function revocationReport(report: RevocationReport): string {
   for (const step of report.sessions) {
     lines.push(
       step.error
-        ? `✖ sessions on ${step.endpoint}: ${step.error} (the daily session sweep retries; the CRL also refuses them)`
+        ? `✖ sessions on ${step.endpoint}: ${step.error} (the daily session sweep retries; an agent-served endpoint keeps any kill already queued until its agent carries it out; the CRL also refuses them)`
         : `✔ sessions on ${step.endpoint}: ${step.terminated} terminated`,
     );
   }
