@@ -15,14 +15,15 @@ import { CONNECT_READS, CONNECT_WRITES } from './permissions';
 /**
  * What `vpnctl agent` does on the table, action by action, each limited by `dynamodb:LeadingKeys` to the
  * partitions it needs (item shapes: src/adapters/dynamodb/table.ts). TransactWriteItems is authorized as
- * the Update/Delete it contains. The agent never holds the CA key, so it reads no secret, and never
+ * the Update/Delete it contains. Checked against what the agent's calls send (infra/operations.ts AGENT_CALLS)
+ * and the partitions they touch on DynamoDB Local (test/integration/adapter-sends.test.ts). The agent never holds the CA key, so it reads no secret, and never
  * publishes a CRL, requests a kill, or writes a certificate.
  */
 export const AGENT_TABLE_GRANTS: { action: string; keys: string[]; why: string }[] = [
   {
     action: 'dynamodb:GetItem',
-    keys: [...CONNECT_READS, 'AGENT-ENDPOINT#*', 'AGENT-CRL#*'],
-    why: 'the login decision (services/decide-connection.ts: the certificate by CN, the approval, remembered approvals, cool-down, prompt count) and the CRL download: what it applied (AGENT-ENDPOINT#), the newest pointer and a CRL manifest (AGENT-CRL#)',
+    keys: [...CONNECT_READS, 'AGENT-CRL#*'],
+    why: "the login decision (services/decide-connection.ts: the certificate by CN, the approval, remembered approvals, cool-down, prompt count) and the CRL download: the newest pointer and a CRL manifest (AGENT-CRL#); what it applied is the bot's to read",
   },
   {
     action: 'dynamodb:Query',

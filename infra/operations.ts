@@ -1,14 +1,19 @@
 import {
+  AGENT_REGISTRY_SENDS,
   APPROVAL_STORE_SENDS,
   AUDIT_LOG_SENDS,
   CA_STORE_SENDS,
   CERTIFICATE_STORE_SENDS,
   CLIENT_VPN_ENDPOINT_SENDS,
   CONNECTION_LOG_SENDS,
+  CRL_DISTRIBUTION_SENDS,
   CRL_STATE_STORE_SENDS,
   DATABASE_PROBE_SENDS,
+  ENDPOINT_LEASE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
   JOB_QUEUE_SENDS,
+  SESSION_KILL_QUEUE_SENDS,
+  SHIPPED_LOG_SENDS,
   SLACK_SECRET_SENDS,
 } from '../src/adapters/sends';
 import type { LambdaName } from './lambda-bundling';
@@ -34,7 +39,8 @@ export interface Reach {
 
 type SendsMap = Record<string, readonly string[]>;
 const all = (sends: SendsMap) => Object.values(sends).flat();
-const only = (sends: SendsMap, methods: string[]) => methods.flatMap((method) => sends[method]);
+const only = <S extends SendsMap>(sends: S, methods: (keyof S & string)[]) =>
+  methods.flatMap((method) => sends[method]);
 const except = (sends: SendsMap, methods: string[]) =>
   Object.entries(sends).flatMap(([method, actions]) => (methods.includes(method) ? [] : actions));
 
@@ -55,6 +61,66 @@ function onEndpoint(actions: readonly string[]): [Target, string][] {
   ]);
 }
 
+/** Each table store's requests, under its name in storesFor (src/adapters/dynamodb/stores.ts). */
+const STORE_SENDS = {
+  certificates: CERTIFICATE_STORE_SENDS,
+  approvals: APPROVAL_STORE_SENDS,
+  audit: AUDIT_LOG_SENDS,
+  idempotency: IDEMPOTENCY_STORE_SENDS,
+  crlDistribution: CRL_DISTRIBUTION_SENDS,
+  sessionKills: SESSION_KILL_QUEUE_SENDS,
+  agents: AGENT_REGISTRY_SENDS,
+  agentLease: ENDPOINT_LEASE_SENDS,
+  shippedLog: SHIPPED_LOG_SENDS,
+};
+type StoreCalls = { readonly [store in keyof typeof STORE_SENDS]?: readonly (keyof (typeof STORE_SENDS)[store])[] };
+
+const sendsOf = (calls: StoreCalls) =>
+  Object.entries(calls).flatMap(([store, methods]) =>
+    only<SendsMap>(STORE_SENDS[store as keyof typeof STORE_SENDS], methods as string[]),
+  );
+
+/**
+ * The bot's side of agent-served endpoints (src/adapters/agent/*): AgentServedEndpoint publishes a CRL and
+ * reads back what the agent applied, queues kills and awaits them, and reads sessions, health and keys from
+ * the newest heartbeat; a shipped log is its connection log. Whoever holds the endpoints and logs sends these.
+ */
+const AGENT_SERVED_ENDPOINTS = sendsOf({
+  crlDistribution: ['publish', 'get', 'applied'],
+  sessionKills: ['request', 'get'],
+  agents: ['serving'],
+});
+
+/** The login decision (src/services/decide-connection.ts), as the connect handler and the agent's bridge make it. */
+const LOGIN_DECISION_CALLS = {
+  certificates: ['byActiveCn'],
+  approvals: ['create', 'get', 'attachMessage', 'decide', 'remember', 'isRemembered', 'claimPrompt', 'isCoolingDown'],
+  audit: ['append'],
+  idempotency: ['claim'],
+} as const satisfies StoreCalls;
+
+const LOGIN_DECISION = sendsOf(LOGIN_DECISION_CALLS);
+
+/**
+ * What `vpnctl agent` calls on the table (src/agent/*, src/services/agent/*): the CRL download and its report,
+ * the kills it carries out, its heartbeat, its lease, the log hours it ships, the login decision its approval
+ * bridge makes, and its daily sweep (a certificate by CN, the audit entry). Its role (infra/agent-role.ts) is
+ * checked against exactly these, action by action and partition by partition.
+ */
+export const AGENT_CALLS = {
+  crlDistribution: ['newest', 'get', 'reportApplied'],
+  sessionKills: ['pending', 'settle', 'failed'],
+  agents: ['beat'],
+  agentLease: ['acquire', 'release'],
+  shippedLog: ['ship'],
+  ...LOGIN_DECISION_CALLS,
+} as const satisfies StoreCalls;
+
+/** The table actions `vpnctl agent` sends. */
+export function agentOperations(): string[] {
+  return [...new Set(sendsOf(AGENT_CALLS))];
+}
+
 /**
  * The AWS requests each function's code can send, from the adapter and store methods it reaches (each
  * method's requests: src/adapters/sends.ts). The worker and the scheduler hold the whole VpnAdmin, whose CRL
@@ -73,24 +139,7 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
   const caSecret: [Target, string][] = only(CA_STORE_SENDS, ['load']).map((action) => ['caSecret', action]);
   switch (name) {
     case 'connect':
-      return [
-        ...slackSecret,
-        ...onTable([
-          ...only(CERTIFICATE_STORE_SENDS, ['byActiveCn']),
-          ...only(APPROVAL_STORE_SENDS, [
-            'create',
-            'get',
-            'attachMessage',
-            'decide',
-            'remember',
-            'isRemembered',
-            'claimPrompt',
-            'isCoolingDown',
-          ]),
-          ...only(AUDIT_LOG_SENDS, ['append']),
-          ...only(IDEMPOTENCY_STORE_SENDS, ['claim']),
-        ]),
-      ];
+      return [...slackSecret, ...onTable(LOGIN_DECISION)];
     case 'slack':
       return [
         ...slackSecret,
@@ -106,7 +155,14 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
       return [
         ...slackSecret,
         ...caSecret,
-        ...onTable([...stores, ...all(DATABASE_PROBE_SENDS)]),
+        // Doctor and the Home list the agents; /vpn logs reads what they shipped.
+        ...onTable([
+          ...stores,
+          ...all(DATABASE_PROBE_SENDS),
+          ...AGENT_SERVED_ENDPOINTS,
+          ...only(AGENT_REGISTRY_SENDS, ['list']),
+          ...only(SHIPPED_LOG_SENDS, ['read']),
+        ]),
         ...(reach.endpoint ? onEndpoint(all(CLIENT_VPN_ENDPOINT_SENDS)) : []),
         ...(reach.endpoint && reach.connectionLog
           ? all(CONNECTION_LOG_SENDS).map((action): [Target, string] => ['connectionLog', action])
@@ -116,7 +172,9 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
       return [
         ...slackSecret,
         ...caSecret,
-        ...onTable(stores),
+        // The daily job renews agent-served endpoints' CRLs and sweeps their sessions too; the five-minute
+        // agent check lists the agents and marks the silent ones (services/agent-watch.ts).
+        ...onTable([...stores, ...AGENT_SERVED_ENDPOINTS, ...only(AGENT_REGISTRY_SENDS, ['list', 'markSilent'])]),
         // The daily job: CRL renewal (import, read back) and the session sweep.
         ...(reach.endpoint
           ? onEndpoint(only(CLIENT_VPN_ENDPOINT_SENDS, ['importCrl', 'exportCrl', 'listSessions', 'terminateSessions']))

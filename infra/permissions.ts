@@ -6,17 +6,16 @@ import { allowWildcard } from './nag';
 
 /**
  * What the bot's own code calls on the table, and nothing more: no Scan, no table management.
- * TransactWriteItems is authorized as the PutItem/ConditionCheckItem it contains. Every request each
- * function can send is checked against its grant by test/unit/infra-operations.test.ts.
+ * TransactWriteItems is authorized as the Put/Update/DeleteItem it contains. Every request each
+ * function can send is checked against its grant, and its grant against those requests, by
+ * test/unit/infra-operations.test.ts.
  */
 export const BOT_TABLE_ACTIONS = [
   'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
   'dynamodb:Query',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
 ];
 
 /**
@@ -29,10 +28,10 @@ export const CONNECT_READS = ['CN#*', 'CERT#*', 'APPROVAL#*', 'REMEMBER#*', 'COO
 export const CONNECT_WRITES = ['APPROVAL#*', 'APPROVALMSG#*', 'REMEMBER#*', 'PROMPTS#*', 'AUDIT#*', 'IDEMPOTENCY#*'];
 
 /**
- * The CRL publisher's carry-forward and the daily repair (importMany) write batches, in exactly the
- * recreated-table case they exist for. Only the worker and the scheduler hold the publisher.
+ * The CRL publisher's carry-forward and the daily repair (importMany) read and write batches, in exactly
+ * the recreated-table case they exist for. Only the worker and the scheduler hold the publisher.
  */
-export const PUBLISHER_TABLE_ACTIONS = ['dynamodb:BatchWriteItem'];
+export const PUBLISHER_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'];
 
 export function grantBotTableAccess(grantee: IGrantable, table: ITable, options: { publisher?: boolean } = {}): void {
   const actions = [...BOT_TABLE_ACTIONS, ...(options.publisher ? PUBLISHER_TABLE_ACTIONS : [])];

@@ -184,8 +184,11 @@ export interface VpnEndpoint {
   importCrl(pem: string): Promise<void>;
   exportCrl(): Promise<LiveCrl>;
   listSessions(): Promise<VpnSession[]>;
-  /** Returns the ids actually terminated. */
-  terminateSessions(connectionIds: string[]): Promise<string[]>;
+  /**
+   * Returns the ids actually terminated. `actor` is who asked (a Slack id, `system:daily`): an endpoint that
+   * keeps the request, like an agent-served one, records it; the others ignore it.
+   */
+  terminateSessions(connectionIds: string[], actor?: string): Promise<string[]>;
   /** The client configuration to build profiles from (no client certificate or key in it). */
   clientConfiguration(): Promise<string>;
   /** Self-hosted OpenVPN only: the tls-crypt key profiles must carry. */

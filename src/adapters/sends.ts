@@ -3,10 +3,15 @@ import type { LambdaJobQueue } from './aws-lambda/job-queue';
 import type { CloudWatchConnectionLog } from './cloudwatch-logs/connection-log';
 import type { DynamoDbApprovalStore } from './dynamodb/approval-store';
 import type { DynamoDbAuditLog } from './dynamodb/audit-log';
+import type { DynamoDbAgentRegistry } from './dynamodb/agent-registry';
 import type { DynamoDbCertificateStore } from './dynamodb/certificate-store';
+import type { DynamoDbCrlDistribution } from './dynamodb/crl-distribution';
 import type { DynamoDbCrlStateStore } from './dynamodb/crl-state-store';
+import type { DynamoDbEndpointLease } from './dynamodb/endpoint-lease';
 import type { DynamoDbIdempotencyStore } from './dynamodb/idempotency-store';
 import type { DynamoDbProbe } from './dynamodb/probe';
+import type { DynamoDbSessionKillQueue } from './dynamodb/session-kill-queue';
+import type { DynamoDbShippedLog } from './dynamodb/shipped-log';
 import type { SecretsManagerCaStore } from './secrets-manager/ca-store';
 
 /**
@@ -78,6 +83,39 @@ export const IDEMPOTENCY_STORE_SENDS = {
 } as const satisfies Sends<DynamoDbIdempotencyStore>;
 
 export const DATABASE_PROBE_SENDS = { probe: [GET] } as const satisfies Sends<DynamoDbProbe>;
+
+export const CRL_DISTRIBUTION_SENDS = {
+  // The transaction's puts; a refused one reads the pointer, then older chunk sets get their expiry.
+  publish: [PUT, GET, QUERY, UPDATE],
+  newest: [GET],
+  get: [GET, QUERY],
+  reportApplied: [PUT],
+  applied: [GET],
+} as const satisfies Sends<DynamoDbCrlDistribution>;
+
+export const SESSION_KILL_QUEUE_SENDS = {
+  // The transaction's two puts; a session already queued is read back.
+  request: [PUT, GET],
+  pending: [QUERY],
+  get: [GET],
+  // The transaction's update of the kill and delete of its guard.
+  settle: [UPDATE, DELETE],
+  failed: [UPDATE],
+} as const satisfies Sends<DynamoDbSessionKillQueue>;
+
+export const AGENT_REGISTRY_SENDS = {
+  beat: [UPDATE, PUT],
+  list: [QUERY],
+  serving: [GET, QUERY],
+  markSilent: [UPDATE],
+} as const satisfies Sends<DynamoDbAgentRegistry>;
+
+export const ENDPOINT_LEASE_SENDS = {
+  acquire: [PUT],
+  release: [DELETE],
+} as const satisfies Sends<DynamoDbEndpointLease>;
+
+export const SHIPPED_LOG_SENDS = { ship: [PUT], read: [QUERY] } as const satisfies Sends<DynamoDbShippedLog>;
 
 /** `save` is vpnctl's (`ca init`, `ca import-easyrsa`), run with the admin's own credentials. */
 export const CA_STORE_SENDS = {

@@ -61,7 +61,7 @@ export function revocationReport(report: RevocationReport): string {
   for (const step of report.sessions) {
     lines.push(
       step.error
-        ? `✖ sessions on ${step.endpoint}: ${step.error} (the daily session sweep retries; the CRL also refuses them)`
+        ? `✖ sessions on ${step.endpoint}: ${step.error} (the daily session sweep retries; an agent-served endpoint keeps any kill already queued until its agent carries it out; the CRL also refuses them)`
         : `✔ sessions on ${step.endpoint}: ${step.terminated} terminated`,
     );
   }
@@ -77,7 +77,9 @@ export function crlStatusTable(statuses: CrlStatus[]): string {
       const facts = [
         s.live
           ? `live CRL #${s.live.number ?? '?'}, ${s.live.entries} entries (limit 20,000), next update ${s.live.nextUpdate ?? 'none'}`
-          : 'no CRL on the endpoint',
+          : s.pending
+            ? 'a CRL is published, not yet applied by the endpoint (pending)'
+            : 'no CRL on the endpoint',
         s.live && s.daysLeft !== undefined ? `${s.daysLeft.toFixed(1)} days left` : undefined,
         s.live && !s.live.signedByOurCa ? 'NOT signed by our CA' : undefined,
         s.recordedNumber !== undefined

@@ -18,6 +18,11 @@ export interface CrlStatus {
     status?: string;
   };
   daysLeft?: number;
+  /**
+   * A CRL is published but the endpoint has not applied it yet, and holds none it applied before: an
+   * agent-served endpoint until its agent writes the first one, AWS while it imports.
+   */
+  pending?: boolean;
   recordedNumber?: string;
   publishedAt?: string;
   outstanding: number;
@@ -60,7 +65,7 @@ export async function crlStatus(
         status: exported.status,
       };
       if (parsed.nextUpdate) status.daysLeft = (parsed.nextUpdate.getTime() - now.getTime()) / DAY_MS;
-    }
+    } else if (exported.status === 'pending') status.pending = true;
   } catch (error) {
     status.readError = messageOf(error);
   }
@@ -82,6 +87,12 @@ export async function crlStatus(
       `The OpenVPN server does not answer, so nobody can log in through it (\`/vpn doctor\` says why). ${down.fix ?? 'Start it.'}`,
     );
   if (status.readError) fail('The live CRL could not be read: check the endpoint and permissions.');
+  else if (status.pending)
+    warn(
+      endpoint.kind === 'aws-client-vpn'
+        ? 'A CRL is published and AWS is still applying it: check again in a few minutes; if it stays pending, run `vpnctl crl publish`.'
+        : 'A CRL is published and waiting for the agent: it applies it within a minute; if it does not, check the agent (`vpnctl doctor`, and `systemctl status vpnctl-agent` on the VPN host).',
+    );
   else if (!status.live) fail('The endpoint has no CRL: run `vpnctl crl publish`.');
   else {
     if (!status.live.signedByOurCa)

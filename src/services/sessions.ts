@@ -22,7 +22,12 @@ export async function terminateSessionsOf(
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
       const doomed = (await endpoint.listSessions()).filter((session) => cns.has(session.commonName));
-      const terminated = doomed.length ? await endpoint.terminateSessions(doomed.map((s) => s.connectionId)) : [];
+      const terminated = doomed.length
+        ? await endpoint.terminateSessions(
+            doomed.map((s) => s.connectionId),
+            deps.actor,
+          )
+        : [];
       if (doomed.length) {
         await deps.audit.append({
           actor: deps.actor,

@@ -42,8 +42,8 @@ export class InstrumentedEndpoint implements VpnEndpoint {
     if (!this.hooks.sessions) return this.inner.listSessions();
     return (await this.hooks.sessions()).filter((session) => !this.terminated.includes(session.connectionId));
   }
-  async terminateSessions(ids: string[]): Promise<string[]> {
-    if (!this.hooks.sessions) return this.inner.terminateSessions(ids);
+  async terminateSessions(ids: string[], actor?: string): Promise<string[]> {
+    if (!this.hooks.sessions) return this.inner.terminateSessions(ids, actor);
     this.terminated.push(...ids);
     return ids;
   }

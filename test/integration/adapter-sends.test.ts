@@ -1,26 +1,41 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AGENT_TABLE_GRANTS } from '../../infra/agent-role';
+import { AGENT_CALLS } from '../../infra/operations';
+import { CONNECT_READS, CONNECT_WRITES } from '../../infra/permissions';
+import { DynamoDbAgentRegistry } from '../../src/adapters/dynamodb/agent-registry';
 import { DynamoDbApprovalStore } from '../../src/adapters/dynamodb/approval-store';
 import { DynamoDbAuditLog } from '../../src/adapters/dynamodb/audit-log';
 import { DynamoDbCertificateStore } from '../../src/adapters/dynamodb/certificate-store';
 import type { Database } from '../../src/adapters/dynamodb/client';
+import { DynamoDbCrlDistribution } from '../../src/adapters/dynamodb/crl-distribution';
 import { DynamoDbCrlStateStore } from '../../src/adapters/dynamodb/crl-state-store';
+import { DynamoDbEndpointLease } from '../../src/adapters/dynamodb/endpoint-lease';
 import { DynamoDbIdempotencyStore } from '../../src/adapters/dynamodb/idempotency-store';
 import { DynamoDbProbe } from '../../src/adapters/dynamodb/probe';
+import { DynamoDbSessionKillQueue } from '../../src/adapters/dynamodb/session-kill-queue';
+import { DynamoDbShippedLog } from '../../src/adapters/dynamodb/shipped-log';
 import {
+  AGENT_REGISTRY_SENDS,
   APPROVAL_STORE_SENDS,
   AUDIT_LOG_SENDS,
   CA_STORE_SENDS,
   CERTIFICATE_STORE_SENDS,
   CLIENT_VPN_ENDPOINT_SENDS,
   CONNECTION_LOG_SENDS,
+  CRL_DISTRIBUTION_SENDS,
   CRL_STATE_STORE_SENDS,
   DATABASE_PROBE_SENDS,
+  ENDPOINT_LEASE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
   JOB_QUEUE_SENDS,
+  SESSION_KILL_QUEUE_SENDS,
+  SHIPPED_LOG_SENDS,
   SLACK_SECRET_SENDS,
 } from '../../src/adapters/sends';
 import type { Approval } from '../../src/domain/approval';
+import { buildCrl } from '../../src/pki/crl';
+import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { describeWith } from '../helpers/tools';
 import { certificateRecord as record } from '../helpers/records';
@@ -28,21 +43,50 @@ import { certificateRecord as record } from '../helpers/records';
 const DAY = 86_400_000;
 type SendsMap = Record<string, readonly string[]>;
 
-/** The IAM action a DynamoDB request needs; a transaction needs one per item it contains. */
-function dynamoActions(commandName: string, input: unknown): string[] {
+type Request = { Key?: Record<string, unknown>; Item?: Record<string, unknown> };
+
+/** A key attribute as the request carries it: plain, or marshalled ({ S: … }). */
+const keyText = (value: unknown) =>
+  typeof value === 'string' ? value : String((value as { S?: string } | undefined)?.S ?? '(none)');
+
+/**
+ * The IAM action a DynamoDB request needs, with the partition it touches (what `dynamodb:LeadingKeys`
+ * sees; `index:` when a query runs on an index); a transaction needs one per item it contains.
+ */
+function dynamoActions(commandName: string, input: unknown): { action: string; partition: string }[] {
   const operation = commandName.replace(/Command$/, '');
+  const partitionOf = (request: Request) => keyText((request.Key ?? request.Item)?.pk);
   if (operation === 'TransactWriteItems') {
-    const items = (input as { TransactItems: Record<string, unknown>[] }).TransactItems;
+    const items = (input as { TransactItems: Record<string, Request>[] }).TransactItems;
     const names: Record<string, string> = {
       Put: 'PutItem',
       Update: 'UpdateItem',
       Delete: 'DeleteItem',
       ConditionCheck: 'ConditionCheckItem',
     };
-    return items.flatMap((item) => Object.keys(item).map((kind) => `dynamodb:${names[kind]}`));
+    return items.flatMap((item) =>
+      Object.entries(item).map(([kind, request]) => ({
+        action: `dynamodb:${names[kind]}`,
+        partition: partitionOf(request),
+      })),
+    );
   }
-  return [`dynamodb:${operation}`];
+  if (operation === 'Query' || operation === 'BatchGetItem' || operation === 'BatchWriteItem') {
+    const query = input as { IndexName?: string; ExpressionAttributeValues?: Record<string, unknown> };
+    const partition = query.IndexName ? `index:${query.IndexName}` : keyText(query.ExpressionAttributeValues?.[':pk']);
+    return [{ action: `dynamodb:${operation}`, partition }];
+  }
+  return [{ action: `dynamodb:${operation}`, partition: partitionOf(input as Request) }];
 }
+
+/** IAM's StringLike: `*` and `?` wildcards, case-sensitive. */
+const like = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(value);
 
 /**
  * Every request the client sends, filed under the store method (the outermost one) that sent it. The
@@ -50,13 +94,19 @@ function dynamoActions(commandName: string, input: unknown): string[] {
  */
 function recorder(db: Database) {
   const sent = new Map<string, Set<string>>();
+  const touched = new Map<string, Set<string>>();
   let current: string | undefined;
   db.doc.middlewareStack.add(
     (next, context) => async (args) => {
-      const actions = dynamoActions(context.commandName ?? '', args.input);
-      const bucket = sent.get(current ?? '(outside a store method)') ?? new Set<string>();
-      for (const action of actions) bucket.add(action);
-      sent.set(current ?? '(outside a store method)', bucket);
+      const method = current ?? '(outside a store method)';
+      const bucket = sent.get(method) ?? new Set<string>();
+      const partitions = touched.get(method) ?? new Set<string>();
+      for (const { action, partition } of dynamoActions(context.commandName ?? '', args.input)) {
+        bucket.add(action);
+        partitions.add(`${action} ${partition}`);
+      }
+      sent.set(method, bucket);
+      touched.set(method, partitions);
       return next(args);
     },
     { step: 'initialize', name: 'recordSends' },
@@ -77,7 +127,7 @@ function recorder(db: Database) {
         };
       },
     });
-  return { sent, watch };
+  return { sent, touched, watch };
 }
 
 function approval(id: string, serial: string): Approval {
@@ -108,12 +158,14 @@ describeWith(
   () => {
     let db: Awaited<ReturnType<typeof testDatabase>>;
     let sent: Map<string, Set<string>>;
+    let touched: Map<string, Set<string>>;
     afterAll(() => db?.drop());
 
     beforeAll(async () => {
       db = await testDatabase();
       const recording = recorder(db);
       sent = recording.sent;
+      touched = recording.touched;
       const certificates = recording.watch(new DynamoDbCertificateStore(db), 'certificates');
       const crlState = recording.watch(new DynamoDbCrlStateStore(db), 'crlState');
       const approvals = recording.watch(new DynamoDbApprovalStore(db), 'approvals');
@@ -196,6 +248,49 @@ describeWith(
       expect(await idempotency.claim('k1', 60)).toBe(true);
       await idempotency.release('k1');
       await probe.probe();
+
+      const crls = recording.watch(new DynamoDbCrlDistribution(db), 'crlDistribution');
+      const kills = recording.watch(new DynamoDbSessionKillQueue(db), 'sessionKills');
+      const agents = recording.watch(new DynamoDbAgentRegistry(db), 'agents');
+      const lease = recording.watch(new DynamoDbEndpointLease(db), 'agentLease');
+      const shipped = recording.watch(new DynamoDbShippedLog(db), 'shippedLog');
+      const endpoint = 'openvpn:office';
+      const ca = await testCa();
+      const crl = (number: bigint) => ({ number, pem: buildCrl({ ca, number, revocations: [] }).pem });
+      expect(await crls.publish(endpoint, crl(1n), now)).toBe(true);
+      // A second CRL gives the first one's chunks their expiry; an older one again is refused after reading the newest.
+      expect(await crls.publish(endpoint, crl(2n), now)).toBe(true);
+      expect(await crls.publish(endpoint, crl(1n), now)).toBe(false);
+      expect((await crls.newest(endpoint))?.number).toBe('2');
+      expect((await crls.get(endpoint))?.number).toBe('2');
+      await crls.reportApplied(endpoint, { number: '2', sha256: 'f'.repeat(64), at: now, agentId: 'agent-1' });
+      expect((await crls.applied(endpoint))?.number).toBe('2');
+
+      const [kill, other] = await kills.request(
+        endpoint,
+        [{ connectionId: '1' }, { connectionId: '2' }],
+        'U0ADMIN',
+        now,
+      );
+      // The same session again: the store reads back the kill still pending for it.
+      expect((await kills.request(endpoint, [{ connectionId: '1' }], 'U0ADMIN', now))[0].id).toBe(kill.id);
+      expect(await kills.pending(endpoint)).toHaveLength(2);
+      await kills.failed(other, 'no such client', now);
+      await kills.settle(kill, { state: 'done' }, now);
+      expect((await kills.get(endpoint, [kill.id]))[0].state).toBe('done');
+
+      const report = { endpoint, health: { ok: true, detail: 'up' }, sessions: [] };
+      await agents.beat({ agentId: 'agent-1', host: 'vpn1', version: '1', at: now, endpoints: [report] });
+      expect(await agents.list()).toHaveLength(1);
+      expect((await agents.serving(endpoint))?.agentId).toBe('agent-1');
+      expect(await agents.markSilent('agent-1', true)).toBe(true);
+
+      expect(await lease.acquire(endpoint, 'agent-1', 60_000)).toBe(true);
+      await lease.release(endpoint, 'agent-1');
+
+      const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+      await shipped.ship(endpoint, hour, { attempts: [], events: 0, malformed: 0, ignored: 0 });
+      expect((await shipped.read(endpoint, hour, new Date(hour.getTime() + 3_600_000))).attempts).toEqual([]);
     });
 
     it.each([
@@ -205,6 +300,11 @@ describeWith(
       ['audit', AUDIT_LOG_SENDS],
       ['idempotency', IDEMPOTENCY_STORE_SENDS],
       ['probe', DATABASE_PROBE_SENDS],
+      ['crlDistribution', CRL_DISTRIBUTION_SENDS],
+      ['sessionKills', SESSION_KILL_QUEUE_SENDS],
+      ['agents', AGENT_REGISTRY_SENDS],
+      ['agentLease', ENDPOINT_LEASE_SENDS],
+      ['shippedLog', SHIPPED_LOG_SENDS],
     ] as [string, SendsMap][])(
       '%s: every method was exercised, and sent nothing its SENDS entry does not name',
       (prefix, sends) => {
@@ -218,6 +318,36 @@ describeWith(
         }
       },
     );
+
+    it("the agent's role grants each of its calls on the partitions it touches, and its own partitions no further (infra/agent-role.ts)", () => {
+      const calls = Object.entries(AGENT_CALLS).flatMap(([store, methods]) =>
+        methods.map((method: string) => `${store}.${method}`),
+      );
+      expect(calls.filter((call) => !touched.has(call))).toEqual([]);
+      const requests = calls.flatMap((call) =>
+        [...touched.get(call)!].map((request) => {
+          const [action, partition] = request.split(' ');
+          return { call, action, partition };
+        }),
+      );
+      const refused = requests.filter(
+        ({ action, partition }) =>
+          !AGENT_TABLE_GRANTS.some(
+            (grant) => grant.action === action && grant.keys.some((pattern) => like(pattern, partition)),
+          ),
+      );
+      expect(refused).toEqual([]);
+      // The login decision's partitions are the connect handler's grant, shared as it is; the agent's own are each used.
+      const unused = AGENT_TABLE_GRANTS.flatMap(({ action, keys }) =>
+        keys
+          .filter((pattern) => !CONNECT_READS.includes(pattern) && !CONNECT_WRITES.includes(pattern))
+          .filter(
+            (pattern) => !requests.some((request) => request.action === action && like(pattern, request.partition)),
+          )
+          .map((pattern) => `${action} ${pattern}`),
+      );
+      expect(unused).toEqual([]);
+    });
 
     it('files every request under a store method', () => {
       expect(sent.get('(outside a store method)')).toBeUndefined();

@@ -41,6 +41,17 @@ describe('the agent bundle (npm run build → dist/vpnctl-agent.cjs)', () => {
     expect(help.stdout).toMatch(/\n {2}doctor /);
   });
 
+  it('carries the agent command, as the systemd unit runs it', async () => {
+    const help = await run(process.execPath, [bundle, 'agent', '--help'], {
+      cwd: dir.path,
+      env: env(),
+      timeoutMs: 60_000,
+    });
+    expect([help.code, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toMatch(/^Usage: vpnctl agent /);
+    expect(help.stdout).toContain('--endpoint <name>');
+  });
+
   describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, 'against a table', () => {
     let db: Awaited<ReturnType<typeof testDatabase>>;
     beforeAll(async () => {

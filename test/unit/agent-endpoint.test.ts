@@ -3,7 +3,11 @@ import { ShippedConnectionLog } from '../../src/adapters/agent/connection-log';
 import { VpnChatopsError } from '../../src/domain/errors';
 import type { CertificateAuthority } from '../../src/pki/ca';
 import { buildCrl } from '../../src/pki/crl';
-import type { AgentEndpointReport, AgentHeartbeat, ShippedLog } from '../../src/ports';
+import { crlStatusTable } from '../../src/cli/render';
+import type { AgentEndpointReport, AgentHeartbeat, CertificateStore, CrlStateStore, ShippedLog } from '../../src/ports';
+import { crlStatus } from '../../src/services/crl-status';
+import { crlStatusText } from '../../src/slack/views/crl-health';
+import { sweepSessions, terminateSessionsOf } from '../../src/services/sessions';
 import {
   MemoryAgentRegistry,
   MemoryCrlDistribution,
@@ -11,6 +15,7 @@ import {
   MemorySessionKillQueue,
 } from '../helpers/agent-fakes';
 import { testCa } from '../helpers/ca';
+import { MemoryAuditLog } from '../helpers/memory-stores';
 
 const KEY = 'openvpn:office';
 const NOW = new Date('2026-12-04T12:00:00Z');
@@ -122,6 +127,32 @@ describe('AgentServedEndpoint', () => {
       expect(await vpn.exportCrl()).toEqual({ pem: undefined, status: 'pending' });
     });
 
+    it('is reported as pending, not missing, until the agent applies the first one: by crl status, in vpnctl and in Slack', async () => {
+      const vpn = endpoint();
+      const deps = {
+        ca,
+        crlState: { getEndpoint: async () => undefined } as unknown as CrlStateStore,
+        clock: { now: () => NOW },
+        renewBeforeDays: 7,
+      };
+      await vpn.importCrl(crl(5n));
+      const waiting = await crlStatus(deps, vpn);
+      expect(waiting).toMatchObject({ health: 'warn', pending: true });
+      expect(waiting.problems).toEqual([
+        'A CRL is published and waiting for the agent: it applies it within a minute; if it does not, check the agent (`vpnctl doctor`, and `systemctl status vpnctl-agent` on the VPN host).',
+      ]);
+      expect(crlStatusTable([waiting])).toContain('a CRL is published, not yet applied by the endpoint (pending)');
+      expect(crlStatusText(waiting)).toContain('A CRL is published, not yet applied by the endpoint (pending)');
+      for (const text of [crlStatusTable([waiting]), crlStatusText(waiting)]) expect(text).not.toMatch(/no CRL/i);
+
+      await agentApplies(5n);
+      expect(await crlStatus(deps, vpn)).toMatchObject({ health: 'ok', live: { number: '5' }, problems: [] });
+      // Nothing published at all is still a missing CRL.
+      expect((await crlStatus(deps, endpoint({ name: 'branch' }))).problems).toEqual([
+        'The endpoint has no CRL: run `vpnctl crl publish`.',
+      ]);
+    });
+
     it('says which part of the table failed', async () => {
       distribution.applied = () => Promise.reject(new Error('ProvisionedThroughputExceededException'));
       await expect(endpoint().exportCrl()).rejects.toThrow(
@@ -195,6 +226,27 @@ describe('AgentServedEndpoint', () => {
         clearInterval(agent);
       }
       expect(kills.kills).toMatchObject([{ connectionId: '7', state: 'done' }]);
+    });
+
+    it('queues each kill under who asked for it (services/sessions.ts): a revoke as its admin, the daily sweep as itself', async () => {
+      await registry.beat(heartbeat(secondsAgo(20)));
+      const audit = new MemoryAuditLog();
+      const clock = { now: () => NOW };
+      await terminateSessionsOf(endpoint({ killWaitMs: 5 }), new Set(['bob.phone-U0BOB']), {
+        audit,
+        clock,
+        actor: 'U0ADMIN',
+        retryDelayMs: 0,
+      });
+      // The agent carries it out; its heartbeat still lists bob, so the sweep asks again.
+      await kills.settle(kills.kills[0], { state: 'done' }, NOW);
+      const certificates = { byActiveCn: async () => undefined } as unknown as CertificateStore;
+      await sweepSessions(endpoint({ killWaitMs: 5 }), { certificates, audit, clock, actor: 'system:daily' });
+      expect(kills.kills.map(({ connectionId, requestedBy }) => [connectionId, requestedBy])).toEqual([
+        ['9', 'U0ADMIN'],
+        ['7', 'system:daily'],
+        ['9', 'system:daily'],
+      ]);
     });
 
     it('queues a kill without a common name when no agent has reported', async () => {

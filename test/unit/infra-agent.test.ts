@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AGENT_TABLE_GRANTS } from '../../infra/agent-role';
 import { buildApp } from '../../infra/bin/app';
+import { agentOperations } from '../../infra/operations';
 import { tempDir } from '../helpers/tools';
 
 const SETTINGS = {
@@ -70,6 +72,22 @@ describe('the agent identity (-c agentRole=true)', () => {
     );
     expect(attached).toEqual([]);
     expect((role as Json).ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('is what docs/self-hosted.md gives as the policy to write by hand', () => {
+    const doc = readFileSync(join(__dirname, '../../docs/self-hosted.md'), 'utf8');
+    const policy = JSON.parse(/```json\n(\{\n {2}"Version"[\s\S]*?)```/.exec(doc)![1]) as { Statement: Statement[] };
+    expect(
+      policy.Statement.map((statement) => [
+        statement.Action,
+        (statement.Condition?.['ForAllValues:StringLike'] as Json)['dynamodb:LeadingKeys'],
+      ]),
+    ).toEqual(AGENT_TABLE_GRANTS.map(({ action, keys }) => [action, keys]));
+  });
+
+  it("grants exactly the actions the agent's store calls send (infra/operations.ts, src/adapters/sends.ts)", () => {
+    const granted = [...new Set(AGENT_TABLE_GRANTS.map(({ action }) => action))].sort();
+    expect(granted).toEqual(agentOperations().sort());
   });
 
   it('limits every action to the partitions it needs with dynamodb:LeadingKeys, never a certificate write or the CA', () => {

@@ -108,6 +108,15 @@ describe("each function's role grants every AWS request its code can send", () =
       );
       expect(missing.map(([target, action]) => `${action} on ${target}`)).toEqual([]);
     });
+
+    it.each(Object.keys(LAMBDA_ENTRIES) as LambdaName[])('%s: no table action its code never sends', (name) => {
+      const sends = new Set(operationsOf(name, reach).map(([, action]) => action));
+      const granted = statementsOf(template, name)
+        .filter((statement) => statement.Effect === 'Allow')
+        .filter((statement) => [statement.Resource].flat().some((resource) => TARGETS.table(JSON.stringify(resource))))
+        .flatMap((statement) => [statement.Action].flat());
+      expect([...new Set(granted)].filter((action) => !sends.has(action))).toEqual([]);
+    });
   });
 
   /**

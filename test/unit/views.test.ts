@@ -465,6 +465,9 @@ describe('messages', () => {
       expect(text).toContain(fact);
     }
     expect(text.indexOf('aws:five')).toBeLessThan(text.indexOf('✅ *aws:one*: CRL'));
+    expect(revocationReport(report)).toContain(
+      '✖ sessions on aws:two: ThrottlingException (the daily session sweep retries; an agent-served endpoint keeps any kill already queued until its agent carries it out; the CRL also refuses them)',
+    );
   });
 
   it('says what a half-finished revocation left, in Slack and in vpnctl: what is still active, what has no audit entry, and to run it again', () => {

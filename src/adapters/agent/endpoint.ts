@@ -108,8 +108,9 @@ export class AgentServedEndpoint implements VpnEndpoint {
   }
 
   /**
-   * Queues the kills and waits (bounded) for the agent to carry them out. Returns the ids it ended or
-   * found gone; the rest stay queued and the agent ends them when it can.
+   * Queues the kills under `actor` (who asked; a caller that names nobody is a revoke) and waits (bounded)
+   * for the agent to carry them out. Returns the ids it ended or found gone; the rest stay queued and the
+   * agent ends them when it can.
    */
   async terminateSessions(connectionIds: string[], actor = 'system:revoke'): Promise<string[]> {
     if (connectionIds.length === 0) return [];

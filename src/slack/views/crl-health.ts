@@ -19,7 +19,9 @@ export function crlStatusText(status: CrlStatus): string {
   const facts = [
     live
       ? `Live CRL #${userText(live.number ?? '?', 40)} · ${plural(live.entries, 'entry', 'entries')} (limit 20,000) · next update ${live.nextUpdate ? formatIsoTime(live.nextUpdate) : 'none'}${status.daysLeft !== undefined ? ` (${status.daysLeft.toFixed(1)} days left)` : ''}`
-      : 'No CRL on the endpoint',
+      : status.pending
+        ? 'A CRL is published, not yet applied by the endpoint (pending)'
+        : 'No CRL on the endpoint',
     live && !live.signedByOurCa ? '*NOT signed by our CA*' : undefined,
     status.recordedNumber !== undefined
       ? `Last publish #${userText(status.recordedNumber, 40)}${status.publishedAt ? ` at ${formatIsoTime(status.publishedAt)}` : ''}`
