@@ -239,6 +239,16 @@ function crlSize(endpoint: VpnEndpoint, live: ParsedCrl): Check {
 /** The live CRL, read back from the endpoint (not our record of it), judged four ways. */
 async function crlChecks(deps: Deps, endpoint: VpnEndpoint): Promise<Check[]> {
   const exported = await endpoint.exportCrl();
+  if (!exported.pem && exported.status === 'pending') {
+    return [
+      {
+        name: `${endpoint.key}: CRL`,
+        status: 'warn',
+        detail: 'a CRL is published, not yet applied by the endpoint (pending)',
+        fix: 'An agent applies it within a minute and AWS within a few; if it stays pending, check the endpoint (for an agent: `systemctl status vpnctl-agent` on its host).',
+      },
+    ];
+  }
   if (!exported.pem) {
     return [
       {
