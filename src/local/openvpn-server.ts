@@ -4,7 +4,6 @@ import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } f
 import { dirname, join } from 'node:path';
 import type { Config, EndpointConfig } from '../config';
 import { stopperFor } from '../adapters/child-process';
-import { ManagementClient } from '../adapters/openvpn/management';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { signCertificateFor } from '../pki/certificate';
@@ -108,7 +107,6 @@ export function crlNeedsPublishing(file: string, ca: CertificateAuthority, renew
 export interface LocalOpenVpn {
   readonly pid: number;
   readonly logFile: string;
-  readonly management: ManagementClient;
   /** Called once if the server exits while the stack still runs. */
   onExit(listener: (summary: string) => void): void;
   stop(): Promise<void>;
@@ -126,7 +124,8 @@ export interface StartOpenVpnOptions {
 /**
  * The local OpenVPN 2.6 server: loopback only, crl-verify on the file the bot publishes, tls-crypt,
  * and the management interface on 127.0.0.1, behind a password, with --management-client-auth, so every login is
- * decided by the approval bridge. With LOCAL_VPN_NOEXEC=true (tests) no address or route is set up.
+ * decided by the agent's approval bridge, which holds the one management connection OpenVPN serves. With
+ * LOCAL_VPN_NOEXEC=true (tests) no address or route is set up.
  */
 export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<LocalOpenVpn> {
   const { config, ca, endpoint, program } = options;
@@ -191,7 +190,6 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
 
   try {
     await waitForReady(child, output, options.readyTimeoutMs ?? 20_000, logFile);
-    const management = await ManagementClient.connect(endpoint.management, { passwordFile });
     let exitListener: ((summary: string) => void) | undefined;
     let stopping = false;
     void exited.then((code) => {
@@ -201,11 +199,9 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
     return {
       pid: child.pid!,
       logFile,
-      management,
       onExit: (listener) => void (exitListener = listener),
       stop: async () => {
         stopping = true;
-        await management.close().catch(() => undefined);
         await stop();
       },
     };
