@@ -18,7 +18,12 @@ import { scheduleAgentWatch } from '../local/agent-watch';
 import { RunningBot, startBot } from './local-bot';
 import { startConsoleServer } from '../local/console/server';
 import type { StateLock } from '../local/lock';
-import { crlNeedsPublishing, openvpnAvailability, startLocalOpenVpn } from '../local/openvpn-server';
+import {
+  crlNeedsPublishing,
+  openvpnAvailability,
+  prepareLocalOpenVpn,
+  startLocalOpenVpn,
+} from '../local/openvpn-server';
 import { OpenVpnSupervisor } from '../local/openvpn-supervisor';
 import type { Prepared, Started } from '../local/prepare';
 import type { Progress } from '../local/progress';
@@ -270,6 +275,7 @@ async function startLocalVpn(
   const endpoint = localEndpointConfig(config);
   const endpointId = `openvpn:${endpoint.name}`;
   ensureLocalTlsCryptKey(endpoint.tlsCryptKeyFile!);
+  prepareLocalOpenVpn(config, ca, endpoint);
   // The bot's side of the endpoint: what it sees of it is what the agent reports through the table.
   const endpoints = endpointsFor(config, ca, { agent: storesFor(db) });
   const admin = new VpnAdmin({

@@ -104,6 +104,26 @@ export function crlNeedsPublishing(file: string, ca: CertificateAuthority, renew
   }
 }
 
+/**
+ * The server's files, made or renewed: the CA and server certificates, the management password and the
+ * log. The agent may start before the server (to write the first CRL) and reads them from the start.
+ */
+export function prepareLocalOpenVpn(
+  config: Config,
+  ca: CertificateAuthority,
+  endpoint: LocalEndpoint,
+): { caFile: string; cert: string; key: string; passwordFile: string; logFile: string } {
+  const dir = dirname(endpoint.crlFile);
+  const caFile = join(dir, 'ca.crt');
+  writeAtomically(caFile, ca.certPem, 0o644);
+  const { cert, key } = ensureServerCertificate(ca, dir, config.CERT_DOMAIN);
+  const passwordFile = endpoint.managementPasswordFile ?? join(dir, 'management.pw');
+  ensureManagementPassword(passwordFile);
+  const logFile = endpoint.logFile ?? join(dir, 'openvpn.log');
+  appendFileSync(logFile, '', { mode: 0o600 });
+  return { caFile, cert, key, passwordFile, logFile };
+}
+
 export interface LocalOpenVpn {
   readonly pid: number;
   readonly logFile: string;
@@ -129,14 +149,9 @@ export interface StartOpenVpnOptions {
  */
 export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<LocalOpenVpn> {
   const { config, ca, endpoint, program } = options;
-  const dir = dirname(endpoint.crlFile);
-  const caFile = join(dir, 'ca.crt');
-  writeAtomically(caFile, ca.certPem, 0o644);
-  const { cert, key } = ensureServerCertificate(ca, dir, config.CERT_DOMAIN);
+  const { caFile, cert, key, passwordFile, logFile } = prepareLocalOpenVpn(config, ca, endpoint);
   const [host, port] = endpoint.remote.split(/\s+/);
   const [managementHost, managementPort] = endpoint.management.split(':');
-  const passwordFile = endpoint.managementPasswordFile ?? join(dir, 'management.pw');
-  ensureManagementPassword(passwordFile);
   // OpenVPN drops a client whose TLS handshake is not done within the hand-window; approval must fit inside it.
   const handWindow = Math.max(60, config.APPROVAL_TIMEOUT_S * 2 + 10);
   const args = [
@@ -180,7 +195,6 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
     '3',
     ...(config.LOCAL_VPN_NOEXEC === 'true' ? ['--ifconfig-noexec', '--route-noexec'] : []),
   ];
-  const logFile = join(dir, 'openvpn.log');
   appendFileSync(logFile, `\n--- ${new Date().toISOString()} ${program.path} ${args.join(' ')}\n`, { mode: 0o600 });
   const child = spawn(program.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
