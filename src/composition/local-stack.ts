@@ -22,6 +22,7 @@ import {
   crlNeedsPublishing,
   openvpnAvailability,
   prepareLocalOpenVpn,
+  removeForeignCrl,
   startLocalOpenVpn,
 } from '../local/openvpn-server';
 import { OpenVpnSupervisor } from '../local/openvpn-supervisor';
@@ -320,6 +321,8 @@ async function startLocalVpn(
         `closed ${abandoned.length} login${abandoned.length === 1 ? '' : 's'} the last run left waiting for approval (expired, in the audit log)`,
       );
   }
+  if (removeForeignCrl(endpoint.crlFile, ca))
+    progress.warn(`removed ${endpoint.crlFile}: our CA did not sign it; the agent writes ours in its place`);
   if (crlNeedsPublishing(endpoint.crlFile, ca, config.CRL_RENEW_BEFORE_DAYS)) {
     // OpenVPN refuses to start without its crl-verify file, and a stale one would lock everyone out. The CRL
     // takes the production path all the same: published to the table, written by the agent, read back by

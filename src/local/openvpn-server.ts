@@ -1,13 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config, EndpointConfig } from '../config';
 import { stopperFor } from '../adapters/child-process';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { signCertificateFor } from '../pki/certificate';
-import { parseCrl } from '../pki/crl';
+import { ParsedCrl, parseCrl } from '../pki/crl';
 import { findProgram, openvpnVersion, vpnPortProblem } from './preflight';
 import { DAY_MS } from '../domain/time';
 
@@ -95,12 +95,27 @@ function writeAtomically(path: string, text: string, mode: number): void {
 /** The local server's crl-verify file is missing, not ours, or due for renewal: publish before the server starts. */
 export function crlNeedsPublishing(file: string, ca: CertificateAuthority, renewBeforeDays: number): boolean {
   if (!existsSync(file)) return true;
+  const crl = ourCrl(file, ca);
+  return !crl || crl.nextUpdate === undefined || crl.nextUpdate.getTime() - Date.now() < renewBeforeDays * DAY_MS;
+}
+
+/**
+ * Removes a crl-verify file our CA did not sign (a development CA moved away, a file copied in): the
+ * agent writes only a CRL numbered above the one on disk, and a new CA numbers its CRLs from 1 again.
+ */
+export function removeForeignCrl(file: string, ca: CertificateAuthority): boolean {
+  if (!existsSync(file) || ourCrl(file, ca)) return false;
+  rmSync(file, { force: true });
+  return true;
+}
+
+function ourCrl(file: string, ca: CertificateAuthority): ParsedCrl | undefined {
   try {
-    const crl = parseCrl(readFileSync(file, 'utf8'), ca);
-    return crl.nextUpdate === undefined || crl.nextUpdate.getTime() - Date.now() < renewBeforeDays * DAY_MS;
+    const crl = parseCrl(readFileSync(file, 'utf8'), ca, { entries: false });
+    return crl.signedBy?.signatureValid && crl.signedBy.issuerMatches ? crl : undefined;
   } catch {
-    // Unreadable, or signed by a CA that is no longer ours: OpenVPN would refuse every login.
-    return true;
+    // Unreadable: OpenVPN would refuse every login with it.
+    return undefined;
   }
 }
 
