@@ -22,6 +22,8 @@ import { decideDeps } from './connect-handler';
 import { openDatabase } from './database';
 
 type OpenVpnConfig = Extract<EndpointConfig, { type: 'openvpn' }>;
+/** An endpoint the agent serves; `whenDown` is the fix its health names when the server does not answer. */
+export type ServedConfig = OpenVpnConfig & { whenDown?: string };
 
 /** The agent's own ports on the table. */
 export type AgentTableStores = Pick<
@@ -98,7 +100,7 @@ function agentVersion(): string {
   }
 }
 
-function endpointSetup(endpoint: OpenVpnConfig, ca: CaCertificate): EndpointSetup {
+function endpointSetup(endpoint: ServedConfig, ca: CaCertificate): EndpointSetup {
   return {
     key: `openvpn:${endpoint.name}`,
     management: endpoint.management,
@@ -110,7 +112,7 @@ function endpointSetup(endpoint: OpenVpnConfig, ca: CaCertificate): EndpointSetu
 
 /** What the agent serves and verifies CRLs with: checked before anything is opened, so a mistake stops it at once. */
 export interface AgentPlan {
-  endpoints: OpenVpnConfig[];
+  endpoints: ServedConfig[];
   ca: CaCertificate;
 }
 

@@ -22,7 +22,11 @@ import type {
   VpnEndpoint,
 } from '../ports';
 
-/** The OpenVPN endpoint `npm start` runs when no endpoint is configured. */
+/**
+ * The OpenVPN endpoint `npm start` runs when no endpoint is configured. npm start runs its agent too and
+ * adds it to its own VPN_ENDPOINTS as served by the agent (local-stack.ts); vpnctl on the same state,
+ * without an agent, reaches it directly.
+ */
 export function localEndpointConfig(config: Config): Extract<EndpointConfig, { type: 'openvpn' }> {
   const dir = join(stateDir(config), 'openvpn');
   return {
@@ -41,7 +45,7 @@ export function localEndpointConfig(config: Config): Extract<EndpointConfig, { t
 }
 
 /** The local endpoint's own secret: created once, mode 0600, kept with the rest of the local state. */
-function ensureLocalTlsCryptKey(file: string): void {
+export function ensureLocalTlsCryptKey(file: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   try {
     writeFileSync(file, generateTlsCryptKey(), { mode: 0o600, flag: 'wx' });
@@ -52,13 +56,16 @@ function ensureLocalTlsCryptKey(file: string): void {
 
 export interface EndpointWiring {
   /**
-   * Management connections held open by a login-approval bridge, by OpenVPN endpoint name. OpenVPN
-   * serves one management client at a time, so the endpoint must send its commands (session kills,
-   * status) through the bridge's connection instead of opening a second one that would never be served.
+   * Management connections held open by a login-approval bridge in this process, by OpenVPN endpoint name
+   * (the login-approval e2e tests run one beside the bot). OpenVPN serves one management client at a time,
+   * so the endpoint must send its commands through that connection instead of opening a second one that
+   * would never be served.
    */
   management?: ReadonlyMap<string, ManagementClient>;
   /** The table's side of `vpnctl agent`: the only way to an endpoint it serves. */
   agent?: AgentStores;
+  /** The endpoint whose server npm start runs beside the bot: CRL status then also says when it does not answer. */
+  runsBeside?: string;
 }
 
 /** What `storesFor(db)` holds for the agent; named alike, so the stores themselves can be passed. */
@@ -72,7 +79,12 @@ export interface AgentStores {
 type OpenVpnConfig = Extract<EndpointConfig, { type: 'openvpn' }>;
 
 /** Its paths are on the VPN host, so a bot without the table has no way to it at all: refuse, never fall back to them. */
-function agentServed(endpoint: OpenVpnConfig, ca: CertificateAuthority, stores: AgentStores | undefined): VpnEndpoint {
+function agentServed(
+  endpoint: OpenVpnConfig,
+  ca: CertificateAuthority,
+  stores: AgentStores | undefined,
+  runsBeside: boolean,
+): VpnEndpoint {
   if (!stores)
     throw new VpnChatopsError(
       'INVALID_CONFIG',
@@ -87,12 +99,9 @@ function agentServed(endpoint: OpenVpnConfig, ca: CertificateAuthority, stores: 
     kills: stores.sessionKills,
     registry: stores.agents,
     clock: systemClock,
+    runsBeside,
   });
 }
-
-/** The local endpoint is npm start's own OpenVPN server: VPN_ENDPOINTS has nothing to do with it. */
-const localServerDown = (logFile: string) =>
-  `npm start restarts it by itself (why it stopped: ${logFile}). If npm start is not running, start it; if the server keeps failing, stop npm start, fix what the log says, start it again.`;
 
 /** The configured endpoints, or in local mode the local one. */
 function configuredEndpoints(config: Config): EndpointConfig[] {
@@ -108,14 +117,8 @@ export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: E
     endpoint.type === 'aws-client-vpn'
       ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })
       : endpoint.servedBy === 'agent'
-        ? agentServed(endpoint, ca, wiring.agent)
-        : new OpenVpnEndpoint({
-            ...endpoint,
-            caPem: ca.certPem,
-            shared: () => wiring.management?.get(endpoint.name),
-            whenDown: local ? localServerDown(localEndpointConfig(config).logFile!) : undefined,
-            runsBeside: local && wiring.management !== undefined,
-          }),
+        ? agentServed(endpoint, ca, wiring.agent, wiring.runsBeside === endpoint.name)
+        : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: () => wiring.management?.get(endpoint.name) }),
   );
 }
 

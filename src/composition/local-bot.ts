@@ -18,9 +18,9 @@ export interface RunningBot {
 }
 
 /**
- * The one Bolt app with its jobs in this process. `wiring` shares the approval bridge's management
- * connection with the endpoint the worker kills sessions on. `stop()` waits for jobs already
- * answered in Slack (an issue, a revoke) before the caller takes the database away.
+ * The one Bolt app with its jobs in this process. `wiring` names the endpoint whose server runs beside
+ * it. `stop()` waits for jobs already answered in Slack (an issue, a revoke) before the caller takes the
+ * database away.
  */
 export async function startBot(
   config: Config,

@@ -1,14 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config, EndpointConfig } from '../config';
 import { stopperFor } from '../adapters/child-process';
-import { ManagementClient } from '../adapters/openvpn/management';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { signCertificateFor } from '../pki/certificate';
-import { parseCrl } from '../pki/crl';
+import { ParsedCrl, parseCrl } from '../pki/crl';
 import { findProgram, openvpnVersion, vpnPortProblem } from './preflight';
 import { DAY_MS } from '../domain/time';
 
@@ -96,19 +95,53 @@ function writeAtomically(path: string, text: string, mode: number): void {
 /** The local server's crl-verify file is missing, not ours, or due for renewal: publish before the server starts. */
 export function crlNeedsPublishing(file: string, ca: CertificateAuthority, renewBeforeDays: number): boolean {
   if (!existsSync(file)) return true;
+  const crl = ourCrl(file, ca);
+  return !crl || crl.nextUpdate === undefined || crl.nextUpdate.getTime() - Date.now() < renewBeforeDays * DAY_MS;
+}
+
+/**
+ * Removes a crl-verify file our CA did not sign (a development CA moved away, a file copied in): the
+ * agent writes only a CRL numbered above the one on disk, and a new CA numbers its CRLs from 1 again.
+ */
+export function removeForeignCrl(file: string, ca: CertificateAuthority): boolean {
+  if (!existsSync(file) || ourCrl(file, ca)) return false;
+  rmSync(file, { force: true });
+  return true;
+}
+
+function ourCrl(file: string, ca: CertificateAuthority): ParsedCrl | undefined {
   try {
-    const crl = parseCrl(readFileSync(file, 'utf8'), ca);
-    return crl.nextUpdate === undefined || crl.nextUpdate.getTime() - Date.now() < renewBeforeDays * DAY_MS;
+    const crl = parseCrl(readFileSync(file, 'utf8'), ca, { entries: false });
+    return crl.signedBy?.signatureValid && crl.signedBy.issuerMatches ? crl : undefined;
   } catch {
-    // Unreadable, or signed by a CA that is no longer ours: OpenVPN would refuse every login.
-    return true;
+    // Unreadable: OpenVPN would refuse every login with it.
+    return undefined;
   }
+}
+
+/**
+ * The server's files, made or renewed: the CA and server certificates, the management password and the
+ * log. The agent may start before the server (to write the first CRL) and reads them from the start.
+ */
+export function prepareLocalOpenVpn(
+  config: Config,
+  ca: CertificateAuthority,
+  endpoint: LocalEndpoint,
+): { caFile: string; cert: string; key: string; passwordFile: string; logFile: string } {
+  const dir = dirname(endpoint.crlFile);
+  const caFile = join(dir, 'ca.crt');
+  writeAtomically(caFile, ca.certPem, 0o644);
+  const { cert, key } = ensureServerCertificate(ca, dir, config.CERT_DOMAIN);
+  const passwordFile = endpoint.managementPasswordFile ?? join(dir, 'management.pw');
+  ensureManagementPassword(passwordFile);
+  const logFile = endpoint.logFile ?? join(dir, 'openvpn.log');
+  appendFileSync(logFile, '', { mode: 0o600 });
+  return { caFile, cert, key, passwordFile, logFile };
 }
 
 export interface LocalOpenVpn {
   readonly pid: number;
   readonly logFile: string;
-  readonly management: ManagementClient;
   /** Called once if the server exits while the stack still runs. */
   onExit(listener: (summary: string) => void): void;
   stop(): Promise<void>;
@@ -126,18 +159,14 @@ export interface StartOpenVpnOptions {
 /**
  * The local OpenVPN 2.6 server: loopback only, crl-verify on the file the bot publishes, tls-crypt,
  * and the management interface on 127.0.0.1, behind a password, with --management-client-auth, so every login is
- * decided by the approval bridge. With LOCAL_VPN_NOEXEC=true (tests) no address or route is set up.
+ * decided by the agent's approval bridge, which holds the one management connection OpenVPN serves. With
+ * LOCAL_VPN_NOEXEC=true (tests) no address or route is set up.
  */
 export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<LocalOpenVpn> {
   const { config, ca, endpoint, program } = options;
-  const dir = dirname(endpoint.crlFile);
-  const caFile = join(dir, 'ca.crt');
-  writeAtomically(caFile, ca.certPem, 0o644);
-  const { cert, key } = ensureServerCertificate(ca, dir, config.CERT_DOMAIN);
+  const { caFile, cert, key, passwordFile, logFile } = prepareLocalOpenVpn(config, ca, endpoint);
   const [host, port] = endpoint.remote.split(/\s+/);
   const [managementHost, managementPort] = endpoint.management.split(':');
-  const passwordFile = endpoint.managementPasswordFile ?? join(dir, 'management.pw');
-  ensureManagementPassword(passwordFile);
   // OpenVPN drops a client whose TLS handshake is not done within the hand-window; approval must fit inside it.
   const handWindow = Math.max(60, config.APPROVAL_TIMEOUT_S * 2 + 10);
   const args = [
@@ -181,7 +210,6 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
     '3',
     ...(config.LOCAL_VPN_NOEXEC === 'true' ? ['--ifconfig-noexec', '--route-noexec'] : []),
   ];
-  const logFile = join(dir, 'openvpn.log');
   appendFileSync(logFile, `\n--- ${new Date().toISOString()} ${program.path} ${args.join(' ')}\n`, { mode: 0o600 });
   const child = spawn(program.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
@@ -191,7 +219,6 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
 
   try {
     await waitForReady(child, output, options.readyTimeoutMs ?? 20_000, logFile);
-    const management = await ManagementClient.connect(endpoint.management, { passwordFile });
     let exitListener: ((summary: string) => void) | undefined;
     let stopping = false;
     void exited.then((code) => {
@@ -201,11 +228,9 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
     return {
       pid: child.pid!,
       logFile,
-      management,
       onExit: (listener) => void (exitListener = listener),
       stop: async () => {
         stopping = true;
-        await management.close().catch(() => undefined);
         await stop();
       },
     };

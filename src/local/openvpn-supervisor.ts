@@ -10,9 +10,7 @@ const MAX_FAILED_STARTS = 5;
 
 export interface SupervisorHooks {
   start(): Promise<LocalOpenVpn>;
-  /** The server is up (the first start or a restart): attach what uses it (the approval bridge, session kills). */
-  up(server: LocalOpenVpn): void;
-  /** It stopped by itself: detach what used it. */
+  /** It stopped by itself. (The agent's management link notices on its own and reconnects once it is back.) */
   down(server: LocalOpenVpn): void;
   warn(line: string): void;
   step(line: string): void;
@@ -54,7 +52,6 @@ export class OpenVpnSupervisor {
   private attach(server: LocalOpenVpn): void {
     this.current = server;
     const since = Date.now();
-    this.hooks.up(server);
     server.onExit((summary) => {
       if (this.stopping) return;
       this.current = undefined;

@@ -36,6 +36,11 @@ export interface AgentServedEndpointOptions {
   killWaitMs?: number;
   /** How often it looks meanwhile. */
   killPollMs?: number;
+  /**
+   * The server runs beside the bot (npm start's own, its agent in the same process): CRL status then says
+   * when it does not answer, as its agent last reported, not only which CRL the agent applied.
+   */
+  runsBeside?: boolean;
 }
 
 const SETTLED: ReadonlySet<SessionKill['state']> = new Set(['done', 'gone']);
@@ -160,6 +165,10 @@ export class AgentServedEndpoint implements VpnEndpoint {
     const heartbeat = await this.table('reading the heartbeat', () => this.options.registry.serving(this.key));
     const certificate = heartbeat && reportOf(heartbeat, this.key)?.serverCertificate;
     return certificate && { ...certificate, notAfter: new Date(certificate.notAfter) };
+  }
+
+  async enforcerHealth(): Promise<EndpointHealth | undefined> {
+    return this.options.runsBeside ? this.health() : undefined;
   }
 
   async health(): Promise<EndpointHealth> {

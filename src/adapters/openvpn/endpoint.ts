@@ -37,8 +37,6 @@ export interface OpenVpnEndpointOptions {
   shared?: ManagementClient | (() => ManagementClient | undefined);
   /** What to do when the server does not answer, for `doctor`; a generic hint without it. */
   whenDown?: string;
-  /** The server runs beside the bot (npm start's own): CRL status then checks that it answers, not only its file. */
-  runsBeside?: boolean;
 }
 
 /**
@@ -144,10 +142,6 @@ export class OpenVpnEndpoint implements VpnEndpoint {
       ...(management ? { management } : {}),
       ...(!ok && !checks[0].ok && this.options.whenDown !== undefined && { fix: this.options.whenDown }),
     };
-  }
-
-  async enforcerHealth(): Promise<EndpointHealth | undefined> {
-    return this.options.runsBeside ? this.health() : undefined;
   }
 
   private async checkManagement(): Promise<EndpointHealth> {
