@@ -1,8 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
-import { eventCallbackRequest, sendToApp } from '../../src/local/slack-requests';
+import {
+  blockActionRequest,
+  eventCallbackRequest,
+  sendToApp,
+  slashCommandRequest,
+} from '../../src/local/slack-requests';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
-import { BOT_ID, BOT_USER_ID, dmChannelId } from '../../src/local/slack-standin/workspace';
+import { BOT_ID, BOT_USER_ID, GENERAL_CHANNEL, dmChannelId } from '../../src/local/slack-standin/workspace';
+import { parseCrl } from '../../src/pki/crl';
+import { ACTION } from '../../src/slack/ids';
 import { testCa } from '../helpers/ca';
 import { eventually } from '../helpers/eventually';
 import { CONNECTED, ManagedTestVpn, prepareTestVpn } from '../helpers/openvpn';
@@ -32,7 +40,7 @@ describeWith(HAS_VPN, 'npm start serves the openvpn endpoints in VPN_ENDPOINTS t
     dir.remove();
   });
 
-  it("answers an external server's logins with the bot's decision: a certificate it never issued is denied, one it issued connects after a 👍", async () => {
+  it("answers an external server's logins with the bot's decision, and a revoke through Slack ends the session, reaches its crl.pem and refuses the next login", async () => {
     // The server and npm start share one CA, as a real server and its bot do.
     const ca = await testCa();
     const state = join(dir.path, 'state');
@@ -107,6 +115,44 @@ describeWith(HAS_VPN, 'npm start serves the openvpn endpoints in VPN_ENDPOINTS t
       expect(answer.status).toBe(200);
       await client.waitFor(CONNECTED, { timeoutMs: 30_000 });
       expect(server.log()).toMatch(/MANAGEMENT: CMD 'client-auth-nt \d+ \d+'/);
+
+      // Revoke through Slack, as an admin would: the confirmation, then the click.
+      const serial = /serial ([0-9A-F]+),/.exec(issued.stdout)![1];
+      const events = `http://127.0.0.1:${ports.port}/slack/events`;
+      const confirm = await sendToApp(
+        events,
+        slashCommandRequest({
+          userId: 'U0ADMIN',
+          text: 'revoke <@U0ALICE> keyCompromise',
+          responseUrl: slack.mintResponseUrl('U0ADMIN'),
+        }),
+        SECRET,
+      );
+      expect(confirm.status).toBe(200);
+      const blocks = (confirm.body as { blocks: { elements?: { action_id: string; value?: string }[] }[] }).blocks;
+      const button = blocks.flatMap((block) => block.elements ?? []).find((e) => e.action_id === ACTION.revokeConfirm)!;
+      const since = server.log().length;
+      const click = await sendToApp(
+        events,
+        blockActionRequest({
+          userId: 'U0ADMIN',
+          actionId: ACTION.revokeConfirm,
+          value: button.value,
+          container: { type: 'message', channelId: GENERAL_CHANNEL, messageTs: slack.nextTs(), isEphemeral: true },
+          responseUrl: slack.mintResponseUrl('U0ADMIN'),
+        }),
+        SECRET,
+      );
+      expect(click.status).toBe(200);
+      await client.waitFor(/SIGTERM\[soft,server-pushed-halt\]/, { timeoutMs: 30_000 });
+      await eventually(
+        () => parseCrl(readFileSync(vpn!.files.crl, 'utf8')).revocations.some((r) => r.serial === serial) || undefined,
+        'the serial in the crl.pem of the server',
+        60_000,
+      );
+      const again = vpn.startClient(profile);
+      await server.waitFor(/VERIFY ERROR: depth=0, error=certificate revoked/, { since, timeoutMs: 30_000 });
+      await again.stop();
     } finally {
       expect(await stack.interrupt(60_000)).toBe(0);
     }
