@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { agentStoresFor } from '../src/adapters/dynamodb/agent-stores';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connectDatabase, ensureTable } from '../src/adapters/dynamodb/client';
@@ -69,7 +70,7 @@ interface World {
   vpn: TestVpn;
   server: RunningOpenVpn;
   slack: SlackStandIn;
-  stores: ReturnType<typeof storesFor>;
+  stores: ReturnType<typeof storesFor> & ReturnType<typeof agentStoresFor>;
   config: ReturnType<typeof loadConfig>;
   admin: Awaited<ReturnType<typeof createAdmin>>['admin'];
   bolt: (event: unknown, context: unknown) => Promise<unknown>;
@@ -167,7 +168,17 @@ async function world(): Promise<World> {
       () => config,
       () => ({ enqueue: async () => undefined }),
     ) as World['bolt'];
-    return { vpn, server, slack, stores: storesFor(db), config, admin, bolt, authNt, stop };
+    return {
+      vpn,
+      server,
+      slack,
+      stores: { ...storesFor(db), ...agentStoresFor(db) },
+      config,
+      admin,
+      bolt,
+      authNt,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

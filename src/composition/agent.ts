@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { agentStoresFor } from '../adapters/dynamodb/agent-stores';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from '../adapters/dynamodb/client';
@@ -161,7 +162,7 @@ export function createAgent(
 
 /** The agent's ports on the table. */
 export function agentTableStoresFor(db: Database): AgentTableStores {
-  const { crlDistribution, sessionKills, agents, agentLease, shippedLog } = storesFor(db);
+  const { crlDistribution, sessionKills, agents, agentLease, shippedLog } = agentStoresFor(db);
   return { crlDistribution, sessionKills, agentRegistry: agents, endpointLease: agentLease, shippedLog };
 }
 

@@ -1,4 +1,5 @@
 import { SecretsManagerCaStore } from '../adapters/secrets-manager/ca-store';
+import { agentStoresFor } from '../adapters/dynamodb/agent-stores';
 import { Database, connectDatabase } from '../adapters/dynamodb/client';
 import { DynamoDbProbe } from '../adapters/dynamodb/probe';
 import { DEFAULT_LOCAL_DYNAMODB, isLocalMode, loadCaFrom } from '../state';
@@ -14,7 +15,7 @@ import type { CertificateAuthority } from '../pki/ca';
 import type { CaStore, ConnectionLogSource } from '../ports';
 import type { Check } from '../services/doctor';
 
-export type Stores = ReturnType<typeof storesFor>;
+export type Stores = ReturnType<typeof storesFor> & ReturnType<typeof agentStoresFor>;
 
 /** What vpnctl's commands run on, built from configuration; each command opens only what it uses, and closes it. */
 export interface CliWiring {
@@ -68,25 +69,29 @@ export function cliWiring(config: Config): CliWiring {
     config,
     caStore,
     loadCa: (secret) => loadCaFrom(caStore(secret)),
-    withStores: (work) => withDatabase((db) => work(storesFor(db))),
+    withStores: (work) => withDatabase((db) => work({ ...storesFor(db), ...agentStoresFor(db) })),
     withCheckedStores: (work) =>
       withDatabase(async (db) => {
         await new DynamoDbProbe(db).probe();
-        return work(storesFor(db));
+        return work({ ...storesFor(db), ...agentStoresFor(db) });
       }),
     withAdmin: (work) =>
       withDatabase(async (db) => {
-        const stores = storesFor(db);
+        const stores = { ...storesFor(db), ...agentStoresFor(db) };
         return work(await adminFor(stores), stores);
       }),
     withDailyAdmin: (work) =>
       withDatabase(async (db) =>
-        work(config.SLACK_BOT_TOKEN ? (await createAdmin(config, db)).admin : await adminFor(storesFor(db))),
+        work(
+          config.SLACK_BOT_TOKEN
+            ? (await createAdmin(config, db)).admin
+            : await adminFor({ ...storesFor(db), ...agentStoresFor(db) }),
+        ),
       ),
     // The database is opened only when an agent-served endpoint's shipped log is read.
     connectionLogs: () =>
       connectionLogsFor(config, {
-        shippedLog: { read: (...window) => withDatabase((db) => storesFor(db).shippedLog.read(...window)) },
+        shippedLog: { read: (...window) => withDatabase((db) => agentStoresFor(db).shippedLog.read(...window)) },
       }),
     async diagnose() {
       const opened = await openDatabase(config).catch(() => undefined);

@@ -1,4 +1,5 @@
 import type { Database } from '../adapters/dynamodb/client';
+import { agentStoresFor } from '../adapters/dynamodb/agent-stores';
 import { DynamoDbProbe } from '../adapters/dynamodb/probe';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { SlackWebProbe } from '../adapters/slack-web/probe';
@@ -25,7 +26,7 @@ export function doctorProbes(config: Config, db: Database): DoctorProbes {
  * because that is when it is needed most.
  */
 export async function diagnose(config: Config, db: Database, clock: Clock = systemClock): Promise<Check[]> {
-  const stores = storesFor(db);
+  const stores = { ...storesFor(db), ...agentStoresFor(db) };
   const base: Omit<DoctorDeps, 'ca' | 'caError' | 'endpoints'> = {
     crlState: stores.crlState,
     agents: stores.agents,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { agentStoresFor } from '../adapters/dynamodb/agent-stores';
 import type { Database } from '../adapters/dynamodb/client';
 import { VpnAdmin } from '../services/vpn-admin';
 import { caStoreFor } from './ca-store';
@@ -278,11 +279,12 @@ async function startLocalVpn(
   ensureLocalTlsCryptKey(endpoint.tlsCryptKeyFile!);
   prepareLocalOpenVpn(config, ca, endpoint);
   // The bot's side of the endpoint: what it sees of it is what the agent reports through the table.
-  const endpoints = endpointsFor(config, ca, { agent: storesFor(db) });
+  const endpoints = endpointsFor(config, ca, { agent: agentStoresFor(db) });
   const admin = new VpnAdmin({
     config,
     ca,
     ...storesFor(db),
+    ...agentStoresFor(db),
     endpoints,
     alerts: { send: async (alert) => progress.warn(alert.message) },
   });

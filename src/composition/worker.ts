@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { agentStoresFor } from '../adapters/dynamodb/agent-stores';
 import type { Config } from '../config';
 import { EndpointWiring, connectionLogsFor, endpointsFor } from './endpoints';
 import { VpnAdmin } from '../services/vpn-admin';
@@ -26,13 +27,13 @@ export async function createAdmin(
 ): Promise<{
   admin: VpnAdmin;
   client: WebClient;
-  stores: ReturnType<typeof storesFor>;
+  stores: ReturnType<typeof storesFor> & ReturnType<typeof agentStoresFor>;
   endpoints: VpnEndpoint[];
   admins: AdminPolicy;
 }> {
   const ca = await loadCaFrom(caStoreFor(config));
   const client = slackClient(config);
-  const stores = storesFor(db);
+  const stores = { ...storesFor(db), ...agentStoresFor(db) };
   const endpoints = endpointsFor(config, ca, { ...wiring, agent: stores });
   const admins = new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client);
   const adminAlerts = adminAlertsFor(config, client, log, admins);

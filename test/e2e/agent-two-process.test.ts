@@ -1,4 +1,5 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { agentStoresFor } from '../../src/adapters/dynamodb/agent-stores';
 import { join } from 'node:path';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
@@ -73,7 +74,7 @@ describeWith(
     const queues: InProcessJobQueue[] = [];
     let events = 0;
 
-    const stores = () => storesFor(db);
+    const stores = () => ({ ...storesFor(db), ...agentStoresFor(db) });
     const agent = () => agents.at(-1)!;
     const call = async (event: unknown) => (await bolt(event, {})) as Response;
     const command = (user: string, text: string) => call(slashCommand(user, text, slack.mintResponseUrl(user)));

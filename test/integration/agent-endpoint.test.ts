@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { AgentServedEndpoint } from '../../src/adapters/agent/endpoint';
+import { agentStoresFor } from '../../src/adapters/dynamodb/agent-stores';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { loadConfig } from '../../src/config';
 import { encodeCn } from '../../src/domain/cn';
@@ -23,13 +24,13 @@ describeWith(
   () => {
     let db: Awaited<ReturnType<typeof testDatabase>>;
     let ca: CertificateAuthority;
-    let stores: ReturnType<typeof storesFor>;
+    let stores: ReturnType<typeof storesFor> & ReturnType<typeof agentStoresFor>;
     let agent: NodeJS.Timeout | undefined;
 
     beforeAll(async () => {
       db = await testDatabase();
       ca = await testCa();
-      stores = storesFor(db);
+      stores = { ...storesFor(db), ...agentStoresFor(db) };
     });
     afterEach(() => clearInterval(agent));
     afterAll(() => db.drop());

@@ -9,7 +9,20 @@ import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { SIGNING_SECRET, slashCommand } from '../helpers/slack';
 import { describeWith, run, tempDir } from '../helpers/tools';
 
-const MAX_BUNDLE_BYTES = 1.5 * 1024 * 1024;
+const MiB = 1024 * 1024;
+/**
+ * Each function's budget. Slack's 3 s and Client VPN's 30 s include a cold start, so the Slack function and
+ * the connect handler are held tight (the connect handler well under its size today: PKI or Bolt creeping in
+ * fails here). The worker and the scheduler run off those paths and carry the EC2 client (~560 KB) and
+ * node-forge (~300 KB); serving self-hosted endpoints through their agents took the worker past 1.5 MiB.
+ */
+const MAX_BUNDLE_BYTES: Record<LambdaName, number> = {
+  slack: 1.5 * MiB,
+  connect: 0.75 * MiB,
+  alarms: 0.75 * MiB,
+  worker: 1.75 * MiB,
+  scheduler: 1.75 * MiB,
+};
 /** Construct ids of the functions in infra/stack.ts. */
 const CONSTRUCT: Record<LambdaName, string> = {
   slack: 'Slack',
@@ -90,7 +103,7 @@ describeWith(
       }[];
     }
 
-    it('ships exactly what the shared esbuild options build, each bundle at most 1.5 MB', async () => {
+    it('ships exactly what the shared esbuild options build, each bundle within its budget', async () => {
       for (const name of Object.keys(LAMBDA_ENTRIES) as LambdaName[]) {
         const direct = await build({
           ...LAMBDA_BUNDLE_OPTIONS,
@@ -101,7 +114,7 @@ describeWith(
         });
         const shipped = readFileSync(bundles[name]);
         expect([name, shipped.equals(Buffer.from(direct.outputFiles[0].contents))]).toEqual([name, true]);
-        expect([name, shipped.length <= MAX_BUNDLE_BYTES]).toEqual([name, true]);
+        expect([name, shipped.length <= MAX_BUNDLE_BYTES[name]]).toEqual([name, true]);
       }
     }, 60_000);
 
@@ -170,7 +183,9 @@ describeWith(
           'The VPN login check is misconfigured, so logins are refused. Tell your VPN admin.',
       });
       const [unknownTask] = await invoke('scheduler', [{ task: 'reboot' }]);
-      expect(unknownTask.error).toBe('The scheduler was invoked with "reboot"; expected {"task": one of daily}.');
+      expect(unknownTask.error).toBe(
+        'The scheduler was invoked with "reboot"; expected {"task": one of daily, agents}.',
+      );
       const [noChannel] = await invoke('alarms', [{ Records: [{ Sns: { Message: 'ping' } }] }], {
         SLACK_BOT_TOKEN: 'xoxb-test',
       });

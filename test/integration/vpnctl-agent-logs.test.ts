@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { storesFor } from '../../src/adapters/dynamodb/stores';
+import { agentStoresFor } from '../../src/adapters/dynamodb/agent-stores';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { describeWith, run, tempDir } from '../helpers/tools';
 
@@ -24,7 +24,7 @@ describeWith(
     it('reads what the agent shipped to the table, not the log file named for the VPN host', async () => {
       // A minute back, so both attempts lie before now even at the top of the hour.
       const hour = new Date(Math.floor((Date.now() - 60_000) / HOUR_MS) * HOUR_MS);
-      await storesFor(db).shippedLog.ship('openvpn:office', hour, {
+      await agentStoresFor(db).shippedLog.ship('openvpn:office', hour, {
         attempts: [
           { at: hour.getTime() + 1000, status: 'successful', commonName: 'alice.laptop-U0ALICE' },
           { at: hour.getTime() + 2000, status: 'failed', reason: 'certificate-revoked', commonName: 'bob-U0BOB' },
