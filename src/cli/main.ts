@@ -13,6 +13,7 @@ import { addListCommand } from './commands/list';
 import { addLogsCommand } from './commands/logs';
 import { addRevokeCommand } from './commands/revoke';
 import type { Wiring } from './io';
+import { packageVersion } from '../version';
 
 // Node 20 is supported until the SDK drops it; the warning would otherwise precede every command's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -20,6 +21,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export function buildProgram(wiring: Wiring): Command {
   const program = new Command('vpnctl')
     .description('Break-glass and migration CLI for vpn-chatops: same configuration and store as the bot.')
+    .version(packageVersion())
     .showHelpAfterError()
     .exitOverride();
   // In this order in --help.

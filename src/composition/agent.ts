@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { agentStoresFor } from '../adapters/dynamodb/agent-stores';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Database } from '../adapters/dynamodb/client';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { OpenVpnConnectionLog } from '../adapters/openvpn/connection-log';
@@ -21,6 +20,7 @@ import { adminAlertsFor } from '../slack/admin-alert';
 import { slackClient } from '../slack/client';
 import { decideDeps } from './connect-handler';
 import { openDatabase } from './database';
+import { packageVersion } from '../version';
 
 type OpenVpnConfig = Extract<EndpointConfig, { type: 'openvpn' }>;
 /** An endpoint the agent serves; `whenDown` is the fix its health names when the server does not answer. */
@@ -92,15 +92,6 @@ export function readCaCertificate(config: Config): CaCertificate {
   return loadCaCertificate(pem);
 }
 
-function agentVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string })
-      .version;
-  } catch {
-    return 'unknown';
-  }
-}
-
 function endpointSetup(endpoint: ServedConfig, ca: CaCertificate): EndpointSetup {
   return {
     key: `openvpn:${endpoint.name}`,
@@ -139,7 +130,7 @@ export function createAgent(
   return new Agent({
     agentId: settings.agentId ?? defaultAgentId(endpoints),
     host: hostname(),
-    version: agentVersion(),
+    version: packageVersion(),
     endpoints: endpoints.map((endpoint) => endpointSetup(endpoint, ca)),
     stores: { ...table, certificates: stores.certificates, audit: stores.audit },
     ca,

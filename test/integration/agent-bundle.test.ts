@@ -41,6 +41,18 @@ describe('the agent bundle (npm run build → dist/vpnctl-agent.cjs)', () => {
     expect(help.stdout).toMatch(/\n {2}doctor /);
   });
 
+  it("says which version it is without a package.json beside it: the version its agent's heartbeat reports", async () => {
+    const version = await run(process.execPath, [bundle, '--version'], {
+      cwd: dir.path,
+      env: env(),
+      timeoutMs: 60_000,
+    });
+    const { version: packaged } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect([version.code, version.stderr, version.stdout.trim()]).toEqual([0, '', packaged]);
+  });
+
   it('carries the agent command, as the systemd unit runs it', async () => {
     const help = await run(process.execPath, [bundle, 'agent', '--help'], {
       cwd: dir.path,
