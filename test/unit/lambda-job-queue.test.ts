@@ -105,8 +105,15 @@ describe('LambdaJobQueue', () => {
         expect(error.message).toMatch(
           /Could not hand the job to the worker function vpn-chatops-worker \(TimeoutError/,
         );
+        // The SDK's own count of tries. The server may see fewer: client and server share this event loop, so
+        // on a loaded machine a try's 500 ms connection timeout can fire before the server reads the request.
+        expect((error.cause as { $metadata?: { attempts?: number } }).$metadata?.attempts).toBe(
+          INVOKE_LIMITS.maxAttempts,
+        );
         const invoke = { url: `/2015-03-31/functions/${FUNCTION}/invocations`, invocationType: 'Event' };
-        expect(requests).toEqual(Array.from({ length: INVOKE_LIMITS.maxAttempts }, () => invoke));
+        expect(requests.length).toBeGreaterThan(0);
+        expect(requests.length).toBeLessThanOrEqual(INVOKE_LIMITS.maxAttempts);
+        for (const request of requests) expect(request).toEqual(invoke);
       } finally {
         client.destroy();
       }
