@@ -162,6 +162,14 @@ const schema = z.object({
   LOCAL_VPN_MANAGEMENT_PORT: intIn(1, 65535, 7505),
   OPENVPN_BIN: z.optional(z.string().check(z.minLength(1))),
   LOCAL_VPN_NOEXEC: z._default(z.enum(['true', 'false']), 'false'),
+  /** Deactivated (or, with OFFBOARD_GUESTS, turned-guest) members: revoke (auto), tell admins (report), or nothing (off). */
+  OFFBOARDING: z._default(z.enum(['auto', 'report', 'off'], { error: 'must be auto, report or off' }), 'auto'),
+  OFFBOARD_GUESTS: z._default(z.enum(['true', 'false'], { error: 'must be true or false' }), 'true'),
+  /** The longest time-boxed access anyone may ask for (`/vpn issue laptop for 8h`, a grant, an Extend, a request). */
+  MAX_ACCESS_HOURS: intIn(1, 87_600, 720),
+  /** Who may issue: anyone (open), ISSUE_USERGROUP_ID members and grant holders (group), others ask admins (request). */
+  ISSUE_POLICY: z._default(z.enum(['open', 'group', 'request'], { error: 'must be open, group or request' }), 'open'),
+  ISSUE_USERGROUP_ID: z.optional(matching(/^S[A-Z0-9]+$/, 'a user group id looks like S0123ABCD')),
 });
 
 export type Config = z.infer<typeof schema>;

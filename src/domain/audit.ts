@@ -15,7 +15,15 @@ export type AuditAction =
   | 'crl.carry-forward'
   | 'approval.decide'
   | 'access.refused'
-  | 'audit.export';
+  | 'audit.export'
+  | 'certificate.extend'
+  | 'sessions.expire'
+  | 'access.offboard'
+  | 'access.grant'
+  | 'access.request'
+  | 'access.request.approve'
+  | 'access.request.deny'
+  | 'access.request.expire';
 
 export type AuditOutcome = 'success' | 'failure' | 'refused' | 'partial' | 'deferred';
 

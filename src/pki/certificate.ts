@@ -1,6 +1,7 @@
 import { KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { VpnChatopsError } from '../domain/errors';
+import { HOUR_MS } from '../domain/time';
 import { CertificateAuthority } from './ca';
 import {
   authorityKeyIdExtension,
@@ -34,6 +35,8 @@ export interface IssueOptions {
   publicKey: KeyObject;
   profile?: CertificateProfile;
   days?: number;
+  /** Time-boxed access: a lifetime in hours, which wins over `days`. */
+  hours?: number;
   now?: Date;
   /** Serials already in use (e.g. imported from Easy-RSA): a new one must not collide. */
   isSerialTaken?: (serial: string) => boolean;
@@ -70,7 +73,10 @@ export function signCertificateFor(options: IssueOptions): IssuedCertificate {
   while (options.isSerialTaken?.(serial)) serial = randomSerial();
 
   const notBefore = backdate(now);
-  const requested = addDays(now, options.days ?? CERT_DAYS);
+  const requested =
+    options.hours !== undefined
+      ? new Date(now.getTime() + options.hours * HOUR_MS)
+      : addDays(now, options.days ?? CERT_DAYS);
   // A certificate cannot outlive the CA that vouches for it.
   const notAfter = requested.getTime() > ca.notAfter.getTime() ? ca.notAfter : requested;
 

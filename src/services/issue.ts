@@ -30,6 +30,8 @@ export interface IssueRequest {
   actor: string;
   /** A renewal: the serial of the certificate this one replaces. */
   replaces?: string;
+  /** Time-boxed access: the certificate's lifetime in hours instead of CERT_DAYS (the caller applies MAX_ACCESS_HOURS). */
+  validHours?: number;
 }
 
 export interface IssueResult {
@@ -74,9 +76,16 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
   let issued: IssuedCertificate;
   let keyPem: string | undefined;
   if (request.csrPem !== undefined) {
-    issued = signCsr({ ca, csrPem: request.csrPem, cn, days: deps.certDays, now });
+    issued = signCsr({ ca, csrPem: request.csrPem, cn, days: deps.certDays, hours: request.validHours, now });
   } else {
-    const withKey = await issueWithNewKey({ ca, cn, days: deps.certDays, now, keys: deps.keys });
+    const withKey = await issueWithNewKey({
+      ca,
+      cn,
+      days: deps.certDays,
+      hours: request.validHours,
+      now,
+      keys: deps.keys,
+    });
     issued = withKey;
     keyPem = withKey.keyPem;
   }
@@ -111,7 +120,13 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
       target: request.slackId,
       outcome: 'success',
       at: now,
-      details: { serial: record.serial, cn, source: record.source, notAfter: record.notAfter.toISOString() },
+      details: {
+        serial: record.serial,
+        cn,
+        source: record.source,
+        notAfter: record.notAfter.toISOString(),
+        ...(request.validHours !== undefined && { validHours: request.validHours }),
+      },
     });
   } catch (error) {
     await rollBack(certificates, record, clock, error);

@@ -12,6 +12,13 @@ beforeAll(async () => {
 });
 
 describe('client certificates', () => {
+  it('last the hours asked for when access is time-boxed, whatever the days say', async () => {
+    const now = new Date('2026-06-01T12:00:00Z');
+    const issued = await issueWithNewKey({ ca, cn: CN, now, days: 365, hours: 8 });
+    expect(issued.notAfter).toEqual(new Date('2026-06-01T20:00:00Z'));
+    expect(new Date(new X509Certificate(issued.certPem).validTo)).toEqual(issued.notAfter);
+  });
+
   it('have the structure VPNs expect', async () => {
     const now = new Date('2026-06-01T12:00:00Z');
     const issued = await issueWithNewKey({ ca, cn: CN, now, days: 365 });
