@@ -194,5 +194,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   // The pattern above cannot see a window that ends before it starts; VpnAdmin would only refuse it later.
   parseWindow(config.CRL_WINDOW);
+  // Requests go to the admin channel; without one nobody would ever see them. Without ISSUE_USERGROUP_ID,
+  // group and request still work: only grants (and approved requests) let anyone issue, a valid locked-down setup.
+  if (config.ISSUE_POLICY === 'request' && !config.ADMIN_CHANNEL_ID) {
+    throw new VpnChatopsError(
+      'INVALID_CONFIG',
+      'ISSUE_POLICY=request needs ADMIN_CHANNEL_ID: access requests are posted there for the admins to approve or deny.',
+    );
+  }
   return config;
 }

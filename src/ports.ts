@@ -5,6 +5,7 @@ import type { AuditEntry, AuditQuery } from './domain/audit';
 import type { Approval, ApprovalStatus, LoginAlert } from './domain/approval';
 import type { ConnectionAttempt } from './domain/connection-log';
 import type { DigestEntry, Reminder } from './domain/expiry';
+import type { AccessRequest, Grant } from './domain/access';
 
 /** Where the CA certificate and key live: Secrets Manager in AWS, a 0600 file locally. Nothing else holds the key. */
 export interface CaStore {
@@ -117,6 +118,41 @@ export interface AuditLog {
 /** Who the VPN admins are (ADMIN_SLACK_IDS, ADMIN_USERGROUP_ID), asked at the moment an admin action runs. */
 export interface AdminDirectory {
   isAdmin(slackId: string): Promise<boolean>;
+}
+
+/** Who is in a Slack user group now (ISSUE_USERGROUP_ID: the people who may issue under ISSUE_POLICY=group|request). */
+export interface GroupMembership {
+  has(slackId: string): Promise<boolean>;
+}
+
+/** Temporary eligibility to issue (`/vpn grant`), one per person: a new grant replaces the last. */
+export interface GrantStore {
+  put(grant: Grant): Promise<void>;
+  /** The person's grant if it still holds at `now`; an expired one reads as none, whatever TTL has not yet deleted. */
+  active(slackId: string, now: Date): Promise<Grant | undefined>;
+}
+
+/** Requests for VPN access (ISSUE_POLICY=request), decided by the admins within 24 h. */
+export interface AccessRequestStore {
+  create(request: AccessRequest): Promise<void>;
+  get(id: string): Promise<AccessRequest | undefined>;
+  attachMessage(id: string, channel: string, ts: string): Promise<void>;
+  /**
+   * pending → approved | denied in one conditional write: still pending, not expired at `at`, and `by` is not the
+   * requester. Undefined when any of that does not hold, so two admins clicking at once yield one decision.
+   */
+  decide(
+    id: string,
+    decision: { state: 'approved' | 'denied'; by: string; at: Date; hours?: number },
+  ): Promise<AccessRequest | undefined>;
+  /** pending → expired, conditionally; undefined when it was decided meanwhile. */
+  expire(id: string, at: Date): Promise<AccessRequest | undefined>;
+  /** Pending requests not yet expired at `now`, oldest first, at most a page (the admin Home). */
+  pending(now: Date): Promise<AccessRequest[]>;
+  /** Requests still stored as pending whose 24 h ran out before `now`: the daily job closes and audits them. */
+  lapsed(now: Date): Promise<AccessRequest[]>;
+  /** The person's latest request, if any (their Home). */
+  latest(slackId: string): Promise<AccessRequest | undefined>;
 }
 
 /** One live VPN session as the endpoint reports it. */
@@ -353,6 +389,15 @@ export type Job = (
   | { type: 'renew'; userId: string; teamId?: string; serial: string; responseUrl?: string }
   /** The replacement `serial` has connected: retire the certificate it replaces. */
   | { type: 'retire-replaced'; serial: string }
+  /** An admin's Approve (with the duration they chose) or Deny of an access request; the worker re-checks everything. */
+  | {
+      type: 'decide-request';
+      actorId: string;
+      requestId: string;
+      approve: boolean;
+      hours?: number;
+      responseUrl?: string;
+    }
 ) & {
   /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
   id?: string;

@@ -9,6 +9,7 @@ import type { ListenerDeps } from '../slack/context';
 import { SlackApprovalNotifier } from '../slack/approval-notifier';
 import { adminAlertsFor } from '../slack/admin-alert';
 import { DEFAULT_POLICY } from '../services/decide-connection';
+import { accessFor } from './access';
 
 /**
  * The listeners' side: stores, admin policy, and a queue that reaches the worker. Deliberately
@@ -35,5 +36,6 @@ export function createListenerDeps(config: Config, db: Database, jobs: JobQueue)
     admins,
     jobs,
     log: logError,
+    access: accessFor(config, stores, admins, client),
   };
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { EndpointWiring, connectionLogsFor, endpointsFor } from './endpoints';
 import { VpnAdmin } from '../services/vpn-admin';
 import { caStoreFor } from './ca-store';
+import { accessFor } from './access';
 import { doctorProbes } from './doctor';
 import { loadCaFrom } from '../state';
 import { storesFor } from '../adapters/dynamodb/stores';
@@ -65,6 +66,7 @@ export async function createWorker(config: Config, db: Database, wiring: Endpoin
     approvals,
     endpoints,
     log,
+    access: accessFor(config, stores, admins, client),
   });
 }
 

@@ -1,7 +1,8 @@
 import type { CertificateRecord } from '../domain/certificate';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
-import type { ExpiryNotifier, IdempotencyStore, VpnEndpoint } from '../ports';
+import type { AccessRequestStore, ExpiryNotifier, IdempotencyStore, VpnEndpoint } from '../ports';
+import { expireLapsedRequests } from './access-requests';
 import { AbandonedApprovalDeps, closeAbandonedApprovals } from './abandoned-approvals';
 import { RetireDeps, overdueReplacements, retireReplaced } from './certificate-renewal';
 import { RenewDeps, RenewResult, renewCrls } from './crl-renewal';
@@ -19,6 +20,8 @@ export interface DailyDeps extends RenewDeps, Omit<RetireDeps, 'owners'> {
   expiry?: ExpiryNotifier;
   /** "Sent once" claims for reminders and the digest; reminders are skipped without them. */
   idempotency?: IdempotencyStore;
+  /** Access requests (ISSUE_POLICY=request): those nobody decided within 24 h are closed and audited. */
+  accessRequests?: AccessRequestStore;
 }
 
 export interface DailyReport {
@@ -30,6 +33,8 @@ export interface DailyReport {
   digest?: boolean;
   /** Logins left PENDING by a handler that went away, closed as expired. */
   abandoned: number;
+  /** Access requests closed because nobody decided them within 24 h. */
+  expiredRequests?: number;
   /** What failed, one line each; the rest of the run went on. */
   problems: string[];
 }
@@ -71,6 +76,11 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
         note('closing abandoned logins'),
       )
     : [];
+  const expiredRequests = deps.accessRequests
+    ? await expireLapsedRequests({ ...deps, requests: deps.accessRequests }, actor).catch(
+        note('expiring access requests'),
+      )
+    : undefined;
   let reminders: ReminderResult | undefined;
   let digest: boolean | undefined;
   if (expiry && idempotency) {
@@ -81,5 +91,14 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
       digest = await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest'));
     }
   }
-  return { renewals, sessions, retired, reminders, digest, abandoned: abandoned?.length ?? 0, problems };
+  return {
+    renewals,
+    sessions,
+    retired,
+    reminders,
+    digest,
+    abandoned: abandoned?.length ?? 0,
+    expiredRequests,
+    problems,
+  };
 }

@@ -4,6 +4,7 @@ import { parseWindow } from '../domain/window';
 import type { CertificateAuthority } from '../pki/ca';
 import { KeyPool } from '../pki/key-pool';
 import {
+  AccessRequestStore,
   AgentHeartbeat,
   AgentRegistry,
   AlertSink,
@@ -65,6 +66,8 @@ export interface AppDeps {
   expiry?: ExpiryNotifier;
   /** "Sent once" claims for reminders and the digest. */
   idempotency?: IdempotencyStore;
+  /** Access requests, which the daily job expires after 24 h; absent where nobody requests. */
+  accessRequests?: AccessRequestStore;
   clock?: Clock;
   /** Tests set 0; in production revocations arriving within this window share one CRL import. */
   coalesceMs?: number;

@@ -1,5 +1,6 @@
 import type { ApprovalStore, AuditLog, CertificateStore, Clock, IdempotencyStore, JobQueue } from '../ports';
 import type { RecordDecisionDeps } from '../services/record-decision';
+import type { SlackAccess } from './access';
 import type { AdminPolicy } from './admins';
 
 /**
@@ -20,4 +21,6 @@ export interface ListenerDeps {
     notRecorded(channel: string): Promise<void>;
   };
   log: (message: string, error?: unknown) => void;
+  /** ISSUE_POLICY, grants and access requests. */
+  access: SlackAccess;
 }

@@ -12,10 +12,15 @@ export const ACTION = {
   notMe: 'vpn_login_not_me',
   reenable: 'vpn_reenable_certificate',
   renew: 'vpn_renew_certificate',
+  requestAccess: 'vpn_request_access',
+  approveRequest: 'vpn_request_approve',
+  denyRequest: 'vpn_request_deny',
+  requestHours: 'vpn_request_hours',
 } as const;
 
 export const VIEW = {
   csr: 'vpn_csr_submit',
+  accessRequest: 'vpn_access_request_submit',
 } as const;
 
 export const BLOCK = {
@@ -23,6 +28,11 @@ export const BLOCK = {
   csrAction: 'csr_value',
   deviceInput: 'device',
   deviceAction: 'device_value',
+  durationInput: 'duration',
+  durationAction: 'duration_value',
+  reasonInput: 'reason',
+  reasonAction: 'reason_value',
+  requestHours: 'request_hours',
 } as const;
 
 /** What a revoke confirmation button carries (JSON in the button `value`, ≤ 2000 chars). */

@@ -1,3 +1,4 @@
+import type { SlackAccess } from '../../src/slack/access';
 import { LogLevel, WebClient } from '@slack/web-api';
 import type { VpnAdmin } from '../../src/services/vpn-admin';
 import type { AuditEntry } from '../../src/domain/audit';
@@ -55,6 +56,7 @@ async function setUp(log?: (message: string) => void) {
     audit,
     endpoints: [],
     log,
+    access: {} as SlackAccess,
   });
   return { worker, released, entries, published: () => published };
 }

@@ -1,8 +1,10 @@
+import { DynamoDbAccessRequestStore } from './access-request-store';
 import { DynamoDbApprovalStore } from './approval-store';
 import { DynamoDbAuditLog } from './audit-log';
 import { DynamoDbCertificateStore } from './certificate-store';
 import type { Database } from './client';
 import { DynamoDbCrlStateStore } from './crl-state-store';
+import { DynamoDbGrantStore } from './grant-store';
 import { DynamoDbIdempotencyStore } from './idempotency-store';
 
 export function storesFor(db: Database) {
@@ -12,5 +14,7 @@ export function storesFor(db: Database) {
     audit: new DynamoDbAuditLog(db),
     idempotency: new DynamoDbIdempotencyStore(db),
     approvals: new DynamoDbApprovalStore(db),
+    grants: new DynamoDbGrantStore(db),
+    accessRequests: new DynamoDbAccessRequestStore(db),
   };
 }

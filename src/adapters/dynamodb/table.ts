@@ -19,6 +19,10 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *       gsi1: APPROVALS#<slackId> / <requestedAt>#<id>
  *       gsi2: APPROVALS#PENDING#<0-7> / <deadline>#<id>    sparse, sharded: removed by the decision (admin Home)
  *   also APPROVALMSG#<channel>#<ts>, REMEMBER#<serial>#<ip>, PROMPTS#<slackId>, COOLDOWN#<serial> (all TTL)
+ *   GRANT#<slackId> / GRANT      temporary eligibility to issue (`/vpn grant`), read by its `until` (TTL)
+ *   ACCESSREQ#<id> / ACCESSREQ   an access request; lapses 24 h after creation (`lapsesAt`), kept 30 days more (TTL)
+ *       gsi1: ACCESSREQS#<slackId> / <createdAt>#<id>
+ *       gsi2: ACCESSREQS#PENDING / <lapsesAt>#<id>         sparse: removed by the decision or the expiry
  *
  * Between the bot and `vpnctl agent` on a self-hosted OpenVPN host:
  *   AGENT-CRL#<key> / NEWEST             the newest CRL published for the agent: number (and `order`, zero-padded), issuer, sha256

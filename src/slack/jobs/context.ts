@@ -11,6 +11,7 @@ import type {
   VpnEndpoint,
 } from '../../ports';
 import type { MessageView } from '../views/types';
+import type { SlackAccess } from '../access';
 
 /** What the worker is built from, once per process (src/composition/worker.ts). */
 export interface WorkerDeps {
@@ -29,6 +30,8 @@ export interface WorkerDeps {
   approvals?: ApprovalStore;
   endpoints: VpnEndpoint[];
   log?: (message: string, error?: unknown) => void;
+  /** ISSUE_POLICY, grants and access requests: re-checked by every job that issues or decides. */
+  access: SlackAccess;
 }
 
 export type Reply = (message: MessageView, replaceOriginal?: boolean) => Promise<void>;

@@ -7,6 +7,7 @@ import { auditExport } from './audit-export';
 import { connectionLogs } from './connection-logs';
 import type { JobContext, WorkerDeps } from './context';
 import { crlStatus } from './crl-status';
+import { decideRequest } from './decide-request';
 import { doctor } from './doctor';
 import { home } from './home';
 import { issue } from './issue';
@@ -46,6 +47,8 @@ function perform(context: JobContext, job: Job): Promise<void> {
       return renewCertificate(context, job);
     case 'retire-replaced':
       return retireReplaced(context, job);
+    case 'decide-request':
+      return decideRequest(context, job);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { ListenerDeps } from '../../context';
 import { ACTION } from '../../ids';
+import { decideRequest } from './decide-request';
 import { issue } from './issue';
 import { issueWithCsr } from './issue-with-csr';
 import { homePage } from './home-page';
@@ -8,6 +9,8 @@ import { approveLogin, notMe } from './login-answer';
 import { publishCrl } from './publish-crl';
 import { reenable } from './reenable';
 import { renew } from './renew';
+import { requestAccess } from './request-access';
+import { requestHours } from './request-hours';
 import { revokeCancel } from './revoke-cancel';
 import { revokeCertificate, revokeOwn } from './revoke-certificate';
 import { revokeConfirm } from './revoke-confirm';
@@ -25,4 +28,8 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   app.action(ACTION.reenable, reenable(deps));
   app.action(ACTION.revokeCancel, revokeCancel);
   app.action(ACTION.issueWithCsr, issueWithCsr);
+  app.action(ACTION.requestAccess, requestAccess(deps));
+  app.action(ACTION.requestHours, requestHours);
+  app.action(ACTION.approveRequest, decideRequest(deps, true));
+  app.action(ACTION.denyRequest, decideRequest(deps, false));
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_HOURS, MAX_HOURS } from '../../../domain/connection-log';
+import { parseDuration } from '../../../domain/duration';
 import { VpnChatopsError } from '../../../domain/errors';
 import { RevokingReason, parseRevokingReason } from '../../../domain/revocation';
 
@@ -12,6 +13,7 @@ export type VpnCommand =
   | { kind: 'logs'; hours: number }
   | { kind: 'doctor' }
   | { kind: 'audit'; target?: string; since?: Since }
+  | { kind: 'grant'; target: string; hours: number; reason?: string }
   | { kind: 'help'; problem?: string };
 
 /** `/vpn audit`'s start: a number of days back, or a moment (resolved against the clock when it runs). */
@@ -129,11 +131,28 @@ export function parseVpnCommand(text: string): VpnCommand {
       return rest.length ? { kind: 'help', problem: '`/vpn doctor` takes no arguments.' } : { kind: 'doctor' };
     case 'audit':
       return parseAudit(rest);
+    case 'grant':
+      return parseGrant(rest);
     case 'help':
       return { kind: 'help' };
     default:
       return { kind: 'help', problem: `I don't know "${verb.slice(0, 40)}".` };
   }
+}
+
+const GRANT_USAGE =
+  'Use `/vpn grant @user <duration> [reason]`, e.g. `/vpn grant @jane 3d on call`: a duration like 8h, 3d or 2w.';
+
+/** `/vpn grant @user 3d [reason]`: how long is checked against MAX_ACCESS_HOURS when it runs. */
+function parseGrant(rest: string[]): VpnCommand {
+  const [who, duration, ...reason] = rest;
+  if (who === undefined || duration === undefined) return { kind: 'help', problem: GRANT_USAGE };
+  const target = mention(who);
+  if (target.problem) return { kind: 'help', problem: `${target.problem} ${GRANT_USAGE}` };
+  const parsed = parseDuration(duration);
+  if (!parsed) return { kind: 'help', problem: `"${duration.slice(0, 40)}" is not a duration. ${GRANT_USAGE}` };
+  const text = reason.join(' ');
+  return { kind: 'grant', target: target.id!, hours: parsed.hours, ...(text && { reason: text }) };
 }
 
 /** Beyond this a number of hours is just "a lot": the summary caps the window anyway, and says so. */

@@ -3,6 +3,12 @@ import { normalizeDevice } from '../../../domain/cn';
 import { VpnChatopsError } from '../../../domain/errors';
 import { DAY_MS } from '../../../domain/time';
 import { auditRefusal } from '../../../services/authorization';
+import { checkEligible } from '../../../services/eligibility';
+import { grantAccess } from '../../../services/grants';
+import { tell } from '../../access';
+import { accessGrantedMessage } from '../../views/access-granted';
+import { formatTime } from '../../views/format';
+import { notEligibleMessage } from '../../views/not-eligible';
 import type { ListenerDeps } from '../../context';
 import { certificateListMessage, statusMessage } from '../../views/certificate-list';
 import { errorMessage } from '../../views/errors';
@@ -76,6 +82,8 @@ async function handle(
     }
     case 'issue': {
       if (command.device !== undefined) normalizeDevice(command.device);
+      const eligibility = await checkEligible(deps.access, userId);
+      if (!eligibility.eligible) return ack(ephemeral(notEligibleMessage(eligibility)));
       await jobs.enqueue({ type: 'issue', userId, teamId, device: command.device, responseUrl });
       return ack(
         ephemeral(
@@ -102,6 +110,23 @@ async function handle(
       const label = targetId === userId ? 'your' : `<@${targetId}>'s`;
       return ack(
         ephemeral(revokeConfirmMessage({ slackId: targetId, label, certificates: revocable }, command.reason)),
+      );
+    }
+    case 'grant': {
+      const grant = await grantAccess(
+        { ...deps.access, clock },
+        { actor: userId, slackId: command.target, hours: command.hours, reason: command.reason },
+      );
+      const told = await tell(deps.access, grant.slackId, accessGrantedMessage(grant)).then(
+        () => true,
+        (error: unknown) => (deps.log('could not tell the grantee', error), false),
+      );
+      return ack(
+        ephemeral(
+          progressMessage(
+            `✅ <@${grant.slackId}> may issue a VPN certificate until ${formatTime(grant.until)}${told ? '; I told them in a DM.' : ', but I could not DM them: tell them yourself.'}`,
+          ),
+        ),
       );
     }
     case 'status':
