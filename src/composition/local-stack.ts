@@ -30,11 +30,11 @@ import { OpenVpnSupervisor } from '../local/openvpn-supervisor';
 import type { Prepared, Started } from '../local/prepare';
 import type { Progress } from '../local/progress';
 import { SlackStandIn, startSlackStandIn } from '../local/slack-standin/server';
-import { BOT_ID, BOT_USER_ID } from '../local/slack-standin/workspace';
+import { ADMINS_CHANNEL, BOT_ID, BOT_USER_ID } from '../local/slack-standin/workspace';
 import { DAY_MS } from '../domain/time';
 
 /** The console's admin channel, where "Not me" alerts land, unless ADMIN_CHANNEL_ID says otherwise. */
-const CONSOLE_ADMIN_CHANNEL = 'C0VPNADMINS';
+const CONSOLE_ADMIN_CHANNEL = ADMINS_CHANNEL;
 const CONSOLE_ADMIN = 'U0ADMIN';
 const ACTOR = 'local:npm-start';
 /** What the console keeps of its Slack history: enough to scroll back through a day's work, bounded so a long run does not grow. */

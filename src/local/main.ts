@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Config, loadConfig } from '../config';
+import { ADMINS_CHANNEL } from './slack-standin/workspace';
 import { VpnChatopsError, messageOf } from '../domain/errors';
 import { stateDir } from '../state';
 import { Prepared, Started, prepareStack } from './prepare';
@@ -45,7 +46,8 @@ function onStopSignal(stop: () => void, force: () => void): void {
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig();
+    // The console has an admin channel of its own, so ISSUE_POLICY=request runs without ADMIN_CHANNEL_ID.
+    config = loadConfig({ ...process.env, ADMIN_CHANNEL_ID: process.env.ADMIN_CHANNEL_ID || ADMINS_CHANNEL });
   } catch (error) {
     report(error);
     process.exitCode = 1;

@@ -98,6 +98,8 @@ export interface BlockActionInput {
   /** Slack sends one for clicks in messages, none for clicks in views. */
   responseUrl?: string;
   triggerId?: string;
+  /** What the message's other elements hold (a select beside the button), as Slack sends it with the click. */
+  state?: { values: Record<string, Record<string, unknown>> };
 }
 
 export function blockActionRequest(input: BlockActionInput): SlackRequest {
@@ -124,6 +126,7 @@ export function blockActionRequest(input: BlockActionInput): SlackRequest {
     trigger_id: input.triggerId ?? looseTriggerId(),
     ...(input.responseUrl ? { response_url: input.responseUrl } : {}),
     ...where,
+    ...(input.state ? { state: input.state } : {}),
     actions: [
       {
         type: 'button',

@@ -7,6 +7,8 @@ export const BOT_USER_ID = 'UBOT';
 export const BOT_ID = 'BBOT';
 /** Where slash commands are typed unless said otherwise. */
 export const GENERAL_CHANNEL = 'C0GENERAL';
+/** The console's admin channel, unless ADMIN_CHANNEL_ID says otherwise. */
+export const ADMINS_CHANNEL = 'C0VPNADMINS';
 
 export const DEFAULT_USERS: readonly SlackUser[] = [
   { id: 'U0ADMIN', name: 'ada', real_name: 'Ada Admin', is_admin: true },

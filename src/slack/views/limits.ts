@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 /**
  * Block Kit limits (reference/slack.md §4.3 and Slack's Block Kit reference). Slack rejects a whole
  * message or view when any one of these is exceeded, so the builders size their lists against them
@@ -28,6 +29,9 @@ export const SLACK_LIMITS = {
   inputLabel: 2000,
   inputHint: 2000,
   placeholder: 150,
+  selectOptions: 100,
+  optionText: 75,
+  optionValue: 150,
   /** plain_text_input `min_length`/`max_length` accept 0–3000 and 1–3000. */
   inputLength: 3000,
 } as const;
@@ -102,6 +106,20 @@ class Checker {
           }
         }
         return;
+      case 'static_select': {
+        this.text(`${path}.placeholder`, value.placeholder, SLACK_LIMITS.placeholder, { plainOnly: true });
+        const options = this.elements(`${path}.options`, value.options, SLACK_LIMITS.selectOptions, 'select options');
+        options.forEach((option, i) => {
+          const at = `${path}.options[${i}]`;
+          if (!isObject(option)) return this.fail(at, 'option must be an object');
+          this.text(`${at}.text`, option.text, SLACK_LIMITS.optionText, { plainOnly: true, required: true });
+          this.string(at, option.value, 'option value', SLACK_LIMITS.optionValue);
+        });
+        // Slack refuses an initial option that is not exactly one of the options.
+        if (value.initial_option !== undefined && !options.some((o) => isDeepStrictEqual(o, value.initial_option)))
+          this.fail(`${path}.initial_option`, 'initial_option must be one of the options');
+        return;
+      }
       default:
         this.fail(path, `element type ${String(value.type)} is not one that these views use, so it is not checked`);
     }
