@@ -129,6 +129,13 @@ describeWith(
         );
         expect(again.body).toMatch(/already have a request waiting/);
 
+        // The Home: the requester sees where the request stands, the admins see it with Approve and Deny.
+        const homeText = (user: string) => JSON.stringify(bot.slack.homeView(user)?.view.blocks ?? []);
+        expect(homeText('U0ALICE')).toMatch(/Your VPN access request \(\*laptop\*, 8h\) waits for the admins/);
+        await bot.enqueue({ type: 'home', userId: 'U0ADMIN' });
+        await bot.idle();
+        expect(bot.homeButtons('U0ADMIN', ACTION.approveRequest).map((b) => b.value)).toEqual([id]);
+
         await decide(bot, 'U0ADMIN', ACTION.approveRequest, id, 24);
         await bot.idle();
         const [record] = await bot.stores.certificates.byUser('U0ALICE');
@@ -139,6 +146,8 @@ describeWith(
         expect(bot.slack.messages('DU0ALICE').some((m) => /approved your VPN access request for 1d/.test(m.text))).toBe(
           true,
         );
+        expect(homeText('U0ALICE')).toMatch(/was approved by <@U0ADMIN>/);
+        expect(bot.homeButtons('U0ADMIN', ACTION.approveRequest)).toEqual([]);
         const settled = bot.slack.messages(ADMIN_CHANNEL).find((m) => m.ts === posted.ts)!;
         expect(settled.text).toMatch(/Approved by <@U0ADMIN> for 1d/);
         expect(actionIds(settled.blocks)).toEqual([]);
@@ -175,9 +184,13 @@ describeWith(
         );
       });
 
-      it('Deny: the requester is told, nothing is issued, audited', async () => {
+      it('Deny from the Home: the requester is told, nothing is issued, audited', async () => {
         const { id } = (await bot.stores.accessRequests.latest('U0BOB'))!;
-        await decide(bot, 'U0ADMIN', ACTION.denyRequest, id);
+        // From the Home this time: no response_url, no duration select.
+        await bot.enqueue({ type: 'home', userId: 'U0ADMIN' });
+        await bot.idle();
+        expect(bot.homeButtons('U0ADMIN', ACTION.denyRequest).map((b) => b.value)).toEqual([id]);
+        await bot.homeClick('U0ADMIN', ACTION.denyRequest, id);
         await bot.idle();
         expect((await bot.stores.accessRequests.get(id))?.state).toBe('denied');
         expect(bot.slack.messages('DU0BOB').some((m) => /denied your VPN access request/.test(m.text))).toBe(true);

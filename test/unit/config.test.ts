@@ -20,6 +20,30 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('ISSUE_POLICY', () => {
+    it('request needs ADMIN_CHANNEL_ID, where requests are posted', () => {
+      expect(() => loadConfig({ ISSUE_POLICY: 'request' })).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_CONFIG',
+          message: expect.stringMatching(/ISSUE_POLICY=request needs ADMIN_CHANNEL_ID/),
+        }),
+      );
+      expect(loadConfig({ ISSUE_POLICY: 'request', ADMIN_CHANNEL_ID: 'C0ADMINS' }).ISSUE_POLICY).toBe('request');
+    });
+
+    it('group and request without ISSUE_USERGROUP_ID are valid: grants alone (and approvals) let people in', () => {
+      expect(loadConfig({ ISSUE_POLICY: 'group' }).ISSUE_POLICY).toBe('group');
+      expect(loadConfig({ ISSUE_POLICY: 'request', ADMIN_CHANNEL_ID: 'C0ADMINS' }).ISSUE_USERGROUP_ID).toBeUndefined();
+    });
+
+    it('refuses an unknown policy and a malformed group id', () => {
+      expect(() => loadConfig({ ISSUE_POLICY: 'closed' })).toThrow(/ISSUE_POLICY: must be open, group or request/);
+      expect(() => loadConfig({ ISSUE_POLICY: 'group', ISSUE_USERGROUP_ID: 'vpn-users' })).toThrow(
+        /ISSUE_USERGROUP_ID: a user group id looks like S0123ABCD/,
+      );
+    });
+  });
+
   it('parses lists and endpoints', () => {
     const config = loadConfig({
       ADMIN_SLACK_IDS: 'U01, U02 ,',

@@ -8,6 +8,13 @@ import type { ConnectionSummary, Ranking } from '../../src/services/connection-i
 import type { CrlStatus } from '../../src/services/crl-status';
 import type { PublishOutcome } from '../../src/services/publish-crl';
 import type { LoginAlert } from '../../src/domain/approval';
+import type { AccessRequest } from '../../src/domain/access';
+import * as accessGranted from '../../src/slack/views/access-granted';
+import * as accessRequestAdmin from '../../src/slack/views/access-request-admin';
+import * as accessRequestModal from '../../src/slack/views/access-request-modal';
+import * as accessRequestOutcome from '../../src/slack/views/access-request-outcome';
+import * as homeAccess from '../../src/slack/views/home-access';
+import * as notEligible from '../../src/slack/views/not-eligible';
 import * as agentAlerts from '../../src/slack/views/agent-alerts';
 import * as alarm from '../../src/slack/views/alarm';
 import * as alerts from '../../src/slack/views/alerts';
@@ -42,6 +49,12 @@ import type { HomeData } from '../../src/slack/views/types';
  */
 
 const MODULES: Record<string, Record<string, unknown>> = {
+  'access-granted': accessGranted,
+  'access-request-admin': accessRequestAdmin,
+  'access-request-modal': accessRequestModal,
+  'access-request-outcome': accessRequestOutcome,
+  'home-access': homeAccess,
+  'not-eligible': notEligible,
   'agent-alerts': agentAlerts,
   alarm,
   alerts,
@@ -318,7 +331,66 @@ const approvalOf = (h: Hostile) => ({
   deadline: new Date(NOW.getTime() + 25_000),
 });
 
+const accessRequests = (h: Hostile): AccessRequest[] =>
+  (['pending', 'approved', 'denied', 'expired'] as const).map((state, i) => ({
+    // Our own UUID, never outside text.
+    id: `0b6f4c1e-0000-4000-8000-00000000000${i}`,
+    requester: TRUSTED[i % 2],
+    device: h.s(),
+    hours: 8 + i,
+    reason: h.s(),
+    state,
+    createdAt: NOW,
+    expiresAt: new Date(NOW.getTime() + DAY),
+    ...(state !== 'pending' && { decidedBy: h.id(), decidedAt: NOW, approvedHours: 24 }),
+  }));
+
 const BUILDERS: Record<string, Builder> = {
+  'access-granted.accessGrantedMessage': {
+    render: (h) => [
+      msg(
+        accessGranted.accessGrantedMessage({
+          slackId: TRUSTED[0],
+          grantedBy: h.id(),
+          grantedAt: NOW,
+          until: NOW,
+          reason: h.s(),
+        }),
+      ),
+    ],
+  },
+  'access-request-admin.accessRequestAdminMessage': {
+    render: (h) => accessRequests(h).map((request) => msg(accessRequestAdmin.accessRequestAdminMessage(request, 720))),
+  },
+  'access-request-admin.accessRequestSettledMessage': {
+    render: (h) =>
+      accessRequests(h).map((request) => msg(accessRequestAdmin.accessRequestSettledMessage(request, h.s()))),
+  },
+  'access-request-outcome.accessRequestOutcomeMessage': {
+    render: (h) => accessRequests(h).map((request) => msg(accessRequestOutcome.accessRequestOutcomeMessage(request))),
+  },
+  'access-request-modal.accessRequestModal': {
+    render: () => [{ surface: 'modal', payload: accessRequestModal.accessRequestModal(720) }],
+  },
+  'not-eligible.notEligibleMessage': {
+    render: () => [
+      msg(notEligible.notEligibleMessage({ mayRequest: true })),
+      msg(notEligible.notEligibleMessage({ mayRequest: false })),
+    ],
+  },
+  'home-access.accessHomeBlocks': {
+    render: (h) =>
+      accessRequests(h).map((own) => ({
+        surface: 'home' as const,
+        payload: {
+          type: 'home',
+          blocks: homeAccess.accessHomeBlocks(
+            { mayRequest: true, own, pending: [...accessRequests(h), ...accessRequests(h)] },
+            NOW,
+          ),
+        },
+      })),
+  },
   'alarm.alarmMessage': {
     render: (h) => [
       msg(alarm.alarmMessage(h.s())),

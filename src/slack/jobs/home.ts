@@ -1,12 +1,16 @@
 import { homeView } from '../views/home';
 import type { JobContext, JobOf, WorkerDeps } from './context';
 import { loadHomeData } from './home-data';
+import { loadHomeAccess } from './home-access';
 
 /** The person's Home tab as it stands now; admins see the admin sections too. */
 export async function publishHome(deps: WorkerDeps, userId: string, page = 0): Promise<void> {
   const isAdmin = await deps.admins.isAdmin(userId);
-  const data = await loadHomeData(deps, userId, isAdmin, page);
-  await deps.client.views.publish({ user_id: userId, view: homeView(data) });
+  const [data, access] = await Promise.all([
+    loadHomeData(deps, userId, isAdmin, page),
+    loadHomeAccess(deps, userId, isAdmin),
+  ]);
+  await deps.client.views.publish({ user_id: userId, view: homeView({ ...data, access }) });
 }
 
 /** Work that changed someone's certificates shows on their Home tab; the work itself is done whether or not it does. */

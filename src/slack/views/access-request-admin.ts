@@ -11,7 +11,7 @@ import type { MessageView } from './types';
 const CHOICES = [8, 24, 72, 168, 336, 720];
 
 const facts = (request: AccessRequest) =>
-  `${mention(request.requester)} asks for VPN access${request.device ? ` on *${userText(request.device, 64)}*` : ''} for *${formatDuration({ hours: request.hours })}*.\n>${userText(request.reason, 500)}`;
+  `${mention(request.requester)} asks for VPN access${request.device ? ` on *${userText(request.device, 64)}*` : ''} for *${formatDuration({ hours: request.hours })}*.\nReason: ${userText(request.reason, 500)}`;
 
 function option(hours: number) {
   const text = formatDuration({ hours });

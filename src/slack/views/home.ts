@@ -10,6 +10,7 @@ import { count, formatTime } from './format';
 import { code, mention, plainText, userText } from './markup';
 import type { AgentRow, Block, HomeData, HomeView, LoginRecord, PendingApprovalRow, SessionRow } from './types';
 import { MINUTE_MS } from '../../domain/time';
+import { accessHomeBlocks } from './home-access';
 
 /*
  * The Home tab holds at most 100 blocks. The worst case (every list overflowing, admin view) is
@@ -258,5 +259,12 @@ function adminBlocks(admin: NonNullable<HomeData['admin']>, now: Date): Block[] 
 
 /** The App Home: every member sees their own access; admins (`data.admin` set) also see the fleet. */
 export function homeView(data: HomeData): HomeView {
-  return { type: 'home', blocks: [...memberBlocks(data), ...(data.admin ? adminBlocks(data.admin, data.now) : [])] };
+  return {
+    type: 'home',
+    blocks: [
+      ...memberBlocks(data),
+      ...accessHomeBlocks(data.access, data.now),
+      ...(data.admin ? adminBlocks(data.admin, data.now) : []),
+    ],
+  };
 }

@@ -2,6 +2,7 @@ import type { AuditEntry } from '../../domain/audit';
 import type { CertificateRecord } from '../../domain/certificate';
 import type { CrlStatus } from '../../services/crl-status';
 import type { AgentHeartbeat, VpnSession } from '../../ports';
+import type { AccessRequest } from '../../domain/access';
 
 /** A Block Kit block, as plain data (views are pure functions of data and are unit-tested as JSON). */
 export type Block = Record<string, unknown> & { type: string };
@@ -70,4 +71,12 @@ export interface HomeData {
     /** The agents serving self-hosted OpenVPN endpoints; absent or empty where none reports. */
     agents?: AgentRow[];
   };
+  /** ISSUE_POLICY=request: the member's latest request, whether they may ask, and (admins) what waits. */
+  access?: HomeAccess;
+}
+
+export interface HomeAccess {
+  mayRequest: boolean;
+  own?: AccessRequest;
+  pending?: AccessRequest[];
 }

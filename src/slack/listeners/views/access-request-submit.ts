@@ -64,6 +64,7 @@ export const accessRequestSubmit =
       });
       if (posted.channel && posted.ts) await access.requests.attachMessage(request.id, posted.channel, posted.ts);
       await tell(access, request.requester, accessRequestOutcomeMessage(request));
+      await deps.jobs.enqueue({ type: 'home', userId: request.requester });
     } catch (error) {
       deps.log('access request not posted to the admins', error);
       await tell(
