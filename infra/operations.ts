@@ -1,4 +1,5 @@
 import {
+  ACCESS_REQUEST_STORE_SENDS,
   AGENT_REGISTRY_SENDS,
   APPROVAL_STORE_SENDS,
   AUDIT_LOG_SENDS,
@@ -10,6 +11,7 @@ import {
   CRL_STATE_STORE_SENDS,
   DATABASE_PROBE_SENDS,
   ENDPOINT_LEASE_SENDS,
+  GRANT_STORE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
   JOB_QUEUE_SENDS,
   SESSION_KILL_QUEUE_SENDS,
@@ -72,6 +74,8 @@ const STORE_SENDS = {
   agents: AGENT_REGISTRY_SENDS,
   agentLease: ENDPOINT_LEASE_SENDS,
   shippedLog: SHIPPED_LOG_SENDS,
+  grants: GRANT_STORE_SENDS,
+  accessRequests: ACCESS_REQUEST_STORE_SENDS,
 };
 type StoreCalls = { readonly [store in keyof typeof STORE_SENDS]?: readonly (keyof (typeof STORE_SENDS)[store])[] };
 
@@ -135,6 +139,8 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
     APPROVAL_STORE_SENDS,
     AUDIT_LOG_SENDS,
     IDEMPOTENCY_STORE_SENDS,
+    GRANT_STORE_SENDS,
+    ACCESS_REQUEST_STORE_SENDS,
   ].flatMap(all);
   const caSecret: [Target, string][] = only(CA_STORE_SENDS, ['load']).map((action) => ['caSecret', action]);
   switch (name) {
@@ -148,6 +154,8 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
           ...all(APPROVAL_STORE_SENDS),
           ...all(AUDIT_LOG_SENDS),
           ...all(IDEMPOTENCY_STORE_SENDS),
+          ...all(GRANT_STORE_SENDS),
+          ...all(ACCESS_REQUEST_STORE_SENDS),
         ]),
         ...all(JOB_QUEUE_SENDS).map((action): [Target, string] => ['workerFunction', action]),
       ];

@@ -1,4 +1,5 @@
 import type { AwsClientVpnEndpoint } from './aws-client-vpn/endpoint';
+import type { DynamoDbAccessRequestStore } from './dynamodb/access-request-store';
 import type { LambdaJobQueue } from './aws-lambda/job-queue';
 import type { CloudWatchConnectionLog } from './cloudwatch-logs/connection-log';
 import type { DynamoDbApprovalStore } from './dynamodb/approval-store';
@@ -8,6 +9,7 @@ import type { DynamoDbCertificateStore } from './dynamodb/certificate-store';
 import type { DynamoDbCrlDistribution } from './dynamodb/crl-distribution';
 import type { DynamoDbCrlStateStore } from './dynamodb/crl-state-store';
 import type { DynamoDbEndpointLease } from './dynamodb/endpoint-lease';
+import type { DynamoDbGrantStore } from './dynamodb/grant-store';
 import type { DynamoDbIdempotencyStore } from './dynamodb/idempotency-store';
 import type { DynamoDbProbe } from './dynamodb/probe';
 import type { DynamoDbSessionKillQueue } from './dynamodb/session-kill-queue';
@@ -74,6 +76,19 @@ export const APPROVAL_STORE_SENDS = {
   unclosed: [QUERY],
   recent: [QUERY],
 } as const satisfies Sends<DynamoDbApprovalStore>;
+
+export const GRANT_STORE_SENDS = { put: [PUT], active: [GET] } as const satisfies Sends<DynamoDbGrantStore>;
+
+export const ACCESS_REQUEST_STORE_SENDS = {
+  create: [PUT],
+  get: [GET],
+  attachMessage: [UPDATE],
+  decide: [UPDATE],
+  expire: [UPDATE],
+  pending: [QUERY],
+  lapsed: [QUERY],
+  latest: [QUERY],
+} as const satisfies Sends<DynamoDbAccessRequestStore>;
 
 export const AUDIT_LOG_SENDS = { append: [PUT], query: [QUERY] } as const satisfies Sends<DynamoDbAuditLog>;
 

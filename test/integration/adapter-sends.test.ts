@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { AGENT_TABLE_GRANTS } from '../../infra/agent-role';
 import { AGENT_CALLS } from '../../infra/operations';
 import { CONNECT_READS, CONNECT_WRITES } from '../../infra/permissions';
+import { DynamoDbAccessRequestStore } from '../../src/adapters/dynamodb/access-request-store';
+import { DynamoDbGrantStore } from '../../src/adapters/dynamodb/grant-store';
 import { DynamoDbAgentRegistry } from '../../src/adapters/dynamodb/agent-registry';
 import { DynamoDbApprovalStore } from '../../src/adapters/dynamodb/approval-store';
 import { DynamoDbAuditLog } from '../../src/adapters/dynamodb/audit-log';
@@ -16,6 +18,7 @@ import { DynamoDbProbe } from '../../src/adapters/dynamodb/probe';
 import { DynamoDbSessionKillQueue } from '../../src/adapters/dynamodb/session-kill-queue';
 import { DynamoDbShippedLog } from '../../src/adapters/dynamodb/shipped-log';
 import {
+  ACCESS_REQUEST_STORE_SENDS,
   AGENT_REGISTRY_SENDS,
   APPROVAL_STORE_SENDS,
   AUDIT_LOG_SENDS,
@@ -27,6 +30,7 @@ import {
   CRL_STATE_STORE_SENDS,
   DATABASE_PROBE_SENDS,
   ENDPOINT_LEASE_SENDS,
+  GRANT_STORE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
   JOB_QUEUE_SENDS,
   SESSION_KILL_QUEUE_SENDS,
@@ -254,6 +258,35 @@ describeWith(
       const agents = recording.watch(new DynamoDbAgentRegistry(db), 'agents');
       const lease = recording.watch(new DynamoDbEndpointLease(db), 'agentLease');
       const shipped = recording.watch(new DynamoDbShippedLog(db), 'shippedLog');
+      const grants = recording.watch(new DynamoDbGrantStore(db), 'grants');
+      const requests = recording.watch(new DynamoDbAccessRequestStore(db), 'accessRequests');
+      await grants.put({
+        slackId: 'U0JANE',
+        grantedBy: 'U0ADMIN',
+        grantedAt: now,
+        until: new Date(now.getTime() + DAY),
+      });
+      expect(await grants.active('U0JANE', now)).toBeDefined();
+      const request = (id: string, createdAt: Date) => ({
+        id,
+        requester: 'U0JANE',
+        hours: 8,
+        reason: 'on call',
+        state: 'pending' as const,
+        createdAt,
+        expiresAt: new Date(createdAt.getTime() + DAY),
+      });
+      await requests.create(request('r1', now));
+      await requests.create(request('r2', new Date(now.getTime() - 2 * DAY)));
+      await requests.attachMessage('r1', 'C0ADMINS', '1700000000.000200');
+      expect(await requests.pending(now)).toHaveLength(1);
+      expect(await requests.lapsed(now)).toHaveLength(1);
+      expect(await requests.latest('U0JANE')).toBeDefined();
+      expect((await requests.decide('r1', { state: 'approved', by: 'U0ADMIN', at: now, hours: 8 }))?.state).toBe(
+        'approved',
+      );
+      expect((await requests.expire('r2', now))?.state).toBe('expired');
+      expect((await requests.get('r2'))?.state).toBe('expired');
       const endpoint = 'openvpn:office';
       const ca = await testCa();
       const crl = (number: bigint) => ({ number, pem: buildCrl({ ca, number, revocations: [] }).pem });
@@ -305,6 +338,8 @@ describeWith(
       ['agents', AGENT_REGISTRY_SENDS],
       ['agentLease', ENDPOINT_LEASE_SENDS],
       ['shippedLog', SHIPPED_LOG_SENDS],
+      ['grants', GRANT_STORE_SENDS],
+      ['accessRequests', ACCESS_REQUEST_STORE_SENDS],
     ] as [string, SendsMap][])(
       '%s: every method was exercised, and sent nothing its SENDS entry does not name',
       (prefix, sends) => {
