@@ -3,7 +3,7 @@ import { formatDuration } from '../domain/duration';
 import { VpnChatopsError } from '../domain/errors';
 import { HOUR_MS } from '../domain/time';
 import type { AdminDirectory, AuditLog, Clock, GrantStore } from '../ports';
-import { requireAdmin } from './authorization';
+import { refuse, requireAdmin } from './authorization';
 
 export interface GrantDeps {
   grants: GrantStore;
@@ -27,6 +27,13 @@ export async function grantAccess(
   input: { actor: string; slackId: string; hours: number; reason?: string },
 ): Promise<Grant> {
   await requireAdmin(deps, input.actor, 'grant VPN access');
+  // As with requests: an admin outside the issuing group gets in through another admin's decision.
+  if (input.slackId === input.actor)
+    await refuse(
+      deps.audit,
+      { actor: input.actor, what: 'grant themselves VPN access' },
+      'Nobody grants themselves access, admins included: ask another VPN admin.',
+    );
   checkHours(input.hours, deps.maxHours);
   const now = deps.clock.now();
   const grant: Grant = {

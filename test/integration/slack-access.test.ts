@@ -274,14 +274,18 @@ describeWith(
         expect(await bot.stores.certificates.byUser('U0ALICE')).toEqual([]);
       });
 
-      it('bad input gets the usage and grants nothing', async () => {
+      it('bad input gets the usage and grants nothing; nobody grants themselves', async () => {
         expect(bot.ackText(await bot.command('U0ADMIN', 'grant <@U0ALICE>'))).toMatch(/Use `\/vpn grant @user/);
         expect(bot.ackText(await bot.command('U0ADMIN', 'grant <@U0ALICE> forever'))).toMatch(
           /"forever" is not a duration/,
         );
         expect(bot.ackText(await bot.command('U0ADMIN', 'grant alice 3d'))).toMatch(/is not a mention/);
         expect(bot.ackText(await bot.command('U0ADMIN', 'grant <@U0ALICE> 5w'))).toMatch(/at most 30d/);
+        expect(bot.ackText(await bot.command('U0ADMIN', 'grant <@U0ADMIN> 3d'))).toMatch(
+          /Nobody grants themselves access/,
+        );
         expect(await bot.stores.grants.active('U0ALICE', new Date())).toBeUndefined();
+        expect(await bot.stores.grants.active('U0ADMIN', new Date())).toBeUndefined();
         expect(await actions(bot, 'access.grant')).toEqual([]);
       });
 
