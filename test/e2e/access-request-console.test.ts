@@ -106,6 +106,9 @@ describeWith(
       await page.getByTestId('channel-vpn-admins').click();
       const request = message(/asks for VPN access on laptop for 3d/);
       await request.waitFor();
+      // The duration select is drawn (fixed at the asked 3d), not shown as JSON.
+      await expect(request.locator('select').inputValue()).resolves.toBe('72');
+      expect(await request.getByTestId('unsupported').count()).toBe(0);
       await screenshot('ada-sees-request');
       await request.getByRole('button', { name: 'Approve' }).click();
       await message(/Approved by @Ada Admin for 3d|Approved by <@U0ADMIN> for 3d/).waitFor({ timeout: 40_000 });

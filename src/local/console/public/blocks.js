@@ -148,6 +148,25 @@
     return box;
   }
 
+  /**
+   * A select, as it stands: the console sends no state with a click, so it cannot be changed here, and the
+   * app reads its initial option (an access request's Approve uses the asked duration).
+   */
+  function staticSelect(element) {
+    const node = el('select', 'bk-select');
+    node.disabled = true;
+    node.title = 'This console cannot change a select; the app uses what is shown.';
+    node.dataset.actionId = element.action_id || '';
+    const initial = element.initial_option && element.initial_option.value;
+    for (const option of element.options || []) {
+      const item = el('option', '', escapeHtml((option.text && option.text.text) || ''));
+      item.value = option.value || '';
+      item.selected = option.value === initial;
+      node.appendChild(item);
+    }
+    return node;
+  }
+
   function button(element, ctx, ref) {
     const node = el(
       'button',
@@ -243,7 +262,9 @@
           node.appendChild(
             element.type === 'button'
               ? button(element, ctx, { block: index, element: elementIndex })
-              : unsupported(`a "${element.type}" element`, element),
+              : element.type === 'static_select'
+                ? staticSelect(element)
+                : unsupported(`a "${element.type}" element`, element),
           );
         });
         return node;
