@@ -1,6 +1,7 @@
 import type { Approval } from '../../src/domain/approval';
 import type { CertificateRecord } from '../../src/domain/certificate';
-import type { AuditLog, CertificateStore, ExpiryNotifier } from '../../src/ports';
+import type { AccessRequest } from '../../src/domain/access';
+import type { AccessRequestStore, AuditLog, CertificateStore, ExpiryNotifier } from '../../src/ports';
 import { DailyDeps, runDaily } from '../../src/services/daily';
 import type { RevocationReport, RevokeRequest } from '../../src/services/revoke';
 import { certificateRecord } from '../helpers/records';
@@ -98,6 +99,24 @@ describe('the daily job (services/daily.ts)', () => {
     expect(decided).toEqual(['a1:EXPIRED:system:test']);
     expect(audited).toEqual(['approval.decide by system:test']);
     expect(report).toMatchObject({ abandoned: 1, problems: [] });
+  });
+
+  it('closes access requests nobody decided within 24 h, each audited once, and skips one decided meanwhile', async () => {
+    const lapsed = (id: string) =>
+      ({ id, requester: `U0${id}`, state: 'pending', expiresAt: new Date(NOW.getTime() - 1) }) as AccessRequest;
+    let asked: Date | undefined;
+    const accessRequests = {
+      lapsed: async (now: Date) => ((asked = now), [lapsed('A'), lapsed('B')]),
+      // B was approved a moment ago: the conditional write finds it no longer pending.
+      expire: async (id: string) => (id === 'A' ? { ...lapsed(id), state: 'expired' } : undefined),
+    } as unknown as AccessRequestStore;
+    const { deps, audited } = fakes([], { accessRequests });
+
+    const report = await runDaily(deps, 'system:test');
+
+    expect(asked).toEqual(NOW);
+    expect(audited).toEqual(['access.request.expire by system:test']);
+    expect(report).toMatchObject({ expiredRequests: 1, problems: [] });
   });
 
   it('reminds owners and sends the weekly digest, and reports a store that cannot be read instead of throwing', async () => {
