@@ -255,6 +255,20 @@ describeWith(
           [clicked, swept].sort(),
         );
       });
+
+      it('a renewal is re-checked too: someone who may not issue renews nothing', async () => {
+        const before = await bot.stores.certificates.byUser('U0ALICE');
+        const laptop = before.find((c) => c.device === 'laptop')!;
+        await bot.enqueue({
+          type: 'renew',
+          userId: 'U0ALICE',
+          serial: laptop.serial,
+          responseUrl: bot.slack.mintResponseUrl('U0ALICE'),
+        });
+        await bot.idle();
+        expect(actionIds(bot.lastResponse('U0ALICE')?.blocks)).toContain(ACTION.requestAccess);
+        expect(await bot.stores.certificates.byUser('U0ALICE')).toHaveLength(before.length);
+      });
     });
 
     describe('/vpn grant', () => {
