@@ -8,7 +8,8 @@ import { DAY_MS } from '../../domain/time';
 
 const DEFAULT_WINDOW_DAYS = 30;
 
-function toEntry(item: Record<string, unknown>): AuditEntry {
+/** An audit item as the table holds it (a query's item, a stream record's new image) as an entry. */
+export function toEntry(item: Record<string, unknown>): AuditEntry {
   return {
     id: item.id as string,
     at: new Date(item.at as string),
