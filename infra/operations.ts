@@ -6,6 +6,7 @@ import {
   CERTIFICATE_STORE_SENDS,
   CLIENT_VPN_ENDPOINT_SENDS,
   CONNECTION_LOG_SENDS,
+  EVENT_BUS_SENDS,
   CRL_DISTRIBUTION_SENDS,
   CRL_STATE_STORE_SENDS,
   DATABASE_PROBE_SENDS,
@@ -28,7 +29,8 @@ export type Target =
   | 'region'
   | 'serverCertificate'
   | 'connectionLog'
-  | 'workerFunction';
+  | 'workerFunction'
+  | 'auditBus';
 
 export interface Reach {
   /** An endpoint is configured (not "none"). */
@@ -182,5 +184,7 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
       ];
     case 'alarms':
       return slackSecret;
+    case 'auditStream':
+      return all(EVENT_BUS_SENDS).map((action): [Target, string] => ['auditBus', action]);
   }
 }

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry } from '../../domain/audit';
-import { toEntry } from './audit-log';
+import { toEntry } from './audit-item';
 
 /** The parts of a DynamoDB Streams record (as Lambda delivers it) the audit stream reads. */
 export interface StreamRecord {
