@@ -1,7 +1,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { StreamRecord } from '../../src/adapters/dynamodb/audit-stream-record';
-import { AUDIT_EVENT_SOURCE, forwardAuditRecords } from '../../src/adapters/eventbridge/audit-events';
+import {
+  AUDIT_EVENT_SOURCE,
+  PUT_EVENTS_MAX_BYTES,
+  eventBytes,
+  forwardAuditRecords,
+} from '../../src/adapters/eventbridge/audit-events';
 import type { BusEvent, BusEventResult, EventBus } from '../../src/adapters/eventbridge/event-bus';
 
 const BUS = 'vpn-chatops';
@@ -49,6 +54,13 @@ function scriptedBus(answer: (call: number, events: BusEvent[]) => BusEventResul
 const accepted = (events: BusEvent[]) => events.map((_, i) => ({ EventId: `ev-${i}` }));
 
 describe('the audit stream forwarder', () => {
+  let warnings: string[];
+  beforeEach(() => {
+    warnings = [];
+    jest.spyOn(console, 'warn').mockImplementation((line: string) => void warnings.push(line));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
   it('sends inserted audit items only, as vpn-chatops events whose detail type is the action and detail the entry with its id', async () => {
     const { bus, calls } = scriptedBus((_, events) => accepted(events));
     const records = [
@@ -82,6 +94,27 @@ describe('the audit stream forwarder', () => {
     expect(await forwardAuditRecords(records, { bus, busName: BUS })).toEqual({ batchItemFailures: [] });
     expect(calls.map((events) => events.length)).toEqual([10, 10, 3]);
     expect(calls.flat().map((event) => JSON.parse(event.Detail).id)).toEqual(records.map((_, n) => `entry-${n}`));
+  });
+
+  it("keeps each call within PutEvents' 256 KB, and leaves out details too large for any event, saying so", async () => {
+    const { bus, calls } = scriptedBus((_, events) => accepted(events));
+    const big = (n: number, kb: number) =>
+      record('INSERT', auditImage(n, { details: { warnings: 'w'.repeat(kb * 1024) } }));
+    const records = [big(1, 100), big(2, 100), big(3, 100), big(4, 300), big(5, 1)];
+    expect(await forwardAuditRecords(records, { bus, busName: BUS })).toEqual({ batchItemFailures: [] });
+    for (const events of calls)
+      expect(events.reduce((sum, event) => sum + eventBytes(event), 0)).toBeLessThanOrEqual(PUT_EVENTS_MAX_BYTES);
+    expect(calls.map((events) => events.map((event) => JSON.parse(event.Detail).id))).toEqual([
+      ['entry-1', 'entry-2'],
+      ['entry-3', 'entry-4', 'entry-5'],
+    ]);
+    const huge = JSON.parse(calls[1][1].Detail);
+    expect(huge).toMatchObject({
+      id: 'entry-4',
+      action: 'access.offboard',
+      detailsOmitted: expect.stringContaining('vpnctl audit --json'),
+    });
+    expect(huge).not.toHaveProperty('details');
   });
 
   it('sends again only what PutEvents did not accept', async () => {
@@ -142,5 +175,9 @@ describe('the audit stream forwarder', () => {
     const records = [...junk, record('INSERT', auditImage(7))];
     expect(await forwardAuditRecords(records, { bus, busName: BUS })).toEqual({ batchItemFailures: [] });
     expect(calls.flat().map((event) => JSON.parse(event.Detail).id)).toEqual(['entry-7']);
+    // Each junk audit record leaves a line saying which and why; the record with no image is no audit entry at all.
+    expect(warnings.map((line) => JSON.parse(line).message)).toEqual(
+      junk.slice(0, 5).map((r) => expect.stringContaining(`record ${r.dynamodb!.SequenceNumber} skipped: `)),
+    );
   });
 });
