@@ -22,6 +22,8 @@ export interface EventBus {
   putEvents(entries: BusEvent[]): Promise<BusEventResult[]>;
 }
 
+const REQUEST_TIMEOUT_MS = 5_000;
+
 type Bytes = string | ArrayBuffer | ArrayBufferView;
 const bytes = (data: Bytes) =>
   typeof data === 'string'
@@ -103,7 +105,13 @@ export class SignedEventBus implements EventBus {
       },
       body,
     });
-    const response = await fetch(this.url, { method: 'POST', headers: signed.headers, body });
+    // Well inside the function's 30 s, so a hung call is retried within the invocation instead of ending it.
+    const response = await fetch(this.url, {
+      method: 'POST',
+      headers: signed.headers,
+      body,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
     const text = await response.text();
     if (!response.ok) {
       const { __type, message, Message } = parsed(text);
