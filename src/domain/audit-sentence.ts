@@ -1,4 +1,5 @@
 import type { AuditEntry } from './audit';
+import { isSlackId } from './cn';
 import { formatDuration } from './duration';
 
 /**
@@ -119,9 +120,8 @@ const PHRASES: Record<string, Phrase> = {
     const hours = hoursOf(p.d);
     const csr = str(p.d, 'source') === 'csr' ? ' from a CSR' : '';
     const tail = `${csr}${hours ? ` (${hours})` : ''}`;
-    return p.entry.actor === p.entry.target || !p.isPerson
-      ? `${p.isPerson ? p.target : p.actor} was issued ${what}${tail}`
-      : `${p.actor} issued ${p.target} ${what}${tail}`;
+    if (p.entry.actor === p.entry.target) return `${p.target} was issued ${what}${tail}`;
+    return p.isPerson ? `${p.actor} issued ${p.target} ${what}${tail}` : `${p.actor} issued ${what}${tail}`;
   },
   'certificate.renew': (p) => `${p.actor} renewed ${owned(p)}`,
   'certificate.revoke': (p) => {
@@ -250,7 +250,7 @@ export function auditSentence(entry: AuditEntry, style: SentenceStyle = plainSty
   const d: Details =
     entry.details && typeof entry.details === 'object' && !Array.isArray(entry.details) ? entry.details : {};
   const rawTarget = typeof entry.target === 'string' ? entry.target : String(entry.target);
-  const isPerson = /^[UW][A-Z0-9]{2,}$/.test(rawTarget);
+  const isPerson = isSlackId(rawTarget);
   const target = isPerson ? style.who(rawTarget) : style.code(rawTarget);
   const parts: Parts = {
     entry: { ...entry, target: rawTarget },

@@ -129,6 +129,12 @@ describe('audit entries as sentences', () => {
     );
   });
 
+  it('says who issued a certificate for someone else, and from a CSR', () => {
+    expect(
+      auditSentence(entry('certificate.issue', { actor: 'vpnctl:root', details: { cn: CN, source: 'csr' } }), names),
+    ).toBe('vpnctl:root issued Alice a certificate for laptop from a CSR');
+  });
+
   it('falls back to what the entry says for an action it does not know', () => {
     const future = { ...entry('certificate.issue'), action: 'certificate.teleport' } as unknown as AuditEntry;
     expect(auditSentence(future, names)).toBe('Ada did certificate.teleport to Alice');
