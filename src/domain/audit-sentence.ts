@@ -30,6 +30,10 @@ export function plainStyle(names: (id: string) => string | undefined = () => und
 
 type Details = Record<string, unknown>;
 
+/** A table's own entry: a stored `toString` or `constructor` must not find Object's. */
+const own = <T>(table: Record<string, T>, key: string): T | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
 // Details are whatever a writer stored, possibly by an older or newer version: read them defensively.
 function str(details: Details, key: string): string | undefined {
   const value = details[key];
@@ -85,7 +89,7 @@ interface Parts {
   s: SentenceStyle;
   actor: string;
   target: string;
-  /** The target as an owner: "Alice's", or "certificate `0A1B`'s" where the target is not a person. */
+  /** The target as an owner: "Alice's", or "the `req-1`" where the target is not a person. */
   whose: string;
   isPerson: boolean;
 }
@@ -100,10 +104,10 @@ function certificate(p: Parts): string {
 }
 
 const owned = (p: Parts) => (p.isPerson ? `${p.whose} ${certificate(p)}` : `the ${certificate(p)}`);
-const reason = (p: Parts, fallback?: string) => {
-  const raw = str(p.d, 'note') ?? str(p.d, 'reason') ?? fallback;
+const reason = (p: Parts) => {
+  const raw = str(p.d, 'note') ?? str(p.d, 'reason');
   if (raw === undefined) return '';
-  const words = REASON_WORDS[raw] ?? raw;
+  const words = own(REASON_WORDS, raw) ?? raw;
   return words ? `: ${p.s.text(words)}` : '';
 };
 const error = (p: Parts) => (str(p.d, 'error') ? `: ${p.s.text(str(p.d, 'error')!)}` : '');
@@ -261,14 +265,9 @@ export function auditSentence(entry: AuditEntry, style: SentenceStyle = plainSty
     whose: isPerson ? `${target}'s` : `the ${target}`,
     isPerson,
   };
-  const phrase = PHRASES[entry.action];
-  let sentence: string;
-  try {
-    sentence = phrase ? phrase(parts) : `${parts.actor} did ${style.code(String(entry.action))} to ${target}`;
-  } catch {
-    sentence = `${parts.actor} did ${style.code(String(entry.action))} to ${target}`;
-  }
-  const outcome = OUTCOME_WORDS[entry.outcome];
+  const phrase = own(PHRASES, String(entry.action));
+  const sentence = phrase ? phrase(parts) : `${parts.actor} did ${style.code(String(entry.action))} to ${target}`;
+  const outcome = own(OUTCOME_WORDS, String(entry.outcome));
   const told = phrase !== undefined && OWN_OUTCOME.has(entry.action);
   const tail = outcome && !told ? ` (${outcome}${entry.outcome === 'failure' ? error(parts) : ''})` : '';
   return `${sentence}${tail}`;

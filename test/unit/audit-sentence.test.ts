@@ -138,6 +138,16 @@ describe('audit entries as sentences', () => {
   it('falls back to what the entry says for an action it does not know', () => {
     const future = { ...entry('certificate.issue'), action: 'certificate.teleport' } as unknown as AuditEntry;
     expect(auditSentence(future, names)).toBe('Ada did certificate.teleport to Alice');
+    // Names Object.prototype has are no phrases, outcomes or reasons either.
+    const odd = {
+      ...entry('certificate.revoke', { details: { reason: 'constructor', cn: CN } }),
+      action: 'toString',
+      outcome: 'hasOwnProperty',
+    } as unknown as AuditEntry;
+    expect(auditSentence(odd, names)).toBe('Ada did toString to Alice');
+    expect(auditSentence(entry('certificate.revoke', { details: { reason: 'toString', cn: CN } }), names)).toBe(
+      "Ada revoked Alice's laptop certificate: toString",
+    );
   });
 
   it('reads the device label from a CN, tagged or not, and nothing from a CN without one', () => {
@@ -145,6 +155,14 @@ describe('audit entries as sentences', () => {
     expect(deviceOfCn('alice.laptop--ab3de-U0ALICE.vpn.example.com')).toBe('laptop');
     expect(deviceOfCn('alice-U0ALICE.vpn.example.com')).toBeUndefined();
   });
+
+  // Every key a sentence reads.
+  const DETAIL_KEYS = [
+    ...['cn', 'serial', 'new', 'device', 'source', 'reason', 'note', 'error', 'hours', 'validHours', 'duration'],
+    ...['notAfter', 'carriedForwardFrom', 'replaced', 'certificates', 'cns', 'terminated', 'found', 'sessions'],
+    ...['count', 'crlNumber', 'entries', 'until', 'daysLeft', 'serials', 'from', 'publicIp', 'answer', 'what'],
+    ...['since', 'revoked', 'mode'],
+  ];
 
   it('never throws and always says something, whatever the details hold', () => {
     const actions = Object.keys(EVERY_ACTION) as AuditAction[];
@@ -154,23 +172,8 @@ describe('audit entries as sentences', () => {
         fc.constantFrom<AuditOutcome>('success', 'failure', 'refused', 'partial', 'deferred'),
         fc.string(),
         fc.dictionary(
-          fc.constantFrom(
-            'cn',
-            'serial',
-            'reason',
-            'hours',
-            'validHours',
-            'cns',
-            'error',
-            'device',
-            'new',
-            'daysLeft',
-            'answer',
-            'what',
-            'mode',
-            'entries',
-          ),
-          fc.anything(),
+          fc.constantFrom(...DETAIL_KEYS),
+          fc.oneof(fc.anything(), fc.constantFrom('toString', 'constructor', '__proto__', 'unspecified', 'report')),
         ),
         (action, outcome, target, details) => {
           const sentence = auditSentence(entry(action, { outcome, target, details }), names);
@@ -179,6 +182,7 @@ describe('audit entries as sentences', () => {
           expect(sentence).not.toMatch(/undefined|\[object Object\]|NaN/);
         },
       ),
+      { numRuns: 2_000 },
     );
   });
 
