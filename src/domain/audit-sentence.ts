@@ -70,6 +70,12 @@ const REASON_WORDS: Record<string, string> = {
   aACompromise: 'attribute authority compromised',
 };
 
+/** Why offboarding ran (services/offboarding.ts). */
+const OFFBOARD_CAUSES: Record<string, string> = {
+  deactivated: 'deactivated in Slack',
+  guest: 'now a guest',
+};
+
 const OUTCOME_WORDS: Record<string, string> = {
   failure: 'failed',
   refused: 'refused',
@@ -116,7 +122,7 @@ const isSystem = (id: string) => id.startsWith('system:');
 
 type Phrase = (p: Parts) => string;
 
-/** Each action in words, as it reads when it succeeded; `OWN_OUTCOME` lists the phrases that tell other outcomes too. */
+/** Each action in words, as it reads when it succeeded; `TOLD` lists the other outcomes a phrase tells too. */
 const PHRASES: Record<string, Phrase> = {
   'certificate.issue': (p) => {
     const device = str(p.d, 'device') ?? deviceOfCn(str(p.d, 'cn') ?? '');
@@ -159,13 +165,18 @@ const PHRASES: Record<string, Phrase> = {
       : `${p.actor} ended${count} sessions${whose}${on(p)}`;
   },
   'sessions.expire': (p) => {
-    const ended = num(p.d, 'terminated') ?? num(p.d, 'sessions') ?? num(p.d, 'count');
+    const ended = num(p.d, 'terminated');
+    const found = num(p.d, 'found');
     const cns = strings(p.d, 'cns');
-    const what = ended !== undefined ? `${ended} expired session${ended === 1 ? '' : 's'}` : 'expired sessions';
+    const of = found !== undefined && found !== ended ? found : undefined;
+    const count = ended !== undefined ? `${ended}${of !== undefined ? ` of ${of}` : ''} ` : '';
+    const noun = (of ?? ended) === 1 ? 'session' : 'sessions';
     const whose = cns.length
       ? ` of ${cns.slice(0, 3).map(p.s.code).join(', ')}${cns.length > 3 ? ' and others' : ''}`
       : '';
-    return `${p.actor} ended ${what}${whose}${on(p)}${error(p)}`;
+    return p.entry.outcome === 'failure'
+      ? `${p.actor} could not end the expired sessions${whose}${on(p)}${error(p)}`
+      : `${p.actor} ended ${count}expired ${noun}${whose}${on(p)}${error(p)}`;
   },
   'crl.publish': (p) => {
     const number = str(p.d, 'crlNumber');
@@ -220,11 +231,17 @@ const PHRASES: Record<string, Phrase> = {
     return `${p.actor} exported ${whose}${since ? ` since ${p.s.text(since)}` : ''}${n !== undefined ? ` (${n} entries)` : ''}`;
   },
   'access.offboard': (p) => {
-    const revoked = num(p.d, 'revoked') ?? num(p.d, 'certificates');
-    const what = revoked !== undefined ? ` (${revoked} certificate${revoked === 1 ? '' : 's'} revoked)` : '';
+    const revoked = Array.isArray(p.d.revoked) ? p.d.revoked.length : num(p.d, 'revoked');
+    const sessions = num(p.d, 'sessionsEnded');
+    const done = [
+      revoked !== undefined && `${revoked} certificate${revoked === 1 ? '' : 's'} revoked`,
+      sessions && `${sessions} session${sessions === 1 ? '' : 's'} ended`,
+    ].filter(Boolean);
+    const cause = own(OFFBOARD_CAUSES, str(p.d, 'cause') ?? '') ?? str(p.d, 'cause');
+    const why = cause ? `: ${p.s.text(cause)}` : reason(p);
     return str(p.d, 'mode') === 'report'
-      ? `${p.actor} reported that ${p.target} should be offboarded${reason(p)}`
-      : `${p.actor} offboarded ${p.target}${reason(p)}${what}`;
+      ? `${p.actor} reported that ${p.target} should be offboarded${why}; nothing was revoked`
+      : `${p.actor} offboarded ${p.target}${why}${done.length ? ` (${done.join(', ')})` : ''}`;
   },
   'access.grant': (p) => {
     const hours = hoursOf(p.d);
@@ -243,8 +260,17 @@ const PHRASES: Record<string, Phrase> = {
   'access.request.expire': (p) => `${p.whose} VPN access request expired unanswered`,
 };
 
-/** Phrases that already say how it ended; the others get the outcome appended when it is not a success. */
-const OWN_OUTCOME = new Set(['sessions.terminate', 'crl.publish', 'crl.renew', 'approval.decide', 'access.refused']);
+/** The outcomes a phrase already tells; any other that is not a success is added in brackets. */
+const TOLD: Record<string, readonly string[]> = {
+  'sessions.terminate': ['failure', 'partial'],
+  'sessions.expire': ['failure'],
+  'crl.publish': ['failure', 'deferred', 'partial'],
+  'crl.renew': ['failure'],
+  'approval.decide': ['refused'],
+  'access.refused': ['refused'],
+  // Report mode: the admins are told, and the entry waits for them.
+  'access.offboard': ['deferred'],
+};
 
 /**
  * One audit entry as one English sentence, e.g. "Ada revoked Alice's laptop certificate: key compromised".
@@ -268,7 +294,7 @@ export function auditSentence(entry: AuditEntry, style: SentenceStyle = plainSty
   const phrase = own(PHRASES, String(entry.action));
   const sentence = phrase ? phrase(parts) : `${parts.actor} did ${style.code(String(entry.action))} to ${target}`;
   const outcome = own(OUTCOME_WORDS, String(entry.outcome));
-  const told = phrase !== undefined && OWN_OUTCOME.has(entry.action);
+  const told = phrase !== undefined && (own(TOLD, String(entry.action))?.includes(String(entry.outcome)) ?? false);
   const tail = outcome && !told ? ` (${outcome}${entry.outcome === 'failure' ? error(parts) : ''})` : '';
   return `${sentence}${tail}`;
 }

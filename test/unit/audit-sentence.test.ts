@@ -55,8 +55,12 @@ const EVERY_ACTION: Record<AuditAction, [AuditEntry, string]> = {
     `Ada ended 1 of 1 sessions of ${CN} on openvpn:local`,
   ],
   'sessions.expire': [
-    entry('sessions.expire', { actor: 'system:expiry', target: 'openvpn:local', details: { terminated: 2 } }),
-    'system:expiry ended 2 expired sessions on openvpn:local',
+    entry('sessions.expire', {
+      actor: 'system:expiry',
+      target: 'openvpn:local',
+      details: { cns: [CN], serials: ['0A'], found: 1, terminated: 1 },
+    }),
+    `system:expiry ended 1 expired session of ${CN} on openvpn:local`,
   ],
   'crl.publish': [
     entry('crl.publish', { target: 'openvpn:local', details: { crlNumber: '7', entries: 2 } }),
@@ -87,8 +91,11 @@ const EVERY_ACTION: Record<AuditAction, [AuditEntry, string]> = {
     'Ada exported the audit trail since 2026-02-01 (40 entries)',
   ],
   'access.offboard': [
-    entry('access.offboard', { actor: 'system:offboarding', details: { reason: 'deactivated in Slack', revoked: 2 } }),
-    'system:offboarding offboarded Alice: deactivated in Slack (2 certificates revoked)',
+    entry('access.offboard', {
+      actor: 'system:offboarding',
+      details: { cause: 'deactivated', source: 'event', mode: 'auto', revoked: ['0A', '0B'], sessionsEnded: 1 },
+    }),
+    'system:offboarding offboarded Alice: deactivated in Slack (2 certificates revoked, 1 session ended)',
   ],
   'access.grant': [
     entry('access.grant', { details: { hours: 72, reason: 'on call' } }),
@@ -135,6 +142,29 @@ describe('audit entries as sentences', () => {
     ).toBe('vpnctl:root issued Alice a certificate for laptop from a CSR');
   });
 
+  it('says what offboarding in report mode and a failed expiry sweep left undone, once', () => {
+    expect(
+      auditSentence(
+        entry('access.offboard', {
+          actor: 'system:offboarding',
+          outcome: 'deferred',
+          details: { cause: 'guest', mode: 'report', serials: ['0A'] },
+        }),
+        names,
+      ),
+    ).toBe('system:offboarding reported that Alice should be offboarded: now a guest; nothing was revoked');
+    expect(
+      auditSentence(
+        entry('sessions.expire', {
+          actor: 'system:expiry',
+          target: 'cvpn-1',
+          outcome: 'failure',
+          details: { cns: [CN], found: 1, terminated: 0, error: 'throttled' },
+        }),
+      ),
+    ).toBe(`system:expiry could not end the expired sessions of ${CN} on cvpn-1: throttled`);
+  });
+
   it('falls back to what the entry says for an action it does not know', () => {
     const future = { ...entry('certificate.issue'), action: 'certificate.teleport' } as unknown as AuditEntry;
     expect(auditSentence(future, names)).toBe('Ada did certificate.teleport to Alice');
@@ -161,7 +191,7 @@ describe('audit entries as sentences', () => {
     ...['cn', 'serial', 'new', 'device', 'source', 'reason', 'note', 'error', 'hours', 'validHours', 'duration'],
     ...['notAfter', 'carriedForwardFrom', 'replaced', 'certificates', 'cns', 'terminated', 'found', 'sessions'],
     ...['count', 'crlNumber', 'entries', 'until', 'daysLeft', 'serials', 'from', 'publicIp', 'answer', 'what'],
-    ...['since', 'revoked', 'mode'],
+    ...['since', 'revoked', 'mode', 'cause', 'sessionsEnded'],
   ];
 
   it('never throws and always says something, whatever the details hold', () => {

@@ -228,7 +228,7 @@ function homeData(h: Hostile): HomeData {
         // Sentences quote what the details hold (reasons, devices, CNs, errors): every kind of quoting, hostile.
         ...(
           [
-            ['access.offboard', { reason: h.s(), revoked: 2 }],
+            ['access.offboard', { cause: h.s(), revoked: [h.s()], sessionsEnded: 1 }],
             ['access.request', { device: h.s(), hours: 8, reason: h.s() }],
             ['access.request.deny', { reason: h.s() }],
             ['certificate.issue', { cn: h.s(), device: h.s(), validHours: 8 }],
