@@ -7,6 +7,7 @@ export const LAMBDA_ENTRIES = {
   worker: 'src/handlers/worker.ts',
   scheduler: 'src/handlers/scheduler.ts',
   alarms: 'src/handlers/alarms.ts',
+  auditStream: 'src/handlers/audit-stream.ts',
 } as const;
 
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;

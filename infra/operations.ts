@@ -11,6 +11,7 @@ import {
   CRL_STATE_STORE_SENDS,
   DATABASE_PROBE_SENDS,
   ENDPOINT_LEASE_SENDS,
+  EVENT_BUS_SENDS,
   GRANT_STORE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
   JOB_QUEUE_SENDS,
@@ -30,7 +31,8 @@ export type Target =
   | 'region'
   | 'serverCertificate'
   | 'connectionLog'
-  | 'workerFunction';
+  | 'workerFunction'
+  | 'auditBus';
 
 export interface Reach {
   /** An endpoint is configured (not "none"). */
@@ -190,5 +192,7 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
       ];
     case 'alarms':
       return slackSecret;
+    case 'auditStream':
+      return all(EVENT_BUS_SENDS).map((action): [Target, string] => ['auditBus', action]);
   }
 }

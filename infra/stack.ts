@@ -10,6 +10,7 @@ import { parseWindow } from '../src/domain/window';
 import { botAlarms } from './alarms';
 import { allowWildcard } from './nag';
 import { agentRole } from './agent-role';
+import { auditStream } from './audit-stream';
 import { vpnEndpoint } from './endpoint';
 import { botFunction } from './functions';
 import {
@@ -101,6 +102,7 @@ export class VpnChatopsStack extends Stack {
       connect: `${CONNECT_PREFIX}${name}`,
       scheduler: `${name}-scheduler`,
       alarms: `${name}-alarms`,
+      auditStream: `${name}-audit-stream`,
     };
     const shared: Record<string, string> = {
       ...settings.botSettings,
@@ -245,6 +247,21 @@ export class VpnChatopsStack extends Stack {
       stackName: name,
       email: settings.alarmEmail,
     });
+
+    // A table adopted with reuseRetained is imported by name, and its stream's ARN cannot be known here.
+    if (!reuse) {
+      const { bus } = auditStream(this, {
+        table,
+        stackName: name,
+        functionName: names.auditStream,
+        alarmTopic: topic,
+      });
+      new CfnOutput(this, 'AuditEventBusName', {
+        value: bus.eventBusName,
+        description:
+          'Every audit entry as an event (source vpn-chatops, detail type = the action): docs/audit-stream.md',
+      });
+    }
 
     new CfnOutput(this, 'SlackRequestUrl', {
       value: `${url.url}slack/events`,

@@ -1,5 +1,13 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ITable, ProjectionType, Table, TableProps } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ITable,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableProps,
+} from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { TTL_ATTRIBUTE, tableDefinition } from '../src/adapters/dynamodb/table';
 
@@ -60,6 +68,8 @@ export function stateTable(scope: Construct, tableName: string, reuse: boolean):
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
+    // New images only: the audit stream forwards inserted audit entries (infra/audit-stream.ts).
+    stream: StreamViewType.NEW_IMAGE,
   });
   for (const index of indexes) table.addGlobalSecondaryIndex(index);
   return table;

@@ -1,5 +1,6 @@
 import { CertificateRecord, effectiveStatus } from '../domain/certificate';
 import type { AuditEntry } from '../domain/audit';
+import { auditSentence, plainStyle } from '../domain/audit-sentence';
 import type { RevocationReport } from '../services/revoke';
 import type { PublishOutcome } from '../services/publish-crl';
 import type { CrlStatus } from '../services/crl-status';
@@ -94,18 +95,13 @@ export function crlStatusTable(statuses: CrlStatus[]): string {
     .join('\n');
 }
 
-export function auditTable(entries: AuditEntry[]): string {
+/** One sentence per entry; `names` turns Slack IDs into names where it knows them. */
+export function auditTable(entries: AuditEntry[], names?: (id: string) => string | undefined): string {
   if (entries.length === 0) return 'No audit entries in that window.';
+  const style = plainStyle(names);
   return table([
-    ['TIME', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'DETAILS'],
-    ...entries.map((e) => [
-      e.at.toISOString(),
-      e.actor,
-      e.action,
-      e.target,
-      e.outcome,
-      e.details ? JSON.stringify(e.details) : '',
-    ]),
+    ['TIME', 'OUTCOME', 'WHAT HAPPENED'],
+    ...entries.map((e) => [e.at.toISOString(), e.outcome, auditSentence(e, style)]),
   ]);
 }
 

@@ -22,6 +22,8 @@ const MAX_BUNDLE_BYTES: Record<LambdaName, number> = {
   alarms: 0.75 * MiB,
   worker: 1.75 * MiB,
   scheduler: 1.75 * MiB,
+  // One signed PutEvents and a stream record reader: no SDK client, no Slack, no PKI.
+  auditStream: 0.25 * MiB,
 };
 /** Construct ids of the functions in infra/stack.ts. */
 const CONSTRUCT: Record<LambdaName, string> = {
@@ -30,6 +32,7 @@ const CONSTRUCT: Record<LambdaName, string> = {
   connect: 'Connect',
   scheduler: 'Scheduler',
   alarms: 'Alarms',
+  auditStream: 'AuditStream',
 };
 
 /**
@@ -195,6 +198,38 @@ describeWith(
         CERT_DAYS: 'soon',
       });
       expect(workerWithoutCa.error).toMatch(/CERT_DAYS: must be a whole number/);
+    }, 60_000);
+
+    it('auditStream: loads in plain Node, passes over what is not an audit entry, and reports one it could not send', async () => {
+      const image = {
+        type: { S: 'audit' },
+        id: { S: 'e1' },
+        at: { S: '2026-03-01T11:30:00.000Z' },
+        actor: { S: 'U0ADMIN' },
+        action: { S: 'certificate.revoke' },
+        target: { S: 'U0ALICE' },
+        outcome: { S: 'success' },
+      };
+      const env = {
+        AWS_REGION: 'eu-west-1',
+        EVENT_BUS_NAME: 'vpn-chatops',
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        // Nothing listens there: the entry is signed and sent, and fails.
+        AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:9/',
+      };
+      const [quiet, unsent] = await invoke(
+        'auditStream',
+        [
+          { Records: [{ eventName: 'REMOVE', dynamodb: { SequenceNumber: '1' } }] },
+          { Records: [{ eventName: 'INSERT', dynamodb: { SequenceNumber: '2', NewImage: image } }] },
+        ],
+        env,
+      );
+      expect(quiet.ok).toEqual({ batchItemFailures: [] });
+      expect(unsent.ok).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }] });
+      const [unconfigured] = await invoke('auditStream', [{ Records: [] }], { AWS_REGION: 'eu-west-1' });
+      expect(unconfigured.error).toBe('EVENT_BUS_NAME and AWS_REGION must be set for the audit stream.');
     }, 60_000);
   },
 );

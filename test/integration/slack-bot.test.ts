@@ -516,6 +516,12 @@ describeWith(
       await eventually(() => slack.homeView('U0BOB'), "Bob's home");
       const admin = await eventually(() => slack.homeView('U0ADMIN'), 'the admin home');
       expect(JSON.stringify(admin)).toMatch(/CRL/);
+      // The audit trail reads as sentences, each actor a mention that Slack shows by name.
+      const trail = JSON.stringify(admin).split('Latest audit entries')[1];
+      expect(trail).toMatch(
+        /UTC · (<@U0[A-Z]+>|system:[a-z-]+|vpnctl:\S+) (revoked|was issued|issued|published|ended) /,
+      );
+      expect(trail).not.toContain('certificate.revoke ·');
       expect(JSON.stringify(slack.homeView('U0BOB'))).not.toMatch(/Audit/i);
       // The messages tab is not the Home tab.
       await call(

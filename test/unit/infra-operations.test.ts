@@ -87,6 +87,7 @@ const TARGETS: Record<Target, (resource: string) => boolean> = {
   connectionLog: (r) =>
     /:log-group:(\/aws\/clientvpn\/connections:\*|",\{"Ref":"ConnectionLogs[0-9A-F]{8}"\},":\*")/.test(r),
   workerFunction: (r) => /^\{"Fn::GetAtt":\["Worker[0-9A-F]{8}","Arn"\]\}$/.test(r),
+  auditBus: (r) => /^\{"Fn::GetAtt":\["AuditBus[0-9A-F]{8}","Arn"\]\}$/.test(r),
 };
 
 describe("each function's role grants every AWS request its code can send", () => {

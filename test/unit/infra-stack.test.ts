@@ -204,6 +204,7 @@ describe('the CDK stack, synthesized offline', () => {
     );
     expect(alarms.map((alarm) => alarm.AlarmName).sort()).toEqual(
       [
+        'vpn-chatops-audit-stream-lag',
         'vpn-chatops-connect-errors',
         'vpn-chatops-connect-throttles',
         'vpn-chatops-crl-days-left',
@@ -345,13 +346,15 @@ describe('the CDK stack, synthesized offline', () => {
         ]);
     });
 
-    it('uses "*" only for listing Client VPN endpoints, which has no resource type, and only in the Region', () => {
+    it('uses "*" only for listing Client VPN endpoints and DynamoDB streams, which have no resource type, and only in the Region', () => {
       const wildcard = Object.values(template.findResources('AWS::IAM::Policy'))
         .flatMap(
           (policy) => (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement,
         )
         .filter((statement) => [statement.Resource].flat().includes('*'));
-      expect(new Set(wildcard.flatMap(actions))).toEqual(new Set(['ec2:DescribeClientVpnEndpoints']));
+      expect(new Set(wildcard.flatMap(actions))).toEqual(
+        new Set(['ec2:DescribeClientVpnEndpoints', 'dynamodb:ListStreams']),
+      );
       for (const statement of wildcard)
         expect(statement.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } });
       // Only the worker (which runs /vpn doctor) describes the endpoint and reads its server certificate from ACM.

@@ -238,6 +238,27 @@ function homeData(h: Hostile): HomeData {
           details: { error: h.s() },
         },
         { id: h.s(), at: NOW, actor: h.id(), action: 'approval.decide', target: h.id(), outcome: 'refused' },
+        // Sentences quote what the details hold (reasons, devices, CNs, errors): every kind of quoting, hostile.
+        ...(
+          [
+            ['access.offboard', { cause: h.s(), revoked: [h.s()], sessionsEnded: 1 }],
+            ['access.request', { device: h.s(), hours: 8, reason: h.s() }],
+            ['access.request.deny', { reason: h.s() }],
+            ['certificate.issue', { cn: h.s(), device: h.s(), validHours: 8 }],
+            ['certificate.extend', { serial: h.s(), notAfter: h.s() }],
+            ['sessions.terminate', { cns: [h.s(), h.s()], terminated: 1, found: 2 }],
+            ['crl.publish', { error: h.s() }],
+            ['audit.export', { since: h.s(), entries: 3 }],
+          ] as const
+        ).map(([action, details], i) => ({
+          id: h.s(),
+          at: NOW,
+          actor: h.id(),
+          action,
+          target: i % 2 ? h.id() : h.s(),
+          outcome: i % 3 ? ('failure' as const) : ('success' as const),
+          details: { ...details },
+        })),
       ],
       agents: [0, 1, 2].map((i) => ({
         agentId: h.s(),

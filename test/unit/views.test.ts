@@ -274,7 +274,7 @@ describe('homeView for an admin', () => {
     const text = textOf(homeView(adminData({ pendingApprovals: approvals, sessions, audit })).blocks);
     expect(text).toContain(`⏳ <@${ALICE}> · \`alice-cn\` from 198.51.100.4 · asked 2026-03-01 11:55 UTC (5 min ago)`);
     expect(text).toContain('🔌 `bob-cn` on *openvpn:local* from 10.0.0.9 · since 2026-03-01 11:00 UTC');
-    expect(text).toContain(`✅ 2026-03-01 11:30 UTC · vpnctl:root · certificate.revoke · <@${ALICE}> · success`);
+    expect(text).toContain(`✅ 2026-03-01 11:30 UTC · vpnctl:root revoked <@${ALICE}>'s certificate \`0A\``);
   });
 
   describe('pages through every certificate', () => {

@@ -1,24 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { AuditEntry, AuditQuery } from '../../domain/audit';
+import type { AuditEntry, AuditQuery } from '../../domain/audit';
+import { toEntry } from './audit-item';
 import type { AuditLog } from '../../ports';
 import { Database, guarded, queryAll } from './client';
 import { INDEX } from './table';
 import { DAY_MS } from '../../domain/time';
 
 const DEFAULT_WINDOW_DAYS = 30;
-
-function toEntry(item: Record<string, unknown>): AuditEntry {
-  return {
-    id: item.id as string,
-    at: new Date(item.at as string),
-    actor: item.actor as string,
-    action: item.action as AuditEntry['action'],
-    target: item.target as string,
-    outcome: item.outcome as AuditEntry['outcome'],
-    details: item.details as Record<string, unknown> | undefined,
-  };
-}
 
 /** Day partitions keep "everything since X" a handful of queries; gsi1/gsi2 answer "by actor" and "by target". */
 export class DynamoDbAuditLog implements AuditLog {

@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditOutcome } from '../../domain/audit';
+import { SentenceStyle, auditSentence } from '../../domain/audit-sentence';
 import { CertificateRecord, CertificateStatus, effectiveStatus } from '../../domain/certificate';
-import { isSlackId } from '../../domain/cn';
 import type { CrlStatus } from '../../services/crl-status';
 import { ACTION } from '../ids';
 import { actions, button, context, header, listSection, packedSections, section } from './blocks';
@@ -185,10 +185,11 @@ const AUDIT_OUTCOME: Record<AuditOutcome, string> = {
   deferred: '⏳',
 };
 
+/** Members as mentions, which Slack shows by name; everything else escaped. */
+const AUDIT_STYLE: SentenceStyle = { who: mention, text: (raw) => userText(raw), code: (raw) => code(raw, 100) };
+
 function auditLine(entry: AuditEntry): string {
-  const target = isSlackId(entry.target) ? mention(entry.target) : code(entry.target, 100);
-  const details = entry.details ? ` · ${code(JSON.stringify(entry.details), 150)}` : '';
-  return `${AUDIT_OUTCOME[entry.outcome]} ${formatTime(entry.at)} · ${mention(entry.actor)} · ${entry.action} · ${target} · ${entry.outcome}${details}`;
+  return `${AUDIT_OUTCOME[entry.outcome] ?? '•'} ${formatTime(entry.at)} · ${auditSentence(entry, AUDIT_STYLE)}`;
 }
 
 const STATUSES: CertificateStatus[] = ['active', 'suspended', 'expired', 'revoked'];
