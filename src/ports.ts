@@ -339,7 +339,16 @@ export interface TimeReference {
  * Jobs are plain JSON, and the worker re-checks who may do what when it runs them.
  */
 export type Job = (
-  | { type: 'issue'; userId: string; teamId?: string; device?: string; csrPem?: string; responseUrl?: string }
+  | {
+      type: 'issue';
+      userId: string;
+      teamId?: string;
+      device?: string;
+      csrPem?: string;
+      responseUrl?: string;
+      /** Time-boxed access (`/vpn issue laptop for 8h`); the worker checks it against MAX_ACCESS_HOURS. */
+      validHours?: number;
+    }
   | { type: 'revoke'; actorId: string; target: RevocationTarget; reason: RevocationReason; responseUrl?: string }
   | { type: 'publish-crl'; actorId: string; responseUrl?: string }
   | { type: 'crl-status'; actorId: string; responseUrl: string }

@@ -28,6 +28,7 @@ import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
 import { IssueRequest, issueCertificate } from './issue';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
 import { CrlPolicy, RevokeRequest, revoke } from './revoke';
+import { DEFAULT_MAX_ACCESS_HOURS } from './time-boxed';
 
 /** The settings the use cases read; the bot's Config has them under the same names. */
 export interface AdminSettings {
@@ -37,6 +38,8 @@ export interface AdminSettings {
   CRL_PUBLISH_MODE: 'immediate' | 'window';
   CRL_WINDOW: string;
   CRL_RENEW_BEFORE_DAYS: number;
+  /** The longest time-boxed access (services/time-boxed.ts); its default where a caller's settings leave it out. */
+  MAX_ACCESS_HOURS?: number;
 }
 
 export const doctorPolicy = (config: AdminSettings): DoctorPolicy => ({
@@ -86,6 +89,11 @@ export class VpnAdmin {
       crlDays: deps.config.CRL_DAYS,
       coalesceMs: deps.coalesceMs ?? 1500,
     });
+  }
+
+  /** The longest time-boxed access anyone may have (MAX_ACCESS_HOURS): every caller that passes validHours checks it. */
+  get maxAccessHours(): number {
+    return this.deps.config.MAX_ACCESS_HOURS ?? DEFAULT_MAX_ACCESS_HOURS;
   }
 
   /** The endpoint profiles are built from: the first one configured. */

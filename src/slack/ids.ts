@@ -12,6 +12,9 @@ export const ACTION = {
   notMe: 'vpn_login_not_me',
   reenable: 'vpn_reenable_certificate',
   renew: 'vpn_renew_certificate',
+  /** How long the Home's Issue is for (a select beside the button; its value rides along with the click). */
+  issueDuration: 'vpn_issue_duration',
+  extend: 'vpn_extend_access',
 } as const;
 
 export const VIEW = {
@@ -23,6 +26,8 @@ export const BLOCK = {
   csrAction: 'csr_value',
   deviceInput: 'device',
   deviceAction: 'device_value',
+  /** The Home's Issue buttons and duration select: the click reads the select's state under this id. */
+  issueActions: 'issue',
 } as const;
 
 /** What a revoke confirmation button carries (JSON in the button `value`, ≤ 2000 chars). */

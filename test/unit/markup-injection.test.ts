@@ -18,6 +18,7 @@ import * as certificateList from '../../src/slack/views/certificate-list';
 import * as insights from '../../src/slack/views/connection-insights';
 import * as crlHealth from '../../src/slack/views/crl-health';
 import * as doctor from '../../src/slack/views/doctor';
+import * as durationSelect from '../../src/slack/views/duration-select';
 import * as errors from '../../src/slack/views/errors';
 import * as expiry from '../../src/slack/views/expiry';
 import * as format from '../../src/slack/views/format';
@@ -52,6 +53,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   'connection-insights': insights,
   'crl-health': crlHealth,
   doctor,
+  'duration-select': durationSelect,
   errors,
   expiry,
   format,
@@ -508,6 +510,7 @@ const BUILDERS: Record<string, Builder> = {
             endpointKind: csr ? 'openvpn' : 'aws-client-vpn',
             fileName: h.s(),
             csr,
+            ...(csr && { accessHours: 8 }),
           }),
         ),
       ),
@@ -527,6 +530,8 @@ const HELPERS: Record<string, string> = {
   'markup.escapeMrkdwnExceptMentions':
     'escapes text we compose around mentions; checked through progressMessage, errorMessage and revokeConfirmMessage',
   'markup.mention': 'a member ID as a mention, checked on its own below and through every builder with an ID field',
+  'duration-select.durationSelect': 'a select of our own durations and a date',
+  'duration-select.chosenHours': 'reads a number back; renders nothing',
   'format.count': 'a number',
   'format.plural': 'a number and a word of ours',
   'format.formatTime': 'a date',

@@ -1,3 +1,5 @@
+import { checkAccessHours } from '../../services/time-boxed';
+import { formatTime } from '../views/format';
 import { progressMessage } from '../views/progress';
 import { userText } from '../views/markup';
 import type { JobContext, JobOf } from './context';
@@ -6,6 +8,8 @@ import { refreshHome } from './home';
 
 /** `/vpn issue`, the Issue button or an uploaded CSR: a certificate for a member of this workspace, its profile into their DM only. */
 export async function issue(context: JobContext, job: JobOf<'issue'>): Promise<void> {
+  // Checked before anyone is asked anything: a refusal changes nothing.
+  const validHours = checkAccessHours(job.validHours, context.admin.maxAccessHours);
   const displayName = await memberName(context, job.userId, job.teamId, 'issue');
   const issued = await context.admin.issue({
     slackId: job.userId,
@@ -13,12 +17,13 @@ export async function issue(context: JobContext, job: JobOf<'issue'>): Promise<v
     device: job.device,
     csrPem: job.csrPem,
     actor: job.userId,
+    validHours,
   });
-  const fileName = await deliverProfile(context, issued, { csr: job.csrPem !== undefined });
-  await context.reply(
-    progressMessage(
-      `✅ Your VPN profile *${userText(fileName)}* is in your DM from me. It expires on ${issued.record.notAfter.toISOString().slice(0, 10)}.`,
-    ),
-  );
+  const fileName = await deliverProfile(context, issued, { csr: job.csrPem !== undefined, accessHours: validHours });
+  const ends =
+    validHours === undefined
+      ? `It expires on ${issued.record.notAfter.toISOString().slice(0, 10)}.`
+      : `Your access ends ${formatTime(issued.record.notAfter)}.`;
+  await context.reply(progressMessage(`✅ Your VPN profile *${userText(fileName)}* is in your DM from me. ${ends}`));
   await refreshHome(context, job.userId);
 }

@@ -2,10 +2,11 @@ import type { AuditEntry, AuditOutcome } from '../../domain/audit';
 import { CertificateRecord, CertificateStatus, effectiveStatus } from '../../domain/certificate';
 import { isSlackId } from '../../domain/cn';
 import type { CrlStatus } from '../../services/crl-status';
-import { ACTION } from '../ids';
+import { ACTION, BLOCK } from '../ids';
 import { actions, button, context, header, listSection, packedSections, section } from './blocks';
 import { byCn, byRelevance, certificateText, isRevocable } from './certificate';
 import { byHealth, crlStatusText, publishCrlButton } from './crl-health';
+import { durationSelect } from './duration-select';
 import { count, formatTime } from './format';
 import { code, mention, plainText, userText } from './markup';
 import type { AgentRow, Block, HomeData, HomeView, LoginRecord, PendingApprovalRow, SessionRow } from './types';
@@ -94,10 +95,14 @@ function memberBlocks(data: HomeData): Block[] {
     ...(mine.length > shown.length
       ? [context(`…and ${count(mine.length - shown.length)} more: \`/vpn status\` lists them all.`)]
       : []),
-    actions(
-      button('Issue a VPN profile', ACTION.issue, { style: 'primary' }),
-      button('Use my own key (CSR)', ACTION.issueWithCsr),
-    ),
+    {
+      ...actions(
+        button('Issue a VPN profile', ACTION.issue, { style: 'primary' }),
+        ...(data.access ? [durationSelect(ACTION.issueDuration, { now, ...data.access })] : []),
+        button('Use my own key (CSR)', ACTION.issueWithCsr),
+      ),
+      block_id: BLOCK.issueActions,
+    },
     context('To label the device, type `/vpn issue laptop`. `/vpn help` lists every command.'),
     divider,
     listSection('*Recent logins*', logins.map(loginLine), {

@@ -28,6 +28,10 @@ export const SLACK_LIMITS = {
   inputLabel: 2000,
   inputHint: 2000,
   placeholder: 150,
+  /** static_select: at most 100 options, each option's text and value. */
+  selectOptions: 100,
+  optionText: 75,
+  optionValue: 150,
   /** plain_text_input `min_length`/`max_length` accept 0–3000 and 1–3000. */
   inputLength: 3000,
 } as const;
@@ -102,6 +106,23 @@ class Checker {
           }
         }
         return;
+      case 'static_select': {
+        this.text(`${path}.placeholder`, value.placeholder, SLACK_LIMITS.placeholder, { plainOnly: true });
+        const options = this.elements(`${path}.options`, value.options, SLACK_LIMITS.selectOptions, 'select options');
+        options.forEach((option, i) => {
+          if (!isObject(option)) return this.fail(`${path}.options[${i}]`, 'an option must be an object');
+          this.text(`${path}.options[${i}].text`, option.text, SLACK_LIMITS.optionText, {
+            plainOnly: true,
+            required: true,
+          });
+          this.string(`${path}.options[${i}]`, option.value, 'option value', SLACK_LIMITS.optionValue, true);
+        });
+        // Slack refuses an initial option that is not exactly one of the options.
+        const initial = value.initial_option;
+        if (initial !== undefined && !options.some((option) => JSON.stringify(option) === JSON.stringify(initial)))
+          this.fail(`${path}.initial_option`, 'initial_option must be one of the options');
+        return;
+      }
       default:
         this.fail(path, `element type ${String(value.type)} is not one that these views use, so it is not checked`);
     }

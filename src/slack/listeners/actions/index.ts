@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { ListenerDeps } from '../../context';
 import { ACTION } from '../../ids';
 import { issue } from './issue';
+import { issueDuration } from './issue-duration';
 import { issueWithCsr } from './issue-with-csr';
 import { homePage } from './home-page';
 import { approveLogin, notMe } from './login-answer';
@@ -25,4 +26,5 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   app.action(ACTION.reenable, reenable(deps));
   app.action(ACTION.revokeCancel, revokeCancel);
   app.action(ACTION.issueWithCsr, issueWithCsr);
+  app.action(ACTION.issueDuration, issueDuration);
 }

@@ -76,7 +76,14 @@ async function handle(
     }
     case 'issue': {
       if (command.device !== undefined) normalizeDevice(command.device);
-      await jobs.enqueue({ type: 'issue', userId, teamId, device: command.device, responseUrl });
+      await jobs.enqueue({
+        type: 'issue',
+        userId,
+        teamId,
+        device: command.device,
+        responseUrl,
+        ...(command.hours !== undefined && { validHours: command.hours }),
+      });
       return ack(
         ephemeral(
           progressMessage('⏳ Issuing your certificate; your profile arrives in a DM from me in a few seconds.'),
