@@ -307,6 +307,8 @@ export interface ExpiryNotifier {
   digest(entries: DigestEntry[], now: Date): Promise<void>;
   /** The owner's old certificate was revoked because its replacement took over. */
   retired(old: CertificateRecord, replacement: CertificateRecord, why: 'used' | 'grace-period'): Promise<void>;
+  /** Time-boxed access ends within 15 minutes: tell the owner, with a way to extend it (services/expiry-sweep.ts). */
+  endingSoon?(record: CertificateRecord, now: Date): Promise<void>;
 }
 
 /** Whether the state store answers, for `doctor`: a short description on success, a typed error otherwise. */
@@ -360,6 +362,8 @@ export type Job = (
   | { type: 'audit-export'; actorId: string; slackId?: string; since: string; responseUrl?: string }
   /** The Renew button of an expiry reminder: a new certificate for the same device as `serial`. */
   | { type: 'renew'; userId: string; teamId?: string; serial: string; responseUrl?: string }
+  /** The Extend button of the 15-minute warning: time-boxed access for as long again, as a replacement of `serial`. */
+  | { type: 'extend'; userId: string; teamId?: string; serial: string; responseUrl?: string }
   /** The replacement `serial` has connected: retire the certificate it replaces. */
   | { type: 'retire-replaced'; serial: string }
 ) & {

@@ -25,6 +25,8 @@ import { InsightsReport, connectionInsights } from './connection-insights';
 import { CrlStatus, crlStatus } from './crl-status';
 import { DailyReport, runDaily } from './daily';
 import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
+import { ExpirySweepReport, sweepExpiry } from './expiry-sweep';
+import { extendAccess } from './extend-access';
 import { IssueRequest, issueCertificate } from './issue';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
 import { CrlPolicy, RevokeRequest, revoke } from './revoke';
@@ -130,7 +132,22 @@ export class VpnAdmin {
 
   /** A new certificate for the same device that retires the old one once it is used (services/certificate-renewal.ts). */
   renew(request: { serial: string; userId: string; displayName: string }) {
-    return renewCertificate({ ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue) }, request);
+    return renewCertificate(
+      { ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue), access: this.access },
+      request,
+    );
+  }
+
+  /** Time-boxed access for as long again, as a replacement certificate (services/extend-access.ts). */
+  extend(request: { serial: string; userId: string; displayName: string }) {
+    return extendAccess(
+      { ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue), access: this.access },
+      request,
+    );
+  }
+
+  private get access() {
+    return { certDays: this.deps.config.CERT_DAYS, maxHours: this.maxAccessHours };
   }
 
   /** Retire what `replacementSerial` replaces, and tell its owner; the owner's DM is a courtesy that may fail. */
@@ -186,6 +203,15 @@ export class VpnAdmin {
         renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS,
         revoke: (request) => this.revoke(request),
       },
+      actor,
+    );
+  }
+
+  /** Every 5 minutes: end expired certificates' sessions, warn time-boxed access ending soon (services/expiry-sweep.ts). */
+  sweepExpiry(actor = 'system:expiry'): Promise<ExpirySweepReport> {
+    const { certificates, audit, endpoints, idempotency, expiry, config } = this.deps;
+    return sweepExpiry(
+      { certificates, audit, endpoints, idempotency, notifier: expiry, clock: this.clock, certDays: config.CERT_DAYS },
       actor,
     );
   }

@@ -8,6 +8,7 @@ import { connectionLogs } from './connection-logs';
 import type { JobContext, WorkerDeps } from './context';
 import { crlStatus } from './crl-status';
 import { doctor } from './doctor';
+import { extendAccess } from './extend-access';
 import { home } from './home';
 import { issue } from './issue';
 import { listCertificates } from './list-certificates';
@@ -46,6 +47,8 @@ function perform(context: JobContext, job: Job): Promise<void> {
       return renewCertificate(context, job);
     case 'retire-replaced':
       return retireReplaced(context, job);
+    case 'extend':
+      return extendAccess(context, job);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { ListenerDeps } from '../../context';
 import { ACTION } from '../../ids';
+import { extend } from './extend';
 import { issue } from './issue';
 import { issueDuration } from './issue-duration';
 import { issueWithCsr } from './issue-with-csr';
@@ -20,6 +21,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   app.action(ACTION.publishCrl, publishCrl(deps));
   app.action(ACTION.issue, issue(deps));
   app.action(ACTION.renew, renew(deps));
+  app.action(ACTION.extend, extend(deps));
   app.action(ACTION.homePage, homePage(deps));
   app.action(ACTION.approve, approveLogin(deps));
   app.action(ACTION.notMe, notMe(deps));
