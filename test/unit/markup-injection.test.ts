@@ -8,6 +8,7 @@ import type { ConnectionSummary, Ranking } from '../../src/services/connection-i
 import type { CrlStatus } from '../../src/services/crl-status';
 import type { PublishOutcome } from '../../src/services/publish-crl';
 import type { LoginAlert } from '../../src/domain/approval';
+import * as accessEnding from '../../src/slack/views/access-ending';
 import * as agentAlerts from '../../src/slack/views/agent-alerts';
 import * as alarm from '../../src/slack/views/alarm';
 import * as alerts from '../../src/slack/views/alerts';
@@ -43,6 +44,7 @@ import type { HomeData } from '../../src/slack/views/types';
  */
 
 const MODULES: Record<string, Record<string, unknown>> = {
+  'access-ending': accessEnding,
   'agent-alerts': agentAlerts,
   alarm,
   alerts,
@@ -398,6 +400,12 @@ const BUILDERS: Record<string, Builder> = {
       [true, false].map((renewable) =>
         msg(expiry.reminderMessage({ record: certificate(h, 0), daysLeft: 3, threshold: 7, renewable })),
       ),
+  },
+  'access-ending.endingSoonMessage': {
+    render: (h) => [msg(accessEnding.endingSoonMessage(certificate(h, 0), { now: NOW, extendHours: 8 }))],
+  },
+  'access-ending.extendedText': {
+    render: (h) => [mrkdwn(accessEnding.extendedText({ fileName: h.s(), notAfter: NOW }))],
   },
   'expiry.renewedText': {
     render: (h) => [mrkdwn(expiry.renewedText({ fileName: h.s(), old: certificate(h, 0), at: NOW }))],
