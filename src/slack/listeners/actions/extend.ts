@@ -1,4 +1,4 @@
-import { extendRefusal } from '../../../services/extend-access';
+import { extendRefusal } from '../../../services/extend-refusal';
 import type { ListenerDeps } from '../../context';
 import { errorMessage } from '../../views/errors';
 import { ButtonListener, buttonValue, isSerial, jobButton } from './button';
