@@ -164,6 +164,21 @@
     return node;
   }
 
+  /** A static_select: the choice is kept by the page and sent with the next button click in the same view, as Slack's state. */
+  function select(element, ctx, blockId) {
+    const node = el('select', 'bk-select');
+    node.dataset.actionId = element.action_id || '';
+    for (const option of element.options || []) {
+      const item = el('option', '', escapeHtml((option.text && option.text.text) || ''));
+      item.value = option.value || '';
+      node.appendChild(item);
+    }
+    const chosen = ctx.chosen && ctx.chosen(blockId, element.action_id);
+    node.value = chosen || (element.initial_option && element.initial_option.value) || '';
+    node.addEventListener('change', () => ctx.onSelect && ctx.onSelect(blockId, element.action_id, node.value));
+    return node;
+  }
+
   function image(element, className) {
     const node = el('img', className);
     node.src = element.image_url || '';
@@ -243,7 +258,9 @@
           node.appendChild(
             element.type === 'button'
               ? button(element, ctx, { block: index, element: elementIndex })
-              : unsupported(`a "${element.type}" element`, element),
+              : element.type === 'static_select' && b.block_id
+                ? select(element, ctx, b.block_id)
+                : unsupported(`a "${element.type}" element`, element),
           );
         });
         return node;
