@@ -103,7 +103,9 @@ function memberBlocks(data: HomeData): Block[] {
       ),
       block_id: BLOCK.issueActions,
     },
-    context('To label the device, type `/vpn issue laptop`. `/vpn help` lists every command.'),
+    context(
+      'To label the device, type `/vpn issue laptop`; for a while only, `/vpn issue laptop for 8h`. `/vpn help` lists every command.',
+    ),
     divider,
     listSection('*Recent logins*', logins.map(loginLine), {
       maxLines: LINES_SHOWN,
