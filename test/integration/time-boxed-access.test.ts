@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { approvalPolicy } from '../../src/composition/connect-handler';
 import { createAdmin } from '../../src/composition/worker';
@@ -6,18 +9,18 @@ import { loadConfig } from '../../src/config';
 import type { CertificateRecord } from '../../src/domain/certificate';
 import { encodeCn } from '../../src/domain/cn';
 import { HOUR_MS, MINUTE_MS } from '../../src/domain/time';
-import { blockActionRequest } from '../../src/local/slack-requests';
+import { blockActionRequest, viewSubmissionRequest } from '../../src/local/slack-requests';
 import { signCertificateFor } from '../../src/pki/certificate';
 import { decideConnection } from '../../src/services/decide-connection';
 import { VpnAdmin } from '../../src/services/vpn-admin';
 import { adminAlertsFor } from '../../src/slack/admin-alert';
 import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
-import { ACTION, BLOCK } from '../../src/slack/ids';
+import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { TestBot, testBot } from '../helpers/bot';
 import { DYNAMODB_ENDPOINT } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';
 import { eventCallback, lambdaEvent } from '../helpers/slack';
-import { describeWith } from '../helpers/tools';
+import { describeWith, run } from '../helpers/tools';
 
 type Button = { action_id: string; value?: string; text: { text: string } };
 const buttonsOf = (blocks: unknown[] | undefined) =>
@@ -142,11 +145,94 @@ describeWith(
       expect(record.notAfter.getTime()).toBeLessThanOrEqual(Date.now() + 24 * HOUR_MS);
     });
 
+    it('the CSR modal opened from the Home carries the chosen duration to the certificate', async () => {
+      const home = bot.slack.homeView('U0BOB')!;
+      const view = {
+        ...home.view,
+        id: home.id,
+        hash: home.hash,
+        state: {
+          values: {
+            [BLOCK.issueActions]: {
+              [ACTION.issueDuration]: { type: 'static_select', selected_option: { value: '8' } },
+            },
+          },
+        },
+      };
+      const before = bot.slack.callsTo('views.open').length;
+      const click = blockActionRequest({
+        userId: 'U0BOB',
+        actionId: ACTION.issueWithCsr,
+        blockId: BLOCK.issueActions,
+        container: { type: 'view', view },
+      });
+      expect((await bot.call(lambdaEvent(click))).statusCode).toBe(200);
+      const modal = bot.slack.callsTo('views.open').slice(before)[0].args.view as {
+        private_metadata: string;
+        blocks: unknown[];
+      };
+      expect(JSON.parse(modal.private_metadata)).toEqual({ validHours: 8 });
+      expect(JSON.stringify(modal.blocks)).toContain('For 8h, as chosen on the Home tab');
+
+      const dir = mkdtempSync(join(tmpdir(), 'timebox-csr-'));
+      try {
+        await run('openssl', [
+          'req',
+          '-new',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'k'),
+          '-out',
+          join(dir, 'csr'),
+          '-subj',
+          '/CN=x',
+        ]);
+        const submit = viewSubmissionRequest({
+          userId: 'U0BOB',
+          view: { id: 'V0CSR', callback_id: VIEW.csr, private_metadata: modal.private_metadata },
+          values: {
+            [BLOCK.csrInput]: {
+              [BLOCK.csrAction]: { type: 'plain_text_input', value: readFileSync(join(dir, 'csr'), 'utf8') },
+            },
+            [BLOCK.deviceInput]: { [BLOCK.deviceAction]: { type: 'plain_text_input', value: 'own key' } },
+          },
+        });
+        const started = Date.now();
+        expect((await bot.call(lambdaEvent(submit))).statusCode).toBe(200);
+        await bot.idle();
+        const own = (await bot.stores.certificates.byUser('U0BOB')).find((record) => record.source === 'csr')!;
+        expect(own.notAfter.getTime()).toBeGreaterThanOrEqual(started + 8 * HOUR_MS - 1000);
+        expect(own.notAfter.getTime()).toBeLessThanOrEqual(Date.now() + 8 * HOUR_MS);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("a time-boxed certificate's Renew (from an expiry reminder) stays time-boxed, never a CERT_DAYS one", async () => {
+      const short = await recorded('U0ALICE', 'tablet', new Date(Date.now() - HOUR_MS), 72);
+      const started = Date.now();
+      expect((await bot.click('U0ALICE', ACTION.renew, short.serial)).statusCode).toBe(200);
+      await bot.idle();
+      const renewed = (await bot.stores.certificates.byUser('U0ALICE')).find(
+        (record) => record.replaces === short.serial,
+      )!;
+      expect(renewed.device).toBe('tablet-r2');
+      expect(renewed.notAfter.getTime()).toBeGreaterThanOrEqual(started + 72 * HOUR_MS - 1000);
+      expect(renewed.notAfter.getTime()).toBeLessThanOrEqual(Date.now() + 72 * HOUR_MS);
+    });
+
     it('warns once 15 minutes before the end, even with two runners, and Extend delivers a replacement for as long again', async () => {
-      const [alice] = await bot.stores.certificates.byUser('U0ALICE');
+      const alice = (await bot.stores.certificates.byUser('U0ALICE')).find((record) => record.device === 'laptop')!;
+      const bobs = (await bot.stores.certificates.byUser('U0BOB')).find((record) => record.source === 'csr')!;
       const at = new Date(alice.notAfter.getTime() - 10 * MINUTE_MS);
       const [one, two] = await Promise.all([(await adminAt(at)).sweepExpiry(), (await adminAt(at)).sweepExpiry()]);
-      expect([...one.warned, ...two.warned]).toEqual([alice.serial]);
+      expect([...one.warned, ...two.warned].sort()).toEqual([alice.serial, bobs.serial].sort());
+      // Bob's certificate uses his own key: his warning says how to go on, with no Extend that would refuse.
+      const [bobsWarning] = bot.slack.messages('DU0BOB').filter((message) => /ends in \d+ minutes/.test(message.text));
+      expect(buttonsOf(bobsWarning.blocks)).toEqual([]);
+      expect(JSON.stringify(bobsWarning.blocks)).toContain('new certificate signing request');
       // A later round sends nothing again.
       expect((await (await adminAt(new Date(at.getTime() + 5 * MINUTE_MS))).sweepExpiry()).warned).toEqual([]);
       const warnings = bot.slack.messages('DU0ALICE').filter((message) => /ends in \d+ minutes/.test(message.text));
@@ -177,11 +263,13 @@ describeWith(
       await bot.click('U0ALICE', ACTION.extend, alice.serial);
       expect(bot.lastResponse('U0ALICE')?.text).toMatch(/Already extended: the new profile .* is in your DM/);
       await bot.idle();
-      expect(await bot.stores.certificates.byUser('U0ALICE')).toHaveLength(2);
+      expect(
+        (await bot.stores.certificates.byUser('U0ALICE')).filter((record) => record.replaces === alice.serial),
+      ).toHaveLength(1);
     }, 60_000);
 
     it("refuses Extend on someone else's certificate, an admin's click too (audited), and on an ended, revoked or year-long one", async () => {
-      const [alice] = await bot.stores.certificates.byUser('U0ALICE');
+      const alice = (await bot.stores.certificates.byUser('U0ALICE')).find((record) => record.device === 'laptop')!;
       const countAll = async () => (await bot.stores.certificates.list()).length;
       const before = await countAll();
       await bot.click('U0ADMIN', ACTION.extend, alice.serial);
@@ -212,7 +300,7 @@ describeWith(
     });
 
     it('the connect gate refuses a time-boxed certificate once it has ended, before TLS would', async () => {
-      const [bob] = await bot.stores.certificates.byUser('U0BOB');
+      const bob = (await bot.stores.certificates.byUser('U0BOB')).find((record) => record.source === 'issued')!;
       const config = loadConfig(bot.env);
       const client = new WebClient(bot.slack.token, { slackApiUrl: bot.slack.apiUrl, retryConfig: { retries: 0 } });
       const decide = (now: Date) =>

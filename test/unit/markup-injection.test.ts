@@ -402,7 +402,8 @@ const BUILDERS: Record<string, Builder> = {
       ),
   },
   'access-ending.endingSoonMessage': {
-    render: (h) => [msg(accessEnding.endingSoonMessage(certificate(h, 0), { now: NOW, extendHours: 8 }))],
+    render: (h) =>
+      [0, 1].map((i) => msg(accessEnding.endingSoonMessage(certificate(h, i), { now: NOW, extendHours: 8 }))),
   },
   'access-ending.extendedText': {
     render: (h) => [mrkdwn(accessEnding.extendedText({ fileName: h.s(), notAfter: NOW }))],
