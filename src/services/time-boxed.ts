@@ -2,6 +2,8 @@ import type { CertificateRecord } from '../domain/certificate';
 import { formatDuration } from '../domain/duration';
 import { VpnChatopsError } from '../domain/errors';
 import { HOUR_MS } from '../domain/time';
+import type { AuditLog } from '../ports';
+import { auditRefusal } from './authorization';
 
 /** Where MAX_ACCESS_HOURS is not set (a test's settings), the configuration's default. */
 export const DEFAULT_MAX_ACCESS_HOURS = 720;
@@ -21,6 +23,22 @@ export function checkAccessHours(hours: number | undefined, maxHours: number): n
       `You asked for ${formatDuration({ hours })} of access; the most this workspace allows is ${formatDuration({ hours: maxHours })} (MAX_ACCESS_HOURS=${maxHours}). Ask for ${formatDuration({ hours: maxHours })} or less; nothing was issued.`,
     );
   return hours;
+}
+
+/** checkAccessHours for a person's own request, with the refusal on the audit trail: asking past the cap is policy. */
+export async function allowedAccessHours(
+  audit: AuditLog,
+  actor: string,
+  hours: number | undefined,
+  maxHours: number,
+): Promise<number | undefined> {
+  try {
+    return checkAccessHours(hours, maxHours);
+  } catch (error) {
+    const why = hours !== undefined && hours > maxHours ? 'MAX_ACCESS_HOURS' : 'not a duration';
+    await auditRefusal(audit, { actor, what: 'issue', details: { why, hours, maxHours } });
+    throw error;
+  }
 }
 
 /** The notBefore that pki/certificate.ts backdates by 5 minutes (clock skew); a lifetime is measured from the issue. */

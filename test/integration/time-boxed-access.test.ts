@@ -95,6 +95,9 @@ describeWith(
         /You asked for 2w of access; the most this workspace allows is 3d \(MAX_ACCESS_HOURS=72\)/,
       );
       expect(await bot.stores.certificates.byUser('U0BOB')).toEqual([]);
+      expect((await bot.stores.audit.query({ actor: 'U0BOB' })).map((entry) => [entry.action, entry.details])).toEqual([
+        ['access.refused', { what: 'issue', why: 'MAX_ACCESS_HOURS', hours: 336, maxHours: 72 }],
+      ]);
       // A bad duration never reaches the worker.
       const answer = await bot.command('U0BOB', 'issue laptop for 8 hours');
       expect(bot.ackText(answer)).toMatch(/"8 hours" is not a duration/);

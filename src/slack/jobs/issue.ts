@@ -1,4 +1,4 @@
-import { checkAccessHours } from '../../services/time-boxed';
+import { allowedAccessHours } from '../../services/time-boxed';
 import { formatTime } from '../views/format';
 import { progressMessage } from '../views/progress';
 import { userText } from '../views/markup';
@@ -9,7 +9,7 @@ import { refreshHome } from './home';
 /** `/vpn issue`, the Issue button or an uploaded CSR: a certificate for a member of this workspace, its profile into their DM only. */
 export async function issue(context: JobContext, job: JobOf<'issue'>): Promise<void> {
   // Checked before anyone is asked anything: a refusal changes nothing.
-  const validHours = checkAccessHours(job.validHours, context.admin.maxAccessHours);
+  const validHours = await allowedAccessHours(context.audit, job.userId, job.validHours, context.admin.maxAccessHours);
   const displayName = await memberName(context, job.userId, job.teamId, 'issue');
   const issued = await context.admin.issue({
     slackId: job.userId,
