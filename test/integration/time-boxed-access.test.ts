@@ -327,7 +327,7 @@ describeWith(
             clientVersion: '2.6',
           },
         );
-      expect(await decide(new Date(bob.notAfter.getTime() + 1000))).toMatchObject({ allow: false });
+      expect(await decide(new Date(bob.notAfter.getTime() + 1000))).toMatchObject({ allow: false, reason: 'expired' });
       expect(bot.slack.messages('DU0BOB').filter((message) => /approve/i.test(message.text))).toEqual([]);
     });
   },
