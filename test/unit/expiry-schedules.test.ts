@@ -117,6 +117,26 @@ describe('the five-minute expiry sweep', () => {
       });
     });
 
+    it('lets a deployed team set MAX_ACCESS_HOURS for the functions that issue and sweep', () => {
+      const capped = new App({
+        outdir: join(outdirs.path, 'capped'),
+        context: {
+          region: 'eu-west-1',
+          domain: 'vpn.example.com',
+          endpoint: 'none',
+          adminChannelId: 'C0123456789',
+          botSettings: { MAX_ACCESS_HOURS: '72' },
+          'aws:cdk:bundling-stacks': [],
+        },
+      });
+      const functions = Template.fromStack(buildApp(capped)).findResources('AWS::Lambda::Function');
+      const capOf = (name: string) =>
+        Object.values(functions).find((resource) =>
+          String((resource.Properties as { FunctionName?: string }).FunctionName).endsWith(name),
+        )?.Properties.Environment.Variables.MAX_ACCESS_HOURS as string | undefined;
+      expect([capOf('-worker'), capOf('-scheduler')]).toEqual(['72', '72']);
+    });
+
     it('leaves cdk-nag (AwsSolutions) nothing to report', () => {
       const nag = new AwsSolutionsChecks().validateScope(app);
       expect(nag.violations.map((violation) => `${violation.ruleName}: ${violation.description}`)).toEqual([]);
