@@ -1,9 +1,10 @@
 import type { CertificateRecord } from '../domain/certificate';
 import { VpnChatopsError } from '../domain/errors';
 import { refuse } from './authorization';
-import { RenewalDeps, renewCertificate, replacementHours } from './certificate-renewal';
+import { RenewalDeps, renewCertificate } from './certificate-renewal';
 import { extendRefusal } from './extend-refusal';
 import type { IssueResult } from './issue';
+import { lifetimeHours } from './time-boxed';
 
 export interface ExtendDeps extends RenewalDeps {
   access: { certDays: number; maxHours: number };
@@ -29,5 +30,5 @@ export async function extendAccess(
   const refusal = await extendRefusal(deps.certificates, old, request.userId, now, deps.access.certDays);
   if (refusal) throw new VpnChatopsError('CONFLICT', refusal);
   const { issued } = await renewCertificate(deps, { ...request, action: 'certificate.extend' });
-  return { old, issued, hours: replacementHours(old, deps.access)! };
+  return { old, issued, hours: lifetimeHours(issued.record) };
 }
