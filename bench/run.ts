@@ -2,6 +2,7 @@ import { agentBenchmarks } from './agent';
 import { approvalBenchmarks } from './approval';
 import { crlPublishBenchmark } from './crl-publish';
 import { deployBenchmarks } from './deploy';
+import { expirySweepBenchmark } from './expiry-sweep';
 import { logSummaryBenchmark } from './log-summary';
 import { pkiBenchmarks } from './pki';
 import { slackBenchmarks } from './slack';
@@ -16,6 +17,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   deploy: deployBenchmarks,
   start: startBenchmark,
   'log-summary': logSummaryBenchmark,
+  'expiry-sweep': expirySweepBenchmark,
 };
 
 /** `npm run bench [group …]`: one `name: key=value …` line per result, baselines side by side; no group means all. */

@@ -17,6 +17,7 @@ export const BOT_SETTINGS = [
   'APPROVAL_TIMEOUT_S',
   'REMEMBER_HOURS',
   'PROMPT_LIMIT',
+  'MAX_ACCESS_HOURS',
   'SLACK_BOT_ID',
   'SLACK_BOT_USER_ID',
 ] as const;

@@ -185,7 +185,7 @@ export class VpnChatopsStack extends Stack {
     const scheduler = botFunction(this, 'scheduler', {
       functionName: names.scheduler,
       description:
-        'Daily: CRL renewal, drift check, session sweep, retirements, expiry reminders, digest, CRL days-left metric; every 5 minutes: agent heartbeats',
+        'Daily: CRL renewal, drift check, session sweep, retirements, expiry reminders, digest, CRL days-left metric; every 5 minutes: agent heartbeats, expiry sweep',
       timeout: Duration.minutes(10),
       memorySize: 1024,
       environment: withCa,
@@ -224,6 +224,20 @@ export class VpnChatopsStack extends Stack {
       target: new LambdaInvoke(scheduler, {
         input: ScheduleTargetInput.fromObject({ task: 'agents' }),
         // The next round comes in 5 minutes; a retry would only overlap it.
+        retryAttempts: 0,
+        role: dailyRole,
+      }),
+    });
+
+    // Every 5 minutes: a certificate's end is checked at the handshake only, so its live sessions are ended here.
+    new Schedule(this, 'ExpirySweep', {
+      scheduleName: `${name}-expiry-sweep`,
+      description:
+        'vpn-chatops: end the sessions of certificates that ran out, and warn time-boxed access 15 minutes before it ends',
+      schedule: ScheduleExpression.rate(Duration.minutes(5)),
+      target: new LambdaInvoke(scheduler, {
+        input: ScheduleTargetInput.fromObject({ task: 'expiry' }),
+        // The next round comes in 5 minutes and takes up what this one left; a retry would only overlap it.
         retryAttempts: 0,
         role: dailyRole,
       }),

@@ -343,6 +343,8 @@ export interface ExpiryNotifier {
   digest(entries: DigestEntry[], now: Date): Promise<void>;
   /** The owner's old certificate was revoked because its replacement took over. */
   retired(old: CertificateRecord, replacement: CertificateRecord, why: 'used' | 'grace-period'): Promise<void>;
+  /** Time-boxed access ends within 15 minutes: tell the owner, with a way to extend it (services/expiry-sweep.ts). */
+  endingSoon?(record: CertificateRecord, now: Date): Promise<void>;
 }
 
 /** Whether the state store answers, for `doctor`: a short description on success, a typed error otherwise. */
@@ -375,7 +377,16 @@ export interface TimeReference {
  * Jobs are plain JSON, and the worker re-checks who may do what when it runs them.
  */
 export type Job = (
-  | { type: 'issue'; userId: string; teamId?: string; device?: string; csrPem?: string; responseUrl?: string }
+  | {
+      type: 'issue';
+      userId: string;
+      teamId?: string;
+      device?: string;
+      csrPem?: string;
+      responseUrl?: string;
+      /** Time-boxed access (`/vpn issue laptop for 8h`); the worker checks it against MAX_ACCESS_HOURS. */
+      validHours?: number;
+    }
   | { type: 'revoke'; actorId: string; target: RevocationTarget; reason: RevocationReason; responseUrl?: string }
   | { type: 'publish-crl'; actorId: string; responseUrl?: string }
   | { type: 'crl-status'; actorId: string; responseUrl: string }
@@ -387,6 +398,8 @@ export type Job = (
   | { type: 'audit-export'; actorId: string; slackId?: string; since: string; responseUrl?: string }
   /** The Renew button of an expiry reminder: a new certificate for the same device as `serial`. */
   | { type: 'renew'; userId: string; teamId?: string; serial: string; responseUrl?: string }
+  /** The Extend button of the 15-minute warning: time-boxed access for as long again, as a replacement of `serial`. */
+  | { type: 'extend'; userId: string; teamId?: string; serial: string; responseUrl?: string }
   /** The replacement `serial` has connected: retire the certificate it replaces. */
   | { type: 'retire-replaced'; serial: string }
   /** An admin's Approve (with the duration they chose) or Deny of an access request; the worker re-checks everything. */

@@ -15,6 +15,7 @@ import type { VpnEndpoint } from '../ports';
 import type { AgentLog } from '../services/agent/agent-log';
 import { messageOf } from '../domain/errors';
 import { scheduleDaily } from '../local/daily';
+import { scheduleExpirySweep } from '../local/expiry-sweep';
 import { scheduleAgentWatch } from '../local/agent-watch';
 import { RunningBot, startBot } from './local-bot';
 import { startConsoleServer } from '../local/console/server';
@@ -113,6 +114,8 @@ export async function startStack(initial: Config, progress: Progress, prepared: 
     started.add('the daily job', () => daily.stop());
     const agentWatch = scheduleAgentWatch(admin, (message) => progress.warn(message));
     started.add('the agent check', () => agentWatch.stop());
+    const expirySweep = scheduleExpirySweep(admin, (message) => progress.warn(message));
+    started.add('the expiry sweep', () => expirySweep.stop());
 
     const where: [string, string][] = [];
     let hint: string;

@@ -46,7 +46,7 @@ export async function createAdmin(
     connectionLogs: connectionLogsFor(config, stores),
     alerts: new SlackAlertSink(adminAlerts),
     agentAlerts: new SlackAgentAlertSink(adminAlerts),
-    expiry: new SlackExpiryNotifier(client, admins),
+    expiry: new SlackExpiryNotifier(client, admins, config.MAX_ACCESS_HOURS),
   });
   return { admin, client, stores, endpoints, admins };
 }

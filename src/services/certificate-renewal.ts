@@ -6,6 +6,7 @@ import { IssueRequest, IssueResult, rollBack } from './issue';
 import type { RevocationReport, RevokeRequest } from './revoke';
 import { DAY_MS } from '../domain/time';
 import { refuse } from './authorization';
+import { isTimeBoxed, lifetimeHours } from './time-boxed';
 
 /** Renewal opens with the first expiry reminder. */
 export const RENEWAL_OPENS_DAYS = 30;
@@ -31,6 +32,14 @@ export interface RenewalDeps {
   audit: AuditLog;
   clock: Clock;
   issue(request: IssueRequest): Promise<IssueResult>;
+  /** CERT_DAYS and MAX_ACCESS_HOURS: a time-boxed certificate's replacement is time-boxed too, never a CERT_DAYS one. */
+  access?: { certDays: number; maxHours: number };
+}
+
+/** How long a replacement lasts: as long as a time-boxed original (within the cap), or CERT_DAYS (undefined). */
+export function replacementHours(old: CertificateRecord, access: RenewalDeps['access']): number | undefined {
+  if (!access || !isTimeBoxed(old, access.certDays)) return undefined;
+  return Math.min(lifetimeHours(old), access.maxHours);
 }
 
 /** Why a certificate cannot be renewed now, or undefined when it can. */
@@ -66,7 +75,14 @@ export async function renewalRefusal(
  */
 export async function renewCertificate(
   deps: RenewalDeps,
-  request: { serial: string; userId: string; displayName: string },
+  request: {
+    serial: string;
+    userId: string;
+    displayName: string;
+    action?: 'certificate.renew' | 'certificate.extend';
+    /** A grant's end: the replacement lasts no longer (services/issue.ts). */
+    endsBy?: Date;
+  },
 ): Promise<{ old: CertificateRecord; issued: IssueResult }> {
   const old = await deps.certificates.get(request.serial);
   if (!old || old.slackId !== request.userId) {
@@ -84,6 +100,8 @@ export async function renewCertificate(
     device: renewalDevice(old.device),
     actor: request.userId,
     replaces: old.serial,
+    validHours: replacementHours(old, deps.access),
+    ...(request.endsBy && { endsBy: request.endsBy }),
   });
   const now = deps.clock.now();
   try {
@@ -95,7 +113,7 @@ export async function renewCertificate(
     }
     await deps.audit.append({
       actor: request.userId,
-      action: 'certificate.renew',
+      action: request.action ?? 'certificate.renew',
       target: request.userId,
       outcome: 'success',
       at: now,

@@ -7,7 +7,7 @@ import { issueWithNewKey, IssuedCertificate, signCsr } from '../pki/certificate'
 import type { KeySource } from '../pki/key-pool';
 import { assembleProfile } from '../pki/profile';
 import type { AuditLog, CertificateStore, Clock, VpnEndpoint } from '../ports';
-import { sleep } from '../domain/time';
+import { HOUR_MS, sleep } from '../domain/time';
 
 export interface IssueDeps {
   ca: CertificateAuthority;
@@ -32,6 +32,20 @@ export interface IssueRequest {
   replaces?: string;
   /** Time-boxed access: the certificate's lifetime in hours instead of CERT_DAYS (the caller applies MAX_ACCESS_HOURS). */
   validHours?: number;
+  /** Access that ends by a moment (a grant's end): the certificate lasts no longer, whatever else was asked. */
+  endsBy?: Date;
+}
+
+/** The certificate's lifetime in hours: what was asked (CERT_DAYS by default), cut at `endsBy`. */
+function lifetimeHours(request: IssueRequest, certDays: number, now: Date): number | undefined {
+  if (request.endsBy === undefined) return request.validHours;
+  const left = (request.endsBy.getTime() - now.getTime()) / HOUR_MS;
+  if (left <= 0)
+    throw new VpnChatopsError(
+      'FORBIDDEN',
+      'Your access ended before the certificate could be issued. Nothing was issued.',
+    );
+  return Math.min(request.validHours ?? certDays * 24, left);
 }
 
 export interface IssueResult {
@@ -73,16 +87,17 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
   const base = await deps.endpoint.clientConfiguration();
   const tlsCryptKey = await deps.endpoint.tlsCryptKey?.();
 
+  const hours = lifetimeHours(request, deps.certDays, now);
   let issued: IssuedCertificate;
   let keyPem: string | undefined;
   if (request.csrPem !== undefined) {
-    issued = signCsr({ ca, csrPem: request.csrPem, cn, days: deps.certDays, hours: request.validHours, now });
+    issued = signCsr({ ca, csrPem: request.csrPem, cn, days: deps.certDays, hours, now });
   } else {
     const withKey = await issueWithNewKey({
       ca,
       cn,
       days: deps.certDays,
-      hours: request.validHours,
+      hours,
       now,
       keys: deps.keys,
     });
@@ -125,7 +140,7 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
         cn,
         source: record.source,
         notAfter: record.notAfter.toISOString(),
-        ...(request.validHours !== undefined && { validHours: request.validHours }),
+        ...(hours !== undefined && { validHours: hours }),
       },
     });
   } catch (error) {

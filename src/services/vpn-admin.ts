@@ -26,9 +26,12 @@ import { InsightsReport, connectionInsights } from './connection-insights';
 import { CrlStatus, crlStatus } from './crl-status';
 import { DailyReport, runDaily } from './daily';
 import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
+import { ExpirySweepReport, sweepExpiry } from './expiry-sweep';
+import { extendAccess } from './extend-access';
 import { IssueRequest, issueCertificate } from './issue';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
 import { CrlPolicy, RevokeRequest, revoke } from './revoke';
+import { DEFAULT_MAX_ACCESS_HOURS } from './time-boxed';
 
 /** The settings the use cases read; the bot's Config has them under the same names. */
 export interface AdminSettings {
@@ -38,6 +41,8 @@ export interface AdminSettings {
   CRL_PUBLISH_MODE: 'immediate' | 'window';
   CRL_WINDOW: string;
   CRL_RENEW_BEFORE_DAYS: number;
+  /** The longest time-boxed access (services/time-boxed.ts); its default where a caller's settings leave it out. */
+  MAX_ACCESS_HOURS?: number;
 }
 
 export const doctorPolicy = (config: AdminSettings): DoctorPolicy => ({
@@ -91,6 +96,11 @@ export class VpnAdmin {
     });
   }
 
+  /** The longest time-boxed access anyone may have (MAX_ACCESS_HOURS): every caller that passes validHours checks it. */
+  get maxAccessHours(): number {
+    return this.deps.config.MAX_ACCESS_HOURS ?? DEFAULT_MAX_ACCESS_HOURS;
+  }
+
   /** The endpoint profiles are built from: the first one configured. */
   get profileEndpoint(): VpnEndpoint {
     const endpoint = this.deps.endpoints[0];
@@ -124,8 +134,23 @@ export class VpnAdmin {
   }
 
   /** A new certificate for the same device that retires the old one once it is used (services/certificate-renewal.ts). */
-  renew(request: { serial: string; userId: string; displayName: string }) {
-    return renewCertificate({ ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue) }, request);
+  renew(request: { serial: string; userId: string; displayName: string; endsBy?: Date }) {
+    return renewCertificate(
+      { ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue), access: this.access },
+      request,
+    );
+  }
+
+  /** Time-boxed access for as long again, as a replacement certificate (services/extend-access.ts). */
+  extend(request: { serial: string; userId: string; displayName: string; endsBy?: Date }) {
+    return extendAccess(
+      { ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue), access: this.access },
+      request,
+    );
+  }
+
+  private get access() {
+    return { certDays: this.deps.config.CERT_DAYS, maxHours: this.maxAccessHours };
   }
 
   /** Retire what `replacementSerial` replaces, and tell its owner; the owner's DM is a courtesy that may fail. */
@@ -181,6 +206,15 @@ export class VpnAdmin {
         renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS,
         revoke: (request) => this.revoke(request),
       },
+      actor,
+    );
+  }
+
+  /** Every 5 minutes: end expired certificates' sessions, warn time-boxed access ending soon (services/expiry-sweep.ts). */
+  sweepExpiry(actor = 'system:expiry'): Promise<ExpirySweepReport> {
+    const { certificates, audit, endpoints, idempotency, expiry, config } = this.deps;
+    return sweepExpiry(
+      { certificates, audit, endpoints, idempotency, notifier: expiry, clock: this.clock, certDays: config.CERT_DAYS },
       actor,
     );
   }

@@ -3,6 +3,8 @@ import type { CertificateRecord } from '../domain/certificate';
 import type { DigestEntry, Reminder } from '../domain/expiry';
 import type { ExpiryNotifier } from '../ports';
 import type { AdminPolicy } from './admins';
+import { DEFAULT_MAX_ACCESS_HOURS, lifetimeHours } from '../services/time-boxed';
+import { endingSoonMessage } from './views/access-ending';
 import { digestMessage, reminderMessage, retiredMessage } from './views/expiry';
 
 /**
@@ -13,6 +15,7 @@ export class SlackExpiryNotifier implements ExpiryNotifier {
   constructor(
     private readonly client: WebClient,
     private readonly admins: AdminPolicy,
+    private readonly maxAccessHours = DEFAULT_MAX_ACCESS_HOURS,
   ) {}
 
   async remind(reminder: Reminder): Promise<void> {
@@ -26,6 +29,16 @@ export class SlackExpiryNotifier implements ExpiryNotifier {
     );
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed && results.every((result) => result.status === 'rejected')) throw failed.reason;
+  }
+
+  async endingSoon(record: CertificateRecord, now: Date): Promise<void> {
+    if (!record.slackId) return;
+    // As long again, within the cap: what Extend would issue (the worker checks it again).
+    const extendHours = Math.min(lifetimeHours(record), this.maxAccessHours);
+    await this.client.chat.postMessage({
+      channel: record.slackId,
+      ...endingSoonMessage(record, { now, extendHours }),
+    });
   }
 
   async retired(old: CertificateRecord, replacement: CertificateRecord, why: 'used' | 'grace-period'): Promise<void> {

@@ -16,6 +16,9 @@ export const ACTION = {
   approveRequest: 'vpn_request_approve',
   denyRequest: 'vpn_request_deny',
   requestHours: 'vpn_request_hours',
+  /** How long the Home's Issue is for (a select beside the button; its value rides along with the click). */
+  issueDuration: 'vpn_issue_duration',
+  extend: 'vpn_extend_access',
 } as const;
 
 export const VIEW = {
@@ -33,6 +36,8 @@ export const BLOCK = {
   reasonInput: 'reason',
   reasonAction: 'reason_value',
   requestHours: 'request_hours',
+  /** The Home's Issue buttons and duration select: the click reads the select's state under this id. */
+  issueActions: 'issue',
 } as const;
 
 /** What a revoke confirmation button carries (JSON in the button `value`, ≤ 2000 chars). */

@@ -329,7 +329,9 @@ describeWith(
         ]);
         expect(bot.ackText(await bot.command('U0ALICE', 'issue laptop'))).toMatch(/Issuing your certificate/);
         await bot.idle();
-        expect(await bot.stores.certificates.byUser('U0ALICE')).toHaveLength(1);
+        const [certificate] = await bot.stores.certificates.byUser('U0ALICE');
+        // Temporary eligibility is temporary access: the certificate ends with the grant, not after CERT_DAYS.
+        expect(certificate.notAfter).toEqual(grant?.until);
         // An expired grant is no grant, whatever TTL has not deleted yet.
         expect(await bot.stores.grants.active('U0ALICE', new Date(Date.now() + 73 * HOUR_MS))).toBeUndefined();
       });

@@ -15,6 +15,7 @@ import * as accessRequestModal from '../../src/slack/views/access-request-modal'
 import * as accessRequestOutcome from '../../src/slack/views/access-request-outcome';
 import * as homeAccess from '../../src/slack/views/home-access';
 import * as notEligible from '../../src/slack/views/not-eligible';
+import * as accessEnding from '../../src/slack/views/access-ending';
 import * as agentAlerts from '../../src/slack/views/agent-alerts';
 import * as alarm from '../../src/slack/views/alarm';
 import * as alerts from '../../src/slack/views/alerts';
@@ -25,6 +26,7 @@ import * as certificateList from '../../src/slack/views/certificate-list';
 import * as insights from '../../src/slack/views/connection-insights';
 import * as crlHealth from '../../src/slack/views/crl-health';
 import * as doctor from '../../src/slack/views/doctor';
+import * as durationSelect from '../../src/slack/views/duration-select';
 import * as errors from '../../src/slack/views/errors';
 import * as expiry from '../../src/slack/views/expiry';
 import * as format from '../../src/slack/views/format';
@@ -55,6 +57,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   'access-request-outcome': accessRequestOutcome,
   'home-access': homeAccess,
   'not-eligible': notEligible,
+  'access-ending': accessEnding,
   'agent-alerts': agentAlerts,
   alarm,
   alerts,
@@ -65,6 +68,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   'connection-insights': insights,
   'crl-health': crlHealth,
   doctor,
+  'duration-select': durationSelect,
   errors,
   expiry,
   format,
@@ -490,6 +494,13 @@ const BUILDERS: Record<string, Builder> = {
         msg(expiry.reminderMessage({ record: certificate(h, 0), daysLeft: 3, threshold: 7, renewable })),
       ),
   },
+  'access-ending.endingSoonMessage': {
+    render: (h) =>
+      [0, 1].map((i) => msg(accessEnding.endingSoonMessage(certificate(h, i), { now: NOW, extendHours: 8 }))),
+  },
+  'access-ending.extendedText': {
+    render: (h) => [mrkdwn(accessEnding.extendedText({ fileName: h.s(), notAfter: NOW }))],
+  },
   'expiry.renewedText': {
     render: (h) => [mrkdwn(expiry.renewedText({ fileName: h.s(), old: certificate(h, 0), at: NOW }))],
   },
@@ -601,6 +612,7 @@ const BUILDERS: Record<string, Builder> = {
             endpointKind: csr ? 'openvpn' : 'aws-client-vpn',
             fileName: h.s(),
             csr,
+            ...(csr && { accessHours: 8 }),
           }),
         ),
       ),
@@ -620,6 +632,8 @@ const HELPERS: Record<string, string> = {
   'markup.escapeMrkdwnExceptMentions':
     'escapes text we compose around mentions; checked through progressMessage, errorMessage and revokeConfirmMessage',
   'markup.mention': 'a member ID as a mention, checked on its own below and through every builder with an ID field',
+  'duration-select.durationSelect': 'a select of our own durations and a date',
+  'duration-select.chosenHours': 'reads a number back; renders nothing',
   'format.count': 'a number',
   'format.plural': 'a number and a word of ours',
   'format.formatTime': 'a date',

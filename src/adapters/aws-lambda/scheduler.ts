@@ -1,4 +1,5 @@
 import type { AgentWatchReport } from '../../services/agent-watch';
+import type { ExpirySweepReport } from '../../services/expiry-sweep';
 import type { VpnAdmin } from '../../services/vpn-admin';
 import { VpnChatopsError } from '../../domain/errors';
 import { logError, startInvocationLog } from '../../log';
@@ -6,10 +7,11 @@ import { CRL_DAYS_LEFT, METRICS_NAMESPACE, emfLine } from './metrics';
 import { perContainer } from '../../per-container';
 
 /**
- * What an EventBridge Scheduler schedule asks for, as its input `{"task": …}`: the daily job, or the
- * five-minute check that tells the admins when a `vpnctl agent` falls silent and when it is back.
+ * What an EventBridge Scheduler schedule asks for, as its input `{"task": …}`: the daily job, the
+ * five-minute check that tells the admins when a `vpnctl agent` falls silent and when it is back, or the
+ * five-minute expiry sweep (sessions of expired certificates ended, time-boxed access warned before it ends).
  */
-export const SCHEDULED_TASKS = ['daily', 'agents'] as const;
+export const SCHEDULED_TASKS = ['daily', 'agents', 'expiry'] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
 export function scheduledTask(event: unknown): ScheduledTask {
@@ -31,12 +33,14 @@ export function scheduledTask(event: unknown): ScheduledTask {
  */
 type DailyRun = Awaited<ReturnType<typeof runDaily>>;
 type AgentsRun = { task: 'agents' } & AgentWatchReport;
+type ExpiryRun = { task: 'expiry' } & ExpirySweepReport;
 
 /** Typed by the task asked for, so a caller that runs the daily job reads its report without narrowing. */
 export interface SchedulerHandler {
   (event: { task: 'daily' }, context?: unknown): Promise<DailyRun>;
   (event: { task: 'agents' }, context?: unknown): Promise<AgentsRun>;
-  (event: unknown, context?: unknown): Promise<DailyRun | AgentsRun>;
+  (event: { task: 'expiry' }, context?: unknown): Promise<ExpiryRun>;
+  (event: unknown, context?: unknown): Promise<DailyRun | AgentsRun | ExpiryRun>;
 }
 
 /**
@@ -60,6 +64,12 @@ export function schedulerHandler(
       const report = await ready.watchAgents();
       // An alert not told is told by the next round; what stopped it is on record here.
       for (const problem of report.problems) log(`agent check: ${problem}`);
+      return { task, ...report };
+    }
+    if (task === 'expiry') {
+      const report = await ready.sweepExpiry(`system:scheduler:${task}`);
+      // What was left is taken up by the next round, 5 minutes later; what stopped it is on record here.
+      for (const problem of report.problems) log(`expiry sweep: ${problem}`);
       return { task, ...report };
     }
     return runDaily(ready, emit, log);

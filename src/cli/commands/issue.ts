@@ -1,8 +1,19 @@
 import type { Command } from 'commander';
 import { open, unlink } from 'node:fs/promises';
 import { VpnChatopsError } from '../../domain/errors';
+import { parseDuration } from '../../domain/duration';
 import { rollBack } from '../../services/issue';
+import { checkAccessHours } from '../../services/time-boxed';
 import { Wiring, actor, out, readInput, usageError } from '../io';
+
+interface IssueOptions {
+  user: string;
+  name: string;
+  device?: string;
+  csr?: string;
+  for?: string;
+  out: string;
+}
 
 export function addIssueCommand(program: Command, wiring: Wiring): void {
   program
@@ -12,9 +23,13 @@ export function addIssueCommand(program: Command, wiring: Wiring): void {
     .requiredOption('--name <fullName>', 'display name, used in the CN')
     .option('--device <label>', 'device label, e.g. laptop')
     .option('--csr <file>', 'sign this CSR instead of generating a key')
+    .option('--for <duration>', 'time-boxed access, e.g. 8h, 3d or 2w (at most MAX_ACCESS_HOURS); default CERT_DAYS')
     .requiredOption('--out <file.ovpn>', 'where to write the profile (must not exist)')
-    .action(async (options: { user: string; name: string; device?: string; csr?: string; out: string }) => {
+    .action(async (options: IssueOptions) => {
       const cli = wiring();
+      const duration = options.for === undefined ? undefined : parseDuration(options.for);
+      if (options.for !== undefined && !duration)
+        throw usageError(`--for "${options.for}" is not a duration; use a whole number and h, d or w, e.g. --for 8h.`);
       if (!options.name.trim())
         throw usageError(
           '--name is empty; give the member\'s full name, e.g. --name "Jane Doe" (it goes into the CN).',
@@ -29,12 +44,14 @@ export function addIssueCommand(program: Command, wiring: Wiring): void {
       });
       try {
         const result = await cli.withAdmin(async (admin, { certificates }) => {
+          const validHours = checkAccessHours(duration?.hours, admin.maxAccessHours);
           const issued = await admin.issue({
             slackId: options.user,
             displayName: options.name,
             device: options.device,
             csrPem,
             actor: actor(),
+            validHours,
           });
           try {
             await file.writeFile(issued.profile);

@@ -176,9 +176,17 @@ export class ConsoleApi {
   }
 
   /** A button click; the button is read from the stand-in's copy of the message or view, never taken from the page. */
-  async click(userInput: unknown, target: unknown, blockInput: unknown, elementInput: unknown): Promise<void> {
+  async click(
+    userInput: unknown,
+    target: unknown,
+    blockInput: unknown,
+    elementInput: unknown,
+    selections?: unknown,
+  ): Promise<void> {
     const user = this.person(userInput);
     const located = this.locate(user, target);
+    if (located.container.type === 'view')
+      located.container.view.state = { values: selectState(located.blocks, selections) };
     const block = located.blocks[Number(blockInput)] as Block | undefined;
     if (!Number.isInteger(blockInput) || !isRecord(block))
       throw new ConsoleInputError('That button is no longer there: the message or view changed.');
@@ -396,4 +404,28 @@ export class AppUnavailableError extends Error {
     super(message);
     this.name = 'AppUnavailableError';
   }
+}
+
+/**
+ * What the page chose in a view's selects, as Slack's `state.values`: only options the view itself offers, in
+ * selects it has, so the page cannot make the app see a value Slack would never send.
+ */
+function selectState(blocks: unknown[], selections: unknown): Record<string, Record<string, unknown>> {
+  const values: Record<string, Record<string, unknown>> = {};
+  if (!isRecord(selections)) return values;
+  for (const block of blocks) {
+    if (!isRecord(block) || typeof block.block_id !== 'string' || !Array.isArray(block.elements)) continue;
+    const chosen = selections[block.block_id];
+    if (!isRecord(chosen)) continue;
+    for (const element of block.elements) {
+      if (!isRecord(element) || element.type !== 'static_select' || typeof element.action_id !== 'string') continue;
+      const options = Array.isArray(element.options) ? element.options : [];
+      const option = options.find(
+        (candidate) => isRecord(candidate) && candidate.value === chosen[element.action_id as string],
+      );
+      if (option)
+        (values[block.block_id] ??= {})[element.action_id] = { type: 'static_select', selected_option: option };
+    }
+  }
+  return values;
 }

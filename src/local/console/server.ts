@@ -99,7 +99,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
 
   const routes: Record<string, (body: Record<string, unknown>) => Promise<unknown> | unknown> = {
     command: (body) => api.command(body.user, body.channel, body.text),
-    click: (body) => api.click(body.user, body.target, body.block, body.element),
+    click: (body) => api.click(body.user, body.target, body.block, body.element, body.selections),
     submit: (body) => api.submit(body.user, body.viewId, body.values),
     close: (body) => api.closeModal(body.user),
     react: (body) => api.react(body.user, body.channel, body.ts, body.name),

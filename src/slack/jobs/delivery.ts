@@ -36,7 +36,7 @@ export async function memberName(
 export async function deliverProfile(
   deps: Pick<JobContext, 'client' | 'admin' | 'log'>,
   issued: IssueResult,
-  options: { csr: boolean },
+  options: { csr: boolean; accessHours?: number },
 ): Promise<string> {
   const { client, admin } = deps;
   const owner = issued.record.slackId!;
@@ -74,6 +74,7 @@ export async function deliverProfile(
     endpointKind: admin.profileEndpoint.kind,
     fileName,
     csr: options.csr,
+    accessHours: options.accessHours,
   });
   await client.chat
     .postMessage({ channel: dm, ...guide })

@@ -51,7 +51,8 @@ export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: bool
   const now = admin.clock.now();
   const own = certificates.byUser(userId);
   const logins = recentLogins(deps, userId);
-  if (!isAdmin) return { userId, now, certificates: await own, recentLogins: await logins };
+  const durations = { certDays: admin.deps.config.CERT_DAYS, maxHours: admin.maxAccessHours };
+  if (!isAdmin) return { userId, now, certificates: await own, recentLogins: await logins, durations };
 
   const sessions = Promise.all(
     endpoints.map(async (endpoint): Promise<SessionRow[]> => {
@@ -78,6 +79,7 @@ export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: bool
     now,
     certificates: mine,
     recentLogins: latest,
+    durations,
     admin: {
       crl,
       pendingApprovals: pending.map(({ id, slackId, cn, request, requestedAt }) => ({

@@ -12,7 +12,12 @@ export async function renewCertificate(context: JobContext, job: JobOf<'renew'>)
   const eligibility = await checkEligible(context.access, job.userId, 'renew a VPN certificate');
   if (!eligibility.eligible) return context.reply(notEligibleMessage(eligibility));
   const displayName = await memberName(context, job.userId, job.teamId, 'renew');
-  const { old, issued } = await context.admin.renew({ serial: job.serial, userId: job.userId, displayName });
+  const { old, issued } = await context.admin.renew({
+    serial: job.serial,
+    userId: job.userId,
+    displayName,
+    ...(eligibility.via === 'grant' && { endsBy: eligibility.until }),
+  });
   const fileName = await deliverProfile(context, issued, { csr: false });
   await context.reply(progressMessage(renewedText({ fileName, old, at: context.admin.clock.now() })));
   await refreshHome(context, job.userId);

@@ -9,6 +9,7 @@ import type { JobContext, WorkerDeps } from './context';
 import { crlStatus } from './crl-status';
 import { decideRequest } from './decide-request';
 import { doctor } from './doctor';
+import { extendAccess } from './extend-access';
 import { home } from './home';
 import { issue } from './issue';
 import { listCertificates } from './list-certificates';
@@ -49,6 +50,8 @@ function perform(context: JobContext, job: Job): Promise<void> {
       return retireReplaced(context, job);
     case 'decide-request':
       return decideRequest(context, job);
+    case 'extend':
+      return extendAccess(context, job);
   }
 }
 

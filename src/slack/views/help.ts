@@ -5,7 +5,7 @@ import type { MessageView } from './types';
 export function helpMessage(isAdmin: boolean): MessageView {
   const lines = [
     '*What `/vpn` does*',
-    '`/vpn issue [device]`: get a VPN profile, sent to you in a DM, e.g. `/vpn issue laptop`',
+    '`/vpn issue [device] [for 8h|3d|2w]`: get a VPN profile, sent to you in a DM, e.g. `/vpn issue laptop`, or for a while only: `/vpn issue laptop for 8h`',
     '`/vpn status`: your certificates and when they expire',
     '`/vpn revoke`: revoke your own certificates, e.g. when a laptop is lost or stolen',
     '`/vpn help`: this list',

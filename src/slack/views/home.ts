@@ -2,10 +2,11 @@ import type { AuditEntry, AuditOutcome } from '../../domain/audit';
 import { SentenceStyle, auditSentence } from '../../domain/audit-sentence';
 import { CertificateRecord, CertificateStatus, effectiveStatus } from '../../domain/certificate';
 import type { CrlStatus } from '../../services/crl-status';
-import { ACTION } from '../ids';
+import { ACTION, BLOCK } from '../ids';
 import { actions, button, context, header, listSection, packedSections, section } from './blocks';
 import { byCn, byRelevance, certificateText, isRevocable } from './certificate';
 import { byHealth, crlStatusText, publishCrlButton } from './crl-health';
+import { durationSelect } from './duration-select';
 import { count, formatTime } from './format';
 import { code, mention, plainText, userText } from './markup';
 import type { AgentRow, Block, HomeData, HomeView, LoginRecord, PendingApprovalRow, SessionRow } from './types';
@@ -95,11 +96,17 @@ function memberBlocks(data: HomeData): Block[] {
     ...(mine.length > shown.length
       ? [context(`…and ${count(mine.length - shown.length)} more: \`/vpn status\` lists them all.`)]
       : []),
-    actions(
-      button('Issue a VPN profile', ACTION.issue, { style: 'primary' }),
-      button('Use my own key (CSR)', ACTION.issueWithCsr),
+    {
+      ...actions(
+        button('Issue a VPN profile', ACTION.issue, { style: 'primary' }),
+        ...(data.durations ? [durationSelect(ACTION.issueDuration, { now, ...data.durations })] : []),
+        button('Use my own key (CSR)', ACTION.issueWithCsr),
+      ),
+      block_id: BLOCK.issueActions,
+    },
+    context(
+      'To label the device, type `/vpn issue laptop`; for a while only, `/vpn issue laptop for 8h`. `/vpn help` lists every command.',
     ),
-    context('To label the device, type `/vpn issue laptop`. `/vpn help` lists every command.'),
     divider,
     listSection('*Recent logins*', logins.map(loginLine), {
       maxLines: LINES_SHOWN,

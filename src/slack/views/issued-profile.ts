@@ -1,3 +1,4 @@
+import { formatDuration } from '../../domain/duration';
 import { message, section } from './blocks';
 import { formatTime } from './format';
 import { code, userText } from './markup';
@@ -10,6 +11,8 @@ export function issuedDmMessage(input: {
   endpointKind: 'aws-client-vpn' | 'openvpn';
   fileName: string;
   csr: boolean;
+  /** Time-boxed access: how many hours it was asked for, so the DM says when it ends and what happens then. */
+  accessHours?: number;
 }): MessageView {
   const file = code(input.fileName);
   const keyFile = code(`${input.cn}.key`);
@@ -20,9 +23,14 @@ export function issuedDmMessage(input: {
   const openvpn = '*OpenVPN Connect*: Import Profile → File, choose the file, then connect.';
   const clients = input.endpointKind === 'aws-client-vpn' ? [aws, openvpn] : [openvpn, aws];
   const expires = formatTime(input.notAfter);
-  return message(`Your VPN profile ${userText(input.fileName)} is attached. It expires ${expires}.`, [
+  const ends =
+    input.accessHours === undefined
+      ? `It expires *${expires}*; \`/vpn status\` shows how long is left.`
+      : `⏱️ Your access ends *${expires}* (${formatDuration({ hours: input.accessHours })}): then the VPN disconnects you. I DM you 15 minutes before, with an Extend button.`;
+  const summary = input.accessHours === undefined ? `It expires ${expires}.` : `Your access ends ${expires}.`;
+  return message(`Your VPN profile ${userText(input.fileName)} is attached. ${summary}`, [
     section(
-      `*Your VPN profile is ready:* ${file}\nCertificate ${code(input.cn)} · serial ${code(input.serial, 64)}\nIt expires *${expires}*; \`/vpn status\` shows how long is left.`,
+      `*Your VPN profile is ready:* ${file}\nCertificate ${code(input.cn)} · serial ${code(input.serial, 64)}\n${ends}`,
     ),
     section(secrecy),
     section(

@@ -29,6 +29,7 @@ export const SLACK_LIMITS = {
   inputLabel: 2000,
   inputHint: 2000,
   placeholder: 150,
+  /** static_select: at most 100 options, each option's text and value. */
   selectOptions: 100,
   optionText: 75,
   optionValue: 150,
@@ -113,7 +114,7 @@ class Checker {
           const at = `${path}.options[${i}]`;
           if (!isObject(option)) return this.fail(at, 'option must be an object');
           this.text(`${at}.text`, option.text, SLACK_LIMITS.optionText, { plainOnly: true, required: true });
-          this.string(at, option.value, 'option value', SLACK_LIMITS.optionValue);
+          this.string(at, option.value, 'option value', SLACK_LIMITS.optionValue, true);
         });
         // Slack refuses an initial option that is not exactly one of the options.
         if (value.initial_option !== undefined && !options.some((o) => isDeepStrictEqual(o, value.initial_option)))

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../domain/duration';
 import { BLOCK, VIEW } from '../ids';
 import { SLACK_LIMITS } from './limits';
 import { plain, section } from './blocks';
@@ -14,7 +15,7 @@ const DEVICE_MAX_LENGTH = 64;
 const OPENSSL_COMMAND = 'openssl req -new -newkey rsa:2048 -nodes -keyout vpn.key -out vpn.csr -subj /CN=me';
 
 /** "Use my own key": the private key stays on the member's computer; we sign their CSR and bind the CN to them. */
-export function csrModal(privateMetadata?: string): ModalView {
+export function csrModal(privateMetadata?: string, accessHours?: number): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW.csr,
@@ -26,6 +27,9 @@ export function csrModal(privateMetadata?: string): ModalView {
         'Your private key never leaves your computer: make a key and a certificate signing request (CSR), paste the CSR here, and I send you a profile in a DM. ' +
           'Whatever name you put in the CSR, the certificate is issued to you.',
       ),
+      ...(accessHours === undefined
+        ? []
+        : [section(`⏱️ For ${formatDuration({ hours: accessHours })}, as chosen on the Home tab.`)]),
       {
         type: 'input',
         block_id: BLOCK.csrInput,

@@ -60,6 +60,8 @@ export interface HomeData {
   /** The viewer's own certificates. */
   certificates: CertificateRecord[];
   recentLogins: LoginRecord[];
+  /** CERT_DAYS and MAX_ACCESS_HOURS, for the Issue button's duration select; without them the Home offers no choice. */
+  durations?: { certDays: number; maxHours: number };
   admin?: {
     crl: CrlStatus[];
     pendingApprovals: PendingApprovalRow[];

@@ -149,8 +149,8 @@
   }
 
   /**
-   * A select, as it stands: the console sends no state with a click, so it cannot be changed here, and the
-   * app reads its initial option (an access request's Approve uses the asked duration).
+   * A select in a block without an id, as it stands: the console keys the state it sends by block id, so this
+   * one cannot be changed here, and the app reads its initial option (an access request's Approve uses the asked duration).
    */
   function staticSelect(element) {
     const node = el('select', 'bk-select');
@@ -180,6 +180,21 @@
     } else {
       node.addEventListener('click', () => ctx.onButton(ref, element, node));
     }
+    return node;
+  }
+
+  /** A static_select: the choice is kept by the page and sent with the next button click in the same view, as Slack's state. */
+  function select(element, ctx, blockId) {
+    const node = el('select', 'bk-select');
+    node.dataset.actionId = element.action_id || '';
+    for (const option of element.options || []) {
+      const item = el('option', '', escapeHtml((option.text && option.text.text) || ''));
+      item.value = option.value || '';
+      node.appendChild(item);
+    }
+    const chosen = ctx.chosen && ctx.chosen(blockId, element.action_id);
+    node.value = chosen || (element.initial_option && element.initial_option.value) || '';
+    node.addEventListener('change', () => ctx.onSelect && ctx.onSelect(blockId, element.action_id, node.value));
     return node;
   }
 
@@ -262,9 +277,11 @@
           node.appendChild(
             element.type === 'button'
               ? button(element, ctx, { block: index, element: elementIndex })
-              : element.type === 'static_select'
-                ? staticSelect(element)
-                : unsupported(`a "${element.type}" element`, element),
+              : element.type === 'static_select' && b.block_id
+                ? select(element, ctx, b.block_id)
+                : element.type === 'static_select'
+                  ? staticSelect(element)
+                  : unsupported(`a "${element.type}" element`, element),
           );
         });
         return node;

@@ -243,10 +243,20 @@
     content.appendChild(surface);
   }
 
+  /** Choices made in a view's selects, by view, block and action: kept across refreshes until the view changes. */
+  const selections = {};
+
   function blockContext(target) {
+    const key = target.kind === 'view' ? target.viewId : '';
     return {
       users: ui.data.users,
-      onButton: (ref, element, node) => click(target, ref, element, node),
+      onButton: (ref, element, node) => click(target, ref, element, node, selections[key]),
+      chosen: (block, action) => selections[key] && selections[key][block] && selections[key][block][action],
+      onSelect: (block, action, value) => {
+        if (!key) return;
+        selections[key] = selections[key] || {};
+        selections[key][block] = { ...(selections[key][block] || {}), [action]: value };
+      },
     };
   }
 
@@ -340,10 +350,10 @@
 
   // ---- buttons, confirmations, modals ----------------------------------------------------------
 
-  async function click(target, ref, element, node) {
+  async function click(target, ref, element, node, chosen) {
     if (element.confirm && !(await confirmDialog(element.confirm))) return;
     node.disabled = true;
-    await act('click', { target, block: ref.block, element: ref.element });
+    await act('click', { target, block: ref.block, element: ref.element, ...(chosen && { selections: chosen }) });
     node.disabled = false;
   }
 

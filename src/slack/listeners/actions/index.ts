@@ -2,7 +2,9 @@ import type { App } from '@slack/bolt';
 import type { ListenerDeps } from '../../context';
 import { ACTION } from '../../ids';
 import { decideRequest } from './decide-request';
+import { extend } from './extend';
 import { issue } from './issue';
+import { issueDuration } from './issue-duration';
 import { issueWithCsr } from './issue-with-csr';
 import { homePage } from './home-page';
 import { approveLogin, notMe } from './login-answer';
@@ -22,6 +24,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   app.action(ACTION.publishCrl, publishCrl(deps));
   app.action(ACTION.issue, issue(deps));
   app.action(ACTION.renew, renew(deps));
+  app.action(ACTION.extend, extend(deps));
   app.action(ACTION.homePage, homePage(deps));
   app.action(ACTION.approve, approveLogin(deps));
   app.action(ACTION.notMe, notMe(deps));
@@ -32,4 +35,5 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   app.action(ACTION.requestHours, requestHours);
   app.action(ACTION.approveRequest, decideRequest(deps, true));
   app.action(ACTION.denyRequest, decideRequest(deps, false));
+  app.action(ACTION.issueDuration, issueDuration);
 }

@@ -2,10 +2,11 @@ import { DEFAULT_HOURS, MAX_HOURS } from '../../../domain/connection-log';
 import { parseDuration } from '../../../domain/duration';
 import { VpnChatopsError } from '../../../domain/errors';
 import { RevokingReason, parseRevokingReason } from '../../../domain/revocation';
+import { parseIssueWords } from './parse-issue';
 
 /** What `/vpn <text>` asks for. Parsing is pure; who may do it is decided when it runs. */
 export type VpnCommand =
-  | { kind: 'issue'; device?: string }
+  | { kind: 'issue'; device?: string; hours?: number }
   | { kind: 'revoke'; target?: string; reason: RevokingReason }
   | { kind: 'status' }
   | { kind: 'list'; target?: string }
@@ -95,8 +96,10 @@ export function parseVpnCommand(text: string): VpnCommand {
     return { kind: 'help', problem: `That command is ${text.length} characters long; /vpn commands are short.` };
   const [verb = 'help', ...rest] = text.trim().split(/\s+/).filter(Boolean);
   switch (verb.toLowerCase()) {
-    case 'issue':
-      return rest.length ? { kind: 'issue', device: rest.join(' ') } : { kind: 'issue' };
+    case 'issue': {
+      const issue = parseIssueWords(rest);
+      return 'problem' in issue ? { kind: 'help', problem: issue.problem } : { kind: 'issue', ...issue };
+    }
     case 'revoke': {
       const [who, reasonText, ...extra] = rest;
       if (extra.length)

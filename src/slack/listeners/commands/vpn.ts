@@ -84,7 +84,14 @@ async function handle(
       if (command.device !== undefined) normalizeDevice(command.device);
       const eligibility = await checkEligible(deps.access, userId);
       if (!eligibility.eligible) return ack(ephemeral(notEligibleMessage(eligibility)));
-      await jobs.enqueue({ type: 'issue', userId, teamId, device: command.device, responseUrl });
+      await jobs.enqueue({
+        type: 'issue',
+        userId,
+        teamId,
+        device: command.device,
+        responseUrl,
+        ...(command.hours !== undefined && { validHours: command.hours }),
+      });
       return ack(
         ephemeral(
           progressMessage('⏳ Issuing your certificate; your profile arrives in a DM from me in a few seconds.'),

@@ -4,6 +4,17 @@ import { VpnChatopsError } from '../../../domain/errors';
 import { publicKeyFromCsr } from '../../../pki/csr';
 import type { ListenerDeps } from '../../context';
 import { BLOCK } from '../../ids';
+import { chosenHours } from '../../views/duration-select';
+
+/** The duration the Home's select carried into the modal (see actions/issue-with-csr.ts); the worker checks it. */
+function metadataHours(metadata: string | undefined): number | undefined {
+  try {
+    const { validHours } = JSON.parse(metadata || '{}') as { validHours?: unknown };
+    return chosenHours(typeof validHours === 'number' ? String(validHours) : undefined);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The CSR modal's Submit: the job is queued before the modal closes, so a failure shows in the modal. */
 export const csrSubmit =
@@ -31,7 +42,15 @@ export const csrSubmit =
       });
     }
     try {
-      await deps.jobs.enqueue({ type: 'issue', userId: body.user.id, teamId: body.team?.id, csrPem, device });
+      const validHours = metadataHours(view.private_metadata);
+      await deps.jobs.enqueue({
+        type: 'issue',
+        userId: body.user.id,
+        teamId: body.team?.id,
+        csrPem,
+        device,
+        ...(validHours !== undefined && { validHours }),
+      });
     } catch (error) {
       deps.log('CSR job could not be queued', error);
       return ack({

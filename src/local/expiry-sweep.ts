@@ -1,0 +1,43 @@
+import { messageOf } from '../domain/errors';
+import { MINUTE_MS } from '../domain/time';
+import type { ExpirySweepReport } from '../services/expiry-sweep';
+import type { DailySchedule } from './daily';
+
+/** As often as the scheduler function's schedule on AWS. */
+export const EXPIRY_SWEEP_EVERY_MS = 5 * MINUTE_MS;
+
+/**
+ * What the scheduler's five-minute expiry schedule does on AWS, for `npm start`: the sessions of certificates
+ * that ran out are ended, and time-boxed access is warned before it ends. The first run comes right after start,
+ * for sessions that outlived their certificate while the bot was stopped. Problems are reported, never thrown:
+ * the next round tries again.
+ */
+export function scheduleExpirySweep(
+  admin: { sweepExpiry(actor: string): Promise<ExpirySweepReport> },
+  report: (message: string) => void,
+  options: { firstMs?: number; everyMs?: number } = {},
+): DailySchedule {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  const run = async () => {
+    try {
+      const result = await admin.sweepExpiry('system:npm-start');
+      for (const problem of result.problems) report(`expiry sweep: ${problem}`);
+    } catch (error) {
+      report(`expiry sweep failed: ${messageOf(error)}; the next round tries again in 5 minutes`);
+    }
+    if (!stopped) timer = setTimeout(start, options.everyMs ?? EXPIRY_SWEEP_EVERY_MS).unref();
+  };
+  const start = () => {
+    running = run().finally(() => (running = undefined));
+  };
+  timer = setTimeout(start, options.firstMs ?? 0).unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
