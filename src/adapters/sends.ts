@@ -14,7 +14,7 @@ import type { DynamoDbIdempotencyStore } from './dynamodb/idempotency-store';
 import type { DynamoDbProbe } from './dynamodb/probe';
 import type { DynamoDbSessionKillQueue } from './dynamodb/session-kill-queue';
 import type { DynamoDbShippedLog } from './dynamodb/shipped-log';
-import type { SignedEventBus } from './eventbridge/event-bus';
+import type { EventBridgeBus } from './eventbridge/event-bus';
 import type { SecretsManagerCaStore } from './secrets-manager/ca-store';
 
 /**
@@ -160,4 +160,4 @@ export const CLIENT_VPN_ENDPOINT_SENDS = {
 } as const satisfies Sends<AwsClientVpnEndpoint>;
 
 /** The audit stream's one call; reading the table's stream is Lambda's, on the function's role. */
-export const EVENT_BUS_SENDS = { putEvents: ['events:PutEvents'] } as const satisfies Sends<SignedEventBus>;
+export const EVENT_BUS_SENDS = { putEvents: ['events:PutEvents'] } as const satisfies Sends<EventBridgeBus>;

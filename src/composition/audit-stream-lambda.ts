@@ -1,5 +1,5 @@
 import { auditStreamHandler } from '../adapters/aws-lambda/audit-stream';
-import { SignedEventBus } from '../adapters/eventbridge/event-bus';
+import { EventBridgeBus } from '../adapters/eventbridge/event-bus';
 import { VpnChatopsError } from '../domain/errors';
 
 /** The audit stream function: needs only its bus and region, neither the Slack secret nor the CA. */
@@ -9,6 +9,6 @@ export function createAuditStreamHandler(env: NodeJS.ProcessEnv = process.env) {
     const region = env.AWS_REGION;
     if (!busName || !region)
       throw new VpnChatopsError('INVALID_CONFIG', 'EVENT_BUS_NAME and AWS_REGION must be set for the audit stream.');
-    return { bus: new SignedEventBus({ region, env }), busName };
+    return { bus: new EventBridgeBus({ region }), busName };
   });
 }

@@ -3,7 +3,7 @@ import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '../../src/adapters/dynamodb/audit-log';
 import type { StreamRecord } from '../../src/adapters/dynamodb/audit-stream-record';
 import { forwardAuditRecords } from '../../src/adapters/eventbridge/audit-events';
-import { SignedEventBus } from '../../src/adapters/eventbridge/event-bus';
+import { EventBridgeBus } from '../../src/adapters/eventbridge/event-bus';
 import type { AuditEntry } from '../../src/domain/audit';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';
@@ -28,11 +28,7 @@ describeWith(
     let moto: Moto;
     let db: Awaited<ReturnType<typeof testDatabase>>;
     let logs: CloudWatchLogsClient;
-    const env = () => ({
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: moto.endpoint,
-    });
+    const bus = () => new EventBridgeBus({ region: REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
 
     /** The EventBridge set-up a SIEM team would make, in EventBridge's JSON protocol (moto reads the region from the credential scope). */
     async function events(operation: string, body: unknown): Promise<void> {
@@ -107,7 +103,7 @@ describeWith(
       };
 
       const result = await forwardAuditRecords([other, ...records], {
-        bus: new SignedEventBus({ region: REGION, env: env() }),
+        bus: bus(),
         busName: BUS,
       });
       expect(result).toEqual({ batchItemFailures: [] });
@@ -129,14 +125,14 @@ describeWith(
     }, 60_000);
 
     it('says why when the bus refuses the call', async () => {
-      const bus = new SignedEventBus({ region: REGION, env: env() });
+      const eventBus = bus();
       const tooMany = Array.from({ length: 11 }, () => ({
         EventBusName: BUS,
         Source: 'vpn-chatops',
         DetailType: 'crl.publish',
         Detail: '{}',
       }));
-      await expect(bus.putEvents(tooMany)).rejects.toThrow(/PutEvents failed \(400 .*less than or equal to 10/);
+      await expect(eventBus.putEvents(tooMany)).rejects.toThrow(/PutEvents failed \(400 .*less than or equal to 10/);
     });
   },
 );
