@@ -5,6 +5,7 @@ import type { AuditEntry, AuditQuery } from './domain/audit';
 import type { Approval, ApprovalStatus, LoginAlert } from './domain/approval';
 import type { ConnectionAttempt } from './domain/connection-log';
 import type { DigestEntry, Reminder } from './domain/expiry';
+import type { MemberProfile } from './domain/member';
 
 /** Where the CA certificate and key live: Secrets Manager in AWS, a 0600 file locally. Nothing else holds the key. */
 export interface CaStore {
@@ -117,6 +118,14 @@ export interface AuditLog {
 /** Who the VPN admins are (ADMIN_SLACK_IDS, ADMIN_USERGROUP_ID), asked at the moment an admin action runs. */
 export interface AdminDirectory {
   isAdmin(slackId: string): Promise<boolean>;
+}
+
+/** Who is in the workspace now, asked of Slack (users.info). */
+export interface MemberDirectory {
+  /** Fails with a typed error when Slack does not answer or does not know the member. */
+  member(slackId: string): Promise<MemberProfile>;
+  /** The bot's own workspace (auth.test), to tell our members from other teams'. */
+  team(): Promise<string>;
 }
 
 /** One live VPN session as the endpoint reports it. */
@@ -353,6 +362,8 @@ export type Job = (
   | { type: 'renew'; userId: string; teamId?: string; serial: string; responseUrl?: string }
   /** The replacement `serial` has connected: retire the certificate it replaces. */
   | { type: 'retire-replaced'; serial: string }
+  /** A user_change event: `member` as the event described them, `teamId` the workspace that sent it. */
+  | { type: 'offboard'; member: MemberProfile; teamId?: string }
 ) & {
   /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
   id?: string;

@@ -5,6 +5,7 @@ import type { ExpiryNotifier, IdempotencyStore, VpnEndpoint } from '../ports';
 import { AbandonedApprovalDeps, closeAbandonedApprovals } from './abandoned-approvals';
 import { RetireDeps, overdueReplacements, retireReplaced } from './certificate-renewal';
 import { RenewDeps, RenewResult, renewCrls } from './crl-renewal';
+import type { OffboardingSweep } from './offboarding';
 import { DIGEST_DAYS, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from './reminders';
 import { SessionStep, sweepSessions } from './sessions';
 
@@ -19,6 +20,8 @@ export interface DailyDeps extends RenewDeps, Omit<RetireDeps, 'owners'> {
   expiry?: ExpiryNotifier;
   /** "Sent once" claims for reminders and the digest; reminders are skipped without them. */
   idempotency?: IdempotencyStore;
+  /** The offboarding reconcile (services/offboarding.ts); skipped without Slack. */
+  reconcileOffboarding?: () => Promise<OffboardingSweep>;
 }
 
 export interface DailyReport {
@@ -30,6 +33,8 @@ export interface DailyReport {
   digest?: boolean;
   /** Logins left PENDING by a handler that went away, closed as expired. */
   abandoned: number;
+  /** Members who left Slack without their user_change reaching us, caught and offboarded. */
+  offboarding?: OffboardingSweep;
   /** What failed, one line each; the rest of the run went on. */
   problems: string[];
 }
@@ -71,6 +76,9 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
         note('closing abandoned logins'),
       )
     : [];
+  const offboarding = await deps.reconcileOffboarding?.().catch(note('offboarding reconcile'));
+  for (const failure of offboarding?.failed ?? [])
+    problems.push(`offboarding check of ${failure.slackId}: ${failure.error} (checked again tomorrow)`);
   let reminders: ReminderResult | undefined;
   let digest: boolean | undefined;
   if (expiry && idempotency) {
@@ -81,5 +89,5 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
       digest = await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest'));
     }
   }
-  return { renewals, sessions, retired, reminders, digest, abandoned: abandoned?.length ?? 0, problems };
+  return { renewals, sessions, retired, reminders, digest, abandoned: abandoned?.length ?? 0, offboarding, problems };
 }

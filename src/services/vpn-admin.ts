@@ -1,4 +1,5 @@
 import type { Approval } from '../domain/approval';
+import type { MemberProfile } from '../domain/member';
 import { VpnChatopsError } from '../domain/errors';
 import { parseWindow } from '../domain/window';
 import type { CertificateAuthority } from '../pki/ca';
@@ -15,6 +16,7 @@ import {
   CrlStateStore,
   ExpiryNotifier,
   IdempotencyStore,
+  MemberDirectory,
   VpnEndpoint,
   systemClock,
 } from '../ports';
@@ -26,6 +28,14 @@ import { CrlStatus, crlStatus } from './crl-status';
 import { DailyReport, runDaily } from './daily';
 import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
 import { IssueRequest, issueCertificate } from './issue';
+import {
+  OffboardingDeps,
+  OffboardingNotifier,
+  OffboardingOutcome,
+  OffboardingPolicy,
+  offboardReported,
+  reconcileOffboarding,
+} from './offboarding';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
 import { CrlPolicy, RevokeRequest, revoke } from './revoke';
 
@@ -65,6 +75,13 @@ export interface AppDeps {
   expiry?: ExpiryNotifier;
   /** "Sent once" claims for reminders and the digest. */
   idempotency?: IdempotencyStore;
+  /** Ending the access of members who leave Slack (OFFBOARDING); absent where there is no Slack to ask. */
+  offboarding?: {
+    policy: OffboardingPolicy;
+    members: MemberDirectory;
+    notifier: OffboardingNotifier;
+    pace?: { concurrency: number; intervalMs: number };
+  };
   clock?: Clock;
   /** Tests set 0; in production revocations arriving within this window share one CRL import. */
   coalesceMs?: number;
@@ -177,9 +194,38 @@ export class VpnAdmin {
         policy: this.policy,
         renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS,
         revoke: (request) => this.revoke(request),
+        reconcileOffboarding: this.offboardingDeps() && (() => this.reconcileOffboarding()),
       },
       actor,
     );
+  }
+
+  /** A member Slack reports changed (user_change): offboarded when they left (services/offboarding.ts). */
+  async offboard(member: MemberProfile, homeTeam?: string): Promise<OffboardingOutcome> {
+    const deps = this.offboardingDeps();
+    if (!deps || !this.deps.offboarding) return { outcome: 'ignored', because: 'off' };
+    return offboardReported({ ...deps, members: this.deps.offboarding.members }, member, homeTeam);
+  }
+
+  /** Every holder of a live certificate looked up in Slack, for the user_change events that were missed. */
+  reconcileOffboarding() {
+    const deps = this.offboardingDeps();
+    if (!deps || !this.deps.offboarding) return Promise.resolve({ checked: 0, revoked: [], reported: [], failed: [] });
+    return reconcileOffboarding({ ...deps, members: this.deps.offboarding.members, pace: this.deps.offboarding.pace });
+  }
+
+  private offboardingDeps(): OffboardingDeps | undefined {
+    const { offboarding, idempotency, certificates, audit } = this.deps;
+    if (!offboarding || !idempotency) return undefined;
+    return {
+      policy: offboarding.policy,
+      notifier: offboarding.notifier,
+      certificates,
+      audit,
+      idempotency,
+      clock: this.clock,
+      revoke: (request) => this.revoke(request),
+    };
   }
 
   /** The five-minute check on the agents' heartbeats (services/agent-watch.ts); nothing to do without agents. */

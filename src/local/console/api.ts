@@ -323,6 +323,15 @@ export class ConsoleApi {
     await this.send(eventCallbackRequest(event, this.eventId()), 'the reaction');
   }
 
+  /** A workspace admin deactivates `user`, then the user_change event Slack would send the app. */
+  async deactivate(userInput: unknown): Promise<void> {
+    const user = this.person(userInput);
+    if (this.slack.workspace.users.get(user)?.deleted)
+      throw new ConsoleInputError('That account is already deactivated.');
+    const event = this.slack.changeAccount(user, { deleted: true });
+    await this.send(eventCallbackRequest(event, this.eventId()), 'the deactivation');
+  }
+
   /** The app's Home or Messages tab opened by `user`. */
   async openApp(userInput: unknown, tab: unknown): Promise<void> {
     const user = this.person(userInput);

@@ -11,6 +11,7 @@ import { doctor } from './doctor';
 import { home } from './home';
 import { issue } from './issue';
 import { listCertificates } from './list-certificates';
+import { offboard } from './offboard';
 import { publishCrl } from './publish-crl';
 import { renewCertificate } from './renew-certificate';
 import { retireReplaced } from './retire-replaced';
@@ -46,6 +47,8 @@ function perform(context: JobContext, job: Job): Promise<void> {
       return renewCertificate(context, job);
     case 'retire-replaced':
       return retireReplaced(context, job);
+    case 'offboard':
+      return offboard(context, job);
   }
 }
 
