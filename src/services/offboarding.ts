@@ -124,22 +124,23 @@ export async function offboardMember(
     const stillActive = report.failed.some((failure) => failure.step === 'revoke');
     // Revoking is convergent: the next event or reconcile finishes what this run left active.
     if (stillActive) await deps.idempotency.release(key);
-    const incomplete =
-      report.failed.length > 0 ||
-      report.sessions.some((step) => step.error) ||
-      report.crl.some((step) => step.outcome === 'failed');
+    const problems = [
+      ...report.failed.map((failure) => `${failure.serial}: ${failure.error}`),
+      ...report.sessions.flatMap((step) => (step.error ? [`sessions on ${step.endpoint}: ${step.error}`] : [])),
+      ...report.crl.flatMap((step) => (step.outcome === 'failed' ? [`CRL on ${step.endpoint}: ${step.error}`] : [])),
+    ];
     await deps.audit.append({
       actor: OFFBOARDING_ACTOR,
       action: 'access.offboard',
       target: member.slackId,
-      outcome: incomplete ? 'partial' : 'success',
+      outcome: problems.length ? 'partial' : 'success',
       details: {
         cause,
         source: context.source,
         mode: 'auto',
         revoked: report.revoked.map((record) => record.serial),
         sessionsEnded: report.sessions.reduce((sum, step) => sum + step.terminated, 0),
-        ...(incomplete && { failed: report.failed.map((failure) => `${failure.serial}: ${failure.error}`) }),
+        ...(problems.length && { problems }),
       },
     });
     await deps.notifier.offboarded({ ...notice, report });
