@@ -154,6 +154,11 @@ export function dailyReport(result: DailyResult, withSlack: boolean): string {
       '⚠ expiry reminders and the weekly digest need Slack: set SLACK_BOT_TOKEN (the bot sends them when it runs this job)',
     );
   if (result.digest) lines.push('✔ weekly digest sent to the admins');
+  const gone = result.offboarding;
+  if (gone?.checked || gone?.failed.length)
+    lines.push(
+      `${gone.failed.length ? '⚠' : '✔'} offboarding: ${gone.checked} holder(s) checked in Slack, ${gone.revoked.length} offboarded, ${gone.reported.length} reported to the admins, ${gone.failed.length} not checked`,
+    );
   for (const problem of result.problems) lines.push(`✖ ${problem}`);
   return lines.length ? lines.join('\n') : 'No VPN endpoints configured (VPN_ENDPOINTS) and nothing else to do.';
 }

@@ -68,7 +68,9 @@ export function schedulerHandler(
 
 async function runDaily(ready: VpnAdmin, emit: (line: string) => void, log: (message: string) => void) {
   const task = 'daily' as const;
-  const { renewals, sessions, retired, reminders, digest, problems } = await ready.daily(`system:scheduler:${task}`);
+  const { renewals, sessions, retired, reminders, digest, offboarding, problems } = await ready.daily(
+    `system:scheduler:${task}`,
+  );
   // Reminders and retirements never stop the CRL work; what went wrong with them is on record here.
   for (const problem of problems) log(`daily job: ${problem}`);
   for (const failure of reminders?.failed ?? [])
@@ -95,6 +97,12 @@ async function runDaily(ready: VpnAdmin, emit: (line: string) => void, log: (mes
     retired,
     reminders: reminders && { sent: reminders.sent.length, failed: reminders.failed.length },
     digest,
+    offboarding: offboarding && {
+      checked: offboarding.checked,
+      revoked: offboarding.revoked.length,
+      reported: offboarding.reported.length,
+      failed: offboarding.failed.length,
+    },
     problems,
     crlDaysLeft: daysLeft,
   };
