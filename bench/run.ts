@@ -3,6 +3,7 @@ import { approvalBenchmarks } from './approval';
 import { crlPublishBenchmark } from './crl-publish';
 import { deployBenchmarks } from './deploy';
 import { logSummaryBenchmark } from './log-summary';
+import { offboardBenchmark } from './offboard';
 import { pkiBenchmarks } from './pki';
 import { slackBenchmarks } from './slack';
 import { startBenchmark } from './start';
@@ -16,6 +17,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   deploy: deployBenchmarks,
   start: startBenchmark,
   'log-summary': logSummaryBenchmark,
+  offboard: offboardBenchmark,
 };
 
 /** `npm run bench [group …]`: one `name: key=value …` line per result, baselines side by side; no group means all. */
