@@ -91,6 +91,7 @@ export class ConsoleApi {
       name: u.name,
       realName: u.real_name,
       bot: u.is_bot === true,
+      deactivated: u.deleted === true,
       admin: this.options.admins.includes(u.id),
     }));
     return {
