@@ -42,7 +42,8 @@ export interface DailyReport {
 /**
  * The daily job: retire renewed certificates whose grace period is over (first, so their CRL entries
  * go out with this run's renewal), renew CRLs, sweep sessions that should not exist, then remind
- * owners of expiring certificates and, once a week, send admins the digest. The CRL work never
+ * owners of expiring certificates and, once a week, send admins the digest, and last look up every
+ * holder in Slack for members who left without their user_change reaching us. The CRL work never
  * waits on, or fails because of, the reminders.
  */
 export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyReport> {
@@ -76,9 +77,6 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
         note('closing abandoned logins'),
       )
     : [];
-  const offboarding = await deps.reconcileOffboarding?.().catch(note('offboarding reconcile'));
-  for (const failure of offboarding?.failed ?? [])
-    problems.push(`offboarding check of ${failure.slackId}: ${failure.error} (checked again tomorrow)`);
   let reminders: ReminderResult | undefined;
   let digest: boolean | undefined;
   if (expiry && idempotency) {
@@ -89,5 +87,9 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
       digest = await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest'));
     }
   }
+  // Last: paced to Slack's rate tier, it is the longest step, and a run cut short by its timeout loses only this.
+  const offboarding = await deps.reconcileOffboarding?.().catch(note('offboarding reconcile'));
+  for (const failure of offboarding?.failed ?? [])
+    problems.push(`offboarding check of ${failure.slackId}: ${failure.error} (checked again tomorrow)`);
   return { renewals, sessions, retired, reminders, digest, abandoned: abandoned?.length ?? 0, offboarding, problems };
 }
