@@ -140,7 +140,7 @@ export async function offboardMember(
         mode: 'auto',
         revoked: report.revoked.map((record) => record.serial),
         sessionsEnded: report.sessions.reduce((sum, step) => sum + step.terminated, 0),
-        ...(problems.length && { problems }),
+        ...(problems.length > 0 && { problems }),
       },
     });
     await deps.notifier.offboarded({ ...notice, report });

@@ -29,10 +29,10 @@ import { DailyReport, runDaily } from './daily';
 import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
 import { IssueRequest, issueCertificate } from './issue';
 import {
-  OffboardingDeps,
   OffboardingNotifier,
   OffboardingOutcome,
   OffboardingPolicy,
+  ReconcileDeps,
   offboardReported,
   reconcileOffboarding,
 } from './offboarding';
@@ -184,8 +184,9 @@ export class VpnAdmin {
     });
   }
 
-  /** The daily job (services/daily.ts): CRL renewal, the session sweep, retirements, reminders. */
+  /** The daily job (services/daily.ts): CRL renewal, the session sweep, retirements, reminders, the offboarding reconcile. */
   daily(actor = 'system:daily'): Promise<DailyReport> {
+    const offboarding = this.offboardingDeps();
     return runDaily(
       {
         ...this.deps,
@@ -194,7 +195,7 @@ export class VpnAdmin {
         policy: this.policy,
         renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS,
         revoke: (request) => this.revoke(request),
-        reconcileOffboarding: this.offboardingDeps() && (() => this.reconcileOffboarding()),
+        reconcileOffboarding: offboarding && (() => reconcileOffboarding(offboarding)),
       },
       actor,
     );
@@ -203,23 +204,14 @@ export class VpnAdmin {
   /** A member Slack reports changed (user_change): offboarded when they left (services/offboarding.ts). */
   async offboard(member: MemberProfile, homeTeam?: string): Promise<OffboardingOutcome> {
     const deps = this.offboardingDeps();
-    if (!deps || !this.deps.offboarding) return { outcome: 'ignored', because: 'off' };
-    return offboardReported({ ...deps, members: this.deps.offboarding.members }, member, homeTeam);
+    return deps ? offboardReported(deps, member, homeTeam) : { outcome: 'ignored', because: 'off' };
   }
 
-  /** Every holder of a live certificate looked up in Slack, for the user_change events that were missed. */
-  reconcileOffboarding() {
-    const deps = this.offboardingDeps();
-    if (!deps || !this.deps.offboarding) return Promise.resolve({ checked: 0, revoked: [], reported: [], failed: [] });
-    return reconcileOffboarding({ ...deps, members: this.deps.offboarding.members, pace: this.deps.offboarding.pace });
-  }
-
-  private offboardingDeps(): OffboardingDeps | undefined {
+  private offboardingDeps(): ReconcileDeps | undefined {
     const { offboarding, idempotency, certificates, audit } = this.deps;
     if (!offboarding || !idempotency) return undefined;
     return {
-      policy: offboarding.policy,
-      notifier: offboarding.notifier,
+      ...offboarding,
       certificates,
       audit,
       idempotency,
