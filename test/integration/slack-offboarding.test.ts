@@ -174,6 +174,34 @@ describeWith(
       });
     });
 
+    describe('the hand-off', () => {
+      let bot: TestBot;
+      const held: (() => Promise<void>)[] = [];
+      beforeAll(async () => {
+        bot = await testBot({
+          slack: { users: USERS, usergroups: DEFAULT_USERGROUPS },
+          env: { ADMIN_CHANNEL_ID: ADMIN_CHANNEL },
+          // Issuing runs at once; an offboarding job waits until the test lets it go, as a slow worker would.
+          handOff: async (job, enqueue) => {
+            if (job.type === 'offboard') held.push(() => enqueue(job));
+            else await enqueue(job);
+          },
+        });
+      });
+      afterAll(() => bot?.close());
+
+      it('answers Slack once the job is queued, and the worker ends the access', async () => {
+        const laptop = await issue(bot, 'U0ALICE');
+        const { response } = await accountChanged(bot, 'U0ALICE', { deleted: true });
+        expect(response.statusCode).toBe(200);
+        expect(held).toHaveLength(1);
+        expect(await statusOf(bot, laptop.serial)).toBe('active');
+        await held[0]();
+        await bot.idle();
+        expect(await statusOf(bot, laptop.serial)).toBe('revoked');
+      });
+    });
+
     describe('OFFBOARDING=report', () => {
       let bot: TestBot;
       beforeAll(async () => {
