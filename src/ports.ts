@@ -120,10 +120,15 @@ export interface AdminDirectory {
   isAdmin(slackId: string): Promise<boolean>;
 }
 
-/** Who is in the workspace now, asked of Slack (users.info). */
+/** Who is in the workspace now, asked of Slack (users.info, users.list). */
 export interface MemberDirectory {
   /** Fails with a typed error when Slack does not answer or does not know the member. */
   member(slackId: string): Promise<MemberProfile>;
+  /**
+   * One page of every account in the workspace, deactivated ones included; `nextCursor` is absent on the last
+   * page. Fails with a typed error when Slack does not answer.
+   */
+  page(request: { cursor?: string; limit: number }): Promise<{ members: MemberProfile[]; nextCursor?: string }>;
   /** The bot's own workspace (auth.test), to tell our members from other teams'. */
   team(): Promise<string>;
 }

@@ -155,9 +155,9 @@ export function dailyReport(result: DailyResult, withSlack: boolean): string {
     );
   if (result.digest) lines.push('✔ weekly digest sent to the admins');
   const gone = result.offboarding;
-  if (gone?.checked || gone?.failed.length)
+  if (gone?.checked || gone?.failed.length || gone?.unchecked)
     lines.push(
-      `${gone.failed.length ? '⚠' : '✔'} offboarding: ${gone.checked} holder(s) checked in Slack, ${gone.revoked.length} offboarded, ${gone.reported.length} reported to the admins, ${gone.failed.length} not checked`,
+      `${gone.failed.length || gone.unchecked ? '⚠' : '✔'} offboarding: ${gone.checked} holder(s) checked in Slack (${gone.calls} ${gone.lookup} call(s)), ${gone.revoked.length} offboarded, ${gone.reported.length} reported to the admins, ${gone.failed.length + gone.unchecked} not checked`,
     );
   for (const problem of result.problems) lines.push(`✖ ${problem}`);
   return lines.length ? lines.join('\n') : 'No VPN endpoints configured (VPN_ENDPOINTS) and nothing else to do.';

@@ -91,5 +91,9 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
   const offboarding = await deps.reconcileOffboarding?.().catch(note('offboarding reconcile'));
   for (const failure of offboarding?.failed ?? [])
     problems.push(`offboarding check of ${failure.slackId}: ${failure.error} (checked again tomorrow)`);
+  if (offboarding?.stopped)
+    problems.push(
+      `offboarding reconcile stopped (${offboarding.stopped}): ${offboarding.unchecked} holders not checked, left to their user_change event or the next run`,
+    );
   return { renewals, sessions, retired, reminders, digest, abandoned: abandoned?.length ?? 0, offboarding, problems };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type CertificateRecord, effectiveStatus } from '../domain/certificate';
 import { messageOf } from '../domain/errors';
+import type { Deadline } from '../domain/deadline';
 import { sleep } from '../domain/time';
 import type { MemberProfile } from '../domain/member';
 import type { AuditLog, CertificateStore, Clock, IdempotencyStore, MemberDirectory } from '../ports';
@@ -19,8 +20,38 @@ const OFFBOARDING_REASON = 'affiliationChanged';
  */
 const HANDLED_TTL_SECONDS = 30 * 86_400;
 
-/** users.info is Tier 4 (100+ calls a minute per workspace): 4 in flight, one started every 650 ms, about 92 a minute. */
-export const RECONCILE_PACE = { concurrency: 4, intervalMs: 650 };
+export interface ReconcilePace {
+  /** users.info lookups in flight. */
+  concurrency: number;
+  /** Between the starts of two users.info lookups. */
+  intervalMs: number;
+  /** Between the starts of two users.list pages. */
+  pageIntervalMs: number;
+  /** Members a users.list page asks for: Slack recommends at most 200. */
+  pageSize: number;
+  /** With more holders than this, the reconcile lists the workspace instead of looking each holder up. */
+  listAbove: number;
+}
+
+/**
+ * users.info is Tier 4 (100+ calls a minute per workspace): 4 in flight, one started every 650 ms, about 92 a
+ * minute, so H holders cost H calls and 0.65·H s. users.list is Tier 2 (20+ a minute): a page of 200 every 3 s,
+ * so a workspace of W accounts (deactivated ones included) costs ⌈W/200⌉ calls and 3·⌈W/200⌉ s, whoever holds
+ * a certificate (less when every holder turns up before the last page).
+ *
+ * The reconcile does not know W before listing, so it chooses on H. Up to 100 holders, users.info takes at most
+ * 100 calls and 65 s, which the listing matches in calls only for a workspace under 20,000 accounts, and in time
+ * only under about 4,300. Above 100, the listing takes fewer calls in any workspace of up to 200·H accounts: 125
+ * pages (about 6¼ minutes) for 20,000 holders in a workspace of 25,000, where users.info would take 20,000 calls
+ * and 3.6 hours.
+ */
+export const RECONCILE_PACE: ReconcilePace = {
+  concurrency: 4,
+  intervalMs: 650,
+  pageIntervalMs: 3_000,
+  pageSize: 200,
+  listAbove: 100,
+};
 
 export interface OffboardingPolicy {
   /** auto: revoke and tell the admins; report: only tell them; off: do nothing. */
@@ -154,7 +185,9 @@ export async function offboardMember(
 
 export interface ReconcileDeps extends OffboardingDeps {
   members: MemberDirectory;
-  pace?: { concurrency: number; intervalMs: number };
+  pace?: Partial<ReconcilePace>;
+  /** When the reconcile must stop: it checks no one after it, and says how many holders it did not reach. */
+  deadline?: Deadline;
 }
 
 /**
@@ -179,15 +212,24 @@ export interface OffboardingSweep {
   revoked: string[];
   reported: string[];
   failed: { slackId: string; error: string }[];
+  /** How Slack was asked (none when there was no one to check), and in how many calls. */
+  lookup?: 'users.info' | 'users.list';
+  calls: number;
+  /** Holders not checked this run, never offboarded for it: the next run or their user_change event catches them. */
+  unchecked: number;
+  /** Why the run ended before checking everyone: the deadline, or a users.list page that failed. */
+  stopped?: string;
 }
 
 /**
  * The daily catch-up for user_change events that never arrived: every holder of a live certificate is
- * looked up in Slack, paced within users.info's tier, and offboarded as the event would have. One
- * member's lookup or revocation failing is reported and the others still run.
+ * checked against Slack and offboarded as the event would have been. Few holders are looked up one by one
+ * (users.info); many are found in the workspace's listing (users.list). Either way the calls are paced
+ * within the method's tier and stop at the deadline. One member's lookup or revocation failing is reported
+ * and the others still run; a holder Slack said nothing about is never offboarded.
  */
 export async function reconcileOffboarding(deps: ReconcileDeps): Promise<OffboardingSweep> {
-  const sweep: OffboardingSweep = { checked: 0, revoked: [], reported: [], failed: [] };
+  const sweep: OffboardingSweep = { checked: 0, revoked: [], reported: [], failed: [], calls: 0, unchecked: 0 };
   if (deps.policy.mode === 'off') return sweep;
   const now = deps.clock.now();
   const holders = [
@@ -201,27 +243,103 @@ export async function reconcileOffboarding(deps: ReconcileDeps): Promise<Offboar
     ),
   ];
   if (holders.length === 0) return sweep;
+  const pace = { ...RECONCILE_PACE, ...deps.pace };
   const homeTeam = await deps.members.team().catch(() => undefined);
-  const { concurrency, intervalMs } = deps.pace ?? RECONCILE_PACE;
+  const check = async (member: MemberProfile) => {
+    sweep.checked += 1;
+    const outcome = await offboardMember(deps, member, { homeTeam, source: 'reconcile' });
+    if (outcome.outcome === 'revoked') sweep.revoked.push(member.slackId);
+    if (outcome.outcome === 'reported') sweep.reported.push(member.slackId);
+  };
+  if (holders.length <= pace.listAbove) {
+    sweep.lookup = 'users.info';
+    await lookUpEach(deps, holders, pace, sweep, check);
+    return sweep;
+  }
+  sweep.lookup = 'users.list';
+  const unlisted = await listWorkspace(deps, new Set(holders), pace, sweep, check);
+  // Not in the workspace's own listing (another team's member, an account gone for good): asked one by one.
+  if (sweep.stopped) sweep.unchecked = unlisted.length;
+  else await lookUpEach(deps, unlisted, pace, sweep, check);
+  return sweep;
+}
+
+/** Whether the deadline leaves time to start a call `waitMs` from now. */
+const timeFor = (deadline: Deadline | undefined, waitMs: number) =>
+  deadline === undefined || deadline.remainingMs() > Math.max(0, waitMs);
+
+/** users.info for each of `ids`, `pace.concurrency` in flight, one started every `pace.intervalMs`, until the deadline. */
+async function lookUpEach(
+  deps: ReconcileDeps,
+  ids: string[],
+  pace: ReconcilePace,
+  sweep: OffboardingSweep,
+  check: (member: MemberProfile) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let nextStart = Date.now();
   const work = async () => {
-    while (next < holders.length) {
-      const slackId = holders[next++];
+    while (next < ids.length && !sweep.stopped) {
       const wait = nextStart - Date.now();
-      nextStart = Math.max(nextStart, Date.now()) + intervalMs;
+      if (!timeFor(deps.deadline, wait)) {
+        sweep.stopped = `out of time after ${next} of ${ids.length} users.info lookups`;
+        break;
+      }
+      const slackId = ids[next++];
+      nextStart = Math.max(nextStart, Date.now()) + pace.intervalMs;
       if (wait > 0) await sleep(wait);
       try {
-        const member = await deps.members.member(slackId);
-        sweep.checked += 1;
-        const outcome = await offboardMember(deps, member, { homeTeam, source: 'reconcile' });
-        if (outcome.outcome === 'revoked') sweep.revoked.push(slackId);
-        if (outcome.outcome === 'reported') sweep.reported.push(slackId);
+        sweep.calls += 1;
+        await check(await deps.members.member(slackId));
       } catch (error) {
         sweep.failed.push({ slackId, error: messageOf(error) });
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, holders.length) }, work));
-  return sweep;
+  await Promise.all(Array.from({ length: Math.min(pace.concurrency, ids.length) }, work));
+  sweep.unchecked += ids.length - next;
+}
+
+/**
+ * users.list page by page, one every `pace.pageIntervalMs`, checking each holder as their page arrives, until
+ * every holder was seen or the listing ends. A page that fails (after the WebClient's own retries) or the
+ * deadline stops the listing: who was not seen yet is left for the next run rather than guessed at.
+ * Returns the holders not seen.
+ */
+async function listWorkspace(
+  deps: ReconcileDeps,
+  unseen: Set<string>,
+  pace: ReconcilePace,
+  sweep: OffboardingSweep,
+  check: (member: MemberProfile) => Promise<void>,
+): Promise<string[]> {
+  let cursor: string | undefined;
+  let pages = 0;
+  let nextStart = Date.now();
+  do {
+    const wait = nextStart - Date.now();
+    if (!timeFor(deps.deadline, wait)) {
+      sweep.stopped = `out of time after ${pages} pages of users.list`;
+      break;
+    }
+    if (wait > 0) await sleep(wait);
+    nextStart = Date.now() + pace.pageIntervalMs;
+    let page: Awaited<ReturnType<MemberDirectory['page']>>;
+    try {
+      sweep.calls += 1;
+      page = await deps.members.page({ cursor, limit: pace.pageSize });
+    } catch (error) {
+      sweep.stopped = `users.list page ${pages + 1} failed: ${messageOf(error)}`;
+      break;
+    }
+    pages += 1;
+    for (const member of page.members) {
+      if (!unseen.delete(member.slackId)) continue;
+      await check(member).catch((error: unknown) =>
+        sweep.failed.push({ slackId: member.slackId, error: messageOf(error) }),
+      );
+    }
+    cursor = page.nextCursor;
+  } while (cursor && unseen.size > 0);
+  return [...unseen];
 }

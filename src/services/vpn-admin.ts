@@ -1,4 +1,5 @@
 import type { Approval } from '../domain/approval';
+import type { Deadline } from '../domain/deadline';
 import type { MemberProfile } from '../domain/member';
 import { VpnChatopsError } from '../domain/errors';
 import { parseWindow } from '../domain/window';
@@ -33,6 +34,7 @@ import {
   OffboardingOutcome,
   OffboardingPolicy,
   ReconcileDeps,
+  ReconcilePace,
   offboardReported,
   reconcileOffboarding,
 } from './offboarding';
@@ -80,7 +82,7 @@ export interface AppDeps {
     policy: OffboardingPolicy;
     members: MemberDirectory;
     notifier: OffboardingNotifier;
-    pace?: { concurrency: number; intervalMs: number };
+    pace?: Partial<ReconcilePace>;
   };
   clock?: Clock;
   /** Tests set 0; in production revocations arriving within this window share one CRL import. */
@@ -185,7 +187,7 @@ export class VpnAdmin {
   }
 
   /** The daily job (services/daily.ts): CRL renewal, the session sweep, retirements, reminders, the offboarding reconcile. */
-  daily(actor = 'system:daily'): Promise<DailyReport> {
+  daily(actor = 'system:daily', reconcileDeadline?: Deadline): Promise<DailyReport> {
     const offboarding = this.offboardingDeps();
     return runDaily(
       {
@@ -195,7 +197,8 @@ export class VpnAdmin {
         policy: this.policy,
         renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS,
         revoke: (request) => this.revoke(request),
-        reconcileOffboarding: offboarding && (() => reconcileOffboarding(offboarding)),
+        reconcileOffboarding:
+          offboarding && (() => reconcileOffboarding({ ...offboarding, deadline: reconcileDeadline })),
       },
       actor,
     );

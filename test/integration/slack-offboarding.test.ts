@@ -174,6 +174,52 @@ describeWith(
       });
     });
 
+    describe('the reconcile over a workspace of 450 (users.list)', () => {
+      const PEOPLE = Array.from({ length: 450 }, (_, i) => ({
+        id: `U1M${String(i).padStart(3, '0')}`,
+        name: `m${i}`,
+        real_name: `Member ${i}`,
+      }));
+      let bot: TestBot;
+      beforeAll(async () => {
+        bot = await testBot({
+          slack: { users: [...DEFAULT_USERS, ...PEOPLE], usergroups: DEFAULT_USERGROUPS },
+          env: { ADMIN_CHANNEL_ID: ADMIN_CHANNEL },
+        });
+      });
+      afterAll(() => bot?.close());
+
+      it('lists the workspace in pages of 200 and offboards the deactivated holders found on pages 2 and 3, asking users.info nothing', async () => {
+        // Every other member holds a certificate: 225 holders, more than users.info is used for.
+        const holders = PEOPLE.filter((_, i) => i % 2 === 0);
+        const records = holders.map((person) =>
+          certificateRecord({ slackId: person.id, cn: `${person.name}.laptop-${person.id}.vpn.test` }),
+        );
+        for (const record of records) await bot.stores.certificates.create(record);
+        // The bot and the 3 default users come first: U1M300 is on page 2, U1M420 on page 3; U1M301 holds nothing.
+        for (const id of ['U1M300', 'U1M420', 'U1M301']) bot.slack.changeAccount(id, { deleted: true });
+
+        const { admin } = await createAdmin(loadConfig(bot.env), bot.db);
+        const report = await admin.daily('system:test');
+
+        expect(report.offboarding).toEqual({
+          checked: 225,
+          revoked: ['U1M300', 'U1M420'],
+          reported: [],
+          failed: [],
+          lookup: 'users.list',
+          calls: 3,
+          unchecked: 0,
+        });
+        expect(report.problems).toEqual([]);
+        expect(bot.slack.callsTo('users.list').map((call) => call.args.limit)).toEqual(['200', '200', '200']);
+        expect(bot.slack.callsTo('users.info')).toEqual([]);
+        const revoked = records.filter((record) => ['U1M300', 'U1M420'].includes(record.slackId ?? ''));
+        for (const record of revoked) expect(await statusOf(bot, record.serial)).toBe('revoked');
+        expect(await statusOf(bot, records[0].serial)).toBe('active');
+      });
+    });
+
     describe('the hand-off', () => {
       let bot: TestBot;
       const held: (() => Promise<void>)[] = [];
@@ -236,7 +282,14 @@ describeWith(
         await accountChanged(bot, 'U0ALICE', { deleted: true });
         const { admin } = await createAdmin(loadConfig(bot.env), bot.db);
         const report = await admin.daily('system:test');
-        expect(report.offboarding).toEqual({ checked: 0, revoked: [], reported: [], failed: [] });
+        expect(report.offboarding).toEqual({
+          checked: 0,
+          revoked: [],
+          reported: [],
+          failed: [],
+          calls: 0,
+          unchecked: 0,
+        });
         expect(await statusOf(bot, laptop.serial)).toBe('active');
         expect(adminMessages(bot)).toEqual([]);
         expect(bot.slack.callsTo('users.info').slice(lookups)).toEqual([]);

@@ -1,5 +1,6 @@
 import type { CertificateRecord } from '../../src/domain/certificate';
 import type { MemberProfile } from '../../src/domain/member';
+import { Deadline } from '../../src/domain/deadline';
 import { memberFromSlackUser } from '../../src/domain/member';
 import type { CertificateStore, IdempotencyStore, MemberDirectory } from '../../src/ports';
 import {
@@ -25,6 +26,9 @@ const member = (overrides: Partial<MemberProfile> = {}): MemberProfile => ({
   bot: false,
   ...overrides,
 });
+
+/** For the tests of users.info alone: a listing is not what they are about. */
+const notListed = () => Promise.reject(new Error('users.list is not asked here'));
 
 class MemoryIdempotency implements IdempotencyStore {
   readonly claimed = new Set<string>();
@@ -242,6 +246,7 @@ describe('offboardReported: a user_change event', () => {
     const members: MemberDirectory = {
       member: (id) => (asked.push(id), answer(id)),
       team: async () => TEAM,
+      page: notListed,
     };
     return { members, asked };
   };
@@ -290,6 +295,7 @@ describe('reconcileOffboarding: the daily catch-up', () => {
         return member({ slackId: id, deleted: id === 'U0GONE' });
       },
       team: async () => TEAM,
+      page: notListed,
     };
     const sweep = await reconcileOffboarding({ ...deps, members, pace: { concurrency: 2, intervalMs: 0 } });
     expect(asked.sort()).toEqual(['U0FAIL', 'U0GONE', 'U0STAY']);
@@ -298,6 +304,9 @@ describe('reconcileOffboarding: the daily catch-up', () => {
       revoked: ['U0GONE'],
       reported: [],
       failed: [{ slackId: 'U0FAIL', error: 'users.info failed: fatal_error' }],
+      lookup: 'users.info',
+      calls: 3,
+      unchecked: 0,
     });
     expect(revokes.map((r) => r.target)).toEqual([{ slackId: 'U0GONE' }]);
     expect(told).toEqual(['offboarded U0GONE (deactivated, reconcile)']);
@@ -311,6 +320,8 @@ describe('reconcileOffboarding: the daily catch-up', () => {
       revoked: [],
       reported: [],
       failed: [],
+      calls: 0,
+      unchecked: 0,
     });
     expect(members.member).not.toHaveBeenCalled();
   });
@@ -328,9 +339,140 @@ describe('reconcileOffboarding: the daily catch-up', () => {
         return member({ slackId: id });
       },
       team: async () => TEAM,
+      page: notListed,
     };
     const sweep = await reconcileOffboarding({ ...deps, members, pace: { concurrency: 3, intervalMs: 0 } });
     expect(sweep.checked).toBe(9);
     expect(most).toBe(3);
+  });
+});
+
+describe('reconcileOffboarding: many holders, found in the listing (users.list)', () => {
+  const holders = (ids: string[]) => ids.map((id, i) => certificateRecord({ serial: `s${i}`, slackId: id }));
+  /** A workspace listed `pageSize` at a time; `failPage` (1-based) fails; `onPage` runs after each answered page. */
+  const workspace = (accounts: MemberProfile[], options: { failPage?: number; onPage?: () => void } = {}) => {
+    const pages: (string | undefined)[] = [];
+    const asked: string[] = [];
+    const members: MemberDirectory = {
+      member: async (id) => {
+        asked.push(id);
+        const found = accounts.find((account) => account.slackId === id);
+        if (!found) throw new Error(`users.info for ${id}: user_not_found`);
+        return found;
+      },
+      team: async () => TEAM,
+      page: async ({ cursor, limit }) => {
+        pages.push(cursor);
+        if (pages.length === options.failPage) throw new Error("Slack's users.list failed: fatal_error");
+        const start = Number(cursor ?? 0);
+        options.onPage?.();
+        return {
+          members: accounts.slice(start, start + limit),
+          nextCursor: start + limit < accounts.length ? String(start + limit) : undefined,
+        };
+      },
+    };
+    return { members, pages, asked };
+  };
+  const ids = (n: number, prefix = 'U0H') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  const pace = { concurrency: 2, intervalMs: 0, pageIntervalMs: 0, pageSize: 4, listAbove: 3 };
+
+  it('chooses by the number of holders: up to listAbove each is looked up, above it the workspace is listed', async () => {
+    const accounts = ids(10).map((slackId) => member({ slackId }));
+    const few = world(holders(ids(3)));
+    const small = workspace(accounts);
+    expect(await reconcileOffboarding({ ...few.deps, members: small.members, pace })).toMatchObject({
+      lookup: 'users.info',
+      checked: 3,
+      calls: 3,
+    });
+    expect(small.pages).toEqual([]);
+
+    const many = world(holders(ids(4)));
+    const large = workspace(accounts);
+    expect(await reconcileOffboarding({ ...many.deps, members: large.members, pace })).toMatchObject({
+      lookup: 'users.list',
+      checked: 4,
+      calls: 1,
+    });
+    // Every holder was on the first page: the rest of the workspace is not listed.
+    expect(large.pages).toEqual([undefined]);
+    expect(large.asked).toEqual([]);
+  });
+
+  it('offboards who left on a later page, and asks users.info only about holders the listing never showed', async () => {
+    const accounts = ids(12).map((slackId) => member({ slackId, deleted: slackId === 'U0H9' }));
+    const { deps, revokes, told } = world(holders([...ids(6).slice(1), 'U0H9', 'U0EXT', 'U0GHOST']));
+    const ext = member({ slackId: 'U0EXT', teamId: 'T0OTHER', deleted: true });
+    const { members, pages, asked } = workspace(accounts);
+    const answer = members.member;
+    members.member = (id) => (id === 'U0EXT' ? (asked.push(id), Promise.resolve(ext)) : answer(id));
+    const sweep = await reconcileOffboarding({ ...deps, members, pace });
+    expect(pages).toEqual([undefined, '4', '8']);
+    expect(asked.sort()).toEqual(['U0EXT', 'U0GHOST']);
+    expect(sweep).toEqual({
+      checked: 7,
+      revoked: ['U0H9'],
+      reported: [],
+      failed: [{ slackId: 'U0GHOST', error: 'users.info for U0GHOST: user_not_found' }],
+      lookup: 'users.list',
+      calls: 5,
+      unchecked: 0,
+    });
+    expect(revokes.map((r) => r.target)).toEqual([{ slackId: 'U0H9' }]);
+    expect(told).toEqual(['offboarded U0H9 (deactivated, reconcile)']);
+  });
+
+  it('a page that fails stops the listing: who was seen is handled, nobody unseen is revoked or looked up', async () => {
+    const accounts = ids(12).map((slackId) => member({ slackId, deleted: ['U0H1', 'U0H5'].includes(slackId) }));
+    const { deps, revokes } = world(holders(['U0H1', 'U0H2', 'U0H5', 'U0H6', 'U0H10']));
+    const { members, asked } = workspace(accounts, { failPage: 2 });
+    const sweep = await reconcileOffboarding({ ...deps, members, pace });
+    expect(sweep).toEqual({
+      checked: 2,
+      revoked: ['U0H1'],
+      reported: [],
+      failed: [],
+      lookup: 'users.list',
+      calls: 2,
+      unchecked: 3,
+      stopped: "users.list page 2 failed: Slack's users.list failed: fatal_error",
+    });
+    expect(revokes.map((r) => r.target)).toEqual([{ slackId: 'U0H1' }]);
+    expect(asked).toEqual([]);
+  });
+
+  it('stops at the deadline, listing or looking up, and counts who it did not reach', async () => {
+    let now = 0;
+    const deadline = new Deadline(new Date(1_000), () => new Date(now));
+    const accounts = ids(12).map((slackId) => member({ slackId }));
+    const listed = world(holders(['U0H1', 'U0H5', 'U0H9', 'U0H10']));
+    const pagesIn = workspace(accounts, { onPage: () => (now += 600) });
+    const sweep = await reconcileOffboarding({ ...listed.deps, members: pagesIn.members, pace, deadline });
+    expect(sweep).toMatchObject({
+      checked: 2,
+      calls: 2,
+      unchecked: 2,
+      stopped: 'out of time after 2 pages of users.list',
+    });
+
+    now = 0;
+    const few = world(holders(ids(3)));
+    const oneByOne = workspace(accounts);
+    const lookUp = oneByOne.members.member;
+    oneByOne.members.member = (id) => ((now += 600), lookUp(id));
+    const looked = await reconcileOffboarding({
+      ...few.deps,
+      members: oneByOne.members,
+      pace: { ...pace, concurrency: 1 },
+      deadline,
+    });
+    expect(looked).toMatchObject({
+      lookup: 'users.info',
+      checked: 2,
+      calls: 2,
+      unchecked: 1,
+      stopped: 'out of time after 2 of 3 users.info lookups',
+    });
   });
 });

@@ -3,7 +3,10 @@ import { VpnChatopsError, messageOf } from '../../domain/errors';
 import { type MemberProfile, memberFromSlackUser } from '../../domain/member';
 import type { MemberDirectory } from '../../ports';
 
-/** Who is in the workspace, from Slack's users.info (Tier 4, `users:read`); the bot's team from auth.test, asked once. */
+/**
+ * Who is in the workspace, from Slack's users.info (Tier 4) and users.list (Tier 2), both `users:read`; the bot's
+ * team from auth.test, asked once.
+ */
 export class SlackMemberDirectory implements MemberDirectory {
   private homeTeam?: Promise<string>;
 
@@ -21,6 +24,24 @@ export class SlackMemberDirectory implements MemberDirectory {
     }
     if (!user) throw new VpnChatopsError('SLACK_UNAVAILABLE', `Slack's users.info for ${slackId} returned no user.`);
     return memberFromSlackUser(user);
+  }
+
+  /** users.list is Tier 2: the caller paces the pages; the WebClient's retry config waits out a 429's Retry-After. */
+  async page(request: { cursor?: string; limit: number }): Promise<{ members: MemberProfile[]; nextCursor?: string }> {
+    try {
+      const answer = await this.client.users.list({ limit: request.limit, cursor: request.cursor });
+      return {
+        members: (answer.members ?? []).flatMap((user) =>
+          user.id ? [memberFromSlackUser({ ...user, id: user.id })] : [],
+        ),
+        // Slack ends the listing with an empty next_cursor.
+        nextCursor: answer.response_metadata?.next_cursor || undefined,
+      };
+    } catch (error) {
+      throw new VpnChatopsError('SLACK_UNAVAILABLE', `Slack's users.list failed: ${messageOf(error)}.`, {
+        cause: error,
+      });
+    }
   }
 
   team(): Promise<string> {
