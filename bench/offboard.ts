@@ -18,6 +18,7 @@ import { CONNECTED, RunningOpenVpn, prepareTestVpn } from '../test/helpers/openv
 import { certificateRecord } from '../test/helpers/records';
 import { HAS_TUN, OPENVPN, tempDir } from '../test/helpers/tools';
 import { ms, report } from './lib';
+import { reconcileAtScale } from './offboard-reconcile';
 
 const SECRET = 'bench-secret';
 /** People offboarded by a user_change event, one after another, each with a live session. */
@@ -57,6 +58,7 @@ const crlLists = (file: string, serial: string) => {
  * for their deactivation; timed to the client logging the server's halt, and to the serial in crl.pem.
  */
 export async function offboardBenchmark(): Promise<void> {
+  await reconcileAtScale();
   if (OPENVPN === undefined || !HAS_TUN) {
     report('offboard', { skipped: 'openvpn or /dev/net/tun missing' });
     return;
@@ -196,8 +198,8 @@ export async function offboardBenchmark(): Promise<void> {
         ),
       ),
       manual_runs: MANUAL,
-      // Without the event, the daily reconcile: up to a day, plus the holder's place in the paced lookups.
-      reconcile_bound_s: `86400+${(RECONCILE_PACE.intervalMs / 1000).toFixed(2)}*holders`,
+      // Without the event, the daily reconcile: up to a day, plus the holder's place in the paced lookups or pages.
+      reconcile_bound_s: `86400+(holders<=${RECONCILE_PACE.listAbove}?${(RECONCILE_PACE.intervalMs / 1000).toFixed(2)}*holders:${RECONCILE_PACE.pageIntervalMs / 1000}*accounts/${RECONCILE_PACE.pageSize})`,
     });
   } finally {
     await Promise.all(queues.map((queue) => queue.idle()));
