@@ -4,6 +4,7 @@ import { crlPublishBenchmark } from './crl-publish';
 import { deployBenchmarks } from './deploy';
 import { expirySweepBenchmark } from './expiry-sweep';
 import { logSummaryBenchmark } from './log-summary';
+import { offboardBenchmark } from './offboard';
 import { pkiBenchmarks } from './pki';
 import { slackBenchmarks } from './slack';
 import { startBenchmark } from './start';
@@ -18,6 +19,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   start: startBenchmark,
   'log-summary': logSummaryBenchmark,
   'expiry-sweep': expirySweepBenchmark,
+  offboard: offboardBenchmark,
 };
 
 /** `npm run bench [group …]`: one `name: key=value …` line per result, baselines side by side; no group means all. */

@@ -6,6 +6,7 @@ import type { Approval, ApprovalStatus, LoginAlert } from './domain/approval';
 import type { ConnectionAttempt } from './domain/connection-log';
 import type { DigestEntry, Reminder } from './domain/expiry';
 import type { AccessRequest, Grant } from './domain/access';
+import type { MemberProfile } from './domain/member';
 
 /** Where the CA certificate and key live: Secrets Manager in AWS, a 0600 file locally. Nothing else holds the key. */
 export interface CaStore {
@@ -153,6 +154,19 @@ export interface AccessRequestStore {
   lapsed(now: Date): Promise<AccessRequest[]>;
   /** The person's latest request, if any (their Home). */
   latest(slackId: string): Promise<AccessRequest | undefined>;
+}
+
+/** Who is in the workspace now, asked of Slack (users.info, users.list). */
+export interface MemberDirectory {
+  /** Fails with a typed error when Slack does not answer or does not know the member. */
+  member(slackId: string): Promise<MemberProfile>;
+  /**
+   * One page of every account in the workspace, deactivated ones included; `nextCursor` is absent on the last
+   * page. Fails with a typed error when Slack does not answer.
+   */
+  page(request: { cursor?: string; limit: number }): Promise<{ members: MemberProfile[]; nextCursor?: string }>;
+  /** The bot's own workspace (auth.test), to tell our members from other teams'. */
+  team(): Promise<string>;
 }
 
 /** One live VPN session as the endpoint reports it. */
@@ -411,6 +425,8 @@ export type Job = (
       hours?: number;
       responseUrl?: string;
     }
+  /** A user_change event: `member` as the event described them, `teamId` the workspace that sent it. */
+  | { type: 'offboard'; member: MemberProfile; teamId?: string }
 ) & {
   /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
   id?: string;

@@ -150,6 +150,11 @@ export function dailyReport(result: DailyResult, withSlack: boolean): string {
       '⚠ expiry reminders and the weekly digest need Slack: set SLACK_BOT_TOKEN (the bot sends them when it runs this job)',
     );
   if (result.digest) lines.push('✔ weekly digest sent to the admins');
+  const gone = result.offboarding;
+  if (gone?.checked || gone?.failed.length || gone?.unchecked)
+    lines.push(
+      `${gone.failed.length || gone.unchecked ? '⚠' : '✔'} offboarding: ${gone.checked} holder(s) checked in Slack (${gone.calls} ${gone.lookup} call(s)), ${gone.revoked.length} offboarded, ${gone.reported.length} reported to the admins, ${gone.failed.length + gone.unchecked} not checked`,
+    );
   for (const problem of result.problems) lines.push(`✖ ${problem}`);
   return lines.length ? lines.join('\n') : 'No VPN endpoints configured (VPN_ENDPOINTS) and nothing else to do.';
 }

@@ -17,6 +17,8 @@ import { SlackAlertSink } from '../slack/alerts';
 import { SlackAgentAlertSink } from '../slack/agent-alerts';
 import { slackClient } from '../slack/client';
 import { SlackExpiryNotifier } from '../slack/expiry-notifier';
+import { SlackOffboardingNotifier } from '../slack/offboarding-notifier';
+import { SlackMemberDirectory } from '../adapters/slack-web/member-directory';
 import { InProcessJobQueue } from '../slack/jobs/in-process-queue';
 import { SlackWorker } from '../slack/jobs/worker';
 
@@ -47,6 +49,11 @@ export async function createAdmin(
     alerts: new SlackAlertSink(adminAlerts),
     agentAlerts: new SlackAgentAlertSink(adminAlerts),
     expiry: new SlackExpiryNotifier(client, admins, config.MAX_ACCESS_HOURS),
+    offboarding: {
+      policy: { mode: config.OFFBOARDING, guests: config.OFFBOARD_GUESTS === 'true' },
+      members: new SlackMemberDirectory(client),
+      notifier: new SlackOffboardingNotifier(adminAlerts),
+    },
   });
   return { admin, client, stores, endpoints, admins };
 }

@@ -1,4 +1,6 @@
 import type { Approval } from '../domain/approval';
+import type { Deadline } from '../domain/deadline';
+import type { MemberProfile } from '../domain/member';
 import { VpnChatopsError } from '../domain/errors';
 import { parseWindow } from '../domain/window';
 import type { CertificateAuthority } from '../pki/ca';
@@ -16,6 +18,7 @@ import {
   CrlStateStore,
   ExpiryNotifier,
   IdempotencyStore,
+  MemberDirectory,
   VpnEndpoint,
   systemClock,
 } from '../ports';
@@ -29,6 +32,15 @@ import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
 import { ExpirySweepReport, sweepExpiry } from './expiry-sweep';
 import { extendAccess } from './extend-access';
 import { IssueRequest, issueCertificate } from './issue';
+import {
+  OffboardingNotifier,
+  OffboardingOutcome,
+  OffboardingPolicy,
+  ReconcileDeps,
+  ReconcilePace,
+  offboardReported,
+  reconcileOffboarding,
+} from './offboarding';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
 import { CrlPolicy, RevokeRequest, revoke } from './revoke';
 import { DEFAULT_MAX_ACCESS_HOURS } from './time-boxed';
@@ -73,6 +85,13 @@ export interface AppDeps {
   idempotency?: IdempotencyStore;
   /** Access requests, which the daily job expires after 24 h; absent where nobody requests. */
   accessRequests?: AccessRequestStore;
+  /** Ending the access of members who leave Slack (OFFBOARDING); absent where there is no Slack to ask. */
+  offboarding?: {
+    policy: OffboardingPolicy;
+    members: MemberDirectory;
+    notifier: OffboardingNotifier;
+    pace?: Partial<ReconcilePace>;
+  };
   clock?: Clock;
   /** Tests set 0; in production revocations arriving within this window share one CRL import. */
   coalesceMs?: number;
@@ -195,8 +214,9 @@ export class VpnAdmin {
     });
   }
 
-  /** The daily job (services/daily.ts): CRL renewal, the session sweep, retirements, reminders. */
-  daily(actor = 'system:daily'): Promise<DailyReport> {
+  /** The daily job (services/daily.ts): CRL renewal, the session sweep, retirements, reminders, the offboarding reconcile. */
+  daily(actor = 'system:daily', reconcileDeadline?: Deadline): Promise<DailyReport> {
+    const offboarding = this.offboardingDeps();
     return runDaily(
       {
         ...this.deps,
@@ -205,6 +225,8 @@ export class VpnAdmin {
         policy: this.policy,
         renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS,
         revoke: (request) => this.revoke(request),
+        reconcileOffboarding:
+          offboarding && (() => reconcileOffboarding({ ...offboarding, deadline: reconcileDeadline })),
       },
       actor,
     );
@@ -217,6 +239,25 @@ export class VpnAdmin {
       { certificates, audit, endpoints, idempotency, notifier: expiry, clock: this.clock, certDays: config.CERT_DAYS },
       actor,
     );
+  }
+
+  /** A member Slack reports changed (user_change): offboarded when they left (services/offboarding.ts). */
+  async offboard(member: MemberProfile, homeTeam?: string): Promise<OffboardingOutcome> {
+    const deps = this.offboardingDeps();
+    return deps ? offboardReported(deps, member, homeTeam) : { outcome: 'ignored', because: 'off' };
+  }
+
+  private offboardingDeps(): ReconcileDeps | undefined {
+    const { offboarding, idempotency, certificates, audit } = this.deps;
+    if (!offboarding || !idempotency) return undefined;
+    return {
+      ...offboarding,
+      certificates,
+      audit,
+      idempotency,
+      clock: this.clock,
+      revoke: (request) => this.revoke(request),
+    };
   }
 
   /** The five-minute check on the agents' heartbeats (services/agent-watch.ts); nothing to do without agents. */

@@ -2,7 +2,8 @@ import { LogLevel, WebClient } from '@slack/web-api';
 import { IncomingMessage, ServerResponse, request } from 'node:http';
 import { freeTcpPort } from '../../src/adapters/dynamodb/local-server';
 import { ConsoleServer, startConsoleServer } from '../../src/local/console/server';
-import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
+import { SlackStandIn, TEAM_ID, startSlackStandIn } from '../../src/local/slack-standin/server';
+import { signSlackBody } from '../../src/local/slack-requests';
 import { uploadToDm } from '../../src/slack/jobs/upload';
 
 interface Answer {
@@ -190,6 +191,60 @@ describe('the Slack stand-in refuses a forged Host', () => {
       });
       expect(JSON.parse(own.body)).toMatchObject({ ok: true });
     } finally {
+      await slack.stop();
+    }
+  });
+});
+
+describe("the console's Deactivate: what Slack's admin page does, heard by the app as user_change", () => {
+  it('marks the account deactivated in users.info and delivers a signed user_change event', async () => {
+    const slack = await startSlackStandIn();
+    const port = await freeTcpPort();
+    const received: { body: string; headers: IncomingMessage['headers'] }[] = [];
+    const server = await startConsoleServer({
+      port,
+      slack,
+      signingSecret: 'test-secret',
+      admins: ['U0ADMIN'],
+      app: (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
+          res.writeHead(200).end();
+        });
+      },
+      about: {},
+    });
+    try {
+      const own = `127.0.0.1:${port}`;
+      const deactivate = (target: string) =>
+        send(port, {
+          method: 'POST',
+          path: '/console/api/deactivate',
+          headers: { host: own, origin: `http://${own}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ user: 'U0ADMIN', target }),
+        });
+      expect(await deactivate('U0BOB')).toMatchObject({ status: 200 });
+      const [delivery] = received;
+      const timestamp = Number(delivery.headers['x-slack-request-timestamp']);
+      expect(delivery.headers['x-slack-signature']).toBe(signSlackBody(delivery.body, timestamp, 'test-secret'));
+      expect(JSON.parse(delivery.body)).toMatchObject({
+        type: 'event_callback',
+        event: { type: 'user_change', user: { id: 'U0BOB', deleted: true, is_bot: false, team_id: TEAM_ID } },
+      });
+      const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, logLevel: LogLevel.ERROR });
+      expect((await client.users.info({ user: 'U0BOB' })).user).toMatchObject({
+        deleted: true,
+        is_restricted: false,
+        is_ultra_restricted: false,
+      });
+      // Once is enough, and only people can be deactivated.
+      expect(await deactivate('U0BOB')).toMatchObject({ status: 400, body: expect.stringContaining('already') });
+      expect(await deactivate('UBOT')).toMatchObject({ status: 400 });
+      expect(received).toHaveLength(1);
+    } finally {
+      await server.stop();
       await slack.stop();
     }
   });

@@ -9,7 +9,7 @@ const MANIFEST_PATH = join(__dirname, '..', '..', 'manifest.yml');
 
 /** Exactly what the bot calls (reference/slack.md §2.3); any extra scope is one more thing a workspace admin must approve. */
 const SCOPES = ['commands', 'chat:write', 'im:write', 'reactions:read', 'users:read', 'files:write', 'usergroups:read'];
-const EVENTS = ['app_home_opened', 'reaction_added'];
+const EVENTS = ['app_home_opened', 'reaction_added', 'user_change'];
 
 const schema: unknown = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'));
 const manifestText = readFileSync(MANIFEST_PATH, 'utf8');

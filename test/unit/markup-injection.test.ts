@@ -36,6 +36,7 @@ import * as issuedProfile from '../../src/slack/views/issued-profile';
 import * as limits from '../../src/slack/views/limits';
 import * as markup from '../../src/slack/views/markup';
 import * as modals from '../../src/slack/views/modals';
+import * as offboarding from '../../src/slack/views/offboarding';
 import * as progress from '../../src/slack/views/progress';
 import * as publishReport from '../../src/slack/views/publish-report';
 import * as revocationReport from '../../src/slack/views/revocation-report';
@@ -78,6 +79,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   limits,
   markup,
   modals,
+  offboarding,
   progress,
   'publish-report': publishReport,
   'revocation-report': revocationReport,
@@ -592,6 +594,44 @@ const BUILDERS: Record<string, Builder> = {
             { endpoint: h.s(), terminated: 2 },
           ],
           crl: [...outcomes(h), { endpoint: h.s(), outcome: 'deferred', until: NOW }],
+        }),
+      ),
+    ],
+  },
+  'offboarding.offboardedMessage': {
+    render: (h) =>
+      (['deactivated', 'guest'] as const).map((cause, i) =>
+        msg(
+          offboarding.offboardedMessage({
+            member: {
+              slackId: h.id(),
+              teamId: h.s(),
+              deleted: true,
+              restricted: false,
+              ultraRestricted: false,
+              bot: false,
+            },
+            cause,
+            source: i ? 'reconcile' : 'event',
+            report: {
+              revoked: [{ serial: h.s(), cn: h.s(), notAfter: NOW }],
+              alreadyRevoked: [h.s()],
+              failed: [{ serial: h.s(), cn: h.s(), step: 'revoke', error: h.s() }],
+              sessions: [{ endpoint: h.s(), terminated: 1, error: h.s() }],
+              crl: outcomes(h),
+            },
+          }),
+        ),
+      ),
+  },
+  'offboarding.offboardingReviewMessage': {
+    render: (h) => [
+      msg(
+        offboarding.offboardingReviewMessage({
+          member: { slackId: h.id(), deleted: false, restricted: true, ultraRestricted: true, bot: false },
+          cause: 'guest',
+          source: 'event',
+          certificates: [...certificates(h), ...Array.from({ length: 30 }, (_, i) => certificate(h, i))],
         }),
       ),
     ],

@@ -342,6 +342,44 @@ describe('Slack stand-in: methods through the real WebClient', () => {
   });
 });
 
+describe('Slack stand-in: users.list, paged as Slack pages it', () => {
+  it('walks the workspace by cursor, deactivated accounts and bots included, and ends with an empty next_cursor', async () => {
+    const people = Array.from({ length: 5 }, (_, i) => ({ id: `U0P${i}`, name: `p${i}`, real_name: `P ${i}` }));
+    const slack = await standIn({
+      users: [
+        ...people,
+        { id: 'U0GONE', name: 'gone', real_name: 'Gone', deleted: true },
+        { id: 'U0EXT', name: 'ext', real_name: 'Partner', team_id: 'T0OTHER', is_stranger: true },
+      ],
+    });
+    const client = clientFor(slack);
+    const pages: { ids: string[]; next: string | undefined }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.users.list({ limit: 3, cursor });
+      cursor = page.response_metadata?.next_cursor;
+      pages.push({ ids: (page.members ?? []).map((user) => user.id ?? ''), next: cursor });
+    } while (cursor);
+    expect(pages.map((page) => page.ids)).toEqual([['UBOT', 'U0P0', 'U0P1'], ['U0P2', 'U0P3', 'U0P4'], ['U0GONE']]);
+    expect(pages[2].next).toBe('');
+    const everyone = await client.users.list({});
+    expect(everyone.members?.find((user) => user.id === 'U0GONE')).toMatchObject({ deleted: true });
+    expect(everyone.members?.find((user) => user.id === 'UBOT')).toMatchObject({ is_bot: true });
+    // Another organization's member is not one of this workspace's accounts.
+    expect(everyone.members?.map((user) => user.id)).not.toContain('U0EXT');
+    expect(await platformError(client.users.list({ cursor: 'bm90LWEtY3Vyc29y' }))).toBe('invalid_cursor');
+    expect(await platformError(client.users.list({ limit: -1 }))).toBe('invalid_limit');
+  });
+
+  it('enforceRateLimits: users.list is Tier 2, 20 pages a minute', async () => {
+    const slack = await standIn({ enforceRateLimits: true });
+    const client = clientFor(slack, { rejectRateLimitedCalls: true });
+    for (let page = 0; page < 20; page++) await client.users.list({ limit: 200 });
+    expect(await rateLimitedFor(client.users.list({ limit: 200 }))).toBeGreaterThan(50);
+    await client.users.info({ user: 'U0BOB' });
+  });
+});
+
 describe('Slack stand-in: Block Kit limits, as Slack refuses them', () => {
   const sections = (count: number) =>
     Array.from({ length: count }, (_, i) => ({ type: 'section', text: { type: 'mrkdwn', text: `line ${i}` } }));

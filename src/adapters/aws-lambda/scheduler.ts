@@ -1,6 +1,7 @@
 import type { AgentWatchReport } from '../../services/agent-watch';
 import type { ExpirySweepReport } from '../../services/expiry-sweep';
 import type { VpnAdmin } from '../../services/vpn-admin';
+import { Deadline } from '../../domain/deadline';
 import { VpnChatopsError } from '../../domain/errors';
 import { logError, startInvocationLog } from '../../log';
 import { CRL_DAYS_LEFT, METRICS_NAMESPACE, emfLine } from './metrics';
@@ -72,13 +73,32 @@ export function schedulerHandler(
       for (const problem of report.problems) log(`expiry sweep: ${problem}`);
       return { task, ...report };
     }
-    return runDaily(ready, emit, log);
+    return runDaily(ready, emit, log, reconcileDeadline(context));
   }) as SchedulerHandler;
 }
 
-async function runDaily(ready: VpnAdmin, emit: (line: string) => void, log: (message: string) => void) {
+/** Left after the offboarding reconcile for reading each endpoint's CRL back and writing the metric. */
+const AFTER_RECONCILE_MS = 60_000;
+
+/** The Lambda's own timeout, less what the rest of the run needs; none outside Lambda (vpnctl daily runs to the end). */
+function reconcileDeadline(context: unknown): Deadline | undefined {
+  const remainingMs = (
+    context as { getRemainingTimeInMillis?: () => number } | undefined
+  )?.getRemainingTimeInMillis?.();
+  return remainingMs === undefined ? undefined : new Deadline(new Date(Date.now() + remainingMs - AFTER_RECONCILE_MS));
+}
+
+async function runDaily(
+  ready: VpnAdmin,
+  emit: (line: string) => void,
+  log: (message: string) => void,
+  deadline?: Deadline,
+) {
   const task = 'daily' as const;
-  const { renewals, sessions, retired, reminders, digest, problems } = await ready.daily(`system:scheduler:${task}`);
+  const { renewals, sessions, retired, reminders, digest, offboarding, problems } = await ready.daily(
+    `system:scheduler:${task}`,
+    deadline,
+  );
   // Reminders and retirements never stop the CRL work; what went wrong with them is on record here.
   for (const problem of problems) log(`daily job: ${problem}`);
   for (const failure of reminders?.failed ?? [])
@@ -105,6 +125,14 @@ async function runDaily(ready: VpnAdmin, emit: (line: string) => void, log: (mes
     retired,
     reminders: reminders && { sent: reminders.sent.length, failed: reminders.failed.length },
     digest,
+    offboarding: offboarding && {
+      checked: offboarding.checked,
+      revoked: offboarding.revoked.length,
+      reported: offboarding.reported.length,
+      failed: offboarding.failed.length,
+      unchecked: offboarding.unchecked,
+      calls: offboarding.calls,
+    },
     problems,
     crlDaysLeft: daysLeft,
   };

@@ -91,6 +91,7 @@ export class ConsoleApi {
       name: u.name,
       realName: u.real_name,
       bot: u.is_bot === true,
+      deactivated: u.deleted === true,
       admin: this.options.admins.includes(u.id),
     }));
     return {
@@ -329,6 +330,15 @@ export class ConsoleApi {
       event_ts: this.slack.nextTs(),
     };
     await this.send(eventCallbackRequest(event, this.eventId()), 'the reaction');
+  }
+
+  /** A workspace admin deactivates `user`, then the user_change event Slack would send the app. */
+  async deactivate(userInput: unknown): Promise<void> {
+    const user = this.person(userInput);
+    if (this.slack.workspace.users.get(user)?.deleted)
+      throw new ConsoleInputError('That account is already deactivated.');
+    const event = this.slack.changeAccount(user, { deleted: true });
+    await this.send(eventCallbackRequest(event, this.eventId()), 'the deactivation');
   }
 
   /** The app's Home or Messages tab opened by `user`. */

@@ -104,6 +104,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     close: (body) => api.closeModal(body.user),
     react: (body) => api.react(body.user, body.channel, body.ts, body.name),
     open: (body) => api.openApp(body.user, body.tab),
+    deactivate: (body) => api.deactivate(body.target),
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -102,6 +102,10 @@ function viewJson(stored: StoredView): Record<string, unknown> {
   };
 }
 
+const MAX_USERS_PAGE = 1_000;
+/** Slack's users.list cursors are opaque; theirs read `user:<the next page's first id>` in base64, and so do these. */
+const cursorFor = (userId: string): string => Buffer.from(`user:${userId}`).toString('base64');
+
 /** Slack's Web API methods over the stand-in's workspace and state, keyed by method name. */
 export function slackMethods(workspace: Workspace, state: StandInState, baseUrl: string): Record<string, Handler> {
   const channelOf = (args: Args, key = 'channel'): string =>
@@ -127,6 +131,24 @@ export function slackMethods(workspace: Workspace, state: StandInState, baseUrl:
     }),
 
     'users.info': (args) => ({ user: workspace.userJson(userOf(args, 'user')) }),
+
+    'users.list': (args) => {
+      // Another organization's people (Slack Connect) are not this workspace's accounts, so Slack does not list them.
+      const users = [...workspace.users.values()].filter((user) => !user.is_stranger);
+      const cursor = optional(args, 'cursor');
+      const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64').toString('utf8');
+      const start = after === undefined ? 0 : users.findIndex((user) => `user:${user.id}` === after);
+      if (start < 0) refuse('invalid_cursor');
+      const limit = Number(optional(args, 'limit') ?? 0);
+      if (!Number.isInteger(limit) || limit < 0) refuse('invalid_limit');
+      // No limit asks for everything; Slack caps a page at 1,000.
+      const end = limit === 0 ? users.length : start + Math.min(limit, MAX_USERS_PAGE);
+      return {
+        members: users.slice(start, end).map((user) => workspace.userJson(user)),
+        cache_ts: Math.floor(Date.now() / 1000),
+        response_metadata: { next_cursor: end < users.length ? cursorFor(users[end].id) : '' },
+      };
+    },
 
     'usergroups.users.list': (args) => ({
       users: [

@@ -27,6 +27,7 @@ export const SLACK_TIERS: Readonly<Record<string, readonly RateRule[]>> = {
   'views.open': [TIER_4],
   'views.update': [TIER_4],
   'users.info': [TIER_4],
+  'users.list': [TIER_2],
   'usergroups.users.list': [TIER_2],
   'reactions.get': [TIER_3],
   'reactions.add': [TIER_3],

@@ -11,6 +11,7 @@ export const SCOPE_NEEDED: Readonly<Record<string, string>> = {
   'conversations.open': 'im:write',
   'reactions.get': 'reactions:read',
   'users.info': 'users:read',
+  'users.list': 'users:read',
   'usergroups.users.list': 'usergroups:read',
   'files.getUploadURLExternal': 'files:write',
   'files.completeUploadExternal': 'files:write',

@@ -14,6 +14,7 @@ import type {
   StandInOptions,
   StoredFile,
   StoredMessage,
+  SlackUser,
   StoredView,
 } from './types';
 import { BOT_ID, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS, GENERAL_CHANNEL, Workspace } from './workspace';
@@ -83,6 +84,14 @@ export interface SlackStandIn {
   postAppAnswer(user: string, channel: string, ts: string, body: Record<string, unknown>): void;
   /** `user` reacts with `name` to a message, as a person would in Slack (the app then gets reaction_added). */
   addReaction(user: string, channel: string, ts: string, name: string): { ok: true } | { ok: false; error: string };
+  /**
+   * A workspace admin deactivates `user` or makes them a guest: users.info says so from now on. Returns the
+   * user_change event Slack then sends every app in the workspace, for the caller to deliver.
+   */
+  changeAccount(
+    user: string,
+    change: Pick<SlackUser, 'deleted' | 'is_restricted' | 'is_ultra_restricted'>,
+  ): Record<string, unknown>;
   /** `user` closed their modal. */
   closeModal(user: string): void;
   /** A view the app returned in its answer to a submission (`response_action: update|push`): it becomes the open modal. */
@@ -324,6 +333,20 @@ class LocalSlack implements SlackStandIn {
       if (error instanceof SlackRefusal) return { ok: false, error: error.error };
       throw error;
     }
+  }
+
+  changeAccount(
+    user: string,
+    change: Pick<SlackUser, 'deleted' | 'is_restricted' | 'is_ultra_restricted'>,
+  ): Record<string, unknown> {
+    const changed = this.workspace.changeAccount(user, change);
+    const ts = this.state.nextTs();
+    return {
+      type: 'user_change',
+      user: this.workspace.userJson(changed),
+      cache_ts: Math.floor(Number(ts)),
+      event_ts: ts,
+    };
   }
 
   closeModal(user: string): void {

@@ -7,8 +7,10 @@ export interface SlackUser {
   is_bot?: boolean;
   deleted?: boolean;
   is_admin?: boolean;
-  /** A guest account. */
+  /** A guest account (multi-channel). */
   is_restricted?: boolean;
+  /** A single-channel guest; Slack sets is_restricted too. */
+  is_ultra_restricted?: boolean;
   /** Someone from another organization (Slack Connect): their own team id, and Slack marks them a stranger. */
   team_id?: string;
   is_stranger?: boolean;

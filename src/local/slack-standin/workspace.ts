@@ -24,7 +24,7 @@ const BOT_USER: SlackUser = { id: BOT_USER_ID, name: 'vpn-chatops', real_name: '
 /** The bot's DM with a user: one per user, so the id can be derived rather than stored. */
 export const dmChannelId = (userId: string): string => `D${userId}`;
 
-/** Who the workspace holds; fixed for the stand-in's life (reset() keeps it). */
+/** Who the workspace holds: the same people for the stand-in's life (reset() keeps them), whose accounts an admin may change. */
 export class Workspace {
   readonly users: ReadonlyMap<string, SlackUser>;
   readonly usergroups: ReadonlyMap<string, readonly string[]>;
@@ -59,12 +59,26 @@ export class Workspace {
     this.usergroups = new Map(Object.entries(usergroups).map(([group, members]) => [group, [...members]]));
   }
 
+  /**
+   * What a workspace admin does to an account: deactivate it, or make it a guest. Returns the account as
+   * it now is, for the user_change event Slack sends every app.
+   */
+  changeAccount(id: string, change: Pick<SlackUser, 'deleted' | 'is_restricted' | 'is_ultra_restricted'>): SlackUser {
+    const user = this.users.get(id);
+    if (!user || user.id === BOT_USER_ID)
+      throw new VpnChatopsError('NOT_FOUND', `No member ${id} in the Slack stand-in's workspace.`);
+    const changed = { ...user, ...change };
+    (this.users as Map<string, SlackUser>).set(id, changed);
+    return changed;
+  }
+
   /** A user as users.info returns one; Bolt apps read both `real_name` and `profile.real_name`. */
   userJson(user: SlackUser): Record<string, unknown> {
     return {
       id: user.id,
       team_id: user.team_id ?? TEAM_ID,
       is_restricted: user.is_restricted ?? false,
+      is_ultra_restricted: user.is_ultra_restricted ?? false,
       is_stranger: user.is_stranger ?? false,
       name: user.name,
       real_name: user.real_name,

@@ -13,6 +13,7 @@ import { extendAccess } from './extend-access';
 import { home } from './home';
 import { issue } from './issue';
 import { listCertificates } from './list-certificates';
+import { offboard } from './offboard';
 import { publishCrl } from './publish-crl';
 import { renewCertificate } from './renew-certificate';
 import { retireReplaced } from './retire-replaced';
@@ -52,6 +53,8 @@ function perform(context: JobContext, job: Job): Promise<void> {
       return decideRequest(context, job);
     case 'extend':
       return extendAccess(context, job);
+    case 'offboard':
+      return offboard(context, job);
   }
 }
 

@@ -142,6 +142,15 @@
         .join('');
     }
     who.value = ui.me;
+    const leaver = $('deactivate-who');
+    const active = people.filter((u) => !u.deactivated);
+    if (leaver.options.length !== active.length) {
+      const chosen = leaver.value;
+      leaver.innerHTML = active
+        .map((u) => `<option value="${escapeHtml(u.id)}">${escapeHtml(u.realName)}</option>`)
+        .join('');
+      if (active.some((u) => u.id === chosen)) leaver.value = chosen;
+    }
 
     const channels = $('channels');
     channels.innerHTML = '';
@@ -497,6 +506,7 @@
   for (const tab of $('tabs').querySelectorAll('button'))
     tab.addEventListener('click', () => go({ kind: 'app', tab: tab.dataset.tab }));
   $('composer').addEventListener('submit', send);
+  $('deactivate').addEventListener('click', () => act('deactivate', { target: $('deactivate-who').value }));
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && ui.data && ui.data.modal && ui.modalKey !== 'confirm') act('close', {});
   });

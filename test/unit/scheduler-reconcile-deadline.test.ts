@@ -1,0 +1,34 @@
+import { schedulerHandler } from '../../src/adapters/aws-lambda/scheduler';
+import type { Deadline } from '../../src/domain/deadline';
+import type { VpnAdmin } from '../../src/services/vpn-admin';
+
+describe("the daily job's offboarding reconcile on the scheduler function", () => {
+  const runWith = async (context?: unknown) => {
+    const deadlines: (Deadline | undefined)[] = [];
+    const admin = {
+      daily: async (_actor: string, deadline?: Deadline) => {
+        deadlines.push(deadline);
+        return { renewals: [], sessions: [], retired: [], abandoned: 0, problems: [] };
+      },
+      crlStatuses: async () => [],
+      clock: { now: () => new Date() },
+    } as unknown as VpnAdmin;
+    await schedulerHandler(
+      async () => admin,
+      () => undefined,
+      () => undefined,
+    )({ task: 'daily' }, context);
+    return deadlines[0];
+  };
+
+  it("must stop a minute before the Lambda's own timeout, leaving time to read the CRLs back", async () => {
+    const deadline = await runWith({ getRemainingTimeInMillis: () => 600_000 });
+    expect(deadline?.remainingMs()).toBeGreaterThan(500_000);
+    expect(deadline?.remainingMs()).toBeLessThanOrEqual(540_000);
+    expect((await runWith({ getRemainingTimeInMillis: () => 30_000 }))?.remainingMs()).toBe(0);
+  });
+
+  it('has no deadline outside Lambda', async () => {
+    expect(await runWith()).toBeUndefined();
+  });
+});
