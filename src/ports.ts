@@ -131,6 +131,8 @@ export interface GrantStore {
   put(grant: Grant): Promise<void>;
   /** The person's grant if it still holds at `now`; an expired one reads as none, whatever TTL has not yet deleted. */
   active(slackId: string, now: Date): Promise<Grant | undefined>;
+  /** Ends the person's grant now (an admin's revoke, offboarding); true when there was one. */
+  end(slackId: string): Promise<boolean>;
 }
 
 /** Requests for VPN access (ISSUE_POLICY=request), decided by the admins within 24 h. */
@@ -146,6 +148,11 @@ export interface AccessRequestStore {
     id: string,
     decision: { state: 'approved' | 'denied'; by: string; at: Date; hours?: number },
   ): Promise<AccessRequest | undefined>;
+  /**
+   * approved → pending again, only while still approved by the same admin: the approval's certificate could not be
+   * issued, so the request waits for an admin once more instead of claiming a profile nobody received.
+   */
+  reopen(request: AccessRequest): Promise<boolean>;
   /** pending → expired, conditionally; undefined when it was decided meanwhile. */
   expire(id: string, at: Date): Promise<AccessRequest | undefined>;
   /** Pending requests not yet expired at `now`, oldest first, at most a page (the admin Home). */

@@ -78,13 +78,18 @@ export const APPROVAL_STORE_SENDS = {
   recent: [QUERY],
 } as const satisfies Sends<DynamoDbApprovalStore>;
 
-export const GRANT_STORE_SENDS = { put: [PUT], active: [GET] } as const satisfies Sends<DynamoDbGrantStore>;
+export const GRANT_STORE_SENDS = {
+  put: [PUT],
+  active: [GET],
+  end: [DELETE],
+} as const satisfies Sends<DynamoDbGrantStore>;
 
 export const ACCESS_REQUEST_STORE_SENDS = {
   create: [PUT],
   get: [GET],
   attachMessage: [UPDATE],
   decide: [UPDATE],
+  reopen: [UPDATE],
   expire: [UPDATE],
   pending: [QUERY],
   lapsed: [QUERY],

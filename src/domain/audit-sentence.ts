@@ -83,10 +83,11 @@ const OUTCOME_WORDS: Record<string, string> = {
   deferred: 'deferred',
 };
 
-function hoursOf(details: Details): string | undefined {
+function hoursOf(details: Details, style: SentenceStyle): string | undefined {
   const hours = num(details, 'validHours') ?? num(details, 'hours');
   if (hours !== undefined && Number.isInteger(hours) && hours > 0) return formatDuration({ hours });
-  return str(details, 'duration');
+  const duration = str(details, 'duration');
+  return duration === undefined ? undefined : style.text(duration);
 }
 
 interface Parts {
@@ -127,7 +128,7 @@ const PHRASES: Record<string, Phrase> = {
   'certificate.issue': (p) => {
     const device = str(p.d, 'device') ?? deviceOfCn(str(p.d, 'cn') ?? '');
     const what = `a certificate${device ? ` for ${p.s.text(device)}` : ''}`;
-    const hours = hoursOf(p.d);
+    const hours = hoursOf(p.d, p.s);
     const csr = str(p.d, 'source') === 'csr' ? ' from a CSR' : '';
     const tail = `${csr}${hours ? ` (${hours})` : ''}`;
     if (p.entry.actor === p.entry.target) return `${p.target} was issued ${what}${tail}`;
@@ -141,7 +142,7 @@ const PHRASES: Record<string, Phrase> = {
   'certificate.import': (p) => `${p.actor} imported ${owned(p)}`,
   'certificate.reenable': (p) => `${p.actor} re-enabled ${owned(p)} after a "Not me"`,
   'certificate.extend': (p) => {
-    const hours = hoursOf(p.d);
+    const hours = hoursOf(p.d, p.s);
     const until = str(p.d, 'notAfter');
     return `${p.actor} extended ${owned(p)}${hours ? ` by ${hours}` : ''}${until ? ` until ${p.s.text(until)}` : ''}`;
   },
@@ -244,16 +245,17 @@ const PHRASES: Record<string, Phrase> = {
       : `${p.actor} offboarded ${p.target}${why}${done.length ? ` (${done.join(', ')})` : ''}`;
   },
   'access.grant': (p) => {
-    const hours = hoursOf(p.d);
+    if (p.d.ended === true) return `${p.actor} ended ${p.whose} VPN grant`;
+    const hours = hoursOf(p.d, p.s);
     return `${p.actor} let ${p.target} get VPN access${hours ? ` for ${hours}` : ''}${reason(p)}`;
   },
   'access.request': (p) => {
     const device = str(p.d, 'device');
-    const hours = hoursOf(p.d);
+    const hours = hoursOf(p.d, p.s);
     return `${p.actor} asked for VPN access${device ? ` for ${p.s.text(device)}` : ''}${hours ? ` (${hours})` : ''}${reason(p)}`;
   },
   'access.request.approve': (p) => {
-    const hours = hoursOf(p.d);
+    const hours = hoursOf(p.d, p.s);
     return `${p.actor} approved ${p.whose} VPN access request${hours ? ` for ${hours}` : ''}`;
   },
   'access.request.deny': (p) => `${p.actor} denied ${p.whose} VPN access request${reason(p)}`,

@@ -63,7 +63,7 @@ export async function requestAccess(
 }
 
 /** Closes a request whose 24 h ran out, once, with its audit entry; undefined when it was decided meanwhile. */
-async function expireOne(
+export async function expireOne(
   deps: Pick<AccessRequestDeps, 'requests' | 'audit'>,
   request: AccessRequest,
   actor: string,
@@ -156,4 +156,25 @@ export async function expireLapsedRequests(
   let expired = 0;
   for (const request of await deps.requests.lapsed(now)) if (await expireOne(deps, request, actor, now)) expired++;
   return expired;
+}
+
+/**
+ * An approval whose certificate could not be issued goes back to the admins, audited with why, so nothing claims
+ * a profile that never arrived; false when the request changed meanwhile.
+ */
+export async function reopenFailedApproval(
+  deps: Pick<AccessRequestDeps, 'requests' | 'audit' | 'clock'>,
+  request: AccessRequest,
+  why: string,
+): Promise<boolean> {
+  const reopened = await deps.requests.reopen(request);
+  await deps.audit.append({
+    actor: request.decidedBy ?? 'system:access-requests',
+    action: 'access.request.approve',
+    target: request.requester,
+    outcome: 'failure',
+    at: deps.clock.now(),
+    details: { request: request.id, error: why.slice(0, 500), reopened },
+  });
+  return reopened;
 }

@@ -1,10 +1,10 @@
 import { CertificateRecord, effectiveStatus } from '../domain/certificate';
 import { MAX_DEVICE_LENGTH } from '../domain/cn';
 import { VpnChatopsError } from '../domain/errors';
-import type { AuditLog, CertificateStore, Clock, ExpiryNotifier } from '../ports';
+import { systemClock, type AuditLog, type CertificateStore, type Clock, type ExpiryNotifier } from '../ports';
 import { IssueRequest, IssueResult, rollBack } from './issue';
 import type { RevocationReport, RevokeRequest } from './revoke';
-import { DAY_MS } from '../domain/time';
+import { DAY_MS, HOUR_MS } from '../domain/time';
 import { refuse } from './authorization';
 import { isTimeBoxed, lifetimeHours } from './time-boxed';
 
@@ -137,7 +137,14 @@ export interface RetireDeps {
   revoke(request: RevokeRequest): Promise<RevocationReport>;
   /** The owner's DM: a courtesy that may fail without undoing the retirement. */
   owners?: Pick<ExpiryNotifier, 'retired'>;
+  clock?: Clock;
 }
+
+/**
+ * An old certificate that runs out within this is left to expire: an Extend's replacement connects minutes before
+ * the end, and revoking the old one would only add a CRL entry (and, on AWS, an import that resets every session).
+ */
+const LEFT_TO_EXPIRE_MS = HOUR_MS;
 
 /**
  * Revoke the certificate `replacement` took over from (reason superseded), if it is still live and
@@ -153,6 +160,7 @@ export async function retireReplaced(
   if (!replacement?.replaces || replacement.status === 'revoked') return undefined;
   const old = await deps.certificates.get(replacement.replaces);
   if (!old || old.status === 'revoked' || old.replacedBy !== replacement.serial) return undefined;
+  if (old.notAfter.getTime() - (deps.clock ?? systemClock).now().getTime() <= LEFT_TO_EXPIRE_MS) return undefined;
   const report = await deps.revoke({
     target: { serial: old.serial },
     reason: 'superseded',

@@ -13,7 +13,7 @@ import { SessionStep, sweepSessions } from './sessions';
 /** The daily job leaves an undecided login alone this long after its deadline: its handler may still be closing it. */
 const ABANDONED_AFTER_MS = 60_000;
 
-export interface DailyDeps extends RenewDeps, Omit<RetireDeps, 'owners'> {
+export interface DailyDeps extends RenewDeps, Omit<RetireDeps, 'owners' | 'clock'> {
   endpoints: VpnEndpoint[];
   /** Login approvals; without them there are no abandoned logins to close. */
   approvals?: AbandonedApprovalDeps['approvals'];
@@ -64,7 +64,7 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
       problems.push(`${what}: ${messageOf(error)}`);
       return undefined;
     };
-  const retire: RetireDeps = { certificates, revoke: deps.revoke, owners: expiry };
+  const retire: RetireDeps = { certificates, revoke: deps.revoke, owners: expiry, clock };
   const retired: string[] = [];
   for (const old of overdueReplacements(
     (await window().catch(note('reading replaced certificates'))) ?? [],

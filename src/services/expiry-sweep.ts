@@ -10,8 +10,6 @@ export const EXPIRY_LOOKBACK_MS = DAY_MS;
 export const ENDING_SOON_MS = 15 * MINUTE_MS;
 /** Sessions ended per endpoint call, and per audit entry: an audit item stays small, a failed batch stays small. */
 export const TERMINATE_BATCH = 100;
-/** A run handles at most this many expired certificates; the next run, 5 minutes later, takes the rest. */
-export const MAX_EXPIRED_PER_RUN = 10_000;
 /** Claims outlive the certificate they warn about, so a warning is sent once. */
 const WARNING_CLAIM_S = 2 * 86_400;
 
@@ -52,10 +50,9 @@ export interface ExpirySweepReport {
  */
 export async function sweepExpiry(deps: ExpirySweepDeps, actor = 'system:expiry'): Promise<ExpirySweepReport> {
   const now = deps.clock.now();
-  const expired = (await deps.certificates.expiring(new Date(now.getTime() - EXPIRY_LOOKBACK_MS), now)).slice(
-    0,
-    MAX_EXPIRED_PER_RUN,
-  );
+  // All of them, however many: the store has read them all anyway, and a CN costs a map entry. A cap would take the
+  // same oldest ones every run and never reach those that just ran out, the ones with live sessions.
+  const expired = await deps.certificates.expiring(new Date(now.getTime() - EXPIRY_LOOKBACK_MS), now);
   const byCn = new Map(expired.map((record) => [record.cn, record.serial]));
   const sessions = byCn.size
     ? await Promise.all(deps.endpoints.map((endpoint) => endExpiredSessions(endpoint, byCn, deps, actor)))

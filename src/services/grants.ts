@@ -14,7 +14,12 @@ export interface GrantDeps {
 }
 
 export function checkHours(hours: number, maxHours: number): void {
-  if (!Number.isInteger(hours) || hours < 1 || hours > maxHours)
+  if (!Number.isInteger(hours) || hours < 1)
+    throw new VpnChatopsError(
+      'FORBIDDEN',
+      `${hours} hours is not a duration: use e.g. 8h, 3d or 2w. Nothing was changed.`,
+    );
+  if (hours > maxHours)
     throw new VpnChatopsError(
       'FORBIDDEN',
       `${formatDuration({ hours })} is longer than access may last here: at most ${formatDuration({ hours: maxHours })} (MAX_ACCESS_HOURS). Nothing was changed.`,

@@ -17,6 +17,7 @@ import {
   ConnectionLogSource,
   CrlStateStore,
   ExpiryNotifier,
+  GrantStore,
   IdempotencyStore,
   MemberDirectory,
   VpnEndpoint,
@@ -43,6 +44,7 @@ import {
 } from './offboarding';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
 import { CrlPolicy, RevokeRequest, revoke } from './revoke';
+import { endEligibility } from './end-eligibility';
 import { DEFAULT_MAX_ACCESS_HOURS } from './time-boxed';
 
 /** The settings the use cases read; the bot's Config has them under the same names. */
@@ -85,6 +87,8 @@ export interface AppDeps {
   idempotency?: IdempotencyStore;
   /** Access requests, which the daily job expires after 24 h; absent where nobody requests. */
   accessRequests?: AccessRequestStore;
+  /** Temporary eligibility (`/vpn grant`), which someone else's revoke of a member ends. */
+  grants?: GrantStore;
   /** Ending the access of members who leave Slack (OFFBOARDING); absent where there is no Slack to ask. */
   offboarding?: {
     policy: OffboardingPolicy;
@@ -148,7 +152,16 @@ export class VpnAdmin {
     );
   }
 
-  revoke(request: RevokeRequest) {
+  async revoke(request: RevokeRequest) {
+    const { grants, accessRequests, audit } = this.deps;
+    // An admin's revoke of a member, or offboarding, also ends what would let them straight back in: a grant
+    // and a request waiting for the admins. Someone revoking their own lost laptop keeps both.
+    if ('slackId' in request.target && request.target.slackId !== request.actor)
+      await endEligibility(
+        { grants, requests: accessRequests, audit, clock: this.clock },
+        request.target.slackId,
+        request.actor,
+      );
     return revoke({ ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy }, request);
   }
 
@@ -175,7 +188,12 @@ export class VpnAdmin {
   /** Retire what `replacementSerial` replaces, and tell its owner; the owner's DM is a courtesy that may fail. */
   retireReplaced(replacementSerial: string, why: RetireReason) {
     return retireReplaced(
-      { certificates: this.deps.certificates, revoke: (request) => this.revoke(request), owners: this.deps.expiry },
+      {
+        certificates: this.deps.certificates,
+        revoke: (request) => this.revoke(request),
+        owners: this.deps.expiry,
+        clock: this.clock,
+      },
       replacementSerial,
       why,
     );

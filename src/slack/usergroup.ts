@@ -8,7 +8,7 @@ import type { GroupMembership } from '../ports';
  * with an error that says so (it is not a refusal: nobody was refused).
  */
 export class SlackUsergroup implements GroupMembership {
-  private members?: { ids: Set<string>; until: number };
+  private members?: { ids: Set<string>; until: number; fetchedAt: number };
 
   constructor(
     private readonly usergroupId: string,
@@ -16,6 +16,8 @@ export class SlackUsergroup implements GroupMembership {
     /** Finishes "Could not check …", e.g. "the VPN admin group". */
     private readonly label: string,
     private readonly cacheMs = 60_000,
+    /** How old a last known list may be and still decide while Slack does not answer; older fails closed. */
+    private readonly maxStaleMs = Infinity,
   ) {}
 
   async has(slackId: string): Promise<boolean> {
@@ -31,10 +33,10 @@ export class SlackUsergroup implements GroupMembership {
     if (this.members && this.members.until > Date.now()) return this.members.ids;
     try {
       const result = await this.client.usergroups.users.list({ usergroup: this.usergroupId });
-      this.members = { ids: new Set(result.users ?? []), until: Date.now() + this.cacheMs };
+      this.members = { ids: new Set(result.users ?? []), until: Date.now() + this.cacheMs, fetchedAt: Date.now() };
       return this.members.ids;
     } catch (error) {
-      if (this.members) return this.members.ids;
+      if (this.members && Date.now() - this.members.fetchedAt <= this.maxStaleMs) return this.members.ids;
       throw new VpnChatopsError(
         'STORE_UNAVAILABLE',
         `Could not check ${this.label}: Slack did not answer. Nothing was done; try again in a minute.`,

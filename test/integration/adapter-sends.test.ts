@@ -267,6 +267,8 @@ describeWith(
         until: new Date(now.getTime() + DAY),
       });
       expect(await grants.active('U0JANE', now)).toBeDefined();
+      expect(await grants.end('U0JANE')).toBe(true);
+      expect(await grants.active('U0JANE', now)).toBeUndefined();
       const request = (id: string, createdAt: Date) => ({
         id,
         requester: 'U0JANE',
@@ -282,9 +284,10 @@ describeWith(
       expect(await requests.pending(now)).toHaveLength(1);
       expect(await requests.lapsed(now)).toHaveLength(1);
       expect(await requests.latest('U0JANE')).toBeDefined();
-      expect((await requests.decide('r1', { state: 'approved', by: 'U0ADMIN', at: now, hours: 8 }))?.state).toBe(
-        'approved',
-      );
+      const approved = await requests.decide('r1', { state: 'approved', by: 'U0ADMIN', at: now, hours: 8 });
+      expect(approved?.state).toBe('approved');
+      expect(await requests.reopen(approved!)).toBe(true);
+      expect(await requests.pending(now)).toHaveLength(1);
       expect((await requests.expire('r2', now))?.state).toBe('expired');
       expect((await requests.get('r2'))?.state).toBe('expired');
       const endpoint = 'openvpn:office';

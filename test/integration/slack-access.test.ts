@@ -269,6 +269,34 @@ describeWith(
         expect(actionIds(bot.lastResponse('U0ALICE')?.blocks)).toContain(ACTION.requestAccess);
         expect(await bot.stores.certificates.byUser('U0ALICE')).toHaveLength(before.length);
       });
+
+      it('an approval whose certificate cannot be issued goes back to the admins, audited, instead of claiming a profile', async () => {
+        // Alice's laptop certificate from the approval above is still active, so another for "laptop" is refused.
+        const before = await bot.stores.certificates.byUser('U0ALICE');
+        const id = await submitRequest(bot, 'U0ALICE');
+        await bot.idle();
+        const posted = bot.slack.messages(ADMIN_CHANNEL).find((m) => JSON.stringify(m.blocks).includes(id))!;
+        await decide(bot, 'U0ADMIN', ACTION.approveRequest, id);
+        await bot.idle();
+        expect(await bot.stores.certificates.byUser('U0ALICE')).toHaveLength(before.length);
+        expect(await bot.stores.accessRequests.get(id)).toMatchObject({ state: 'pending' });
+        expect((await bot.stores.accessRequests.get(id))?.decidedBy).toBeUndefined();
+        expect((await actions(bot, 'access.request.approve')).filter((e) => e.details?.request === id)).toEqual([
+          expect.objectContaining({ outcome: 'success' }),
+          expect.objectContaining({
+            outcome: 'failure',
+            details: expect.objectContaining({
+              reopened: true,
+              error: expect.stringMatching(/already has an active certificate/),
+            }),
+          }),
+        ]);
+        const settled = bot.slack.messages(ADMIN_CHANNEL).find((m) => m.ts === posted.ts)!;
+        expect(JSON.stringify(settled)).toMatch(/could not be issued.*pending again/);
+        await bot.enqueue({ type: 'home', userId: 'U0ADMIN' });
+        await bot.idle();
+        expect(bot.homeButtons('U0ADMIN', ACTION.approveRequest).map((b) => b.value)).toContain(id);
+      });
     });
 
     describe('/vpn grant', () => {
@@ -334,6 +362,20 @@ describeWith(
         expect(certificate.notAfter).toEqual(grant?.until);
         // An expired grant is no grant, whatever TTL has not deleted yet.
         expect(await bot.stores.grants.active('U0ALICE', new Date(Date.now() + 73 * HOUR_MS))).toBeUndefined();
+
+        // An admin's revoke ends the grant too: Alice cannot issue herself straight back in.
+        await bot.click(
+          'U0ADMIN',
+          ACTION.revokeConfirm,
+          JSON.stringify({ slackId: 'U0ALICE', reason: 'affiliationChanged' }),
+        );
+        await bot.idle();
+        expect((await bot.stores.certificates.byUser('U0ALICE')).map((record) => record.status)).toEqual(['revoked']);
+        expect(await bot.stores.grants.active('U0ALICE', new Date())).toBeUndefined();
+        expect(await actions(bot, 'access.grant')).toContainEqual(
+          expect.objectContaining({ actor: 'U0ADMIN', target: 'U0ALICE', details: { ended: true } }),
+        );
+        expect(bot.ackText(await bot.command('U0ALICE', 'issue laptop'))).toMatch(/Ask a VPN admin to add you/);
       });
     });
 

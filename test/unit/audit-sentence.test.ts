@@ -186,6 +186,15 @@ describe('audit entries as sentences', () => {
     expect(deviceOfCn('alice-U0ALICE.vpn.example.com')).toBeUndefined();
   });
 
+  it('passes a stored duration text through the style, as every other outside text', () => {
+    const marked = { who: (id: string) => id, text: (raw: string) => `[${raw}]`, code: (raw: string) => raw };
+    const sentence = auditSentence(
+      entry('access.grant', { actor: 'U0ADMIN', target: 'U0ALICE', details: { duration: '<!channel>' } }),
+      marked,
+    );
+    expect(sentence).toContain('[<!channel>]');
+  });
+
   // Every key a sentence reads.
   const DETAIL_KEYS = [
     ...['cn', 'serial', 'new', 'device', 'source', 'reason', 'note', 'error', 'hours', 'validHours', 'duration'],

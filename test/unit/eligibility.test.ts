@@ -13,6 +13,7 @@ function deps(policy: IssuePolicy, options: { members?: string[]; grants?: Grant
   const grants: GrantStore = {
     put: async () => undefined,
     active: async (slackId, now) => options.grants?.find((g) => g.slackId === slackId && g.until > now),
+    end: async () => false,
   };
   const group = options.members
     ? {

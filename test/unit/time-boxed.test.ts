@@ -4,6 +4,9 @@ import { chosenHours, durationSelect } from '../../src/slack/views/duration-sele
 import { assertWithinSlackLimits } from '../../src/slack/views/limits';
 import { actions } from '../../src/slack/views/blocks';
 import { HOUR_MS } from '../../src/domain/time';
+import type { CertificateRecord } from '../../src/domain/certificate';
+import type { AuditLog, CertificateStore, VpnEndpoint } from '../../src/ports';
+import { sweepExpiry } from '../../src/services/expiry-sweep';
 
 describe('/vpn issue … for <duration>', () => {
   it.each([
@@ -91,5 +94,36 @@ describe('the Home’s duration select', () => {
     expect(() => assertWithinSlackLimits('home', { type: 'home', blocks: [actions(select)] })).toThrow(
       /initial_option must be one of the options/,
     );
+  });
+});
+
+describe('the expiry sweep, past 10,000 expired certificates', () => {
+  it('still reaches the one that just ran out, whose session is live', async () => {
+    const now = new Date('2027-01-10T12:00:00Z');
+    // The store lists oldest first, as DynamoDB's notAfter index does.
+    const expired = Array.from({ length: 10_001 }, (_, i) => ({
+      serial: `S${i}`,
+      cn: `cn-${i}`,
+      notAfter: new Date(now.getTime() - HOUR_MS * 20 + i),
+      status: 'active',
+    })) as unknown as CertificateRecord[];
+    const ended: string[] = [];
+    const endpoint = {
+      key: 'openvpn:local',
+      listSessions: async () => [{ connectionId: 'c-newest', commonName: 'cn-10000' }],
+      terminateSessions: async (ids: string[]) => {
+        ended.push(...ids);
+        return ids;
+      },
+    } as unknown as VpnEndpoint;
+    const report = await sweepExpiry({
+      certificates: { expiring: async () => expired } as unknown as CertificateStore,
+      audit: { append: async () => undefined } as unknown as AuditLog,
+      endpoints: [endpoint],
+      clock: { now: () => now },
+      certDays: 365,
+    });
+    expect(report.expired).toBe(10_001);
+    expect(ended).toEqual(['c-newest']);
   });
 });

@@ -3,7 +3,7 @@ import { AccessRequest, AccessRequestState, requestStateAt } from '../../domain/
 import { VpnChatopsError } from '../../domain/errors';
 import { DAY_MS } from '../../domain/time';
 import type { AccessRequestStore } from '../../ports';
-import { Database, guarded, isConditionFailure, storeError } from './client';
+import { Database, guarded, isConditionFailure, queryAll, storeError } from './client';
 import { INDEX, TTL_ATTRIBUTE } from './table';
 
 type Item = Record<string, unknown>;
@@ -122,6 +122,32 @@ export class DynamoDbAccessRequestStore implements AccessRequestStore {
     });
   }
 
+  async reopen(request: AccessRequest): Promise<boolean> {
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: requestKey(request.id),
+          UpdateExpression:
+            'SET #state = :pending, gsi2pk = :pk, gsi2sk = :sk REMOVE decidedBy, decidedAt, approvedHours',
+          ConditionExpression: '#state = :approved AND decidedBy = :by',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':approved': 'approved',
+            ':by': request.decidedBy ?? '',
+            ':pk': PENDING_PK,
+            ':sk': `${iso(request.expiresAt)}#${request.id}`,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storeError(this.db, error);
+    }
+  }
+
   expire(id: string, at: Date): Promise<AccessRequest | undefined> {
     return this.settle(id, 'expired', at, { condition: 'lapsesAt <= :at', set: '', values: {} });
   }
@@ -158,7 +184,13 @@ export class DynamoDbAccessRequestStore implements AccessRequestStore {
   }
 
   async lapsed(now: Date): Promise<AccessRequest[]> {
-    return (await this.pendingIndex('gsi2sk <= :edge', iso(now))).map(toRequest).filter((r) => r.state === 'pending');
+    // Every page: the daily sweep closes and audits each lapsed request, however many the admins left.
+    const items = await queryAll(this.db, {
+      IndexName: INDEX.byStatus,
+      KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :edge',
+      ExpressionAttributeValues: { ':pk': PENDING_PK, ':edge': iso(now) },
+    });
+    return items.map(toRequest).filter((r) => r.state === 'pending');
   }
 
   private async pendingIndex(condition: string, edge: string): Promise<Item[]> {

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Grant } from '../../domain/access';
 import type { GrantStore } from '../../ports';
 import { Database, guarded } from './client';
@@ -43,5 +43,14 @@ export class DynamoDbGrantStore implements GrantStore {
       until,
       ...(typeof Item.reason === 'string' && { reason: Item.reason }),
     };
+  }
+
+  async end(slackId: string): Promise<boolean> {
+    const { Attributes } = await guarded(this.db, () =>
+      this.db.doc.send(
+        new DeleteCommand({ TableName: this.db.tableName, Key: grantKey(slackId), ReturnValues: 'ALL_OLD' }),
+      ),
+    );
+    return Attributes !== undefined;
   }
 }

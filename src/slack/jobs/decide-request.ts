@@ -1,6 +1,6 @@
 import type { AccessRequest } from '../../domain/access';
 import { messageOf } from '../../domain/errors';
-import { decideRequest as decide } from '../../services/access-requests';
+import { decideRequest as decide, reopenFailedApproval } from '../../services/access-requests';
 import { tell } from '../access';
 import { accessRequestSettledMessage } from '../views/access-request-admin';
 import { accessRequestOutcomeMessage } from '../views/access-request-outcome';
@@ -41,7 +41,13 @@ export async function decideRequest(context: JobContext, job: JobOf<'decide-requ
       });
       await deliverProfile(context, issued, { csr: false });
     } catch (error) {
-      await settle(context, decided, `Approved, but the certificate could not be issued: ${messageOf(error)}`);
+      const why = messageOf(error);
+      const reopened = await reopenFailedApproval(context.access, decided, why).catch(() => false);
+      await settle(
+        context,
+        decided,
+        `Approved, but the certificate could not be issued: ${why}${reopened ? ' The request is pending again: an admin can approve it from the App Home once that is fixed.' : ''}`,
+      );
       throw error;
     }
   }
