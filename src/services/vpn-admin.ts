@@ -168,7 +168,7 @@ export class VpnAdmin {
   /** A new certificate for the same device that retires the old one once it is used (services/certificate-renewal.ts). */
   renew(request: { serial: string; userId: string; displayName: string; endsBy?: Date }) {
     return renewCertificate(
-      { ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue), access: this.access },
+      { ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue), access: this.accessLimits },
       request,
     );
   }
@@ -176,12 +176,13 @@ export class VpnAdmin {
   /** Time-boxed access for as long again, as a replacement certificate (services/extend-access.ts). */
   extend(request: { serial: string; userId: string; displayName: string; endsBy?: Date }) {
     return extendAccess(
-      { ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue), access: this.access },
+      { ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue), access: this.accessLimits },
       request,
     );
   }
 
-  private get access() {
+  /** CERT_DAYS and MAX_ACCESS_HOURS: what a certificate may last, for the use cases and the Home's duration select. */
+  get accessLimits(): { certDays: number; maxHours: number } {
     return { certDays: this.deps.config.CERT_DAYS, maxHours: this.maxAccessHours };
   }
 

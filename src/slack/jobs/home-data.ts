@@ -51,7 +51,7 @@ export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: bool
   const now = admin.clock.now();
   const own = certificates.byUser(userId);
   const logins = recentLogins(deps, userId);
-  const durations = { certDays: admin.deps.config.CERT_DAYS, maxHours: admin.maxAccessHours };
+  const durations = admin.accessLimits;
   if (!isAdmin) return { userId, now, certificates: await own, recentLogins: await logins, durations };
 
   const sessions = Promise.all(
