@@ -413,6 +413,7 @@ export type Job = (
   | { type: 'crl-status'; actorId: string; responseUrl: string }
   | { type: 'list'; actorId: string; responseUrl: string }
   | { type: 'logs'; actorId: string; hours: number; responseUrl: string }
+  | { type: 'logs-tls'; actorId: string; hours: number; responseUrl: string }
   | { type: 'home'; userId: string; page?: number }
   | { type: 'doctor'; actorId: string; responseUrl?: string }
   /** `since` is an ISO time; the CSV goes to the actor's DM. */

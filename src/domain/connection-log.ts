@@ -1,3 +1,5 @@
+import type { TlsDetails } from './tls-negotiation';
+
 /**
  * One VPN connection attempt as a connection log records it, whichever server wrote the log: AWS Client
  * VPN's JSON entries (reference/aws-client-vpn.md §5.1) or an OpenVPN server's log (openvpn-log.ts).
@@ -19,6 +21,8 @@ export interface ConnectionAttempt {
   platform?: string;
   /** AWS repeats a connection's entry as it is updated; the id lets a summary count the attempt once. */
   connectionId?: string;
+  /** The TLS negotiation as the log shows it (OpenVPN server logs only; AWS logs none). */
+  tls?: TlsDetails;
 }
 
 export const SUCCESSFUL = 'successful';
@@ -149,6 +153,7 @@ export function parseAwsConnectionLogEvent(
     clientVersion,
     platform: text(fields['device-type']),
     connectionId: text(fields['connection-id']),
+    tls: undefined,
   };
   return attempt;
 }

@@ -1,5 +1,6 @@
 import { FAILED, SUCCESSFUL, type ConnectionAttempt } from './connection-log';
 import { DAY_MS } from './time';
+import { addTlsFact, tlsFact, type TlsDetails } from './tls-negotiation';
 
 /**
  * Connection attempts out of an OpenVPN 2.6 server log, line by line. The server does not write one
@@ -55,6 +56,7 @@ const PACKET_FROM = /from \[AF_INET6?\](\S+?):(\d{1,5})\b/;
 const PEER_INFO = /^peer info: (IV_VER|IV_GUI_VER|IV_PLAT)=(.*)$/;
 const VERIFY_ERROR = /^VERIFY ERROR: depth=\d+, error=([^:]+)/;
 const CN_FIELD = /\bCN=([^,\s]+)/;
+const NO_COMMON_CIPHER = /^PUSH: No common cipher|AUTH_FAILED,Data channel cipher negotiation failed/;
 const REJECTED = /^MULTI: connection rejected: ([^,]*)/;
 /** A client instance given its address: success, even when (as for a CN reconnecting) its lines carry no peer prefix. */
 const ASSIGNED = /^MULTI: (?:Learn: \S+ -> |primary virtual IP for )(\S+)\/([0-9A-Fa-f.:]+):(\d{1,5})\b/;
@@ -80,6 +82,7 @@ interface Handshake {
   version?: string;
   guiVersion?: string;
   platform?: string;
+  tls?: TlsDetails;
 }
 
 export interface OpenVpnLogParserOptions {
@@ -98,11 +101,18 @@ export class OpenVpnLogParser {
   private readonly open = new Map<string, Handshake>();
   /** Peers whose attempt is settled, with when: their trailing lines must not open another attempt. */
   private readonly settled = new Map<string, number>();
+  /**
+   * Attempts settled as successful, by peer, while a server may still refuse them: OpenVPN 2.6 assigns
+   * the address first and finds no common data cipher only when it builds the push reply.
+   */
+  private readonly admitted = new Map<string, ConnectionAttempt>();
   /** Packet-level refusals (tls-crypt, tls-auth), by peer: when the last one was seen. */
   private readonly refused = new Map<string, number>();
   /** `MULTI: connection rejected` names no peer; the AUTH_FAILED that follows it does. */
   private pendingDenial: string | undefined;
   private last = 0;
+  /** The last OpenVPN timestamp read, and its moment: a handshake writes a dozen lines within one second. */
+  private stamp?: { text: string; at: number };
 
   constructor(private readonly options: OpenVpnLogParserOptions) {}
 
@@ -134,6 +144,7 @@ export class OpenVpnLogParser {
   }
 
   private timestamp(line: string): [number, string] | undefined {
+    if (this.stamp && line.startsWith(this.stamp.text)) return [this.stamp.at, line.slice(this.stamp.text.length)];
     let match = OPENVPN_TIME.exec(line);
     if (match) {
       const [y, mo, d, h, mi, s] = match.slice(1, 7).map(Number);
@@ -144,7 +155,9 @@ export class OpenVpnLogParser {
           : Date.parse(
               `${match[0].trim().slice(0, 19).replace(' ', 'T')}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`,
             );
-      return Number.isNaN(at) ? undefined : [at, line.slice(match[0].length)];
+      if (Number.isNaN(at)) return undefined;
+      this.stamp = { text: match[0], at };
+      return [at, line.slice(match[0].length)];
     }
     match = SYSLOG_TIME.exec(line);
     if (!match) return undefined;
@@ -168,6 +181,14 @@ export class OpenVpnLogParser {
     const starts = text.startsWith('TLS: Initial packet from') || text.startsWith('VERIFY ');
     let handshake = this.open.get(key);
     if (!handshake) {
+      const admitted = this.admitted.get(key);
+      if (admitted && NO_COMMON_CIPHER.test(text)) {
+        this.admitted.delete(key);
+        admitted.status = FAILED;
+        admitted.reason = 'no-shared-cipher';
+        admitted.tls = { ...admitted.tls, failure: 'cipher-negotiation' };
+        return;
+      }
       const settledAt = this.settled.get(key);
       // After an attempt is settled its peer keeps logging (alerts, restarts, delayed exits); only a new
       // handshake counts, and a client retries after a pause of at least a second.
@@ -194,6 +215,8 @@ export class OpenVpnLogParser {
       else handshake.platform = value;
       return;
     }
+    const fact = tlsFact(text);
+    if (fact) handshake.tls = addTlsFact(handshake.tls, fact);
     const commonName = CN_FIELD.exec(text);
     if (commonName && /^VERIFY (OK|ERROR): depth=0\b/.test(text)) handshake.commonName = clean(commonName[1]);
     const reason = failureReason(text);
@@ -236,7 +259,12 @@ export class OpenVpnLogParser {
     attempt.commonName = handshake.commonName;
     attempt.clientVersion = handshake.guiVersion ?? handshake.version;
     attempt.platform = handshake.platform;
+    attempt.tls = handshake.tls;
     this.record(attempt);
+    if (status === SUCCESSFUL) {
+      this.admitted.set(key, attempt);
+      if (this.admitted.size > MAX_OPEN) this.admitted.delete(this.admitted.keys().next().value!);
+    }
   }
 
   private record(attempt: ConnectionAttempt): void {
@@ -260,6 +288,7 @@ function attemptOf(at: number, status: string, reason: string | undefined, sourc
     clientVersion: undefined,
     platform: undefined,
     connectionId: undefined,
+    tls: undefined,
   };
 }
 

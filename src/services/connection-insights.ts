@@ -130,7 +130,7 @@ const isDecisive = (status: string) => status === SUCCESSFUL || status === FAILE
  * The attempts inside the window, one per connection: AWS writes an entry per connection and updates
  * it as it goes, so a connection counts once, with its earliest start and its latest decisive status.
  */
-function attemptsIn(
+export function attemptsIn(
   attempts: ConnectionAttempt[],
   from: number,
   to: number,

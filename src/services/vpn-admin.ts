@@ -27,6 +27,7 @@ import { AbandonedApprovalScope, closeAbandonedApprovals } from './abandoned-app
 import { AgentAlertSink, AgentWatchReport, watchAgents } from './agent-watch';
 import { RetireReason, renewCertificate, retireReplaced } from './certificate-renewal';
 import { InsightsReport, connectionInsights } from './connection-insights';
+import { TlsReport, tlsTroubleshooting } from './tls-troubleshooting';
 import { CrlStatus, crlStatus } from './crl-status';
 import { DailyReport, runDaily } from './daily';
 import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
@@ -217,6 +218,11 @@ export class VpnAdmin {
   /** Connection attempts over the last `hours` (capped), per endpoint. */
   connectionInsights(hours: number): Promise<InsightsReport> {
     return connectionInsights(this.deps.connectionLogs ?? [], hours, this.clock.now());
+  }
+
+  /** Failed attempts over the last `hours`, grouped by client version × TLS version × cipher × failure class. */
+  tlsTroubleshooting(hours: number): Promise<TlsReport> {
+    return tlsTroubleshooting(this.deps.connectionLogs ?? [], hours, this.clock.now());
   }
 
   /** Every health check, one line each; see services/doctor.ts. */

@@ -31,11 +31,11 @@ const STAMP = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d) /;
 const two = (n: number) => String(n).padStart(2, '0');
 
 /**
- * The OpenVPN server log captured in test/fixtures/connection-logs, moved in time so that its last
- * line was written `agoMs` before now (OpenVPN writes local time): six attempts, two successful.
+ * The OpenVPN server log captured in test/fixtures/connection-logs (or `file`), moved in time so that its
+ * last line was written `agoMs` before now (OpenVPN writes local time): six attempts, two successful.
  */
-export function recentServerLog(agoMs: number): string {
-  const lines = readFileSync(join(FIXTURES, 'openvpn-2.6.14-server.log'), 'utf8').split('\n');
+export function recentServerLog(agoMs: number, file = join(FIXTURES, 'openvpn-2.6.14-server.log')): string {
+  const lines = readFileSync(file, 'utf8').split('\n');
   const local = (match: RegExpExecArray) =>
     new Date(+match[1], +match[2] - 1, +match[3], +match[4], +match[5], +match[6]).getTime();
   const last = Math.max(
@@ -52,5 +52,15 @@ export function recentServerLog(agoMs: number): string {
       const d = new Date(local(match) + shift);
       return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${line.slice(match[0].length)}`;
     })
+    .join('\n');
+}
+
+/** The TLS fixtures (test/fixtures/tls), one failing client each, then one that connects, a minute apart, ending `agoMs` ago. */
+export function recentTlsLog(agoMs: number): string {
+  const names = ['cipher-refused', 'crl-expired', 'revoked', 'no-tls-crypt', 'tls-version', 'timeout', 'connected'];
+  return names
+    .map((name, i) =>
+      recentServerLog(agoMs + (names.length - 1 - i) * 60_000, join(FIXTURES, '..', 'tls', `${name}.log`)),
+    )
     .join('\n');
 }

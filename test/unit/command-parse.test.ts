@@ -17,6 +17,8 @@ describe('parseVpnCommand', () => {
     ['LOGS 6h', { kind: 'logs', hours: 6 }],
     ['logs 1000', { kind: 'logs', hours: 1000 }],
     ['logs 99999999999999999999999', { kind: 'logs', hours: 1_000_000 }],
+    ['logs tls', { kind: 'logs', hours: 24, tls: true }],
+    ['logs TLS 6h', { kind: 'logs', hours: 6, tls: true }],
     ['', { kind: 'help' }],
     ['help', { kind: 'help' }],
   ])('%j', (text, expected) => {
@@ -40,6 +42,8 @@ describe('parseVpnCommand', () => {
     ['logs 1.5', /"1.5" is not a number of hours/],
     ['logs 0', /0 hours has nothing in it/],
     ['logs 24 48', /Use `\/vpn logs \[hours\]`/],
+    ['logs tls 1.5', /"1.5" is not a number of hours\. Use `\/vpn logs tls \[hours\]`/],
+    ['logs tls 0', /0 hours has nothing in it\. Use `\/vpn logs tls \[hours\]`/],
     ['delete everything', /I don't know "delete"/],
     ['x'.repeat(MAX_COMMAND_TEXT + 1), /characters long/],
   ])('%j → help with a reason', (text, problem) => {

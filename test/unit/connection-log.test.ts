@@ -122,6 +122,11 @@ describe('OpenVPN 2.6 server log', () => {
         commonName: 'jane-doe-U0JANE.vpn.test',
         clientVersion: '2.6.14',
         platform: 'linux',
+        tls: {
+          version: 'TLSv1.3',
+          cipher: 'TLS_AES_256_GCM_SHA384',
+          offeredCiphers: 'AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305',
+        },
       },
       {
         at: local('2026-11-22 08:30:43'),
@@ -129,6 +134,7 @@ describe('OpenVPN 2.6 server log', () => {
         reason: 'certificate-revoked',
         sourceIp: '127.0.0.1',
         commonName: 'bob-leaver-U0BOB.vpn.test',
+        tls: { failure: 'revoked' },
       },
       {
         at: local('2026-11-22 08:30:47'),
@@ -138,6 +144,11 @@ describe('OpenVPN 2.6 server log', () => {
         commonName: 'mallory-U0MAL.vpn.test',
         clientVersion: '2.6.14',
         platform: 'linux',
+        tls: {
+          version: 'TLSv1.3',
+          cipher: 'TLS_AES_256_GCM_SHA384',
+          offeredCiphers: 'AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305',
+        },
       },
       { at: local('2026-11-22 08:30:51'), status: 'failed', reason: 'tls-crypt-failed', sourceIp: '127.0.0.1' },
       {
@@ -146,6 +157,7 @@ describe('OpenVPN 2.6 server log', () => {
         reason: 'crl-expired',
         sourceIp: '127.0.0.1',
         commonName: 'jane-doe-U0JANE.vpn.test',
+        tls: { failure: 'crl-expired' },
       },
       // Jane again, reconnecting while the server still held her old session: these lines carry no peer prefix.
       {
@@ -155,6 +167,11 @@ describe('OpenVPN 2.6 server log', () => {
         commonName: 'jane-doe-U0JANE.vpn.test',
         clientVersion: '2.6.14',
         platform: 'linux',
+        tls: {
+          version: 'TLSv1.3',
+          cipher: 'TLS_AES_256_GCM_SHA384',
+          offeredCiphers: 'AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305',
+        },
       },
     ]);
   });

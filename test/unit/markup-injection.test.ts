@@ -5,6 +5,8 @@ import type { ConnectRequest } from '../../src/domain/approval';
 import type { CertificateRecord } from '../../src/domain/certificate';
 import type { RevocationReason } from '../../src/domain/revocation';
 import type { ConnectionSummary, Ranking } from '../../src/services/connection-insights';
+import { TLS_FAILURE_CLASSES, likelyFix } from '../../src/domain/tls-negotiation';
+import type { TlsSummary } from '../../src/services/tls-troubleshooting';
 import type { CrlStatus } from '../../src/services/crl-status';
 import type { PublishOutcome } from '../../src/services/publish-crl';
 import type { LoginAlert } from '../../src/domain/approval';
@@ -41,6 +43,7 @@ import * as progress from '../../src/slack/views/progress';
 import * as publishReport from '../../src/slack/views/publish-report';
 import * as revocationReport from '../../src/slack/views/revocation-report';
 import * as revokeConfirm from '../../src/slack/views/revoke-confirm';
+import * as tlsReport from '../../src/slack/views/tls-report';
 import type { HomeData } from '../../src/slack/views/types';
 
 /*
@@ -84,6 +87,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   'publish-report': publishReport,
   'revocation-report': revocationReport,
   'revoke-confirm': revokeConfirm,
+  'tls-report': tlsReport,
 };
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -288,6 +292,33 @@ const ranking = (h: Hostile): Ranking => ({
   distinct: 9,
 });
 
+function tlsSummary(h: Hostile): TlsSummary {
+  const from = NOW.getTime() - 24 * 3_600_000;
+  return {
+    endpoint: h.s(),
+    window: { from, to: NOW.getTime(), hours: 24 },
+    attempts: 40,
+    successful: 5,
+    failed: 35,
+    groups: Array.from({ length: 20 }, (_, i) => ({
+      clientVersion: h.s(),
+      tlsVersion: h.s(),
+      cipher: i % 2 ? '' : h.s(),
+      failure: TLS_FAILURE_CLASSES[i % TLS_FAILURE_CLASSES.length],
+      attempts: 20 - i,
+      commonNames: 2,
+      sourceIps: 3,
+      offeredCiphers: h.s(),
+      lastAt: from,
+    })),
+    distinctGroups: 25,
+    byClass: TLS_FAILURE_CLASSES.map((failure) => ({ failure, attempts: 3, fix: likelyFix(failure, h.s()) })),
+    negotiated: [{ tlsVersion: h.s(), cipher: h.s(), attempts: 5 }],
+    withTlsDetails: 30,
+    input: { events: 40, malformed: 1, truncated: h.s(), notes: [h.s(), h.s()] },
+  };
+}
+
 function summary(h: Hostile): ConnectionSummary {
   const from = NOW.getTime() - 24 * 3_600_000;
   return {
@@ -475,6 +506,19 @@ const BUILDERS: Record<string, Builder> = {
           },
           { sent: false, reason: h.s() },
         ),
+      ),
+    ],
+  },
+  'tls-report.tlsReportMessage': {
+    render: (h) => [
+      msg(
+        tlsReport.tlsReportMessage({
+          window: { from: NOW.getTime() - 200 * 3_600_000, to: NOW.getTime(), hours: 168, requestedHours: 200 },
+          endpoints: [
+            ...Array.from({ length: 9 }, () => ({ endpoint: h.s(), summary: tlsSummary(h) })),
+            { endpoint: h.s(), error: h.s() },
+          ],
+        }),
       ),
     ],
   },

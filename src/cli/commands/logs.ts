@@ -4,7 +4,9 @@ import { DEFAULT_HOURS } from '../../domain/connection-log';
 import { VpnChatopsError } from '../../domain/errors';
 import { attemptsChartPng } from '../../render/attempts-chart';
 import { connectionInsights } from '../../services/connection-insights';
+import { tlsTroubleshooting } from '../../services/tls-troubleshooting';
 import { connectionInsightsText } from '../render-insights';
+import { tlsReportText } from '../render-tls';
 import { Wiring, out, usageError } from '../io';
 
 function wholeHours(text: string): number {
@@ -23,11 +25,22 @@ export function addLogsCommand(program: Command, wiring: Wiring): void {
     .option('--endpoint <name>', 'only endpoints whose key contains this, e.g. local or cvpn-endpoint-0123')
     .option('--json', 'machine-readable output')
     .option('--chart <file.png>', 'also write a chart of attempts per hour (first endpoint with attempts)')
-    .action(async (options: { hours: number; endpoint?: string; json?: boolean; chart?: string }) => {
+    .option(
+      '--tls',
+      'TLS troubleshooting: failures by client version × TLS version × cipher × class, with the likely fix',
+    )
+    .action(async (options: { hours: number; endpoint?: string; json?: boolean; chart?: string; tls?: boolean }) => {
       // Reading logs needs neither the CA nor the database.
       const sources = wiring()
         .connectionLogs()
         .filter((source) => options.endpoint === undefined || source.endpoint.includes(options.endpoint));
+      if (options.tls) {
+        if (options.chart) throw usageError('--chart draws attempts per hour; it does not go with --tls.');
+        const report = await tlsTroubleshooting(sources, options.hours, new Date());
+        out(options.json ? JSON.stringify(report, null, 2) : tlsReportText(report));
+        if (report.endpoints.some((tls) => tls.error)) process.exitCode = 1;
+        return;
+      }
       const report = await connectionInsights(sources, options.hours, new Date());
       out(options.json ? JSON.stringify(report, null, 2) : connectionInsightsText(report));
       const charted = report.endpoints.find((insights) => insights.summary && insights.summary.attempts > 0)?.summary;

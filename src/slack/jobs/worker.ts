@@ -5,6 +5,7 @@ import { errorMessage } from '../views/errors';
 import type { MessageView } from '../views/types';
 import { auditExport } from './audit-export';
 import { connectionLogs } from './connection-logs';
+import { tlsLogs } from './tls-logs';
 import type { JobContext, WorkerDeps } from './context';
 import { crlStatus } from './crl-status';
 import { decideRequest } from './decide-request';
@@ -37,6 +38,8 @@ function perform(context: JobContext, job: Job): Promise<void> {
       return crlStatus(context, job);
     case 'logs':
       return connectionLogs(context, job);
+    case 'logs-tls':
+      return tlsLogs(context, job);
     case 'list':
       return listCertificates(context, job);
     case 'home':

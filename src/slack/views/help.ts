@@ -18,6 +18,7 @@ export function helpMessage(isAdmin: boolean): MessageView {
       "`/vpn list [@user]`: every certificate, or one member's",
       '`/vpn crl`: CRL health per endpoint, with *Publish now*',
       '`/vpn logs [hours]`: connection attempts over the last 24 hours (at most 168): failures by reason, floods, people who keep failing',
+      '`/vpn logs tls [hours]`: failed handshakes by client version × TLS version × cipher × cause, with the likely fix',
       '`/vpn doctor`: every check that can lock people out (CRLs, certificates, endpoints, DynamoDB, Slack, clock), each with its fix',
       '`/vpn audit [@user] [since]`: the audit trail as a CSV file in your DM, e.g. `/vpn audit @jane 30d` or `/vpn audit 2026-11-01`',
       '`/vpn grant @user 3d [reason]`: let someone issue for themselves for a duration like 8h, 3d or 2w, whatever ISSUE_POLICY says, e.g. `/vpn grant @jane 3d on call`',

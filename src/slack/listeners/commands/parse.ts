@@ -11,7 +11,7 @@ export type VpnCommand =
   | { kind: 'status' }
   | { kind: 'list'; target?: string }
   | { kind: 'crl' }
-  | { kind: 'logs'; hours: number }
+  | { kind: 'logs'; hours: number; tls?: true }
   | { kind: 'doctor' }
   | { kind: 'audit'; target?: string; since?: Since }
   | { kind: 'grant'; target: string; hours: number; reason?: string }
@@ -129,7 +129,7 @@ export function parseVpnCommand(text: string): VpnCommand {
     case 'crl':
       return { kind: 'crl' };
     case 'logs':
-      return parseLogs(rest);
+      return rest[0]?.toLowerCase() === 'tls' ? parseLogsTls(rest.slice(1)) : parseLogs(rest);
     case 'doctor':
       return rest.length ? { kind: 'help', problem: '`/vpn doctor` takes no arguments.' } : { kind: 'doctor' };
     case 'audit':
@@ -174,4 +174,12 @@ function parseLogs(rest: string[]): VpnCommand {
   const hours = match[1].length > 7 ? HOURS_CEILING : Math.min(Number(match[1]), HOURS_CEILING);
   if (hours < 1) return { kind: 'help', problem: `A window of 0 hours has nothing in it. ${usage}` };
   return { kind: 'logs', hours };
+}
+
+/** `/vpn logs tls [hours]`: the same window, grouped for TLS troubleshooting. */
+function parseLogsTls(rest: string[]): VpnCommand {
+  const parsed = parseLogs(rest);
+  if (parsed.kind === 'logs') return { ...parsed, tls: true };
+  if (parsed.kind !== 'help') return parsed;
+  return { kind: 'help', problem: parsed.problem?.replace('`/vpn logs [hours]`', '`/vpn logs tls [hours]`') };
 }

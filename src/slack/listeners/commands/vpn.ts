@@ -155,7 +155,12 @@ async function handle(
     }
     case 'logs': {
       if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'read connection logs', ack);
-      await jobs.enqueue({ type: 'logs', actorId: userId, hours: command.hours, responseUrl });
+      await jobs.enqueue({
+        type: command.tls ? 'logs-tls' : 'logs',
+        actorId: userId,
+        hours: command.hours,
+        responseUrl,
+      });
       return ack(ephemeral(progressMessage("⏳ Reading every endpoint's connection log…")));
     }
     case 'doctor': {
