@@ -15,6 +15,7 @@ import {
   CertificateStore,
   Clock,
   ConnectionLogSource,
+  FailureMetricsSource,
   CrlStateStore,
   ExpiryNotifier,
   IdempotencyStore,
@@ -26,6 +27,7 @@ import { AbandonedApprovalScope, closeAbandonedApprovals } from './abandoned-app
 import { AgentAlertSink, AgentWatchReport, watchAgents } from './agent-watch';
 import { RetireReason, renewCertificate, retireReplaced } from './certificate-renewal';
 import { InsightsReport, connectionInsights } from './connection-insights';
+import { EndpointFailureWindows, failureWindows } from './failure-windows';
 import { CrlStatus, crlStatus } from './crl-status';
 import { DailyReport, runDaily } from './daily';
 import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
@@ -74,6 +76,8 @@ export interface AppDeps {
   endpoints: VpnEndpoint[];
   /** Each endpoint's connection log, for connection insights; absent where they are not read. */
   connectionLogs?: ConnectionLogSource[];
+  /** AWS endpoints' AuthenticationFailures, for doctor and the logs' window; absent where they are not read. */
+  failureMetrics?: FailureMetricsSource[];
   alerts: AlertSink;
   /** The agents' heartbeats (self-hosted OpenVPN served by `vpnctl agent`); absent where no agent reports. */
   agents?: AgentRegistry;
@@ -200,14 +204,20 @@ export class VpnAdmin {
     return connectionInsights(this.deps.connectionLogs ?? [], hours, this.clock.now());
   }
 
+  /** Where each AWS endpoint's AuthenticationFailures spiked in the last `hours`: the window to read logs for. */
+  failureWindows(hours: number): Promise<EndpointFailureWindows[]> {
+    return failureWindows(this.deps.failureMetrics ?? [], hours, this.clock.now());
+  }
+
   /** Every health check, one line each; see services/doctor.ts. */
   doctor(probes: DoctorProbes): Promise<Check[]> {
-    const { ca, crlState, endpoints, config, agents } = this.deps;
+    const { ca, crlState, endpoints, config, agents, failureMetrics } = this.deps;
     return runDoctor({
       ca,
       crlState,
       endpoints,
       agents,
+      failureMetrics,
       clock: this.clock,
       policy: doctorPolicy(config),
       ...probes,
