@@ -1,4 +1,5 @@
 import type { Clock, FailureMetricsSource } from '../ports';
+import { VpnChatopsError } from '../domain/errors';
 import { HOUR_MS } from '../domain/time';
 import { Check, failure } from './doctor-check';
 import { failureWindows } from './failure-windows';
@@ -18,12 +19,12 @@ export async function failureMetricChecks(deps: {
   clock: Clock;
 }): Promise<Check[]> {
   const results = await failureWindows(deps.failureMetrics, HOURS, deps.clock.now());
-  return results.map(({ endpoint, search, error }): Check => {
+  return results.map(({ endpoint, search, error, permission }): Check => {
     const name = `${endpoint}: authentication failures`;
     if (!search)
       return failure(
         name,
-        error,
+        new VpnChatopsError('ENDPOINT', error ?? 'the metric could not be read', { permission }),
         "Check that the bot may call cloudwatch:GetMetricData in the endpoint's Region, and the endpoint id in VPN_ENDPOINTS.",
       );
     const total = `${search.total.toLocaleString('en-US')} in the last ${HOURS} h`;

@@ -15,6 +15,8 @@ export interface EndpointFailureWindows {
   search?: SpikeSearch;
   /** Why the metric could not be read; the other endpoints are still searched. */
   error?: string;
+  /** When that was a missing grant: the IAM action, so doctor can name it. */
+  permission?: string;
 }
 
 /**
@@ -46,7 +48,8 @@ export async function failureWindows(
           error instanceof VpnChatopsError
             ? error.message
             : `${source.endpoint}: AuthenticationFailures could not be read (${messageOf(error)}).`;
-        return { endpoint: source.endpoint, from, to, error: reason };
+        const permission = error instanceof VpnChatopsError ? error.permission : undefined;
+        return { endpoint: source.endpoint, from, to, error: reason, ...(permission && { permission }) };
       }
     }),
   );
