@@ -16,7 +16,6 @@ const FILE_DIRECTIVES = new Set([
   'tls-crypt-v2',
   'secret',
   'crl-verify',
-  'dh',
   'askpass',
   'auth-user-pass',
   'http-proxy-user-pass',
