@@ -6,6 +6,12 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { CRL_DAYS_LEFT, METRICS_NAMESPACE } from '../src/adapters/aws-lambda/metrics';
+import {
+  AUTHENTICATION_FAILURES,
+  CLIENT_VPN_NAMESPACE,
+  ENDPOINT_DIMENSION,
+} from '../src/adapters/cloudwatch-metrics/failure-metrics';
+import { SPIKE_RULES } from '../src/domain/failure-spikes';
 
 /** Below this many days the CRL alarm fires, matching the first alert of the daily job. */
 export const CRL_ALARM_DAYS = 14;
@@ -19,6 +25,8 @@ export interface AlarmTargets {
   notifier: IFunction;
   schedulerName: string;
   stackName: string;
+  /** The Client VPN endpoint's id, when the stack knows it: its AuthenticationFailures are watched. */
+  clientVpnEndpointId?: string;
   email?: string;
 }
 
@@ -85,10 +93,37 @@ export function botAlarms(scope: Construct, targets: AlarmTargets): { topic: Top
       treatMissingData: TreatMissingData.MISSING,
     }),
   ];
+  if (targets.clientVpnEndpointId !== undefined)
+    alarms.push(authenticationFailures(scope, targets.stackName, targets.clientVpnEndpointId));
   const action = new SnsAction(topic);
   for (const alarm of alarms) {
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
   }
   return { topic, alarms };
+}
+
+/**
+ * Seed 000's symptom, whatever its cause (expired CRL, wrong CA, revoked certificates retrying): AWS logs no
+ * failed certificate handshake, so `AuthenticationFailures` is the only sign. Two 5-minute periods of three at
+ * or over the spike finder's floor (src/domain/failure-spikes.ts), so one client's retry burst does not page.
+ */
+function authenticationFailures(scope: Construct, stackName: string, endpointId: string): Alarm {
+  return new Alarm(scope, 'AuthenticationFailures', {
+    alarmName: `${stackName}-authentication-failures`,
+    alarmDescription: `Logins to the Client VPN endpoint are failing authentication (at least ${SPIKE_RULES.minFailures} per 5 minutes): an expired CRL, a wrong CA or many revoked clients retrying. Run /vpn doctor, then /vpn logs for the window.`,
+    metric: new Metric({
+      namespace: CLIENT_VPN_NAMESPACE,
+      metricName: AUTHENTICATION_FAILURES,
+      dimensionsMap: { [ENDPOINT_DIMENSION]: endpointId },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    }),
+    threshold: SPIKE_RULES.minFailures,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    // No data point is published for a period without failures.
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
 }

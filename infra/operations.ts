@@ -12,6 +12,7 @@ import {
   DATABASE_PROBE_SENDS,
   ENDPOINT_LEASE_SENDS,
   EVENT_BUS_SENDS,
+  FAILURE_METRICS_SENDS,
   GRANT_STORE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
   JOB_QUEUE_SENDS,
@@ -48,8 +49,8 @@ const only = <S extends SendsMap>(sends: S, methods: (keyof S & string)[]) =>
 const except = (sends: SendsMap, methods: string[]) =>
   Object.entries(sends).flatMap(([method, actions]) => (methods.includes(method) ? [] : actions));
 
-/** Listing endpoints has no resource type in IAM (Service Authorization Reference): it can only be granted on "*". */
-const REGION_WIDE = new Set(['ec2:DescribeClientVpnEndpoints']);
+/** Listing endpoints and reading metrics have no resource type in IAM (Service Authorization Reference): only "*". */
+const REGION_WIDE = new Set(['ec2:DescribeClientVpnEndpoints', 'cloudwatch:GetMetricData']);
 
 function onTable(actions: readonly string[]): [Target, string][] {
   return [...new Set(actions)].map((action): [Target, string] => [
@@ -174,6 +175,8 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
           ...only(SHIPPED_LOG_SENDS, ['read']),
         ]),
         ...(reach.endpoint ? onEndpoint(all(CLIENT_VPN_ENDPOINT_SENDS)) : []),
+        // Doctor's 24 h of AuthenticationFailures and /vpn logs' window (services/failure-windows.ts).
+        ...(reach.endpoint ? onEndpoint(all(FAILURE_METRICS_SENDS)) : []),
         ...(reach.endpoint && reach.connectionLog
           ? all(CONNECTION_LOG_SENDS).map((action): [Target, string] => ['connectionLog', action])
           : []),

@@ -154,3 +154,22 @@ export function grantConnectionLogRead(grantee: IGrantable, logGroup: string, sc
     'The log streams of the one connection log group: Client VPN names a stream per ENI, so they cannot be listed in advance.',
   );
 }
+
+/**
+ * Doctor's last 24 h of the endpoint's AuthenticationFailures and /vpn logs' window read the metric with
+ * cloudwatch:GetMetricData, which has no resource type in IAM: granted on "*", in the Region only.
+ */
+export function grantFailureMetricsRead(grantee: IGrantable, region: string): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['cloudwatch:GetMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:RequestedRegion': region } },
+    }),
+  );
+  allowWildcard(
+    roleOf(grantee),
+    '*',
+    'cloudwatch:GetMetricData (the endpoint\'s AuthenticationFailures for /vpn doctor and /vpn logs) has no resource type in IAM, so it can only be granted on "*"; it is read-only and limited to the Region.',
+  );
+}

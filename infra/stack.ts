@@ -18,6 +18,7 @@ import {
   grantConnectTableAccess,
   grantConnectionLogRead,
   grantEndpointAccess,
+  grantFailureMetricsRead,
   grantServerCertificateRead,
 } from './permissions';
 import { Settings, agentServedEndpoints } from './settings';
@@ -164,6 +165,7 @@ export class VpnChatopsStack extends Stack {
     if (endpoint) grantEndpointAccess(worker, 'worker', endpoint.arn, this.region);
     if (endpoint?.logGroup) grantConnectionLogRead(worker, endpoint.logGroup, this);
     if (endpoint) grantServerCertificateRead(worker, this, endpoint.serverCertificateArn);
+    if (endpoint) grantFailureMetricsRead(worker, this.region);
 
     const slack = botFunction(this, 'slack', {
       functionName: names.slack,
@@ -260,6 +262,7 @@ export class VpnChatopsStack extends Stack {
       schedulerName: names.scheduler,
       stackName: name,
       email: settings.alarmEmail,
+      ...(endpoint && { clientVpnEndpointId: endpoint.id }),
     });
 
     // A table adopted with reuseRetained is imported by name, and its stream's ARN cannot be known here.

@@ -7,6 +7,7 @@ import type { ConnectionAttempt } from './domain/connection-log';
 import type { DigestEntry, Reminder } from './domain/expiry';
 import type { AccessRequest, Grant } from './domain/access';
 import type { MemberProfile } from './domain/member';
+import type { FailureCount } from './domain/failure-spikes';
 
 /** Where the CA certificate and key live: Secrets Manager in AWS, a 0600 file locally. Nothing else holds the key. */
 export interface CaStore {
@@ -285,6 +286,18 @@ export interface ConnectionLogSource {
   readonly endpoint: string;
   /** Attempts logged within [from, to), bounded in size. Fails with a VpnChatopsError that says what to do. */
   read(from: Date, to: Date): Promise<ConnectionLogRead>;
+}
+
+/**
+ * An endpoint's failed logins counted over time: AWS Client VPN's `AuthenticationFailures` metric. AWS does
+ * not log a failed certificate handshake, so this is where an outage like seed 000's shows, and the window
+ * where it shows is where to read the connection log.
+ */
+export interface FailureMetricsSource {
+  /** The VpnEndpoint key it belongs to, e.g. `aws-client-vpn:cvpn-endpoint-…`. */
+  readonly endpoint: string;
+  /** Failures per `periodMs` within [from, to), one count per period with data. Fails with a VpnChatopsError that says what to do. */
+  authenticationFailures(from: Date, to: Date, periodMs: number): Promise<FailureCount[]>;
 }
 
 export interface Alert {

@@ -2,6 +2,7 @@ import type { AwsClientVpnEndpoint } from './aws-client-vpn/endpoint';
 import type { DynamoDbAccessRequestStore } from './dynamodb/access-request-store';
 import type { LambdaJobQueue } from './aws-lambda/job-queue';
 import type { CloudWatchConnectionLog } from './cloudwatch-logs/connection-log';
+import type { CloudWatchFailureMetrics } from './cloudwatch-metrics/failure-metrics';
 import type { DynamoDbApprovalStore } from './dynamodb/approval-store';
 import type { DynamoDbAuditLog } from './dynamodb/audit-log';
 import type { DynamoDbAgentRegistry } from './dynamodb/agent-registry';
@@ -150,6 +151,11 @@ export const SLACK_SECRET_SENDS = { read: ['secretsmanager:GetSecretValue'] } as
 export const CONNECTION_LOG_SENDS = {
   read: ['logs:FilterLogEvents'],
 } as const satisfies Sends<CloudWatchConnectionLog>;
+
+/** GetMetricData has no resource type in IAM: it is granted on "*", in the Region only. */
+export const FAILURE_METRICS_SENDS = {
+  authenticationFailures: ['cloudwatch:GetMetricData'],
+} as const satisfies Sends<CloudWatchFailureMetrics>;
 
 export const JOB_QUEUE_SENDS = { enqueue: ['lambda:InvokeFunction'] } as const satisfies Sends<LambdaJobQueue>;
 

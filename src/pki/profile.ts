@@ -1,5 +1,6 @@
 import { VpnChatopsError } from '../domain/errors';
 import { pemBlocks } from './pem';
+import { checkPortableProfile } from './portable-profile';
 
 export interface ProfileInput {
   /** The endpoint's client configuration: AWS's ExportClientVpnClientConfiguration text or a local server's. */
@@ -64,5 +65,8 @@ export function assembleProfile(input: ProfileInput): string {
     }
     blocks.push(`<tls-crypt>\n${input.tlsCryptKey.trim()}\n</tls-crypt>`);
   }
-  return `${lines.join('\n').trimEnd()}\n${blocks.join('\n')}\n`;
+  const profile = `${lines.join('\n').trimEnd()}\n${blocks.join('\n')}\n`;
+  // Every profile must import on a phone too (only a CSR profile's own key file is allowed).
+  checkPortableProfile(profile, { keyFile: input.keyFile });
+  return profile;
 }

@@ -6,6 +6,7 @@ import type {
   Clock,
   CrlStateStore,
   DatabaseProbe,
+  FailureMetricsSource,
   SlackProbe,
   TimeReference,
   VpnEndpoint,
@@ -36,6 +37,8 @@ export interface DoctorDeps extends DoctorProbes {
   endpoints: VpnEndpoint[];
   /** The agents' heartbeats; without it (no agent-served endpoints wired) no agent is checked. */
   agents?: AgentRegistry;
+  /** AWS endpoints' AuthenticationFailures; without it (none wired) the metric is not checked. */
+  failureMetrics?: readonly FailureMetricsSource[];
   clock: Clock;
   policy: DoctorPolicy;
   requiredScopes: readonly string[];

@@ -15,6 +15,7 @@ import {
   CertificateStore,
   Clock,
   ConnectionLogSource,
+  FailureMetricsSource,
   CrlStateStore,
   ExpiryNotifier,
   GrantStore,
@@ -28,6 +29,7 @@ import { AgentAlertSink, AgentWatchReport, watchAgents } from './agent-watch';
 import { RetireReason, renewCertificate, retireReplaced } from './certificate-renewal';
 import { InsightsReport, connectionInsights } from './connection-insights';
 import { TlsReport, tlsTroubleshooting } from './tls-troubleshooting';
+import { EndpointFailureWindows, failureWindows } from './failure-windows';
 import { CrlStatus, crlStatus } from './crl-status';
 import { DailyReport, runDaily } from './daily';
 import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
@@ -77,6 +79,8 @@ export interface AppDeps {
   endpoints: VpnEndpoint[];
   /** Each endpoint's connection log, for connection insights; absent where they are not read. */
   connectionLogs?: ConnectionLogSource[];
+  /** AWS endpoints' AuthenticationFailures, for doctor and the logs' window; absent where they are not read. */
+  failureMetrics?: FailureMetricsSource[];
   alerts: AlertSink;
   /** The agents' heartbeats (self-hosted OpenVPN served by `vpnctl agent`); absent where no agent reports. */
   agents?: AgentRegistry;
@@ -225,14 +229,20 @@ export class VpnAdmin {
     return tlsTroubleshooting(this.deps.connectionLogs ?? [], hours, this.clock.now());
   }
 
+  /** Where each AWS endpoint's AuthenticationFailures spiked in the last `hours`: the window to read logs for. */
+  failureWindows(hours: number): Promise<EndpointFailureWindows[]> {
+    return failureWindows(this.deps.failureMetrics ?? [], hours, this.clock.now());
+  }
+
   /** Every health check, one line each; see services/doctor.ts. */
   doctor(probes: DoctorProbes): Promise<Check[]> {
-    const { ca, crlState, endpoints, config, agents } = this.deps;
+    const { ca, crlState, endpoints, config, agents, failureMetrics } = this.deps;
     return runDoctor({
       ca,
       crlState,
       endpoints,
       agents,
+      failureMetrics,
       clock: this.clock,
       policy: doctorPolicy(config),
       ...probes,

@@ -108,6 +108,8 @@ describe('connectionInsightsMessage', () => {
       'You asked for 1,000 hours; one summary covers at most 168 (a week), so this is the last 168.',
     );
     expect(all).toContain('…and 3 more endpoints');
+    // Slack reads <name> as markup and drops it: the hint must name the option's value plainly.
+    expect(all).toContain('`vpnctl logs --endpoint NAME` summarizes each.');
     expect(all).toContain('The chart of attempts per hour could not be sent');
   });
 

@@ -205,6 +205,7 @@ describe('the CDK stack, synthesized offline', () => {
     expect(alarms.map((alarm) => alarm.AlarmName).sort()).toEqual(
       [
         'vpn-chatops-audit-stream-lag',
+        'vpn-chatops-authentication-failures',
         'vpn-chatops-connect-errors',
         'vpn-chatops-connect-throttles',
         'vpn-chatops-crl-days-left',
@@ -226,6 +227,27 @@ describe('the CDK stack, synthesized offline', () => {
       Threshold: 14,
       ComparisonOperator: 'LessThanThreshold',
     });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'vpn-chatops-authentication-failures',
+      Namespace: 'AWS/ClientVPN',
+      MetricName: 'AuthenticationFailures',
+      Dimensions: [{ Name: 'Endpoint', Value: ENDPOINT }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 10,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    synth({ endpoint: undefined, createEndpoint: CREATE }).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'vpn-chatops-authentication-failures',
+      Dimensions: [{ Name: 'Endpoint', Value: { Ref: Match.stringLikeRegexp('^Endpoint') } }],
+    });
+    const withoutEndpoint = synth({ endpoint: 'none' }).findResources('AWS::CloudWatch::Alarm', {
+      Properties: { MetricName: 'AuthenticationFailures' },
+    });
+    expect(withoutEndpoint).toEqual({});
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'vpn-chatops-connect-throttles',
       MetricName: 'Throttles',
@@ -346,15 +368,21 @@ describe('the CDK stack, synthesized offline', () => {
         ]);
     });
 
-    it('uses "*" only for listing Client VPN endpoints and DynamoDB streams, which have no resource type, and only in the Region', () => {
+    it('uses "*" only for listing Client VPN endpoints, reading metrics and DynamoDB streams, which have no resource type, and only in the Region', () => {
       const wildcard = Object.values(template.findResources('AWS::IAM::Policy'))
         .flatMap(
           (policy) => (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement,
         )
         .filter((statement) => [statement.Resource].flat().includes('*'));
       expect(new Set(wildcard.flatMap(actions))).toEqual(
-        new Set(['ec2:DescribeClientVpnEndpoints', 'dynamodb:ListStreams']),
+        new Set(['ec2:DescribeClientVpnEndpoints', 'cloudwatch:GetMetricData', 'dynamodb:ListStreams']),
       );
+      // Only the worker (doctor's 24 h line, /vpn logs' window) reads the endpoint's AuthenticationFailures.
+      for (const role of ROLES)
+        expect([role, statementsOf(template, role).flatMap(actions).includes('cloudwatch:GetMetricData')]).toEqual([
+          role,
+          role === 'Worker',
+        ]);
       for (const statement of wildcard)
         expect(statement.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } });
       // Only the worker (which runs /vpn doctor) describes the endpoint and reads its server certificate from ACM.

@@ -26,6 +26,7 @@ import * as blocks from '../../src/slack/views/blocks';
 import * as certificateView from '../../src/slack/views/certificate';
 import * as certificateList from '../../src/slack/views/certificate-list';
 import * as insights from '../../src/slack/views/connection-insights';
+import * as failureWindows from '../../src/slack/views/failure-windows';
 import * as crlHealth from '../../src/slack/views/crl-health';
 import * as doctor from '../../src/slack/views/doctor';
 import * as durationSelect from '../../src/slack/views/duration-select';
@@ -72,6 +73,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   'connection-insights': insights,
   'crl-health': crlHealth,
   doctor,
+  'failure-windows': failureWindows,
   'duration-select': durationSelect,
   errors,
   expiry,
@@ -523,6 +525,27 @@ const BUILDERS: Record<string, Builder> = {
     ],
   },
   'connection-insights.chartComment': { render: (h) => [mrkdwn(insights.chartComment(summary(h)))] },
+  'failure-windows.withFailureWindows': {
+    render: (h) => [
+      msg(
+        // The summary it extends is connectionInsightsMessage's, covered above.
+        failureWindows.withFailureWindows({ text: 'Connection attempts', blocks: [{ type: 'divider' }] }, [
+          {
+            endpoint: h.s(),
+            from: NOW,
+            to: NOW,
+            search: {
+              baseline: 0,
+              threshold: 10,
+              total: 99,
+              spikes: [{ from: NOW, to: NOW, failures: 99, peak: 99 }],
+            },
+          },
+          { endpoint: h.s(), from: NOW, to: NOW, error: h.s() },
+        ]),
+      ),
+    ],
+  },
   'doctor.doctorMessage': {
     formattingFromOutside: 'allowed',
     render: (h) => [

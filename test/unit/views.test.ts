@@ -554,6 +554,24 @@ describe('messages', () => {
       const setup = text.slice(text.indexOf('*Set it up*'));
       expect(setup.indexOf('OpenVPN Connect')).toBeLessThan(setup.indexOf('AWS VPN Client'));
     });
+
+    it('covers iOS and Android, and says what AWS supports on a phone', () => {
+      const text = textOf(issuedDmMessage(input).blocks);
+      expect(text).toContain('*iPhone/iPad*: save the file to Files, open it (or share it) with OpenVPN Connect');
+      expect(text).toContain(
+        '*Android*: open the file with OpenVPN Connect, or in the app Import Profile → Upload file',
+      );
+      expect(text).toContain('The AWS VPN Client is desktop-only');
+      expect(text).not.toContain('will not import on a phone');
+      const selfHosted = textOf(issuedDmMessage({ ...input, endpointKind: 'openvpn' }).blocks);
+      expect(selfHosted).toContain('*Android*');
+      expect(selfHosted).not.toContain('desktop-only');
+    });
+
+    it('for a CSR, says the profile will not import on a phone until the key is inline', () => {
+      const text = textOf(issuedDmMessage({ ...input, csr: true }).blocks);
+      expect(text).toContain('this profile will not import on a phone: it names your key file');
+    });
   });
 
   it('escapes mrkdwn control characters, keeping member mentions in composed messages', () => {

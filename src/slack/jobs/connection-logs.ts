@@ -1,6 +1,7 @@
 import { attemptsChartPng } from '../../render/attempts-chart';
 import { requireAdmin } from '../../services/authorization';
 import { ChartDelivery, chartComment, connectionInsightsMessage } from '../views/connection-insights';
+import { withFailureWindows } from '../views/failure-windows';
 import type { JobContext, JobOf } from './context';
 import { uploadToDm } from './upload';
 
@@ -10,7 +11,10 @@ const MAX_CHARTS = 3;
 /** `/vpn logs`: connection attempts per endpoint, with a chart of each into the admin's DM. */
 export async function connectionLogs(context: JobContext, job: JobOf<'logs'>): Promise<void> {
   await requireAdmin(context, job.actorId, 'read connection logs');
-  const report = await context.admin.connectionInsights(job.hours);
+  const [report, windows] = await Promise.all([
+    context.admin.connectionInsights(job.hours),
+    context.admin.failureWindows(job.hours),
+  ]);
   const charted = report.endpoints
     .flatMap((insights) => (insights.summary && insights.summary.attempts > 0 ? [insights.summary] : []))
     .slice(0, MAX_CHARTS);
@@ -32,5 +36,5 @@ export async function connectionLogs(context: JobContext, job: JobOf<'logs'>): P
       chart = { sent: false, reason: `${(error as Error).message} The summary above is complete without it.` };
     }
   }
-  await context.reply(connectionInsightsMessage(report, chart));
+  await context.reply(withFailureWindows(connectionInsightsMessage(report, chart), windows));
 }

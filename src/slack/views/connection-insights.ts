@@ -175,7 +175,7 @@ export function connectionInsightsMessage(report: InsightsReport, chart?: ChartD
   if (report.endpoints.length > shown.length) {
     blocks.push(
       context(
-        `…and ${plural(report.endpoints.length - shown.length, 'more endpoint')}: \`vpnctl logs --endpoint <name>\` summarizes each.`,
+        `…and ${plural(report.endpoints.length - shown.length, 'more endpoint')}: \`vpnctl logs --endpoint NAME\` summarizes each.`,
       ),
     );
   }

@@ -22,6 +22,7 @@ export function issuedDmMessage(input: {
   const aws = '*AWS VPN Client*: File → Manage Profiles → Add Profile, choose the file, then Connect.';
   const openvpn = '*OpenVPN Connect*: Import Profile → File, choose the file, then connect.';
   const clients = input.endpointKind === 'aws-client-vpn' ? [aws, openvpn] : [openvpn, aws];
+  const phones = mobileSteps(input.endpointKind, input.csr);
   const expires = formatTime(input.notAfter);
   const ends =
     input.accessHours === undefined
@@ -41,5 +42,27 @@ export function issuedDmMessage(input: {
         `3. *Linux*: \`sudo openvpn --config ${userText(input.fileName)}\``,
       ].join('\n'),
     ),
+    section(phones),
   ]);
+}
+
+/**
+ * OpenVPN Connect on iOS and Android imports one self-contained file, which every profile we hand out is
+ * (pki/portable-profile.ts), except a CSR profile: it names the key file, which a phone cannot open.
+ */
+function mobileSteps(endpointKind: 'aws-client-vpn' | 'openvpn', csr: boolean): string {
+  const lines = [
+    '*On a phone* (OpenVPN Connect, from the App Store or Google Play)',
+    '• *iPhone/iPad*: save the file to Files, open it (or share it) with OpenVPN Connect, tap Add, then connect.',
+    '• *Android*: open the file with OpenVPN Connect, or in the app Import Profile → Upload file, then connect.',
+  ];
+  if (endpointKind === 'aws-client-vpn')
+    lines.push(
+      'The AWS VPN Client is desktop-only (Windows, macOS, Ubuntu); on phones AWS supports OpenVPN Connect for certificate-authenticated endpoints like this one.',
+    );
+  if (csr)
+    lines.push(
+      '📵 As sent, this profile will not import on a phone: it names your key file, and the app imports one file. Put the key inline first (above).',
+    );
+  return lines.join('\n');
 }
