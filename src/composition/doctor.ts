@@ -12,7 +12,7 @@ import { Check, DoctorDeps, DoctorProbes, runDoctor } from '../services/doctor';
 import { loadCaFrom } from '../state';
 import { caStoreFor } from './ca-store';
 import { doctorPolicy } from '../services/vpn-admin';
-import { endpointsFor } from './endpoints';
+import { endpointsFor, failureMetricsFor } from './endpoints';
 
 export function doctorProbes(config: Config, db: Database): DoctorProbes {
   const slack = config.SLACK_BOT_TOKEN
@@ -30,6 +30,7 @@ export async function diagnose(config: Config, db: Database, clock: Clock = syst
   const base: Omit<DoctorDeps, 'ca' | 'caError' | 'endpoints'> = {
     crlState: stores.crlState,
     agents: stores.agents,
+    failureMetrics: failureMetricsFor(config),
     clock,
     policy: doctorPolicy(config),
     ...doctorProbes(config, db),

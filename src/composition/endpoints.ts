@@ -8,6 +8,8 @@ import { ShippedConnectionLog } from '../adapters/agent/connection-log';
 import type { ManagementClient } from '../adapters/openvpn/management';
 import { OpenVpnConnectionLog } from '../adapters/openvpn/connection-log';
 import { CloudWatchConnectionLog } from '../adapters/cloudwatch-logs/connection-log';
+import { cloudWatchMetricReader } from '../adapters/cloudwatch-metrics/client';
+import { CloudWatchFailureMetrics } from '../adapters/cloudwatch-metrics/failure-metrics';
 import type { Config, EndpointConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
@@ -17,6 +19,7 @@ import type {
   AgentRegistry,
   ConnectionLogSource,
   CrlDistribution,
+  FailureMetricsSource,
   SessionKillQueue,
   ShippedLog,
   VpnEndpoint,
@@ -152,6 +155,21 @@ export function connectionLogsFor(config: Config, agent?: Pick<AgentStores, 'shi
           'add "logFile" (the file the server writes with --log-append) to this endpoint in VPN_ENDPOINTS',
         );
   });
+}
+
+/** Each AWS endpoint's AuthenticationFailures (self-hosted OpenVPN has no such metric: its log has every failure). */
+export function failureMetricsFor(config: Config): FailureMetricsSource[] {
+  return config.VPN_ENDPOINTS.flatMap((endpoint) =>
+    endpoint.type === 'aws-client-vpn'
+      ? [
+          new CloudWatchFailureMetrics({
+            endpointId: endpoint.id,
+            region: endpoint.region,
+            client: cloudWatchMetricReader(endpoint.region),
+          }),
+        ]
+      : [],
+  );
 }
 
 const unconfiguredLog = (endpoint: string, fix: string): ConnectionLogSource => ({

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { agentStoresFor } from '../adapters/dynamodb/agent-stores';
 import type { Config } from '../config';
-import { EndpointWiring, connectionLogsFor, endpointsFor } from './endpoints';
+import { EndpointWiring, connectionLogsFor, endpointsFor, failureMetricsFor } from './endpoints';
 import { VpnAdmin } from '../services/vpn-admin';
 import { caStoreFor } from './ca-store';
 import { accessFor } from './access';
@@ -46,6 +46,7 @@ export async function createAdmin(
     ...stores,
     endpoints,
     connectionLogs: connectionLogsFor(config, stores),
+    failureMetrics: failureMetricsFor(config),
     alerts: new SlackAlertSink(adminAlerts),
     agentAlerts: new SlackAgentAlertSink(adminAlerts),
     expiry: new SlackExpiryNotifier(client, admins, config.MAX_ACCESS_HOURS),

@@ -26,6 +26,7 @@ import {
   CERTIFICATE_STORE_SENDS,
   CLIENT_VPN_ENDPOINT_SENDS,
   CONNECTION_LOG_SENDS,
+  FAILURE_METRICS_SENDS,
   CRL_DISTRIBUTION_SENDS,
   CRL_STATE_STORE_SENDS,
   DATABASE_PROBE_SENDS,
@@ -404,6 +405,7 @@ describe('what the other AWS adapters send, read from their source', () => {
     ['secrets-manager/ca-store.ts', 'secretsmanager', CA_STORE_SENDS],
     ['secrets-manager/slack-secret.ts', 'secretsmanager', SLACK_SECRET_SENDS],
     ['cloudwatch-logs/connection-log.ts', 'logs', CONNECTION_LOG_SENDS],
+    ['cloudwatch-metrics/client.ts', 'cloudwatch', FAILURE_METRICS_SENDS],
     ['aws-lambda/job-queue.ts', 'lambda', JOB_QUEUE_SENDS],
     ['aws-client-vpn/endpoint.ts', undefined, CLIENT_VPN_ENDPOINT_SENDS],
   ] as [string, string | undefined, SendsMap][])('%s', (file, service, sends) => {

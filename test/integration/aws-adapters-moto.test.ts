@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -15,6 +16,8 @@ import forge from 'node-forge';
 import { AwsClientVpnEndpoint } from '../../src/adapters/aws-client-vpn/endpoint';
 import { LambdaJobQueue, workerLambdaClient } from '../../src/adapters/aws-lambda/job-queue';
 import { CloudWatchConnectionLog } from '../../src/adapters/cloudwatch-logs/connection-log';
+import { cloudWatchMetricReader } from '../../src/adapters/cloudwatch-metrics/client';
+import { CloudWatchFailureMetrics } from '../../src/adapters/cloudwatch-metrics/failure-metrics';
 import { SecretsManagerCaStore } from '../../src/adapters/secrets-manager/ca-store';
 import { PLACEHOLDER_KEY } from '../../src/adapters/secrets-manager/placeholder';
 import { readSlackSecret } from '../../src/adapters/secrets-manager/slack-secret';
@@ -22,6 +25,7 @@ import {
   CA_STORE_SENDS,
   CLIENT_VPN_ENDPOINT_SENDS,
   CONNECTION_LOG_SENDS,
+  FAILURE_METRICS_SENDS,
   JOB_QUEUE_SENDS,
   SLACK_SECRET_SENDS,
 } from '../../src/adapters/sends';
@@ -180,6 +184,48 @@ describeWith(
       for (const attempt of read.attempts) if (attempt.commonName) expect(names).toContain(attempt.commonName);
       expect(sent.length).toBeGreaterThan(0);
       for (const action of sent) expect(CONNECTION_LOG_SENDS.read as readonly string[]).toContain(action);
+    });
+
+    it("CloudWatch: reads an endpoint's AuthenticationFailures per 5 minutes, summed, and finds nothing for another endpoint", async () => {
+      const cloudwatch = client(CloudWatchClient, 'cloudwatch');
+      const id = 'cvpn-endpoint-0123456789abcdef0';
+      const period = 5 * 60_000;
+      const start = Math.floor(Date.now() / period) * period - 6 * period;
+      const datum = (endpoint: string, minutes: number, value: number) => ({
+        MetricName: 'AuthenticationFailures',
+        Dimensions: [{ Name: 'Endpoint', Value: endpoint }],
+        Timestamp: new Date(start + minutes * 60_000),
+        Value: value,
+        Unit: 'Count' as const,
+      });
+      // Synthetic points under Client VPN's own namespace: two in one period add up, another endpoint's stay apart.
+      await cloudwatch.send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/ClientVPN',
+          MetricData: [datum(id, 1, 30), datum(id, 2, 12), datum(id, 11, 4), datum('cvpn-endpoint-other', 1, 99)],
+        }),
+      );
+      sent.splice(0);
+      const metrics = new CloudWatchFailureMetrics({
+        endpointId: id,
+        region: REGION,
+        client: cloudWatchMetricReader(REGION, cloudwatch),
+      });
+      const counts = await metrics.authenticationFailures(new Date(start), new Date(start + 6 * period), period);
+      // Which 5-minute period each sum falls in: CloudWatch labels a period by its start, moto by its first point.
+      expect(counts.map(({ at, count }) => [Math.floor((at.getTime() - start) / period), count])).toEqual([
+        [0, 42],
+        [2, 4],
+      ]);
+      const none = new CloudWatchFailureMetrics({
+        endpointId: 'cvpn-endpoint-none',
+        region: REGION,
+        client: cloudWatchMetricReader(REGION, cloudwatch),
+      });
+      expect(await none.authenticationFailures(new Date(start), new Date(start + 6 * period), period)).toEqual([]);
+      expect(sent.length).toBeGreaterThan(0);
+      for (const action of sent)
+        expect(FAILURE_METRICS_SENDS.authenticationFailures as readonly string[]).toContain(action);
     });
 
     it('Lambda: the Slack function hands a job to the worker as an Event invocation, and names a worker that is not there', async () => {

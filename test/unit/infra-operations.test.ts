@@ -134,6 +134,7 @@ describe("each function's role grants every AWS request its code can send", () =
         ['src/adapters/secrets-manager/ca-store.ts', 'secretsmanager:GetSecretValue'],
         ['src/adapters/secrets-manager/slack-secret.ts', 'secretsmanager:GetSecretValue'],
         ['src/adapters/cloudwatch-logs/connection-log.ts', 'logs:FilterLogEvents'],
+        ['src/adapters/cloudwatch-metrics/client.ts', 'cloudwatch:GetMetricData'],
         ['src/adapters/aws-lambda/job-queue.ts', 'lambda:InvokeFunction'],
         ['src/adapters/dynamodb/certificate-store.ts', 'dynamodb:GetItem'],
       ];
@@ -150,7 +151,7 @@ describe("each function's role grants every AWS request its code can send", () =
       const sends = new Set(operationsOf(name, { endpoint: true, connectionLog: true }).map(([, action]) => action));
       // The scheduler builds the worker's VpnAdmin, which holds the connection logs; only /vpn logs (a worker job) reads them.
       const heldNotCalled: Partial<Record<LambdaName, string[]>> = {
-        scheduler: ['src/adapters/cloudwatch-logs/connection-log.ts'],
+        scheduler: ['src/adapters/cloudwatch-logs/connection-log.ts', 'src/adapters/cloudwatch-metrics/client.ts'],
       };
       const unlisted = SIGNS.filter(
         ([module, action]) => bundled.has(module) && !sends.has(action) && !heldNotCalled[name]?.includes(module),
