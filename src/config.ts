@@ -72,6 +72,11 @@ const endpointSchema = z.discriminatedUnion('type', [
       crlFile: z.string().check(z.minLength(1)),
       remote: z.string().check(z.minLength(1)),
       tlsCryptKeyFile: z.optional(z.string().check(z.minLength(1))),
+      /**
+       * The server's `--tls-crypt-v2` key (docs/self-hosted.md#per-client-keys-tls-crypt-v2): each profile then
+       * carries its own client key, and revoked ones are refused before TLS. Read by whoever issues profiles.
+       */
+      tlsCryptV2ServerKeyFile: z.optional(z.string().check(z.minLength(1))),
       /** The server's --log-append file: what `/vpn logs` reads. */
       logFile: z.optional(z.string().check(z.minLength(1))),
       serverCertFile: z.optional(z.string().check(z.minLength(1))),
@@ -85,7 +90,14 @@ const endpointSchema = z.discriminatedUnion('type', [
         }),
       ),
     })
-    .check(z.refine(managementStaysLocal, { error: REMOTE_MANAGEMENT, path: ['management'] })),
+    .check(z.refine(managementStaysLocal, { error: REMOTE_MANAGEMENT, path: ['management'] }))
+    .check(
+      z.refine((endpoint) => !(endpoint.tlsCryptKeyFile && endpoint.tlsCryptV2ServerKeyFile), {
+        error:
+          'set tlsCryptKeyFile or tlsCryptV2ServerKeyFile, not both: an OpenVPN server runs tls-crypt or tls-crypt-v2, and a profile carries one of them',
+        path: ['tlsCryptV2ServerKeyFile'],
+      }),
+    ),
 ]);
 
 export type EndpointConfig = z.infer<typeof endpointSchema>;

@@ -95,6 +95,7 @@ function agentServed(
     remote: endpoint.remote,
     caPem: ca.certPem,
     tlsCrypt: endpoint.tlsCryptKeyFile !== undefined,
+    tlsCryptV2ServerKeyFile: endpoint.tlsCryptV2ServerKeyFile,
     distribution: stores.crlDistribution,
     kills: stores.sessionKills,
     registry: stores.agents,
