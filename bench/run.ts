@@ -8,6 +8,7 @@ import { offboardBenchmark } from './offboard';
 import { pkiBenchmarks } from './pki';
 import { slackBenchmarks } from './slack';
 import { startBenchmark } from './start';
+import { tlsCryptV2DropBenchmark } from './tls-crypt-v2-drop';
 
 const GROUPS: Record<string, () => Promise<void>> = {
   pki: pkiBenchmarks,
@@ -20,6 +21,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   'log-summary': logSummaryBenchmark,
   'expiry-sweep': expirySweepBenchmark,
   offboard: offboardBenchmark,
+  'tls-crypt-v2-drop': tlsCryptV2DropBenchmark,
 };
 
 /** `npm run bench [group …]`: one `name: key=value …` line per result, baselines side by side; no group means all. */
