@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
 import { openvpnClientBase } from '../../src/adapters/openvpn/client-base';
+import { AgentStores, endpointsFor } from '../../src/composition/endpoints';
 import { loadConfig } from '../../src/config';
 import { buildCrl } from '../../src/pki/crl';
 import { assembleProfile } from '../../src/pki/profile';
@@ -67,6 +68,40 @@ describe('tls-crypt-v2 client keys', () => {
     expect(loadConfig({ VPN_ENDPOINTS: JSON.stringify([v2]) }).VPN_ENDPOINTS[0]).toMatchObject({
       tlsCryptV2ServerKeyFile: '/etc/openvpn/tc2.key',
     });
+  });
+});
+
+describe('where the server key is read', () => {
+  it('an agent-served endpoint reads it on the issuing host, and says which setting when it cannot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tlscv2-'));
+    try {
+      const ca = await testCa();
+      const keyFile = join(dir, 'tc2-server.key');
+      const config = (file: string) =>
+        loadConfig({
+          VPN_ENDPOINTS: JSON.stringify([
+            {
+              type: 'openvpn',
+              name: 'office',
+              management: '127.0.0.1:7505',
+              crlFile: '/etc/openvpn/server/crl/crl.pem',
+              remote: 'vpn.example.com 1194 udp',
+              tlsCryptV2ServerKeyFile: file,
+              servedBy: 'agent',
+            },
+          ]),
+        });
+      // Reading the key touches no store: the agent does not ship it.
+      const endpoint = (file: string) => endpointsFor(config(file), ca, { agent: {} as AgentStores })[0];
+      const serverKey = generateTlsCryptV2ServerKey();
+      writeFileSync(keyFile, serverKey);
+      expect(await endpoint(keyFile).tlsCryptV2ServerKey!()).toBe(serverKey);
+      await expect(endpoint(join(dir, 'absent.key')).tlsCryptV2ServerKey!()).rejects.toThrow(
+        /openvpn:office: could not read the tls-crypt-v2 server key .*absent\.key.*tlsCryptV2ServerKeyFile/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
