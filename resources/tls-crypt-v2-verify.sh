@@ -1,10 +1,10 @@
 #!/bin/sh
-# OpenVPN's --tls-crypt-v2-verify hook: runs after the client key unwrapped (so the server key made it) and
-# before any TLS. Usage: --tls-crypt-v2-verify "tls-crypt-v2-verify.sh <refusal list>", with --script-security 2.
-# The refusal list is one certificate serial a line, written atomically beside crl.pem each time the CRL is
-# (src/adapters/openvpn/endpoint.ts), so it says exactly what the CRL says. A grep over that file is one exec
-# per handshake; asking `openssl crl` instead would parse the whole CRL on every packet a flood sends.
-# Exit 0 admits the client to TLS; anything else drops it. Fails closed: no list, odd metadata -> refused.
+# OpenVPN's --tls-crypt-v2-verify hook: runs after the client key unwrapped (so our server key wrapped it) and
+# before any TLS. Usage: --tls-crypt-v2-verify "tls-crypt-v2-verify.sh <refusal folder>", with --script-security 2.
+# The refusal folder holds one empty file per revoked certificate serial, updated beside crl.pem each time the CRL
+# is written, before it (src/adapters/openvpn/tls-crypt-v2-files.ts), so it refuses what the CRL refuses.
+# Builtins only: this runs once per handshake attempt, floods included, and another exec would double its cost.
+# Exit 0 admits the client to TLS; anything else drops it. Fails closed: no folder, odd metadata -> refused.
 refused="$1"
 if [ "$metadata_type" != 0 ]; then
   echo "tls-crypt-v2-verify: refused: metadata type ${metadata_type:-none}, not a key issued by vpn-chatops" >&2
@@ -23,11 +23,11 @@ case "$serial" in
   exit 1
   ;;
 esac
-if [ ! -r "$refused" ]; then
-  echo "tls-crypt-v2-verify: refused serial $serial: cannot read the refusal list $refused" >&2
+if [ ! -d "$refused" ]; then
+  echo "tls-crypt-v2-verify: refused serial $serial: cannot read the refusal folder $refused" >&2
   exit 1
 fi
-if grep -qxF "$serial" "$refused"; then
+if [ -e "$refused/$serial" ]; then
   echo "tls-crypt-v2-verify: refused serial $serial: revoked" >&2
   exit 1
 fi

@@ -86,10 +86,9 @@ export function unwrapTlsCryptV2Metadata(serverKeyPem: string, clientKeyPem: str
 }
 
 /**
- * The refusal list the server's verify script reads: one canonical serial a line, every serial the CRL lists.
- * Written beside the CRL whenever the CRL is, so a revoked client is dropped before TLS from the same moment.
+ * The serials the server's verify script refuses: every serial the CRL lists, in the canonical form the client
+ * keys' metadata carries. Kept beside the CRL and updated whenever the CRL is written.
  */
-export function tlsCryptV2RefusalList(revokedSerials: Iterable<string>): string {
-  const serials = [...new Set([...revokedSerials].map(normalizeSerial))].sort();
-  return serials.map((serial) => `${serial}\n`).join('');
+export function tlsCryptV2Refusals(revokedSerials: Iterable<string>): string[] {
+  return [...new Set([...revokedSerials].map(normalizeSerial))].sort();
 }

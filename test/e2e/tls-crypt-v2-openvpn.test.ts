@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
 import { openvpnClientBase } from '../../src/adapters/openvpn/client-base';
@@ -27,7 +27,6 @@ import { HAS_TUN, OPENVPN, describeWith } from '../helpers/tools';
 const VERIFY_SCRIPT = join(__dirname, '..', '..', 'resources', 'tls-crypt-v2-verify.sh');
 /** A line only a TLS handshake writes: the server checked a client certificate. */
 const TLS_STARTED = /VERIFY (OK|ERROR): depth=0/;
-const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describeWith(
   {
@@ -115,7 +114,7 @@ describeWith(
         coalesceMs: 0,
       });
       expect((await admin.publishAll('U0ADMIN'))[0].outcome).toBe('published');
-      expect(readFileSync(refusalList, 'utf8')).toBe('');
+      expect(readdirSync(refusalList)).toEqual([]);
       await startServer();
     });
     afterAll(async () => {
@@ -151,7 +150,7 @@ describeWith(
       });
       expect(report.crl).toEqual([expect.objectContaining({ outcome: 'published', entries: 1 })]);
       // Written with the CRL, by the same publish.
-      expect(readFileSync(refusalList, 'utf8')).toBe(`${bob.record.serial}\n`);
+      expect(readdirSync(refusalList)).toEqual([bob.record.serial]);
       await bobClient.waitFor(/process exiting/);
 
       const retry = await droppedTwice(
@@ -160,9 +159,10 @@ describeWith(
       );
       expect(retry.server).toMatch(/TLS CRYPT V2 VERIFY SCRIPT ERROR/);
       // No TLS: the server never read Bob's certificate (not even to find it on the CRL), and the client never saw
-      // the server's certificate; all it got back is the stateless reset that opens the exchange.
+      // the server's certificate; all it got back is the stateless reset that opens the exchange. (Lines naming
+      // Bob's CN may still come from his halted session's last moments, so the checks are on TLS's own lines.)
       expect(retry.server).not.toMatch(TLS_STARTED);
-      expect(retry.server).not.toMatch(new RegExp(escaped(bob.record.cn)));
+      expect(retry.server).not.toMatch(/Peer Connection Initiated/);
       expect(retry.client).not.toMatch(/VERIFY OK/);
       expect(retry.client).not.toMatch(CONNECTED);
       expect(janeClient.log()).not.toMatch(/process exiting/);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
@@ -11,7 +11,7 @@ import { assembleProfile } from '../../src/pki/profile';
 import { generateTlsCryptKey } from '../../src/pki/tls-crypt';
 import {
   generateTlsCryptV2ServerKey,
-  tlsCryptV2RefusalList,
+  tlsCryptV2Refusals,
   unwrapTlsCryptV2Metadata,
   wrapTlsCryptV2ClientKey,
 } from '../../src/pki/tls-crypt-v2';
@@ -105,12 +105,12 @@ describe('where the server key is read', () => {
   });
 });
 
-describe('the refusal list and the verify script', () => {
+describe('the refusal folder and the verify script', () => {
   let dir: string;
   beforeEach(() => void (dir = mkdtempSync(join(tmpdir(), 'tlscv2-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('is written with every CRL, before it, listing what the CRL lists', async () => {
+  it('is updated with every CRL, to list exactly what the CRL lists', async () => {
     const ca = await testCa();
     const crlFile = join(dir, 'crl.pem');
     const endpoint = new OpenVpnEndpoint({
@@ -122,23 +122,25 @@ describe('the refusal list and the verify script', () => {
       tlsCryptV2ServerKeyFile: join(dir, 'server.key'),
     });
     const revokedAt = new Date();
-    await endpoint.importCrl(
-      buildCrl({
-        ca,
-        number: 2n,
-        revocations: [
-          { serial: '0b', revokedAt, reason: 'keyCompromise' },
-          { serial: '0A', revokedAt, reason: 'superseded' },
-        ],
-      }).pem,
-    );
-    expect(readFileSync(join(dir, 'tls-crypt-v2-refused'), 'utf8')).toBe('0A\n0B\n');
-    expect(tlsCryptV2RefusalList(['0a', '0A', '00ff'])).toBe('0A\nFF\n');
+    const publish = (number: bigint, serials: string[]) =>
+      endpoint.importCrl(
+        buildCrl({ ca, number, revocations: serials.map((serial) => ({ serial, revokedAt, reason: 'superseded' })) })
+          .pem,
+      );
+    const refused = join(dir, 'tls-crypt-v2-refused');
+    await publish(1n, ['0b', '0A']);
+    expect(readdirSync(refused).sort()).toEqual(['0A', '0B']);
+    writeFileSync(join(refused, 'README'), 'not ours');
+    // A certificate taken off the CRL (a pause lifted) is admitted again; files that are not serials stay.
+    await publish(2n, ['0A']);
+    expect(readdirSync(refused).sort()).toEqual(['0A', 'README']);
+    expect(tlsCryptV2Refusals(['0a', '0A', '00ff'])).toEqual(['0A', 'FF']);
   });
 
   it('admits a listed-clean serial, and refuses a revoked one, odd metadata, another metadata type, or no list', () => {
     const list = join(dir, 'refused');
-    writeFileSync(list, '0A\n0B\n');
+    mkdirSync(list);
+    for (const serial of ['0A', '0B']) writeFileSync(join(list, serial), '');
     const verify = (metadata: string, type = '0', refused = list) => {
       const file = join(dir, 'metadata');
       writeFileSync(file, metadata);
@@ -155,6 +157,6 @@ describe('the refusal list and the verify script', () => {
     for (const odd of ['someone', 'serial:', 'serial:0c', 'serial:0C;x', ''])
       expect(verify(odd)).toEqual({ status: 1, said: expect.stringMatching(/unknown client key|^$/) });
     expect(verify('serial:0C', '1').said).toMatch(/metadata type 1/);
-    expect(verify('serial:0C', '0', join(dir, 'missing')).said).toMatch(/cannot read the refusal list/);
+    expect(verify('serial:0C', '0', join(dir, 'missing')).said).toMatch(/cannot read the refusal folder/);
   });
 });

@@ -12,7 +12,7 @@ import type {
 } from '../../ports';
 import { openvpnClientBase } from './client-base';
 import { ManagementClient, ManagementCommandError, parseAddress } from './management';
-import { readTlsCryptV2ServerKey, refusalListFile, refusalListFor } from './tls-crypt-v2-files';
+import { readTlsCryptV2ServerKey, syncRefusals } from './tls-crypt-v2-files';
 
 export interface OpenVpnEndpointOptions {
   /** Short name: the endpoint's key is `openvpn:<name>`. */
@@ -29,7 +29,7 @@ export interface OpenVpnEndpointOptions {
   tlsCryptKeyFile?: string;
   /**
    * The server's `--tls-crypt-v2` key: profiles then carry their own client key, and each CRL written also
-   * writes the refusal list its `--tls-crypt-v2-verify` script reads (tls-crypt-v2-files.ts).
+   * updates the refusal list its `--tls-crypt-v2-verify` script reads (tls-crypt-v2-files.ts).
    */
   tlsCryptV2ServerKeyFile?: string;
   /** The server's `--cert` file, so `doctor` can see when it expires. */
@@ -61,8 +61,7 @@ export class OpenVpnEndpoint implements VpnEndpoint {
     const file = this.options.crlFile;
     try {
       // The refusal list first: a serial the CRL lists is then refused before TLS no later than at TLS.
-      if (this.options.tlsCryptV2ServerKeyFile !== undefined)
-        await replaceFile(refusalListFile(file), refusalListFor(pem), 0o644);
+      if (this.options.tlsCryptV2ServerKeyFile !== undefined) await syncRefusals(file, pem);
       await replaceFile(file, pem, 0o644);
     } catch (error) {
       throw this.failure(
