@@ -7,8 +7,8 @@ import { tlsCryptV2Refusals } from '../../pki/tls-crypt-v2';
 /**
  * The refusal list `resources/tls-crypt-v2-verify.sh` reads, beside the CRL: a folder with one empty file per
  * refused serial. The script runs once per handshake attempt, flood included, and a file's existence is a shell
- * builtin test; a line in one file would need a grep (a second exec, about twice the script's cost, measured by
- * the tls-crypt-v2-drop bench) and asking `openssl crl` would parse the whole CRL on every attempt.
+ * builtin test; a line in one file would need a grep (a second exec: 2.8 ms of server CPU per attempt instead of
+ * 2.0 in the tls-crypt-v2-drop bench) and asking `openssl crl` would parse the whole CRL on every attempt.
  */
 export const refusalListDir = (crlFile: string): string => join(dirname(crlFile), 'tls-crypt-v2-refused');
 
