@@ -174,6 +174,8 @@ const schema = z.object({
   LOCAL_VPN_MANAGEMENT_PORT: intIn(1, 65535, 7505),
   OPENVPN_BIN: z.optional(z.string().check(z.minLength(1))),
   LOCAL_VPN_NOEXEC: z._default(z.enum(['true', 'false']), 'false'),
+  /** npm start's own server gives each profile its own tls-crypt-v2 key instead of sharing one tls-crypt key. */
+  LOCAL_VPN_TLS_CRYPT_V2: z._default(z.enum(['true', 'false']), 'false'),
   /** Deactivated (or, with OFFBOARD_GUESTS, turned-guest) members: revoke (auto), tell admins (report), or nothing (off). */
   OFFBOARDING: z._default(z.enum(['auto', 'report', 'off'], { error: 'must be auto, report or off' }), 'auto'),
   OFFBOARD_GUESTS: z._default(z.enum(['true', 'false'], { error: 'must be true or false' }), 'true'),
