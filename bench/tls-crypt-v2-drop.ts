@@ -14,6 +14,7 @@ import { report } from './lib';
 const CLIENTS = 12;
 const FLOOD_MS = 12_000;
 const VERIFY_SCRIPT = join(__dirname, '..', 'resources', 'tls-crypt-v2-verify.sh');
+/** USER_HZ, the unit of /proc/<pid>/stat's times: 100 on Linux. */
 const TICKS_PER_SECOND = 100;
 
 /** The server's CPU time so far, its waited-for children (the verify script) included: /proc/<pid>/stat fields 14–17. */

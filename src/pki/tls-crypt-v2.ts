@@ -66,7 +66,7 @@ export function wrapTlsCryptV2ClientKey(serverKeyPem: string, serial: string): s
 
 /**
  * The metadata inside a client key, if `serverKeyPem` wrapped it: what the server's verify script would see.
- * For tests and `doctor`-style checks; OpenVPN does the unwrapping itself on the server.
+ * OpenVPN does the unwrapping itself on the server; this is how a profile can be checked without one.
  */
 export function unwrapTlsCryptV2Metadata(serverKeyPem: string, clientKeyPem: string): string | undefined {
   const { encrypt, authenticate } = serverKeyParts(serverKeyPem);
