@@ -9,6 +9,7 @@ import { pkiBenchmarks } from './pki';
 import { slackBenchmarks } from './slack';
 import { startBenchmark } from './start';
 import { tlsSummaryBenchmark } from './tls-summary';
+import { tlsCryptV2DropBenchmark } from './tls-crypt-v2-drop';
 
 const GROUPS: Record<string, () => Promise<void>> = {
   pki: pkiBenchmarks,
@@ -22,6 +23,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   'expiry-sweep': expirySweepBenchmark,
   offboard: offboardBenchmark,
   'tls-summary': tlsSummaryBenchmark,
+  'tls-crypt-v2-drop': tlsCryptV2DropBenchmark,
 };
 
 /** `npm run bench [group …]`: one `name: key=value …` line per result, baselines side by side; no group means all. */

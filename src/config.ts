@@ -72,6 +72,11 @@ const endpointSchema = z.discriminatedUnion('type', [
       crlFile: z.string().check(z.minLength(1)),
       remote: z.string().check(z.minLength(1)),
       tlsCryptKeyFile: z.optional(z.string().check(z.minLength(1))),
+      /**
+       * The server's `--tls-crypt-v2` key (docs/self-hosted.md#per-client-keys-tls-crypt-v2): each profile then
+       * carries its own client key, and revoked ones are refused before TLS. Read by whoever issues profiles.
+       */
+      tlsCryptV2ServerKeyFile: z.optional(z.string().check(z.minLength(1))),
       /** The server's --log-append file: what `/vpn logs` reads. */
       logFile: z.optional(z.string().check(z.minLength(1))),
       serverCertFile: z.optional(z.string().check(z.minLength(1))),
@@ -85,7 +90,14 @@ const endpointSchema = z.discriminatedUnion('type', [
         }),
       ),
     })
-    .check(z.refine(managementStaysLocal, { error: REMOTE_MANAGEMENT, path: ['management'] })),
+    .check(z.refine(managementStaysLocal, { error: REMOTE_MANAGEMENT, path: ['management'] }))
+    .check(
+      z.refine((endpoint) => !(endpoint.tlsCryptKeyFile && endpoint.tlsCryptV2ServerKeyFile), {
+        error:
+          'set tlsCryptKeyFile or tlsCryptV2ServerKeyFile, not both: an OpenVPN server runs tls-crypt or tls-crypt-v2, and a profile carries one of them',
+        path: ['tlsCryptV2ServerKeyFile'],
+      }),
+    ),
 ]);
 
 export type EndpointConfig = z.infer<typeof endpointSchema>;
@@ -162,6 +174,8 @@ const schema = z.object({
   LOCAL_VPN_MANAGEMENT_PORT: intIn(1, 65535, 7505),
   OPENVPN_BIN: z.optional(z.string().check(z.minLength(1))),
   LOCAL_VPN_NOEXEC: z._default(z.enum(['true', 'false']), 'false'),
+  /** npm start's own server gives each profile its own tls-crypt-v2 key instead of sharing one tls-crypt key. */
+  LOCAL_VPN_TLS_CRYPT_V2: z._default(z.enum(['true', 'false']), 'false'),
   /** Deactivated (or, with OFFBOARD_GUESTS, turned-guest) members: revoke (auto), tell admins (report), or nothing (off). */
   OFFBOARDING: z._default(z.enum(['auto', 'report', 'off'], { error: 'must be auto, report or off' }), 'auto'),
   OFFBOARD_GUESTS: z._default(z.enum(['true', 'false'], { error: 'must be true or false' }), 'true'),

@@ -251,6 +251,11 @@ export interface VpnEndpoint {
   clientConfiguration(): Promise<string>;
   /** Self-hosted OpenVPN only: the tls-crypt key profiles must carry. */
   tlsCryptKey?(): Promise<string | undefined>;
+  /**
+   * Self-hosted OpenVPN with per-client keys only: the tls-crypt-v2 server key that wraps each profile's own client
+   * key (its metadata names the certificate, so the server drops a revoked one before TLS). A secret: never logged.
+   */
+  tlsCryptV2ServerKey?(): Promise<string | undefined>;
   health(): Promise<EndpointHealth>;
   /**
    * Where the live CRL is a file that reads the same whether or not the server enforcing it runs, and the

@@ -14,6 +14,7 @@ import type { Config, EndpointConfig } from '../config';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { generateTlsCryptKey } from '../pki/tls-crypt';
+import { generateTlsCryptV2ServerKey } from '../pki/tls-crypt-v2';
 import { systemClock } from '../ports';
 import type {
   AgentRegistry,
@@ -38,7 +39,9 @@ export function localEndpointConfig(config: Config): Extract<EndpointConfig, { t
     management: `127.0.0.1:${config.LOCAL_VPN_MANAGEMENT_PORT}`,
     crlFile: join(dir, 'crl.pem'),
     remote: `127.0.0.1 ${config.LOCAL_VPN_PORT} udp`,
-    tlsCryptKeyFile: join(dir, 'tls-crypt.key'),
+    ...(config.LOCAL_VPN_TLS_CRYPT_V2 === 'true'
+      ? { tlsCryptV2ServerKeyFile: join(dir, 'tls-crypt-v2-server.key') }
+      : { tlsCryptKeyFile: join(dir, 'tls-crypt.key') }),
     logFile: join(dir, 'openvpn.log'),
     // Without it any local user could approve logins through the management port (the server creates it).
     managementPasswordFile: join(dir, 'management.pw'),
@@ -47,11 +50,15 @@ export function localEndpointConfig(config: Config): Extract<EndpointConfig, { t
   };
 }
 
-/** The local endpoint's own secret: created once, mode 0600, kept with the rest of the local state. */
-export function ensureLocalTlsCryptKey(file: string): void {
+/** The local endpoint's own secret, tls-crypt's or tls-crypt-v2's: created once, mode 0600, kept with the local state. */
+export function ensureLocalTlsCryptKey(
+  endpoint: Pick<OpenVpnConfig, 'tlsCryptKeyFile' | 'tlsCryptV2ServerKeyFile'>,
+): void {
+  const file = endpoint.tlsCryptV2ServerKeyFile ?? endpoint.tlsCryptKeyFile!;
+  const key = endpoint.tlsCryptV2ServerKeyFile ? generateTlsCryptV2ServerKey() : generateTlsCryptKey();
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   try {
-    writeFileSync(file, generateTlsCryptKey(), { mode: 0o600, flag: 'wx' });
+    writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
@@ -98,6 +105,7 @@ function agentServed(
     remote: endpoint.remote,
     caPem: ca.certPem,
     tlsCrypt: endpoint.tlsCryptKeyFile !== undefined,
+    tlsCryptV2ServerKeyFile: endpoint.tlsCryptV2ServerKeyFile,
     distribution: stores.crlDistribution,
     kills: stores.sessionKills,
     registry: stores.agents,
@@ -115,7 +123,7 @@ function configuredEndpoints(config: Config): EndpointConfig[] {
 export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: EndpointWiring = {}): VpnEndpoint[] {
   const configured = configuredEndpoints(config);
   const local = config.VPN_ENDPOINTS.length === 0 && configured.length > 0;
-  if (local) ensureLocalTlsCryptKey(localEndpointConfig(config).tlsCryptKeyFile!);
+  if (local) ensureLocalTlsCryptKey(localEndpointConfig(config));
   return configured.map((endpoint) =>
     endpoint.type === 'aws-client-vpn'
       ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })

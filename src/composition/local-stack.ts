@@ -279,7 +279,7 @@ async function startLocalVpn(
 ): Promise<RunningVpn> {
   const endpoint = localEndpointConfig(config);
   const endpointId = `openvpn:${endpoint.name}`;
-  ensureLocalTlsCryptKey(endpoint.tlsCryptKeyFile!);
+  ensureLocalTlsCryptKey(endpoint);
   prepareLocalOpenVpn(config, ca, endpoint);
   // The bot's side of the endpoint: what it sees of it is what the agent reports through the table.
   const endpoints = endpointsFor(config, ca, { agent: agentStoresFor(db) });

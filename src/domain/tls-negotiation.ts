@@ -71,7 +71,7 @@ export function tlsFact(text: string): TlsFact | undefined {
  * expression per line, since nearly every line matches none of them.
  */
 const FAILURE_LINE =
-  /(no common cipher|no shared cipher|failed to negotiate cipher|client does not support any cipher|cipher negotiation failed)|(unsupported protocol|wrong version number|alert: protocol version|tls-version-min)|(certificate verify failed)|(TLS key negotiation failed to occur)|(tls-crypt unwrap|HMAC authentication failed|cannot locate HMAC)/i;
+  /(no common cipher|no shared cipher|failed to negotiate cipher|client does not support any cipher|cipher negotiation failed)|(unsupported protocol|wrong version number|alert: protocol version|tls-version-min)|(certificate verify failed)|(TLS key negotiation failed to occur)|(tls-crypt unwrap|HMAC authentication failed|cannot locate HMAC|client key authentication error|TLS CRYPT V2 VERIFY SCRIPT ERROR|could not determine wrapping)/i;
 const FAILURE_GROUPS: TlsFailureClass[] = [
   'cipher-negotiation',
   'protocol-version',

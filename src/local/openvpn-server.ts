@@ -4,6 +4,7 @@ import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFile
 import { dirname, join } from 'node:path';
 import type { Config, EndpointConfig } from '../config';
 import { stopperFor } from '../adapters/child-process';
+import { refusalListDir, syncRefusals } from '../adapters/openvpn/tls-crypt-v2-files';
 import { VpnChatopsError } from '../domain/errors';
 import type { CertificateAuthority } from '../pki/ca';
 import { signCertificateFor } from '../pki/certificate';
@@ -157,7 +158,7 @@ export interface StartOpenVpnOptions {
 }
 
 /**
- * The local OpenVPN 2.6 server: loopback only, crl-verify on the file the bot publishes, tls-crypt,
+ * The local OpenVPN 2.6 server: loopback only, crl-verify on the file the bot publishes, tls-crypt (or tls-crypt-v2),
  * and the management interface on 127.0.0.1, behind a password, with --management-client-auth, so every login is
  * decided by the agent's approval bridge, which holds the one management connection OpenVPN serves. With
  * LOCAL_VPN_NOEXEC=true (tests) no address or route is set up.
@@ -192,8 +193,7 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
     'none',
     '--crl-verify',
     endpoint.crlFile,
-    '--tls-crypt',
-    endpoint.tlsCryptKeyFile!,
+    ...(await controlChannelArgs(endpoint)),
     '--management',
     managementHost,
     managementPort,
@@ -238,6 +238,34 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
     await stop();
     throw error;
   }
+}
+
+const VERIFY_SCRIPT = join(__dirname, '..', '..', 'resources', 'tls-crypt-v2-verify.sh');
+
+/**
+ * `--tls-crypt`, or with LOCAL_VPN_TLS_CRYPT_V2 `--tls-crypt-v2` and its verify script. The script's folder is made
+ * from the CRL on disk when missing (the setting just turned on): the agent rewrites it only with a newer CRL, and
+ * without it the script refuses everyone.
+ */
+async function controlChannelArgs(endpoint: LocalEndpoint): Promise<string[]> {
+  if (endpoint.tlsCryptV2ServerKeyFile === undefined) return ['--tls-crypt', endpoint.tlsCryptKeyFile!];
+  const refusals = refusalListDir(endpoint.crlFile);
+  // OpenVPN splits the verify command on whitespace.
+  if (/\s/.test(`${VERIFY_SCRIPT}${refusals}`))
+    throw new VpnChatopsError(
+      'INVALID_CONFIG',
+      `LOCAL_VPN_TLS_CRYPT_V2 needs paths without spaces (${VERIFY_SCRIPT}, ${refusals}): move STATE_DIR or the checkout`,
+    );
+  if (!existsSync(refusals) && existsSync(endpoint.crlFile))
+    await syncRefusals(endpoint.crlFile, readFileSync(endpoint.crlFile, 'utf8'));
+  return [
+    '--tls-crypt-v2',
+    endpoint.tlsCryptV2ServerKeyFile,
+    '--tls-crypt-v2-verify',
+    `${VERIFY_SCRIPT} ${refusals}`,
+    '--script-security',
+    '2',
+  ];
 }
 
 function collectOutput(

@@ -11,6 +11,8 @@ export interface ProfileInput {
   keyFile?: string;
   /** Self-hosted OpenVPN only: AWS Client VPN does not support tls-crypt. */
   tlsCryptKey?: string;
+  /** Self-hosted OpenVPN with per-client keys: this profile's own tls-crypt-v2 client key (pki/tls-crypt-v2.ts). */
+  tlsCryptV2Key?: string;
 }
 
 const invalid = (message: string) => new VpnChatopsError('INVALID_PROFILE', message);
@@ -41,7 +43,9 @@ export function assembleProfile(input: ProfileInput): string {
   if (input.keyFile !== undefined && !/^[\w.-]{1,128}$/.test(input.keyFile))
     throw invalid(`"${input.keyFile}" is not a plain key file name.`);
 
-  const replacing = input.tlsCryptKey !== undefined;
+  if (input.tlsCryptKey !== undefined && input.tlsCryptV2Key !== undefined)
+    throw invalid('A profile carries a tls-crypt key or a tls-crypt-v2 client key, not both.');
+  const replacing = input.tlsCryptKey !== undefined || input.tlsCryptV2Key !== undefined;
   let text = base;
   for (const tag of [...CREDENTIAL_BLOCKS, ...(replacing ? TLS_BLOCKS : [])])
     text = text.replace(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>\\n?`, 'g'), '');
@@ -64,6 +68,15 @@ export function assembleProfile(input: ProfileInput): string {
       throw invalid('The tls-crypt key is not an OpenVPN static key (openvpn --genkey tls-crypt).');
     }
     blocks.push(`<tls-crypt>\n${input.tlsCryptKey.trim()}\n</tls-crypt>`);
+  }
+  if (input.tlsCryptV2Key !== undefined) {
+    if (
+      !/^-----BEGIN OpenVPN tls-crypt-v2 client key-----\n[A-Za-z0-9+/=\n]+-----END OpenVPN tls-crypt-v2 client key-----$/.test(
+        input.tlsCryptV2Key.trim(),
+      )
+    )
+      throw invalid('The tls-crypt-v2 key is not an OpenVPN tls-crypt-v2 client key.');
+    blocks.push(`<tls-crypt-v2>\n${input.tlsCryptV2Key.trim()}\n</tls-crypt-v2>`);
   }
   const profile = `${lines.join('\n').trimEnd()}\n${blocks.join('\n')}\n`;
   // Every profile must import on a phone too (only a CSR profile's own key file is allowed).

@@ -6,6 +6,7 @@ import type { CertificateAuthority } from '../pki/ca';
 import { issueWithNewKey, IssuedCertificate, signCsr } from '../pki/certificate';
 import type { KeySource } from '../pki/key-pool';
 import { assembleProfile } from '../pki/profile';
+import { wrapTlsCryptV2ClientKey } from '../pki/tls-crypt-v2';
 import type { AuditLog, CertificateStore, Clock, VpnEndpoint } from '../ports';
 import { HOUR_MS, sleep } from '../domain/time';
 
@@ -86,6 +87,7 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
   // Fetch the base configuration before signing: an unreachable endpoint leaves nothing behind.
   const base = await deps.endpoint.clientConfiguration();
   const tlsCryptKey = await deps.endpoint.tlsCryptKey?.();
+  const tlsCryptV2ServerKey = await deps.endpoint.tlsCryptV2ServerKey?.();
 
   const hours = lifetimeHours(request, deps.certDays, now);
   let issued: IssuedCertificate;
@@ -110,6 +112,9 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
     keyPem,
     keyFile: keyPem ? undefined : `${cn}.key`,
     tlsCryptKey,
+    ...(tlsCryptV2ServerKey !== undefined && {
+      tlsCryptV2Key: wrapTlsCryptV2ClientKey(tlsCryptV2ServerKey, issued.serial),
+    }),
   });
 
   const record: CertificateRecord = {

@@ -60,6 +60,8 @@ export function serverArgs(options: {
   key: string;
   crl: string;
   tlsCrypt: string;
+  /** The control channel's protection flags, instead of `--tls-crypt <tlsCrypt>` (e.g. tls-crypt-v2's). */
+  control?: string[];
   extra?: string[];
 }): string[] {
   return [
@@ -86,8 +88,7 @@ export function serverArgs(options: {
     'none',
     '--crl-verify',
     options.crl,
-    '--tls-crypt',
-    options.tlsCrypt,
+    ...(options.control ?? ['--tls-crypt', options.tlsCrypt]),
     '--ifconfig-noexec',
     '--route-noexec',
     '--verb',

@@ -96,6 +96,10 @@ describe('TLS failure lines', () => {
       'tls-crypt',
     ],
     ['TLS Error: cannot locate HMAC in incoming packet from [AF_INET]1.2.3.4:5', 'tls-crypt'],
+    // tls-crypt-v2: a revoked member's key refused by the verify script, a foreign or missing client key.
+    ['TLS CRYPT V2 VERIFY SCRIPT ERROR: failed', 'tls-crypt'],
+    ['TLS Error: could not determine wrapping from [AF_INET]1.2.3.4:5', 'tls-crypt'],
+    ['tls-crypt-v2: client key authentication error', 'tls-crypt'],
     ['TLS Error: TLS key negotiation failed to occur within 60 seconds (check your network connectivity)', 'timeout'],
   ])('%s', (line, failure) => {
     expect(tlsFact(line)).toEqual({ kind: 'failure', failure });

@@ -16,6 +16,7 @@ import type {
   VpnSession,
 } from '../../ports';
 import { openvpnClientBase } from '../openvpn/client-base';
+import { readTlsCryptV2ServerKey } from '../openvpn/tls-crypt-v2-files';
 
 /** The agent beats every 15 s: six missed beats and what it last said is no longer the endpoint's state. */
 export const HEARTBEAT_STALE_MS = 90_000;
@@ -28,6 +29,11 @@ export interface AgentServedEndpointOptions {
   caPem: string;
   /** The endpoint's configuration names a tls-crypt key, so a profile without one cannot connect. */
   tlsCrypt: boolean;
+  /**
+   * The tls-crypt-v2 server key, on the bot's own host: the agent does not ship it through the table (it would mint
+   * client keys for any certificate), so whoever issues needs its own copy. None on Lambda: issuing then fails.
+   */
+  tlsCryptV2ServerKeyFile?: string;
   distribution: CrlDistribution;
   kills: SessionKillQueue;
   registry: AgentRegistry;
@@ -159,6 +165,11 @@ export class AgentServedEndpoint implements VpnEndpoint {
           : 'no agent has reported its tls-crypt key (tlsCryptKeyFile) yet, and a profile without it cannot connect: start `vpnctl agent` on the VPN host',
       );
     return key;
+  }
+
+  async tlsCryptV2ServerKey(): Promise<string | undefined> {
+    const file = this.options.tlsCryptV2ServerKeyFile;
+    return file === undefined ? undefined : readTlsCryptV2ServerKey(file, this.key);
   }
 
   async serverCertificate(): Promise<ServerCertificate | undefined> {

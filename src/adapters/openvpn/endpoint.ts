@@ -12,6 +12,7 @@ import type {
 } from '../../ports';
 import { openvpnClientBase } from './client-base';
 import { ManagementClient, ManagementCommandError, parseAddress } from './management';
+import { readTlsCryptV2ServerKey, syncRefusals } from './tls-crypt-v2-files';
 
 export interface OpenVpnEndpointOptions {
   /** Short name: the endpoint's key is `openvpn:<name>`. */
@@ -26,6 +27,11 @@ export interface OpenVpnEndpointOptions {
   remote: string;
   caPem: string;
   tlsCryptKeyFile?: string;
+  /**
+   * The server's `--tls-crypt-v2` key: profiles then carry their own client key, and each CRL written also
+   * updates the refusal list its `--tls-crypt-v2-verify` script reads (tls-crypt-v2-files.ts).
+   */
+  tlsCryptV2ServerKeyFile?: string;
   /** The server's `--cert` file, so `doctor` can see when it expires. */
   serverCertFile?: string;
   timeoutMs?: number;
@@ -54,6 +60,8 @@ export class OpenVpnEndpoint implements VpnEndpoint {
   async importCrl(pem: string): Promise<void> {
     const file = this.options.crlFile;
     try {
+      // The refusal list first: a serial the CRL lists is then refused before TLS no later than at TLS.
+      if (this.options.tlsCryptV2ServerKeyFile !== undefined) await syncRefusals(file, pem);
       await replaceFile(file, pem, 0o644);
     } catch (error) {
       throw this.failure(
@@ -103,6 +111,11 @@ export class OpenVpnEndpoint implements VpnEndpoint {
         error,
       );
     }
+  }
+
+  async tlsCryptV2ServerKey(): Promise<string | undefined> {
+    const file = this.options.tlsCryptV2ServerKeyFile;
+    return file === undefined ? undefined : readTlsCryptV2ServerKey(file, this.key);
   }
 
   async serverCertificate(): Promise<ServerCertificate | undefined> {
