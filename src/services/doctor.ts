@@ -1,6 +1,7 @@
 import { Check, CheckStatus, DoctorDeps, days, failure, guard, iso } from './doctor-check';
 import { endpointChecks } from './doctor-endpoint';
 import { agentChecks } from './doctor-agents';
+import { tlsCryptChecks } from './doctor-tls-crypt';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 
@@ -135,6 +136,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<Check[]> {
   const groups = await Promise.all([
     Promise.resolve([caCheck(deps)]),
     ...perEndpoint,
+    ...(ca === undefined ? [] : tlsCryptChecks(deps, deps.endpoints)),
     ...(deps.agents
       ? [
           guard('VPN agents', 'Check the table the agents write their heartbeats to (TABLE_NAME) and its grants.', () =>
