@@ -65,8 +65,11 @@ export interface FloodWatchReport {
 
 type Finding = Omit<FloodAlert, 'kind' | 'previous'>;
 
-/** The last hour of one log, through the same rules as `/vpn logs` (services/connection-insights.ts). */
-async function find(source: ConnectionLogSource, now: Date): Promise<Finding> {
+/**
+ * The last hour of one log, through the same rules as `/vpn logs` (services/connection-insights.ts), and every
+ * flooding address in it, listed in the alert or not.
+ */
+async function find(source: ConnectionLogSource, now: Date): Promise<{ finding: Finding; allSources: string[] }> {
   const window: InsightWindow = { from: now.getTime() - HOUR_MS, to: now.getTime(), hours: 1 };
   const read = await source.read(new Date(window.from), new Date(window.to));
   const summary = summarizeConnections(source.endpoint, read, window);
@@ -81,7 +84,7 @@ async function find(source: ConnectionLogSource, now: Date): Promise<Finding> {
     const tally = flooding.get(flood.ip)!;
     return { ip: flood.ip, failedPerHour: flood.peakPerHour, droppedBeforeTls: tally.dropped * 2 > tally.failed };
   });
-  return {
+  const finding: Finding = {
     endpoint: source.endpoint,
     selfHosted: !source.endpoint.startsWith('aws-client-vpn:'),
     sources: sources.slice(0, FLOOD_SOURCES_SHOWN),
@@ -93,6 +96,7 @@ async function find(source: ConnectionLogSource, now: Date): Promise<Finding> {
     from: new Date(window.from),
     to: new Date(window.to),
   };
+  return { finding, allSources: sources.map((each) => each.ip) };
 }
 
 /** Whether `finding` differs enough from what was told to tell again, and how. */
@@ -110,8 +114,9 @@ function change(finding: Finding, told: FloodState | undefined, allSources: stri
 
 async function watchOne(deps: FloodWatchDeps, source: ConnectionLogSource, now: Date, report: FloodWatchReport) {
   let finding: Finding;
+  let current: string[];
   try {
-    finding = await find(source, now);
+    ({ finding, allSources: current } = await find(source, now));
   } catch (error) {
     // An unreadable log says nothing about the flood: no "over" from it, the next round looks again.
     if (error instanceof VpnChatopsError && error.code === 'INVALID_CONFIG') report.unwatched.push(source.endpoint);
@@ -120,7 +125,6 @@ async function watchOne(deps: FloodWatchDeps, source: ConnectionLogSource, now: 
   }
   report.watched.push(source.endpoint);
   const told = await deps.state.get(source.endpoint);
-  const current = [...finding.sources.map((each) => each.ip)];
   const kind = change(finding, told, current);
   if (kind === undefined) return;
   const active = kind !== 'over';

@@ -24,10 +24,10 @@ const handshakeTimeouts = (ip: string, count: number, start: number) =>
   });
 
 /** Seed 002 after the fix: each packet is dropped before TLS. */
-const tlsCryptRefusals = (ip: string, count: number, start: number) =>
+const tlsCryptRefusals = (ip: string, count: number, start: number, everyMs = 20_000) =>
   Array.from(
     { length: count },
-    (_, i) => `${stamp(start + i * 20_000)} TLS Error: tls-crypt unwrapping failed from [AF_INET]${ip}:${40_000 + i}`,
+    (_, i) => `${stamp(start + i * everyMs)} TLS Error: tls-crypt unwrapping failed from [AF_INET]${ip}:${40_000 + i}`,
   );
 
 describeWith(
@@ -101,6 +101,13 @@ describeWith(
       expect(told[1].sources.map((source) => source.ip)).toContain('192.0.2.50');
     });
 
+    it('alerts again when the rate doubles', async () => {
+      now = T + 45 * MINUTE_MS;
+      append(tlsCryptRefusals('192.0.2.50', 200, T + 30 * MINUTE_MS, 4_000));
+      expect((await watchFloods(deps)).alerted).toEqual([{ endpoint: 'openvpn:office', kind: 'changed' }]);
+      expect(told[2]).toMatchObject({ kind: 'changed', ratePerHour: 245, previous: { ratePerHour: 105 } });
+    });
+
     it('says "flood over" once when the last hour is quiet, even with two runners at once', async () => {
       now = T + 3 * HOUR_MS;
       const other: FloodAlert[] = [];
@@ -113,12 +120,41 @@ describeWith(
         }),
       ]);
       expect([...mine.alerted, ...theirs.alerted]).toEqual([{ endpoint: 'openvpn:office', kind: 'over' }]);
-      expect([...told.slice(2), ...other].map((alert) => alert.kind)).toEqual(['over']);
-      expect(floodAlertMessage([...told.slice(2), ...other][0]).text).toMatch(
-        /^:white_check_mark: `openvpn:office`: flood over \(told at 2026-12-05 01:30 UTC\)/,
+      expect([...told.slice(3), ...other].map((alert) => alert.kind)).toEqual(['over']);
+      expect(floodAlertMessage([...told.slice(3), ...other][0]).text).toMatch(
+        /^:white_check_mark: `openvpn:office`: flood over \(told at 2026-12-05 01:45 UTC\)/,
       );
       now = T + 3 * HOUR_MS + 15 * MINUTE_MS;
       expect((await watchFloods(deps)).alerted).toEqual([]);
+    });
+
+    it('an alert that could not be sent is not recorded as told: the next round tells it', async () => {
+      const branchFile = join(dir.path, 'branch.log');
+      appendFileSync(branchFile, `${tlsCryptRefusals('203.0.113.99', 40, now - 20 * MINUTE_MS).join('\n')}\n`);
+      const branch = { ...deps, sources: [new OpenVpnConnectionLog({ name: 'branch', logFile: branchFile })] };
+      const failing = await watchFloods({
+        ...branch,
+        alerts: {
+          flood: () => Promise.reject(new Error('Slack is down')),
+        },
+      });
+      expect(failing.alerted).toEqual([]);
+      expect(failing.problems).toEqual(['openvpn:branch: the started alert was not sent: Slack is down']);
+      const retried: FloodAlert[] = [];
+      const next = await watchFloods({ ...branch, alerts: { flood: async (alert) => void retried.push(alert) } });
+      expect(next.alerted).toEqual([{ endpoint: 'openvpn:branch', kind: 'started' }]);
+      expect(retried[0].sources).toEqual([{ ip: '203.0.113.99', failedPerHour: 40, droppedBeforeTls: true }]);
+      // Every source is already dropped before TLS: the advice is the firewall, not tls-crypt.
+      expect(JSON.stringify(floodAlertMessage(retried[0]).blocks)).toContain('The server already drops these');
+    });
+
+    it('takes one of two saves of the same version, whichever lands first', async () => {
+      const store = new DynamoDbFloodStateStore(db);
+      const current = (await store.get('openvpn:office'))!;
+      const next = { ...current, version: current.version + 1, alertedAt: new Date(now) };
+      const saved = await Promise.all([store.save(next), store.save(next)]);
+      expect(saved.sort()).toEqual([false, true]);
+      expect(await store.get('openvpn:office')).toEqual(next);
     });
 
     it('a log it cannot read is a problem, never "over"', async () => {
