@@ -126,7 +126,7 @@ async function tlsCryptCheck(deps: TlsCryptCheckDeps, endpoint: VpnEndpoint): Pr
     return {
       name,
       status: 'warn',
-      detail: `not checked: ${where(target)} is not on this host, and only a server on this host is probed${heartbeat ? `; agent ${heartbeat.agentId} does not report a probe (an older version)` : ''}`,
+      detail: `not checked: ${where(target)} is not on this host, and only a server on this host is probed${heartbeat ? `; agent ${heartbeat.agentId} has not reported a probe yet (an agent older than this check never does)` : ''}`,
       fix: 'Probe from the VPN host via the agent: serve the endpoint with `vpnctl agent` there ("servedBy": "agent"), which reports the probe in its heartbeat, or run `vpnctl doctor` on that host.',
     };
   return judgeProbe(
