@@ -568,7 +568,11 @@ export interface HandshakeTarget {
  * `answered` (it started TLS for anyone), `nothing-listening` (ICMP port unreachable / connection refused).
  */
 export type HandshakeOutcome =
-  | { outcome: 'silent'; waitedMs: number }
+  | {
+      outcome: 'silent';
+      waitedMs: number;
+      /** TCP: the server closed the connection without a word. */ hungUp?: boolean;
+    }
   | { outcome: 'answered'; opcode: number }
   | { outcome: 'nothing-listening' }
   | { outcome: 'error'; detail: string };

@@ -60,7 +60,7 @@ export function judgeProbe(endpoint: string, report: HandshakeProbeReport, by: s
       return {
         name,
         status: 'pass',
-        detail: `a handshake without the tls-crypt wrapping got no answer from ${at} within ${(result.waitedMs / 1000).toFixed(1)} s, and something listens there (no port unreachable): unauthenticated handshakes are dropped before TLS (${by})`,
+        detail: `a handshake without the tls-crypt wrapping got no answer from ${at} ${result.hungUp ? 'before it closed the connection' : `within ${(result.waitedMs / 1000).toFixed(1)} s`}, and something listens there (no port unreachable): unauthenticated handshakes are dropped before TLS (${by})`,
       };
     case 'answered':
       return {

@@ -76,6 +76,28 @@ describeWith(
       expect(line.fix).toMatch(/^Add `tls-crypt .*tls-crypt-v2 .*"tlsCryptKeyFile"/);
     });
 
+    it('over TCP too: a server with tls-crypt hangs up or stays silent (✅), one without answers (❌)', async () => {
+      const tcpArgs = async (vpn: TestVpn, tlsCrypt: boolean) => {
+        const port = await freeTcpPort();
+        const args = serverArgs({ port, ...vpn.files, extra: ['--proto', 'tcp4-server'] });
+        if (!tlsCrypt) args.splice(args.indexOf('--tls-crypt'), 2);
+        return { port, args };
+      };
+      const [withKey, without] = await Promise.all([tcpArgs(guarded, true), tcpArgs(open, false)]);
+      const servers = [startOpenVpn(withKey.args), startOpenVpn(without.args)];
+      try {
+        await Promise.all(servers.map((server) => server.waitFor(CONNECTED)));
+        const silent = await check(guarded, `127.0.0.1 ${withKey.port} tcp`);
+        expect(silent.status).toBe('pass');
+        expect(silent.detail).toContain(`got no answer from 127.0.0.1:${withKey.port}/tcp`);
+        const answered = await check(open, `127.0.0.1 ${without.port} tcp`);
+        expect(answered.status).toBe('fail');
+        expect(answered.detail).toContain('P_CONTROL_HARD_RESET_SERVER_V2');
+      } finally {
+        await Promise.all(servers.map((server) => server.stop()));
+      }
+    }, 60_000);
+
     it('a port where nothing listens is not proven (port unreachable), never a ✅', async () => {
       const udp = await check(guarded, `127.0.0.1 ${await freeUdpPort()} udp`);
       expect(udp.status).toBe('warn');

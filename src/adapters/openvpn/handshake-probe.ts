@@ -82,7 +82,7 @@ export class OpenVpnHandshakeProbe implements HandshakeProbe {
         done(error.code === 'ECONNREFUSED' ? { outcome: 'nothing-listening' } : failed(error)),
       );
       socket.on('data', (data) => done({ outcome: 'answered', opcode: (data.length > 2 ? data[2] : 0) >> 3 }));
-      socket.on('close', () => done({ outcome: 'silent', waitedMs: Date.now() - started }));
+      socket.on('close', () => done({ outcome: 'silent', waitedMs: Date.now() - started, hungUp: true }));
       socket.on('connect', () => {
         socket.write(Buffer.concat([length, packet]));
         timer = setTimeout(() => done({ outcome: 'silent', waitedMs: this.waitMs }), this.waitMs);
