@@ -571,7 +571,8 @@ export type HandshakeOutcome =
   | {
       outcome: 'silent';
       waitedMs: number;
-      /** TCP: the server closed the connection without a word. */ hungUp?: boolean;
+      /** TCP: the server closed the connection without a word. */
+      hungUp?: boolean;
     }
   | { outcome: 'answered'; opcode: number }
   | { outcome: 'nothing-listening' }
