@@ -13,6 +13,7 @@ import {
   ENDPOINT_LEASE_SENDS,
   EVENT_BUS_SENDS,
   FAILURE_METRICS_SENDS,
+  FLOOD_STATE_STORE_SENDS,
   GRANT_STORE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
   JOB_QUEUE_SENDS,
@@ -144,6 +145,7 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
     IDEMPOTENCY_STORE_SENDS,
     GRANT_STORE_SENDS,
     ACCESS_REQUEST_STORE_SENDS,
+    FLOOD_STATE_STORE_SENDS,
   ].flatMap(all);
   const caSecret: [Target, string][] = only(CA_STORE_SENDS, ['load']).map((action) => ['caSecret', action]);
   switch (name) {
@@ -187,10 +189,19 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
         ...caSecret,
         // The daily job renews agent-served endpoints' CRLs and sweeps their sessions too; the five-minute
         // agent check lists the agents and marks the silent ones (services/agent-watch.ts).
-        ...onTable([...stores, ...AGENT_SERVED_ENDPOINTS, ...only(AGENT_REGISTRY_SENDS, ['list', 'markSilent'])]),
+        ...onTable([
+          ...stores,
+          ...AGENT_SERVED_ENDPOINTS,
+          ...only(AGENT_REGISTRY_SENDS, ['list', 'markSilent']),
+          // The 15-minute flood watch reads each endpoint's log: an agent's shipped hours, or CloudWatch Logs.
+          ...only(SHIPPED_LOG_SENDS, ['read']),
+        ]),
         // The daily job: CRL renewal (import, read back) and the session sweep.
         ...(reach.endpoint
           ? onEndpoint(only(CLIENT_VPN_ENDPOINT_SENDS, ['importCrl', 'exportCrl', 'listSessions', 'terminateSessions']))
+          : []),
+        ...(reach.endpoint && reach.connectionLog
+          ? all(CONNECTION_LOG_SENDS).map((action): [Target, string] => ['connectionLog', action])
           : []),
       ];
     case 'alarms':

@@ -187,7 +187,7 @@ export class VpnChatopsStack extends Stack {
     const scheduler = botFunction(this, 'scheduler', {
       functionName: names.scheduler,
       description:
-        'Daily: CRL renewal, drift check, session sweep, retirements, expiry reminders, digest, CRL days-left metric; every 5 minutes: agent heartbeats, expiry sweep',
+        'Daily: CRL renewal, drift check, session sweep, retirements, expiry reminders, digest, CRL days-left metric; every 5 minutes: agent heartbeats, expiry sweep; every 15 minutes: flood watch',
       timeout: Duration.minutes(10),
       memorySize: 1024,
       environment: withCa,
@@ -196,6 +196,7 @@ export class VpnChatopsStack extends Stack {
     caSecret.grantRead(scheduler);
     slackSecret.grantRead(scheduler);
     if (endpoint) grantEndpointAccess(scheduler, 'scheduler', endpoint.arn, this.region);
+    if (endpoint?.logGroup) grantConnectionLogRead(scheduler, endpoint.logGroup, this);
     const dailyRole = new Role(this, 'DailyRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
@@ -240,6 +241,20 @@ export class VpnChatopsStack extends Stack {
       target: new LambdaInvoke(scheduler, {
         input: ScheduleTargetInput.fromObject({ task: 'expiry' }),
         // The next round comes in 5 minutes and takes up what this one left; a retry would only overlap it.
+        retryAttempts: 0,
+        role: dailyRole,
+      }),
+    });
+
+    // Every 15 minutes: floods and names that keep failing reach the admins without anyone running /vpn logs.
+    new Schedule(this, 'FloodWatch', {
+      scheduleName: `${name}-flood-watch`,
+      description:
+        'vpn-chatops: tell the admins once when a handshake flood or a name that keeps failing shows in a connection log, again when it changes or ends',
+      schedule: ScheduleExpression.rate(Duration.minutes(15)),
+      target: new LambdaInvoke(scheduler, {
+        input: ScheduleTargetInput.fromObject({ task: 'floods' }),
+        // The next round comes in 15 minutes and reads the same hour; a retry would only overlap it.
         retryAttempts: 0,
         role: dailyRole,
       }),

@@ -561,6 +561,8 @@ export interface AgentEndpointReport {
   serverCertificate?: ServerCertificate;
   /** Whether this agent holds the endpoint's lease (acts) or stands by; absent from agents that do not say. */
   acting?: boolean;
+  /** The agent's latest unwrapped-handshake probe of the server on its host (services/doctor-tls-crypt.ts). */
+  handshakeProbe?: HandshakeProbeReport;
 }
 
 export interface AgentHeartbeat {
@@ -578,6 +580,60 @@ export interface AgentRegistry {
   serving(endpoint: string): Promise<AgentHeartbeat | undefined>;
   /** Records whether the admins were told the agent is silent; true when that changed (so each change is told once). */
   markSilent(agentId: string, silent: boolean): Promise<boolean>;
+}
+
+/** Where a handshake probe goes: a self-hosted server's port on this host. */
+export interface HandshakeTarget {
+  host: string;
+  port: number;
+  proto: 'udp' | 'tcp';
+}
+
+/**
+ * What a server did with an OpenVPN handshake sent without the tls-crypt/tls-auth wrapping: `silent` (dropped),
+ * `answered` (it started TLS for anyone), `nothing-listening` (ICMP port unreachable / connection refused).
+ */
+export type HandshakeOutcome =
+  | {
+      outcome: 'silent';
+      waitedMs: number;
+      /** TCP: the server closed the connection without a word. */
+      hungUp?: boolean;
+    }
+  | { outcome: 'answered'; opcode: number }
+  | { outcome: 'nothing-listening' }
+  | { outcome: 'error'; detail: string };
+
+/** One unwrapped handshake sent to a server on this host: doctor's proof that tls-crypt is enforced. */
+export interface HandshakeProbe {
+  /** Loopback or one of this machine's own addresses, decided without DNS: only those are probed. */
+  isThisHost(host: string): boolean;
+  probe(target: HandshakeTarget): Promise<HandshakeOutcome>;
+}
+
+/** A probe's result as the agent reports it in its heartbeat, for the bot's doctor. */
+export interface HandshakeProbeReport {
+  at: Date;
+  target: HandshakeTarget;
+  result: HandshakeOutcome;
+}
+
+/** What the flood watch last told the admins about one endpoint (services/flood-watch.ts). */
+export interface FloodState {
+  endpoint: string;
+  /** Bumped by every change; a save names the version it read, so of two runners one alerts. */
+  version: number;
+  active: boolean;
+  sources: string[];
+  ratePerHour: number;
+  failingNames: string[];
+  alertedAt: Date;
+}
+
+export interface FloodStateStore {
+  get(endpoint: string): Promise<FloodState | undefined>;
+  /** Conditional on the stored version being `state.version - 1` (absent for 1); false when another runner moved first. */
+  save(state: FloodState): Promise<boolean>;
 }
 
 /** One agent acts for an endpoint at a time; another takes over when the lease lapses. */

@@ -10,6 +10,7 @@ import type { DynamoDbCertificateStore } from './dynamodb/certificate-store';
 import type { DynamoDbCrlDistribution } from './dynamodb/crl-distribution';
 import type { DynamoDbCrlStateStore } from './dynamodb/crl-state-store';
 import type { DynamoDbEndpointLease } from './dynamodb/endpoint-lease';
+import type { DynamoDbFloodStateStore } from './dynamodb/flood-state-store';
 import type { DynamoDbGrantStore } from './dynamodb/grant-store';
 import type { DynamoDbIdempotencyStore } from './dynamodb/idempotency-store';
 import type { DynamoDbProbe } from './dynamodb/probe';
@@ -103,6 +104,8 @@ export const IDEMPOTENCY_STORE_SENDS = {
   claim: [PUT],
   release: [DELETE],
 } as const satisfies Sends<DynamoDbIdempotencyStore>;
+
+export const FLOOD_STATE_STORE_SENDS = { get: [GET], save: [PUT] } as const satisfies Sends<DynamoDbFloodStateStore>;
 
 export const DATABASE_PROBE_SENDS = { probe: [GET] } as const satisfies Sends<DynamoDbProbe>;
 

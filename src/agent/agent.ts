@@ -7,6 +7,8 @@ import type {
   Clock,
   CrlDistribution,
   EndpointLease,
+  HandshakeProbe,
+  HandshakeProbeReport,
   SessionKillQueue,
   ShippedLog,
 } from '../ports';
@@ -17,6 +19,7 @@ import { carryOutKills } from '../services/agent/session-kills';
 import { beat } from '../services/agent/heartbeat';
 import { shipLogs } from '../services/agent/log-shipping';
 import { sweepLocally } from '../services/agent/session-sweep';
+import { probeOnThisHost } from '../services/doctor-tls-crypt';
 import { Repeater } from './repeater';
 import { Approvals, EndpointSetup, ServedEndpoint } from './served-endpoint';
 
@@ -42,6 +45,11 @@ export const AGENT_INTERVALS_MS = {
    * otherwise last until TLS renegotiates. The sweep ends every session without an active certificate.
    */
   sweep: 10 * MINUTE_MS,
+  /**
+   * The unwrapped handshake doctor reads from the heartbeat. Hourly: each probe is one refused attempt from
+   * loopback in the server's log, far below the flood rule's 30 an hour.
+   */
+  handshakeProbe: 60 * MINUTE_MS,
 };
 
 /** The first sweep after a start: soon, but not at once, so a crash loop does not sweep every few seconds. */
@@ -61,6 +69,8 @@ export interface AgentOptions {
   alerts: AlertSink;
   clock: Clock;
   log: AgentLog;
+  /** Sends doctor's unwrapped handshake to each server on this host; without it the heartbeat reports none. */
+  handshake?: HandshakeProbe;
   /** Three renewals fit in one lease: a single missed one does not hand the endpoint over. */
   leaseTtlMs?: number;
   intervalsMs?: Partial<typeof AGENT_INTERVALS_MS>;
@@ -84,6 +94,7 @@ export class Agent {
   private readonly served: ServedEndpoint[];
   private readonly crlMemory: CrlSyncMemory = newCrlSyncMemory();
   private readonly repeaters: Repeater[] = [];
+  private readonly probes = new Map<string, HandshakeProbeReport>();
   private readonly intervals: typeof AGENT_INTERVALS_MS;
   private readonly leaseTtlMs: number;
 
@@ -133,6 +144,8 @@ export class Agent {
     every('carrying out session kills', this.intervals.kills, () => this.carryOutKills());
     every('the heartbeat', this.intervals.heartbeat, () => this.beat());
     every('shipping the connection logs', this.intervals.logs, () => this.shipLogs());
+    if (this.options.handshake)
+      every('the tls-crypt probe', this.intervals.handshakeProbe, () => this.probeHandshakes());
     every(
       'the session sweep',
       this.intervals.sweep,
@@ -195,10 +208,19 @@ export class Agent {
     });
   }
 
+  /** One unwrapped handshake per acting endpoint's server, kept for the heartbeats until the next round. */
+  private async probeHandshakes(): Promise<void> {
+    const { handshake, clock } = this.options;
+    await eachOf(this.acting, async (served) => {
+      const report = await probeOnThisHost(handshake!, served.endpoint, clock);
+      if (report) this.probes.set(served.key, report);
+    });
+  }
+
   private async beat(): Promise<void> {
     const { stores, clock, agentId, host, version, log } = this.options;
     await beat(
-      { registry: stores.agentRegistry, clock, agentId, host, version, log },
+      { registry: stores.agentRegistry, clock, agentId, host, version, log, probes: this.probes },
       this.acting.map((served) => served.endpoint),
     );
   }

@@ -5,6 +5,7 @@ import type { Database } from '../adapters/dynamodb/client';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { OpenVpnConnectionLog } from '../adapters/openvpn/connection-log';
 import { OpenVpnEndpoint } from '../adapters/openvpn/endpoint';
+import { OpenVpnHandshakeProbe } from '../adapters/openvpn/handshake-probe';
 import { Agent, AgentOptions, AgentStores } from '../agent/agent';
 import type { EndpointSetup } from '../agent/served-endpoint';
 import type { Config, EndpointConfig } from '../config';
@@ -146,6 +147,7 @@ export function createAgent(
     ),
     clock: systemClock,
     log,
+    handshake: new OpenVpnHandshakeProbe(),
     intervalsMs: settings.intervalsMs,
     reconnectBackoffMs: settings.reconnectBackoffMs,
   });

@@ -3,6 +3,7 @@ import { agentStoresFor } from '../adapters/dynamodb/agent-stores';
 import { DynamoDbProbe } from '../adapters/dynamodb/probe';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { SlackWebProbe } from '../adapters/slack-web/probe';
+import { OpenVpnHandshakeProbe } from '../adapters/openvpn/handshake-probe';
 import { BOT_SCOPES } from '../adapters/slack-web/scopes';
 import type { Config } from '../config';
 import { VpnChatopsError } from '../domain/errors';
@@ -18,7 +19,13 @@ export function doctorProbes(config: Config, db: Database): DoctorProbes {
   const slack = config.SLACK_BOT_TOKEN
     ? new SlackWebProbe({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL })
     : undefined;
-  return { database: new DynamoDbProbe(db), slack, time: slack, requiredScopes: BOT_SCOPES };
+  return {
+    database: new DynamoDbProbe(db),
+    slack,
+    time: slack,
+    requiredScopes: BOT_SCOPES,
+    handshake: new OpenVpnHandshakeProbe(),
+  };
 }
 
 /**

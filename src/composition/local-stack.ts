@@ -16,6 +16,7 @@ import type { AgentLog } from '../services/agent/agent-log';
 import { messageOf } from '../domain/errors';
 import { scheduleDaily } from '../local/daily';
 import { scheduleExpirySweep } from '../local/expiry-sweep';
+import { scheduleFloodWatch } from '../local/flood-watch';
 import { scheduleAgentWatch } from '../local/agent-watch';
 import { RunningBot, startBot } from './local-bot';
 import { startConsoleServer } from '../local/console/server';
@@ -116,6 +117,8 @@ export async function startStack(initial: Config, progress: Progress, prepared: 
     started.add('the agent check', () => agentWatch.stop());
     const expirySweep = scheduleExpirySweep(admin, (message) => progress.warn(message));
     started.add('the expiry sweep', () => expirySweep.stop());
+    const floodWatch = scheduleFloodWatch(admin, (message) => progress.warn(message));
+    started.add('the flood watch', () => floodWatch.stop());
 
     const where: [string, string][] = [];
     let hint: string;

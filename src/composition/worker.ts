@@ -15,6 +15,7 @@ import { AdminPolicy } from '../slack/admins';
 import { adminAlertsFor } from '../slack/admin-alert';
 import { SlackAlertSink } from '../slack/alerts';
 import { SlackAgentAlertSink } from '../slack/agent-alerts';
+import { SlackFloodAlertSink } from '../slack/flood-alerts';
 import { slackClient } from '../slack/client';
 import { SlackExpiryNotifier } from '../slack/expiry-notifier';
 import { SlackOffboardingNotifier } from '../slack/offboarding-notifier';
@@ -49,6 +50,7 @@ export async function createAdmin(
     failureMetrics: failureMetricsFor(config),
     alerts: new SlackAlertSink(adminAlerts),
     agentAlerts: new SlackAgentAlertSink(adminAlerts),
+    floodAlerts: new SlackFloodAlertSink(adminAlerts),
     expiry: new SlackExpiryNotifier(client, admins, config.MAX_ACCESS_HOURS),
     offboarding: {
       policy: { mode: config.OFFBOARDING, guests: config.OFFBOARD_GUESTS === 'true' },

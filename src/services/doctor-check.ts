@@ -7,6 +7,7 @@ import type {
   CrlStateStore,
   DatabaseProbe,
   FailureMetricsSource,
+  HandshakeProbe,
   SlackProbe,
   TimeReference,
   VpnEndpoint,
@@ -27,6 +28,8 @@ export interface DoctorProbes {
   time?: TimeReference;
   /** The bot scopes Slack must report for the token (manifest.yml), checked when `slack` is set. */
   requiredScopes: readonly string[];
+  /** Sends an unwrapped handshake to a self-hosted server on this host (services/doctor-tls-crypt.ts). */
+  handshake?: HandshakeProbe;
 }
 
 export interface DoctorDeps extends DoctorProbes {

@@ -2,6 +2,7 @@ import { Check, CheckStatus, DoctorDeps, days, failure, guard, iso } from './doc
 import { endpointChecks } from './doctor-endpoint';
 import { agentChecks } from './doctor-agents';
 import { failureMetricChecks } from './doctor-metrics';
+import { tlsCryptChecks } from './doctor-tls-crypt';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 
@@ -139,6 +140,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<Check[]> {
     ...(deps.failureMetrics?.length
       ? [failureMetricChecks({ failureMetrics: deps.failureMetrics, clock: deps.clock })]
       : []),
+    ...(ca === undefined ? [] : tlsCryptChecks(deps, deps.endpoints)),
     ...(deps.agents
       ? [
           guard('VPN agents', 'Check the table the agents write their heartbeats to (TABLE_NAME) and its grants.', () =>

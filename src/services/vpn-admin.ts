@@ -18,6 +18,7 @@ import {
   FailureMetricsSource,
   CrlStateStore,
   ExpiryNotifier,
+  FloodStateStore,
   GrantStore,
   IdempotencyStore,
   MemberDirectory,
@@ -35,6 +36,7 @@ import { DailyReport, runDaily } from './daily';
 import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
 import { ExpirySweepReport, sweepExpiry } from './expiry-sweep';
 import { extendAccess } from './extend-access';
+import { FloodAlertSink, FloodWatchReport, watchFloods } from './flood-watch';
 import { IssueRequest, issueCertificate } from './issue';
 import {
   OffboardingNotifier,
@@ -86,6 +88,9 @@ export interface AppDeps {
   agents?: AgentRegistry;
   /** Where an agent's silence and return are told; without it the five-minute check has no one to tell. */
   agentAlerts?: AgentAlertSink;
+  /** What the 15-minute flood watch last told, and where it tells; without both it watches nothing. */
+  floodState?: FloodStateStore;
+  floodAlerts?: FloodAlertSink;
   /** Expiry reminders, the admins' digest and renewal notices; the daily job skips them without it. */
   expiry?: ExpiryNotifier;
   /** "Sent once" claims for reminders and the digest. */
@@ -300,6 +305,13 @@ export class VpnAdmin {
     const { agents, agentAlerts } = this.deps;
     if (!agents || !agentAlerts) return { agents: 0, silent: [], back: [], problems: [] };
     return watchAgents({ agents, alerts: agentAlerts, clock: this.clock });
+  }
+
+  /** Every 15 minutes: floods and names that keep failing, told once per change (services/flood-watch.ts). */
+  async watchFloods(): Promise<FloodWatchReport> {
+    const { connectionLogs, floodState, floodAlerts } = this.deps;
+    if (!floodState || !floodAlerts) return { watched: [], unwatched: [], alerted: [], problems: [] };
+    return watchFloods({ sources: connectionLogs ?? [], state: floodState, alerts: floodAlerts, clock: this.clock });
   }
 
   /** Each agent's newest heartbeat, for the admin Home; none where no agent reports. */

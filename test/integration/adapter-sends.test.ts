@@ -14,6 +14,7 @@ import { DynamoDbCrlDistribution } from '../../src/adapters/dynamodb/crl-distrib
 import { DynamoDbCrlStateStore } from '../../src/adapters/dynamodb/crl-state-store';
 import { DynamoDbEndpointLease } from '../../src/adapters/dynamodb/endpoint-lease';
 import { DynamoDbIdempotencyStore } from '../../src/adapters/dynamodb/idempotency-store';
+import { DynamoDbFloodStateStore } from '../../src/adapters/dynamodb/flood-state-store';
 import { DynamoDbProbe } from '../../src/adapters/dynamodb/probe';
 import { DynamoDbSessionKillQueue } from '../../src/adapters/dynamodb/session-kill-queue';
 import { DynamoDbShippedLog } from '../../src/adapters/dynamodb/shipped-log';
@@ -32,6 +33,7 @@ import {
   DATABASE_PROBE_SENDS,
   ENDPOINT_LEASE_SENDS,
   GRANT_STORE_SENDS,
+  FLOOD_STATE_STORE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
   JOB_QUEUE_SENDS,
   SESSION_KILL_QUEUE_SENDS,
@@ -253,6 +255,10 @@ describeWith(
       expect(await idempotency.claim('k1', 60)).toBe(true);
       await idempotency.release('k1');
       await probe.probe();
+      const floods = recording.watch(new DynamoDbFloodStateStore(db), 'floodState');
+      const flood = { endpoint: 'openvpn:x', version: 1, active: true, sources: [], ratePerHour: 1, failingNames: [] };
+      expect(await floods.save({ ...flood, alertedAt: now })).toBe(true);
+      expect((await floods.get('openvpn:x'))?.version).toBe(1);
 
       const crls = recording.watch(new DynamoDbCrlDistribution(db), 'crlDistribution');
       const kills = recording.watch(new DynamoDbSessionKillQueue(db), 'sessionKills');
@@ -337,6 +343,7 @@ describeWith(
       ['audit', AUDIT_LOG_SENDS],
       ['idempotency', IDEMPOTENCY_STORE_SENDS],
       ['probe', DATABASE_PROBE_SENDS],
+      ['floodState', FLOOD_STATE_STORE_SENDS],
       ['crlDistribution', CRL_DISTRIBUTION_SENDS],
       ['sessionKills', SESSION_KILL_QUEUE_SENDS],
       ['agents', AGENT_REGISTRY_SENDS],

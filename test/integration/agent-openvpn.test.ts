@@ -4,6 +4,8 @@ import type { Agent } from '../../src/agent/agent';
 import { AgentTableStores, createAgent } from '../../src/composition/agent';
 import { loadConfig } from '../../src/config';
 import { buildCrl, parseCrl } from '../../src/pki/crl';
+import { systemClock, type VpnEndpoint } from '../../src/ports';
+import { tlsCryptChecks } from '../../src/services/doctor-tls-crypt';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { eventually } from '../helpers/eventually';
 import {
@@ -155,6 +157,29 @@ describeWith(
       });
       expect(beat.endpoints[0].tlsCryptKey).toBe(vpn.tlsCrypt);
     }, 40_000);
+
+    it('probes its server with an unwrapped handshake, reports the silence in its heartbeat, and doctor shows it', async () => {
+      const reported = await eventually(
+        async () => (await table.agentRegistry.serving(ENDPOINT))?.endpoints[0].handshakeProbe,
+        'a heartbeat with the tls-crypt probe',
+      );
+      expect(reported).toMatchObject({
+        target: { host: '127.0.0.1', port: vpn.port, proto: 'udp' },
+        result: { outcome: 'silent' },
+      });
+      expect(server.log()).toMatch(/tls-crypt unwrapping failed/);
+      // The bot's side: doctor probes nothing itself and shows what the agent saw.
+      const served = { key: ENDPOINT, kind: 'openvpn', clientConfiguration: async () => 'remote vpn.example.com 1194' };
+      const [lines] = await Promise.all(
+        tlsCryptChecks({ agents: table.agentRegistry, clock: systemClock }, [served as unknown as VpnEndpoint]),
+      );
+      expect(lines).toEqual([
+        expect.objectContaining({
+          status: 'pass',
+          detail: expect.stringMatching(/ \(probed by agent test-host:agent on .* at /),
+        }),
+      ]);
+    }, 30_000);
 
     it('(b) carries out a kill request: the live session ends and the kill is settled done', async () => {
       const session = (await table.agentRegistry.serving(ENDPOINT))!.endpoints[0].sessions.find(

@@ -236,6 +236,11 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
           clientConfiguration: 'remote vpn.example.net 1194 udp',
           tlsCryptKey: '-----BEGIN OpenVPN Static key V1-----',
           serverCertificate: { location: '/etc/openvpn/server.crt', notAfter: new Date('2027-12-04T00:00:00Z') },
+          handshakeProbe: {
+            at: new Date('2026-12-04T09:30:00Z'),
+            target: { host: '127.0.0.1', port: 1194, proto: 'udp' },
+            result: { outcome: 'answered', opcode: 8 },
+          },
         },
       ],
     });

@@ -149,9 +149,9 @@ describe("each function's role grants every AWS request its code can send", () =
       });
       const bundled = new Set(Object.keys(metafile.inputs));
       const sends = new Set(operationsOf(name, { endpoint: true, connectionLog: true }).map(([, action]) => action));
-      // The scheduler builds the worker's VpnAdmin, which holds the connection logs; only /vpn logs (a worker job) reads them.
+      // The scheduler builds the worker's VpnAdmin, which holds the metrics reader; only doctor (a worker job) reads it.
       const heldNotCalled: Partial<Record<LambdaName, string[]>> = {
-        scheduler: ['src/adapters/cloudwatch-logs/connection-log.ts', 'src/adapters/cloudwatch-metrics/client.ts'],
+        scheduler: ['src/adapters/cloudwatch-metrics/client.ts'],
       };
       const unlisted = SIGNS.filter(
         ([module, action]) => bundled.has(module) && !sends.has(action) && !heldNotCalled[name]?.includes(module),

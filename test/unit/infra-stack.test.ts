@@ -489,17 +489,20 @@ describe('the CDK stack, synthesized offline', () => {
       '{"Ref":"Endpoint',
     );
     expect(JSON.stringify(statementsOf(created, 'Worker'))).toMatch(/:client-vpn-endpoint\/",\{"Ref":"Endpoint/);
-    // /vpn logs: the worker knows the connection log group and may read that group, and only the worker may.
+    // /vpn logs (the worker) and the 15-minute flood watch (the scheduler) know the connection log group and may
+    // read that group, and only they may.
     expect(JSON.stringify(functionNamed(created, 'Worker').Environment.Variables.VPN_ENDPOINTS)).toMatch(
       /\\"logGroup\\":\\"",\{"Ref":"ConnectionLogs/,
     );
-    const reads = statementsOf(created, 'Worker').filter((statement) =>
-      actions(statement).includes('logs:FilterLogEvents'),
-    );
-    expect(reads).toHaveLength(1);
-    expect(actions(reads[0])).toEqual(['logs:FilterLogEvents']);
-    expect(JSON.stringify(reads[0].Resource)).toMatch(/:log-group:",\{"Ref":"ConnectionLogs[0-9A-F]+"\}\]/);
-    for (const role of ROLES.filter((name) => name !== 'Worker'))
+    for (const reader of ['Worker', 'Scheduler'] as const) {
+      const reads = statementsOf(created, reader).filter((statement) =>
+        actions(statement).includes('logs:FilterLogEvents'),
+      );
+      expect(reads).toHaveLength(1);
+      expect(actions(reads[0])).toEqual(['logs:FilterLogEvents']);
+      expect(JSON.stringify(reads[0].Resource)).toMatch(/:log-group:",\{"Ref":"ConnectionLogs[0-9A-F]+"\}\]/);
+    }
+    for (const role of ROLES.filter((name) => name !== 'Worker' && name !== 'Scheduler'))
       expect(statementsOf(created, role).flatMap(actions)).not.toContain('logs:FilterLogEvents');
     // A created endpoint's server certificate is known: doctor reads exactly that one.
     const [acm] = statementsOf(created, 'Worker').filter((statement) =>

@@ -32,6 +32,7 @@ import * as doctor from '../../src/slack/views/doctor';
 import * as durationSelect from '../../src/slack/views/duration-select';
 import * as errors from '../../src/slack/views/errors';
 import * as expiry from '../../src/slack/views/expiry';
+import * as floodAlert from '../../src/slack/views/flood-alert';
 import * as format from '../../src/slack/views/format';
 import * as help from '../../src/slack/views/help';
 import * as home from '../../src/slack/views/home';
@@ -77,6 +78,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   'duration-select': durationSelect,
   errors,
   expiry,
+  'flood-alert': floodAlert,
   format,
   help,
   home,
@@ -480,6 +482,31 @@ const BUILDERS: Record<string, Builder> = {
             endpoints: Array.from({ length: 12 }, () => h.s()),
             lastBeatAt: NOW,
           }),
+        ),
+      ),
+  },
+  'flood-alert.floodAlertMessage': {
+    render: (h) =>
+      (['started', 'changed', 'over'] as const).flatMap((kind) =>
+        [true, false].map((selfHosted) =>
+          msg(
+            floodAlert.floodAlertMessage({
+              kind,
+              endpoint: h.s(),
+              selfHosted,
+              sources: Array.from({ length: 20 }, (_, i) => ({
+                ip: h.s(),
+                failedPerHour: 3_600 + i,
+                droppedBeforeTls: i % 2 === 0,
+              })),
+              moreSources: 7,
+              ratePerHour: 90_000,
+              failingNames: Array.from({ length: 12 }, () => ({ commonName: h.s(), failed: 9, topReason: h.s() })),
+              from: NOW,
+              to: NOW,
+              ...(kind !== 'started' && { previous: { sources: 3, ratePerHour: 100, since: NOW } }),
+            }),
+          ),
         ),
       ),
   },

@@ -1,5 +1,6 @@
 import type { AgentWatchReport } from '../../services/agent-watch';
 import type { ExpirySweepReport } from '../../services/expiry-sweep';
+import type { FloodWatchReport } from '../../services/flood-watch';
 import type { VpnAdmin } from '../../services/vpn-admin';
 import { Deadline } from '../../domain/deadline';
 import { VpnChatopsError } from '../../domain/errors';
@@ -10,9 +11,10 @@ import { perContainer } from '../../per-container';
 /**
  * What an EventBridge Scheduler schedule asks for, as its input `{"task": …}`: the daily job, the
  * five-minute check that tells the admins when a `vpnctl agent` falls silent and when it is back, or the
- * five-minute expiry sweep (sessions of expired certificates ended, time-boxed access warned before it ends).
+ * five-minute expiry sweep (sessions of expired certificates ended, time-boxed access warned before it ends), or
+ * the 15-minute flood watch (floods and names that keep failing, told to the admins once per change).
  */
-export const SCHEDULED_TASKS = ['daily', 'agents', 'expiry'] as const;
+export const SCHEDULED_TASKS = ['daily', 'agents', 'expiry', 'floods'] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
 export function scheduledTask(event: unknown): ScheduledTask {
@@ -35,13 +37,15 @@ export function scheduledTask(event: unknown): ScheduledTask {
 type DailyRun = Awaited<ReturnType<typeof runDaily>>;
 type AgentsRun = { task: 'agents' } & AgentWatchReport;
 type ExpiryRun = { task: 'expiry' } & ExpirySweepReport;
+type FloodsRun = { task: 'floods' } & FloodWatchReport;
 
 /** Typed by the task asked for, so a caller that runs the daily job reads its report without narrowing. */
 export interface SchedulerHandler {
   (event: { task: 'daily' }, context?: unknown): Promise<DailyRun>;
   (event: { task: 'agents' }, context?: unknown): Promise<AgentsRun>;
   (event: { task: 'expiry' }, context?: unknown): Promise<ExpiryRun>;
-  (event: unknown, context?: unknown): Promise<DailyRun | AgentsRun | ExpiryRun>;
+  (event: { task: 'floods' }, context?: unknown): Promise<FloodsRun>;
+  (event: unknown, context?: unknown): Promise<DailyRun | AgentsRun | ExpiryRun | FloodsRun>;
 }
 
 /**
@@ -71,6 +75,12 @@ export function schedulerHandler(
       const report = await ready.sweepExpiry(`system:scheduler:${task}`);
       // What was left is taken up by the next round, 5 minutes later; what stopped it is on record here.
       for (const problem of report.problems) log(`expiry sweep: ${problem}`);
+      return { task, ...report };
+    }
+    if (task === 'floods') {
+      const report = await ready.watchFloods();
+      // An unread log or an untold change is found again by the next round, 15 minutes later.
+      for (const problem of report.problems) log(`flood watch: ${problem}`);
       return { task, ...report };
     }
     return runDaily(ready, emit, log, reconcileDeadline(context));

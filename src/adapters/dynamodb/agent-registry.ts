@@ -1,7 +1,14 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { VpnChatopsError } from '../../domain/errors';
 import { DAY_MS } from '../../domain/time';
-import type { AgentEndpointReport, AgentHeartbeat, AgentRegistry, VpnSession } from '../../ports';
+import type {
+  AgentEndpointReport,
+  AgentHeartbeat,
+  AgentRegistry,
+  HandshakeOutcome,
+  HandshakeTarget,
+  VpnSession,
+} from '../../ports';
 import { Database, guarded, isConditionFailure, queryAll, storeError } from './client';
 import { TTL_ATTRIBUTE } from './table';
 
@@ -47,12 +54,14 @@ function reportItem(report: AgentEndpointReport): Item {
       ...report.serverCertificate,
       notAfter: iso(report.serverCertificate.notAfter),
     },
+    handshakeProbe: report.handshakeProbe && { ...report.handshakeProbe, at: iso(report.handshakeProbe.at) },
   };
 }
 
 function toReport(item: Item): AgentEndpointReport {
   const health = item.health as AgentEndpointReport['health'];
   const certificate = item.serverCertificate as Item | undefined;
+  const probe = item.handshakeProbe as Item | undefined;
   return {
     endpoint: item.endpoint as string,
     ...(typeof item.acting === 'boolean' && { acting: item.acting }),
@@ -71,6 +80,13 @@ function toReport(item: Item): AgentEndpointReport {
       notAfter: new Date(certificate.notAfter as string),
       status: certificate.status as string | undefined,
     },
+    ...(probe && {
+      handshakeProbe: {
+        at: new Date(probe.at as string),
+        target: probe.target as HandshakeTarget,
+        result: probe.result as HandshakeOutcome,
+      },
+    }),
   };
 }
 

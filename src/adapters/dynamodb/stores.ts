@@ -4,6 +4,7 @@ import { DynamoDbAuditLog } from './audit-log';
 import { DynamoDbCertificateStore } from './certificate-store';
 import type { Database } from './client';
 import { DynamoDbCrlStateStore } from './crl-state-store';
+import { DynamoDbFloodStateStore } from './flood-state-store';
 import { DynamoDbGrantStore } from './grant-store';
 import { DynamoDbIdempotencyStore } from './idempotency-store';
 
@@ -16,5 +17,6 @@ export function storesFor(db: Database) {
     approvals: new DynamoDbApprovalStore(db),
     grants: new DynamoDbGrantStore(db),
     accessRequests: new DynamoDbAccessRequestStore(db),
+    floodState: new DynamoDbFloodStateStore(db),
   };
 }

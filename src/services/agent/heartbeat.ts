@@ -5,6 +5,7 @@ import type {
   AgentRegistry,
   Clock,
   EndpointHealth,
+  HandshakeProbeReport,
   VpnEndpoint,
   VpnSession,
 } from '../../ports';
@@ -17,6 +18,8 @@ export interface HeartbeatDeps {
   host: string;
   version: string;
   log: AgentLog;
+  /** The latest unwrapped-handshake probe per endpoint key, reported for the bot's doctor. */
+  probes?: ReadonlyMap<string, HandshakeProbeReport>;
 }
 
 /**
@@ -61,6 +64,7 @@ async function report(deps: HeartbeatDeps, endpoint: VpnEndpoint): Promise<Agent
   const clientConfiguration = await optional('the client configuration', () => endpoint.clientConfiguration());
   const tlsCryptKey = await optional('the tls-crypt key', endpoint.tlsCryptKey?.bind(endpoint));
   const serverCertificate = await optional('the server certificate', endpoint.serverCertificate?.bind(endpoint));
+  const handshakeProbe = deps.probes?.get(endpoint.key);
   // Only the endpoints this agent holds the lease for are reported: a standby agent reports none.
   return {
     endpoint: endpoint.key,
@@ -70,5 +74,6 @@ async function report(deps: HeartbeatDeps, endpoint: VpnEndpoint): Promise<Agent
     ...(clientConfiguration !== undefined && { clientConfiguration }),
     ...(tlsCryptKey !== undefined && { tlsCryptKey }),
     ...(serverCertificate !== undefined && { serverCertificate }),
+    ...(handshakeProbe !== undefined && { handshakeProbe }),
   };
 }
