@@ -74,7 +74,8 @@ export function judgeProbe(endpoint: string, report: HandshakeProbeReport, by: s
         name,
         status: 'warn',
         detail: `not proven: nothing listens at ${at} (port unreachable), so the probe reached no server (${by})`,
-        fix: 'Start the server, or correct "remote" in VPN_ENDPOINTS; a server bound to one address (`local`) must be probed there.',
+        // Most often the server is simply down (the endpoint's own line says why); the address is the rarer cause.
+        fix: 'Start the server (the endpoint line above says why it is down). If it is running, check that the endpoint\'s "remote" names where it listens: a server bound to one address (`local`) must be probed there.',
       };
     case 'error':
       return {
