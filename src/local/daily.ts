@@ -1,11 +1,9 @@
+import { type DailySchedule, repeatRounds } from './repeat';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 import type { DailyReport } from '../services/daily';
 
-export interface DailySchedule {
-  /** No further runs; resolves once a run in progress has finished, so its database is still there for it. */
-  stop(): Promise<void>;
-}
+export type { DailySchedule } from './repeat';
 
 /**
  * The daily job for a bot that is not on AWS (npm start, self-hosted OpenVPN): right after start, then
@@ -17,31 +15,19 @@ export function scheduleDaily(
   report: (message: string) => void,
   options: { firstMs?: number; everyMs?: number } = {},
 ): DailySchedule {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let running: Promise<void> | undefined;
-  const run = async () => {
-    try {
-      const result = await admin.daily('system:npm-start');
-      for (const problem of result.problems) report(`daily job: ${problem}`);
-      for (const renewal of result.renewals.filter((entry) => entry.action === 'failed'))
-        report(
-          `daily job: CRL renewal on ${renewal.endpoint} failed; it is retried in 24 hours, or run \`vpnctl crl publish\``,
-        );
-    } catch (error) {
-      report(`daily job failed: ${messageOf(error)}; it runs again in 24 hours, or run \`vpnctl daily\``);
-    }
-    if (!stopped) timer = setTimeout(start, options.everyMs ?? DAY_MS).unref();
-  };
-  const start = () => {
-    running = run().finally(() => (running = undefined));
-  };
-  timer = setTimeout(start, options.firstMs ?? 0).unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+  return repeatRounds(
+    async () => {
+      try {
+        const result = await admin.daily('system:npm-start');
+        for (const problem of result.problems) report(`daily job: ${problem}`);
+        for (const renewal of result.renewals.filter((entry) => entry.action === 'failed'))
+          report(
+            `daily job: CRL renewal on ${renewal.endpoint} failed; it is retried in 24 hours, or run \`vpnctl crl publish\``,
+          );
+      } catch (error) {
+        report(`daily job failed: ${messageOf(error)}; it runs again in 24 hours, or run \`vpnctl daily\``);
+      }
     },
-  };
+    { firstMs: options.firstMs ?? 0, everyMs: options.everyMs ?? DAY_MS },
+  );
 }

@@ -1,3 +1,4 @@
+import { repeatRounds } from './repeat';
 import { messageOf } from '../domain/errors';
 import { MINUTE_MS } from '../domain/time';
 import type { ExpirySweepReport } from '../services/expiry-sweep';
@@ -17,27 +18,15 @@ export function scheduleExpirySweep(
   report: (message: string) => void,
   options: { firstMs?: number; everyMs?: number } = {},
 ): DailySchedule {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let running: Promise<void> | undefined;
-  const run = async () => {
-    try {
-      const result = await admin.sweepExpiry('system:npm-start');
-      for (const problem of result.problems) report(`expiry sweep: ${problem}`);
-    } catch (error) {
-      report(`expiry sweep failed: ${messageOf(error)}; the next round tries again in 5 minutes`);
-    }
-    if (!stopped) timer = setTimeout(start, options.everyMs ?? EXPIRY_SWEEP_EVERY_MS).unref();
-  };
-  const start = () => {
-    running = run().finally(() => (running = undefined));
-  };
-  timer = setTimeout(start, options.firstMs ?? 0).unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+  return repeatRounds(
+    async () => {
+      try {
+        const result = await admin.sweepExpiry('system:npm-start');
+        for (const problem of result.problems) report(`expiry sweep: ${problem}`);
+      } catch (error) {
+        report(`expiry sweep failed: ${messageOf(error)}; the next round tries again in 5 minutes`);
+      }
     },
-  };
+    { firstMs: options.firstMs ?? 0, everyMs: options.everyMs ?? EXPIRY_SWEEP_EVERY_MS },
+  );
 }

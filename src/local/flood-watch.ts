@@ -1,3 +1,4 @@
+import { repeatRounds } from './repeat';
 import { messageOf } from '../domain/errors';
 import { FLOOD_WATCH_EVERY_MS, type FloodWatchReport } from '../services/flood-watch';
 import type { DailySchedule } from './daily';
@@ -12,27 +13,15 @@ export function scheduleFloodWatch(
   report: (message: string) => void,
   options: { firstMs?: number; everyMs?: number } = {},
 ): DailySchedule {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let running: Promise<void> | undefined;
-  const run = async () => {
-    try {
-      const result = await admin.watchFloods();
-      for (const problem of result.problems) report(`flood watch: ${problem}`);
-    } catch (error) {
-      report(`flood watch failed: ${messageOf(error)}; the next round tries again in 15 minutes`);
-    }
-    if (!stopped) timer = setTimeout(start, options.everyMs ?? FLOOD_WATCH_EVERY_MS).unref();
-  };
-  const start = () => {
-    running = run().finally(() => (running = undefined));
-  };
-  timer = setTimeout(start, options.firstMs ?? 0).unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+  return repeatRounds(
+    async () => {
+      try {
+        const result = await admin.watchFloods();
+        for (const problem of result.problems) report(`flood watch: ${problem}`);
+      } catch (error) {
+        report(`flood watch failed: ${messageOf(error)}; the next round tries again in 15 minutes`);
+      }
     },
-  };
+    { firstMs: options.firstMs ?? 0, everyMs: options.everyMs ?? FLOOD_WATCH_EVERY_MS },
+  );
 }
