@@ -359,18 +359,20 @@ function repeatFailures(names: Counter<NameTally>): RepeatFailure[] {
   );
 }
 
-/** Every endpoint's log over one window, read side by side; one endpoint failing does not hide the others. */
-export async function connectionInsights(
+/**
+ * Every endpoint's log over one window, read side by side and summarized by `summarize`; one endpoint failing
+ * does not hide the others: it carries the reason instead.
+ */
+export function readEachEndpoint<Summary>(
   sources: ConnectionLogSource[],
-  hours: number,
-  now: Date,
-): Promise<InsightsReport> {
-  const window = insightWindow(hours, now);
-  const endpoints = await Promise.all(
-    sources.map(async (source): Promise<EndpointInsights> => {
+  window: InsightWindow,
+  summarize: (endpoint: string, read: ConnectionLogRead, window: InsightWindow) => Summary,
+): Promise<{ endpoint: string; summary?: Summary; error?: string }[]> {
+  return Promise.all(
+    sources.map(async (source) => {
       try {
         const read = await source.read(new Date(window.from), new Date(window.to));
-        return { endpoint: source.endpoint, summary: summarizeConnections(source.endpoint, read, window) };
+        return { endpoint: source.endpoint, summary: summarize(source.endpoint, read, window) };
       } catch (error) {
         const reason =
           error instanceof VpnChatopsError
@@ -380,5 +382,14 @@ export async function connectionInsights(
       }
     }),
   );
-  return { window, endpoints };
+}
+
+/** Every endpoint's log over one window, read side by side; one endpoint failing does not hide the others. */
+export async function connectionInsights(
+  sources: ConnectionLogSource[],
+  hours: number,
+  now: Date,
+): Promise<InsightsReport> {
+  const window = insightWindow(hours, now);
+  return { window, endpoints: await readEachEndpoint(sources, window, summarizeConnections) };
 }

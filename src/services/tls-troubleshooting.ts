@@ -1,8 +1,7 @@
 import { FAILED, SUCCESSFUL, type ConnectionAttempt } from '../domain/connection-log';
-import { VpnChatopsError, messageOf } from '../domain/errors';
 import { failureClassOf, likelyFix, type TlsFailureClass } from '../domain/tls-negotiation';
 import type { ConnectionLogRead, ConnectionLogSource } from '../ports';
-import { attemptsIn, insightWindow, type InsightWindow } from './connection-insights';
+import { attemptsIn, insightWindow, readEachEndpoint, type InsightWindow } from './connection-insights';
 
 /** Groups listed per endpoint; the rest are counted. Seed 003's `sort | uniq -c | sort -r`, with a head. */
 export const TLS_TOP_GROUPS = 20;
@@ -190,19 +189,5 @@ function tallyFailure(
 /** Every endpoint's log over one window, grouped for TLS troubleshooting; one endpoint failing does not hide the others. */
 export async function tlsTroubleshooting(sources: ConnectionLogSource[], hours: number, now: Date): Promise<TlsReport> {
   const window = insightWindow(hours, now);
-  const endpoints = await Promise.all(
-    sources.map(async (source): Promise<EndpointTls> => {
-      try {
-        const read = await source.read(new Date(window.from), new Date(window.to));
-        return { endpoint: source.endpoint, summary: summarizeTls(source.endpoint, read, window) };
-      } catch (error) {
-        const reason =
-          error instanceof VpnChatopsError
-            ? error.message
-            : `${source.endpoint}: the connection log could not be read (${messageOf(error)}).`;
-        return { endpoint: source.endpoint, error: reason };
-      }
-    }),
-  );
-  return { window, endpoints };
+  return { window, endpoints: await readEachEndpoint(sources, window, summarizeTls) };
 }
