@@ -20,6 +20,26 @@ const HAND_WINDOW_MS = 60_000;
 const MAX_OPEN = 20_000;
 const MAX_FIELD = 120;
 
+/**
+ * What the server logs, with the sender's address, when it drops a packet before any TLS, and the reason
+ * named for it (test/fixtures/tls/: no-tls-crypt.log and the tls-crypt-v2-*.log captures).
+ */
+const PACKET_REFUSALS: [logged: string, reason: string][] = [
+  ['tls-crypt unwrapping failed', 'tls-crypt-failed'],
+  ['cannot locate HMAC', 'tls-auth-failed'],
+  // tls-crypt-v2 without a client key (an old tls-crypt profile, or none): the first packet is of the wrong kind.
+  ['could not determine wrapping', 'tls-crypt-v2-no-key'],
+  // A client key our server key did not wrap: another server's, or one from before a key rotation.
+  ['can not extract tls-crypt-v2 client key', 'tls-crypt-v2-foreign-key'],
+];
+/** Our verify script refused the unwrapped key (revoked, or naming no certificate of ours); logged in the peer's instance. */
+const VERIFY_SCRIPT_REFUSAL = 'TLS CRYPT V2 VERIFY SCRIPT ERROR';
+/** Failure reasons of attempts the server dropped at their first packet, before TLS cost it anything. */
+export const DROPPED_BEFORE_TLS: ReadonlySet<string> = new Set([
+  ...PACKET_REFUSALS.map(([, reason]) => reason),
+  'tls-crypt-v2-refused',
+]);
+
 /** OpenSSL's verify errors as OpenVPN prints them, under the names admins search for. */
 const VERIFY_REASONS: Record<string, string> = {
   'certificate revoked': 'certificate-revoked',
@@ -178,6 +198,13 @@ export class OpenVpnLogParser {
   }
 
   private peerLine(at: number, key: string, ip: string, cn: string | undefined, text: string): void {
+    // The verify hook runs in a client instance opened for the key, yet refuses it before any TLS: a packet-level
+    // refusal, and the instance's trailing lines (`can not extract`, `SIGUSR1[soft,tls-error]`) are not a handshake.
+    if (cn === undefined && text.startsWith(VERIFY_SCRIPT_REFUSAL)) {
+      this.open.delete(key);
+      this.markSettled(key, at);
+      return this.refuse(at, key, ip, 'tls-crypt-v2-refused');
+    }
     const starts = text.startsWith('TLS: Initial packet from') || text.startsWith('VERIFY ');
     let handshake = this.open.get(key);
     if (!handshake) {
@@ -236,25 +263,24 @@ export class OpenVpnLogParser {
       this.pendingDenial = `client-deny: ${slug(rejected[1]) || 'no-reason'}`;
       return;
     }
-    const reason = text.includes('tls-crypt unwrapping failed')
-      ? 'tls-crypt-failed'
-      : text.includes('cannot locate HMAC')
-        ? 'tls-auth-failed'
-        : undefined;
+    const reason = PACKET_REFUSALS.find(([logged]) => text.includes(logged))?.[1];
     const from = reason && PACKET_FROM.exec(text);
     if (!reason || !from) return;
-    const key = `${from[1]}:${from[2]}`;
+    this.refuse(at, `${from[1]}:${from[2]}`, from[1], reason);
+  }
+
+  /** A refusal before TLS: one attempt per peer per hand-window, since a client re-sends its first packet within it. */
+  private refuse(at: number, key: string, ip: string, reason: string): void {
     const previous = this.refused.get(key);
     this.refused.set(key, at);
     if (previous !== undefined && at - previous < HAND_WINDOW_MS) return;
     if (this.refused.size > MAX_OPEN) this.refused.delete(this.refused.keys().next().value!);
-    this.record(attemptOf(at, FAILED, reason, from[1]));
+    this.record(attemptOf(at, FAILED, reason, ip));
   }
 
   private settle(key: string, handshake: Handshake, status: string, reason?: string): void {
     this.open.delete(key);
-    this.settled.set(key, handshake.seen);
-    if (this.settled.size > MAX_OPEN) this.settled.delete(this.settled.keys().next().value!);
+    this.markSettled(key, handshake.seen);
     const attempt = attemptOf(handshake.at, status, reason, handshake.ip);
     attempt.commonName = handshake.commonName;
     attempt.clientVersion = handshake.guiVersion ?? handshake.version;
@@ -265,6 +291,11 @@ export class OpenVpnLogParser {
       this.admitted.set(key, attempt);
       if (this.admitted.size > MAX_OPEN) this.admitted.delete(this.admitted.keys().next().value!);
     }
+  }
+
+  private markSettled(key: string, at: number): void {
+    this.settled.set(key, at);
+    if (this.settled.size > MAX_OPEN) this.settled.delete(this.settled.keys().next().value!);
   }
 
   private record(attempt: ConnectionAttempt): void {

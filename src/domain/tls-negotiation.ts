@@ -112,6 +112,9 @@ const REASON_CLASSES: Record<string, TlsFailureClass> = {
   'unknown-ca': 'certificate-verify',
   'tls-crypt-failed': 'tls-crypt',
   'tls-auth-failed': 'tls-crypt',
+  'tls-crypt-v2-no-key': 'tls-crypt',
+  'tls-crypt-v2-foreign-key': 'tls-crypt',
+  'tls-crypt-v2-refused': 'tls-crypt',
   'tls-handshake-timeout': 'timeout',
   'no-shared-cipher': 'cipher-negotiation',
   'auth-failed': 'approval-refused',
@@ -150,7 +153,7 @@ export function likelyFix(failure: TlsFailureClass, offeredCiphers?: string): st
     case 'revoked':
       return 'The certificate is revoked: expected after a revocation or offboarding; if the person should have access, issue them a new profile.';
     case 'tls-crypt':
-      return "The client has no tls-crypt key or another server's (an old profile, or a scanner): send a fresh profile; many from one address is a flood (seed 002), block it upstream.";
+      return "The client has no tls-crypt key or another server's (an old profile, or a scanner), or its tls-crypt-v2 key is revoked: send a fresh profile if the person should connect; many from one address is a flood (seed 002), block it upstream.";
     case 'timeout':
       return 'The handshake did not finish within the hand-window: the client lost its network or a firewall drops UDP between them, or the server is overloaded; check reachability from the client and the server load.';
     case 'approval-refused':

@@ -1,5 +1,6 @@
 import { FAILED } from '../domain/connection-log';
 import { VpnChatopsError, messageOf } from '../domain/errors';
+import { DROPPED_BEFORE_TLS } from '../domain/openvpn-log';
 import { HOUR_MS, MINUTE_MS } from '../domain/time';
 import type { Clock, ConnectionLogSource, FloodState, FloodStateStore } from '../ports';
 import { InsightWindow, summarizeConnections } from './connection-insights';
@@ -12,8 +13,6 @@ export const FLOOD_SOURCES_SHOWN = 20;
 const SOURCES_REMEMBERED = 500;
 /** A flood whose rate doubled since it was told is a new situation. */
 const RATE_CHANGE = 2;
-/** Refusals logged before any TLS: the server's tls-crypt (or tls-auth) already drops them for one packet each. */
-const DROPPED_BEFORE_TLS = new Set(['tls-crypt-failed', 'tls-auth-failed']);
 
 export interface FloodSource {
   ip: string;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionAttempt } from '../../src/domain/connection-log';
-import { OpenVpnLogParser } from '../../src/domain/openvpn-log';
+import { DROPPED_BEFORE_TLS, OpenVpnLogParser } from '../../src/domain/openvpn-log';
 import { failureClassOf, likelyFix, tlsFact, type TlsFailureClass } from '../../src/domain/tls-negotiation';
 import { insightWindow } from '../../src/services/connection-insights';
 import { summarizeTls, tlsTroubleshooting } from '../../src/services/tls-troubleshooting';
@@ -63,6 +63,17 @@ describe('TLS details from real OpenVPN 2.6 server logs', () => {
     expect(attempts[0].status).toBe('failed');
     expect(classOf(attempts[0])).toBe(failure);
     expect(attempts[0].tls?.version).toBeUndefined();
+  });
+
+  it.each([
+    ['tls-crypt-v2-revoked', 'tls-crypt-v2-refused'],
+    ['tls-crypt-v2-foreign-key', 'tls-crypt-v2-foreign-key'],
+    ['tls-crypt-v2-no-key', 'tls-crypt-v2-no-key'],
+  ])('counts %s, refused twice as the client re-sends, as one attempt dropped before TLS (%s)', (name, reason) => {
+    const attempts = tlsFixture(name);
+    expect(attempts).toEqual([expect.objectContaining({ status: 'failed', reason, sourceIp: '127.0.0.1' })]);
+    expect(DROPPED_BEFORE_TLS.has(reason)).toBe(true);
+    expect(classOf(attempts[0])).toBe('tls-crypt');
   });
 
   it("classes the management interface's client-deny as a refused approval", () => {
