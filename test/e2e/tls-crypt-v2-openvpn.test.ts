@@ -23,6 +23,7 @@ import {
   startOpenVpn,
 } from '../helpers/openvpn';
 import { HAS_TUN, OPENVPN, describeWith } from '../helpers/tools';
+import { RelayedPackets, UdpRelay, startUdpRelay } from '../helpers/udp-relay';
 
 const VERIFY_SCRIPT = join(__dirname, '..', '..', 'resources', 'tls-crypt-v2-verify.sh');
 /** A line only a TLS handshake writes: the server checked a client certificate. */
@@ -42,6 +43,8 @@ describeWith(
     let admin: VpnAdmin;
     let serverKeyFile: string;
     let refusalList: string;
+    /** Relays a test keeps open across steps; closed here if the test fails before it does. */
+    const relays: UdpRelay[] = [];
 
     function startServer(): Promise<string> {
       server = startOpenVpn(
@@ -62,21 +65,55 @@ describeWith(
       return server.waitFor(CONNECTED);
     }
 
+    /** A copy of `profile` whose client talks to the server through `relay`, which counts the packets each way. */
+    function throughRelay(profile: string, relay: UdpRelay): string {
+      const direct = new RegExp(`^remote 127\\.0\\.0\\.1 ${vpn.port}$`, 'm');
+      const text = readFileSync(profile, 'utf8');
+      if (!direct.test(text)) throw new Error(`${profile} does not name the test server's address`);
+      return vpn.file(`relayed-${relay.port}.ovpn`, text.replace(direct, `remote 127.0.0.1 ${relay.port}`));
+    }
+
     /**
-     * Start a client and wait until the server has dropped it twice (it retries after ~2 s): a client let into TLS
-     * in between would have left its VERIFY line by then. Resolves with the server's and the client's logs.
+     * Start a client through a counting relay and wait until the server has dropped it twice (it retries after ~2 s):
+     * a client let into TLS in between would have left its VERIFY line by then. Resolves with the server's and the
+     * client's logs, and the packets each way once the client has stopped.
      */
-    async function droppedTwice(profile: string, drop: RegExp): Promise<{ server: string; client: string }> {
+    async function droppedTwice(
+      profile: string,
+      drop: RegExp,
+    ): Promise<{ server: string; client: string; packets: RelayedPackets }> {
       const since = server!.log().length;
-      const client = vpn.startClient(profile);
+      const relay = await startUdpRelay(vpn.port);
       try {
-        const first = await server!.waitFor(drop, { since });
-        await server!.waitFor(drop, { since: since + first.slice(since).search(drop) + 1 });
-        return { server: server!.log().slice(since), client: client.log() };
+        const client = vpn.startClient(throughRelay(profile, relay));
+        try {
+          const first = await server!.waitFor(drop, { since });
+          await server!.waitFor(drop, { since: since + first.slice(since).search(drop) + 1 });
+        } finally {
+          await client.stop();
+        }
+        return { server: server!.log().slice(since), client: client.log(), packets: relay.packets() };
       } finally {
-        await client.stop();
+        await relay.stop();
       }
     }
+
+    /** Sent at least its two first packets and got not one back: the server answered nothing at all. */
+    const silent = (packets: RelayedPackets) => {
+      expect(packets.toServer).toBeGreaterThanOrEqual(2);
+      expect(packets).toEqual({ toServer: packets.toServer, toClient: 0, toClientKinds: [] });
+    };
+
+    /**
+     * A key our server wrapped gets back OpenVPN 2.6's stateless reset (its HMAC cookie), sent before the server keeps
+     * any state; the verify script runs only on the client's echo of it, so only for a source address that is real.
+     * Nothing else comes back: no TLS record, no acknowledgement.
+     */
+    const onlyTheStatelessReset = (packets: RelayedPackets) => {
+      expect(packets.toClient).toBeGreaterThanOrEqual(1);
+      expect(packets.toClient).toBeLessThan(packets.toServer);
+      expect(packets.toClientKinds).toEqual(Array(packets.toClient).fill('P_CONTROL_HARD_RESET_SERVER_V2'));
+    };
 
     /** A profile for a certificate the bot never issued, with `clientKey` (or none). */
     async function strangerProfile(name: string, clientKey: (serial: string) => string | undefined) {
@@ -118,6 +155,7 @@ describeWith(
       await startServer();
     });
     afterAll(async () => {
+      await Promise.all(relays.map((relay) => relay.stop()));
       await server?.stop();
       await vpn?.stop();
       await db?.drop();
@@ -137,9 +175,13 @@ describeWith(
 
       const bobProfile = vpn.file('bob.ovpn', bob.profile);
       const janeProfile = vpn.file('jane.ovpn', jane.profile);
-      const bobClient = vpn.startClient(bobProfile);
+      const bobRelay = await startUdpRelay(vpn.port);
+      relays.push(bobRelay);
+      const bobClient = vpn.startClient(throughRelay(bobProfile, bobRelay));
       await bobClient.waitFor(CONNECTED);
       expect(server!.log()).toMatch(/TLS CRYPT V2 VERIFY SCRIPT OK/);
+      // A valid key is answered: the whole TLS handshake came back through the relay.
+      expect(bobRelay.packets().toClientKinds).toContain('P_CONTROL_V1');
       const janeClient = vpn.startClient(janeProfile);
       await janeClient.waitFor(CONNECTED);
 
@@ -152,6 +194,7 @@ describeWith(
       // Written with the CRL, by the same publish.
       expect(readdirSync(refusalList)).toEqual([bob.record.serial]);
       await bobClient.waitFor(/process exiting/);
+      await bobRelay.stop();
 
       const retry = await droppedTwice(
         bobProfile,
@@ -162,6 +205,7 @@ describeWith(
       // the server's certificate; all it got back is the stateless reset that opens the exchange. (Lines naming
       // Bob's CN may still come from his halted session's last moments, so the checks are on TLS's own lines.)
       expect(retry.server).not.toMatch(TLS_STARTED);
+      onlyTheStatelessReset(retry.packets);
       expect(retry.server).not.toMatch(/Peer Connection Initiated/);
       expect(retry.client).not.toMatch(/VERIFY OK/);
       expect(retry.client).not.toMatch(CONNECTED);
@@ -172,6 +216,7 @@ describeWith(
       const withoutKey = await strangerProfile('eve', () => undefined);
       const eve = await droppedTwice(withoutKey, /TLS Error: could not determine wrapping/);
       expect(eve.server).not.toMatch(TLS_STARTED);
+      silent(eve.packets);
       expect(eve.client).not.toMatch(/VERIFY OK/);
 
       const foreignKey = await strangerProfile('mallory', (serial) =>
@@ -179,6 +224,7 @@ describeWith(
       );
       const mallory = await droppedTwice(foreignKey, /client key authentication error/);
       expect(mallory.server).not.toMatch(TLS_STARTED);
+      silent(mallory.packets);
       expect(mallory.server).not.toMatch(/TLS CRYPT V2 VERIFY SCRIPT/);
       expect(mallory.client).not.toMatch(/VERIFY OK/);
 
@@ -195,6 +241,7 @@ describeWith(
       const unnamed = await strangerProfile('trudy', () => readFileSync(unnamedKeyFile, 'utf8'));
       const trudy = await droppedTwice(unnamed, /tls-crypt-v2-verify: refused: unknown client key/);
       expect(trudy.server).not.toMatch(TLS_STARTED);
+      onlyTheStatelessReset(trudy.packets);
     }, 120_000);
 
     it('rotates the server key: every profile wrapped by the old key is dropped, and one issued after connects', async () => {
@@ -210,6 +257,7 @@ describeWith(
       await startServer();
       const old = await droppedTwice(before, /client key authentication error/);
       expect(old.server).not.toMatch(TLS_STARTED);
+      silent(old.packets);
 
       await admin.revoke({ target: { slackId: 'U0KIM' }, reason: 'superseded', actor: 'U0ADMIN' });
       const reissued = await admin.issue({ slackId: 'U0KIM', displayName: 'Kim After', actor: 'U0ADMIN' });
