@@ -241,6 +241,7 @@ export async function startLocalOpenVpn(options: StartOpenVpnOptions): Promise<L
 }
 
 const VERIFY_SCRIPT = join(__dirname, '..', '..', 'resources', 'tls-crypt-v2-verify.sh');
+const MEMORY_TMP_DIR = '/dev/shm';
 
 /**
  * `--tls-crypt`, or with LOCAL_VPN_TLS_CRYPT_V2 `--tls-crypt-v2` and its verify script. The script's folder is made
@@ -265,6 +266,8 @@ async function controlChannelArgs(endpoint: LocalEndpoint): Promise<string[]> {
     `${VERIFY_SCRIPT} ${refusals}`,
     '--script-security',
     '2',
+    // OpenVPN writes each key's metadata to a file there for the script: in memory it costs less per attempt.
+    ...(existsSync(MEMORY_TMP_DIR) ? ['--tmp-dir', MEMORY_TMP_DIR] : []),
   ];
 }
 

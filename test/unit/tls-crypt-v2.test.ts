@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
@@ -18,6 +18,8 @@ import {
 import { testCa } from '../helpers/ca';
 
 const VERIFY_SCRIPT = join(__dirname, '..', '..', 'resources', 'tls-crypt-v2-verify.sh');
+/** strace, to see what the verify script runs; where it is missing that one check is skipped. */
+const STRACE = spawnSync('strace', ['-V']).status === 0;
 const CERT = '-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n';
 const KEY = '-----BEGIN PRIVATE KEY-----\nS0VZ\n-----END PRIVATE KEY-----\n';
 const CA = '-----BEGIN CERTIFICATE-----\nQ0FDQUNB\n-----END CERTIFICATE-----\n';
@@ -159,4 +161,38 @@ describe('the refusal folder and the verify script', () => {
     expect(verify('serial:0C', '1').said).toMatch(/metadata type 1/);
     expect(verify('serial:0C', '0', join(dir, 'missing')).said).toMatch(/cannot read the refusal folder/);
   });
+
+  (STRACE ? it : it.skip)(
+    'runs as one process: no command and no subshell, each of which would be a fork and an exec per attempt',
+    () => {
+      const list = join(dir, 'refused-traced');
+      mkdirSync(list);
+      writeFileSync(join(list, '0B'), '');
+      const metadata = join(dir, 'metadata-traced');
+      const trace = join(dir, 'trace');
+      for (const serial of ['0B', '0C']) {
+        writeFileSync(metadata, `serial:${serial}`);
+        const result = spawnSync(
+          'strace',
+          [
+            '-f',
+            '-qq',
+            '-s',
+            '256',
+            '-o',
+            trace,
+            '-e',
+            'trace=execve,clone,clone3,fork,vfork',
+            'sh',
+            VERIFY_SCRIPT,
+            list,
+          ],
+          { env: { PATH: process.env.PATH, metadata_type: '0', metadata_file: metadata }, encoding: 'utf8' },
+        );
+        expect(result.status).toBe(serial === '0B' ? 1 : 0);
+        const calls = readFileSync(trace, 'utf8').trim().split('\n');
+        expect(calls).toEqual([expect.stringMatching(/execve\("[^"]*sh", \["sh", "[^"]*tls-crypt-v2-verify\.sh"/)]);
+      }
+    },
+  );
 });
