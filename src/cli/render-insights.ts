@@ -55,11 +55,13 @@ function summaryText(summary: ConnectionSummary): string[] {
 }
 
 /** `vpnctl logs`: the same facts as `/vpn logs`, for a terminal. */
-export function connectionInsightsText(report: InsightsReport): string {
+export function connectionInsightsText(report: InsightsReport, metric: string[] = []): string {
   const { window } = report;
   const head = [`Connection attempts, last ${window.hours} hours (${time(window.from)} – ${time(window.to)})`];
   if (window.requestedHours !== undefined)
     head.push(`(asked for ${n(window.requestedHours)} hours; one summary covers at most ${window.hours})`);
+  // The metric's window before the log, as seed 003 reads them (`failureWindowsText`).
+  head.push(...metric);
   if (report.endpoints.length === 0)
     return [...head, 'No VPN endpoints configured (VPN_ENDPOINTS), or none matches --endpoint.'].join('\n');
   const body = report.endpoints.flatMap((insights) =>

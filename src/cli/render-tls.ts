@@ -55,11 +55,13 @@ function summaryText(summary: TlsSummary): string[] {
 }
 
 /** `vpnctl logs --tls`: failed attempts by client version × TLS version × cipher × class, with the likely fix per class. */
-export function tlsReportText(report: TlsReport): string {
+export function tlsReportText(report: TlsReport, metric: string[] = []): string {
   const { window } = report;
   const head = [`TLS negotiation failures, last ${window.hours} hours (${time(window.from)} – ${time(window.to)})`];
   if (window.requestedHours !== undefined)
     head.push(`(asked for ${n(window.requestedHours)} hours; one summary covers at most ${window.hours})`);
+  // The metric's window before the log, as seed 003 reads them (`failureWindowsText`).
+  head.push(...metric);
   if (report.endpoints.length === 0)
     return [...head, 'No VPN endpoints configured (VPN_ENDPOINTS), or none matches --endpoint.'].join('\n');
   const body = report.endpoints.flatMap((tls) =>

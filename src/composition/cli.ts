@@ -5,14 +5,14 @@ import { DynamoDbProbe } from '../adapters/dynamodb/probe';
 import { DEFAULT_LOCAL_DYNAMODB, isLocalMode, loadCaFrom } from '../state';
 import { VpnAdmin } from '../services/vpn-admin';
 import { caStoreFor } from './ca-store';
-import { connectionLogsFor, endpointsFor } from './endpoints';
+import { connectionLogsFor, endpointsFor, failureMetricsFor } from './endpoints';
 import { diagnose } from './doctor';
 import { openDatabase } from './database';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { createAdmin } from './worker';
 import type { Config } from '../config';
 import type { CertificateAuthority } from '../pki/ca';
-import type { CaStore, ConnectionLogSource } from '../ports';
+import type { CaStore, ConnectionLogSource, FailureMetricsSource } from '../ports';
 import type { Check } from '../services/doctor';
 
 export type Stores = ReturnType<typeof storesFor> & ReturnType<typeof agentStoresFor>;
@@ -35,6 +35,8 @@ export interface CliWiring {
   /** With a Slack token, the same admin as the bot's worker: reminders, the digest and alerts go to Slack. */
   withDailyAdmin<T>(work: (admin: VpnAdmin) => Promise<T>): Promise<T>;
   connectionLogs(): ConnectionLogSource[];
+  /** Each AWS endpoint's AuthenticationFailures: `vpnctl logs` finds the window in them first. */
+  failureMetrics(): FailureMetricsSource[];
   /** Every health check; a database that cannot be opened is one of the things to report, not a reason to stop. */
   diagnose(): Promise<Check[]>;
 }
@@ -93,6 +95,7 @@ export function cliWiring(config: Config): CliWiring {
       connectionLogsFor(config, {
         shippedLog: { read: (...window) => withDatabase((db) => agentStoresFor(db).shippedLog.read(...window)) },
       }),
+    failureMetrics: () => failureMetricsFor(config),
     async diagnose() {
       const opened = await openDatabase(config).catch(() => undefined);
       const endpoint = config.DYNAMODB_ENDPOINT ?? (isLocalMode(config) ? DEFAULT_LOCAL_DYNAMODB : undefined);

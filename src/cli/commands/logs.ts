@@ -4,7 +4,9 @@ import { DEFAULT_HOURS } from '../../domain/connection-log';
 import { VpnChatopsError } from '../../domain/errors';
 import { attemptsChartPng } from '../../render/attempts-chart';
 import { connectionInsights } from '../../services/connection-insights';
+import { failureWindows } from '../../services/failure-windows';
 import { tlsTroubleshooting } from '../../services/tls-troubleshooting';
+import { failureWindowsText } from '../render-failure-windows';
 import { connectionInsightsText } from '../render-insights';
 import { tlsReportText } from '../render-tls';
 import { Wiring, out, usageError } from '../io';
@@ -30,19 +32,30 @@ export function addLogsCommand(program: Command, wiring: Wiring): void {
       'TLS troubleshooting: failures by client version × TLS version × cipher × class, with the likely fix',
     )
     .action(async (options: { hours: number; endpoint?: string; json?: boolean; chart?: string; tls?: boolean }) => {
-      // Reading logs needs neither the CA nor the database.
-      const sources = wiring()
-        .connectionLogs()
-        .filter((source) => options.endpoint === undefined || source.endpoint.includes(options.endpoint));
+      if (options.tls && options.chart) throw usageError('--chart draws attempts per hour; it does not go with --tls.');
+      const chosen = (endpoint: string) => options.endpoint === undefined || endpoint.includes(options.endpoint);
+      // Reading logs and metrics needs neither the CA nor the database.
+      const wired = wiring();
+      const sources = wired.connectionLogs().filter((source) => chosen(source.endpoint));
+      const metrics = wired.failureMetrics().filter((source) => chosen(source.endpoint));
+      const now = new Date();
+      const windowsRead = failureWindows(metrics, options.hours, now);
       if (options.tls) {
-        if (options.chart) throw usageError('--chart draws attempts per hour; it does not go with --tls.');
-        const report = await tlsTroubleshooting(sources, options.hours, new Date());
-        out(options.json ? JSON.stringify(report, null, 2) : tlsReportText(report));
-        if (report.endpoints.some((tls) => tls.error)) process.exitCode = 1;
+        const [report, windows] = await Promise.all([tlsTroubleshooting(sources, options.hours, now), windowsRead]);
+        out(
+          options.json
+            ? JSON.stringify({ ...report, failureWindows: windows }, null, 2)
+            : tlsReportText(report, failureWindowsText(windows)),
+        );
+        if (report.endpoints.some((tls) => tls.error) || windows.some((each) => each.error)) process.exitCode = 1;
         return;
       }
-      const report = await connectionInsights(sources, options.hours, new Date());
-      out(options.json ? JSON.stringify(report, null, 2) : connectionInsightsText(report));
+      const [report, windows] = await Promise.all([connectionInsights(sources, options.hours, now), windowsRead]);
+      out(
+        options.json
+          ? JSON.stringify({ ...report, failureWindows: windows }, null, 2)
+          : connectionInsightsText(report, failureWindowsText(windows)),
+      );
       const charted = report.endpoints.find((insights) => insights.summary && insights.summary.attempts > 0)?.summary;
       if (options.chart && charted) {
         await writeFile(options.chart, attemptsChartPng(charted.hourly), { flag: 'wx' }).catch(
@@ -55,6 +68,7 @@ export function addLogsCommand(program: Command, wiring: Wiring): void {
         );
         out(`✔ chart of ${charted.endpoint} written to ${options.chart}`);
       }
-      if (report.endpoints.some((insights) => insights.error)) process.exitCode = 1;
+      if (report.endpoints.some((insights) => insights.error) || windows.some((each) => each.error))
+        process.exitCode = 1;
     });
 }
