@@ -10,9 +10,11 @@ import { diagnose } from './doctor';
 import { openDatabase } from './database';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { createAdmin } from './worker';
+import { tlsCryptV2KeysFor } from './tls-crypt-v2-keys';
+import { serverKeyFile } from '../adapters/openvpn/tls-crypt-v2-files';
 import type { Config } from '../config';
 import type { CertificateAuthority } from '../pki/ca';
-import type { CaStore, ConnectionLogSource } from '../ports';
+import type { CaStore, ConnectionLogSource, ReplaceableFile, TlsCryptV2KeyStore } from '../ports';
 import type { Check } from '../services/doctor';
 
 export type Stores = ReturnType<typeof storesFor> & ReturnType<typeof agentStoresFor>;
@@ -35,6 +37,9 @@ export interface CliWiring {
   /** With a Slack token, the same admin as the bot's worker: reminders, the digest and alerts go to Slack. */
   withDailyAdmin<T>(work: (admin: VpnAdmin) => Promise<T>): Promise<T>;
   connectionLogs(): ConnectionLogSource[];
+  /** The stored copies of agent-served endpoints' tls-crypt-v2 server keys, and a server's own key file on this host. */
+  tlsCryptV2Keys(): TlsCryptV2KeyStore;
+  serverKeyFile(file: string): ReplaceableFile;
   /** Every health check; a database that cannot be opened is one of the things to report, not a reason to stop. */
   diagnose(): Promise<Check[]>;
 }
@@ -93,6 +98,8 @@ export function cliWiring(config: Config): CliWiring {
       connectionLogsFor(config, {
         shippedLog: { read: (...window) => withDatabase((db) => agentStoresFor(db).shippedLog.read(...window)) },
       }),
+    tlsCryptV2Keys: () => tlsCryptV2KeysFor(config),
+    serverKeyFile,
     async diagnose() {
       const opened = await openDatabase(config).catch(() => undefined);
       const endpoint = config.DYNAMODB_ENDPOINT ?? (isLocalMode(config) ? DEFAULT_LOCAL_DYNAMODB : undefined);
