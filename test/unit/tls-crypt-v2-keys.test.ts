@@ -13,6 +13,10 @@ import {
   importTlsCryptV2ServerKey,
 } from '../../src/services/tls-crypt-v2-key';
 import { MemoryAuditLog, answeringDatabase } from '../helpers/memory-stores';
+import { AgentStores, endpointsFor } from '../../src/composition/endpoints';
+import { loadConfig } from '../../src/config';
+import { tlsCryptV2KeyCheck } from '../../src/services/doctor-tls-crypt-v2-key';
+import { testCa } from '../helpers/ca';
 
 const ENDPOINT = 'openvpn:office';
 const ACTOR = 'vpnctl:root';
@@ -130,5 +134,50 @@ describe('vpnctl endpoint tls-crypt-v2 import and generate', () => {
     expect(readFileSync(file, 'utf8')).toBe(current);
     expect(readdirSync(dir).sort()).toEqual(['tc2-server.key']);
     expect(audit.entries).toEqual([]);
+  });
+});
+
+describe("doctor's tls-crypt-v2 server key line", () => {
+  it('fails with the fix while no copy is stored, passes once one is, and says nothing for an endpoint without tls-crypt-v2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc2doctor-'));
+    try {
+      const ca = await testCa();
+      const office = {
+        type: 'openvpn',
+        name: 'office',
+        management: '127.0.0.1:7505',
+        crlFile: '/etc/openvpn/server/crl/crl.pem',
+        remote: 'vpn.example.com 1194 udp',
+        servedBy: 'agent',
+      };
+      const [v2, plain] = endpointsFor(
+        loadConfig({
+          STATE_DIR: dir,
+          VPN_ENDPOINTS: JSON.stringify([
+            { ...office, tlsCryptV2ServerKeyFile: '/etc/openvpn/server/tc2-server.key' },
+            { ...office, name: 'lab' },
+          ]),
+        }),
+        ca,
+        { agent: {} as AgentStores },
+      );
+      expect(await tlsCryptV2KeyCheck(v2)).toEqual([
+        {
+          name: 'openvpn:office: tls-crypt-v2 server key',
+          status: 'fail',
+          detail: expect.stringMatching(
+            /no copy of its server key is stored in .*tls-crypt-v2, so no profile can be issued/,
+          ),
+          fix: 'On the VPN host: `vpnctl endpoint tls-crypt-v2 import office` (docs/self-hosted.md#per-client-keys-tls-crypt-v2).',
+        },
+      ]);
+      await new LocalTlsCryptV2Keys(dir).save('openvpn:office', generateTlsCryptV2ServerKey());
+      expect(await tlsCryptV2KeyCheck(v2)).toEqual([
+        expect.objectContaining({ name: 'openvpn:office: tls-crypt-v2 server key', status: 'pass' }),
+      ]);
+      expect(await tlsCryptV2KeyCheck(plain)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
