@@ -38,7 +38,8 @@ describeWith(
     let moto: Moto;
     let server: RunningOpenVpn | undefined;
     let hostKeyFile: string;
-    const saved = { ...process.env };
+    const SDK_SETTINGS = ['AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+    const saved = SDK_SETTINGS.map((name) => [name, process.env[name]] as const);
 
     const endpoint = () => ({
       type: 'openvpn',
@@ -106,7 +107,9 @@ describeWith(
       await startServer();
     }, 60_000);
     afterAll(async () => {
-      process.env = saved;
+      for (const [name, value] of saved)
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
       await server?.stop();
       await vpn?.stop();
       await moto?.stop();
