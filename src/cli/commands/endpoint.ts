@@ -31,7 +31,8 @@ function serverKeyPath(cli: CliWiring, name: string, file: string | undefined): 
 
 const SAID: Record<TlsCryptV2KeyOutcome, string> = {
   stored: 'stored',
-  replaced: 'replaced: restart the server, then re-issue every profile (docs/self-hosted.md#rotating-the-server-key)',
+  replaced:
+    'replaced: restart the server on it if it is not running it yet, then re-issue every profile (docs/self-hosted.md#rotating-the-server-key)',
   unchanged: 'already stored, unchanged',
 };
 
