@@ -20,6 +20,7 @@ import {
   SESSION_KILL_QUEUE_SENDS,
   SHIPPED_LOG_SENDS,
   SLACK_SECRET_SENDS,
+  TLS_CRYPT_V2_KEYS_SENDS,
 } from '../src/adapters/sends';
 import type { LambdaName } from './lambda-bundling';
 
@@ -29,6 +30,7 @@ export type Target =
   | 'tableIndexes'
   | 'caSecret'
   | 'slackSecret'
+  | 'tlsCryptV2Secret'
   | 'endpoint'
   | 'region'
   | 'serverCertificate'
@@ -41,6 +43,8 @@ export interface Reach {
   endpoint: boolean;
   /** Its connection log group is known (created endpoint, or connectionLogGroup). */
   connectionLog: boolean;
+  /** An agent-served server runs tls-crypt-v2 (infra/settings.ts usesTlsCryptV2). */
+  tlsCryptV2?: boolean;
 }
 
 type SendsMap = Record<string, readonly string[]>;
@@ -168,6 +172,10 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
       return [
         ...slackSecret,
         ...caSecret,
+        // Issuing wraps each profile's tls-crypt-v2 key with the stored server key (adapters/agent/endpoint.ts).
+        ...(reach.tlsCryptV2
+          ? only(TLS_CRYPT_V2_KEYS_SENDS, ['load']).map((action): [Target, string] => ['tlsCryptV2Secret', action])
+          : []),
         // Doctor and the Home list the agents; /vpn logs reads what they shipped.
         ...onTable([
           ...stores,

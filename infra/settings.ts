@@ -248,6 +248,11 @@ export function agentServedEndpoints(settings: Pick<Settings, 'agentEndpoints'>)
   return settings.agentEndpoints.map((endpoint) => ({ ...endpoint, type: 'openvpn', servedBy: 'agent' }));
 }
 
+/** Some agent-served server runs tls-crypt-v2: the worker then wraps each profile's client key with its stored key. */
+export function usesTlsCryptV2(settings: Pick<Settings, 'agentEndpoints'>): boolean {
+  return settings.agentEndpoints.some((endpoint) => endpoint.tlsCryptV2ServerKeyFile !== undefined);
+}
+
 /** Validated settings, or a SettingsError listing every problem with an example of each setting. */
 export function readSettings(context: Record<string, unknown>): Settings {
   const result = schema.safeParse(context);

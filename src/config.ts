@@ -149,6 +149,8 @@ const schema = z.object({
   DYNAMODB_ENDPOINT: z.optional(z.url()),
   AWS_REGION: z.optional(z.string()),
   CA_SECRET_ID: z.optional(z.string()),
+  /** Where a bot away from its VPN hosts (Lambda) keeps each agent-served endpoint's tls-crypt-v2 server key. */
+  TLS_CRYPT_V2_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
   WORKER_FUNCTION_NAME: z.optional(z.string()),
   VPN_ENDPOINTS: endpoints,
   CERT_DOMAIN: z._default(

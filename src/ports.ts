@@ -18,6 +18,17 @@ export interface CaStore {
   save(material: CaMaterial, options?: { overwrite?: boolean }): Promise<void>;
 }
 
+/**
+ * Each agent-served endpoint's tls-crypt-v2 server key, kept where the CA key is kept, so a bot away from the VPN
+ * host (Lambda) can wrap client keys. By endpoint key (`openvpn:<name>`). A secret: errors never quote it.
+ */
+export interface TlsCryptV2KeyStore {
+  /** A human-readable location for messages, e.g. a path or a secret id. */
+  readonly location: string;
+  load(endpointKey: string): Promise<string | undefined>;
+  save(endpointKey: string, serverKeyPem: string): Promise<void>;
+}
+
 export interface Clock {
   now(): Date;
 }
@@ -470,6 +481,13 @@ export interface JobQueue {
  * a wrong table, missing credentials or an unreachable database then leave nothing behind.
  */
 export type DatabaseScope<Stores> = <T>(work: (stores: Stores) => Promise<T>) => Promise<T>;
+
+/** A file on this host replaced whole: the new text is staged beside it and renamed into place, never half-written. */
+export interface ReplaceableFile {
+  readonly location: string;
+  read(): Promise<string | undefined>;
+  stage(text: string): Promise<{ commit(): Promise<void>; discard(): Promise<void> }>;
+}
 
 /** Where a server certificate goes: files that are created new, never overwriting one, and can be removed again. */
 export interface NewFiles {

@@ -18,6 +18,7 @@ import type { DynamoDbSessionKillQueue } from './dynamodb/session-kill-queue';
 import type { DynamoDbShippedLog } from './dynamodb/shipped-log';
 import type { EventBridgeBus } from './eventbridge/event-bus';
 import type { SecretsManagerCaStore } from './secrets-manager/ca-store';
+import type { SecretsManagerTlsCryptV2Keys } from './secrets-manager/tls-crypt-v2-keys';
 
 /**
  * The AWS requests each adapter method can send, named as IAM names the action it needs. The deployment's
@@ -147,6 +148,12 @@ export const CA_STORE_SENDS = {
   load: ['secretsmanager:GetSecretValue'],
   save: ['secretsmanager:GetSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue'],
 } as const satisfies Sends<SecretsManagerCaStore>;
+
+/** `save` is vpnctl's (`endpoint tls-crypt-v2 import|generate`), run with the admin's own credentials. */
+export const TLS_CRYPT_V2_KEYS_SENDS = {
+  load: ['secretsmanager:GetSecretValue'],
+  save: ['secretsmanager:GetSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue'],
+} as const satisfies Sends<SecretsManagerTlsCryptV2Keys>;
 
 /** readSlackSecret (src/adapters/secrets-manager/slack-secret.ts). */
 export const SLACK_SECRET_SENDS = { read: ['secretsmanager:GetSecretValue'] } as const;

@@ -8,6 +8,7 @@ import { addCaCommands } from './commands/ca';
 import { addCrlCommands } from './commands/crl';
 import { addDailyCommand } from './commands/daily';
 import { addDoctorCommand } from './commands/doctor';
+import { addEndpointCommands } from './commands/endpoint';
 import { addIssueCommand } from './commands/issue';
 import { addListCommand } from './commands/list';
 import { addLogsCommand } from './commands/logs';
@@ -35,6 +36,7 @@ export function buildProgram(wiring: Wiring): Command {
   addLogsCommand(program, wiring);
   addDoctorCommand(program, wiring);
   addAgentCommand(program, wiring);
+  addEndpointCommands(program, wiring);
   return program;
 }
 

@@ -10,9 +10,11 @@ import { diagnose } from './doctor';
 import { openDatabase } from './database';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { createAdmin } from './worker';
+import { tlsCryptV2KeysFor } from './tls-crypt-v2-keys';
+import { serverKeyFile } from '../adapters/openvpn/tls-crypt-v2-files';
 import type { Config } from '../config';
 import type { CertificateAuthority } from '../pki/ca';
-import type { CaStore, ConnectionLogSource, FailureMetricsSource } from '../ports';
+import type { CaStore, ConnectionLogSource, FailureMetricsSource, ReplaceableFile, TlsCryptV2KeyStore } from '../ports';
 import type { Check } from '../services/doctor';
 
 export type Stores = ReturnType<typeof storesFor> & ReturnType<typeof agentStoresFor>;
@@ -37,6 +39,9 @@ export interface CliWiring {
   connectionLogs(): ConnectionLogSource[];
   /** Each AWS endpoint's AuthenticationFailures: `vpnctl logs` finds the window in them first. */
   failureMetrics(): FailureMetricsSource[];
+  /** The stored copies of agent-served endpoints' tls-crypt-v2 server keys, and a server's own key file on this host. */
+  tlsCryptV2Keys(): TlsCryptV2KeyStore;
+  serverKeyFile(file: string): ReplaceableFile;
   /** Every health check; a database that cannot be opened is one of the things to report, not a reason to stop. */
   diagnose(): Promise<Check[]>;
 }
@@ -96,6 +101,8 @@ export function cliWiring(config: Config): CliWiring {
         shippedLog: { read: (...window) => withDatabase((db) => agentStoresFor(db).shippedLog.read(...window)) },
       }),
     failureMetrics: () => failureMetricsFor(config),
+    tlsCryptV2Keys: () => tlsCryptV2KeysFor(config),
+    serverKeyFile,
     async diagnose() {
       const opened = await openDatabase(config).catch(() => undefined);
       const endpoint = config.DYNAMODB_ENDPOINT ?? (isLocalMode(config) ? DEFAULT_LOCAL_DYNAMODB : undefined);

@@ -16,6 +16,7 @@ import type { CertificateAuthority } from '../pki/ca';
 import { generateTlsCryptKey } from '../pki/tls-crypt';
 import { generateTlsCryptV2ServerKey } from '../pki/tls-crypt-v2';
 import { systemClock } from '../ports';
+import { tlsCryptV2KeysFor } from './tls-crypt-v2-keys';
 import type {
   AgentRegistry,
   ConnectionLogSource,
@@ -23,6 +24,7 @@ import type {
   FailureMetricsSource,
   SessionKillQueue,
   ShippedLog,
+  TlsCryptV2KeyStore,
   VpnEndpoint,
 } from '../ports';
 
@@ -76,6 +78,8 @@ export interface EndpointWiring {
   agent?: AgentStores;
   /** The endpoint whose server npm start runs beside the bot: CRL status then also says when it does not answer. */
   runsBeside?: string;
+  /** Where agent-served endpoints' tls-crypt-v2 server keys are kept; tlsCryptV2KeysFor(config) when not given. */
+  tlsCryptV2Keys?: TlsCryptV2KeyStore;
 }
 
 /** What `storesFor(db)` holds for the agent; named alike, so the stores themselves can be passed. */
@@ -94,6 +98,7 @@ function agentServed(
   ca: CertificateAuthority,
   stores: AgentStores | undefined,
   runsBeside: boolean,
+  tlsCryptV2Keys: () => TlsCryptV2KeyStore,
 ): VpnEndpoint {
   if (!stores)
     throw new VpnChatopsError(
@@ -105,7 +110,8 @@ function agentServed(
     remote: endpoint.remote,
     caPem: ca.certPem,
     tlsCrypt: endpoint.tlsCryptKeyFile !== undefined,
-    tlsCryptV2ServerKeyFile: endpoint.tlsCryptV2ServerKeyFile,
+    // The file is on the VPN host; whoever issues reads the stored copy `vpnctl endpoint tls-crypt-v2 import` made.
+    tlsCryptV2Keys: endpoint.tlsCryptV2ServerKeyFile === undefined ? undefined : tlsCryptV2Keys(),
     distribution: stores.crlDistribution,
     kills: stores.sessionKills,
     registry: stores.agents,
@@ -124,11 +130,13 @@ export function endpointsFor(config: Config, ca: CertificateAuthority, wiring: E
   const configured = configuredEndpoints(config);
   const local = config.VPN_ENDPOINTS.length === 0 && configured.length > 0;
   if (local) ensureLocalTlsCryptKey(localEndpointConfig(config));
+  let keys = wiring.tlsCryptV2Keys;
+  const tlsCryptV2Keys = () => (keys ??= tlsCryptV2KeysFor(config));
   return configured.map((endpoint) =>
     endpoint.type === 'aws-client-vpn'
       ? new AwsClientVpnEndpoint({ id: endpoint.id, region: endpoint.region })
       : endpoint.servedBy === 'agent'
-        ? agentServed(endpoint, ca, wiring.agent, wiring.runsBeside === endpoint.name)
+        ? agentServed(endpoint, ca, wiring.agent, wiring.runsBeside === endpoint.name, tlsCryptV2Keys)
         : new OpenVpnEndpoint({ ...endpoint, caPem: ca.certPem, shared: () => wiring.management?.get(endpoint.name) }),
   );
 }

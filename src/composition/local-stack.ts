@@ -4,6 +4,7 @@ import type { Database } from '../adapters/dynamodb/client';
 import { VpnAdmin } from '../services/vpn-admin';
 import { caStoreFor } from './ca-store';
 import { ensureLocalTlsCryptKey, endpointsFor, localEndpointConfig } from './endpoints';
+import { storeLocalTlsCryptV2Key } from './tls-crypt-v2-keys';
 import { isLocalMode, loadCaFrom, stateDir } from '../state';
 import { storesFor } from '../adapters/dynamodb/stores';
 import type { Config, EndpointConfig } from '../config';
@@ -283,6 +284,8 @@ async function startLocalVpn(
   const endpoint = localEndpointConfig(config);
   const endpointId = `openvpn:${endpoint.name}`;
   ensureLocalTlsCryptKey(endpoint);
+  if (endpoint.tlsCryptV2ServerKeyFile !== undefined)
+    await storeLocalTlsCryptV2Key(config, endpoint.name, endpoint.tlsCryptV2ServerKeyFile);
   prepareLocalOpenVpn(config, ca, endpoint);
   // The bot's side of the endpoint: what it sees of it is what the agent reports through the table.
   const endpoints = endpointsFor(config, ca, { agent: agentStoresFor(db) });

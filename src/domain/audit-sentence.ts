@@ -153,6 +153,8 @@ const PHRASES: Record<string, Phrase> = {
     return `${p.actor} imported the CA${n !== undefined ? ` and ${n} certificates` : ''} from Easy-RSA into ${p.target}`;
   },
   'ca.server-cert': (p) => `${p.actor} issued the server certificate ${p.target}`,
+  'endpoint.tls-crypt-v2-key': (p) =>
+    `${p.actor} ${p.d.generated === true ? 'generated' : 'imported'} ${p.d.replaced === true ? 'a new ' : 'the '}tls-crypt-v2 server key of ${p.target}`,
   'sessions.terminate': (p) => {
     const cns = strings(p.d, 'cns');
     const whose = cns.length

@@ -8,6 +8,7 @@ export type AuditAction =
   | 'ca.init'
   | 'ca.import'
   | 'ca.server-cert'
+  | 'endpoint.tls-crypt-v2-key'
   | 'sessions.terminate'
   | 'crl.publish'
   | 'crl.renew'

@@ -45,6 +45,11 @@ function serverKeyParts(serverKeyPem: string): { encrypt: Buffer; authenticate: 
   return { encrypt: key.subarray(0, 32), authenticate: key.subarray(64, 96) };
 }
 
+/** Fails with the error wrapping would give, so a key that could not wrap is never stored. */
+export function checkTlsCryptV2ServerKey(serverKeyPem: string): void {
+  serverKeyParts(serverKeyPem);
+}
+
 /** The metadata that names a certificate in its client key. */
 export function tlsCryptV2Metadata(serial: string): string {
   return `${METADATA_PREFIX}${normalizeSerial(serial)}`;

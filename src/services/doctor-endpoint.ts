@@ -3,6 +3,7 @@ import { MAX_CRL_ENTRIES, ParsedCrl, parseCrl } from '../pki/crl';
 import type { EndpointCrlRecord, ManagementAccess, VpnEndpoint } from '../ports';
 import { Check, DoctorDeps, days, guard, iso } from './doctor-check';
 import { overdueBelowDays } from './crl-renewal';
+import { tlsCryptV2KeyCheck } from './doctor-tls-crypt-v2-key';
 import { DAY_MS } from '../domain/time';
 
 const SERVER_CERT_FAIL_DAYS = 14;
@@ -288,6 +289,7 @@ export async function endpointChecks(deps: Deps, endpoint: VpnEndpoint): Promise
     guard(`${key}: CRL`, 'Check that the endpoint answers, then run `vpnctl crl status`.', () =>
       crlChecks(deps, endpoint),
     ),
+    tlsCryptV2KeyCheck(endpoint),
   ]);
   return groups.flat();
 }

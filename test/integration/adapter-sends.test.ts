@@ -39,6 +39,7 @@ import {
   SESSION_KILL_QUEUE_SENDS,
   SHIPPED_LOG_SENDS,
   SLACK_SECRET_SENDS,
+  TLS_CRYPT_V2_KEYS_SENDS,
 } from '../../src/adapters/sends';
 import type { Approval } from '../../src/domain/approval';
 import { buildCrl } from '../../src/pki/crl';
@@ -411,6 +412,7 @@ describe('what the other AWS adapters send, read from their source', () => {
   it.each([
     ['secrets-manager/ca-store.ts', 'secretsmanager', CA_STORE_SENDS],
     ['secrets-manager/slack-secret.ts', 'secretsmanager', SLACK_SECRET_SENDS],
+    ['secrets-manager/tls-crypt-v2-keys.ts', 'secretsmanager', TLS_CRYPT_V2_KEYS_SENDS],
     ['cloudwatch-logs/connection-log.ts', 'logs', CONNECTION_LOG_SENDS],
     ['cloudwatch-metrics/client.ts', 'cloudwatch', FAILURE_METRICS_SENDS],
     ['aws-lambda/job-queue.ts', 'lambda', JOB_QUEUE_SENDS],

@@ -50,6 +50,14 @@ const EVERY_ACTION: Record<AuditAction, [AuditEntry, string]> = {
     entry('ca.server-cert', { actor: 'vpnctl:root', target: 'server.vpn.example.com' }),
     'vpnctl:root issued the server certificate server.vpn.example.com',
   ],
+  'endpoint.tls-crypt-v2-key': [
+    entry('endpoint.tls-crypt-v2-key', {
+      actor: 'vpnctl:root',
+      target: 'openvpn:office',
+      details: { generated: true, replaced: true, store: 'secretsmanager:vpn/tls-crypt-v2' },
+    }),
+    'vpnctl:root generated a new tls-crypt-v2 server key of openvpn:office',
+  ],
   'sessions.terminate': [
     entry('sessions.terminate', { target: 'openvpn:local', details: { cns: [CN], terminated: 1, found: 1 } }),
     `Ada ended 1 of 1 sessions of ${CN} on openvpn:local`,

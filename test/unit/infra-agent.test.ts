@@ -177,6 +177,45 @@ describe('agent-served endpoints on AWS (-c agentEndpoints=[…])', () => {
       ]);
   });
 
+  it('with a tls-crypt-v2 server, keeps its key in a secret of its own that only the worker, which issues, may read', () => {
+    const { template } = synth({
+      agentRole: 'true',
+      agentEndpoints: JSON.stringify([{ ...office, tlsCryptV2ServerKeyFile: '/etc/openvpn/server/tc2-server.key' }]),
+    });
+    const secrets = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+    const [secretId] = secrets.filter((id) => /^TlsCryptV2Secret[0-9A-F]{8}$/.test(id));
+    expect(template.toJSON().Resources[secretId].Properties.Name).toBe('vpn-chatops/tls-crypt-v2');
+    const onSecret = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => {
+        const { Roles, PolicyDocument } = policy.Properties as {
+          Roles: { Ref: string }[];
+          PolicyDocument: { Statement: Statement[] };
+        };
+        return PolicyDocument.Statement.filter((statement) =>
+          JSON.stringify(statement.Resource).includes(`"${secretId}"`),
+        ).map((statement) => [Roles.map((role) => role.Ref.replace(/[0-9A-F]{8}$/, '')), statement.Action]);
+      })
+      .sort();
+    expect(onSecret).toEqual([[['WorkerRole'], ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']]]);
+    // The agent role never reads it: the host has its own file, and vpnctl imports with an operator's credentials.
+    const agentRole = template.findResources('AWS::IAM::Role')[agentRoleIds(template)[0]];
+    expect(JSON.stringify(agentRole)).not.toMatch(/secretsmanager|TlsCryptV2Secret/);
+    const environment = (id: string) => {
+      const [fn] = Object.entries(template.findResources('AWS::Lambda::Function'))
+        .filter(([logicalId]) => new RegExp(`^${id}[0-9A-F]{8}$`).test(logicalId))
+        .map(([, value]) => value.Properties as { Environment: { Variables: Record<string, unknown> } });
+      return fn.Environment.Variables;
+    };
+    expect(environment('Worker').TLS_CRYPT_V2_SECRET_ID).toBe('vpn-chatops/tls-crypt-v2');
+    for (const id of ['Scheduler', 'Slack', 'Connect']) expect(environment(id).TLS_CRYPT_V2_SECRET_ID).toBeUndefined();
+
+    const without = synth({ agentEndpoints: JSON.stringify([office]) }).template;
+    expect(Object.keys(without.findResources('AWS::SecretsManager::Secret')).sort()).toEqual([
+      expect.stringMatching(/^CaSecret/),
+      expect.stringMatching(/^SlackSecret/),
+    ]);
+  });
+
   it('refuses at synth time what the bot would refuse at its first run', () => {
     expect(() => synth({ agentEndpoints: JSON.stringify([{ ...office, management: '10.0.0.5:7505' }]) })).toThrow(
       /Invalid botSettings or agentEndpoints: .*management/s,

@@ -36,6 +36,21 @@ const VARIANTS: [string, Record<string, unknown>, Reach][] = [
   ],
   ['a created endpoint', { endpoint: undefined, createEndpoint: CREATE }, { endpoint: true, connectionLog: true }],
   ['no endpoint yet', { endpoint: 'none' }, { endpoint: false, connectionLog: false }],
+  [
+    'a tls-crypt-v2 server among agentEndpoints',
+    {
+      agentEndpoints: JSON.stringify([
+        {
+          name: 'office',
+          management: '127.0.0.1:7505',
+          crlFile: '/etc/openvpn/server/crl/crl.pem',
+          remote: 'vpn.example.com 1194 udp',
+          tlsCryptV2ServerKeyFile: '/etc/openvpn/server/tc2-server.key',
+        },
+      ]),
+    },
+    { endpoint: true, connectionLog: false, tlsCryptV2: true },
+  ],
 ];
 
 let outdirs: ReturnType<typeof tempDir> | undefined;
@@ -79,6 +94,7 @@ const TARGETS: Record<Target, (resource: string) => boolean> = {
   tableIndexes: (r) => /"Fn::GetAtt":\["State[0-9A-F]{8}","Arn"\]\},"\/index\/\*"/.test(r),
   caSecret: (r) => /^\{"Ref":"CaSecret[0-9A-F]{8}"\}$/.test(r),
   slackSecret: (r) => /^\{"Ref":"SlackSecret[0-9A-F]{8}"\}$/.test(r),
+  tlsCryptV2Secret: (r) => /^\{"Ref":"TlsCryptV2Secret[0-9A-F]{8}"\}$/.test(r),
   endpoint: (r) => /:client-vpn-endpoint\/(cvpn-endpoint-0123456789abcdef0"|",\{"Ref":"Endpoint)/.test(r),
   region: (r) => r === '"*"',
   serverCertificate: (r) =>
@@ -133,6 +149,7 @@ describe("each function's role grants every AWS request its code can send", () =
         ['src/adapters/aws-client-vpn/endpoint.ts', 'ec2:ImportClientVpnClientCertificateRevocationList'],
         ['src/adapters/secrets-manager/ca-store.ts', 'secretsmanager:GetSecretValue'],
         ['src/adapters/secrets-manager/slack-secret.ts', 'secretsmanager:GetSecretValue'],
+        ['src/adapters/secrets-manager/tls-crypt-v2-keys.ts', 'secretsmanager:GetSecretValue'],
         ['src/adapters/cloudwatch-logs/connection-log.ts', 'logs:FilterLogEvents'],
         ['src/adapters/cloudwatch-metrics/client.ts', 'cloudwatch:GetMetricData'],
         ['src/adapters/aws-lambda/job-queue.ts', 'lambda:InvokeFunction'],

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenVpnEndpoint } from '../../src/adapters/openvpn/endpoint';
+import { LocalTlsCryptV2Keys } from '../../src/adapters/local-files/tls-crypt-v2-keys';
 import { openvpnClientBase } from '../../src/adapters/openvpn/client-base';
 import { AgentStores, endpointsFor } from '../../src/composition/endpoints';
 import { loadConfig } from '../../src/config';
@@ -74,32 +75,35 @@ describe('tls-crypt-v2 client keys', () => {
 });
 
 describe('where the server key is read', () => {
-  it('an agent-served endpoint reads it on the issuing host, and says which setting when it cannot', async () => {
+  it('an agent-served endpoint reads the stored copy, never the path (it is on the VPN host), and fails closed without it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tlscv2-'));
     try {
       const ca = await testCa();
-      const keyFile = join(dir, 'tc2-server.key');
-      const config = (file: string) =>
-        loadConfig({
-          VPN_ENDPOINTS: JSON.stringify([
-            {
-              type: 'openvpn',
-              name: 'office',
-              management: '127.0.0.1:7505',
-              crlFile: '/etc/openvpn/server/crl/crl.pem',
-              remote: 'vpn.example.com 1194 udp',
-              tlsCryptV2ServerKeyFile: file,
-              servedBy: 'agent',
-            },
-          ]),
-        });
-      // Reading the key touches no store: the agent does not ship it.
-      const endpoint = (file: string) => endpointsFor(config(file), ca, { agent: {} as AgentStores })[0];
+      const config = loadConfig({
+        STATE_DIR: dir,
+        VPN_ENDPOINTS: JSON.stringify([
+          {
+            type: 'openvpn',
+            name: 'office',
+            management: '127.0.0.1:7505',
+            crlFile: '/etc/openvpn/server/crl/crl.pem',
+            remote: 'vpn.example.com 1194 udp',
+            tlsCryptV2ServerKeyFile: '/etc/openvpn/server/tc2-server.key',
+            servedBy: 'agent',
+          },
+        ]),
+      });
+      // Reading the key touches no table store: the agent does not ship it.
+      const endpoint = () => endpointsFor(config, ca, { agent: {} as AgentStores })[0];
+      await expect(endpoint().tlsCryptV2ServerKey!()).rejects.toThrow(
+        `openvpn:office: the server requires tls-crypt-v2 (tlsCryptV2ServerKeyFile) and no copy of its server key is stored in ${join(dir, 'tls-crypt-v2')}, so no profile can be issued for it: run \`vpnctl endpoint tls-crypt-v2 import office\` on the VPN host`,
+      );
       const serverKey = generateTlsCryptV2ServerKey();
-      writeFileSync(keyFile, serverKey);
-      expect(await endpoint(keyFile).tlsCryptV2ServerKey!()).toBe(serverKey);
-      await expect(endpoint(join(dir, 'absent.key')).tlsCryptV2ServerKey!()).rejects.toThrow(
-        /openvpn:office: could not read the tls-crypt-v2 server key .*absent\.key.*tlsCryptV2ServerKeyFile/,
+      await new LocalTlsCryptV2Keys(dir).save('openvpn:office', serverKey);
+      expect(await endpoint().tlsCryptV2ServerKey!()).toBe(serverKey);
+      await new LocalTlsCryptV2Keys(dir).save('openvpn:office', generateTlsCryptKey());
+      await expect(endpoint().tlsCryptV2ServerKey!()).rejects.toThrow(
+        /openvpn:office: the tls-crypt-v2 server key stored in .* is not a valid server key: run `vpnctl endpoint tls-crypt-v2 import office`/,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

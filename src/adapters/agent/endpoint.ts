@@ -1,6 +1,7 @@
 import { VpnChatopsError, messageOf } from '../../domain/errors';
 import { sleep } from '../../domain/time';
 import { parseCrl } from '../../pki/crl';
+import { checkTlsCryptV2ServerKey } from '../../pki/tls-crypt-v2';
 import type {
   AgentEndpointReport,
   AgentHeartbeat,
@@ -12,11 +13,11 @@ import type {
   ServerCertificate,
   SessionKill,
   SessionKillQueue,
+  TlsCryptV2KeyStore,
   VpnEndpoint,
   VpnSession,
 } from '../../ports';
 import { openvpnClientBase } from '../openvpn/client-base';
-import { readTlsCryptV2ServerKey } from '../openvpn/tls-crypt-v2-files';
 
 /** The agent beats every 15 s: six missed beats and what it last said is no longer the endpoint's state. */
 export const HEARTBEAT_STALE_MS = 90_000;
@@ -30,10 +31,10 @@ export interface AgentServedEndpointOptions {
   /** The endpoint's configuration names a tls-crypt key, so a profile without one cannot connect. */
   tlsCrypt: boolean;
   /**
-   * The tls-crypt-v2 server key, on the bot's own host: the agent does not ship it through the table (it would mint
-   * client keys for any certificate), so whoever issues needs its own copy. None on Lambda: issuing then fails.
+   * Given when the server runs tls-crypt-v2: where its server key's stored copy is (beside the CA). Not the table:
+   * the agent does not ship it (it would let the table's readers mint client keys for any certificate).
    */
-  tlsCryptV2ServerKeyFile?: string;
+  tlsCryptV2Keys?: TlsCryptV2KeyStore;
   distribution: CrlDistribution;
   kills: SessionKillQueue;
   registry: AgentRegistry;
@@ -167,9 +168,22 @@ export class AgentServedEndpoint implements VpnEndpoint {
     return key;
   }
 
+  /** Fails closed: a server that requires tls-crypt-v2 drops a profile without its key, so none is issued. */
   async tlsCryptV2ServerKey(): Promise<string | undefined> {
-    const file = this.options.tlsCryptV2ServerKeyFile;
-    return file === undefined ? undefined : readTlsCryptV2ServerKey(file, this.key);
+    const keys = this.options.tlsCryptV2Keys;
+    if (keys === undefined) return undefined;
+    const serverKey = await keys.load(this.key);
+    const fix = `run \`vpnctl endpoint tls-crypt-v2 import ${this.options.name}\` on the VPN host (docs/self-hosted.md#per-client-keys-tls-crypt-v2)`;
+    if (serverKey === undefined)
+      throw this.failure(
+        `the server requires tls-crypt-v2 (tlsCryptV2ServerKeyFile) and no copy of its server key is stored in ${keys.location}, so no profile can be issued for it: ${fix}`,
+      );
+    try {
+      checkTlsCryptV2ServerKey(serverKey);
+    } catch {
+      throw this.failure(`the tls-crypt-v2 server key stored in ${keys.location} is not a valid server key: ${fix}`);
+    }
+    return serverKey;
   }
 
   async serverCertificate(): Promise<ServerCertificate | undefined> {

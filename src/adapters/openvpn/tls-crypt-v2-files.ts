@@ -1,8 +1,10 @@
-import { mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { VpnChatopsError, messageOf } from '../../domain/errors';
 import { parseCrl } from '../../pki/crl';
 import { tlsCryptV2Refusals } from '../../pki/tls-crypt-v2';
+import type { ReplaceableFile } from '../../ports';
 
 /**
  * The refusal list `resources/tls-crypt-v2-verify.sh` reads, beside the CRL: a folder with one empty file per
@@ -40,4 +42,27 @@ export async function readTlsCryptV2ServerKey(file: string, endpointKey: string)
       { cause: error },
     );
   }
+}
+
+/**
+ * The server's own key file on the VPN host (mode 0600, as OpenVPN reads it as root). A new key is staged beside it
+ * and renamed over it only once its stored copy is written, so the two never disagree after a failure.
+ */
+export function serverKeyFile(file: string): ReplaceableFile {
+  return {
+    location: file,
+    async read() {
+      try {
+        return await readFile(file, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+    async stage(text) {
+      const staged = join(dirname(file), `.${basename(file)}.${randomBytes(8).toString('hex')}`);
+      await writeFile(staged, text, { mode: 0o600, flag: 'wx' });
+      return { commit: () => rename(staged, file), discard: () => rm(staged, { force: true }) };
+    },
+  };
 }

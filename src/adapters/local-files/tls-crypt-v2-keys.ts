@@ -1,0 +1,42 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { TlsCryptV2KeyStore } from '../../ports';
+
+/**
+ * The tls-crypt-v2 server keys under `<stateDir>/tls-crypt-v2/`, one file per endpoint (mode 0600), for a bot that
+ * keeps its CA under STATE_DIR too. Each is written beside its place and renamed into it: never half a key.
+ */
+export class LocalTlsCryptV2Keys implements TlsCryptV2KeyStore {
+  readonly location: string;
+
+  constructor(stateDir: string) {
+    this.location = join(stateDir, 'tls-crypt-v2');
+  }
+
+  async load(endpointKey: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.file(endpointKey), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async save(endpointKey: string, serverKeyPem: string): Promise<void> {
+    await mkdir(this.location, { recursive: true, mode: 0o700 });
+    const staging = join(this.location, `.${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      await writeFile(staging, serverKeyPem, { mode: 0o600, flag: 'wx' });
+      await rename(staging, this.file(endpointKey));
+    } catch (error) {
+      await rm(staging, { force: true });
+      throw error;
+    }
+  }
+
+  /** An endpoint's name is free text in VPN_ENDPOINTS: encoded, it can never name a path outside the folder. */
+  private file(endpointKey: string): string {
+    return join(this.location, `${encodeURIComponent(endpointKey.replace(/^openvpn:/, ''))}.key`);
+  }
+}
