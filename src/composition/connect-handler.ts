@@ -1,4 +1,5 @@
 import { Database, connectDatabase, withDeadline } from '../adapters/dynamodb/client';
+import { DynamoDbLoginReader } from '../adapters/dynamodb/login-reader';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { connectHandler } from '../adapters/aws-client-vpn/connect-handler';
 import type { Config } from '../config';
@@ -34,7 +35,7 @@ export function decideDeps(
   const notifier = new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError));
   const stores = (database: Database) => {
     const all = storesFor(database);
-    return { ...all, approvals: approvalsInLogs(all.approvals) };
+    return { ...all, approvals: approvalsInLogs(all.approvals), logins: new DynamoDbLoginReader(database) };
   };
   return {
     ...stores(db),
