@@ -1,6 +1,6 @@
 import { Database, connectDatabase } from '../../src/adapters/dynamodb/client';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
-import { decideDeps } from '../../src/composition/connect-handler';
+import { createConnectHandler, decideDeps } from '../../src/composition/connect-handler';
 import { loadConfig } from '../../src/config';
 import type { Approval, ConnectRequest } from '../../src/domain/approval';
 import type { CertificateRecord } from '../../src/domain/certificate';
@@ -162,6 +162,48 @@ describeWith(
       const off = connectDeps({ APPROVALS: 'off' });
       expect((await decide(off, login(member))).decision).toMatchObject({ allow: true, reason: 'approvals-off' });
       expect((await decide(off, login(revoked))).decision).toMatchObject({ allow: false });
+    });
+
+    it('reads the Slack credentials only for a login that must prompt, and again after they failed', async () => {
+      const member = await enrol();
+      await rememberFor(member);
+      const config = loadConfig(
+        botEnv({ token: 'xoxb-unused', apiUrl: 'http://127.0.0.1:9/api/' }, db.tableName, dir.path, {
+          VPN_ENDPOINTS: '[]',
+          AWS_REGION: 'us-east-1',
+        }),
+      );
+      let secretReads = 0;
+      const handler = createConnectHandler(
+        () => config,
+        async () => {
+          secretReads++;
+          throw new Error('Secrets Manager is unreachable');
+        },
+      );
+      const event = (publicIp: string) => ({
+        'connection-id': `cvpn-connection-${publicIp}`,
+        'endpoint-id': 'cvpn-endpoint-0123456789abcdef0',
+        'common-name': member.cn,
+        'public-ip': publicIp,
+        'schema-version': 'v2',
+      });
+      expect(await handler(event(IP))).toMatchObject({ allow: true });
+      expect(secretReads).toBe(0);
+      const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        for (const ip of ['198.51.100.71', '198.51.100.72'])
+          expect(await handler(event(ip))).toMatchObject({
+            allow: false,
+            'error-msg-on-denied-connection': expect.stringMatching(/could not send your login request to Slack/),
+          });
+        expect(spy.mock.calls.map(([line]) => String(line))).toContainEqual(
+          expect.stringMatching(/could not load its Slack credentials/),
+        );
+      } finally {
+        spy.mockRestore();
+      }
+      expect(secretReads).toBe(2);
     });
 
     it('fails closed when DynamoDB does not answer', async () => {
