@@ -3,6 +3,7 @@ import { approvalBenchmarks } from './approval';
 import { crlPublishBenchmark } from './crl-publish';
 import { deployBenchmarks } from './deploy';
 import { expirySweepBenchmark } from './expiry-sweep';
+import { lambdaInitBenchmark } from './lambda-init';
 import { logSummaryBenchmark } from './log-summary';
 import { offboardBenchmark } from './offboard';
 import { pkiBenchmarks } from './pki';
@@ -10,6 +11,7 @@ import { slackBenchmarks } from './slack';
 import { startBenchmark } from './start';
 import { tlsSummaryBenchmark } from './tls-summary';
 import { tlsCryptV2DropBenchmark } from './tls-crypt-v2-drop';
+import { warmStormBenchmark } from './warm-storm';
 
 const GROUPS: Record<string, () => Promise<void>> = {
   pki: pkiBenchmarks,
@@ -24,6 +26,8 @@ const GROUPS: Record<string, () => Promise<void>> = {
   offboard: offboardBenchmark,
   'tls-summary': tlsSummaryBenchmark,
   'tls-crypt-v2-drop': tlsCryptV2DropBenchmark,
+  'warm-storm': warmStormBenchmark,
+  'lambda-init': lambdaInitBenchmark,
 };
 
 /** `npm run bench [group …]`: one `name: key=value …` line per result, baselines side by side; no group means all. */

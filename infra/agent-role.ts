@@ -10,7 +10,7 @@ import {
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { CONNECT_READS, CONNECT_WRITES } from './permissions';
+import { CONNECT_BATCH_READS, CONNECT_READS, CONNECT_WRITES } from './permissions';
 
 /**
  * What `vpnctl agent` does on the table, action by action, each limited by `dynamodb:LeadingKeys` to the
@@ -24,6 +24,11 @@ export const AGENT_TABLE_GRANTS: { action: string; keys: string[]; why: string }
     action: 'dynamodb:GetItem',
     keys: [...CONNECT_READS, 'AGENT-CRL#*'],
     why: "the login decision (services/decide-connection.ts: the certificate by CN, the approval, remembered approvals, cool-down, prompt count) and the CRL download: the newest pointer and a CRL manifest (AGENT-CRL#); what it applied is the bot's to read",
+  },
+  {
+    action: 'dynamodb:BatchGetItem',
+    keys: CONNECT_BATCH_READS,
+    why: "the login decision's first read (adapters/dynamodb/login-reader.ts): the certificate and its remembered approval together",
   },
   {
     action: 'dynamodb:Query',

@@ -17,6 +17,7 @@ import {
   GRANT_STORE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
   JOB_QUEUE_SENDS,
+  LOGIN_READER_SENDS,
   SESSION_KILL_QUEUE_SENDS,
   SHIPPED_LOG_SENDS,
   SLACK_SECRET_SENDS,
@@ -75,6 +76,7 @@ function onEndpoint(actions: readonly string[]): [Target, string][] {
 const STORE_SENDS = {
   certificates: CERTIFICATE_STORE_SENDS,
   approvals: APPROVAL_STORE_SENDS,
+  logins: LOGIN_READER_SENDS,
   audit: AUDIT_LOG_SENDS,
   idempotency: IDEMPOTENCY_STORE_SENDS,
   crlDistribution: CRL_DISTRIBUTION_SENDS,
@@ -107,6 +109,7 @@ const AGENT_SERVED_ENDPOINTS = sendsOf({
 const LOGIN_DECISION_CALLS = {
   certificates: ['byActiveCn'],
   approvals: ['create', 'get', 'attachMessage', 'decide', 'remember', 'isRemembered', 'claimPrompt', 'isCoolingDown'],
+  logins: ['read'],
   audit: ['append'],
   idempotency: ['claim'],
 } as const satisfies StoreCalls;

@@ -25,6 +25,8 @@ export const BOT_TABLE_ACTIONS = [
  * It runs no Query, so no index is granted.
  */
 export const CONNECT_READS = ['CN#*', 'CERT#*', 'APPROVAL#*', 'REMEMBER#*', 'COOLDOWN#*', 'PROMPTS#*'];
+/** The certificate and its remembered approval, read together once the CN's claim names the serial. */
+export const CONNECT_BATCH_READS = ['CERT#*', 'REMEMBER#*'];
 export const CONNECT_WRITES = ['APPROVAL#*', 'APPROVALMSG#*', 'REMEMBER#*', 'PROMPTS#*', 'AUDIT#*', 'IDEMPOTENCY#*'];
 
 /**
@@ -61,6 +63,13 @@ export function grantConnectTableAccess(grantee: IGrantable, table: ITable): voi
       actions: ['dynamodb:GetItem'],
       resources: [table.tableArn],
       conditions: onlyKeys(CONNECT_READS),
+    }),
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:BatchGetItem'],
+      resources: [table.tableArn],
+      conditions: onlyKeys(CONNECT_BATCH_READS),
     }),
   );
   grantee.grantPrincipal.addToPrincipalPolicy(

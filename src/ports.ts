@@ -378,6 +378,22 @@ export interface ApprovalStore {
   recent(slackId: string, limit: number): Promise<Approval[]>;
 }
 
+/**
+ * What a login decision reads first, in as few requests as the store allows: after an AWS CRL import every
+ * member reconnects at once, and most of those logins end here with a remembered approval.
+ */
+export interface LoginReader {
+  /**
+   * The certificate CertificateStore.byActiveCn would return for `cn`, and whether ApprovalStore.isRemembered
+   * holds for it from `publicIp` at `now` (granted after its last pause); never remembered without an IP.
+   */
+  read(
+    cn: string,
+    publicIp: string | undefined,
+    now: Date,
+  ): Promise<{ certificate: CertificateRecord | undefined; remembered: boolean }>;
+}
+
 /** How the owner is asked and told: a Slack DM in production, a recorder in tests. */
 export interface ApprovalNotifier {
   /** Post the prompt; returns the message that a 👍 must be put on. */

@@ -13,6 +13,7 @@ import type { DynamoDbEndpointLease } from './dynamodb/endpoint-lease';
 import type { DynamoDbFloodStateStore } from './dynamodb/flood-state-store';
 import type { DynamoDbGrantStore } from './dynamodb/grant-store';
 import type { DynamoDbIdempotencyStore } from './dynamodb/idempotency-store';
+import type { DynamoDbLoginReader } from './dynamodb/login-reader';
 import type { DynamoDbProbe } from './dynamodb/probe';
 import type { DynamoDbSessionKillQueue } from './dynamodb/session-kill-queue';
 import type { DynamoDbShippedLog } from './dynamodb/shipped-log';
@@ -80,6 +81,11 @@ export const APPROVAL_STORE_SENDS = {
   unclosed: [QUERY],
   recent: [QUERY],
 } as const satisfies Sends<DynamoDbApprovalStore>;
+
+/** The claim by CN, then the certificate and its remembered approval in one batch (retried while throttled). */
+export const LOGIN_READER_SENDS = {
+  read: [GET, 'dynamodb:BatchGetItem'],
+} as const satisfies Sends<DynamoDbLoginReader>;
 
 export const GRANT_STORE_SENDS = {
   put: [PUT],

@@ -1,14 +1,12 @@
 import { Database, connectDatabase, withDeadline } from '../adapters/dynamodb/client';
+import { DynamoDbLoginReader } from '../adapters/dynamodb/login-reader';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { connectHandler } from '../adapters/aws-client-vpn/connect-handler';
 import type { Config } from '../config';
-import { logError } from '../log';
 import { systemClock } from '../ports';
 import { ApprovalPolicy, DEFAULT_POLICY, DecideDeps } from '../services/decide-connection';
-import { SlackApprovalNotifier } from '../slack/approval-notifier';
-import { adminAlertsFor } from '../slack/admin-alert';
-import { slackClient, slackClientWithin } from '../slack/client';
 import { approvalsInLogs } from './approvals-in-logs';
+import { slackOnDemand } from './slack-on-demand';
 
 export function approvalPolicy(config: Config): ApprovalPolicy {
   return {
@@ -29,29 +27,29 @@ export function decideDeps(
     endpoint: config.DYNAMODB_ENDPOINT,
     region: config.AWS_REGION,
   }),
+  slackConfig: () => Promise<Config> = async () => config,
 ): DecideDeps {
-  const client = slackClient(config);
-  const notifier = new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError));
+  const slack = slackOnDemand(slackConfig);
   const stores = (database: Database) => {
     const all = storesFor(database);
-    return { ...all, approvals: approvalsInLogs(all.approvals) };
+    return { ...all, approvals: approvalsInLogs(all.approvals), logins: new DynamoDbLoginReader(database) };
   };
   return {
     ...stores(db),
-    notifier,
+    notifier: slack.notifier,
     clock: systemClock,
     policy: approvalPolicy(config),
-    within: (deadline) => {
-      const bounded = slackClientWithin(config, deadline);
-      return {
-        ...stores(withDeadline(db, deadline)),
-        notifier: notifier.using(bounded, adminAlertsFor(config, bounded, logError)),
-      };
-    },
+    within: (deadline) => ({ ...stores(withDeadline(db, deadline)), notifier: slack.within(deadline) }),
   };
 }
 
-/** The connect function: Client VPN's question answered from this configuration, built on the first login. */
-export function createConnectHandler(loadConfig: () => Config | Promise<Config>) {
-  return connectHandler(async () => decideDeps(await loadConfig()));
+/**
+ * The connect function: Client VPN's question answered from this configuration, built on the first login. The
+ * Slack credentials (`loadSlackConfig`, e.g. with the secret) are loaded only once a login must prompt.
+ */
+export function createConnectHandler(
+  loadConfig: () => Config | Promise<Config>,
+  loadSlackConfig: () => Config | Promise<Config> = loadConfig,
+) {
+  return connectHandler(async () => decideDeps(await loadConfig(), undefined, async () => loadSlackConfig()));
 }

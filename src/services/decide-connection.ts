@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Approval, ApprovalStatus, ConnectDecision, ConnectRequest, deny } from '../domain/approval';
-import { effectiveStatus } from '../domain/certificate';
+import { CertificateRecord, effectiveStatus } from '../domain/certificate';
 import { decodeCn } from '../domain/cn';
 import { Deadline, OUT_OF_TIME, settleBy } from '../domain/deadline';
-import type { ApprovalNotifier, ApprovalStore, AuditLog, CertificateStore, Clock, IdempotencyStore } from '../ports';
+import type {
+  ApprovalNotifier,
+  ApprovalStore,
+  AuditLog,
+  CertificateStore,
+  Clock,
+  IdempotencyStore,
+  LoginReader,
+} from '../ports';
 import { HOUR_MS, MINUTE_MS, sleep } from '../domain/time';
 
 export interface ApprovalPolicy {
@@ -45,6 +53,8 @@ export interface DecideDeps {
   notifier: ApprovalNotifier;
   clock: Clock;
   policy: ApprovalPolicy;
+  /** The certificate and its remembered approval in one go; without it, read one after the other from the two stores. */
+  logins?: LoginReader;
   sleep?: (ms: number) => Promise<void>;
   /**
    * The same stores and notifier with every call bounded by `deadline` (aborted when it passes, a
@@ -52,7 +62,7 @@ export interface DecideDeps {
    */
   within?: (
     deadline: Deadline,
-  ) => Pick<DecideDeps, 'certificates' | 'approvals' | 'audit' | 'idempotency' | 'notifier'>;
+  ) => Pick<DecideDeps, 'certificates' | 'approvals' | 'audit' | 'idempotency' | 'notifier' | 'logins'>;
 }
 
 /** How far one decision got, for closing it whatever happened: a placed prompt is never left PENDING. */
@@ -188,7 +198,7 @@ async function decide(
   } catch {
     return deny('unknown-certificate', NOT_YOURS);
   }
-  const certificate = await certificates.byActiveCn(request.commonName);
+  const { certificate, remembered } = await readLogin(deps, request);
   if (!certificate || certificate.slackId !== slackId) return deny('unknown-certificate', NOT_YOURS);
   const status = effectiveStatus(certificate, clock.now());
   if (status === 'expired')
@@ -202,14 +212,7 @@ async function decide(
   // Revoked, paused, expired and unknown certificates are refused above whatever this switch says.
   if (policy.approvals === 'off') return { allow: true, reason: 'approvals-off', message: '' };
 
-  // A remembered approval is the certificate's own, and a pause ("Not me") ends those granted before it.
-  if (
-    policy.rememberHours > 0 &&
-    request.publicIp &&
-    (await approvals.isRemembered(certificate.serial, request.publicIp, clock.now(), certificate.suspendedAt))
-  ) {
-    return { allow: true, reason: 'remembered', message: '' };
-  }
+  if (remembered) return { allow: true, reason: 'remembered', message: '' };
   if (await approvals.isCoolingDown(certificate.serial, clock.now())) {
     return deny('cooling-down', 'Logins with this certificate are paused for a few minutes after a "Not me" answer.');
   }
@@ -268,6 +271,25 @@ async function decide(
     'timeout',
     'Nobody approved this login in Slack in time. Connect again and react 👍 to the message from the VPN bot.',
   );
+}
+
+/**
+ * The certificate, and whether this IP's approval of it is remembered: the certificate's own (by serial), granted
+ * after its last pause ("Not me"). Read before the certificate's checks, which still refuse whatever is remembered.
+ */
+async function readLogin(
+  deps: DecideDeps,
+  request: ConnectRequest,
+): Promise<{ certificate: CertificateRecord | undefined; remembered: boolean }> {
+  const { approvals, rememberHours } = deps.policy;
+  const publicIp = approvals === 'on' && rememberHours > 0 ? request.publicIp || undefined : undefined;
+  if (deps.logins) return deps.logins.read(request.commonName, publicIp, deps.clock.now());
+  const certificate = await deps.certificates.byActiveCn(request.commonName);
+  const remembered =
+    certificate !== undefined &&
+    publicIp !== undefined &&
+    (await deps.approvals.isRemembered(certificate.serial, publicIp, deps.clock.now(), certificate.suspendedAt));
+  return { certificate, remembered };
 }
 
 /** Strongly consistent reads at `pollMs` until a decision or the deadline; a late decision loses to EXPIRED atomically. */

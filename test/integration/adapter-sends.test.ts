@@ -14,6 +14,7 @@ import { DynamoDbCrlDistribution } from '../../src/adapters/dynamodb/crl-distrib
 import { DynamoDbCrlStateStore } from '../../src/adapters/dynamodb/crl-state-store';
 import { DynamoDbEndpointLease } from '../../src/adapters/dynamodb/endpoint-lease';
 import { DynamoDbIdempotencyStore } from '../../src/adapters/dynamodb/idempotency-store';
+import { DynamoDbLoginReader } from '../../src/adapters/dynamodb/login-reader';
 import { DynamoDbFloodStateStore } from '../../src/adapters/dynamodb/flood-state-store';
 import { DynamoDbProbe } from '../../src/adapters/dynamodb/probe';
 import { DynamoDbSessionKillQueue } from '../../src/adapters/dynamodb/session-kill-queue';
@@ -35,6 +36,7 @@ import {
   GRANT_STORE_SENDS,
   FLOOD_STATE_STORE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
+  LOGIN_READER_SENDS,
   JOB_QUEUE_SENDS,
   SESSION_KILL_QUEUE_SENDS,
   SHIPPED_LOG_SENDS,
@@ -79,7 +81,13 @@ function dynamoActions(commandName: string, input: unknown): { action: string; p
       })),
     );
   }
-  if (operation === 'Query' || operation === 'BatchGetItem' || operation === 'BatchWriteItem') {
+  if (operation === 'BatchGetItem') {
+    const tables = Object.values((input as { RequestItems: Record<string, { Keys: Request['Key'][] }> }).RequestItems);
+    return tables.flatMap(({ Keys }) =>
+      Keys.map((key) => ({ action: 'dynamodb:BatchGetItem', partition: partitionOf({ Key: key }) })),
+    );
+  }
+  if (operation === 'Query' || operation === 'BatchWriteItem') {
     const query = input as { IndexName?: string; ExpressionAttributeValues?: Record<string, unknown> };
     const partition = query.IndexName ? `index:${query.IndexName}` : keyText(query.ExpressionAttributeValues?.[':pk']);
     return [{ action: `dynamodb:${operation}`, partition }];
@@ -246,6 +254,11 @@ describeWith(
       expect(await approvals.decide('a2', 'DENIED', 'U0JANE', new Date())).toBe(true);
       await approvals.remember(first.serial, '203.0.113.7', { from: now, until: new Date(now.getTime() + DAY) });
       expect(await approvals.isRemembered(first.serial, '203.0.113.7', now)).toBe(true);
+      const logins = recording.watch(new DynamoDbLoginReader(db), 'logins');
+      expect(await logins.read(imported[0].cn, '203.0.113.7', now)).toMatchObject({
+        certificate: { serial: imported[0].serial },
+        remembered: false,
+      });
       expect(await approvals.claimPrompt('U0JANE', now, 3, 600_000)).toBe(true);
       await approvals.coolDown(imported[0].serial, new Date(now.getTime() + DAY));
       expect(await approvals.isCoolingDown(imported[0].serial, now)).toBe(true);
@@ -341,6 +354,7 @@ describeWith(
       ['certificates', CERTIFICATE_STORE_SENDS],
       ['crlState', CRL_STATE_STORE_SENDS],
       ['approvals', APPROVAL_STORE_SENDS],
+      ['logins', LOGIN_READER_SENDS],
       ['audit', AUDIT_LOG_SENDS],
       ['idempotency', IDEMPOTENCY_STORE_SENDS],
       ['probe', DATABASE_PROBE_SENDS],

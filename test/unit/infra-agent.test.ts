@@ -55,6 +55,7 @@ describe('the agent identity (-c agentRole=true)', () => {
 
   it('grants exactly the table actions the agent sends, on the table alone, no index, no "*" anywhere', () => {
     expect(statements.flatMap((statement) => [statement.Action].flat()).sort()).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -99,9 +100,8 @@ describe('the agent identity (-c agentRole=true)', () => {
     ).toEqual(AGENT_TABLE_GRANTS.map(({ action, keys }) => [action, keys]));
     for (const statement of statements)
       expect(Object.keys(statement.Condition ?? {})).toEqual(['ForAllValues:StringLike']);
-    const writes = statements.filter(
-      (statement) => statement.Action !== 'dynamodb:GetItem' && statement.Action !== 'dynamodb:Query',
-    );
+    const reads = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+    const writes = statements.filter((statement) => !reads.includes(statement.Action as string));
     const written = writes.flatMap(
       (statement) => (statement.Condition!['ForAllValues:StringLike'] as Json)['dynamodb:LeadingKeys'] as string[],
     );

@@ -11,7 +11,10 @@ type Item = Record<string, unknown>;
 const approvalKey = (id: string) => ({ pk: `APPROVAL#${id}`, sk: 'APPROVAL' });
 const messageKey = (channel: string, ts: string) => ({ pk: `APPROVALMSG#${channel}#${ts}`, sk: 'APPROVALMSG' });
 /** By serial, not CN: a remembered approval belongs to one certificate and never carries over to another. */
-const rememberKey = (serial: string, publicIp: string) => ({ pk: `REMEMBER#${serial}#${publicIp}`, sk: 'REMEMBER' });
+export const rememberKey = (serial: string, publicIp: string) => ({
+  pk: `REMEMBER#${serial}#${publicIp}`,
+  sk: 'REMEMBER',
+});
 const promptsKey = (slackId: string) => ({ pk: `PROMPTS#${slackId}`, sk: 'PROMPTS' });
 const coolDownKey = (serial: string) => ({ pk: `COOLDOWN#${serial}`, sk: 'COOLDOWN' });
 const recentPk = (slackId: string) => `APPROVALS#${slackId}`;
@@ -113,6 +116,14 @@ function toApproval(item: Item, now: Date): Approval {
 function untilOf(item: Item | undefined): Date | undefined {
   const until = item === undefined ? undefined : optionalText(item, 'until');
   return until === undefined ? undefined : new Date(until);
+}
+
+/** A remembered approval item holds at `now` when unexpired and granted after `notBefore` (the certificate's last pause). */
+export function rememberedHolds(item: Item | undefined, now: Date, notBefore?: Date): boolean {
+  const until = untilOf(item);
+  const from = item === undefined ? undefined : optionalText(item, 'from');
+  if (until === undefined || until <= now || from === undefined) return false;
+  return notBefore === undefined || new Date(from) > notBefore;
 }
 
 function timestamps(value: unknown): number[] {
@@ -293,10 +304,7 @@ export class DynamoDbApprovalStore implements ApprovalStore {
         new GetCommand({ TableName: this.db.tableName, Key: rememberKey(serial, publicIp), ConsistentRead: true }),
       ),
     );
-    const until = untilOf(Item);
-    const from = Item === undefined ? undefined : optionalText(Item, 'from');
-    if (until === undefined || until <= now || from === undefined) return false;
-    return notBefore === undefined || new Date(from) > notBefore;
+    return rememberedHolds(Item, now, notBefore);
   }
 
   async claimPrompt(slackId: string, now: Date, limit: number, windowMs: number): Promise<boolean> {

@@ -20,7 +20,7 @@ import { sleep } from '../../domain/time';
 
 type Item = Record<string, unknown>;
 
-const certKey = (serial: string) => ({ pk: `CERT#${serial}`, sk: 'CERT' });
+export const certKey = (serial: string) => ({ pk: `CERT#${serial}`, sk: 'CERT' });
 
 /**
  * The revoked index is spread over a few partition keys by serial, so building a CRL reads them in
@@ -29,7 +29,7 @@ const certKey = (serial: string) => ({ pk: `CERT#${serial}`, sk: 'CERT' });
 const REVOKED_SHARDS = 8;
 const revokedShard = (serial: string) => `REVOKED#${parseInt(serial.slice(-2), 16) % REVOKED_SHARDS}`;
 /** Held by the certificate bearing the CN until it expires, revoked or not: a CN never names two certificates. */
-const cnKey = (cn: string) => ({ pk: `CN#${cn}`, sk: 'CN' });
+export const cnKey = (cn: string) => ({ pk: `CN#${cn}`, sk: 'CN' });
 /** One live certificate per member's device: held while the certificate lives, freed by its revocation. */
 const slotKey = (cn: string) => ({ pk: `SLOT#${untaggedCn(cn)}`, sk: 'SLOT' });
 const iso = (date: Date) => date.toISOString();
@@ -67,7 +67,7 @@ function toItem(record: CertificateRecord): Item {
   return item;
 }
 
-function fromItem(item: Item): CertificateRecord {
+export function fromItem(item: Item): CertificateRecord {
   const date = (key: string) => (typeof item[key] === 'string' ? new Date(item[key] as string) : undefined);
   const text = (key: string) => (typeof item[key] === 'string' ? (item[key] as string) : undefined);
   return {
