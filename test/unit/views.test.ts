@@ -9,7 +9,12 @@ import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { HOME_PAGE_SIZE, homeView } from '../../src/slack/views/home';
 import { parsePlace } from '../../src/slack/views/certificate-pager';
 import { SLACK_LIMITS, assertWithinSlackLimits } from '../../src/slack/views/limits';
-import { certificateListMessage, statusMessage } from '../../src/slack/views/certificate-list';
+import {
+  certificateListMessage,
+  LIST_PAGE_SIZE,
+  certificatePageMessage,
+  statusMessage,
+} from '../../src/slack/views/certificate-list';
 import { crlHealthMessage } from '../../src/slack/views/crl-health';
 import { errorMessage } from '../../src/slack/views/errors';
 import { helpMessage } from '../../src/slack/views/help';
@@ -365,6 +370,37 @@ describe('homeView for an admin', () => {
 });
 
 describe('messages', () => {
+  it('/vpn status lists all fifty devices of one person within the limits', () => {
+    const records = Array.from({ length: 50 }, (_, i) =>
+      certificate({
+        serial: `CC${String(i).padStart(4, '0')}`,
+        cn: `device${i}-U0HEAVY.vpn.example.com`,
+        device: `device${i}`,
+        notAfter: new Date(NOW.getTime() + (i + 1) * 86_400_000),
+      }),
+    );
+    const status = statusMessage(records, NOW);
+    assertWithinSlackLimits('message', status);
+    const text = textOf(status.blocks);
+    for (const record of records) expect(text).toContain(record.serial);
+    expect(text).not.toMatch(/…and/);
+  });
+
+  it('/vpn list shows every row of its page, the total, and Next with the cursor; never "…and N more"', () => {
+    const records = Array.from({ length: LIST_PAGE_SIZE }, (_, i) =>
+      certificate({ serial: `BB${String(i).padStart(4, '0')}`, cn: `dev${i}-U0${i}X.vpn.example.com` }),
+    );
+    const counts = { active: 20_000, suspended: 12, expired: 400, revoked: 20_000 };
+    const page = certificatePageMessage({ records, counts, page: 0, next: 'CURSOR1' }, NOW, ACTION.listPage);
+    assertWithinSlackLimits('message', page);
+    const text = textOf(page.blocks);
+    for (const record of records) expect(text).toContain(record.serial);
+    expect(text).not.toMatch(/…and/);
+    expect(page.text).toContain('40,412: 20,000 active, 12 suspended, 400 expired, 20,000 revoked');
+    expect(text).toContain('Page 1 of 1,011');
+    expect(buttonsWith(page.blocks, ACTION.listPage).map((b) => b.value)).toEqual(['1:CURSOR1']);
+  });
+
   it('help lists the member commands, and the admin ones only for admins', () => {
     const forMember = textOf(helpMessage(false).blocks);
     for (const command of ['/vpn issue [device]', '/vpn status', '/vpn revoke`', '/vpn help'])
@@ -788,6 +824,7 @@ describe('Slack limits', () => {
       helpMessage(true),
       statusMessage(certificates, NOW),
       certificateListMessage(certificates, NOW, long(seed)),
+      certificatePageMessage({ ...admin.certificates, page: 499 }, NOW, ACTION.listPage),
       crlHealthMessage(admin.crl),
       revokeConfirmMessage({ slackId: ALICE, label: long(seed), certificates }, long(seed).repeat(10)),
       progressMessage(long(seed).repeat(40)),
@@ -807,7 +844,7 @@ describe('Slack limits', () => {
       assertWithinSlackLimits('message', message);
       expect(rawMarkup(message.blocks)).toEqual([]);
     }
-    const [confirm] = buttonsWith(messages[4].blocks, ACTION.revokeConfirm);
+    const [confirm] = buttonsWith(messages[5].blocks, ACTION.revokeConfirm);
     expect(String(confirm.value).length).toBeLessThanOrEqual(SLACK_LIMITS.buttonValue);
   });
 
