@@ -7,7 +7,7 @@ import { fleetRecords, seedAuditTrail } from '../helpers/fleet';
 
 const DAY_MS = 86_400_000;
 
-/** 2,400 entries over 90 days: more than one window of days read at once, and more than a short read's limit. */
+/** 2,400 entries over 90 days: dozens of day partitions, and more than a short read's limit. */
 describe('the audit export over a long trail (DynamoDB Local)', () => {
   let db: Database & { drop(): Promise<void> };
   let deps: { audit: DynamoDbAuditLog; certificates: DynamoDbCertificateStore };

@@ -8,9 +8,6 @@ import { INDEX } from './table';
 import { DAY_MS } from '../../domain/time';
 
 const DEFAULT_WINDOW_DAYS = 30;
-/** Day partitions read at once for a long read; the slice keeps what is over the limit out, in day order. */
-const PARALLEL_DAYS = 8;
-const PARALLEL_ABOVE = 1_000;
 
 /** Day partitions keep "everything since X" a handful of queries; gsi1/gsi2 answer "by actor" and "by target". */
 export class DynamoDbAuditLog implements AuditLog {
@@ -75,24 +72,19 @@ export class DynamoDbAuditLog implements AuditLog {
       for (let day = first; day <= until.getTime(); day += DAY_MS) days.push(day);
       if (newestFirst) days.reverse();
       items = [];
-      // An export reads months: several days at once. A short read (the Home's latest ten) stays one day at a time.
-      const window = max > PARALLEL_ABOVE ? PARALLEL_DAYS : 1;
-      for (let start = 0; start < days.length && items.length < max; start += window) {
-        const wanted = max - items.length;
-        const pages = await Promise.all(
-          days.slice(start, start + window).map((day) =>
-            queryAll(
-              this.db,
-              {
-                KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-                ExpressionAttributeValues: { ':pk': `AUDIT#${new Date(day).toISOString().slice(0, 10)}`, ...range },
-                ScanIndexForward: !newestFirst,
-              },
-              wanted,
-            ),
-          ),
+      for (const day of days) {
+        if (items.length >= max) break;
+        items.push(
+          ...(await queryAll(
+            this.db,
+            {
+              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+              ExpressionAttributeValues: { ':pk': `AUDIT#${new Date(day).toISOString().slice(0, 10)}`, ...range },
+              ScanIndexForward: !newestFirst,
+            },
+            max - items.length,
+          )),
         );
-        for (const page of pages) items.push(...page.slice(0, Math.max(0, max - items.length)));
       }
     }
     if (newestFirst) items.reverse();
