@@ -7,6 +7,7 @@ import { lambdaInitBenchmark } from './lambda-init';
 import { logSummaryBenchmark } from './log-summary';
 import { offboardBenchmark } from './offboard';
 import { pkiBenchmarks } from './pki';
+import { scaleViewsBenchmark } from './scale-views';
 import { slackBenchmarks } from './slack';
 import { startBenchmark } from './start';
 import { tlsSummaryBenchmark } from './tls-summary';
@@ -28,6 +29,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   'tls-crypt-v2-drop': tlsCryptV2DropBenchmark,
   'warm-storm': warmStormBenchmark,
   'lambda-init': lambdaInitBenchmark,
+  'scale-views': scaleViewsBenchmark,
 };
 
 /** `npm run bench [group …]`: one `name: key=value …` line per result, baselines side by side; no group means all. */

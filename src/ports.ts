@@ -47,6 +47,14 @@ export interface CertificateStore {
   byActiveCn(cn: string): Promise<CertificateRecord | undefined>;
   list(filter?: { status?: CertificateStatus }): Promise<CertificateRecord[]>;
   /**
+   * One page of every certificate, for the admin views at any size: active, then suspended (soonest expiry first),
+   * then revoked; `cursor` is the previous page's `next`, absent on the last page. Fails with NOT_FOUND on a cursor
+   * that is not one of its own.
+   */
+  page(query: { limit: number; cursor?: string }): Promise<{ records: CertificateRecord[]; next?: string }>;
+  /** How many certificates there are by status, counted at most a few minutes before `now` (a count is costly at size). */
+  counts(now: Date): Promise<Record<CertificateStatus, number>>;
+  /**
    * active|suspended → revoked, conditionally (two admins revoking at once is harmless).
    * Returns the updated record, or undefined when it was already revoked.
    */
@@ -456,10 +464,12 @@ export type Job = (
   | { type: 'revoke'; actorId: string; target: RevocationTarget; reason: RevocationReason; responseUrl?: string }
   | { type: 'publish-crl'; actorId: string; responseUrl?: string }
   | { type: 'crl-status'; actorId: string; responseUrl: string }
-  | { type: 'list'; actorId: string; responseUrl: string }
+  /** `page` and `cursor`: a Next click on the list (CertificateStore.page); absent for its first page. */
+  | { type: 'list'; actorId: string; responseUrl: string; page?: number; cursor?: string }
   | { type: 'logs'; actorId: string; hours: number; responseUrl: string }
   | { type: 'logs-tls'; actorId: string; hours: number; responseUrl: string }
-  | { type: 'home'; userId: string; page?: number }
+  /** `cursor`: where the admin's page of certificates starts (CertificateStore.page), `page` its number. */
+  | { type: 'home'; userId: string; page?: number; cursor?: string }
   | { type: 'doctor'; actorId: string; responseUrl?: string }
   /** `since` is an ISO time; the CSV goes to the actor's DM. */
   | { type: 'audit-export'; actorId: string; slackId?: string; since: string; responseUrl?: string }

@@ -45,6 +45,9 @@ export const CERTIFICATE_STORE_SENDS = {
   byUser: [QUERY],
   byActiveCn: [GET],
   list: [QUERY],
+  page: [QUERY],
+  // The shared count, and a recount stored once it is stale.
+  counts: [GET, QUERY, PUT],
   markRevoked: [GET, UPDATE, DELETE],
   setSuspended: [UPDATE],
   revocationsForCrl: [QUERY],

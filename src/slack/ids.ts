@@ -8,6 +8,7 @@ export const ACTION = {
   revokeCancel: 'vpn_revoke_cancel',
   publishCrl: 'vpn_publish_crl',
   homePage: 'vpn_home_page',
+  listPage: 'vpn_list_page',
   approve: 'vpn_login_approve',
   notMe: 'vpn_login_not_me',
   reenable: 'vpn_reenable_certificate',

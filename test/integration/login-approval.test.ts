@@ -226,7 +226,7 @@ describeWith(
         alerts: { send: async () => undefined },
       });
       const pendingText = async () =>
-        JSON.stringify(homeView(await loadHomeData({ admin, ...stores(), endpoints: [] }, 'U0ADMIN', true, 0)).blocks);
+        JSON.stringify(homeView(await loadHomeData({ admin, ...stores(), endpoints: [] }, 'U0ADMIN', true)).blocks);
       await promptFor('U0BOB', bob.cn);
       expect(await pendingText()).toMatch(
         new RegExp(`Pending approvals\\* \\(1\\)[^]*${bob.cn.replace(/\./g, '\\.')}[^]*192\\.0\\.2\\.44`),

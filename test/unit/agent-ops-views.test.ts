@@ -17,7 +17,14 @@ function adminHome(agents?: AgentRow[]): HomeData {
     now: NOW,
     certificates: [],
     recentLogins: [],
-    admin: { crl: [], pendingApprovals: [], sessions: [], certificates: [], page: 0, audit: [], agents },
+    admin: {
+      crl: [],
+      pendingApprovals: [],
+      sessions: [],
+      certificates: { records: [], counts: { active: 0, suspended: 0, expired: 0, revoked: 0 }, page: 0 },
+      audit: [],
+      agents,
+    },
   };
 }
 
@@ -62,7 +69,11 @@ describe('the admin Home: VPN agents', () => {
     beat.endpoints[0] = { ...beat.endpoints[0], tlsCryptKey: 'SECRET-KEY', acting: true };
     const deps = (agentHeartbeats: () => Promise<(typeof beat)[]>) => ({
       admin: { clock: { now: () => NOW }, crlStatuses: async () => [], agentHeartbeats } as unknown as VpnAdmin,
-      certificates: { byUser: async () => [], list: async () => [] } as never,
+      certificates: {
+        byUser: async () => [],
+        page: async () => ({ records: [] }),
+        counts: async () => ({ active: 0, suspended: 0, expired: 0, revoked: 0 }),
+      } as never,
       audit: { query: async () => [] } as never,
       endpoints: [],
     });
@@ -70,7 +81,6 @@ describe('the admin Home: VPN agents', () => {
       deps(async () => [beat]),
       'U0ADMIN',
       true,
-      0,
     );
     expect(data.admin?.agents).toEqual([
       {
@@ -88,7 +98,6 @@ describe('the admin Home: VPN agents', () => {
       }),
       'U0ADMIN',
       true,
-      0,
     );
     expect(failing.admin?.agents).toEqual([]);
   });

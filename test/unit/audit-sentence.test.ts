@@ -243,8 +243,7 @@ describe('audit entries as sentences', () => {
         crl: [],
         pendingApprovals: [],
         sessions: [],
-        certificates: [],
-        page: 0,
+        certificates: { records: [], counts: { active: 0, suspended: 0, expired: 0, revoked: 0 }, page: 0 },
         audit: [entry('certificate.revoke', { details: { cn: CN, reason: '<!channel> *bold* <https://x|y>' } })],
       },
     };

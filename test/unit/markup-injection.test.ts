@@ -25,6 +25,7 @@ import * as approval from '../../src/slack/views/approval';
 import * as blocks from '../../src/slack/views/blocks';
 import * as certificateView from '../../src/slack/views/certificate';
 import * as certificateList from '../../src/slack/views/certificate-list';
+import * as certificatePager from '../../src/slack/views/certificate-pager';
 import * as insights from '../../src/slack/views/connection-insights';
 import * as failureWindows from '../../src/slack/views/failure-windows';
 import * as crlHealth from '../../src/slack/views/crl-health';
@@ -71,6 +72,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   blocks,
   certificate: certificateView,
   'certificate-list': certificateList,
+  'certificate-pager': certificatePager,
   'connection-insights': insights,
   'crl-health': crlHealth,
   doctor,
@@ -239,8 +241,12 @@ function homeData(h: Hostile): HomeData {
       crl: [crl(h), crl(h)],
       pendingApprovals: [{ id: h.s(), slackId: h.id(), cn: h.s(), publicIp: h.s(), requestedAt: NOW }],
       sessions: [{ endpoint: h.s(), connectionId: h.s(), commonName: h.s(), clientIp: h.s(), connectedAt: NOW }],
-      certificates: certificates(h),
-      page: 0,
+      certificates: {
+        records: certificates(h),
+        counts: { active: 3, suspended: 1, expired: 1, revoked: 1 },
+        page: 1,
+        next: 'eyJwayI6IkNFUlQjMEEifQ',
+      },
       audit: [
         {
           id: h.s(),
@@ -634,6 +640,22 @@ const BUILDERS: Record<string, Builder> = {
       msg(certificateList.certificateListMessage([], NOW, h.id())),
     ],
   },
+  'certificate-list.certificatePageMessage': {
+    render: (h) => [
+      msg(
+        certificateList.certificatePageMessage(
+          {
+            records: certificates(h),
+            counts: { active: 20_000, suspended: 1, expired: 2, revoked: 20_000 },
+            page: 3,
+            next: 'eyJwayI6IkNFUlQjMEEifQ',
+          },
+          NOW,
+          'vpn_list_page',
+        ),
+      ),
+    ],
+  },
   'crl-health.crlStatusText': { render: (h) => [mrkdwn(crlHealth.crlStatusText(crl(h)))] },
   'crl-health.crlHealthMessage': { render: (h) => [msg(crlHealth.crlHealthMessage([crl(h), crl(h)]))] },
   'help.helpMessage': { render: () => [msg(help.helpMessage(true)), msg(help.helpMessage(false))] },
@@ -776,6 +798,12 @@ const HELPERS: Record<string, string> = {
   'certificate.byRelevance': 'a sort order',
   'certificate.byCn': 'a sort order',
   'crl-health.byHealth': 'a sort order',
+  'certificate-pager.placeValue': 'a page number and a store cursor (base64url)',
+  'certificate-pager.parsePlace': 'reads a button value back; renders nothing',
+  'certificate-pager.totalOf': 'a number',
+  'certificate-pager.countsText': 'numbers and our status names',
+  'certificate-pager.pageText': 'numbers and our wording',
+  'certificate-pager.pagerBlocks': 'fixed buttons carrying a page number and a store cursor',
   'crl-health.publishCrlButton': 'a fixed button',
   'publish-report.crlSummary': 'counts and our wording',
   'blocks.message': 'fallback text and blocks composed by a builder above',

@@ -7,8 +7,14 @@ import { revocationReport } from '../../src/cli/render';
 import type { RevocationReport } from '../../src/services/revoke';
 import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { HOME_PAGE_SIZE, homeView } from '../../src/slack/views/home';
+import { parsePlace } from '../../src/slack/views/certificate-pager';
 import { SLACK_LIMITS, assertWithinSlackLimits } from '../../src/slack/views/limits';
-import { certificateListMessage, statusMessage } from '../../src/slack/views/certificate-list';
+import {
+  certificateListMessage,
+  LIST_PAGE_SIZE,
+  certificatePageMessage,
+  statusMessage,
+} from '../../src/slack/views/certificate-list';
 import { crlHealthMessage } from '../../src/slack/views/crl-health';
 import { errorMessage } from '../../src/slack/views/errors';
 import { helpMessage } from '../../src/slack/views/help';
@@ -19,7 +25,14 @@ import { publishReportMessage } from '../../src/slack/views/publish-report';
 import { revocationReportMessage } from '../../src/slack/views/revocation-report';
 import { revokeConfirmMessage } from '../../src/slack/views/revoke-confirm';
 import { csrModal } from '../../src/slack/views/modals';
-import type { Block, HomeData, LoginRecord, PendingApprovalRow, SessionRow } from '../../src/slack/views/types';
+import type {
+  Block,
+  CertificatePageRows,
+  HomeData,
+  LoginRecord,
+  PendingApprovalRow,
+  SessionRow,
+} from '../../src/slack/views/types';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -72,14 +85,23 @@ const member = (overrides: Partial<HomeData> = {}): HomeData => ({
   ...overrides,
 });
 
+const NO_CERTIFICATES = { active: 0, suspended: 0, expired: 0, revoked: 0 };
+
+/** One page of the admin's certificate list as the store hands it over. */
+const pageOf = (records: CertificateRecord[], more: Partial<CertificatePageRows> = {}): CertificatePageRows => ({
+  records,
+  counts: { ...NO_CERTIFICATES, active: records.length },
+  page: 0,
+  ...more,
+});
+
 function adminData(overrides: Partial<NonNullable<HomeData['admin']>> = {}): HomeData {
   return member({
     admin: {
       crl: [crl()],
       pendingApprovals: [],
       sessions: [],
-      certificates: [certificate()],
-      page: 0,
+      certificates: pageOf([certificate()]),
       audit: [],
       ...overrides,
     },
@@ -284,12 +306,18 @@ describe('homeView for an admin', () => {
         cn: `user${String(i).padStart(2, '0')}-U0${i}X.vpn.example.com`,
       }),
     );
-    const page = (n: number) => homeView(adminData({ certificates: all, page: n })).blocks;
+    const counts = { ...NO_CERTIFICATES, active: 40, revoked: 5 };
+    const page = (n: number, next?: string) =>
+      homeView(
+        adminData({
+          certificates: { records: all.slice(n * HOME_PAGE_SIZE, (n + 1) * HOME_PAGE_SIZE), counts, page: n, next },
+        }),
+      ).blocks;
     const pager = (blocks: Block[]) =>
       buttonsWith(blocks, ACTION.homePage).map((b) => [(b.text as Json).text, b.value]);
 
     it('shows one page of rows, each with a confirmed revoke button carrying the serial', () => {
-      const revoke = buttonsWith(page(0), ACTION.revokeCertificate);
+      const revoke = buttonsWith(page(0, 'CURSOR1'), ACTION.revokeCertificate);
       expect(revoke).toHaveLength(HOME_PAGE_SIZE);
       expect(revoke[0]).toMatchObject({
         value: 'AA0000',
@@ -298,24 +326,43 @@ describe('homeView for an admin', () => {
       });
     });
 
-    it('carries the page number (from 0) in the pager buttons', () => {
-      expect(pager(page(0))).toEqual([['Next ▶', '1']]);
-      expect(pager(page(1))).toEqual([
-        ['◀ Previous', '0'],
-        ['Next ▶', '2'],
-      ]);
-      expect(textOf(page(1))).toContain('Page 2 of 3');
+    it('states the total from the counts, not from the rows it holds', () => {
+      expect(textOf(page(0, 'CURSOR1'))).toContain('*All certificates* (45: 40 active, 5 revoked)');
+      expect(textOf(page(1, 'CURSOR2'))).toContain('Page 2 of 3');
     });
 
-    it('clamps a page that no longer exists to the last one', () => {
-      const blocks = page(99);
-      expect(pager(blocks)).toEqual([['◀ Previous', '1']]);
+    it("carries the next page's number and cursor in Next, and offers the first page after it", () => {
+      expect(pager(page(0, 'CURSOR1'))).toEqual([['Next ▶', '1:CURSOR1']]);
+      expect(pager(page(1, 'CURSOR2'))).toEqual([
+        ['⏮ First page', '0:'],
+        ['Next ▶', '2:CURSOR2'],
+      ]);
+      expect(parsePlace(String(buttonsWith(page(1, 'CURSOR2'), ACTION.homePage)[1].value))).toEqual({
+        page: 2,
+        cursor: 'CURSOR2',
+      });
+    });
+
+    it('offers no Next on the last page', () => {
+      const blocks = page(2);
+      expect(pager(blocks)).toEqual([['⏮ First page', '0:']]);
       expect(buttonsWith(blocks, ACTION.revokeCertificate)).toHaveLength(5);
+    });
+
+    it('says so when certificates changed and the page it was sent to is empty', () => {
+      const blocks = homeView(adminData({ certificates: { records: [], counts, page: 3 } })).blocks;
+      expect(textOf(blocks)).toContain('No certificates on this page any more');
+      expect(pager(blocks)).toEqual([['⏮ First page', '0:']]);
+    });
+
+    it('reads any button value it did not write as the first page', () => {
+      for (const value of ['', '7', '1:', 'x:abc', '1:a b', `1:${'a'.repeat(1001)}`, '-1:abc'])
+        expect(parsePlace(value)).toEqual({ page: 0 });
     });
   });
 
   it('escapes a hostile display name instead of pinging the channel', () => {
-    const view = homeView(adminData({ certificates: [certificate({ displayName: HOSTILE })] }));
+    const view = homeView(adminData({ certificates: pageOf([certificate({ displayName: HOSTILE })]) }));
     const text = textOf(view.blocks);
     expect(text).toContain('(&lt;!channel&gt; &amp; co)');
     expect(text).not.toContain('<!channel>');
@@ -323,6 +370,37 @@ describe('homeView for an admin', () => {
 });
 
 describe('messages', () => {
+  it('/vpn status lists all fifty devices of one person within the limits', () => {
+    const records = Array.from({ length: 50 }, (_, i) =>
+      certificate({
+        serial: `CC${String(i).padStart(4, '0')}`,
+        cn: `device${i}-U0HEAVY.vpn.example.com`,
+        device: `device${i}`,
+        notAfter: new Date(NOW.getTime() + (i + 1) * 86_400_000),
+      }),
+    );
+    const status = statusMessage(records, NOW);
+    assertWithinSlackLimits('message', status);
+    const text = textOf(status.blocks);
+    for (const record of records) expect(text).toContain(record.serial);
+    expect(text).not.toMatch(/…and/);
+  });
+
+  it('/vpn list shows every row of its page, the total, and Next with the cursor; never "…and N more"', () => {
+    const records = Array.from({ length: LIST_PAGE_SIZE }, (_, i) =>
+      certificate({ serial: `BB${String(i).padStart(4, '0')}`, cn: `dev${i}-U0${i}X.vpn.example.com` }),
+    );
+    const counts = { active: 20_000, suspended: 12, expired: 400, revoked: 20_000 };
+    const page = certificatePageMessage({ records, counts, page: 0, next: 'CURSOR1' }, NOW, ACTION.listPage);
+    assertWithinSlackLimits('message', page);
+    const text = textOf(page.blocks);
+    for (const record of records) expect(text).toContain(record.serial);
+    expect(text).not.toMatch(/…and/);
+    expect(page.text).toContain('40,412: 20,000 active, 12 suspended, 400 expired, 20,000 revoked');
+    expect(text).toContain('Page 1 of 1,011');
+    expect(buttonsWith(page.blocks, ACTION.listPage).map((b) => b.value)).toEqual(['1:CURSOR1']);
+  });
+
   it('help lists the member commands, and the admin ones only for admins', () => {
     const forMember = textOf(helpMessage(false).blocks);
     for (const command of ['/vpn issue [device]', '/vpn status', '/vpn revoke`', '/vpn help'])
@@ -675,8 +753,12 @@ describe('Slack limits', () => {
           clientIp: long(seed),
           connectedAt: NOW,
         })),
-        certificates,
-        page,
+        certificates: {
+          records: certificates,
+          counts: { active: 20_000, suspended: 20_000, expired: 20_000, revoked: 20_000 },
+          page,
+          next: 'c'.repeat(1000),
+        },
         audit: Array.from({ length: 500 }, (_, i) => ({
           id: `a${i}`,
           at: NOW,
@@ -712,6 +794,7 @@ describe('Slack limits', () => {
     const data = hugeHome(seed, 0);
     const admin = data.admin;
     if (!admin) throw new Error('fixture has an admin part');
+    const certificates = admin.certificates.records;
     const outcomes: PublishOutcome[] = admin.crl.map((s, i) =>
       i % 4 === 0
         ? { endpoint: s.endpoint, outcome: 'failed', error: long(seed) }
@@ -722,9 +805,9 @@ describe('Slack limits', () => {
             : { endpoint: s.endpoint, outcome: 'published', crlNumber: 10n ** 40n, entries: 20000, nextUpdate: NOW },
     );
     const report: RevocationReport = {
-      revoked: admin.certificates.map((r) => ({ serial: r.serial, cn: r.cn, notAfter: r.notAfter })),
-      alreadyRevoked: admin.certificates.map((r) => r.serial),
-      failed: admin.certificates.map((r, i) => ({
+      revoked: certificates.map((r) => ({ serial: r.serial, cn: r.cn, notAfter: r.notAfter })),
+      alreadyRevoked: certificates.map((r) => r.serial),
+      failed: certificates.map((r, i) => ({
         serial: r.serial,
         cn: r.cn,
         step: i % 2 ? 'audit' : 'revoke',
@@ -739,13 +822,11 @@ describe('Slack limits', () => {
     };
     const messages = [
       helpMessage(true),
-      statusMessage(admin.certificates, NOW),
-      certificateListMessage(admin.certificates, NOW, long(seed)),
+      statusMessage(certificates, NOW),
+      certificateListMessage(certificates, NOW, long(seed)),
+      certificatePageMessage({ ...admin.certificates, page: 499 }, NOW, ACTION.listPage),
       crlHealthMessage(admin.crl),
-      revokeConfirmMessage(
-        { slackId: ALICE, label: long(seed), certificates: admin.certificates },
-        long(seed).repeat(10),
-      ),
+      revokeConfirmMessage({ slackId: ALICE, label: long(seed), certificates }, long(seed).repeat(10)),
       progressMessage(long(seed).repeat(40)),
       errorMessage(long(seed).repeat(200)),
       revocationReportMessage(report),
@@ -763,7 +844,7 @@ describe('Slack limits', () => {
       assertWithinSlackLimits('message', message);
       expect(rawMarkup(message.blocks)).toEqual([]);
     }
-    const [confirm] = buttonsWith(messages[4].blocks, ACTION.revokeConfirm);
+    const [confirm] = buttonsWith(messages[5].blocks, ACTION.revokeConfirm);
     expect(String(confirm.value).length).toBeLessThanOrEqual(SLACK_LIMITS.buttonValue);
   });
 
@@ -782,7 +863,12 @@ describe('Slack limits', () => {
     fc.assert(
       fc.property(fc.array(record, { maxLength: 60 }), text, fc.integer({ min: -5, max: 10 }), (rows, label, page) => {
         const certificates = rows.map((row) => certificate(row));
-        const home = homeView(adminData({ certificates, page, crl: [crl({ endpoint: label, problems: [label] })] }));
+        const home = homeView(
+          adminData({
+            certificates: pageOf(certificates, { page: Math.max(page, 0), next: page % 2 ? 'CURSOR' : undefined }),
+            crl: [crl({ endpoint: label, problems: [label] })],
+          }),
+        );
         assertWithinSlackLimits('home', home);
         expect(rawMarkup(home.blocks)).toEqual([]);
         assertWithinSlackLimits('message', certificateListMessage(certificates, NOW, label));

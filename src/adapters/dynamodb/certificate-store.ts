@@ -16,6 +16,7 @@ import { Revocation, RevocationReason } from '../../domain/revocation';
 import type { CertificateStore } from '../../ports';
 import { Database, guarded, isConditionFailure, queryAll, storeError } from './client';
 import { INDEX } from './table';
+import { certificateCounts, certificatePageItems } from './certificate-pages';
 import { sleep } from '../../domain/time';
 
 type Item = Record<string, unknown>;
@@ -347,6 +348,15 @@ export class DynamoDbCertificateStore implements CertificateStore {
     if (filter.status === 'expired') return records.filter(expired);
     if (filter.status === 'active' || filter.status === 'suspended') return records.filter((r) => !expired(r));
     return records;
+  }
+
+  async page(query: { limit: number; cursor?: string }): Promise<{ records: CertificateRecord[]; next?: string }> {
+    const { items, next } = await certificatePageItems(this.db, query.limit, query.cursor);
+    return { records: items.map(fromItem), next };
+  }
+
+  counts(now: Date): Promise<Record<CertificateStatus, number>> {
+    return certificateCounts(this.db, now, REVOKED_SHARDS);
   }
 
   async markRevoked(

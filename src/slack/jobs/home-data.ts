@@ -1,4 +1,7 @@
 import type { ApprovalStatus } from '../../domain/approval';
+import type { PagePlace } from '../views/certificate-pager';
+import { HOME_PAGE_SIZE } from '../views/home';
+import { certificatePage } from './certificate-page';
 import type { AgentRow, HomeData, LoginRecord, SessionRow } from '../views/types';
 import type { WorkerDeps } from './context';
 
@@ -46,7 +49,12 @@ async function agentRows(deps: HomeDeps): Promise<AgentRow[]> {
 }
 
 /** Everything the Home tab shows, read in parallel; an endpoint that does not answer shows as such, not as an error page. */
-export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: boolean, page: number): Promise<HomeData> {
+export async function loadHomeData(
+  deps: HomeDeps,
+  userId: string,
+  isAdmin: boolean,
+  place: PagePlace = { page: 0 },
+): Promise<HomeData> {
   const { admin, certificates, audit, endpoints } = deps;
   const now = admin.clock.now();
   const own = certificates.byUser(userId);
@@ -68,7 +76,7 @@ export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: bool
     own,
     admin.crlStatuses(),
     sessions,
-    certificates.list(),
+    certificatePage(certificates, HOME_PAGE_SIZE, place, now),
     audit.query({ limit: AUDIT_ROWS }),
     logins,
     waiting,
@@ -91,7 +99,6 @@ export async function loadHomeData(deps: HomeDeps, userId: string, isAdmin: bool
       })),
       sessions: live,
       certificates: all,
-      page,
       audit: trail.reverse(),
       agents,
     },

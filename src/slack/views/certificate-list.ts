@@ -1,9 +1,13 @@
 import { CertificateRecord, CertificateStatus, effectiveStatus } from '../../domain/certificate';
-import { MESSAGE_LIST_BLOCKS, message, packedSections, section } from './blocks';
+import { MESSAGE_LIST_BLOCKS, context, message, packedSections, section } from './blocks';
+import { countsText, pageText, pagerBlocks, totalOf } from './certificate-pager';
 import { STATUS_ORDER, byCn, byRelevance, certificateText, expiryPhrase, isRevocable } from './certificate';
 import { plural } from './format';
 import { mention } from './markup';
-import type { MessageView } from './types';
+import type { CertificatePageRows, MessageView } from './types';
+
+/** `/vpn list` pages: one section per certificate, so a page never hides a row its Next button would skip. */
+export const LIST_PAGE_SIZE = MESSAGE_LIST_BLOCKS;
 
 export function statusMessage(certificates: CertificateRecord[], now: Date): MessageView {
   if (certificates.length === 0) {
@@ -56,5 +60,24 @@ export function certificateListMessage(certificates: CertificateRecord[], now: D
           `…and ${plural(hidden, 'more certificate')}: the Home tab pages through them all, and \`vpnctl list\` prints them.`,
       },
     ),
+  ]);
+}
+
+/** `/vpn list` for an admin: one page of every certificate, the total by status, and a Next button. */
+export function certificatePageMessage(rows: CertificatePageRows, now: Date, actionId: string): MessageView {
+  if (rows.page === 0 && rows.records.length === 0 && totalOf(rows.counts) === 0) {
+    const text = 'No VPN certificates have been issued yet.';
+    return message(text, [section(text)]);
+  }
+  const summary = `VPN certificates (${countsText(rows.counts)})`;
+  return message(summary, [
+    section(`*${summary}*`),
+    ...rows.records.slice(0, LIST_PAGE_SIZE).map((record) => section(certificateText(record, now, { owner: true }))),
+    context(
+      rows.records.length
+        ? `${pageText(rows, LIST_PAGE_SIZE)}: active, then suspended, soonest expiry first, then revoked · \`vpnctl list\` prints them all`
+        : 'No certificates on this page any more: they changed since the last one.',
+    ),
+    ...pagerBlocks(rows, actionId),
   ]);
 }

@@ -1,15 +1,25 @@
 import type { AuditEntry, AuditOutcome } from '../../domain/audit';
 import { SentenceStyle, auditSentence } from '../../domain/audit-sentence';
-import { CertificateRecord, CertificateStatus, effectiveStatus } from '../../domain/certificate';
+import { CertificateRecord, effectiveStatus } from '../../domain/certificate';
 import type { CrlStatus } from '../../services/crl-status';
 import { ACTION, BLOCK } from '../ids';
 import { actions, button, context, header, listSection, packedSections, section } from './blocks';
-import { byCn, byRelevance, certificateText, isRevocable } from './certificate';
+import { byRelevance, certificateText, isRevocable } from './certificate';
+import { countsText, pageText, pagerBlocks, totalOf } from './certificate-pager';
 import { byHealth, crlStatusText, publishCrlButton } from './crl-health';
 import { durationSelect } from './duration-select';
 import { count, formatTime } from './format';
 import { code, mention, plainText, userText } from './markup';
-import type { AgentRow, Block, HomeData, HomeView, LoginRecord, PendingApprovalRow, SessionRow } from './types';
+import type {
+  AgentRow,
+  Block,
+  CertificatePageRows,
+  HomeData,
+  HomeView,
+  LoginRecord,
+  PendingApprovalRow,
+  SessionRow,
+} from './types';
 import { MINUTE_MS } from '../../domain/time';
 import { accessHomeBlocks } from './home-access';
 
@@ -199,31 +209,22 @@ function auditLine(entry: AuditEntry): string {
   return `${AUDIT_OUTCOME[entry.outcome] ?? '•'} ${formatTime(entry.at)} · ${auditSentence(entry, AUDIT_STYLE)}`;
 }
 
-const STATUSES: CertificateStatus[] = ['active', 'suspended', 'expired', 'revoked'];
-
-/** One page of every certificate, by CN; `page` counts from 0 and is clamped, since certificates come and go between clicks. */
-function certificatePage(certificates: CertificateRecord[], requested: number, now: Date): Block[] {
-  if (certificates.length === 0) return [section('*All certificates*\nNone has been issued yet.')];
-  const all = [...certificates].sort(byCn);
-  const pages = Math.ceil(all.length / HOME_PAGE_SIZE);
-  const page = Number.isInteger(requested) ? Math.min(Math.max(requested, 0), pages - 1) : 0;
-  const breakdown = STATUSES.map(
-    (status) => [status, all.filter((r) => effectiveStatus(r, now) === status).length] as const,
-  )
-    .filter(([, n]) => n > 0)
-    .map(([status, n]) => `${count(n)} ${status}`)
-    .join(', ');
-  const rows = all.slice(page * HOME_PAGE_SIZE, (page + 1) * HOME_PAGE_SIZE);
-  // Two actions blocks, because Slack wants action_ids unique within a block and both buttons are ACTION.homePage.
-  const pager = [
-    page > 0 && actions(button('◀ Previous', ACTION.homePage, { value: String(page - 1) })),
-    page < pages - 1 && actions(button('Next ▶', ACTION.homePage, { value: String(page + 1) })),
-  ].filter((block): block is Block => block !== false);
+/** One page of every certificate, live ones first, soonest expiry first; the table holds tens of thousands. */
+function certificatePage(rows: CertificatePageRows, now: Date): Block[] {
+  const total = totalOf(rows.counts);
+  if (rows.records.length === 0 && total === 0 && rows.page === 0)
+    return [section('*All certificates*\nNone has been issued yet.')];
   return [
-    section(`*All certificates* (${count(all.length)}: ${breakdown})`),
-    ...rows.map((record) => certificateRow(record, now, { owner: true, actionId: ACTION.revokeCertificate })),
-    context(`Page ${count(page + 1)} of ${count(pages)}, sorted by CN · \`vpnctl list\` prints them all`),
-    ...pager,
+    section(`*All certificates* (${countsText(rows.counts)})`),
+    ...rows.records
+      .slice(0, HOME_PAGE_SIZE)
+      .map((record) => certificateRow(record, now, { owner: true, actionId: ACTION.revokeCertificate })),
+    context(
+      rows.records.length
+        ? `${pageText(rows, HOME_PAGE_SIZE)}: active, then suspended, soonest expiry first, then revoked · \`vpnctl list\` prints them all`
+        : 'No certificates on this page any more: they changed since the last one.',
+    ),
+    ...pagerBlocks(rows, ACTION.homePage),
   ];
 }
 
@@ -255,7 +256,7 @@ function adminBlocks(admin: NonNullable<HomeData['admin']>, now: Date): Block[] 
       more: (hidden) => `…and ${count(hidden)} more.`,
     }),
     divider,
-    ...certificatePage(admin.certificates, admin.page, now),
+    ...certificatePage(admin.certificates, now),
     divider,
     listSection('*Latest audit entries*', audit.map(auditLine), {
       maxLines: LINES_SHOWN,

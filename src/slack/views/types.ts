@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../../domain/audit';
-import type { CertificateRecord } from '../../domain/certificate';
+import type { CertificateRecord, CertificateStatus } from '../../domain/certificate';
 import type { CrlStatus } from '../../services/crl-status';
 import type { AgentHeartbeat, VpnSession } from '../../ports';
 import type { AccessRequest } from '../../domain/access';
@@ -66,15 +66,24 @@ export interface HomeData {
     crl: CrlStatus[];
     pendingApprovals: PendingApprovalRow[];
     sessions: SessionRow[];
-    /** Every certificate; the view shows one page of them. */
-    certificates: CertificateRecord[];
-    page: number;
+    /** One page of every certificate: the table holds tens of thousands. */
+    certificates: CertificatePageRows;
     audit: AuditEntry[];
     /** The agents serving self-hosted OpenVPN endpoints; absent or empty where none reports. */
     agents?: AgentRow[];
   };
   /** ISSUE_POLICY=request: the member's latest request, whether they may ask, and (admins) what waits. */
   access?: HomeAccess;
+}
+
+/** One page of every certificate (CertificateStore.page), and how many there are by status. */
+export interface CertificatePageRows {
+  records: CertificateRecord[];
+  counts: Record<CertificateStatus, number>;
+  /** How many pages came before this one. */
+  page: number;
+  /** Where the next page starts; absent on the last page. */
+  next?: string;
 }
 
 export interface HomeAccess {

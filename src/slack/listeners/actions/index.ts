@@ -7,6 +7,7 @@ import { issue } from './issue';
 import { issueDuration } from './issue-duration';
 import { issueWithCsr } from './issue-with-csr';
 import { homePage } from './home-page';
+import { listPage } from './list-page';
 import { approveLogin, notMe } from './login-answer';
 import { publishCrl } from './publish-crl';
 import { reenable } from './reenable';
@@ -26,6 +27,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   app.action(ACTION.renew, renew(deps));
   app.action(ACTION.extend, extend(deps));
   app.action(ACTION.homePage, homePage(deps));
+  app.action(ACTION.listPage, listPage(deps));
   app.action(ACTION.approve, approveLogin(deps));
   app.action(ACTION.notMe, notMe(deps));
   app.action(ACTION.reenable, reenable(deps));

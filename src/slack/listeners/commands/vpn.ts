@@ -144,7 +144,7 @@ async function handle(
         return ack(
           ephemeral(certificateListMessage(await certificates.byUser(command.target), clock.now(), command.target)),
         );
-      // Every certificate is a whole-table read: too slow to risk inside Slack's 3 seconds.
+      // A page and the totals by status: counting tens of thousands is not for Slack's 3 seconds.
       await jobs.enqueue({ type: 'list', actorId: userId, responseUrl });
       return ack(ephemeral(progressMessage('⏳ Listing every certificate…')));
     }
