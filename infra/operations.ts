@@ -17,6 +17,7 @@ import {
   GRANT_STORE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
   JOB_QUEUE_SENDS,
+  RECONCILE_PROGRESS_STORE_SENDS,
   SESSION_KILL_QUEUE_SENDS,
   SHIPPED_LOG_SENDS,
   SLACK_SECRET_SENDS,
@@ -146,6 +147,7 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
     GRANT_STORE_SENDS,
     ACCESS_REQUEST_STORE_SENDS,
     FLOOD_STATE_STORE_SENDS,
+    RECONCILE_PROGRESS_STORE_SENDS,
   ].flatMap(all);
   const caSecret: [Target, string][] = only(CA_STORE_SENDS, ['load']).map((action) => ['caSecret', action]);
   switch (name) {

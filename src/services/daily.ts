@@ -6,7 +6,6 @@ import { expireLapsedRequests } from './access-requests';
 import { AbandonedApprovalDeps, closeAbandonedApprovals } from './abandoned-approvals';
 import { RetireDeps, overdueReplacements, retireReplaced } from './certificate-renewal';
 import { RenewDeps, RenewResult, renewCrls } from './crl-renewal';
-import type { OffboardingSweep } from './offboarding';
 import { DIGEST_DAYS, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from './reminders';
 import { SessionStep, sweepSessions } from './sessions';
 
@@ -23,8 +22,6 @@ export interface DailyDeps extends RenewDeps, Omit<RetireDeps, 'owners' | 'clock
   idempotency?: IdempotencyStore;
   /** Access requests (ISSUE_POLICY=request): those nobody decided within 24 h are closed and audited. */
   accessRequests?: AccessRequestStore;
-  /** The offboarding reconcile (services/offboarding.ts); skipped without Slack. */
-  reconcileOffboarding?: () => Promise<OffboardingSweep>;
 }
 
 export interface DailyReport {
@@ -38,8 +35,6 @@ export interface DailyReport {
   abandoned: number;
   /** Access requests closed because nobody decided them within 24 h. */
   expiredRequests?: number;
-  /** Members who left Slack without their user_change reaching us, caught and offboarded. */
-  offboarding?: OffboardingSweep;
   /** What failed, one line each; the rest of the run went on. */
   problems: string[];
 }
@@ -47,9 +42,9 @@ export interface DailyReport {
 /**
  * The daily job: retire renewed certificates whose grace period is over (first, so their CRL entries
  * go out with this run's renewal), renew CRLs, sweep sessions that should not exist, then remind
- * owners of expiring certificates and, once a week, send admins the digest, and last look up every
- * holder in Slack for members who left without their user_change reaching us. The CRL work never
- * waits on, or fails because of, the reminders.
+ * owners of expiring certificates and, once a week, send admins the digest. The CRL work never
+ * waits on, or fails because of, the reminders. The offboarding reconcile, minutes of Slack's pacing
+ * at 20,000 holders, runs on its own schedule (services/offboarding-pass.ts).
  */
 export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyReport> {
   const { certificates, clock, expiry, idempotency } = deps;
@@ -97,14 +92,6 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
       digest = await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest'));
     }
   }
-  // Last: paced to Slack's rate tier, it is the longest step, and a run cut short by its timeout loses only this.
-  const offboarding = await deps.reconcileOffboarding?.().catch(note('offboarding reconcile'));
-  for (const failure of offboarding?.failed ?? [])
-    problems.push(`offboarding check of ${failure.slackId}: ${failure.error} (checked again tomorrow)`);
-  if (offboarding?.stopped)
-    problems.push(
-      `offboarding reconcile stopped (${offboarding.stopped}): ${offboarding.unchecked} holders not checked, left to their user_change event or the next run`,
-    );
   return {
     renewals,
     sessions,
@@ -113,7 +100,6 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
     digest,
     abandoned: abandoned?.length ?? 0,
     expiredRequests,
-    offboarding,
     problems,
   };
 }
