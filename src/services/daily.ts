@@ -1,4 +1,5 @@
 import type { CertificateRecord } from '../domain/certificate';
+import type { Deadline } from '../domain/deadline';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 import type { AccessRequestStore, ExpiryNotifier, IdempotencyStore, VpnEndpoint } from '../ports';
@@ -22,6 +23,8 @@ export interface DailyDeps extends RenewDeps, Omit<RetireDeps, 'owners' | 'clock
   idempotency?: IdempotencyStore;
   /** Access requests (ISSUE_POLICY=request): those nobody decided within 24 h are closed and audited. */
   accessRequests?: AccessRequestStore;
+  /** No reminder DM starts after it (the scheduler's timeout, less the CRL read-back); the rest wait for the next run. */
+  deadline?: Deadline;
 }
 
 export interface DailyReport {
@@ -85,10 +88,14 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
   let reminders: ReminderResult | undefined;
   let digest: boolean | undefined;
   if (expiry && idempotency) {
-    const reminderDeps = { certificates, idempotency, notifier: expiry, clock };
+    const reminderDeps = { certificates, idempotency, notifier: expiry, clock, deadline: deps.deadline };
     const expiring = await window().catch(note('reading expiring certificates'));
     if (expiring) {
       reminders = await sendExpiryReminders(reminderDeps, expiring).catch(note('reminders'));
+      if (reminders?.notReached)
+        problems.push(
+          `reminders stopped at the deadline: ${reminders.notReached} expiring certificates not checked, left to the next run (least urgent last)`,
+        );
       digest = await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest'));
     }
   }

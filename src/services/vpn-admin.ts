@@ -258,7 +258,7 @@ export class VpnAdmin {
   }
 
   /** The daily job (services/daily.ts): CRL renewal, the session sweep, retirements, reminders. */
-  daily(actor = 'system:daily'): Promise<DailyReport> {
+  daily(actor = 'system:daily', deadline?: Deadline): Promise<DailyReport> {
     return runDaily(
       {
         ...this.deps,
@@ -267,6 +267,7 @@ export class VpnAdmin {
         policy: this.policy,
         renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS,
         revoke: (request) => this.revoke(request),
+        deadline,
       },
       actor,
     );

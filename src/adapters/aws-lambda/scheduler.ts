@@ -93,7 +93,7 @@ export function schedulerHandler(
       for (const problem of report ? passProblems(report) : []) log(problem);
       return { task, ...summary(report) };
     }
-    return runDaily(ready, emit, log);
+    return runDaily(ready, emit, log, reconcileDeadline(context));
   }) as SchedulerHandler;
 }
 
@@ -119,10 +119,13 @@ const summary = (report: OffboardingPassReport | undefined): ReconcileSummary =>
   finished: report?.finished ?? true,
 });
 
-/** Left after the offboarding reconcile to save where the pass stands and return: a page's checks finish first. */
+/**
+ * Left after the paced work (the reconcile's pages, the daily job's reminder DMs) to finish what is under way and
+ * return: the reconcile saves where its pass stands, the daily job reads each endpoint's CRL back.
+ */
 const AFTER_RECONCILE_MS = 60_000;
 
-/** The Lambda's own timeout, less what the rest of the run needs; none outside Lambda (vpnctl daily runs to the end). */
+/** The Lambda's own timeout, less what the rest of the run needs; none outside Lambda (vpnctl runs to the end). */
 function reconcileDeadline(context: unknown): Deadline | undefined {
   const remainingMs = (
     context as { getRemainingTimeInMillis?: () => number } | undefined
@@ -130,9 +133,17 @@ function reconcileDeadline(context: unknown): Deadline | undefined {
   return remainingMs === undefined ? undefined : new Deadline(new Date(Date.now() + remainingMs - AFTER_RECONCILE_MS));
 }
 
-async function runDaily(ready: VpnAdmin, emit: (line: string) => void, log: (message: string) => void) {
+async function runDaily(
+  ready: VpnAdmin,
+  emit: (line: string) => void,
+  log: (message: string) => void,
+  deadline?: Deadline,
+) {
   const task = 'daily' as const;
-  const { renewals, sessions, retired, reminders, digest, problems } = await ready.daily(`system:scheduler:${task}`);
+  const { renewals, sessions, retired, reminders, digest, problems } = await ready.daily(
+    `system:scheduler:${task}`,
+    deadline,
+  );
   // Reminders and retirements never stop the CRL work; what went wrong with them is on record here.
   for (const problem of problems) log(`daily job: ${problem}`);
   for (const failure of reminders?.failed ?? [])
