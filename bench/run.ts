@@ -6,6 +6,7 @@ import { expirySweepBenchmark } from './expiry-sweep';
 import { logSummaryBenchmark } from './log-summary';
 import { offboardBenchmark } from './offboard';
 import { pkiBenchmarks } from './pki';
+import { scaleJobsBenchmark } from './scale-jobs';
 import { slackBenchmarks } from './slack';
 import { startBenchmark } from './start';
 import { tlsSummaryBenchmark } from './tls-summary';
@@ -24,6 +25,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   offboard: offboardBenchmark,
   'tls-summary': tlsSummaryBenchmark,
   'tls-crypt-v2-drop': tlsCryptV2DropBenchmark,
+  'scale-jobs': scaleJobsBenchmark,
 };
 
 /** `npm run bench [group …]`: one `name: key=value …` line per result, baselines side by side; no group means all. */
