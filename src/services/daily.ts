@@ -62,6 +62,18 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
       problems.push(`${what}: ${messageOf(error)}`);
       return undefined;
     };
+  async function sendMessages(): Promise<{ reminders?: ReminderResult; digest?: boolean }> {
+    if (!expiry || !idempotency) return {};
+    const reminderDeps = { certificates, idempotency, notifier: expiry, clock, deadline: deps.deadline };
+    const expiring = await window().catch(note('reading expiring certificates'));
+    if (!expiring) return {};
+    const reminders = await sendExpiryReminders(reminderDeps, expiring).catch(note('reminders'));
+    if (reminders?.notReached)
+      problems.push(
+        `reminders stopped at the deadline: ${reminders.notReached} expiring certificates not checked, left to the next run (least urgent last)`,
+      );
+    return { reminders, digest: await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest')) };
+  }
   const retire: RetireDeps = { certificates, revoke: deps.revoke, owners: expiry, clock };
   const retired: string[] = [];
   for (const old of overdueReplacements(
@@ -71,6 +83,8 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
     const done = await retireReplaced(retire, old.replacedBy!, 'grace-period').catch(note(`retiring ${old.serial}`));
     if (done) retired.push(done.old.serial);
   }
+  // Paced to Slack's limits, the DMs take most of the run at 20,000 certificates: the rest runs meanwhile.
+  const messages = sendMessages();
   const renewals = await renewCrls(deps, deps.endpoints);
   const sessions = await Promise.all(deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...deps, actor })));
   // Well past their deadline: by then every handler that was waiting has given up (and closed its own).
@@ -85,20 +99,7 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
         note('expiring access requests'),
       )
     : undefined;
-  let reminders: ReminderResult | undefined;
-  let digest: boolean | undefined;
-  if (expiry && idempotency) {
-    const reminderDeps = { certificates, idempotency, notifier: expiry, clock, deadline: deps.deadline };
-    const expiring = await window().catch(note('reading expiring certificates'));
-    if (expiring) {
-      reminders = await sendExpiryReminders(reminderDeps, expiring).catch(note('reminders'));
-      if (reminders?.notReached)
-        problems.push(
-          `reminders stopped at the deadline: ${reminders.notReached} expiring certificates not checked, left to the next run (least urgent last)`,
-        );
-      digest = await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest'));
-    }
-  }
+  const { reminders, digest } = await messages;
   return {
     renewals,
     sessions,
