@@ -1,6 +1,9 @@
 import type { Approval } from '../domain/approval';
 import type { ApprovalStore, AuditLog, Clock } from '../ports';
 
+/** The store returns the oldest page of undecided logins; a storm's worth of pages is closed in one call, no more. */
+const MAX_PAGES = 50;
+
 export interface AbandonedApprovalDeps {
   approvals: Pick<ApprovalStore, 'unclosed' | 'decide'>;
   audit: AuditLog;
@@ -19,15 +22,25 @@ export interface AbandonedApprovalScope {
  * A login whose waiting handler went away (npm start stopped mid-login, a crash) stays PENDING with no
  * audit entry, and the Home does not list it. Each one is closed as EXPIRED (the same conditional write as
  * a deadline, so a decision that got there first stands) and audited, so the trail says what happened.
+ * Page after page, oldest first, while a page closes any: a closed login leaves the undecided ones the store pages.
  */
 export async function closeAbandonedApprovals(
   deps: AbandonedApprovalDeps,
   scope: AbandonedApprovalScope,
 ): Promise<Approval[]> {
+  const closed: Approval[] = [];
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const before = closed.length;
+    await closePage(deps, scope, closed);
+    if (closed.length === before) break;
+  }
+  return closed;
+}
+
+async function closePage(deps: AbandonedApprovalDeps, scope: AbandonedApprovalScope, closed: Approval[]) {
   const candidates = (await deps.approvals.unclosed(scope.before)).filter(
     (approval) => scope.endpointId === undefined || approval.request.endpointId === scope.endpointId,
   );
-  const closed: Approval[] = [];
   for (const approval of candidates) {
     const now = deps.clock.now();
     if (!(await deps.approvals.decide(approval.id, 'EXPIRED', scope.actor, now))) continue;
@@ -48,5 +61,4 @@ export async function closeAbandonedApprovals(
       },
     });
   }
-  return closed;
 }
