@@ -17,6 +17,7 @@ import { randomSerial } from '../src/pki/serial';
 import type { ExpiryNotifier, LiveCrl, VpnEndpoint, VpnSession } from '../src/ports';
 import { RECONCILE_PACE } from '../src/services/offboarding';
 import { REMINDER_DAYS, REMINDER_PACE, sendExpiryReminders } from '../src/services/reminders';
+import { EXPIRY_LOOKBACK_MS, sweepExpiry } from '../src/services/expiry-sweep';
 import { sweepSessions } from '../src/services/sessions';
 import { VpnAdmin } from '../src/services/vpn-admin';
 import { type DdbMeter, meterDatabase } from './ddb-meter';
@@ -27,6 +28,8 @@ const REVOCATIONS = 20_000;
 /** Half the company online when the sweep runs; 100 of them on certificates revoked since they connected. */
 const ONLINE = 10_000;
 const STALE_SESSIONS = 100;
+/** 20,000 year-long certificates: about 55 run out each day. */
+const EXPIRED_TODAY = 55;
 /** Logins left PENDING by a handler that went away, and access requests nobody decided. */
 const ABANDONED = 200;
 /** Issue #18's workspace: 20,000 holders among 25,000 accounts, listed 200 a page at Tier 2 (bench/offboard-reconcile.ts). */
@@ -126,7 +129,15 @@ export async function scaleJobsBenchmark(): Promise<void> {
       reason: 'affiliationChanged',
       revokedBy: 'bench',
     }));
-    await stores.certificates.importMany([...live, ...revoked]);
+    // The day's expiries at that size, all of them still online: what the five-minute expiry sweep ends.
+    const expired: CertificateRecord[] = Array.from({ length: EXPIRED_TODAY }, (_, i) => ({
+      ...live[i],
+      serial: randomSerial(),
+      cn: `p${i}.desktop-${id(i)}.vpn.example.com`,
+      device: 'desktop',
+      notAfter: new Date(now - ((i + 1) / EXPIRED_TODAY) * (DAY_MS - 60_000)),
+    }));
+    await stores.certificates.importMany([...live, ...revoked, ...expired]);
     await inBatches(
       Array.from({ length: ABANDONED }, (_, i) => i),
       (i) => stores.approvals.create(abandonedLogin(live[i], now - DAY_MS)),
@@ -165,6 +176,49 @@ export async function scaleJobsBenchmark(): Promise<void> {
       );
     };
     const clock = { now: () => new Date() };
+
+    // The expiry sweep at that size: the day's 55 expired among everyone online; before (bench/expiry-sweep.ts's
+    // naive sweep), one certificate at a time.
+    const withExpired = () => {
+      online();
+      for (const [i, record] of expired.entries())
+        endpoint.sessions.set(`x${i}`, { connectionId: `x${i}`, commonName: record.cn });
+    };
+    withExpired();
+    const expirySweep = await metered(meter, () =>
+      sweepExpiry({ ...stores, endpoints: [endpoint], clock, certDays: 365 }, 'system:bench').then((report) =>
+        report.sessions.reduce((sum, step) => sum + step.terminated, 0),
+      ),
+    );
+    withExpired();
+    const expiryOneByOne = await metered(meter, async () => {
+      let ended = 0;
+      for (const record of await stores.certificates.expiring(new Date(Date.now() - EXPIRY_LOOKBACK_MS), new Date())) {
+        const mine = (await endpoint.listSessions()).filter((session) => session.commonName === record.cn);
+        ended += (await endpoint.terminateSessions(mine.map((session) => session.connectionId))).length;
+        if (mine.length)
+          await stores.audit.append({
+            actor: 'system:bench-naive',
+            action: 'sessions.expire',
+            target: endpoint.key,
+            outcome: 'success',
+            details: { cn: record.cn, serial: record.serial },
+          });
+      }
+      return ended;
+    });
+    if (expirySweep.result !== EXPIRED_TODAY || expiryOneByOne.result !== EXPIRED_TODAY)
+      throw new Error(
+        `the expiry sweeps ended ${expirySweep.result} and ${expiryOneByOne.result}, not ${EXPIRED_TODAY}`,
+      );
+    report('scale-expiry-sweep', {
+      sessions: ONLINE + EXPIRED_TODAY,
+      ended: expirySweep.result,
+      ours_ms: ms(expirySweep.ms),
+      ...expirySweep.figures,
+      baseline_one_by_one_ms: ms(expiryOneByOne.ms),
+      ...prefixed('baseline_', expiryOneByOne.figures),
+    });
 
     // The session sweep: ours lists the active certificates once; before, two consistent reads per CN online.
     online();
