@@ -71,11 +71,20 @@ export function meterDatabase(db: Database): DdbMeter {
       async (args: { input: Record<string, unknown> }) => {
         const operation = context.commandName ?? 'Unknown';
         if (CAPACITY_OPERATIONS.has(operation)) args.input.ReturnConsumedCapacity ??= 'TOTAL';
-        const result = await next(args);
-        const meta = result.output.$metadata as { attempts?: number } | undefined;
-        const attempts = meta?.attempts ?? 1;
-        meter.requests += attempts;
-        meter.byOperation[operation] = (meter.byOperation[operation] ?? 0) + attempts;
+        const count = (meta: { attempts?: number } | undefined) => {
+          const attempts = meta?.attempts ?? 1;
+          meter.requests += attempts;
+          meter.byOperation[operation] = (meter.byOperation[operation] ?? 0) + attempts;
+        };
+        let result: { output: Record<string, unknown> };
+        try {
+          result = await next(args);
+        } catch (error) {
+          // A failed condition (a claim already taken) is still a request, billed on AWS though no capacity comes back.
+          count((error as { $metadata?: { attempts?: number } }).$metadata);
+          throw error;
+        }
+        count(result.output.$metadata as { attempts?: number } | undefined);
         const consumed = result.output.ConsumedCapacity as Capacity | Capacity[] | undefined;
         for (const capacity of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
           if (capacity.ReadCapacityUnits !== undefined || capacity.WriteCapacityUnits !== undefined) {

@@ -8,6 +8,7 @@ import { logSummaryBenchmark } from './log-summary';
 import { offboardBenchmark } from './offboard';
 import { pkiBenchmarks } from './pki';
 import { scaleViewsBenchmark } from './scale-views';
+import { scaleJobsBenchmark } from './scale-jobs';
 import { slackBenchmarks } from './slack';
 import { startBenchmark } from './start';
 import { tlsSummaryBenchmark } from './tls-summary';
@@ -30,6 +31,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   'warm-storm': warmStormBenchmark,
   'lambda-init': lambdaInitBenchmark,
   'scale-views': scaleViewsBenchmark,
+  'scale-jobs': scaleJobsBenchmark,
 };
 
 /** `npm run bench [group …]`: one `name: key=value …` line per result, baselines side by side; no group means all. */

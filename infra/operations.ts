@@ -18,6 +18,7 @@ import {
   IDEMPOTENCY_STORE_SENDS,
   JOB_QUEUE_SENDS,
   LOGIN_READER_SENDS,
+  RECONCILE_PROGRESS_STORE_SENDS,
   SESSION_KILL_QUEUE_SENDS,
   SHIPPED_LOG_SENDS,
   SLACK_SECRET_SENDS,
@@ -153,6 +154,7 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
     GRANT_STORE_SENDS,
     ACCESS_REQUEST_STORE_SENDS,
     FLOOD_STATE_STORE_SENDS,
+    RECONCILE_PROGRESS_STORE_SENDS,
   ].flatMap(all);
   const caSecret: [Target, string][] = only(CA_STORE_SENDS, ['load']).map((action) => ['caSecret', action]);
   switch (name) {

@@ -200,7 +200,7 @@ export class VpnChatopsStack extends Stack {
     const scheduler = botFunction(this, 'scheduler', {
       functionName: names.scheduler,
       description:
-        'Daily: CRL renewal, drift check, session sweep, retirements, expiry reminders, digest, CRL days-left metric; every 5 minutes: agent heartbeats, expiry sweep; every 15 minutes: flood watch',
+        'Daily: CRL renewal, drift check, session sweep, retirements, expiry reminders, digest, CRL days-left metric; every 5 minutes: agent heartbeats, expiry sweep; every 15 minutes: flood watch; hourly: offboarding reconcile',
       timeout: Duration.minutes(10),
       memorySize: 1024,
       environment: withCa,
@@ -268,6 +268,21 @@ export class VpnChatopsStack extends Stack {
       target: new LambdaInvoke(scheduler, {
         input: ScheduleTargetInput.fromObject({ task: 'floods' }),
         // The next round comes in 15 minutes and reads the same hour; a retry would only overlap it.
+        retryAttempts: 0,
+        role: dailyRole,
+      }),
+    });
+
+    // Hourly: the daily pass through users.list for members who left unnoticed takes minutes at 20,000 holders,
+    // so each run goes on from the page where the last one stopped; a finished pass rests until the next day's.
+    new Schedule(this, 'OffboardingReconcile', {
+      scheduleName: `${name}-offboarding-reconcile`,
+      description:
+        'vpn-chatops: find holders who left Slack without their user_change arriving, resuming the users.list pass where the last run stopped',
+      schedule: ScheduleExpression.rate(Duration.hours(1)),
+      target: new LambdaInvoke(scheduler, {
+        input: ScheduleTargetInput.fromObject({ task: 'offboarding' }),
+        // The next round comes in an hour and goes on from the saved page; a retry would only overlap it.
         retryAttempts: 0,
         role: dailyRole,
       }),

@@ -680,6 +680,28 @@ export interface FloodStateStore {
   save(state: FloodState): Promise<boolean>;
 }
 
+/** Where the offboarding reconcile's pass through users.list stands, so a run cut short is resumed, not restarted. */
+export interface ReconcileProgress {
+  /** When the pass began; it names the pass. */
+  startedAt: Date;
+  /** The users.list page to ask for next; none before the first page and after the last. */
+  cursor?: string;
+  /** Pages handled so far in this pass. */
+  pages: number;
+  /** Set when every holder was checked (or left, reported, to the next pass). */
+  finishedAt?: Date;
+}
+
+export interface ReconcileProgressStore {
+  /** The pass under way, or the last one finished. */
+  load(): Promise<ReconcileProgress | undefined>;
+  /** After a page is handled: the pass's new place, and the holders that page listed. */
+  savePage(progress: ReconcileProgress, listed: string[]): Promise<void>;
+  /** Every holder the saved pages of the pass begun at `startedAt` listed. */
+  listed(startedAt: Date): Promise<Set<string>>;
+  save(progress: ReconcileProgress): Promise<void>;
+}
+
 /** One agent acts for an endpoint at a time; another takes over when the lease lapses. */
 export interface EndpointLease {
   acquire(endpoint: string, holder: string, ttlMs: number): Promise<boolean>;

@@ -15,6 +15,7 @@ import type { DynamoDbGrantStore } from './dynamodb/grant-store';
 import type { DynamoDbIdempotencyStore } from './dynamodb/idempotency-store';
 import type { DynamoDbLoginReader } from './dynamodb/login-reader';
 import type { DynamoDbProbe } from './dynamodb/probe';
+import type { DynamoDbReconcileProgressStore } from './dynamodb/reconcile-progress-store';
 import type { DynamoDbSessionKillQueue } from './dynamodb/session-kill-queue';
 import type { DynamoDbShippedLog } from './dynamodb/shipped-log';
 import type { EventBridgeBus } from './eventbridge/event-bus';
@@ -116,6 +117,13 @@ export const IDEMPOTENCY_STORE_SENDS = {
 } as const satisfies Sends<DynamoDbIdempotencyStore>;
 
 export const FLOOD_STATE_STORE_SENDS = { get: [GET], save: [PUT] } as const satisfies Sends<DynamoDbFloodStateStore>;
+
+export const RECONCILE_PROGRESS_STORE_SENDS = {
+  load: [GET],
+  savePage: [PUT],
+  listed: [QUERY],
+  save: [PUT],
+} as const satisfies Sends<DynamoDbReconcileProgressStore>;
 
 export const DATABASE_PROBE_SENDS = { probe: [GET] } as const satisfies Sends<DynamoDbProbe>;
 

@@ -116,7 +116,10 @@ export function doctorReport(checks: Check[]): string {
   return [...lines, '', `${count('fail')} failing, ${count('warn')} warning, ${count('pass')} passing`].join('\n');
 }
 
-type DailyResult = Awaited<ReturnType<VpnAdmin['daily']>>;
+/** The daily job, and outside AWS the offboarding reconcile `vpnctl daily` runs after it (no other schedule runs it there). */
+export type DailyResult = Awaited<ReturnType<VpnAdmin['daily']>> & {
+  offboarding?: Awaited<ReturnType<VpnAdmin['reconcileOffboarding']>>;
+};
 
 const RENEWAL_TEXT: Record<DailyResult['renewals'][number]['action'], string> = {
   none: 'CRL current, nothing to renew',

@@ -18,6 +18,7 @@ import { messageOf } from '../domain/errors';
 import { scheduleDaily } from '../local/daily';
 import { scheduleExpirySweep } from '../local/expiry-sweep';
 import { scheduleFloodWatch } from '../local/flood-watch';
+import { scheduleOffboardingReconcile } from '../local/offboarding-reconcile';
 import { scheduleAgentWatch } from '../local/agent-watch';
 import { RunningBot, startBot } from './local-bot';
 import { startConsoleServer } from '../local/console/server';
@@ -120,6 +121,8 @@ export async function startStack(initial: Config, progress: Progress, prepared: 
     started.add('the expiry sweep', () => expirySweep.stop());
     const floodWatch = scheduleFloodWatch(admin, (message) => progress.warn(message));
     started.add('the flood watch', () => floodWatch.stop());
+    const reconcile = scheduleOffboardingReconcile(admin, (message) => progress.warn(message));
+    started.add('the offboarding reconcile', () => reconcile.stop());
 
     const where: [string, string][] = [];
     let hint: string;

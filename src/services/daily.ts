@@ -1,4 +1,5 @@
 import type { CertificateRecord } from '../domain/certificate';
+import type { Deadline } from '../domain/deadline';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
 import type { AccessRequestStore, ExpiryNotifier, IdempotencyStore, VpnEndpoint } from '../ports';
@@ -6,7 +7,6 @@ import { expireLapsedRequests } from './access-requests';
 import { AbandonedApprovalDeps, closeAbandonedApprovals } from './abandoned-approvals';
 import { RetireDeps, overdueReplacements, retireReplaced } from './certificate-renewal';
 import { RenewDeps, RenewResult, renewCrls } from './crl-renewal';
-import type { OffboardingSweep } from './offboarding';
 import { DIGEST_DAYS, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from './reminders';
 import { SessionStep, sweepSessions } from './sessions';
 
@@ -23,8 +23,8 @@ export interface DailyDeps extends RenewDeps, Omit<RetireDeps, 'owners' | 'clock
   idempotency?: IdempotencyStore;
   /** Access requests (ISSUE_POLICY=request): those nobody decided within 24 h are closed and audited. */
   accessRequests?: AccessRequestStore;
-  /** The offboarding reconcile (services/offboarding.ts); skipped without Slack. */
-  reconcileOffboarding?: () => Promise<OffboardingSweep>;
+  /** No reminder DM starts after it (the scheduler's timeout, less the CRL read-back); the rest wait for the next run. */
+  deadline?: Deadline;
 }
 
 export interface DailyReport {
@@ -38,8 +38,6 @@ export interface DailyReport {
   abandoned: number;
   /** Access requests closed because nobody decided them within 24 h. */
   expiredRequests?: number;
-  /** Members who left Slack without their user_change reaching us, caught and offboarded. */
-  offboarding?: OffboardingSweep;
   /** What failed, one line each; the rest of the run went on. */
   problems: string[];
 }
@@ -47,9 +45,9 @@ export interface DailyReport {
 /**
  * The daily job: retire renewed certificates whose grace period is over (first, so their CRL entries
  * go out with this run's renewal), renew CRLs, sweep sessions that should not exist, then remind
- * owners of expiring certificates and, once a week, send admins the digest, and last look up every
- * holder in Slack for members who left without their user_change reaching us. The CRL work never
- * waits on, or fails because of, the reminders.
+ * owners of expiring certificates and, once a week, send admins the digest. The CRL work never
+ * waits on, or fails because of, the reminders. The offboarding reconcile, minutes of Slack's pacing
+ * at 20,000 holders, runs on its own schedule (services/offboarding-pass.ts).
  */
 export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyReport> {
   const { certificates, clock, expiry, idempotency } = deps;
@@ -64,6 +62,18 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
       problems.push(`${what}: ${messageOf(error)}`);
       return undefined;
     };
+  async function sendMessages(): Promise<{ reminders?: ReminderResult; digest?: boolean }> {
+    if (!expiry || !idempotency) return {};
+    const reminderDeps = { certificates, idempotency, notifier: expiry, clock, deadline: deps.deadline };
+    const expiring = await window().catch(note('reading expiring certificates'));
+    if (!expiring) return {};
+    const reminders = await sendExpiryReminders(reminderDeps, expiring).catch(note('reminders'));
+    if (reminders?.notReached)
+      problems.push(
+        `reminders stopped at the deadline: ${reminders.notReached} expiring certificates not checked, left to the next run (least urgent last)`,
+      );
+    return { reminders, digest: await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest')) };
+  }
   const retire: RetireDeps = { certificates, revoke: deps.revoke, owners: expiry, clock };
   const retired: string[] = [];
   for (const old of overdueReplacements(
@@ -73,6 +83,8 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
     const done = await retireReplaced(retire, old.replacedBy!, 'grace-period').catch(note(`retiring ${old.serial}`));
     if (done) retired.push(done.old.serial);
   }
+  // Paced to Slack's limits, the DMs take most of the run at 20,000 certificates: the rest runs meanwhile.
+  const messages = sendMessages();
   const renewals = await renewCrls(deps, deps.endpoints);
   const sessions = await Promise.all(deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...deps, actor })));
   // Well past their deadline: by then every handler that was waiting has given up (and closed its own).
@@ -87,24 +99,7 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
         note('expiring access requests'),
       )
     : undefined;
-  let reminders: ReminderResult | undefined;
-  let digest: boolean | undefined;
-  if (expiry && idempotency) {
-    const reminderDeps = { certificates, idempotency, notifier: expiry, clock };
-    const expiring = await window().catch(note('reading expiring certificates'));
-    if (expiring) {
-      reminders = await sendExpiryReminders(reminderDeps, expiring).catch(note('reminders'));
-      digest = await sendWeeklyDigest(reminderDeps, expiring).catch(note('weekly digest'));
-    }
-  }
-  // Last: paced to Slack's rate tier, it is the longest step, and a run cut short by its timeout loses only this.
-  const offboarding = await deps.reconcileOffboarding?.().catch(note('offboarding reconcile'));
-  for (const failure of offboarding?.failed ?? [])
-    problems.push(`offboarding check of ${failure.slackId}: ${failure.error} (checked again tomorrow)`);
-  if (offboarding?.stopped)
-    problems.push(
-      `offboarding reconcile stopped (${offboarding.stopped}): ${offboarding.unchecked} holders not checked, left to their user_change event or the next run`,
-    );
+  const { reminders, digest } = await messages;
   return {
     renewals,
     sessions,
@@ -113,7 +108,6 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
     digest,
     abandoned: abandoned?.length ?? 0,
     expiredRequests,
-    offboarding,
     problems,
   };
 }

@@ -190,6 +190,18 @@ export interface ReconcileDeps extends OffboardingDeps {
   deadline?: Deadline;
 }
 
+/** A users.list pass that an earlier run began: the listing goes on where it stopped (services/offboarding-pass.ts). */
+export interface ListingResume {
+  /** The page the earlier run did not reach; none before the first page. */
+  cursor?: string;
+  /** The earlier runs read the listing to its end: only the holders it did not list are left. */
+  listingEnded: boolean;
+  /** Holders the earlier runs found in the listing, and checked: not checked again in this pass. */
+  listed: ReadonlySet<string>;
+  /** After each page is handled, before the next is asked for: where the next run starts, and whom the page listed. */
+  pageDone(nextCursor: string | undefined, listed: string[]): Promise<void>;
+}
+
 /**
  * A user_change event. Most are profile edits, ignored on the event's own facts with no call to Slack.
  * One that says someone left is checked against Slack now, because events can arrive late and out of
@@ -228,7 +240,7 @@ export interface OffboardingSweep {
  * within the method's tier and stop at the deadline. One member's lookup or revocation failing is reported
  * and the others still run; a holder Slack said nothing about is never offboarded.
  */
-export async function reconcileOffboarding(deps: ReconcileDeps): Promise<OffboardingSweep> {
+export async function reconcileOffboarding(deps: ReconcileDeps, resume?: ListingResume): Promise<OffboardingSweep> {
   const sweep: OffboardingSweep = { checked: 0, revoked: [], reported: [], failed: [], calls: 0, unchecked: 0 };
   if (deps.policy.mode === 'off') return sweep;
   const now = deps.clock.now();
@@ -257,7 +269,8 @@ export async function reconcileOffboarding(deps: ReconcileDeps): Promise<Offboar
     return sweep;
   }
   sweep.lookup = 'users.list';
-  const unlisted = await listWorkspace(deps, new Set(holders), pace, sweep, check);
+  const unseen = new Set(holders.filter((slackId) => !resume?.listed.has(slackId)));
+  const unlisted = resume?.listingEnded ? [...unseen] : await listWorkspace(deps, unseen, pace, sweep, check, resume);
   // Not in the workspace's own listing (another team's member, an account gone for good): asked one by one.
   if (sweep.stopped) sweep.unchecked = unlisted.length;
   else await lookUpEach(deps, unlisted, pace, sweep, check);
@@ -312,8 +325,9 @@ async function listWorkspace(
   pace: ReconcilePace,
   sweep: OffboardingSweep,
   check: (member: MemberProfile) => Promise<void>,
+  resume?: ListingResume,
 ): Promise<string[]> {
-  let cursor: string | undefined;
+  let cursor = resume?.cursor;
   let pages = 0;
   let nextStart = Date.now();
   do {
@@ -333,13 +347,22 @@ async function listWorkspace(
       break;
     }
     pages += 1;
+    const listed: string[] = [];
     for (const member of page.members) {
       if (!unseen.delete(member.slackId)) continue;
+      listed.push(member.slackId);
       await check(member).catch((error: unknown) =>
         sweep.failed.push({ slackId: member.slackId, error: messageOf(error) }),
       );
     }
     cursor = page.nextCursor;
+    try {
+      await resume?.pageDone(cursor, listed);
+    } catch (error) {
+      // Going on would leave the next run to read these pages again, and not know it: stop where it is known.
+      sweep.stopped = `saving the listing's place after page ${pages} failed: ${messageOf(error)}`;
+      break;
+    }
   } while (cursor && unseen.size > 0);
   return [...unseen];
 }

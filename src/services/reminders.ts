@@ -2,8 +2,9 @@ import { CertificateRecord, effectiveStatus } from '../domain/certificate';
 import type { DigestEntry } from '../domain/expiry';
 import type { CertificateStore, Clock, ExpiryNotifier, IdempotencyStore } from '../ports';
 import { RENEWAL_OPENS_DAYS } from './certificate-renewal';
+import type { Deadline } from '../domain/deadline';
 import { messageOf } from '../domain/errors';
-import { DAY_MS } from '../domain/time';
+import { DAY_MS, sleep } from '../domain/time';
 
 /** Owners hear about an expiring certificate at these days left, once each. */
 export const REMINDER_DAYS: readonly number[] = [30, 7, 1];
@@ -12,16 +13,36 @@ export const DIGEST_DAYS = 30;
 /** Claims outlive any certificate they are about, so a reminder is never sent twice. */
 const CLAIM_TTL_S = 400 * 86_400;
 
+/**
+ * chat.postMessage allows about one message a second per channel under a workspace-wide limit (the stand-in
+ * models 300 a minute). Reminders take at most 240 a minute, one DM started every 250 ms, and a second DM to
+ * the same owner (another device) waits a second, so a login prompt still finds room. At 20,000 certificates
+ * of a year, about 55 cross each threshold a day: 165 DMs, 41 s.
+ */
+export const REMINDER_PACE: ReminderPace = { intervalMs: 250, perOwnerMs: 1_000 };
+
+export interface ReminderPace {
+  /** Between the starts of two DMs. */
+  intervalMs: number;
+  /** Between the starts of two DMs to the same owner: one channel. */
+  perOwnerMs: number;
+}
+
 export interface ReminderDeps {
   certificates: CertificateStore;
   idempotency: IdempotencyStore;
   notifier: ExpiryNotifier;
   clock: Clock;
+  pace?: Partial<ReminderPace>;
+  /** No DM starts after it; the rest are left unclaimed for the next run. */
+  deadline?: Deadline;
 }
 
 export interface ReminderResult {
   sent: { serial: string; threshold: number }[];
   failed: { serial: string; error: string }[];
+  /** Certificates the deadline left unchecked: nothing claimed for them, so the next run reminds whoever is due. */
+  notReached: number;
 }
 
 const daysLeftOf = (record: CertificateRecord, now: Date) => (record.notAfter.getTime() - now.getTime()) / DAY_MS;
@@ -40,12 +61,16 @@ async function liveReplacement(
  * DM each owner at 30, 7 and 1 days before expiry, once each: a DynamoDB claim per certificate and
  * threshold makes a second run on the same day (a retried Lambda) send nothing. When a run was
  * missed, only the most urgent threshold crossed is sent. A DM that fails gives its claim back, so
- * the next run tries again.
+ * the next run tries again. DMs are paced (REMINDER_PACE) in the order given, soonest expiry first from the
+ * store, so a run stopped by its deadline leaves the least urgent ones for the next run.
  */
 export async function sendExpiryReminders(deps: ReminderDeps, expiring: CertificateRecord[]): Promise<ReminderResult> {
   const now = deps.clock.now();
-  const result: ReminderResult = { sent: [], failed: [] };
-  for (const record of expiring) {
+  const pace = { ...REMINDER_PACE, ...deps.pace };
+  const result: ReminderResult = { sent: [], failed: [], notReached: 0 };
+  let nextStart = Date.now();
+  const lastTo = new Map<string, number>();
+  for (const [index, record] of expiring.entries()) {
     if (
       !record.slackId ||
       effectiveStatus(record, now) !== 'active' ||
@@ -56,9 +81,17 @@ export async function sendExpiryReminders(deps: ReminderDeps, expiring: Certific
     const crossed = REMINDER_DAYS.filter((threshold) => daysLeft <= threshold);
     if (crossed.length === 0) continue;
     const threshold = Math.min(...crossed);
+    const start = Math.max(nextStart, (lastTo.get(record.slackId) ?? -Infinity) + pace.perOwnerMs);
+    if (deps.deadline && deps.deadline.remainingMs() <= start - Date.now()) {
+      result.notReached = expiring.length - index;
+      break;
+    }
     const keys = crossed.map((days) => `expiry-reminder:${record.serial}:${days}`);
     const fresh = await Promise.all(keys.map((key) => deps.idempotency.claim(key, CLAIM_TTL_S)));
     if (!fresh[crossed.indexOf(threshold)]) continue;
+    if (start > Date.now()) await sleep(start - Date.now());
+    nextStart = Date.now() + pace.intervalMs;
+    lastTo.set(record.slackId, Date.now());
     try {
       await deps.notifier.remind({
         record,

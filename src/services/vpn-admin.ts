@@ -22,6 +22,7 @@ import {
   GrantStore,
   IdempotencyStore,
   MemberDirectory,
+  ReconcileProgressStore,
   VpnEndpoint,
   systemClock,
 } from '../ports';
@@ -45,8 +46,8 @@ import {
   ReconcileDeps,
   ReconcilePace,
   offboardReported,
-  reconcileOffboarding,
 } from './offboarding';
+import { OffboardingPassReport, continueOffboardingPass } from './offboarding-pass';
 import { CrlPublisher, PublishOutcome } from './publish-crl';
 import { CrlPolicy, RevokeRequest, revoke } from './revoke';
 import { endEligibility } from './end-eligibility';
@@ -106,6 +107,8 @@ export interface AppDeps {
     notifier: OffboardingNotifier;
     pace?: Partial<ReconcilePace>;
   };
+  /** Where the offboarding reconcile's pass stands; without it there is no reconcile to resume. */
+  reconcileProgress?: ReconcileProgressStore;
   clock?: Clock;
   /** Tests set 0; in production revocations arriving within this window share one CRL import. */
   coalesceMs?: number;
@@ -254,9 +257,8 @@ export class VpnAdmin {
     });
   }
 
-  /** The daily job (services/daily.ts): CRL renewal, the session sweep, retirements, reminders, the offboarding reconcile. */
-  daily(actor = 'system:daily', reconcileDeadline?: Deadline): Promise<DailyReport> {
-    const offboarding = this.offboardingDeps();
+  /** The daily job (services/daily.ts): CRL renewal, the session sweep, retirements, reminders. */
+  daily(actor = 'system:daily', deadline?: Deadline): Promise<DailyReport> {
     return runDaily(
       {
         ...this.deps,
@@ -265,11 +267,20 @@ export class VpnAdmin {
         policy: this.policy,
         renewBeforeDays: this.deps.config.CRL_RENEW_BEFORE_DAYS,
         revoke: (request) => this.revoke(request),
-        reconcileOffboarding:
-          offboarding && (() => reconcileOffboarding({ ...offboarding, deadline: reconcileDeadline })),
+        deadline,
       },
       actor,
     );
+  }
+
+  /**
+   * The offboarding reconcile, on its own schedule: goes on with the users.list pass under way until `deadline`
+   * (services/offboarding-pass.ts). Nothing to do without Slack to ask or a place to keep the pass.
+   */
+  async reconcileOffboarding(deadline?: Deadline): Promise<OffboardingPassReport | undefined> {
+    const offboarding = this.offboardingDeps();
+    const progress = this.deps.reconcileProgress;
+    return offboarding && progress ? continueOffboardingPass({ ...offboarding, progress, deadline }) : undefined;
   }
 
   /** Every 5 minutes: end expired certificates' sessions, warn time-boxed access ending soon (services/expiry-sweep.ts). */

@@ -69,5 +69,18 @@ describeWith(
         details: { reason: 'abandoned', approval: abandoned.id, endpoint: 'openvpn:local' },
       });
     });
+    it('closes more than a page of them in one run, each once: the store pages the oldest 100', async () => {
+      const stores = storesFor(db);
+      const storm = Array.from({ length: 250 }, (_, i) => approval(`U0STORM${i}`, -(20 + i) * MINUTE, 'openvpn:storm'));
+      for (const item of storm) await stores.approvals.create(item);
+      const scope = { before: new Date(Date.now() - MINUTE), endpointId: 'openvpn:storm', actor: 'system:daily' };
+      const closed = await closeAbandonedApprovals({ ...stores, clock: systemClock }, scope);
+      expect(closed.map((item) => item.id).sort()).toEqual(storm.map((item) => item.id).sort());
+      const audited = (await stores.audit.query({})).filter((entry) =>
+        entry.target.startsWith('member.laptop-U0STORM'),
+      );
+      expect(audited).toHaveLength(250);
+      expect(await closeAbandonedApprovals({ ...stores, clock: systemClock }, scope)).toEqual([]);
+    });
   },
 );

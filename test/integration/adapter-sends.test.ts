@@ -16,6 +16,7 @@ import { DynamoDbEndpointLease } from '../../src/adapters/dynamodb/endpoint-leas
 import { DynamoDbIdempotencyStore } from '../../src/adapters/dynamodb/idempotency-store';
 import { DynamoDbLoginReader } from '../../src/adapters/dynamodb/login-reader';
 import { DynamoDbFloodStateStore } from '../../src/adapters/dynamodb/flood-state-store';
+import { DynamoDbReconcileProgressStore } from '../../src/adapters/dynamodb/reconcile-progress-store';
 import { DynamoDbProbe } from '../../src/adapters/dynamodb/probe';
 import { DynamoDbSessionKillQueue } from '../../src/adapters/dynamodb/session-kill-queue';
 import { DynamoDbShippedLog } from '../../src/adapters/dynamodb/shipped-log';
@@ -35,6 +36,7 @@ import {
   ENDPOINT_LEASE_SENDS,
   GRANT_STORE_SENDS,
   FLOOD_STATE_STORE_SENDS,
+  RECONCILE_PROGRESS_STORE_SENDS,
   IDEMPOTENCY_STORE_SENDS,
   LOGIN_READER_SENDS,
   JOB_QUEUE_SENDS,
@@ -275,6 +277,11 @@ describeWith(
       const flood = { endpoint: 'openvpn:x', version: 1, active: true, sources: [], ratePerHour: 1, failingNames: [] };
       expect(await floods.save({ ...flood, alertedAt: now })).toBe(true);
       expect((await floods.get('openvpn:x'))?.version).toBe(1);
+      const reconcile = recording.watch(new DynamoDbReconcileProgressStore(db), 'reconcileProgress');
+      await reconcile.savePage({ startedAt: now, cursor: 'next', pages: 1 }, ['U0JANE']);
+      expect([...(await reconcile.listed(now))]).toEqual(['U0JANE']);
+      await reconcile.save({ startedAt: now, pages: 1, finishedAt: now });
+      expect((await reconcile.load())?.finishedAt).toEqual(now);
 
       const crls = recording.watch(new DynamoDbCrlDistribution(db), 'crlDistribution');
       const kills = recording.watch(new DynamoDbSessionKillQueue(db), 'sessionKills');
@@ -361,6 +368,7 @@ describeWith(
       ['idempotency', IDEMPOTENCY_STORE_SENDS],
       ['probe', DATABASE_PROBE_SENDS],
       ['floodState', FLOOD_STATE_STORE_SENDS],
+      ['reconcileProgress', RECONCILE_PROGRESS_STORE_SENDS],
       ['crlDistribution', CRL_DISTRIBUTION_SENDS],
       ['sessionKills', SESSION_KILL_QUEUE_SENDS],
       ['agents', AGENT_REGISTRY_SENDS],

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config';
 import { createAdmin } from '../../src/composition/worker';
+import { passProblems } from '../../src/services/offboarding-pass';
 import { DEFAULT_USERGROUPS, DEFAULT_USERS } from '../../src/local/slack-standin/server';
 import { parseCrl } from '../../src/pki/crl';
 import { TestBot, testBot } from '../helpers/bot';
@@ -158,14 +159,14 @@ describeWith(
         const [bob] = await bot.stores.certificates.byUser('U0BOB');
 
         const { admin } = await createAdmin(loadConfig(bot.env), bot.db);
-        const report = await admin.daily('system:test');
+        const report = (await admin.reconcileOffboarding())!;
 
-        expect(report.offboarding).toMatchObject({ revoked: ['U0BOB'], reported: [] });
-        expect(report.offboarding?.failed).toEqual([
+        expect(report).toMatchObject({ revoked: ['U0BOB'], reported: [], finished: true });
+        expect(report.failed).toEqual([
           { slackId: 'U0GHOST', error: expect.stringMatching(/users\.info for U0GHOST failed.*user_not_found/) },
         ]);
-        expect(report.problems).toEqual([
-          expect.stringMatching(/^offboarding check of U0GHOST: .*checked again tomorrow/),
+        expect(passProblems(report)).toEqual([
+          expect.stringMatching(/^offboarding check of U0GHOST: .*checked again in the next pass/),
         ]);
         expect(await statusOf(bot, bob.serial)).toBe('revoked');
         expect(await statusOf(bot, dan.serial)).toBe('active');
@@ -200,9 +201,9 @@ describeWith(
         for (const id of ['U1M300', 'U1M420', 'U1M301']) bot.slack.changeAccount(id, { deleted: true });
 
         const { admin } = await createAdmin(loadConfig(bot.env), bot.db);
-        const report = await admin.daily('system:test');
+        const report = (await admin.reconcileOffboarding())!;
 
-        expect(report.offboarding).toEqual({
+        expect(report).toEqual({
           checked: 225,
           revoked: ['U1M300', 'U1M420'],
           reported: [],
@@ -210,8 +211,10 @@ describeWith(
           lookup: 'users.list',
           calls: 3,
           unchecked: 0,
+          resumed: false,
+          finished: true,
         });
-        expect(report.problems).toEqual([]);
+        expect(passProblems(report)).toEqual([]);
         expect(bot.slack.callsTo('users.list').map((call) => call.args.limit)).toEqual(['200', '200', '200']);
         expect(bot.slack.callsTo('users.info')).toEqual([]);
         const revoked = records.filter((record) => ['U1M300', 'U1M420'].includes(record.slackId ?? ''));
@@ -276,13 +279,13 @@ describeWith(
       });
       afterAll(() => bot?.close());
 
-      it('does nothing: no revoke, no message, no lookup, in the event or in the daily job', async () => {
+      it('does nothing: no revoke, no message, no lookup, in the event or in the reconcile', async () => {
         const laptop = await issue(bot, 'U0ALICE');
         const lookups = bot.slack.callsTo('users.info').length;
         await accountChanged(bot, 'U0ALICE', { deleted: true });
         const { admin } = await createAdmin(loadConfig(bot.env), bot.db);
-        const report = await admin.daily('system:test');
-        expect(report.offboarding).toEqual({
+        const report = await admin.reconcileOffboarding();
+        expect(report).toMatchObject({
           checked: 0,
           revoked: [],
           reported: [],

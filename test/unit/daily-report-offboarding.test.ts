@@ -1,13 +1,14 @@
 import { dailyReport } from '../../src/cli/render';
-import type { DailyReport } from '../../src/services/daily';
+import type { DailyResult } from '../../src/cli/render';
+import type { OffboardingSweep } from '../../src/services/offboarding';
 
 describe("vpnctl daily: the offboarding reconcile's line", () => {
-  const result = (offboarding: DailyReport['offboarding']): DailyReport => ({
+  const result = (sweep: OffboardingSweep): DailyResult => ({
     renewals: [],
     sessions: [],
     retired: [],
     abandoned: 0,
-    offboarding,
+    offboarding: { ...sweep, resumed: false, finished: !sweep.stopped },
     problems: [],
   });
 

@@ -147,31 +147,4 @@ describe('the daily job (services/daily.ts)', () => {
       problems: ['reading replaced certificates: throttled', 'reading expiring certificates: throttled'],
     });
   });
-  it('reports the offboarding reconcile: each member Slack could not answer for, a reconcile stopped short, and one that failed, as problems', async () => {
-    const sweep = {
-      checked: 2,
-      revoked: ['U0GONE'],
-      reported: [],
-      failed: [{ slackId: 'U0X', error: 'user_not_found' }],
-      lookup: 'users.list' as const,
-      calls: 2,
-      unchecked: 250,
-      stopped: 'out of time after 1 pages of users.list',
-    };
-    const { deps } = fakes([], {
-      expiry: { retired: async () => undefined } as unknown as ExpiryNotifier,
-      reconcileOffboarding: async () => sweep,
-    });
-    const report = await runDaily(deps, 'system:daily');
-    expect(report.offboarding).toEqual(sweep);
-    expect(report.problems).toEqual([
-      'offboarding check of U0X: user_not_found (checked again tomorrow)',
-      'offboarding reconcile stopped (out of time after 1 pages of users.list): 250 holders not checked, left to their user_change event or the next run',
-    ]);
-
-    const failing = fakes([], { reconcileOffboarding: () => Promise.reject(new Error('auth.test: invalid_auth')) });
-    const failed = await runDaily(failing.deps, 'system:daily');
-    expect(failed.offboarding).toBeUndefined();
-    expect(failed.problems).toEqual(['offboarding reconcile: auth.test: invalid_auth']);
-  });
 });

@@ -175,6 +175,17 @@ describe('the CDK stack, synthesized offline', () => {
     });
   });
 
+  it('runs the offboarding reconcile on a schedule of its own, hourly, so a pass cut short goes on within the hour', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: {
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Scheduler'), 'Arn'] },
+        Input: '{"task":"offboarding"}',
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+      },
+    });
+  });
+
   it('attaches the connect handler to the existing endpoint, and detaches it when the stack goes', () => {
     const [attach] = Object.values(template.findResources('Custom::AWS'));
     const calls = attach.Properties as { Create: unknown; Update: unknown; Delete: string };

@@ -2,26 +2,24 @@ import { schedulerHandler } from '../../src/adapters/aws-lambda/scheduler';
 import type { Deadline } from '../../src/domain/deadline';
 import type { VpnAdmin } from '../../src/services/vpn-admin';
 
-describe("the daily job's offboarding reconcile on the scheduler function", () => {
+describe('the offboarding reconcile on the scheduler function', () => {
   const runWith = async (context?: unknown) => {
     const deadlines: (Deadline | undefined)[] = [];
     const admin = {
-      daily: async (_actor: string, deadline?: Deadline) => {
+      reconcileOffboarding: async (deadline?: Deadline) => {
         deadlines.push(deadline);
-        return { renewals: [], sessions: [], retired: [], abandoned: 0, problems: [] };
+        return undefined;
       },
-      crlStatuses: async () => [],
-      clock: { now: () => new Date() },
     } as unknown as VpnAdmin;
     await schedulerHandler(
       async () => admin,
       () => undefined,
       () => undefined,
-    )({ task: 'daily' }, context);
+    )({ task: 'offboarding' }, context);
     return deadlines[0];
   };
 
-  it("must stop a minute before the Lambda's own timeout, leaving time to read the CRLs back", async () => {
+  it("must stop a minute before the Lambda's own timeout, leaving time to save where the pass stands", async () => {
     const deadline = await runWith({ getRemainingTimeInMillis: () => 600_000 });
     expect(deadline?.remainingMs()).toBeGreaterThan(500_000);
     expect(deadline?.remainingMs()).toBeLessThanOrEqual(540_000);

@@ -1,6 +1,7 @@
 import type { AgentWatchReport } from '../../services/agent-watch';
 import type { ExpirySweepReport } from '../../services/expiry-sweep';
 import type { FloodWatchReport } from '../../services/flood-watch';
+import { type OffboardingPassReport, passProblems } from '../../services/offboarding-pass';
 import type { VpnAdmin } from '../../services/vpn-admin';
 import { Deadline } from '../../domain/deadline';
 import { VpnChatopsError } from '../../domain/errors';
@@ -12,9 +13,10 @@ import { perContainer } from '../../per-container';
  * What an EventBridge Scheduler schedule asks for, as its input `{"task": …}`: the daily job, the
  * five-minute check that tells the admins when a `vpnctl agent` falls silent and when it is back, or the
  * five-minute expiry sweep (sessions of expired certificates ended, time-boxed access warned before it ends), or
- * the 15-minute flood watch (floods and names that keep failing, told to the admins once per change).
+ * the 15-minute flood watch (floods and names that keep failing, told to the admins once per change), or the
+ * hourly offboarding reconcile (a daily pass through users.list, resumed where the last run stopped).
  */
-export const SCHEDULED_TASKS = ['daily', 'agents', 'expiry', 'floods'] as const;
+export const SCHEDULED_TASKS = ['daily', 'agents', 'expiry', 'floods', 'offboarding'] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
 export function scheduledTask(event: unknown): ScheduledTask {
@@ -38,6 +40,7 @@ type DailyRun = Awaited<ReturnType<typeof runDaily>>;
 type AgentsRun = { task: 'agents' } & AgentWatchReport;
 type ExpiryRun = { task: 'expiry' } & ExpirySweepReport;
 type FloodsRun = { task: 'floods' } & FloodWatchReport;
+type OffboardingRun = { task: 'offboarding' } & ReconcileSummary;
 
 /** Typed by the task asked for, so a caller that runs the daily job reads its report without narrowing. */
 export interface SchedulerHandler {
@@ -45,7 +48,8 @@ export interface SchedulerHandler {
   (event: { task: 'agents' }, context?: unknown): Promise<AgentsRun>;
   (event: { task: 'expiry' }, context?: unknown): Promise<ExpiryRun>;
   (event: { task: 'floods' }, context?: unknown): Promise<FloodsRun>;
-  (event: unknown, context?: unknown): Promise<DailyRun | AgentsRun | ExpiryRun | FloodsRun>;
+  (event: { task: 'offboarding' }, context?: unknown): Promise<OffboardingRun>;
+  (event: unknown, context?: unknown): Promise<DailyRun | AgentsRun | ExpiryRun | FloodsRun | OffboardingRun>;
 }
 
 /**
@@ -83,14 +87,45 @@ export function schedulerHandler(
       for (const problem of report.problems) log(`flood watch: ${problem}`);
       return { task, ...report };
     }
+    if (task === 'offboarding') {
+      const report = await ready.reconcileOffboarding(reconcileDeadline(context));
+      // A holder not reached is checked by the next run, which goes on from the saved page.
+      for (const problem of report ? passProblems(report) : []) log(problem);
+      return { task, ...summary(report) };
+    }
     return runDaily(ready, emit, log, reconcileDeadline(context));
   }) as SchedulerHandler;
 }
 
-/** Left after the offboarding reconcile for reading each endpoint's CRL back and writing the metric. */
+interface ReconcileSummary {
+  checked: number;
+  revoked: number;
+  reported: number;
+  failed: number;
+  unchecked: number;
+  calls: number;
+  resumed: boolean;
+  finished: boolean;
+}
+
+const summary = (report: OffboardingPassReport | undefined): ReconcileSummary => ({
+  checked: report?.checked ?? 0,
+  revoked: report?.revoked.length ?? 0,
+  reported: report?.reported.length ?? 0,
+  failed: report?.failed.length ?? 0,
+  unchecked: report?.unchecked ?? 0,
+  calls: report?.calls ?? 0,
+  resumed: report?.resumed ?? false,
+  finished: report?.finished ?? true,
+});
+
+/**
+ * Left after the paced work (the reconcile's pages, the daily job's reminder DMs) to finish what is under way and
+ * return: the reconcile saves where its pass stands, the daily job reads each endpoint's CRL back.
+ */
 const AFTER_RECONCILE_MS = 60_000;
 
-/** The Lambda's own timeout, less what the rest of the run needs; none outside Lambda (vpnctl daily runs to the end). */
+/** The Lambda's own timeout, less what the rest of the run needs; none outside Lambda (vpnctl runs to the end). */
 function reconcileDeadline(context: unknown): Deadline | undefined {
   const remainingMs = (
     context as { getRemainingTimeInMillis?: () => number } | undefined
@@ -105,7 +140,7 @@ async function runDaily(
   deadline?: Deadline,
 ) {
   const task = 'daily' as const;
-  const { renewals, sessions, retired, reminders, digest, offboarding, problems } = await ready.daily(
+  const { renewals, sessions, retired, reminders, digest, problems } = await ready.daily(
     `system:scheduler:${task}`,
     deadline,
   );
@@ -135,14 +170,6 @@ async function runDaily(
     retired,
     reminders: reminders && { sent: reminders.sent.length, failed: reminders.failed.length },
     digest,
-    offboarding: offboarding && {
-      checked: offboarding.checked,
-      revoked: offboarding.revoked.length,
-      reported: offboarding.reported.length,
-      failed: offboarding.failed.length,
-      unchecked: offboarding.unchecked,
-      calls: offboarding.calls,
-    },
     problems,
     crlDaysLeft: daysLeft,
   };

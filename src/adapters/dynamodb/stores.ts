@@ -7,6 +7,7 @@ import { DynamoDbCrlStateStore } from './crl-state-store';
 import { DynamoDbFloodStateStore } from './flood-state-store';
 import { DynamoDbGrantStore } from './grant-store';
 import { DynamoDbIdempotencyStore } from './idempotency-store';
+import { DynamoDbReconcileProgressStore } from './reconcile-progress-store';
 
 export function storesFor(db: Database) {
   return {
@@ -18,5 +19,6 @@ export function storesFor(db: Database) {
     grants: new DynamoDbGrantStore(db),
     accessRequests: new DynamoDbAccessRequestStore(db),
     floodState: new DynamoDbFloodStateStore(db),
+    reconcileProgress: new DynamoDbReconcileProgressStore(db),
   };
 }

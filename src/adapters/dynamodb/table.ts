@@ -23,6 +23,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   ACCESSREQ#<id> / ACCESSREQ   an access request; lapses 24 h after creation (`lapsesAt`), kept 30 days more (TTL)
  *       gsi1: ACCESSREQS#<slackId> / <createdAt>#<id>
  *       gsi2: ACCESSREQS#PENDING / <lapsesAt>#<id>         sparse: removed by the decision or the expiry
+ *   RECONCILE#offboarding / PROGRESS         where the offboarding reconcile's users.list pass stands (cursor, pages)
+ *   RECONCILE#offboarding / PAGE#<pass>#<n>  the holders one page of that pass listed (TTL 3 days)
  *
  * Between the bot and `vpnctl agent` on a self-hosted OpenVPN host:
  *   AGENT-CRL#<key> / NEWEST             the newest CRL published for the agent: number (and `order`, zero-padded), issuer, sha256
