@@ -141,7 +141,7 @@ describeWith(
         throw new Error('not reached');
       });
       await expect(handler({ task: 'reboot' })).rejects.toThrow(
-        'The scheduler was invoked with "reboot"; expected {"task": one of daily, agents, expiry, floods}.',
+        'The scheduler was invoked with "reboot"; expected {"task": one of daily, agents, expiry, floods, offboarding}.',
       );
       await expect(handler('nonsense')).rejects.toThrow('invoked with null');
       expect(started).toBe(0);
