@@ -329,8 +329,10 @@ export interface IdempotencyStore {
 export interface ApprovalStore {
   /** A new PENDING approval; its TTL lies past its deadline, so nothing stays PENDING forever. */
   create(approval: Approval): Promise<void>;
-  /** Strongly consistent: the connect handler polls this. */
+  /** Strongly consistent: what a decision rests on. */
   get(id: string): Promise<Approval | undefined>;
+  /** Eventually consistent, at half a read's cost: may lag a decision by a moment, never shows one not made. For polling. */
+  peek(id: string): Promise<Approval | undefined>;
   /** Record the DM that carries the prompt, so a reaction on it can be traced back. */
   attachMessage(id: string, channel: string, ts: string): Promise<void>;
   /**

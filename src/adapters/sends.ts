@@ -67,6 +67,7 @@ export const CRL_STATE_STORE_SENDS = {
 export const APPROVAL_STORE_SENDS = {
   create: [PUT],
   get: [GET],
+  peek: [GET],
   attachMessage: [UPDATE, PUT],
   decideByMessage: [GET, UPDATE],
   decide: [UPDATE],
