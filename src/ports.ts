@@ -369,6 +369,15 @@ export interface ApprovalStore {
   recent(slackId: string, limit: number): Promise<Approval[]>;
 }
 
+/**
+ * Room for one Slack Web API call under the published limit of its method, shared by every container of
+ * every function through the table: calls are paced under the limit rather than retried into it.
+ */
+export interface SlackBudget {
+  /** Waits for room until `by`; false when there is none by then, and the call must not be made. */
+  take(method: string, by: Date): Promise<boolean>;
+}
+
 /** How the owner is asked and told: a Slack DM in production, a recorder in tests. */
 export interface ApprovalNotifier {
   /** Post the prompt; returns the message that a 👍 must be put on. */
@@ -453,6 +462,8 @@ export type Job = (
       hours?: number;
       responseUrl?: string;
     }
+  /** An approval prompt's final state, when chat.update's limit had no room for it at the decision. */
+  | { type: 'settle-prompt'; approvalId: string; status: Exclude<ApprovalStatus, 'PENDING'> }
   /** A user_change event: `member` as the event described them, `teamId` the workspace that sent it. */
   | { type: 'offboard'; member: MemberProfile; teamId?: string }
 ) & {

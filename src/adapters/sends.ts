@@ -4,6 +4,7 @@ import type { LambdaJobQueue } from './aws-lambda/job-queue';
 import type { CloudWatchConnectionLog } from './cloudwatch-logs/connection-log';
 import type { CloudWatchFailureMetrics } from './cloudwatch-metrics/failure-metrics';
 import type { DynamoDbApprovalStore } from './dynamodb/approval-store';
+import type { DynamoDbSlackBudget } from './dynamodb/slack-budget';
 import type { DynamoDbAuditLog } from './dynamodb/audit-log';
 import type { DynamoDbAgentRegistry } from './dynamodb/agent-registry';
 import type { DynamoDbCertificateStore } from './dynamodb/certificate-store';
@@ -80,6 +81,8 @@ export const APPROVAL_STORE_SENDS = {
   unclosed: [QUERY],
   recent: [QUERY],
 } as const satisfies Sends<DynamoDbApprovalStore>;
+
+export const SLACK_BUDGET_SENDS = { take: [UPDATE] } as const satisfies Sends<DynamoDbSlackBudget>;
 
 export const GRANT_STORE_SENDS = {
   put: [PUT],

@@ -9,6 +9,7 @@ import { SlackApprovalNotifier } from '../slack/approval-notifier';
 import { adminAlertsFor } from '../slack/admin-alert';
 import { slackClient, slackClientWithin } from '../slack/client';
 import { approvalsInLogs } from './approvals-in-logs';
+import { slackBudgetFor } from './slack-budget';
 
 export function approvalPolicy(config: Config): ApprovalPolicy {
   return {
@@ -31,7 +32,9 @@ export function decideDeps(
   }),
 ): DecideDeps {
   const client = slackClient(config);
-  const notifier = new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError));
+  const notifier = new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError), undefined, {
+    budget: slackBudgetFor(config, db),
+  });
   const stores = (database: Database) => {
     const all = storesFor(database);
     return { ...all, approvals: approvalsInLogs(all.approvals) };
