@@ -8,6 +8,8 @@ import { approvalNotRecordedMessage, approvalPromptMessage, approvalSettledMessa
 
 /** Below this much time to answer, a prompt is not worth posting. */
 const ANSWER_MS = 5_000;
+/** How long a "not recorded" notice may wait for room: the person is looking at the DM now. */
+const NOTICE_MS = 2_000;
 
 /**
  * Slack calls paced through the shared budget. The prompt waits for room (the login waits on it anyway);
@@ -96,6 +98,14 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
 
   /** Right under the prompt in the same DM, where the person just reacted. */
   async notRecorded(channel: string): Promise<void> {
+    // Under the same limit as the prompts, so a storm's failed 👍s do not crowd out the prompts that follow.
+    // The budget lives in the database that just failed this person: if it cannot answer, the notice goes anyway.
+    const room = this.pacing?.budget.take('chat.postMessage', new Date(Date.now() + NOTICE_MS)).catch(() => true);
+    if ((await room) === false)
+      throw new VpnChatopsError(
+        'SLACK_UNAVAILABLE',
+        "Slack's message limit left no room to say a 👍 was not recorded.",
+      );
     await this.client.chat.postMessage({ channel, ...approvalNotRecordedMessage() });
   }
 

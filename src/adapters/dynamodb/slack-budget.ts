@@ -19,6 +19,8 @@ const field = (window: number) => `w${window}`;
 export class DynamoDbSlackBudget implements SlackBudget {
   /** Per method: windows that fell out of the span, seen on the last update; the next one removes them. */
   private readonly stale = new Map<string, string[]>();
+  /** Per method: until when the budget was full at this container's last refusal. */
+  private readonly fullUntil = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
@@ -33,6 +35,12 @@ export class DynamoDbSlackBudget implements SlackBudget {
     const limit = this.perMinute[method];
     if (limit === undefined) return true;
     for (;;) {
+      // Full when this container last asked: no need to ask the table again before room can open.
+      const full = this.fullUntil.get(method) ?? 0;
+      if (full > this.now()) {
+        if (full > by.getTime()) return false;
+        await this.wait(Math.min(full + Math.random() * (WINDOW_MS / 2), by.getTime()) - this.now());
+      }
       const now = this.now();
       const window = Math.floor(now / WINDOW_MS);
       const counts = await this.count(method, window, 1);
@@ -40,6 +48,7 @@ export class DynamoDbSlackBudget implements SlackBudget {
       await this.count(method, window, -1);
       counts[SPAN] -= 1;
       const opens = roomOpens(counts, window, limit) * WINDOW_MS;
+      this.fullUntil.set(method, opens);
       // Spread over the window, so those waiting do not all ask again at the same moment.
       const at = Math.max(now, opens) + Math.random() * (WINDOW_MS / 2);
       if (at > by.getTime()) return false;
