@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { WebClient } from '@slack/web-api';
 import { approvalPolicy } from '../src/composition/connect-handler';
 import { connectDatabase, ensureTable } from '../src/adapters/dynamodb/client';
@@ -15,11 +15,16 @@ import { eventCallbackRequest, functionUrlEvent } from '../src/local/slack-reque
 import { SlackStandIn, startSlackStandIn } from '../src/local/slack-standin/server';
 import { createCa, loadCa } from '../src/pki/ca';
 import { signCertificateFor } from '../src/pki/certificate';
-import { DecideDeps, decideConnection } from '../src/services/decide-connection';
+import { DEFAULT_POLICY, DecideDeps, decideConnection } from '../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../src/slack/approval-notifier';
 import { adminAlertsFor } from '../src/slack/admin-alert';
 import { createSlackLambdaHandler } from '../src/composition/slack-lambda';
 import { ms, report } from './lib';
+import { meterDatabase, DdbMeter, ON_DEMAND_USD_PER_MILLION } from './ddb-meter';
+import { slackBudgetFor } from '../src/composition/slack-budget';
+import { InProcessJobQueue } from '../src/slack/jobs/in-process-queue';
+import { settlePrompt } from '../src/slack/jobs/settle-prompt';
+import { nextPollMs } from '../src/domain/poll-schedule';
 
 const SECRET = 'bench-secret';
 const APPROVALS = 200;
@@ -36,6 +41,9 @@ interface World {
   deps: DecideDeps;
   bolt: (event: unknown, context: unknown) => Promise<unknown>;
   cns: string[];
+  meter: DdbMeter;
+  worker: InProcessJobQueue;
+  failedJobs: { count: number };
   stop(): Promise<void>;
 }
 
@@ -64,6 +72,7 @@ async function world(members: number, options: { enforceRateLimits: boolean }): 
   });
   const db = connectDatabase({ tableName: config.TABLE_NAME, endpoint: dynamo.endpoint });
   await ensureTable(db);
+  const meter = meterDatabase(db);
   const stores = storesFor(db);
   const ca = loadCa(await createCa({ commonName: 'Bench CA' }));
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -90,24 +99,35 @@ async function world(members: number, options: { enforceRateLimits: boolean }): 
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 3, minTimeout: 100, maxTimeout: 1_000 },
   });
+  const alerts = adminAlertsFor(config, client, () => undefined);
+  const failedJobs = { count: 0 };
+  // As deployed: the connect function, the bot and the worker share one Slack budget in the table.
+  const budget = slackBudgetFor(config, db);
   const deps: DecideDeps = {
     ...stores,
-    notifier: new SlackApprovalNotifier(
-      client,
-      adminAlertsFor(config, client, () => undefined),
-    ),
+    notifier: new SlackApprovalNotifier(client, alerts, undefined, { budget }),
     clock: { now: () => new Date() },
     policy: { ...approvalPolicy(config), rememberHours: 0 },
   };
+  // The worker's part the bot hands prompts to; other jobs do not arise here.
+  const prompts = new SlackApprovalNotifier(client, alerts, undefined, { budget });
+  // As the worker does, a job that fails is logged (counted here), never thrown at whoever queued it.
+  const worker = new InProcessJobQueue(async (job) => {
+    if (job.type === 'settle-prompt')
+      await settlePrompt({ approvals: stores.approvals, prompts }, job).catch(() => void (failedJobs.count += 1));
+  });
   const bolt = createSlackLambdaHandler(
     () => config,
-    () => ({ enqueue: async () => undefined }),
+    () => worker,
   ) as World['bolt'];
   return {
     slack,
     deps,
     bolt,
     cns,
+    meter,
+    worker,
+    failedJobs,
     stop: async () => {
       db.doc.destroy();
       await Promise.all([slack.stop(), dynamo.stop()]);
@@ -157,16 +177,23 @@ function promptOf(slack: SlackStandIn, user: string): Promise<{ channel: string;
 }
 
 /** Ours: from the bot receiving the 👍 event to the connect decision returning allow. */
-async function ours(w: World): Promise<{ latencies: number[]; callsPerLogin: number }> {
+async function ours(w: World): Promise<{ latencies: number[]; callsPerLogin: number; pollsPerLogin: number }> {
   const latencies: number[] = [];
   const before = w.slack.calls.length;
+  let polls = 0;
+  const deps: DecideDeps = {
+    ...w.deps,
+    approvals: Object.assign(Object.create(w.deps.approvals) as typeof w.deps.approvals, {
+      peek: (id: string) => (polls++, w.deps.approvals.peek(id)),
+    }),
+  };
   for (let batch = 0; batch < APPROVALS; batch += 20) {
     await Promise.all(
       Array.from({ length: 20 }, async (_, k) => {
         const i = batch + k;
         const user = memberId(i);
         const prompted = promptOf(w.slack, user);
-        const decision = decideConnection(w.deps, login(w.cns[i], i));
+        const decision = decideConnection(deps, login(w.cns[i], i));
         const { channel, ts } = await prompted;
         // A person reads the prompt before reacting, some quicker than others (the baseline's owners take
         // 0–2 s too); the clock starts when the bot receives the 👍.
@@ -184,7 +211,7 @@ async function ours(w: World): Promise<{ latencies: number[]; callsPerLogin: num
   const calls = w.slack.calls
     .slice(before)
     .filter((c) => ['chat.postMessage', 'chat.update', 'conversations.open'].includes(c.method)).length;
-  return { latencies, callsPerLogin: calls / APPROVALS };
+  return { latencies, callsPerLogin: calls / APPROVALS, pollsPerLogin: polls / APPROVALS };
 }
 
 /** Seed 001's design: post the DM, then poll reactions.get every 2 s until the owner's 👍 shows up. */
@@ -216,37 +243,156 @@ async function baseline(w: World): Promise<{ latencies: number[]; callsPerLogin:
   return { latencies, callsPerLogin: calls / APPROVALS };
 }
 
+/** Where a storm's time goes: each phase of a login timed from its start, DynamoDB reads timed, the event loop's delay. */
+interface Phases {
+  created: number[];
+  posted: number[];
+  prompted: number[];
+  reads: number[];
+  reacted: number[];
+}
+
+function timed(w: World, phases: Phases): DecideDeps {
+  const { deps } = w;
+  const since = new Map<string, number>();
+  return {
+    ...deps,
+    approvals: Object.assign(Object.create(deps.approvals) as typeof deps.approvals, {
+      peek: async (id: string) => {
+        const started = performance.now();
+        try {
+          return await deps.approvals.peek(id);
+        } finally {
+          phases.reads.push(performance.now() - started);
+        }
+      },
+      create: async (approval: Parameters<typeof deps.approvals.create>[0]) => {
+        const started = performance.now();
+        since.set(approval.id, started);
+        await deps.approvals.create(approval);
+        phases.created.push(performance.now() - started);
+      },
+    }),
+    notifier: Object.assign(Object.create(deps.notifier) as typeof deps.notifier, {
+      prompt: async (approval: Parameters<typeof deps.notifier.prompt>[0]) => {
+        const started = performance.now();
+        const posted = await deps.notifier.prompt(approval);
+        phases.posted.push(performance.now() - started);
+        phases.prompted.push(performance.now() - (since.get(approval.id) ?? 0));
+        return posted;
+      },
+    }),
+  };
+}
+
 /** storm-300: everyone at once, Slack's limits enforced, each owner approving 0.2–1 s after the prompt. */
 async function storm(): Promise<void> {
   const w = await world(STORM, { enforceRateLimits: true });
+  const phases: Phases = { created: [], posted: [], prompted: [], reads: [], reacted: [] };
+  const loop = monitorEventLoopDelay({ resolution: 10 });
   try {
     const stop = w.slack.onChange((change) => {
       if (change.kind !== 'message_posted' || !change.channel.startsWith('D')) return;
       setTimeout(
-        () => void w.bolt(reaction(change.channel.slice(1), change.channel, change.ts), {}),
+        () => {
+          const started = performance.now();
+          void w
+            .bolt(reaction(change.channel.slice(1), change.channel, change.ts), {})
+            .finally(() => phases.reacted.push(performance.now() - started));
+        },
         200 + Math.random() * 800,
       );
     });
+    const deps = timed(w, phases);
     const durations: number[] = [];
+    w.meter.reset();
+    loop.enable();
     const decisions = await Promise.all(
       Array.from({ length: STORM }, async (_, i) => {
         const started = performance.now();
-        const decision = await decideConnection(w.deps, login(w.cns[i], i));
+        const decision = await decideConnection(deps, login(w.cns[i], i));
         durations.push(performance.now() - started);
         return decision;
       }),
     );
+    loop.disable();
     stop();
+    const critical429 = w.slack.rateLimited;
+    const decided = performance.now();
+    // The prompts' final states drain through the worker at chat.update's limit; each waits at most 4 minutes.
+    await Promise.race([w.worker.idle(), new Promise((resolve) => setTimeout(resolve, 5 * 60_000))]);
+    const settled = new Set(w.slack.callsTo('chat.update').map((call) => call.args.ts)).size;
     report('storm-300', {
       approved: decisions.filter((d) => d.allow).length,
       denied: decisions.filter((d) => !d.allow).length,
-      slack_429: w.slack.rateLimited,
+      slack_429: critical429,
+      p50_ms: ms(percentile(durations, 0.5)),
       p99_ms: ms(percentile(durations, 0.99)),
+      ...w.meter.figures(STORM),
+      prompts_settled: settled,
+      settle_jobs_failed: w.failedJobs.count,
+      settle_drain_s: ((performance.now() - decided) / 1000).toFixed(0),
+      slack_429_after_decision: w.slack.rateLimited - critical429,
+    });
+    report('storm-300-phases', {
+      create_p50_ms: ms(percentile(phases.created, 0.5)),
+      create_p99_ms: ms(percentile(phases.created, 0.99)),
+      post_p50_ms: ms(percentile(phases.posted, 0.5)),
+      post_p99_ms: ms(percentile(phases.posted, 0.99)),
+      prompt_posted_p50_ms: ms(percentile(phases.prompted, 0.5)),
+      prompt_posted_p99_ms: ms(percentile(phases.prompted, 0.99)),
+      poll_read_p50_ms: ms(percentile(phases.reads, 0.5)),
+      poll_read_p99_ms: ms(percentile(phases.reads, 0.99)),
+      polls_per_login: (phases.reads.length / STORM).toFixed(1),
+      ddb_by_operation: Object.entries(w.meter.byOperation)
+        .map(([operation, count]) => `${operation.replace(/Command$/, '')}:${count}`)
+        .join(','),
+      reaction_handled_p50_ms: ms(percentile(phases.reacted, 0.5)),
+      reaction_handled_p99_ms: ms(percentile(phases.reacted, 0.99)),
+      event_loop_delay_p99_ms: ms(loop.percentile(99) / 1e6),
+      event_loop_delay_max_ms: ms(loop.max / 1e6),
     });
   } finally {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await w.stop();
   }
+}
+
+/**
+ * The reads one prompt costs while its owner takes `answerMs` to answer (undefined: nobody answers), walked on
+ * a clock of our own: before, a strongly consistent read at once and every pollMs; now, eventually consistent
+ * reads on the poll schedule and one strongly consistent read to confirm what a poll shows.
+ */
+function pollReads(answerMs: number | undefined, schedule: 'before' | 'after'): { reads: number; units: number } {
+  const { pollMs, timeoutMs } = DEFAULT_POLICY;
+  let reads = 0;
+  let at = schedule === 'before' ? 0 : nextPollMs(0, pollMs);
+  for (; at <= timeoutMs; at += schedule === 'before' ? pollMs : nextPollMs(at, pollMs)) {
+    reads++;
+    if (answerMs !== undefined && at >= answerMs) break;
+  }
+  const answered = answerMs !== undefined && answerMs <= timeoutMs;
+  if (schedule === 'before') return { reads, units: reads };
+  return { reads: reads + (answered ? 1 : 0), units: reads * 0.5 + (answered ? 1 : 0) };
+}
+
+/** approval-poll-cost: reads per prompted login and their price per 1,000 logins, before and after, at on-demand list price. */
+function pollCost(measuredPolls: number): void {
+  const usd = (units: number) => ((units * 1_000 * ON_DEMAND_USD_PER_MILLION.read) / 1e6).toFixed(5);
+  const cases = { answered_5s: 5_000, unanswered: undefined };
+  const figures: Record<string, string | number> = { price: `${ON_DEMAND_USD_PER_MILLION.read}usd_per_M_reads` };
+  for (const [name, answerMs] of Object.entries(cases)) {
+    const before = pollReads(answerMs, 'before');
+    const after = pollReads(answerMs, 'after');
+    Object.assign(figures, {
+      [`${name}_reads_before`]: before.reads,
+      [`${name}_reads_after`]: after.reads,
+      [`${name}_usd_per_1000_logins_before`]: usd(before.units),
+      [`${name}_usd_per_1000_logins_after`]: usd(after.units),
+    });
+  }
+  figures.measured_polls_per_login = measuredPolls.toFixed(1);
+  report('approval-poll-cost', figures);
 }
 
 export async function approvalBenchmarks(): Promise<void> {
@@ -264,6 +410,7 @@ export async function approvalBenchmarks(): Promise<void> {
       ratio_p50: (baseP50 / oursP50).toFixed(1),
     });
     report('slack-calls-per-login', { ours: mine.callsPerLogin.toFixed(2), baseline: theirs.callsPerLogin.toFixed(2) });
+    pollCost(mine.pollsPerLogin);
   } finally {
     await w.stop();
   }

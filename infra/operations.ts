@@ -109,7 +109,17 @@ const AGENT_SERVED_ENDPOINTS = sendsOf({
 /** The login decision (src/services/decide-connection.ts), as the connect handler and the agent's bridge make it. */
 const LOGIN_DECISION_CALLS = {
   certificates: ['byActiveCn'],
-  approvals: ['create', 'get', 'attachMessage', 'decide', 'remember', 'isRemembered', 'claimPrompt', 'isCoolingDown'],
+  approvals: [
+    'create',
+    'get',
+    'peek',
+    'attachMessage',
+    'decide',
+    'remember',
+    'isRemembered',
+    'claimPrompt',
+    'isCoolingDown',
+  ],
   logins: ['read'],
   audit: ['append'],
   idempotency: ['claim'],

@@ -22,12 +22,20 @@ export const BOT_TABLE_ACTIONS = [
  * The connect handler, item by item (src/services/decide-connection.ts and the stores it uses). It
  * reads certificates (CN#, CERT#) but can never write one, so a compromised handler cannot un-revoke
  * or re-enable a certificate; it reads and writes approvals and their guards, and appends audit entries.
- * It runs no Query, so no index is granted.
+ * It runs no Query, so no index is granted. SLACKBUDGET# paces its prompts under Slack's limits.
  */
 export const CONNECT_READS = ['CN#*', 'CERT#*', 'APPROVAL#*', 'REMEMBER#*', 'COOLDOWN#*', 'PROMPTS#*'];
 /** The certificate and its remembered approval, read together once the CN's claim names the serial. */
 export const CONNECT_BATCH_READS = ['CERT#*', 'REMEMBER#*'];
-export const CONNECT_WRITES = ['APPROVAL#*', 'APPROVALMSG#*', 'REMEMBER#*', 'PROMPTS#*', 'AUDIT#*', 'IDEMPOTENCY#*'];
+export const CONNECT_WRITES = [
+  'APPROVAL#*',
+  'APPROVALMSG#*',
+  'REMEMBER#*',
+  'PROMPTS#*',
+  'AUDIT#*',
+  'IDEMPOTENCY#*',
+  'SLACKBUDGET#*',
+];
 
 /**
  * The CRL publisher's carry-forward and the daily repair (importMany) read and write batches, in exactly

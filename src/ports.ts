@@ -348,8 +348,10 @@ export interface IdempotencyStore {
 export interface ApprovalStore {
   /** A new PENDING approval; its TTL lies past its deadline, so nothing stays PENDING forever. */
   create(approval: Approval): Promise<void>;
-  /** Strongly consistent: the connect handler polls this. */
+  /** Strongly consistent: what a decision rests on. */
   get(id: string): Promise<Approval | undefined>;
+  /** Eventually consistent, at half a read's cost: may lag a decision by a moment, never shows one not made. For polling. */
+  peek(id: string): Promise<Approval | undefined>;
   /** Record the DM that carries the prompt, so a reaction on it can be traced back. */
   attachMessage(id: string, channel: string, ts: string): Promise<void>;
   /**
@@ -400,6 +402,15 @@ export interface LoginReader {
     publicIp: string | undefined,
     now: Date,
   ): Promise<{ certificate: CertificateRecord | undefined; remembered: boolean }>;
+}
+
+/**
+ * Room for one Slack Web API call under the published limit of its method, shared by every container of
+ * every function through the table: calls are paced under the limit rather than retried into it.
+ */
+export interface SlackBudget {
+  /** Waits for room until `by`; false when there is none by then, and the call must not be made. */
+  take(method: string, by: Date): Promise<boolean>;
 }
 
 /** How the owner is asked and told: a Slack DM in production, a recorder in tests. */
@@ -488,6 +499,8 @@ export type Job = (
       hours?: number;
       responseUrl?: string;
     }
+  /** An approval prompt's final state, when chat.update's limit had no room for it at the decision. */
+  | { type: 'settle-prompt'; approvalId: string; status: Exclude<ApprovalStatus, 'PENDING'> }
   /** A user_change event: `member` as the event described them, `teamId` the workspace that sent it. */
   | { type: 'offboard'; member: MemberProfile; teamId?: string }
 ) & {

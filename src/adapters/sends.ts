@@ -4,6 +4,7 @@ import type { LambdaJobQueue } from './aws-lambda/job-queue';
 import type { CloudWatchConnectionLog } from './cloudwatch-logs/connection-log';
 import type { CloudWatchFailureMetrics } from './cloudwatch-metrics/failure-metrics';
 import type { DynamoDbApprovalStore } from './dynamodb/approval-store';
+import type { DynamoDbSlackBudget } from './dynamodb/slack-budget';
 import type { DynamoDbAuditLog } from './dynamodb/audit-log';
 import type { DynamoDbAgentRegistry } from './dynamodb/agent-registry';
 import type { DynamoDbCertificateStore } from './dynamodb/certificate-store';
@@ -73,6 +74,7 @@ export const CRL_STATE_STORE_SENDS = {
 export const APPROVAL_STORE_SENDS = {
   create: [PUT],
   get: [GET],
+  peek: [GET],
   attachMessage: [UPDATE, PUT],
   decideByMessage: [GET, UPDATE],
   decide: [UPDATE],
@@ -90,6 +92,7 @@ export const APPROVAL_STORE_SENDS = {
 export const LOGIN_READER_SENDS = {
   read: [GET, 'dynamodb:BatchGetItem'],
 } as const satisfies Sends<DynamoDbLoginReader>;
+export const SLACK_BUDGET_SENDS = { take: [UPDATE] } as const satisfies Sends<DynamoDbSlackBudget>;
 
 export const GRANT_STORE_SENDS = {
   put: [PUT],

@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import { systemClock } from '../ports';
 import { ApprovalPolicy, DEFAULT_POLICY, DecideDeps } from '../services/decide-connection';
 import { approvalsInLogs } from './approvals-in-logs';
+import { slackBudgetFor } from './slack-budget';
 import { slackOnDemand } from './slack-on-demand';
 
 export function approvalPolicy(config: Config): ApprovalPolicy {
@@ -29,7 +30,7 @@ export function decideDeps(
   }),
   slackConfig: () => Promise<Config> = async () => config,
 ): DecideDeps {
-  const slack = slackOnDemand(slackConfig);
+  const slack = slackOnDemand(slackConfig, (slackSide) => slackBudgetFor(slackSide, db));
   const stores = (database: Database) => {
     const all = storesFor(database);
     return { ...all, approvals: approvalsInLogs(all.approvals), logins: new DynamoDbLoginReader(database) };

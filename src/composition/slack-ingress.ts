@@ -10,6 +10,7 @@ import { SlackApprovalNotifier } from '../slack/approval-notifier';
 import { adminAlertsFor } from '../slack/admin-alert';
 import { DEFAULT_POLICY } from '../services/decide-connection';
 import { accessFor } from './access';
+import { slackBudgetFor } from './slack-budget';
 
 /**
  * The listeners' side: stores, admin policy, and a queue that reaches the worker. Deliberately
@@ -19,7 +20,11 @@ export function createListenerDeps(config: Config, db: Database, jobs: JobQueue)
   const stores = storesFor(db);
   const client = slackClientForListeners(config);
   const admins = new AdminPolicy(config.ADMIN_SLACK_IDS, config.ADMIN_USERGROUP_ID, client);
-  const notifier = new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError, admins));
+  const notifier = new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError, admins), undefined, {
+    budget: slackBudgetFor(config, db),
+    // The decision is written: its prompt's final state may wait for room in the worker, never be retried into a 429.
+    later: (approval, status) => jobs.enqueue({ type: 'settle-prompt', approvalId: approval.id, status }),
+  });
   return {
     approvals: stores.approvals,
     decisions: {

@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { Deadline } from '../domain/deadline';
 import { logError } from '../log';
 import { perContainer } from '../per-container';
-import type { ApprovalNotifier } from '../ports';
+import type { ApprovalNotifier, SlackBudget } from '../ports';
 import { adminAlertsFor } from '../slack/admin-alert';
 import { SlackApprovalNotifier } from '../slack/approval-notifier';
 import { slackClient, slackClientWithin } from '../slack/client';
@@ -12,14 +12,19 @@ import { slackClient, slackClientWithin } from '../slack/client';
  * a CRL import) needs no Slack token, so a cold connect function reaches DynamoDB without waiting for Secrets
  * Manager; a login that must prompt and cannot read the credentials is refused, as any failure to prompt is.
  */
-export function slackOnDemand(loadSlackConfig: () => Promise<Config>) {
+export function slackOnDemand(loadSlackConfig: () => Promise<Config>, budgetFor: (config: Config) => SlackBudget) {
   const ready = perContainer(async () => {
     const config = await loadSlackConfig().catch((error: unknown) => {
       logError('connect handler could not load its Slack credentials', error);
       throw error;
     });
     const client = slackClient(config);
-    return { config, notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError)) };
+    return {
+      config,
+      notifier: new SlackApprovalNotifier(client, adminAlertsFor(config, client, logError), undefined, {
+        budget: budgetFor(config),
+      }),
+    };
   });
   return {
     notifier: deferred(async () => (await ready()).notifier),

@@ -22,6 +22,8 @@ import { SlackOffboardingNotifier } from '../slack/offboarding-notifier';
 import { SlackMemberDirectory } from '../adapters/slack-web/member-directory';
 import { InProcessJobQueue } from '../slack/jobs/in-process-queue';
 import { SlackWorker } from '../slack/jobs/worker';
+import { SlackApprovalNotifier } from '../slack/approval-notifier';
+import { slackBudgetFor } from './slack-budget';
 
 /** The use cases with the CA loaded and CRL alerts going to ADMIN_CHANNEL_ID: the worker's and the scheduler's. */
 export async function createAdmin(
@@ -74,6 +76,9 @@ export async function createWorker(config: Config, db: Database, wiring: Endpoin
     certificates,
     audit,
     approvals,
+    prompts: new SlackApprovalNotifier(client, adminAlertsFor(config, client, log, admins), undefined, {
+      budget: slackBudgetFor(config, db),
+    }),
     endpoints,
     log,
     access: accessFor(config, stores, admins, client),

@@ -13,6 +13,7 @@ import type {
   LoginReader,
 } from '../ports';
 import { HOUR_MS, MINUTE_MS, sleep } from '../domain/time';
+import { nextPollMs } from '../domain/poll-schedule';
 
 export interface ApprovalPolicy {
   certDomain: string;
@@ -31,6 +32,7 @@ export interface ApprovalPolicy {
   promptWindowMs: number;
   /** After "Not me", no prompts for that certificate for this long. */
   coolDownMs: number;
+  /** The interval between reads while the owner is likely to answer (see domain/poll-schedule.ts). */
   pollMs: number;
 }
 
@@ -241,9 +243,10 @@ async function decide(
   const placed = { ...approval, ...message };
   progress.open = placed;
   progress.stage = 'waiting';
+  const promptedAt = clock.now();
   await approvals.attachMessage(approval.id, message.channel, message.ts);
 
-  const outcome = await waitForDecision(deps, approval.id, deadline);
+  const outcome = await waitForDecision(deps, approval.id, deadline, promptedAt);
   progress.open = undefined;
   // Approve and Not me rewrite the prompt on the bot's side; only an unanswered prompt is closed here.
   if (outcome === 'EXPIRED') await settleQuietly(deps, placed, outcome);
@@ -292,19 +295,28 @@ async function readLogin(
   return { certificate, remembered };
 }
 
-/** Strongly consistent reads at `pollMs` until a decision or the deadline; a late decision loses to EXPIRED atomically. */
+/**
+ * Reads on the poll schedule until a decision or the deadline; a late decision loses to EXPIRED atomically.
+ * Polls are eventually consistent, at half the cost: a stale one can only show PENDING a moment longer, and
+ * a decision one shows counts only once a strongly consistent read confirms it.
+ */
 async function waitForDecision(
   deps: DecideDeps,
   id: string,
   deadline: Date,
+  promptedAt: Date,
 ): Promise<Exclude<ApprovalStatus, 'PENDING'>> {
   const pause = deps.sleep ?? sleep;
   for (;;) {
-    const current = await deps.approvals.get(id);
-    if (current && current.status !== 'PENDING') return current.status;
-    const left = deadline.getTime() - deps.clock.now().getTime();
+    const now = deps.clock.now().getTime();
+    const left = deadline.getTime() - now;
     if (left <= 0) break;
-    await pause(Math.min(deps.policy.pollMs, left));
+    await pause(Math.min(nextPollMs(now - promptedAt.getTime(), deps.policy.pollMs), left));
+    const seen = await deps.approvals.peek(id);
+    if (seen && seen.status !== 'PENDING') {
+      const confirmed = await deps.approvals.get(id);
+      if (confirmed && confirmed.status !== 'PENDING') return confirmed.status;
+    }
   }
   if (await deps.approvals.decide(id, 'EXPIRED', 'system:deadline', deps.clock.now())) return 'EXPIRED';
   const final = await deps.approvals.get(id);

@@ -1,9 +1,25 @@
 import type { WebClient } from '@slack/web-api';
 import type { AdminAlerts } from './admin-alert';
 import type { Approval, ApprovalStatus, LoginAlert } from '../domain/approval';
-import type { ApprovalNotifier } from '../ports';
+import type { ApprovalNotifier, SlackBudget } from '../ports';
+import { VpnChatopsError } from '../domain/errors';
 import { loginAlertMessage } from './views/alerts';
 import { approvalNotRecordedMessage, approvalPromptMessage, approvalSettledMessage } from './views/approval';
+
+/** Below this much time to answer, a prompt is not worth posting. */
+const ANSWER_MS = 5_000;
+/** How long a "not recorded" notice may wait for room: the person is looking at the DM now. */
+const NOTICE_MS = 2_000;
+
+/**
+ * Slack calls paced through the shared budget. The prompt waits for room (the login waits on it anyway);
+ * the final state does not hold up whoever decided: with no room now, it goes to `later` (the worker).
+ * Without `later`, the final state is not paced (the connect function's EXPIRED, after the answer).
+ */
+export interface Pacing {
+  budget: SlackBudget;
+  later?: (approval: Approval, status: Exclude<ApprovalStatus, 'PENDING'>) => Promise<void>;
+}
 
 /**
  * Approval DMs through the Web API: a prompted login costs two calls, the post and the update. The
@@ -16,14 +32,24 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     private readonly client: WebClient,
     private readonly alerts: AdminAlerts,
     private readonly dms = new Map<string, string>(),
+    private readonly pacing?: Pacing,
   ) {}
 
   /** The same notifier through another client (e.g. one bounded by a login's deadline), sharing the DM cache. */
   using(client: WebClient, alerts: AdminAlerts): SlackApprovalNotifier {
-    return new SlackApprovalNotifier(client, alerts, this.dms);
+    return new SlackApprovalNotifier(client, alerts, this.dms, this.pacing);
   }
 
   async prompt(approval: Approval): Promise<{ channel: string; ts: string }> {
+    // A prompt posted with only seconds left cannot be answered: the login fails closed instead.
+    if (
+      this.pacing &&
+      !(await this.pacing.budget.take('chat.postMessage', new Date(approval.deadline.getTime() - ANSWER_MS)))
+    )
+      throw new VpnChatopsError(
+        'SLACK_UNAVAILABLE',
+        "Slack's message limit left no room for this login's prompt in time (a reconnect storm?).",
+      );
     const message = approvalPromptMessage(approval);
     const channel = this.dms.get(approval.slackId) ?? approval.slackId;
     let posted;
@@ -41,15 +67,45 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
 
   async settle(approval: Approval, status: Exclude<ApprovalStatus, 'PENDING'>): Promise<void> {
     if (!approval.channel || !approval.ts) return;
+    const pacing = this.pacing;
+    if (pacing?.later && !(await pacing.budget.take('chat.update', new Date()))) return pacing.later(approval, status);
+    await this.update(approval.channel, approval.ts, approval, status);
+  }
+
+  /** The final state for the worker: waits for room under chat.update's limit until `by`, then fails loudly. */
+  async settleBy(approval: Approval, status: Exclude<ApprovalStatus, 'PENDING'>, by: Date): Promise<void> {
+    if (!approval.channel || !approval.ts) return;
+    if (this.pacing && !(await this.pacing.budget.take('chat.update', by)))
+      throw new VpnChatopsError(
+        'SLACK_UNAVAILABLE',
+        `No room under chat.update's limit until ${by.toISOString()}; the prompt of approval ${approval.id} still reads as open.`,
+      );
+    await this.update(approval.channel, approval.ts, approval, status);
+  }
+
+  private async update(
+    channel: string,
+    ts: string,
+    approval: Approval,
+    status: Exclude<ApprovalStatus, 'PENDING'>,
+  ): Promise<void> {
     await this.client.chat.update({
-      channel: approval.channel,
-      ts: approval.ts,
+      channel,
+      ts,
       ...approvalSettledMessage(approval, status),
     });
   }
 
   /** Right under the prompt in the same DM, where the person just reacted. */
   async notRecorded(channel: string): Promise<void> {
+    // Under the same limit as the prompts, so a storm's failed 👍s do not crowd out the prompts that follow.
+    // The budget lives in the database that just failed this person: if it cannot answer, the notice goes anyway.
+    const room = this.pacing?.budget.take('chat.postMessage', new Date(Date.now() + NOTICE_MS)).catch(() => true);
+    if ((await room) === false)
+      throw new VpnChatopsError(
+        'SLACK_UNAVAILABLE',
+        "Slack's message limit left no room to say a 👍 was not recorded.",
+      );
     await this.client.chat.postMessage({ channel, ...approvalNotRecordedMessage() });
   }
 

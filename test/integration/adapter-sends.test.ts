@@ -249,6 +249,7 @@ describeWith(
       await approvals.create(approval('a1', imported[0].serial));
       await approvals.create(approval('a2', imported[0].serial));
       expect((await approvals.get('a1'))?.status).toBe('PENDING');
+      expect((await approvals.peek('a2'))?.id).toBe('a2');
       expect(await approvals.pending(now)).toHaveLength(2);
       expect(await approvals.unclosed(new Date(now.getTime() + DAY))).toHaveLength(2);
       await approvals.attachMessage('a1', 'D0JANE', '1700000000.000100');

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { WebClient } from '@slack/web-api';
 import { connectResponse, parseConnectEvent } from '../../src/adapters/aws-client-vpn/connect-event';
 import { CONNECT_READS, CONNECT_WRITES } from '../../infra/permissions';
-import { approvalPolicy } from '../../src/composition/connect-handler';
+import { approvalPolicy, decideDeps } from '../../src/composition/connect-handler';
 import { connectDatabase } from '../../src/adapters/dynamodb/client';
 import { storesFor } from '../../src/adapters/dynamodb/stores';
 import { LocalCaStore } from '../../src/adapters/local-files/ca-store';
@@ -411,7 +411,13 @@ describeWith(
         },
         { step: 'initialize' },
       );
-      const watched = { ...deps, ...storesFor(recorded), policy: { ...deps.policy, promptLimit: 100 } };
+      // The prompt as deployed: paced through the Slack budget on the same table.
+      const watched = {
+        ...deps,
+        ...storesFor(recorded),
+        notifier: decideDeps(config, recorded).notifier,
+        policy: { ...deps.policy, promptLimit: 100 },
+      };
       const ivy = await enrol('Ivy', 'U0ADMIN', 'watch');
       const approved = decideConnection(watched, request(ivy.cn, { publicIp: '203.0.113.50' }));
       const prompt = await promptFor('U0ADMIN', ivy.cn);

@@ -181,6 +181,13 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     return Item ? toApproval(Item, new Date()) : undefined;
   }
 
+  async peek(id: string): Promise<Approval | undefined> {
+    const { Item } = await guarded(this.db, () =>
+      this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: approvalKey(id) })),
+    );
+    return Item ? toApproval(Item, new Date()) : undefined;
+  }
+
   async attachMessage(id: string, channel: string, ts: string): Promise<void> {
     let updated: Item | undefined;
     try {

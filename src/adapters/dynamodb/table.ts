@@ -19,6 +19,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *       gsi1: APPROVALS#<slackId> / <requestedAt>#<id>
  *       gsi2: APPROVALS#PENDING#<0-7> / <deadline>#<id>    sparse, sharded: removed by the decision (admin Home)
  *   also APPROVALMSG#<channel>#<ts>, REMEMBER#<serial>#<ip>, PROMPTS#<slackId>, COOLDOWN#<serial> (all TTL)
+ *   SLACKBUDGET#<bot>#<method> / WINDOWS  Slack calls per 10-second window, the last seven (TTL; slack-budget.ts)
  *   GRANT#<slackId> / GRANT      temporary eligibility to issue (`/vpn grant`), read by its `until` (TTL)
  *   ACCESSREQ#<id> / ACCESSREQ   an access request; lapses 24 h after creation (`lapsesAt`), kept 30 days more (TTL)
  *       gsi1: ACCESSREQS#<slackId> / <createdAt>#<id>

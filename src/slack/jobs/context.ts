@@ -12,6 +12,7 @@ import type {
 } from '../../ports';
 import type { MessageView } from '../views/types';
 import type { SlackAccess } from '../access';
+import type { SlackApprovalNotifier } from '../approval-notifier';
 
 /** What the worker is built from, once per process (src/composition/worker.ts). */
 export interface WorkerDeps {
@@ -28,6 +29,8 @@ export interface WorkerDeps {
   audit: AuditLog;
   /** Login approvals, for the Home tab; absent where approvals are not used. */
   approvals?: ApprovalStore;
+  /** Approval prompts' final states, paced under chat.update's limit (jobs/settle-prompt.ts). */
+  prompts?: Pick<SlackApprovalNotifier, 'settleBy'>;
   endpoints: VpnEndpoint[];
   log?: (message: string, error?: unknown) => void;
   /** ISSUE_POLICY, grants and access requests: re-checked by every job that issues or decides. */

@@ -19,6 +19,7 @@ import { publishCrl } from './publish-crl';
 import { renewCertificate } from './renew-certificate';
 import { retireReplaced } from './retire-replaced';
 import { revoke } from './revoke';
+import { settlePrompt } from './settle-prompt';
 
 /** What the user sees when something fails: our own errors say what to do; anything else stays generic. */
 function explain(error: unknown): string {
@@ -58,6 +59,8 @@ function perform(context: JobContext, job: Job): Promise<void> {
       return extendAccess(context, job);
     case 'offboard':
       return offboard(context, job);
+    case 'settle-prompt':
+      return settlePrompt(context, job);
   }
 }
 
