@@ -48,10 +48,10 @@ export interface CertificateStore {
   list(filter?: { status?: CertificateStatus }): Promise<CertificateRecord[]>;
   /**
    * One page of every certificate, for the admin views at any size: active, then suspended (soonest expiry first),
-   * then revoked; `cursor` is the previous page's `next`, absent on the last page. Fails with NOT_FOUND on a cursor
-   * that is not one of its own.
+   * then revoked, then those expired by `now`; `cursor` is the previous page's `next`, absent on the last page.
+   * Fails with NOT_FOUND on a cursor that is not one of its own.
    */
-  page(query: { limit: number; cursor?: string }): Promise<{ records: CertificateRecord[]; next?: string }>;
+  page(query: { limit: number; cursor?: string; now: Date }): Promise<{ records: CertificateRecord[]; next?: string }>;
   /** How many certificates there are by status, counted at most a few minutes before `now` (a count is costly at size). */
   counts(now: Date): Promise<Record<CertificateStatus, number>>;
   /**

@@ -212,7 +212,7 @@ describeWith(
       expect(await certificates.byUser('U0JANE')).toHaveLength(1);
       expect((await certificates.byActiveCn(first.cn))?.serial).toBe(first.serial);
       expect((await certificates.list()).length).toBeGreaterThanOrEqual(3);
-      expect((await certificates.page({ limit: 1 })).next).toBeDefined();
+      expect((await certificates.page({ limit: 1, now })).next).toBeDefined();
       expect((await certificates.counts(now)).active).toBeGreaterThanOrEqual(2);
       expect(await certificates.markReplaced(imported[0].serial, first.serial, now)).toBe(true);
       expect(await certificates.setSuspended(imported[0].serial, true)).toBe(true);

@@ -31,7 +31,7 @@ describe('paging every certificate (DynamoDB Local)', () => {
     const pages: CertificateRecord[][] = [];
     let cursor: string | undefined;
     do {
-      const page = await store.page({ limit, cursor });
+      const page = await store.page({ limit, cursor, now: new Date(now) });
       pages.push(page.records);
       cursor = page.next;
     } while (cursor !== undefined && pages.length <= fleet.length);
@@ -39,7 +39,7 @@ describe('paging every certificate (DynamoDB Local)', () => {
   }
 
   it.each([1, 5, 7, 20, 40, 100, 1000])(
-    'pages of %i cover every certificate exactly once, full pages until the last, live ones before revoked',
+    'pages of %i cover every certificate exactly once, full pages until the last: live, then revoked, then expired',
     async (limit) => {
       const pages = await walk(limit);
       const serials = pages.flat().map((record) => record.serial);
@@ -47,16 +47,23 @@ describe('paging every certificate (DynamoDB Local)', () => {
       expect([...serials].sort()).toEqual(fleet.map((record) => record.serial).sort());
       expect(pages).toHaveLength(Math.ceil(fleet.length / limit));
       expect(pages.slice(0, -1).every((page) => page.length === limit)).toBe(true);
-      const order = pages.flat().map((record) => record.status);
-      expect(order.indexOf('revoked')).toBe(order.lastIndexOf('suspended') + 1);
-      expect(order.slice(order.indexOf('revoked')).every((status) => status === 'revoked')).toBe(true);
+      const rank: CertificateStatus[] = ['active', 'suspended', 'revoked', 'expired'];
+      const order = pages.flat().map((record) => rank.indexOf(effectiveStatus(record, new Date(now))));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
     },
   );
 
   it('sorts within a status by notAfter, soonest first', async () => {
-    const active = (await walk(40)).flat().filter((record) => record.status === 'active');
+    const active = (await walk(40)).flat().filter((record) => effectiveStatus(record, new Date(now)) === 'active');
     const times = active.map((record) => record.notAfter.getTime());
     expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('puts certificates past their notAfter after every live and revoked one, not first as the soonest to expire', async () => {
+    const first = await store.page({ limit: 40, now: new Date(now) });
+    expect(first.records.map((record) => effectiveStatus(record, new Date(now)))).toEqual(Array(40).fill('active'));
+    const last = (await walk(40)).flat().slice(-10);
+    expect(last.map((record) => effectiveStatus(record, new Date(now)))).toEqual(Array(10).fill('expired'));
   });
 
   it('counts by effective status what the pages hold, without reading a certificate', async () => {
@@ -67,7 +74,7 @@ describe('paging every certificate (DynamoDB Local)', () => {
   });
 
   it('a page started before a revocation still reaches every certificate that was there', async () => {
-    const first = await store.page({ limit: 100 });
+    const first = await store.page({ limit: 100, now: new Date(now) });
     const revoked = fleet.find((record) => record.status === 'active' && record.serial === first.records[99].serial);
     expect(revoked).toBeDefined();
     // The certificate the cursor points at moves to the revoked partition: the cursor is a position, not an item.
@@ -75,7 +82,7 @@ describe('paging every certificate (DynamoDB Local)', () => {
     const seen = new Set(first.records.map((record) => record.serial));
     let cursor = first.next;
     for (let pages = 0; cursor !== undefined && pages < 100; pages++) {
-      const page = await store.page({ limit: 100, cursor });
+      const page = await store.page({ limit: 100, cursor, now: new Date(now) });
       page.records.forEach((record) => seen.add(record.serial));
       cursor = page.next;
     }
@@ -112,13 +119,26 @@ describe('paging every certificate (DynamoDB Local)', () => {
       Buffer.from(
         JSON.stringify({ pk: 'CERT#0A', sk: 'CERT', gsi2pk: 'STATUS#active', gsi2sk: 'x', extra: 'y' }),
       ).toString('base64url'),
+      // Well-formed keys that DynamoDB itself would refuse, or that name another stretch than the one given.
+      Buffer.from(
+        JSON.stringify({ segment: 0, pk: 'CERT#0A', sk: 'CERT', gsi2pk: 'STATUS#active', gsi2sk: '' }),
+      ).toString('base64url'),
+      Buffer.from(
+        JSON.stringify({
+          segment: 2,
+          pk: 'CERT#0A',
+          sk: 'CERT',
+          gsi2pk: 'STATUS#active',
+          gsi2sk: '2026-01-01T00:00:00.000Z#0A',
+        }),
+      ).toString('base64url'),
     ];
     for (const cursor of forged)
-      await expect(store.page({ limit: 5, cursor })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(store.page({ limit: 5, cursor, now: new Date(now) })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const fallback = await certificatePage(store, 5, { page: 7, cursor: forged[1] }, new Date(now));
     expect(fallback.page).toBe(0);
     expect(fallback.records.map((record) => record.serial)).toEqual(
-      (await store.page({ limit: 5 })).records.map((record) => record.serial),
+      (await store.page({ limit: 5, now: new Date(now) })).records.map((record) => record.serial),
     );
   });
 });

@@ -7,76 +7,108 @@ import { INDEX } from './table';
 
 type Item = Record<string, unknown>;
 
-/** The order pages walk the status index in: what an admin acts on first, revoked last. */
-const PAGE_ORDER: readonly StoredStatus[] = ['active', 'suspended', 'revoked'];
+/**
+ * The stretches pages walk the status index in: what an admin acts on first (live certificates, soonest expiry
+ * first), then revoked, then the expired ones, which stay in their status partition forever and would otherwise
+ * fill the first pages of a mature table.
+ */
+const SEGMENTS: readonly { status: StoredStatus; expired?: boolean }[] = [
+  { status: 'active', expired: false },
+  { status: 'suspended', expired: false },
+  { status: 'revoked' },
+  { status: 'active', expired: true },
+  { status: 'suspended', expired: true },
+];
 
-/** Where the next page starts: the status partition and the index key of the last row shown. */
+/** Where the next page starts: the stretch and the index key of the last row shown. */
 interface Cursor {
-  status: StoredStatus;
+  segment: number;
   key: { pk: string; sk: string; gsi2pk: string; gsi2sk: string };
 }
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi2pk', 'gsi2sk'] as const;
 
-function encodeCursor(item: Item): string {
+function encodeCursor(segment: number, item: Item): string {
   const key = Object.fromEntries(KEY_ATTRIBUTES.map((name) => [name, item[name]]));
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
+  return Buffer.from(JSON.stringify({ segment, ...key })).toString('base64url');
 }
 
 /** A cursor travels through a Slack button: anything that is not exactly one of ours is refused, not queried. */
 function decodeCursor(cursor: string): Cursor {
-  let key: unknown;
+  let parsed: unknown;
   try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    key = undefined;
+    parsed = undefined;
   }
-  const fields = typeof key === 'object' && key !== null ? (key as Record<string, unknown>) : {};
-  const status = PAGE_ORDER.find((candidate) => fields.gsi2pk === `STATUS#${candidate}`);
+  const { segment, ...fields } =
+    typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
   const wellFormed =
+    typeof segment === 'number' &&
+    Number.isInteger(segment) &&
+    segment >= 0 &&
+    segment < SEGMENTS.length &&
+    fields.gsi2pk === `STATUS#${SEGMENTS[segment].status}` &&
     Object.keys(fields).length === KEY_ATTRIBUTES.length &&
     KEY_ATTRIBUTES.every((name) => typeof fields[name] === 'string' && (fields[name] as string).length <= 200) &&
     /^CERT#[0-9A-F]{2,40}$/.test(fields.pk as string) &&
-    fields.sk === 'CERT';
-  if (!status || !wellFormed)
+    fields.sk === 'CERT' &&
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z#[0-9A-F]{2,40}$/.test(fields.gsi2sk as string);
+  if (!wellFormed)
     throw new VpnChatopsError('NOT_FOUND', 'That page of certificates no longer exists: start again from the first.');
-  return { status, key: fields as Cursor['key'] };
+  return { segment: segment as number, key: fields as Cursor['key'] };
+}
+
+/** The key condition of one stretch; `~` sorts after `#<serial>`, so a notAfter of exactly `now` counts as expired. */
+function segmentQuery(segment: number, now: Date) {
+  const { status, expired } = SEGMENTS[segment];
+  const values: Record<string, string> = { ':pk': `STATUS#${status}` };
+  if (expired === undefined) return { KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: values };
+  values[':now'] = `${now.toISOString()}~`;
+  return {
+    KeyConditionExpression: `gsi2pk = :pk AND gsi2sk ${expired ? '<=' : '>'} :now`,
+    ExpressionAttributeValues: values,
+  };
 }
 
 /**
- * `limit` certificate items from the status index, live ones first (soonest expiry first), then revoked, and the
- * cursor of the next page when there is one. One item beyond the page is asked for, so a last page says so
- * instead of offering a Next that leads nowhere; the table is never read beyond that.
+ * `limit` certificate items from the status index, in SEGMENTS order as of `now`, and the cursor of the next page
+ * when there is one. One item beyond the page is asked for, so a last page says so instead of offering a Next that
+ * leads nowhere; the table is never read beyond that. A certificate that expires between two pages is shown again
+ * among the expired rather than missed.
  */
 export async function certificatePageItems(
   db: Database,
   limit: number,
+  now: Date,
   cursor?: string,
 ): Promise<{ items: Item[]; next?: string }> {
   const start = cursor === undefined ? undefined : decodeCursor(cursor);
-  const items: Item[] = [];
-  for (const status of PAGE_ORDER.slice(start ? PAGE_ORDER.indexOf(start.status) : 0)) {
-    let exclusiveStartKey: Item | undefined = start?.status === status ? start.key : undefined;
+  const rows: { segment: number; item: Item }[] = [];
+  for (let segment = start?.segment ?? 0; segment < SEGMENTS.length && rows.length <= limit; segment++) {
+    let exclusiveStartKey: Item | undefined = start?.segment === segment ? start.key : undefined;
     do {
       const page: QueryCommandOutput = await guarded(db, () =>
         db.doc.send(
           new QueryCommand({
             TableName: db.tableName,
             IndexName: INDEX.byStatus,
-            KeyConditionExpression: 'gsi2pk = :pk',
-            ExpressionAttributeValues: { ':pk': `STATUS#${status}` },
-            Limit: limit + 1 - items.length,
+            ...segmentQuery(segment, now),
+            Limit: limit + 1 - rows.length,
             ExclusiveStartKey: exclusiveStartKey,
           }),
         ),
       );
-      items.push(...(page.Items ?? []));
+      rows.push(...(page.Items ?? []).map((item) => ({ segment, item })));
       exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey && items.length <= limit);
-    if (items.length > limit) break;
+    } while (exclusiveStartKey && rows.length <= limit);
   }
-  const shown = items.slice(0, limit);
-  return items.length > limit ? { items: shown, next: encodeCursor(shown[shown.length - 1]) } : { items: shown };
+  const shown = rows.slice(0, limit);
+  const last = shown[shown.length - 1];
+  return {
+    items: shown.map((row) => row.item),
+    ...(rows.length > limit && { next: encodeCursor(last.segment, last.item) }),
+  };
 }
 
 async function countQuery(db: Database, input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {

@@ -350,8 +350,12 @@ export class DynamoDbCertificateStore implements CertificateStore {
     return records;
   }
 
-  async page(query: { limit: number; cursor?: string }): Promise<{ records: CertificateRecord[]; next?: string }> {
-    const { items, next } = await certificatePageItems(this.db, query.limit, query.cursor);
+  async page(query: {
+    limit: number;
+    cursor?: string;
+    now: Date;
+  }): Promise<{ records: CertificateRecord[]; next?: string }> {
+    const { items, next } = await certificatePageItems(this.db, query.limit, query.now, query.cursor);
     return { records: items.map(fromItem), next };
   }
 

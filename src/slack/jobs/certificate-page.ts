@@ -13,12 +13,12 @@ export async function certificatePage(
   place: PagePlace,
   now: Date,
 ): Promise<CertificatePageRows> {
-  const first = async () => ({ ...(await certificates.page({ limit })), page: 0 });
+  const first = async () => ({ ...(await certificates.page({ limit, now })), page: 0 });
   const [rows, counts] = await Promise.all([
     place.cursor === undefined
       ? first()
       : certificates
-          .page({ limit, cursor: place.cursor })
+          .page({ limit, cursor: place.cursor, now })
           .then((page) => ({ ...page, page: place.page }))
           .catch((error: unknown) => {
             if (error instanceof VpnChatopsError && error.code === 'NOT_FOUND') return first();

@@ -75,7 +75,7 @@ export function certificatePageMessage(rows: CertificatePageRows, now: Date, act
     ...rows.records.slice(0, LIST_PAGE_SIZE).map((record) => section(certificateText(record, now, { owner: true }))),
     context(
       rows.records.length
-        ? `${pageText(rows, LIST_PAGE_SIZE)}: active, then suspended, soonest expiry first, then revoked · \`vpnctl list\` prints them all`
+        ? `${pageText(rows, LIST_PAGE_SIZE)}: active, then suspended, soonest expiry first, then revoked, then expired · \`vpnctl list\` prints them all`
         : 'No certificates on this page any more: they changed since the last one.',
     ),
     ...pagerBlocks(rows, actionId),

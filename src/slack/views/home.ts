@@ -221,7 +221,7 @@ function certificatePage(rows: CertificatePageRows, now: Date): Block[] {
       .map((record) => certificateRow(record, now, { owner: true, actionId: ACTION.revokeCertificate })),
     context(
       rows.records.length
-        ? `${pageText(rows, HOME_PAGE_SIZE)}: active, then suspended, soonest expiry first, then revoked · \`vpnctl list\` prints them all`
+        ? `${pageText(rows, HOME_PAGE_SIZE)}: active, then suspended, soonest expiry first, then revoked, then expired · \`vpnctl list\` prints them all`
         : 'No certificates on this page any more: they changed since the last one.',
     ),
     ...pagerBlocks(rows, ACTION.homePage),
