@@ -99,9 +99,14 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   /** Right under the prompt in the same DM, where the person just reacted. */
   async notRecorded(channel: string): Promise<void> {
     // Under the same limit as the prompts, so a storm's failed 👍s do not crowd out the prompts that follow.
-    // The budget lives in the database that just failed this person: if it cannot answer, the notice goes anyway.
-    const room = this.pacing?.budget.take('chat.postMessage', new Date(Date.now() + NOTICE_MS)).catch(() => true);
-    if ((await room) === false)
+    // The budget lives in the database that just failed this person: if it fails or stalls, the notice goes anyway.
+    const room =
+      this.pacing &&
+      (await Promise.race([
+        this.pacing.budget.take('chat.postMessage', new Date(Date.now() + NOTICE_MS)).catch(() => true),
+        new Promise<true>((resolve) => setTimeout(resolve, NOTICE_MS + 500, true).unref()),
+      ]));
+    if (room === false)
       throw new VpnChatopsError(
         'SLACK_UNAVAILABLE',
         "Slack's message limit left no room to say a 👍 was not recorded.",
