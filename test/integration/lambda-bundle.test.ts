@@ -187,7 +187,7 @@ describeWith(
       });
       const [unknownTask] = await invoke('scheduler', [{ task: 'reboot' }]);
       expect(unknownTask.error).toBe(
-        'The scheduler was invoked with "reboot"; expected {"task": one of daily, agents, expiry, floods}.',
+        'The scheduler was invoked with "reboot"; expected {"task": one of daily, agents, expiry, floods, offboarding}.',
       );
       const [noChannel] = await invoke('alarms', [{ Records: [{ Sns: { Message: 'ping' } }] }], {
         SLACK_BOT_TOKEN: 'xoxb-test',
