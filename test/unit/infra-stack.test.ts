@@ -317,7 +317,7 @@ describe('the CDK stack, synthesized offline', () => {
         [['dynamodb:BatchGetItem'], ['CERT#*', 'REMEMBER#*']],
         [
           ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-          ['APPROVAL#*', 'APPROVALMSG#*', 'REMEMBER#*', 'PROMPTS#*', 'AUDIT#*', 'IDEMPOTENCY#*'],
+          ['APPROVAL#*', 'APPROVALMSG#*', 'REMEMBER#*', 'PROMPTS#*', 'AUDIT#*', 'IDEMPOTENCY#*', 'SLACKBUDGET#*'],
         ],
       ]);
       // The table itself, no index: the connect path runs no Query.
