@@ -425,6 +425,8 @@ export interface ApprovalNotifier {
 
 /** How owners and admins are told about certificates running out: Slack DMs in production. */
 export interface ExpiryNotifier {
+  /** Waits until `by` for room to send a reminder under a limit shared with other messages; false when none came. */
+  room?(by: Date): Promise<boolean>;
   remind(reminder: Reminder): Promise<void>;
   digest(entries: DigestEntry[], now: Date): Promise<void>;
   /** The owner's old certificate was revoked because its replacement took over. */
