@@ -189,7 +189,8 @@ export interface MemberDirectory {
   member(slackId: string): Promise<MemberProfile>;
   /**
    * One page of every account in the workspace, deactivated ones included; `nextCursor` is absent on the last
-   * page. Fails with a typed error when Slack does not answer.
+   * page. Fails with a typed error when Slack does not answer; with ListingCursorRefused (domain/member) when it
+   * no longer takes `cursor`.
    */
   page(request: { cursor?: string; limit: number }): Promise<{ members: MemberProfile[]; nextCursor?: string }>;
   /** The bot's own workspace (auth.test), to tell our members from other teams'. */
@@ -424,6 +425,8 @@ export interface ApprovalNotifier {
 
 /** How owners and admins are told about certificates running out: Slack DMs in production. */
 export interface ExpiryNotifier {
+  /** Waits until `by` for room to send a reminder under a limit shared with other messages; false when none came. */
+  room?(by: Date): Promise<boolean>;
   remind(reminder: Reminder): Promise<void>;
   digest(entries: DigestEntry[], now: Date): Promise<void>;
   /** The owner's old certificate was revoked because its replacement took over. */

@@ -53,7 +53,7 @@ export async function createAdmin(
     alerts: new SlackAlertSink(adminAlerts),
     agentAlerts: new SlackAgentAlertSink(adminAlerts),
     floodAlerts: new SlackFloodAlertSink(adminAlerts),
-    expiry: new SlackExpiryNotifier(client, admins, config.MAX_ACCESS_HOURS),
+    expiry: new SlackExpiryNotifier(client, admins, config.MAX_ACCESS_HOURS, slackBudgetFor(config, db)),
     offboarding: {
       policy: { mode: config.OFFBOARDING, guests: config.OFFBOARD_GUESTS === 'true' },
       members: new SlackMemberDirectory(client),

@@ -1,3 +1,5 @@
+import { VpnChatopsError } from './errors';
+
 /** A workspace member as Slack's users.info (or a user_change event) describes them: what offboarding decides on. */
 export interface MemberProfile {
   slackId: string;
@@ -32,4 +34,15 @@ export function memberFromSlackUser(user: SlackUserFacts & { id: string }): Memb
     ultraRestricted: user.is_ultra_restricted === true,
     bot: user.is_bot === true,
   };
+}
+
+/**
+ * Slack no longer takes a users.list cursor it gave out (`invalid_cursor`): a listing saved across runs cannot
+ * go on from there and must start again from its first page.
+ */
+export class ListingCursorRefused extends VpnChatopsError {
+  constructor(message: string, cause: unknown) {
+    super('SLACK_UNAVAILABLE', message, { cause });
+    this.name = 'ListingCursorRefused';
+  }
 }

@@ -85,21 +85,30 @@ export async function runDaily(deps: DailyDeps, actor: string): Promise<DailyRep
   }
   // Paced to Slack's limits, the DMs take most of the run at 20,000 certificates: the rest runs meanwhile.
   const messages = sendMessages();
-  const renewals = await renewCrls(deps, deps.endpoints);
-  const sessions = await Promise.all(deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...deps, actor })));
-  // Well past their deadline: by then every handler that was waiting has given up (and closed its own).
-  const scope = { before: new Date(clock.now().getTime() - ABANDONED_AFTER_MS), actor };
-  const abandoned = deps.approvals
-    ? await closeAbandonedApprovals({ ...deps, approvals: deps.approvals }, scope).catch(
-        note('closing abandoned logins'),
-      )
-    : [];
-  const expiredRequests = deps.accessRequests
-    ? await expireLapsedRequests({ ...deps, requests: deps.accessRequests }, actor).catch(
-        note('expiring access requests'),
-      )
-    : undefined;
-  const { reminders, digest } = await messages;
+  async function upkeep() {
+    const renewals = await renewCrls(deps, deps.endpoints);
+    const sessions = await Promise.all(deps.endpoints.map((endpoint) => sweepSessions(endpoint, { ...deps, actor })));
+    // Well past their deadline: by then every handler that was waiting has given up (and closed its own).
+    const scope = { before: new Date(clock.now().getTime() - ABANDONED_AFTER_MS), actor };
+    const abandoned = deps.approvals
+      ? await closeAbandonedApprovals({ ...deps, approvals: deps.approvals }, scope).catch(
+          note('closing abandoned logins'),
+        )
+      : [];
+    const expiredRequests = deps.accessRequests
+      ? await expireLapsedRequests({ ...deps, requests: deps.accessRequests }, actor).catch(
+          note('expiring access requests'),
+        )
+      : undefined;
+    return { renewals, sessions, abandoned, expiredRequests };
+  }
+  // Even when the CRL work throws, the run ends only after the DMs: on Lambda a returned run is frozen, and
+  // reminders still being paced would be cut off mid-way.
+  const [upkept, sent] = await Promise.allSettled([upkeep(), messages]);
+  if (upkept.status === 'rejected') throw upkept.reason;
+  const { renewals, sessions, abandoned, expiredRequests } = upkept.value;
+  if (sent.status === 'rejected') note('expiry messages')(sent.reason);
+  const { reminders, digest } = sent.status === 'fulfilled' ? sent.value : {};
   return {
     renewals,
     sessions,

@@ -15,6 +15,8 @@ export interface OffboardingPassReport extends OffboardingSweep {
   finished: boolean;
   /** The last pass finished less than PASS_EVERY_MS after it began: this run had nothing to do. */
   resting?: boolean;
+  /** An unfinished pass this run gave up on, PASS_EVERY_MS or more after it began, to start a fresh one. */
+  abandoned?: ReconcileProgress;
 }
 
 /**
@@ -30,7 +32,11 @@ export async function continueOffboardingPass(
   const last = await deps.progress.load();
   if (last?.finishedAt && now.getTime() - last.startedAt.getTime() < PASS_EVERY_MS)
     return { ...idle(), resumed: false, finished: true, resting: true };
-  const resumed = last !== undefined && !last.finishedAt;
+  // A pass not over when the next is due is stuck (a page that keeps failing) or far behind: going on with it
+  // would hold back every later pass, leavers whose user_change was missed keeping access, and its saved pages
+  // expire after days. A fresh pass checks everyone again instead.
+  const overdue = last !== undefined && !last.finishedAt && now.getTime() - last.startedAt.getTime() >= PASS_EVERY_MS;
+  const resumed = last !== undefined && !last.finishedAt && !overdue;
   let progress: ReconcileProgress = resumed ? last : { startedAt: now, pages: 0 };
   const sweep = await reconcileOffboarding(deps, {
     cursor: progress.cursor,
@@ -41,9 +47,11 @@ export async function continueOffboardingPass(
       await deps.progress.savePage(progress, listed);
     },
   });
+  // Slack will never take that place again: the next run starts the listing from its first page.
+  if (sweep.cursorRefused) await deps.progress.save({ startedAt: deps.clock.now(), pages: 0 });
   const finished = !sweep.stopped;
   if (finished) await deps.progress.save({ ...progress, cursor: undefined, finishedAt: deps.clock.now() });
-  return { ...sweep, resumed, finished };
+  return { ...sweep, resumed, finished, ...(overdue && { abandoned: last }) };
 }
 
 const idle = (): OffboardingSweep => ({ checked: 0, revoked: [], reported: [], failed: [], calls: 0, unchecked: 0 });
@@ -54,9 +62,14 @@ export function passProblems(report: OffboardingPassReport): string[] {
     ...report.failed.map(
       (failure) => `offboarding check of ${failure.slackId}: ${failure.error} (checked again in the next pass)`,
     ),
+    ...(report.abandoned
+      ? [
+          `offboarding pass begun ${report.abandoned.startedAt.toISOString()} never finished (${report.abandoned.pages} users.list pages read): a fresh pass started; leavers whose user_change was missed may have kept access meanwhile`,
+        ]
+      : []),
     ...(report.stopped
       ? [
-          `offboarding reconcile stopped (${report.stopped}): ${report.unchecked} holders not checked yet, left to the next run, which goes on from there`,
+          `offboarding reconcile stopped (${report.stopped}): ${report.unchecked} holders not checked yet, left to the next run, which ${report.cursorRefused ? 'starts a fresh pass' : 'goes on from there'}`,
         ]
       : []),
   ];

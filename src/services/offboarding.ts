@@ -3,7 +3,7 @@ import { type CertificateRecord, effectiveStatus } from '../domain/certificate';
 import { messageOf } from '../domain/errors';
 import type { Deadline } from '../domain/deadline';
 import { sleep } from '../domain/time';
-import type { MemberProfile } from '../domain/member';
+import { ListingCursorRefused, type MemberProfile } from '../domain/member';
 import type { AuditLog, CertificateStore, Clock, IdempotencyStore, MemberDirectory } from '../ports';
 import type { RevocationReport, RevokeRequest } from './revoke';
 
@@ -231,6 +231,8 @@ export interface OffboardingSweep {
   unchecked: number;
   /** Why the run ended before checking everyone: the deadline, or a users.list page that failed. */
   stopped?: string;
+  /** Slack refused the listing's saved cursor: the pass cannot go on from its place, a fresh one must start. */
+  cursorRefused?: boolean;
 }
 
 /**
@@ -344,6 +346,7 @@ async function listWorkspace(
       page = await deps.members.page({ cursor, limit: pace.pageSize });
     } catch (error) {
       sweep.stopped = `users.list page ${pages + 1} failed: ${messageOf(error)}`;
+      if (error instanceof ListingCursorRefused) sweep.cursorRefused = true;
       break;
     }
     pages += 1;

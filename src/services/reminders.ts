@@ -20,6 +20,8 @@ const CLAIM_TTL_S = 400 * 86_400;
  * of a year, about 55 cross each threshold a day: 165 DMs, 41 s.
  */
 export const REMINDER_PACE: ReminderPace = { intervalMs: 250, perOwnerMs: 1_000 };
+/** Without a deadline, how long a reminder may wait for room in the shared budget: its limit is per minute. */
+const ROOM_WAIT_MS = 60_000;
 
 export interface ReminderPace {
   /** Between the starts of two DMs. */
@@ -86,10 +88,19 @@ export async function sendExpiryReminders(deps: ReminderDeps, expiring: Certific
       result.notReached = expiring.length - index;
       break;
     }
+    // Claimed only once it is about to go: a run cut off while it waits (a Lambda frozen when the daily job
+    // returns) holds no claim for 400 days on a reminder it never sent.
+    if (start > Date.now()) await sleep(start - Date.now());
+    // Room under the limit the login prompts share (a claim held by a retried run still spends it); with none
+    // before the deadline, this reminder and the rest stay unclaimed for the next run.
+    const by = new Date(Date.now() + (deps.deadline ? deps.deadline.remainingMs() : ROOM_WAIT_MS));
+    if (deps.notifier.room && !(await deps.notifier.room(by))) {
+      result.notReached = expiring.length - index;
+      break;
+    }
     const keys = crossed.map((days) => `expiry-reminder:${record.serial}:${days}`);
     const fresh = await Promise.all(keys.map((key) => deps.idempotency.claim(key, CLAIM_TTL_S)));
     if (!fresh[crossed.indexOf(threshold)]) continue;
-    if (start > Date.now()) await sleep(start - Date.now());
     nextStart = Date.now() + pace.intervalMs;
     lastTo.set(record.slackId, Date.now());
     try {

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { CertificateRecord } from '../domain/certificate';
 import type { DigestEntry, Reminder } from '../domain/expiry';
-import type { ExpiryNotifier } from '../ports';
+import type { ExpiryNotifier, SlackBudget } from '../ports';
 import type { AdminPolicy } from './admins';
 import { DEFAULT_MAX_ACCESS_HOURS, lifetimeHours } from '../services/time-boxed';
 import { endingSoonMessage } from './views/access-ending';
@@ -16,7 +16,13 @@ export class SlackExpiryNotifier implements ExpiryNotifier {
     private readonly client: WebClient,
     private readonly admins: AdminPolicy,
     private readonly maxAccessHours = DEFAULT_MAX_ACCESS_HOURS,
+    /** chat.postMessage's budget, shared with the login prompts: reminders take their DMs' room from it. */
+    private readonly budget?: SlackBudget,
   ) {}
+
+  async room(by: Date): Promise<boolean> {
+    return this.budget ? this.budget.take('chat.postMessage', by) : true;
+  }
 
   async remind(reminder: Reminder): Promise<void> {
     await this.client.chat.postMessage({ channel: reminder.record.slackId!, ...reminderMessage(reminder) });

@@ -4,7 +4,7 @@ import { SlackMemberDirectory } from '../../src/adapters/slack-web/member-direct
 import type { Deadline } from '../../src/domain/deadline';
 import { DEFAULT_USERS, SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
 import type { CertificateStore, IdempotencyStore } from '../../src/ports';
-import { PASS_EVERY_MS, continueOffboardingPass } from '../../src/services/offboarding-pass';
+import { PASS_EVERY_MS, continueOffboardingPass, passProblems } from '../../src/services/offboarding-pass';
 import type { RevokeRequest } from '../../src/services/revoke';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { MemoryAuditLog } from '../helpers/memory-stores';
@@ -115,6 +115,41 @@ describeWith(
       clock.at = new Date(clock.at.getTime() + 60_000);
       expect(await run()).toMatchObject({ resumed: false, finished: true, checked: 225 });
       expect(cursors().slice(3)).toEqual([undefined, pageCursor('U1M196'), pageCursor('U1M396')]);
+    });
+
+    it('a pass whose saved cursor Slack refuses is not resumed there again: the next run starts a fresh pass', async () => {
+      const { clock, revoked, run } = world();
+      const expired = Buffer.from('user:U9GONE').toString('base64');
+      await new DynamoDbReconcileProgressStore(db).save({
+        startedAt: new Date(clock.at.getTime() - 3_600_000),
+        pages: 1,
+        cursor: expired,
+      });
+
+      const refused = await run();
+      expect(refused).toMatchObject({ resumed: true, finished: false, cursorRefused: true });
+      expect(passProblems(refused).at(-1)).toMatch(/invalid_cursor.*which starts a fresh pass$/);
+
+      clock.at = new Date(clock.at.getTime() + 3_600_000);
+      expect(await run()).toMatchObject({ resumed: true, finished: true, checked: 225, failed: [] });
+      expect(revoked).toEqual(LEFT);
+      expect(cursors()).toEqual([expired, undefined, pageCursor('U1M196'), pageCursor('U1M396')]);
+    });
+
+    it('an unfinished pass as old as the interval between passes is given up for a fresh one, and the report says so', async () => {
+      const { clock, revoked, run } = world();
+      const first = await run(afterPages(1));
+      expect(first).toMatchObject({ finished: false, checked: 98 });
+
+      clock.at = new Date(clock.at.getTime() + PASS_EVERY_MS);
+      const fresh = await run();
+      expect(fresh).toMatchObject({ resumed: false, finished: true, checked: 225, abandoned: { pages: 1 } });
+      expect(passProblems(fresh)).toEqual([
+        'offboarding pass begun 2027-03-01T04:00:00.000Z never finished (1 users.list pages read): a fresh pass started; leavers whose user_change was missed may have kept access meanwhile',
+      ]);
+      expect(cursors()).toEqual([undefined, undefined, pageCursor('U1M196'), pageCursor('U1M396')]);
+      // U1M100 checked again but offboarded once: the first pass's claim stands.
+      expect(revoked).toEqual(LEFT);
     });
   },
 );

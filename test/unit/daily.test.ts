@@ -1,7 +1,7 @@
 import type { Approval } from '../../src/domain/approval';
 import type { CertificateRecord } from '../../src/domain/certificate';
 import type { AccessRequest } from '../../src/domain/access';
-import type { AccessRequestStore, AuditLog, CertificateStore, ExpiryNotifier } from '../../src/ports';
+import type { AccessRequestStore, AuditLog, CertificateStore, ExpiryNotifier, VpnEndpoint } from '../../src/ports';
 import { DailyDeps, runDaily } from '../../src/services/daily';
 import type { RevocationReport, RevokeRequest } from '../../src/services/revoke';
 import { certificateRecord } from '../helpers/records';
@@ -146,5 +146,37 @@ describe('the daily job (services/daily.ts)', () => {
       digest: undefined,
       problems: ['reading replaced certificates: throttled', 'reading expiring certificates: throttled'],
     });
+  });
+
+  it('ends only after the reminders under way, even when the CRL work throws: a returned Lambda run is frozen', async () => {
+    const expiring = certificateRecord({ serial: 'dave', notAfter: new Date(NOW.getTime() + 6 * DAY_MS) });
+    const events: string[] = [];
+    let letItGo!: () => void;
+    const held = new Promise<void>((resolve) => (letItGo = resolve));
+    const expiry = {
+      remind: async () => {
+        events.push('reminder posting');
+        await held;
+        events.push('reminder posted');
+      },
+      digest: async () => undefined,
+    } as unknown as ExpiryNotifier;
+    const idempotency = { claim: async () => true, release: async () => undefined };
+    const endpoint = { key: 'openvpn:test', exportCrl: () => Promise.reject(new Error('no answer')) };
+    const crlState = { getEndpoint: () => Promise.reject(new Error('DynamoDB is unreachable')) };
+    const { deps } = fakes([expiring], {
+      expiry,
+      idempotency,
+      endpoints: [endpoint as unknown as VpnEndpoint],
+      crlState: crlState as unknown as DailyDeps['crlState'],
+    });
+
+    const run = runDaily(deps, 'system:test').catch((error: Error) => void events.push(`run failed: ${error.message}`));
+    // Bounded: enough turns of the event loop for the CRL work to fail while the DM is still being posted.
+    for (let turn = 0; turn < 20; turn++) await new Promise(setImmediate);
+    letItGo();
+    await run;
+
+    expect(events).toEqual(['reminder posting', 'reminder posted', 'run failed: DynamoDB is unreachable']);
   });
 });

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { VpnChatopsError, messageOf } from '../../domain/errors';
-import { type MemberProfile, memberFromSlackUser } from '../../domain/member';
+import { ListingCursorRefused, type MemberProfile, memberFromSlackUser } from '../../domain/member';
 import type { MemberDirectory } from '../../ports';
 
 /**
@@ -38,6 +38,8 @@ export class SlackMemberDirectory implements MemberDirectory {
         nextCursor: answer.response_metadata?.next_cursor || undefined,
       };
     } catch (error) {
+      if ((error as { data?: { error?: string } }).data?.error === 'invalid_cursor')
+        throw new ListingCursorRefused(`Slack's users.list refused the saved cursor: ${messageOf(error)}.`, error);
       throw new VpnChatopsError('SLACK_UNAVAILABLE', `Slack's users.list failed: ${messageOf(error)}.`, {
         cause: error,
       });
