@@ -35,6 +35,10 @@ export class LocalTlsCryptV2Keys implements TlsCryptV2KeyStore {
     }
   }
 
+  async remove(endpointKey: string): Promise<void> {
+    await rm(this.file(endpointKey), { force: true });
+  }
+
   /** An endpoint's name is free text in VPN_ENDPOINTS: encoded, it can never name a path outside the folder. */
   private file(endpointKey: string): string {
     return join(this.location, `${encodeURIComponent(endpointKey.replace(/^openvpn:/, ''))}.key`);
