@@ -1,4 +1,14 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalTlsCryptV2Keys } from '../../src/adapters/local-files/tls-crypt-v2-keys';
@@ -44,6 +54,21 @@ describe('the stored copies under STATE_DIR', () => {
     await keys.remove(ENDPOINT);
     expect(await keys.load(ENDPOINT)).toBeUndefined();
     expect(readdirSync(join(dir, 'tls-crypt-v2'))).toEqual(['..%2F..%2Fescape.key']);
+  });
+
+  it('narrows a folder made before to 0700 and clears what a crashed save staged, not what one is staging now', async () => {
+    const folder = join(dir, 'tls-crypt-v2');
+    mkdirSync(folder);
+    chmodSync(folder, 0o755);
+    const crashed = join(folder, '.0123456789abcdef.tmp');
+    const staging = join(folder, '.fedcba9876543210.tmp');
+    writeFileSync(crashed, generateTlsCryptV2ServerKey(), { mode: 0o600 });
+    writeFileSync(staging, generateTlsCryptV2ServerKey(), { mode: 0o600 });
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(crashed, anHourAgo, anHourAgo);
+    await new LocalTlsCryptV2Keys(dir).save(ENDPOINT, generateTlsCryptV2ServerKey());
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    expect(readdirSync(folder).sort()).toEqual(['.fedcba9876543210.tmp', 'office.key']);
   });
 });
 
