@@ -27,6 +27,8 @@ export interface TlsCryptV2KeyStore {
   readonly location: string;
   load(endpointKey: string): Promise<string | undefined>;
   save(endpointKey: string, serverKeyPem: string): Promise<void>;
+  /** Nothing to do when there is no key for the endpoint. */
+  remove(endpointKey: string): Promise<void>;
 }
 
 export interface Clock {

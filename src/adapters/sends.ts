@@ -169,10 +169,11 @@ export const CA_STORE_SENDS = {
   save: ['secretsmanager:GetSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue'],
 } as const satisfies Sends<SecretsManagerCaStore>;
 
-/** `save` is vpnctl's (`endpoint tls-crypt-v2 import|generate`), run with the admin's own credentials. */
+/** `save` and `remove` are vpnctl's (`endpoint tls-crypt-v2 import|generate`), run with the admin's own credentials. */
 export const TLS_CRYPT_V2_KEYS_SENDS = {
   load: ['secretsmanager:GetSecretValue'],
   save: ['secretsmanager:GetSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue'],
+  remove: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
 } as const satisfies Sends<SecretsManagerTlsCryptV2Keys>;
 
 /** readSlackSecret (src/adapters/secrets-manager/slack-secret.ts). */

@@ -1,4 +1,4 @@
-import { VpnChatopsError } from '../domain/errors';
+import { VpnChatopsError, messageOf } from '../domain/errors';
 import { checkTlsCryptV2ServerKey, generateTlsCryptV2ServerKey } from '../pki/tls-crypt-v2';
 import type { AuditLog, DatabaseScope, ReplaceableFile, TlsCryptV2KeyStore } from '../ports';
 
@@ -52,7 +52,10 @@ export async function importTlsCryptV2ServerKey(
   });
 }
 
-/** `vpnctl endpoint tls-crypt-v2 generate`: a new key, stored first and then put in place as the server's file. */
+/**
+ * `vpnctl endpoint tls-crypt-v2 generate`: a new key, stored first and then put in place as the server's file; if
+ * that last step fails, the stored copy is put back, so both still hold the key the server runs.
+ */
 export async function generateTlsCryptV2Key(
   deps: TlsCryptV2KeyDeps,
   request: TlsCryptV2KeyRequest,
@@ -76,7 +79,13 @@ export async function generateTlsCryptV2Key(
       await staged.discard();
       throw error;
     }
-    await staged.commit();
+    try {
+      await staged.commit();
+    } catch (error) {
+      await staged.discard();
+      await restore(deps, request.endpoint, stored, error);
+      throw error;
+    }
     await record(audit, request, keys, { generated: true, replaced: existing.length > 0 });
     return existing.length > 0 ? 'replaced' : 'stored';
   });
@@ -94,17 +103,49 @@ function assertServerKey(serverKey: string, location: string): void {
   }
 }
 
+/** The server still runs the key it had: the stored copy goes back as it was, lest profiles be wrapped with another. */
+async function restore(
+  { keys, serverKeyFile }: TlsCryptV2KeyDeps,
+  endpoint: string,
+  stored: string | undefined,
+  commitError: unknown,
+): Promise<void> {
+  try {
+    if (stored === undefined) await keys.remove(endpoint);
+    else await keys.save(endpoint, stored);
+  } catch (error) {
+    throw new VpnChatopsError(
+      'STATE',
+      `${endpoint}: the new tls-crypt-v2 server key could not be put in place at ${serverKeyFile.location} (${messageOf(commitError)}), and ${keys.location} could not be put back as it was (${messageOf(error)}): it now holds a key the server does not run. Once both work, store the server's own key again with \`vpnctl endpoint tls-crypt-v2 import ${endpoint.replace(/^openvpn:/, '')} --force\`.`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Written after the change, which is done by then: a failure here says so, lest the non-zero exit invite a second
+ * --force rotation that would void every profile issued since this one.
+ */
 async function record(
   audit: AuditLog,
   request: TlsCryptV2KeyRequest,
   keys: TlsCryptV2KeyStore,
   details: { generated: boolean; replaced: boolean },
 ): Promise<void> {
-  await audit.append({
-    actor: request.actor,
-    action: 'endpoint.tls-crypt-v2-key',
-    target: request.endpoint,
-    outcome: 'success',
-    details: { ...details, store: keys.location },
-  });
+  try {
+    await audit.append({
+      actor: request.actor,
+      action: 'endpoint.tls-crypt-v2-key',
+      target: request.endpoint,
+      outcome: 'success',
+      details: { ...details, store: keys.location },
+    });
+  } catch (error) {
+    const done = details.generated ? 'a new server key is in place and stored' : 'the server key is stored';
+    throw new VpnChatopsError(
+      'STORE_UNAVAILABLE',
+      `${request.endpoint}: ${done} in ${keys.location}, but its audit entry could not be written (${messageOf(error)}). The change is done: do not run the command again; record it by hand.`,
+      { cause: error },
+    );
+  }
 }

@@ -37,7 +37,7 @@ describeWith(
     });
     beforeEach(() => sent.splice(0));
 
-    it("creates the secret with the first key, keeps each endpoint's key when another is saved, and fills the placeholder", async () => {
+    it("creates the secret with the first key, keeps each endpoint's key when another is saved or removed, and fills the placeholder", async () => {
       const keys = new SecretsManagerTlsCryptV2Keys({ secretId: 'test/tc2-new', client: secrets });
       const office = generateTlsCryptV2ServerKey();
       const lab = generateTlsCryptV2ServerKey();
@@ -47,6 +47,14 @@ describeWith(
       expect(await keys.load('openvpn:office')).toBe(office);
       expect(await keys.load('openvpn:lab')).toBe(lab);
       for (const action of sent) expect(TLS_CRYPT_V2_KEYS_SENDS.save as readonly string[]).toContain(action);
+
+      sent.splice(0);
+      await keys.remove('openvpn:lab');
+      await keys.remove('openvpn:lab');
+      expect(await keys.load('openvpn:lab')).toBeUndefined();
+      expect(await keys.load('openvpn:office')).toBe(office);
+      expect(sent).toContain('secretsmanager:PutSecretValue');
+      for (const action of sent) expect(TLS_CRYPT_V2_KEYS_SENDS.remove as readonly string[]).toContain(action);
 
       await secrets.send(
         new CreateSecretCommand({

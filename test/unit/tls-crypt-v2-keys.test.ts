@@ -1,4 +1,14 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalTlsCryptV2Keys } from '../../src/adapters/local-files/tls-crypt-v2-keys';
@@ -6,7 +16,8 @@ import { serverKeyFile } from '../../src/adapters/openvpn/tls-crypt-v2-files';
 import { VpnChatopsError } from '../../src/domain/errors';
 import { generateTlsCryptKey } from '../../src/pki/tls-crypt';
 import { generateTlsCryptV2ServerKey } from '../../src/pki/tls-crypt-v2';
-import type { TlsCryptV2KeyStore } from '../../src/ports';
+import type { AuditEntry } from '../../src/domain/audit';
+import type { ReplaceableFile, TlsCryptV2KeyStore } from '../../src/ports';
 import {
   TlsCryptV2KeyDeps,
   generateTlsCryptV2Key,
@@ -39,6 +50,25 @@ describe('the stored copies under STATE_DIR', () => {
     const files = readdirSync(join(dir, 'tls-crypt-v2')).sort();
     expect(files).toEqual(['..%2F..%2Fescape.key', 'office.key']);
     for (const file of files) expect(statSync(join(dir, 'tls-crypt-v2', file)).mode & 0o777).toBe(0o600);
+    await keys.remove(ENDPOINT);
+    await keys.remove(ENDPOINT);
+    expect(await keys.load(ENDPOINT)).toBeUndefined();
+    expect(readdirSync(join(dir, 'tls-crypt-v2'))).toEqual(['..%2F..%2Fescape.key']);
+  });
+
+  it('narrows a folder made before to 0700 and clears what a crashed save staged, not what one is staging now', async () => {
+    const folder = join(dir, 'tls-crypt-v2');
+    mkdirSync(folder);
+    chmodSync(folder, 0o755);
+    const crashed = join(folder, '.0123456789abcdef.tmp');
+    const staging = join(folder, '.fedcba9876543210.tmp');
+    writeFileSync(crashed, generateTlsCryptV2ServerKey(), { mode: 0o600 });
+    writeFileSync(staging, generateTlsCryptV2ServerKey(), { mode: 0o600 });
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(crashed, anHourAgo, anHourAgo);
+    await new LocalTlsCryptV2Keys(dir).save(ENDPOINT, generateTlsCryptV2ServerKey());
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    expect(readdirSync(folder).sort()).toEqual(['.fedcba9876543210.tmp', 'office.key']);
   });
 });
 
@@ -51,6 +81,41 @@ class FailingStore implements TlsCryptV2KeyStore {
   async save(): Promise<void> {
     throw new VpnChatopsError('STATE', 'Not allowed to call secretsmanager:PutSecretValue on secret denied');
   }
+  async remove(): Promise<void> {
+    throw new VpnChatopsError('STATE', 'Not allowed to call secretsmanager:PutSecretValue on secret denied');
+  }
+}
+
+/** The server's key file, staged as usual, on a host where the rename into place then fails. */
+function refusingCommit(file: string): ReplaceableFile {
+  const real = serverKeyFile(file);
+  return {
+    location: real.location,
+    read: () => real.read(),
+    async stage(text) {
+      const staged = await real.stage(text);
+      return {
+        commit: () => Promise.reject(new Error(`EROFS: read-only file system, rename '${file}'`)),
+        discard: () => staged.discard(),
+      };
+    },
+  };
+}
+
+/** A store whose writes work until the first one, as when credentials expire mid-command. */
+class OneWriteStore extends LocalTlsCryptV2Keys {
+  private writes = 0;
+  override async save(endpointKey: string, serverKeyPem: string): Promise<void> {
+    if (this.writes++ > 0)
+      throw new Error('ExpiredTokenException: the security token included in the request is expired');
+    await super.save(endpointKey, serverKeyPem);
+  }
+}
+
+class RefusingAuditLog extends MemoryAuditLog {
+  override async append(): Promise<AuditEntry> {
+    throw new Error('ProvisionedThroughputExceededException');
+  }
 }
 
 describe('vpnctl endpoint tls-crypt-v2 import and generate', () => {
@@ -58,10 +123,14 @@ describe('vpnctl endpoint tls-crypt-v2 import and generate', () => {
   let file: string;
   let audit: MemoryAuditLog;
   let keys: LocalTlsCryptV2Keys;
-  const deps = (store: TlsCryptV2KeyStore = keys): TlsCryptV2KeyDeps => ({
+  const deps = (
+    store: TlsCryptV2KeyStore = keys,
+    keyFile: ReplaceableFile = serverKeyFile(file),
+    log: MemoryAuditLog = audit,
+  ): TlsCryptV2KeyDeps => ({
     keys: store,
-    serverKeyFile: serverKeyFile(file),
-    database: answeringDatabase({ audit }),
+    serverKeyFile: keyFile,
+    database: answeringDatabase({ audit: log }),
   });
   const request = (replace?: boolean) => ({ endpoint: ENDPOINT, replace, actor: ACTOR });
 
@@ -134,6 +203,51 @@ describe('vpnctl endpoint tls-crypt-v2 import and generate', () => {
     expect(readFileSync(file, 'utf8')).toBe(current);
     expect(readdirSync(dir).sort()).toEqual(['tc2-server.key']);
     expect(audit.entries).toEqual([]);
+  });
+
+  it('generate puts the stored copy back as it was when the new key cannot be put in place', async () => {
+    const current = generateTlsCryptV2ServerKey();
+    writeFileSync(file, current, { mode: 0o600 });
+    await keys.save(ENDPOINT, current);
+    await expect(generateTlsCryptV2Key(deps(keys, refusingCommit(file)), request(true))).rejects.toThrow(/EROFS/);
+    expect(await keys.load(ENDPOINT)).toBe(current);
+    expect(readFileSync(file, 'utf8')).toBe(current);
+    expect(readdirSync(dir).sort()).toEqual(['state', 'tc2-server.key']);
+
+    await keys.remove(ENDPOINT);
+    await expect(generateTlsCryptV2Key(deps(keys, refusingCommit(file)), request(true))).rejects.toThrow(/EROFS/);
+    expect(await keys.load(ENDPOINT)).toBeUndefined();
+    expect(audit.entries).toEqual([]);
+  });
+
+  it('generate says the store holds a key the server does not run when it cannot be put back either', async () => {
+    const current = generateTlsCryptV2ServerKey();
+    writeFileSync(file, current, { mode: 0o600 });
+    await keys.save(ENDPOINT, current);
+    const store = new OneWriteStore(join(dir, 'state'));
+    const failure = generateTlsCryptV2Key(deps(store, refusingCommit(file)), request(true));
+    await expect(failure).rejects.toThrow(
+      `openvpn:office: the new tls-crypt-v2 server key could not be put in place at ${file} (EROFS: read-only file system, rename '${file}'), and ${store.location} could not be put back as it was (ExpiredTokenException`,
+    );
+    await expect(failure).rejects.toThrow('`vpnctl endpoint tls-crypt-v2 import office --force`');
+    expect(readFileSync(file, 'utf8')).toBe(current);
+  });
+
+  it('import and generate say the change is done when only its audit entry could not be written', async () => {
+    const refusing = new RefusingAuditLog();
+    const first = generateTlsCryptV2ServerKey();
+    writeFileSync(file, first);
+    await expect(importTlsCryptV2ServerKey(deps(keys, serverKeyFile(file), refusing), request())).rejects.toThrow(
+      `openvpn:office: the server key is stored in ${keys.location}, but its audit entry could not be written (ProvisionedThroughputExceededException). The change is done: do not run the command again`,
+    );
+    expect(await keys.load(ENDPOINT)).toBe(first);
+
+    await expect(generateTlsCryptV2Key(deps(keys, serverKeyFile(file), refusing), request(true))).rejects.toThrow(
+      'a new server key is in place and stored',
+    );
+    const rotated = readFileSync(file, 'utf8');
+    expect(rotated).not.toBe(first);
+    expect(await keys.load(ENDPOINT)).toBe(rotated);
   });
 });
 

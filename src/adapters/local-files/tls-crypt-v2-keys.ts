@@ -1,7 +1,11 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TlsCryptV2KeyStore } from '../../ports';
+
+const STAGED = /^\.[0-9a-f]{16}\.tmp$/;
+/** Older than any save still writing: a staged file this old was left by one that crashed. */
+const STALE_AFTER_MS = 60_000;
 
 /**
  * The tls-crypt-v2 server keys under `<stateDir>/tls-crypt-v2/`, one file per endpoint (mode 0600), for a bot that
@@ -24,7 +28,7 @@ export class LocalTlsCryptV2Keys implements TlsCryptV2KeyStore {
   }
 
   async save(endpointKey: string, serverKeyPem: string): Promise<void> {
-    await mkdir(this.location, { recursive: true, mode: 0o700 });
+    await this.prepareFolder();
     const staging = join(this.location, `.${randomBytes(8).toString('hex')}.tmp`);
     try {
       await writeFile(staging, serverKeyPem, { mode: 0o600, flag: 'wx' });
@@ -32,6 +36,24 @@ export class LocalTlsCryptV2Keys implements TlsCryptV2KeyStore {
     } catch (error) {
       await rm(staging, { force: true });
       throw error;
+    }
+  }
+
+  async remove(endpointKey: string): Promise<void> {
+    await rm(this.file(endpointKey), { force: true });
+  }
+
+  /**
+   * mkdir's mode applies only to a folder it creates: one made before, by hand or with a wider umask, is narrowed
+   * here, as it holds server keys. Staged files a crash left between write and rename hold keys too.
+   */
+  private async prepareFolder(): Promise<void> {
+    await mkdir(this.location, { recursive: true, mode: 0o700 });
+    if (((await stat(this.location)).mode & 0o777) !== 0o700) await chmod(this.location, 0o700);
+    const staleBefore = Date.now() - STALE_AFTER_MS;
+    for (const name of (await readdir(this.location)).filter((entry) => STAGED.test(entry))) {
+      const staged = join(this.location, name);
+      if ((await stat(staged)).mtimeMs < staleBefore) await rm(staged, { force: true });
     }
   }
 

@@ -47,6 +47,15 @@ export class SecretsManagerTlsCryptV2Keys implements TlsCryptV2KeyStore {
     await this.put(value);
   }
 
+  /** Read, drop one endpoint, write back; a secret that never held it is left alone. */
+  async remove(endpointKey: string): Promise<void> {
+    const current = await this.read();
+    if (current === undefined || !(endpointKey in current.keys)) return;
+    await this.put(
+      JSON.stringify(Object.fromEntries(Object.entries(current.keys).filter(([key]) => key !== endpointKey))),
+    );
+  }
+
   /** Undefined when there is no secret or no value yet (the deployment's placeholder included). */
   private async read(): Promise<{ keys: Record<string, string> } | undefined> {
     let secretString: string | undefined;
