@@ -53,5 +53,7 @@ function deferred(notifier: () => Promise<ApprovalNotifier>): ApprovalNotifier {
       if (approval.channel && approval.ts) await (await notifier()).settle(approval, status);
     },
     alertAdmins: async (alert) => (await notifier()).alertAdmins(alert),
+    // The credentials are read here, before the login claims one of its prompts.
+    ready: async () => void (await notifier()),
   };
 }
