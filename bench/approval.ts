@@ -114,7 +114,9 @@ async function world(members: number, options: { enforceRateLimits: boolean }): 
   // As the worker does, a job that fails is logged (counted here), never thrown at whoever queued it.
   const worker = new InProcessJobQueue(async (job) => {
     if (job.type === 'settle-prompt')
-      await settlePrompt({ approvals: stores.approvals, prompts }, job).catch(() => void (failedJobs.count += 1));
+      await settlePrompt({ approvals: stores.approvals, prompts, jobs: worker }, job).catch(
+        () => void (failedJobs.count += 1),
+      );
   });
   const bolt = createSlackLambdaHandler(
     () => config,
@@ -319,8 +321,8 @@ async function storm(): Promise<void> {
     stop();
     const critical429 = w.slack.rateLimited;
     const decided = performance.now();
-    // The prompts' final states drain through the worker at chat.update's limit; each waits at most 4 minutes.
-    await Promise.race([w.worker.idle(), new Promise((resolve) => setTimeout(resolve, 5 * 60_000))]);
+    // The prompts' final states drain through the worker at chat.update's limit; a job hands itself on after 4 minutes.
+    await Promise.race([w.worker.idle(), new Promise((resolve) => setTimeout(resolve, 10 * 60_000))]);
     const settled = new Set(w.slack.callsTo('chat.update').map((call) => call.args.ts)).size;
     report('storm-300', {
       approved: decisions.filter((d) => d.allow).length,

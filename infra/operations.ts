@@ -205,6 +205,8 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
         ...(reach.endpoint && reach.connectionLog
           ? all(CONNECTION_LOG_SENDS).map((action): [Target, string] => ['connectionLog', action])
           : []),
+        // A settle-prompt job hands itself on to the worker (slack/jobs/settle-prompt.ts).
+        ...all(JOB_QUEUE_SENDS).map((action): [Target, string] => ['workerFunction', action]),
       ];
     case 'scheduler':
       return [

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, FunctionUrlAuthType, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -167,7 +167,11 @@ export class VpnChatopsStack extends Stack {
       description: 'Slow work from Slack: issue, renew, revoke, CRL publish, doctor, logs, audit export, App Home',
       timeout: Duration.minutes(5),
       memorySize: 1024,
-      environment: { ...withCa, ...(tlsCryptV2Secret && { TLS_CRYPT_V2_SECRET_ID: secretNames.tlsCryptV2 }) },
+      environment: {
+        ...withCa,
+        ...(tlsCryptV2Secret && { TLS_CRYPT_V2_SECRET_ID: secretNames.tlsCryptV2 }),
+        WORKER_FUNCTION_NAME: names.worker,
+      },
     });
     // Jobs carry ids and the worker runs each once: a Lambda retry would only repeat a failure.
     worker.configureAsyncInvoke({ retryAttempts: 0 });
@@ -179,6 +183,21 @@ export class VpnChatopsStack extends Stack {
     if (endpoint?.logGroup) grantConnectionLogRead(worker, endpoint.logGroup, this);
     if (endpoint) grantServerCertificateRead(worker, this, endpoint.serverCertificateArn);
     if (endpoint) grantFailureMetricsRead(worker, this.region);
+    // A job whose window ends without room hands itself on (slack/jobs/settle-prompt.ts). By name: worker.functionArn
+    // would make the role's policy depend on the function that waits for it.
+    worker.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [
+          this.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: names.worker,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
 
     const slack = botFunction(this, 'slack', {
       functionName: names.slack,

@@ -423,6 +423,8 @@ export interface ApprovalNotifier {
   /** Rewrite the prompt as Approved / Denied / Expired. */
   settle(approval: Approval, status: Exclude<ApprovalStatus, 'PENDING'>): Promise<void>;
   alertAdmins(alert: LoginAlert): Promise<void>;
+  /** Fails when Slack is out of reach before any prompt (e.g. its credentials unreadable); absent when always ready. */
+  ready?(): Promise<void>;
 }
 
 /** How owners and admins are told about certificates running out: Slack DMs in production. */

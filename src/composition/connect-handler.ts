@@ -1,5 +1,6 @@
 import { Database, connectDatabase, withDeadline } from '../adapters/dynamodb/client';
 import { DynamoDbLoginReader } from '../adapters/dynamodb/login-reader';
+import { budgetSeen } from '../adapters/dynamodb/slack-budget';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { connectHandler } from '../adapters/aws-client-vpn/connect-handler';
 import type { Config } from '../config';
@@ -30,7 +31,11 @@ export function decideDeps(
   }),
   slackConfig: () => Promise<Config> = async () => config,
 ): DecideDeps {
-  const slack = slackOnDemand(slackConfig, (slackSide) => slackBudgetFor(slackSide, db));
+  // A login's calls to the budget, like its other calls, do not outlive its deadline; what the container saw is shared.
+  const seen = budgetSeen();
+  const slack = slackOnDemand(slackConfig, (slackSide, deadline) =>
+    slackBudgetFor(slackSide, deadline ? withDeadline(db, deadline) : db, seen),
+  );
   const stores = (database: Database) => {
     const all = storesFor(database);
     return { ...all, approvals: approvalsInLogs(all.approvals), logins: new DynamoDbLoginReader(database) };

@@ -12,7 +12,10 @@ import { slackClient, slackClientWithin } from '../slack/client';
  * a CRL import) needs no Slack token, so a cold connect function reaches DynamoDB without waiting for Secrets
  * Manager; a login that must prompt and cannot read the credentials is refused, as any failure to prompt is.
  */
-export function slackOnDemand(loadSlackConfig: () => Promise<Config>, budgetFor: (config: Config) => SlackBudget) {
+export function slackOnDemand(
+  loadSlackConfig: () => Promise<Config>,
+  budgetFor: (config: Config, deadline?: Deadline) => SlackBudget,
+) {
   const ready = perContainer(async () => {
     const config = await loadSlackConfig().catch((error: unknown) => {
       logError('connect handler could not load its Slack credentials', error);
@@ -35,7 +38,7 @@ export function slackOnDemand(loadSlackConfig: () => Promise<Config>, budgetFor:
         () =>
           (bounded ??= ready().then(({ config, notifier }) => {
             const client = slackClientWithin(config, deadline);
-            return notifier.using(client, adminAlertsFor(config, client, logError));
+            return notifier.using(client, adminAlertsFor(config, client, logError), budgetFor(config, deadline));
           })),
       );
     },
@@ -50,5 +53,7 @@ function deferred(notifier: () => Promise<ApprovalNotifier>): ApprovalNotifier {
       if (approval.channel && approval.ts) await (await notifier()).settle(approval, status);
     },
     alertAdmins: async (alert) => (await notifier()).alertAdmins(alert),
+    // The credentials are read here, before the login claims one of its prompts.
+    ready: async () => void (await notifier()),
   };
 }

@@ -1,6 +1,7 @@
 import { connectDatabase } from '../adapters/dynamodb/client';
 import { DynamoDbIdempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { workerHandler } from '../adapters/aws-lambda/worker';
+import { LambdaJobQueue } from '../adapters/aws-lambda/job-queue';
 import { Config, loadConfig } from '../config';
 import { logError } from '../log';
 import type { Job } from '../ports';
@@ -39,6 +40,9 @@ export function createWorkerHandler(loadConfig: () => Promise<Config>) {
     return createWorker(
       config,
       connectDatabase({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }),
+      {},
+      // Itself: a job that needs another window hands itself on (slack/jobs/settle-prompt.ts).
+      config.WORKER_FUNCTION_NAME ? new LambdaJobQueue(config.WORKER_FUNCTION_NAME) : undefined,
     );
   }, nothingDone);
 }

@@ -10,7 +10,7 @@ import { loadCaFrom } from '../state';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { logError as log } from '../log';
 import type { Database } from '../adapters/dynamodb/client';
-import type { VpnEndpoint } from '../ports';
+import type { JobQueue, VpnEndpoint } from '../ports';
 import { AdminPolicy } from '../slack/admins';
 import { adminAlertsFor } from '../slack/admin-alert';
 import { SlackAlertSink } from '../slack/alerts';
@@ -64,7 +64,12 @@ export async function createAdmin(
 }
 
 /** The worker side: with the scheduler, the only part of the bot that loads the CA. */
-export async function createWorker(config: Config, db: Database, wiring: EndpointWiring = {}): Promise<SlackWorker> {
+export async function createWorker(
+  config: Config,
+  db: Database,
+  wiring: EndpointWiring = {},
+  jobs?: JobQueue,
+): Promise<SlackWorker> {
   const { admin, client, stores, endpoints, admins } = await createAdmin(config, db, wiring);
   const { certificates, audit, approvals, idempotency } = stores;
   return new SlackWorker({
@@ -79,6 +84,7 @@ export async function createWorker(config: Config, db: Database, wiring: Endpoin
     prompts: new SlackApprovalNotifier(client, adminAlertsFor(config, client, log, admins), undefined, {
       budget: slackBudgetFor(config, db),
     }),
+    jobs,
     endpoints,
     log,
     access: accessFor(config, stores, admins, client),
@@ -91,6 +97,9 @@ export async function inProcessJobs(
   db: Database,
   wiring: EndpointWiring = {},
 ): Promise<InProcessJobQueue> {
-  const worker = await createWorker(config, db, wiring);
-  return new InProcessJobQueue((job) => worker.run(job));
+  // The worker hands jobs on through the queue it runs in, which exists only once the worker does.
+  const queue: JobQueue = { enqueue: (job) => jobs.enqueue(job) };
+  const worker = await createWorker(config, db, wiring, queue);
+  const jobs = new InProcessJobQueue((job) => worker.run(job));
+  return jobs;
 }

@@ -218,6 +218,12 @@ async function decide(
   if (await approvals.isCoolingDown(certificate.serial, clock.now())) {
     return deny('cooling-down', 'Logins with this certificate are paused for a few minutes after a "Not me" answer.');
   }
+  // Slack out of reach is our fault, not a login attempt: it must not use up one of the member's prompts.
+  try {
+    await deps.notifier.ready?.();
+  } catch {
+    return deny('error', FAILED.prompting);
+  }
   if (!(await approvals.claimPrompt(slackId, clock.now(), policy.promptLimit, policy.promptWindowMs))) {
     await alertFloodOnce(deps, slackId, request);
     return deny(

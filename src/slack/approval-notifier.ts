@@ -35,9 +35,14 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     private readonly pacing?: Pacing,
   ) {}
 
-  /** The same notifier through another client (e.g. one bounded by a login's deadline), sharing the DM cache. */
-  using(client: WebClient, alerts: AdminAlerts): SlackApprovalNotifier {
-    return new SlackApprovalNotifier(client, alerts, this.dms, this.pacing);
+  /** The same notifier through another client (e.g. one bounded by a login's deadline), sharing the DM cache; `budget` likewise bounded. */
+  using(client: WebClient, alerts: AdminAlerts, budget?: SlackBudget): SlackApprovalNotifier {
+    return new SlackApprovalNotifier(
+      client,
+      alerts,
+      this.dms,
+      this.pacing && budget ? { ...this.pacing, budget } : this.pacing,
+    );
   }
 
   async prompt(approval: Approval): Promise<{ channel: string; ts: string }> {
@@ -68,7 +73,9 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   async settle(approval: Approval, status: Exclude<ApprovalStatus, 'PENDING'>): Promise<void> {
     if (!approval.channel || !approval.ts) return;
     const pacing = this.pacing;
-    if (pacing?.later && !(await pacing.budget.take('chat.update', new Date()))) return pacing.later(approval, status);
+    // A budget that cannot answer leaves the rewrite to the worker too, rather than losing it.
+    if (pacing?.later && !(await pacing.budget.take('chat.update', new Date()).catch(() => false)))
+      return pacing.later(approval, status);
     await this.update(approval.channel, approval.ts, approval, status);
   }
 

@@ -103,6 +103,18 @@ describeWith(
       ).toEqual([true, true, false]);
     });
 
+    it('says no at once past `by`, counting nothing, even with room', async () => {
+      const time = new SharedTime();
+      const [budget] = containers(1, { 'chat.postMessage': 2 }, time);
+      const now = () => new Date(time.now);
+      const takes = await time.taking(async () => [
+        await budget.take('chat.postMessage', new Date(time.now - 1)),
+        await budget.take('chat.postMessage', now()),
+        await budget.take('chat.postMessage', now()),
+      ]);
+      expect(takes).toEqual([false, true, true]);
+    });
+
     it('leaves methods without a published limit alone', async () => {
       const time = new SharedTime();
       const [budget] = containers(1, {}, time);

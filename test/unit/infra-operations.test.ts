@@ -102,7 +102,10 @@ const TARGETS: Record<Target, (resource: string) => boolean> = {
     /:acm:eu-west-1:",\{"Ref":"AWS::AccountId"\},":certificate\/\*"/.test(r),
   connectionLog: (r) =>
     /:log-group:(\/aws\/clientvpn\/connections:\*|",\{"Ref":"ConnectionLogs[0-9A-F]{8}"\},":\*")/.test(r),
-  workerFunction: (r) => /^\{"Fn::GetAtt":\["Worker[0-9A-F]{8}","Arn"\]\}$/.test(r),
+  // The worker invokes itself by name: its own ARN would make its role's policy and the function depend on each other.
+  workerFunction: (r) =>
+    /^\{"Fn::GetAtt":\["Worker[0-9A-F]{8}","Arn"\]\}$/.test(r) ||
+    /:lambda:eu-west-1:",\{"Ref":"AWS::AccountId"\},":function:vpn-chatops-worker"\]\]\}$/.test(r),
   auditBus: (r) => /^\{"Fn::GetAtt":\["AuditBus[0-9A-F]{8}","Arn"\]\}$/.test(r),
 };
 

@@ -9,6 +9,16 @@ const SPAN = 60_000 / WINDOW_MS;
 
 const field = (window: number) => `w${window}`;
 
+/** What a container has seen of the budget, so it need not ask the table again before that changes. */
+export interface BudgetSeen {
+  /** Per method: windows that fell out of the span, seen on the last update; the next one removes them. */
+  stale: Map<string, string[]>;
+  /** Per method: until when the budget was full at this container's last refusal. */
+  fullUntil: Map<string, number>;
+}
+
+export const budgetSeen = (): BudgetSeen => ({ stale: new Map(), fullUntil: new Map() });
+
 /**
  * Slack's limits are per minute, over any 60 seconds. One item per method holds the calls made in each of
  * the last seven 10-second windows; taking room is one update that counts the call and returns them all.
@@ -17,11 +27,6 @@ const field = (window: number) => `w${window}`;
  * back (meanwhile it can only make others wait, never let one through too many).
  */
 export class DynamoDbSlackBudget implements SlackBudget {
-  /** Per method: windows that fell out of the span, seen on the last update; the next one removes them. */
-  private readonly stale = new Map<string, string[]>();
-  /** Per method: until when the budget was full at this container's last refusal. */
-  private readonly fullUntil = new Map<string, number>();
-
   constructor(
     private readonly db: Database,
     /** The app in its workspace (its bot id): Slack's limits are per method, workspace and app. */
@@ -29,14 +34,19 @@ export class DynamoDbSlackBudget implements SlackBudget {
     private readonly perMinute: Readonly<Record<string, number>>,
     private readonly wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     private readonly now: () => number = Date.now,
+    /** Shared by the budgets one container builds over differently bounded clients (e.g. one per login). */
+    private readonly seen: BudgetSeen = budgetSeen(),
   ) {}
 
   async take(method: string, by: Date): Promise<boolean> {
     const limit = this.perMinute[method];
     if (limit === undefined) return true;
+    // Past `by`, the call may not be made, room or not: counting it would only crowd out the others.
+    // (`by` equal to now still asks: that is "only if there is room right now".)
+    if (this.now() > by.getTime()) return false;
     for (;;) {
       // Full when this container last asked: no need to ask the table again before room can open.
-      const full = this.fullUntil.get(method) ?? 0;
+      const full = this.seen.fullUntil.get(method) ?? 0;
       if (full > this.now()) {
         if (full > by.getTime()) return false;
         await this.wait(Math.min(full + Math.random() * (WINDOW_MS / 2), by.getTime()) - this.now());
@@ -48,7 +58,7 @@ export class DynamoDbSlackBudget implements SlackBudget {
       await this.count(method, window, -1);
       counts[SPAN] -= 1;
       const opens = roomOpens(counts, window, limit) * WINDOW_MS;
-      this.fullUntil.set(method, opens);
+      this.seen.fullUntil.set(method, opens);
       // Spread over the window, so those waiting do not all ask again at the same moment.
       const at = Math.max(now, opens) + Math.random() * (WINDOW_MS / 2);
       if (at > by.getTime()) return false;
@@ -59,7 +69,7 @@ export class DynamoDbSlackBudget implements SlackBudget {
   /** Adds `delta` to `window`'s count and returns the counts of it and the six windows before, oldest first. */
   private async count(method: string, window: number, delta: number): Promise<number[]> {
     const windows = Array.from({ length: SPAN + 1 }, (_, i) => window - SPAN + i);
-    const stale = (this.stale.get(method) ?? []).filter((name) => name !== field(window));
+    const stale = (this.seen.stale.get(method) ?? []).filter((name) => name !== field(window));
     const names = Object.fromEntries(stale.map((name, i) => [`#old${i}`, name]));
     const { Attributes } = await guarded(this.db, () =>
       this.db.doc.send(
@@ -75,7 +85,7 @@ export class DynamoDbSlackBudget implements SlackBudget {
         }),
       ),
     );
-    this.stale.set(
+    this.seen.stale.set(
       method,
       Object.keys(Attributes ?? {}).filter((name) => /^w\d+$/.test(name) && Number(name.slice(1)) < window - SPAN),
     );

@@ -8,6 +8,7 @@ import type {
   CertificateStore,
   IdempotencyStore,
   Job,
+  JobQueue,
   VpnEndpoint,
 } from '../../ports';
 import type { MessageView } from '../views/types';
@@ -31,6 +32,8 @@ export interface WorkerDeps {
   approvals?: ApprovalStore;
   /** Approval prompts' final states, paced under chat.update's limit (jobs/settle-prompt.ts). */
   prompts?: Pick<SlackApprovalNotifier, 'settleBy'>;
+  /** The worker's own queue, for a job that hands itself on when its window ends (jobs/settle-prompt.ts). */
+  jobs?: JobQueue;
   endpoints: VpnEndpoint[];
   log?: (message: string, error?: unknown) => void;
   /** ISSUE_POLICY, grants and access requests: re-checked by every job that issues or decides. */
