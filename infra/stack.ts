@@ -250,62 +250,51 @@ export class VpnChatopsStack extends Stack {
         role: dailyRole,
       }),
     });
-    // Every 5 minutes whether or not this stack made the agent's role: an agent may run as any identity.
-    new Schedule(this, 'AgentCheck', {
-      scheduleName: `${name}-agent-check`,
-      description:
-        'vpn-chatops: tell the admins once when a vpnctl agent falls silent for 5 minutes, and when it is back',
-      schedule: ScheduleExpression.rate(Duration.minutes(5)),
-      target: new LambdaInvoke(scheduler, {
-        input: ScheduleTargetInput.fromObject({ task: 'agents' }),
-        // The next round comes in 5 minutes; a retry would only overlap it.
-        retryAttempts: 0,
-        role: dailyRole,
-      }),
-    });
-
-    // Every 5 minutes: a certificate's end is checked at the handshake only, so its live sessions are ended here.
-    new Schedule(this, 'ExpirySweep', {
-      scheduleName: `${name}-expiry-sweep`,
-      description:
-        'vpn-chatops: end the sessions of certificates that ran out, and warn time-boxed access 15 minutes before it ends',
-      schedule: ScheduleExpression.rate(Duration.minutes(5)),
-      target: new LambdaInvoke(scheduler, {
-        input: ScheduleTargetInput.fromObject({ task: 'expiry' }),
-        // The next round comes in 5 minutes and takes up what this one left; a retry would only overlap it.
-        retryAttempts: 0,
-        role: dailyRole,
-      }),
-    });
-
-    // Every 15 minutes: floods and names that keep failing reach the admins without anyone running /vpn logs.
-    new Schedule(this, 'FloodWatch', {
-      scheduleName: `${name}-flood-watch`,
-      description:
-        'vpn-chatops: tell the admins once when a handshake flood or a name that keeps failing shows in a connection log, again when it changes or ends',
-      schedule: ScheduleExpression.rate(Duration.minutes(15)),
-      target: new LambdaInvoke(scheduler, {
-        input: ScheduleTargetInput.fromObject({ task: 'floods' }),
-        // The next round comes in 15 minutes and reads the same hour; a retry would only overlap it.
-        retryAttempts: 0,
-        role: dailyRole,
-      }),
-    });
-
-    // Hourly: the daily pass through users.list for members who left unnoticed takes minutes at 20,000 holders,
-    // so each run goes on from the page where the last one stopped; a finished pass rests until the next day's.
-    new Schedule(this, 'OffboardingReconcile', {
-      scheduleName: `${name}-offboarding-reconcile`,
-      description:
-        'vpn-chatops: find holders who left Slack without their user_change arriving, resuming the users.list pass where the last run stopped',
-      schedule: ScheduleExpression.rate(Duration.hours(1)),
-      target: new LambdaInvoke(scheduler, {
-        input: ScheduleTargetInput.fromObject({ task: 'offboarding' }),
-        // The next round comes in an hour and goes on from the saved page; a retry would only overlap it.
-        retryAttempts: 0,
-        role: dailyRole,
-      }),
-    });
+    // Rounds that come again within the hour and take up what the last one left: a retry would only overlap the next.
+    const recurring = (id: string, suffix: string, description: string, every: Duration, task: string) =>
+      new Schedule(this, id, {
+        scheduleName: `${name}-${suffix}`,
+        description,
+        schedule: ScheduleExpression.rate(every),
+        target: new LambdaInvoke(scheduler, {
+          input: ScheduleTargetInput.fromObject({ task }),
+          retryAttempts: 0,
+          role: dailyRole,
+        }),
+      });
+    // Whether or not this stack made the agent's role: an agent may run as any identity.
+    recurring(
+      'AgentCheck',
+      'agent-check',
+      'vpn-chatops: tell the admins once when a vpnctl agent falls silent for 5 minutes, and when it is back',
+      Duration.minutes(5),
+      'agents',
+    );
+    // A certificate's end is checked at the handshake only, so its live sessions are ended here.
+    recurring(
+      'ExpirySweep',
+      'expiry-sweep',
+      'vpn-chatops: end the sessions of certificates that ran out, and warn time-boxed access 15 minutes before it ends',
+      Duration.minutes(5),
+      'expiry',
+    );
+    // Floods and names that keep failing reach the admins without anyone running /vpn logs.
+    recurring(
+      'FloodWatch',
+      'flood-watch',
+      'vpn-chatops: tell the admins once when a handshake flood or a name that keeps failing shows in a connection log, again when it changes or ends',
+      Duration.minutes(15),
+      'floods',
+    );
+    // The daily pass through users.list for members who left unnoticed takes minutes at 20,000 holders, so each
+    // hourly run goes on from the page where the last one stopped; a finished pass rests until the next day's.
+    recurring(
+      'OffboardingReconcile',
+      'offboarding-reconcile',
+      'vpn-chatops: find holders who left Slack without their user_change arriving, resuming the users.list pass where the last run stopped',
+      Duration.hours(1),
+      'offboarding',
+    );
 
     const notifier = botFunction(this, 'alarms', {
       functionName: names.alarms,
