@@ -10,6 +10,19 @@ import { approvalNotRecordedMessage, approvalPromptMessage, approvalSettledMessa
 const ANSWER_MS = 5_000;
 /** How long a "not recorded" notice may wait for room: the person is looking at the DM now. */
 const NOTICE_MS = 2_000;
+/**
+ * Notices a container sends in a minute without the budget, when the budget's database fails or stalls: enough
+ * to tell the few people a stalled table just failed, too few to crowd out a storm's prompts under Slack's limit.
+ */
+const UNPACED_NOTICES_PER_MINUTE = 5;
+const unpacedNotices: number[] = [];
+
+function mayGoUnpaced(now = Date.now()): boolean {
+  while (unpacedNotices.length && unpacedNotices[0] <= now - 60_000) unpacedNotices.shift();
+  if (unpacedNotices.length >= UNPACED_NOTICES_PER_MINUTE) return false;
+  unpacedNotices.push(now);
+  return true;
+}
 
 /**
  * Slack calls paced through the shared budget. The prompt waits for room (the login waits on it anyway);
@@ -106,14 +119,15 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   /** Right under the prompt in the same DM, where the person just reacted. */
   async notRecorded(channel: string): Promise<void> {
     // Under the same limit as the prompts, so a storm's failed 👍s do not crowd out the prompts that follow.
-    // The budget lives in the database that just failed this person: if it fails or stalls, the notice goes anyway.
-    const room =
+    // The budget lives in the database that just failed this person: if it fails or stalls, a few notices go anyway.
+    const answer =
       this.pacing &&
       (await Promise.race([
-        this.pacing.budget.take('chat.postMessage', new Date(Date.now() + NOTICE_MS)).catch(() => true),
-        new Promise<true>((resolve) => setTimeout(resolve, NOTICE_MS + 500, true).unref()),
+        this.pacing.budget.take('chat.postMessage', new Date(Date.now() + NOTICE_MS)).catch(() => undefined),
+        new Promise<undefined>((resolve) => setTimeout(resolve, NOTICE_MS + 500, undefined).unref()),
       ]));
-    if (room === false)
+    const room = !this.pacing || (answer ?? mayGoUnpaced());
+    if (!room)
       throw new VpnChatopsError(
         'SLACK_UNAVAILABLE',
         "Slack's message limit left no room to say a 👍 was not recorded.",
