@@ -59,11 +59,10 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   }
 
   async prompt(approval: Approval): Promise<{ channel: string; ts: string }> {
-    // A prompt posted with only seconds left cannot be answered: the login fails closed instead.
-    if (
-      this.pacing &&
-      !(await this.pacing.budget.take('chat.postMessage', new Date(approval.deadline.getTime() - ANSWER_MS)))
-    )
+    // A prompt posted with only seconds left cannot be answered: the login fails closed instead. A timeout set
+    // shorter than that (APPROVAL_TIMEOUT_S) still gets its prompt when there is room right now.
+    const by = new Date(Math.max(Date.now(), approval.deadline.getTime() - ANSWER_MS));
+    if (this.pacing && !(await this.pacing.budget.take('chat.postMessage', by)))
       throw new VpnChatopsError(
         'SLACK_UNAVAILABLE',
         "Slack's message limit left no room for this login's prompt in time (a reconnect storm?).",
