@@ -1,9 +1,18 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { VpnChatopsError } from '../../domain/errors';
+import { DENIED_CODES, RESOURCE_NOT_FOUND_CODES, awsError, hasCode } from '../aws-errors';
 import type { TlsCryptV2KeyStore } from '../../ports';
-import { WholeSecret } from './whole-secret';
+import { isPlaceholder } from './placeholder';
 
+const EXISTS_CODES = new Set(['ResourceExistsException']);
 const DESCRIPTION = 'vpn-chatops tls-crypt-v2 server keys, as JSON {"openvpn:<endpoint name>": "<server key>"}';
+
+type SecretsAction = 'GetSecretValue' | 'PutSecretValue' | 'CreateSecret';
 
 export interface SecretsManagerTlsCryptV2KeysOptions {
   secretId: string;
@@ -18,18 +27,12 @@ export interface SecretsManagerTlsCryptV2KeysOptions {
 export class SecretsManagerTlsCryptV2Keys implements TlsCryptV2KeyStore {
   readonly location: string;
   private readonly secretId: string;
-  private readonly secret: WholeSecret;
+  private readonly client: SecretsManagerClient;
 
   constructor(options: SecretsManagerTlsCryptV2KeysOptions) {
     this.secretId = options.secretId;
     this.location = `secretsmanager:${options.secretId}`;
-    this.secret = new WholeSecret({
-      secretId: options.secretId,
-      client: options.client ?? new SecretsManagerClient({ region: options.region }),
-      description: DESCRIPTION,
-      setting: 'TLS_CRYPT_V2_SECRET_ID',
-      grantee: 'the IAM role this runs as (TLS_CRYPT_V2_SECRET_ID)',
-    });
+    this.client = options.client ?? new SecretsManagerClient({ region: options.region });
   }
 
   async load(endpointKey: string): Promise<string | undefined> {
@@ -40,23 +43,30 @@ export class SecretsManagerTlsCryptV2Keys implements TlsCryptV2KeyStore {
   async save(endpointKey: string, serverKeyPem: string): Promise<void> {
     const current = await this.read();
     const value = JSON.stringify({ ...current?.keys, [endpointKey]: serverKeyPem });
-    if (current === undefined && (await this.secret.create(value))) return;
-    await this.secret.put(value);
+    if (current === undefined && (await this.create(value))) return;
+    await this.put(value);
   }
 
   /** Read, drop one endpoint, write back; a secret that never held it is left alone. */
   async remove(endpointKey: string): Promise<void> {
     const current = await this.read();
     if (current === undefined || !(endpointKey in current.keys)) return;
-    await this.secret.put(
+    await this.put(
       JSON.stringify(Object.fromEntries(Object.entries(current.keys).filter(([key]) => key !== endpointKey))),
     );
   }
 
   /** Undefined when there is no secret or no value yet (the deployment's placeholder included). */
   private async read(): Promise<{ keys: Record<string, string> } | undefined> {
-    const secret = await this.secret.read();
-    return secret === undefined ? undefined : { keys: this.parse(secret.value) };
+    let secretString: string | undefined;
+    try {
+      secretString = (await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }))).SecretString;
+    } catch (error) {
+      if (hasCode(error, RESOURCE_NOT_FOUND_CODES)) return undefined;
+      throw this.failure('GetSecretValue', error);
+    }
+    if (isPlaceholder(secretString)) return undefined;
+    return { keys: this.parse(secretString) };
   }
 
   /** No `cause` on these errors: JSON.parse quotes the text it rejects, and that text may be a key. */
@@ -79,6 +89,42 @@ export class SecretsManagerTlsCryptV2Keys implements TlsCryptV2KeyStore {
     throw new VpnChatopsError(
       'STATE',
       `Secret ${this.secretId} does not hold tls-crypt-v2 server keys: ${problem}. Expected JSON {"openvpn:<endpoint name>": "-----BEGIN OpenVPN tls-crypt-v2 server key-----…"}; run \`vpnctl endpoint tls-crypt-v2 import <endpoint>\` on the VPN host to write it.`,
+    );
+  }
+
+  /** False when the secret turns out to exist already. */
+  private async create(secretString: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new CreateSecretCommand({ Name: this.secretId, SecretString: secretString, Description: DESCRIPTION }),
+      );
+      return true;
+    } catch (error) {
+      if (hasCode(error, EXISTS_CODES)) return false;
+      throw this.failure('CreateSecret', error);
+    }
+  }
+
+  private async put(secretString: string): Promise<void> {
+    try {
+      await this.client.send(new PutSecretValueCommand({ SecretId: this.secretId, SecretString: secretString }));
+    } catch (error) {
+      throw this.failure('PutSecretValue', error);
+    }
+  }
+
+  private failure(action: SecretsAction, error: unknown): VpnChatopsError {
+    if (hasCode(error, DENIED_CODES))
+      return new VpnChatopsError(
+        'STATE',
+        `Not allowed to call secretsmanager:${action} on secret ${this.secretId}: grant secretsmanager:${action} to the IAM role this runs as (TLS_CRYPT_V2_SECRET_ID).`,
+        { cause: error, permission: `secretsmanager:${action}` },
+      );
+    const { codes, message } = awsError(error);
+    return new VpnChatopsError(
+      'STORE_UNAVAILABLE',
+      `secretsmanager:${action} failed on secret ${this.secretId} (${codes[0] ?? 'Error'}: ${message}); check TLS_CRYPT_V2_SECRET_ID, AWS_REGION and credentials.`,
+      { cause: error },
     );
   }
 }
