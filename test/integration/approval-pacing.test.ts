@@ -4,6 +4,7 @@ import { storesFor } from '../../src/adapters/dynamodb/stores';
 import type { Approval, ApprovalStatus } from '../../src/domain/approval';
 import { encodeCn } from '../../src/domain/cn';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
+import { DynamoDbSlackBudget } from '../../src/adapters/dynamodb/slack-budget';
 import type { SlackBudget } from '../../src/ports';
 import { DEFAULT_POLICY, decideConnection } from '../../src/services/decide-connection';
 import { SlackApprovalNotifier } from '../../src/slack/approval-notifier';
@@ -84,6 +85,25 @@ describeWith(
       expect(decision.message).toMatch(/could not send your login request to Slack/);
       expect(full.asked).toEqual(['chat.postMessage']);
       expect(slack.callsTo('chat.postMessage').length).toBe(posted);
+    });
+
+    it('a prompt whose whole window is shorter than the 5 s it wants left (APPROVAL_TIMEOUT_S=4) is posted when there is room', async () => {
+      // The budget reads its clock a few milliseconds after the notifier did, as it does under load.
+      const later = new DynamoDbSlackBudget(db, 'B0PACE', { 'chat.postMessage': 300 }, undefined, () => Date.now() + 5);
+      const bot = new SlackApprovalNotifier(client, alerts as never, undefined, { budget: later });
+      const posted = slack.callsTo('chat.postMessage').length;
+      const approval = {
+        id: randomUUID(),
+        status: 'PENDING',
+        slackId: 'U0PACE',
+        cn: 'pace.laptop-U0PACE.vpn.test',
+        serial: 'AB13',
+        request: { connectionId: 'c3', endpointId: 'e1', commonName: 'pace', publicIp: '203.0.113.42' },
+        requestedAt: new Date(),
+        deadline: new Date(Date.now() + 4_000),
+      } as Approval;
+      await expect(bot.prompt(approval)).resolves.toMatchObject({ ts: expect.any(String) });
+      expect(slack.callsTo('chat.postMessage').length).toBe(posted + 1);
     });
 
     it('a decided prompt with no room now goes to the worker, which rewrites it once there is room: none is lost', async () => {
