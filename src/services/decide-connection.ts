@@ -252,7 +252,7 @@ async function decide(
   const promptedAt = clock.now();
   await approvals.attachMessage(approval.id, message.channel, message.ts);
 
-  const outcome = await waitForDecision(deps, approval.id, deadline, promptedAt);
+  const { outcome, unread } = await waitForDecision(deps, approval.id, deadline, promptedAt, progress);
   progress.open = undefined;
   // Approve and Not me rewrite the prompt on the bot's side; only an unanswered prompt is closed here.
   if (outcome === 'EXPIRED') await settleQuietly(deps, placed, outcome);
@@ -276,6 +276,8 @@ async function decide(
     return { allow: true, reason: 'approved', message: '' };
   }
   if (outcome === 'DENIED') return deny('denied-by-owner', DENIED_BY_OWNER);
+  // Nobody may have answered, or the answer may be there unread: the person is told it was our database.
+  if (unread) return deny('error', FAILED.waiting);
   return deny(
     'timeout',
     'Nobody approved this login in Slack in time. Connect again and react 👍 to the message from the VPN bot.',
@@ -305,28 +307,41 @@ async function readLogin(
  * Reads on the poll schedule until a decision or the deadline; a late decision loses to EXPIRED atomically.
  * Polls are eventually consistent, at half the cost: a stale one can only show PENDING a moment longer, and
  * a decision one shows counts only once a strongly consistent read confirms it.
+ *
+ * A read that fails (throttled, or slow under a reconnect storm) does not end the wait: the next one may find
+ * the answer while there is time. `unread` says the last read before the deadline failed, so an EXPIRED then
+ * may hide an answer nobody could read.
  */
 async function waitForDecision(
   deps: DecideDeps,
   id: string,
   deadline: Date,
   promptedAt: Date,
-): Promise<Exclude<ApprovalStatus, 'PENDING'>> {
+  progress: Progress,
+): Promise<{ outcome: Exclude<ApprovalStatus, 'PENDING'>; unread: boolean }> {
   const pause = deps.sleep ?? sleep;
+  let unread = false;
   for (;;) {
     const now = deps.clock.now().getTime();
     const left = deadline.getTime() - now;
     if (left <= 0) break;
     await pause(Math.min(nextPollMs(now - promptedAt.getTime(), deps.policy.pollMs), left));
-    const seen = await deps.approvals.peek(id);
-    if (seen && seen.status !== 'PENDING') {
-      const confirmed = await deps.approvals.get(id);
-      if (confirmed && confirmed.status !== 'PENDING') return confirmed.status;
+    try {
+      const seen = await deps.approvals.peek(id);
+      unread = false;
+      if (seen && seen.status !== 'PENDING') {
+        const confirmed = await deps.approvals.get(id);
+        if (confirmed && confirmed.status !== 'PENDING') return { outcome: confirmed.status, unread };
+      }
+    } catch {
+      unread = true;
+      progress.notes.pollFailed = true;
     }
   }
-  if (await deps.approvals.decide(id, 'EXPIRED', 'system:deadline', deps.clock.now())) return 'EXPIRED';
+  if (await deps.approvals.decide(id, 'EXPIRED', 'system:deadline', deps.clock.now()))
+    return { outcome: 'EXPIRED', unread };
   const final = await deps.approvals.get(id);
-  return final && final.status !== 'PENDING' ? final.status : 'EXPIRED';
+  return { outcome: final && final.status !== 'PENDING' ? final.status : 'EXPIRED', unread: false };
 }
 
 /** The DM's final state is a courtesy: it must never delay or change the answer to the VPN. */

@@ -136,4 +136,39 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
     });
     expect(await decideConnection(deps, request(cn))).toMatchObject({ allow: true, reason: 'approved' });
   });
+
+  it('a poll that fails (throttled, or slow in a storm) does not end the wait: a later poll reads the 👍 and lets the owner in', async () => {
+    const cn = await enrol('U0POLL4');
+    const stores = storesFor(db);
+    const reads: string[] = [];
+    let failures = 0;
+    const flaky = async (id: string) => {
+      if (failures < 3) {
+        failures++;
+        throw new Error('ProvisionedThroughputExceededException');
+      }
+      return stores.approvals.peek(id);
+    };
+    const deps = depsFor(counted(stores.approvals, reads, flaky), (approval) => {
+      setTimeout(() => void stores.approvals.decide(approval.id, 'APPROVED', approval.slackId, new Date()), 200);
+    });
+    expect(await decideConnection(deps, request(cn))).toMatchObject({ allow: true, reason: 'approved' });
+    expect(failures).toBe(3);
+  });
+
+  it('polls that fail to the deadline refuse with the database at fault, never "nobody approved", and close the approval', async () => {
+    const cn = await enrol('U0POLL5');
+    const stores = storesFor(db);
+    const reads: string[] = [];
+    let opened: string | undefined;
+    const failing = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    const deps = depsFor(counted(stores.approvals, reads, failing), (approval) => (opened = approval.id));
+    const answer = await decideConnection(deps, request(cn));
+    expect(answer).toMatchObject({ allow: false, reason: 'error' });
+    expect(answer.message).toMatch(/could not read your answer in Slack in time/);
+    expect(reads.filter((read) => read === 'peek').length).toBeGreaterThan(1);
+    expect((await stores.approvals.get(opened!))?.status).toBe('EXPIRED');
+  });
 });
