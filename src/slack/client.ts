@@ -55,13 +55,18 @@ export function slackClientWithin(config: Config, deadline: Deadline): WebClient
   const fetchWithin = async (url: string | URL, init?: RequestInit): Promise<Response> => {
     for (let attempt = 1; ; attempt++) {
       let response: Response;
+      // One timer for both limits, held by the timer list: AbortSignal.any holds its sources weakly, and on
+      // Node 20 a garbage-collected AbortSignal.timeout inside it never fires (the request then hung past both).
+      const limit = new AbortController();
+      setTimeout(
+        () => limit.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+        Math.min(REQUEST_TIMEOUT_MS, Math.max(1, deadline.remainingMs())),
+      ).unref();
       try {
-        response = await fetch(url, {
-          ...init,
-          signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), deadline.signal()]),
-        });
+        response = await fetch(url, { ...init, signal: limit.signal });
       } catch (error) {
-        if (!worthWaiting(RETRY_PAUSE_MS * attempt, attempt)) throw error;
+        // A request that timed out may have reached Slack: sent again, a prompt would arrive twice.
+        if (limit.signal.aborted || !worthWaiting(RETRY_PAUSE_MS * attempt, attempt)) throw error;
         await sleep(RETRY_PAUSE_MS * attempt, undefined, { signal: deadline.signal() });
         continue;
       }

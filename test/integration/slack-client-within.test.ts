@@ -1,0 +1,45 @@
+import type { Config } from '../../src/config';
+import { Deadline } from '../../src/domain/deadline';
+import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
+import { slackClientWithin } from '../../src/slack/client';
+
+/**
+ * The login path's Slack client against the stand-in, which records a call when it arrives and answers it
+ * after `delay`: what it cannot prove is when real Slack gives up on a call, only that ours never sends one twice.
+ */
+describe("the login path's Slack client", () => {
+  let slack: SlackStandIn;
+
+  beforeAll(async () => {
+    slack = await startSlackStandIn({ users: [{ id: 'U0SLOW', name: 'slow', real_name: 'Slow' }], usergroups: {} });
+  });
+  afterAll(async () => {
+    await slack?.stop();
+  });
+
+  const config = () =>
+    ({ SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, APPROVAL_TIMEOUT_S: 25 }) as unknown as Config;
+
+  it('does not post again after a post timed out: Slack may have posted it, and a second prompt would be a duplicate', async () => {
+    slack.delay('chat.postMessage', 5_500);
+    try {
+      const client = slackClientWithin(config(), new Deadline(new Date(Date.now() + 28_000)));
+      await expect(client.chat.postMessage({ channel: 'U0SLOW', text: 'Is this you?' })).rejects.toThrow();
+      // Long enough for a retry after the 200 ms pause to have arrived.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    } finally {
+      slack.delay('chat.postMessage', 0);
+    }
+  }, 30_000);
+
+  it('still tries again after a 503, which Slack answered without posting', async () => {
+    const before = slack.callsTo('chat.postMessage').length;
+    slack.failNext('chat.postMessage', { status: 503 });
+    const client = slackClientWithin(config(), new Deadline(new Date(Date.now() + 28_000)));
+    await expect(client.chat.postMessage({ channel: 'U0SLOW', text: 'Is this you?' })).resolves.toMatchObject({
+      ok: true,
+    });
+    expect(slack.callsTo('chat.postMessage').length - before).toBe(2);
+  });
+});
