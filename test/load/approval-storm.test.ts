@@ -16,7 +16,13 @@ import { LocalDynamoDb, startDynamoDbLocal } from '../../src/adapters/dynamodb/l
 import { botEnv, eventCallback } from '../helpers/slack';
 import { describeWith, tempDir } from '../helpers/tools';
 
-const MEMBERS = 300;
+/**
+ * Half the storm `npm run bench` measures (300). At 300 here, about one run in five failed before the bot was
+ * at fault: DynamoDB Local refused or reset the Slack function's connections (ECONNREFUSED, ECONNRESET) on
+ * CI's two CPUs, so 👍s went unrecorded. 150 is still three times chat.update's 50 a minute, so pacing and the
+ * hand-off to the worker are exercised in full; the 300-login figures stay in the bench (docs/testing.md).
+ */
+const MEMBERS = 150;
 const id = (i: number) => `U0S${String(i).padStart(3, '0')}`;
 
 /**
@@ -26,7 +32,7 @@ const id = (i: number) => `U0S${String(i).padStart(3, '0')}`;
  */
 describeWith(
   { 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined },
-  'a reconnect storm of 300 logins',
+  `a reconnect storm of ${MEMBERS} logins`,
   () => {
     let slack: SlackStandIn;
     let dynamo: LocalDynamoDb;
@@ -50,7 +56,7 @@ describeWith(
           enforceRateLimits: true,
         }),
         // A DynamoDB Local of its own: the run's shared one carries what earlier suites left (40,000 audit entries
-        // among them), and this storm measures nothing but its own 300 logins.
+        // among them), and this storm measures nothing but its own logins.
         startDynamoDbLocal(),
       ]);
       db = connectDatabase({ tableName: 'storm', endpoint: dynamo.endpoint });
@@ -84,6 +90,9 @@ describeWith(
         };
       });
       await stores.certificates.importMany(records);
+      // DynamoDB on AWS is never cold; a DynamoDB Local JVM that just started is, and its first storm of
+      // requests once stalled past the SDK's 10 s timeout. One burst of the storm's own reads warms it.
+      await Promise.all(cns.map((cn) => stores.certificates.byActiveCn(cn)));
       // As deployed: prompts paced through the Slack budget in the table, and the bot handing a decided
       // prompt whose update finds no room under chat.update's limit to the worker (recorded here).
       deps = { ...stores, ...decideDeps(config, db), policy: approvalPolicy(config) };
