@@ -43,7 +43,7 @@ const MAX_ATTEMPTS = 3;
 const RETRY_PAUSE_MS = 200;
 
 /**
- * For the login path, which must answer the VPN by `deadline`: a failed attempt (network, 5xx, 429)
+ * For the login path, which must answer the VPN by `deadline`: a failed attempt (refused connection, 5xx, 429)
  * is retried only when the pause (a 429's Retry-After) ends well before the deadline (one
  * `Retry-After: 30` would otherwise outlast the VPN's patience), and every request is aborted when
  * the deadline passes, so no call made for an abandoned login lands later.
@@ -55,18 +55,18 @@ export function slackClientWithin(config: Config, deadline: Deadline): WebClient
   const fetchWithin = async (url: string | URL, init?: RequestInit): Promise<Response> => {
     for (let attempt = 1; ; attempt++) {
       let response: Response;
-      // One timer for both limits, held by the timer list: AbortSignal.any holds its sources weakly, and on
-      // Node 20 a garbage-collected AbortSignal.timeout inside it never fires (the request then hung past both).
+      // Bounded by the deadline only, so a request that timed out is never sent again (Slack may have posted it,
+      // and the prompt would arrive twice); a shorter limit would only fail a slow post that was still in time.
+      // The timer holds the controller: on Node 20 a garbage-collected AbortSignal.timeout in AbortSignal.any never fires.
       const limit = new AbortController();
       setTimeout(
         () => limit.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-        Math.min(REQUEST_TIMEOUT_MS, Math.max(1, deadline.remainingMs())),
+        Math.max(1, deadline.remainingMs()),
       ).unref();
       try {
         response = await fetch(url, { ...init, signal: limit.signal });
       } catch (error) {
-        // A request that timed out may have reached Slack: sent again, a prompt would arrive twice.
-        if (limit.signal.aborted || !worthWaiting(RETRY_PAUSE_MS * attempt, attempt)) throw error;
+        if (!worthWaiting(RETRY_PAUSE_MS * attempt, attempt)) throw error;
         await sleep(RETRY_PAUSE_MS * attempt, undefined, { signal: deadline.signal() });
         continue;
       }

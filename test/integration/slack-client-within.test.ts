@@ -20,14 +20,18 @@ describe("the login path's Slack client", () => {
   const config = () =>
     ({ SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, APPROVAL_TIMEOUT_S: 25 }) as unknown as Config;
 
-  it('does not post again after a post timed out: Slack may have posted it, and a second prompt would be a duplicate', async () => {
-    slack.delay('chat.postMessage', 5_500);
+  it('waits for a slow post until the deadline, and gives up then: a prompt that arrives late is not worth sending', async () => {
+    slack.delay('chat.postMessage', 6_000);
     try {
       const client = slackClientWithin(config(), new Deadline(new Date(Date.now() + 28_000)));
-      await expect(client.chat.postMessage({ channel: 'U0SLOW', text: 'Is this you?' })).rejects.toThrow();
-      // Long enough for a retry after the 200 ms pause to have arrived.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await expect(client.chat.postMessage({ channel: 'U0SLOW', text: 'Is this you?' })).resolves.toMatchObject({
+        ok: true,
+      });
       expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+      const started = Date.now();
+      const short = slackClientWithin(config(), new Deadline(new Date(Date.now() + 2_000)));
+      await expect(short.chat.postMessage({ channel: 'U0SLOW', text: 'Is this you?' })).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(4_000);
     } finally {
       slack.delay('chat.postMessage', 0);
     }
