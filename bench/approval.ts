@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { WebClient } from '@slack/web-api';
-import { approvalPolicy } from '../src/composition/connect-handler';
+import { approvalPolicy, decideDeps } from '../src/composition/connect-handler';
 import { connectDatabase, ensureTable } from '../src/adapters/dynamodb/client';
 import { startDynamoDbLocal } from '../src/adapters/dynamodb/local-server';
 import { storesFor } from '../src/adapters/dynamodb/stores';
@@ -39,6 +39,8 @@ const percentile = (values: number[], q: number) => {
 interface World {
   slack: SlackStandIn;
   deps: DecideDeps;
+  /** As the connect function decides: its Slack client and budget, each call bounded by the login's deadline. */
+  deployed: DecideDeps;
   bolt: (event: unknown, context: unknown) => Promise<unknown>;
   cns: string[];
   meter: DdbMeter;
@@ -125,6 +127,7 @@ async function world(members: number, options: { enforceRateLimits: boolean }): 
   return {
     slack,
     deps,
+    deployed: { ...decideDeps(config, db), policy: deps.policy },
     bolt,
     cns,
     meter,
@@ -254,34 +257,44 @@ interface Phases {
   reacted: number[];
 }
 
-function timed(w: World, phases: Phases): DecideDeps {
-  const { deps } = w;
+/** `deps` with its approval store and notifier timed, the ones bounded by a login's deadline too. */
+function timed(deps: DecideDeps, phases: Phases): DecideDeps {
   const since = new Map<string, number>();
-  return {
-    ...deps,
-    approvals: Object.assign(Object.create(deps.approvals) as typeof deps.approvals, {
+  const wrap = ({ approvals, notifier }: Pick<DecideDeps, 'approvals' | 'notifier'>) => ({
+    approvals: Object.assign(Object.create(approvals) as typeof approvals, {
       peek: async (id: string) => {
         const started = performance.now();
         try {
-          return await deps.approvals.peek(id);
+          return await approvals.peek(id);
         } finally {
           phases.reads.push(performance.now() - started);
         }
       },
-      create: async (approval: Parameters<typeof deps.approvals.create>[0]) => {
+      create: async (approval: Parameters<typeof approvals.create>[0]) => {
         const started = performance.now();
         since.set(approval.id, started);
-        await deps.approvals.create(approval);
+        await approvals.create(approval);
         phases.created.push(performance.now() - started);
       },
     }),
-    notifier: Object.assign(Object.create(deps.notifier) as typeof deps.notifier, {
-      prompt: async (approval: Parameters<typeof deps.notifier.prompt>[0]) => {
+    notifier: Object.assign(Object.create(notifier) as typeof notifier, {
+      prompt: async (approval: Parameters<typeof notifier.prompt>[0]) => {
         const started = performance.now();
-        const posted = await deps.notifier.prompt(approval);
+        const posted = await notifier.prompt(approval);
         phases.posted.push(performance.now() - started);
         phases.prompted.push(performance.now() - (since.get(approval.id) ?? 0));
         return posted;
+      },
+    }),
+  });
+  const within = deps.within;
+  return {
+    ...deps,
+    ...wrap(deps),
+    ...(within && {
+      within: (deadline) => {
+        const bounded = within(deadline);
+        return { ...bounded, ...wrap(bounded) };
       },
     }),
   };
@@ -305,7 +318,7 @@ async function storm(): Promise<void> {
         200 + Math.random() * 800,
       );
     });
-    const deps = timed(w, phases);
+    const deps = timed(w.deployed, phases);
     const durations: number[] = [];
     w.meter.reset();
     loop.enable();
