@@ -20,6 +20,21 @@ function budget(room: string[]): SlackBudget & { asked: string[] } {
   return { asked, take: async (method) => (asked.push(method), room.includes(method)) };
 }
 
+/** An approval of U0PACE's laptop, due in 25 s unless `fields` say otherwise. */
+function paceApproval(fields: Partial<Approval>): Approval {
+  return {
+    id: randomUUID(),
+    status: 'PENDING',
+    slackId: 'U0PACE',
+    cn: 'pace.laptop-U0PACE.vpn.test',
+    serial: 'AB12',
+    request: { connectionId: randomUUID(), endpointId: 'e1', commonName: 'pace', publicIp: '203.0.113.41' },
+    requestedAt: new Date(),
+    deadline: new Date(Date.now() + 25_000),
+    ...fields,
+  } as Approval;
+}
+
 describeWith(
   { 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined },
   'approval DMs paced through the shared Slack budget',
@@ -92,34 +107,14 @@ describeWith(
       const later = new DynamoDbSlackBudget(db, 'B0PACE', { 'chat.postMessage': 300 }, undefined, () => Date.now() + 5);
       const bot = new SlackApprovalNotifier(client, alerts as never, undefined, { budget: later });
       const posted = slack.callsTo('chat.postMessage').length;
-      const approval = {
-        id: randomUUID(),
-        status: 'PENDING',
-        slackId: 'U0PACE',
-        cn: 'pace.laptop-U0PACE.vpn.test',
-        serial: 'AB13',
-        request: { connectionId: 'c3', endpointId: 'e1', commonName: 'pace', publicIp: '203.0.113.42' },
-        requestedAt: new Date(),
-        deadline: new Date(Date.now() + 4_000),
-      } as Approval;
+      const approval = paceApproval({ status: 'PENDING', deadline: new Date(Date.now() + 4_000) });
       await expect(bot.prompt(approval)).resolves.toMatchObject({ ts: expect.any(String) });
       expect(slack.callsTo('chat.postMessage').length).toBe(posted + 1);
     });
 
     it('a decided prompt with no room now goes to the worker, which rewrites it once there is room: none is lost', async () => {
       const posted = await client.chat.postMessage({ channel: 'U0PACE', text: 'Approve this login?' });
-      const approval = {
-        id: randomUUID(),
-        status: 'APPROVED',
-        slackId: 'U0PACE',
-        cn: 'pace.laptop-U0PACE.vpn.test',
-        serial: 'AB12',
-        request: { connectionId: 'c2', endpointId: 'e1', commonName: 'pace', publicIp: '203.0.113.41' },
-        requestedAt: new Date(),
-        deadline: new Date(Date.now() + 25_000),
-        channel: posted.channel,
-        ts: posted.ts,
-      } as Approval;
+      const approval = paceApproval({ status: 'APPROVED', channel: posted.channel, ts: posted.ts });
       const later: [string, ApprovalStatus][] = [];
       const bot = new SlackApprovalNotifier(client, alerts as never, undefined, {
         budget: budget([]),
