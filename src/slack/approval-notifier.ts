@@ -59,12 +59,13 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   }
 
   async prompt(approval: Approval): Promise<{ channel: string; ts: string }> {
-    // A prompt posted with only seconds left cannot be answered: the login fails closed instead. A timeout set
-    // shorter than that (APPROVAL_TIMEOUT_S) still gets its prompt, waiting for room at most half of what is left:
-    // asking by "now" would be refused by the budget a millisecond later, when it looks at the clock.
+    // A prompt posted with only seconds left cannot be answered: the login fails closed instead. A whole window
+    // that short (APPROVAL_TIMEOUT_S under 10) still gets its prompt, waiting for room at most half of what is
+    // left: asking by "now" would be refused by the budget a millisecond later, when it looks at the clock.
     const deadline = approval.deadline.getTime();
     const now = Date.now();
-    const by = new Date(Math.max(deadline - ANSWER_MS, now + (deadline - now) / 2));
+    const short = deadline - approval.requestedAt.getTime() < 2 * ANSWER_MS;
+    const by = new Date(short ? now + (deadline - now) / 2 : deadline - ANSWER_MS);
     if (this.pacing && !(await this.pacing.budget.take('chat.postMessage', by)))
       throw new VpnChatopsError(
         'SLACK_UNAVAILABLE',

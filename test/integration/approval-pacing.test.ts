@@ -112,6 +112,15 @@ describeWith(
       expect(slack.callsTo('chat.postMessage').length).toBe(posted + 1);
     });
 
+    it('a prompt of the usual 25 s window reached with only 3 s left is not posted: nobody could answer it in time', async () => {
+      const room = new DynamoDbSlackBudget(db, 'B0LATE', { 'chat.postMessage': 300 });
+      const bot = new SlackApprovalNotifier(client, alerts as never, undefined, { budget: room });
+      const posted = slack.callsTo('chat.postMessage').length;
+      const late = paceApproval({ requestedAt: new Date(Date.now() - 22_000), deadline: new Date(Date.now() + 3_000) });
+      await expect(bot.prompt(late)).rejects.toThrow(/no room for this login's prompt in time/);
+      expect(slack.callsTo('chat.postMessage').length).toBe(posted);
+    });
+
     it('a decided prompt with no room now goes to the worker, which rewrites it once there is room: none is lost', async () => {
       const posted = await client.chat.postMessage({ channel: 'U0PACE', text: 'Approve this login?' });
       const approval = paceApproval({ status: 'APPROVED', channel: posted.channel, ts: posted.ts });
