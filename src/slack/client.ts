@@ -41,6 +41,10 @@ export function slackClientForListeners(config: Config): WebClient {
 const USEFUL_AFTER_WAIT_MS = 5_000;
 const MAX_ATTEMPTS = 3;
 const RETRY_PAUSE_MS = 200;
+/** Failures before the request left this machine: only after these may a post be sent again without risking a duplicate. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+const neverSent = (error: unknown) =>
+  NEVER_SENT.has(String((error as { cause?: { code?: unknown } }).cause?.code ?? ''));
 
 /**
  * For the login path, which must answer the VPN by `deadline`: a failed attempt (refused connection, 5xx, 429)
@@ -66,7 +70,7 @@ export function slackClientWithin(config: Config, deadline: Deadline): WebClient
       try {
         response = await fetch(url, { ...init, signal: limit.signal });
       } catch (error) {
-        if (!worthWaiting(RETRY_PAUSE_MS * attempt, attempt)) throw error;
+        if (!neverSent(error) || !worthWaiting(RETRY_PAUSE_MS * attempt, attempt)) throw error;
         await sleep(RETRY_PAUSE_MS * attempt, undefined, { signal: deadline.signal() });
         continue;
       }

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Config } from '../../src/config';
 import { Deadline } from '../../src/domain/deadline';
 import { SlackStandIn, startSlackStandIn } from '../../src/local/slack-standin/server';
@@ -45,5 +47,41 @@ describe("the login path's Slack client", () => {
       ok: true,
     });
     expect(slack.callsTo('chat.postMessage').length - before).toBe(2);
+  });
+
+  it('does not post again when the connection drops after the request was sent: Slack may have posted it', async () => {
+    let received = 0;
+    const dropping = createServer((req) => {
+      received++;
+      req.socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(dropping.address() as AddressInfo).port}/api/`;
+      const client = slackClientWithin(
+        { ...config(), SLACK_API_URL: url } as Config,
+        new Deadline(new Date(Date.now() + 28_000)),
+      );
+      await expect(client.chat.postMessage({ channel: 'U0SLOW', text: 'Is this you?' })).rejects.toThrow();
+      expect(received).toBe(1);
+    } finally {
+      dropping.closeAllConnections();
+      await new Promise((resolve) => dropping.close(resolve));
+    }
+  });
+
+  it('tries again when the connection was refused, since nothing reached Slack', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const client = slackClientWithin(
+      { ...config(), SLACK_API_URL: `http://127.0.0.1:${port}/api/` } as Config,
+      new Deadline(new Date(Date.now() + 28_000)),
+    );
+    const started = Date.now();
+    await expect(client.chat.postMessage({ channel: 'U0SLOW', text: 'Is this you?' })).rejects.toThrow();
+    // Three attempts, with the 200 ms and 400 ms pauses between them.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
   });
 });
