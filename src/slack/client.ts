@@ -61,14 +61,10 @@ export function slackClientWithin(config: Config, deadline: Deadline): WebClient
       let response: Response;
       // Bounded by the deadline only, so a request that timed out is never sent again (Slack may have posted it,
       // and the prompt would arrive twice); a shorter limit would only fail a slow post that was still in time.
-      // The timer holds the controller: on Node 20 a garbage-collected AbortSignal.timeout in AbortSignal.any never fires.
-      const limit = new AbortController();
-      setTimeout(
-        () => limit.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-        Math.max(1, deadline.remainingMs()),
-      ).unref();
+      // The deadline's signal is passed as it is: on Node 20 an AbortSignal.timeout inside AbortSignal.any is
+      // garbage-collected and never fires.
       try {
-        response = await fetch(url, { ...init, signal: limit.signal });
+        response = await fetch(url, { ...init, signal: deadline.signal() });
       } catch (error) {
         if (!neverSent(error) || !worthWaiting(RETRY_PAUSE_MS * attempt, attempt)) throw error;
         await sleep(RETRY_PAUSE_MS * attempt, undefined, { signal: deadline.signal() });
