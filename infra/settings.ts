@@ -227,6 +227,15 @@ const schema = z
         message: `${unknown.join(', ')} cannot be set here (allowed: ${BOT_SETTINGS.join(', ')}); Slack tokens belong in the Slack secret`,
       });
     }
+    // The role names each served endpoint's partitions: without one it could do nothing an agent needs.
+    if (value.agentRole && value.agentEndpoints.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agentEndpoints'],
+        message:
+          'missing, but agentRole is true: list the servers the agent serves; its role reaches only their partitions',
+      });
+    }
     if (value.example && value.deploy) {
       ctx.addIssue({
         code: 'custom',
@@ -246,6 +255,11 @@ export class SettingsError extends Error {}
 /** `agentEndpoints` as VPN_ENDPOINTS entries: OpenVPN servers the bot reaches only through the table. */
 export function agentServedEndpoints(settings: Pick<Settings, 'agentEndpoints'>): Record<string, unknown>[] {
   return settings.agentEndpoints.map((endpoint) => ({ ...endpoint, type: 'openvpn', servedBy: 'agent' }));
+}
+
+/** The names of the agent-served servers, each checked by the bot's own rules (a non-empty string) in readSettings. */
+export function agentEndpointNames(settings: Pick<Settings, 'agentEndpoints'>): string[] {
+  return settings.agentEndpoints.map((endpoint) => String(endpoint.name));
 }
 
 /** Some agent-served server runs tls-crypt-v2: the worker then wraps each profile's client key with its stored key. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_TABLE_GRANTS } from '../../infra/agent-role';
+import { AgentTableGrant, agentTableGrants } from '../../infra/agent-role';
 import { AGENT_CALLS } from '../../infra/operations';
 import { CONNECT_READS, CONNECT_WRITES } from '../../infra/permissions';
 import { DynamoDbAccessRequestStore } from '../../src/adapters/dynamodb/access-request-store';
@@ -391,26 +391,30 @@ describeWith(
       },
     );
 
-    it("the agent's role grants each of its calls on the partitions it touches, and its own partitions no further (infra/agent-role.ts)", () => {
+    /** The agent's calls, each request with the partition it touched; they served the endpoint openvpn:office. */
+    const agentRequests = () => {
       const calls = Object.entries(AGENT_CALLS).flatMap(([store, methods]) =>
         methods.map((method: string) => `${store}.${method}`),
       );
       expect(calls.filter((call) => !touched.has(call))).toEqual([]);
-      const requests = calls.flatMap((call) =>
+      return calls.flatMap((call) =>
         [...touched.get(call)!].map((request) => {
           const [action, partition] = request.split(' ');
           return { call, action, partition };
         }),
       );
-      const refused = requests.filter(
+    };
+    const refusedBy = (grants: AgentTableGrant[], requests: ReturnType<typeof agentRequests>) =>
+      requests.filter(
         ({ action, partition }) =>
-          !AGENT_TABLE_GRANTS.some(
-            (grant) => grant.action === action && grant.keys.some((pattern) => like(pattern, partition)),
-          ),
+          !grants.some((grant) => grant.action === action && grant.keys.some((pattern) => like(pattern, partition))),
       );
-      expect(refused).toEqual([]);
+
+    it("the agent's role grants each of its calls on the partitions it touches, and its own partitions no further (infra/agent-role.ts)", () => {
+      const requests = agentRequests();
+      expect(refusedBy(agentTableGrants(['openvpn:office', 'openvpn:lab']), requests)).toEqual([]);
       // The login decision's partitions are the connect handler's grant, shared as it is; the agent's own are each used.
-      const unused = AGENT_TABLE_GRANTS.flatMap(({ action, keys }) =>
+      const unused = agentTableGrants(['openvpn:office']).flatMap(({ action, keys }) =>
         keys
           .filter((pattern) => !CONNECT_READS.includes(pattern) && !CONNECT_WRITES.includes(pattern))
           .filter(
@@ -419,6 +423,15 @@ describeWith(
           .map((pattern) => `${action} ${pattern}`),
       );
       expect(unused).toEqual([]);
+    });
+
+    it("a role for other endpoints refuses every call on openvpn:office's own partitions, and only those", () => {
+      const requests = agentRequests();
+      const own = requests.filter(({ partition }) => partition.endsWith('#openvpn:office'));
+      expect(new Set(own.map(({ partition }) => partition.split('#')[0]))).toEqual(
+        new Set(['AGENT-CRL', 'KILLS', 'AGENT-ENDPOINT', 'SHIPPED']),
+      );
+      expect(refusedBy(agentTableGrants(['openvpn:lab', 'openvpn:office-2']), requests)).toEqual(own);
     });
 
     it('files every request under a store method', () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { AGENT_TABLE_GRANTS } from '../../infra/agent-role';
+import { agentTableGrants } from '../../infra/agent-role';
 import { buildApp } from '../../infra/bin/app';
 import { agentOperations } from '../../infra/operations';
 import { tempDir } from '../helpers/tools';
@@ -35,11 +35,22 @@ function synth(context: Json = {}): { app: App; template: Template } {
   return { app, template: Template.fromStack(buildApp(app)) };
 }
 
+const server = (name: string) => ({
+  name,
+  management: '127.0.0.1:7505',
+  crlFile: `/etc/openvpn/server/${name}/crl.pem`,
+  remote: `${name}.vpn.example.com 1194 udp`,
+});
+
 const agentRoleIds = (template: Template) =>
   Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => /^AgentRole[0-9A-F]{8}$/.test(id));
 
 describe('the agent identity (-c agentRole=true)', () => {
-  const { app, template } = synth({ agentRole: 'true' });
+  const { app, template } = synth({
+    agentRole: 'true',
+    agentEndpoints: JSON.stringify([server('office'), server('lab')]),
+  });
+  const grants = agentTableGrants(['openvpn:office', 'openvpn:lab']);
   const [roleId] = agentRoleIds(template);
   const role = template.findResources('AWS::IAM::Role')[roleId].Properties as {
     Policies: { PolicyDocument: { Statement: Statement[] } }[];
@@ -75,19 +86,29 @@ describe('the agent identity (-c agentRole=true)', () => {
     expect((role as Json).ManagedPolicyArns).toBeUndefined();
   });
 
-  it('is what docs/self-hosted.md gives as the policy to write by hand', () => {
+  it('is what docs/self-hosted.md gives as the policy to write by hand, for its endpoint office', () => {
     const doc = readFileSync(join(__dirname, '../../docs/self-hosted.md'), 'utf8');
     const policy = JSON.parse(/```json\n(\{\n {2}"Version"[\s\S]*?)```/.exec(doc)![1]) as { Statement: Statement[] };
-    expect(
-      policy.Statement.map((statement) => [
+    const onlyOffice = synth({ agentRole: 'true', agentEndpoints: JSON.stringify([server('office')]) }).template;
+    const [officeRoleId] = agentRoleIds(onlyOffice);
+    const officeRole = onlyOffice.findResources('AWS::IAM::Role')[officeRoleId].Properties as {
+      Policies: { PolicyDocument: { Statement: Statement[] } }[];
+    };
+    const leadingKeys = (statements: Statement[]) =>
+      statements.map((statement) => [
         statement.Action,
         (statement.Condition?.['ForAllValues:StringLike'] as Json)['dynamodb:LeadingKeys'],
-      ]),
-    ).toEqual(AGENT_TABLE_GRANTS.map(({ action, keys }) => [action, keys]));
+      ]);
+    expect(leadingKeys(policy.Statement)).toEqual(
+      leadingKeys(officeRole.Policies.flatMap((each) => each.PolicyDocument.Statement)),
+    );
+    expect(leadingKeys(policy.Statement)).toEqual(
+      agentTableGrants(['openvpn:office']).map(({ action, keys }) => [action, keys]),
+    );
   });
 
   it("grants exactly the actions the agent's store calls send (infra/operations.ts, src/adapters/sends.ts)", () => {
-    const granted = [...new Set(AGENT_TABLE_GRANTS.map(({ action }) => action))].sort();
+    const granted = [...new Set(grants.map(({ action }) => action))].sort();
     expect(granted).toEqual(agentOperations().sort());
   });
 
@@ -97,7 +118,7 @@ describe('the agent identity (-c agentRole=true)', () => {
         statement.Action,
         (statement.Condition?.['ForAllValues:StringLike'] as Json)?.['dynamodb:LeadingKeys'],
       ]),
-    ).toEqual(AGENT_TABLE_GRANTS.map(({ action, keys }) => [action, keys]));
+    ).toEqual(grants.map(({ action, keys }) => [action, keys]));
     for (const statement of statements)
       expect(Object.keys(statement.Condition ?? {})).toEqual(['ForAllValues:StringLike']);
     const reads = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
@@ -110,6 +131,47 @@ describe('the agent identity (-c agentRole=true)', () => {
     for (const prefix of ['CERT#*', 'CN#*', 'SLOT#*', 'CA#*', 'ENDPOINT#*', 'AGENT-CRL#*'])
       expect(written).not.toContain(prefix);
     expect(JSON.stringify(statements)).not.toMatch(/secretsmanager|kms|lambda|ec2:/);
+  });
+
+  it("names each listed endpoint's own partitions exactly, and no other endpoint's", () => {
+    const keysOf = (action: string) =>
+      (statements.find((statement) => statement.Action === action)!.Condition!['ForAllValues:StringLike'] as Json)[
+        'dynamodb:LeadingKeys'
+      ] as string[];
+    const own = (action: string) =>
+      keysOf(action).filter((key) => /^(AGENT-CRL|KILLS|AGENT-ENDPOINT|SHIPPED)#/.test(key));
+    expect(own('dynamodb:GetItem')).toEqual(['AGENT-CRL#openvpn:office', 'AGENT-CRL#openvpn:lab']);
+    expect(own('dynamodb:Query')).toEqual([
+      'AGENT-CRL#openvpn:office',
+      'AGENT-CRL#openvpn:lab',
+      'KILLS#openvpn:office',
+      'KILLS#openvpn:lab',
+    ]);
+    expect(own('dynamodb:PutItem')).toEqual([
+      'AGENT-ENDPOINT#openvpn:office',
+      'AGENT-ENDPOINT#openvpn:lab',
+      'SHIPPED#openvpn:office',
+      'SHIPPED#openvpn:lab',
+    ]);
+    expect(own('dynamodb:UpdateItem')).toEqual(['KILLS#openvpn:office', 'KILLS#openvpn:lab']);
+    expect(own('dynamodb:DeleteItem')).toEqual([
+      'KILLS#openvpn:office',
+      'KILLS#openvpn:lab',
+      'AGENT-ENDPOINT#openvpn:office',
+      'AGENT-ENDPOINT#openvpn:lab',
+    ]);
+    // A wildcard is left only on partitions every endpoint shares: the login decision's and the heartbeats'.
+    expect(JSON.stringify(statements)).not.toMatch(/"(AGENT-CRL|KILLS|AGENT-ENDPOINT|SHIPPED)#[^"]*\*/);
+  });
+
+  it('keeps an endpoint name literal: IAM wildcards and variables in it match only themselves', () => {
+    expect(
+      agentTableGrants(['openvpn:a*b?c${aws:username}']).find((grant) => grant.action === 'dynamodb:Query')!.keys,
+    ).toEqual(['AGENT-CRL#openvpn:a${*}b${?}c${$}{aws:username}', 'KILLS#openvpn:a${*}b${?}c${$}{aws:username}']);
+  });
+
+  it('is refused at synth time without agentEndpoints: there would be no endpoint for it to serve', () => {
+    expect(() => synth({ agentRole: 'true' })).toThrow(/agentEndpoints: missing, but agentRole is true/);
   });
 
   it('is taken by an EC2 instance through its profile, or assumed within the account, and its ARN is an output', () => {

@@ -39,6 +39,14 @@ const VARIANTS: [string, Record<string, unknown>][] = [
       alarmEmail: 'vpn-admins@example.com',
       reuseRetained: true,
       agentRole: true,
+      agentEndpoints: [
+        {
+          name: 'office',
+          management: '127.0.0.1:7505',
+          crlFile: '/etc/openvpn/server/crl/crl.pem',
+          remote: 'vpn.example.com 1194 udp',
+        },
+      ],
       adminUsergroupId: 'S0123456789',
       botSettings: { CRL_PUBLISH_MODE: 'window', CRL_WINDOW: 'Sun 03:00-05:00 UTC' },
     },
