@@ -20,7 +20,7 @@ export interface AgentTableGrant {
 }
 
 /** The key an agent-served endpoint goes by in the table, as the agent builds it (src/composition/agent.ts). */
-export const agentEndpointKey = (name: string) => `openvpn:${name}`;
+const agentEndpointKey = (name: string) => `openvpn:${name}`;
 
 /** IAM reads `*`, `?` and `${…}` in a StringLike value as wildcards and variables; an endpoint name means itself. */
 const literal = (text: string) => text.replace(/[*?$]/g, (special) => `\${${special}}`);
