@@ -110,13 +110,15 @@ export interface OpenVpnLogParserOptions {
   now: number;
   /** Attempts that started before this are of no interest: dropped as early as possible, to bound memory. */
   from?: number;
+  /** The end of the window: lines from this moment on are not counted (their attempts the caller leaves out). */
+  to?: number;
 }
 
 export class OpenVpnLogParser {
   readonly attempts: ConnectionAttempt[] = [];
-  /** Lines read, blank ones aside. */
+  /** Lines read within [from, to), blank ones aside. */
   lines = 0;
-  /** Lines that start with no timestamp we know: skipped and counted. */
+  /** Lines within [from, to) that start with no timestamp we know: skipped and counted. */
   malformed = 0;
   private readonly open = new Map<string, Handshake>();
   /** Peers whose attempt is settled, with when: their trailing lines must not open another attempt. */
@@ -131,6 +133,8 @@ export class OpenVpnLogParser {
   /** `MULTI: connection rejected` names no peer; the AUTH_FAILED that follows it does. */
   private pendingDenial: string | undefined;
   private last = 0;
+  /** The last timestamp read, in any format: where a line without one belongs. */
+  private moment: number | undefined;
   /** The last OpenVPN timestamp read, and its moment: a handshake writes a dozen lines within one second. */
   private stamp?: { text: string; at: number };
 
@@ -138,13 +142,14 @@ export class OpenVpnLogParser {
 
   push(line: string): void {
     if (line.trim() === '') return;
-    this.lines++;
     const stamped = this.timestamp(line);
     if (stamped === undefined) {
-      this.malformed++;
+      this.count(this.moment, true);
       return;
     }
     const [at, message] = stamped;
+    this.moment = at;
+    this.count(at, false);
     // A handshake that matters may have started up to a hand-window before `from`, but no earlier.
     if (this.options.from !== undefined && at < this.options.from - HAND_WINDOW_MS) return;
     this.last = Math.max(this.last, at);
@@ -152,6 +157,17 @@ export class OpenVpnLogParser {
     const peer = space > 0 ? PEER_TOKEN.exec(message.slice(0, space)) : null;
     if (peer) this.peerLine(at, `${peer[2]}:${peer[3]}`, peer[2], peer[1], message.slice(space + 1));
     else this.serverLine(at, message);
+  }
+
+  /**
+   * Only lines inside the window count, or a window's count would be the whole file's. A line that cannot be
+   * placed in time (no timestamp yet) counts: a file in a format we do not read must still show as malformed.
+   */
+  private count(at: number | undefined, malformed: boolean): void {
+    const { from, to } = this.options;
+    if (at !== undefined && ((from !== undefined && at < from) || (to !== undefined && at >= to))) return;
+    this.lines++;
+    if (malformed) this.malformed++;
   }
 
   /** Handshakes still open at the end: those past the hand-window failed without a word; the rest are `incomplete`. */

@@ -44,7 +44,7 @@ export class OpenVpnConnectionLog implements ConnectionLogSource {
       throw this.unreadable(error);
     }
     const start = Math.max(0, bytes - maxBytes);
-    const parser = new OpenVpnLogParser({ now: to.getTime(), from: from.getTime() });
+    const parser = new OpenVpnLogParser({ now: to.getTime(), from: from.getTime(), to: to.getTime() });
     const lines = createInterface({
       input: createReadStream(logFile, { start, encoding: 'utf8' }),
       crlfDelay: Infinity,
