@@ -57,6 +57,21 @@ describe('log shipping: the server log hour by hour', () => {
     expect(shipped.shipped.map((entry) => entry.hour)).toEqual([new Date(CURRENT)]);
   });
 
+  it('starts over with the last day when it comes back after more than a day without shipping', async () => {
+    const clock = new TestClock(new Date(NOW));
+    const shipped = new MemoryShippedLog();
+    const log = file();
+    log.lines.push(refusal(CURRENT + 1000, 1));
+    const state = newLogShippingState();
+    await shipLogs({ shipped, clock, log: new RecordingLog() }, log, state);
+
+    shipped.shipped.length = 0;
+    clock.advance(30 * HOUR);
+    await shipLogs({ shipped, clock, log: new RecordingLog() }, log, state);
+    expect(log.reads).toEqual([undefined, undefined]);
+    expect(shipped.shipped).toHaveLength(BACKFILL_HOURS + 1);
+  });
+
   it('ships an hour that failed to ship again next round', async () => {
     const clock = new TestClock(new Date(NOW));
     const log = file();

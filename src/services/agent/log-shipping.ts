@@ -56,6 +56,11 @@ function tallyOf(state: LogShippingState, at: number): HourTally | undefined {
   return tally;
 }
 
+function forget(state: LogShippingState): void {
+  state.position = state.parser = state.final = undefined;
+  state.hours.clear();
+}
+
 /**
  * One round: reads what the server logged since the last round (the last day, on the first), splits it by
  * hour and ships each hour that may have changed, whole. An hour that fails to ship stops the round and
@@ -63,8 +68,10 @@ function tallyOf(state: LogShippingState, at: number): HourTally | undefined {
  */
 export async function shipLogs(deps: LogShippingDeps, source: GrowingLogFile, state: LogShippingState): Promise<void> {
   const now = deps.clock.now().getTime();
+  const from = hourOf(now) - BACKFILL_HOURS * HOUR_MS;
+  // Back after more than a day without shipping (another agent held the lease): the last day, as at a start.
+  if (state.final !== undefined && state.final < from) forget(state);
   if (state.parser === undefined || state.final === undefined) {
-    const from = hourOf(now) - BACKFILL_HOURS * HOUR_MS;
     state.final = from;
     state.parser = new OpenVpnLogParser({
       now,
@@ -87,8 +94,7 @@ export async function shipLogs(deps: LogShippingDeps, source: GrowingLogFile, st
     ({ position: state.position, skipped } = await source.readSince(state.position, (line) => parser.push(line)));
   } catch (error) {
     // Some lines may have been counted already: only a read from the start counts each line once.
-    state.position = state.parser = state.final = undefined;
-    state.hours.clear();
+    forget(state);
     deps.log.error(
       `${source.endpoint}: could not read the server's log (${messageOf(error)}); the next round reads it from the start`,
       error,
