@@ -142,7 +142,7 @@ export class OpenVpnLogParser {
   private moment: number | undefined;
   /** The last OpenVPN timestamp read, and its moment: a handshake writes a dozen lines within one second. */
   private stamp?: { text: string; at: number };
-
+  /** The reader's clock, for the year of syslog lines; a reader that keeps going moves it on (`advance`). */
   private now: number;
 
   constructor(private readonly options: OpenVpnLogParserOptions) {
