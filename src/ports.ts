@@ -315,6 +315,32 @@ export interface ConnectionLogSource {
   read(from: Date, to: Date): Promise<ConnectionLogRead>;
 }
 
+/** Where reading a log file stopped: which file (so a replaced one is noticed) and the byte after the last whole line. */
+export interface LogFilePosition {
+  /** The file's identity on this host (device and inode). */
+  file: string;
+  offset: number;
+  /** The last bytes before `offset`, base64: a file truncated and grown past `offset` again no longer has them there. */
+  mark: string;
+}
+
+/** A server's log file on this host, read a piece at a time as it grows: the agent ships it without re-reading it. */
+export interface GrowingLogFile {
+  /** The VpnEndpoint key it belongs to, e.g. `openvpn:office`. */
+  readonly endpoint: string;
+  /**
+   * Hands each whole line written since `after` to `line`, oldest first, and says where the next read starts.
+   * A replaced or truncated (rotated) file, or no `after`, is read from its start; only the end of a stretch
+   * too long to read is, and `skipped` then says what was left out. Fails with a VpnChatopsError that says what to do.
+   */
+  readSince(after: LogFilePosition | undefined, line: (text: string) => void): Promise<GrowingLogRead>;
+}
+
+export interface GrowingLogRead {
+  position: LogFilePosition;
+  skipped?: string;
+}
+
 /**
  * An endpoint's failed logins counted over time: AWS Client VPN's `AuthenticationFailures` metric. AWS does
  * not log a failed certificate handshake, so this is where an outage like seed 000's shows, and the window

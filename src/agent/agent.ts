@@ -203,8 +203,7 @@ export class Agent {
   private async shipLogs(): Promise<void> {
     const { stores, clock, log } = this.options;
     await eachOf(this.acting, async (served) => {
-      if (served.log)
-        served.lastShipped = await shipLogs({ shipped: stores.shippedLog, clock, log }, served.log, served.lastShipped);
+      if (served.log) await shipLogs({ shipped: stores.shippedLog, clock, log }, served.log, served.logShipping);
     });
   }
 

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { OpenVpnConnectBridge } from '../adapters/openvpn/connect-bridge';
 import type { ManagementClient } from '../adapters/openvpn/management';
 import type { ConnectDecision, ConnectRequest } from '../domain/approval';
-import type { Clock, ConnectionLogSource, EndpointLease, VpnEndpoint } from '../ports';
+import type { Clock, EndpointLease, GrowingLogFile, VpnEndpoint } from '../ports';
 import type { AgentLog } from '../services/agent/agent-log';
+import { newLogShippingState, type LogShippingState } from '../services/agent/log-shipping';
 import { ManagementLink } from './management-link';
 
 /** One `openvpn` endpoint as the agent sees it, before the runtime has a management connection for it. */
@@ -13,7 +14,7 @@ export interface EndpointSetup {
   managementPasswordFile?: string;
   /** The local adapter, sending its management commands through `shared` while the agent holds a connection. */
   endpoint(shared: () => ManagementClient | undefined): VpnEndpoint;
-  log?: ConnectionLogSource;
+  log?: GrowingLogFile;
 }
 
 export interface Approvals {
@@ -47,9 +48,9 @@ export class ServedEndpoint {
 
   readonly key: string;
   readonly endpoint: VpnEndpoint;
-  readonly log: ConnectionLogSource | undefined;
-  /** Where the next log-shipping round starts. */
-  lastShipped: Date | undefined;
+  readonly log: GrowingLogFile | undefined;
+  /** Where the next log-shipping round starts, kept in this process only: a restart reads the last day again. */
+  readonly logShipping: LogShippingState = newLogShippingState();
   private link: ManagementLink | undefined;
   private bridge: OpenVpnConnectBridge | undefined;
   private heldUntil = 0;

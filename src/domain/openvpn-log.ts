@@ -110,13 +110,20 @@ export interface OpenVpnLogParserOptions {
   now: number;
   /** Attempts that started before this are of no interest: dropped as early as possible, to bound memory. */
   from?: number;
+  /** The end of the window: lines from this moment on are not counted (their attempts the caller leaves out). */
+  to?: number;
+  /**
+   * Told of every line counted, with its moment: its own timestamp, or for a line without one the last
+   * timestamp before it (undefined before any), so lines can be counted per hour.
+   */
+  counted?: (at: number | undefined, malformed: boolean) => void;
 }
 
 export class OpenVpnLogParser {
   readonly attempts: ConnectionAttempt[] = [];
-  /** Lines read, blank ones aside. */
+  /** Lines read within [from, to), blank ones aside. */
   lines = 0;
-  /** Lines that start with no timestamp we know: skipped and counted. */
+  /** Lines within [from, to) that start with no timestamp we know: skipped and counted. */
   malformed = 0;
   private readonly open = new Map<string, Handshake>();
   /** Peers whose attempt is settled, with when: their trailing lines must not open another attempt. */
@@ -131,20 +138,27 @@ export class OpenVpnLogParser {
   /** `MULTI: connection rejected` names no peer; the AUTH_FAILED that follows it does. */
   private pendingDenial: string | undefined;
   private last = 0;
+  /** The last timestamp read, in any format: where a line without one belongs. */
+  private moment: number | undefined;
   /** The last OpenVPN timestamp read, and its moment: a handshake writes a dozen lines within one second. */
   private stamp?: { text: string; at: number };
+  /** The reader's clock, for the year of syslog lines; a reader that keeps going moves it on (`advance`). */
+  private now: number;
 
-  constructor(private readonly options: OpenVpnLogParserOptions) {}
+  constructor(private readonly options: OpenVpnLogParserOptions) {
+    this.now = options.now;
+  }
 
   push(line: string): void {
     if (line.trim() === '') return;
-    this.lines++;
     const stamped = this.timestamp(line);
     if (stamped === undefined) {
-      this.malformed++;
+      this.count(this.moment, true);
       return;
     }
     const [at, message] = stamped;
+    this.moment = at;
+    this.count(at, false);
     // A handshake that matters may have started up to a hand-window before `from`, but no earlier.
     if (this.options.from !== undefined && at < this.options.from - HAND_WINDOW_MS) return;
     this.last = Math.max(this.last, at);
@@ -154,13 +168,43 @@ export class OpenVpnLogParser {
     else this.serverLine(at, message);
   }
 
+  /**
+   * Only lines inside the window count, or a window's count would be the whole file's. A line that cannot be
+   * placed in time (no timestamp yet) counts: a file in a format we do not read must still show as malformed.
+   */
+  private count(at: number | undefined, malformed: boolean): void {
+    const { from, to, counted } = this.options;
+    if (at !== undefined && ((from !== undefined && at < from) || (to !== undefined && at >= to))) return;
+    this.lines++;
+    if (malformed) this.malformed++;
+    counted?.(at, malformed);
+  }
+
   /** Handshakes still open at the end: those past the hand-window failed without a word; the rest are `incomplete`. */
   finish(): ConnectionAttempt[] {
+    this.settleOpen(Infinity);
+    return this.attempts;
+  }
+
+  /**
+   * For a reader that keeps going as the file grows: settles the handshakes past the hand-window (failed)
+   * and those opened before `before` (`incomplete`), as `finish` would, so an hour can be closed.
+   */
+  settleOpen(before: number): void {
     for (const [key, handshake] of this.open) {
       if (this.last - handshake.seen >= HAND_WINDOW_MS) this.settle(key, handshake, FAILED, 'tls-handshake-timeout');
-      else this.settle(key, handshake, 'incomplete');
+      else if (handshake.at < before) this.settle(key, handshake, 'incomplete');
     }
-    return this.attempts;
+  }
+
+  /** The attempts settled since the last call, handed over: a reader that keeps going ships them as it goes. */
+  take(): ConnectionAttempt[] {
+    return this.attempts.splice(0);
+  }
+
+  /** The reader's clock has moved on: syslog lines read from now on take their year from `now`. */
+  advance(now: number): void {
+    this.now = now;
   }
 
   private timestamp(line: string): [number, string] | undefined {
@@ -181,7 +225,7 @@ export class OpenVpnLogParser {
     }
     match = SYSLOG_TIME.exec(line);
     if (!match) return undefined;
-    const now = new Date(this.options.now);
+    const now = new Date(this.now);
     const stamp = (year: number) =>
       new Date(
         year,
@@ -193,7 +237,7 @@ export class OpenVpnLogParser {
       ).getTime();
     let at = stamp(now.getFullYear());
     // A December line read in January belongs to last year.
-    if (at > this.options.now + DAY_MS) at = stamp(now.getFullYear() - 1);
+    if (at > this.now + DAY_MS) at = stamp(now.getFullYear() - 1);
     return [at, line.slice(match[0].length)];
   }
 

@@ -111,6 +111,21 @@ describe('OpenVpnConnectionLog on files', () => {
     ).toMatch(/is not a regular file/);
   });
 
+  it('counts only the lines inside the window, a line without a timestamp where the line before it is', async () => {
+    const file = join(dir.path, 'days.log');
+    const line = (day: number, hour: string) =>
+      `2026-11-${day} ${hour} TLS Error: tls-crypt unwrapping failed from [AF_INET]192.0.2.${day}:1000\n`;
+    writeFileSync(
+      file,
+      [line(21, '23:59:59'), 'a line without a timestamp\n', line(22, '00:00:00'), line(22, '12:00:00')]
+        .concat('another line without one\n', line(22, '23:59:59'), line(23, '00:00:00'), line(24, '08:00:00'))
+        .join(''),
+    );
+    const read = await new OpenVpnConnectionLog({ name: 'local', logFile: file }).read(window.from, window.to);
+    expect(read).toMatchObject({ events: 4, malformed: 1 });
+    expect(read.attempts).toHaveLength(3);
+  });
+
   it('reads only the end of a log larger than its limit, and says so', async () => {
     const file = join(dir.path, 'big.log');
     const line = (i: number) =>
