@@ -644,6 +644,8 @@ export interface AgentEndpointReport {
   endpoint: string;
   health: EndpointHealth;
   sessions: VpnSession[];
+  /** The sessions did not all fit in the heartbeat's item: `sessions` is only part of what the server has. */
+  sessionsTruncated?: boolean;
   /** The client configuration profiles are built from (`remote`, cipher…), as the agent's config says. */
   clientConfiguration?: string;
   /** The tls-crypt key every profile must carry (it is in every profile anyway). */

@@ -129,6 +129,38 @@ describeWith(
       expect(await stores.sessionKills.pending(KEY)).toEqual([]);
     });
 
+    it('reports the session list as partial, never as every session, when the heartbeat could not hold them all', async () => {
+      const fay = await enrol('Fay', 'U0FAY');
+      const crowd = Array.from({ length: 2_500 }, (_, i) => ({
+        connectionId: String(1_000 + i),
+        commonName: `Александра-Преображенская-Константиновна-${String(i).padStart(6, '0')}`.padEnd(64, 'я'),
+        clientIp: `2001:0db8:ffff:ffff:ffff:ffff:ffff:${i.toString(16).padStart(4, '0')}`,
+      }));
+      await beat([...crowd, { connectionId: '9999', commonName: fay.cn }]);
+      startAgent();
+      const admin = new VpnAdmin({
+        config: loadConfig({ CERT_DOMAIN: DOMAIN }),
+        ca,
+        ...stores,
+        endpoints: [endpoint()],
+        alerts: { send: async () => undefined },
+        coalesceMs: 0,
+      });
+
+      const report = await admin.revoke({ target: { slackId: 'U0FAY' }, reason: 'keyCompromise', actor: 'U0ADMIN' });
+
+      expect(report.sessions).toEqual([
+        {
+          endpoint: KEY,
+          terminated: 0,
+          error: expect.stringMatching(
+            /^openvpn:office: the agent on vpn1\.example\.com has more live sessions than its heartbeat .* it listed only \d+, so the bot cannot tell /,
+          ),
+        },
+      ]);
+      expect(report.crl).toMatchObject([{ endpoint: KEY, outcome: 'published' }]);
+    });
+
     it('shows doctor the CRL the agent applied, and the agent gone silent with what to do', async () => {
       const config = loadConfig({ CERT_DOMAIN: DOMAIN });
       const doctor = () =>

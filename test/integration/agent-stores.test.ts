@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbAgentRegistry, MAX_HEARTBEAT_SESSIONS } from '../../src/adapters/dynamodb/agent-registry';
+import { DynamoDbAgentRegistry } from '../../src/adapters/dynamodb/agent-registry';
 import { DynamoDbCrlDistribution } from '../../src/adapters/dynamodb/crl-distribution';
 import { DynamoDbEndpointLease } from '../../src/adapters/dynamodb/endpoint-lease';
 import { DynamoDbSessionKillQueue } from '../../src/adapters/dynamodb/session-kill-queue';
@@ -262,11 +262,37 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect((await agents.serving(endpoint))?.agentId).toBe(b);
     });
 
-    it(`keeps at most ${MAX_HEARTBEAT_SESSIONS} sessions in a heartbeat`, async () => {
+    it('trims the sessions of a heartbeat to fit one item, and says the list was truncated', async () => {
       const agents = new DynamoDbAgentRegistry(db);
       const endpoint = endpointKey();
-      await agents.beat(heartbeat(`agent-${randomBytes(3).toString('hex')}`, endpoint, new Date(), 2_500));
-      expect((await agents.serving(endpoint))?.endpoints[0].sessions).toHaveLength(MAX_HEARTBEAT_SESSIONS);
+      const small = endpointKey();
+      const big = heartbeat(`agent-${randomBytes(3).toString('hex')}`, endpoint, new Date(), 0);
+      const sessions = Array.from({ length: 2_500 }, (_, i) => ({
+        connectionId: String(100_000 + i),
+        // An Easy-RSA import keeps its CNs: 64 characters, most of them two bytes in UTF-8, as DynamoDB counts them.
+        commonName: `Александра-Преображенская-Константиновна-${String(i).padStart(6, '0')}`.padEnd(64, 'я'),
+        clientIp: `2001:0db8:ffff:ffff:ffff:ffff:ffff:${i.toString(16).padStart(4, '0')}`,
+        connectedAt: new Date('2026-12-04T09:00:00Z'),
+      }));
+      expect(sessions[0].commonName).toHaveLength(64);
+      const few = sessions
+        .slice(0, 3)
+        .map((session) => ({ ...session, connectionId: `small-${session.connectionId}` }));
+      big.endpoints = [
+        { ...big.endpoints[0], sessions },
+        { ...big.endpoints[0], endpoint: small, sessions: few },
+      ];
+
+      await agents.beat(big);
+
+      const [stored, other] = (await agents.serving(endpoint))!.endpoints;
+      expect(stored.sessionsTruncated).toBe(true);
+      expect(stored.sessions.length).toBeGreaterThan(1_000);
+      expect(stored.sessions.length).toBeLessThan(sessions.length);
+      expect(stored.sessions).toEqual(sessions.slice(0, stored.sessions.length));
+      // The smaller endpoint's list is whole: trimming takes from the longest list.
+      expect(other).toMatchObject({ endpoint: small, sessions: few });
+      expect(other.sessionsTruncated).toBeUndefined();
     });
 
     it('flips silent once each way, and a heartbeat leaves it for the check to clear', async () => {

@@ -113,6 +113,11 @@ export class AgentServedEndpoint implements VpnEndpoint {
       throw this.failure(
         `the agent on ${heartbeat.host} cannot read the sessions (${report.health.detail})${report.health.fix ? `: ${report.health.fix}` : ''}`,
       );
+    // A revoke that ended only the listed sessions would report success and leave the others up: refuse instead.
+    if (report.sessionsTruncated)
+      throw this.failure(
+        `the agent on ${heartbeat.host} has more live sessions than its heartbeat (one DynamoDB item) holds; it listed only ${report.sessions.length}, so the bot cannot tell which sessions a certificate has. The agent itself ends every session of a revoked certificate when it writes the new CRL, and at its sweep every 10 minutes`,
+      );
     return report.sessions.map((session) => ({
       ...session,
       ...(session.connectedAt !== undefined && { connectedAt: new Date(session.connectedAt) }),

@@ -23,23 +23,39 @@ const servingKey = (endpoint: string) => ({ pk: `AGENT-ENDPOINT#${endpoint}`, sk
 /** A retired agent drops out of the list a month after its last heartbeat (its silence was alerted long before). */
 const HEARTBEAT_TTL_MS = 30 * DAY_MS;
 /**
- * One heartbeat is one item (400 KB at most). A session is ~150 bytes stored, so 2,000 of them, across
- * the agent's endpoints, stay under 300 KB beside the profiles' configuration and keys. A server with
- * more live sessions than that reports the first 2,000: the bot's revoke then cannot name the rest, but
- * the agent's own daily sweep still ends them, and the CRL refuses their next connection.
+ * One heartbeat is one item, and DynamoDB refuses an item over 400 KB: the beat would fail and the agent look
+ * silent. The item's size is estimated from its JSON text in UTF-8, which counts more than DynamoDB does (every
+ * attribute name costs its quotes and colon, while DynamoDB counts names and values and a byte or three per
+ * map or list), and sessions are trimmed until that estimate is under this bound; the 50 KB left cover what
+ * the estimate could miss. A CN is at most 64 characters but up to 256 bytes, so no session count is safe.
  */
-export const MAX_HEARTBEAT_SESSIONS = 2_000;
+export const HEARTBEAT_ITEM_BYTES = 350_000;
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
 const iso = (date: Date | undefined) => date?.toISOString();
 const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : undefined);
 
-function capped(endpoints: AgentEndpointReport[]): AgentEndpointReport[] {
-  let left = MAX_HEARTBEAT_SESSIONS;
-  return endpoints.map((report) => {
-    const sessions = report.sessions.slice(0, left);
-    left -= sessions.length;
-    return { ...report, sessions };
-  });
+/**
+ * Drops sessions, from the longest list first, until the item fits; a trimmed report says so, so that the bot
+ * never reads a partial list as every session (adapters/agent/endpoint.ts refuses to end sessions from it).
+ */
+function fitted(reports: Item[], item: Item): Item[] {
+  let excess = jsonBytes({ ...item, endpoints: reports }) - HEARTBEAT_ITEM_BYTES;
+  if (excess <= 0) return reports;
+  const kept: Item[] = reports.map((report) => ({ ...report, sessions: [...(report.sessions as Item[])] }));
+  const sessionsOf = (report: Item) => report.sessions as Item[];
+  while (excess > 0) {
+    const longest = kept.reduce((a, b) => (sessionsOf(b).length > sessionsOf(a).length ? b : a));
+    // Nothing left to trim: DynamoDB refuses the beat, and says why.
+    if (sessionsOf(longest).length === 0) break;
+    if (!longest.sessionsTruncated) {
+      longest.sessionsTruncated = true;
+      excess += jsonBytes({ sessionsTruncated: true });
+    }
+    excess -= jsonBytes(sessionsOf(longest).pop()) + 1;
+  }
+  return kept;
 }
 
 function reportItem(report: AgentEndpointReport): Item {
@@ -65,6 +81,7 @@ function toReport(item: Item): AgentEndpointReport {
   return {
     endpoint: item.endpoint as string,
     ...(typeof item.acting === 'boolean' && { acting: item.acting }),
+    ...(item.sessionsTruncated === true && { sessionsTruncated: true }),
     health,
     sessions: ((item.sessions as Item[] | undefined) ?? []).map((session): VpnSession => ({
       connectionId: session.connectionId as string,
@@ -111,24 +128,26 @@ export class DynamoDbAgentRegistry implements AgentRegistry {
   async beat(heartbeat: AgentHeartbeat): Promise<void> {
     if (!heartbeat.agentId) throw new VpnChatopsError('STATE', 'A heartbeat needs the agent id.');
     const at = heartbeat.at.toISOString();
+    const values: Item = {
+      ':agentId': heartbeat.agentId,
+      ':host': heartbeat.host,
+      ':version': heartbeat.version,
+      ':at': at,
+      ':false': false,
+      ':ttl': Math.ceil((heartbeat.at.getTime() + HEARTBEAT_TTL_MS) / 1000),
+    };
+    const key = agentKey(heartbeat.agentId);
+    values[':endpoints'] = fitted(heartbeat.endpoints.map(reportItem), { ...key, ...values });
     await guarded(this.db, () =>
       this.db.doc.send(
         new UpdateCommand({
           TableName: this.db.tableName,
-          Key: agentKey(heartbeat.agentId),
+          Key: key,
           // `silent` is the alert's memory: a heartbeat leaves it for markSilent, which tells "back" once.
           UpdateExpression:
             'SET agentId = :agentId, host = :host, version = :version, #at = :at, endpoints = :endpoints, silent = if_not_exists(silent, :false), #ttl = :ttl',
           ExpressionAttributeNames: { '#at': 'at', '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: {
-            ':agentId': heartbeat.agentId,
-            ':host': heartbeat.host,
-            ':version': heartbeat.version,
-            ':at': at,
-            ':endpoints': capped(heartbeat.endpoints).map(reportItem),
-            ':false': false,
-            ':ttl': Math.ceil((heartbeat.at.getTime() + HEARTBEAT_TTL_MS) / 1000),
-          },
+          ExpressionAttributeValues: values,
         }),
       ),
     );

@@ -34,7 +34,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   AGENT-ENDPOINT#<key> / CRL-APPLIED   what the agent wrote to the server's crl-verify file
  *   KILLS#<key> / KILL#<requestedAt>-<r> a session the agent must end; `state` pending | done | gone (TTL 7 days once settled)
  *   KILLS#<key> / CONN#<connectionId>    the pending kill of that session, so a second request returns it
- *   AGENTS / AGENT#<agentId>             an agent's heartbeat: endpoints, health, sessions (≤ 2,000), `silent` (TTL 30 days)
+ *   AGENTS / AGENT#<agentId>             an agent's heartbeat: endpoints, health, sessions (trimmed to ~350 KB, `sessionsTruncated`), `silent` (TTL 30 days)
  *   AGENT-ENDPOINT#<key> / SERVING       the agent whose heartbeat last reported the endpoint
  *   AGENT-ENDPOINT#<key> / LEASE         the one agent acting for the endpoint: holder, until (TTL)
  *   SHIPPED#<key> / <hour, ISO>          one hour of connection attempts, gzipped JSON ≤ 300 KB (TTL 8 days)
