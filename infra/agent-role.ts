@@ -62,12 +62,12 @@ export function agentTableGrants(endpointKeys: readonly string[]): AgentTableGra
     {
       action: 'dynamodb:UpdateItem',
       keys: [...CONNECT_WRITES, 'AGENTS', ...each('KILLS')],
-      why: 'the login decision (deciding the approval, attaching the prompt), the heartbeat (AGENTS: one partition for all agents, so the scheduler lists them in one query), and settling or failing a kill',
+      why: 'the login decision (deciding the approval, attaching the prompt), the heartbeat (AGENTS: one partition for all agents, so the scheduler lists them in one query), and settling (writing the settled kill) or failing a kill',
     },
     {
       action: 'dynamodb:DeleteItem',
       keys: each('KILLS', 'AGENT-ENDPOINT'),
-      why: "a settled kill frees its connection's guard item (in the settle transaction), and a stopping agent hands its lease back",
+      why: "settling a kill deletes its pending item and frees its connection's guard item (in the settle transaction), and a stopping agent hands its lease back",
     },
   ];
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbAgentRegistry } from '../../src/adapters/dynamodb/agent-registry';
+import { connectDatabase } from '../../src/adapters/dynamodb/client';
 import { DynamoDbCrlDistribution } from '../../src/adapters/dynamodb/crl-distribution';
 import { DynamoDbEndpointLease } from '../../src/adapters/dynamodb/endpoint-lease';
 import { DynamoDbSessionKillQueue } from '../../src/adapters/dynamodb/session-kill-queue';
@@ -9,8 +10,10 @@ import { TTL_ATTRIBUTE } from '../../src/adapters/dynamodb/table';
 import type { ConnectionAttempt } from '../../src/domain/connection-log';
 import { sleep } from '../../src/domain/time';
 import { buildCrl } from '../../src/pki/crl';
+import { carryOutKills } from '../../src/services/agent/session-kills';
 import { randomSerial } from '../../src/pki/serial';
 import type { AgentHeartbeat } from '../../src/ports';
+import { FakeOpenVpnEndpoint, RecordingLog } from '../helpers/agent-runtime-fakes';
 import { testCa } from '../helpers/ca';
 import { DYNAMODB_ENDPOINT, testDatabase } from '../helpers/dynamodb';
 import { rejectionOf } from '../helpers/errors';
@@ -185,7 +188,8 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
         expect.objectContaining({ id: first.id, state: 'done', settledAt, attempts: 2 }),
         expect.objectContaining({ id: second.id, state: 'pending' }),
       ]);
-      const stored = await raw(`KILLS#${endpoint}`, `KILL#${first.id}`);
+      expect(await raw(`KILLS#${endpoint}`, `KILL#${first.id}`)).toBeUndefined();
+      const stored = await raw(`KILLS#${endpoint}`, `SETTLED#${first.id}`);
       expect(stored?.[TTL_ATTRIBUTE]).toBe(Math.ceil((settledAt.getTime() + 7 * 86_400_000) / 1000));
 
       await kills.failed(failed, 'too late', new Date());
@@ -205,6 +209,81 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       );
       expect(new Set(requests.map(([kill]) => kill.id)).size).toBe(1);
       expect(await kills.pending(endpoint)).toHaveLength(1);
+    });
+
+    it('reads only the pending kills: 1,000 settled ones beside a pending one cost the agent one item', async () => {
+      const kills = new DynamoDbSessionKillQueue(db);
+      const endpoint = endpointKey();
+      const t0 = Date.UTC(2026, 11, 4, 10);
+      for (let start = 0; start < 1_000; start += 50)
+        await Promise.all(
+          Array.from({ length: 50 }, async (_, i) => {
+            const at = new Date(t0 + (start + i) * 1000);
+            const [kill] = await kills.request(endpoint, [{ connectionId: String(start + i) }], 'U0ADMIN', at);
+            await kills.settle(kill, { state: 'done' }, at);
+          }),
+        );
+      const [waiting] = await kills.request(endpoint, [{ connectionId: 'last' }], 'U0ADMIN', new Date(t0 + 2_000_000));
+
+      const scanned: number[] = [];
+      const watched = connectDatabase({ tableName: db.tableName, endpoint: DYNAMODB_ENDPOINT });
+      watched.doc.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          scanned.push((result.output as { ScannedCount?: number }).ScannedCount ?? 0);
+          return result;
+        },
+        { step: 'initialize' },
+      );
+      try {
+        expect((await new DynamoDbSessionKillQueue(watched).pending(endpoint)).map((kill) => kill.id)).toEqual([
+          waiting.id,
+        ]);
+      } finally {
+        watched.doc.destroy();
+      }
+      expect(scanned).toEqual([1]);
+    }, 120_000);
+
+    it('carries out a kill queued before settled kills moved out, and skips those an older agent settled in place', async () => {
+      const kills = new DynamoDbSessionKillQueue(db);
+      const endpoint = endpointKey();
+      // Items exactly as the layout before wrote them: pending and settled kills both under KILL#.
+      const legacy = (id: string, connectionId: string, state: string) =>
+        db.doc.send(
+          new PutCommand({
+            TableName: db.tableName,
+            Item: {
+              pk: `KILLS#${endpoint}`,
+              sk: `KILL#${id}`,
+              id,
+              endpoint,
+              connectionId,
+              commonName: 'gus-U0GUS.vpn.test',
+              requestedBy: 'U0ADMIN',
+              requestedAt: '2026-12-04T09:00:00.000Z',
+              state,
+              attempts: 0,
+              ...(state !== 'pending' && { settledAt: '2026-12-04T09:00:02.000Z', [TTL_ATTRIBUTE]: 1_800_000_000 }),
+            },
+          }),
+        );
+      await legacy('2026-12-04T09:00:00.000Z-0000aaaa', '3', 'done');
+      await legacy('2026-12-04T09:00:01.000Z-0000bbbb', '4', 'pending');
+      const server = new FakeOpenVpnEndpoint(endpoint);
+      server.sessions = [{ connectionId: '4', commonName: 'gus-U0GUS.vpn.test' }];
+
+      const round = await carryOutKills({ kills, clock: { now: () => new Date() }, log: new RecordingLog() }, server);
+
+      expect(round).toEqual({ done: ['2026-12-04T09:00:01.000Z-0000bbbb'], gone: [], failed: [] });
+      expect(server.sessions).toEqual([]);
+      expect(await kills.pending(endpoint)).toEqual([]);
+      expect(await raw(`KILLS#${endpoint}`, 'KILL#2026-12-04T09:00:01.000Z-0000bbbb')).toBeUndefined();
+      expect(
+        (await kills.get(endpoint, ['2026-12-04T09:00:00.000Z-0000aaaa', '2026-12-04T09:00:01.000Z-0000bbbb'])).map(
+          (kill) => kill.state,
+        ),
+      ).toEqual(['done', 'done']);
     });
   });
 

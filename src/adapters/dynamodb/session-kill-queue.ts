@@ -16,8 +16,14 @@ const REQUEST_ATTEMPTS = 3;
 const PENDING_ROUND = 500;
 
 const partition = (endpoint: string) => `KILLS#${endpoint}`;
-/** Kill ids start with the request time, so the kills' sort keys, and a query, come oldest first. */
+/**
+ * A pending kill. Kill ids start with the request time, so the pending kills' sort keys, and the agent's query,
+ * come oldest first. Pending kills keep the sort key they always had, so kills queued before the settled ones
+ * moved out are read like any other, and an agent not yet upgraded still finds the ones queued after.
+ */
 const killKey = (endpoint: string, id: string) => ({ pk: partition(endpoint), sk: `KILL#${id}` });
+/** A settled kill, moved out of `KILL#` so that the agent's every-2-s query of pending kills does not read it. */
+const settledKey = (endpoint: string, id: string) => ({ pk: partition(endpoint), sk: `SETTLED#${id}` });
 /** While a kill is pending, this names it: a second request for the session gets the same kill. */
 const guardKey = (endpoint: string, connectionId: string) => ({ pk: partition(endpoint), sk: `CONN#${connectionId}` });
 
@@ -46,7 +52,7 @@ function toKill(item: Item): SessionKill {
 
 /**
  * Session kills for agent-served endpoints, one partition per endpoint: the agent's every-2-s poll is a
- * strongly consistent query of that partition, filtered to pending kills (settled ones expire after a week).
+ * strongly consistent query of that partition's pending kills; settled ones live beside them and expire after a week.
  */
 export class DynamoDbSessionKillQueue implements SessionKillQueue {
   constructor(private readonly db: Database) {}
@@ -111,7 +117,7 @@ export class DynamoDbSessionKillQueue implements SessionKillQueue {
         if (!isConditionFailure(error) || attempt === REQUEST_ATTEMPTS) throw storeError(this.db, error);
       }
       const guard = await this.item(guardKey(endpoint, session.connectionId));
-      const existing = typeof guard?.id === 'string' ? await this.item(killKey(endpoint, guard.id)) : undefined;
+      const existing = typeof guard?.id === 'string' ? await this.find(endpoint, guard.id) : undefined;
       if (existing) return toKill(existing);
       await sleep(50 * attempt);
     }
@@ -124,11 +130,17 @@ export class DynamoDbSessionKillQueue implements SessionKillQueue {
     return Item;
   }
 
+  /** Pending first: settling deletes it and writes the settled one together, so a kill read as neither never was. */
+  private async find(endpoint: string, id: string): Promise<Item | undefined> {
+    return (await this.item(killKey(endpoint, id))) ?? (await this.item(settledKey(endpoint, id)));
+  }
+
   async pending(endpoint: string): Promise<SessionKill[]> {
     const items = await queryAll(
       this.db,
       {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :kill)',
+        // Kills that agents before this layout settled in place keep their `KILL#` key until they expire (a week).
         FilterExpression: '#state = :pending',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':pk': partition(endpoint), ':kill': 'KILL#', ':pending': 'pending' },
@@ -140,28 +152,41 @@ export class DynamoDbSessionKillQueue implements SessionKillQueue {
   }
 
   async get(endpoint: string, ids: string[]): Promise<SessionKill[]> {
-    const items = await Promise.all(ids.map((id) => this.item(killKey(endpoint, id))));
+    const items = await Promise.all(ids.map((id) => this.find(endpoint, id)));
     return items.filter((item): item is Item => item !== undefined).map(toKill);
   }
 
   async settle(kill: SessionKill, outcome: { state: 'done' | 'gone' }, at: Date): Promise<void> {
+    const settled: Item = {
+      ...kill,
+      requestedAt: kill.requestedAt.toISOString(),
+      state: outcome.state,
+      settledAt: at.toISOString(),
+      [TTL_ATTRIBUTE]: Math.ceil((at.getTime() + SETTLED_TTL_MS) / 1000),
+    };
+    const fields = Object.keys(settled).filter((name) => settled[name] !== undefined);
     try {
       await this.db.doc.send(
         new TransactWriteCommand({
           TransactItems: [
             {
-              Update: {
+              Delete: {
                 TableName: this.db.tableName,
                 Key: killKey(kill.endpoint, kill.id),
-                UpdateExpression: 'SET #state = :state, settledAt = :at, #ttl = :ttl',
                 ConditionExpression: '#state = :pending',
-                ExpressionAttributeNames: { '#state': 'state', '#ttl': TTL_ATTRIBUTE },
-                ExpressionAttributeValues: {
-                  ':state': outcome.state,
-                  ':pending': 'pending',
-                  ':at': at.toISOString(),
-                  ':ttl': Math.ceil((at.getTime() + SETTLED_TTL_MS) / 1000),
-                },
+                ExpressionAttributeNames: { '#state': 'state' },
+                ExpressionAttributeValues: { ':pending': 'pending' },
+              },
+            },
+            {
+              // An update that creates the item, not a put: the agent's role may update kills, never put them.
+              Update: {
+                TableName: this.db.tableName,
+                Key: settledKey(kill.endpoint, kill.id),
+                UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :f${i}`).join(', ')}`,
+                ConditionExpression: 'attribute_not_exists(pk)',
+                ExpressionAttributeNames: Object.fromEntries(fields.map((name, i) => [`#f${i}`, name])),
+                ExpressionAttributeValues: Object.fromEntries(fields.map((name, i) => [`:f${i}`, settled[name]])),
               },
             },
             {

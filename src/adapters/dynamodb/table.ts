@@ -32,7 +32,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   AGENT-CRL#<key> / MANIFEST#<number>  one CRL: chunk count, sha256, publishedAt        (TTL 14 days once superseded)
  *   AGENT-CRL#<key> / CHUNK#<number>#<i> 300 KB of its PEM; pointer, manifest and chunks are one transaction (TTL likewise)
  *   AGENT-ENDPOINT#<key> / CRL-APPLIED   what the agent wrote to the server's crl-verify file
- *   KILLS#<key> / KILL#<requestedAt>-<r> a session the agent must end; `state` pending | done | gone (TTL 7 days once settled)
+ *   KILLS#<key> / KILL#<requestedAt>-<r> a session the agent must end, while it is pending (what the agent's query reads)
+ *   KILLS#<key> / SETTLED#<requestedAt>-<r>  the same kill once carried out, moved in one transaction; `state` done | gone (TTL 7 days)
  *   KILLS#<key> / CONN#<connectionId>    the pending kill of that session, so a second request returns it
  *   AGENTS / AGENT#<agentId>             an agent's heartbeat: endpoints, health, sessions (trimmed to ~350 KB, `sessionsTruncated`), `silent` (TTL 30 days)
  *   AGENT-ENDPOINT#<key> / SERVING       the agent whose heartbeat last reported the endpoint
