@@ -668,7 +668,7 @@ export interface AgentHeartbeat {
 export interface AgentRegistry {
   beat(heartbeat: AgentHeartbeat): Promise<void>;
   list(): Promise<AgentHeartbeat[]>;
-  /** The newest heartbeat that reports `endpoint`. */
+  /** The newest heartbeat that reports `endpoint` as its acting agent (never a standby's, which reads nothing from it). */
   serving(endpoint: string): Promise<AgentHeartbeat | undefined>;
   /** Records whether the admins were told the agent is silent; true when that changed (so each change is told once). */
   markSilent(agentId: string, silent: boolean): Promise<boolean>;

@@ -221,6 +221,7 @@ export class Agent {
     await beat(
       { registry: stores.agentRegistry, clock, agentId, host, version, log, probes: this.probes },
       this.acting.map((served) => served.endpoint),
+      this.served.filter((served) => !served.acting).map((served) => served.endpoint),
     );
   }
 

@@ -125,7 +125,9 @@ export class MemoryAgentRegistry implements AgentRegistry {
   }
 
   async serving(endpoint: string): Promise<AgentHeartbeat | undefined> {
-    return this.beats.filter((beat) => beat.endpoints.some((report) => report.endpoint === endpoint)).at(-1);
+    return this.beats
+      .filter((beat) => beat.endpoints.some((report) => report.endpoint === endpoint && report.acting !== false))
+      .at(-1);
   }
 
   async markSilent(agentId: string, silent: boolean): Promise<boolean> {

@@ -63,13 +63,19 @@ describe('two agents for one endpoint: exactly one acts', () => {
       await two.round();
       expect(second.crlWrites).toEqual([]);
       expect(second.sessions).toHaveLength(1);
-      expect(table.agentRegistry.beats.at(-1)).toMatchObject({ agentId: 'vpn2', endpoints: [] });
+      expect(table.agentRegistry.beats.at(-1)).toMatchObject({
+        agentId: 'vpn2',
+        endpoints: [{ endpoint: KEY, acting: false, sessions: [] }],
+      });
 
       await one.round();
       expect(first.crlWrites).toEqual([crl.pem]);
       expect(first.sessions).toEqual([]);
       expect(table.sessionKills.kills[0].state).toBe('done');
-      expect(table.agentRegistry.beats.at(-1)).toMatchObject({ agentId: 'vpn1', endpoints: [{ endpoint: KEY }] });
+      expect(table.agentRegistry.beats.at(-1)).toMatchObject({
+        agentId: 'vpn1',
+        endpoints: [{ endpoint: KEY, acting: true }],
+      });
 
       await one.stop();
       expect(one.state()[0].acting).toBe(false);

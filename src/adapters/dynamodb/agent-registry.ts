@@ -151,7 +151,8 @@ export class DynamoDbAgentRegistry implements AgentRegistry {
         }),
       ),
     );
-    for (const { endpoint } of heartbeat.endpoints) {
+    // A standby agent's report names the endpoint but says nothing about it: the pointer is the acting agent's.
+    for (const { endpoint } of heartbeat.endpoints.filter((report) => report.acting !== false)) {
       try {
         await this.db.doc.send(
           new PutCommand({
@@ -182,11 +183,11 @@ export class DynamoDbAgentRegistry implements AgentRegistry {
     const pointer = await this.item(servingKey(endpoint));
     const agent = typeof pointer?.agentId === 'string' ? await this.item(agentKey(pointer.agentId)) : undefined;
     const heartbeat = agent && toHeartbeat(agent);
-    if (heartbeat?.endpoints.some((report) => report.endpoint === endpoint)) return heartbeat;
+    const serves = (candidate: AgentHeartbeat) =>
+      candidate.endpoints.some((report) => report.endpoint === endpoint && report.acting !== false);
+    if (heartbeat && serves(heartbeat)) return heartbeat;
     // The pointed-to agent stopped serving the endpoint (or expired): look through every heartbeat.
-    return (await this.list())
-      .filter((candidate) => candidate.endpoints.some((report) => report.endpoint === endpoint))
-      .sort((a, b) => b.at.getTime() - a.at.getTime())[0];
+    return (await this.list()).filter(serves).sort((a, b) => b.at.getTime() - a.at.getTime())[0];
   }
 
   private async item(key: { pk: string; sk: string }): Promise<Item | undefined> {

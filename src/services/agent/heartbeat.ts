@@ -24,19 +24,40 @@ export interface HeartbeatDeps {
 
 /**
  * One heartbeat: what the bot shows and answers from for the endpoints this agent acts for (their
- * health, live sessions, and what profiles are built from). A part that cannot be read is left out or
- * reported as unhealthy; it never stops the beat, whose absence alone means the agent is gone.
+ * health, live sessions, and what profiles are built from), and the endpoints it stands by for. A part
+ * that cannot be read is left out or reported as unhealthy; it never stops the beat, whose absence
+ * alone means the agent is gone.
  */
-export async function beat(deps: HeartbeatDeps, endpoints: readonly VpnEndpoint[]): Promise<AgentHeartbeat> {
+export async function beat(
+  deps: HeartbeatDeps,
+  endpoints: readonly VpnEndpoint[],
+  standby: readonly VpnEndpoint[] = [],
+): Promise<AgentHeartbeat> {
   const heartbeat: AgentHeartbeat = {
     agentId: deps.agentId,
     host: deps.host,
     version: deps.version,
     at: deps.clock.now(),
-    endpoints: await Promise.all(endpoints.map((endpoint) => report(deps, endpoint))),
+    endpoints: [
+      ...(await Promise.all(endpoints.map((endpoint) => report(deps, endpoint)))),
+      ...standby.map(standingBy),
+    ],
   };
   await deps.registry.beat(heartbeat);
   return heartbeat;
+}
+
+/**
+ * Named, so doctor, Home and the silence alert know the agent is there for it; not ok and with no sessions,
+ * because a standby agent reads nothing from the server, so nobody may take its report for the server's state.
+ */
+function standingBy(endpoint: VpnEndpoint): AgentEndpointReport {
+  return {
+    endpoint: endpoint.key,
+    acting: false,
+    health: { ok: false, detail: 'standing by: another agent holds the lease and reports this server' },
+    sessions: [],
+  };
 }
 
 async function report(deps: HeartbeatDeps, endpoint: VpnEndpoint): Promise<AgentEndpointReport> {
@@ -65,7 +86,6 @@ async function report(deps: HeartbeatDeps, endpoint: VpnEndpoint): Promise<Agent
   const tlsCryptKey = await optional('the tls-crypt key', endpoint.tlsCryptKey?.bind(endpoint));
   const serverCertificate = await optional('the server certificate', endpoint.serverCertificate?.bind(endpoint));
   const handshakeProbe = deps.probes?.get(endpoint.key);
-  // Only the endpoints this agent holds the lease for are reported: a standby agent reports none.
   return {
     endpoint: endpoint.key,
     acting: true,
