@@ -28,7 +28,7 @@ export const AGENT_TABLE_GRANTS: { action: string; keys: string[]; why: string }
   {
     action: 'dynamodb:BatchGetItem',
     keys: CONNECT_BATCH_READS,
-    why: "the login decision's first read (adapters/dynamodb/login-reader.ts): the certificate and its remembered approval together",
+    why: "the login decision's first read (adapters/dynamodb/login-reader.ts): the certificate, its remembered approval and its cooldown together; and the confirmation of a decision with its certificate",
   },
   {
     action: 'dynamodb:Query',
