@@ -334,7 +334,6 @@ async function storm(): Promise<void> {
     });
     const deps = timed(w.deployed, phases);
     const durations: number[] = [];
-    const perSecond = await ddbLocalCapacity(w.db, w.cns.map(cnKey), CAPACITY_READS);
     w.meter.reset();
     w.reactions.meter?.reset();
     const sent = () => w.meter.requests + (w.reactions.meter?.requests ?? 0);
@@ -355,22 +354,29 @@ async function storm(): Promise<void> {
     // The prompts' final states drain through the worker at chat.update's limit; a job hands itself on after 4 minutes.
     await Promise.race([w.worker.idle(), new Promise((resolve) => setTimeout(resolve, 10 * 60_000))]);
     const settled = new Set(w.slack.callsTo('chat.update').map((call) => call.args.ts)).size;
+    const drainS = ((performance.now() - decided) / 1000).toFixed(0);
+    const figures = w.meter.figures(STORM);
+    const byOperation = { ...w.meter.byOperation };
+    const critical = w.meter.byPhase[CRITICAL] ?? 0;
+    const after = sent() - critical;
+    // Measured once the storm and the settling are over: DynamoDB Local is warm, as after warm-storm's first storm.
+    const perSecond = await ddbLocalCapacity(w.db, w.cns.map(cnKey), CAPACITY_READS);
     report('storm-300', {
       approved: decisions.filter((d) => d.allow).length,
       denied: decisions.filter((d) => !d.allow).length,
       slack_429: critical429,
       p50_ms: ms(percentile(durations, 0.5)),
       p99_ms: ms(percentile(durations, 0.99)),
-      ...w.meter.figures(STORM),
+      ...figures,
       // The login's own requests, before its answer; then the 👍's handling and the prompts' settling.
-      critical_requests_per: ((w.meter.byPhase[CRITICAL] ?? 0) / STORM).toFixed(2),
-      after_requests_per: ((sent() - (w.meter.byPhase[CRITICAL] ?? 0)) / STORM).toFixed(2),
+      critical_requests_per: (critical / STORM).toFixed(2),
+      after_requests_per: (after / STORM).toFixed(2),
       ddb_local_capacity_gets_per_s: perSecond.toFixed(0),
       // Every request DynamoDB Local served until the last answer, at its pace: the storm cannot end sooner here.
       ddb_local_floor_ms: ms(ddbLocalFloorMs(untilAnswered, perSecond)),
       prompts_settled: settled,
       settle_jobs_failed: w.failedJobs.count,
-      settle_drain_s: ((performance.now() - decided) / 1000).toFixed(0),
+      settle_drain_s: drainS,
       slack_429_after_decision: w.slack.rateLimited - critical429,
     });
     report('storm-300-phases', {
@@ -383,7 +389,7 @@ async function storm(): Promise<void> {
       poll_read_p50_ms: ms(percentile(phases.reads, 0.5)),
       poll_read_p99_ms: ms(percentile(phases.reads, 0.99)),
       polls_per_login: (phases.reads.length / STORM).toFixed(1),
-      ddb_by_operation: Object.entries(w.meter.byOperation)
+      ddb_by_operation: Object.entries(byOperation)
         .map(([operation, count]) => `${operation.replace(/Command$/, '')}:${count}`)
         .join(','),
       reaction_handled_p50_ms: ms(percentile(phases.reacted, 0.5)),
