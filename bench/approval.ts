@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { WebClient } from '@slack/web-api';
 import { approvalPolicy, decideDeps } from '../src/composition/connect-handler';
-import { connectDatabase, ensureTable } from '../src/adapters/dynamodb/client';
+import { Database, connectDatabase, ensureTable } from '../src/adapters/dynamodb/client';
+import { cnKey } from '../src/adapters/dynamodb/certificate-store';
 import { startDynamoDbLocal } from '../src/adapters/dynamodb/local-server';
 import { storesFor } from '../src/adapters/dynamodb/stores';
 import { loadConfig } from '../src/config';
@@ -20,7 +21,7 @@ import { SlackApprovalNotifier } from '../src/slack/approval-notifier';
 import { adminAlertsFor } from '../src/slack/admin-alert';
 import { createSlackLambdaHandler } from '../src/composition/slack-lambda';
 import { ms, report } from './lib';
-import { meterDatabase, DdbMeter, ON_DEMAND_USD_PER_MILLION } from './ddb-meter';
+import { meterDatabase, DdbMeter, ON_DEMAND_USD_PER_MILLION, ddbLocalCapacity, ddbLocalFloorMs } from './ddb-meter';
 import { slackBudgetFor } from '../src/composition/slack-budget';
 import { InProcessJobQueue } from '../src/slack/jobs/in-process-queue';
 import { settlePrompt } from '../src/slack/jobs/settle-prompt';
@@ -29,6 +30,10 @@ import { nextPollMs } from '../src/domain/poll-schedule';
 const SECRET = 'bench-secret';
 const APPROVALS = 200;
 const STORM = 300;
+/** As many reads as warm-storm's capacity line makes, so the two floors rest on the same measurement. */
+const CAPACITY_READS = 2_000;
+/** The meter's phase for a login's own requests, from the VPN's call to the answer. */
+const CRITICAL = 'login';
 const memberId = (i: number) => `U0M${String(i).padStart(3, '0')}`;
 
 const percentile = (values: number[], q: number) => {
@@ -43,7 +48,10 @@ interface World {
   deployed: DecideDeps;
   bolt: (event: unknown, context: unknown) => Promise<unknown>;
   cns: string[];
+  db: Database;
   meter: DdbMeter;
+  /** The Slack function's own client (the 👍 handled), metered from its first request. */
+  reactions: { meter?: DdbMeter };
   worker: InProcessJobQueue;
   failedJobs: { count: number };
   stop(): Promise<void>;
@@ -120,9 +128,13 @@ async function world(members: number, options: { enforceRateLimits: boolean }): 
         () => void (failedJobs.count += 1),
       );
   });
+  const reactions: World['reactions'] = {};
   const bolt = createSlackLambdaHandler(
     () => config,
-    () => worker,
+    (_config, boltDb) => {
+      reactions.meter = meterDatabase(boltDb);
+      return worker;
+    },
   ) as World['bolt'];
   return {
     slack,
@@ -130,7 +142,9 @@ async function world(members: number, options: { enforceRateLimits: boolean }): 
     deployed: { ...decideDeps(config, db), policy: deps.policy },
     bolt,
     cns,
+    db,
     meter,
+    reactions,
     worker,
     failedJobs,
     stop: async () => {
@@ -321,11 +335,13 @@ async function storm(): Promise<void> {
     const deps = timed(w.deployed, phases);
     const durations: number[] = [];
     w.meter.reset();
+    w.reactions.meter?.reset();
+    const sent = () => w.meter.requests + (w.reactions.meter?.requests ?? 0);
     loop.enable();
     const decisions = await Promise.all(
       Array.from({ length: STORM }, async (_, i) => {
         const started = performance.now();
-        const decision = await decideConnection(deps, login(w.cns[i], i));
+        const decision = await w.meter.during(CRITICAL, () => decideConnection(deps, login(w.cns[i], i)));
         durations.push(performance.now() - started);
         return decision;
       }),
@@ -334,19 +350,33 @@ async function storm(): Promise<void> {
     stop();
     const critical429 = w.slack.rateLimited;
     const decided = performance.now();
+    const untilAnswered = sent();
     // The prompts' final states drain through the worker at chat.update's limit; a job hands itself on after 4 minutes.
     await Promise.race([w.worker.idle(), new Promise((resolve) => setTimeout(resolve, 10 * 60_000))]);
     const settled = new Set(w.slack.callsTo('chat.update').map((call) => call.args.ts)).size;
+    const drainS = ((performance.now() - decided) / 1000).toFixed(0);
+    const figures = w.meter.figures(STORM);
+    const byOperation = { ...w.meter.byOperation };
+    const critical = w.meter.byPhase[CRITICAL] ?? 0;
+    const after = sent() - critical;
+    // Measured once the storm and the settling are over: DynamoDB Local is warm, as after warm-storm's first storm.
+    const perSecond = await ddbLocalCapacity(w.db, w.cns.map(cnKey), CAPACITY_READS);
     report('storm-300', {
       approved: decisions.filter((d) => d.allow).length,
       denied: decisions.filter((d) => !d.allow).length,
       slack_429: critical429,
       p50_ms: ms(percentile(durations, 0.5)),
       p99_ms: ms(percentile(durations, 0.99)),
-      ...w.meter.figures(STORM),
+      ...figures,
+      // The login's own requests, before its answer; then the 👍's handling and the prompts' settling.
+      critical_requests_per: (critical / STORM).toFixed(2),
+      after_requests_per: (after / STORM).toFixed(2),
+      ddb_local_capacity_gets_per_s: perSecond.toFixed(0),
+      // Every request DynamoDB Local served until the last answer, at its pace: the storm cannot end sooner here.
+      ddb_local_floor_ms: ms(ddbLocalFloorMs(untilAnswered, perSecond)),
       prompts_settled: settled,
       settle_jobs_failed: w.failedJobs.count,
-      settle_drain_s: ((performance.now() - decided) / 1000).toFixed(0),
+      settle_drain_s: drainS,
       slack_429_after_decision: w.slack.rateLimited - critical429,
     });
     report('storm-300-phases', {
@@ -359,7 +389,7 @@ async function storm(): Promise<void> {
       poll_read_p50_ms: ms(percentile(phases.reads, 0.5)),
       poll_read_p99_ms: ms(percentile(phases.reads, 0.99)),
       polls_per_login: (phases.reads.length / STORM).toFixed(1),
-      ddb_by_operation: Object.entries(w.meter.byOperation)
+      ddb_by_operation: Object.entries(byOperation)
         .map(([operation, count]) => `${operation.replace(/Command$/, '')}:${count}`)
         .join(','),
       reaction_handled_p50_ms: ms(percentile(phases.reacted, 0.5)),

@@ -1,3 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Database } from '../src/adapters/dynamodb/client';
 
 /** Cost on AWS of what a benchmark asked of DynamoDB: requests by operation and the capacity DynamoDB says it consumed. */
@@ -6,6 +9,10 @@ export interface DdbMeter {
   byOperation: Record<string, number>;
   readUnits: number;
   writeUnits: number;
+  /** Requests sent from within `during(phase, …)`, by phase. */
+  byPhase: Record<string, number>;
+  /** Runs `work`, counting the requests it sends (and anything it starts) under `phase` too. */
+  during<T>(phase: string, work: () => Promise<T>): Promise<T>;
   reset(): void;
   /** `ddb_requests=… rcu=… wcu=…` values for `report`, optionally per `per` operations (e.g. per login). */
   figures(per?: number): Record<string, string | number>;
@@ -39,14 +46,18 @@ interface Capacity {
  * writes 1 per 1 KB. Only for benchmarks: it changes the requests the stores send.
  */
 export function meterDatabase(db: Database): DdbMeter {
+  const phases = new AsyncLocalStorage<string>();
   const meter: DdbMeter = {
     requests: 0,
     byOperation: {},
     readUnits: 0,
     writeUnits: 0,
+    byPhase: {},
+    during: (phase, work) => phases.run(phase, work),
     reset() {
       meter.requests = 0;
       meter.byOperation = {};
+      meter.byPhase = {};
       meter.readUnits = 0;
       meter.writeUnits = 0;
     },
@@ -75,6 +86,8 @@ export function meterDatabase(db: Database): DdbMeter {
           const attempts = meta?.attempts ?? 1;
           meter.requests += attempts;
           meter.byOperation[operation] = (meter.byOperation[operation] ?? 0) + attempts;
+          const phase = phases.getStore();
+          if (phase !== undefined) meter.byPhase[phase] = (meter.byPhase[phase] ?? 0) + attempts;
         };
         let result: { output: Record<string, unknown> };
         try {
@@ -99,3 +112,24 @@ export function meterDatabase(db: Database): DdbMeter {
   );
   return meter;
 }
+
+/**
+ * DynamoDB Local's pace on this machine: `reads` strongly consistent GetItems of `keys` (round robin), all at once.
+ * DynamoDB Local serializes every request on one SQLite file, so no storm on it ends before its requests ÷ this.
+ */
+export async function ddbLocalCapacity(
+  db: Database,
+  keys: Record<string, unknown>[],
+  reads = keys.length,
+): Promise<number> {
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: reads }, (_, i) =>
+      db.doc.send(new GetCommand({ TableName: db.tableName, Key: keys[i % keys.length], ConsistentRead: true })),
+    ),
+  );
+  return reads / ((performance.now() - started) / 1000);
+}
+
+/** How long DynamoDB Local alone needs for `requests` at `perSecond`: a storm of them cannot end sooner here. */
+export const ddbLocalFloorMs = (requests: number, perSecond: number) => (requests / perSecond) * 1000;

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Database, ensureTable } from '../src/adapters/dynamodb/client';
 import { startDynamoDbLocal } from '../src/adapters/dynamodb/local-server';
+import { cnKey } from '../src/adapters/dynamodb/certificate-store';
 import { storesFor } from '../src/adapters/dynamodb/stores';
 import { decideDeps } from '../src/composition/connect-handler';
 import { loadConfig } from '../src/config';
@@ -18,7 +19,7 @@ import { HOUR_MS } from '../src/domain/time';
 import { randomSerial } from '../src/pki/serial';
 import type { ApprovalNotifier } from '../src/ports';
 import { DecideDeps, decideConnection } from '../src/services/decide-connection';
-import { ON_DEMAND_USD_PER_MILLION, meterDatabase } from './ddb-meter';
+import { ON_DEMAND_USD_PER_MILLION, ddbLocalCapacity, ddbLocalFloorMs, meterDatabase } from './ddb-meter';
 import { ms, report } from './lib';
 
 const MEMBERS = 2_000;
@@ -96,21 +97,6 @@ async function storm(
   return { times: times.sort((a, b) => a - b), allowed, refused };
 }
 
-/** DynamoDB Local's pace on this machine: every member's CN claim read at once, strongly consistent. */
-async function capacity(db: Database, records: CertificateRecord[]): Promise<number> {
-  const started = performance.now();
-  await Promise.all(
-    records.map((record) =>
-      db.doc.send(
-        new GetCommand({ TableName: db.tableName, Key: { pk: `CN#${record.cn}`, sk: 'CN' }, ConsistentRead: true }),
-      ),
-    ),
-  );
-  const perSecond = records.length / ((performance.now() - started) / 1000);
-  report('ddb-local-capacity', { consistent_gets_per_s: perSecond.toFixed(0), requests: records.length });
-  return perSecond;
-}
-
 /**
  * The production client's settings (connectDatabase), with room for every login's requests at once: on Lambda each
  * login has a container and its own connection, so the 50 sockets one client would share here are not AWS's queue.
@@ -168,7 +154,11 @@ export async function warmStormBenchmark(): Promise<void> {
       within: (deadline) => ({ ...batched.within!(deadline), logins: undefined }),
     };
     await storm(batched, records.slice(0, WARMUP));
-    const perSecond = await capacity(db, records);
+    const perSecond = await ddbLocalCapacity(
+      db,
+      records.map((record) => cnKey(record.cn)),
+    );
+    report('ddb-local-capacity', { consistent_gets_per_s: perSecond.toFixed(0), requests: records.length });
     for (const [variant, deps] of [
       ['one-by-one', oneByOne],
       ['batched', batched],
@@ -197,7 +187,7 @@ export async function warmStormBenchmark(): Promise<void> {
           1000
         ).toFixed(5),
         price: `on-demand-usd-per-million(read=${ON_DEMAND_USD_PER_MILLION.read},write=${ON_DEMAND_USD_PER_MILLION.write})`,
-        ddb_local_floor_ms: ms((meter.requests / perSecond) * 1000),
+        ddb_local_floor_ms: ms(ddbLocalFloorMs(meter.requests, perSecond)),
         by_operation: Object.entries(meter.byOperation)
           .map(([operation, count]) => `${operation.replace(/Command$/, '')}:${count}`)
           .join(','),

@@ -47,7 +47,7 @@ export function agentTableGrants(endpointKeys: readonly string[]): AgentTableGra
     {
       action: 'dynamodb:BatchGetItem',
       keys: CONNECT_BATCH_READS,
-      why: "the login decision's first read (adapters/dynamodb/login-reader.ts): the certificate and its remembered approval together",
+      why: "the login decision's first read (adapters/dynamodb/login-reader.ts): the certificate, its remembered approval and its cooldown together; and the confirmation of a decision with its certificate",
     },
     {
       action: 'dynamodb:Query',

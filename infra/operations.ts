@@ -120,7 +120,7 @@ const LOGIN_DECISION_CALLS = {
     'claimPrompt',
     'isCoolingDown',
   ],
-  logins: ['read'],
+  logins: ['read', 'confirm'],
   audit: ['append'],
   idempotency: ['claim'],
 } as const satisfies StoreCalls;

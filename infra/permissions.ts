@@ -25,8 +25,11 @@ export const BOT_TABLE_ACTIONS = [
  * It runs no Query, so no index is granted. SLACKBUDGET# paces its prompts under Slack's limits.
  */
 export const CONNECT_READS = ['CN#*', 'CERT#*', 'APPROVAL#*', 'REMEMBER#*', 'COOLDOWN#*', 'PROMPTS#*'];
-/** The certificate and its remembered approval, read together once the CN's claim names the serial. */
-export const CONNECT_BATCH_READS = ['CERT#*', 'REMEMBER#*'];
+/**
+ * The certificate, its remembered approval and its cooldown, read together once the CN's claim names the serial;
+ * and a decision a poll showed, with the CN's claim and the certificate, read together to confirm it.
+ */
+export const CONNECT_BATCH_READS = ['CN#*', 'CERT#*', 'APPROVAL#*', 'REMEMBER#*', 'COOLDOWN#*'];
 export const CONNECT_WRITES = [
   'APPROVAL#*',
   'APPROVALMSG#*',

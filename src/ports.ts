@@ -423,14 +423,24 @@ export interface ApprovalStore {
  */
 export interface LoginReader {
   /**
-   * The certificate CertificateStore.byActiveCn would return for `cn`, and whether ApprovalStore.isRemembered
-   * holds for it from `publicIp` at `now` (granted after its last pause); never remembered without an IP.
+   * The certificate CertificateStore.byActiveCn would return for `cn`, whether ApprovalStore.isRemembered
+   * holds for it from `publicIp` at `now` (granted after its last pause; never remembered without an IP), and
+   * whether ApprovalStore.isCoolingDown holds for it at `now`.
    */
   read(
     cn: string,
     publicIp: string | undefined,
     now: Date,
-  ): Promise<{ certificate: CertificateRecord | undefined; remembered: boolean }>;
+  ): Promise<{ certificate: CertificateRecord | undefined; remembered: boolean; coolingDown: boolean }>;
+  /**
+   * Approval `id` as ApprovalStore.get reads it, and certificate `serial` if CertificateStore.byActiveCn(cn) still
+   * returns it (undefined otherwise): both strongly consistent, for a decision a poll has shown.
+   */
+  confirm(
+    id: string,
+    cn: string,
+    serial: string,
+  ): Promise<{ approval: Approval | undefined; certificate: CertificateRecord | undefined }>;
 }
 
 /**

@@ -88,9 +88,13 @@ export const APPROVAL_STORE_SENDS = {
   recent: [QUERY],
 } as const satisfies Sends<DynamoDbApprovalStore>;
 
-/** The claim by CN, then the certificate and its remembered approval in one batch (retried while throttled). */
+/**
+ * The claim by CN, then the certificate, its remembered approval and its cooldown in one batch; a decision's
+ * confirmation with the certificate's claim and item in another (batches retried while throttled).
+ */
 export const LOGIN_READER_SENDS = {
   read: [GET, 'dynamodb:BatchGetItem'],
+  confirm: ['dynamodb:BatchGetItem'],
 } as const satisfies Sends<DynamoDbLoginReader>;
 export const SLACK_BUDGET_SENDS = { take: [UPDATE] } as const satisfies Sends<DynamoDbSlackBudget>;
 

@@ -148,11 +148,10 @@ async function resolveOpen(
   if (!open) return { decision, expired: false };
   if (await deps.approvals.decide(open.id, 'EXPIRED', 'system:deadline', deps.clock.now()).catch(() => false))
     return { decision, expired: true };
-  const current = await deps.approvals.get(open.id).catch(() => undefined);
+  const current = await confirmDecision(deps, open).catch(() => undefined);
   if (current?.status === 'APPROVED') {
     // As on the normal path: a 👍 lets no one in once its certificate was revoked or paused meanwhile.
-    const still = await deps.certificates.byActiveCn(open.cn).catch(() => undefined);
-    if (still?.serial !== open.serial || effectiveStatus(still, deps.clock.now()) !== 'active')
+    if (!(await current.stillActive().catch(() => false)))
       return { decision: deny('revoked', NOT_YOURS), expired: false };
     return { decision: { allow: true, reason: 'approved', message: '' }, expired: false };
   }
@@ -193,14 +192,14 @@ async function decide(
   deadline: Date,
   progress: Progress,
 ): Promise<ConnectDecision> {
-  const { certificates, approvals, clock, policy } = deps;
+  const { approvals, clock, policy } = deps;
   let slackId: string;
   try {
     slackId = decodeCn(request.commonName, policy.certDomain).slackId;
   } catch {
     return deny('unknown-certificate', NOT_YOURS);
   }
-  const { certificate, remembered } = await readLogin(deps, request);
+  const { certificate, remembered, coolingDown } = await readLogin(deps, request);
   if (!certificate || certificate.slackId !== slackId) return deny('unknown-certificate', NOT_YOURS);
   const status = effectiveStatus(certificate, clock.now());
   if (status === 'expired')
@@ -215,7 +214,7 @@ async function decide(
   if (policy.approvals === 'off') return { allow: true, reason: 'approvals-off', message: '' };
 
   if (remembered) return { allow: true, reason: 'remembered', message: '' };
-  if (await approvals.isCoolingDown(certificate.serial, clock.now())) {
+  if (coolingDown ?? (await approvals.isCoolingDown(certificate.serial, clock.now()))) {
     return deny('cooling-down', 'Logins with this certificate are paused for a few minutes after a "Not me" answer.');
   }
   // Slack out of reach is our fault, not a login attempt: it must not use up one of the member's prompts.
@@ -252,15 +251,13 @@ async function decide(
   const promptedAt = clock.now();
   await approvals.attachMessage(approval.id, message.channel, message.ts);
 
-  const { outcome, unread } = await waitForDecision(deps, approval.id, deadline, promptedAt, progress);
+  const { outcome, unread, stillActive } = await waitForDecision(deps, approval, deadline, promptedAt, progress);
   progress.open = undefined;
   // Approve and Not me rewrite the prompt on the bot's side; only an unanswered prompt is closed here.
   if (outcome === 'EXPIRED') await settleQuietly(deps, placed, outcome);
   if (outcome === 'APPROVED') {
     // Revoked or paused while the prompt was open: the 👍 was for a certificate that no longer lets anyone in.
-    const still = await certificates.byActiveCn(request.commonName);
-    if (still?.serial !== certificate.serial || effectiveStatus(still, clock.now()) !== 'active')
-      return deny('revoked', NOT_YOURS);
+    if (!(await stillActive())) return deny('revoked', NOT_YOURS);
     progress.answered = { allow: true, reason: 'approved', message: '' };
     if (policy.rememberHours > 0 && request.publicIp) {
       const now = clock.now();
@@ -287,11 +284,12 @@ async function decide(
 /**
  * The certificate, and whether this IP's approval of it is remembered: the certificate's own (by serial), granted
  * after its last pause ("Not me"). Read before the certificate's checks, which still refuse whatever is remembered.
+ * The login reader reads the cooldown with them; without it, `coolingDown` is left for a prompted login to read.
  */
 async function readLogin(
   deps: DecideDeps,
   request: ConnectRequest,
-): Promise<{ certificate: CertificateRecord | undefined; remembered: boolean }> {
+): Promise<{ certificate: CertificateRecord | undefined; remembered: boolean; coolingDown?: boolean }> {
   const { approvals, rememberHours } = deps.policy;
   const publicIp = approvals === 'on' && rememberHours > 0 ? request.publicIp || undefined : undefined;
   if (deps.logins) return deps.logins.read(request.commonName, publicIp, deps.clock.now());
@@ -314,11 +312,12 @@ async function readLogin(
  */
 async function waitForDecision(
   deps: DecideDeps,
-  id: string,
+  approval: Approval,
   deadline: Date,
   promptedAt: Date,
   progress: Progress,
-): Promise<{ outcome: Exclude<ApprovalStatus, 'PENDING'>; unread: boolean }> {
+): Promise<{ outcome: Exclude<ApprovalStatus, 'PENDING'>; unread: boolean; stillActive: () => Promise<boolean> }> {
+  const { id } = approval;
   const pause = deps.sleep ?? sleep;
   let unread = false;
   for (;;) {
@@ -330,8 +329,8 @@ async function waitForDecision(
       const seen = await deps.approvals.peek(id);
       unread = false;
       if (seen && seen.status !== 'PENDING') {
-        const confirmed = await deps.approvals.get(id);
-        if (confirmed && confirmed.status !== 'PENDING') return { outcome: confirmed.status, unread };
+        const { status, stillActive } = await confirmDecision(deps, approval);
+        if (status && status !== 'PENDING') return { outcome: status, unread, stillActive };
       }
     } catch {
       unread = true;
@@ -339,9 +338,28 @@ async function waitForDecision(
     }
   }
   if (await deps.approvals.decide(id, 'EXPIRED', 'system:deadline', deps.clock.now()))
-    return { outcome: 'EXPIRED', unread };
-  const final = await deps.approvals.get(id);
-  return { outcome: final && final.status !== 'PENDING' ? final.status : 'EXPIRED', unread: false };
+    return { outcome: 'EXPIRED', unread, stillActive: async () => false };
+  const { status, stillActive } = await confirmDecision(deps, approval);
+  return { outcome: status && status !== 'PENDING' ? status : 'EXPIRED', unread: false, stillActive };
+}
+
+/**
+ * Approval `open` read strongly consistent, and whether its certificate still lets anyone in: revoked or paused
+ * while the prompt was open, a 👍 was for a certificate that no longer does. The login reader reads both in one
+ * request; without it, the certificate is read only when asked, for an approval.
+ */
+async function confirmDecision(
+  deps: Pick<DecideDeps, 'approvals' | 'certificates' | 'logins' | 'clock'>,
+  open: Pick<Approval, 'id' | 'cn' | 'serial'>,
+): Promise<{ status: ApprovalStatus | undefined; stillActive: () => Promise<boolean> }> {
+  const active = (still: CertificateRecord | undefined) =>
+    still?.serial === open.serial && effectiveStatus(still, deps.clock.now()) === 'active';
+  if (deps.logins) {
+    const { approval, certificate } = await deps.logins.confirm(open.id, open.cn, open.serial);
+    return { status: approval?.status, stillActive: async () => active(certificate) };
+  }
+  const approval = await deps.approvals.get(open.id);
+  return { status: approval?.status, stillActive: async () => active(await deps.certificates.byActiveCn(open.cn)) };
 }
 
 /** The DM's final state is a courtesy: it must never delay or change the answer to the VPN. */

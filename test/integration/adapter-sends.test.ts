@@ -263,6 +263,11 @@ describeWith(
       expect(await logins.read(imported[0].cn, '203.0.113.7', now)).toMatchObject({
         certificate: { serial: imported[0].serial },
         remembered: false,
+        coolingDown: false,
+      });
+      expect(await logins.confirm('a1', imported[0].cn, imported[0].serial)).toMatchObject({
+        approval: { id: 'a1', status: 'APPROVED' },
+        certificate: { serial: imported[0].serial },
       });
       expect(await approvals.claimPrompt('U0JANE', now, 3, 600_000)).toBe(true);
       await approvals.coolDown(imported[0].serial, new Date(now.getTime() + DAY));

@@ -314,7 +314,7 @@ describe('the CDK stack, synthesized offline', () => {
         dynamo.map((s) => [actions(s), (s.Condition?.['ForAllValues:StringLike'] as Json)?.['dynamodb:LeadingKeys']]),
       ).toEqual([
         [['dynamodb:GetItem'], ['CN#*', 'CERT#*', 'APPROVAL#*', 'REMEMBER#*', 'COOLDOWN#*', 'PROMPTS#*']],
-        [['dynamodb:BatchGetItem'], ['CERT#*', 'REMEMBER#*']],
+        [['dynamodb:BatchGetItem'], ['CN#*', 'CERT#*', 'APPROVAL#*', 'REMEMBER#*', 'COOLDOWN#*']],
         [
           ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
           ['APPROVAL#*', 'APPROVALMSG#*', 'REMEMBER#*', 'PROMPTS#*', 'AUDIT#*', 'IDEMPOTENCY#*', 'SLACKBUDGET#*'],

@@ -8,7 +8,7 @@ import { INDEX, TTL_ATTRIBUTE } from './table';
 
 type Item = Record<string, unknown>;
 
-const approvalKey = (id: string) => ({ pk: `APPROVAL#${id}`, sk: 'APPROVAL' });
+export const approvalKey = (id: string) => ({ pk: `APPROVAL#${id}`, sk: 'APPROVAL' });
 const messageKey = (channel: string, ts: string) => ({ pk: `APPROVALMSG#${channel}#${ts}`, sk: 'APPROVALMSG' });
 /** By serial, not CN: a remembered approval belongs to one certificate and never carries over to another. */
 export const rememberKey = (serial: string, publicIp: string) => ({
@@ -16,7 +16,7 @@ export const rememberKey = (serial: string, publicIp: string) => ({
   sk: 'REMEMBER',
 });
 const promptsKey = (slackId: string) => ({ pk: `PROMPTS#${slackId}`, sk: 'PROMPTS' });
-const coolDownKey = (serial: string) => ({ pk: `COOLDOWN#${serial}`, sk: 'COOLDOWN' });
+export const coolDownKey = (serial: string) => ({ pk: `COOLDOWN#${serial}`, sk: 'COOLDOWN' });
 const recentPk = (slackId: string) => `APPROVALS#${slackId}`;
 /**
  * Sparse: only undecided approvals carry it, so the admin Home reads what is waiting without a scan.
@@ -91,7 +91,7 @@ function toRequest(item: Item): ConnectRequest {
   };
 }
 
-function toApproval(item: Item, now: Date): Approval {
+export function toApproval(item: Item, now: Date): Approval {
   const status = STATUSES.find((candidate) => candidate === item.status);
   if (status === undefined) throw malformed(item, 'status');
   const deadline = new Date(requiredText(item, 'deadline'));
@@ -116,6 +116,12 @@ function toApproval(item: Item, now: Date): Approval {
 function untilOf(item: Item | undefined): Date | undefined {
   const until = item === undefined ? undefined : optionalText(item, 'until');
   return until === undefined ? undefined : new Date(until);
+}
+
+/** A cooldown item holds at `now` until its end. */
+export function coolDownHolds(item: Item | undefined, now: Date): boolean {
+  const until = untilOf(item);
+  return until !== undefined && until > now;
 }
 
 /** A remembered approval item holds at `now` when unexpired and granted after `notBefore` (the certificate's last pause). */
@@ -373,8 +379,7 @@ export class DynamoDbApprovalStore implements ApprovalStore {
         new GetCommand({ TableName: this.db.tableName, Key: coolDownKey(serial), ConsistentRead: true }),
       ),
     );
-    const until = untilOf(Item);
-    return until !== undefined && until > now;
+    return coolDownHolds(Item, now);
   }
 
   async pending(now: Date): Promise<Approval[]> {
