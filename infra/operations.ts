@@ -213,11 +213,11 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
         ...slackSecret,
         ...caSecret,
         // The daily job renews agent-served endpoints' CRLs and sweeps their sessions too; the five-minute
-        // agent check lists the agents and marks the silent ones (services/agent-watch.ts).
+        // agent check lists the agents and marks the silent ones and the faults told (services/agent-watch.ts).
         ...onTable([
           ...stores,
           ...AGENT_SERVED_ENDPOINTS,
-          ...only(AGENT_REGISTRY_SENDS, ['list', 'markSilent']),
+          ...only(AGENT_REGISTRY_SENDS, ['list', 'markSilent', 'markAlerted']),
           // The 15-minute flood watch reads each endpoint's log: an agent's shipped hours, or CloudWatch Logs.
           ...only(SHIPPED_LOG_SENDS, ['read']),
         ]),

@@ -665,6 +665,8 @@ export interface AgentEndpointReport {
   acting?: boolean;
   /** The agent's latest unwrapped-handshake probe of the server on its host (services/doctor-tls-crypt.ts). */
   handshakeProbe?: HandshakeProbeReport;
+  /** While `health` is not ok: since when, by the agent's clock (the first unhealthy heartbeat since it started). */
+  unhealthySince?: Date;
 }
 
 export interface AgentHeartbeat {
@@ -673,6 +675,8 @@ export interface AgentHeartbeat {
   version: string;
   at: Date;
   endpoints: AgentEndpointReport[];
+  /** How far the agent's clock ran ahead of its time reference (negative: behind), hourly; absent when unmeasured. */
+  clockSkewS?: number;
 }
 
 export interface AgentRegistry {
@@ -682,6 +686,11 @@ export interface AgentRegistry {
   serving(endpoint: string): Promise<AgentHeartbeat | undefined>;
   /** Records whether the admins were told the agent is silent; true when that changed (so each change is told once). */
   markSilent(agentId: string, silent: boolean): Promise<boolean>;
+  /**
+   * Records whether the admins were told of a fault about the agents (`subject`: an endpoint that cannot serve,
+   * an agent's clock); true when that changed, so of two runners that see the same change one tells.
+   */
+  markAlerted(subject: string, alerted: boolean): Promise<boolean>;
 }
 
 /** Where a handshake probe goes: a self-hosted server's port on this host. */

@@ -158,6 +158,7 @@ export const AGENT_REGISTRY_SENDS = {
   list: [QUERY],
   serving: [GET, QUERY],
   markSilent: [UPDATE],
+  markAlerted: [UPDATE],
 } as const satisfies Sends<DynamoDbAgentRegistry>;
 
 export const ENDPOINT_LEASE_SENDS = {

@@ -11,12 +11,14 @@ import type {
   HandshakeProbeReport,
   SessionKillQueue,
   ShippedLog,
+  TimeReference,
 } from '../ports';
 import type { CaCertificate } from '../pki/ca';
 import type { AgentLog } from '../services/agent/agent-log';
 import { CrlSyncMemory, newCrlSyncMemory, syncCrl } from '../services/agent/crl-sync';
 import { carryOutKills } from '../services/agent/session-kills';
 import { beat } from '../services/agent/heartbeat';
+import { ClockWatchMemory, measureClock, newClockWatchMemory } from '../services/agent/clock-watch';
 import { shipLogs } from '../services/agent/log-shipping';
 import { sweepLocally } from '../services/agent/session-sweep';
 import { probeOnThisHost } from '../services/doctor-tls-crypt';
@@ -50,6 +52,8 @@ export const AGENT_INTERVALS_MS = {
    * loopback in the server's log, far below the flood rule's 30 an hour.
    */
   handshakeProbe: 60 * MINUTE_MS,
+  /** The clock against the time reference: NTP drifts slowly, one request an hour sees it long before the lease fails. */
+  clock: 60 * MINUTE_MS,
 };
 
 /** The first sweep after a start: soon, but not at once, so a crash loop does not sweep every few seconds. */
@@ -71,6 +75,8 @@ export interface AgentOptions {
   log: AgentLog;
   /** Sends doctor's unwrapped handshake to each server on this host; without it the heartbeat reports none. */
   handshake?: HandshakeProbe;
+  /** A clock the agent does not control (Slack's), to measure its own against; without it the heartbeat carries no skew. */
+  time?: TimeReference;
   /** Three renewals fit in one lease: a single missed one does not hand the endpoint over. */
   leaseTtlMs?: number;
   intervalsMs?: Partial<typeof AGENT_INTERVALS_MS>;
@@ -95,6 +101,8 @@ export class Agent {
   private readonly crlMemory: CrlSyncMemory = newCrlSyncMemory();
   private readonly repeaters: Repeater[] = [];
   private readonly probes = new Map<string, HandshakeProbeReport>();
+  private readonly unhealthySince = new Map<string, Date>();
+  private readonly clockMemory: ClockWatchMemory = newClockWatchMemory();
   private readonly intervals: typeof AGENT_INTERVALS_MS;
   private readonly leaseTtlMs: number;
 
@@ -146,6 +154,7 @@ export class Agent {
     every('shipping the connection logs', this.intervals.logs, () => this.shipLogs());
     if (this.options.handshake)
       every('the tls-crypt probe', this.intervals.handshakeProbe, () => this.probeHandshakes());
+    if (this.options.time) every('the clock check', this.intervals.clock, () => this.measureClock());
     every(
       'the session sweep',
       this.intervals.sweep,
@@ -161,6 +170,8 @@ export class Agent {
     await this.syncCrls();
     await this.carryOutKills();
     await this.shipLogs();
+    // A reference that does not answer costs the heartbeat its skew, not the round.
+    await this.measureClock().catch((error: unknown) => this.options.log.error('could not check the clock', error));
     await this.beat();
   }
 
@@ -216,10 +227,25 @@ export class Agent {
     });
   }
 
+  private async measureClock(): Promise<void> {
+    const { clock, time, log } = this.options;
+    if (time) await measureClock({ clock, time, log }, this.clockMemory);
+  }
+
   private async beat(): Promise<void> {
     const { stores, clock, agentId, host, version, log } = this.options;
     await beat(
-      { registry: stores.agentRegistry, clock, agentId, host, version, log, probes: this.probes },
+      {
+        registry: stores.agentRegistry,
+        clock,
+        agentId,
+        host,
+        version,
+        log,
+        probes: this.probes,
+        unhealthySince: this.unhealthySince,
+        clockSkewS: this.clockMemory.skewS,
+      },
       this.acting.map((served) => served.endpoint),
       this.served.filter((served) => !served.acting).map((served) => served.endpoint),
     );

@@ -6,6 +6,7 @@ import { storesFor } from '../adapters/dynamodb/stores';
 import { OpenVpnConnectionLog } from '../adapters/openvpn/connection-log';
 import { OpenVpnEndpoint } from '../adapters/openvpn/endpoint';
 import { OpenVpnHandshakeProbe } from '../adapters/openvpn/handshake-probe';
+import { SlackWebProbe } from '../adapters/slack-web/probe';
 import { Agent, AgentOptions, AgentStores } from '../agent/agent';
 import type { EndpointSetup } from '../agent/served-endpoint';
 import type { Config, EndpointConfig } from '../config';
@@ -148,6 +149,10 @@ export function createAgent(
     clock: systemClock,
     log,
     handshake: new OpenVpnHandshakeProbe(),
+    // Doctor's reference too, so the agent's skew and the bot's are measured against one clock.
+    time: config.SLACK_BOT_TOKEN
+      ? new SlackWebProbe({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL })
+      : undefined,
     intervalsMs: settings.intervalsMs,
     reconnectBackoffMs: settings.reconnectBackoffMs,
   });

@@ -1,9 +1,14 @@
 import { messageOf } from '../domain/errors';
 import { MINUTE_MS } from '../domain/time';
-import type { AgentHeartbeat, AgentRegistry, Clock } from '../ports';
+import type { AgentEndpointReport, AgentHeartbeat, AgentRegistry, Clock } from '../ports';
+import { CLOCK_SKEW_WARN_S } from './clock-skew';
 
 /** An agent silent this long gets the admins' attention: three missed minutes of 15-second heartbeats is no hiccup. */
 export const AGENT_SILENT_AFTER_MS = 5 * MINUTE_MS;
+/** An endpoint its agent reports unhealthy this long is no restart: its logins go unanswered until a person acts. */
+export const ENDPOINT_DOWN_AFTER_MS = 5 * MINUTE_MS;
+/** Six missed 15-second heartbeats: an older one says nothing about now (doctor calls it late). */
+const FRESH_MS = 90_000;
 
 /** What admins are told about an agent, as data: the Slack side renders it (slack/views/agent-alerts.ts). */
 export interface AgentAlert {
@@ -17,8 +22,35 @@ export interface AgentAlert {
   lastBeatAt: Date;
 }
 
+/** A fault an agent's heartbeat shows, or its end, as data: the Slack side renders it (slack/views/agent-health-alert.ts). */
+export type AgentHealthAlert =
+  | {
+      /** `cannot-serve`: unhealthy for 5 minutes by the agent's heartbeats; `serves-again`: healthy again after that. */
+      kind: 'cannot-serve' | 'serves-again';
+      endpoint: string;
+      agentId: string;
+      host: string;
+      /** The heartbeat's health detail, written on the VPN host. */
+      reason: string;
+      /** The endpoint's own fix, where it knows better than the generic one. */
+      fix?: string;
+      /** Unhealthy since (`cannot-serve`), or the healthy heartbeat (`serves-again`); the agent's clock. */
+      at: Date;
+    }
+  | {
+      /** `clock-skewed`: the agent's clock is 30 s or more off; `clock-back`: within that again. */
+      kind: 'clock-skewed' | 'clock-back';
+      agentId: string;
+      host: string;
+      /** Seconds the agent's clock runs ahead (negative: behind). */
+      skewS: number;
+      /** `reference`: the agent measured it against its time reference; `heartbeat`: its heartbeat is dated ahead of the bot's clock. */
+      measuredBy: 'reference' | 'heartbeat';
+    };
+
 export interface AgentAlertSink {
   agent(alert: AgentAlert): Promise<void>;
+  health(alert: AgentHealthAlert): Promise<void>;
 }
 
 export interface AgentWatchDeps {
@@ -31,6 +63,8 @@ export interface AgentWatchReport {
   agents: number;
   silent: string[];
   back: string[];
+  /** Faults told or told over this round, e.g. `cannot-serve openvpn:office`, `clock-back vpn1`. */
+  told: string[];
   /** Agents whose change could not be recorded or told; the next round tries again. */
   problems: string[];
 }
@@ -41,7 +75,7 @@ export interface AgentWatchReport {
  * the change tells, so overlapping rounds (two schedulers, a retry) never alert twice.
  */
 export async function watchAgents(deps: AgentWatchDeps): Promise<AgentWatchReport> {
-  const report: AgentWatchReport = { agents: 0, silent: [], back: [], problems: [] };
+  const report: AgentWatchReport = { agents: 0, silent: [], back: [], told: [], problems: [] };
   const agents = await deps.agents.list();
   report.agents = agents.length;
   const now = deps.clock.now().getTime();
@@ -59,7 +93,80 @@ export async function watchAgents(deps: AgentWatchDeps): Promise<AgentWatchRepor
       if (changed) await deps.agents.markSilent(agent.agentId, !silent).catch(() => undefined);
     }
   }
+  const fresh = agents.filter((agent) => now - agent.at.getTime() <= FRESH_MS);
+  await watchEndpoints(deps, fresh, report);
+  await watchClocks(deps, fresh, now, report);
   return report;
+}
+
+/**
+ * Each endpoint as its newest fresh acting heartbeat shows it. One the agent has found unhealthy for 5
+ * minutes by its own clock (refused or wrong management password, the server down) is told once, and once
+ * more when healthy again. An endpoint no fresh heartbeat reports changes nothing: a silent agent is told as such.
+ */
+async function watchEndpoints(deps: AgentWatchDeps, fresh: AgentHeartbeat[], report: AgentWatchReport) {
+  const newest = new Map<string, { agent: AgentHeartbeat; endpoint: AgentEndpointReport }>();
+  for (const agent of [...fresh].sort((a, b) => a.at.getTime() - b.at.getTime()))
+    for (const endpoint of agent.endpoints)
+      if (endpoint.acting !== false) newest.set(endpoint.endpoint, { agent, endpoint });
+  for (const [name, { agent, endpoint }] of newest) {
+    const { health, unhealthySince } = endpoint;
+    const down =
+      !health.ok &&
+      unhealthySince !== undefined &&
+      agent.at.getTime() - unhealthySince.getTime() >= ENDPOINT_DOWN_AFTER_MS;
+    // Unhealthy for less than that (a restart, a reconnect under way): neither told nor told over yet.
+    if (!health.ok && !down) continue;
+    await tell(deps, report, `endpoint#${name}`, down, {
+      kind: down ? 'cannot-serve' : 'serves-again',
+      endpoint: name,
+      agentId: agent.agentId,
+      host: agent.host,
+      reason: health.detail,
+      ...(health.fix !== undefined && { fix: health.fix }),
+      at: down ? unhealthySince! : agent.at,
+    });
+  }
+}
+
+/**
+ * Each fresh agent's clock: the skew it measured, or its heartbeat dated ahead of the bot's clock (which
+ * the heartbeat's age would otherwise hide). 30 s off is told once, and once more when it is back.
+ */
+async function watchClocks(deps: AgentWatchDeps, fresh: AgentHeartbeat[], now: number, report: AgentWatchReport) {
+  for (const agent of fresh) {
+    const aheadS = (agent.at.getTime() - now) / 1000;
+    const byHeartbeat = aheadS >= CLOCK_SKEW_WARN_S;
+    const skewS = byHeartbeat ? aheadS : (agent.clockSkewS ?? 0);
+    const skewed = Math.abs(skewS) >= CLOCK_SKEW_WARN_S;
+    await tell(deps, report, `clock#${agent.agentId}`, skewed, {
+      kind: skewed ? 'clock-skewed' : 'clock-back',
+      agentId: agent.agentId,
+      host: agent.host,
+      skewS,
+      measuredBy: byHeartbeat ? 'heartbeat' : 'reference',
+    });
+  }
+}
+
+/** As for silence: the flag first, then the alert, and an alert not sent is not recorded as told. */
+async function tell(
+  deps: AgentWatchDeps,
+  report: AgentWatchReport,
+  subject: string,
+  raised: boolean,
+  alert: AgentHealthAlert,
+): Promise<void> {
+  let changed = false;
+  try {
+    changed = await deps.agents.markAlerted(subject, raised);
+    if (!changed) return;
+    await deps.alerts.health(alert);
+    report.told.push(`${alert.kind} ${'endpoint' in alert ? alert.endpoint : alert.agentId}`);
+  } catch (error) {
+    report.problems.push(`${subject}: ${messageOf(error)}`);
+    if (changed) await deps.agents.markAlerted(subject, !raised).catch(() => undefined);
+  }
 }
 
 function alertOf(agent: AgentHeartbeat, kind: AgentAlert['kind']): AgentAlert {

@@ -1,5 +1,6 @@
 import type { AgentHeartbeat, AgentRegistry, Clock } from '../ports';
 import { AGENT_SILENT_AFTER_MS } from './agent-watch';
+import { CLOCK_SKEW_FAIL_S, CLOCK_SKEW_WARN_S, skewText } from './clock-skew';
 import { Check, iso } from './doctor-check';
 
 /** Six missed 15-second heartbeats: the bot then refuses the agent's session list as stale. */
@@ -8,7 +9,21 @@ const HEARTBEAT_STALE_MS = 90_000;
 const START =
   'On the VPN host: `systemctl status vpnctl-agent`, then `journalctl -u vpnctl-agent` for why it stopped (docs/self-hosted.md).';
 
+const NTP = 'On that host: `timedatectl set-ntp true`; the endpoint lease relies on clocks within 20 s of each other.';
+
 const age = (now: Date, at: Date) => Math.max(0, Math.round((now.getTime() - at.getTime()) / 1000));
+
+/** The agent's clock as the bot can tell it: its own measurement, or a heartbeat dated ahead of this clock. */
+function clockOf(agent: AgentHeartbeat, now: Date): { text: string; skewS: number } | undefined {
+  const aheadS = (agent.at.getTime() - now.getTime()) / 1000;
+  if (aheadS >= CLOCK_SKEW_WARN_S)
+    return {
+      text: `heartbeat dated ${aheadS.toFixed(0)} s ahead of this clock (one of the two is off)`,
+      skewS: aheadS,
+    };
+  if (agent.clockSkewS === undefined) return undefined;
+  return { text: `its clock ${skewText(agent.clockSkewS)} its time reference`, skewS: agent.clockSkewS };
+}
 
 function role(report: AgentHeartbeat['endpoints'][number]): string {
   return report.acting === undefined ? report.endpoint : `${report.endpoint} (${report.acting ? 'acting' : 'standby'})`;
@@ -18,12 +33,16 @@ function role(report: AgentHeartbeat['endpoints'][number]): string {
 function agentCheck(agent: AgentHeartbeat, now: Date): Check {
   const seconds = age(now, agent.at);
   const name = `agent ${agent.agentId}`;
+  const clock = clockOf(agent, now);
   const detail =
     `on ${agent.host}, version ${agent.version}, last heartbeat ${seconds} s ago (${iso(agent.at)}), ` +
-    `serving ${agent.endpoints.map(role).join(', ') || 'no endpoint'}`;
+    `serving ${agent.endpoints.map(role).join(', ') || 'no endpoint'}${clock ? `, ${clock.text}` : ''}`;
   const since = now.getTime() - agent.at.getTime();
   if (since > AGENT_SILENT_AFTER_MS) return { name, status: 'fail', detail: `${detail}: silent`, fix: START };
   if (since > HEARTBEAT_STALE_MS) return { name, status: 'warn', detail: `${detail}: late`, fix: START };
+  const skew = Math.abs(clock?.skewS ?? 0);
+  if (skew >= CLOCK_SKEW_FAIL_S) return { name, status: 'fail', detail: `${detail}: clock off`, fix: NTP };
+  if (skew >= CLOCK_SKEW_WARN_S) return { name, status: 'warn', detail: `${detail}: clock off`, fix: NTP };
   return { name, status: 'pass', detail };
 }
 

@@ -1,6 +1,7 @@
 import { Check, CheckStatus, DoctorDeps, days, failure, guard, iso } from './doctor-check';
 import { endpointChecks } from './doctor-endpoint';
 import { agentChecks } from './doctor-agents';
+import { CLOCK_SKEW_FAIL_S, CLOCK_SKEW_WARN_S, clockSkewS, skewText } from './clock-skew';
 import { failureMetricChecks } from './doctor-metrics';
 import { tlsCryptChecks } from './doctor-tls-crypt';
 import { messageOf } from '../domain/errors';
@@ -8,9 +9,6 @@ import { DAY_MS } from '../domain/time';
 
 export type { Check, CheckStatus, DoctorDeps, DoctorPolicy, DoctorProbes } from './doctor-check';
 
-/** Slack refuses requests signed more than 5 minutes off, and so does AWS SigV4: fail well before that. */
-const SKEW_FAIL_S = 240;
-const SKEW_WARN_S = 30;
 const CA_FAIL_DAYS = 30;
 
 function caCheck(deps: DoctorDeps): Check {
@@ -90,25 +88,21 @@ async function clockCheck(deps: DoctorDeps): Promise<Check> {
       detail: 'not checked: no remote service (Slack) is configured to compare with',
       fix: ntp,
     };
-  const before = deps.clock.now().getTime();
-  let remote: Date;
+  let skewS: number;
   try {
-    remote = await deps.time.now();
+    skewS = await clockSkewS(deps.clock, deps.time);
   } catch (error) {
     return { name, status: 'warn', detail: `not checked: ${messageOf(error)}`, fix: ntp };
   }
-  const after = deps.clock.now().getTime();
-  // The remote Date header is truncated to the second: compare against the middle of that second.
-  const skewS = (remote.getTime() + 500 - (before + after) / 2) / 1000;
-  const detail = `${Math.abs(skewS).toFixed(0)} s ${skewS > 0 ? 'behind' : 'ahead of'} ${deps.time.source}`;
-  if (Math.abs(skewS) >= SKEW_FAIL_S)
+  const detail = `${skewText(skewS)} ${deps.time.source}`;
+  if (Math.abs(skewS) >= CLOCK_SKEW_FAIL_S)
     return {
       name,
       status: 'fail',
       detail: `${detail}: Slack and AWS refuse requests signed 5 minutes off, and new certificates may not be valid yet`,
       fix: ntp,
     };
-  if (Math.abs(skewS) >= SKEW_WARN_S) return { name, status: 'warn', detail, fix: ntp };
+  if (Math.abs(skewS) >= CLOCK_SKEW_WARN_S) return { name, status: 'warn', detail, fix: ntp };
   return { name, status: 'pass', detail: `within ${Math.max(1, Math.ceil(Math.abs(skewS)))} s of ${deps.time.source}` };
 }
 

@@ -314,7 +314,7 @@ export class VpnAdmin {
   /** The five-minute check on the agents' heartbeats (services/agent-watch.ts); nothing to do without agents. */
   async watchAgents(): Promise<AgentWatchReport> {
     const { agents, agentAlerts } = this.deps;
-    if (!agents || !agentAlerts) return { agents: 0, silent: [], back: [], problems: [] };
+    if (!agents || !agentAlerts) return { agents: 0, silent: [], back: [], told: [], problems: [] };
     return watchAgents({ agents, alerts: agentAlerts, clock: this.clock });
   }
 

@@ -150,6 +150,15 @@ export class MemoryAgentRegistry implements AgentRegistry {
     else this.silent.delete(agentId);
     return true;
   }
+
+  private readonly alerted = new Set<string>();
+
+  async markAlerted(subject: string, alerted: boolean): Promise<boolean> {
+    if (this.alerted.has(subject) === alerted) return false;
+    if (alerted) this.alerted.add(subject);
+    else this.alerted.delete(subject);
+    return true;
+  }
 }
 
 type ShippedHour = Pick<ConnectionLogRead, 'attempts' | 'events' | 'malformed' | 'ignored' | 'truncated'>;

@@ -1,5 +1,5 @@
 import type { AgentHeartbeat, AgentRegistry, Clock } from '../../src/ports';
-import type { AgentAlert, AgentAlertSink } from '../../src/services/agent-watch';
+import type { AgentAlert, AgentAlertSink, AgentHealthAlert } from '../../src/services/agent-watch';
 
 /** The registry's contract in memory: the newest heartbeat per agent, and whether its silence was told. */
 export class MemoryAgentRegistry implements AgentRegistry {
@@ -29,19 +29,39 @@ export class MemoryAgentRegistry implements AgentRegistry {
     else this.silent.delete(agentId);
     return true;
   }
+
+  /** Subjects the admins were told of (an endpoint that cannot serve, an agent's clock). */
+  readonly alerted = new Set<string>();
+
+  async markAlerted(subject: string, alerted: boolean): Promise<boolean> {
+    if (this.alerted.has(subject) === alerted) return false;
+    if (alerted) this.alerted.add(subject);
+    else this.alerted.delete(subject);
+    return true;
+  }
 }
 
 export class RecordingAgentAlerts implements AgentAlertSink {
   readonly sent: AgentAlert[] = [];
+  readonly healthSent: AgentHealthAlert[] = [];
   /** Fail this many sends first, as Slack down would. */
   failNext = 0;
 
   async agent(alert: AgentAlert): Promise<void> {
+    this.fail();
+    this.sent.push(alert);
+  }
+
+  async health(alert: AgentHealthAlert): Promise<void> {
+    this.fail();
+    this.healthSent.push(alert);
+  }
+
+  private fail(): void {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('Slack is down');
     }
-    this.sent.push(alert);
   }
 }
 

@@ -135,6 +135,14 @@ export class MemoryAgentRegistry implements AgentRegistry {
     this.silent.set(agentId, silent);
     return changed;
   }
+
+  private readonly alerted = new Map<string, boolean>();
+
+  async markAlerted(subject: string, alerted: boolean): Promise<boolean> {
+    const changed = (this.alerted.get(subject) ?? false) !== alerted;
+    this.alerted.set(subject, alerted);
+    return changed;
+  }
 }
 
 /** A lease on a clock the test moves: one holder at a time, renewable by its holder, free once it lapses. */

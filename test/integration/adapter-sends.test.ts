@@ -356,6 +356,7 @@ describeWith(
       expect(await agents.list()).toHaveLength(1);
       expect((await agents.serving(endpoint))?.agentId).toBe('agent-1');
       expect(await agents.markSilent('agent-1', true)).toBe(true);
+      expect(await agents.markAlerted(`endpoint#${endpoint}`, true)).toBe(true);
 
       expect(await lease.acquire(endpoint, 'agent-1', 60_000)).toBe(true);
       await lease.release(endpoint, 'agent-1');

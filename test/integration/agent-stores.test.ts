@@ -341,6 +341,25 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       expect((await agents.serving(endpoint))?.agentId).toBe(b);
     });
 
+    it("keeps an endpoint's unhealthy-since and the agent's clock skew, and drops a skew no longer measured", async () => {
+      const agents = new DynamoDbAgentRegistry(db);
+      const endpoint = endpointKey();
+      const beat = heartbeat(`agent-${randomBytes(3).toString('hex')}`, endpoint, new Date('2026-12-04T10:00:00Z'));
+      const unhealthySince = new Date('2026-12-04T09:50:00Z');
+      const down = {
+        ...beat,
+        clockSkewS: -61.5,
+        endpoints: [{ ...beat.endpoints[0], health: { ok: false, detail: 'refused' }, unhealthySince }],
+      };
+      await agents.beat(down);
+      expect(await agents.serving(endpoint)).toEqual(down);
+      await agents.beat(beat);
+      const read = await agents.serving(endpoint);
+      expect(read).toEqual(beat);
+      expect(read).not.toHaveProperty('clockSkewS');
+      expect(read?.endpoints[0]).not.toHaveProperty('unhealthySince');
+    });
+
     it('trims the sessions of a heartbeat to fit one item, and says the list was truncated', async () => {
       const agents = new DynamoDbAgentRegistry(db);
       const endpoint = endpointKey();
@@ -385,6 +404,19 @@ describeWith({ 'DynamoDB Local (Java 17+)': DYNAMODB_ENDPOINT !== undefined }, '
       await agents.beat(heartbeat(agentId, endpointKey(), new Date()));
       expect(await agents.markSilent(agentId, false)).toBe(true);
       expect(await agents.markSilent(agentId, false)).toBe(false);
+    });
+
+    it('flips an alert flag once each way: of two runners raising it together, one wins', async () => {
+      const agents = new DynamoDbAgentRegistry(db);
+      const subject = `endpoint#${endpointKey()}`;
+      expect(await agents.markAlerted(subject, false)).toBe(false);
+      const raised = await Promise.all([agents.markAlerted(subject, true), agents.markAlerted(subject, true)]);
+      expect(raised.filter(Boolean)).toHaveLength(1);
+      expect(await agents.markAlerted(subject, true)).toBe(false);
+      expect(await agents.markAlerted(subject, false)).toBe(true);
+      expect(await agents.markAlerted(subject, false)).toBe(false);
+      // A flag is no heartbeat: the agents' list, which refuses any item it cannot read as one, still reads.
+      await expect(agents.list()).resolves.toEqual(expect.any(Array));
     });
   });
 

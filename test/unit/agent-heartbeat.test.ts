@@ -55,4 +55,31 @@ describe('beat: the heartbeat the bot answers from', () => {
     expect(report.health).toMatchObject({ ok: false, detail: 'the sessions could not be listed: status 3 timed out' });
     expect(report.sessions).toEqual([]);
   });
+
+  it('dates an unhealthy endpoint from its first unhealthy beat, and starts afresh once it is healthy again', async () => {
+    const registry = new MemoryAgentRegistry();
+    const clock = new TestClock();
+    const office = new FakeOpenVpnEndpoint('openvpn:office');
+    const deps = {
+      registry,
+      clock,
+      agentId: 'vpn1',
+      host: 'vpn1',
+      version: '0.1.0',
+      log: new RecordingLog(),
+      unhealthySince: new Map<string, Date>(),
+    };
+    const since = async () => (await beat(deps, [office])).endpoints[0].unhealthySince;
+    expect(await since()).toBeUndefined();
+    office.health = async () => ({ ok: false, detail: 'wrong password' });
+    const first = clock.now();
+    expect(await since()).toEqual(first);
+    clock.advance(15_000);
+    expect(await since()).toEqual(first);
+    office.health = async () => ({ ok: true, detail: 'answers' });
+    expect(await since()).toBeUndefined();
+    office.health = async () => ({ ok: false, detail: 'refused' });
+    clock.advance(15_000);
+    expect(await since()).toEqual(clock.now());
+  });
 });

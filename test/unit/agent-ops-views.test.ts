@@ -1,5 +1,6 @@
 import { loadHomeData } from '../../src/slack/jobs/home-data';
 import { agentAlertMessage } from '../../src/slack/views/agent-alerts';
+import { agentHealthAlertMessage } from '../../src/slack/views/agent-health-alert';
 import { homeView } from '../../src/slack/views/home';
 import { assertWithinSlackLimits } from '../../src/slack/views/limits';
 import type { AgentRow, Block, HomeData } from '../../src/slack/views/types';
@@ -59,6 +60,22 @@ describe('the admin Home: VPN agents', () => {
     ]);
   });
 
+  it("shows a clock 30 s off, as the agent measured it or as its heartbeat's date shows", () => {
+    const view = homeView(
+      adminHome([
+        { ...row('behind', ago(10_000)), clockSkewS: -75.4 },
+        { ...row('ahead', new Date(NOW.getTime() + 45_000)), clockSkewS: 0 },
+        { ...row('fine', ago(5_000)), clockSkewS: 29 },
+      ]),
+    );
+    const lines = textOf(view.blocks);
+    expect(lines).toContain(
+      '`behind` on `behind.example.net` · `0.2.0` · last heartbeat 2026-12-04 11:59 UTC (0 min ago) · ⚠️ clock 75 s behind ·',
+    );
+    expect(lines).toContain('(0 min ago) · ⚠️ clock 45 s ahead · `openvpn:office`');
+    expect(lines.match(/⚠️ clock/g)).toHaveLength(2);
+  });
+
   it('shows no agents section to a team without agents', () => {
     for (const agents of [undefined, []])
       expect(textOf(homeView(adminHome(agents)).blocks)).not.toContain('VPN agents');
@@ -100,6 +117,49 @@ describe('the admin Home: VPN agents', () => {
       true,
     );
     expect(failing.admin?.agents).toEqual([]);
+  });
+});
+
+describe("alerts on an agent's heartbeat: an endpoint that cannot serve, a clock that is off", () => {
+  const base = { endpoint: 'openvpn:office', agentId: 'vpn1', host: 'vpn1.example.net' };
+
+  it('names the endpoint, the agent, the reason from the heartbeat and what to check', () => {
+    const message = agentHealthAlertMessage({
+      kind: 'cannot-serve',
+      ...base,
+      reason: 'management interface at 127.0.0.1:7505: wrong password',
+      at: ago(6 * 60_000),
+    });
+    assertWithinSlackLimits('message', message);
+    expect(message.text).toBe(
+      ':rotating_light: `openvpn:office` cannot serve: its agent `vpn1` on `vpn1.example.net` has found it unhealthy since 2026-12-04 11:54 UTC: ' +
+        'management interface at 127.0.0.1:7505: wrong password. Until it is fixed, its logins get no approval prompt and no answer, and session kills wait in the queue. ' +
+        'On that host: is the OpenVPN server running, does its `management` line match the endpoint in VPN_ENDPOINTS, ' +
+        'and does the management password file (`managementPasswordFile`) hold the password the server reads? ' +
+        '`journalctl -u vpnctl-agent` names the fault (docs/self-hosted.md, "Faults").',
+    );
+    const own = agentHealthAlertMessage({ kind: 'cannot-serve', ...base, reason: 'down', fix: 'Restart it.', at: NOW });
+    expect(own.text).toMatch(/Restart it\.$/);
+    expect(agentHealthAlertMessage({ kind: 'serves-again', ...base, reason: 'answers', at: NOW }).text).toBe(
+      ':white_check_mark: `openvpn:office` serves again: its agent `vpn1` on `vpn1.example.net` finds it healthy (answers).',
+    );
+  });
+
+  it('says how far the clock is off, by what measure, and what it breaks', () => {
+    const agent = { agentId: 'vpn1', host: 'vpn1.example.net' };
+    expect(
+      agentHealthAlertMessage({ kind: 'clock-skewed', ...agent, skewS: -61.2, measuredBy: 'reference' }).text,
+    ).toBe(
+      ':warning: The VPN agent `vpn1` on `vpn1.example.net`: its clock is 61 s behind its time reference. ' +
+        'The endpoint lease relies on clocks within 20 s of each other: past that, two agents may act for one endpoint at once. ' +
+        'On that host: `timedatectl` and `timedatectl set-ntp true`.',
+    );
+    expect(
+      agentHealthAlertMessage({ kind: 'clock-skewed', ...agent, skewS: 45, measuredBy: 'heartbeat' }).text,
+    ).toMatch(/its heartbeat is dated 45 s ahead of the bot's clock \(one of the two is off\)/);
+    expect(agentHealthAlertMessage({ kind: 'clock-back', ...agent, skewS: 1, measuredBy: 'reference' }).text).toBe(
+      ':white_check_mark: The VPN agent `vpn1` on `vpn1.example.net`: its clock is within 30 s again.',
+    );
   });
 });
 

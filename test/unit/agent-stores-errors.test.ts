@@ -59,6 +59,7 @@ describe('agent stores when DynamoDB fails', () => {
       agents.list(),
       agents.serving('openvpn:a'),
       agents.markSilent('a', true),
+      agents.markAlerted('endpoint#openvpn:a', true),
       lease.acquire('openvpn:a', 'a', 30_000),
       lease.release('openvpn:a', 'a'),
       log.ship('openvpn:a', at, { attempts: [], events: 0, malformed: 0, ignored: 0 }),

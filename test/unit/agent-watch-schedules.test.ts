@@ -8,6 +8,7 @@ const report = (overrides: Partial<AgentWatchReport> = {}): AgentWatchReport => 
   agents: 1,
   silent: [],
   back: [],
+  told: [],
   problems: [],
   ...overrides,
 });
@@ -33,6 +34,7 @@ describe('the five-minute agent check', () => {
       agents: 1,
       silent: ['vpn1'],
       back: [],
+      told: [],
       problems: ['agent vpn2: Slack is down'],
     });
     expect(logged).toEqual(['agent check: agent vpn2: Slack is down']);

@@ -1,4 +1,6 @@
-import { AGENT_SILENT_AFTER_MS, watchAgents } from '../../src/services/agent-watch';
+import { AGENT_SILENT_AFTER_MS, ENDPOINT_DOWN_AFTER_MS, watchAgents } from '../../src/services/agent-watch';
+import type { AgentHeartbeat } from '../../src/ports';
+import { MINUTE_MS } from '../../src/domain/time';
 import { MemoryAgentRegistry, RecordingAgentAlerts, SettableClock, heartbeat } from '../helpers/agent-ops-fakes';
 
 const START = new Date('2026-12-04T12:00:00Z');
@@ -15,7 +17,7 @@ describe('watchAgents: admins hear once when an agent goes silent and once when 
     const { agents, alerts, clock, round } = world();
     await agents.beat(heartbeat('vpn1', START));
     clock.advance(AGENT_SILENT_AFTER_MS);
-    expect(await round()).toEqual({ agents: 1, silent: [], back: [], problems: [] });
+    expect(await round()).toEqual({ agents: 1, silent: [], back: [], told: [], problems: [] });
     expect(alerts.sent).toEqual([]);
   });
 
@@ -92,8 +94,116 @@ describe('watchAgents: admins hear once when an agent goes silent and once when 
       agents: 2,
       silent: ['vpn2'],
       back: [],
+      told: [],
       problems: ['agent vpn1: the table refused agent vpn1'],
     });
     expect(alerts.sent.map((alert) => alert.agentId)).toEqual(['vpn2']);
+  });
+});
+
+/** `vpn1`'s heartbeat at `at`, with openvpn:office unhealthy since `since` (healthy when undefined). */
+function office(at: Date, since?: Date, extra: Partial<AgentHeartbeat> = {}): AgentHeartbeat {
+  const beat = heartbeat('vpn1', at);
+  if (since)
+    beat.endpoints[0] = {
+      ...beat.endpoints[0],
+      health: { ok: false, detail: 'management interface at 127.0.0.1:7505: wrong password <!channel>' },
+      unhealthySince: since,
+    };
+  return { ...beat, ...extra };
+}
+
+describe('watchAgents: an endpoint its agent cannot serve is told once, and once when it serves again', () => {
+  it('alerts once after 5 minutes unhealthy, however many rounds follow, and once when it is healthy again', async () => {
+    const { agents, alerts, clock, round } = world();
+    const beat = async (since?: Date) => agents.beat(office(clock.now(), since));
+    await beat(START);
+    expect((await round()).told).toEqual([]);
+    clock.advance(ENDPOINT_DOWN_AFTER_MS - MINUTE_MS);
+    await beat(START);
+    expect((await round()).told).toEqual([]);
+    clock.advance(MINUTE_MS);
+    await beat(START);
+    expect((await round()).told).toEqual(['cannot-serve openvpn:office']);
+    clock.advance(ENDPOINT_DOWN_AFTER_MS);
+    await beat(START);
+    expect((await round()).told).toEqual([]);
+    clock.advance(MINUTE_MS);
+    await beat();
+    expect((await round()).told).toEqual(['serves-again openvpn:office']);
+    expect((await round()).told).toEqual([]);
+    expect(alerts.healthSent).toEqual([
+      {
+        kind: 'cannot-serve',
+        endpoint: 'openvpn:office',
+        agentId: 'vpn1',
+        host: 'vpn1.example.net',
+        reason: 'management interface at 127.0.0.1:7505: wrong password <!channel>',
+        at: START,
+      },
+      {
+        kind: 'serves-again',
+        endpoint: 'openvpn:office',
+        agentId: 'vpn1',
+        host: 'vpn1.example.net',
+        reason: 'management answers',
+        at: clock.now(),
+      },
+    ]);
+  });
+
+  it('two runners on the same change: one alert', async () => {
+    const { agents, alerts, clock } = world();
+    await agents.beat(office(new Date(START.getTime() + ENDPOINT_DOWN_AFTER_MS), START));
+    clock.advance(ENDPOINT_DOWN_AFTER_MS);
+    const rounds = await Promise.all([1, 2].map(() => watchAgents({ agents, alerts, clock })));
+    expect(rounds.flatMap((report) => report.told)).toEqual(['cannot-serve openvpn:office']);
+    expect(alerts.healthSent).toHaveLength(1);
+  });
+
+  it('judges the time unhealthy by the heartbeat, not by a stale one, nor by a standby report', async () => {
+    const { agents, alerts, clock, round } = world();
+    // The agent went silent while the endpoint was down: the silence is told, the endpoint is not judged.
+    await agents.beat(office(new Date(START.getTime() + ENDPOINT_DOWN_AFTER_MS), START));
+    clock.advance(ENDPOINT_DOWN_AFTER_MS + 2 * MINUTE_MS);
+    const stale = await round();
+    expect(stale.told).toEqual([]);
+    const standby = office(clock.now(), START);
+    standby.endpoints[0].acting = false;
+    await agents.beat(standby);
+    expect((await round()).told).toEqual([]);
+    expect(alerts.healthSent).toEqual([]);
+  });
+
+  it('an alert that could not be sent is not recorded as told: the next round tells it', async () => {
+    const { agents, alerts, clock, round } = world();
+    clock.advance(ENDPOINT_DOWN_AFTER_MS);
+    await agents.beat(office(clock.now(), START));
+    alerts.failNext = 1;
+    expect((await round()).problems).toEqual(['endpoint#openvpn:office: Slack is down']);
+    expect(agents.alerted.size).toBe(0);
+    expect((await round()).told).toEqual(['cannot-serve openvpn:office']);
+  });
+});
+
+describe("watchAgents: an agent's clock 30 s off is told once, and once when it is back", () => {
+  it('alerts once on the skew the agent measured, and once when it is within 30 s again', async () => {
+    const { agents, alerts, clock, round } = world();
+    await agents.beat(office(clock.now(), undefined, { clockSkewS: -61 }));
+    expect((await round()).told).toEqual(['clock-skewed vpn1']);
+    expect((await round()).told).toEqual([]);
+    await agents.beat(office(clock.now(), undefined, { clockSkewS: 2 }));
+    expect((await round()).told).toEqual(['clock-back vpn1']);
+    expect(alerts.healthSent).toEqual([
+      { kind: 'clock-skewed', agentId: 'vpn1', host: 'vpn1.example.net', skewS: -61, measuredBy: 'reference' },
+      { kind: 'clock-back', agentId: 'vpn1', host: 'vpn1.example.net', skewS: 2, measuredBy: 'reference' },
+    ]);
+  });
+
+  it("takes a heartbeat dated ahead of the bot's clock as skew, which its age would hide", async () => {
+    const { agents, alerts, round } = world();
+    await agents.beat(office(new Date(START.getTime() + 60_000)));
+    expect((await round()).told).toEqual(['clock-skewed vpn1']);
+    expect(alerts.healthSent[0]).toMatchObject({ kind: 'clock-skewed', skewS: 60, measuredBy: 'heartbeat' });
   });
 });

@@ -19,6 +19,7 @@ import * as homeAccess from '../../src/slack/views/home-access';
 import * as notEligible from '../../src/slack/views/not-eligible';
 import * as accessEnding from '../../src/slack/views/access-ending';
 import * as agentAlerts from '../../src/slack/views/agent-alerts';
+import * as agentHealthAlert from '../../src/slack/views/agent-health-alert';
 import * as alarm from '../../src/slack/views/alarm';
 import * as alerts from '../../src/slack/views/alerts';
 import * as approval from '../../src/slack/views/approval';
@@ -66,6 +67,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   'not-eligible': notEligible,
   'access-ending': accessEnding,
   'agent-alerts': agentAlerts,
+  'agent-health-alert': agentHealthAlert,
   alarm,
   alerts,
   approval,
@@ -285,6 +287,7 @@ function homeData(h: Hostile): HomeData {
         host: h.s(),
         version: h.s(),
         at: new Date(NOW.getTime() - i * 200_000),
+        clockSkewS: i === 0 ? -61 : undefined,
         endpoints: [
           { endpoint: h.s(), acting: i !== 1 },
           { endpoint: h.s(), acting: i === 2 ? undefined : false },
@@ -490,6 +493,30 @@ const BUILDERS: Record<string, Builder> = {
           }),
         ),
       ),
+  },
+  'agent-health-alert.agentHealthAlertMessage': {
+    render: (h) => [
+      ...(['cannot-serve', 'serves-again'] as const).flatMap((kind) =>
+        [h.s(), undefined].map((fix) =>
+          msg(
+            agentHealthAlert.agentHealthAlertMessage({
+              kind,
+              endpoint: h.s(),
+              agentId: h.s(),
+              host: h.s(),
+              reason: h.s(),
+              ...(fix !== undefined && { fix }),
+              at: NOW,
+            }),
+          ),
+        ),
+      ),
+      ...(['clock-skewed', 'clock-back'] as const).flatMap((kind) =>
+        (['reference', 'heartbeat'] as const).map((measuredBy) =>
+          msg(agentHealthAlert.agentHealthAlertMessage({ kind, agentId: h.s(), host: h.s(), skewS: -61, measuredBy })),
+        ),
+      ),
+    ],
   },
   'flood-alert.floodAlertMessage': {
     render: (h) =>

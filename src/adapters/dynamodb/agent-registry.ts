@@ -19,6 +19,8 @@ const AGENTS_PK = 'AGENTS';
 const agentKey = (agentId: string) => ({ pk: AGENTS_PK, sk: `AGENT#${agentId}` });
 /** The agent that last reported an endpoint: `serving` reads it instead of every heartbeat. */
 const servingKey = (endpoint: string) => ({ pk: `AGENT-ENDPOINT#${endpoint}`, sk: 'SERVING' });
+/** Beside the heartbeats, outside `list`'s `AGENT#` prefix: what the admins were told about a fault. */
+const alertedKey = (subject: string) => ({ pk: AGENTS_PK, sk: `ALERTED#${subject}` });
 
 /** A retired agent drops out of the list a month after its last heartbeat (its silence was alerted long before). */
 const HEARTBEAT_TTL_MS = 30 * DAY_MS;
@@ -71,6 +73,7 @@ function reportItem(report: AgentEndpointReport): Item {
       notAfter: iso(report.serverCertificate.notAfter),
     },
     handshakeProbe: report.handshakeProbe && { ...report.handshakeProbe, at: iso(report.handshakeProbe.at) },
+    unhealthySince: iso(report.unhealthySince),
   };
 }
 
@@ -104,6 +107,7 @@ function toReport(item: Item): AgentEndpointReport {
         result: probe.result as HandshakeOutcome,
       },
     }),
+    ...(typeof item.unhealthySince === 'string' && { unhealthySince: new Date(item.unhealthySince) }),
   };
 }
 
@@ -119,6 +123,7 @@ function toHeartbeat(item: Item): AgentHeartbeat {
     version: item.version as string,
     at: new Date(item.at),
     endpoints: (item.endpoints as Item[]).map(toReport),
+    ...(typeof item.clockSkewS === 'number' && { clockSkewS: item.clockSkewS }),
   };
 }
 
@@ -135,6 +140,7 @@ export class DynamoDbAgentRegistry implements AgentRegistry {
       ':at': at,
       ':false': false,
       ':ttl': Math.ceil((heartbeat.at.getTime() + HEARTBEAT_TTL_MS) / 1000),
+      ...(heartbeat.clockSkewS !== undefined && { ':clockSkewS': heartbeat.clockSkewS }),
     };
     const key = agentKey(heartbeat.agentId);
     values[':endpoints'] = fitted(heartbeat.endpoints.map(reportItem), { ...key, ...values });
@@ -145,7 +151,9 @@ export class DynamoDbAgentRegistry implements AgentRegistry {
           Key: key,
           // `silent` is the alert's memory: a heartbeat leaves it for markSilent, which tells "back" once.
           UpdateExpression:
-            'SET agentId = :agentId, host = :host, version = :version, #at = :at, endpoints = :endpoints, silent = if_not_exists(silent, :false), #ttl = :ttl',
+            'SET agentId = :agentId, host = :host, version = :version, #at = :at, endpoints = :endpoints, silent = if_not_exists(silent, :false), #ttl = :ttl' +
+            // An agent that could not measure its clock says nothing of it, rather than repeat an old skew.
+            (heartbeat.clockSkewS === undefined ? ' REMOVE clockSkewS' : ', clockSkewS = :clockSkewS'),
           ExpressionAttributeNames: { '#at': 'at', '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: values,
         }),
@@ -195,6 +203,28 @@ export class DynamoDbAgentRegistry implements AgentRegistry {
       this.db.doc.send(new GetCommand({ TableName: this.db.tableName, Key: key, ConsistentRead: true })),
     );
     return Item;
+  }
+
+  async markAlerted(subject: string, alerted: boolean): Promise<boolean> {
+    if (!subject) throw new VpnChatopsError('STATE', 'An alert flag needs a subject.');
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tableName,
+          Key: alertedKey(subject),
+          UpdateExpression: 'SET alerted = :alerted',
+          // Only a flip counts; a subject never told of is not alerted, so it has nothing to take back.
+          ConditionExpression: alerted ? 'attribute_not_exists(alerted) OR alerted = :false' : 'alerted = :true',
+          ExpressionAttributeValues: alerted
+            ? { ':alerted': true, ':false': false }
+            : { ':alerted': false, ':true': true },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storeError(this.db, error);
+    }
   }
 
   async markSilent(agentId: string, silent: boolean): Promise<boolean> {

@@ -20,6 +20,10 @@ export interface HeartbeatDeps {
   log: AgentLog;
   /** The latest unwrapped-handshake probe per endpoint key, reported for the bot's doctor. */
   probes?: ReadonlyMap<string, HandshakeProbeReport>;
+  /** Since when each endpoint has been unhealthy, kept by the caller from beat to beat (the bot alerts after 5 minutes). */
+  unhealthySince?: Map<string, Date>;
+  /** The agent's latest clock measurement (services/agent/clock-watch.ts). */
+  clockSkewS?: number;
 }
 
 /**
@@ -33,15 +37,15 @@ export async function beat(
   endpoints: readonly VpnEndpoint[],
   standby: readonly VpnEndpoint[] = [],
 ): Promise<AgentHeartbeat> {
+  const at = deps.clock.now();
+  const reports = await Promise.all(endpoints.map((endpoint) => report(deps, endpoint)));
   const heartbeat: AgentHeartbeat = {
     agentId: deps.agentId,
     host: deps.host,
     version: deps.version,
-    at: deps.clock.now(),
-    endpoints: [
-      ...(await Promise.all(endpoints.map((endpoint) => report(deps, endpoint)))),
-      ...standby.map(standingBy),
-    ],
+    at,
+    endpoints: [...withUnhealthySince(deps.unhealthySince, reports, at), ...standby.map(standingBy)],
+    ...(deps.clockSkewS !== undefined && { clockSkewS: deps.clockSkewS }),
   };
   await deps.registry.beat(heartbeat);
   return heartbeat;
@@ -58,6 +62,26 @@ function standingBy(endpoint: VpnEndpoint): AgentEndpointReport {
     health: { ok: false, detail: 'standing by: another agent holds the lease and reports this server' },
     sessions: [],
   };
+}
+
+/**
+ * Each unhealthy endpoint this agent acts for keeps its first unhealthy beat; one healthy again, or no longer
+ * acted for, starts afresh.
+ */
+function withUnhealthySince(
+  memory: Map<string, Date> | undefined,
+  reports: AgentEndpointReport[],
+  at: Date,
+): AgentEndpointReport[] {
+  if (!memory) return reports;
+  const unhealthy = new Set(reports.filter((each) => !each.health.ok).map((each) => each.endpoint));
+  for (const endpoint of [...memory.keys()]) if (!unhealthy.has(endpoint)) memory.delete(endpoint);
+  return reports.map((each) => {
+    if (each.health.ok) return each;
+    const first = memory.get(each.endpoint) ?? at;
+    memory.set(each.endpoint, first);
+    return { ...each, unhealthySince: first };
+  });
 }
 
 async function report(deps: HeartbeatDeps, endpoint: VpnEndpoint): Promise<AgentEndpointReport> {

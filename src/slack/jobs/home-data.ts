@@ -36,11 +36,12 @@ async function recentLogins(deps: HomeDeps, userId: string): Promise<LoginRecord
 /** The agents' newest heartbeats; a table that does not answer shows no agents rather than no Home tab. */
 async function agentRows(deps: HomeDeps): Promise<AgentRow[]> {
   try {
-    return (await deps.admin.agentHeartbeats()).map(({ agentId, host, version, at, endpoints }) => ({
+    return (await deps.admin.agentHeartbeats()).map(({ agentId, host, version, at, endpoints, clockSkewS }) => ({
       agentId,
       host,
       version,
       at,
+      clockSkewS,
       endpoints: endpoints.map(({ endpoint, acting }) => ({ endpoint, acting })),
     }));
   } catch {

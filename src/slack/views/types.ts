@@ -50,7 +50,7 @@ export interface SessionRow extends VpnSession {
 }
 
 /** An agent's newest heartbeat, as the admin Home shows it: no sessions or keys. */
-export interface AgentRow extends Pick<AgentHeartbeat, 'agentId' | 'host' | 'version' | 'at'> {
+export interface AgentRow extends Pick<AgentHeartbeat, 'agentId' | 'host' | 'version' | 'at' | 'clockSkewS'> {
   endpoints: { endpoint: string; acting?: boolean }[];
 }
 

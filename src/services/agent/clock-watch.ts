@@ -1,0 +1,36 @@
+import type { Clock, TimeReference } from '../../ports';
+import { CLOCK_SKEW_WARN_S, clockSkewS, skewText } from '../clock-skew';
+import type { AgentLog } from './agent-log';
+
+export interface ClockWatchDeps {
+  clock: Clock;
+  time: TimeReference;
+  log: AgentLog;
+}
+
+/** The last measurement, for the heartbeat, and whether the log has said the clock is off. */
+export interface ClockWatchMemory {
+  skewS?: number;
+  skewed: boolean;
+}
+
+export const newClockWatchMemory = (): ClockWatchMemory => ({ skewed: false });
+
+/**
+ * Measures the host's clock against the reference, for the heartbeat (the bot alerts on it). The log says
+ * once when the skew passes the threshold and once when it is back, not every hour in between.
+ */
+export async function measureClock(deps: ClockWatchDeps, memory: ClockWatchMemory): Promise<number> {
+  const skewS = await clockSkewS(deps.clock, deps.time);
+  const skewed = Math.abs(skewS) >= CLOCK_SKEW_WARN_S;
+  if (skewed && !memory.skewed)
+    deps.log.warn(
+      `this host's clock is ${skewText(skewS)} ${deps.time.source}: the endpoint lease and the heartbeat's age rely on ` +
+        `clocks within ${CLOCK_SKEW_WARN_S} s of each other; turn on time synchronisation (\`timedatectl set-ntp true\`)`,
+    );
+  if (!skewed && memory.skewed)
+    deps.log.info(`this host's clock is back within ${CLOCK_SKEW_WARN_S} s of ${deps.time.source}`);
+  memory.skewS = skewS;
+  memory.skewed = skewed;
+  return skewS;
+}
