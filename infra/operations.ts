@@ -218,6 +218,8 @@ export function operationsOf(name: LambdaName, reach: Reach): [Target, string][]
           ...stores,
           ...AGENT_SERVED_ENDPOINTS,
           ...only(AGENT_REGISTRY_SENDS, ['list', 'markSilent', 'markAlerted']),
+          // ...and reads the kills still queued, to tell of those stuck.
+          ...only(SESSION_KILL_QUEUE_SENDS, ['pending']),
           // The 15-minute flood watch reads each endpoint's log: an agent's shipped hours, or CloudWatch Logs.
           ...only(SHIPPED_LOG_SENDS, ['read']),
         ]),

@@ -1,12 +1,23 @@
 import { messageOf } from '../domain/errors';
 import { MINUTE_MS } from '../domain/time';
-import type { AgentEndpointReport, AgentHeartbeat, AgentRegistry, Clock } from '../ports';
+import type {
+  AgentEndpointReport,
+  AgentHeartbeat,
+  AgentRegistry,
+  Clock,
+  SessionKill,
+  SessionKillQueue,
+} from '../ports';
 import { CLOCK_SKEW_WARN_S } from './clock-skew';
 
 /** An agent silent this long gets the admins' attention: three missed minutes of 15-second heartbeats is no hiccup. */
 export const AGENT_SILENT_AFTER_MS = 5 * MINUTE_MS;
 /** An endpoint its agent reports unhealthy this long is no restart: its logins go unanswered until a person acts. */
 export const ENDPOINT_DOWN_AFTER_MS = 5 * MINUTE_MS;
+/** A kill is retried every 2 s: 30 failures is a minute of a server refusing, no passing fault. */
+export const KILL_STUCK_ATTEMPTS = 30;
+/** Revoke waits 10 s for its kills; one still queued after 10 minutes has a person's attention coming. */
+export const KILL_STUCK_AFTER_MS = 10 * MINUTE_MS;
 /** Six missed 15-second heartbeats: an older one says nothing about now (doctor calls it late). */
 const FRESH_MS = 90_000;
 
@@ -46,6 +57,15 @@ export type AgentHealthAlert =
       skewS: number;
       /** `reference`: the agent measured it against its time reference; `heartbeat`: its heartbeat is dated ahead of the bot's clock. */
       measuredBy: 'reference' | 'heartbeat';
+    }
+  | {
+      /** `kills-stuck`: a queued kill failed 30 times or waited 10 minutes; `kills-done`: none is stuck any more. */
+      kind: 'kills-stuck' | 'kills-done';
+      endpoint: string;
+      agentId: string;
+      host: string;
+      /** The stuck kills, oldest first (their errors were written by the agent); none for `kills-done`. */
+      kills: Pick<SessionKill, 'connectionId' | 'commonName' | 'requestedAt' | 'attempts' | 'lastError'>[];
     };
 
 export interface AgentAlertSink {
@@ -57,6 +77,8 @@ export interface AgentWatchDeps {
   agents: AgentRegistry;
   alerts: AgentAlertSink;
   clock: Clock;
+  /** The kills the bot queued for the agents; without it no stuck kill is told. */
+  kills?: SessionKillQueue;
 }
 
 export interface AgentWatchReport {
@@ -94,9 +116,22 @@ export async function watchAgents(deps: AgentWatchDeps): Promise<AgentWatchRepor
     }
   }
   const fresh = agents.filter((agent) => now - agent.at.getTime() <= FRESH_MS);
-  await watchEndpoints(deps, fresh, report);
+  const acting = actingReports(fresh);
+  await watchEndpoints(deps, acting, report);
+  await watchKills(deps, acting, now, report);
   await watchClocks(deps, fresh, now, report);
   return report;
+}
+
+type Acting = Map<string, { agent: AgentHeartbeat; endpoint: AgentEndpointReport }>;
+
+/** Each endpoint as its newest fresh acting heartbeat reports it. */
+function actingReports(fresh: AgentHeartbeat[]): Acting {
+  const newest: Acting = new Map();
+  for (const agent of [...fresh].sort((a, b) => a.at.getTime() - b.at.getTime()))
+    for (const endpoint of agent.endpoints)
+      if (endpoint.acting !== false) newest.set(endpoint.endpoint, { agent, endpoint });
+  return newest;
 }
 
 /**
@@ -104,12 +139,8 @@ export async function watchAgents(deps: AgentWatchDeps): Promise<AgentWatchRepor
  * minutes by its own clock (refused or wrong management password, the server down) is told once, and once
  * more when healthy again. An endpoint no fresh heartbeat reports changes nothing: a silent agent is told as such.
  */
-async function watchEndpoints(deps: AgentWatchDeps, fresh: AgentHeartbeat[], report: AgentWatchReport) {
-  const newest = new Map<string, { agent: AgentHeartbeat; endpoint: AgentEndpointReport }>();
-  for (const agent of [...fresh].sort((a, b) => a.at.getTime() - b.at.getTime()))
-    for (const endpoint of agent.endpoints)
-      if (endpoint.acting !== false) newest.set(endpoint.endpoint, { agent, endpoint });
-  for (const [name, { agent, endpoint }] of newest) {
+async function watchEndpoints(deps: AgentWatchDeps, acting: Acting, report: AgentWatchReport) {
+  for (const [name, { agent, endpoint }] of acting) {
     const { health, unhealthySince } = endpoint;
     const down =
       !health.ok &&
@@ -125,6 +156,38 @@ async function watchEndpoints(deps: AgentWatchDeps, fresh: AgentHeartbeat[], rep
       reason: health.detail,
       ...(health.fix !== undefined && { fix: health.fix }),
       at: down ? unhealthySince! : agent.at,
+    });
+  }
+}
+
+/**
+ * The kills queued for each endpoint a fresh agent acts for: one that failed 30 times or waited 10 minutes
+ * is told once (it stays queued), and once more when none is stuck. A silent agent's kills wait for it.
+ */
+async function watchKills(deps: AgentWatchDeps, acting: Acting, now: number, report: AgentWatchReport) {
+  if (!deps.kills) return;
+  for (const [name, { agent }] of acting) {
+    let stuck: SessionKill[];
+    try {
+      stuck = (await deps.kills.pending(name)).filter(
+        (kill) => kill.attempts >= KILL_STUCK_ATTEMPTS || now - kill.requestedAt.getTime() >= KILL_STUCK_AFTER_MS,
+      );
+    } catch (error) {
+      report.problems.push(`kills#${name}: ${messageOf(error)}`);
+      continue;
+    }
+    await tell(deps, report, `kills#${name}`, stuck.length > 0, {
+      kind: stuck.length > 0 ? 'kills-stuck' : 'kills-done',
+      endpoint: name,
+      agentId: agent.agentId,
+      host: agent.host,
+      kills: stuck.map(({ connectionId, commonName, requestedAt, attempts, lastError }) => ({
+        connectionId,
+        ...(commonName !== undefined && { commonName }),
+        requestedAt,
+        attempts,
+        ...(lastError !== undefined && { lastError }),
+      })),
     });
   }
 }

@@ -23,6 +23,7 @@ import {
   IdempotencyStore,
   MemberDirectory,
   ReconcileProgressStore,
+  SessionKillQueue,
   VpnEndpoint,
   systemClock,
 } from '../ports';
@@ -89,6 +90,8 @@ export interface AppDeps {
   agents?: AgentRegistry;
   /** Where an agent's silence and return are told; without it the five-minute check has no one to tell. */
   agentAlerts?: AgentAlertSink;
+  /** The kills queued for agents, which the five-minute check tells of when they are stuck. */
+  sessionKills?: SessionKillQueue;
   /** What the 15-minute flood watch last told, and where it tells; without both it watches nothing. */
   floodState?: FloodStateStore;
   floodAlerts?: FloodAlertSink;
@@ -313,9 +316,9 @@ export class VpnAdmin {
 
   /** The five-minute check on the agents' heartbeats (services/agent-watch.ts); nothing to do without agents. */
   async watchAgents(): Promise<AgentWatchReport> {
-    const { agents, agentAlerts } = this.deps;
+    const { agents, agentAlerts, sessionKills } = this.deps;
     if (!agents || !agentAlerts) return { agents: 0, silent: [], back: [], told: [], problems: [] };
-    return watchAgents({ agents, alerts: agentAlerts, clock: this.clock });
+    return watchAgents({ agents, alerts: agentAlerts, clock: this.clock, kills: sessionKills });
   }
 
   /** Every 15 minutes: floods and names that keep failing, told once per change (services/flood-watch.ts). */

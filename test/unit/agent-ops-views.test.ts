@@ -161,6 +161,33 @@ describe("alerts on an agent's heartbeat: an endpoint that cannot serve, a clock
       ':white_check_mark: The VPN agent `vpn1` on `vpn1.example.net`: its clock is within 30 s again.',
     );
   });
+
+  it('names the kills that could not be carried out, their tries and last error, and says they stay queued', () => {
+    const kill = (i: number) => ({
+      connectionId: String(i),
+      ...(i % 2 === 0 && { commonName: `user${i}` }),
+      requestedAt: ago(11 * 60_000),
+      attempts: 30 + i,
+      ...(i === 0 && { lastError: 'the server did not end client 0' }),
+    });
+    const message = agentHealthAlertMessage({
+      kind: 'kills-stuck',
+      ...base,
+      kills: Array.from({ length: 7 }, (_, i) => kill(i)),
+    });
+    assertWithinSlackLimits('message', message);
+    expect(message.text).toBe(
+      ':rotating_light: 7 sessions revoked on `openvpn:office` could not be ended by its agent `vpn1` on `vpn1.example.net`: ' +
+        '`user0` since 2026-12-04 11:49 UTC (30 tries, last: the server did not end client 0); ' +
+        'client `1` since 2026-12-04 11:49 UTC (31 tries); `user2` since 2026-12-04 11:49 UTC (32 tries); ' +
+        'client `3` since 2026-12-04 11:49 UTC (33 tries); `user4` since 2026-12-04 11:49 UTC (34 tries); and 2 more. ' +
+        'They stay queued and are retried every 2 s; the CRL refuses their next connection. ' +
+        'On that host: `journalctl -u vpnctl-agent` says why; restarting the OpenVPN server ends every session.',
+    );
+    expect(agentHealthAlertMessage({ kind: 'kills-done', ...base, kills: [] }).text).toBe(
+      ':white_check_mark: No revoked session on `openvpn:office` is waiting to be ended any more (agent `vpn1` on `vpn1.example.net`).',
+    );
+  });
 });
 
 describe('agent alerts', () => {

@@ -1,4 +1,11 @@
-import { AGENT_SILENT_AFTER_MS, ENDPOINT_DOWN_AFTER_MS, watchAgents } from '../../src/services/agent-watch';
+import {
+  AGENT_SILENT_AFTER_MS,
+  ENDPOINT_DOWN_AFTER_MS,
+  KILL_STUCK_AFTER_MS,
+  KILL_STUCK_ATTEMPTS,
+  watchAgents,
+} from '../../src/services/agent-watch';
+import { MemorySessionKillQueue } from '../helpers/agent-runtime-fakes';
 import type { AgentHeartbeat } from '../../src/ports';
 import { MINUTE_MS } from '../../src/domain/time';
 import { MemoryAgentRegistry, RecordingAgentAlerts, SettableClock, heartbeat } from '../helpers/agent-ops-fakes';
@@ -205,5 +212,55 @@ describe("watchAgents: an agent's clock 30 s off is told once, and once when it 
     await agents.beat(office(new Date(START.getTime() + 60_000)));
     expect((await round()).told).toEqual(['clock-skewed vpn1']);
     expect(alerts.healthSent[0]).toMatchObject({ kind: 'clock-skewed', skewS: 60, measuredBy: 'heartbeat' });
+  });
+});
+
+describe('watchAgents: a kill that keeps failing is told once, and once when none is stuck', () => {
+  function killWorld() {
+    const { agents, alerts, clock } = world();
+    const kills = new MemorySessionKillQueue();
+    return { agents, alerts, clock, kills, round: () => watchAgents({ agents, alerts, clock, kills }) };
+  }
+
+  it(`alerts once for a kill failed ${KILL_STUCK_ATTEMPTS} times, keeps it queued, and once when it is done`, async () => {
+    const { agents, alerts, clock, kills, round } = killWorld();
+    const [kill] = await kills.request('openvpn:office', [{ connectionId: '7', commonName: 'alice' }], 'U0A', START);
+    for (let i = 1; i < KILL_STUCK_ATTEMPTS; i++) await kills.failed(kill, 'the server did not end client 7', START);
+    await agents.beat(office(clock.now()));
+    expect((await round()).told).toEqual([]);
+    await kills.failed(kill, 'the server did not end client 7', START);
+    expect((await round()).told).toEqual(['kills-stuck openvpn:office']);
+    expect((await round()).told).toEqual([]);
+    expect(await kills.pending('openvpn:office')).toHaveLength(1);
+    await kills.settle(kill, { state: 'done' }, clock.now());
+    expect((await round()).told).toEqual(['kills-done openvpn:office']);
+    expect(alerts.healthSent).toEqual([
+      {
+        kind: 'kills-stuck',
+        endpoint: 'openvpn:office',
+        agentId: 'vpn1',
+        host: 'vpn1.example.net',
+        kills: [
+          {
+            connectionId: '7',
+            commonName: 'alice',
+            requestedAt: START,
+            attempts: KILL_STUCK_ATTEMPTS,
+            lastError: 'the server did not end client 7',
+          },
+        ],
+      },
+      { kind: 'kills-done', endpoint: 'openvpn:office', agentId: 'vpn1', host: 'vpn1.example.net', kills: [] },
+    ]);
+  });
+
+  it('alerts for a kill queued 10 minutes while its agent beats, but not for one whose agent is silent', async () => {
+    const { agents, alerts, clock, kills, round } = killWorld();
+    await kills.request('openvpn:office', [{ connectionId: '7' }], 'U0A', START);
+    clock.advance(KILL_STUCK_AFTER_MS);
+    expect((await round()).told).toEqual([]);
+    await agents.beat(office(clock.now()));
+    expect((await round()).told).toEqual(['kills-stuck openvpn:office']);
+    expect(alerts.healthSent[0]).toMatchObject({ kills: [{ connectionId: '7', attempts: 0 }] });
   });
 });

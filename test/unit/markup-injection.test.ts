@@ -511,6 +511,23 @@ const BUILDERS: Record<string, Builder> = {
           ),
         ),
       ),
+      ...(['kills-stuck', 'kills-done'] as const).map((kind) =>
+        msg(
+          agentHealthAlert.agentHealthAlertMessage({
+            kind,
+            endpoint: h.s(),
+            agentId: h.s(),
+            host: h.s(),
+            kills: Array.from({ length: 7 }, (_, i) => ({
+              connectionId: h.s(),
+              ...(i % 2 === 0 && { commonName: h.s() }),
+              requestedAt: NOW,
+              attempts: 30,
+              ...(i % 3 === 0 && { lastError: h.s() }),
+            })),
+          }),
+        ),
+      ),
       ...(['clock-skewed', 'clock-back'] as const).flatMap((kind) =>
         (['reference', 'heartbeat'] as const).map((measuredBy) =>
           msg(agentHealthAlert.agentHealthAlertMessage({ kind, agentId: h.s(), host: h.s(), skewS: -61, measuredBy })),

@@ -1,6 +1,6 @@
 import type { AgentHealthAlert } from '../../services/agent-watch';
 import { message, section } from './blocks';
-import { formatTime } from './format';
+import { count, formatTime, plural } from './format';
 import { code, userText } from './markup';
 import type { MessageView } from './types';
 
@@ -9,6 +9,14 @@ const MANAGEMENT_FIX =
   'and does the management password file (`managementPasswordFile`) hold the password the server reads? ' +
   '`journalctl -u vpnctl-agent` names the fault (docs/self-hosted.md, "Faults").';
 const NTP_FIX = 'On that host: `timedatectl` and `timedatectl set-ntp true`.';
+
+const KILLS_SHOWN = 5;
+
+function killLine(kill: Extract<AgentHealthAlert, { kills: unknown }>['kills'][number]): string {
+  const who = kill.commonName !== undefined ? code(kill.commonName, 100) : `client ${code(kill.connectionId, 40)}`;
+  const error = kill.lastError !== undefined ? `, last: ${userText(kill.lastError, 200)}` : '';
+  return `${who} since ${formatTime(kill.requestedAt)} (${plural(kill.attempts, 'try', 'tries')}${error})`;
+}
 
 /**
  * What an agent's heartbeat shows that a person must act on: an endpoint that cannot serve, a clock that is
@@ -40,6 +48,19 @@ export function agentHealthAlertMessage(alert: AgentHealthAlert): MessageView {
     }
     case 'clock-back':
       text = `:white_check_mark: The VPN agent ${agent}: its clock is within 30 s again.`;
+      break;
+    case 'kills-stuck': {
+      const shown = alert.kills.slice(0, KILLS_SHOWN).map(killLine);
+      const more = alert.kills.length - shown.length;
+      text =
+        `:rotating_light: ${plural(alert.kills.length, 'session')} revoked on ${code(alert.endpoint, 100)} could not be ended ` +
+        `by its agent ${agent}: ${shown.join('; ')}${more > 0 ? `; and ${count(more)} more` : ''}. They stay queued and are retried ` +
+        'every 2 s; the CRL refuses their next connection. On that host: `journalctl -u vpnctl-agent` says why; restarting the ' +
+        'OpenVPN server ends every session.';
+      break;
+    }
+    case 'kills-done':
+      text = `:white_check_mark: No revoked session on ${code(alert.endpoint, 100)} is waiting to be ended any more (agent ${agent}).`;
       break;
   }
   return message(text, [section(text)]);
