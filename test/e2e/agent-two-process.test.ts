@@ -17,6 +17,7 @@ import {
 import { caMaterial } from '../../src/pki/ca';
 import { parseCrl } from '../../src/pki/crl';
 import { watchAgents } from '../../src/services/agent-watch';
+import { CLOCK_SKEW_WARN_S } from '../../src/services/clock-skew';
 import { VpnAdmin } from '../../src/services/vpn-admin';
 import { SlackAgentAlertSink } from '../../src/slack/agent-alerts';
 import { adminAlertsFor } from '../../src/slack/admin-alert';
@@ -285,6 +286,15 @@ describeWith(
       alice = await issue('U0ALICE', 'laptop');
       aliceClient = await connect(alice);
     }, 60_000);
+
+    it("(a') the agent measures its clock against Slack's Date header (the stand-in's) and reports the skew", async () => {
+      const beat = await eventually(async () => {
+        const mine = (await stores().agents.list()).find((agent) => agent.agentId === AGENT_ID);
+        return mine?.clockSkewS !== undefined ? mine : undefined;
+      }, 'a heartbeat carrying the clock skew');
+      // One host, one clock: only the Date header's whole seconds part them.
+      expect(Math.abs(beat.clockSkewS!)).toBeLessThan(CLOCK_SKEW_WARN_S);
+    }, 30_000);
 
     it('(b) a revoke in Slack ends the session through the agent, lands the CRL on disk, and refuses the next login', async () => {
       const session = await report("a heartbeat listing Alice's session", (r) =>
