@@ -87,14 +87,16 @@ export interface AgentWatchReport {
   back: string[];
   /** Faults told or told over this round, e.g. `cannot-serve openvpn:office`, `clock-back vpn1`. */
   told: string[];
-  /** Agents whose change could not be recorded or told; the next round tries again. */
+  /** Changes that could not be recorded or told; the next round tries again. */
   problems: string[];
 }
 
 /**
  * The five-minute round: every agent silent for 5 minutes is reported once, and once more when it
  * beats again. `markSilent` records the change before anyone is told, and only the round that made
- * the change tells, so overlapping rounds (two schedulers, a retry) never alert twice.
+ * the change tells, so overlapping rounds (two schedulers, a retry) never alert twice. What the fresh
+ * heartbeats show (an endpoint that cannot serve, stuck kills, a clock off) is told the same way, through
+ * `markAlerted`.
  */
 export async function watchAgents(deps: AgentWatchDeps): Promise<AgentWatchReport> {
   const report: AgentWatchReport = { agents: 0, silent: [], back: [], told: [], problems: [] };

@@ -133,9 +133,9 @@ describe("alerts on an agent's heartbeat: an endpoint that cannot serve, a clock
     assertWithinSlackLimits('message', message);
     expect(message.text).toBe(
       ':rotating_light: `openvpn:office` cannot serve: its agent `vpn1` on `vpn1.example.net` has found it unhealthy since 2026-12-04 11:54 UTC: ' +
-        'management interface at 127.0.0.1:7505: wrong password. Until it is fixed, its logins get no approval prompt and no answer, and session kills wait in the queue. ' +
+        'management interface at 127.0.0.1:7505: wrong password. While it is, its logins may get no approval prompt and no answer, and revocations may not reach it. ' +
         'On that host: is the OpenVPN server running, does its `management` line match the endpoint in VPN_ENDPOINTS, ' +
-        'and does the management password file (`managementPasswordFile`) hold the password the server reads? ' +
+        'does the management password file (`managementPasswordFile`) hold the password the server reads, and can the agent write its CRL file (`crlFile`)? ' +
         '`journalctl -u vpnctl-agent` names the fault (docs/self-hosted.md, "Faults").',
     );
     const own = agentHealthAlertMessage({ kind: 'cannot-serve', ...base, reason: 'down', fix: 'Restart it.', at: NOW });

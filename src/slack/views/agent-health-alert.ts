@@ -6,7 +6,8 @@ import type { MessageView } from './types';
 
 const MANAGEMENT_FIX =
   'On that host: is the OpenVPN server running, does its `management` line match the endpoint in VPN_ENDPOINTS, ' +
-  'and does the management password file (`managementPasswordFile`) hold the password the server reads? ' +
+  'does the management password file (`managementPasswordFile`) hold the password the server reads, and can the ' +
+  'agent write its CRL file (`crlFile`)? ' +
   '`journalctl -u vpnctl-agent` names the fault (docs/self-hosted.md, "Faults").';
 const NTP_FIX = 'On that host: `timedatectl` and `timedatectl set-ntp true`.';
 
@@ -19,8 +20,8 @@ function killLine(kill: Extract<AgentHealthAlert, { kills: unknown }>['kills'][n
 }
 
 /**
- * What an agent's heartbeat shows that a person must act on: an endpoint that cannot serve, a clock that is
- * off; and each one's end. Names, the reason and the fix come from the heartbeat the VPN host wrote: escaped.
+ * What an agent's heartbeat shows that a person must act on: an endpoint that cannot serve, kills that could
+ * not be carried out, a clock that is off; and each one's end. Names, the reason and the fix come from the heartbeat the VPN host wrote: escaped.
  */
 export function agentHealthAlertMessage(alert: AgentHealthAlert): MessageView {
   const agent = `${code(alert.agentId, 100)} on ${code(alert.host, 100)}`;
@@ -29,8 +30,8 @@ export function agentHealthAlertMessage(alert: AgentHealthAlert): MessageView {
     case 'cannot-serve':
       text =
         `:rotating_light: ${code(alert.endpoint, 100)} cannot serve: its agent ${agent} has found it unhealthy since ` +
-        `${formatTime(alert.at)}: ${userText(alert.reason, 500)}. Until it is fixed, its logins get no approval prompt ` +
-        `and no answer, and session kills wait in the queue. ${alert.fix !== undefined ? userText(alert.fix, 300) : MANAGEMENT_FIX}`;
+        `${formatTime(alert.at)}: ${userText(alert.reason, 500)}. While it is, its logins may get no approval prompt ` +
+        `and no answer, and revocations may not reach it. ${alert.fix !== undefined ? userText(alert.fix, 300) : MANAGEMENT_FIX}`;
       break;
     case 'serves-again':
       text = `:white_check_mark: ${code(alert.endpoint, 100)} serves again: its agent ${agent} finds it healthy (${userText(alert.reason, 300)}).`;
