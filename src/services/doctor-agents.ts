@@ -21,8 +21,15 @@ function clockOf(agent: AgentHeartbeat, now: Date): { text: string; skewS: numbe
       text: `heartbeat dated ${aheadS.toFixed(0)} s ahead of this clock (one of the two is off)`,
       skewS: aheadS,
     };
-  if (agent.clockSkewS === undefined) return undefined;
-  return { text: `its clock ${skewText(agent.clockSkewS)} its time reference`, skewS: agent.clockSkewS };
+  const skewS = agent.clockSkewS;
+  if (skewS === undefined) return undefined;
+  const within = Math.abs(skewS) < CLOCK_SKEW_WARN_S;
+  return {
+    text: within
+      ? `its clock within ${Math.max(1, Math.ceil(Math.abs(skewS)))} s of its time reference`
+      : `its clock ${skewText(skewS)} its time reference`,
+    skewS,
+  };
 }
 
 function role(report: AgentHeartbeat['endpoints'][number]): string {

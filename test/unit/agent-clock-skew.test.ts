@@ -72,7 +72,10 @@ describe("the agent's clock: measured against its time reference, carried in the
     offsetS = 0;
     clock.advance(15_000);
     await agent.round();
-    expect((await agentChecks({ agents: registry, clock }))[0].status).toBe('pass');
+    expect((await agentChecks({ agents: registry, clock }))[0]).toMatchObject({
+      status: 'pass',
+      detail: expect.stringMatching(/its clock within 1 s of its time reference$/),
+    });
     expect((await watch()).told).toEqual(['clock-back vpn1']);
     expect(log.lines.filter((entry) => /clock/.test(entry.message)).map((entry) => entry.level)).toEqual([
       'warn',
