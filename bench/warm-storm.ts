@@ -19,6 +19,7 @@ import { HOUR_MS } from '../src/domain/time';
 import { randomSerial } from '../src/pki/serial';
 import type { ApprovalNotifier } from '../src/ports';
 import { DecideDeps, decideConnection } from '../src/services/decide-connection';
+import { auditPartitions } from './audit-partitions';
 import { ON_DEMAND_USD_PER_MILLION, ddbLocalCapacity, ddbLocalFloorMs, meterDatabase } from './ddb-meter';
 import { ms, report } from './lib';
 
@@ -164,6 +165,7 @@ export async function warmStormBenchmark(): Promise<void> {
       ['batched', batched],
     ] as const) {
       meter.reset();
+      const from = new Date();
       const started = performance.now();
       const { times, allowed, refused } = await storm(deps, records);
       const wall = performance.now() - started;
@@ -192,6 +194,7 @@ export async function warmStormBenchmark(): Promise<void> {
           .map(([operation, count]) => `${operation.replace(/Command$/, '')}:${count}`)
           .join(','),
       });
+      report('audit-partitions', { variant, ...(await auditPartitions(db, from)) });
     }
   } finally {
     db.doc.destroy();

@@ -1,6 +1,7 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '../../src/adapters/dynamodb/audit-log';
+import { dayKey } from '../../src/adapters/dynamodb/audit-keys';
 import type { StreamRecord } from '../../src/adapters/dynamodb/audit-stream-record';
 import { forwardAuditRecords } from '../../src/adapters/eventbridge/audit-events';
 import { EventBridgeBus } from '../../src/adapters/eventbridge/event-bus';
@@ -73,7 +74,7 @@ describeWith(
       const { Item } = await db.doc.send(
         new GetItemCommand({
           TableName: db.tableName,
-          Key: { pk: { S: `AUDIT#${at.slice(0, 10)}` }, sk: { S: `${at}#${entry.id}` } },
+          Key: { pk: { S: dayKey(at.slice(0, 10), entry.id) }, sk: { S: `${at}#${entry.id}` } },
         }),
       );
       return {

@@ -486,8 +486,12 @@ describeWith(
         } finally {
           spy.mockRestore();
         }
-        // Newest day first (the window's last day is empty); the 3rd holds both, so the 2nd and 1st are never read.
-        expect(reads).toEqual(['AUDIT#2026-10-04', 'AUDIT#2026-10-03']);
+        // Newest day first (the window's last day is empty), every shard of a day and its unsharded partition at once;
+        // the 3rd holds both, so the 2nd and 1st are never read.
+        const day4 = [...Array.from({ length: 16 }, (_, n) => `AUDIT#2026-10-04#${n}`), 'AUDIT#2026-10-04'];
+        const day3 = [...Array.from({ length: 16 }, (_, n) => `AUDIT#2026-10-03#${n}`), 'AUDIT#2026-10-03'];
+        expect([new Set(reads.slice(0, 17)), new Set(reads.slice(17))]).toEqual([new Set(day4), new Set(day3)]);
+        expect(reads).toHaveLength(34);
       });
 
       it('exports at most the newest N entries and says when older ones were left out', async () => {

@@ -13,7 +13,9 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   CA#<caId> / CRL              the CA's CRL-number counter
  *   ENDPOINT#<key> / CRL         per-endpoint publish record (requested/served, number, nextUpdate, …)
  *   ENDPOINT#<key> / LEASE       one publisher at a time per endpoint (TTL)
- *   AUDIT#<yyyy-mm-dd> / <at>#<id>   append-only audit; gsi1 ACTOR#…, gsi2 TARGET#…
+ *   AUDIT#<yyyy-mm-dd>#<0-15> / <at>#<id>   append-only audit, sharded by id (audit-keys.ts; before: AUDIT#<yyyy-mm-dd>)
+ *       gsi1: ACTOR#<actor> (ACTOR#system:<job>#<0-15>, sharded likewise) / <at>#<id>
+ *       gsi2: TARGET#<target> / <at>#<id>
  *   IDEMPOTENCY#<key> / KEY      "seen once" markers (TTL)
  *   APPROVAL#<id> / APPROVAL     login approvals (TTL)
  *       gsi1: APPROVALS#<slackId> / <requestedAt>#<id>
