@@ -365,6 +365,95 @@ export interface AlertSink {
   send(alert: Alert): Promise<void>;
 }
 
+/*
+ * What the admins are told by the bot's own watches, as data: the Slack side renders each alert
+ * (slack/views/<alert>.ts) and posts it to the admin channel.
+ */
+
+/** An agent gone silent or back (services/agent-watch.ts); the Slack side renders it (slack/views/agent-alerts.ts). */
+export interface AgentAlert {
+  /** `silent`: no heartbeat for 5 minutes; `back`: it beats again after such a silence. */
+  kind: 'silent' | 'back';
+  agentId: string;
+  host: string;
+  version: string;
+  endpoints: string[];
+  /** The newest heartbeat: the last one before the silence, or the one that ended it. */
+  lastBeatAt: Date;
+}
+
+/** A fault an agent's heartbeat shows, or its end, as data: the Slack side renders it (slack/views/agent-health-alert.ts). */
+export type AgentHealthAlert =
+  | {
+      /** `cannot-serve`: unhealthy for 5 minutes by the agent's heartbeats; `serves-again`: healthy again after that. */
+      kind: 'cannot-serve' | 'serves-again';
+      endpoint: string;
+      agentId: string;
+      host: string;
+      /** The heartbeat's health detail, written on the VPN host. */
+      reason: string;
+      /** The endpoint's own fix, where it knows better than the generic one. */
+      fix?: string;
+      /** Unhealthy since (`cannot-serve`), or the healthy heartbeat (`serves-again`); the agent's clock. */
+      at: Date;
+    }
+  | {
+      /** `clock-skewed`: the agent's clock is 30 s or more off; `clock-back`: within that again. */
+      kind: 'clock-skewed' | 'clock-back';
+      agentId: string;
+      host: string;
+      /** Seconds the agent's clock runs ahead (negative: behind). */
+      skewS: number;
+      /** `reference`: the agent measured it against its time reference; `heartbeat`: its heartbeat is dated ahead of the bot's clock. */
+      measuredBy: 'reference' | 'heartbeat';
+    }
+  | {
+      /** `kills-stuck`: a queued kill failed 30 times or waited 10 minutes; `kills-done`: none is stuck any more. */
+      kind: 'kills-stuck' | 'kills-done';
+      endpoint: string;
+      agentId: string;
+      host: string;
+      /** The stuck kills, oldest first (their errors were written by the agent); none for `kills-done`. */
+      kills: Pick<SessionKill, 'connectionId' | 'commonName' | 'requestedAt' | 'attempts' | 'lastError'>[];
+    };
+
+export interface AgentAlertSink {
+  agent(alert: AgentAlert): Promise<void>;
+  health(alert: AgentHealthAlert): Promise<void>;
+}
+
+export interface FloodSource {
+  ip: string;
+  /** Failed attempts from it within the last hour. */
+  failedPerHour: number;
+  /** Most of its attempts were refused at the first packet (tls-crypt / tls-auth), not after TLS had started. */
+  droppedBeforeTls: boolean;
+}
+
+/** A flood of failed logins on one endpoint (services/flood-watch.ts). */
+export interface FloodAlert {
+  /** `started`: a flood or a name that keeps failing appeared; `changed`: new sources or names, or the rate doubled; `over`. */
+  kind: 'started' | 'changed' | 'over';
+  endpoint: string;
+  /** AWS Client VPN has no tls-crypt: its advice differs. */
+  selfHosted: boolean;
+  sources: FloodSource[];
+  /** Sources over the flood rule beyond those listed. */
+  moreSources: number;
+  /** Failed attempts per hour from all flooding sources together. */
+  ratePerHour: number;
+  /** Certificate names whose last attempts keep failing. */
+  failingNames: { commonName: string; failed: number; topReason?: string }[];
+  from: Date;
+  to: Date;
+  /** What was told before, for `changed` and `over`. */
+  previous?: { sources: number; ratePerHour: number; since: Date };
+}
+
+export interface FloodAlertSink {
+  flood(alert: FloodAlert): Promise<void>;
+}
+
 /** "Seen once" markers, e.g. Slack event ids: Slack retries deliveries, and a retry must not act twice. */
 export interface IdempotencyStore {
   /** True the first time `key` is claimed within `ttlSeconds`; false for every repeat. */
@@ -691,6 +780,15 @@ export interface AgentRegistry {
    * an agent's clock); true when that changed, so of two runners that see the same change one tells.
    */
   markAlerted(subject: string, alerted: boolean): Promise<boolean>;
+}
+
+/** Where the agent's lines go: the terminal or journald on the VPN host, a list in tests. */
+export interface AgentLog {
+  info(message: string): void;
+  /** Something refused or skipped that a person may want to know about. */
+  warn(message: string): void;
+  /** A fault: something the agent should have done and could not. */
+  error(message: string, error?: unknown): void;
 }
 
 /** Where a handshake probe goes: a self-hosted server's port on this host. */

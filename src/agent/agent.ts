@@ -1,5 +1,6 @@
 import { MINUTE_MS } from '../domain/time';
 import type {
+  AgentLog,
   AgentRegistry,
   AlertSink,
   AuditLog,
@@ -14,7 +15,6 @@ import type {
   TimeReference,
 } from '../ports';
 import type { CaCertificate } from '../pki/ca';
-import type { AgentLog } from '../services/agent/agent-log';
 import { CrlSyncMemory, newCrlSyncMemory, syncCrl } from '../services/agent/crl-sync';
 import { carryOutKills } from '../services/agent/session-kills';
 import { beat } from '../services/agent/heartbeat';

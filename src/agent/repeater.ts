@@ -1,5 +1,5 @@
 import { messageOf } from '../domain/errors';
-import type { AgentLog } from '../services/agent/agent-log';
+import type { AgentLog } from '../ports';
 
 /**
  * Runs `task` now and then `everyMs` after each run ends, never two at once. A fault is logged when it

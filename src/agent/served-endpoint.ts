@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { OpenVpnConnectBridge } from '../adapters/openvpn/connect-bridge';
 import type { ManagementClient } from '../adapters/openvpn/management';
 import type { ConnectDecision, ConnectRequest } from '../domain/approval';
-import type { Clock, EndpointLease, GrowingLogFile, VpnEndpoint } from '../ports';
-import type { AgentLog } from '../services/agent/agent-log';
+import type { AgentLog, Clock, EndpointLease, GrowingLogFile, VpnEndpoint } from '../ports';
 import { newLogShippingState, type LogShippingState } from '../services/agent/log-shipping';
 import { ManagementLink } from './management-link';
 

@@ -7,6 +7,7 @@ import type { CertificateAuthority } from '../pki/ca';
 import { KeyPool } from '../pki/key-pool';
 import {
   AccessRequestStore,
+  type AgentAlertSink,
   AgentHeartbeat,
   AgentRegistry,
   AlertSink,
@@ -18,6 +19,7 @@ import {
   FailureMetricsSource,
   CrlStateStore,
   ExpiryNotifier,
+  type FloodAlertSink,
   FloodStateStore,
   GrantStore,
   IdempotencyStore,
@@ -28,7 +30,7 @@ import {
   systemClock,
 } from '../ports';
 import { AbandonedApprovalScope, closeAbandonedApprovals } from './abandoned-approvals';
-import { AgentAlertSink, AgentWatchReport, watchAgents } from './agent-watch';
+import { AgentWatchReport, watchAgents } from './agent-watch';
 import { RetireReason, renewCertificate, retireReplaced } from './certificate-renewal';
 import { InsightsReport, connectionInsights } from './connection-insights';
 import { TlsReport, tlsTroubleshooting } from './tls-troubleshooting';
@@ -38,7 +40,7 @@ import { DailyReport, runDaily } from './daily';
 import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
 import { ExpirySweepReport, sweepExpiry } from './expiry-sweep';
 import { extendAccess } from './extend-access';
-import { FloodAlertSink, FloodWatchReport, watchFloods } from './flood-watch';
+import { FloodWatchReport, watchFloods } from './flood-watch';
 import { IssueRequest, issueCertificate } from './issue';
 import {
   OffboardingNotifier,

@@ -1,4 +1,4 @@
-import type { AgentAlert, AgentAlertSink, AgentHealthAlert } from '../services/agent-watch';
+import type { AgentAlert, AgentAlertSink, AgentHealthAlert } from '../ports';
 import type { AdminAlerts } from './admin-alert';
 import { agentAlertMessage } from './views/agent-alerts';
 import { agentHealthAlertMessage } from './views/agent-health-alert';

@@ -3,8 +3,7 @@ import { DAY_MS } from '../../domain/time';
 import { messageOf } from '../../domain/errors';
 import type { CaCertificate } from '../../pki/ca';
 import { ParsedCrl, parseCrl } from '../../pki/crl';
-import type { AlertSink, Clock, CrlDistribution, DistributedCrl, VpnEndpoint } from '../../ports';
-import type { AgentLog } from './agent-log';
+import type { AgentLog, AlertSink, Clock, CrlDistribution, DistributedCrl, VpnEndpoint } from '../../ports';
 
 export interface CrlSyncDeps {
   distribution: CrlDistribution;

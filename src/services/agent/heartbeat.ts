@@ -2,6 +2,7 @@ import { messageOf } from '../../domain/errors';
 import type {
   AgentEndpointReport,
   AgentHeartbeat,
+  AgentLog,
   AgentRegistry,
   Clock,
   EndpointHealth,
@@ -9,7 +10,6 @@ import type {
   VpnEndpoint,
   VpnSession,
 } from '../../ports';
-import type { AgentLog } from './agent-log';
 
 export interface HeartbeatDeps {
   registry: AgentRegistry;

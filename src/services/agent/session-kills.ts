@@ -1,6 +1,5 @@
 import { messageOf } from '../../domain/errors';
-import type { Clock, SessionKill, SessionKillQueue, VpnEndpoint } from '../../ports';
-import type { AgentLog } from './agent-log';
+import type { AgentLog, Clock, SessionKill, SessionKillQueue, VpnEndpoint } from '../../ports';
 
 export interface SessionKillDeps {
   kills: SessionKillQueue;

@@ -1,6 +1,5 @@
-import type { AuditLog, CertificateStore, Clock, VpnEndpoint } from '../../ports';
+import type { AgentLog, AuditLog, CertificateStore, Clock, VpnEndpoint } from '../../ports';
 import { SessionStep, sweepSessions } from '../sessions';
-import type { AgentLog } from './agent-log';
 
 export interface SessionSweepDeps {
   certificates: CertificateStore;

@@ -1,4 +1,4 @@
-import type { AgentHealthAlert } from '../../services/agent-watch';
+import type { AgentHealthAlert } from '../../ports';
 import { message, section } from './blocks';
 import { count, formatTime, plural } from './format';
 import { code, userText } from './markup';
