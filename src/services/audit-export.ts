@@ -8,15 +8,15 @@ export interface AuditExportQuery {
   until: Date;
 }
 
+/** One export holds at most this many entries (the newest): a file a spreadsheet opens, and a worker that does not run out of memory. */
+export const EXPORT_MAX_ENTRIES = 100_000;
+
 /**
  * The audit trail for an export, oldest first. For one member that is everything they did, and
  * everything done to them: entries name a member as target (issue, revoke), but also their
  * certificates' serials and CNs (a revocation by serial, a login approval), so all of those are read.
+ * `truncated` when older entries were left out to stay within EXPORT_MAX_ENTRIES.
  */
-/** One export holds at most this many entries (the newest): a file a spreadsheet opens, and a worker that does not run out of memory. */
-export const EXPORT_MAX_ENTRIES = 100_000;
-
-/** The entries in the window, oldest first; `truncated` when older ones were left out to stay within EXPORT_MAX_ENTRIES. */
 export async function auditEntries(
   deps: { audit: AuditLog; certificates: CertificateStore },
   query: AuditExportQuery,
@@ -38,6 +38,21 @@ export async function auditEntries(
     found = [...byId.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1));
   }
   return { entries: found.slice(-max), truncated: found.length > max };
+}
+
+/** An export handed to the admin is itself on the trail: who took what, and how much of it. */
+export async function recordAuditExport(
+  audit: AuditLog,
+  exported: AuditExportQuery & { actor: string; entries: number; truncated: boolean },
+): Promise<void> {
+  const { actor, slackId, since, until, entries, truncated } = exported;
+  await audit.append({
+    actor,
+    action: 'audit.export',
+    target: slackId ?? 'all',
+    outcome: 'success',
+    details: { since: since.toISOString(), until: until.toISOString(), entries, truncated },
+  });
 }
 
 /** Cells a spreadsheet would run as a formula (OWASP's list: = + - @, tab, carriage return). */
