@@ -34,7 +34,7 @@ import type { Prepared, Started } from '../local/prepare';
 import type { Progress } from '../local/progress';
 import { SlackStandIn, startSlackStandIn } from '../local/slack-standin/server';
 import { ADMINS_CHANNEL, BOT_ID, BOT_USER_ID } from '../local/slack-standin/workspace';
-import { DAY_MS } from '../domain/time';
+import { DAY_MS, sleep } from '../domain/time';
 
 /** The console's admin channel, where "Not me" alerts land, unless ADMIN_CHANNEL_ID says otherwise. */
 const CONSOLE_ADMIN_CHANNEL = ADMINS_CHANNEL;
@@ -246,7 +246,7 @@ const servingLine = (agent: Agent) =>
 async function answering(agent: Agent, endpoint: string, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   const now = () => agent.state().some((state) => state.endpoint === endpoint && state.answeringLogins);
-  while (!now() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (!now() && Date.now() < until) await sleep(100);
   return now();
 }
 
@@ -260,7 +260,7 @@ async function reportedHealthy(endpoint: VpnEndpoint, timeoutMs: number): Promis
     );
   while (!(await healthy())) {
     if (Date.now() >= until) return false;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return true;
 }
