@@ -1,11 +1,10 @@
 import { CertificateRecord, effectiveStatus } from '../domain/certificate';
 import type { AuditEntry } from '../domain/audit';
 import { auditSentence, plainStyle } from '../domain/audit-sentence';
-import type { RevocationReport } from '../services/revoke';
-import type { PublishOutcome } from '../services/publish-crl';
 import type { CrlStatus } from '../services/crl-status';
 import type { Check } from '../services/doctor';
 import type { VpnAdmin } from '../services/vpn-admin';
+import type { PublishOutcome, RevocationReport } from '../domain/revocation-report';
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 

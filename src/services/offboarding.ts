@@ -5,7 +5,8 @@ import type { Deadline } from '../domain/deadline';
 import { sleep } from '../domain/time';
 import { ListingCursorRefused, type MemberProfile } from '../domain/member';
 import type { AuditLog, CertificateStore, Clock, IdempotencyStore, MemberDirectory } from '../ports';
-import type { RevocationReport, RevokeRequest } from './revoke';
+import type { RevokeRequest } from './revoke';
+import type { RevocationReport } from '../domain/revocation-report';
 
 /** Who ends access when Slack says someone left: what the audit trail and the CRL entries name. */
 export const OFFBOARDING_ACTOR = 'system:offboarding';

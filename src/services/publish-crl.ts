@@ -6,6 +6,7 @@ import type { CertificateRecord } from '../domain/certificate';
 import type { Revocation } from '../domain/revocation';
 import type { AuditLog, CertificateStore, Clock, CrlStateStore, EndpointCrlRecord, VpnEndpoint } from '../ports';
 import { sleep, DAY_MS } from '../domain/time';
+import type { PublishOutcome } from '../domain/revocation-report';
 
 /** Database lookups in flight at once while carrying live CRL entries forward. */
 const LOOKUP_BATCH = 16;
@@ -14,14 +15,6 @@ const AUDITED_SERIALS = 100;
 
 /** A live CRL entry and what the database holds for its serial. */
 type LookedUp = [Revocation, CertificateRecord | undefined];
-
-export type PublishOutcome =
-  | { endpoint: string; outcome: 'published'; crlNumber: bigint; entries: number; nextUpdate: Date }
-  /** Another publisher's CRL already includes this request (confirmed, not assumed). */
-  | { endpoint: string; outcome: 'coalesced'; crlNumber?: string }
-  /** Not confirmed in time: the request stays outstanding and the next publish or the daily job serves it. */
-  | { endpoint: string; outcome: 'queued'; reason: string }
-  | { endpoint: string; outcome: 'failed'; error: string };
 
 export interface CrlPublisherDeps {
   ca: CertificateAuthority;

@@ -1,37 +1,16 @@
 import { CertificateRecord } from '../domain/certificate';
 import { VpnChatopsError, messageOf } from '../domain/errors';
 import { RevocationReason, RevocationTarget, revokingReason } from '../domain/revocation';
+import type { CrlStep, RevocationReport } from '../domain/revocation-report';
 import { MaintenanceWindow, isInWindow, nextWindowStart } from '../domain/window';
 import type { AuditLog, CertificateStore, Clock, CrlStateStore, VpnEndpoint } from '../ports';
-import { CrlPublisher, PublishOutcome } from './publish-crl';
-import { SessionStep, terminateSessionsOf } from './sessions';
+import { CrlPublisher } from './publish-crl';
+import { terminateSessionsOf } from './sessions';
 import { DAY_MS } from '../domain/time';
 
 export interface CrlPolicy {
   mode: 'immediate' | 'window';
   window: MaintenanceWindow;
-}
-
-export type CrlStep = PublishOutcome | { endpoint: string; outcome: 'deferred'; until: Date };
-
-/**
- * A certificate this run could not finish: `revoke`, it is still active (running the same revocation
- * again finishes it); `audit`, it is revoked but its audit entry could not be written.
- */
-export interface RevocationFailure {
-  serial: string;
-  cn: string;
-  step: 'revoke' | 'audit';
-  error: string;
-}
-
-/** What happened to each of the three ways access ends, and what is left. */
-export interface RevocationReport {
-  revoked: Pick<CertificateRecord, 'serial' | 'cn' | 'notAfter'>[];
-  alreadyRevoked: string[];
-  failed: RevocationFailure[];
-  sessions: SessionStep[];
-  crl: CrlStep[];
 }
 
 export interface RevokeDeps {

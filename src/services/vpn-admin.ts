@@ -51,10 +51,11 @@ import {
   offboardReported,
 } from './offboarding';
 import { OffboardingPassReport, continueOffboardingPass } from './offboarding-pass';
-import { CrlPublisher, PublishOutcome } from './publish-crl';
+import { CrlPublisher } from './publish-crl';
 import { CrlPolicy, RevokeRequest, revoke } from './revoke';
 import { endEligibility } from './end-eligibility';
 import { DEFAULT_MAX_ACCESS_HOURS } from './time-boxed';
+import type { PublishOutcome } from '../domain/revocation-report';
 
 /** The settings the use cases read; the bot's Config has them under the same names. */
 export interface AdminSettings {

@@ -1,5 +1,6 @@
 import type { AgentLog, AuditLog, CertificateStore, Clock, VpnEndpoint } from '../../ports';
-import { SessionStep, sweepSessions } from '../sessions';
+import { sweepSessions } from '../sessions';
+import type { SessionStep } from '../../domain/revocation-report';
 
 export interface SessionSweepDeps {
   certificates: CertificateStore;

@@ -1,9 +1,9 @@
-import type { RevocationReport } from '../../services/revoke';
 import { message, packedSections, section } from './blocks';
 import { plural } from './format';
 import { code, userText } from './markup';
 import { crlStepLines, crlSummary } from './publish-report';
 import type { MessageView } from './types';
+import type { RevocationReport } from '../../domain/revocation-report';
 
 /** What a revocation left undone, per certificate; running it again finishes a `revoke` failure. */
 function failureLine(failure: RevocationReport['failed'][number]): string {
