@@ -7,6 +7,7 @@ import type { ConnectionAttempt } from './domain/connection-log';
 import type { DigestEntry, Reminder } from './domain/expiry';
 import type { AccessRequest, Grant } from './domain/access';
 import type { MemberProfile } from './domain/member';
+import type { RevocationReport } from './domain/revocation-report';
 import type { FailureCount } from './domain/failure-spikes';
 
 /** Where the CA certificate and key live: Secrets Manager in AWS, a 0600 file locally. Nothing else holds the key. */
@@ -366,8 +367,8 @@ export interface AlertSink {
 }
 
 /*
- * What the admins are told by the bot's own watches, as data: the Slack side renders each alert
- * (slack/views/<alert>.ts) and posts it to the admin channel.
+ * What the admins are told without asking (an agent gone silent, a flood, a member offboarded), as data:
+ * the Slack side renders each alert (slack/views/<alert>.ts) and posts it to the admin channel.
  */
 
 /** An agent gone silent or back (services/agent-watch.ts); the Slack side renders it (slack/views/agent-alerts.ts). */
@@ -452,6 +453,23 @@ export interface FloodAlert {
 
 export interface FloodAlertSink {
   flood(alert: FloodAlert): Promise<void>;
+}
+
+/** Why a member's access ends when Slack says they changed (services/offboarding.ts). */
+export type OffboardingCause = 'deactivated' | 'guest';
+
+/** What the admins are told; the admin channel in Slack. Never throws: the access has ended whatever it does. */
+export interface OffboardingNotifier {
+  offboarded(notice: OffboardingNotice & { report: RevocationReport }): Promise<void>;
+  /** OFFBOARDING=report: the member still holds `certificates`, for an admin to revoke. */
+  toReview(notice: OffboardingNotice & { certificates: CertificateRecord[] }): Promise<void>;
+}
+
+export interface OffboardingNotice {
+  member: MemberProfile;
+  cause: OffboardingCause;
+  /** A user_change event, or the daily reconcile catching one that was missed. */
+  source: 'event' | 'reconcile';
 }
 
 /** "Seen once" markers, e.g. Slack event ids: Slack retries deliveries, and a retry must not act twice. */

@@ -4,7 +4,16 @@ import { messageOf } from '../domain/errors';
 import type { Deadline } from '../domain/deadline';
 import { sleep } from '../domain/time';
 import { ListingCursorRefused, type MemberProfile } from '../domain/member';
-import type { AuditLog, CertificateStore, Clock, IdempotencyStore, MemberDirectory } from '../ports';
+import type {
+  AuditLog,
+  CertificateStore,
+  Clock,
+  IdempotencyStore,
+  MemberDirectory,
+  OffboardingCause,
+  OffboardingNotice,
+  OffboardingNotifier,
+} from '../ports';
 import type { RevokeRequest } from './revoke';
 import type { RevocationReport } from '../domain/revocation-report';
 
@@ -61,8 +70,6 @@ export interface OffboardingPolicy {
   guests: boolean;
 }
 
-export type OffboardingCause = 'deactivated' | 'guest';
-
 /** Why a member change is none of offboarding's business. */
 export type IgnoredBecause =
   'off' | 'bot' | 'other-team' | 'still-a-member' | 'no-live-certificate' | 'already-handled';
@@ -71,20 +78,6 @@ export type OffboardingOutcome =
   | { outcome: 'ignored'; because: IgnoredBecause }
   | { outcome: 'revoked'; cause: OffboardingCause; report: RevocationReport }
   | { outcome: 'reported'; cause: OffboardingCause; certificates: CertificateRecord[] };
-
-/** What the admins are told; the admin channel in Slack. Never throws: the access has ended whatever it does. */
-export interface OffboardingNotifier {
-  offboarded(notice: OffboardingNotice & { report: RevocationReport }): Promise<void>;
-  /** OFFBOARDING=report: the member still holds `certificates`, for an admin to revoke. */
-  toReview(notice: OffboardingNotice & { certificates: CertificateRecord[] }): Promise<void>;
-}
-
-export interface OffboardingNotice {
-  member: MemberProfile;
-  cause: OffboardingCause;
-  /** A user_change event, or the daily reconcile catching one that was missed. */
-  source: 'event' | 'reconcile';
-}
 
 export interface OffboardingDeps {
   policy: OffboardingPolicy;

@@ -24,6 +24,7 @@ import {
   GrantStore,
   IdempotencyStore,
   MemberDirectory,
+  OffboardingNotifier,
   ReconcileProgressStore,
   SessionKillQueue,
   VpnEndpoint,
@@ -42,14 +43,7 @@ import { ExpirySweepReport, sweepExpiry } from './expiry-sweep';
 import { extendAccess } from './extend-access';
 import { FloodWatchReport, watchFloods } from './flood-watch';
 import { IssueRequest, issueCertificate } from './issue';
-import {
-  OffboardingNotifier,
-  OffboardingOutcome,
-  OffboardingPolicy,
-  ReconcileDeps,
-  ReconcilePace,
-  offboardReported,
-} from './offboarding';
+import { OffboardingOutcome, OffboardingPolicy, ReconcileDeps, ReconcilePace, offboardReported } from './offboarding';
 import { OffboardingPassReport, continueOffboardingPass } from './offboarding-pass';
 import { CrlPublisher } from './publish-crl';
 import { CrlPolicy, RevokeRequest, revoke } from './revoke';

@@ -1,4 +1,4 @@
-import type { OffboardingNotifier } from '../services/offboarding';
+import type { OffboardingNotifier } from '../ports';
 import type { AdminAlerts } from './admin-alert';
 import { offboardedMessage, offboardingReviewMessage } from './views/offboarding';
 

@@ -1,5 +1,5 @@
 import type { CertificateRecord } from '../../domain/certificate';
-import type { OffboardingNotice } from '../../services/offboarding';
+import type { OffboardingNotice } from '../../ports';
 import { listSection, message, section } from './blocks';
 import { formatTime, plural } from './format';
 import { code, mention } from './markup';
