@@ -55,7 +55,9 @@ export interface CertificateStore {
    * Fails with NOT_FOUND on a cursor that is not one of its own.
    */
   page(query: { limit: number; cursor?: string; now: Date }): Promise<{ records: CertificateRecord[]; next?: string }>;
-  /** How many certificates there are by status, counted at most a few minutes before `now` (a count is costly at size). */
+  /**
+   * How many certificates there are by status, counted at most a few minutes before `now` (a count is costly at size).
+   */
   counts(now: Date): Promise<Record<CertificateStatus, number>>;
   /**
    * active|suspended → revoked, conditionally (two admins revoking at once is harmless).
@@ -65,11 +67,16 @@ export interface CertificateStore {
     serial: string,
     change: { revokedAt: Date; reason: RevocationReason; actor: string },
   ): Promise<CertificateRecord | undefined>;
-  /** active ↔ suspended ("Not me" pauses a certificate until its owner or an admin re-enables it); false if it was not in `from`. */
+  /**
+   * active ↔ suspended ("Not me" pauses a certificate until its owner or an admin re-enables it); false if it was not
+   * in `from`.
+   */
   setSuspended(serial: string, suspended: boolean): Promise<boolean>;
   /** Revoked certificates whose notAfter is after `notAfterSince`: what the next CRL must list. */
   revocationsForCrl(notAfterSince: Date): Promise<Revocation[]>;
-  /** Active and suspended certificates with notAfter in (from, to], soonest first: what reminders and the digest read. */
+  /**
+   * Active and suspended certificates with notAfter in (from, to], soonest first: what reminders and the digest read.
+   */
   expiring(from: Date, to: Date): Promise<CertificateRecord[]>;
   /**
    * Record that `serial` was renewed into `replacement`, conditionally: only while it is active or
@@ -108,7 +115,9 @@ export interface CrlStateStore {
   currentCrlNumber(caId: string): Promise<bigint>;
   getEndpoint(endpoint: string): Promise<EndpointCrlRecord | undefined>;
   listEndpoints(): Promise<EndpointCrlRecord[]>;
-  /** Record that `endpoint` needs a new CRL (listing `serials`); returns the new `requested` value, the caller's ticket. */
+  /**
+   * Record that `endpoint` needs a new CRL (listing `serials`); returns the new `requested` value, the caller's ticket.
+   */
   requestPublish(endpoint: string, serials?: string[]): Promise<number>;
   /** A lease so that one publisher at a time works on an endpoint, across processes and Lambdas. */
   acquireLease(endpoint: string, owner: string, ttlMs: number): Promise<boolean>;
@@ -221,11 +230,17 @@ export interface EndpointHealth {
   detail: string;
   /** Self-hosted OpenVPN only, when its management interface answered: how it is guarded. */
   management?: ManagementAccess;
-  /** What to do when it is not ok, where the endpoint knows better than a generic hint (e.g. the local stack restarts it). */
+  /**
+   * What to do when it is not ok, where the endpoint knows better than a generic hint (e.g. the local stack restarts
+   * it).
+   */
   fix?: string;
 }
 
-/** Whoever can send commands to an OpenVPN management interface can approve any login (client-auth-nt) or end any session. */
+/**
+ * Whoever can send commands to an OpenVPN management interface can approve any login (client-auth-nt) or end any
+ * session.
+ */
 export interface ManagementAccess {
   address: string;
   transport: 'tcp' | 'unix';
@@ -316,12 +331,16 @@ export interface ConnectionLogSource {
   read(from: Date, to: Date): Promise<ConnectionLogRead>;
 }
 
-/** Where reading a log file stopped: which file (so a replaced one is noticed) and the byte after the last whole line. */
+/**
+ * Where reading a log file stopped: which file (so a replaced one is noticed) and the byte after the last whole line.
+ */
 export interface LogFilePosition {
   /** The file's identity on this host (device and inode). */
   file: string;
   offset: number;
-  /** The last bytes before `offset`, base64: a file truncated and grown past `offset` again no longer has them there. */
+  /**
+   * The last bytes before `offset`, base64: a file truncated and grown past `offset` again no longer has them there.
+   */
   mark: string;
 }
 
@@ -350,7 +369,10 @@ export interface GrowingLogRead {
 export interface FailureMetricsSource {
   /** The VpnEndpoint key it belongs to, e.g. `aws-client-vpn:cvpn-endpoint-…`. */
   readonly endpoint: string;
-  /** Failures per `periodMs` within [from, to), one count per period with data. Fails with a VpnChatopsError that says what to do. */
+  /**
+   * Failures per `periodMs` within [from, to), one count per period with data. Fails with a VpnChatopsError that says
+   * what to do.
+   */
   authenticationFailures(from: Date, to: Date, periodMs: number): Promise<FailureCount[]>;
 }
 
@@ -383,10 +405,15 @@ export interface AgentAlert {
   lastBeatAt: Date;
 }
 
-/** A fault an agent's heartbeat shows, or its end, as data: the Slack side renders it (slack/views/agent-health-alert.ts). */
+/**
+ * A fault an agent's heartbeat shows, or its end, as data: the Slack side renders it
+ * (slack/views/agent-health-alert.ts).
+ */
 export type AgentHealthAlert =
   | {
-      /** `cannot-serve`: unhealthy for 5 minutes by the agent's heartbeats; `serves-again`: healthy again after that. */
+      /**
+       * `cannot-serve`: unhealthy for 5 minutes by the agent's heartbeats; `serves-again`: healthy again after that.
+       */
       kind: 'cannot-serve' | 'serves-again';
       endpoint: string;
       agentId: string;
@@ -405,7 +432,10 @@ export type AgentHealthAlert =
       host: string;
       /** Seconds the agent's clock runs ahead (negative: behind). */
       skewS: number;
-      /** `reference`: the agent measured it against its time reference; `heartbeat`: its heartbeat is dated ahead of the bot's clock. */
+      /**
+       * `reference`: the agent measured it against its time reference; `heartbeat`: its heartbeat is dated ahead of the
+       * bot's clock.
+       */
       measuredBy: 'reference' | 'heartbeat';
     }
   | {
@@ -433,7 +463,10 @@ export interface FloodSource {
 
 /** A flood of failed logins on one endpoint (services/flood-watch.ts). */
 export interface FloodAlert {
-  /** `started`: a flood or a name that keeps failing appeared; `changed`: new sources or names, or the rate doubled; `over`. */
+  /**
+   * `started`: a flood or a name that keeps failing appeared; `changed`: new sources or names, or the rate doubled;
+   * `over`.
+   */
   kind: 'started' | 'changed' | 'over';
   endpoint: string;
   /** AWS Client VPN has no tls-crypt: its advice differs. */
@@ -486,7 +519,10 @@ export interface ApprovalStore {
   create(approval: Approval): Promise<void>;
   /** Strongly consistent: what a decision rests on. */
   get(id: string): Promise<Approval | undefined>;
-  /** Eventually consistent, at half a read's cost: may lag a decision by a moment, never shows one not made. For polling. */
+  /**
+   * Eventually consistent, at half a read's cost: may lag a decision by a moment, never shows one not made. For
+   * polling.
+   */
   peek(id: string): Promise<Approval | undefined>;
   /** Record the DM that carries the prompt, so a reaction on it can be traced back. */
   attachMessage(id: string, channel: string, ts: string): Promise<void>;
@@ -506,9 +542,14 @@ export interface ApprovalStore {
   decide(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date): Promise<boolean>;
   /** Remember an approval of this certificate from this public IP, granted at `from`, until `until`. */
   remember(serial: string, publicIp: string, window: { from: Date; until: Date }): Promise<void>;
-  /** Whether a remembered approval of this certificate from this IP holds at `now`; one granted before `notBefore` does not. */
+  /**
+   * Whether a remembered approval of this certificate from this IP holds at `now`; one granted before `notBefore` does
+   * not.
+   */
   isRemembered(serial: string, publicIp: string, now: Date, notBefore?: Date): Promise<boolean>;
-  /** Atomically record a prompt to `slackId` if fewer than `limit` were sent in the last `windowMs`; false when over. */
+  /**
+   * Atomically record a prompt to `slackId` if fewer than `limit` were sent in the last `windowMs`; false when over.
+   */
   claimPrompt(slackId: string, now: Date, limit: number, windowMs: number): Promise<boolean>;
   /** After "Not me": no prompts for this certificate until `until`. */
   coolDown(serial: string, until: Date): Promise<void>;
@@ -640,7 +681,9 @@ export type Job = (
   | { type: 'extend'; userId: string; teamId?: string; serial: string; responseUrl?: string }
   /** The replacement `serial` has connected: retire the certificate it replaces. */
   | { type: 'retire-replaced'; serial: string }
-  /** An admin's Approve (with the duration they chose) or Deny of an access request; the worker re-checks everything. */
+  /**
+   * An admin's Approve (with the duration they chose) or Deny of an access request; the worker re-checks everything.
+   */
   | {
       type: 'decide-request';
       actorId: string;
@@ -654,9 +697,14 @@ export type Job = (
   /** A user_change event: `member` as the event described them, `teamId` the workspace that sent it. */
   | { type: 'offboard'; member: MemberProfile; teamId?: string }
 ) & {
-  /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
+  /**
+   * Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once.
+   */
   id?: string;
-  /** The click this job answers (see slack/listeners/actions/button.ts): held while the job is in flight, released by the worker when it has run. */
+  /**
+   * The click this job answers (see slack/listeners/actions/button.ts): held while the job is in flight, released by
+   * the worker when it has run.
+   */
   claim?: string;
 };
 
@@ -789,7 +837,9 @@ export interface AgentHeartbeat {
 export interface AgentRegistry {
   beat(heartbeat: AgentHeartbeat): Promise<void>;
   list(): Promise<AgentHeartbeat[]>;
-  /** The newest heartbeat that reports `endpoint` as its acting agent (never a standby's, which reads nothing from it). */
+  /**
+   * The newest heartbeat that reports `endpoint` as its acting agent (never a standby's, which reads nothing from it).
+   */
   serving(endpoint: string): Promise<AgentHeartbeat | undefined>;
   /** Records whether the admins were told the agent is silent; true when that changed (so each change is told once). */
   markSilent(agentId: string, silent: boolean): Promise<boolean>;
@@ -859,7 +909,9 @@ export interface FloodState {
 
 export interface FloodStateStore {
   get(endpoint: string): Promise<FloodState | undefined>;
-  /** Conditional on the stored version being `state.version - 1` (absent for 1); false when another runner moved first. */
+  /**
+   * Conditional on the stored version being `state.version - 1` (absent for 1); false when another runner moved first.
+   */
   save(state: FloodState): Promise<boolean>;
 }
 

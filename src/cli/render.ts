@@ -115,7 +115,10 @@ export function doctorReport(checks: Check[]): string {
   return [...lines, '', `${count('fail')} failing, ${count('warn')} warning, ${count('pass')} passing`].join('\n');
 }
 
-/** The daily job, and outside AWS the offboarding reconcile `vpnctl daily` runs after it (no other schedule runs it there). */
+/**
+ * The daily job, and outside AWS the offboarding reconcile `vpnctl daily` runs after it (no other schedule runs it
+ * there).
+ */
 export type DailyResult = Awaited<ReturnType<VpnAdmin['daily']>> & {
   offboarding?: Awaited<ReturnType<VpnAdmin['reconcileOffboarding']>>;
 };

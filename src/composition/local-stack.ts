@@ -40,7 +40,10 @@ import { DAY_MS, sleep } from '../domain/time';
 const CONSOLE_ADMIN_CHANNEL = ADMINS_CHANNEL;
 const CONSOLE_ADMIN = 'U0ADMIN';
 const ACTOR = 'local:npm-start';
-/** What the console keeps of its Slack history: enough to scroll back through a day's work, bounded so a long run does not grow. */
+/**
+ * What the console keeps of its Slack history: enough to scroll back through a day's work, bounded so a long run does
+ * not grow.
+ */
 const CONSOLE_RETENTION = { messagesPerChannel: 200, ephemeralsPerUser: 50, files: 50, calls: 500 };
 
 /**
@@ -250,7 +253,9 @@ async function answering(agent: Agent, endpoint: string, timeoutMs: number): Pro
   return now();
 }
 
-/** Resolves once the endpoint's agent has reported it healthy through the table, or after `timeoutMs`; whether it has. */
+/**
+ * Resolves once the endpoint's agent has reported it healthy through the table, or after `timeoutMs`; whether it has.
+ */
 async function reportedHealthy(endpoint: VpnEndpoint, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   const healthy = () =>
@@ -323,7 +328,8 @@ async function startLocalVpn(
   };
 
   if ('program' in available) {
-    // The lock makes this run the only one deciding this endpoint's logins: any still PENDING lost their handler when an earlier run stopped.
+    // The lock makes this run the only one deciding this endpoint's logins: any still PENDING lost their handler when
+    // an earlier run stopped.
     const abandoned = await admin.closeAbandonedApprovals({
       before: new Date(Date.now() + DAY_MS),
       endpointId,

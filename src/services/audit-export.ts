@@ -8,7 +8,10 @@ export interface AuditExportQuery {
   until: Date;
 }
 
-/** One export holds at most this many entries (the newest): a file a spreadsheet opens, and a worker that does not run out of memory. */
+/**
+ * One export holds at most this many entries (the newest): a file a spreadsheet opens, and a worker that does not run
+ * out of memory.
+ */
 export const EXPORT_MAX_ENTRIES = 100_000;
 
 /**
@@ -58,7 +61,9 @@ export async function recordAuditExport(
 /** Cells a spreadsheet would run as a formula (OWASP's list: = + - @, tab, carriage return). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** One RFC 4180 field: formula starts defused with a leading single quote, then quoted when it holds `"`, `,`, CR or LF. */
+/**
+ * One RFC 4180 field: formula starts defused with a leading single quote, then quoted when it holds `"`, `,`, CR or LF.
+ */
 export function csvField(value: string): string {
   const safe = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;

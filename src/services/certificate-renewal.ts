@@ -33,7 +33,9 @@ export interface RenewalDeps {
   audit: AuditLog;
   clock: Clock;
   issue(request: IssueRequest): Promise<IssueResult>;
-  /** CERT_DAYS and MAX_ACCESS_HOURS: a time-boxed certificate's replacement is time-boxed too, never a CERT_DAYS one. */
+  /**
+   * CERT_DAYS and MAX_ACCESS_HOURS: a time-boxed certificate's replacement is time-boxed too, never a CERT_DAYS one.
+   */
   access?: { certDays: number; maxHours: number };
 }
 

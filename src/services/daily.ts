@@ -24,7 +24,9 @@ export interface DailyDeps extends RenewDeps, Omit<RetireDeps, 'owners' | 'clock
   idempotency?: IdempotencyStore;
   /** Access requests (ISSUE_POLICY=request): those nobody decided within 24 h are closed and audited. */
   accessRequests?: AccessRequestStore;
-  /** No reminder DM starts after it (the scheduler's timeout, less the CRL read-back); the rest wait for the next run. */
+  /**
+   * No reminder DM starts after it (the scheduler's timeout, less the CRL read-back); the rest wait for the next run.
+   */
   deadline?: Deadline;
 }
 

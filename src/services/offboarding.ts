@@ -20,7 +20,9 @@ import type { RevocationReport } from '../domain/revocation-report';
 /** Who ends access when Slack says someone left: what the audit trail and the CRL entries name. */
 export const OFFBOARDING_ACTOR = 'system:offboarding';
 
-/** RFC 5280 §5.3.1: the subject's relationship with the organization changed; the key is not known to be compromised. */
+/**
+ * RFC 5280 §5.3.1: the subject's relationship with the organization changed; the key is not known to be compromised.
+ */
 const OFFBOARDING_REASON = 'affiliationChanged';
 
 /**
@@ -277,7 +279,9 @@ export async function reconcileOffboarding(deps: ReconcileDeps, resume?: Listing
 const timeFor = (deadline: Deadline | undefined, waitMs: number) =>
   deadline === undefined || deadline.remainingMs() > Math.max(0, waitMs);
 
-/** users.info for each of `ids`, `pace.concurrency` in flight, one started every `pace.intervalMs`, until the deadline. */
+/**
+ * users.info for each of `ids`, `pace.concurrency` in flight, one started every `pace.intervalMs`, until the deadline.
+ */
 async function lookUpEach(
   deps: ReconcileDeps,
   ids: string[],

@@ -23,7 +23,10 @@ export interface CrlPublisherDeps {
   audit: AuditLog;
   clock: Clock;
   crlDays: number;
-  /** Wait this long after taking the lease, so revocations arriving together share one import (each AWS import resets every session). */
+  /**
+   * Wait this long after taking the lease, so revocations arriving together share one import (each AWS import resets
+   * every session).
+   */
   coalesceMs?: number;
   leaseMs?: number;
   /** The pauses between read-backs while an imported CRL is not yet served (AWS reports it `pending` first). */
@@ -385,7 +388,8 @@ export class CrlPublisher {
         issuedBy: actor,
         issuedAt: entry.revokedAt,
         notBefore: entry.revokedAt,
-        // Its expiry is unknown; it cannot outlive the CA, so it stays listed until then (or until an import replaces it).
+        // Its expiry is unknown; it cannot outlive the CA, so it stays listed until then (or until an import replaces
+        // it).
         notAfter: ca.notAfter,
         revokedAt: entry.revokedAt,
         reason: entry.reason,

@@ -61,7 +61,8 @@ export interface RevokeRequest {
  * revocation again after any failure finishes the job.
  */
 export async function revoke(deps: RevokeDeps, request: RevokeRequest): Promise<RevocationReport> {
-  // Every revocation passes here (vpnctl, Slack, renewals): none may write an entry that leaves the certificate working.
+  // Every revocation passes here (vpnctl, Slack, renewals): none may write an entry that leaves the certificate
+  // working.
   revokingReason(request.reason);
   const records = await findTargets(deps.certificates, request.target);
   const report: RevocationReport = { revoked: [], alreadyRevoked: [], failed: [], sessions: [], crl: [] };
@@ -127,7 +128,8 @@ async function markOne(
       actor: request.actor,
     });
   } catch (error) {
-    // A write that failed after the status changed still revoked the certificate: report what holds, not what was tried.
+    // A write that failed after the status changed still revoked the certificate: report what holds, not what was
+    // tried.
     const after = await certificates.get(record.serial).catch(() => undefined);
     if (after?.status !== 'revoked') {
       report.failed.push({ serial: record.serial, cn: record.cn, step: 'revoke', error: messageOf(error) });

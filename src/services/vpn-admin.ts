@@ -132,7 +132,9 @@ export class VpnAdmin {
     });
   }
 
-  /** The longest time-boxed access anyone may have (MAX_ACCESS_HOURS): every caller that passes validHours checks it. */
+  /**
+   * The longest time-boxed access anyone may have (MAX_ACCESS_HOURS): every caller that passes validHours checks it.
+   */
   get maxAccessHours(): number {
     return this.deps.config.MAX_ACCESS_HOURS ?? DEFAULT_MAX_ACCESS_HOURS;
   }
@@ -178,7 +180,9 @@ export class VpnAdmin {
     return revoke({ ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy }, request);
   }
 
-  /** A new certificate for the same device that retires the old one once it is used (services/certificate-renewal.ts). */
+  /**
+   * A new certificate for the same device that retires the old one once it is used (services/certificate-renewal.ts).
+   */
   renew(request: { serial: string; userId: string; displayName: string; endsBy?: Date }) {
     return renewCertificate(
       { ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue), access: this.accessLimits },
@@ -283,7 +287,9 @@ export class VpnAdmin {
     return offboarding && progress ? continueOffboardingPass({ ...offboarding, progress, deadline }) : undefined;
   }
 
-  /** Every 5 minutes: end expired certificates' sessions, warn time-boxed access ending soon (services/expiry-sweep.ts). */
+  /**
+   * Every 5 minutes: end expired certificates' sessions, warn time-boxed access ending soon (services/expiry-sweep.ts).
+   */
   sweepExpiry(actor = 'system:expiry'): Promise<ExpirySweepReport> {
     const { certificates, audit, endpoints, idempotency, expiry, config } = this.deps;
     return sweepExpiry(
@@ -330,7 +336,9 @@ export class VpnAdmin {
     return (await this.deps.agents?.list()) ?? [];
   }
 
-  /** Logins left PENDING by a handler that went away, closed as expired and audited (services/abandoned-approvals.ts). */
+  /**
+   * Logins left PENDING by a handler that went away, closed as expired and audited (services/abandoned-approvals.ts).
+   */
   async closeAbandonedApprovals(scope: AbandonedApprovalScope): Promise<Approval[]> {
     const { approvals, audit } = this.deps;
     return approvals ? closeAbandonedApprovals({ approvals, audit, clock: this.clock }, scope) : [];

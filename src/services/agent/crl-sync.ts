@@ -150,7 +150,10 @@ async function refuse(
     .catch((error: unknown) => deps.log.error(`${endpoint}: could not alert the admins about the refused CRL`, error));
 }
 
-/** The bot's read-back waits for this: reported after every write, and once for a file already current (a restart between the two). */
+/**
+ * The bot's read-back waits for this: reported after every write, and once for a file already current (a restart
+ * between the two).
+ */
 async function reportOnce(
   deps: CrlSyncDeps,
   endpoint: string,

@@ -20,7 +20,9 @@ export interface HeartbeatDeps {
   log: AgentLog;
   /** The latest unwrapped-handshake probe per endpoint key, reported for the bot's doctor. */
   probes?: ReadonlyMap<string, HandshakeProbeReport>;
-  /** Since when each endpoint has been unhealthy, kept by the caller from beat to beat (the bot alerts after 5 minutes). */
+  /**
+   * Since when each endpoint has been unhealthy, kept by the caller from beat to beat (the bot alerts after 5 minutes).
+   */
   unhealthySince?: Map<string, Date>;
   /** The agent's latest clock measurement (services/agent/clock-watch.ts). */
   clockSkewS?: number;

@@ -13,7 +13,10 @@ function failureLine(failure: RevocationReport['failed'][number]): string {
     : `⚠️ Revoked ${which}, but its audit entry could not be written: ${userText(failure.error, 300)}`;
 }
 
-/** The three ways access ends, each reported, and what is left: the same facts as `vpnctl revoke` (cli/render.ts revocationReport). */
+/**
+ * The three ways access ends, each reported, and what is left: the same facts as `vpnctl revoke` (cli/render.ts
+ * revocationReport).
+ */
 export function revocationReportMessage(report: RevocationReport): MessageView {
   const database = [
     ...report.failed.map(failureLine),
