@@ -35,7 +35,10 @@ const LOOPBACK_MANAGEMENT = /^(unix:|127\.\d{1,3}\.\d{1,3}\.\d{1,3}:|localhost:|
 const REMOTE_MANAGEMENT = (issue: { input?: unknown }) =>
   `${(issue.input as { management?: string } | undefined)?.management} is not on this host: whoever reaches it can approve any login and end any session. Use 127.0.0.1 or a unix: socket, or, if the network is trusted, set "allowRemoteManagement": true together with "managementPasswordFile"`;
 
-/** Anyone who reaches the management interface can send client-auth-nt, so off-host needs both an explicit yes and a password. */
+/**
+ * Anyone who reaches the management interface can send client-auth-nt, so off-host needs both an explicit yes and a
+ * password.
+ */
 function managementStaysLocal(endpoint: {
   management: string;
   allowRemoteManagement?: true;
@@ -178,12 +181,17 @@ const schema = z.object({
   LOCAL_VPN_NOEXEC: z._default(z.enum(['true', 'false']), 'false'),
   /** npm start's own server gives each profile its own tls-crypt-v2 key instead of sharing one tls-crypt key. */
   LOCAL_VPN_TLS_CRYPT_V2: z._default(z.enum(['true', 'false']), 'false'),
-  /** Deactivated (or, with OFFBOARD_GUESTS, turned-guest) members: revoke (auto), tell admins (report), or nothing (off). */
+  /**
+   * Deactivated (or, with OFFBOARD_GUESTS, turned-guest) members: revoke (auto), tell admins (report), or nothing
+   * (off).
+   */
   OFFBOARDING: z._default(z.enum(['auto', 'report', 'off'], { error: 'must be auto, report or off' }), 'auto'),
   OFFBOARD_GUESTS: z._default(z.enum(['true', 'false'], { error: 'must be true or false' }), 'true'),
   /** The longest time-boxed access anyone may ask for (`/vpn issue laptop for 8h`, a grant, an Extend, a request). */
   MAX_ACCESS_HOURS: intIn(1, 87_600, 720),
-  /** Who may issue: anyone (open), ISSUE_USERGROUP_ID members and grant holders (group), others ask admins (request). */
+  /**
+   * Who may issue: anyone (open), ISSUE_USERGROUP_ID members and grant holders (group), others ask admins (request).
+   */
   ISSUE_POLICY: z._default(z.enum(['open', 'group', 'request'], { error: 'must be open, group or request' }), 'open'),
   ISSUE_USERGROUP_ID: z.optional(matching(/^S[A-Z0-9]+$/, 'a user group id looks like S0123ABCD')),
 });

@@ -7,6 +7,7 @@ import type { ConnectionAttempt } from './domain/connection-log';
 import type { DigestEntry, Reminder } from './domain/expiry';
 import type { AccessRequest, Grant } from './domain/access';
 import type { MemberProfile } from './domain/member';
+import type { RevocationReport } from './domain/revocation-report';
 import type { FailureCount } from './domain/failure-spikes';
 
 /** Where the CA certificate and key live: Secrets Manager in AWS, a 0600 file locally. Nothing else holds the key. */
@@ -54,7 +55,9 @@ export interface CertificateStore {
    * Fails with NOT_FOUND on a cursor that is not one of its own.
    */
   page(query: { limit: number; cursor?: string; now: Date }): Promise<{ records: CertificateRecord[]; next?: string }>;
-  /** How many certificates there are by status, counted at most a few minutes before `now` (a count is costly at size). */
+  /**
+   * How many certificates there are by status, counted at most a few minutes before `now` (a count is costly at size).
+   */
   counts(now: Date): Promise<Record<CertificateStatus, number>>;
   /**
    * active|suspended → revoked, conditionally (two admins revoking at once is harmless).
@@ -64,11 +67,16 @@ export interface CertificateStore {
     serial: string,
     change: { revokedAt: Date; reason: RevocationReason; actor: string },
   ): Promise<CertificateRecord | undefined>;
-  /** active ↔ suspended ("Not me" pauses a certificate until its owner or an admin re-enables it); false if it was not in `from`. */
+  /**
+   * active ↔ suspended ("Not me" pauses a certificate until its owner or an admin re-enables it); false if it was not
+   * in `from`.
+   */
   setSuspended(serial: string, suspended: boolean): Promise<boolean>;
   /** Revoked certificates whose notAfter is after `notAfterSince`: what the next CRL must list. */
   revocationsForCrl(notAfterSince: Date): Promise<Revocation[]>;
-  /** Active and suspended certificates with notAfter in (from, to], soonest first: what reminders and the digest read. */
+  /**
+   * Active and suspended certificates with notAfter in (from, to], soonest first: what reminders and the digest read.
+   */
   expiring(from: Date, to: Date): Promise<CertificateRecord[]>;
   /**
    * Record that `serial` was renewed into `replacement`, conditionally: only while it is active or
@@ -107,7 +115,9 @@ export interface CrlStateStore {
   currentCrlNumber(caId: string): Promise<bigint>;
   getEndpoint(endpoint: string): Promise<EndpointCrlRecord | undefined>;
   listEndpoints(): Promise<EndpointCrlRecord[]>;
-  /** Record that `endpoint` needs a new CRL (listing `serials`); returns the new `requested` value, the caller's ticket. */
+  /**
+   * Record that `endpoint` needs a new CRL (listing `serials`); returns the new `requested` value, the caller's ticket.
+   */
   requestPublish(endpoint: string, serials?: string[]): Promise<number>;
   /** A lease so that one publisher at a time works on an endpoint, across processes and Lambdas. */
   acquireLease(endpoint: string, owner: string, ttlMs: number): Promise<boolean>;
@@ -220,11 +230,17 @@ export interface EndpointHealth {
   detail: string;
   /** Self-hosted OpenVPN only, when its management interface answered: how it is guarded. */
   management?: ManagementAccess;
-  /** What to do when it is not ok, where the endpoint knows better than a generic hint (e.g. the local stack restarts it). */
+  /**
+   * What to do when it is not ok, where the endpoint knows better than a generic hint (e.g. the local stack restarts
+   * it).
+   */
   fix?: string;
 }
 
-/** Whoever can send commands to an OpenVPN management interface can approve any login (client-auth-nt) or end any session. */
+/**
+ * Whoever can send commands to an OpenVPN management interface can approve any login (client-auth-nt) or end any
+ * session.
+ */
 export interface ManagementAccess {
   address: string;
   transport: 'tcp' | 'unix';
@@ -315,12 +331,16 @@ export interface ConnectionLogSource {
   read(from: Date, to: Date): Promise<ConnectionLogRead>;
 }
 
-/** Where reading a log file stopped: which file (so a replaced one is noticed) and the byte after the last whole line. */
+/**
+ * Where reading a log file stopped: which file (so a replaced one is noticed) and the byte after the last whole line.
+ */
 export interface LogFilePosition {
   /** The file's identity on this host (device and inode). */
   file: string;
   offset: number;
-  /** The last bytes before `offset`, base64: a file truncated and grown past `offset` again no longer has them there. */
+  /**
+   * The last bytes before `offset`, base64: a file truncated and grown past `offset` again no longer has them there.
+   */
   mark: string;
 }
 
@@ -349,7 +369,10 @@ export interface GrowingLogRead {
 export interface FailureMetricsSource {
   /** The VpnEndpoint key it belongs to, e.g. `aws-client-vpn:cvpn-endpoint-…`. */
   readonly endpoint: string;
-  /** Failures per `periodMs` within [from, to), one count per period with data. Fails with a VpnChatopsError that says what to do. */
+  /**
+   * Failures per `periodMs` within [from, to), one count per period with data. Fails with a VpnChatopsError that says
+   * what to do.
+   */
   authenticationFailures(from: Date, to: Date, periodMs: number): Promise<FailureCount[]>;
 }
 
@@ -363,6 +386,123 @@ export interface Alert {
 /** Where alerts go: the admin channel in Slack, stderr for the CLI, a list in tests. */
 export interface AlertSink {
   send(alert: Alert): Promise<void>;
+}
+
+/*
+ * What the admins are told without asking (an agent gone silent, a flood, a member offboarded), as data:
+ * the Slack side renders each alert (slack/views/<alert>.ts) and posts it to the admin channel.
+ */
+
+/** An agent gone silent or back (services/agent-watch.ts); the Slack side renders it (slack/views/agent-alerts.ts). */
+export interface AgentAlert {
+  /** `silent`: no heartbeat for 5 minutes; `back`: it beats again after such a silence. */
+  kind: 'silent' | 'back';
+  agentId: string;
+  host: string;
+  version: string;
+  endpoints: string[];
+  /** The newest heartbeat: the last one before the silence, or the one that ended it. */
+  lastBeatAt: Date;
+}
+
+/**
+ * A fault an agent's heartbeat shows, or its end, as data: the Slack side renders it
+ * (slack/views/agent-health-alert.ts).
+ */
+export type AgentHealthAlert =
+  | {
+      /**
+       * `cannot-serve`: unhealthy for 5 minutes by the agent's heartbeats; `serves-again`: healthy again after that.
+       */
+      kind: 'cannot-serve' | 'serves-again';
+      endpoint: string;
+      agentId: string;
+      host: string;
+      /** The heartbeat's health detail, written on the VPN host. */
+      reason: string;
+      /** The endpoint's own fix, where it knows better than the generic one. */
+      fix?: string;
+      /** Unhealthy since (`cannot-serve`), or the healthy heartbeat (`serves-again`); the agent's clock. */
+      at: Date;
+    }
+  | {
+      /** `clock-skewed`: the agent's clock is 30 s or more off; `clock-back`: within that again. */
+      kind: 'clock-skewed' | 'clock-back';
+      agentId: string;
+      host: string;
+      /** Seconds the agent's clock runs ahead (negative: behind). */
+      skewS: number;
+      /**
+       * `reference`: the agent measured it against its time reference; `heartbeat`: its heartbeat is dated ahead of the
+       * bot's clock.
+       */
+      measuredBy: 'reference' | 'heartbeat';
+    }
+  | {
+      /** `kills-stuck`: a queued kill failed 30 times or waited 10 minutes; `kills-done`: none is stuck any more. */
+      kind: 'kills-stuck' | 'kills-done';
+      endpoint: string;
+      agentId: string;
+      host: string;
+      /** The stuck kills, oldest first (their errors were written by the agent); none for `kills-done`. */
+      kills: Pick<SessionKill, 'connectionId' | 'commonName' | 'requestedAt' | 'attempts' | 'lastError'>[];
+    };
+
+export interface AgentAlertSink {
+  agent(alert: AgentAlert): Promise<void>;
+  health(alert: AgentHealthAlert): Promise<void>;
+}
+
+export interface FloodSource {
+  ip: string;
+  /** Failed attempts from it within the last hour. */
+  failedPerHour: number;
+  /** Most of its attempts were refused at the first packet (tls-crypt / tls-auth), not after TLS had started. */
+  droppedBeforeTls: boolean;
+}
+
+/** A flood of failed logins on one endpoint (services/flood-watch.ts). */
+export interface FloodAlert {
+  /**
+   * `started`: a flood or a name that keeps failing appeared; `changed`: new sources or names, or the rate doubled;
+   * `over`.
+   */
+  kind: 'started' | 'changed' | 'over';
+  endpoint: string;
+  /** AWS Client VPN has no tls-crypt: its advice differs. */
+  selfHosted: boolean;
+  sources: FloodSource[];
+  /** Sources over the flood rule beyond those listed. */
+  moreSources: number;
+  /** Failed attempts per hour from all flooding sources together. */
+  ratePerHour: number;
+  /** Certificate names whose last attempts keep failing. */
+  failingNames: { commonName: string; failed: number; topReason?: string }[];
+  from: Date;
+  to: Date;
+  /** What was told before, for `changed` and `over`. */
+  previous?: { sources: number; ratePerHour: number; since: Date };
+}
+
+export interface FloodAlertSink {
+  flood(alert: FloodAlert): Promise<void>;
+}
+
+/** Why a member's access ends when Slack says they changed (services/offboarding.ts). */
+export type OffboardingCause = 'deactivated' | 'guest';
+
+/** What the admins are told; the admin channel in Slack. Never throws: the access has ended whatever it does. */
+export interface OffboardingNotifier {
+  offboarded(notice: OffboardingNotice & { report: RevocationReport }): Promise<void>;
+  /** OFFBOARDING=report: the member still holds `certificates`, for an admin to revoke. */
+  toReview(notice: OffboardingNotice & { certificates: CertificateRecord[] }): Promise<void>;
+}
+
+export interface OffboardingNotice {
+  member: MemberProfile;
+  cause: OffboardingCause;
+  /** A user_change event, or the daily reconcile catching one that was missed. */
+  source: 'event' | 'reconcile';
 }
 
 /** "Seen once" markers, e.g. Slack event ids: Slack retries deliveries, and a retry must not act twice. */
@@ -379,7 +519,10 @@ export interface ApprovalStore {
   create(approval: Approval): Promise<void>;
   /** Strongly consistent: what a decision rests on. */
   get(id: string): Promise<Approval | undefined>;
-  /** Eventually consistent, at half a read's cost: may lag a decision by a moment, never shows one not made. For polling. */
+  /**
+   * Eventually consistent, at half a read's cost: may lag a decision by a moment, never shows one not made. For
+   * polling.
+   */
   peek(id: string): Promise<Approval | undefined>;
   /** Record the DM that carries the prompt, so a reaction on it can be traced back. */
   attachMessage(id: string, channel: string, ts: string): Promise<void>;
@@ -399,9 +542,14 @@ export interface ApprovalStore {
   decide(id: string, status: Exclude<ApprovalStatus, 'PENDING'>, by: string, at: Date): Promise<boolean>;
   /** Remember an approval of this certificate from this public IP, granted at `from`, until `until`. */
   remember(serial: string, publicIp: string, window: { from: Date; until: Date }): Promise<void>;
-  /** Whether a remembered approval of this certificate from this IP holds at `now`; one granted before `notBefore` does not. */
+  /**
+   * Whether a remembered approval of this certificate from this IP holds at `now`; one granted before `notBefore` does
+   * not.
+   */
   isRemembered(serial: string, publicIp: string, now: Date, notBefore?: Date): Promise<boolean>;
-  /** Atomically record a prompt to `slackId` if fewer than `limit` were sent in the last `windowMs`; false when over. */
+  /**
+   * Atomically record a prompt to `slackId` if fewer than `limit` were sent in the last `windowMs`; false when over.
+   */
   claimPrompt(slackId: string, now: Date, limit: number, windowMs: number): Promise<boolean>;
   /** After "Not me": no prompts for this certificate until `until`. */
   coolDown(serial: string, until: Date): Promise<void>;
@@ -533,7 +681,9 @@ export type Job = (
   | { type: 'extend'; userId: string; teamId?: string; serial: string; responseUrl?: string }
   /** The replacement `serial` has connected: retire the certificate it replaces. */
   | { type: 'retire-replaced'; serial: string }
-  /** An admin's Approve (with the duration they chose) or Deny of an access request; the worker re-checks everything. */
+  /**
+   * An admin's Approve (with the duration they chose) or Deny of an access request; the worker re-checks everything.
+   */
   | {
       type: 'decide-request';
       actorId: string;
@@ -547,9 +697,14 @@ export type Job = (
   /** A user_change event: `member` as the event described them, `teamId` the workspace that sent it. */
   | { type: 'offboard'; member: MemberProfile; teamId?: string }
 ) & {
-  /** Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once. */
+  /**
+   * Set when the transport may deliver a job twice (Lambda retries async invocations): the worker runs each id once.
+   */
   id?: string;
-  /** The click this job answers (see slack/listeners/actions/button.ts): held while the job is in flight, released by the worker when it has run. */
+  /**
+   * The click this job answers (see slack/listeners/actions/button.ts): held while the job is in flight, released by
+   * the worker when it has run.
+   */
   claim?: string;
 };
 
@@ -682,7 +837,9 @@ export interface AgentHeartbeat {
 export interface AgentRegistry {
   beat(heartbeat: AgentHeartbeat): Promise<void>;
   list(): Promise<AgentHeartbeat[]>;
-  /** The newest heartbeat that reports `endpoint` as its acting agent (never a standby's, which reads nothing from it). */
+  /**
+   * The newest heartbeat that reports `endpoint` as its acting agent (never a standby's, which reads nothing from it).
+   */
   serving(endpoint: string): Promise<AgentHeartbeat | undefined>;
   /** Records whether the admins were told the agent is silent; true when that changed (so each change is told once). */
   markSilent(agentId: string, silent: boolean): Promise<boolean>;
@@ -691,6 +848,15 @@ export interface AgentRegistry {
    * an agent's clock); true when that changed, so of two runners that see the same change one tells.
    */
   markAlerted(subject: string, alerted: boolean): Promise<boolean>;
+}
+
+/** Where the agent's lines go: the terminal or journald on the VPN host, a list in tests. */
+export interface AgentLog {
+  info(message: string): void;
+  /** Something refused or skipped that a person may want to know about. */
+  warn(message: string): void;
+  /** A fault: something the agent should have done and could not. */
+  error(message: string, error?: unknown): void;
 }
 
 /** Where a handshake probe goes: a self-hosted server's port on this host. */
@@ -743,7 +909,9 @@ export interface FloodState {
 
 export interface FloodStateStore {
   get(endpoint: string): Promise<FloodState | undefined>;
-  /** Conditional on the stored version being `state.version - 1` (absent for 1); false when another runner moved first. */
+  /**
+   * Conditional on the stored version being `state.version - 1` (absent for 1); false when another runner moved first.
+   */
   save(state: FloodState): Promise<boolean>;
 }
 

@@ -1,5 +1,6 @@
 import { MINUTE_MS } from '../domain/time';
 import type {
+  AgentLog,
   AgentRegistry,
   AlertSink,
   AuditLog,
@@ -14,7 +15,6 @@ import type {
   TimeReference,
 } from '../ports';
 import type { CaCertificate } from '../pki/ca';
-import type { AgentLog } from '../services/agent/agent-log';
 import { CrlSyncMemory, newCrlSyncMemory, syncCrl } from '../services/agent/crl-sync';
 import { carryOutKills } from '../services/agent/session-kills';
 import { beat } from '../services/agent/heartbeat';
@@ -52,7 +52,9 @@ export const AGENT_INTERVALS_MS = {
    * loopback in the server's log, far below the flood rule's 30 an hour.
    */
   handshakeProbe: 60 * MINUTE_MS,
-  /** The clock against the time reference: NTP drifts slowly, one request an hour sees it long before the lease fails. */
+  /**
+   * The clock against the time reference: NTP drifts slowly, one request an hour sees it long before the lease fails.
+   */
   clock: 60 * MINUTE_MS,
 };
 
@@ -75,7 +77,9 @@ export interface AgentOptions {
   log: AgentLog;
   /** Sends doctor's unwrapped handshake to each server on this host; without it the heartbeat reports none. */
   handshake?: HandshakeProbe;
-  /** A clock the agent does not control (Slack's), to measure its own against; without it the heartbeat carries no skew. */
+  /**
+   * A clock the agent does not control (Slack's), to measure its own against; without it the heartbeat carries no skew.
+   */
   time?: TimeReference;
   /** Three renewals fit in one lease: a single missed one does not hand the endpoint over. */
   leaseTtlMs?: number;

@@ -1,8 +1,11 @@
 import { ManagementClient, ManagementCommandError } from '../adapters/openvpn/management';
 import { messageOf } from '../domain/errors';
-import type { AgentLog } from '../services/agent/agent-log';
+import type { AgentLog } from '../ports';
 
-/** Waits before each reconnect in a row, doubling up to a cap: a restart is back within seconds, a long outage costs little. */
+/**
+ * Waits before each reconnect in a row, doubling up to a cap: a restart is back within seconds, a long outage costs
+ * little.
+ */
 export const RECONNECT_BACKOFF_MS: readonly number[] = [500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 /** How often a quiet connection is checked: ManagementClient notices a drop only when a command is sent. */
 const PROBE_MS = 2_000;

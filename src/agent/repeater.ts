@@ -1,13 +1,13 @@
 import { messageOf } from '../domain/errors';
-import type { AgentLog } from '../services/agent/agent-log';
+import { Rounds, repeatRounds } from '../domain/repeat';
+import type { AgentLog } from '../ports';
 
 /**
  * Runs `task` now and then `everyMs` after each run ends, never two at once. A fault is logged when it
  * starts or changes and once when it clears, not every round: a DynamoDB outage is one line, not thousands.
  */
 export class Repeater {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private rounds: Rounds | undefined;
   private stopped = false;
   private fault: string | undefined;
 
@@ -19,24 +19,14 @@ export class Repeater {
   ) {}
 
   start(delayMs = 0): void {
-    this.schedule(delayMs);
+    if (this.stopped) return;
+    this.rounds = repeatRounds(() => this.run(), { firstMs: delayMs, everyMs: this.everyMs, keepsProcessAlive: true });
   }
 
   /** Waits for a run under way: what it started (a CRL write, a kill) finishes and is recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.run().finally(() => {
-        this.running = undefined;
-        this.schedule(this.everyMs);
-      });
-    }, ms);
+    await this.rounds?.stop();
   }
 
   private async run(): Promise<void> {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { OpenVpnConnectBridge } from '../adapters/openvpn/connect-bridge';
 import type { ManagementClient } from '../adapters/openvpn/management';
 import type { ConnectDecision, ConnectRequest } from '../domain/approval';
-import type { Clock, EndpointLease, GrowingLogFile, VpnEndpoint } from '../ports';
-import type { AgentLog } from '../services/agent/agent-log';
+import { sleep } from '../domain/time';
+import type { AgentLog, Clock, EndpointLease, GrowingLogFile, VpnEndpoint } from '../ports';
 import { newLogShippingState, type LogShippingState } from '../services/agent/log-shipping';
 import { ManagementLink } from './management-link';
 
@@ -76,8 +76,7 @@ export class ServedEndpoint {
   /** Resolves once the management connection is up, or after `timeoutMs`. */
   async linked(timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (this.link !== undefined && this.link.client === undefined && Date.now() < until)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    while (this.link !== undefined && this.link.client === undefined && Date.now() < until) await sleep(50);
   }
 
   /** Acquire or renew the lease, and start or stop acting accordingly. */

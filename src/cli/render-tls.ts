@@ -54,7 +54,9 @@ function summaryText(summary: TlsSummary): string[] {
   return lines;
 }
 
-/** `vpnctl logs --tls`: failed attempts by client version × TLS version × cipher × class, with the likely fix per class. */
+/**
+ * `vpnctl logs --tls`: failed attempts by client version × TLS version × cipher × class, with the likely fix per class.
+ */
 export function tlsReportText(report: TlsReport, metric: string[] = []): string {
   const { window } = report;
   const head = [`TLS negotiation failures, last ${window.hours} hours (${time(window.from)} – ${time(window.to)})`];

@@ -1,11 +1,10 @@
 import { CertificateRecord, effectiveStatus } from '../domain/certificate';
 import type { AuditEntry } from '../domain/audit';
 import { auditSentence, plainStyle } from '../domain/audit-sentence';
-import type { RevocationReport } from '../services/revoke';
-import type { PublishOutcome } from '../services/publish-crl';
 import type { CrlStatus } from '../services/crl-status';
 import type { Check } from '../services/doctor';
 import type { VpnAdmin } from '../services/vpn-admin';
+import type { PublishOutcome, RevocationReport } from '../domain/revocation-report';
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
@@ -116,7 +115,10 @@ export function doctorReport(checks: Check[]): string {
   return [...lines, '', `${count('fail')} failing, ${count('warn')} warning, ${count('pass')} passing`].join('\n');
 }
 
-/** The daily job, and outside AWS the offboarding reconcile `vpnctl daily` runs after it (no other schedule runs it there). */
+/**
+ * The daily job, and outside AWS the offboarding reconcile `vpnctl daily` runs after it (no other schedule runs it
+ * there).
+ */
 export type DailyResult = Awaited<ReturnType<VpnAdmin['daily']>> & {
   offboarding?: Awaited<ReturnType<VpnAdmin['reconcileOffboarding']>>;
 };

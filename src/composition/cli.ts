@@ -39,7 +39,9 @@ export interface CliWiring {
   connectionLogs(): ConnectionLogSource[];
   /** Each AWS endpoint's AuthenticationFailures: `vpnctl logs` finds the window in them first. */
   failureMetrics(): FailureMetricsSource[];
-  /** The stored copies of agent-served endpoints' tls-crypt-v2 server keys, and a server's own key file on this host. */
+  /**
+   * The stored copies of agent-served endpoints' tls-crypt-v2 server keys, and a server's own key file on this host.
+   */
   tlsCryptV2Keys(): TlsCryptV2KeyStore;
   serverKeyFile(file: string): ReplaceableFile;
   /** Every health check; a database that cannot be opened is one of the things to report, not a reason to stop. */

@@ -21,7 +21,9 @@ export function approvalPolicy(config: Config): ApprovalPolicy {
   };
 }
 
-/** The stores, the Slack prompt and the policy one login decision needs, each call boundable by the login's deadline. */
+/**
+ * The stores, the Slack prompt and the policy one login decision needs, each call boundable by the login's deadline.
+ */
 export function decideDeps(
   config: Config,
   db: Database = connectDatabase({

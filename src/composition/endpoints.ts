@@ -52,7 +52,9 @@ export function localEndpointConfig(config: Config): Extract<EndpointConfig, { t
   };
 }
 
-/** The local endpoint's own secret, tls-crypt's or tls-crypt-v2's: created once, mode 0600, kept with the local state. */
+/**
+ * The local endpoint's own secret, tls-crypt's or tls-crypt-v2's: created once, mode 0600, kept with the local state.
+ */
 export function ensureLocalTlsCryptKey(
   endpoint: Pick<OpenVpnConfig, 'tlsCryptKeyFile' | 'tlsCryptV2ServerKeyFile'>,
 ): void {
@@ -92,7 +94,9 @@ export interface AgentStores {
 
 type OpenVpnConfig = Extract<EndpointConfig, { type: 'openvpn' }>;
 
-/** Its paths are on the VPN host, so a bot without the table has no way to it at all: refuse, never fall back to them. */
+/**
+ * Its paths are on the VPN host, so a bot without the table has no way to it at all: refuse, never fall back to them.
+ */
 function agentServed(
   endpoint: OpenVpnConfig,
   ca: CertificateAuthority,

@@ -12,8 +12,7 @@ import { CertificateAuthority, loadCaCertificate } from '../pki/ca';
 import { createAdmin } from './worker';
 import { AgentSettings, ServedConfig, agentTableStoresFor, createAgent } from './agent';
 import type { Agent } from '../agent/agent';
-import type { VpnEndpoint } from '../ports';
-import type { AgentLog } from '../services/agent/agent-log';
+import type { AgentLog, VpnEndpoint } from '../ports';
 import { messageOf } from '../domain/errors';
 import { scheduleDaily } from '../local/daily';
 import { scheduleExpirySweep } from '../local/expiry-sweep';
@@ -35,13 +34,16 @@ import type { Prepared, Started } from '../local/prepare';
 import type { Progress } from '../local/progress';
 import { SlackStandIn, startSlackStandIn } from '../local/slack-standin/server';
 import { ADMINS_CHANNEL, BOT_ID, BOT_USER_ID } from '../local/slack-standin/workspace';
-import { DAY_MS } from '../domain/time';
+import { DAY_MS, sleep } from '../domain/time';
 
 /** The console's admin channel, where "Not me" alerts land, unless ADMIN_CHANNEL_ID says otherwise. */
 const CONSOLE_ADMIN_CHANNEL = ADMINS_CHANNEL;
 const CONSOLE_ADMIN = 'U0ADMIN';
 const ACTOR = 'local:npm-start';
-/** What the console keeps of its Slack history: enough to scroll back through a day's work, bounded so a long run does not grow. */
+/**
+ * What the console keeps of its Slack history: enough to scroll back through a day's work, bounded so a long run does
+ * not grow.
+ */
 const CONSOLE_RETENTION = { messagesPerChannel: 200, ephemeralsPerUser: 50, files: 50, calls: 500 };
 
 /**
@@ -247,11 +249,13 @@ const servingLine = (agent: Agent) =>
 async function answering(agent: Agent, endpoint: string, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   const now = () => agent.state().some((state) => state.endpoint === endpoint && state.answeringLogins);
-  while (!now() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (!now() && Date.now() < until) await sleep(100);
   return now();
 }
 
-/** Resolves once the endpoint's agent has reported it healthy through the table, or after `timeoutMs`; whether it has. */
+/**
+ * Resolves once the endpoint's agent has reported it healthy through the table, or after `timeoutMs`; whether it has.
+ */
 async function reportedHealthy(endpoint: VpnEndpoint, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   const healthy = () =>
@@ -261,7 +265,7 @@ async function reportedHealthy(endpoint: VpnEndpoint, timeoutMs: number): Promis
     );
   while (!(await healthy())) {
     if (Date.now() >= until) return false;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return true;
 }
@@ -324,7 +328,8 @@ async function startLocalVpn(
   };
 
   if ('program' in available) {
-    // The lock makes this run the only one deciding this endpoint's logins: any still PENDING lost their handler when an earlier run stopped.
+    // The lock makes this run the only one deciding this endpoint's logins: any still PENDING lost their handler when
+    // an earlier run stopped.
     const abandoned = await admin.closeAbandonedApprovals({
       before: new Date(Date.now() + DAY_MS),
       endpointId,

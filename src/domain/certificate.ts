@@ -18,13 +18,18 @@ export interface CertificateRecord {
   notAfter: Date;
   /** The public certificate (harmless, and lets admins re-export or inspect it). */
   certPem?: string;
-  /** `crl`: a serial known only from a CRL of ours that an endpoint held when the database did not (see CrlPublisher). */
+  /**
+   * `crl`: a serial known only from a CRL of ours that an endpoint held when the database did not (see CrlPublisher).
+   */
   source: 'issued' | 'csr' | 'easyrsa' | 'crl';
   issuedBy: string;
   revokedAt?: Date;
   reason?: RevocationReason;
   revokedBy?: string;
-  /** A renewal: the serial of the certificate this one replaces (retired once this one connects, or after a grace period). */
+  /**
+   * A renewal: the serial of the certificate this one replaces (retired once this one connects, or after a grace
+   * period).
+   */
   replaces?: string;
   /** Set on the old certificate when it is renewed: the replacement's serial, and when. */
   replacedBy?: string;

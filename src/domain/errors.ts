@@ -57,7 +57,10 @@ const KIND: Record<ErrorCode, 'user' | 'fault'> = {
 };
 
 export class VpnChatopsError extends Error {
-  /** When the failure is a missing grant: the IAM action (`ec2:…`, `acm:…`, `dynamodb:…`) or Slack scope, so checks can name it. */
+  /**
+   * When the failure is a missing grant: the IAM action (`ec2:…`, `acm:…`, `dynamodb:…`) or Slack scope, so checks can
+   * name it.
+   */
   readonly permission?: string;
 
   constructor(
@@ -75,7 +78,10 @@ export const fail = (code: ErrorCode, message: string, cause?: unknown): never =
   throw new VpnChatopsError(code, message, cause === undefined ? undefined : { cause });
 };
 
-/** A person's mistake, refused with a message that tells them what to do: not a fault, and never an error-level log line. */
+/**
+ * A person's mistake, refused with a message that tells them what to do: not a fault, and never an error-level log
+ * line.
+ */
 export const isUserError = (error: unknown): error is VpnChatopsError =>
   error instanceof VpnChatopsError && KIND[error.code] === 'user';
 

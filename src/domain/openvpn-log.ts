@@ -32,7 +32,10 @@ const PACKET_REFUSALS: [logged: string, reason: string][] = [
   // A client key our server key did not wrap: another server's, or one from before a key rotation.
   ['can not extract tls-crypt-v2 client key', 'tls-crypt-v2-foreign-key'],
 ];
-/** Our verify script refused the unwrapped key (revoked, or naming no certificate of ours); logged in the peer's instance. */
+/**
+ * Our verify script refused the unwrapped key (revoked, or naming no certificate of ours); logged in the peer's
+ * instance.
+ */
 const VERIFY_SCRIPT_REFUSAL = 'TLS CRYPT V2 VERIFY SCRIPT ERROR';
 /** Failure reasons of attempts the server dropped at their first packet, before TLS cost it anything. */
 export const DROPPED_BEFORE_TLS: ReadonlySet<string> = new Set([
@@ -78,7 +81,9 @@ const VERIFY_ERROR = /^VERIFY ERROR: depth=\d+, error=([^:]+)/;
 const CN_FIELD = /\bCN=([^,\s]+)/;
 const NO_COMMON_CIPHER = /^PUSH: No common cipher|AUTH_FAILED,Data channel cipher negotiation failed/;
 const REJECTED = /^MULTI: connection rejected: ([^,]*)/;
-/** A client instance given its address: success, even when (as for a CN reconnecting) its lines carry no peer prefix. */
+/**
+ * A client instance given its address: success, even when (as for a CN reconnecting) its lines carry no peer prefix.
+ */
 const ASSIGNED = /^MULTI: (?:Learn: \S+ -> |primary virtual IP for )(\S+)\/([0-9A-Fa-f.:]+):(\d{1,5})\b/;
 
 const clean = (value: string) =>

@@ -45,7 +45,9 @@ export const REVOKING_REASONS = Object.keys(REVOCATION_REASONS).filter(
   (name) => name !== 'removeFromCRL',
 ) as RevokingReason[];
 
-/** Refuse removeFromCRL wherever a revocation starts, so no path can write an entry that leaves the certificate working. */
+/**
+ * Refuse removeFromCRL wherever a revocation starts, so no path can write an entry that leaves the certificate working.
+ */
 export function revokingReason(reason: RevocationReason): RevokingReason {
   if (reason === 'removeFromCRL') {
     throw new VpnChatopsError(

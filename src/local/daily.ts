@@ -1,9 +1,7 @@
-import { type DailySchedule, repeatRounds } from './repeat';
 import { messageOf } from '../domain/errors';
+import { Rounds, repeatRounds } from '../domain/repeat';
 import { DAY_MS } from '../domain/time';
 import type { DailyReport } from '../services/daily';
-
-export type { DailySchedule } from './repeat';
 
 /**
  * The daily job for a bot that is not on AWS (npm start, self-hosted OpenVPN): right after start, then
@@ -14,7 +12,7 @@ export function scheduleDaily(
   admin: { daily(actor: string): Promise<DailyReport> },
   report: (message: string) => void,
   options: { firstMs?: number; everyMs?: number } = {},
-): DailySchedule {
+): Rounds {
   return repeatRounds(
     async () => {
       try {

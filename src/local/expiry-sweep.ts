@@ -1,8 +1,7 @@
-import { repeatRounds } from './repeat';
+import { Rounds, repeatRounds } from '../domain/repeat';
 import { messageOf } from '../domain/errors';
 import { MINUTE_MS } from '../domain/time';
 import type { ExpirySweepReport } from '../services/expiry-sweep';
-import type { DailySchedule } from './daily';
 
 /** As often as the scheduler function's schedule on AWS. */
 export const EXPIRY_SWEEP_EVERY_MS = 5 * MINUTE_MS;
@@ -17,7 +16,7 @@ export function scheduleExpirySweep(
   admin: { sweepExpiry(actor: string): Promise<ExpirySweepReport> },
   report: (message: string) => void,
   options: { firstMs?: number; everyMs?: number } = {},
-): DailySchedule {
+): Rounds {
   return repeatRounds(
     async () => {
       try {

@@ -1,7 +1,6 @@
-import { repeatRounds } from './repeat';
+import { Rounds, repeatRounds } from '../domain/repeat';
 import { messageOf } from '../domain/errors';
 import { FLOOD_WATCH_EVERY_MS, type FloodWatchReport } from '../services/flood-watch';
-import type { DailySchedule } from './daily';
 
 /**
  * What the scheduler's 15-minute `floods` schedule does on AWS, for `npm start`: each endpoint's last hour of
@@ -12,7 +11,7 @@ export function scheduleFloodWatch(
   admin: { watchFloods(): Promise<FloodWatchReport> },
   report: (message: string) => void,
   options: { firstMs?: number; everyMs?: number } = {},
-): DailySchedule {
+): Rounds {
   return repeatRounds(
     async () => {
       try {

@@ -82,9 +82,15 @@ function anotherRun(stateDir: string, pid: number | undefined): VpnChatopsError 
   );
 }
 
-/** Only crashing within the few milliseconds of a start-up leaves the start-up lock behind; after this long it is taken over. */
+/**
+ * Only crashing within the few milliseconds of a start-up leaves the start-up lock behind; after this long it is taken
+ * over.
+ */
 const START_UP_STALE_MS = 5_000;
-/** Wait out another run's start-up, or a start-up lock a crash left behind: about 9 s in all, longer than it takes to go stale. */
+/**
+ * Wait out another run's start-up, or a start-up lock a crash left behind: about 9 s in all, longer than it takes to go
+ * stale.
+ */
 const START_UP_RETRIES = { retries: 40, minTimeout: 25, maxTimeout: 250 };
 
 /**

@@ -1,8 +1,7 @@
-import { repeatRounds } from './repeat';
+import { Rounds, repeatRounds } from '../domain/repeat';
 import { messageOf } from '../domain/errors';
 import { HOUR_MS } from '../domain/time';
 import { type OffboardingPassReport, passProblems } from '../services/offboarding-pass';
-import type { DailySchedule } from './daily';
 
 /** As often as the scheduler function's offboarding schedule on AWS; a pass starts once a day. */
 export const OFFBOARDING_RECONCILE_EVERY_MS = HOUR_MS;
@@ -16,7 +15,7 @@ export function scheduleOffboardingReconcile(
   admin: { reconcileOffboarding(): Promise<OffboardingPassReport | undefined> },
   report: (message: string) => void,
   options: { firstMs?: number; everyMs?: number } = {},
-): DailySchedule {
+): Rounds {
   return repeatRounds(
     async () => {
       try {

@@ -72,7 +72,10 @@ export function prepareStateDir(dir: string): void {
   }
 }
 
-/** Where `name` is on PATH, or in the sbin folders where Debian puts daemons (not on a normal user's PATH), or in `extraDirs`. */
+/**
+ * Where `name` is on PATH, or in the sbin folders where Debian puts daemons (not on a normal user's PATH), or in
+ * `extraDirs`.
+ */
 export function findProgram(name: string, extraDirs: string[] = []): string | undefined {
   const dirs = [
     ...(process.env.PATH ?? '').split(':').filter(Boolean),

@@ -166,7 +166,9 @@ export function viewSubmissionRequest(input: ViewSubmissionInput): SlackRequest 
   });
 }
 
-/** Every event arrives with `authorizations`: the installation it is delivered for, here the bot's in this workspace. */
+/**
+ * Every event arrives with `authorizations`: the installation it is delivered for, here the bot's in this workspace.
+ */
 export function eventCallbackRequest(event: Record<string, unknown>, eventId: string): SlackRequest {
   const authorizations = [
     { enterprise_id: null, team_id: TEAM_ID, user_id: BOT_USER_ID, is_bot: true, is_enterprise_install: false },

@@ -21,7 +21,8 @@ const TBS_ISSUER = 3;
 /**
  * forge builds the certificate; node:crypto signs it. `issuerDer` is the CA's subject exactly as
  * the CA certificate holds it: forge reads a UTF8String as raw bytes and would encode them a second
- * time, so a CA named "Müller" would issue certificates whose issuer no longer matches it. forge's own RSA signing is pure JS
+ * time, so a CA named "Müller" would issue certificates whose issuer no longer matches it. forge's own RSA signing is
+ * pure JS
  * (~30 ms against ~0.3 ms native) and silently defaults to SHA-1.
  */
 export function signCertificate(certificate: forge.pki.Certificate, signer: KeyObject, issuerDer?: Buffer): string {

@@ -19,7 +19,9 @@ const invalid = (message: string) => new VpnChatopsError('INVALID_PROFILE', mess
 
 /** Inline blocks and file references that our blocks replace; two sources for one credential confuse clients. */
 const CREDENTIAL_BLOCKS = ['cert', 'key'];
-/** Replaced only when we bring our own tls-crypt key; otherwise the base's own stays, or the client could not connect. */
+/**
+ * Replaced only when we bring our own tls-crypt key; otherwise the base's own stays, or the client could not connect.
+ */
 const TLS_BLOCKS = ['tls-crypt', 'tls-auth', 'tls-crypt-v2'];
 const REPLACED_DIRECTIVES = /^\s*(cert|key|pkcs12|tls-crypt|tls-auth|tls-crypt-v2|key-direction)(\s|$)/;
 

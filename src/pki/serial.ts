@@ -13,7 +13,10 @@ export function randomSerial(): string {
   }
 }
 
-/** Canonical serial form, as OpenSSL and Easy-RSA's index.txt print it: upper-case hex in whole bytes, no leading 00 byte. */
+/**
+ * Canonical serial form, as OpenSSL and Easy-RSA's index.txt print it: upper-case hex in whole bytes, no leading 00
+ * byte.
+ */
 export function normalizeSerial(serial: string): string {
   const hex = serial.trim().replace(/^0x/i, '').replace(/:/g, '');
   if (!/^[0-9a-fA-F]{1,40}$/.test(hex)) {

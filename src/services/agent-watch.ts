@@ -1,7 +1,10 @@
 import { messageOf } from '../domain/errors';
 import { MINUTE_MS } from '../domain/time';
 import type {
+  AgentAlert,
+  AgentAlertSink,
   AgentEndpointReport,
+  AgentHealthAlert,
   AgentHeartbeat,
   AgentRegistry,
   Clock,
@@ -20,58 +23,6 @@ export const KILL_STUCK_ATTEMPTS = 30;
 export const KILL_STUCK_AFTER_MS = 10 * MINUTE_MS;
 /** Six missed 15-second heartbeats: an older one says nothing about now (doctor calls it late). */
 const FRESH_MS = 90_000;
-
-/** What admins are told about an agent, as data: the Slack side renders it (slack/views/agent-alerts.ts). */
-export interface AgentAlert {
-  /** `silent`: no heartbeat for 5 minutes; `back`: it beats again after such a silence. */
-  kind: 'silent' | 'back';
-  agentId: string;
-  host: string;
-  version: string;
-  endpoints: string[];
-  /** The newest heartbeat: the last one before the silence, or the one that ended it. */
-  lastBeatAt: Date;
-}
-
-/** A fault an agent's heartbeat shows, or its end, as data: the Slack side renders it (slack/views/agent-health-alert.ts). */
-export type AgentHealthAlert =
-  | {
-      /** `cannot-serve`: unhealthy for 5 minutes by the agent's heartbeats; `serves-again`: healthy again after that. */
-      kind: 'cannot-serve' | 'serves-again';
-      endpoint: string;
-      agentId: string;
-      host: string;
-      /** The heartbeat's health detail, written on the VPN host. */
-      reason: string;
-      /** The endpoint's own fix, where it knows better than the generic one. */
-      fix?: string;
-      /** Unhealthy since (`cannot-serve`), or the healthy heartbeat (`serves-again`); the agent's clock. */
-      at: Date;
-    }
-  | {
-      /** `clock-skewed`: the agent's clock is 30 s or more off; `clock-back`: within that again. */
-      kind: 'clock-skewed' | 'clock-back';
-      agentId: string;
-      host: string;
-      /** Seconds the agent's clock runs ahead (negative: behind). */
-      skewS: number;
-      /** `reference`: the agent measured it against its time reference; `heartbeat`: its heartbeat is dated ahead of the bot's clock. */
-      measuredBy: 'reference' | 'heartbeat';
-    }
-  | {
-      /** `kills-stuck`: a queued kill failed 30 times or waited 10 minutes; `kills-done`: none is stuck any more. */
-      kind: 'kills-stuck' | 'kills-done';
-      endpoint: string;
-      agentId: string;
-      host: string;
-      /** The stuck kills, oldest first (their errors were written by the agent); none for `kills-done`. */
-      kills: Pick<SessionKill, 'connectionId' | 'commonName' | 'requestedAt' | 'attempts' | 'lastError'>[];
-    };
-
-export interface AgentAlertSink {
-  agent(alert: AgentAlert): Promise<void>;
-  health(alert: AgentHealthAlert): Promise<void>;
-}
 
 export interface AgentWatchDeps {
   agents: AgentRegistry;

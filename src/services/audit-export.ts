@@ -9,14 +9,17 @@ export interface AuditExportQuery {
 }
 
 /**
+ * One export holds at most this many entries (the newest): a file a spreadsheet opens, and a worker that does not run
+ * out of memory.
+ */
+export const EXPORT_MAX_ENTRIES = 100_000;
+
+/**
  * The audit trail for an export, oldest first. For one member that is everything they did, and
  * everything done to them: entries name a member as target (issue, revoke), but also their
  * certificates' serials and CNs (a revocation by serial, a login approval), so all of those are read.
+ * `truncated` when older entries were left out to stay within EXPORT_MAX_ENTRIES.
  */
-/** One export holds at most this many entries (the newest): a file a spreadsheet opens, and a worker that does not run out of memory. */
-export const EXPORT_MAX_ENTRIES = 100_000;
-
-/** The entries in the window, oldest first; `truncated` when older ones were left out to stay within EXPORT_MAX_ENTRIES. */
 export async function auditEntries(
   deps: { audit: AuditLog; certificates: CertificateStore },
   query: AuditExportQuery,
@@ -40,10 +43,27 @@ export async function auditEntries(
   return { entries: found.slice(-max), truncated: found.length > max };
 }
 
+/** An export handed to the admin is itself on the trail: who took what, and how much of it. */
+export async function recordAuditExport(
+  audit: AuditLog,
+  exported: AuditExportQuery & { actor: string; entries: number; truncated: boolean },
+): Promise<void> {
+  const { actor, slackId, since, until, entries, truncated } = exported;
+  await audit.append({
+    actor,
+    action: 'audit.export',
+    target: slackId ?? 'all',
+    outcome: 'success',
+    details: { since: since.toISOString(), until: until.toISOString(), entries, truncated },
+  });
+}
+
 /** Cells a spreadsheet would run as a formula (OWASP's list: = + - @, tab, carriage return). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** One RFC 4180 field: formula starts defused with a leading single quote, then quoted when it holds `"`, `,`, CR or LF. */
+/**
+ * One RFC 4180 field: formula starts defused with a leading single quote, then quoted when it holds `"`, `,`, CR or LF.
+ */
 export function csvField(value: string): string {
   const safe = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;

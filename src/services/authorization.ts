@@ -30,12 +30,22 @@ export async function refuse(audit: AuditLog, refusal: Refusal, message: string)
   throw new VpnChatopsError('FORBIDDEN', message);
 }
 
+/** Whether `actor` is an admin at this moment; a refusal is audited, and the caller answers it in its own words. */
+export async function checkAdmin(
+  deps: { admins: AdminDirectory; audit: AuditLog },
+  actor: string,
+  what: string,
+): Promise<boolean> {
+  if (await deps.admins.isAdmin(actor)) return true;
+  await auditRefusal(deps.audit, { actor, what });
+  return false;
+}
+
 /** The server-side check behind every admin action, at the moment it runs; refusals are audited. */
 export async function requireAdmin(
   deps: { admins: AdminDirectory; audit: AuditLog },
   actor: string,
   what: string,
 ): Promise<void> {
-  if (await deps.admins.isAdmin(actor)) return;
-  await refuse(deps.audit, { actor, what }, `Only VPN admins can ${what}.`);
+  if (!(await checkAdmin(deps, actor, what))) throw new VpnChatopsError('FORBIDDEN', `Only VPN admins can ${what}.`);
 }

@@ -3,10 +3,11 @@ import { MAX_DEVICE_LENGTH } from '../domain/cn';
 import { VpnChatopsError } from '../domain/errors';
 import { systemClock, type AuditLog, type CertificateStore, type Clock, type ExpiryNotifier } from '../ports';
 import { IssueRequest, IssueResult, rollBack } from './issue';
-import type { RevocationReport, RevokeRequest } from './revoke';
+import type { RevokeRequest } from './revoke';
 import { DAY_MS, HOUR_MS } from '../domain/time';
 import { refuse } from './authorization';
 import { isTimeBoxed, lifetimeHours } from './time-boxed';
+import type { RevocationReport } from '../domain/revocation-report';
 
 /** Renewal opens with the first expiry reminder. */
 export const RENEWAL_OPENS_DAYS = 30;
@@ -32,7 +33,9 @@ export interface RenewalDeps {
   audit: AuditLog;
   clock: Clock;
   issue(request: IssueRequest): Promise<IssueResult>;
-  /** CERT_DAYS and MAX_ACCESS_HOURS: a time-boxed certificate's replacement is time-boxed too, never a CERT_DAYS one. */
+  /**
+   * CERT_DAYS and MAX_ACCESS_HOURS: a time-boxed certificate's replacement is time-boxed too, never a CERT_DAYS one.
+   */
   access?: { certDays: number; maxHours: number };
 }
 

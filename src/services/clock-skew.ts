@@ -1,6 +1,8 @@
 import type { Clock, TimeReference } from '../ports';
 
-/** The lease holds while clocks differ by less than ~20 s (adapters/dynamodb/endpoint-lease.ts): warn before that gap. */
+/**
+ * The lease holds while clocks differ by less than ~20 s (adapters/dynamodb/endpoint-lease.ts): warn before that gap.
+ */
 export const CLOCK_SKEW_WARN_S = 30;
 /** Slack refuses requests signed more than 5 minutes off, and so does AWS SigV4: fail well before that. */
 export const CLOCK_SKEW_FAIL_S = 240;

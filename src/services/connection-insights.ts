@@ -4,7 +4,8 @@ import type { ConnectionLogRead, ConnectionLogSource } from '../ports';
 import { HOUR_MS } from '../domain/time';
 
 /**
- * When an address or a certificate name deserves a second look. Documented in docs/operations.md#connection-insights; tests pin them.
+ * When an address or a certificate name deserves a second look. Documented in docs/operations.md#connection-insights;
+ * tests pin them.
  * - A **flood**: one address with at least `floodFailuresPerHour` failed attempts within one hour of the
  *   window, i.e. a failure every two minutes, sustained. Seed 002's attacker made about 3,600 an hour;
  *   a person whose client retries a broken profile stays well below (a retry per hand-window, ~60 an

@@ -2,10 +2,11 @@ import { isInWindow } from '../domain/window';
 import type { CertificateAuthority } from '../pki/ca';
 import { ParsedCrl, parseCrl } from '../pki/crl';
 import type { AlertSink, AuditLog, CertificateStore, Clock, CrlStateStore, VpnEndpoint } from '../ports';
-import { CrlPublisher, PublishOutcome } from './publish-crl';
+import { CrlPublisher } from './publish-crl';
 import type { CrlPolicy } from './revoke';
 import { messageOf } from '../domain/errors';
 import { DAY_MS } from '../domain/time';
+import type { PublishOutcome } from '../domain/revocation-report';
 
 /** Alert once at each of these days left while renewal keeps failing; 0 means it has expired. */
 export const ALERT_THRESHOLDS_DAYS = [14, 7, 3, 1, 0];

@@ -69,7 +69,8 @@ export async function crlStatus(
   } catch (error) {
     status.readError = messageOf(error);
   }
-  // An OpenVPN CRL is a file, readable whether or not the server that enforces it runs: ask the server too, where it should run.
+  // An OpenVPN CRL is a file, readable whether or not the server that enforces it runs: ask the server too, where it
+  // should run.
   const enforcer = await endpoint
     .enforcerHealth?.()
     .catch((error: unknown) => ({ ok: false, detail: String(error), fix: undefined }));

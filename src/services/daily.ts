@@ -8,7 +8,8 @@ import { AbandonedApprovalDeps, closeAbandonedApprovals } from './abandoned-appr
 import { RetireDeps, overdueReplacements, retireReplaced } from './certificate-renewal';
 import { RenewDeps, RenewResult, renewCrls } from './crl-renewal';
 import { DIGEST_DAYS, ReminderResult, sendExpiryReminders, sendWeeklyDigest } from './reminders';
-import { SessionStep, sweepSessions } from './sessions';
+import { sweepSessions } from './sessions';
+import type { SessionStep } from '../domain/revocation-report';
 
 /** The daily job leaves an undecided login alone this long after its deadline: its handler may still be closing it. */
 const ABANDONED_AFTER_MS = 60_000;
@@ -23,7 +24,9 @@ export interface DailyDeps extends RenewDeps, Omit<RetireDeps, 'owners' | 'clock
   idempotency?: IdempotencyStore;
   /** Access requests (ISSUE_POLICY=request): those nobody decided within 24 h are closed and audited. */
   accessRequests?: AccessRequestStore;
-  /** No reminder DM starts after it (the scheduler's timeout, less the CRL read-back); the rest wait for the next run. */
+  /**
+   * No reminder DM starts after it (the scheduler's timeout, less the CRL read-back); the rest wait for the next run.
+   */
   deadline?: Deadline;
 }
 

@@ -19,7 +19,9 @@ export interface ApprovalPolicy {
   certDomain: string;
   /** APPROVALS=off: the certificate gate alone decides (an emergency switch for when Slack is down). */
   approvals: 'on' | 'off';
-  /** How long the owner has to answer (APPROVAL_TIMEOUT_S), counted from the VPN's call; the VPN stops waiting at 30 s. */
+  /**
+   * How long the owner has to answer (APPROVAL_TIMEOUT_S), counted from the VPN's call; the VPN stops waiting at 30 s.
+   */
   timeoutMs: number;
   /**
    * Reserved after the owner's time for the last writes and the answer: the answer is due `timeoutMs +
@@ -55,7 +57,9 @@ export interface DecideDeps {
   notifier: ApprovalNotifier;
   clock: Clock;
   policy: ApprovalPolicy;
-  /** The certificate and its remembered approval in one go; without it, read one after the other from the two stores. */
+  /**
+   * The certificate and its remembered approval in one go; without it, read one after the other from the two stores.
+   */
   logins?: LoginReader;
   sleep?: (ms: number) => Promise<void>;
   /**

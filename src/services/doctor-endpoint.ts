@@ -28,7 +28,9 @@ export async function availability(endpoint: VpnEndpoint): Promise<Check[]> {
   return health.management ? [check, managementAccess(endpoint, health.management)] : [check];
 }
 
-/** A management interface that takes commands from anyone who reaches it lets them approve any login or end any session. */
+/**
+ * A management interface that takes commands from anyone who reaches it lets them approve any login or end any session.
+ */
 function managementAccess(endpoint: VpnEndpoint, access: ManagementAccess): Check {
   const name = `${endpoint.key}: management access`;
   const risk = 'can approve any login (client-auth-nt, bypassing Slack) or end any session';

@@ -1,7 +1,9 @@
 import type { VpnEndpoint } from '../ports';
 import { Check, guard } from './doctor-check';
 
-/** A server that requires tls-crypt-v2 drops every profile issued without its key: say so before anyone asks for one. */
+/**
+ * A server that requires tls-crypt-v2 drops every profile issued without its key: say so before anyone asks for one.
+ */
 export function tlsCryptV2KeyCheck(endpoint: VpnEndpoint): Promise<Check[]> {
   const read = endpoint.tlsCryptV2ServerKey?.bind(endpoint);
   if (!read) return Promise.resolve([]);

@@ -108,7 +108,8 @@ async function clockCheck(deps: DoctorDeps): Promise<Check> {
 
 /**
  * Every check at once, in a fixed order: the CA, each endpoint (availability, connect handler, server
- * certificate, the live CRL read back from it), the agents (each one's heartbeat, who acts for each endpoint), DynamoDB, Slack, the clock. Checks run in parallel
+ * certificate, the live CRL read back from it), the agents (each one's heartbeat, who acts for each endpoint),
+ * DynamoDB, Slack, the clock. Checks run in parallel
  * and never throw: a failure is a line that says what is wrong and how to fix it.
  */
 export async function runDoctor(deps: DoctorDeps): Promise<Check[]> {

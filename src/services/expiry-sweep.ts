@@ -4,7 +4,9 @@ import { DAY_MS, MINUTE_MS } from '../domain/time';
 import type { AuditLog, CertificateStore, Clock, ExpiryNotifier, IdempotencyStore, VpnEndpoint } from '../ports';
 import { isTimeBoxed } from './time-boxed';
 
-/** How far back the sweep looks for certificates that ran out: missed runs are caught; older ones the daily sweep ends. */
+/**
+ * How far back the sweep looks for certificates that ran out: missed runs are caught; older ones the daily sweep ends.
+ */
 export const EXPIRY_LOOKBACK_MS = DAY_MS;
 /** Owners of time-boxed access hear this long before it ends, with an Extend button. */
 export const ENDING_SOON_MS = 15 * MINUTE_MS;

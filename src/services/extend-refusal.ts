@@ -16,7 +16,9 @@ export async function extendRefusal(
   record: CertificateRecord | undefined,
   userId: string,
   now: Date,
-  /** CERT_DAYS, to tell time-boxed certificates apart; the listener, which has no settings, leaves that to the worker. */
+  /**
+   * CERT_DAYS, to tell time-boxed certificates apart; the listener, which has no settings, leaves that to the worker.
+   */
   certDays?: number,
 ): Promise<string | undefined> {
   if (!record || record.slackId !== userId) return 'You can only extend your own VPN access.';

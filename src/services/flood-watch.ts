@@ -2,7 +2,15 @@ import { FAILED } from '../domain/connection-log';
 import { VpnChatopsError, messageOf } from '../domain/errors';
 import { DROPPED_BEFORE_TLS } from '../domain/openvpn-log';
 import { HOUR_MS, MINUTE_MS } from '../domain/time';
-import type { Clock, ConnectionLogSource, FloodState, FloodStateStore } from '../ports';
+import type {
+  Clock,
+  ConnectionLogSource,
+  FloodAlert,
+  FloodAlertSink,
+  FloodSource,
+  FloodState,
+  FloodStateStore,
+} from '../ports';
 import { InsightWindow, summarizeConnections } from './connection-insights';
 
 /** How often the watch runs: the scheduler's `floods` task on AWS, a timer under `npm start`. */
@@ -13,38 +21,6 @@ export const FLOOD_SOURCES_SHOWN = 20;
 const SOURCES_REMEMBERED = 500;
 /** A flood whose rate doubled since it was told is a new situation. */
 const RATE_CHANGE = 2;
-
-export interface FloodSource {
-  ip: string;
-  /** Failed attempts from it within the last hour. */
-  failedPerHour: number;
-  /** Most of its attempts were refused at the first packet (tls-crypt / tls-auth), not after TLS had started. */
-  droppedBeforeTls: boolean;
-}
-
-/** What admins are told, as data: the Slack side renders it (slack/views/flood-alert.ts). */
-export interface FloodAlert {
-  /** `started`: a flood or a name that keeps failing appeared; `changed`: new sources or names, or the rate doubled; `over`. */
-  kind: 'started' | 'changed' | 'over';
-  endpoint: string;
-  /** AWS Client VPN has no tls-crypt: its advice differs. */
-  selfHosted: boolean;
-  sources: FloodSource[];
-  /** Sources over the flood rule beyond those listed. */
-  moreSources: number;
-  /** Failed attempts per hour from all flooding sources together. */
-  ratePerHour: number;
-  /** Certificate names whose last attempts keep failing. */
-  failingNames: { commonName: string; failed: number; topReason?: string }[];
-  from: Date;
-  to: Date;
-  /** What was told before, for `changed` and `over`. */
-  previous?: { sources: number; ratePerHour: number; since: Date };
-}
-
-export interface FloodAlertSink {
-  flood(alert: FloodAlert): Promise<void>;
-}
 
 export interface FloodWatchDeps {
   sources: ConnectionLogSource[];

@@ -26,7 +26,10 @@ export function checkHours(hours: number, maxHours: number): void {
     );
 }
 
-/** `/vpn grant @user 3d [reason]`: the person may issue for themselves until the grant runs out, whatever ISSUE_POLICY says. */
+/**
+ * `/vpn grant @user 3d [reason]`: the person may issue for themselves until the grant runs out, whatever ISSUE_POLICY
+ * says.
+ */
 export async function grantAccess(
   deps: GrantDeps,
   input: { actor: string; slackId: string; hours: number; reason?: string },

@@ -31,7 +31,9 @@ export interface IssueRequest {
   actor: string;
   /** A renewal: the serial of the certificate this one replaces. */
   replaces?: string;
-  /** Time-boxed access: the certificate's lifetime in hours instead of CERT_DAYS (the caller applies MAX_ACCESS_HOURS). */
+  /**
+   * Time-boxed access: the certificate's lifetime in hours instead of CERT_DAYS (the caller applies MAX_ACCESS_HOURS).
+   */
   validHours?: number;
   /** Access that ends by a moment (a grant's end): the certificate lasts no longer, whatever else was asked. */
   endsBy?: Date;
@@ -73,7 +75,8 @@ export async function issueCertificate(deps: IssueDeps, request: IssueRequest): 
   });
   const device = decodeCn(cn, deps.certDomain).device;
   const now = clock.now();
-  // The store holds one live certificate per device for what it issues; this also finds those issued before tags, and imports.
+  // The store holds one live certificate per device for what it issues; this also finds those issued before tags, and
+  // imports.
   const holder = (await certificates.byUser(request.slackId)).find(
     (record) => record.device === device && ['active', 'suspended'].includes(effectiveStatus(record, now)),
   );

@@ -4,13 +4,25 @@ import { messageOf } from '../domain/errors';
 import type { Deadline } from '../domain/deadline';
 import { sleep } from '../domain/time';
 import { ListingCursorRefused, type MemberProfile } from '../domain/member';
-import type { AuditLog, CertificateStore, Clock, IdempotencyStore, MemberDirectory } from '../ports';
-import type { RevocationReport, RevokeRequest } from './revoke';
+import type {
+  AuditLog,
+  CertificateStore,
+  Clock,
+  IdempotencyStore,
+  MemberDirectory,
+  OffboardingCause,
+  OffboardingNotice,
+  OffboardingNotifier,
+} from '../ports';
+import type { RevokeRequest } from './revoke';
+import type { RevocationReport } from '../domain/revocation-report';
 
 /** Who ends access when Slack says someone left: what the audit trail and the CRL entries name. */
 export const OFFBOARDING_ACTOR = 'system:offboarding';
 
-/** RFC 5280 §5.3.1: the subject's relationship with the organization changed; the key is not known to be compromised. */
+/**
+ * RFC 5280 §5.3.1: the subject's relationship with the organization changed; the key is not known to be compromised.
+ */
 const OFFBOARDING_REASON = 'affiliationChanged';
 
 /**
@@ -60,8 +72,6 @@ export interface OffboardingPolicy {
   guests: boolean;
 }
 
-export type OffboardingCause = 'deactivated' | 'guest';
-
 /** Why a member change is none of offboarding's business. */
 export type IgnoredBecause =
   'off' | 'bot' | 'other-team' | 'still-a-member' | 'no-live-certificate' | 'already-handled';
@@ -70,20 +80,6 @@ export type OffboardingOutcome =
   | { outcome: 'ignored'; because: IgnoredBecause }
   | { outcome: 'revoked'; cause: OffboardingCause; report: RevocationReport }
   | { outcome: 'reported'; cause: OffboardingCause; certificates: CertificateRecord[] };
-
-/** What the admins are told; the admin channel in Slack. Never throws: the access has ended whatever it does. */
-export interface OffboardingNotifier {
-  offboarded(notice: OffboardingNotice & { report: RevocationReport }): Promise<void>;
-  /** OFFBOARDING=report: the member still holds `certificates`, for an admin to revoke. */
-  toReview(notice: OffboardingNotice & { certificates: CertificateRecord[] }): Promise<void>;
-}
-
-export interface OffboardingNotice {
-  member: MemberProfile;
-  cause: OffboardingCause;
-  /** A user_change event, or the daily reconcile catching one that was missed. */
-  source: 'event' | 'reconcile';
-}
 
 export interface OffboardingDeps {
   policy: OffboardingPolicy;
@@ -283,7 +279,9 @@ export async function reconcileOffboarding(deps: ReconcileDeps, resume?: Listing
 const timeFor = (deadline: Deadline | undefined, waitMs: number) =>
   deadline === undefined || deadline.remainingMs() > Math.max(0, waitMs);
 
-/** users.info for each of `ids`, `pace.concurrency` in flight, one started every `pace.intervalMs`, until the deadline. */
+/**
+ * users.info for each of `ids`, `pace.concurrency` in flight, one started every `pace.intervalMs`, until the deadline.
+ */
 async function lookUpEach(
   deps: ReconcileDeps,
   ids: string[],

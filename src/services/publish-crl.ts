@@ -6,6 +6,7 @@ import type { CertificateRecord } from '../domain/certificate';
 import type { Revocation } from '../domain/revocation';
 import type { AuditLog, CertificateStore, Clock, CrlStateStore, EndpointCrlRecord, VpnEndpoint } from '../ports';
 import { sleep, DAY_MS } from '../domain/time';
+import type { PublishOutcome } from '../domain/revocation-report';
 
 /** Database lookups in flight at once while carrying live CRL entries forward. */
 const LOOKUP_BATCH = 16;
@@ -15,14 +16,6 @@ const AUDITED_SERIALS = 100;
 /** A live CRL entry and what the database holds for its serial. */
 type LookedUp = [Revocation, CertificateRecord | undefined];
 
-export type PublishOutcome =
-  | { endpoint: string; outcome: 'published'; crlNumber: bigint; entries: number; nextUpdate: Date }
-  /** Another publisher's CRL already includes this request (confirmed, not assumed). */
-  | { endpoint: string; outcome: 'coalesced'; crlNumber?: string }
-  /** Not confirmed in time: the request stays outstanding and the next publish or the daily job serves it. */
-  | { endpoint: string; outcome: 'queued'; reason: string }
-  | { endpoint: string; outcome: 'failed'; error: string };
-
 export interface CrlPublisherDeps {
   ca: CertificateAuthority;
   certificates: CertificateStore;
@@ -30,7 +23,10 @@ export interface CrlPublisherDeps {
   audit: AuditLog;
   clock: Clock;
   crlDays: number;
-  /** Wait this long after taking the lease, so revocations arriving together share one import (each AWS import resets every session). */
+  /**
+   * Wait this long after taking the lease, so revocations arriving together share one import (each AWS import resets
+   * every session).
+   */
   coalesceMs?: number;
   leaseMs?: number;
   /** The pauses between read-backs while an imported CRL is not yet served (AWS reports it `pending` first). */
@@ -392,7 +388,8 @@ export class CrlPublisher {
         issuedBy: actor,
         issuedAt: entry.revokedAt,
         notBefore: entry.revokedAt,
-        // Its expiry is unknown; it cannot outlive the CA, so it stays listed until then (or until an import replaces it).
+        // Its expiry is unknown; it cannot outlive the CA, so it stays listed until then (or until an import replaces
+        // it).
         notAfter: ca.notAfter,
         revokedAt: entry.revokedAt,
         reason: entry.reason,

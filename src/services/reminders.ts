@@ -131,7 +131,10 @@ export function isoWeek(date: Date): string {
   return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
-/** Once per ISO week: what expires in the next 30 days, and who has renewed. Sent even when empty, so silence means the job is not running. */
+/**
+ * Once per ISO week: what expires in the next 30 days, and who has renewed. Sent even when empty, so silence means the
+ * job is not running.
+ */
 export async function sendWeeklyDigest(deps: ReminderDeps, expiring: CertificateRecord[]): Promise<boolean> {
   const now = deps.clock.now();
   const key = `expiry-digest:${isoWeek(now)}`;

@@ -1,37 +1,16 @@
 import { CertificateRecord } from '../domain/certificate';
 import { VpnChatopsError, messageOf } from '../domain/errors';
 import { RevocationReason, RevocationTarget, revokingReason } from '../domain/revocation';
+import type { CrlStep, RevocationReport } from '../domain/revocation-report';
 import { MaintenanceWindow, isInWindow, nextWindowStart } from '../domain/window';
 import type { AuditLog, CertificateStore, Clock, CrlStateStore, VpnEndpoint } from '../ports';
-import { CrlPublisher, PublishOutcome } from './publish-crl';
-import { SessionStep, terminateSessionsOf } from './sessions';
+import { CrlPublisher } from './publish-crl';
+import { terminateSessionsOf } from './sessions';
 import { DAY_MS } from '../domain/time';
 
 export interface CrlPolicy {
   mode: 'immediate' | 'window';
   window: MaintenanceWindow;
-}
-
-export type CrlStep = PublishOutcome | { endpoint: string; outcome: 'deferred'; until: Date };
-
-/**
- * A certificate this run could not finish: `revoke`, it is still active (running the same revocation
- * again finishes it); `audit`, it is revoked but its audit entry could not be written.
- */
-export interface RevocationFailure {
-  serial: string;
-  cn: string;
-  step: 'revoke' | 'audit';
-  error: string;
-}
-
-/** What happened to each of the three ways access ends, and what is left. */
-export interface RevocationReport {
-  revoked: Pick<CertificateRecord, 'serial' | 'cn' | 'notAfter'>[];
-  alreadyRevoked: string[];
-  failed: RevocationFailure[];
-  sessions: SessionStep[];
-  crl: CrlStep[];
 }
 
 export interface RevokeDeps {
@@ -82,7 +61,8 @@ export interface RevokeRequest {
  * revocation again after any failure finishes the job.
  */
 export async function revoke(deps: RevokeDeps, request: RevokeRequest): Promise<RevocationReport> {
-  // Every revocation passes here (vpnctl, Slack, renewals): none may write an entry that leaves the certificate working.
+  // Every revocation passes here (vpnctl, Slack, renewals): none may write an entry that leaves the certificate
+  // working.
   revokingReason(request.reason);
   const records = await findTargets(deps.certificates, request.target);
   const report: RevocationReport = { revoked: [], alreadyRevoked: [], failed: [], sessions: [], crl: [] };
@@ -148,7 +128,8 @@ async function markOne(
       actor: request.actor,
     });
   } catch (error) {
-    // A write that failed after the status changed still revoked the certificate: report what holds, not what was tried.
+    // A write that failed after the status changed still revoked the certificate: report what holds, not what was
+    // tried.
     const after = await certificates.get(record.serial).catch(() => undefined);
     if (after?.status !== 'revoked') {
       report.failed.push({ serial: record.serial, cn: record.cn, step: 'revoke', error: messageOf(error) });

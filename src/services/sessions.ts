@@ -2,13 +2,7 @@ import { type CertificateRecord, effectiveStatus } from '../domain/certificate';
 import type { AuditLog, CertificateStore, Clock, VpnEndpoint } from '../ports';
 import { sleep } from '../domain/time';
 import { messageOf } from '../domain/errors';
-
-/** What ending the sessions on one endpoint did: reported per endpoint, never thrown. */
-export interface SessionStep {
-  endpoint: string;
-  terminated: number;
-  error?: string;
-}
+import type { SessionStep } from '../domain/revocation-report';
 
 const ATTEMPTS = 3;
 

@@ -186,7 +186,9 @@ function tallyFailure(
   }
 }
 
-/** Every endpoint's log over one window, grouped for TLS troubleshooting; one endpoint failing does not hide the others. */
+/**
+ * Every endpoint's log over one window, grouped for TLS troubleshooting; one endpoint failing does not hide the others.
+ */
 export async function tlsTroubleshooting(sources: ConnectionLogSource[], hours: number, now: Date): Promise<TlsReport> {
   const window = insightWindow(hours, now);
   return { window, endpoints: await readEachEndpoint(sources, window, summarizeTls) };

@@ -7,6 +7,7 @@ import type { CertificateAuthority } from '../pki/ca';
 import { KeyPool } from '../pki/key-pool';
 import {
   AccessRequestStore,
+  type AgentAlertSink,
   AgentHeartbeat,
   AgentRegistry,
   AlertSink,
@@ -18,17 +19,19 @@ import {
   FailureMetricsSource,
   CrlStateStore,
   ExpiryNotifier,
+  type FloodAlertSink,
   FloodStateStore,
   GrantStore,
   IdempotencyStore,
   MemberDirectory,
+  OffboardingNotifier,
   ReconcileProgressStore,
   SessionKillQueue,
   VpnEndpoint,
   systemClock,
 } from '../ports';
 import { AbandonedApprovalScope, closeAbandonedApprovals } from './abandoned-approvals';
-import { AgentAlertSink, AgentWatchReport, watchAgents } from './agent-watch';
+import { AgentWatchReport, watchAgents } from './agent-watch';
 import { RetireReason, renewCertificate, retireReplaced } from './certificate-renewal';
 import { InsightsReport, connectionInsights } from './connection-insights';
 import { TlsReport, tlsTroubleshooting } from './tls-troubleshooting';
@@ -38,21 +41,15 @@ import { DailyReport, runDaily } from './daily';
 import { Check, DoctorPolicy, DoctorProbes, runDoctor } from './doctor';
 import { ExpirySweepReport, sweepExpiry } from './expiry-sweep';
 import { extendAccess } from './extend-access';
-import { FloodAlertSink, FloodWatchReport, watchFloods } from './flood-watch';
+import { FloodWatchReport, watchFloods } from './flood-watch';
 import { IssueRequest, issueCertificate } from './issue';
-import {
-  OffboardingNotifier,
-  OffboardingOutcome,
-  OffboardingPolicy,
-  ReconcileDeps,
-  ReconcilePace,
-  offboardReported,
-} from './offboarding';
+import { OffboardingOutcome, OffboardingPolicy, ReconcileDeps, ReconcilePace, offboardReported } from './offboarding';
 import { OffboardingPassReport, continueOffboardingPass } from './offboarding-pass';
-import { CrlPublisher, PublishOutcome } from './publish-crl';
+import { CrlPublisher } from './publish-crl';
 import { CrlPolicy, RevokeRequest, revoke } from './revoke';
 import { endEligibility } from './end-eligibility';
 import { DEFAULT_MAX_ACCESS_HOURS } from './time-boxed';
+import type { PublishOutcome } from '../domain/revocation-report';
 
 /** The settings the use cases read; the bot's Config has them under the same names. */
 export interface AdminSettings {
@@ -135,7 +132,9 @@ export class VpnAdmin {
     });
   }
 
-  /** The longest time-boxed access anyone may have (MAX_ACCESS_HOURS): every caller that passes validHours checks it. */
+  /**
+   * The longest time-boxed access anyone may have (MAX_ACCESS_HOURS): every caller that passes validHours checks it.
+   */
   get maxAccessHours(): number {
     return this.deps.config.MAX_ACCESS_HOURS ?? DEFAULT_MAX_ACCESS_HOURS;
   }
@@ -181,7 +180,9 @@ export class VpnAdmin {
     return revoke({ ...this.deps, clock: this.clock, publisher: this.publisher, policy: this.policy }, request);
   }
 
-  /** A new certificate for the same device that retires the old one once it is used (services/certificate-renewal.ts). */
+  /**
+   * A new certificate for the same device that retires the old one once it is used (services/certificate-renewal.ts).
+   */
   renew(request: { serial: string; userId: string; displayName: string; endsBy?: Date }) {
     return renewCertificate(
       { ...this.deps, clock: this.clock, issue: (issue) => this.issue(issue), access: this.accessLimits },
@@ -286,7 +287,9 @@ export class VpnAdmin {
     return offboarding && progress ? continueOffboardingPass({ ...offboarding, progress, deadline }) : undefined;
   }
 
-  /** Every 5 minutes: end expired certificates' sessions, warn time-boxed access ending soon (services/expiry-sweep.ts). */
+  /**
+   * Every 5 minutes: end expired certificates' sessions, warn time-boxed access ending soon (services/expiry-sweep.ts).
+   */
   sweepExpiry(actor = 'system:expiry'): Promise<ExpirySweepReport> {
     const { certificates, audit, endpoints, idempotency, expiry, config } = this.deps;
     return sweepExpiry(
@@ -333,7 +336,9 @@ export class VpnAdmin {
     return (await this.deps.agents?.list()) ?? [];
   }
 
-  /** Logins left PENDING by a handler that went away, closed as expired and audited (services/abandoned-approvals.ts). */
+  /**
+   * Logins left PENDING by a handler that went away, closed as expired and audited (services/abandoned-approvals.ts).
+   */
   async closeAbandonedApprovals(scope: AbandonedApprovalScope): Promise<Approval[]> {
     const { approvals, audit } = this.deps;
     return approvals ? closeAbandonedApprovals({ approvals, audit, clock: this.clock }, scope) : [];

@@ -48,7 +48,10 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     private readonly pacing?: Pacing,
   ) {}
 
-  /** The same notifier through another client (e.g. one bounded by a login's deadline), sharing the DM cache; `budget` likewise bounded. */
+  /**
+   * The same notifier through another client (e.g. one bounded by a login's deadline), sharing the DM cache; `budget`
+   * likewise bounded.
+   */
   using(client: WebClient, alerts: AdminAlerts, budget?: SlackBudget): SlackApprovalNotifier {
     return new SlackApprovalNotifier(
       client,

@@ -37,11 +37,16 @@ export function slackClientForListeners(config: Config): WebClient {
   });
 }
 
-/** A 429 is waited out only when the prompt would still arrive with this much of the login's time left (or half the owner's time, if less). */
+/**
+ * A 429 is waited out only when the prompt would still arrive with this much of the login's time left (or half the
+ * owner's time, if less).
+ */
 const USEFUL_AFTER_WAIT_MS = 5_000;
 const MAX_ATTEMPTS = 3;
 const RETRY_PAUSE_MS = 200;
-/** Failures before the request left this machine: only after these may a post be sent again without risking a duplicate. */
+/**
+ * Failures before the request left this machine: only after these may a post be sent again without risking a duplicate.
+ */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 const neverSent = (error: unknown) =>
   NEVER_SENT.has(String((error as { cause?: { code?: unknown } }).cause?.code ?? ''));

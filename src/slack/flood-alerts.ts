@@ -1,4 +1,4 @@
-import type { FloodAlert, FloodAlertSink } from '../services/flood-watch';
+import type { FloodAlert, FloodAlertSink } from '../ports';
 import type { AdminAlerts } from './admin-alert';
 import { floodAlertMessage } from './views/flood-alert';
 

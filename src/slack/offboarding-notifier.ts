@@ -1,8 +1,11 @@
-import type { OffboardingNotifier } from '../services/offboarding';
+import type { OffboardingNotifier } from '../ports';
 import type { AdminAlerts } from './admin-alert';
 import { offboardedMessage, offboardingReviewMessage } from './views/offboarding';
 
-/** Offboarding's reports through the one admin-alert path (the admin channel, or every admin's DM), logged, never thrown. */
+/**
+ * Offboarding's reports through the one admin-alert path (the admin channel, or every admin's DM), logged, never
+ * thrown.
+ */
 export class SlackOffboardingNotifier implements OffboardingNotifier {
   constructor(private readonly alerts: AdminAlerts) {}
 

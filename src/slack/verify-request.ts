@@ -99,7 +99,10 @@ function parsesForBolt(text: string, contentType: string | undefined): boolean {
   }
 }
 
-/** Header names are case-insensitive (Function URLs lower-case them, API Gateway REST keeps Slack's case); Bolt takes the first match too. */
+/**
+ * Header names are case-insensitive (Function URLs lower-case them, API Gateway REST keeps Slack's case); Bolt takes
+ * the first match too.
+ */
 function header(headers: Record<string, unknown>, name: string): string | undefined {
   const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
   const value = key === undefined ? undefined : headers[key];

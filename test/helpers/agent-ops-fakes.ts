@@ -1,5 +1,11 @@
-import type { AgentHeartbeat, AgentRegistry, Clock } from '../../src/ports';
-import type { AgentAlert, AgentAlertSink, AgentHealthAlert } from '../../src/services/agent-watch';
+import type {
+  AgentAlert,
+  AgentAlertSink,
+  AgentHealthAlert,
+  AgentHeartbeat,
+  AgentRegistry,
+  Clock,
+} from '../../src/ports';
 
 /** The registry's contract in memory: the newest heartbeat per agent, and whether its silence was told. */
 export class MemoryAgentRegistry implements AgentRegistry {

@@ -18,7 +18,7 @@ import type {
   VpnEndpoint,
   VpnSession,
 } from '../../src/ports';
-import type { AgentLog } from '../../src/services/agent/agent-log';
+import type { AgentLog } from '../../src/ports';
 import { onLines } from './lines';
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

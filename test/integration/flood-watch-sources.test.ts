@@ -10,7 +10,8 @@ import { CloudWatchConnectionLog } from '../../src/adapters/cloudwatch-logs/conn
 import { DynamoDbFloodStateStore } from '../../src/adapters/dynamodb/flood-state-store';
 import { OpenVpnConnectionLog } from '../../src/adapters/openvpn/connection-log';
 import { MINUTE_MS } from '../../src/domain/time';
-import { FloodAlert, watchFloods } from '../../src/services/flood-watch';
+import type { FloodAlert } from '../../src/ports';
+import { watchFloods } from '../../src/services/flood-watch';
 import { floodAlertMessage } from '../../src/slack/views/flood-alert';
 import { assertWithinSlackLimits } from '../../src/slack/views/limits';
 import { awsFixtureLines } from '../helpers/connection-logs';

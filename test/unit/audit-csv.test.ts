@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { AuditEntry } from '../../src/domain/audit';
-import { auditCsv, csvField } from '../../src/services/audit-export';
+import { auditCsv, csvField, recordAuditExport } from '../../src/services/audit-export';
+import { MemoryAuditLog } from '../helpers/memory-stores';
 
 /** A strict RFC 4180 reader, to check what a spreadsheet would get back. */
 function readCsv(text: string): string[][] {
@@ -91,5 +92,28 @@ describe('audit CSV', () => {
         },
       ),
     );
+  });
+});
+
+describe('recordAuditExport', () => {
+  it('puts the export on the trail: who, about whom (or all), the window and how much', async () => {
+    const audit = new MemoryAuditLog();
+    const since = new Date('2026-11-01T00:00:00.000Z');
+    const until = new Date('2026-12-01T00:00:00.000Z');
+    await recordAuditExport(audit, { actor: 'U0ADMIN', since, until, entries: 12, truncated: false });
+    await recordAuditExport(audit, { actor: 'U0ADMIN', slackId: 'U0BOB', since, until, entries: 3, truncated: true });
+    expect(audit.entries).toEqual([
+      expect.objectContaining({
+        actor: 'U0ADMIN',
+        action: 'audit.export',
+        target: 'all',
+        outcome: 'success',
+        details: { since: since.toISOString(), until: until.toISOString(), entries: 12, truncated: false },
+      }),
+      expect.objectContaining({
+        target: 'U0BOB',
+        details: { since: since.toISOString(), until: until.toISOString(), entries: 3, truncated: true },
+      }),
+    ]);
   });
 });

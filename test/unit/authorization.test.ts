@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../../src/domain/audit';
 import { VpnChatopsError } from '../../src/domain/errors';
 import type { AuditLog } from '../../src/ports';
-import { auditRefusal, requireAdmin } from '../../src/services/authorization';
+import { auditRefusal, checkAdmin, requireAdmin } from '../../src/services/authorization';
 
 function recordingAudit(): AuditLog & { entries: AuditEntry[] } {
   const entries: AuditEntry[] = [];
@@ -34,6 +34,22 @@ describe('authorization', () => {
         target: 'UBOB',
         outcome: 'refused',
         details: { what: 'publish the CRL' },
+      }),
+    ]);
+  });
+
+  it('answers whether the actor is an admin, auditing a refusal for the caller to word', async () => {
+    const audit = recordingAudit();
+    const admins = { isAdmin: async (id: string) => id === 'UADMIN' };
+    await expect(checkAdmin({ admins, audit }, 'UADMIN', 'run doctor')).resolves.toBe(true);
+    expect(audit.entries).toEqual([]);
+    await expect(checkAdmin({ admins, audit }, 'UBOB', 'run doctor')).resolves.toBe(false);
+    expect(audit.entries).toEqual([
+      expect.objectContaining({
+        actor: 'UBOB',
+        action: 'access.refused',
+        target: 'UBOB',
+        details: { what: 'run doctor' },
       }),
     ]);
   });

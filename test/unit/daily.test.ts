@@ -3,8 +3,9 @@ import type { CertificateRecord } from '../../src/domain/certificate';
 import type { AccessRequest } from '../../src/domain/access';
 import type { AccessRequestStore, AuditLog, CertificateStore, ExpiryNotifier, VpnEndpoint } from '../../src/ports';
 import { DailyDeps, runDaily } from '../../src/services/daily';
-import type { RevocationReport, RevokeRequest } from '../../src/services/revoke';
+import type { RevokeRequest } from '../../src/services/revoke';
 import { certificateRecord } from '../helpers/records';
+import type { RevocationReport } from '../../src/domain/revocation-report';
 
 const DAY_MS = 86_400_000;
 const NOW = new Date('2027-03-10T06:00:00Z');

@@ -8,7 +8,6 @@ import type { ConnectionSummary, Ranking } from '../../src/services/connection-i
 import { TLS_FAILURE_CLASSES, likelyFix } from '../../src/domain/tls-negotiation';
 import type { TlsSummary } from '../../src/services/tls-troubleshooting';
 import type { CrlStatus } from '../../src/services/crl-status';
-import type { PublishOutcome } from '../../src/services/publish-crl';
 import type { LoginAlert } from '../../src/domain/approval';
 import type { AccessRequest } from '../../src/domain/access';
 import * as accessGranted from '../../src/slack/views/access-granted';
@@ -49,6 +48,7 @@ import * as revocationReport from '../../src/slack/views/revocation-report';
 import * as revokeConfirm from '../../src/slack/views/revoke-confirm';
 import * as tlsReport from '../../src/slack/views/tls-report';
 import type { HomeData } from '../../src/slack/views/types';
+import type { PublishOutcome } from '../../src/domain/revocation-report';
 
 /*
  * Issue #12.2: no Slack markup from outside reaches an admin or a user. Every function exported by

@@ -11,9 +11,10 @@ import {
   offboardingCause,
   reconcileOffboarding,
 } from '../../src/services/offboarding';
-import type { RevocationReport, RevokeRequest } from '../../src/services/revoke';
+import type { RevokeRequest } from '../../src/services/revoke';
 import { MemoryAuditLog } from '../helpers/memory-stores';
 import { certificateRecord } from '../helpers/records';
+import type { RevocationReport } from '../../src/domain/revocation-report';
 
 const TEAM = 'T0HOME';
 const AUTO: OffboardingPolicy = { mode: 'auto', guests: true };

@@ -2,9 +2,7 @@ import fc from 'fast-check';
 import type { AuditEntry } from '../../src/domain/audit';
 import type { CertificateRecord } from '../../src/domain/certificate';
 import type { CrlStatus } from '../../src/services/crl-status';
-import type { PublishOutcome } from '../../src/services/publish-crl';
 import { revocationReport } from '../../src/cli/render';
-import type { RevocationReport } from '../../src/services/revoke';
 import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { HOME_PAGE_SIZE, homeView } from '../../src/slack/views/home';
 import { parsePlace } from '../../src/slack/views/certificate-pager';
@@ -33,6 +31,7 @@ import type {
   PendingApprovalRow,
   SessionRow,
 } from '../../src/slack/views/types';
+import type { PublishOutcome, RevocationReport } from '../../src/domain/revocation-report';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const DAY = 86_400_000;

@@ -1,7 +1,8 @@
 /**
  * One CloudWatch metric data point as an Embedded Metric Format log line: Lambda's log stream turns it
  * into a metric, so publishing needs no SDK, no permission beyond writing logs, and no extra call.
- * Spec: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ * Spec:
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
 export function emfLine(
   namespace: string,

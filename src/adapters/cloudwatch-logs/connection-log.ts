@@ -30,7 +30,10 @@ const NOT_FOUND_CODES = new Set(['ResourceNotFoundException']);
 /** The FilterLogEvents maximum per page. */
 const PAGE_LIMIT = 10_000;
 
-/** "Failed mutual authentication attempts are not logged" (reference/aws-client-vpn.md §5.1): worth saying beside every AWS summary. */
+/**
+ * "Failed mutual authentication attempts are not logged" (reference/aws-client-vpn.md §5.1): worth saying beside every
+ * AWS summary.
+ */
 const AWS_NOTE =
   'AWS Client VPN does not log failed mutual-TLS attempts (bad, revoked or expired certificates, expired CRL): the AuthenticationFailures metric in CloudWatch counts those.';
 

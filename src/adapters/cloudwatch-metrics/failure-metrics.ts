@@ -46,7 +46,9 @@ export interface CloudWatchFailureMetricsOptions {
   region: string;
   client: MetricDataReader;
   retry?: RetryOptions;
-  /** A week of 5-minute periods is 2,016 points: well inside one page (100,800), so more pages mean something is wrong. */
+  /**
+   * A week of 5-minute periods is 2,016 points: well inside one page (100,800), so more pages mean something is wrong.
+   */
   maxPages?: number;
 }
 

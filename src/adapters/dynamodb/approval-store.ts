@@ -124,7 +124,10 @@ export function coolDownHolds(item: Item | undefined, now: Date): boolean {
   return until !== undefined && until > now;
 }
 
-/** A remembered approval item holds at `now` when unexpired and granted after `notBefore` (the certificate's last pause). */
+/**
+ * A remembered approval item holds at `now` when unexpired and granted after `notBefore` (the certificate's last
+ * pause).
+ */
 export function rememberedHolds(item: Item | undefined, now: Date, notBefore?: Date): boolean {
   const until = untilOf(item);
   const from = item === undefined ? undefined : optionalText(item, 'from');

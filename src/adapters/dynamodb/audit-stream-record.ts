@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry } from '../../domain/audit';
+import { messageOf } from '../../domain/errors';
 import { toEntry } from './audit-item';
 
 /** The parts of a DynamoDB Streams record (as Lambda delivers it) the audit stream reads. */
@@ -25,7 +26,7 @@ export function auditRecordOf(record: StreamRecord): AuditRecord {
   try {
     item = unmarshall(image);
   } catch (error) {
-    return { kind: 'junk', why: `unreadable image: ${error instanceof Error ? error.message : String(error)}` };
+    return { kind: 'junk', why: `unreadable image: ${messageOf(error)}` };
   }
   const missing = TEXT_FIELDS.filter((field) => typeof item[field] !== 'string' || item[field] === '');
   if (missing.length) return { kind: 'junk', why: `no ${missing.join(', ')}` };

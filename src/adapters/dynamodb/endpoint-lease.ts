@@ -4,7 +4,9 @@ import type { EndpointLease } from '../../ports';
 import { Database, isConditionFailure, storeError } from './client';
 import { TTL_ATTRIBUTE } from './table';
 
-/** TTL deletion is only housekeeping (acquire compares `until` itself); an hour is far beyond any skew doctor lets pass. */
+/**
+ * TTL deletion is only housekeeping (acquire compares `until` itself); an hour is far beyond any skew doctor lets pass.
+ */
 const TTL_SLACK_SECONDS = 3600;
 
 const leaseKey = (endpoint: string) => ({ pk: `AGENT-ENDPOINT#${endpoint}`, sk: 'LEASE' });

@@ -4,7 +4,10 @@ import type { DatabaseProbe } from '../../ports';
 import { DENIED_CODES, hasCode } from '../aws-errors';
 import { Database, storeError } from './client';
 
-/** One strongly consistent read of a key nothing writes: it needs the table, the network and dynamodb:GetItem, and changes nothing. */
+/**
+ * One strongly consistent read of a key nothing writes: it needs the table, the network and dynamodb:GetItem, and
+ * changes nothing.
+ */
 export class DynamoDbProbe implements DatabaseProbe {
   constructor(private readonly db: Database) {}
 

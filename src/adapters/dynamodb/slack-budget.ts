@@ -1,5 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SlackBudget } from '../../ports';
+import { sleep } from '../../domain/time';
 import { Database, guarded } from './client';
 import { TTL_ATTRIBUTE } from './table';
 
@@ -32,7 +33,7 @@ export class DynamoDbSlackBudget implements SlackBudget {
     /** The app in its workspace (its bot id): Slack's limits are per method, workspace and app. */
     private readonly scope: string,
     private readonly perMinute: Readonly<Record<string, number>>,
-    private readonly wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    private readonly wait: (ms: number) => Promise<void> = sleep,
     private readonly now: () => number = Date.now,
     /** Shared by the budgets one container builds over differently bounded clients (e.g. one per login). */
     private readonly seen: BudgetSeen = budgetSeen(),

@@ -30,14 +30,19 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   RECONCILE#offboarding / PAGE#<pass>#<n>  the holders one page of that pass listed (TTL 3 days)
  *
  * Between the bot and `vpnctl agent` on a self-hosted OpenVPN host:
- *   AGENT-CRL#<key> / NEWEST             the newest CRL published for the agent: number (and `order`, zero-padded), issuer, sha256
+ *   AGENT-CRL#<key> / NEWEST             the newest CRL published for the agent: number (and `order`, zero-padded),
+ * issuer, sha256
  *   AGENT-CRL#<key> / MANIFEST#<number>  one CRL: chunk count, sha256, publishedAt        (TTL 14 days once superseded)
- *   AGENT-CRL#<key> / CHUNK#<number>#<i> 300 KB of its PEM; pointer, manifest and chunks are one transaction (TTL likewise)
+ *   AGENT-CRL#<key> / CHUNK#<number>#<i> 300 KB of its PEM; pointer, manifest and chunks are one transaction (TTL
+ * likewise)
  *   AGENT-ENDPOINT#<key> / CRL-APPLIED   what the agent wrote to the server's crl-verify file
- *   KILLS#<key> / KILL#<requestedAt>-<r> a session the agent must end, while it is pending (what the agent's query reads)
- *   KILLS#<key> / SETTLED#<requestedAt>-<r>  the same kill once carried out, moved in one transaction; `state` done | gone (TTL 7 days)
+ *   KILLS#<key> / KILL#<requestedAt>-<r> a session the agent must end, while it is pending (what the agent's query
+ * reads)
+ *   KILLS#<key> / SETTLED#<requestedAt>-<r>  the same kill once carried out, moved in one transaction; `state` done |
+ * gone (TTL 7 days)
  *   KILLS#<key> / CONN#<connectionId>    the pending kill of that session, so a second request returns it
- *   AGENTS / AGENT#<agentId>             an agent's heartbeat: endpoints, health, sessions (trimmed to ~350 KB, `sessionsTruncated`), `silent` (TTL 30 days)
+ *   AGENTS / AGENT#<agentId>             an agent's heartbeat: endpoints, health, sessions (trimmed to ~350 KB,
+ * `sessionsTruncated`), `silent` (TTL 30 days)
  *   AGENT-ENDPOINT#<key> / SERVING       the agent whose heartbeat last reported the endpoint
  *   AGENT-ENDPOINT#<key> / LEASE         the one agent acting for the endpoint: holder, until (TTL)
  *   SHIPPED#<key> / <hour, ISO>          one hour of connection attempts, gzipped JSON ≤ 300 KB (TTL 8 days)

@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../../domain/audit';
+import { messageOf } from '../../domain/errors';
 import { sleep } from '../../domain/time';
 import { logWarning } from '../../log';
 import { AuditRecord, StreamRecord, auditRecordOf } from '../dynamodb/audit-stream-record';
@@ -117,7 +118,7 @@ async function sendChunk(chunk: Outgoing[], deps: ForwardDeps): Promise<Outgoing
         return true;
       });
     } catch (error) {
-      logWarning(`audit stream: PutEvents failed: ${error instanceof Error ? error.message : String(error)}`);
+      logWarning(`audit stream: PutEvents failed: ${messageOf(error)}`);
     }
   }
   return pending;

@@ -2,16 +2,23 @@ import type { ConnectDecision, ConnectRequest } from '../../domain/approval';
 import type { ManagementClient } from './management';
 
 export interface OpenVpnConnectBridgeOptions {
-  /** A connection held open for as long as the bridge runs: OpenVPN asks only the management client connected at that moment. */
+  /**
+   * A connection held open for as long as the bridge runs: OpenVPN asks only the management client connected at that
+   * moment.
+   */
   management: ManagementClient;
   endpointId: string;
   decide: (request: ConnectRequest) => Promise<ConnectDecision>;
-  /** Whether `commonName`'s certificate is still active; consulted on TLS renegotiation, which must not prompt anyone. */
+  /**
+   * Whether `commonName`'s certificate is still active; consulted on TLS renegotiation, which must not prompt anyone.
+   */
   reauth?: (commonName: string) => Promise<boolean>;
   log?: (message: string, error?: unknown) => void;
 }
 
-/** A `>CLIENT:CONNECT` or `>CLIENT:REAUTH`: OpenVPN holds the client until it gets an answer for this client and key id. */
+/**
+ * A `>CLIENT:CONNECT` or `>CLIENT:REAUTH`: OpenVPN holds the client until it gets an answer for this client and key id.
+ */
 interface Question {
   kind: 'CONNECT' | 'REAUTH';
   clientId: string;

@@ -124,7 +124,9 @@ export class OpenVpnConnectionLog implements ConnectionLogSource, GrowingLogFile
     };
   }
 
-  /** Whether the file is the one `after` was read from, grown since: not replaced, truncated, or truncated and regrown. */
+  /**
+   * Whether the file is the one `after` was read from, grown since: not replaced, truncated, or truncated and regrown.
+   */
   private async continues(after: LogFilePosition, file: string, info: Stats): Promise<boolean> {
     return after.file === file && after.offset <= info.size && (await this.markAt(after.offset)) === after.mark;
   }

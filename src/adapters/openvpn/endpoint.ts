@@ -286,7 +286,9 @@ function dateOf(seconds: string | undefined): Date | undefined {
   return seconds && Number.isInteger(value) && value > 0 ? new Date(value * 1000) : undefined;
 }
 
-/** True when the server killed the client; an ERROR reply (e.g. it already left) is not a failure of the whole batch. */
+/**
+ * True when the server killed the client; an ERROR reply (e.g. it already left) is not a failure of the whole batch.
+ */
 async function killClient(management: ManagementClient, connectionId: string): Promise<boolean> {
   // Client IDs are numbers; anything else could smuggle a second command onto the line.
   if (!/^\d+$/.test(connectionId)) return false;
@@ -310,7 +312,8 @@ async function replaceFile(path: string, text: string, mode: number): Promise<vo
     const file = await open(staging, 'wx', mode);
     try {
       await file.writeFile(text);
-      // open()'s mode is narrowed by the umask, and OpenVPN may read the file as another user after dropping privileges.
+      // open()'s mode is narrowed by the umask, and OpenVPN may read the file as another user after dropping
+      // privileges.
       await file.chmod(mode);
       await file.sync();
     } finally {

@@ -51,7 +51,10 @@ export class ManagementClient {
     private readonly socket: Socket,
     readonly address: string,
     private readonly timeoutMs: number,
-    /** Whether the server asked for a password before serving us; without one, anyone who reaches the address can approve logins. */
+    /**
+     * Whether the server asked for a password before serving us; without one, anyone who reaches the address can
+     * approve logins.
+     */
     readonly passwordProtected: boolean,
   ) {
     socket.on('data', (chunk: string) => this.receive(chunk));

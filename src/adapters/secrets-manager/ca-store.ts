@@ -51,7 +51,8 @@ export class SecretsManagerCaStore implements CaStore {
     let exists = (await this.read()) !== undefined;
     if (!exists) {
       if (await this.create(secretString)) return;
-      // The secret exists without a value (created empty, e.g. by CloudFormation), or someone just created it: look again.
+      // The secret exists without a value (created empty, e.g. by CloudFormation), or someone just created it: look
+      // again.
       exists = (await this.read()) !== undefined;
     }
     if (exists && !options.overwrite) {
@@ -60,7 +61,10 @@ export class SecretsManagerCaStore implements CaStore {
     await this.put(secretString);
   }
 
-  /** The current value, or undefined when there is none: no such secret, one that never got a value, or the deployment's placeholder. */
+  /**
+   * The current value, or undefined when there is none: no such secret, one that never got a value, or the deployment's
+   * placeholder.
+   */
   private async read(): Promise<GetSecretValueCommandOutput | undefined> {
     try {
       const output = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));

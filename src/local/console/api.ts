@@ -149,7 +149,10 @@ export class ConsoleApi {
     };
   }
 
-  /** `/vpn <text>` typed by `user` in `channel`: the app's answer is shown to them, then whatever it posts to response_url. */
+  /**
+   * `/vpn <text>` typed by `user` in `channel`: the app's answer is shown to them, then whatever it posts to
+   * response_url.
+   */
   async command(userInput: unknown, channelInput: unknown, textInput: unknown): Promise<void> {
     const user = this.person(userInput);
     const channel = this.channel(user, channelInput);

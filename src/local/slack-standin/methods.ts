@@ -4,7 +4,10 @@ import type { StandInState } from './state';
 import type { FileSummary, SlackUser, StoredMessage, StoredView } from './types';
 import { BOT_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME, Workspace, dmChannelId } from './workspace';
 
-/** A Slack `{ ok: false, error }` answer, thrown from deep inside a handler; `messages` as Slack's response_metadata carries them. */
+/**
+ * A Slack `{ ok: false, error }` answer, thrown from deep inside a handler; `messages` as Slack's response_metadata
+ * carries them.
+ */
 export class SlackRefusal extends Error {
   constructor(
     readonly error: string,

@@ -51,7 +51,10 @@ export interface SlackStandIn {
   readonly port: number;
   readonly token: string;
   readonly workspace: Workspace;
-  /** The bot token's scopes: sent in `x-oauth-scopes` as Slack does, and a method needing another answers `missing_scope`. */
+  /**
+   * The bot token's scopes: sent in `x-oauth-scopes` as Slack does, and a method needing another answers
+   * `missing_scope`.
+   */
   readonly scopes: readonly string[];
   /** Every Web API call, in arrival order, including refused and faulted ones. */
   readonly calls: readonly RecordedCall[];
@@ -94,7 +97,9 @@ export interface SlackStandIn {
   ): Record<string, unknown>;
   /** `user` closed their modal. */
   closeModal(user: string): void;
-  /** A view the app returned in its answer to a submission (`response_action: update|push`): it becomes the open modal. */
+  /**
+   * A view the app returned in its answer to a submission (`response_action: update|push`): it becomes the open modal.
+   */
   showModal(user: string, view: Record<string, unknown>): void;
   /** Every channel that holds a message. */
   channelIds(): string[];

@@ -29,7 +29,9 @@ export interface StandInOptions {
   rateLimits?: Record<string, { perMinute: number }>;
   /** Apply Slack's published tiers to the methods the stand-in serves. */
   enforceRateLimits?: boolean;
-  /** The bot token's scopes (default: the ones manifest.yml asks for); methods needing others answer `missing_scope`. */
+  /**
+   * The bot token's scopes (default: the ones manifest.yml asks for); methods needing others answer `missing_scope`.
+   */
   scopes?: readonly string[];
   /** How much history to keep; without it, everything (tests read it all back). A long-running console bounds it. */
   retention?: Retention;

@@ -24,7 +24,10 @@ const BOT_USER: SlackUser = { id: BOT_USER_ID, name: 'vpn-chatops', real_name: '
 /** The bot's DM with a user: one per user, so the id can be derived rather than stored. */
 export const dmChannelId = (userId: string): string => `D${userId}`;
 
-/** Who the workspace holds: the same people for the stand-in's life (reset() keeps them), whose accounts an admin may change. */
+/**
+ * Who the workspace holds: the same people for the stand-in's life (reset() keeps them), whose accounts an admin may
+ * change.
+ */
 export class Workspace {
   readonly users: ReadonlyMap<string, SlackUser>;
   readonly usergroups: ReadonlyMap<string, readonly string[]>;

@@ -1,6 +1,5 @@
-import type { Clock, TimeReference } from '../../ports';
+import type { AgentLog, Clock, TimeReference } from '../../ports';
 import { CLOCK_SKEW_WARN_S, clockSkewS, skewText } from '../clock-skew';
-import type { AgentLog } from './agent-log';
 
 export interface ClockWatchDeps {
   clock: Clock;

@@ -3,8 +3,7 @@ import { DAY_MS } from '../../domain/time';
 import { messageOf } from '../../domain/errors';
 import type { CaCertificate } from '../../pki/ca';
 import { ParsedCrl, parseCrl } from '../../pki/crl';
-import type { AlertSink, Clock, CrlDistribution, DistributedCrl, VpnEndpoint } from '../../ports';
-import type { AgentLog } from './agent-log';
+import type { AgentLog, AlertSink, Clock, CrlDistribution, DistributedCrl, VpnEndpoint } from '../../ports';
 
 export interface CrlSyncDeps {
   distribution: CrlDistribution;
@@ -151,7 +150,10 @@ async function refuse(
     .catch((error: unknown) => deps.log.error(`${endpoint}: could not alert the admins about the refused CRL`, error));
 }
 
-/** The bot's read-back waits for this: reported after every write, and once for a file already current (a restart between the two). */
+/**
+ * The bot's read-back waits for this: reported after every write, and once for a file already current (a restart
+ * between the two).
+ */
 async function reportOnce(
   deps: CrlSyncDeps,
   endpoint: string,

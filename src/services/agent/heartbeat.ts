@@ -2,6 +2,7 @@ import { messageOf } from '../../domain/errors';
 import type {
   AgentEndpointReport,
   AgentHeartbeat,
+  AgentLog,
   AgentRegistry,
   Clock,
   EndpointHealth,
@@ -9,7 +10,6 @@ import type {
   VpnEndpoint,
   VpnSession,
 } from '../../ports';
-import type { AgentLog } from './agent-log';
 
 export interface HeartbeatDeps {
   registry: AgentRegistry;
@@ -20,7 +20,9 @@ export interface HeartbeatDeps {
   log: AgentLog;
   /** The latest unwrapped-handshake probe per endpoint key, reported for the bot's doctor. */
   probes?: ReadonlyMap<string, HandshakeProbeReport>;
-  /** Since when each endpoint has been unhealthy, kept by the caller from beat to beat (the bot alerts after 5 minutes). */
+  /**
+   * Since when each endpoint has been unhealthy, kept by the caller from beat to beat (the bot alerts after 5 minutes).
+   */
   unhealthySince?: Map<string, Date>;
   /** The agent's latest clock measurement (services/agent/clock-watch.ts). */
   clockSkewS?: number;

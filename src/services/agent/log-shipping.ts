@@ -2,8 +2,7 @@ import type { ConnectionAttempt } from '../../domain/connection-log';
 import { messageOf } from '../../domain/errors';
 import { OpenVpnLogParser } from '../../domain/openvpn-log';
 import { HOUR_MS, MINUTE_MS } from '../../domain/time';
-import type { Clock, GrowingLogFile, LogFilePosition, ShippedLog } from '../../ports';
-import type { AgentLog } from './agent-log';
+import type { AgentLog, Clock, GrowingLogFile, LogFilePosition, ShippedLog } from '../../ports';
 
 /** How far back the first round reaches: what `/vpn logs` and the flood rules look at. */
 export const BACKFILL_HOURS = 24;

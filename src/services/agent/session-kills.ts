@@ -1,6 +1,5 @@
 import { messageOf } from '../../domain/errors';
-import type { Clock, SessionKill, SessionKillQueue, VpnEndpoint } from '../../ports';
-import type { AgentLog } from './agent-log';
+import type { AgentLog, Clock, SessionKill, SessionKillQueue, VpnEndpoint } from '../../ports';
 
 export interface SessionKillDeps {
   kills: SessionKillQueue;
@@ -72,7 +71,10 @@ export async function carryOutKills(deps: SessionKillDeps, endpoint: VpnEndpoint
   return round;
 }
 
-/** A settle that does not reach the table leaves the kill pending: the next round finds the session gone and settles it then. */
+/**
+ * A settle that does not reach the table leaves the kill pending: the next round finds the session gone and settles it
+ * then.
+ */
 async function record(deps: SessionKillDeps, kill: SessionKill, write: () => Promise<void>): Promise<void> {
   try {
     await write();

@@ -1,6 +1,6 @@
-import type { AuditLog, CertificateStore, Clock, VpnEndpoint } from '../../ports';
-import { SessionStep, sweepSessions } from '../sessions';
-import type { AgentLog } from './agent-log';
+import type { AgentLog, AuditLog, CertificateStore, Clock, VpnEndpoint } from '../../ports';
+import { sweepSessions } from '../sessions';
+import type { SessionStep } from '../../domain/revocation-report';
 
 export interface SessionSweepDeps {
   certificates: CertificateStore;
@@ -10,7 +10,10 @@ export interface SessionSweepDeps {
   log: AgentLog;
 }
 
-/** The daily safety net (services/sessions.ts) on the endpoints this agent acts for, through their local management interface. */
+/**
+ * The daily safety net (services/sessions.ts) on the endpoints this agent acts for, through their local management
+ * interface.
+ */
 export async function sweepLocally(deps: SessionSweepDeps, endpoints: readonly VpnEndpoint[]): Promise<SessionStep[]> {
   const steps = await Promise.all(endpoints.map((endpoint) => sweepSessions(endpoint, deps)));
   for (const step of steps) {

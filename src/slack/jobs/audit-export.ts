@@ -1,4 +1,4 @@
-import { auditCsv, auditEntries } from '../../services/audit-export';
+import { auditCsv, auditEntries, recordAuditExport } from '../../services/audit-export';
 import { requireAdmin } from '../../services/authorization';
 import { progressMessage } from '../views/progress';
 import type { JobContext, JobOf } from './context';
@@ -21,12 +21,13 @@ export async function auditExport(context: JobContext, job: JobOf<'audit-export'
     content: auditCsv(entries),
     comment: `Audit trail${whose} from ${job.since} to ${until.toISOString()}: ${entries.length} entries.${cut}`,
   });
-  await audit.append({
+  await recordAuditExport(audit, {
     actor: job.actorId,
-    action: 'audit.export',
-    target: job.slackId ?? 'all',
-    outcome: 'success',
-    details: { since: job.since, until: until.toISOString(), entries: entries.length, truncated },
+    slackId: job.slackId,
+    since,
+    until,
+    entries: entries.length,
+    truncated,
   });
   await context.reply(progressMessage(`📄 *${filename}* (${entries.length} entries) is in your DM from me.${cut}`));
 }

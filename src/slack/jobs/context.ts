@@ -25,7 +25,9 @@ export interface WorkerDeps {
   idempotency: IdempotencyStore;
   /** What `doctor` checks beyond the admin's stores and endpoints. */
   probes: DoctorProbes;
-  /** The same stores and endpoints the use cases hold, for what jobs only read: lists, the Home tab, the audit trail. */
+  /**
+   * The same stores and endpoints the use cases hold, for what jobs only read: lists, the Home tab, the audit trail.
+   */
   certificates: CertificateStore;
   audit: AuditLog;
   /** Login approvals, for the Home tab; absent where approvals are not used. */

@@ -6,7 +6,9 @@ import type { JobContext, JobOf } from './context';
 import { deliverProfile, memberName } from './delivery';
 import { refreshHome } from './home';
 
-/** Extend from the 15-minute warning: the same member checks and delivery as an issue; the use case re-checks the rest. */
+/**
+ * Extend from the 15-minute warning: the same member checks and delivery as an issue; the use case re-checks the rest.
+ */
 export async function extendAccess(context: JobContext, job: JobOf<'extend'>): Promise<void> {
   // ISSUE_POLICY holds for an Extend as for any issue: someone no longer eligible gets no more time.
   const eligibility = await checkEligible(context.access, job.userId, 'extend VPN access');

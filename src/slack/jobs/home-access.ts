@@ -2,7 +2,10 @@ import { eligibilityOf } from '../../services/eligibility';
 import type { HomeAccess } from '../views/types';
 import type { WorkerDeps } from './context';
 
-/** What the Home shows of access requests; nothing outside ISSUE_POLICY=request, and nothing rather than no Home when a read fails. */
+/**
+ * What the Home shows of access requests; nothing outside ISSUE_POLICY=request, and nothing rather than no Home when a
+ * read fails.
+ */
 export async function loadHomeAccess(
   deps: WorkerDeps,
   userId: string,

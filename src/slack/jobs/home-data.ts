@@ -49,7 +49,10 @@ async function agentRows(deps: HomeDeps): Promise<AgentRow[]> {
   }
 }
 
-/** Everything the Home tab shows, read in parallel; an endpoint that does not answer shows as such, not as an error page. */
+/**
+ * Everything the Home tab shows, read in parallel; an endpoint that does not answer shows as such, not as an error
+ * page.
+ */
 export async function loadHomeData(
   deps: HomeDeps,
   userId: string,

@@ -8,7 +8,10 @@ import type { JobContext, JobOf } from './context';
 import { deliverProfile, memberName } from './delivery';
 import { refreshHome } from './home';
 
-/** `/vpn issue`, the Issue button or an uploaded CSR: a certificate for a member of this workspace, its profile into their DM only. */
+/**
+ * `/vpn issue`, the Issue button or an uploaded CSR: a certificate for a member of this workspace, its profile into
+ * their DM only.
+ */
 export async function issue(context: JobContext, job: JobOf<'issue'>): Promise<void> {
   // ISSUE_POLICY decided here, when the certificate is signed, whatever the listener saw.
   const eligibility = await checkEligible(context.access, job.userId);

@@ -4,7 +4,10 @@ import { LIST_PAGE_SIZE, certificatePageMessage } from '../views/certificate-lis
 import { certificatePage } from './certificate-page';
 import type { JobContext, JobOf } from './context';
 
-/** `/vpn list` with nobody named: one page of every certificate and the total, however large the table; Next replaces the page in place. */
+/**
+ * `/vpn list` with nobody named: one page of every certificate and the total, however large the table; Next replaces
+ * the page in place.
+ */
 export async function listCertificates(context: JobContext, job: JobOf<'list'>): Promise<void> {
   await requireAdmin(context, job.actorId, 'list certificates');
   const now = context.admin.clock.now();

@@ -86,7 +86,8 @@ export class SlackWorker {
         this.deps.log?.('could not report a failed job', replyError),
       );
     } finally {
-      // The click that queued this job has had its answer: clicking again is a new request (see slack/listeners/actions/button.ts).
+      // The click that queued this job has had its answer: clicking again is a new request (see
+      // slack/listeners/actions/button.ts).
       if (job.claim && !duplicate)
         await this.deps.idempotency
           .release(job.claim)
@@ -94,7 +95,10 @@ export class SlackWorker {
     }
   }
 
-  /** Work started from the Home tab has no response_url: its outcome goes to the person's DM. System jobs have nobody to tell; they log. */
+  /**
+   * Work started from the Home tab has no response_url: its outcome goes to the person's DM. System jobs have nobody to
+   * tell; they log.
+   */
   private async dm(job: Job, message: MessageView): Promise<void> {
     const userId = 'userId' in job ? job.userId : 'actorId' in job ? job.actorId : undefined;
     if (job.type === 'home' || userId === undefined) return;

@@ -6,7 +6,10 @@ import { formatTime } from './format';
 import { code, userText } from './markup';
 import type { MessageView } from './types';
 
-/** The owner's DM 15 minutes before time-boxed access ends, with Extend for as long again (a CSR's owner makes a new CSR). */
+/**
+ * The owner's DM 15 minutes before time-boxed access ends, with Extend for as long again (a CSR's owner makes a new
+ * CSR).
+ */
 export function endingSoonMessage(record: CertificateRecord, input: { now: Date; extendHours: number }): MessageView {
   const minutes = Math.max(1, Math.ceil((record.notAfter.getTime() - input.now.getTime()) / 60_000));
   const device = userText(record.device ?? 'your device', 60);

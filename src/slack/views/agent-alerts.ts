@@ -1,4 +1,4 @@
-import type { AgentAlert } from '../../services/agent-watch';
+import type { AgentAlert } from '../../ports';
 import { message, section } from './blocks';
 import { formatTime, plural } from './format';
 import { code } from './markup';

@@ -1,4 +1,4 @@
-import type { AgentHealthAlert } from '../../services/agent-watch';
+import type { AgentHealthAlert } from '../../ports';
 import { message, section } from './blocks';
 import { count, formatTime, plural } from './format';
 import { code, userText } from './markup';
@@ -21,7 +21,8 @@ function killLine(kill: Extract<AgentHealthAlert, { kills: unknown }>['kills'][n
 
 /**
  * What an agent's heartbeat shows that a person must act on: an endpoint that cannot serve, kills that could
- * not be carried out, a clock that is off; and each one's end. Names, the reason and the fix come from the heartbeat the VPN host wrote: escaped.
+ * not be carried out, a clock that is off; and each one's end. Names, the reason and the fix come from the heartbeat
+ * the VPN host wrote: escaped.
  */
 export function agentHealthAlertMessage(alert: AgentHealthAlert): MessageView {
   const agent = `${code(alert.agentId, 100)} on ${code(alert.host, 100)}`;

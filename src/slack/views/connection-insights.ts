@@ -154,7 +154,9 @@ function fallbackText(report: InsightsReport): string {
   return `Connection attempts, last ${plural(report.window.hours, 'hour')}: ${parts.join('; ') || 'no endpoints'}.`;
 }
 
-/** `/vpn logs`: per endpoint, counts by status, reason, name, address and client version, floods and repeat failures. */
+/**
+ * `/vpn logs`: per endpoint, counts by status, reason, name, address and client version, floods and repeat failures.
+ */
 export function connectionInsightsMessage(report: InsightsReport, chart?: ChartDelivery): MessageView {
   const blocks: Block[] = [section(windowText(report))];
   if (report.window.requestedHours !== undefined) {

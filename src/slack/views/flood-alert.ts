@@ -1,4 +1,4 @@
-import type { FloodAlert } from '../../services/flood-watch';
+import type { FloodAlert } from '../../ports';
 import { context, message, section } from './blocks';
 import { count, formatTime, plural } from './format';
 import { code } from './markup';

@@ -46,7 +46,9 @@ function pendingRows(pending: AccessRequest[]): Block[] {
   ];
 }
 
-/** The Home's access part: the member's own request and, where they may, the button to ask; admins' pending requests. */
+/**
+ * The Home's access part: the member's own request and, where they may, the button to ask; admins' pending requests.
+ */
 export function accessHomeBlocks(access: HomeAccess | undefined, now: Date): Block[] {
   if (!access) return [];
   const own = access.own;

@@ -14,7 +14,9 @@ import { isSlackId } from '../../domain/cn';
 
 const ELLIPSIS = '…';
 
-/** At most `max` UTF-16 units (what Slack counts), never splitting a surrogate pair; a cut is marked with an ellipsis. */
+/**
+ * At most `max` UTF-16 units (what Slack counts), never splitting a surrogate pair; a cut is marked with an ellipsis.
+ */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
   let out = '';
@@ -55,7 +57,10 @@ export function userText(raw: string, max = 120): string {
   );
 }
 
-/** A user-controlled value as a code span (CNs, serials, addresses): exact but for a backtick, which could close the span. */
+/**
+ * A user-controlled value as a code span (CNs, serials, addresses): exact but for a backtick, which could close the
+ * span.
+ */
 export const code = (raw: string, max = 120) => `\`${escapeMrkdwn(oneLine(raw, max)).replace(/`/g, LOOK_ALIKE['`'])}\``;
 
 /** A user-controlled value in a plain_text object: Slack shows it as typed, so only lines and length need taming. */

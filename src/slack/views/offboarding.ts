@@ -1,11 +1,11 @@
 import type { CertificateRecord } from '../../domain/certificate';
-import type { OffboardingNotice } from '../../services/offboarding';
-import type { RevocationReport } from '../../services/revoke';
+import type { OffboardingNotice } from '../../ports';
 import { listSection, message, section } from './blocks';
 import { formatTime, plural } from './format';
 import { code, mention } from './markup';
 import { revocationReportMessage } from './revocation-report';
 import type { MessageView } from './types';
+import type { RevocationReport } from '../../domain/revocation-report';
 
 const CERTIFICATES_SHOWN = 20;
 

@@ -1,9 +1,8 @@
-import type { PublishOutcome } from '../../services/publish-crl';
-import type { CrlStep } from '../../services/revoke';
 import { MESSAGE_LIST_BLOCKS, message, packedSections, section } from './blocks';
 import { formatTime, plural } from './format';
 import { userText } from './markup';
 import type { MessageView } from './types';
+import type { CrlStep, PublishOutcome } from '../../domain/revocation-report';
 
 /** The same facts as cli/render.ts publishLine, with the Slack way to retry. */
 function crlStepLine(step: CrlStep): string {

@@ -1,9 +1,9 @@
-import type { RevocationReport } from '../../services/revoke';
 import { message, packedSections, section } from './blocks';
 import { plural } from './format';
 import { code, userText } from './markup';
 import { crlStepLines, crlSummary } from './publish-report';
 import type { MessageView } from './types';
+import type { RevocationReport } from '../../domain/revocation-report';
 
 /** What a revocation left undone, per certificate; running it again finishes a `revoke` failure. */
 function failureLine(failure: RevocationReport['failed'][number]): string {
@@ -13,7 +13,10 @@ function failureLine(failure: RevocationReport['failed'][number]): string {
     : `⚠️ Revoked ${which}, but its audit entry could not be written: ${userText(failure.error, 300)}`;
 }
 
-/** The three ways access ends, each reported, and what is left: the same facts as `vpnctl revoke` (cli/render.ts revocationReport). */
+/**
+ * The three ways access ends, each reported, and what is left: the same facts as `vpnctl revoke` (cli/render.ts
+ * revocationReport).
+ */
 export function revocationReportMessage(report: RevocationReport): MessageView {
   const database = [
     ...report.failed.map(failureLine),

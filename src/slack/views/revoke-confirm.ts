@@ -16,7 +16,8 @@ function revokeRequestValue(request: RevokeRequestValue): { value: string; reaso
     if (reason === '')
       throw new Error('A revoke request without a reason is still over the 2000-character button value limit.');
     const max = reason.length - (value.length - SLACK_LIMITS.buttonValue) - 1;
-    // clip never returns less than its ellipsis, so a reason that cannot fit at all must go entirely, or this never ends.
+    // clip never returns less than its ellipsis, so a reason that cannot fit at all must go entirely, or this never
+    // ends.
     reason = max <= 1 ? '' : clip(reason, max);
   }
 }

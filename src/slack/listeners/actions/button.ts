@@ -31,7 +31,10 @@ function clickKey(body: ButtonBody): string {
   return `click:${body.user.id}:${where}:${action?.action_id}:${value}`;
 }
 
-/** Longer than a worker job may run (5 minutes) after its wait in Lambda's queue: the claim of a worker that died lapses. */
+/**
+ * Longer than a worker job may run (5 minutes) after its wait in Lambda's queue: the claim of a worker that died
+ * lapses.
+ */
 const CLICK_CLAIM_S = 600;
 
 /** The person is told to try again when the hand-off fails: their retry must not count as a double click. */

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { ListenerDeps } from '../../context';
 import { ACTION } from '../../ids';
+import { approveLogin } from './approve-login';
 import { decideRequest } from './decide-request';
 import { extend } from './extend';
 import { issue } from './issue';
@@ -8,15 +9,16 @@ import { issueDuration } from './issue-duration';
 import { issueWithCsr } from './issue-with-csr';
 import { homePage } from './home-page';
 import { listPage } from './list-page';
-import { approveLogin, notMe } from './login-answer';
+import { notMe } from './not-me';
 import { publishCrl } from './publish-crl';
 import { reenable } from './reenable';
 import { renew } from './renew';
 import { requestAccess } from './request-access';
 import { requestHours } from './request-hours';
 import { revokeCancel } from './revoke-cancel';
-import { revokeCertificate, revokeOwn } from './revoke-certificate';
+import { revokeCertificate } from './revoke-certificate';
 import { revokeConfirm } from './revoke-confirm';
+import { revokeOwn } from './revoke-own';
 
 export function registerActions(app: App, deps: ListenerDeps): void {
   app.action(ACTION.revokeConfirm, revokeConfirm(deps));

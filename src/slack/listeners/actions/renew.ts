@@ -1,7 +1,9 @@
 import type { ListenerDeps } from '../../context';
 import { buttonValue, isSerial, jobButton } from './button';
 
-/** Renew from an expiry reminder; whose certificate it is, and whether it can be renewed, is checked when the job runs. */
+/**
+ * Renew from an expiry reminder; whose certificate it is, and whether it can be renewed, is checked when the job runs.
+ */
 export const renew = (deps: ListenerDeps) =>
   jobButton(
     deps,

@@ -24,7 +24,10 @@ export const MAX_SINCE_DAYS = 3650;
 const SINCE_DAYS = /^(\d{1,4})d$/i;
 const SINCE_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?Z)?$/;
 
-/** `30d`, `2026-11-01` (UTC midnight) or `2026-11-01T09:00Z`; anything else, and impossible dates like 2026-02-30, is refused. */
+/**
+ * `30d`, `2026-11-01` (UTC midnight) or `2026-11-01T09:00Z`; anything else, and impossible dates like 2026-02-30, is
+ * refused.
+ */
 export function parseSince(text: string): Since | undefined {
   const days = SINCE_DAYS.exec(text);
   if (days) {
@@ -161,7 +164,10 @@ function parseGrant(rest: string[]): VpnCommand {
 /** Beyond this a number of hours is just "a lot": the summary caps the window anyway, and says so. */
 const HOURS_CEILING = 1_000_000;
 
-/** `/vpn logs [hours]`: a whole number of hours (`24` or `24h`); more than a week is capped by the summary, which says so. */
+/**
+ * `/vpn logs [hours]`: a whole number of hours (`24` or `24h`); more than a week is capped by the summary, which says
+ * so.
+ */
 function parseLogs(rest: string[]): VpnCommand {
   const usage = `Use \`/vpn logs [hours]\` with a whole number of hours from 1 to ${MAX_HOURS}, e.g. \`/vpn logs 24\`.`;
   if (rest.length === 0) return { kind: 'logs', hours: DEFAULT_HOURS };

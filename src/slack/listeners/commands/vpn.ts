@@ -2,7 +2,7 @@ import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { normalizeDevice } from '../../../domain/cn';
 import { VpnChatopsError } from '../../../domain/errors';
 import { DAY_MS } from '../../../domain/time';
-import { auditRefusal } from '../../../services/authorization';
+import { checkAdmin } from '../../../services/authorization';
 import { checkEligible } from '../../../services/eligibility';
 import { grantAccess } from '../../../services/grants';
 import { tell } from '../../access';
@@ -59,9 +59,11 @@ export const vpnCommand =
     }
   };
 
-async function refuse(deps: ListenerDeps, userId: string, what: string, ack: Ack): Promise<void> {
-  await auditRefusal(deps.audit, { actor: userId, what });
+/** False, once the refusal is answered, when `userId` is not an admin; the service decides and audits it. */
+async function allowed(deps: ListenerDeps, userId: string, what: string, ack: Ack): Promise<boolean> {
+  if (await checkAdmin(deps, userId, what)) return true;
   await ack(ephemeral(errorMessage(`Only VPN admins can ${what}. Ask one of them, or see \`/vpn help\`.`)));
+  return false;
 }
 
 async function handle(
@@ -100,8 +102,7 @@ async function handle(
     }
     case 'revoke': {
       const targetId = command.target ?? userId;
-      if (targetId !== userId && !(await admins.isAdmin(userId)))
-        return refuse(deps, userId, "revoke other people's certificates", ack);
+      if (targetId !== userId && !(await allowed(deps, userId, "revoke other people's certificates", ack))) return;
       const revocable = (await certificates.byUser(targetId)).filter((c) => c.status !== 'revoked');
       if (revocable.length === 0) {
         return ack(
@@ -139,7 +140,7 @@ async function handle(
     case 'status':
       return ack(ephemeral(statusMessage(await certificates.byUser(userId), clock.now())));
     case 'list': {
-      if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'list certificates', ack);
+      if (!(await allowed(deps, userId, 'list certificates', ack))) return;
       if (command.target)
         return ack(
           ephemeral(certificateListMessage(await certificates.byUser(command.target), clock.now(), command.target)),
@@ -149,12 +150,12 @@ async function handle(
       return ack(ephemeral(progressMessage('⏳ Listing every certificate…')));
     }
     case 'crl': {
-      if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'see CRL health', ack);
+      if (!(await allowed(deps, userId, 'see CRL health', ack))) return;
       await jobs.enqueue({ type: 'crl-status', actorId: userId, responseUrl });
       return ack(ephemeral(progressMessage('⏳ Reading the CRL back from every endpoint…')));
     }
     case 'logs': {
-      if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'read connection logs', ack);
+      if (!(await allowed(deps, userId, 'read connection logs', ack))) return;
       await jobs.enqueue({
         type: command.tls ? 'logs-tls' : 'logs',
         actorId: userId,
@@ -164,7 +165,7 @@ async function handle(
       return ack(ephemeral(progressMessage("⏳ Reading every endpoint's connection log…")));
     }
     case 'doctor': {
-      if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'run doctor', ack);
+      if (!(await allowed(deps, userId, 'run doctor', ack))) return;
       await jobs.enqueue({ type: 'doctor', actorId: userId, responseUrl });
       return ack(
         ephemeral(
@@ -175,7 +176,7 @@ async function handle(
       );
     }
     case 'audit': {
-      if (!(await admins.isAdmin(userId))) return refuse(deps, userId, 'export the audit trail', ack);
+      if (!(await allowed(deps, userId, 'export the audit trail', ack))) return;
       const since = resolveSince(command.since ?? { days: AUDIT_DEFAULT_DAYS }, clock.now());
       if (since.getTime() > clock.now().getTime())
         return ack(
