@@ -120,6 +120,14 @@ describeWith(
           ),
         `${user}'s new certificate record`,
       );
+      // The setup steps are posted after the upload: a count of the DM's posts taken before they land is off by one.
+      await eventually(
+        () =>
+          slack
+            .callsTo('chat.postMessage')
+            .some((c) => c.args.channel === `D${user}` && String(c.args.text).includes(record.cn)) || undefined,
+        `${user}'s setup steps in their DM`,
+      );
       const file = join(vpn.dir.path, `${user}-${device}-${record.serial}.ovpn`);
       writeFileSync(file, bytes, { mode: 0o600 });
       return { cn: record.cn, serial: record.serial, file };
@@ -299,6 +307,9 @@ describeWith(
 
     it('the same through the AWS connect handler: A refused without a prompt, B allowed after a 👍', async () => {
       const handler = createConnectHandler(() => config);
+      // A cold call counts this process's age (up to 10 s) as Lambda's init; with a 6 s timeout, a young jest worker
+      // would be out of time before the first read. A junk event spends the cold call and is refused at once.
+      expect(await handler({})).toMatchObject({ allow: false });
       const event = (cn: string) => ({
         'connection-id': `cvpn-connection-${Math.random().toString(16).slice(2, 10)}`,
         'endpoint-id': 'cvpn-endpoint-0123456789abcdef0',
