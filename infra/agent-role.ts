@@ -75,13 +75,22 @@ export function agentTableGrants(endpointKeys: readonly string[]): AgentTableGra
 /**
  * An optional IAM role for the agent on a VPN host: an EC2 instance takes it through the instance
  * profile; a host elsewhere assumes it with credentials of this account that may call sts:AssumeRole
- * on it. It reaches the table and nothing else: no secret, no Lambda, no EC2.
+ * on it. It reaches the table and nothing else: no secret, no Lambda, no EC2. The shared role (no `host`)
+ * keeps the ids it always had, so an existing stack's role is not replaced; an agentHost's ids carry its name
+ * (AgentOffice1Role, output AgentOffice1RoleArn), and no two kinds of id can end alike.
  */
-export function agentRole(scope: Construct, stackName: string, table: ITable, endpointNames: readonly string[]): Role {
+export function agentRole(
+  scope: Construct,
+  stackName: string,
+  table: ITable,
+  endpointNames: readonly string[],
+  host?: string,
+): Role {
+  const id = (kind: string) => `Agent${host ?? ''}${kind}`;
   const leadingKeys = (keys: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } });
-  const role = new Role(scope, 'AgentRole', {
+  const role = new Role(scope, id('Role'), {
     assumedBy: new CompositePrincipal(new ServicePrincipal('ec2.amazonaws.com'), new AccountRootPrincipal()),
-    description: `${stackName}: vpnctl agent on a self-hosted OpenVPN host (docs/self-hosted.md)`,
+    description: `${stackName}: vpnctl agent on ${host === undefined ? 'a self-hosted OpenVPN host' : `the OpenVPN host ${host}`} (docs/self-hosted.md)`,
     inlinePolicies: {
       table: new PolicyDocument({
         statements: agentTableGrants(endpointNames.map(agentEndpointKey)).map(
@@ -91,12 +100,11 @@ export function agentRole(scope: Construct, stackName: string, table: ITable, en
       }),
     },
   });
-  const profile = new InstanceProfile(scope, 'AgentInstanceProfile', { role });
-  new CfnOutput(scope, 'AgentRoleArn', {
+  const profile = new InstanceProfile(scope, id('InstanceProfile'), { role });
+  new CfnOutput(scope, id('RoleArn'), {
     value: role.roleArn,
-    description:
-      'vpnctl agent: attach AgentInstanceProfileName to the EC2 VPN host, or assume this role (docs/self-hosted.md)',
+    description: `vpnctl agent${host === undefined ? '' : ` on ${host}`}: attach ${id('InstanceProfileName')} to the EC2 VPN host, or assume this role (docs/self-hosted.md)`,
   });
-  new CfnOutput(scope, 'AgentInstanceProfileName', { value: profile.instanceProfileName });
+  new CfnOutput(scope, id('InstanceProfileName'), { value: profile.instanceProfileName });
   return role;
 }
