@@ -28,12 +28,13 @@ const literal = (text: string) => text.replace(/[*?$]/g, (special) => `\${${spec
 /**
  * What `vpnctl agent` does on the table, action by action, each limited by `dynamodb:LeadingKeys` to the
  * partitions it needs (item shapes: src/adapters/dynamodb/table.ts). Its own partitions are named endpoint by
- * endpoint, so a VPN host cannot settle another endpoint's kills, report its CRL applied, take its lease or ship
- * its log. The login decision's partitions (CONNECT_*) and the heartbeats' (AGENTS) are shared by every endpoint,
- * keyed by CN, serial, approval or agent, so they keep their wildcards. TransactWriteItems is authorized as the
- * Update/Delete it contains. Checked against what the agent's calls send (infra/operations.ts AGENT_CALLS) and the
- * partitions they touch on DynamoDB Local (test/integration/adapter-sends.test.ts). The agent never holds the CA
- * key, so it reads no secret, and never publishes a CRL, requests a kill, or writes a certificate.
+ * endpoint, so a host cannot settle the kills of an endpoint its role does not list, report its CRL applied, take
+ * its lease or ship its log. The login decision's partitions (CONNECT_*) and the heartbeats' (AGENTS) are shared by
+ * every endpoint, keyed by CN, serial, approval or agent, so they keep their wildcards: any agent role can approve
+ * any certificate's logins and write any agent's heartbeat (docs/self-hosted.md §4). TransactWriteItems is
+ * authorized as the Update/Delete it contains. Checked against what the agent's calls send (infra/operations.ts
+ * AGENT_CALLS) and the partitions they touch on DynamoDB Local (test/integration/adapter-sends.test.ts). The agent
+ * never holds the CA key, so it reads no secret, and never publishes a CRL, requests a kill, or writes a certificate.
  */
 export function agentTableGrants(endpointKeys: readonly string[]): AgentTableGrant[] {
   const each = (...prefixes: string[]) =>
