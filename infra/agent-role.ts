@@ -28,12 +28,13 @@ const literal = (text: string) => text.replace(/[*?$]/g, (special) => `\${${spec
 /**
  * What `vpnctl agent` does on the table, action by action, each limited by `dynamodb:LeadingKeys` to the
  * partitions it needs (item shapes: src/adapters/dynamodb/table.ts). Its own partitions are named endpoint by
- * endpoint, so a VPN host cannot settle another endpoint's kills, report its CRL applied, take its lease or ship
- * its log. The login decision's partitions (CONNECT_*) and the heartbeats' (AGENTS) are shared by every endpoint,
- * keyed by CN, serial, approval or agent, so they keep their wildcards. TransactWriteItems is authorized as the
- * Update/Delete it contains. Checked against what the agent's calls send (infra/operations.ts AGENT_CALLS) and the
- * partitions they touch on DynamoDB Local (test/integration/adapter-sends.test.ts). The agent never holds the CA
- * key, so it reads no secret, and never publishes a CRL, requests a kill, or writes a certificate.
+ * endpoint, so a host cannot settle the kills of an endpoint its role does not list, report its CRL applied, take
+ * its lease or ship its log. The login decision's partitions (CONNECT_*) and the heartbeats' (AGENTS) are shared by
+ * every endpoint, keyed by CN, serial, approval or agent, so they keep their wildcards: any agent role can approve
+ * any certificate's logins and write any agent's heartbeat (docs/self-hosted.md §4). TransactWriteItems is
+ * authorized as the Update/Delete it contains. Checked against what the agent's calls send (infra/operations.ts
+ * AGENT_CALLS) and the partitions they touch on DynamoDB Local (test/integration/adapter-sends.test.ts). The agent
+ * never holds the CA key, so it reads no secret, and never publishes a CRL, requests a kill, or writes a certificate.
  */
 export function agentTableGrants(endpointKeys: readonly string[]): AgentTableGrant[] {
   const each = (...prefixes: string[]) =>
@@ -75,13 +76,22 @@ export function agentTableGrants(endpointKeys: readonly string[]): AgentTableGra
 /**
  * An optional IAM role for the agent on a VPN host: an EC2 instance takes it through the instance
  * profile; a host elsewhere assumes it with credentials of this account that may call sts:AssumeRole
- * on it. It reaches the table and nothing else: no secret, no Lambda, no EC2.
+ * on it. It reaches the table and nothing else: no secret, no Lambda, no EC2. The shared role (no `host`)
+ * keeps the ids it always had, so an existing stack's role is not replaced; an agentHost's ids carry its name
+ * (AgentOffice1Role, output AgentOffice1RoleArn), and no two kinds of id can end alike.
  */
-export function agentRole(scope: Construct, stackName: string, table: ITable, endpointNames: readonly string[]): Role {
+export function agentRole(
+  scope: Construct,
+  stackName: string,
+  table: ITable,
+  endpointNames: readonly string[],
+  host?: string,
+): Role {
+  const id = (kind: string) => `Agent${host ?? ''}${kind}`;
   const leadingKeys = (keys: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } });
-  const role = new Role(scope, 'AgentRole', {
+  const role = new Role(scope, id('Role'), {
     assumedBy: new CompositePrincipal(new ServicePrincipal('ec2.amazonaws.com'), new AccountRootPrincipal()),
-    description: `${stackName}: vpnctl agent on a self-hosted OpenVPN host (docs/self-hosted.md)`,
+    description: `${stackName}: vpnctl agent on ${host === undefined ? 'a self-hosted OpenVPN host' : `the OpenVPN host ${host}`} (docs/self-hosted.md)`,
     inlinePolicies: {
       table: new PolicyDocument({
         statements: agentTableGrants(endpointNames.map(agentEndpointKey)).map(
@@ -91,12 +101,11 @@ export function agentRole(scope: Construct, stackName: string, table: ITable, en
       }),
     },
   });
-  const profile = new InstanceProfile(scope, 'AgentInstanceProfile', { role });
-  new CfnOutput(scope, 'AgentRoleArn', {
+  const profile = new InstanceProfile(scope, id('InstanceProfile'), { role });
+  new CfnOutput(scope, id('RoleArn'), {
     value: role.roleArn,
-    description:
-      'vpnctl agent: attach AgentInstanceProfileName to the EC2 VPN host, or assume this role (docs/self-hosted.md)',
+    description: `vpnctl agent${host === undefined ? '' : ` on ${host}`}: attach ${id('InstanceProfileName')} to the EC2 VPN host, or assume this role (docs/self-hosted.md)`,
   });
-  new CfnOutput(scope, 'AgentInstanceProfileName', { value: profile.instanceProfileName });
+  new CfnOutput(scope, id('InstanceProfileName'), { value: profile.instanceProfileName });
   return role;
 }

@@ -45,7 +45,7 @@ const EXAMPLES: Record<string, string> = {
   reuseRetained: '"reuseRetained": true',
   agentRole: '"agentRole": true (an IAM role for vpnctl agent on a self-hosted OpenVPN host)',
   agentEndpoints:
-    '"agentEndpoints": [{"name": "office", "management": "127.0.0.1:7505", "crlFile": "/etc/openvpn/server/crl/crl.pem", "remote": "vpn.example.com 1194 udp"}] (self-hosted OpenVPN servers a vpnctl agent serves; docs/self-hosted.md)',
+    '"agentEndpoints": [{"name": "office", "management": "127.0.0.1:7505", "crlFile": "/etc/openvpn/server/crl/crl.pem", "remote": "vpn.example.com 1194 udp", "agentHost": "office1"}] (self-hosted OpenVPN servers a vpnctl agent serves; agentHost, optional, gives that host a role of its own; docs/self-hosted.md)',
   botSettings: '"botSettings": {"CRL_PUBLISH_MODE": "window", "CRL_WINDOW": "Sun 03:00-05:00 UTC"}',
 };
 
@@ -53,6 +53,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ENDPOINT_ID = /^cvpn-endpoint-[0-9a-f]{8,17}$/;
 const ENDPOINT_ARN = /^arn:(aws[a-z-]*):ec2:([a-z0-9-]+):(\d{12}):client-vpn-endpoint\/(cvpn-endpoint-[0-9a-f]{8,17})$/;
 const ACM_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
+/** Part of the host's construct ids and outputs, so letters and digits only: nothing IAM or CloudFormation strips. */
+const AGENT_HOST = /^[A-Za-z0-9]{1,32}$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 /** `-c name=value` arrives as a string; cdk.json can hold real JSON. Accept both. */
@@ -227,6 +229,17 @@ const schema = z
         message: `${unknown.join(', ')} cannot be set here (allowed: ${BOT_SETTINGS.join(', ')}); Slack tokens belong in the Slack secret`,
       });
     }
+    value.agentEndpoints.forEach((endpoint, index) => {
+      if (
+        endpoint.agentHost !== undefined &&
+        !(typeof endpoint.agentHost === 'string' && AGENT_HOST.test(endpoint.agentHost))
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['agentEndpoints', index, 'agentHost'],
+          message: "must be 1 to 32 letters and digits (it names that host's role: Agent<agentHost>Role)",
+        });
+    });
     // The role names each served endpoint's partitions: without one it could do nothing an agent needs.
     if (value.agentRole && value.agentEndpoints.length === 0) {
       ctx.addIssue({
@@ -252,14 +265,35 @@ export const SETTING_NAMES = Object.keys(schema.shape) as (keyof z.output<typeof
 
 export class SettingsError extends Error {}
 
-/** `agentEndpoints` as VPN_ENDPOINTS entries: OpenVPN servers the bot reaches only through the table. */
+/**
+ * `agentEndpoints` as VPN_ENDPOINTS entries: OpenVPN servers the bot reaches only through the table. Which host
+ * serves one is the deployment's concern (its role), not the bot's, so agentHost stays out.
+ */
 export function agentServedEndpoints(settings: Pick<Settings, 'agentEndpoints'>): Record<string, unknown>[] {
-  return settings.agentEndpoints.map((endpoint) => ({ ...endpoint, type: 'openvpn', servedBy: 'agent' }));
+  return settings.agentEndpoints.map((endpoint) => ({
+    ...Object.fromEntries(Object.entries(endpoint).filter(([field]) => field !== 'agentHost')),
+    type: 'openvpn',
+    servedBy: 'agent',
+  }));
 }
 
-/** The names of the agent-served servers, each checked by the bot's own rules (a non-empty string) in readSettings. */
-export function agentEndpointNames(settings: Pick<Settings, 'agentEndpoints'>): string[] {
-  return settings.agentEndpoints.map((endpoint) => String(endpoint.name));
+/** An agent host that gets a role, with the names of the servers it serves; without `host`, the shared role. */
+export interface AgentHostGroup {
+  host?: string;
+  endpointNames: string[];
+}
+
+/**
+ * The agent-served servers by `agentHost`, in order of first mention: the servers without one share the default
+ * role, as before agentHost existed. Names are checked by the bot's own rules (a non-empty string) in readSettings.
+ */
+export function agentHostGroups(settings: Pick<Settings, 'agentEndpoints'>): AgentHostGroup[] {
+  const groups = new Map<string | undefined, string[]>();
+  for (const endpoint of settings.agentEndpoints) {
+    const host = endpoint.agentHost === undefined ? undefined : String(endpoint.agentHost);
+    groups.set(host, [...(groups.get(host) ?? []), String(endpoint.name)]);
+  }
+  return [...groups].map(([host, endpointNames]) => ({ host, endpointNames }));
 }
 
 /** Some agent-served server runs tls-crypt-v2: the worker then wraps each profile's client key with its stored key. */

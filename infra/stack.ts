@@ -21,7 +21,7 @@ import {
   grantFailureMetricsRead,
   grantServerCertificateRead,
 } from './permissions';
-import { Settings, agentEndpointNames, agentServedEndpoints, usesTlsCryptV2 } from './settings';
+import { Settings, agentHostGroups, agentServedEndpoints, usesTlsCryptV2 } from './settings';
 import { stateTable } from './table';
 
 export interface VpnChatopsStackProps extends StackProps {
@@ -364,7 +364,9 @@ export class VpnChatopsStack extends Stack {
         description: 'TLS_CRYPT_V2_SECRET_ID for vpnctl endpoint tls-crypt-v2 import|generate on each VPN host',
       });
     new CfnOutput(this, 'TableName', { value: table.tableName });
-    if (settings.agentRole) agentRole(this, name, table, agentEndpointNames(settings));
+    if (settings.agentRole)
+      for (const { host, endpointNames } of agentHostGroups(settings))
+        agentRole(this, name, table, endpointNames, host);
     new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn });
   }
 }

@@ -440,6 +440,15 @@ describeWith(
       expect(refusedBy(agentTableGrants(['openvpn:lab', 'openvpn:office-2']), requests)).toEqual(own);
     });
 
+    it("no agent role may write the alert flags the scheduler keeps: a VPN host cannot silence another's alert", () => {
+      const flags = [...touched.get('agents.markAlerted')!].map((request) => {
+        const [action, partition] = request.split(' ');
+        return { call: 'agents.markAlerted', action, partition };
+      });
+      expect(flags.length).toBeGreaterThan(0);
+      expect(refusedBy(agentTableGrants(['openvpn:office', 'openvpn:lab']), flags)).toEqual(flags);
+    });
+
     it('files every request under a store method', () => {
       expect(sent.get('(outside a store method)')).toBeUndefined();
     });

@@ -195,6 +195,75 @@ describe('the agent identity (-c agentRole=true)', () => {
   });
 });
 
+describe('one agent role per agentHost', () => {
+  const { app, template } = synth({
+    agentRole: 'true',
+    agentEndpoints: JSON.stringify([
+      { ...server('office'), agentHost: 'vpn1' },
+      { ...server('lab'), agentHost: 'vpn2' },
+      { ...server('annex'), agentHost: 'vpn1' },
+      server('shared'),
+    ]),
+  });
+  const statementsOf = (role: { Properties: Json }) =>
+    (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+      (policy) => policy.PolicyDocument.Statement,
+    );
+  const leadingKeys = (statements: Statement[]) =>
+    statements.map((statement) => [
+      statement.Action,
+      (statement.Condition?.['ForAllValues:StringLike'] as Json)['dynamodb:LeadingKeys'],
+    ]);
+
+  it("gives each host a role that names only its own endpoints' partitions, and the rest the shared role", () => {
+    const roles = Object.entries(template.findResources('AWS::IAM::Role'))
+      .filter(([id]) => /^Agent\w*Role[0-9A-F]{8}$/.test(id))
+      .map(([id, role]) => [id.slice(0, -8), leadingKeys(statementsOf(role as { Properties: Json }))]);
+    const grants = (...names: string[]) =>
+      agentTableGrants(names.map((name) => `openvpn:${name}`)).map(({ action, keys }) => [action, keys]);
+    expect(roles.sort()).toEqual([
+      ['AgentRole', grants('shared')],
+      ['Agentvpn1Role', grants('office', 'annex')],
+      ['Agentvpn2Role', grants('lab')],
+    ]);
+    for (const host of ['', 'vpn1', 'vpn2']) {
+      template.hasOutput(`Agent${host}RoleArn`, {
+        Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^Agent${host}Role[0-9A-F]{8}$`), 'Arn'] },
+      });
+      template.hasOutput(`Agent${host}InstanceProfileName`, {
+        Value: { Ref: Match.stringLikeRegexp(`^Agent${host}InstanceProfile[0-9A-F]{8}$`) },
+      });
+    }
+  });
+
+  it('keeps the logical ids of the role an existing stack has when no endpoint names a host', () => {
+    const single = synth({ agentRole: 'true', agentEndpoints: JSON.stringify([server('office')]) }).template;
+    expect(agentRoleIds(single)).toEqual(['AgentRoleF4A42D6B']);
+    single.hasOutput('AgentRoleArn', { Value: { 'Fn::GetAtt': ['AgentRoleF4A42D6B', 'Arn'] } });
+    single.hasOutput('AgentInstanceProfileName', { Value: { Ref: 'AgentInstanceProfileD6F8E0D8' } });
+  });
+
+  it("keeps agentHost out of the functions' VPN_ENDPOINTS: which host serves an endpoint is the deployment's", () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (fn) => (fn.Properties as { Environment?: { Variables?: Json } }).Environment?.Variables?.VPN_ENDPOINTS,
+    );
+    expect(functions.filter(Boolean).length).toBeGreaterThan(0);
+    expect(JSON.stringify(functions)).not.toMatch(/agentHost/);
+  });
+
+  it('refuses an agentHost that is not 1 to 32 letters and digits, before synthesizing anything', () => {
+    for (const agentHost of ['vpn-1', '', 'x'.repeat(33), 7])
+      expect(() =>
+        synth({ agentRole: 'true', agentEndpoints: JSON.stringify([{ ...server('office'), agentHost }]) }),
+      ).toThrow(/agentEndpoints\.0\.agentHost: must be 1 to 32 letters and digits/);
+  });
+
+  it('leaves cdk-nag (AwsSolutions) nothing to report', () => {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations.map((violation) => `${violation.ruleName}: ${violation.description}`)).toEqual([]);
+  });
+});
+
 describe('the five-minute agent check', () => {
   it('invokes the scheduler function with {"task": "agents"} every 5 minutes, through the daily schedule\'s role', () => {
     const { template } = synth();

@@ -46,6 +46,14 @@ const VARIANTS: [string, Record<string, unknown>][] = [
           crlFile: '/etc/openvpn/server/crl/crl.pem',
           remote: 'vpn.example.com 1194 udp',
         },
+        // A host with a role of its own beside the shared one.
+        {
+          name: 'lab',
+          management: '127.0.0.1:7506',
+          crlFile: '/etc/openvpn/server/lab/crl.pem',
+          remote: 'lab.vpn.example.com 1194 udp',
+          agentHost: 'vpn2',
+        },
       ],
       adminUsergroupId: 'S0123456789',
       botSettings: { CRL_PUBLISH_MODE: 'window', CRL_WINDOW: 'Sun 03:00-05:00 UTC' },

@@ -19,8 +19,11 @@ const AGENTS_PK = 'AGENTS';
 const agentKey = (agentId: string) => ({ pk: AGENTS_PK, sk: `AGENT#${agentId}` });
 /** The agent that last reported an endpoint: `serving` reads it instead of every heartbeat. */
 const servingKey = (endpoint: string) => ({ pk: `AGENT-ENDPOINT#${endpoint}`, sk: 'SERVING' });
-/** Beside the heartbeats, outside `list`'s `AGENT#` prefix: what the admins were told about a fault. */
-const alertedKey = (subject: string) => ({ pk: AGENTS_PK, sk: `ALERTED#${subject}` });
+/**
+ * What the admins were told about a fault. Not in AGENTS, which every agent host may update for its heartbeat:
+ * only the bot's functions may write this partition, so a VPN host cannot set a flag and silence another's alert.
+ */
+const alertedKey = (subject: string) => ({ pk: 'AGENT-ALERTS', sk: `ALERTED#${subject}` });
 
 /** A retired agent drops out of the list a month after its last heartbeat (its silence was alerted long before). */
 const HEARTBEAT_TTL_MS = 30 * DAY_MS;

@@ -43,6 +43,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   KILLS#<key> / CONN#<connectionId>    the pending kill of that session, so a second request returns it
  *   AGENTS / AGENT#<agentId>             an agent's heartbeat: endpoints, health, sessions (trimmed to ~350 KB,
  * `sessionsTruncated`), `silent` (TTL 30 days)
+ *   AGENT-ALERTS / ALERTED#<subject>     a fault the admins were told of (`alerted`); the bot's alone, the agent
+ * role does not grant it
  *   AGENT-ENDPOINT#<key> / SERVING       the agent whose heartbeat last reported the endpoint
  *   AGENT-ENDPOINT#<key> / LEASE         the one agent acting for the endpoint: holder, until (TTL)
  *   SHIPPED#<key> / <hour, ISO>          one hour of connection attempts, gzipped JSON ≤ 300 KB (TTL 8 days)
