@@ -426,7 +426,7 @@ export type AgentHealthAlert =
       at: Date;
     }
   | {
-      /** `clock-skewed`: the agent's clock is 30 s or more off; `clock-back`: within that again. */
+      /** `clock-skewed`: the agent's clock is 10 s or more off; `clock-back`: within that again. */
       kind: 'clock-skewed' | 'clock-back';
       agentId: string;
       host: string;

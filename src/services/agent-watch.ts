@@ -11,7 +11,7 @@ import type {
   SessionKill,
   SessionKillQueue,
 } from '../ports';
-import { CLOCK_SKEW_WARN_S } from './clock-skew';
+import { AGENT_CLOCK_SKEW_WARN_S } from './clock-skew';
 
 /** An agent silent this long gets the admins' attention: three missed minutes of 15-second heartbeats is no hiccup. */
 export const AGENT_SILENT_AFTER_MS = 5 * MINUTE_MS;
@@ -147,14 +147,14 @@ async function watchKills(deps: AgentWatchDeps, acting: Acting, now: number, rep
 
 /**
  * Each fresh agent's clock: the skew it measured, or its heartbeat dated ahead of the bot's clock (which
- * the heartbeat's age would otherwise hide). 30 s off is told once, and once more when it is back.
+ * the heartbeat's age would otherwise hide). 10 s off is told once, and once more when it is back.
  */
 async function watchClocks(deps: AgentWatchDeps, fresh: AgentHeartbeat[], now: number, report: AgentWatchReport) {
   for (const agent of fresh) {
     const aheadS = (agent.at.getTime() - now) / 1000;
-    const byHeartbeat = aheadS >= CLOCK_SKEW_WARN_S;
+    const byHeartbeat = aheadS >= AGENT_CLOCK_SKEW_WARN_S;
     const skewS = byHeartbeat ? aheadS : (agent.clockSkewS ?? 0);
-    const skewed = Math.abs(skewS) >= CLOCK_SKEW_WARN_S;
+    const skewed = Math.abs(skewS) >= AGENT_CLOCK_SKEW_WARN_S;
     await tell(deps, report, `clock#${agent.agentId}`, skewed, {
       kind: skewed ? 'clock-skewed' : 'clock-back',
       agentId: agent.agentId,

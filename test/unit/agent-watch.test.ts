@@ -193,8 +193,8 @@ describe('watchAgents: an endpoint its agent cannot serve is told once, and once
   });
 });
 
-describe("watchAgents: an agent's clock 30 s off is told once, and once when it is back", () => {
-  it('alerts once on the skew the agent measured, and once when it is within 30 s again', async () => {
+describe("watchAgents: an agent's clock 10 s off is told once, and once when it is back", () => {
+  it('alerts once on the skew the agent measured, and once when it is within 10 s again', async () => {
     const { agents, alerts, clock, round } = world();
     await agents.beat(office(clock.now(), undefined, { clockSkewS: -61 }));
     expect((await round()).told).toEqual(['clock-skewed vpn1']);
@@ -204,6 +204,20 @@ describe("watchAgents: an agent's clock 30 s off is told once, and once when it 
     expect(alerts.healthSent).toEqual([
       { kind: 'clock-skewed', agentId: 'vpn1', host: 'vpn1.example.net', skewS: -61, measuredBy: 'reference' },
       { kind: 'clock-back', agentId: 'vpn1', host: 'vpn1.example.net', skewS: 2, measuredBy: 'reference' },
+    ]);
+  });
+
+  it('tells a clock 12 s off, since two agents off in opposite directions add up past the lease margin', async () => {
+    const { agents, alerts, round } = world();
+    await agents.beat(office(START, undefined, { clockSkewS: 9 }));
+    expect((await round()).told).toEqual([]);
+    await agents.beat(office(START, undefined, { clockSkewS: -12 }));
+    expect((await round()).told).toEqual(['clock-skewed vpn1']);
+    await agents.beat({ ...heartbeat('vpn2', new Date(START.getTime() + 12_000)), endpoints: [] });
+    expect((await round()).told).toEqual(['clock-skewed vpn2']);
+    expect(alerts.healthSent).toMatchObject([
+      { agentId: 'vpn1', skewS: -12, measuredBy: 'reference' },
+      { agentId: 'vpn2', skewS: 12, measuredBy: 'heartbeat' },
     ]);
   });
 

@@ -62,6 +62,16 @@ describe('doctor: each agent and who acts for each agent-served endpoint', () =>
     ]);
   });
 
+  it("warns about an agent's clock 12 s off: two agents off in opposite directions add up", async () => {
+    const [fine] = await checks({ ...heartbeat('vpn1', ago(5)), clockSkewS: 9 });
+    expect(fine.status).toBe('pass');
+    const [off] = await checks({ ...heartbeat('vpn1', ago(5)), clockSkewS: -12 });
+    expect(off).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/its clock 12 s behind its time reference: clock off$/),
+    });
+  });
+
   it('runDoctor adds the agent lines only when it is given the registry, and a registry that throws is one failed line', async () => {
     const base = {
       crlState: {} as never,

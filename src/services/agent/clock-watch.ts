@@ -1,5 +1,5 @@
 import type { AgentLog, Clock, TimeReference } from '../../ports';
-import { CLOCK_SKEW_WARN_S, clockSkewS, skewText } from '../clock-skew';
+import { AGENT_CLOCK_SKEW_WARN_S, clockSkewS, skewText } from '../clock-skew';
 
 export interface ClockWatchDeps {
   clock: Clock;
@@ -21,14 +21,14 @@ export const newClockWatchMemory = (): ClockWatchMemory => ({ skewed: false });
  */
 export async function measureClock(deps: ClockWatchDeps, memory: ClockWatchMemory): Promise<number> {
   const skewS = await clockSkewS(deps.clock, deps.time);
-  const skewed = Math.abs(skewS) >= CLOCK_SKEW_WARN_S;
+  const skewed = Math.abs(skewS) >= AGENT_CLOCK_SKEW_WARN_S;
   if (skewed && !memory.skewed)
     deps.log.warn(
-      `this host's clock is ${skewText(skewS)} ${deps.time.source}: the endpoint lease and the heartbeat's age rely on ` +
-        `clocks within ${CLOCK_SKEW_WARN_S} s of each other; turn on time synchronisation (\`timedatectl set-ntp true\`)`,
+      `this host's clock is ${skewText(skewS)} ${deps.time.source}: the endpoint lease relies on the agents' clocks ` +
+        `agreeing, and the bot warns at ${AGENT_CLOCK_SKEW_WARN_S} s; turn on time synchronisation (\`timedatectl set-ntp true\`)`,
     );
   if (!skewed && memory.skewed)
-    deps.log.info(`this host's clock is back within ${CLOCK_SKEW_WARN_S} s of ${deps.time.source}`);
+    deps.log.info(`this host's clock is back within ${AGENT_CLOCK_SKEW_WARN_S} s of ${deps.time.source}`);
   memory.skewS = skewS;
   memory.skewed = skewed;
   return skewS;

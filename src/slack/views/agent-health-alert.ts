@@ -1,4 +1,5 @@
 import type { AgentHealthAlert } from '../../ports';
+import { AGENT_CLOCK_SKEW_WARN_S } from '../../services/clock-skew';
 import { message, section } from './blocks';
 import { count, formatTime, plural } from './format';
 import { code, userText } from './markup';
@@ -49,7 +50,7 @@ export function agentHealthAlertMessage(alert: AgentHealthAlert): MessageView {
       break;
     }
     case 'clock-back':
-      text = `:white_check_mark: The VPN agent ${agent}: its clock is within 30 s again.`;
+      text = `:white_check_mark: The VPN agent ${agent}: its clock is within ${AGENT_CLOCK_SKEW_WARN_S} s again.`;
       break;
     case 'kills-stuck': {
       const shown = alert.kills.slice(0, KILLS_SHOWN).map(killLine);
