@@ -1,3 +1,4 @@
+import { messageOf } from '../../domain/errors';
 import type { AgentLog, Clock, TimeReference } from '../../ports';
 import { AGENT_CLOCK_SKEW_WARN_S, clockSkewS, skewText } from '../clock-skew';
 
@@ -17,10 +18,21 @@ export const newClockWatchMemory = (): ClockWatchMemory => ({ skewed: false });
 
 /**
  * Measures the host's clock against the reference, for the heartbeat (the bot alerts on it). The log says
- * once when the skew passes the threshold and once when it is back, not every hour in between.
+ * once when the skew passes the threshold and once when it is back, not every hour in between. A measurement
+ * that fails forgets the last one: a skew repeated for hours would tell the bot about a clock nobody measures.
  */
-export async function measureClock(deps: ClockWatchDeps, memory: ClockWatchMemory): Promise<number> {
-  const skewS = await clockSkewS(deps.clock, deps.time);
+export async function measureClock(deps: ClockWatchDeps, memory: ClockWatchMemory): Promise<number | undefined> {
+  let skewS: number;
+  try {
+    skewS = await clockSkewS(deps.clock, deps.time);
+  } catch (error) {
+    deps.log.warn(
+      `could not measure this host's clock against ${deps.time.source}: ${messageOf(error)}; the heartbeat carries ` +
+        'no clock skew until it can',
+    );
+    delete memory.skewS;
+    return undefined;
+  }
   const skewed = Math.abs(skewS) >= AGENT_CLOCK_SKEW_WARN_S;
   if (skewed && !memory.skewed)
     deps.log.warn(
