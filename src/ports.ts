@@ -439,6 +439,16 @@ export type AgentHealthAlert =
       measuredBy: 'reference' | 'heartbeat';
     }
   | {
+      /**
+       * `two-acting`: fresh heartbeats of two or more agents act for one endpoint at once (the lease failed them, e.g.
+       * their clocks disagree); `one-acting`: one acts again.
+       */
+      kind: 'two-acting' | 'one-acting';
+      endpoint: string;
+      /** The agents acting for it, newest heartbeat first: two or more for `two-acting`, the one for `one-acting`. */
+      agents: Pick<AgentHeartbeat, 'agentId' | 'host'>[];
+    }
+  | {
       /** `kills-stuck`: a queued kill failed 30 times or waited 10 minutes; `kills-done`: none is stuck any more. */
       kind: 'kills-stuck' | 'kills-done';
       endpoint: string;

@@ -71,19 +71,22 @@ export async function watchAgents(deps: AgentWatchDeps): Promise<AgentWatchRepor
   const fresh = agents.filter((agent) => now - agent.at.getTime() <= FRESH_MS);
   const acting = actingReports(fresh);
   await watchEndpoints(deps, acting, report);
+  await watchActingAgents(deps, fresh, report);
   await watchKills(deps, acting, now, report);
   await watchClocks(deps, fresh, now, report);
   return report;
 }
 
-type Acting = Map<string, { agent: AgentHeartbeat; endpoint: AgentEndpointReport }>;
+type Reports = Map<string, { agent: AgentHeartbeat; endpoint: AgentEndpointReport }>;
+
+const acts = (endpoint: AgentEndpointReport) => endpoint.acting !== false;
+const oldestFirst = (agents: AgentHeartbeat[]) => [...agents].sort((a, b) => a.at.getTime() - b.at.getTime());
 
 /** Each endpoint as its newest fresh acting heartbeat reports it. */
-function actingReports(fresh: AgentHeartbeat[]): Acting {
-  const newest: Acting = new Map();
-  for (const agent of [...fresh].sort((a, b) => a.at.getTime() - b.at.getTime()))
-    for (const endpoint of agent.endpoints)
-      if (endpoint.acting !== false) newest.set(endpoint.endpoint, { agent, endpoint });
+function actingReports(fresh: AgentHeartbeat[]): Reports {
+  const newest: Reports = new Map();
+  for (const agent of oldestFirst(fresh))
+    for (const endpoint of agent.endpoints) if (acts(endpoint)) newest.set(endpoint.endpoint, { agent, endpoint });
   return newest;
 }
 
@@ -92,8 +95,8 @@ function actingReports(fresh: AgentHeartbeat[]): Acting {
  * minutes by its own clock (refused or wrong management password, the server down) is told once, and once
  * more when healthy again. An endpoint no fresh heartbeat reports changes nothing: a silent agent is told as such.
  */
-async function watchEndpoints(deps: AgentWatchDeps, acting: Acting, report: AgentWatchReport) {
-  for (const [name, { agent, endpoint }] of acting) {
+async function watchEndpoints(deps: AgentWatchDeps, reports: Reports, report: AgentWatchReport) {
+  for (const [name, { agent, endpoint }] of reports) {
     const { health, unhealthySince } = endpoint;
     const down =
       !health.ok &&
@@ -114,10 +117,29 @@ async function watchEndpoints(deps: AgentWatchDeps, acting: Acting, report: Agen
 }
 
 /**
+ * Two agents acting for one endpoint at once (their clocks disagree past the lease's margin, or a lease
+ * table that lost a write) both answer logins and write the CRL: told once, and once more when one acts again.
+ */
+async function watchActingAgents(deps: AgentWatchDeps, fresh: AgentHeartbeat[], report: AgentWatchReport) {
+  const byEndpoint = new Map<string, AgentHeartbeat[]>();
+  for (const agent of oldestFirst(fresh).reverse())
+    for (const endpoint of agent.endpoints)
+      if (acts(endpoint)) byEndpoint.set(endpoint.endpoint, [...(byEndpoint.get(endpoint.endpoint) ?? []), agent]);
+  for (const [name, agents] of byEndpoint) {
+    const two = agents.length > 1;
+    await tell(deps, report, `acting#${name}`, two, {
+      kind: two ? 'two-acting' : 'one-acting',
+      endpoint: name,
+      agents: agents.map(({ agentId, host }) => ({ agentId, host })),
+    });
+  }
+}
+
+/**
  * The kills queued for each endpoint a fresh agent acts for: one that failed 30 times or waited 10 minutes
  * is told once (it stays queued), and once more when none is stuck. A silent agent's kills wait for it.
  */
-async function watchKills(deps: AgentWatchDeps, acting: Acting, now: number, report: AgentWatchReport) {
+async function watchKills(deps: AgentWatchDeps, acting: Reports, now: number, report: AgentWatchReport) {
   if (!deps.kills) return;
   for (const [name, { agent }] of acting) {
     let stuck: SessionKill[];

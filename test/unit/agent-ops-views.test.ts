@@ -167,6 +167,23 @@ describe("alerts on an agent's heartbeat: an endpoint that cannot serve, a clock
     );
   });
 
+  it('names every agent acting for one endpoint at once and what to do, and says when one acts again', () => {
+    const agents = [
+      { agentId: 'vpn1', host: 'vpn1.example.net' },
+      { agentId: 'vpn2', host: 'vpn2.example.net' },
+    ];
+    const message = agentHealthAlertMessage({ kind: 'two-acting', endpoint: 'openvpn:office', agents });
+    assertWithinSlackLimits('message', message);
+    expect(message.text).toBe(
+      ':rotating_light: 2 VPN agents act for `openvpn:office` at once: `vpn1` on `vpn1.example.net` and `vpn2` on `vpn2.example.net`. ' +
+        'Each answers its logins and writes its CRL, though the endpoint lease lets one act at a time: their clocks likely disagree by more than 20 s. ' +
+        'On each host: `timedatectl` (and `timedatectl set-ntp true`); until they agree, stop all but one agent (`systemctl stop vpnctl-agent`).',
+    );
+    expect(
+      agentHealthAlertMessage({ kind: 'one-acting', endpoint: 'openvpn:office', agents: agents.slice(0, 1) }).text,
+    ).toBe(':white_check_mark: One VPN agent acts for `openvpn:office` again: `vpn1` on `vpn1.example.net`.');
+  });
+
   it('names the kills that could not be carried out, their tries and last error, and says they stay queued', () => {
     const kill = (i: number) => ({
       connectionId: String(i),

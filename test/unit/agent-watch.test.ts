@@ -278,3 +278,50 @@ describe('watchAgents: a kill that keeps failing is told once, and once when non
     expect(alerts.healthSent[0]).toMatchObject({ kills: [{ connectionId: '7', attempts: 0 }] });
   });
 });
+
+/** `agentId`'s heartbeat at `at` for openvpn:office, acting or on standby. */
+function serving(agentId: string, at: Date, acting: boolean) {
+  const beat = heartbeat(agentId, at);
+  beat.endpoints[0] = acting
+    ? { ...beat.endpoints[0], acting }
+    : {
+        endpoint: 'openvpn:office',
+        acting,
+        health: { ok: false, detail: 'standing by: another agent holds the lease' },
+        sessions: [],
+      };
+  return beat;
+}
+
+describe('watchAgents: two agents acting for one endpoint are told once, and once when one acts again', () => {
+  it('names every acting agent, newest heartbeat first, and tells once however many rounds see it', async () => {
+    const { agents, alerts, clock, round } = world();
+    await agents.beat(serving('vpn1', START, true));
+    await agents.beat(serving('vpn2', new Date(START.getTime() - 5_000), true));
+    expect((await round()).told).toEqual(['two-acting openvpn:office']);
+    expect((await round()).told).toEqual([]);
+    clock.advance(15_000);
+    await agents.beat(serving('vpn2', clock.now(), false));
+    expect((await round()).told).toEqual(['one-acting openvpn:office']);
+    expect(alerts.healthSent).toEqual([
+      {
+        kind: 'two-acting',
+        endpoint: 'openvpn:office',
+        agents: [
+          { agentId: 'vpn1', host: 'vpn1.example.net' },
+          { agentId: 'vpn2', host: 'vpn2.example.net' },
+        ],
+      },
+      { kind: 'one-acting', endpoint: 'openvpn:office', agents: [{ agentId: 'vpn1', host: 'vpn1.example.net' }] },
+    ]);
+  });
+
+  it('does not count a stale heartbeat as acting, nor one agent on standby', async () => {
+    const { agents, alerts, round } = world();
+    await agents.beat(serving('vpn1', START, true));
+    await agents.beat(serving('vpn2', START, false));
+    await agents.beat(serving('vpn3', new Date(START.getTime() - 2 * MINUTE_MS), true));
+    expect((await round()).told).toEqual([]);
+    expect(alerts.healthSent).toEqual([]);
+  });
+});
