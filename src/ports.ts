@@ -830,8 +830,13 @@ export interface AgentEndpointReport {
   acting?: boolean;
   /** The agent's latest unwrapped-handshake probe of the server on its host (services/doctor-tls-crypt.ts). */
   handshakeProbe?: HandshakeProbeReport;
-  /** While `health` is not ok: since when, by the agent's clock (the first unhealthy heartbeat since it started). */
+  /**
+   * While `health` is not ok: since when, by the agent's clock (the first unhealthy heartbeat since it started). On a
+   * standby report: since when the agent has failed to take the lease (`leaseError`).
+   */
   unhealthySince?: Date;
+  /** On a standby report: why the agent could not take the lease (e.g. its role may not write it), not another holder. */
+  leaseError?: string;
 }
 
 export interface AgentHeartbeat {

@@ -249,6 +249,9 @@ export class Agent {
         probes: this.probes,
         unhealthySince: this.unhealthySince,
         clockSkewS: this.clockMemory.skewS,
+        leaseErrors: new Map(
+          this.served.flatMap((served) => (served.leaseError ? [[served.key, served.leaseError] as const] : [])),
+        ),
       },
       this.acting.map((served) => served.endpoint),
       this.served.filter((served) => !served.acting).map((served) => served.endpoint),

@@ -24,6 +24,11 @@ export const KILL_STUCK_AFTER_MS = 10 * MINUTE_MS;
 /** Six missed 15-second heartbeats: an older one says nothing about now (doctor calls it late). */
 const FRESH_MS = 90_000;
 
+/** Where to look when an agent cannot take an endpoint's lease: an item the agent's role must be let write. */
+export const LEASE_FIX =
+  "Is the endpoint in the agent role's `agentEndpoints` (the deployed settings), or may a policy written by hand " +
+  'write its `AGENT-ENDPOINT#` items? `journalctl -u vpnctl-agent` names the refused request (docs/self-hosted.md, "Faults").';
+
 export interface AgentWatchDeps {
   agents: AgentRegistry;
   alerts: AgentAlertSink;
@@ -70,7 +75,7 @@ export async function watchAgents(deps: AgentWatchDeps): Promise<AgentWatchRepor
   }
   const fresh = agents.filter((agent) => now - agent.at.getTime() <= FRESH_MS);
   const acting = actingReports(fresh);
-  await watchEndpoints(deps, acting, report);
+  await watchEndpoints(deps, new Map([...acting, ...leaseFailures(fresh, acting)]), report);
   await watchActingAgents(deps, fresh, report);
   await watchKills(deps, acting, now, report);
   await watchClocks(deps, fresh, now, report);
@@ -90,10 +95,22 @@ function actingReports(fresh: AgentHeartbeat[]): Reports {
   return newest;
 }
 
+/** Each endpoint no fresh heartbeat acts for, as its newest fresh standby report that could not take the lease shows it. */
+function leaseFailures(fresh: AgentHeartbeat[], acting: Reports): Reports {
+  const newest: Reports = new Map();
+  for (const agent of oldestFirst(fresh))
+    for (const endpoint of agent.endpoints)
+      if (!acts(endpoint) && endpoint.leaseError !== undefined && !acting.has(endpoint.endpoint))
+        newest.set(endpoint.endpoint, { agent, endpoint });
+  return newest;
+}
+
 /**
- * Each endpoint as its newest fresh acting heartbeat shows it. One the agent has found unhealthy for 5
- * minutes by its own clock (refused or wrong management password, the server down) is told once, and once
- * more when healthy again. An endpoint no fresh heartbeat reports changes nothing: a silent agent is told as such.
+ * Each endpoint as its newest fresh acting heartbeat shows it or, when none acts for it, as a standby report
+ * that could not take its lease. One unhealthy for 5 minutes by the agent's clock (refused or wrong management
+ * password, the server down, a lease the agent's role may not write) is told once, and once more when an agent
+ * acts for it and finds it healthy. An endpoint no fresh heartbeat reports changes nothing: a silent agent is
+ * told as such.
  */
 async function watchEndpoints(deps: AgentWatchDeps, reports: Reports, report: AgentWatchReport) {
   for (const [name, { agent, endpoint }] of reports) {
@@ -104,13 +121,14 @@ async function watchEndpoints(deps: AgentWatchDeps, reports: Reports, report: Ag
       agent.at.getTime() - unhealthySince.getTime() >= ENDPOINT_DOWN_AFTER_MS;
     // Unhealthy for less than that (a restart, a reconnect under way): neither told nor told over yet.
     if (!health.ok && !down) continue;
+    const fix = acts(endpoint) ? health.fix : LEASE_FIX;
     await tell(deps, report, `endpoint#${name}`, down, {
       kind: down ? 'cannot-serve' : 'serves-again',
       endpoint: name,
       agentId: agent.agentId,
       host: agent.host,
       reason: health.detail,
-      ...(health.fix !== undefined && { fix: health.fix }),
+      ...(fix !== undefined && { fix }),
       at: down ? unhealthySince! : agent.at,
     });
   }

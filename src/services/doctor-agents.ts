@@ -1,5 +1,5 @@
 import type { AgentHeartbeat, AgentRegistry, Clock } from '../ports';
-import { AGENT_SILENT_AFTER_MS } from './agent-watch';
+import { AGENT_SILENT_AFTER_MS, LEASE_FIX } from './agent-watch';
 import { AGENT_CLOCK_SKEW_WARN_S, CLOCK_SKEW_FAIL_S, skewText } from './clock-skew';
 import { Check, iso } from './doctor-check';
 
@@ -90,6 +90,17 @@ function endpointAgentCheck(endpoint: string, agents: AgentHeartbeat[], now: Dat
       detail: `${who(acting)} holds the lease${standby.length ? `; standby: ${who(standby)}` : ''}`,
     };
   }
+  const refused = fresh.filter((entry) => entry.report.leaseError !== undefined);
+  if (refused.length > 0)
+    return {
+      name,
+      status: 'fail',
+      detail:
+        `served by ${who(fresh)}, all on standby: none can take the lease (` +
+        refused.map(({ agent, report }) => `${agent.agentId}: ${report.leaseError}`).join('; ') +
+        '): its logins get no answer',
+      fix: LEASE_FIX,
+    };
   if (fresh.some((entry) => entry.report.acting === false))
     return {
       name,

@@ -279,16 +279,22 @@ describe('watchAgents: a kill that keeps failing is told once, and once when non
   });
 });
 
-/** `agentId`'s heartbeat at `at` for openvpn:office, acting or on standby. */
-function serving(agentId: string, at: Date, acting: boolean) {
+/** `agentId`'s heartbeat at `at` for openvpn:office, acting or on standby (`leaseError`: why it could not take the lease). */
+function serving(agentId: string, at: Date, acting: boolean, leaseError?: { error: string; since: Date }) {
   const beat = heartbeat(agentId, at);
   beat.endpoints[0] = acting
     ? { ...beat.endpoints[0], acting }
     : {
         endpoint: 'openvpn:office',
         acting,
-        health: { ok: false, detail: 'standing by: another agent holds the lease' },
+        health: {
+          ok: false,
+          detail: leaseError
+            ? `cannot take the lease: ${leaseError.error}`
+            : 'standing by: another agent holds the lease',
+        },
         sessions: [],
+        ...(leaseError && { leaseError: leaseError.error, unhealthySince: leaseError.since }),
       };
   return beat;
 }
@@ -321,6 +327,47 @@ describe('watchAgents: two agents acting for one endpoint are told once, and onc
     await agents.beat(serving('vpn1', START, true));
     await agents.beat(serving('vpn2', START, false));
     await agents.beat(serving('vpn3', new Date(START.getTime() - 2 * MINUTE_MS), true));
+    expect((await round()).told).toEqual([]);
+    expect(alerts.healthSent).toEqual([]);
+  });
+});
+
+describe('watchAgents: an endpoint no agent can take the lease of is told once, and once when an agent acts', () => {
+  const refused = { error: 'AccessDeniedException: not authorized to perform dynamodb:PutItem', since: START };
+
+  it('alerts after 5 minutes of lease errors with none acting, with the lease error and where to look', async () => {
+    const { agents, alerts, clock, round } = world();
+    await agents.beat(serving('vpn1', START, false, refused));
+    expect((await round()).told).toEqual([]);
+    clock.advance(ENDPOINT_DOWN_AFTER_MS);
+    await agents.beat(serving('vpn1', clock.now(), false, refused));
+    expect((await round()).told).toEqual(['cannot-serve openvpn:office']);
+    expect((await round()).told).toEqual([]);
+    clock.advance(MINUTE_MS);
+    await agents.beat(serving('vpn1', clock.now(), true));
+    expect((await round()).told).toEqual(['serves-again openvpn:office']);
+    expect(alerts.healthSent).toEqual([
+      {
+        kind: 'cannot-serve',
+        endpoint: 'openvpn:office',
+        agentId: 'vpn1',
+        host: 'vpn1.example.net',
+        reason: 'cannot take the lease: AccessDeniedException: not authorized to perform dynamodb:PutItem',
+        fix: expect.stringMatching(/`agentEndpoints`.*journalctl -u vpnctl-agent/),
+        at: START,
+      },
+      expect.objectContaining({ kind: 'serves-again', endpoint: 'openvpn:office', at: clock.now() }),
+    ]);
+  });
+
+  it('says nothing while another agent acts for it, nor for a standby that only waits for a lease held', async () => {
+    const { agents, alerts, clock, round } = world();
+    clock.advance(ENDPOINT_DOWN_AFTER_MS);
+    await agents.beat(serving('vpn1', clock.now(), false, refused));
+    await agents.beat(serving('vpn2', clock.now(), true));
+    expect((await round()).told).toEqual([]);
+    await agents.beat(serving('vpn2', clock.now(), false));
+    await agents.beat(serving('vpn1', clock.now(), false));
     expect((await round()).told).toEqual([]);
     expect(alerts.healthSent).toEqual([]);
   });

@@ -74,6 +74,7 @@ function reportItem(report: AgentEndpointReport): Item {
     },
     handshakeProbe: report.handshakeProbe && { ...report.handshakeProbe, at: iso(report.handshakeProbe.at) },
     unhealthySince: iso(report.unhealthySince),
+    leaseError: report.leaseError,
   };
 }
 
@@ -108,6 +109,7 @@ function toReport(item: Item): AgentEndpointReport {
       },
     }),
     ...(typeof item.unhealthySince === 'string' && { unhealthySince: new Date(item.unhealthySince) }),
+    ...(typeof item.leaseError === 'string' && { leaseError: item.leaseError }),
   };
 }
 
