@@ -118,9 +118,11 @@ describe("the agent's clock: measured against its time reference, carried in the
     expect(registry.beats.at(-1)?.clockSkewS).toBeCloseTo(59.5, 1);
 
     answering = false;
-    clock.advance(60 * 60_000);
-    await agent.round();
-    expect(registry.beats.at(-1)).not.toHaveProperty('clockSkewS');
+    for (let hour = 1; hour <= 2; hour++) {
+      clock.advance(60 * 60_000);
+      await agent.round();
+      expect(registry.beats.at(-1)).not.toHaveProperty('clockSkewS');
+    }
     expect(log.lines.filter((entry) => /clock/.test(entry.message)).slice(1)).toEqual([
       {
         level: 'warn',

@@ -8,31 +8,36 @@ export interface ClockWatchDeps {
   log: AgentLog;
 }
 
-/** The last measurement, for the heartbeat, and whether the log has said the clock is off. */
+/** The last measurement, for the heartbeat, and whether the log has said the clock is off or cannot be measured. */
 export interface ClockWatchMemory {
   skewS?: number;
   skewed: boolean;
+  unmeasured: boolean;
 }
 
-export const newClockWatchMemory = (): ClockWatchMemory => ({ skewed: false });
+export const newClockWatchMemory = (): ClockWatchMemory => ({ skewed: false, unmeasured: false });
 
 /**
  * Measures the host's clock against the reference, for the heartbeat (the bot alerts on it). The log says
  * once when the skew passes the threshold and once when it is back, not every hour in between. A measurement
  * that fails forgets the last one: a skew repeated for hours would tell the bot about a clock nobody measures.
+ * The log says that once, until a measurement succeeds again.
  */
 export async function measureClock(deps: ClockWatchDeps, memory: ClockWatchMemory): Promise<number | undefined> {
   let skewS: number;
   try {
     skewS = await clockSkewS(deps.clock, deps.time);
   } catch (error) {
-    deps.log.warn(
-      `could not measure this host's clock against ${deps.time.source}: ${messageOf(error)}; the heartbeat carries ` +
-        'no clock skew until it can',
-    );
+    if (!memory.unmeasured)
+      deps.log.warn(
+        `could not measure this host's clock against ${deps.time.source}: ${messageOf(error)}; the heartbeat carries ` +
+          'no clock skew until it can',
+      );
     delete memory.skewS;
+    memory.unmeasured = true;
     return undefined;
   }
+  memory.unmeasured = false;
   const skewed = Math.abs(skewS) >= AGENT_CLOCK_SKEW_WARN_S;
   if (skewed && !memory.skewed)
     deps.log.warn(
