@@ -96,7 +96,9 @@ describeWith(
         agentId: 'vpn3',
         host: 'vpn3.example.net',
         version: 'test',
-        endpoints: [{ key: 'openvpn:lab', management: '127.0.0.1:9', endpoint: () => new FakeOpenVpnEndpoint() }],
+        endpoints: [
+          { key: 'openvpn:lab', management: '127.0.0.1:9', endpoint: () => new FakeOpenVpnEndpoint('openvpn:lab') },
+        ],
         stores: {
           crlDistribution: stores.crlDistribution,
           sessionKills: stores.sessionKills,
