@@ -426,7 +426,7 @@ export type AgentHealthAlert =
       at: Date;
     }
   | {
-      /** `clock-skewed`: the agent's clock is 30 s or more off; `clock-back`: within that again. */
+      /** `clock-skewed`: the agent's clock is 10 s or more off; `clock-back`: within that again. */
       kind: 'clock-skewed' | 'clock-back';
       agentId: string;
       host: string;
@@ -437,6 +437,16 @@ export type AgentHealthAlert =
        * bot's clock.
        */
       measuredBy: 'reference' | 'heartbeat';
+    }
+  | {
+      /**
+       * `two-acting`: fresh heartbeats of two or more agents act for one endpoint at once (the lease failed them, e.g.
+       * their clocks disagree); `one-acting`: one acts again.
+       */
+      kind: 'two-acting' | 'one-acting';
+      endpoint: string;
+      /** The agents acting for it, newest heartbeat first: two or more for `two-acting`, the one for `one-acting`. */
+      agents: Pick<AgentHeartbeat, 'agentId' | 'host'>[];
     }
   | {
       /** `kills-stuck`: a queued kill failed 30 times or waited 10 minutes; `kills-done`: none is stuck any more. */
@@ -820,8 +830,13 @@ export interface AgentEndpointReport {
   acting?: boolean;
   /** The agent's latest unwrapped-handshake probe of the server on its host (services/doctor-tls-crypt.ts). */
   handshakeProbe?: HandshakeProbeReport;
-  /** While `health` is not ok: since when, by the agent's clock (the first unhealthy heartbeat since it started). */
+  /**
+   * While `health` is not ok: since when, by the agent's clock (the first unhealthy heartbeat since it started). On a
+   * standby report: since when the agent has failed to take the lease (`leaseError`).
+   */
   unhealthySince?: Date;
+  /** On a standby report: why the agent could not take the lease (e.g. its role may not write it), not another holder. */
+  leaseError?: string;
 }
 
 export interface AgentHeartbeat {

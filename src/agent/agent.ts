@@ -174,8 +174,8 @@ export class Agent {
     await this.syncCrls();
     await this.carryOutKills();
     await this.shipLogs();
-    // A reference that does not answer costs the heartbeat its skew, not the round.
-    await this.measureClock().catch((error: unknown) => this.options.log.error('could not check the clock', error));
+    // A reference that does not answer costs the heartbeat its skew, not the round (measureClock logs it).
+    await this.measureClock();
     await this.beat();
   }
 
@@ -249,6 +249,9 @@ export class Agent {
         probes: this.probes,
         unhealthySince: this.unhealthySince,
         clockSkewS: this.clockMemory.skewS,
+        leaseErrors: new Map(
+          this.served.flatMap((served) => (served.leaseError ? [[served.key, served.leaseError] as const] : [])),
+        ),
       },
       this.acting.map((served) => served.endpoint),
       this.served.filter((served) => !served.acting).map((served) => served.endpoint),

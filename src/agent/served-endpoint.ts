@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { OpenVpnConnectBridge } from '../adapters/openvpn/connect-bridge';
 import type { ManagementClient } from '../adapters/openvpn/management';
 import type { ConnectDecision, ConnectRequest } from '../domain/approval';
+import { messageOf } from '../domain/errors';
 import { sleep } from '../domain/time';
 import type { AgentLog, Clock, EndpointLease, GrowingLogFile, VpnEndpoint } from '../ports';
+import type { LeaseError } from '../services/agent/heartbeat';
 import { newLogShippingState, type LogShippingState } from '../services/agent/log-shipping';
 import { ManagementLink } from './management-link';
 
@@ -55,6 +57,7 @@ export class ServedEndpoint {
   private bridge: OpenVpnConnectBridge | undefined;
   private heldUntil = 0;
   private standbyLogged = false;
+  private failedLease: LeaseError | undefined;
 
   constructor(private readonly options: ServedEndpointOptions) {
     this.holder = `${options.agentId}#${randomUUID().slice(0, 8)}`;
@@ -66,6 +69,14 @@ export class ServedEndpoint {
   /** Holding the lease, and sure of it: CRL writes, kills and the sweep run only then. */
   get acting(): boolean {
     return this.link !== undefined && this.options.clock.now().getTime() < this.heldUntil;
+  }
+
+  /**
+   * Why the lease could not be taken, since the first failure in a row; the heartbeat says so, since the endpoint
+   * otherwise looks held by another agent while nobody answers its logins.
+   */
+  get leaseError(): LeaseError | undefined {
+    return this.failedLease;
   }
 
   /** Whether the management connection is up (the approval bridge answers logins). */
@@ -86,7 +97,14 @@ export class ServedEndpoint {
     // When the table cannot be reached the link stays: its bridge then denies each login with a message (the
     // decision needs the table too), where a closed link would leave clients waiting out their hand-window.
     // OpenVPN serves one management client at a time, so a second agent could not answer them meanwhile anyway.
-    const held = await lease.acquire(this.key, this.holder, leaseTtlMs);
+    let held: boolean;
+    try {
+      held = await lease.acquire(this.key, this.holder, leaseTtlMs);
+    } catch (error) {
+      this.failedLease = { error: messageOf(error), since: this.failedLease?.since ?? new Date(asked) };
+      throw error;
+    }
+    this.failedLease = undefined;
     if (held) {
       this.heldUntil = asked + leaseTtlMs;
       this.standbyLogged = false;

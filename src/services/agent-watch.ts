@@ -11,7 +11,7 @@ import type {
   SessionKill,
   SessionKillQueue,
 } from '../ports';
-import { CLOCK_SKEW_WARN_S } from './clock-skew';
+import { AGENT_CLOCK_SKEW_WARN_S } from './clock-skew';
 
 /** An agent silent this long gets the admins' attention: three missed minutes of 15-second heartbeats is no hiccup. */
 export const AGENT_SILENT_AFTER_MS = 5 * MINUTE_MS;
@@ -23,6 +23,11 @@ export const KILL_STUCK_ATTEMPTS = 30;
 export const KILL_STUCK_AFTER_MS = 10 * MINUTE_MS;
 /** Six missed 15-second heartbeats: an older one says nothing about now (doctor calls it late). */
 const FRESH_MS = 90_000;
+
+/** Where to look when an agent cannot take an endpoint's lease: an item the agent's role must be let write. */
+export const LEASE_FIX =
+  "Is the endpoint in the agent role's `agentEndpoints` (the deployed settings), or may a policy written by hand " +
+  'write its `AGENT-ENDPOINT#` items? `journalctl -u vpnctl-agent` names the refused request (docs/self-hosted.md, "Faults").';
 
 export interface AgentWatchDeps {
   agents: AgentRegistry;
@@ -70,30 +75,45 @@ export async function watchAgents(deps: AgentWatchDeps): Promise<AgentWatchRepor
   }
   const fresh = agents.filter((agent) => now - agent.at.getTime() <= FRESH_MS);
   const acting = actingReports(fresh);
-  await watchEndpoints(deps, acting, report);
+  await watchEndpoints(deps, new Map([...acting, ...leaseFailures(fresh, acting)]), report);
+  await watchActingAgents(deps, fresh, report);
   await watchKills(deps, acting, now, report);
   await watchClocks(deps, fresh, now, report);
   return report;
 }
 
-type Acting = Map<string, { agent: AgentHeartbeat; endpoint: AgentEndpointReport }>;
+type Reports = Map<string, { agent: AgentHeartbeat; endpoint: AgentEndpointReport }>;
+
+const acts = (endpoint: AgentEndpointReport) => endpoint.acting !== false;
+const oldestFirst = (agents: AgentHeartbeat[]) => [...agents].sort((a, b) => a.at.getTime() - b.at.getTime());
 
 /** Each endpoint as its newest fresh acting heartbeat reports it. */
-function actingReports(fresh: AgentHeartbeat[]): Acting {
-  const newest: Acting = new Map();
-  for (const agent of [...fresh].sort((a, b) => a.at.getTime() - b.at.getTime()))
+function actingReports(fresh: AgentHeartbeat[]): Reports {
+  const newest: Reports = new Map();
+  for (const agent of oldestFirst(fresh))
+    for (const endpoint of agent.endpoints) if (acts(endpoint)) newest.set(endpoint.endpoint, { agent, endpoint });
+  return newest;
+}
+
+/** Each endpoint no fresh heartbeat acts for, as its newest fresh standby report that could not take the lease shows it. */
+function leaseFailures(fresh: AgentHeartbeat[], acting: Reports): Reports {
+  const newest: Reports = new Map();
+  for (const agent of oldestFirst(fresh))
     for (const endpoint of agent.endpoints)
-      if (endpoint.acting !== false) newest.set(endpoint.endpoint, { agent, endpoint });
+      if (!acts(endpoint) && endpoint.leaseError !== undefined && !acting.has(endpoint.endpoint))
+        newest.set(endpoint.endpoint, { agent, endpoint });
   return newest;
 }
 
 /**
- * Each endpoint as its newest fresh acting heartbeat shows it. One the agent has found unhealthy for 5
- * minutes by its own clock (refused or wrong management password, the server down) is told once, and once
- * more when healthy again. An endpoint no fresh heartbeat reports changes nothing: a silent agent is told as such.
+ * Each endpoint as its newest fresh acting heartbeat shows it or, when none acts for it, as a standby report
+ * that could not take its lease. One unhealthy for 5 minutes by the agent's clock (refused or wrong management
+ * password, the server down, a lease the agent's role may not write) is told once, and once more when an agent
+ * acts for it and finds it healthy. An endpoint no fresh heartbeat reports changes nothing: a silent agent is
+ * told as such.
  */
-async function watchEndpoints(deps: AgentWatchDeps, acting: Acting, report: AgentWatchReport) {
-  for (const [name, { agent, endpoint }] of acting) {
+async function watchEndpoints(deps: AgentWatchDeps, reports: Reports, report: AgentWatchReport) {
+  for (const [name, { agent, endpoint }] of reports) {
     const { health, unhealthySince } = endpoint;
     const down =
       !health.ok &&
@@ -101,14 +121,34 @@ async function watchEndpoints(deps: AgentWatchDeps, acting: Acting, report: Agen
       agent.at.getTime() - unhealthySince.getTime() >= ENDPOINT_DOWN_AFTER_MS;
     // Unhealthy for less than that (a restart, a reconnect under way): neither told nor told over yet.
     if (!health.ok && !down) continue;
+    const fix = acts(endpoint) ? health.fix : LEASE_FIX;
     await tell(deps, report, `endpoint#${name}`, down, {
       kind: down ? 'cannot-serve' : 'serves-again',
       endpoint: name,
       agentId: agent.agentId,
       host: agent.host,
       reason: health.detail,
-      ...(health.fix !== undefined && { fix: health.fix }),
+      ...(fix !== undefined && { fix }),
       at: down ? unhealthySince! : agent.at,
+    });
+  }
+}
+
+/**
+ * Two agents acting for one endpoint at once (their clocks disagree past the lease's margin, or a lease
+ * table that lost a write) both answer logins and write the CRL: told once, and once more when one acts again.
+ */
+async function watchActingAgents(deps: AgentWatchDeps, fresh: AgentHeartbeat[], report: AgentWatchReport) {
+  const byEndpoint = new Map<string, AgentHeartbeat[]>();
+  for (const agent of oldestFirst(fresh).reverse())
+    for (const endpoint of agent.endpoints)
+      if (acts(endpoint)) byEndpoint.set(endpoint.endpoint, [...(byEndpoint.get(endpoint.endpoint) ?? []), agent]);
+  for (const [name, agents] of byEndpoint) {
+    const two = agents.length > 1;
+    await tell(deps, report, `acting#${name}`, two, {
+      kind: two ? 'two-acting' : 'one-acting',
+      endpoint: name,
+      agents: agents.map(({ agentId, host }) => ({ agentId, host })),
     });
   }
 }
@@ -117,7 +157,7 @@ async function watchEndpoints(deps: AgentWatchDeps, acting: Acting, report: Agen
  * The kills queued for each endpoint a fresh agent acts for: one that failed 30 times or waited 10 minutes
  * is told once (it stays queued), and once more when none is stuck. A silent agent's kills wait for it.
  */
-async function watchKills(deps: AgentWatchDeps, acting: Acting, now: number, report: AgentWatchReport) {
+async function watchKills(deps: AgentWatchDeps, acting: Reports, now: number, report: AgentWatchReport) {
   if (!deps.kills) return;
   for (const [name, { agent }] of acting) {
     let stuck: SessionKill[];
@@ -147,14 +187,14 @@ async function watchKills(deps: AgentWatchDeps, acting: Acting, now: number, rep
 
 /**
  * Each fresh agent's clock: the skew it measured, or its heartbeat dated ahead of the bot's clock (which
- * the heartbeat's age would otherwise hide). 30 s off is told once, and once more when it is back.
+ * the heartbeat's age would otherwise hide). 10 s off is told once, and once more when it is back.
  */
 async function watchClocks(deps: AgentWatchDeps, fresh: AgentHeartbeat[], now: number, report: AgentWatchReport) {
   for (const agent of fresh) {
     const aheadS = (agent.at.getTime() - now) / 1000;
-    const byHeartbeat = aheadS >= CLOCK_SKEW_WARN_S;
+    const byHeartbeat = aheadS >= AGENT_CLOCK_SKEW_WARN_S;
     const skewS = byHeartbeat ? aheadS : (agent.clockSkewS ?? 0);
-    const skewed = Math.abs(skewS) >= CLOCK_SKEW_WARN_S;
+    const skewed = Math.abs(skewS) >= AGENT_CLOCK_SKEW_WARN_S;
     await tell(deps, report, `clock#${agent.agentId}`, skewed, {
       kind: skewed ? 'clock-skewed' : 'clock-back',
       agentId: agent.agentId,

@@ -1,9 +1,13 @@
 import type { Clock, TimeReference } from '../ports';
 
-/**
- * The lease holds while clocks differ by less than ~20 s (adapters/dynamodb/endpoint-lease.ts): warn before that gap.
- */
+/** The bot's own clock: Slack's signatures and AWS SigV4 allow 5 minutes, so 30 s off is a drift to fix, not a fault. */
 export const CLOCK_SKEW_WARN_S = 30;
+/**
+ * An agent's clock: the lease holds while two agents' clocks differ by less than ~20 s
+ * (adapters/dynamodb/endpoint-lease.ts), and each is measured against the reference on its own, so two agents
+ * off in opposite directions add up: warn at half that gap.
+ */
+export const AGENT_CLOCK_SKEW_WARN_S = 10;
 /** Slack refuses requests signed more than 5 minutes off, and so does AWS SigV4: fail well before that. */
 export const CLOCK_SKEW_FAIL_S = 240;
 

@@ -1,6 +1,6 @@
 import type { AgentHeartbeat, AgentRegistry, Clock } from '../ports';
-import { AGENT_SILENT_AFTER_MS } from './agent-watch';
-import { CLOCK_SKEW_FAIL_S, CLOCK_SKEW_WARN_S, skewText } from './clock-skew';
+import { AGENT_SILENT_AFTER_MS, LEASE_FIX } from './agent-watch';
+import { AGENT_CLOCK_SKEW_WARN_S, CLOCK_SKEW_FAIL_S, skewText } from './clock-skew';
 import { Check, iso } from './doctor-check';
 
 /** Six missed 15-second heartbeats: the bot then refuses the agent's session list as stale. */
@@ -16,14 +16,14 @@ const age = (now: Date, at: Date) => Math.max(0, Math.round((now.getTime() - at.
 /** The agent's clock as the bot can tell it: its own measurement, or a heartbeat dated ahead of this clock. */
 function clockOf(agent: AgentHeartbeat, now: Date): { text: string; skewS: number } | undefined {
   const aheadS = (agent.at.getTime() - now.getTime()) / 1000;
-  if (aheadS >= CLOCK_SKEW_WARN_S)
+  if (aheadS >= AGENT_CLOCK_SKEW_WARN_S)
     return {
       text: `heartbeat dated ${aheadS.toFixed(0)} s ahead of this clock (one of the two is off)`,
       skewS: aheadS,
     };
   const skewS = agent.clockSkewS;
   if (skewS === undefined) return undefined;
-  const within = Math.abs(skewS) < CLOCK_SKEW_WARN_S;
+  const within = Math.abs(skewS) < AGENT_CLOCK_SKEW_WARN_S;
   return {
     text: within
       ? `its clock within ${Math.max(1, Math.ceil(Math.abs(skewS)))} s of its time reference`
@@ -49,7 +49,7 @@ function agentCheck(agent: AgentHeartbeat, now: Date): Check {
   if (since > HEARTBEAT_STALE_MS) return { name, status: 'warn', detail: `${detail}: late`, fix: START };
   const skew = Math.abs(clock?.skewS ?? 0);
   if (skew >= CLOCK_SKEW_FAIL_S) return { name, status: 'fail', detail: `${detail}: clock off`, fix: NTP };
-  if (skew >= CLOCK_SKEW_WARN_S) return { name, status: 'warn', detail: `${detail}: clock off`, fix: NTP };
+  if (skew >= AGENT_CLOCK_SKEW_WARN_S) return { name, status: 'warn', detail: `${detail}: clock off`, fix: NTP };
   return { name, status: 'pass', detail };
 }
 
@@ -90,6 +90,17 @@ function endpointAgentCheck(endpoint: string, agents: AgentHeartbeat[], now: Dat
       detail: `${who(acting)} holds the lease${standby.length ? `; standby: ${who(standby)}` : ''}`,
     };
   }
+  const refused = fresh.filter((entry) => entry.report.leaseError !== undefined);
+  if (refused.length > 0)
+    return {
+      name,
+      status: 'fail',
+      detail:
+        `served by ${who(fresh)}, all on standby: none can take the lease (` +
+        refused.map(({ agent, report }) => `${agent.agentId}: ${report.leaseError}`).join('; ') +
+        '): its logins get no answer',
+      fix: LEASE_FIX,
+    };
   if (fresh.some((entry) => entry.report.acting === false))
     return {
       name,

@@ -17,7 +17,7 @@ import {
 import { caMaterial } from '../../src/pki/ca';
 import { parseCrl } from '../../src/pki/crl';
 import { watchAgents } from '../../src/services/agent-watch';
-import { CLOCK_SKEW_WARN_S } from '../../src/services/clock-skew';
+import { AGENT_CLOCK_SKEW_WARN_S } from '../../src/services/clock-skew';
 import { VpnAdmin } from '../../src/services/vpn-admin';
 import { SlackAgentAlertSink } from '../../src/slack/agent-alerts';
 import { adminAlertsFor } from '../../src/slack/admin-alert';
@@ -293,7 +293,7 @@ describeWith(
         return mine?.clockSkewS !== undefined ? mine : undefined;
       }, 'a heartbeat carrying the clock skew');
       // One host, one clock: only the Date header's whole seconds part them.
-      expect(Math.abs(beat.clockSkewS!)).toBeLessThan(CLOCK_SKEW_WARN_S);
+      expect(Math.abs(beat.clockSkewS!)).toBeLessThan(AGENT_CLOCK_SKEW_WARN_S);
     }, 30_000);
 
     it('(b) a revoke in Slack ends the session through the agent, lands the CRL on disk, and refuses the next login', async () => {

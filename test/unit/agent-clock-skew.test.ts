@@ -84,6 +84,55 @@ describe("the agent's clock: measured against its time reference, carried in the
     expect(alerts.healthSent.map((alert) => alert.kind)).toEqual(['clock-skewed', 'clock-back']);
   });
 
+  it('a reference that stops answering: the heartbeat drops the old skew rather than repeat it, and the log says so', async () => {
+    const clock = new TestClock(new Date('2026-12-04T12:00:00Z'));
+    const registry = new MemoryAgentRegistry();
+    const log = new RecordingLog();
+    let answering = true;
+    const time = reference(clock, () => 60);
+    const agent = new Agent({
+      agentId: 'vpn1',
+      host: 'vpn1.example.net',
+      version: 'test',
+      endpoints: [],
+      stores: {
+        crlDistribution: new MemoryCrlDistribution(),
+        sessionKills: new MemorySessionKillQueue(),
+        agentRegistry: registry,
+        endpointLease: new MemoryEndpointLease(() => clock.now().getTime()),
+        shippedLog: new MemoryShippedLog(),
+        certificates: {} as never,
+        audit: {} as never,
+      },
+      ca: loadCaCertificate((await testCa()).certPem),
+      approvals: { decide: async () => ({ allow: false }) as never, reauth: async () => false },
+      alerts: new RecordingAlerts(),
+      clock,
+      log,
+      time: {
+        source: time.source,
+        now: () => (answering ? time.now() : Promise.reject(new Error('getaddrinfo ENOTFOUND slack.com'))),
+      },
+    });
+    await agent.round();
+    expect(registry.beats.at(-1)?.clockSkewS).toBeCloseTo(59.5, 1);
+
+    answering = false;
+    for (let hour = 1; hour <= 2; hour++) {
+      clock.advance(60 * 60_000);
+      await agent.round();
+      expect(registry.beats.at(-1)).not.toHaveProperty('clockSkewS');
+    }
+    expect(log.lines.filter((entry) => /clock/.test(entry.message)).slice(1)).toEqual([
+      {
+        level: 'warn',
+        message:
+          "could not measure this host's clock against Slack (test): getaddrinfo ENOTFOUND slack.com; the heartbeat " +
+          'carries no clock skew until it can',
+      },
+    ]);
+  });
+
   it("doctor reports a heartbeat dated ahead of the bot's clock as skew, and fails one 5 minutes ahead", async () => {
     const clock = new TestClock(new Date('2026-12-04T12:00:00Z'));
     const registry = new MemoryAgentRegistry();

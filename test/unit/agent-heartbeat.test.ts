@@ -82,4 +82,40 @@ describe('beat: the heartbeat the bot answers from', () => {
     clock.advance(15_000);
     expect(await since()).toEqual(clock.now());
   });
+
+  it('says why it stands by: another agent holds the lease, or the lease cannot be taken (and since when)', async () => {
+    const registry = new MemoryAgentRegistry();
+    const clock = new TestClock();
+    const since = new Date(clock.now().getTime() - 60_000);
+    const deps = {
+      registry,
+      clock,
+      agentId: 'vpn1',
+      host: 'vpn1',
+      version: '0.1.0',
+      log: new RecordingLog(),
+      leaseErrors: new Map([['openvpn:lab', { error: 'AccessDeniedException: not authorized', since }]]),
+    };
+    const heartbeat = await beat(
+      deps,
+      [],
+      [new FakeOpenVpnEndpoint('openvpn:office'), new FakeOpenVpnEndpoint('openvpn:lab')],
+    );
+    expect(heartbeat.endpoints).toEqual([
+      {
+        endpoint: 'openvpn:office',
+        acting: false,
+        health: { ok: false, detail: 'standing by: another agent holds the lease and reports this server' },
+        sessions: [],
+      },
+      {
+        endpoint: 'openvpn:lab',
+        acting: false,
+        health: { ok: false, detail: 'cannot take the lease: AccessDeniedException: not authorized' },
+        sessions: [],
+        unhealthySince: since,
+        leaseError: 'AccessDeniedException: not authorized',
+      },
+    ]);
+  });
 });

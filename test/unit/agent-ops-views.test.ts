@@ -60,12 +60,12 @@ describe('the admin Home: VPN agents', () => {
     ]);
   });
 
-  it("shows a clock 30 s off, as the agent measured it or as its heartbeat's date shows", () => {
+  it("shows a clock 10 s off, as the agent measured it or as its heartbeat's date shows", () => {
     const view = homeView(
       adminHome([
         { ...row('behind', ago(10_000)), clockSkewS: -75.4 },
         { ...row('ahead', new Date(NOW.getTime() + 45_000)), clockSkewS: 0 },
-        { ...row('fine', ago(5_000)), clockSkewS: 29 },
+        { ...row('fine', ago(5_000)), clockSkewS: 9 },
       ]),
     );
     const lines = textOf(view.blocks);
@@ -74,6 +74,11 @@ describe('the admin Home: VPN agents', () => {
     );
     expect(lines).toContain('(0 min ago) · ⚠️ clock 45 s ahead · `openvpn:office`');
     expect(lines.match(/⚠️ clock/g)).toHaveLength(2);
+  });
+
+  it('shows a clock 12 s off: two agents off in opposite directions add up past the lease margin', () => {
+    const lines = textOf(homeView(adminHome([{ ...row('vpn1', ago(5_000)), clockSkewS: 12.2 }])).blocks);
+    expect(lines).toContain('(0 min ago) · ⚠️ clock 12 s ahead · `openvpn:office`');
   });
 
   it('shows no agents section to a team without agents', () => {
@@ -158,8 +163,25 @@ describe("alerts on an agent's heartbeat: an endpoint that cannot serve, a clock
       agentHealthAlertMessage({ kind: 'clock-skewed', ...agent, skewS: 45, measuredBy: 'heartbeat' }).text,
     ).toMatch(/its heartbeat is dated 45 s ahead of the bot's clock \(one of the two is off\)/);
     expect(agentHealthAlertMessage({ kind: 'clock-back', ...agent, skewS: 1, measuredBy: 'reference' }).text).toBe(
-      ':white_check_mark: The VPN agent `vpn1` on `vpn1.example.net`: its clock is within 30 s again.',
+      ':white_check_mark: The VPN agent `vpn1` on `vpn1.example.net`: its clock is within 10 s again.',
     );
+  });
+
+  it('names every agent acting for one endpoint at once and what to do, and says when one acts again', () => {
+    const agents = [
+      { agentId: 'vpn1', host: 'vpn1.example.net' },
+      { agentId: 'vpn2', host: 'vpn2.example.net' },
+    ];
+    const message = agentHealthAlertMessage({ kind: 'two-acting', endpoint: 'openvpn:office', agents });
+    assertWithinSlackLimits('message', message);
+    expect(message.text).toBe(
+      ':rotating_light: 2 VPN agents act for `openvpn:office` at once: `vpn1` on `vpn1.example.net` and `vpn2` on `vpn2.example.net`. ' +
+        'Each answers its logins and writes its CRL, though the endpoint lease lets one act at a time: their clocks likely disagree by more than 20 s. ' +
+        'On each host: `timedatectl` (and `timedatectl set-ntp true`); until they agree, stop all but one agent (`systemctl stop vpnctl-agent`).',
+    );
+    expect(
+      agentHealthAlertMessage({ kind: 'one-acting', endpoint: 'openvpn:office', agents: agents.slice(0, 1) }).text,
+    ).toBe(':white_check_mark: One VPN agent acts for `openvpn:office` again: `vpn1` on `vpn1.example.net`.');
   });
 
   it('names the kills that could not be carried out, their tries and last error, and says they stay queued', () => {

@@ -148,4 +148,23 @@ describe('ServedEndpoint: the lease, the management connection and the approval 
     await expect(served.renewLease()).rejects.toThrow('ECONNREFUSED');
     expect(served.answeringLogins).toBe(true);
   });
+
+  it('remembers why the lease cannot be taken and since when, until the lease is taken', async () => {
+    const lease = new MemoryEndpointLease();
+    const clock = new TestClock();
+    served = serve(lease, 'vpn1', new RecordingLog(), clock);
+    const first = clock.now();
+    lease.failing = new Error('AccessDeniedException: not authorized to perform dynamodb:PutItem');
+    await expect(served.renewLease()).rejects.toThrow('AccessDeniedException');
+    clock.advance(10_000);
+    lease.failing = new Error('connect ECONNREFUSED 127.0.0.1:8000');
+    await expect(served.renewLease()).rejects.toThrow('ECONNREFUSED');
+    expect(served.acting).toBe(false);
+    expect(served.leaseError).toEqual({ error: 'connect ECONNREFUSED 127.0.0.1:8000', since: first });
+
+    lease.failing = undefined;
+    await served.renewLease();
+    expect(served.leaseError).toBeUndefined();
+    expect(served.acting).toBe(true);
+  });
 });

@@ -193,8 +193,8 @@ describe('watchAgents: an endpoint its agent cannot serve is told once, and once
   });
 });
 
-describe("watchAgents: an agent's clock 30 s off is told once, and once when it is back", () => {
-  it('alerts once on the skew the agent measured, and once when it is within 30 s again', async () => {
+describe("watchAgents: an agent's clock 10 s off is told once, and once when it is back", () => {
+  it('alerts once on the skew the agent measured, and once when it is within 10 s again', async () => {
     const { agents, alerts, clock, round } = world();
     await agents.beat(office(clock.now(), undefined, { clockSkewS: -61 }));
     expect((await round()).told).toEqual(['clock-skewed vpn1']);
@@ -204,6 +204,20 @@ describe("watchAgents: an agent's clock 30 s off is told once, and once when it 
     expect(alerts.healthSent).toEqual([
       { kind: 'clock-skewed', agentId: 'vpn1', host: 'vpn1.example.net', skewS: -61, measuredBy: 'reference' },
       { kind: 'clock-back', agentId: 'vpn1', host: 'vpn1.example.net', skewS: 2, measuredBy: 'reference' },
+    ]);
+  });
+
+  it('tells a clock 12 s off, since two agents off in opposite directions add up past the lease margin', async () => {
+    const { agents, alerts, round } = world();
+    await agents.beat(office(START, undefined, { clockSkewS: 9 }));
+    expect((await round()).told).toEqual([]);
+    await agents.beat(office(START, undefined, { clockSkewS: -12 }));
+    expect((await round()).told).toEqual(['clock-skewed vpn1']);
+    await agents.beat({ ...heartbeat('vpn2', new Date(START.getTime() + 12_000)), endpoints: [] });
+    expect((await round()).told).toEqual(['clock-skewed vpn2']);
+    expect(alerts.healthSent).toMatchObject([
+      { agentId: 'vpn1', skewS: -12, measuredBy: 'reference' },
+      { agentId: 'vpn2', skewS: 12, measuredBy: 'heartbeat' },
     ]);
   });
 
@@ -262,5 +276,86 @@ describe('watchAgents: a kill that keeps failing is told once, and once when non
     await agents.beat(office(clock.now()));
     expect((await round()).told).toEqual(['kills-stuck openvpn:office']);
     expect(alerts.healthSent[0]).toMatchObject({ kills: [{ connectionId: '7', attempts: 0 }] });
+  });
+});
+
+/** `agentId`'s heartbeat at `at` for openvpn:office, acting or on standby (`leaseError`: why it could not take the lease). */
+function serving(agentId: string, at: Date, acting: boolean, leaseError?: { error: string; since: Date }) {
+  const beat = heartbeat(agentId, at);
+  beat.endpoints[0] = acting
+    ? { ...beat.endpoints[0], acting }
+    : {
+        endpoint: 'openvpn:office',
+        acting,
+        health: {
+          ok: false,
+          detail: leaseError
+            ? `cannot take the lease: ${leaseError.error}`
+            : 'standing by: another agent holds the lease',
+        },
+        sessions: [],
+        ...(leaseError && { leaseError: leaseError.error, unhealthySince: leaseError.since }),
+      };
+  return beat;
+}
+
+describe('watchAgents: two agents acting for one endpoint are told once, and once when one acts again', () => {
+  it('names every fresh acting agent, newest heartbeat first, and tells once however many rounds see it', async () => {
+    const { agents, alerts, clock, round } = world();
+    await agents.beat(serving('vpn1', START, true));
+    await agents.beat(serving('vpn2', START, false));
+    // Stale: it says nothing about now.
+    await agents.beat(serving('vpn3', new Date(START.getTime() - 2 * MINUTE_MS), true));
+    expect((await round()).told).toEqual([]);
+    await agents.beat(serving('vpn2', new Date(START.getTime() - 5_000), true));
+    expect((await round()).told).toEqual(['two-acting openvpn:office']);
+    expect((await round()).told).toEqual([]);
+    clock.advance(15_000);
+    await agents.beat(serving('vpn2', clock.now(), false));
+    expect((await round()).told).toEqual(['one-acting openvpn:office']);
+    expect(alerts.healthSent).toEqual([
+      {
+        kind: 'two-acting',
+        endpoint: 'openvpn:office',
+        agents: [
+          { agentId: 'vpn1', host: 'vpn1.example.net' },
+          { agentId: 'vpn2', host: 'vpn2.example.net' },
+        ],
+      },
+      { kind: 'one-acting', endpoint: 'openvpn:office', agents: [{ agentId: 'vpn1', host: 'vpn1.example.net' }] },
+    ]);
+  });
+});
+
+describe('watchAgents: an endpoint no agent can take the lease of is told once, and once when an agent acts', () => {
+  const refused = { error: 'AccessDeniedException: not authorized to perform dynamodb:PutItem', since: START };
+
+  it('alerts after 5 minutes of lease errors with none acting, with the lease error and where to look', async () => {
+    const { agents, alerts, clock, round } = world();
+    await agents.beat(serving('vpn1', START, false, refused));
+    expect((await round()).told).toEqual([]);
+    clock.advance(ENDPOINT_DOWN_AFTER_MS);
+    // Another agent acting for it, or one that only waits for a lease held: nothing to tell.
+    await agents.beat(serving('vpn1', clock.now(), false, refused));
+    await agents.beat(serving('vpn2', clock.now(), true));
+    expect((await round()).told).toEqual([]);
+    await agents.beat(serving('vpn2', clock.now(), false));
+    expect((await round()).told).toEqual(['cannot-serve openvpn:office']);
+    expect((await round()).told).toEqual([]);
+    clock.advance(MINUTE_MS);
+    await agents.beat(serving('vpn1', clock.now(), true));
+    expect((await round()).told).toEqual(['serves-again openvpn:office']);
+    expect(alerts.healthSent).toEqual([
+      {
+        kind: 'cannot-serve',
+        endpoint: 'openvpn:office',
+        agentId: 'vpn1',
+        host: 'vpn1.example.net',
+        reason: 'cannot take the lease: AccessDeniedException: not authorized to perform dynamodb:PutItem',
+        fix: expect.stringMatching(/`agentEndpoints`.*journalctl -u vpnctl-agent/),
+        at: START,
+      },
+      expect.objectContaining({ kind: 'serves-again', endpoint: 'openvpn:office', at: clock.now() }),
+    ]);
   });
 });

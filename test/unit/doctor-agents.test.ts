@@ -62,6 +62,38 @@ describe('doctor: each agent and who acts for each agent-served endpoint', () =>
     ]);
   });
 
+  it('fails an endpoint whose agents cannot take its lease, with the lease error in place of "passes within a minute"', async () => {
+    const beat = heartbeat('vpn1', ago(5), ['openvpn:a']);
+    beat.endpoints[0] = {
+      endpoint: 'openvpn:a',
+      acting: false,
+      health: { ok: false, detail: 'cannot take the lease: AccessDeniedException: not authorized' },
+      sessions: [],
+      unhealthySince: ago(600),
+      leaseError: 'AccessDeniedException: not authorized',
+    };
+    const [, endpoint] = await checks(beat);
+    expect(endpoint).toEqual({
+      name: 'openvpn:a: agent',
+      status: 'fail',
+      detail:
+        'served by vpn1 on vpn1.example.net (5 s ago), all on standby: none can take the lease ' +
+        '(vpn1: AccessDeniedException: not authorized): its logins get no answer',
+      fix: expect.stringMatching(/`agentEndpoints`/),
+    });
+    expect(endpoint.fix).not.toMatch(/within a minute/);
+  });
+
+  it("warns about an agent's clock 12 s off: two agents off in opposite directions add up", async () => {
+    const [fine] = await checks({ ...heartbeat('vpn1', ago(5)), clockSkewS: 9 });
+    expect(fine.status).toBe('pass');
+    const [off] = await checks({ ...heartbeat('vpn1', ago(5)), clockSkewS: -12 });
+    expect(off).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/its clock 12 s behind its time reference: clock off$/),
+    });
+  });
+
   it('runDoctor adds the agent lines only when it is given the registry, and a registry that throws is one failed line', async () => {
     const base = {
       crlState: {} as never,

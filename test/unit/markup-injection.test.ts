@@ -533,6 +533,15 @@ const BUILDERS: Record<string, Builder> = {
           msg(agentHealthAlert.agentHealthAlertMessage({ kind, agentId: h.s(), host: h.s(), skewS: -61, measuredBy })),
         ),
       ),
+      ...(['two-acting', 'one-acting'] as const).map((kind) =>
+        msg(
+          agentHealthAlert.agentHealthAlertMessage({
+            kind,
+            endpoint: h.s(),
+            agents: Array.from({ length: 7 }, () => ({ agentId: h.s(), host: h.s() })),
+          }),
+        ),
+      ),
     ],
   },
   'flood-alert.floodAlertMessage': {

@@ -77,6 +77,7 @@ function reportItem(report: AgentEndpointReport): Item {
     },
     handshakeProbe: report.handshakeProbe && { ...report.handshakeProbe, at: iso(report.handshakeProbe.at) },
     unhealthySince: iso(report.unhealthySince),
+    leaseError: report.leaseError,
   };
 }
 
@@ -111,6 +112,7 @@ function toReport(item: Item): AgentEndpointReport {
       },
     }),
     ...(typeof item.unhealthySince === 'string' && { unhealthySince: new Date(item.unhealthySince) }),
+    ...(typeof item.leaseError === 'string' && { leaseError: item.leaseError }),
   };
 }
 

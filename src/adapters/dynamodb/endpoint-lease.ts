@@ -16,7 +16,7 @@ const leaseKey = (endpoint: string) => ({ pk: `AGENT-ENDPOINT#${endpoint}`, sk: 
  * the contender's: a contender whose clock runs s ahead sees the lease lapse s early. The holder renews
  * every ttl/3, so its `until` stays at least 2/3 ttl ahead of its own clock, and two agents act at once
  * only when their clocks differ by more than that; each agent measures its clock against Slack's hourly (admins
- * are alerted at 30 s), and doctor checks the bot's.
+ * are alerted at 10 s), and doctor checks the bot's.
  */
 export class DynamoDbEndpointLease implements EndpointLease {
   constructor(private readonly db: Database) {}

@@ -26,6 +26,14 @@ export interface HeartbeatDeps {
   unhealthySince?: Map<string, Date>;
   /** The agent's latest clock measurement (services/agent/clock-watch.ts). */
   clockSkewS?: number;
+  /** Per endpoint key: why the agent could not take the lease, for the endpoints it stands by for. */
+  leaseErrors?: ReadonlyMap<string, LeaseError>;
+}
+
+/** A lease the agent failed to take (the table refused or did not answer), and since when it has failed. */
+export interface LeaseError {
+  error: string;
+  since: Date;
 }
 
 /**
@@ -46,7 +54,10 @@ export async function beat(
     host: deps.host,
     version: deps.version,
     at,
-    endpoints: [...withUnhealthySince(deps.unhealthySince, reports, at), ...standby.map(standingBy)],
+    endpoints: [
+      ...withUnhealthySince(deps.unhealthySince, reports, at),
+      ...standby.map((endpoint) => standingBy(endpoint, deps.leaseErrors?.get(endpoint.key))),
+    ],
     ...(deps.clockSkewS !== undefined && { clockSkewS: deps.clockSkewS }),
   };
   await deps.registry.beat(heartbeat);
@@ -56,13 +67,20 @@ export async function beat(
 /**
  * Named, so doctor, Home and the silence alert know the agent is there for it; not ok and with no sessions,
  * because a standby agent reads nothing from the server, so nobody may take its report for the server's state.
+ * A lease it cannot take is said as such: no other agent may be acting, and the bot alerts when none is.
  */
-function standingBy(endpoint: VpnEndpoint): AgentEndpointReport {
+function standingBy(endpoint: VpnEndpoint, leaseError: LeaseError | undefined): AgentEndpointReport {
+  const report = { endpoint: endpoint.key, acting: false, sessions: [] };
+  if (!leaseError)
+    return {
+      ...report,
+      health: { ok: false, detail: 'standing by: another agent holds the lease and reports this server' },
+    };
   return {
-    endpoint: endpoint.key,
-    acting: false,
-    health: { ok: false, detail: 'standing by: another agent holds the lease and reports this server' },
-    sessions: [],
+    ...report,
+    health: { ok: false, detail: `cannot take the lease: ${leaseError.error}` },
+    unhealthySince: leaseError.since,
+    leaseError: leaseError.error,
   };
 }
 

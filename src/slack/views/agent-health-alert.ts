@@ -1,4 +1,5 @@
 import type { AgentHealthAlert } from '../../ports';
+import { AGENT_CLOCK_SKEW_WARN_S } from '../../services/clock-skew';
 import { message, section } from './blocks';
 import { count, formatTime, plural } from './format';
 import { code, userText } from './markup';
@@ -12,6 +13,10 @@ const MANAGEMENT_FIX =
 const NTP_FIX = 'On that host: `timedatectl` and `timedatectl set-ntp true`.';
 
 const KILLS_SHOWN = 5;
+const AGENTS_SHOWN = 5;
+
+const agentName = (agent: { agentId: string; host: string }) =>
+  `${code(agent.agentId, 100)} on ${code(agent.host, 100)}`;
 
 function killLine(kill: Extract<AgentHealthAlert, { kills: unknown }>['kills'][number]): string {
   const who = kill.commonName !== undefined ? code(kill.commonName, 100) : `client ${code(kill.connectionId, 40)}`;
@@ -20,12 +25,13 @@ function killLine(kill: Extract<AgentHealthAlert, { kills: unknown }>['kills'][n
 }
 
 /**
- * What an agent's heartbeat shows that a person must act on: an endpoint that cannot serve, kills that could
- * not be carried out, a clock that is off; and each one's end. Names, the reason and the fix come from the heartbeat
+ * What an agent's heartbeat shows that a person must act on: an endpoint that cannot serve, two agents acting for
+ * one endpoint, kills that could not be carried out, a clock that is off; and each one's end. Names, the reason and the fix come from the heartbeat
  * the VPN host wrote: escaped.
  */
 export function agentHealthAlertMessage(alert: AgentHealthAlert): MessageView {
-  const agent = `${code(alert.agentId, 100)} on ${code(alert.host, 100)}`;
+  if ('agents' in alert) return actingMessage(alert);
+  const agent = agentName(alert);
   let text: string;
   switch (alert.kind) {
     case 'cannot-serve':
@@ -49,7 +55,7 @@ export function agentHealthAlertMessage(alert: AgentHealthAlert): MessageView {
       break;
     }
     case 'clock-back':
-      text = `:white_check_mark: The VPN agent ${agent}: its clock is within 30 s again.`;
+      text = `:white_check_mark: The VPN agent ${agent}: its clock is within ${AGENT_CLOCK_SKEW_WARN_S} s again.`;
       break;
     case 'kills-stuck': {
       const shown = alert.kills.slice(0, KILLS_SHOWN).map(killLine);
@@ -65,5 +71,21 @@ export function agentHealthAlertMessage(alert: AgentHealthAlert): MessageView {
       text = `:white_check_mark: No revoked session on ${code(alert.endpoint, 100)} is waiting to be ended any more (agent ${agent}).`;
       break;
   }
+  return message(text, [section(text)]);
+}
+
+/** Two agents acting for one endpoint both answer its logins and write its CRL: the lease needs their clocks to agree. */
+function actingMessage(alert: Extract<AgentHealthAlert, { kind: 'two-acting' | 'one-acting' }>): MessageView {
+  const endpoint = code(alert.endpoint, 100);
+  const shown = alert.agents.slice(0, AGENTS_SHOWN).map(agentName);
+  const more = alert.agents.length - shown.length;
+  const agents = `${shown.join(' and ')}${more > 0 ? ` and ${count(more)} more` : ''}`;
+  const text =
+    alert.kind === 'two-acting'
+      ? `:rotating_light: ${count(alert.agents.length)} VPN agents act for ${endpoint} at once: ${agents}. ` +
+        'Each answers its logins and writes its CRL, though the endpoint lease lets one act at a time: their clocks ' +
+        'likely disagree by more than 20 s. On each host: `timedatectl` (and `timedatectl set-ntp true`); until they ' +
+        'agree, stop all but one agent (`systemctl stop vpnctl-agent`).'
+      : `:white_check_mark: One VPN agent acts for ${endpoint} again: ${agents}.`;
   return message(text, [section(text)]);
 }

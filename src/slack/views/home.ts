@@ -1,6 +1,7 @@
 import type { AuditEntry, AuditOutcome } from '../../domain/audit';
 import { SentenceStyle, auditSentence } from '../../domain/audit-sentence';
 import { CertificateRecord, effectiveStatus } from '../../domain/certificate';
+import { AGENT_CLOCK_SKEW_WARN_S } from '../../services/clock-skew';
 import type { CrlStatus } from '../../services/crl-status';
 import { ACTION, BLOCK } from '../ids';
 import { actions, button, context, header, listSection, packedSections, section } from './blocks';
@@ -37,8 +38,6 @@ const AGENT_ENDPOINTS_SHOWN = 5;
 /** As doctor and the bot's session list judge a heartbeat: late after 90 s, silent after 5 minutes. */
 const AGENT_LATE_MS = 90_000;
 const AGENT_SILENT_MS = 5 * MINUTE_MS;
-/** As doctor judges a clock (services/clock-skew.ts): the endpoint lease needs agents within ~20 s of each other. */
-const CLOCK_OFF_S = 30;
 const CRL_BLOCKS = 3;
 
 const divider: Block = { type: 'divider' };
@@ -178,11 +177,14 @@ function agentLine(agent: AgentRow, now: Date): string {
   return `${state} ${code(agent.agentId, 100)} on ${code(agent.host, 100)} · ${code(agent.version, 40)} · last heartbeat ${formatTime(agent.at)} (${count(minutes)} min ago)${clockNote(agent, since)} · ${endpoints}`;
 }
 
-/** A clock 30 s off, as the agent measured it or as its heartbeat's date shows (a heartbeat from the future). */
+/**
+ * A clock off as doctor judges an agent's, as the agent measured it or as its heartbeat's date shows (a heartbeat from
+ * the future).
+ */
 function clockNote(agent: AgentRow, since: number): string {
   const aheadS = -since / 1000;
-  const skewS = aheadS >= CLOCK_OFF_S ? aheadS : agent.clockSkewS;
-  if (skewS === undefined || Math.abs(skewS) < CLOCK_OFF_S) return '';
+  const skewS = aheadS >= AGENT_CLOCK_SKEW_WARN_S ? aheadS : agent.clockSkewS;
+  if (skewS === undefined || Math.abs(skewS) < AGENT_CLOCK_SKEW_WARN_S) return '';
   return ` · ⚠️ clock ${count(Math.round(Math.abs(skewS)))} s ${skewS > 0 ? 'ahead' : 'behind'}`;
 }
 
