@@ -24,6 +24,31 @@ function reference(clock: TestClock, offsetS: () => number): TimeReference {
   };
 }
 
+/** An agent serving no endpoint, on in-memory stores: what is left is its clock watch and its heartbeat. */
+async function clockOnlyAgent(clock: TestClock, registry: MemoryAgentRegistry, log: RecordingLog, time: TimeReference) {
+  return new Agent({
+    agentId: 'vpn1',
+    host: 'vpn1.example.net',
+    version: 'test',
+    endpoints: [],
+    stores: {
+      crlDistribution: new MemoryCrlDistribution(),
+      sessionKills: new MemorySessionKillQueue(),
+      agentRegistry: registry,
+      endpointLease: new MemoryEndpointLease(() => clock.now().getTime()),
+      shippedLog: new MemoryShippedLog(),
+      certificates: {} as never,
+      audit: {} as never,
+    },
+    ca: loadCaCertificate((await testCa()).certPem),
+    approvals: { decide: async () => ({ allow: false }) as never, reauth: async () => false },
+    alerts: new RecordingAlerts(),
+    clock,
+    log,
+    time,
+  });
+}
+
 describe("the agent's clock: measured against its time reference, carried in the heartbeat, shown and alerted", () => {
   it('a reference 60 s off: the heartbeat carries the skew, doctor warns, the log and the admins hear once each', async () => {
     // On a whole second, so the Date header's truncation does not move the measurement.
@@ -31,27 +56,12 @@ describe("the agent's clock: measured against its time reference, carried in the
     let offsetS = 60;
     const registry = new MemoryAgentRegistry();
     const log = new RecordingLog();
-    const agent = new Agent({
-      agentId: 'vpn1',
-      host: 'vpn1.example.net',
-      version: 'test',
-      endpoints: [],
-      stores: {
-        crlDistribution: new MemoryCrlDistribution(),
-        sessionKills: new MemorySessionKillQueue(),
-        agentRegistry: registry,
-        endpointLease: new MemoryEndpointLease(() => clock.now().getTime()),
-        shippedLog: new MemoryShippedLog(),
-        certificates: {} as never,
-        audit: {} as never,
-      },
-      ca: loadCaCertificate((await testCa()).certPem),
-      approvals: { decide: async () => ({ allow: false }) as never, reauth: async () => false },
-      alerts: new RecordingAlerts(),
+    const agent = await clockOnlyAgent(
       clock,
+      registry,
       log,
-      time: reference(clock, () => offsetS),
-    });
+      reference(clock, () => offsetS),
+    );
     const alerts = new RecordingAgentAlerts();
     const watch = () => watchAgents({ agents: registry, alerts, clock });
 
@@ -90,29 +100,9 @@ describe("the agent's clock: measured against its time reference, carried in the
     const log = new RecordingLog();
     let answering = true;
     const time = reference(clock, () => 60);
-    const agent = new Agent({
-      agentId: 'vpn1',
-      host: 'vpn1.example.net',
-      version: 'test',
-      endpoints: [],
-      stores: {
-        crlDistribution: new MemoryCrlDistribution(),
-        sessionKills: new MemorySessionKillQueue(),
-        agentRegistry: registry,
-        endpointLease: new MemoryEndpointLease(() => clock.now().getTime()),
-        shippedLog: new MemoryShippedLog(),
-        certificates: {} as never,
-        audit: {} as never,
-      },
-      ca: loadCaCertificate((await testCa()).certPem),
-      approvals: { decide: async () => ({ allow: false }) as never, reauth: async () => false },
-      alerts: new RecordingAlerts(),
-      clock,
-      log,
-      time: {
-        source: time.source,
-        now: () => (answering ? time.now() : Promise.reject(new Error('getaddrinfo ENOTFOUND slack.com'))),
-      },
+    const agent = await clockOnlyAgent(clock, registry, log, {
+      source: time.source,
+      now: () => (answering ? time.now() : Promise.reject(new Error('getaddrinfo ENOTFOUND slack.com'))),
     });
     await agent.round();
     expect(registry.beats.at(-1)?.clockSkewS).toBeCloseTo(59.5, 1);

@@ -83,3 +83,18 @@ export const jobButton =
       }
     }
   };
+
+/**
+ * A Revoke button on one certificate, by its serial; the worker checks who may revoke it. The reason is the
+ * button's: a person revoking their own certificate suspects its key, an admin ends someone's access.
+ */
+export const revokeButton = (deps: ListenerDeps, reason: 'keyCompromise' | 'affiliationChanged') =>
+  jobButton(
+    deps,
+    (body) => {
+      const serial = buttonValue(body);
+      if (!isSerial(serial)) return undefined;
+      return { type: 'revoke', actorId: body.user.id, target: { serial }, reason, responseUrl: body.response_url };
+    },
+    { once: true },
+  );
