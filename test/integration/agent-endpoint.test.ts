@@ -26,13 +26,18 @@ describeWith(
     let ca: CertificateAuthority;
     let stores: ReturnType<typeof storesFor> & ReturnType<typeof agentStoresFor>;
     let agent: NodeJS.Timeout | undefined;
+    /** The round under way, if any: the table must outlive it (afterEach waits for it). */
+    let round: Promise<void> | undefined;
 
     beforeAll(async () => {
       db = await testDatabase();
       ca = await testCa();
       stores = { ...storesFor(db), ...agentStoresFor(db) };
     });
-    afterEach(() => clearInterval(agent));
+    afterEach(async () => {
+      clearInterval(agent);
+      await round;
+    });
     afterAll(() => db.drop());
 
     const endpoint = (killWaitMs?: number) =>
@@ -79,7 +84,7 @@ describeWith(
       agent = setInterval(() => {
         if (busy) return;
         busy = true;
-        void agentRound().finally(() => (busy = false));
+        round = agentRound().finally(() => (busy = false));
       }, 50);
     }
 
